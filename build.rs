@@ -1,0 +1,4 @@
+// Embedded migrations are read at compile time; rebuild when a migration changes.
+fn main() {
+    println!("cargo:rerun-if-changed=migrations");
+}

@@ -1,0 +1,58 @@
+//! Combines each capability's OpenAPI handlers into one documented service, and holds
+//! the few things every API shares (tags, paging bounds).
+
+use poem_openapi::{OpenApiService, Tags};
+
+use crate::auth::api::AuthApi;
+use crate::ops::api::OpsApi;
+use crate::org::api::OrgApi;
+use crate::startup::AppState;
+
+#[derive(Tags)]
+pub enum Tag {
+    /// Sign-in, activation, tokens and the signed-in person.
+    Auth,
+    /// Teams, managers, the service map and people.
+    Organisation,
+    /// Health, readiness and metrics.
+    Operations,
+}
+
+/// Default page size for list endpoints.
+pub const DEFAULT_LIMIT: i64 = 50;
+/// Largest page size for list endpoints.
+pub const MAX_LIMIT: i64 = 200;
+
+/// Applies the defaults and bounds of `limit` and `offset` (already validated by the
+/// schema; clamped again so no handler can be called with an unbounded page).
+pub fn page_bounds(limit: Option<i64>, offset: Option<i64>) -> (i64, i64) {
+    (
+        limit.unwrap_or(DEFAULT_LIMIT).clamp(1, MAX_LIMIT),
+        offset.unwrap_or(0).max(0),
+    )
+}
+
+pub type Apis = (AuthApi, OrgApi, OpsApi);
+
+/// The whole API as one OpenAPI service.
+pub fn service(state: &AppState) -> OpenApiService<Apis, ()> {
+    OpenApiService::new(
+        (
+            AuthApi {
+                state: state.clone(),
+            },
+            OrgApi {
+                state: state.clone(),
+            },
+            OpsApi {
+                state: state.clone(),
+            },
+        ),
+        "pulseline",
+        env!("CARGO_PKG_VERSION"),
+    )
+    .description(
+        "Anonymous pulse surveys, frontline insights and the EX-CX link. Every error is \
+         RFC 9457 application/problem+json.",
+    )
+}

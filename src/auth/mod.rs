@@ -1,0 +1,124 @@
+//! Identity and access: passwords, tokens, login throttling, the bearer security scheme
+//! that turns a token into a [`Principal`], and one small function per access rule.
+
+pub mod api;
+pub mod password;
+pub mod throttle;
+pub mod token;
+
+use diesel::prelude::*;
+use poem::Request;
+use poem_openapi::SecurityScheme;
+use poem_openapi::auth::Bearer;
+
+use crate::db::AnyConnection;
+use crate::db::schema::{people, revoked_tokens};
+use crate::error::ApiError;
+use crate::startup::AppState;
+
+/// The authenticated caller of a request.
+#[derive(Debug, Clone)]
+pub struct Principal {
+    pub id: String,
+    pub is_hr: bool,
+    pub is_admin: bool,
+    pub team_id: Option<String>,
+    pub jti: String,
+    pub exp: i64,
+}
+
+impl Principal {
+    /// HR rights: the whole organisation. Admins have them too.
+    pub fn is_hr_or_admin(&self) -> bool {
+        self.is_hr || self.is_admin
+    }
+}
+
+/// A JWT bearer token (from `POST /api/v1/auth/login`).
+#[derive(SecurityScheme)]
+#[oai(
+    rename = "bearer",
+    ty = "bearer",
+    bearer_format = "JWT",
+    checker = "check_bearer"
+)]
+pub struct BearerAuth(pub Principal);
+
+async fn check_bearer(req: &Request, bearer: Bearer) -> poem::Result<Principal> {
+    let state = req
+        .data::<AppState>()
+        .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("application state missing")))?;
+    Ok(authenticate(state, &bearer.token).await?)
+}
+
+/// Verifies a token and checks, in the database, that it was not revoked by logout,
+/// password change or deactivation.
+pub async fn authenticate(state: &AppState, token: &str) -> Result<Principal, ApiError> {
+    let claims = state.tokens.verify(token)?;
+    state
+        .db
+        .read(move |conn| {
+            let revoked: i64 = revoked_tokens::table
+                .filter(revoked_tokens::jti.eq(&claims.jti))
+                .count()
+                .get_result(conn)?;
+            if revoked > 0 {
+                return Err(ApiError::Unauthorized);
+            }
+            let row: Option<(bool, bool, Option<String>, i32, bool)> = people::table
+                .filter(people::id.eq(&claims.sub))
+                .select((
+                    people::is_hr,
+                    people::is_admin,
+                    people::team_id,
+                    people::token_version,
+                    people::active,
+                ))
+                .first(conn)
+                .optional()?;
+            match row {
+                Some((is_hr, is_admin, team_id, ver, true)) if ver == claims.ver => Ok(Principal {
+                    id: claims.sub,
+                    is_hr,
+                    is_admin,
+                    team_id,
+                    jti: claims.jti,
+                    exp: claims.exp,
+                }),
+                _ => Err(ApiError::Unauthorized),
+            }
+        })
+        .await
+}
+
+/// HR or admin, or 403.
+pub fn require_hr(p: &Principal) -> Result<(), ApiError> {
+    if p.is_hr_or_admin() {
+        Ok(())
+    } else {
+        Err(ApiError::Forbidden)
+    }
+}
+
+/// Admin, or 403.
+pub fn require_admin(p: &Principal) -> Result<(), ApiError> {
+    if p.is_admin {
+        Ok(())
+    } else {
+        Err(ApiError::Forbidden)
+    }
+}
+
+/// Which teams the caller may read organisation data about: `None` means all of them
+/// (HR and admin); otherwise the subtrees of the teams they manage.
+pub fn readable_teams(
+    conn: &mut AnyConnection,
+    p: &Principal,
+) -> Result<Option<std::collections::HashSet<String>>, ApiError> {
+    if p.is_hr_or_admin() {
+        return Ok(None);
+    }
+    let managed = crate::org::store::managed_team_ids(conn, &p.id)?;
+    let tree = crate::org::store::TeamTree::load(conn)?;
+    Ok(Some(tree.subtrees(&managed)))
+}

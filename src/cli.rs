@@ -1,0 +1,179 @@
+//! The subcommands: `serve` (default), `migrate`, `create-admin`, `import people`.
+
+use std::io::BufRead;
+
+use diesel::prelude::*;
+
+use crate::auth::password::Password;
+use crate::config::{Cli, Command, Config, ImportCommand};
+use crate::db::schema::people;
+use crate::error::ApiError;
+use crate::org::domain::{Email, parse_text};
+use crate::org::model::{NewPerson, now};
+use crate::org::{import, store};
+
+pub fn run(cli: Cli) -> anyhow::Result<()> {
+    let config = cli.config;
+    config.validate()?;
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => {
+            let rt = tokio::runtime::Runtime::new()?;
+            rt.block_on(async {
+                let state = crate::startup::build_state(&config).await?;
+                crate::startup::serve(state).await
+            })
+        }
+        Command::Migrate => {
+            let db = crate::db::Db::connect(&config.database_url, 1)?;
+            let n = db.migrate()?;
+            println!("applied {n} migration(s)");
+            Ok(())
+        }
+        Command::CreateAdmin { email, name } => {
+            let mut line = String::new();
+            std::io::stdin().lock().read_line(&mut line)?;
+            let password = line.trim_end_matches(['\n', '\r']).to_owned();
+            create_admin(&config, &email, &name, &password)?;
+            println!("created administrator {}", email.trim().to_lowercase());
+            Ok(())
+        }
+        Command::Import(ImportCommand::People {
+            file,
+            dry_run,
+            partial,
+        }) => import_people(&config, &file, dry_run, partial),
+    }
+}
+
+fn user_error(e: ApiError) -> anyhow::Error {
+    match e {
+        ApiError::Validation { field, message } => anyhow::anyhow!("{field}: {message}"),
+        other => anyhow::anyhow!("{other}"),
+    }
+}
+
+/// Creates an active administrator (admin and HR) with the given password.
+pub fn create_admin(
+    config: &Config,
+    email: &str,
+    name: &str,
+    password: &str,
+) -> anyhow::Result<String> {
+    let email = Email::parse(email, "email")
+        .map_err(user_error)?
+        .into_inner();
+    let name = parse_text(name, "name", crate::org::api::NAME_MAX).map_err(user_error)?;
+    let password = Password::parse(password, "password").map_err(user_error)?;
+    let state = crate::startup::build_state_blocking(config)?;
+    let hash = state.hasher.hash_blocking(password.expose())?;
+    let id = uuid::Uuid::new_v4().to_string();
+    let new_id = id.clone();
+    state
+        .db
+        .write_blocking(move |conn| {
+            if store::find_person_by_email(conn, &email)?.is_some() {
+                return Err(ApiError::Conflict(format!("{email} already exists")));
+            }
+            let t = now();
+            diesel::insert_into(people::table)
+                .values(NewPerson {
+                    id: new_id,
+                    email,
+                    name,
+                    team_id: None,
+                    is_hr: true,
+                    is_admin: true,
+                    location: None,
+                    job_family: None,
+                    start_date: None,
+                    language: "en".into(),
+                    password_hash: Some(hash),
+                    token_version: 0,
+                    active: true,
+                    activation_hash: None,
+                    activation_expires_at: None,
+                    created_at: t,
+                    updated_at: t,
+                })
+                .execute(conn)?;
+            Ok(())
+        })
+        .map_err(user_error)?;
+    Ok(id)
+}
+
+fn import_people(
+    config: &Config,
+    file: &std::path::Path,
+    dry_run: bool,
+    partial: bool,
+) -> anyhow::Result<()> {
+    let state = crate::startup::build_state_blocking(config)?;
+    let reader = std::fs::File::open(file)
+        .map_err(|e| anyhow::anyhow!("cannot open {}: {e}", file.display()))?;
+    let size = reader.metadata().map(|m| m.len()).unwrap_or(0);
+    let bar = indicatif::ProgressBar::new(size);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("reading  {bar:40} {bytes}/{total_bytes}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    let rows =
+        import::read_rows(bar.wrap_read(std::io::BufReader::new(reader))).map_err(|e| match e {
+            ApiError::ValidationMany(list) => anyhow::anyhow!(
+                "{}",
+                list.iter()
+                    .map(|e| format!("row {}: {}: {}", e.row.unwrap_or(0), e.field, e.message))
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            ),
+            other => user_error(other),
+        })?;
+    bar.finish_and_clear();
+    let opts = import::ImportOptions {
+        dry_run,
+        partial,
+        caller_is_admin: true,
+        activation_ttl: chrono::TimeDelta::hours(config.activation_ttl_hours),
+    };
+    let bar = indicatif::ProgressBar::new(rows.len() as u64);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("importing {bar:40} {pos}/{len} rows")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    let progress_bar = bar.clone();
+    let result = state.db.write_blocking(move |conn| {
+        import::apply_with_progress(conn, &rows, &opts, &mut |n| progress_bar.set_position(n))
+    });
+    bar.finish_and_clear();
+    let report = match result {
+        Ok(r) => r,
+        Err(ApiError::ValidationMany(list)) => {
+            for e in &list {
+                eprintln!("row {}: {}: {}", e.row.unwrap_or(0), e.field, e.message);
+            }
+            anyhow::bail!(
+                "{} error(s); nothing was imported (use --partial to import the valid rows)",
+                list.len()
+            );
+        }
+        Err(e) => return Err(user_error(e)),
+    };
+    for e in &report.errors {
+        eprintln!("row {}: {}: {}", e.row.unwrap_or(0), e.field, e.message);
+    }
+    eprintln!(
+        "{}{} rows: {} created, {} updated, {} skipped",
+        if report.dry_run { "dry run: " } else { "" },
+        report.rows,
+        report.created,
+        report.updated,
+        report.skipped
+    );
+    if !report.activations.is_empty() {
+        println!("email,activation_token");
+        for a in &report.activations {
+            println!("{},{}", a.email, a.activation_token);
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,295 @@
+//! Typed configuration: every setting is a flag and an environment variable, documented
+//! once here so that `--help`, the environment and the README agree. Secrets are wrapped
+//! in [`Secret`] so they never reach a log or a debug print.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// A value that must never be printed.
+#[derive(Clone)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: String) -> Self {
+        Self(value)
+    }
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+impl std::str::FromStr for Secret {
+    type Err = std::convert::Infallible;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(Self(s.to_owned()))
+    }
+}
+
+/// pulseline: anonymous pulse surveys, frontline insights and the EX-CX link, in one binary.
+///
+/// Without a subcommand, `pulseline` runs `serve`. Every option can also be given as the
+/// environment variable shown beside it.
+#[derive(Parser, Debug)]
+#[command(name = "pulseline", version, about, long_about)]
+pub struct Cli {
+    #[command(flatten)]
+    pub config: Config,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Apply pending migrations, then serve the HTTP API (the default).
+    Serve,
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Create an administrator (with HR rights) who can sign in at once.
+    ///
+    /// The password is read from the first line of standard input (12 to 128 characters),
+    /// so that it never appears in the shell history or the process list.
+    CreateAdmin {
+        /// The administrator's e-mail address (their login).
+        #[arg(long)]
+        email: String,
+        /// The administrator's display name.
+        #[arg(long)]
+        name: String,
+    },
+    /// Import data from a CSV file.
+    #[command(subcommand)]
+    Import(ImportCommand),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ImportCommand {
+    /// Upsert people by e-mail from a CSV file with the header
+    /// `email,name,team,manager,location,job_family,start_date,language,roles`.
+    ///
+    /// `team` is a team id or a path of team names separated by `/` (e.g. `Sales/EMEA`).
+    /// The whole file is checked first; nothing is written if any row is invalid unless
+    /// `--partial` is given. Activation tokens for new people are printed as CSV.
+    People {
+        /// The CSV file to read.
+        file: PathBuf,
+        /// Check every row and report errors without writing anything.
+        #[arg(long)]
+        dry_run: bool,
+        /// Import the valid rows even if some rows are invalid.
+        #[arg(long)]
+        partial: bool,
+    },
+}
+
+/// Settings shared by every subcommand.
+#[derive(Args, Debug, Clone)]
+pub struct Config {
+    /// Database: a SQLite file path (or `sqlite://PATH`) or a `postgres://` URL.
+    #[arg(
+        long,
+        env = "DATABASE_URL",
+        default_value = "pulseline.db",
+        global = true
+    )]
+    pub database_url: String,
+
+    /// Address and port the HTTP server listens on.
+    #[arg(
+        long,
+        env = "PULSELINE_BIND",
+        default_value = "127.0.0.1:8080",
+        global = true
+    )]
+    pub bind: String,
+
+    /// HS256 signing key for access tokens (at least 32 bytes, used exactly as given).
+    /// When absent on SQLite, one is generated on first start and kept in a file with
+    /// mode 0600 beside the database; on PostgreSQL it is required.
+    #[arg(
+        long,
+        env = "PULSELINE_JWT_SECRET",
+        hide_env_values = true,
+        global = true
+    )]
+    pub jwt_secret: Option<Secret>,
+
+    /// Minimum group size k for anything released about survey answers (at least 3).
+    #[arg(long, env = "PULSELINE_MIN_GROUP", default_value_t = 5, global = true)]
+    pub min_group: u32,
+
+    /// argon2id memory cost in KiB.
+    #[arg(
+        long,
+        env = "PULSELINE_ARGON2_M_KIB",
+        default_value_t = 19456,
+        global = true
+    )]
+    pub argon2_m_kib: u32,
+
+    /// argon2id iterations.
+    #[arg(long, env = "PULSELINE_ARGON2_T", default_value_t = 2, global = true)]
+    pub argon2_t: u32,
+
+    /// argon2id parallelism.
+    #[arg(long, env = "PULSELINE_ARGON2_P", default_value_t = 1, global = true)]
+    pub argon2_p: u32,
+
+    /// How many password hashes may be computed at once (bounds memory under a login
+    /// flood). Defaults to the number of CPU cores.
+    #[arg(long, env = "PULSELINE_HASH_CONCURRENCY", global = true)]
+    pub hash_concurrency: Option<usize>,
+
+    /// Lifetime of an access token in seconds (at most 3600).
+    #[arg(
+        long,
+        env = "PULSELINE_TOKEN_TTL_SECS",
+        default_value_t = 3600,
+        global = true
+    )]
+    pub token_ttl_secs: u64,
+
+    /// Failed logins for one account within the window before it is throttled.
+    #[arg(
+        long,
+        env = "PULSELINE_LOGIN_MAX_FAILURES",
+        default_value_t = 5,
+        global = true
+    )]
+    pub login_max_failures: u32,
+
+    /// Failed logins from one client address within the window before it is throttled.
+    #[arg(
+        long,
+        env = "PULSELINE_LOGIN_MAX_FAILURES_PER_ADDR",
+        default_value_t = 50,
+        global = true
+    )]
+    pub login_max_failures_per_addr: u32,
+
+    /// Length of the login throttling window in seconds.
+    #[arg(
+        long,
+        env = "PULSELINE_LOGIN_WINDOW_SECS",
+        default_value_t = 900,
+        global = true
+    )]
+    pub login_window_secs: u64,
+
+    /// Largest accepted request body in bytes (imports use `import_max_bytes`).
+    #[arg(long, env = "PULSELINE_MAX_BODY_BYTES", default_value_t = 1024 * 1024, global = true)]
+    pub max_body_bytes: usize,
+
+    /// Largest accepted body for CSV/JSON import endpoints, in bytes.
+    #[arg(long, env = "PULSELINE_IMPORT_MAX_BYTES", default_value_t = 32 * 1024 * 1024, global = true)]
+    pub import_max_bytes: usize,
+
+    /// Hours an activation token stays valid.
+    #[arg(
+        long,
+        env = "PULSELINE_ACTIVATION_TTL_HOURS",
+        default_value_t = 72,
+        global = true
+    )]
+    pub activation_ttl_hours: i64,
+
+    /// Connections in the database pool (PostgreSQL; SQLite readers).
+    #[arg(
+        long,
+        env = "PULSELINE_DB_POOL_SIZE",
+        default_value_t = 16,
+        global = true
+    )]
+    pub db_pool_size: u32,
+
+    /// Log format: `text` or `json`.
+    #[arg(
+        long,
+        env = "PULSELINE_LOG_FORMAT",
+        default_value = "text",
+        global = true
+    )]
+    pub log_format: String,
+}
+
+impl Config {
+    /// A configuration with every default, for a given database (used by tests and tools).
+    pub fn for_database(database_url: &str) -> Self {
+        let mut cli = Cli::parse_from(["pulseline"]);
+        cli.config.database_url = database_url.to_owned();
+        cli.config
+    }
+
+    /// Checks the rules that clap cannot express.
+    pub fn validate(&self) -> anyhow::Result<()> {
+        if self.min_group < 3 {
+            anyhow::bail!(
+                "PULSELINE_MIN_GROUP must be at least 3 (got {})",
+                self.min_group
+            );
+        }
+        if let Some(secret) = &self.jwt_secret {
+            if secret.expose().len() < 32 {
+                anyhow::bail!("PULSELINE_JWT_SECRET must be at least 32 bytes long");
+            }
+        }
+        if self.token_ttl_secs == 0 || self.token_ttl_secs > 3600 {
+            anyhow::bail!("PULSELINE_TOKEN_TTL_SECS must be between 1 and 3600");
+        }
+        if self.argon2_t == 0 || self.argon2_p == 0 || self.argon2_m_kib < 8 * self.argon2_p {
+            anyhow::bail!("argon2 parameters are out of range");
+        }
+        if self.login_max_failures == 0 || self.login_max_failures_per_addr == 0 {
+            anyhow::bail!("login failure limits must be at least 1");
+        }
+        if self.max_body_bytes < 1024 || self.import_max_bytes < self.max_body_bytes {
+            anyhow::bail!("body limits are out of range");
+        }
+        if self.activation_ttl_hours <= 0 {
+            anyhow::bail!("PULSELINE_ACTIVATION_TTL_HOURS must be positive");
+        }
+        if self.db_pool_size == 0 {
+            anyhow::bail!("PULSELINE_DB_POOL_SIZE must be at least 1");
+        }
+        if !matches!(self.log_format.as_str(), "text" | "json") {
+            anyhow::bail!("PULSELINE_LOG_FORMAT must be text or json");
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_min_group_below_three_is_refused() {
+        let mut c = Config::for_database("x.db");
+        c.min_group = 2;
+        assert!(c.validate().is_err());
+        c.min_group = 3;
+        assert!(c.validate().is_ok());
+    }
+
+    #[test]
+    fn a_short_jwt_secret_is_refused() {
+        let mut c = Config::for_database("x.db");
+        c.jwt_secret = Some(Secret::new("short".into()));
+        assert!(c.validate().is_err());
+        c.jwt_secret = Some(Secret::new("x".repeat(32)));
+        assert!(c.validate().is_ok());
+    }
+
+    #[test]
+    fn secrets_are_not_printed() {
+        let mut c = Config::for_database("x.db");
+        c.jwt_secret = Some(Secret::new("super-secret-value-that-is-long-enough".into()));
+        assert!(!format!("{c:?}").contains("super-secret"));
+    }
+}

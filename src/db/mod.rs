@@ -1,0 +1,217 @@
+//! Database access through one door. The backend (SQLite or PostgreSQL) is chosen
+//! explicitly from the scheme of `DATABASE_URL`; every query runs on a pooled
+//! connection inside `spawn_blocking` so nothing blocks the async runtime.
+//!
+//! On SQLite, writes go through a single writer connection (readers have their own
+//! pool), each write in a `BEGIN IMMEDIATE` transaction: one writer avoids busy waits and
+//! `SQLITE_BUSY_SNAPSHOT`, which busy_timeout cannot fix. Store functions never open
+//! transactions themselves; [`Db::write`] does.
+
+pub mod schema;
+
+use std::time::Duration;
+
+use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+use diesel::r2d2::{self, ManageConnection};
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+
+use crate::error::ApiError;
+
+pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
+
+/// A connection to either backend; queries written once with diesel's DSL run on both.
+#[derive(diesel::MultiConnection)]
+pub enum AnyConnection {
+    Postgresql(diesel::PgConnection),
+    Sqlite(diesel::SqliteConnection),
+}
+
+/// Which backend a `DATABASE_URL` names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    /// Reads the backend from the URL's scheme; anything without a `postgres` scheme is a
+    /// SQLite path. Returns the backend and the string to connect with.
+    pub fn from_url(url: &str) -> (Backend, String) {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            (Backend::Postgres, url.to_owned())
+        } else if let Some(path) = url.strip_prefix("sqlite://") {
+            (Backend::Sqlite, path.to_owned())
+        } else if let Some(path) = url.strip_prefix("sqlite:") {
+            (Backend::Sqlite, path.to_owned())
+        } else {
+            (Backend::Sqlite, url.to_owned())
+        }
+    }
+}
+
+/// Opens connections of one backend, with the SQLite pragmas applied on every connect.
+#[derive(Clone, Debug)]
+pub struct Manager {
+    backend: Backend,
+    target: String,
+}
+
+impl ManageConnection for Manager {
+    type Connection = AnyConnection;
+    type Error = r2d2::Error;
+
+    fn connect(&self) -> Result<AnyConnection, r2d2::Error> {
+        match self.backend {
+            Backend::Postgres => diesel::PgConnection::establish(&self.target)
+                .map(AnyConnection::Postgresql)
+                .map_err(r2d2::Error::ConnectionError),
+            Backend::Sqlite => {
+                let mut conn = diesel::SqliteConnection::establish(&self.target)
+                    .map_err(r2d2::Error::ConnectionError)?;
+                conn.batch_execute(
+                    "PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; \
+                     PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;",
+                )
+                .map_err(r2d2::Error::QueryError)?;
+                Ok(AnyConnection::Sqlite(conn))
+            }
+        }
+    }
+
+    fn is_valid(&self, conn: &mut AnyConnection) -> Result<(), r2d2::Error> {
+        conn.batch_execute("SELECT 1")
+            .map_err(r2d2::Error::QueryError)
+    }
+
+    fn has_broken(&self, _conn: &mut AnyConnection) -> bool {
+        false
+    }
+}
+
+pub type Pool = r2d2::Pool<Manager>;
+
+/// The database handle held in the application state.
+#[derive(Clone)]
+pub struct Db {
+    backend: Backend,
+    read: Pool,
+    write: Pool,
+}
+
+impl Db {
+    /// Connects (creating the SQLite file if needed) and builds the pools.
+    pub fn connect(url: &str, pool_size: u32) -> anyhow::Result<Db> {
+        let (backend, target) = Backend::from_url(url);
+        let manager = Manager { backend, target };
+        let build = |size: u32| {
+            r2d2::Pool::builder()
+                .max_size(size)
+                .min_idle(Some(0))
+                .connection_timeout(Duration::from_secs(10))
+                .test_on_check_out(false)
+                .build(manager.clone())
+        };
+        let (read, write) = match backend {
+            Backend::Sqlite => {
+                let write = build(1)?;
+                let read = build(pool_size.clamp(1, 8))?;
+                (read, write)
+            }
+            Backend::Postgres => {
+                let pool = build(pool_size)?;
+                (pool.clone(), pool)
+            }
+        };
+        Ok(Db {
+            backend,
+            read,
+            write,
+        })
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Applies every pending embedded migration; returns how many ran.
+    pub fn migrate(&self) -> anyhow::Result<usize> {
+        let mut conn = self.write.get()?;
+        let applied = conn
+            .run_pending_migrations(MIGRATIONS)
+            .map_err(|e| anyhow::anyhow!("migration failed: {e}"))?;
+        Ok(applied.len())
+    }
+
+    /// Runs `f` on a reader connection, off the async runtime.
+    pub async fn read<T, F>(&self, f: F) -> Result<T, ApiError>
+    where
+        F: FnOnce(&mut AnyConnection) -> Result<T, ApiError> + Send + 'static,
+        T: Send + 'static,
+    {
+        let pool = self.read.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut conn = pool.get().map_err(ApiError::unavailable)?;
+            f(&mut conn)
+        })
+        .await
+        .map_err(|e| ApiError::Internal(anyhow::anyhow!("database task failed: {e}")))?
+    }
+
+    /// Runs `f` in one write transaction, off the async runtime: all of it or nothing.
+    pub async fn write<T, F>(&self, f: F) -> Result<T, ApiError>
+    where
+        F: FnOnce(&mut AnyConnection) -> Result<T, ApiError> + Send + 'static,
+        T: Send + 'static,
+    {
+        let db = self.clone();
+        tokio::task::spawn_blocking(move || db.write_blocking(f))
+            .await
+            .map_err(|e| ApiError::Internal(anyhow::anyhow!("database task failed: {e}")))?
+    }
+
+    /// The blocking form of [`Db::write`], for subcommands and background work.
+    pub fn write_blocking<T, F>(&self, f: F) -> Result<T, ApiError>
+    where
+        F: FnOnce(&mut AnyConnection) -> Result<T, ApiError>,
+    {
+        let mut conn = self.write.get().map_err(ApiError::unavailable)?;
+        in_transaction(&mut conn, f)
+    }
+
+    /// The blocking form of [`Db::read`].
+    pub fn read_blocking<T, F>(&self, f: F) -> Result<T, ApiError>
+    where
+        F: FnOnce(&mut AnyConnection) -> Result<T, ApiError>,
+    {
+        let mut conn = self.read.get().map_err(ApiError::unavailable)?;
+        f(&mut conn)
+    }
+}
+
+/// One transaction around `f`: `BEGIN IMMEDIATE` on SQLite (the write lock is taken up
+/// front), diesel's transaction on PostgreSQL.
+fn in_transaction<T, F>(conn: &mut AnyConnection, f: F) -> Result<T, ApiError>
+where
+    F: FnOnce(&mut AnyConnection) -> Result<T, ApiError>,
+{
+    match conn {
+        AnyConnection::Postgresql(_) => conn.transaction(f),
+        AnyConnection::Sqlite(_) => {
+            conn.batch_execute("BEGIN IMMEDIATE")?;
+            match f(conn) {
+                Ok(value) => match conn.batch_execute("COMMIT") {
+                    Ok(()) => Ok(value),
+                    Err(e) => {
+                        let _ = conn.batch_execute("ROLLBACK");
+                        Err(e.into())
+                    }
+                },
+                Err(e) => {
+                    let _ = conn.batch_execute("ROLLBACK");
+                    Err(e)
+                }
+            }
+        }
+    }
+}

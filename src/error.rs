@@ -1,0 +1,352 @@
+//! One error type for the whole API and its single mapping to HTTP: every error leaves
+//! as RFC 9457 `application/problem+json` with a stable `type` a client can match on,
+//! and validation errors name the offending field. Internal errors are logged with their
+//! cause chain and answered with a generic body.
+
+use poem::http::{HeaderValue, StatusCode, header};
+use poem::{IntoResponse, Response};
+use poem_openapi::registry::{MetaHeader, MetaMediaType, MetaResponse, MetaResponses, Registry};
+use poem_openapi::types::Type;
+use poem_openapi::{ApiResponse, Object};
+
+pub const PROBLEM_JSON: &str = "application/problem+json";
+
+/// One invalid field (or CSV row) in a validation problem.
+#[derive(Object, Debug, Clone, PartialEq, serde::Serialize)]
+pub struct FieldError {
+    /// The JSON field, query parameter or CSV column at fault.
+    pub field: String,
+    /// What is wrong with it.
+    pub message: String,
+    /// For imports: the 1-based data row (after the header) the error is on.
+    #[oai(skip_serializing_if_is_none)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub row: Option<u64>,
+}
+
+/// An RFC 9457 problem details body.
+#[derive(Object, Debug, Clone, serde::Serialize)]
+pub struct Problem {
+    /// A stable URI naming the kind of problem, e.g. `urn:pulseline:problem:validation`.
+    #[oai(rename = "type")]
+    #[serde(rename = "type")]
+    pub type_: String,
+    /// A short summary of the kind of problem.
+    pub title: String,
+    /// The HTTP status code.
+    pub status: u16,
+    /// What went wrong with this request.
+    pub detail: String,
+    /// For validation problems: the field at fault.
+    #[oai(skip_serializing_if_is_none)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+    /// For validation problems with several faults (e.g. CSV rows): each of them.
+    #[oai(skip_serializing_if_is_none)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub errors: Option<Vec<FieldError>>,
+}
+
+#[derive(thiserror::Error, Debug)]
+pub enum ApiError {
+    #[error("{detail}")]
+    BadRequest {
+        detail: String,
+        field: Option<String>,
+    },
+    #[error("authentication is required")]
+    Unauthorized,
+    #[error("you are not allowed to do this")]
+    Forbidden,
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("{0}")]
+    Gone(String),
+    #[error("the request body is larger than {0} bytes")]
+    PayloadTooLarge(usize),
+    #[error("{field}: {message}")]
+    Validation { field: String, message: String },
+    #[error("{} invalid item(s)", .0.len())]
+    ValidationMany(Vec<FieldError>),
+    #[error("too many attempts; retry after {retry_after_secs} s")]
+    TooManyRequests { retry_after_secs: u64 },
+    #[error("the service is temporarily unavailable")]
+    Unavailable(String),
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+impl ApiError {
+    /// A validation error naming `field`.
+    pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
+        ApiError::Validation {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+
+    pub fn bad_request(detail: impl Into<String>, field: Option<String>) -> Self {
+        ApiError::BadRequest {
+            detail: detail.into(),
+            field,
+        }
+    }
+
+    pub fn unavailable(e: impl std::fmt::Display) -> Self {
+        ApiError::Unavailable(e.to_string())
+    }
+
+    fn status_code(&self) -> StatusCode {
+        match self {
+            ApiError::BadRequest { .. } => StatusCode::BAD_REQUEST,
+            ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
+            ApiError::Forbidden => StatusCode::FORBIDDEN,
+            ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::Conflict(_) => StatusCode::CONFLICT,
+            ApiError::Gone(_) => StatusCode::GONE,
+            ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::Validation { .. } | ApiError::ValidationMany(_) => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
+            ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// The problem+json body for this error.
+    pub fn problem(&self) -> Problem {
+        let status = self.status_code();
+        let (slug, field, errors, detail) = match self {
+            ApiError::BadRequest { field, detail } => {
+                ("bad-request", field.clone(), None, detail.clone())
+            }
+            ApiError::Unauthorized => ("unauthorized", None, None, self.to_string()),
+            ApiError::Forbidden => ("forbidden", None, None, self.to_string()),
+            ApiError::NotFound(_) => ("not-found", None, None, self.to_string()),
+            ApiError::Conflict(_) => ("conflict", None, None, self.to_string()),
+            ApiError::Gone(_) => ("gone", None, None, self.to_string()),
+            ApiError::PayloadTooLarge(_) => ("payload-too-large", None, None, self.to_string()),
+            ApiError::Validation { field, message } => {
+                ("validation", Some(field.clone()), None, message.clone())
+            }
+            ApiError::ValidationMany(list) => (
+                "validation",
+                list.first().map(|e| e.field.clone()),
+                Some(list.clone()),
+                self.to_string(),
+            ),
+            ApiError::TooManyRequests { .. } => ("too-many-requests", None, None, self.to_string()),
+            ApiError::Unavailable(_) => ("unavailable", None, None, self.to_string()),
+            ApiError::Internal(_) => (
+                "internal",
+                None,
+                None,
+                "an internal error occurred; it has been logged".to_owned(),
+            ),
+        };
+        Problem {
+            type_: format!("urn:pulseline:problem:{slug}"),
+            title: status.canonical_reason().unwrap_or("Error").to_owned(),
+            status: status.as_u16(),
+            detail,
+            field,
+            errors,
+        }
+    }
+}
+
+/// Serialises a problem with its status and the problem+json content type.
+pub fn problem_response(problem: &Problem) -> Response {
+    let body = serde_json::to_vec(problem).unwrap_or_else(|_| b"{}".to_vec());
+    Response::builder()
+        .status(StatusCode::from_u16(problem.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR))
+        .header(header::CONTENT_TYPE, PROBLEM_JSON)
+        .body(body)
+}
+
+impl poem::error::ResponseError for ApiError {
+    fn status(&self) -> StatusCode {
+        self.status_code()
+    }
+
+    fn as_response(&self) -> Response {
+        match self {
+            ApiError::Internal(e) => tracing::error!(error = ?e, "internal error"),
+            ApiError::Unavailable(e) => tracing::warn!(error = %e, "dependency unavailable"),
+            _ => {}
+        }
+        let mut resp = problem_response(&self.problem());
+        if let ApiError::TooManyRequests { retry_after_secs } = self {
+            if let Ok(v) = HeaderValue::from_str(&retry_after_secs.to_string()) {
+                resp.headers_mut().insert(header::RETRY_AFTER, v);
+            }
+        }
+        resp
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        poem::error::ResponseError::as_response(&self)
+    }
+}
+
+/// The statuses any operation may answer with, each a problem+json body.
+const ERROR_STATUSES: &[(u16, &str)] = &[
+    (
+        400,
+        "The request is malformed (bad JSON, wrong types, bad parameters).",
+    ),
+    (401, "Authentication is missing or invalid."),
+    (403, "The caller's role does not allow this."),
+    (
+        404,
+        "The resource does not exist or is not visible to the caller.",
+    ),
+    (409, "The request conflicts with the current state."),
+    (413, "The request body is too large."),
+    (422, "A field failed validation; `field` names it."),
+    (429, "Too many attempts; see `Retry-After`."),
+    (500, "An internal error."),
+    (503, "The database is unavailable."),
+];
+
+impl ApiResponse for ApiError {
+    fn meta() -> MetaResponses {
+        MetaResponses {
+            responses: ERROR_STATUSES
+                .iter()
+                .map(|(status, description)| MetaResponse {
+                    description,
+                    status: Some(*status),
+                    status_range: None,
+                    content: vec![MetaMediaType {
+                        content_type: PROBLEM_JSON,
+                        schema: Problem::schema_ref(),
+                    }],
+                    headers: if *status == 429 {
+                        vec![MetaHeader {
+                            name: "Retry-After".into(),
+                            description: Some("Seconds to wait before retrying.".into()),
+                            required: true,
+                            deprecated: false,
+                            schema: u64::schema_ref(),
+                        }]
+                    } else {
+                        vec![]
+                    },
+                })
+                .collect(),
+        }
+    }
+
+    fn register(registry: &mut Registry) {
+        Problem::register(registry);
+    }
+}
+
+impl From<diesel::result::Error> for ApiError {
+    fn from(e: diesel::result::Error) -> Self {
+        use diesel::result::{DatabaseErrorKind, Error};
+        match e {
+            Error::NotFound => ApiError::NotFound("resource"),
+            Error::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => {
+                tracing::debug!(constraint = ?info.constraint_name(), "unique violation");
+                ApiError::Conflict("a record with the same unique value already exists".into())
+            }
+            Error::DatabaseError(DatabaseErrorKind::ForeignKeyViolation, _) => {
+                ApiError::Conflict("the record is referenced by, or references, another".into())
+            }
+            other => ApiError::Internal(anyhow::Error::new(other)),
+        }
+    }
+}
+
+/// Maps any error poem or poem-openapi produced (parse failures, missing auth, unknown
+/// routes, wrong methods) to problem+json, keeping our own errors as they are.
+pub fn poem_error_to_problem(err: poem::Error) -> Response {
+    if err.is::<ApiError>() {
+        return err.into_response();
+    }
+    let status = err.status();
+    let message = err.to_string();
+    let problem = match status {
+        StatusCode::UNAUTHORIZED => ApiError::Unauthorized.problem(),
+        StatusCode::NOT_FOUND => ApiError::NotFound("route or resource").problem(),
+        StatusCode::PAYLOAD_TOO_LARGE => Problem {
+            detail: message,
+            ..ApiError::PayloadTooLarge(0).problem()
+        },
+        s if s.is_server_error() => {
+            tracing::error!(error = %message, "unhandled server error");
+            ApiError::Internal(anyhow::anyhow!("unhandled")).problem()
+        }
+        s => {
+            let slug = match s {
+                StatusCode::METHOD_NOT_ALLOWED => "method-not-allowed",
+                StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported-media-type",
+                StatusCode::NOT_ACCEPTABLE => "not-acceptable",
+                _ => "bad-request",
+            };
+            Problem {
+                type_: format!("urn:pulseline:problem:{slug}"),
+                title: s.canonical_reason().unwrap_or("Error").to_owned(),
+                status: s.as_u16(),
+                field: field_from_message(&message),
+                detail: message,
+                errors: None,
+            }
+        }
+    };
+    let mut resp = problem_response(&problem);
+    if status == StatusCode::METHOD_NOT_ALLOWED {
+        resp.set_status(status);
+    }
+    resp
+}
+
+/// Best effort to name the field in a parse error message from poem-openapi, which
+/// quotes it as `field \`name\``, `parameter \`name\`` or a serde `` `name` ``.
+fn field_from_message(message: &str) -> Option<String> {
+    for marker in ["field `", "parameter `", "Parameter `", "\"name\": \""] {
+        if let Some(start) = message.find(marker) {
+            let rest = &message[start + marker.len()..];
+            if let Some(end) = rest.find(['`', '"']) {
+                return Some(rest[..end].to_owned());
+            }
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_validation_error_names_its_field() {
+        let p = ApiError::invalid("email", "not an e-mail address").problem();
+        assert_eq!(p.status, 422);
+        assert_eq!(p.field.as_deref(), Some("email"));
+        assert_eq!(p.type_, "urn:pulseline:problem:validation");
+    }
+
+    #[test]
+    fn an_internal_error_does_not_leak_its_cause() {
+        let p = ApiError::Internal(anyhow::anyhow!("password=hunter2")).problem();
+        assert_eq!(p.status, 500);
+        assert!(!p.detail.contains("hunter2"));
+    }
+
+    #[test]
+    fn a_parse_message_yields_the_field() {
+        assert_eq!(
+            field_from_message("failed to parse parameter `limit`: bad"),
+            Some("limit".into())
+        );
+        assert_eq!(field_from_message("nothing here"), None);
+    }
+}

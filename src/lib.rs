@@ -1,0 +1,19 @@
+//! pulseline: a self-hosted employee-experience service. It runs anonymous pulse
+//! surveys whose reports can never be narrowed down to one person, collects frontline
+//! suggestions about customer pain points, and links each team's engagement to the
+//! customer satisfaction of the teams it serves.
+//!
+//! One binary serves an OpenAPI-documented HTTP API over SQLite (embedded default) or
+//! PostgreSQL. Each capability lives in its own module: its rows, queries, pure logic
+//! and handlers.
+
+pub mod api;
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod ops;
+pub mod org;
+pub mod startup;
+pub mod telemetry;

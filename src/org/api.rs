@@ -1,0 +1,967 @@
+//! Teams, managers, the service map and people over HTTP. HR and admins manage;
+//! managers read their subtrees; employees read themselves (and the chain of teams
+//! above them).
+
+use std::collections::HashSet;
+
+use diesel::prelude::*;
+use poem_openapi::param::{Path, Query};
+use poem_openapi::payload::{Binary, Json};
+use poem_openapi::types::MaybeUndefined;
+use poem_openapi::{ApiRequest, ApiResponse, Object, OpenApi};
+use sha2::{Digest, Sha256};
+
+use crate::api::{Tag, page_bounds};
+use crate::auth::api::NoContent;
+use crate::auth::{BearerAuth, Principal, readable_teams, require_hr};
+use crate::db::AnyConnection;
+use crate::db::schema::{people, team_managers, teams};
+use crate::error::ApiError;
+use crate::org::domain::{Email, GrantedRole, Language, TeamKind, parse_optional_text, parse_text};
+use crate::org::import::{self, ImportOptions, ImportReport};
+use crate::org::model::{
+    NewPerson, NewTeam, PersonChanges, PersonRow, TeamChanges, TeamRow, TeamServes, now,
+};
+use crate::org::store::{self, TeamTree};
+use crate::startup::AppState;
+
+pub struct OrgApi {
+    pub state: AppState,
+}
+
+/// Longest team or person name.
+pub const NAME_MAX: usize = 200;
+/// Longest attribute value (location, job family, team key).
+pub const ATTR_MAX: usize = 100;
+
+// ---------- objects ----------
+
+/// A team the owning team serves, and how much weight its CX carries.
+#[derive(Object, Clone)]
+#[oai(deny_unknown_fields)]
+pub struct ServedTeam {
+    /// A `frontline` team this (internal) team serves.
+    #[oai(validator(max_length = 64))]
+    pub team_id: String,
+    /// Relative weight (> 0) of that team's CX in this team's linkage.
+    pub weight: f64,
+}
+
+#[derive(Object)]
+pub struct Team {
+    pub id: String,
+    pub name: String,
+    pub parent_id: Option<String>,
+    pub kind: TeamKind,
+    /// Optional stable key for matching external systems (e.g. CX imports).
+    pub key: Option<String>,
+    pub manager_ids: Vec<String>,
+    pub serves: Vec<ServedTeam>,
+    pub created_at: chrono::NaiveDateTime,
+}
+
+#[derive(Object)]
+#[oai(deny_unknown_fields)]
+pub struct CreateTeam {
+    #[oai(validator(max_length = 200))]
+    pub name: String,
+    /// The parent team; none for a root.
+    #[oai(validator(max_length = 64))]
+    pub parent_id: Option<String>,
+    pub kind: TeamKind,
+    #[oai(validator(max_length = 100))]
+    pub key: Option<String>,
+}
+
+#[derive(Object)]
+#[oai(deny_unknown_fields)]
+pub struct UpdateTeam {
+    #[oai(validator(max_length = 200))]
+    pub name: Option<String>,
+    /// A new parent (null makes it a root). A team cannot become its own ancestor.
+    pub parent_id: MaybeUndefined<String>,
+    pub kind: Option<TeamKind>,
+    pub key: MaybeUndefined<String>,
+}
+
+#[derive(Object)]
+#[oai(deny_unknown_fields)]
+pub struct SetManagers {
+    /// The people who manage this team (and so its subtree). Replaces the list.
+    #[oai(validator(max_items = 100))]
+    pub person_ids: Vec<String>,
+}
+
+#[derive(Object)]
+pub struct TeamPage {
+    pub items: Vec<Team>,
+    pub total: i64,
+    pub limit: i64,
+    pub offset: i64,
+}
+
+#[derive(Object)]
+pub struct Person {
+    pub id: String,
+    pub email: String,
+    pub name: String,
+    pub team_id: Option<String>,
+    /// Granted roles (everyone is also an employee; managers are named on teams).
+    pub roles: Vec<GrantedRole>,
+    pub location: Option<String>,
+    pub job_family: Option<String>,
+    pub start_date: Option<chrono::NaiveDate>,
+    pub language: Language,
+    /// False once deactivated.
+    pub active: bool,
+    /// Whether the person has set a password.
+    pub activated: bool,
+    pub created_at: chrono::NaiveDateTime,
+}
+
+#[derive(Object)]
+pub struct CreatedPerson {
+    #[oai(flatten)]
+    pub person: Person,
+    /// Shown once: the person exchanges it for a password at `POST /api/v1/auth/activate`.
+    pub activation_token: String,
+    pub activation_expires_at: chrono::NaiveDateTime,
+}
+
+#[derive(Object)]
+pub struct ActivationIssued {
+    /// Shown once.
+    pub activation_token: String,
+    pub activation_expires_at: chrono::NaiveDateTime,
+}
+
+#[derive(Object)]
+#[oai(deny_unknown_fields)]
+pub struct CreatePerson {
+    #[oai(validator(max_length = 254))]
+    pub email: String,
+    #[oai(validator(max_length = 200))]
+    pub name: String,
+    #[oai(validator(max_length = 64))]
+    pub team_id: Option<String>,
+    /// Roles to grant: `hr`, `admin` (admin only by an admin).
+    #[oai(validator(max_items = 2))]
+    pub roles: Option<Vec<GrantedRole>>,
+    #[oai(validator(max_length = 100))]
+    pub location: Option<String>,
+    #[oai(validator(max_length = 100))]
+    pub job_family: Option<String>,
+    pub start_date: Option<chrono::NaiveDate>,
+    pub language: Option<Language>,
+}
+
+#[derive(Object)]
+#[oai(deny_unknown_fields)]
+pub struct UpdatePerson {
+    #[oai(validator(max_length = 200))]
+    pub name: Option<String>,
+    pub team_id: MaybeUndefined<String>,
+    #[oai(validator(max_items = 2))]
+    pub roles: Option<Vec<GrantedRole>>,
+    pub location: MaybeUndefined<String>,
+    pub job_family: MaybeUndefined<String>,
+    pub start_date: MaybeUndefined<chrono::NaiveDate>,
+    pub language: Option<Language>,
+}
+
+#[derive(Object)]
+pub struct PersonPage {
+    pub items: Vec<Person>,
+    pub total: i64,
+    pub limit: i64,
+    pub offset: i64,
+}
+
+#[derive(ApiResponse)]
+pub enum TeamCreated {
+    /// The team was created.
+    #[oai(status = 201)]
+    Created(Json<Team>),
+}
+
+#[derive(ApiResponse)]
+pub enum PersonCreated {
+    /// The person was created; the activation token is shown only now.
+    #[oai(status = 201)]
+    Created(Json<CreatedPerson>),
+}
+
+#[derive(ApiRequest)]
+pub enum ImportBody {
+    /// CSV with the header `email,name,team,manager,location,job_family,start_date,language,roles`.
+    #[oai(content_type = "text/csv")]
+    Csv(Binary<Vec<u8>>),
+}
+
+// ---------- conversions ----------
+
+fn team_view(conn: &mut AnyConnection, row: TeamRow) -> Result<Team, ApiError> {
+    let manager_ids = store::team_manager_ids(conn, &row.id)?;
+    let serves = store::team_serves_list(conn, &row.id)?
+        .into_iter()
+        .map(|s| ServedTeam {
+            team_id: s.served_team_id,
+            weight: s.weight,
+        })
+        .collect();
+    Ok(Team {
+        kind: TeamKind::from_db(&row.kind),
+        id: row.id,
+        name: row.name,
+        parent_id: row.parent_id,
+        key: row.team_key,
+        manager_ids,
+        serves,
+        created_at: row.created_at,
+    })
+}
+
+pub fn person_view(row: PersonRow) -> Person {
+    let mut roles = Vec::new();
+    if row.is_hr {
+        roles.push(GrantedRole::Hr);
+    }
+    if row.is_admin {
+        roles.push(GrantedRole::Admin);
+    }
+    Person {
+        language: Language::from_db(&row.language),
+        activated: row.password_hash.is_some(),
+        id: row.id,
+        email: row.email,
+        name: row.name,
+        team_id: row.team_id,
+        roles,
+        location: row.location,
+        job_family: row.job_family,
+        start_date: row.start_date,
+        active: row.active,
+        created_at: row.created_at,
+    }
+}
+
+// ---------- helpers ----------
+
+/// A new one-time activation token and the hash that is stored for it.
+pub fn new_activation_token() -> (String, String) {
+    use base64::Engine;
+    use rand::RngCore;
+    let mut bytes = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    let token = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
+    let hash = activation_hash(&token);
+    (token, hash)
+}
+
+/// Activation tokens are stored only as their SHA-256.
+pub fn activation_hash(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+fn ensure_team_exists(conn: &mut AnyConnection, id: &str, field: &str) -> Result<(), ApiError> {
+    match store::find_team(conn, id)? {
+        Some(_) => Ok(()),
+        None => Err(ApiError::invalid(field, "no such team")),
+    }
+}
+
+/// Teams a principal may see: what they may read in full, plus their own team chain.
+fn visible_teams(
+    conn: &mut AnyConnection,
+    p: &Principal,
+) -> Result<Option<HashSet<String>>, ApiError> {
+    let Some(mut set) = readable_teams(conn, p)? else {
+        return Ok(None);
+    };
+    if let Some(own) = &p.team_id {
+        let tree = TeamTree::load(conn)?;
+        set.extend(tree.ancestors_inclusive(own));
+    }
+    Ok(Some(set))
+}
+
+/// Whether the principal may read this person's record.
+fn may_read_person(
+    conn: &mut AnyConnection,
+    p: &Principal,
+    person: &PersonRow,
+) -> Result<bool, ApiError> {
+    if p.id == person.id {
+        return Ok(true);
+    }
+    Ok(match readable_teams(conn, p)? {
+        None => true,
+        Some(set) => person.team_id.as_ref().is_some_and(|t| set.contains(t)),
+    })
+}
+
+fn roles_to_flags(roles: &[GrantedRole]) -> (bool, bool) {
+    (
+        roles.contains(&GrantedRole::Hr),
+        roles.contains(&GrantedRole::Admin),
+    )
+}
+
+fn load_team(conn: &mut AnyConnection, id: &str) -> Result<Team, ApiError> {
+    let row = store::find_team(conn, id)?.ok_or(ApiError::NotFound("team"))?;
+    team_view(conn, row)
+}
+
+// ---------- handlers ----------
+
+#[OpenApi(prefix_path = "/api/v1", tag = "Tag::Organisation")]
+impl OrgApi {
+    /// Create a team (HR).
+    #[oai(path = "/teams", method = "post", operation_id = "create_team")]
+    async fn create_team(
+        &self,
+        auth: BearerAuth,
+        body: Json<CreateTeam>,
+    ) -> Result<TeamCreated, ApiError> {
+        require_hr(&auth.0)?;
+        let name = parse_text(&body.name, "name", NAME_MAX)?;
+        let key = parse_optional_text(body.key.as_deref(), "key", ATTR_MAX)?;
+        let parent_id = body.parent_id.clone();
+        let kind = body.kind;
+        let team = self
+            .state
+            .db
+            .write(move |conn| {
+                if let Some(p) = &parent_id {
+                    ensure_team_exists(conn, p, "parent_id")?;
+                }
+                if let Some(k) = &key {
+                    let taken: i64 = teams::table
+                        .filter(teams::team_key.eq(k))
+                        .count()
+                        .get_result(conn)?;
+                    if taken > 0 {
+                        return Err(ApiError::invalid("key", "another team has this key"));
+                    }
+                }
+                let t = now();
+                let id = uuid::Uuid::new_v4().to_string();
+                diesel::insert_into(teams::table)
+                    .values(NewTeam {
+                        id: id.clone(),
+                        name,
+                        parent_id,
+                        kind: kind.as_str().into(),
+                        team_key: key,
+                        created_at: t,
+                        updated_at: t,
+                    })
+                    .execute(conn)?;
+                load_team(conn, &id)
+            })
+            .await?;
+        Ok(TeamCreated::Created(Json(team)))
+    }
+
+    /// List the teams the caller may see, paged, optionally the children of one parent.
+    #[oai(path = "/teams", method = "get", operation_id = "list_teams")]
+    async fn list_teams(
+        &self,
+        auth: BearerAuth,
+        /// Page size, 1 to 200 (default 50).
+        #[oai(validator(minimum(value = "1"), maximum(value = "200")))]
+        limit: Query<Option<i64>>,
+        /// Items to skip.
+        #[oai(validator(minimum(value = "0"), maximum(value = "1000000")))]
+        offset: Query<Option<i64>>,
+        /// Only the direct children of this team.
+        #[oai(validator(max_length = 64))]
+        parent_id: Query<Option<String>>,
+    ) -> Result<Json<TeamPage>, ApiError> {
+        let (limit, offset) = page_bounds(limit.0, offset.0);
+        let parent = parent_id.0;
+        self.state
+            .db
+            .read(move |conn| {
+                let visible = visible_teams(conn, &auth.0)?;
+                let build = || {
+                    let mut q = teams::table.into_boxed();
+                    if let Some(v) = &visible {
+                        q = q.filter(teams::id.eq_any(v.iter().cloned().collect::<Vec<_>>()));
+                    }
+                    if let Some(p) = &parent {
+                        q = q.filter(teams::parent_id.eq(p.clone()));
+                    }
+                    q
+                };
+                let total: i64 = build().count().get_result(conn)?;
+                let rows: Vec<TeamRow> = build()
+                    .select(TeamRow::as_select())
+                    .order((teams::name, teams::id))
+                    .limit(limit)
+                    .offset(offset)
+                    .load(conn)?;
+                let items = rows
+                    .into_iter()
+                    .map(|r| team_view(conn, r))
+                    .collect::<Result<Vec<_>, _>>()?;
+                Ok(Json(TeamPage {
+                    items,
+                    total,
+                    limit,
+                    offset,
+                }))
+            })
+            .await
+    }
+
+    /// One team, its managers and the teams it serves.
+    #[oai(path = "/teams/:id", method = "get", operation_id = "get_team")]
+    async fn get_team(
+        &self,
+        auth: BearerAuth,
+        #[oai(validator(max_length = 64))] id: Path<String>,
+    ) -> Result<Json<Team>, ApiError> {
+        let id = id.0;
+        self.state
+            .db
+            .read(move |conn| {
+                if let Some(v) = visible_teams(conn, &auth.0)? {
+                    if !v.contains(&id) {
+                        return Err(ApiError::NotFound("team"));
+                    }
+                }
+                load_team(conn, &id).map(Json)
+            })
+            .await
+    }
+
+    /// Rename, move, re-kind or re-key a team (HR). Moving a team under its own
+    /// descendant is refused.
+    #[oai(path = "/teams/:id", method = "patch", operation_id = "update_team")]
+    async fn update_team(
+        &self,
+        auth: BearerAuth,
+        #[oai(validator(max_length = 64))] id: Path<String>,
+        body: Json<UpdateTeam>,
+    ) -> Result<Json<Team>, ApiError> {
+        require_hr(&auth.0)?;
+        let id = id.0;
+        let mut changes = TeamChanges::default();
+        if let Some(n) = &body.name {
+            changes.name = Some(parse_text(n, "name", NAME_MAX)?);
+        }
+        changes.kind = body.kind.map(|k| k.as_str().to_owned());
+        match &body.key {
+            MaybeUndefined::Undefined => {}
+            MaybeUndefined::Null => changes.team_key = Some(None),
+            MaybeUndefined::Value(k) => {
+                changes.team_key = Some(parse_optional_text(Some(k), "key", ATTR_MAX)?)
+            }
+        }
+        let parent = body.parent_id.clone();
+        self.state
+            .db
+            .write(move |conn| {
+                store::find_team(conn, &id)?.ok_or(ApiError::NotFound("team"))?;
+                match parent {
+                    MaybeUndefined::Undefined => {}
+                    MaybeUndefined::Null => changes.parent_id = Some(None),
+                    MaybeUndefined::Value(p) => {
+                        ensure_team_exists(conn, &p, "parent_id")?;
+                        if TeamTree::load(conn)?.would_cycle(&id, &p) {
+                            return Err(ApiError::invalid(
+                                "parent_id",
+                                "a team cannot be placed under itself or its own descendant",
+                            ));
+                        }
+                        changes.parent_id = Some(Some(p));
+                    }
+                }
+                if let Some(Some(k)) = &changes.team_key {
+                    let taken: i64 = teams::table
+                        .filter(teams::team_key.eq(k))
+                        .filter(teams::id.ne(&id))
+                        .count()
+                        .get_result(conn)?;
+                    if taken > 0 {
+                        return Err(ApiError::invalid("key", "another team has this key"));
+                    }
+                }
+                changes.updated_at = Some(now());
+                diesel::update(teams::table.find(&id))
+                    .set(&changes)
+                    .execute(conn)?;
+                load_team(conn, &id).map(Json)
+            })
+            .await
+    }
+
+    /// Replace the managers of a team (HR). A manager reads the reports and answers the
+    /// suggestions of the team's whole subtree.
+    #[oai(
+        path = "/teams/:id/managers",
+        method = "put",
+        operation_id = "set_team_managers"
+    )]
+    async fn set_managers(
+        &self,
+        auth: BearerAuth,
+        #[oai(validator(max_length = 64))] id: Path<String>,
+        body: Json<SetManagers>,
+    ) -> Result<Json<Team>, ApiError> {
+        require_hr(&auth.0)?;
+        let id = id.0;
+        let mut ids = body.0.person_ids;
+        ids.sort();
+        ids.dedup();
+        self.state
+            .db
+            .write(move |conn| {
+                store::find_team(conn, &id)?.ok_or(ApiError::NotFound("team"))?;
+                for (i, pid) in ids.iter().enumerate() {
+                    match store::find_person(conn, pid)? {
+                        Some(p) if p.active => {}
+                        _ => {
+                            return Err(ApiError::invalid(
+                                format!("person_ids[{i}]"),
+                                "no such active person",
+                            ));
+                        }
+                    }
+                }
+                store::set_managers(conn, &id, &ids)?;
+                load_team(conn, &id).map(Json)
+            })
+            .await
+    }
+
+    /// Replace the frontline teams an internal team serves, with weights (HR).
+    #[oai(
+        path = "/teams/:id/serves",
+        method = "put",
+        operation_id = "set_team_serves"
+    )]
+    async fn set_serves(
+        &self,
+        auth: BearerAuth,
+        #[oai(validator(max_length = 64))] id: Path<String>,
+        body: Json<Vec<ServedTeam>>,
+    ) -> Result<Json<Team>, ApiError> {
+        require_hr(&auth.0)?;
+        let id = id.0;
+        let entries = body.0;
+        if entries.len() > 500 {
+            return Err(ApiError::invalid("serves", "at most 500 teams"));
+        }
+        self.state
+            .db
+            .write(move |conn| {
+                let team = store::find_team(conn, &id)?.ok_or(ApiError::NotFound("team"))?;
+                if !entries.is_empty() && team.kind != "internal" {
+                    return Err(ApiError::invalid(
+                        "kind",
+                        "only an internal team serves other teams",
+                    ));
+                }
+                let mut seen = HashSet::new();
+                let mut rows = Vec::new();
+                for (i, e) in entries.iter().enumerate() {
+                    if !(e.weight.is_finite() && e.weight > 0.0 && e.weight <= 1_000_000.0) {
+                        return Err(ApiError::invalid(
+                            format!("[{i}].weight"),
+                            "must be a positive number",
+                        ));
+                    }
+                    if e.team_id == id {
+                        return Err(ApiError::invalid(
+                            format!("[{i}].team_id"),
+                            "a team cannot serve itself",
+                        ));
+                    }
+                    match store::find_team(conn, &e.team_id)? {
+                        Some(t) if t.kind == "frontline" => {}
+                        Some(_) => {
+                            return Err(ApiError::invalid(
+                                format!("[{i}].team_id"),
+                                "served teams must be frontline teams",
+                            ));
+                        }
+                        None => {
+                            return Err(ApiError::invalid(
+                                format!("[{i}].team_id"),
+                                "no such team",
+                            ));
+                        }
+                    }
+                    if !seen.insert(e.team_id.clone()) {
+                        return Err(ApiError::invalid(format!("[{i}].team_id"), "listed twice"));
+                    }
+                    rows.push(TeamServes {
+                        team_id: id.clone(),
+                        served_team_id: e.team_id.clone(),
+                        weight: e.weight,
+                    });
+                }
+                store::set_serves(conn, &id, &rows)?;
+                load_team(conn, &id).map(Json)
+            })
+            .await
+    }
+
+    /// Create a person (HR). Answers with a one-time activation token.
+    #[oai(path = "/people", method = "post", operation_id = "create_person")]
+    async fn create_person(
+        &self,
+        auth: BearerAuth,
+        body: Json<CreatePerson>,
+    ) -> Result<PersonCreated, ApiError> {
+        require_hr(&auth.0)?;
+        let email = Email::parse(&body.email, "email")?.into_inner();
+        let name = parse_text(&body.name, "name", NAME_MAX)?;
+        let location = parse_optional_text(body.location.as_deref(), "location", ATTR_MAX)?;
+        let job_family = parse_optional_text(body.job_family.as_deref(), "job_family", ATTR_MAX)?;
+        let roles = body.roles.clone().unwrap_or_default();
+        let (is_hr, is_admin) = roles_to_flags(&roles);
+        if is_admin && !auth.0.is_admin {
+            return Err(ApiError::Forbidden);
+        }
+        let team_id = body.team_id.clone();
+        let start_date = body.start_date;
+        let language = body.language.unwrap_or(Language::En);
+        let ttl = chrono::TimeDelta::hours(self.state.config.activation_ttl_hours);
+        let (token, hash) = new_activation_token();
+        let created = self
+            .state
+            .db
+            .write(move |conn| {
+                if let Some(t) = &team_id {
+                    ensure_team_exists(conn, t, "team_id")?;
+                }
+                if store::find_person_by_email(conn, &email)?.is_some() {
+                    return Err(ApiError::Conflict(
+                        "a person with this e-mail already exists".into(),
+                    ));
+                }
+                let t = now();
+                let expires = t + ttl;
+                let id = uuid::Uuid::new_v4().to_string();
+                diesel::insert_into(people::table)
+                    .values(NewPerson {
+                        id: id.clone(),
+                        email,
+                        name,
+                        team_id,
+                        is_hr,
+                        is_admin,
+                        location,
+                        job_family,
+                        start_date,
+                        language: language.as_str().into(),
+                        password_hash: None,
+                        token_version: 0,
+                        active: true,
+                        activation_hash: Some(hash),
+                        activation_expires_at: Some(expires),
+                        created_at: t,
+                        updated_at: t,
+                    })
+                    .execute(conn)?;
+                let row = store::find_person(conn, &id)?.ok_or(ApiError::NotFound("person"))?;
+                Ok((person_view(row), expires))
+            })
+            .await?;
+        Ok(PersonCreated::Created(Json(CreatedPerson {
+            person: created.0,
+            activation_token: token,
+            activation_expires_at: created.1,
+        })))
+    }
+
+    /// List people (HR: everyone; managers: their subtrees), paged.
+    #[oai(path = "/people", method = "get", operation_id = "list_people")]
+    #[allow(clippy::too_many_arguments)]
+    async fn list_people(
+        &self,
+        auth: BearerAuth,
+        /// Page size, 1 to 200 (default 50).
+        #[oai(validator(minimum(value = "1"), maximum(value = "200")))]
+        limit: Query<Option<i64>>,
+        /// Items to skip.
+        #[oai(validator(minimum(value = "0"), maximum(value = "1000000")))]
+        offset: Query<Option<i64>>,
+        /// Only people in this team's subtree.
+        #[oai(validator(max_length = 64))]
+        team_id: Query<Option<String>>,
+        /// Case-insensitive search in name and e-mail.
+        #[oai(validator(max_length = 100))]
+        q: Query<Option<String>>,
+        /// Include deactivated people.
+        include_inactive: Query<Option<bool>>,
+    ) -> Result<Json<PersonPage>, ApiError> {
+        let (limit, offset) = page_bounds(limit.0, offset.0);
+        let principal = auth.0;
+        let (team_filter, search, inactive) = (team_id.0, q.0, include_inactive.0.unwrap_or(false));
+        self.state
+            .db
+            .read(move |conn| {
+                let readable = readable_teams(conn, &principal)?;
+                let managed = readable.is_some();
+                if managed && readable.as_ref().is_some_and(|s| s.is_empty()) {
+                    return Err(ApiError::Forbidden);
+                }
+                let mut allowed: Option<HashSet<String>> = readable;
+                if let Some(t) = &team_filter {
+                    let tree = TeamTree::load(conn)?;
+                    if !tree.contains(t) || allowed.as_ref().is_some_and(|a| !a.contains(t)) {
+                        return Err(ApiError::NotFound("team"));
+                    }
+                    allowed = Some(tree.subtrees([t]));
+                }
+                let pattern = search
+                    .map(|s| format!("%{}%", s.trim().to_lowercase().replace(['%', '_'], "")));
+                let build = || {
+                    let mut q = people::table.into_boxed();
+                    if let Some(a) = &allowed {
+                        q = q.filter(people::team_id.eq_any(a.iter().cloned().collect::<Vec<_>>()));
+                    }
+                    if !inactive {
+                        q = q.filter(people::active.eq(true));
+                    }
+                    if let Some(p) = &pattern {
+                        q = q.filter(
+                            lower(people::name)
+                                .like(p.clone())
+                                .or(people::email.like(p.clone())),
+                        );
+                    }
+                    q
+                };
+                let total: i64 = build().count().get_result(conn)?;
+                let rows: Vec<PersonRow> = build()
+                    .select(PersonRow::as_select())
+                    .order((people::name, people::id))
+                    .limit(limit)
+                    .offset(offset)
+                    .load(conn)?;
+                Ok(Json(PersonPage {
+                    items: rows.into_iter().map(person_view).collect(),
+                    total,
+                    limit,
+                    offset,
+                }))
+            })
+            .await
+    }
+
+    /// One person (HR: anyone; managers: their subtrees; everyone: themselves).
+    #[oai(path = "/people/:id", method = "get", operation_id = "get_person")]
+    async fn get_person(
+        &self,
+        auth: BearerAuth,
+        #[oai(validator(max_length = 64))] id: Path<String>,
+    ) -> Result<Json<Person>, ApiError> {
+        let id = id.0;
+        self.state
+            .db
+            .read(move |conn| {
+                let row = store::find_person(conn, &id)?.ok_or(ApiError::NotFound("person"))?;
+                if !may_read_person(conn, &auth.0, &row)? {
+                    return Err(ApiError::NotFound("person"));
+                }
+                Ok(Json(person_view(row)))
+            })
+            .await
+    }
+
+    /// Change a person's name, team, roles or attributes (HR; granting or removing
+    /// `admin` needs an admin).
+    #[oai(path = "/people/:id", method = "patch", operation_id = "update_person")]
+    async fn update_person(
+        &self,
+        auth: BearerAuth,
+        #[oai(validator(max_length = 64))] id: Path<String>,
+        body: Json<UpdatePerson>,
+    ) -> Result<Json<Person>, ApiError> {
+        require_hr(&auth.0)?;
+        let id = id.0;
+        let mut changes = PersonChanges::default();
+        if let Some(n) = &body.name {
+            changes.name = Some(parse_text(n, "name", NAME_MAX)?);
+        }
+        if let Some(roles) = &body.roles {
+            let (hr, admin) = roles_to_flags(roles);
+            changes.is_hr = Some(hr);
+            changes.is_admin = Some(admin);
+        }
+        changes.location = optional_attr(&body.location, "location")?;
+        changes.job_family = optional_attr(&body.job_family, "job_family")?;
+        changes.start_date = match &body.start_date {
+            MaybeUndefined::Undefined => None,
+            MaybeUndefined::Null => Some(None),
+            MaybeUndefined::Value(d) => Some(Some(*d)),
+        };
+        changes.language = body.language.map(|l| l.as_str().to_owned());
+        let team = body.team_id.clone();
+        let caller_is_admin = auth.0.is_admin;
+        self.state
+            .db
+            .write(move |conn| {
+                let row = store::find_person(conn, &id)?.ok_or(ApiError::NotFound("person"))?;
+                if changes.is_admin.is_some_and(|a| a != row.is_admin) && !caller_is_admin {
+                    return Err(ApiError::Forbidden);
+                }
+                match team {
+                    MaybeUndefined::Undefined => {}
+                    MaybeUndefined::Null => changes.team_id = Some(None),
+                    MaybeUndefined::Value(t) => {
+                        ensure_team_exists(conn, &t, "team_id")?;
+                        changes.team_id = Some(Some(t));
+                    }
+                }
+                changes.updated_at = Some(now());
+                diesel::update(people::table.find(&id))
+                    .set(&changes)
+                    .execute(conn)?;
+                let row = store::find_person(conn, &id)?.ok_or(ApiError::NotFound("person"))?;
+                Ok(Json(person_view(row)))
+            })
+            .await
+    }
+
+    /// Deactivate a person (HR): they can no longer sign in, their tokens stop working,
+    /// and they stop managing teams. Their past answers stay anonymous and counted.
+    #[oai(
+        path = "/people/:id",
+        method = "delete",
+        operation_id = "deactivate_person"
+    )]
+    async fn deactivate_person(
+        &self,
+        auth: BearerAuth,
+        #[oai(validator(max_length = 64))] id: Path<String>,
+    ) -> Result<NoContent, ApiError> {
+        require_hr(&auth.0)?;
+        let id = id.0;
+        if id == auth.0.id {
+            return Err(ApiError::Conflict("you cannot deactivate yourself".into()));
+        }
+        let caller_is_admin = auth.0.is_admin;
+        self.state
+            .db
+            .write(move |conn| {
+                let row = store::find_person(conn, &id)?.ok_or(ApiError::NotFound("person"))?;
+                if row.is_admin && !caller_is_admin {
+                    return Err(ApiError::Forbidden);
+                }
+                diesel::update(people::table.find(&id))
+                    .set((
+                        people::active.eq(false),
+                        people::token_version.eq(people::token_version + 1),
+                        people::activation_hash.eq(None::<String>),
+                        people::updated_at.eq(now()),
+                    ))
+                    .execute(conn)?;
+                diesel::delete(team_managers::table.filter(team_managers::person_id.eq(&id)))
+                    .execute(conn)?;
+                Ok(NoContent::Done)
+            })
+            .await
+    }
+
+    /// Issue a new activation token for a person who has not activated yet (HR); any
+    /// earlier token stops working.
+    #[oai(
+        path = "/people/:id/activation",
+        method = "post",
+        operation_id = "reissue_activation"
+    )]
+    async fn reissue_activation(
+        &self,
+        auth: BearerAuth,
+        #[oai(validator(max_length = 64))] id: Path<String>,
+    ) -> Result<Json<ActivationIssued>, ApiError> {
+        require_hr(&auth.0)?;
+        let id = id.0;
+        let (token, hash) = new_activation_token();
+        let expires = now() + chrono::TimeDelta::hours(self.state.config.activation_ttl_hours);
+        self.state
+            .db
+            .write(move |conn| {
+                let row = store::find_person(conn, &id)?.ok_or(ApiError::NotFound("person"))?;
+                if !row.active {
+                    return Err(ApiError::Conflict("the person is deactivated".into()));
+                }
+                if row.password_hash.is_some() {
+                    return Err(ApiError::Conflict(
+                        "the person has already activated their account".into(),
+                    ));
+                }
+                diesel::update(people::table.find(&id))
+                    .set((
+                        people::activation_hash.eq(Some(hash)),
+                        people::activation_expires_at.eq(Some(expires)),
+                        people::updated_at.eq(now()),
+                    ))
+                    .execute(conn)?;
+                Ok(())
+            })
+            .await?;
+        Ok(Json(ActivationIssued {
+            activation_token: token,
+            activation_expires_at: expires,
+        }))
+    }
+
+    /// Import people from CSV (HR): upsert by e-mail.
+    ///
+    /// Header: `email,name,team,manager,location,job_family,start_date,language,roles`
+    /// (`team` is an id or a path of names like `Company/Sales`; `manager` true makes the
+    /// person a manager of that team; `roles` is `hr`, `admin` or both separated by `;`).
+    /// Every row is checked first. With any invalid row nothing is written and the
+    /// answer is 422 listing each row's errors, unless `partial=true`. `dry_run=true`
+    /// writes nothing and reports what would happen.
+    #[oai(
+        path = "/people/import",
+        method = "post",
+        operation_id = "import_people"
+    )]
+    async fn import_people(
+        &self,
+        auth: BearerAuth,
+        /// Check and report without writing.
+        dry_run: Query<Option<bool>>,
+        /// Import the valid rows even if some are invalid.
+        partial: Query<Option<bool>>,
+        body: ImportBody,
+    ) -> Result<Json<ImportReport>, ApiError> {
+        require_hr(&auth.0)?;
+        let ImportBody::Csv(bytes) = body;
+        let opts = ImportOptions {
+            dry_run: dry_run.0.unwrap_or(false),
+            partial: partial.0.unwrap_or(false),
+            caller_is_admin: auth.0.is_admin,
+            activation_ttl: chrono::TimeDelta::hours(self.state.config.activation_ttl_hours),
+        };
+        let rows = import::parse_csv(&bytes.0)?;
+        let report = self
+            .state
+            .db
+            .write(move |conn| import::apply(conn, &rows, &opts))
+            .await?;
+        Ok(Json(report))
+    }
+}
+
+diesel::define_sql_function!(fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text);
+
+fn optional_attr(
+    v: &MaybeUndefined<String>,
+    field: &str,
+) -> Result<Option<Option<String>>, ApiError> {
+    Ok(match v {
+        MaybeUndefined::Undefined => None,
+        MaybeUndefined::Null => Some(None),
+        MaybeUndefined::Value(s) => Some(parse_optional_text(Some(s), field, ATTR_MAX)?),
+    })
+}

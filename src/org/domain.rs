@@ -1,0 +1,233 @@
+//! Domain values with rules, each parsed once at the edge: e-mail addresses, names,
+//! team kinds, languages and roles. A value of these types is valid by construction.
+
+use crate::error::ApiError;
+
+/// A lower-cased, trimmed e-mail address of plausible shape (≤ 254 characters).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Email(String);
+
+impl Email {
+    pub fn parse(raw: &str, field: &str) -> Result<Email, ApiError> {
+        let s = raw.trim().to_lowercase();
+        let bad = || ApiError::invalid(field, "must be an e-mail address like name@example.org");
+        if s.is_empty() || s.len() > 254 || s.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            return Err(bad());
+        }
+        let (local, domain) = s.split_once('@').ok_or_else(bad)?;
+        if local.is_empty()
+            || local.len() > 64
+            || domain.contains('@')
+            || !domain.contains('.')
+            || domain.starts_with('.')
+            || domain.ends_with('.')
+            || domain.contains("..")
+        {
+            return Err(bad());
+        }
+        Ok(Email(s))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub fn into_inner(self) -> String {
+        self.0
+    }
+}
+
+/// A trimmed, non-empty display text of at most `max` characters with no control
+/// characters.
+pub fn parse_text(raw: &str, field: &str, max: usize) -> Result<String, ApiError> {
+    let s = raw.trim();
+    if s.is_empty() {
+        return Err(ApiError::invalid(field, "must not be empty"));
+    }
+    if s.chars().count() > max {
+        return Err(ApiError::invalid(
+            field,
+            format!("must be at most {max} characters"),
+        ));
+    }
+    if s.chars().any(|c| c.is_control()) {
+        return Err(ApiError::invalid(
+            field,
+            "must not contain control characters",
+        ));
+    }
+    Ok(s.to_owned())
+}
+
+/// An optional attribute text: empty means none.
+pub fn parse_optional_text(
+    raw: Option<&str>,
+    field: &str,
+    max: usize,
+) -> Result<Option<String>, ApiError> {
+    match raw.map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(s) => parse_text(s, field, max).map(Some),
+    }
+}
+
+/// A team's kind.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, poem_openapi::Enum, serde::Serialize, serde::Deserialize,
+)]
+#[oai(rename_all = "lowercase")]
+#[serde(rename_all = "lowercase")]
+pub enum TeamKind {
+    /// Serves external customers.
+    Frontline,
+    /// Serves other teams.
+    Internal,
+}
+
+impl TeamKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TeamKind::Frontline => "frontline",
+            TeamKind::Internal => "internal",
+        }
+    }
+
+    pub fn from_db(s: &str) -> TeamKind {
+        if s == "internal" {
+            TeamKind::Internal
+        } else {
+            TeamKind::Frontline
+        }
+    }
+}
+
+/// The language a person is shown texts in.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, poem_openapi::Enum, serde::Serialize, serde::Deserialize,
+)]
+#[oai(rename_all = "lowercase")]
+#[serde(rename_all = "lowercase")]
+pub enum Language {
+    En,
+    Ru,
+}
+
+impl Language {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Language::En => "en",
+            Language::Ru => "ru",
+        }
+    }
+
+    pub fn parse(s: &str, field: &str) -> Result<Language, ApiError> {
+        match s.trim().to_lowercase().as_str() {
+            "en" => Ok(Language::En),
+            "ru" => Ok(Language::Ru),
+            _ => Err(ApiError::invalid(field, "must be en or ru")),
+        }
+    }
+
+    pub fn from_db(s: &str) -> Language {
+        if s == "ru" {
+            Language::Ru
+        } else {
+            Language::En
+        }
+    }
+}
+
+/// A role that can be granted. Everyone is an employee; managers are made by being
+/// named a team's manager.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, poem_openapi::Enum, serde::Serialize)]
+#[oai(rename_all = "lowercase")]
+#[serde(rename_all = "lowercase")]
+pub enum GrantedRole {
+    Hr,
+    Admin,
+}
+
+impl GrantedRole {
+    pub fn parse(s: &str, field: &str) -> Result<GrantedRole, ApiError> {
+        match s.trim().to_lowercase().as_str() {
+            "hr" => Ok(GrantedRole::Hr),
+            "admin" => Ok(GrantedRole::Admin),
+            _ => Err(ApiError::invalid(field, "roles must be hr or admin")),
+        }
+    }
+}
+
+/// The tenure band reported for a start date on a given day.
+pub fn tenure_band(start: chrono::NaiveDate, on: chrono::NaiveDate) -> &'static str {
+    let months = (on.year_month_index() - start.year_month_index())
+        - i32::from(on.day_of_month() < start.day_of_month());
+    match months {
+        m if m < 12 => "<1y",
+        m if m < 24 => "1-2y",
+        m if m < 60 => "2-5y",
+        _ => "5y+",
+    }
+}
+
+trait MonthIndex {
+    fn year_month_index(&self) -> i32;
+    fn day_of_month(&self) -> u32;
+}
+
+impl MonthIndex for chrono::NaiveDate {
+    fn year_month_index(&self) -> i32 {
+        use chrono::Datelike;
+        self.year() * 12 + self.month() as i32
+    }
+    fn day_of_month(&self) -> u32 {
+        use chrono::Datelike;
+        self.day()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::NaiveDate;
+
+    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, day).expect("date")
+    }
+
+    #[test]
+    fn an_email_is_lowercased_and_trimmed() {
+        let e = Email::parse("  Alice@Example.ORG ", "email").expect("valid");
+        assert_eq!(e.as_str(), "alice@example.org");
+    }
+
+    #[test]
+    fn an_email_without_a_domain_dot_is_rejected() {
+        for bad in [
+            "alice",
+            "alice@",
+            "@x.org",
+            "a@b",
+            "a b@x.org",
+            "a@x..org",
+            "a@@x.org",
+        ] {
+            assert!(Email::parse(bad, "email").is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn an_empty_or_overlong_name_is_rejected() {
+        assert!(parse_text("   ", "name", 10).is_err());
+        assert!(parse_text("abcdefghijk", "name", 10).is_err());
+        assert_eq!(parse_text(" Ann ", "name", 10).expect("ok"), "Ann");
+    }
+
+    #[test]
+    fn tenure_bands_change_on_the_anniversary() {
+        assert_eq!(tenure_band(d(2025, 3, 15), d(2026, 3, 14)), "<1y");
+        assert_eq!(tenure_band(d(2025, 3, 15), d(2026, 3, 15)), "1-2y");
+        assert_eq!(tenure_band(d(2024, 3, 15), d(2026, 3, 15)), "2-5y");
+        assert_eq!(tenure_band(d(2021, 3, 16), d(2026, 3, 15)), "2-5y");
+        assert_eq!(tenure_band(d(2021, 3, 15), d(2026, 3, 15)), "5y+");
+    }
+}

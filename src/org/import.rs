@@ -1,0 +1,500 @@
+//! CSV import of people: upsert by e-mail. Every row is checked before anything is
+//! written, so an invalid row means nothing is imported (unless a partial import is
+//! asked for); the same code serves `POST /api/v1/people/import` and the
+//! `pulseline import people` subcommand.
+
+use std::collections::HashSet;
+
+use diesel::prelude::*;
+use poem_openapi::Object;
+
+use crate::db::AnyConnection;
+use crate::db::schema::people;
+use crate::error::{ApiError, FieldError};
+use crate::org::api::{ATTR_MAX, NAME_MAX, activation_hash, new_activation_token};
+use crate::org::domain::{Email, GrantedRole, Language, parse_optional_text, parse_text};
+use crate::org::model::{NewPerson, PersonChanges, now};
+use crate::org::store::{self, TeamTree};
+
+/// Most rows accepted in one import.
+pub const MAX_ROWS: usize = 100_000;
+
+/// One CSV data row as read, before checking.
+#[derive(Debug, Clone, Default)]
+pub struct RawRow {
+    /// 1-based data row number (the header is row 0).
+    pub row: u64,
+    pub email: String,
+    pub name: String,
+    pub team: String,
+    pub manager: String,
+    pub location: String,
+    pub job_family: String,
+    pub start_date: String,
+    pub language: String,
+    pub roles: String,
+}
+
+pub struct ImportOptions {
+    pub dry_run: bool,
+    pub partial: bool,
+    pub caller_is_admin: bool,
+    pub activation_ttl: chrono::TimeDelta,
+}
+
+/// A new person's activation token, shown once.
+#[derive(Object, Debug, Clone)]
+pub struct ImportActivation {
+    pub email: String,
+    pub activation_token: String,
+}
+
+/// What an import did (or, in a dry run, would do).
+#[derive(Object, Debug)]
+pub struct ImportReport {
+    pub dry_run: bool,
+    /// Data rows read.
+    pub rows: u64,
+    pub created: u64,
+    pub updated: u64,
+    /// Rows skipped because they were invalid (partial imports and dry runs only).
+    pub skipped: u64,
+    pub errors: Vec<FieldError>,
+    /// Activation tokens of the people created (empty in a dry run).
+    pub activations: Vec<ImportActivation>,
+}
+
+const COLUMNS: [&str; 9] = [
+    "email",
+    "name",
+    "team",
+    "manager",
+    "location",
+    "job_family",
+    "start_date",
+    "language",
+    "roles",
+];
+
+/// Reads CSV records from any reader. `email` and `name` columns are required; the
+/// others may be absent.
+pub fn read_rows<R: std::io::Read>(reader: R) -> Result<Vec<RawRow>, ApiError> {
+    let mut rdr = csv::ReaderBuilder::new()
+        .flexible(false)
+        .trim(csv::Trim::All)
+        .from_reader(reader);
+    let headers = rdr
+        .headers()
+        .map_err(|e| ApiError::invalid("csv", format!("cannot read the header: {e}")))?
+        .clone();
+    let mut index = [None; 9];
+    for (i, h) in headers.iter().enumerate() {
+        let h = h.trim().trim_start_matches('\u{feff}').to_lowercase();
+        match COLUMNS.iter().position(|c| *c == h) {
+            Some(pos) => index[pos] = Some(i),
+            None => return Err(ApiError::invalid("csv", format!("unknown column `{h}`"))),
+        }
+    }
+    for required in [0, 1] {
+        if index[required].is_none() {
+            return Err(ApiError::invalid(
+                "csv",
+                format!("the header must have a `{}` column", COLUMNS[required]),
+            ));
+        }
+    }
+    let mut rows = Vec::new();
+    for (n, record) in rdr.records().enumerate() {
+        let row = n as u64 + 1;
+        if rows.len() >= MAX_ROWS {
+            return Err(ApiError::invalid(
+                "csv",
+                format!("at most {MAX_ROWS} rows per import"),
+            ));
+        }
+        let record = record.map_err(|e| {
+            ApiError::ValidationMany(vec![FieldError {
+                field: "csv".into(),
+                message: format!("unreadable row: {e}"),
+                row: Some(row),
+            }])
+        })?;
+        let get = |i: usize| {
+            index[i]
+                .and_then(|c| record.get(c))
+                .unwrap_or("")
+                .to_owned()
+        };
+        rows.push(RawRow {
+            row,
+            email: get(0),
+            name: get(1),
+            team: get(2),
+            manager: get(3),
+            location: get(4),
+            job_family: get(5),
+            start_date: get(6),
+            language: get(7),
+            roles: get(8),
+        });
+    }
+    Ok(rows)
+}
+
+/// Parses a CSV body held in memory.
+pub fn parse_csv(bytes: &[u8]) -> Result<Vec<RawRow>, ApiError> {
+    if std::str::from_utf8(bytes).is_err() {
+        return Err(ApiError::invalid("csv", "the file must be UTF-8"));
+    }
+    read_rows(bytes)
+}
+
+/// A row that passed every check.
+struct Planned {
+    email: String,
+    name: String,
+    team_id: Option<String>,
+    manager: bool,
+    location: Option<String>,
+    job_family: Option<String>,
+    start_date: Option<chrono::NaiveDate>,
+    language: Option<Language>,
+    roles: Option<(bool, bool)>,
+}
+
+fn parse_bool(s: &str) -> Option<bool> {
+    match s.to_lowercase().as_str() {
+        "" | "false" | "no" | "0" | "n" => Some(false),
+        "true" | "yes" | "1" | "y" => Some(true),
+        _ => None,
+    }
+}
+
+fn check_row(
+    raw: &RawRow,
+    tree: &TeamTree,
+    seen: &mut HashSet<String>,
+    caller_is_admin: bool,
+) -> Result<Planned, Vec<FieldError>> {
+    let mut errors = Vec::new();
+    let mut err = |field: &str, e: ApiError| {
+        let message = match e {
+            ApiError::Validation { message, .. } => message,
+            other => other.to_string(),
+        };
+        errors.push(FieldError {
+            field: field.into(),
+            message,
+            row: Some(raw.row),
+        });
+    };
+    let email = match Email::parse(&raw.email, "email") {
+        Ok(e) => {
+            if !seen.insert(e.as_str().to_owned()) {
+                err(
+                    "email",
+                    ApiError::invalid("email", "appears twice in the file"),
+                );
+            }
+            Some(e.into_inner())
+        }
+        Err(e) => {
+            err("email", e);
+            None
+        }
+    };
+    let name = parse_text(&raw.name, "name", NAME_MAX)
+        .map_err(|e| err("name", e))
+        .ok();
+    let team_id = if raw.team.is_empty() {
+        Some(None)
+    } else if tree.contains(&raw.team) {
+        Some(Some(raw.team.clone()))
+    } else if let Some(id) = tree.resolve_path(&raw.team) {
+        Some(Some(id))
+    } else {
+        err(
+            "team",
+            ApiError::invalid(
+                "team",
+                "no such team (give an id or a path like Company/Sales)",
+            ),
+        );
+        None
+    };
+    let manager = parse_bool(&raw.manager);
+    if manager.is_none() {
+        err(
+            "manager",
+            ApiError::invalid("manager", "must be true or false"),
+        );
+    }
+    if manager == Some(true) && team_id == Some(None) {
+        err(
+            "manager",
+            ApiError::invalid("manager", "a manager needs a team"),
+        );
+    }
+    let location = parse_optional_text(Some(&raw.location), "location", ATTR_MAX)
+        .map_err(|e| err("location", e))
+        .ok();
+    let job_family = parse_optional_text(Some(&raw.job_family), "job_family", ATTR_MAX)
+        .map_err(|e| err("job_family", e))
+        .ok();
+    let start_date = if raw.start_date.is_empty() {
+        Some(None)
+    } else {
+        match chrono::NaiveDate::parse_from_str(&raw.start_date, "%Y-%m-%d") {
+            Ok(d) => Some(Some(d)),
+            Err(_) => {
+                err(
+                    "start_date",
+                    ApiError::invalid("start_date", "must be a date like 2024-03-31"),
+                );
+                None
+            }
+        }
+    };
+    let language = if raw.language.is_empty() {
+        Some(None)
+    } else {
+        Language::parse(&raw.language, "language")
+            .map(Some)
+            .map_err(|e| err("language", e))
+            .ok()
+    };
+    let roles = if raw.roles.is_empty() {
+        Some(None)
+    } else {
+        let mut flags = (false, false);
+        let mut ok = true;
+        for r in raw.roles.split([';', ',', ' ']).filter(|r| !r.is_empty()) {
+            match GrantedRole::parse(r, "roles") {
+                Ok(GrantedRole::Hr) => flags.0 = true,
+                Ok(GrantedRole::Admin) => flags.1 = true,
+                Err(e) => {
+                    err("roles", e);
+                    ok = false;
+                }
+            }
+        }
+        if flags.1 && !caller_is_admin {
+            err(
+                "roles",
+                ApiError::invalid("roles", "only an admin may grant admin"),
+            );
+            ok = false;
+        }
+        ok.then_some(Some(flags))
+    };
+    match (
+        email, name, team_id, manager, location, job_family, start_date, language, roles,
+    ) {
+        (
+            Some(email),
+            Some(name),
+            Some(team_id),
+            Some(manager),
+            Some(location),
+            Some(job_family),
+            Some(start_date),
+            Some(language),
+            Some(roles),
+        ) if errors.is_empty() => Ok(Planned {
+            email,
+            name,
+            team_id,
+            manager,
+            location,
+            job_family,
+            start_date,
+            language,
+            roles,
+        }),
+        _ => Err(errors),
+    }
+}
+
+/// Checks every row, then (unless a dry run, or errors without `partial`) upserts the
+/// valid ones. Runs inside the caller's transaction: an error rolls everything back.
+pub fn apply(
+    conn: &mut AnyConnection,
+    rows: &[RawRow],
+    opts: &ImportOptions,
+) -> Result<ImportReport, ApiError> {
+    apply_with_progress(conn, rows, opts, &mut |_| {})
+}
+
+/// [`apply`], calling `progress` with the number of rows written so far.
+pub fn apply_with_progress(
+    conn: &mut AnyConnection,
+    rows: &[RawRow],
+    opts: &ImportOptions,
+    progress: &mut dyn FnMut(u64),
+) -> Result<ImportReport, ApiError> {
+    let tree = TeamTree::load(conn)?;
+    let mut seen = HashSet::new();
+    let mut planned = Vec::new();
+    let mut errors = Vec::new();
+    for raw in rows {
+        match check_row(raw, &tree, &mut seen, opts.caller_is_admin) {
+            Ok(p) => planned.push(p),
+            Err(mut e) => errors.append(&mut e),
+        }
+    }
+    if !errors.is_empty() && !opts.partial && !opts.dry_run {
+        return Err(ApiError::ValidationMany(errors));
+    }
+    let skipped = rows.len() as u64 - planned.len() as u64;
+    let mut report = ImportReport {
+        dry_run: opts.dry_run,
+        rows: rows.len() as u64,
+        created: 0,
+        updated: 0,
+        skipped,
+        errors,
+        activations: Vec::new(),
+    };
+    for (done, p) in planned.into_iter().enumerate() {
+        let existing = store::find_person_by_email(conn, &p.email)?;
+        if let Some(row) = &existing {
+            if row.is_admin && !opts.caller_is_admin && p.roles.is_some_and(|r| !r.1) {
+                report.errors.push(FieldError {
+                    field: "roles".into(),
+                    message: "only an admin may remove admin".into(),
+                    row: None,
+                });
+                if !opts.partial && !opts.dry_run {
+                    return Err(ApiError::ValidationMany(report.errors));
+                }
+                continue;
+            }
+        }
+        if opts.dry_run {
+            if existing.is_some() {
+                report.updated += 1;
+            } else {
+                report.created += 1;
+            }
+            continue;
+        }
+        let t = now();
+        let id = match existing {
+            Some(row) => {
+                let changes = PersonChanges {
+                    name: Some(p.name),
+                    team_id: Some(p.team_id.clone()),
+                    is_hr: p.roles.map(|r| r.0),
+                    is_admin: p.roles.map(|r| r.1),
+                    location: Some(p.location),
+                    job_family: Some(p.job_family),
+                    start_date: Some(p.start_date),
+                    language: p.language.map(|l| l.as_str().to_owned()),
+                    updated_at: Some(t),
+                };
+                diesel::update(people::table.find(&row.id))
+                    .set(&changes)
+                    .execute(conn)?;
+                report.updated += 1;
+                row.id
+            }
+            None => {
+                let (token, _) = new_activation_token();
+                let id = uuid::Uuid::new_v4().to_string();
+                let (is_hr, is_admin) = p.roles.unwrap_or((false, false));
+                diesel::insert_into(people::table)
+                    .values(NewPerson {
+                        id: id.clone(),
+                        email: p.email.clone(),
+                        name: p.name,
+                        team_id: p.team_id.clone(),
+                        is_hr,
+                        is_admin,
+                        location: p.location,
+                        job_family: p.job_family,
+                        start_date: p.start_date,
+                        language: p.language.unwrap_or(Language::En).as_str().into(),
+                        password_hash: None,
+                        token_version: 0,
+                        active: true,
+                        activation_hash: Some(activation_hash(&token)),
+                        activation_expires_at: Some(t + opts.activation_ttl),
+                        created_at: t,
+                        updated_at: t,
+                    })
+                    .execute(conn)?;
+                report.created += 1;
+                report.activations.push(ImportActivation {
+                    email: p.email,
+                    activation_token: token,
+                });
+                id
+            }
+        };
+        if p.manager {
+            if let Some(team) = &p.team_id {
+                store::add_manager(conn, team, &id)?;
+            }
+        }
+        progress(done as u64 + 1);
+    }
+    Ok(report)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_header_without_email_is_refused() {
+        assert!(parse_csv(b"name,team\nAnn,\n").is_err());
+    }
+
+    #[test]
+    fn an_unknown_column_is_refused() {
+        let e = parse_csv(b"email,name,salary\na@x.org,Ann,1\n").expect_err("unknown column");
+        assert!(e.to_string().contains("salary"));
+    }
+
+    #[test]
+    fn rows_are_numbered_from_one_after_the_header() {
+        let rows = parse_csv(b"Email,Name\n a@x.org , Ann \nb@x.org,Bob\n").expect("parses");
+        assert_eq!(rows.len(), 2);
+        assert_eq!(rows[0].row, 1);
+        assert_eq!(rows[0].email, "a@x.org");
+        assert_eq!(rows[1].name, "Bob");
+    }
+
+    #[test]
+    fn a_row_with_bad_fields_reports_each_one() {
+        let tree = TeamTree::from_rows(vec![("t1".into(), None, "Company".into())]);
+        let raw = RawRow {
+            row: 3,
+            email: "not-an-email".into(),
+            name: "".into(),
+            team: "Nowhere".into(),
+            start_date: "31/03/2024".into(),
+            ..RawRow::default()
+        };
+        let errs = check_row(&raw, &tree, &mut HashSet::new(), false)
+            .err()
+            .expect("invalid");
+        let fields: Vec<&str> = errs.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, vec!["email", "name", "team", "start_date"]);
+        assert!(errs.iter().all(|e| e.row == Some(3)));
+    }
+
+    #[test]
+    fn granting_admin_needs_an_admin() {
+        let tree = TeamTree::from_rows(vec![]);
+        let raw = RawRow {
+            row: 1,
+            email: "a@x.org".into(),
+            name: "Ann".into(),
+            roles: "hr;admin".into(),
+            ..RawRow::default()
+        };
+        assert!(check_row(&raw, &tree, &mut HashSet::new(), false).is_err());
+        assert!(check_row(&raw, &tree, &mut HashSet::new(), true).is_ok());
+    }
+}

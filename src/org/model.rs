@@ -1,0 +1,119 @@
+//! Rows of the organisation tables and the forms that insert or change them.
+
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+
+use crate::db::schema::{people, team_managers, team_serves, teams};
+
+#[derive(Queryable, Selectable, Identifiable, Debug, Clone)]
+#[diesel(table_name = teams)]
+pub struct TeamRow {
+    pub id: String,
+    pub name: String,
+    pub parent_id: Option<String>,
+    pub kind: String,
+    pub team_key: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Insertable, Debug)]
+#[diesel(table_name = teams)]
+pub struct NewTeam {
+    pub id: String,
+    pub name: String,
+    pub parent_id: Option<String>,
+    pub kind: String,
+    pub team_key: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(AsChangeset, Debug, Default)]
+#[diesel(table_name = teams)]
+pub struct TeamChanges {
+    pub name: Option<String>,
+    pub parent_id: Option<Option<String>>,
+    pub kind: Option<String>,
+    pub team_key: Option<Option<String>>,
+    pub updated_at: Option<NaiveDateTime>,
+}
+
+#[derive(Queryable, Selectable, Identifiable, Debug, Clone)]
+#[diesel(table_name = people)]
+pub struct PersonRow {
+    pub id: String,
+    pub email: String,
+    pub name: String,
+    pub team_id: Option<String>,
+    pub is_hr: bool,
+    pub is_admin: bool,
+    pub location: Option<String>,
+    pub job_family: Option<String>,
+    pub start_date: Option<NaiveDate>,
+    pub language: String,
+    pub password_hash: Option<String>,
+    pub token_version: i32,
+    pub active: bool,
+    pub activation_hash: Option<String>,
+    pub activation_expires_at: Option<NaiveDateTime>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Insertable, Debug)]
+#[diesel(table_name = people)]
+pub struct NewPerson {
+    pub id: String,
+    pub email: String,
+    pub name: String,
+    pub team_id: Option<String>,
+    pub is_hr: bool,
+    pub is_admin: bool,
+    pub location: Option<String>,
+    pub job_family: Option<String>,
+    pub start_date: Option<NaiveDate>,
+    pub language: String,
+    pub password_hash: Option<String>,
+    pub token_version: i32,
+    pub active: bool,
+    pub activation_hash: Option<String>,
+    pub activation_expires_at: Option<NaiveDateTime>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(AsChangeset, Debug, Default, Clone)]
+#[diesel(table_name = people)]
+pub struct PersonChanges {
+    pub name: Option<String>,
+    pub team_id: Option<Option<String>>,
+    pub is_hr: Option<bool>,
+    pub is_admin: Option<bool>,
+    pub location: Option<Option<String>>,
+    pub job_family: Option<Option<String>>,
+    pub start_date: Option<Option<NaiveDate>>,
+    pub language: Option<String>,
+    pub updated_at: Option<NaiveDateTime>,
+}
+
+#[derive(Insertable, Queryable, Debug, Clone)]
+#[diesel(table_name = team_managers)]
+pub struct TeamManager {
+    pub team_id: String,
+    pub person_id: String,
+}
+
+#[derive(Insertable, Queryable, Debug, Clone)]
+#[diesel(table_name = team_serves)]
+pub struct TeamServes {
+    pub team_id: String,
+    pub served_team_id: String,
+    pub weight: f64,
+}
+
+/// Now, in UTC, truncated to microseconds (what PostgreSQL keeps).
+pub fn now() -> NaiveDateTime {
+    let t = chrono::Utc::now().naive_utc();
+    chrono::DurationRound::duration_trunc(t, chrono::TimeDelta::microseconds(1)).unwrap_or(t)
+}

@@ -1,0 +1,270 @@
+//! Queries on the organisation tables. Plain functions on a connection; the caller
+//! decides the transaction. The team tree is small (hundreds to a few thousand teams),
+//! so tree questions are answered in memory from one query.
+
+use std::collections::{HashMap, HashSet};
+
+use diesel::prelude::*;
+
+use crate::db::AnyConnection;
+use crate::db::schema::{people, team_managers, team_serves, teams};
+use crate::error::ApiError;
+use crate::org::model::{PersonRow, TeamRow, TeamServes};
+
+/// The team tree: each team's parent, name and children.
+pub struct TeamTree {
+    parent: HashMap<String, Option<String>>,
+    children: HashMap<String, Vec<String>>,
+    name: HashMap<String, String>,
+}
+
+impl TeamTree {
+    pub fn load(conn: &mut AnyConnection) -> Result<TeamTree, ApiError> {
+        let rows: Vec<(String, Option<String>, String)> = teams::table
+            .select((teams::id, teams::parent_id, teams::name))
+            .load(conn)?;
+        Ok(TeamTree::from_rows(rows))
+    }
+
+    pub fn from_rows(rows: Vec<(String, Option<String>, String)>) -> TeamTree {
+        let mut parent = HashMap::new();
+        let mut children: HashMap<String, Vec<String>> = HashMap::new();
+        let mut name = HashMap::new();
+        for (id, p, n) in rows {
+            if let Some(p) = &p {
+                children.entry(p.clone()).or_default().push(id.clone());
+            }
+            parent.insert(id.clone(), p);
+            name.insert(id, n);
+        }
+        TeamTree {
+            parent,
+            children,
+            name,
+        }
+    }
+
+    pub fn contains(&self, id: &str) -> bool {
+        self.parent.contains_key(id)
+    }
+
+    /// The given teams and all their descendants.
+    pub fn subtrees<'a>(&self, roots: impl IntoIterator<Item = &'a String>) -> HashSet<String> {
+        let mut out = HashSet::new();
+        let mut stack: Vec<String> = roots.into_iter().cloned().collect();
+        while let Some(id) = stack.pop() {
+            if out.insert(id.clone()) {
+                if let Some(kids) = self.children.get(&id) {
+                    stack.extend(kids.iter().cloned());
+                }
+            }
+        }
+        out
+    }
+
+    /// The team itself and its ancestors up to the root, nearest first.
+    pub fn ancestors_inclusive(&self, id: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut cur = Some(id.to_owned());
+        while let Some(c) = cur {
+            if out.contains(&c) || !self.contains(&c) {
+                break;
+            }
+            cur = self.parent.get(&c).cloned().flatten();
+            out.push(c);
+        }
+        out
+    }
+
+    /// Whether making `new_parent` the parent of `team` would put `team` among its own
+    /// ancestors.
+    pub fn would_cycle(&self, team: &str, new_parent: &str) -> bool {
+        self.ancestors_inclusive(new_parent)
+            .iter()
+            .any(|a| a == team)
+    }
+
+    /// Resolves a path of team names from a root (`Sales/EMEA`), case-insensitively.
+    pub fn resolve_path(&self, path: &str) -> Option<String> {
+        let mut current: Option<String> = None;
+        for part in path.split('/').map(str::trim).filter(|p| !p.is_empty()) {
+            let candidates: Vec<&String> = match &current {
+                None => self
+                    .parent
+                    .iter()
+                    .filter(|(_, p)| p.is_none())
+                    .map(|(id, _)| id)
+                    .collect(),
+                Some(c) => self
+                    .children
+                    .get(c)
+                    .map(|v| v.iter().collect())
+                    .unwrap_or_default(),
+            };
+            let found: Vec<&String> = candidates
+                .into_iter()
+                .filter(|id| {
+                    self.name
+                        .get(*id)
+                        .is_some_and(|n| n.to_lowercase() == part.to_lowercase())
+                })
+                .collect();
+            if found.len() != 1 {
+                return None;
+            }
+            current = Some(found[0].clone());
+        }
+        current
+    }
+}
+
+pub fn managed_team_ids(
+    conn: &mut AnyConnection,
+    person_id: &str,
+) -> Result<Vec<String>, ApiError> {
+    Ok(team_managers::table
+        .filter(team_managers::person_id.eq(person_id))
+        .select(team_managers::team_id)
+        .order(team_managers::team_id)
+        .load(conn)?)
+}
+
+pub fn team_manager_ids(conn: &mut AnyConnection, team_id: &str) -> Result<Vec<String>, ApiError> {
+    Ok(team_managers::table
+        .filter(team_managers::team_id.eq(team_id))
+        .select(team_managers::person_id)
+        .order(team_managers::person_id)
+        .load(conn)?)
+}
+
+pub fn team_serves_list(
+    conn: &mut AnyConnection,
+    team_id: &str,
+) -> Result<Vec<TeamServes>, ApiError> {
+    Ok(team_serves::table
+        .filter(team_serves::team_id.eq(team_id))
+        .order(team_serves::served_team_id)
+        .load(conn)?)
+}
+
+pub fn find_team(conn: &mut AnyConnection, id: &str) -> Result<Option<TeamRow>, ApiError> {
+    Ok(teams::table
+        .find(id)
+        .select(TeamRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+pub fn find_person(conn: &mut AnyConnection, id: &str) -> Result<Option<PersonRow>, ApiError> {
+    Ok(people::table
+        .find(id)
+        .select(PersonRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+pub fn find_person_by_email(
+    conn: &mut AnyConnection,
+    email: &str,
+) -> Result<Option<PersonRow>, ApiError> {
+    Ok(people::table
+        .filter(people::email.eq(email))
+        .select(PersonRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// Replaces a team's managers.
+pub fn set_managers(
+    conn: &mut AnyConnection,
+    team_id: &str,
+    person_ids: &[String],
+) -> Result<(), ApiError> {
+    diesel::delete(team_managers::table.filter(team_managers::team_id.eq(team_id)))
+        .execute(conn)?;
+    for pid in person_ids {
+        diesel::insert_into(team_managers::table)
+            .values((
+                team_managers::team_id.eq(team_id),
+                team_managers::person_id.eq(pid),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// Adds one manager if not already one.
+pub fn add_manager(
+    conn: &mut AnyConnection,
+    team_id: &str,
+    person_id: &str,
+) -> Result<(), ApiError> {
+    let exists: i64 = team_managers::table
+        .filter(team_managers::team_id.eq(team_id))
+        .filter(team_managers::person_id.eq(person_id))
+        .count()
+        .get_result(conn)?;
+    if exists == 0 {
+        diesel::insert_into(team_managers::table)
+            .values((
+                team_managers::team_id.eq(team_id),
+                team_managers::person_id.eq(person_id),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// Replaces the teams a team serves.
+pub fn set_serves(
+    conn: &mut AnyConnection,
+    team_id: &str,
+    serves: &[TeamServes],
+) -> Result<(), ApiError> {
+    diesel::delete(team_serves::table.filter(team_serves::team_id.eq(team_id))).execute(conn)?;
+    for s in serves {
+        diesel::insert_into(team_serves::table)
+            .values(s)
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tree() -> TeamTree {
+        // root -> a -> a1, root -> b
+        TeamTree::from_rows(vec![
+            ("root".into(), None, "Company".into()),
+            ("a".into(), Some("root".into()), "Sales".into()),
+            ("a1".into(), Some("a".into()), "EMEA".into()),
+            ("b".into(), Some("root".into()), "Support".into()),
+        ])
+    }
+
+    #[test]
+    fn a_subtree_holds_the_team_and_every_descendant() {
+        let t = tree();
+        let s = t.subtrees(&["a".to_string()]);
+        assert_eq!(s.len(), 2);
+        assert!(s.contains("a") && s.contains("a1"));
+    }
+
+    #[test]
+    fn making_a_team_its_own_ancestor_is_a_cycle() {
+        let t = tree();
+        assert!(t.would_cycle("a", "a1"));
+        assert!(t.would_cycle("a", "a"));
+        assert!(!t.would_cycle("a1", "b"));
+    }
+
+    #[test]
+    fn a_path_of_names_resolves_from_the_root() {
+        let t = tree();
+        assert_eq!(t.resolve_path("Company/Sales/emea").as_deref(), Some("a1"));
+        assert_eq!(t.resolve_path("Company/Nope"), None);
+        assert_eq!(t.ancestors_inclusive("a1"), vec!["a1", "a", "root"]);
+    }
+}

@@ -1,0 +1,186 @@
+//! The one place the application is assembled: [`build_state`] connects, migrates and
+//! prepares secrets; [`build_app`] wires routes and middleware. `main` and the tests
+//! both call these, so what is tested is what runs.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use poem::endpoint::make_sync;
+use poem::listener::TcpListener;
+use poem::middleware::AddData;
+use poem::{Endpoint, EndpointExt, IntoEndpoint, IntoResponse, Route, Server};
+
+use crate::auth::password::Hasher;
+use crate::auth::throttle::Throttle;
+use crate::auth::token::Tokens;
+use crate::config::Config;
+use crate::db::{Backend, Db};
+use crate::error::poem_error_to_problem;
+use crate::ops::body_limit::BodyLimit;
+use crate::ops::metrics::{Metrics, Observe};
+
+/// Everything a request handler may need. Cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    pub db: Db,
+    pub config: Arc<Config>,
+    pub tokens: Arc<Tokens>,
+    pub hasher: Arc<Hasher>,
+    pub throttle: Arc<Throttle>,
+    pub metrics: Arc<Metrics>,
+}
+
+/// Connects to the database, applies migrations and prepares keys and hashing.
+pub async fn build_state(config: &Config) -> anyhow::Result<AppState> {
+    config.validate()?;
+    let config = config.clone();
+    tokio::task::spawn_blocking(move || build_state_blocking(&config)).await?
+}
+
+/// The blocking form of [`build_state`], for subcommands.
+pub fn build_state_blocking(config: &Config) -> anyhow::Result<AppState> {
+    config.validate()?;
+    let db = Db::connect(&config.database_url, config.db_pool_size)?;
+    let applied = db.migrate()?;
+    if applied > 0 {
+        tracing::info!(applied, "database migrations applied");
+    }
+    let secret = resolve_jwt_secret(config, db.backend())?;
+    let concurrency = config
+        .hash_concurrency
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
+    let hasher = Hasher::new(
+        config.argon2_m_kib,
+        config.argon2_t,
+        config.argon2_p,
+        concurrency,
+    )?;
+    Ok(AppState {
+        db,
+        tokens: Arc::new(Tokens::new(&secret, config.token_ttl_secs)),
+        hasher: Arc::new(hasher),
+        throttle: Arc::new(Throttle::new(
+            Duration::from_secs(config.login_window_secs),
+            config.login_max_failures,
+            config.login_max_failures_per_addr,
+        )),
+        metrics: Arc::new(Metrics::default()),
+        config: Arc::new(config.clone()),
+    })
+}
+
+/// Where the generated signing key is kept for a SQLite database.
+pub fn secret_file_for(sqlite_path: &str) -> PathBuf {
+    PathBuf::from(format!("{sqlite_path}.jwt-secret"))
+}
+
+/// The HS256 key: `PULSELINE_JWT_SECRET` as given, or (SQLite only) a key generated on
+/// first start and kept in a 0600 file beside the database.
+fn resolve_jwt_secret(config: &Config, backend: Backend) -> anyhow::Result<Vec<u8>> {
+    if let Some(s) = &config.jwt_secret {
+        return Ok(s.expose().as_bytes().to_vec());
+    }
+    if backend == Backend::Postgres {
+        anyhow::bail!(
+            "PULSELINE_JWT_SECRET is required with PostgreSQL (replicas must share one key)"
+        );
+    }
+    let (_, path) = Backend::from_url(&config.database_url);
+    load_or_create_secret(&secret_file_for(&path))
+}
+
+fn load_or_create_secret(path: &Path) -> anyhow::Result<Vec<u8>> {
+    use std::os::unix::fs::OpenOptionsExt;
+    match std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+    {
+        Ok(mut f) => {
+            use base64::Engine;
+            use rand::RngCore;
+            let mut bytes = [0u8; 48];
+            rand::rngs::OsRng.fill_bytes(&mut bytes);
+            let key = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
+            f.write_all(key.as_bytes())?;
+            f.sync_all()?;
+            tracing::info!(file = %path.display(), "generated a new token signing key");
+            Ok(key.into_bytes())
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            let key = std::fs::read(path)?;
+            let key: Vec<u8> = key.trim_ascii().to_vec();
+            if key.len() < 32 {
+                anyhow::bail!(
+                    "the signing key in {} is shorter than 32 bytes",
+                    path.display()
+                );
+            }
+            Ok(key)
+        }
+        Err(e) => Err(anyhow::anyhow!("cannot create {}: {e}", path.display())),
+    }
+}
+
+/// Routes and middleware: the API under `/api/v1`, probes, `/openapi.json`, `/docs`.
+pub fn build_app(state: AppState) -> impl Endpoint + use<> {
+    let api = crate::api::service(&state);
+    let spec = api.spec();
+    let docs = api.swagger_ui();
+    let limits = BodyLimit {
+        default: state.config.max_body_bytes,
+        import: state.config.import_max_bytes,
+    };
+    let metrics = state.metrics.clone();
+    Route::new()
+        .nest("/docs", docs)
+        .at(
+            "/openapi.json",
+            make_sync(move |_| {
+                IntoResponse::with_content_type(spec.clone(), "application/json").into_response()
+            }),
+        )
+        .nest(
+            "/",
+            api.into_endpoint()
+                .catch_all_error(|e| async move { poem_error_to_problem(e) }),
+        )
+        .catch_all_error(|e| async move { poem_error_to_problem(e) })
+        .with(limits)
+        .with(AddData::new(state))
+        .with(Observe(metrics))
+}
+
+/// Serves until SIGINT or SIGTERM, then lets in-flight requests finish.
+pub async fn serve(state: AppState) -> anyhow::Result<()> {
+    let bind = state.config.bind.clone();
+    let app = build_app(state);
+    tracing::info!(%bind, "pulseline listening");
+    Server::new(TcpListener::bind(bind))
+        .run_with_graceful_shutdown(app, shutdown_signal(), Some(Duration::from_secs(30)))
+        .await?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    tracing::info!("shutting down");
+}
