@@ -15,5 +15,6 @@ pub mod db;
 pub mod error;
 pub mod ops;
 pub mod org;
+pub mod payload;
 pub mod startup;
 pub mod telemetry;

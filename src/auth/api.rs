@@ -12,14 +12,16 @@ use crate::db::schema::{people, revoked_tokens};
 use crate::error::ApiError;
 use crate::org::model::now;
 use crate::org::store;
+use crate::payload::JsonBody;
 use crate::startup::AppState;
 
 pub struct AuthApi {
     pub state: AppState,
 }
 
-#[derive(Object)]
+#[derive(Object, serde::Deserialize)]
 #[oai(deny_unknown_fields)]
+#[serde(deny_unknown_fields)]
 pub struct LoginRequest {
     /// The account's e-mail address.
     #[oai(validator(max_length = 254))]
@@ -39,8 +41,9 @@ pub struct TokenResponse {
     pub expires_in: i64,
 }
 
-#[derive(Object)]
+#[derive(Object, serde::Deserialize)]
 #[oai(deny_unknown_fields)]
+#[serde(deny_unknown_fields)]
 pub struct ActivateRequest {
     /// The one-time activation token HR received when the account was created.
     #[oai(validator(max_length = 256))]
@@ -50,8 +53,9 @@ pub struct ActivateRequest {
     pub password: String,
 }
 
-#[derive(Object)]
+#[derive(Object, serde::Deserialize)]
 #[oai(deny_unknown_fields)]
+#[serde(deny_unknown_fields)]
 pub struct ChangePasswordRequest {
     #[oai(validator(max_length = 1024))]
     pub current_password: String,
@@ -116,9 +120,15 @@ impl AuthApi {
     async fn login(
         &self,
         req: &Request,
-        body: Json<LoginRequest>,
+        body: JsonBody<LoginRequest>,
     ) -> Result<TokenResult, ApiError> {
         let state = &self.state;
+        if body.email.len() > 254 {
+            return Err(ApiError::invalid("email", "must be at most 254 characters"));
+        }
+        if body.password.len() > 1024 {
+            return Err(ApiError::invalid("password", "must be at most 1024 bytes"));
+        }
         let account = body.email.trim().to_lowercase();
         let addr = client_addr(req);
         if let Some(wait) = state.throttle.retry_after(&account, &addr) {
@@ -156,7 +166,7 @@ impl AuthApi {
     ///
     /// Answers with an access token, so the person is signed in at once.
     #[oai(path = "/auth/activate", method = "post", operation_id = "activate")]
-    async fn activate(&self, body: Json<ActivateRequest>) -> Result<TokenResult, ApiError> {
+    async fn activate(&self, body: JsonBody<ActivateRequest>) -> Result<TokenResult, ApiError> {
         let state = &self.state;
         let password = Password::parse(&body.password, "password")?;
         let hash = state.hasher.hash(&password).await?;
@@ -288,10 +298,16 @@ impl AuthApi {
     async fn change_password(
         &self,
         auth: BearerAuth,
-        body: Json<ChangePasswordRequest>,
+        body: JsonBody<ChangePasswordRequest>,
     ) -> Result<NoContent, ApiError> {
         let state = &self.state;
         let new = Password::parse(&body.new_password, "new_password")?;
+        if body.current_password.len() > 1024 {
+            return Err(ApiError::invalid(
+                "current_password",
+                "is not the current password",
+            ));
+        }
         let id = auth.0.id.clone();
         let lookup = id.clone();
         let person = state

@@ -23,6 +23,7 @@ use crate::org::model::{
     NewPerson, NewTeam, PersonChanges, PersonRow, TeamChanges, TeamRow, TeamServes, now,
 };
 use crate::org::store::{self, TeamTree};
+use crate::payload::JsonBody;
 use crate::startup::AppState;
 
 pub struct OrgApi {
@@ -37,8 +38,9 @@ pub const ATTR_MAX: usize = 100;
 // ---------- objects ----------
 
 /// A team the owning team serves, and how much weight its CX carries.
-#[derive(Object, Clone)]
+#[derive(Object, Clone, serde::Deserialize)]
 #[oai(deny_unknown_fields)]
+#[serde(deny_unknown_fields)]
 pub struct ServedTeam {
     /// A `frontline` team this (internal) team serves.
     #[oai(validator(max_length = 64))]
@@ -60,8 +62,9 @@ pub struct Team {
     pub created_at: chrono::NaiveDateTime,
 }
 
-#[derive(Object)]
+#[derive(Object, serde::Deserialize)]
 #[oai(deny_unknown_fields)]
+#[serde(deny_unknown_fields)]
 pub struct CreateTeam {
     #[oai(validator(max_length = 200))]
     pub name: String,
@@ -73,19 +76,23 @@ pub struct CreateTeam {
     pub key: Option<String>,
 }
 
-#[derive(Object)]
+#[derive(Object, serde::Deserialize)]
 #[oai(deny_unknown_fields)]
+#[serde(deny_unknown_fields)]
 pub struct UpdateTeam {
     #[oai(validator(max_length = 200))]
     pub name: Option<String>,
     /// A new parent (null makes it a root). A team cannot become its own ancestor.
+    #[serde(default)]
     pub parent_id: MaybeUndefined<String>,
     pub kind: Option<TeamKind>,
+    #[serde(default)]
     pub key: MaybeUndefined<String>,
 }
 
-#[derive(Object)]
+#[derive(Object, serde::Deserialize)]
 #[oai(deny_unknown_fields)]
+#[serde(deny_unknown_fields)]
 pub struct SetManagers {
     /// The people who manage this team (and so its subtree). Replaces the list.
     #[oai(validator(max_items = 100))]
@@ -135,8 +142,9 @@ pub struct ActivationIssued {
     pub activation_expires_at: chrono::NaiveDateTime,
 }
 
-#[derive(Object)]
+#[derive(Object, serde::Deserialize)]
 #[oai(deny_unknown_fields)]
+#[serde(deny_unknown_fields)]
 pub struct CreatePerson {
     #[oai(validator(max_length = 254))]
     pub email: String,
@@ -155,16 +163,21 @@ pub struct CreatePerson {
     pub language: Option<Language>,
 }
 
-#[derive(Object)]
+#[derive(Object, serde::Deserialize)]
 #[oai(deny_unknown_fields)]
+#[serde(deny_unknown_fields)]
 pub struct UpdatePerson {
     #[oai(validator(max_length = 200))]
     pub name: Option<String>,
+    #[serde(default)]
     pub team_id: MaybeUndefined<String>,
     #[oai(validator(max_items = 2))]
     pub roles: Option<Vec<GrantedRole>>,
+    #[serde(default)]
     pub location: MaybeUndefined<String>,
+    #[serde(default)]
     pub job_family: MaybeUndefined<String>,
+    #[serde(default)]
     pub start_date: MaybeUndefined<chrono::NaiveDate>,
     pub language: Option<Language>,
 }
@@ -321,7 +334,7 @@ impl OrgApi {
     async fn create_team(
         &self,
         auth: BearerAuth,
-        body: Json<CreateTeam>,
+        body: JsonBody<CreateTeam>,
     ) -> Result<TeamCreated, ApiError> {
         require_hr(&auth.0)?;
         let name = parse_text(&body.name, "name", NAME_MAX)?;
@@ -443,7 +456,7 @@ impl OrgApi {
         &self,
         auth: BearerAuth,
         #[oai(validator(max_length = 64))] id: Path<String>,
-        body: Json<UpdateTeam>,
+        body: JsonBody<UpdateTeam>,
     ) -> Result<Json<Team>, ApiError> {
         require_hr(&auth.0)?;
         let id = id.0;
@@ -508,10 +521,13 @@ impl OrgApi {
         &self,
         auth: BearerAuth,
         #[oai(validator(max_length = 64))] id: Path<String>,
-        body: Json<SetManagers>,
+        body: JsonBody<SetManagers>,
     ) -> Result<Json<Team>, ApiError> {
         require_hr(&auth.0)?;
         let id = id.0;
+        if body.person_ids.len() > 100 {
+            return Err(ApiError::invalid("person_ids", "at most 100 managers"));
+        }
         let mut ids = body.0.person_ids;
         ids.sort();
         ids.dedup();
@@ -546,7 +562,7 @@ impl OrgApi {
         &self,
         auth: BearerAuth,
         #[oai(validator(max_length = 64))] id: Path<String>,
-        body: Json<Vec<ServedTeam>>,
+        body: JsonBody<Vec<ServedTeam>>,
     ) -> Result<Json<Team>, ApiError> {
         require_hr(&auth.0)?;
         let id = id.0;
@@ -614,7 +630,7 @@ impl OrgApi {
     async fn create_person(
         &self,
         auth: BearerAuth,
-        body: Json<CreatePerson>,
+        body: JsonBody<CreatePerson>,
     ) -> Result<PersonCreated, ApiError> {
         require_hr(&auth.0)?;
         let email = Email::parse(&body.email, "email")?.into_inner();
@@ -781,7 +797,7 @@ impl OrgApi {
         &self,
         auth: BearerAuth,
         #[oai(validator(max_length = 64))] id: Path<String>,
-        body: Json<UpdatePerson>,
+        body: JsonBody<UpdatePerson>,
     ) -> Result<Json<Person>, ApiError> {
         require_hr(&auth.0)?;
         let id = id.0;

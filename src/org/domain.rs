@@ -139,7 +139,9 @@ impl Language {
 
 /// A role that can be granted. Everyone is an employee; managers are made by being
 /// named a team's manager.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, poem_openapi::Enum, serde::Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, poem_openapi::Enum, serde::Serialize, serde::Deserialize,
+)]
 #[oai(rename_all = "lowercase")]
 #[serde(rename_all = "lowercase")]
 pub enum GrantedRole {

@@ -1,0 +1,160 @@
+//! `JsonBody<T>`: the JSON request payload every operation uses. It documents `T`'s
+//! OpenAPI schema like poem-openapi's `Json`, but parses strictly with serde (no string
+//! from a number, unknown fields refused where the type says so) and reports the path of
+//! the offending field: malformed JSON is 400; a missing field, a wrong type or an
+//! unknown enum value is 422 with `field` set.
+
+use poem::{FromRequest, Request, RequestBody, Result};
+use poem_openapi::payload::{ParsePayload, Payload};
+use poem_openapi::registry::{MetaSchemaRef, Registry};
+use poem_openapi::types::Type;
+use serde::de::DeserializeOwned;
+
+use crate::error::ApiError;
+
+pub struct JsonBody<T>(pub T);
+
+impl<T> std::ops::Deref for JsonBody<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+impl<T: Type> Payload for JsonBody<T> {
+    const CONTENT_TYPE: &'static str = "application/json";
+
+    fn check_content_type(content_type: &str) -> bool {
+        matches!(content_type.parse::<mime::Mime>(), Ok(m) if m.type_() == "application"
+            && (m.subtype() == "json" || m.suffix().is_some_and(|s| s == "json")))
+    }
+
+    fn schema_ref() -> MetaSchemaRef {
+        T::schema_ref()
+    }
+
+    fn register(registry: &mut Registry) {
+        T::register(registry);
+    }
+}
+
+impl<T: DeserializeOwned + Send> ParsePayload for JsonBody<T> {
+    const IS_REQUIRED: bool = true;
+
+    async fn from_request(request: &Request, body: &mut RequestBody) -> Result<Self> {
+        let data = Vec::<u8>::from_request(request, body).await?;
+        Ok(JsonBody(parse_json(&data)?))
+    }
+}
+
+/// Parses `data` as `T`, naming the field at fault.
+pub fn parse_json<T: DeserializeOwned>(data: &[u8]) -> std::result::Result<T, ApiError> {
+    if data.iter().all(u8::is_ascii_whitespace) {
+        return Err(ApiError::bad_request(
+            "the request body is empty; JSON is expected",
+            None,
+        ));
+    }
+    let mut de = serde_json::Deserializer::from_slice(data);
+    match serde_path_to_error::deserialize::<_, T>(&mut de) {
+        Ok(value) => {
+            de.end()
+                .map_err(|e| ApiError::bad_request(format!("malformed JSON: {e}"), None))?;
+            Ok(value)
+        }
+        Err(err) => {
+            let path = err.path().to_string();
+            let inner = err.into_inner();
+            if inner.is_syntax() || inner.is_eof() || inner.is_io() {
+                return Err(ApiError::bad_request(
+                    format!("malformed JSON: {inner}"),
+                    None,
+                ));
+            }
+            let message = strip_position(&inner.to_string());
+            let named = quoted_name(&message);
+            let field = match (path.as_str(), named) {
+                (".", Some(n)) => n,
+                (".", None) => "body".to_owned(),
+                (p, Some(n))
+                    if message.starts_with("missing field")
+                        || message.starts_with("unknown field") =>
+                {
+                    format!("{p}.{n}")
+                }
+                (p, _) => p.to_owned(),
+            };
+            Err(ApiError::invalid(field, message))
+        }
+    }
+}
+
+fn strip_position(message: &str) -> String {
+    match message.find(" at line ") {
+        Some(i) => message[..i].to_owned(),
+        None => message.to_owned(),
+    }
+}
+
+/// The first name quoted in backticks in serde's message (`missing field \`name\``).
+fn quoted_name(message: &str) -> Option<String> {
+    let start = message.find('`')? + 1;
+    let end = message[start..].find('`')? + start;
+    Some(message[start..end].to_owned())
+}
+
+poem_openapi::impl_apirequest_for_payload!(JsonBody<T>, T: DeserializeOwned + Type + Send);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(serde::Deserialize, Debug)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Probe {
+        name: String,
+        inner: Option<Inner>,
+    }
+
+    #[derive(serde::Deserialize, Debug)]
+    #[allow(dead_code)]
+    struct Inner {
+        n: i64,
+    }
+
+    fn field_of(body: &str) -> (u16, Option<String>) {
+        let p = parse_json::<Probe>(body.as_bytes())
+            .expect_err("should fail")
+            .problem();
+        (p.status, p.field)
+    }
+
+    #[test]
+    fn malformed_json_is_a_400() {
+        assert_eq!(field_of("{\"name\": "), (400, None));
+        assert_eq!(field_of("{} trailing"), (400, None));
+    }
+
+    #[test]
+    fn a_wrong_type_names_the_field() {
+        assert_eq!(field_of(r#"{"name": 5}"#), (422, Some("name".into())));
+        assert_eq!(
+            field_of(r#"{"name": "x", "inner": {"n": "7"}}"#),
+            (422, Some("inner.n".into()))
+        );
+    }
+
+    #[test]
+    fn a_missing_or_unknown_field_is_named() {
+        assert_eq!(field_of(r#"{}"#), (422, Some("name".into())));
+        assert_eq!(
+            field_of(r#"{"name": "x", "extra": 1}"#),
+            (422, Some("extra".into()))
+        );
+        assert_eq!(
+            field_of(r#"{"name": "x", "inner": {}}"#),
+            (422, Some("inner.n".into()))
+        );
+    }
+}
