@@ -1,1 +1,10 @@
+//! The integration tests: one binary, one module per capability. Each test gets its own
+//! fresh database (SQLite by default, PostgreSQL when TEST_DATABASE_URL is set).
+
+mod auth;
+mod authz;
+mod errors;
 mod helpers;
+mod openapi;
+mod org;
+mod ops;
