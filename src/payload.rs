@@ -55,6 +55,9 @@ pub fn parse_json<T: DeserializeOwned>(data: &[u8]) -> std::result::Result<T, Ap
             None,
         ));
     }
+    // Syntax first, so a malformed document is a 400 whatever its first fields say.
+    serde_json::from_slice::<serde::de::IgnoredAny>(data)
+        .map_err(|e| ApiError::bad_request(format!("malformed JSON: {e}"), None))?;
     let mut de = serde_json::Deserializer::from_slice(data);
     match serde_path_to_error::deserialize::<_, T>(&mut de) {
         Ok(value) => {
@@ -76,12 +79,7 @@ pub fn parse_json<T: DeserializeOwned>(data: &[u8]) -> std::result::Result<T, Ap
             let field = match (path.as_str(), named) {
                 (".", Some(n)) => n,
                 (".", None) => "body".to_owned(),
-                (p, Some(n))
-                    if message.starts_with("missing field")
-                        || message.starts_with("unknown field") =>
-                {
-                    format!("{p}.{n}")
-                }
+                (p, Some(n)) if message.starts_with("missing field") => format!("{p}.{n}"),
                 (p, _) => p.to_owned(),
             };
             Err(ApiError::invalid(field, message))

@@ -42,6 +42,12 @@ pub async fn build_state(config: &Config) -> anyhow::Result<AppState> {
 /// The blocking form of [`build_state`], for subcommands.
 pub fn build_state_blocking(config: &Config) -> anyhow::Result<AppState> {
     config.validate()?;
+    let (backend, _) = Backend::from_url(&config.database_url);
+    if backend == Backend::Postgres && config.jwt_secret.is_none() {
+        anyhow::bail!(
+            "PULSELINE_JWT_SECRET is required with PostgreSQL (replicas must share one key)"
+        );
+    }
     let db = Db::connect(&config.database_url, config.db_pool_size)?;
     let applied = db.migrate()?;
     if applied > 0 {

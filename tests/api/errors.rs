@@ -1,1 +1,124 @@
-//! placeholder
+//! Bad input never gets a bare text or a 500: problem+json with the right status and
+//! the field named, and nothing written.
+
+use poem::http::Method;
+use serde_json::json;
+
+use crate::helpers::*;
+
+#[tokio::test]
+async fn malformed_json_is_a_400_problem_and_writes_nothing() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let r = app
+        .raw(Method::POST, "/api/v1/teams", Some(&admin.token), "application/json", r#"{"name": "Support","#)
+        .await;
+    r.expect(400);
+    assert_eq!(app.count("teams").await, 0);
+}
+
+#[tokio::test]
+async fn wrong_types_unknown_fields_and_enum_values_name_the_field() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let cases = [
+        (json!({"name": 5, "kind": "frontline"}), "name"),
+        (json!({"name": "Support", "kind": "frontlin"}), "kind"),
+        (json!({"name": "Support", "kind": "frontline", "color": "red"}), "color"),
+        (json!({"kind": "frontline"}), "name"),
+        (json!({"name": "Support", "kind": "frontline", "parent_id": 7}), "parent_id"),
+        (json!({"name": "x".repeat(201), "kind": "frontline"}), "name"),
+        (json!({"name": "   ", "kind": "frontline"}), "name"),
+        (json!({"name": "Support", "kind": "frontline", "parent_id": uuid::Uuid::new_v4().to_string()}), "parent_id"),
+    ];
+    for (body, field) in cases {
+        let r = app.post("/api/v1/teams", Some(&admin.token), body.clone()).await;
+        r.expect(422);
+        assert_eq!(r.field(), field, "for {body}");
+    }
+    let r = app.post("/api/v1/teams", Some(&admin.token), json!([1, 2])).await;
+    r.expect(422);
+    assert_eq!(app.count("teams").await, 0);
+}
+
+#[tokio::test]
+async fn an_oversize_body_is_413_even_without_a_content_length() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let big = format!(r#"{{"name": "{}", "kind": "frontline"}}"#, "x".repeat(2 * 1024 * 1024));
+    let r = app.raw(Method::POST, "/api/v1/teams", Some(&admin.token), "application/json", &big).await;
+    r.expect(413);
+    // A streamed body announces no length: the cap counts the bytes read.
+    let chunks: Vec<Result<Vec<u8>, std::io::Error>> = (0..40).map(|_| Ok(vec![b' '; 64 * 1024])).collect();
+    let body = poem::Body::from_bytes_stream(futures_util::stream::iter(chunks));
+    let resp = app
+        .client
+        .post("/api/v1/teams")
+        .header("authorization", format!("Bearer {}", admin.token))
+        .content_type("application/json")
+        .body(body)
+        .send()
+        .await;
+    assert_eq!(resp.0.status().as_u16(), 413);
+    assert_eq!(app.count("teams").await, 0);
+}
+
+#[tokio::test]
+async fn page_sizes_are_capped() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    for path in ["/api/v1/teams?limit=100000", "/api/v1/people?limit=100000", "/api/v1/people?limit=0"] {
+        let r = app.get(path, Some(&admin.token)).await;
+        r.expect(400);
+        assert_eq!(r.field(), "limit", "{path}");
+    }
+    let r = app.get("/api/v1/teams?offset=-1", Some(&admin.token)).await;
+    r.expect(400);
+    assert_eq!(r.field(), "offset");
+}
+
+#[tokio::test]
+async fn a_team_cannot_become_its_own_ancestor() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let root = app.create_team(&admin, "Company", None, "frontline").await;
+    let child = app.create_team(&admin, "Sales", Some(&root), "frontline").await;
+    let grandchild = app.create_team(&admin, "EMEA", Some(&child), "frontline").await;
+    for new_parent in [&grandchild, &root] {
+        let target = if new_parent == &root { &root } else { &child };
+        let r = app
+            .json(
+                Method::PATCH,
+                &format!("/api/v1/teams/{target}"),
+                Some(&admin.token),
+                json!({"parent_id": new_parent}),
+            )
+            .await;
+        r.expect(422);
+        assert_eq!(r.field(), "parent_id");
+    }
+    // Nothing moved.
+    let r = app.get(&format!("/api/v1/teams/{child}"), Some(&admin.token)).await;
+    assert_eq!(r.json()["parent_id"], json!(root));
+}
+
+#[tokio::test]
+async fn unknown_routes_methods_and_missing_auth_are_problems() {
+    let app = spawn_app().await;
+    app.get("/api/v1/nothing-here", None).await.expect(404);
+    app.get("/no/such/page", None).await.expect(404);
+    app.send(Method::DELETE, "/api/v1/me", None, None).await.expect(405);
+    app.get("/api/v1/me", None).await.expect(401);
+    app.get("/api/v1/teams", None).await.expect(401);
+    let r = app.raw(Method::POST, "/api/v1/teams", None, "text/plain", "hello").await;
+    assert!(r.status == 401 || r.status == 415, "{}", r.status);
+    r.expect(r.status);
+}
+
+#[tokio::test]
+async fn an_unsupported_content_type_is_a_problem() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let r = app.raw(Method::POST, "/api/v1/teams", Some(&admin.token), "text/plain", "name=x").await;
+    r.expect(415);
+}

@@ -17,7 +17,6 @@ pub const PASSWORD: &str = "a sturdy test password";
 pub struct TestApp {
     pub client: TestClient<BoxEndpoint<'static>>,
     pub state: AppState,
-    pub database_url: String,
     _dir: Option<tempfile::TempDir>,
     pg: Option<(String, String)>,
 }
@@ -102,7 +101,6 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
     TestApp {
         client,
         state,
-        database_url: url,
         _dir: dir,
         pg,
     }
