@@ -234,10 +234,10 @@ impl Config {
                 self.min_group
             );
         }
-        if let Some(secret) = &self.jwt_secret {
-            if secret.expose().len() < 32 {
-                anyhow::bail!("PULSELINE_JWT_SECRET must be at least 32 bytes long");
-            }
+        if let Some(secret) = &self.jwt_secret
+            && secret.expose().len() < 32
+        {
+            anyhow::bail!("PULSELINE_JWT_SECRET must be at least 32 bytes long");
         }
         if self.token_ttl_secs == 0 || self.token_ttl_secs > 3600 {
             anyhow::bail!("PULSELINE_TOKEN_TTL_SECS must be between 1 and 3600");

@@ -439,10 +439,10 @@ impl OrgApi {
         self.state
             .db
             .read(move |conn| {
-                if let Some(v) = visible_teams(conn, &auth.0)? {
-                    if !v.contains(&id) {
-                        return Err(ApiError::NotFound("team"));
-                    }
+                if let Some(v) = visible_teams(conn, &auth.0)?
+                    && !v.contains(&id)
+                {
+                    return Err(ApiError::NotFound("team"));
                 }
                 load_team(conn, &id).map(Json)
             })

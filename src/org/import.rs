@@ -357,18 +357,20 @@ pub fn apply_with_progress(
     };
     for (done, p) in planned.into_iter().enumerate() {
         let existing = store::find_person_by_email(conn, &p.email)?;
-        if let Some(row) = &existing {
-            if row.is_admin && !opts.caller_is_admin && p.roles.is_some_and(|r| !r.1) {
-                report.errors.push(FieldError {
-                    field: "roles".into(),
-                    message: "only an admin may remove admin".into(),
-                    row: None,
-                });
-                if !opts.partial && !opts.dry_run {
-                    return Err(ApiError::ValidationMany(report.errors));
-                }
-                continue;
+        if let Some(row) = &existing
+            && row.is_admin
+            && !opts.caller_is_admin
+            && p.roles.is_some_and(|r| !r.1)
+        {
+            report.errors.push(FieldError {
+                field: "roles".into(),
+                message: "only an admin may remove admin".into(),
+                row: None,
+            });
+            if !opts.partial && !opts.dry_run {
+                return Err(ApiError::ValidationMany(report.errors));
             }
+            continue;
         }
         if opts.dry_run {
             if existing.is_some() {
@@ -431,10 +433,10 @@ pub fn apply_with_progress(
                 id
             }
         };
-        if p.manager {
-            if let Some(team) = &p.team_id {
-                store::add_manager(conn, team, &id)?;
-            }
+        if p.manager
+            && let Some(team) = &p.team_id
+        {
+            store::add_manager(conn, team, &id)?;
         }
         progress(done as u64 + 1);
     }

@@ -53,10 +53,10 @@ impl TeamTree {
         let mut out = HashSet::new();
         let mut stack: Vec<String> = roots.into_iter().cloned().collect();
         while let Some(id) = stack.pop() {
-            if out.insert(id.clone()) {
-                if let Some(kids) = self.children.get(&id) {
-                    stack.extend(kids.iter().cloned());
-                }
+            if out.insert(id.clone())
+                && let Some(kids) = self.children.get(&id)
+            {
+                stack.extend(kids.iter().cloned());
             }
         }
         out

@@ -25,7 +25,11 @@ async fn a_login_answers_a_bearer_token_valid_at_most_an_hour() {
     let app = spawn_app().await;
     let admin = app.admin().await;
     let r = app
-        .post("/api/v1/auth/login", None, json!({"email": admin.email.to_uppercase(), "password": PASSWORD}))
+        .post(
+            "/api/v1/auth/login",
+            None,
+            json!({"email": admin.email.to_uppercase(), "password": PASSWORD}),
+        )
         .await;
     r.expect(200);
     let v = r.json();
@@ -36,13 +40,18 @@ async fn a_login_answers_a_bearer_token_valid_at_most_an_hour() {
     let token = v["access_token"].as_str().expect("token");
     let payload = token.split('.').nth(1).expect("payload");
     let claims: Value = serde_json::from_slice(
-        &base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(payload).expect("b64"),
+        &base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(payload)
+            .expect("b64"),
     )
     .expect("json");
     for c in ["iss", "aud", "sub", "exp", "iat", "jti"] {
         assert!(claims.get(c).is_some(), "missing claim {c}");
     }
-    assert_eq!(claims["exp"].as_i64().unwrap_or(0) - claims["iat"].as_i64().unwrap_or(0), expires_in);
+    assert_eq!(
+        claims["exp"].as_i64().unwrap_or(0) - claims["iat"].as_i64().unwrap_or(0),
+        expires_in
+    );
 }
 
 #[tokio::test]
@@ -50,10 +59,18 @@ async fn an_unknown_email_and_a_wrong_password_answer_the_same() {
     let app = spawn_app().await;
     let admin = app.admin().await;
     let wrong = app
-        .post("/api/v1/auth/login", None, json!({"email": admin.email, "password": "not the password at all"}))
+        .post(
+            "/api/v1/auth/login",
+            None,
+            json!({"email": admin.email, "password": "not the password at all"}),
+        )
         .await;
     let unknown = app
-        .post("/api/v1/auth/login", None, json!({"email": "nobody@example.org", "password": "not the password at all"}))
+        .post(
+            "/api/v1/auth/login",
+            None,
+            json!({"email": "nobody@example.org", "password": "not the password at all"}),
+        )
         .await;
     wrong.expect(401);
     unknown.expect(401);
@@ -86,20 +103,56 @@ async fn bad_tokens_are_refused_with_a_problem() {
         c
     };
     let b64 = |v: &Value| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v.to_string());
-    let none = format!("{}.{}.", b64(&json!({"alg": "none", "typ": "JWT"})), b64(&good_claims(&admin.id)));
+    let none = format!(
+        "{}.{}.",
+        b64(&json!({"alg": "none", "typ": "JWT"})),
+        b64(&good_claims(&admin.id))
+    );
     let mut no_exp = good_claims(&admin.id);
     no_exp.as_object_mut().expect("object").remove("exp");
     let cases: Vec<(&str, String)> = vec![
         ("alg none", none),
-        ("HS512", forge(&good_claims(&admin.id), Algorithm::HS512, key)),
-        ("another key", forge(&good_claims(&admin.id), Algorithm::HS256, b"another-key-another-key-another-key!!")),
-        ("expired", forge(&with("exp", json!(now - 3600)), Algorithm::HS256, key)),
-        ("nbf in the future", forge(&with("nbf", json!(now + 3600)), Algorithm::HS256, key)),
-        ("wrong aud", forge(&with("aud", json!("someone-else")), Algorithm::HS256, key)),
-        ("wrong iss", forge(&with("iss", json!("someone-else")), Algorithm::HS256, key)),
+        (
+            "HS512",
+            forge(&good_claims(&admin.id), Algorithm::HS512, key),
+        ),
+        (
+            "another key",
+            forge(
+                &good_claims(&admin.id),
+                Algorithm::HS256,
+                b"another-key-another-key-another-key!!",
+            ),
+        ),
+        (
+            "expired",
+            forge(&with("exp", json!(now - 3600)), Algorithm::HS256, key),
+        ),
+        (
+            "nbf in the future",
+            forge(&with("nbf", json!(now + 3600)), Algorithm::HS256, key),
+        ),
+        (
+            "wrong aud",
+            forge(&with("aud", json!("someone-else")), Algorithm::HS256, key),
+        ),
+        (
+            "wrong iss",
+            forge(&with("iss", json!("someone-else")), Algorithm::HS256, key),
+        ),
         ("missing exp", forge(&no_exp, Algorithm::HS256, key)),
-        ("old token version", forge(&with("ver", json!(-1)), Algorithm::HS256, key)),
-        ("unknown subject", forge(&with("sub", json!(uuid::Uuid::new_v4().to_string())), Algorithm::HS256, key)),
+        (
+            "old token version",
+            forge(&with("ver", json!(-1)), Algorithm::HS256, key),
+        ),
+        (
+            "unknown subject",
+            forge(
+                &with("sub", json!(uuid::Uuid::new_v4().to_string())),
+                Algorithm::HS256,
+                key,
+            ),
+        ),
         ("garbage", "not.a.token".to_owned()),
     ];
     for (name, token) in cases {
@@ -115,7 +168,14 @@ async fn a_token_stops_working_after_logout_but_others_do_not() {
     let app = spawn_app().await;
     let admin = app.admin().await;
     let second = app.login(&admin.email, PASSWORD).await;
-    app.send(Method::POST, "/api/v1/auth/logout", Some(&admin.token), None).await.expect(204);
+    app.send(
+        Method::POST,
+        "/api/v1/auth/logout",
+        Some(&admin.token),
+        None,
+    )
+    .await
+    .expect(204);
     app.get("/api/v1/me", Some(&admin.token)).await.expect(401);
     app.get("/api/v1/me", Some(&second)).await.expect(200);
     assert_eq!(app.count("revoked_tokens").await, 1);
@@ -151,9 +211,13 @@ async fn a_password_change_revokes_older_tokens() {
     .await
     .expect(204);
     app.get("/api/v1/me", Some(&admin.token)).await.expect(401);
-    app.post("/api/v1/auth/login", None, json!({"email": admin.email, "password": PASSWORD}))
-        .await
-        .expect(401);
+    app.post(
+        "/api/v1/auth/login",
+        None,
+        json!({"email": admin.email, "password": PASSWORD}),
+    )
+    .await
+    .expect(401);
     let fresh = app.login(&admin.email, "a brand new password").await;
     app.get("/api/v1/me", Some(&fresh)).await.expect(200);
 }
@@ -162,25 +226,43 @@ async fn a_password_change_revokes_older_tokens() {
 async fn an_activation_token_sets_the_password_once() {
     let app = spawn_app().await;
     let admin = app.admin().await;
-    let (_, activation) = app.create_person(&admin, "new.hire@example.org", None).await;
+    let (_, activation) = app
+        .create_person(&admin, "new.hire@example.org", None)
+        .await;
     let r = app
-        .post("/api/v1/auth/activate", None, json!({"token": activation, "password": "too short"}))
+        .post(
+            "/api/v1/auth/activate",
+            None,
+            json!({"token": activation, "password": "too short"}),
+        )
         .await;
     r.expect(422);
     assert_eq!(r.field(), "password");
     // Not signed in before activation.
-    app.post("/api/v1/auth/login", None, json!({"email": "new.hire@example.org", "password": PASSWORD}))
-        .await
-        .expect(401);
+    app.post(
+        "/api/v1/auth/login",
+        None,
+        json!({"email": "new.hire@example.org", "password": PASSWORD}),
+    )
+    .await
+    .expect(401);
     let r = app
-        .post("/api/v1/auth/activate", None, json!({"token": activation, "password": PASSWORD}))
+        .post(
+            "/api/v1/auth/activate",
+            None,
+            json!({"token": activation, "password": PASSWORD}),
+        )
         .await;
     r.expect(200);
     let token = r.json()["access_token"].as_str().expect("token").to_owned();
     app.get("/api/v1/me", Some(&token)).await.expect(200);
-    app.post("/api/v1/auth/activate", None, json!({"token": activation, "password": PASSWORD}))
-        .await
-        .expect(404);
+    app.post(
+        "/api/v1/auth/activate",
+        None,
+        json!({"token": activation, "password": PASSWORD}),
+    )
+    .await
+    .expect(404);
     app.login("new.hire@example.org", PASSWORD).await;
 }
 
@@ -201,9 +283,13 @@ async fn an_expired_activation_token_is_gone() {
         })
         .await
         .expect("expire");
-    app.post("/api/v1/auth/activate", None, json!({"token": activation, "password": PASSWORD}))
-        .await
-        .expect(410);
+    app.post(
+        "/api/v1/auth/activate",
+        None,
+        json!({"token": activation, "password": PASSWORD}),
+    )
+    .await
+    .expect(410);
 }
 
 #[tokio::test]
@@ -211,16 +297,28 @@ async fn repeated_failures_are_throttled_with_retry_after() {
     let app = spawn_app_with(|c| c.login_max_failures = 3).await;
     let admin = app.admin().await;
     for _ in 0..3 {
-        app.post("/api/v1/auth/login", None, json!({"email": admin.email, "password": "wrong password!!"}))
-            .await
-            .expect(401);
+        app.post(
+            "/api/v1/auth/login",
+            None,
+            json!({"email": admin.email, "password": "wrong password!!"}),
+        )
+        .await
+        .expect(401);
     }
     let r = app
-        .post("/api/v1/auth/login", None, json!({"email": admin.email, "password": PASSWORD}))
+        .post(
+            "/api/v1/auth/login",
+            None,
+            json!({"email": admin.email, "password": PASSWORD}),
+        )
         .await;
     r.expect(429);
-    let retry: u64 = r.headers["retry-after"].to_str().expect("ascii").parse().expect("seconds");
-    assert!(retry >= 1 && retry <= 900);
+    let retry: u64 = r.headers["retry-after"]
+        .to_str()
+        .expect("ascii")
+        .parse()
+        .expect("seconds");
+    assert!((1..=900).contains(&retry));
     // Another account from the same client is not locked by this account's failures.
     let other = app.hr().await;
     app.get("/api/v1/me", Some(&other.token)).await.expect(200);
@@ -238,9 +336,13 @@ async fn failures_from_one_address_are_throttled_across_accounts() {
         .await
         .expect(401);
     }
-    app.post("/api/v1/auth/login", None, json!({"email": "guess9@example.org", "password": "wrong password!!"}))
-        .await
-        .expect(429);
+    app.post(
+        "/api/v1/auth/login",
+        None,
+        json!({"email": "guess9@example.org", "password": "wrong password!!"}),
+    )
+    .await
+    .expect(429);
 }
 
 #[tokio::test]
@@ -267,7 +369,10 @@ async fn production_hashes_are_argon2id_with_owasp_parameters() {
         .await
         .expect("read hash");
     let hash = hash.expect("has a hash");
-    assert!(hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{hash}");
+    assert!(
+        hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
+        "{hash}"
+    );
 }
 
 #[tokio::test]
@@ -276,13 +381,22 @@ async fn a_deactivated_person_is_signed_out_everywhere() {
     let admin = app.admin().await;
     let emp = app.employee(&admin, None).await;
     app.get("/api/v1/me", Some(&emp.token)).await.expect(200);
-    app.send(Method::DELETE, &format!("/api/v1/people/{}", emp.id), Some(&admin.token), None)
-        .await
-        .expect(204);
+    app.send(
+        Method::DELETE,
+        &format!("/api/v1/people/{}", emp.id),
+        Some(&admin.token),
+        None,
+    )
+    .await
+    .expect(204);
     app.get("/api/v1/me", Some(&emp.token)).await.expect(401);
-    app.post("/api/v1/auth/login", None, json!({"email": emp.email, "password": PASSWORD}))
-        .await
-        .expect(401);
+    app.post(
+        "/api/v1/auth/login",
+        None,
+        json!({"email": emp.email, "password": PASSWORD}),
+    )
+    .await
+    .expect(401);
 }
 
 #[tokio::test]
@@ -293,18 +407,28 @@ async fn the_signing_key_is_generated_once_into_a_private_file_or_required() {
     let db = db.to_string_lossy().into_owned();
     let mut config = test_config(&db);
     config.jwt_secret = None;
-    let first = pulseline::startup::build_state(&config).await.expect("state");
+    let first = pulseline::startup::build_state(&config)
+        .await
+        .expect("state");
     let file = pulseline::startup::secret_file_for(&db);
-    let mode = std::fs::metadata(&file).expect("secret file").permissions().mode();
+    let mode = std::fs::metadata(&file)
+        .expect("secret file")
+        .permissions()
+        .mode();
     assert_eq!(mode & 0o777, 0o600);
     assert!(std::fs::read(&file).expect("read").len() >= 32);
     // A restart reads the same key: a token from before is still valid.
     let token = first.tokens.issue("someone", 0).expect("issue");
-    let second = pulseline::startup::build_state(&config).await.expect("state");
+    let second = pulseline::startup::build_state(&config)
+        .await
+        .expect("state");
     assert!(second.tokens.verify(&token).is_ok());
 
     let mut pg = test_config("postgres://postgres@127.0.0.1:1/none");
     pg.jwt_secret = None;
-    let err = pulseline::startup::build_state(&pg).await.err().expect("refused");
+    let err = pulseline::startup::build_state(&pg)
+        .await
+        .err()
+        .expect("refused");
     assert!(err.to_string().contains("PULSELINE_JWT_SECRET"), "{err}");
 }

@@ -3,10 +3,10 @@
 //! on a fresh PostgreSQL database created for the test and dropped after it.
 
 use diesel::prelude::*;
+use poem::EndpointExt;
 use poem::endpoint::BoxEndpoint;
 use poem::http::Method;
 use poem::test::TestClient;
-use poem::EndpointExt;
 use pulseline::config::{Config, Secret};
 use pulseline::startup::{AppState, build_app, build_state};
 use serde_json::{Value, json};
@@ -46,9 +46,19 @@ impl Resp {
     /// Asserts the status and, for errors, that the body is problem+json with that status.
     #[track_caller]
     pub fn expect(&self, status: u16) -> &Self {
-        assert_eq!(self.status, status, "unexpected status; body: {}", self.text());
+        assert_eq!(
+            self.status,
+            status,
+            "unexpected status; body: {}",
+            self.text()
+        );
         if status >= 400 {
-            assert_eq!(self.content_type(), "application/problem+json", "{}", self.text());
+            assert_eq!(
+                self.content_type(),
+                "application/problem+json",
+                "{}",
+                self.text()
+            );
             assert_eq!(self.json()["status"], json!(status));
         }
         self
@@ -108,11 +118,11 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
 
 impl Drop for TestApp {
     fn drop(&mut self) {
-        if let Some((admin, name)) = &self.pg {
-            if let Ok(mut conn) = PgConnection::establish(admin) {
-                let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                    .execute(&mut conn);
-            }
+        if let Some((admin, name)) = &self.pg
+            && let Ok(mut conn) = PgConnection::establish(admin)
+        {
+            let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                .execute(&mut conn);
         }
     }
 }
@@ -161,11 +171,20 @@ impl TestApp {
 
     pub async fn json(&self, method: Method, path: &str, token: Option<&str>, body: Value) -> Resp {
         let bytes = serde_json::to_vec(&body).expect("json");
-        self.send(method, path, token, Some(("application/json", bytes))).await
+        self.send(method, path, token, Some(("application/json", bytes)))
+            .await
     }
 
-    pub async fn raw(&self, method: Method, path: &str, token: Option<&str>, ct: &str, body: &str) -> Resp {
-        self.send(method, path, token, Some((ct, body.as_bytes().to_vec()))).await
+    pub async fn raw(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        ct: &str,
+        body: &str,
+    ) -> Resp {
+        self.send(method, path, token, Some((ct, body.as_bytes().to_vec())))
+            .await
     }
 
     /// Creates an admin (HR too) directly in the database and signs them in.
@@ -229,13 +248,23 @@ impl TestApp {
 
     pub async fn login(&self, email: &str, password: &str) -> String {
         let r = self
-            .post("/api/v1/auth/login", None, json!({"email": email, "password": password}))
+            .post(
+                "/api/v1/auth/login",
+                None,
+                json!({"email": email, "password": password}),
+            )
             .await;
         r.expect(200);
         r.json()["access_token"].as_str().expect("token").to_owned()
     }
 
-    pub async fn create_team(&self, by: &Actor, name: &str, parent: Option<&str>, kind: &str) -> String {
+    pub async fn create_team(
+        &self,
+        by: &Actor,
+        name: &str,
+        parent: Option<&str>,
+        kind: &str,
+    ) -> String {
         let r = self
             .post(
                 "/api/v1/teams",
@@ -248,7 +277,12 @@ impl TestApp {
     }
 
     /// Creates a person through the API; returns (id, activation token).
-    pub async fn create_person(&self, by: &Actor, email: &str, team: Option<&str>) -> (String, String) {
+    pub async fn create_person(
+        &self,
+        by: &Actor,
+        email: &str,
+        team: Option<&str>,
+    ) -> (String, String) {
         let r = self
             .post(
                 "/api/v1/people",
@@ -307,7 +341,8 @@ impl TestApp {
         self.state
             .db
             .read(move |conn| {
-                let r: N = diesel::sql_query(format!("SELECT COUNT(*) AS n FROM {table}")).get_result(conn)?;
+                let r: N = diesel::sql_query(format!("SELECT COUNT(*) AS n FROM {table}"))
+                    .get_result(conn)?;
                 Ok(r.n)
             })
             .await
