@@ -11,7 +11,13 @@ async fn malformed_json_is_a_400_problem_and_writes_nothing() {
     let app = spawn_app().await;
     let admin = app.admin().await;
     let r = app
-        .raw(Method::POST, "/api/v1/teams", Some(&admin.token), "application/json", r#"{"name": "Support","#)
+        .raw(
+            Method::POST,
+            "/api/v1/teams",
+            Some(&admin.token),
+            "application/json",
+            r#"{"name": "Support","#,
+        )
         .await;
     r.expect(400);
     assert_eq!(app.count("teams").await, 0);
@@ -24,19 +30,35 @@ async fn wrong_types_unknown_fields_and_enum_values_name_the_field() {
     let cases = [
         (json!({"name": 5, "kind": "frontline"}), "name"),
         (json!({"name": "Support", "kind": "frontlin"}), "kind"),
-        (json!({"name": "Support", "kind": "frontline", "color": "red"}), "color"),
+        (
+            json!({"name": "Support", "kind": "frontline", "color": "red"}),
+            "color",
+        ),
         (json!({"kind": "frontline"}), "name"),
-        (json!({"name": "Support", "kind": "frontline", "parent_id": 7}), "parent_id"),
-        (json!({"name": "x".repeat(201), "kind": "frontline"}), "name"),
+        (
+            json!({"name": "Support", "kind": "frontline", "parent_id": 7}),
+            "parent_id",
+        ),
+        (
+            json!({"name": "x".repeat(201), "kind": "frontline"}),
+            "name",
+        ),
         (json!({"name": "   ", "kind": "frontline"}), "name"),
-        (json!({"name": "Support", "kind": "frontline", "parent_id": uuid::Uuid::new_v4().to_string()}), "parent_id"),
+        (
+            json!({"name": "Support", "kind": "frontline", "parent_id": uuid::Uuid::new_v4().to_string()}),
+            "parent_id",
+        ),
     ];
     for (body, field) in cases {
-        let r = app.post("/api/v1/teams", Some(&admin.token), body.clone()).await;
+        let r = app
+            .post("/api/v1/teams", Some(&admin.token), body.clone())
+            .await;
         r.expect(422);
         assert_eq!(r.field(), field, "for {body}");
     }
-    let r = app.post("/api/v1/teams", Some(&admin.token), json!([1, 2])).await;
+    let r = app
+        .post("/api/v1/teams", Some(&admin.token), json!([1, 2]))
+        .await;
     r.expect(422);
     assert_eq!(app.count("teams").await, 0);
 }
@@ -45,11 +67,23 @@ async fn wrong_types_unknown_fields_and_enum_values_name_the_field() {
 async fn an_oversize_body_is_413_even_without_a_content_length() {
     let app = spawn_app().await;
     let admin = app.admin().await;
-    let big = format!(r#"{{"name": "{}", "kind": "frontline"}}"#, "x".repeat(2 * 1024 * 1024));
-    let r = app.raw(Method::POST, "/api/v1/teams", Some(&admin.token), "application/json", &big).await;
+    let big = format!(
+        r#"{{"name": "{}", "kind": "frontline"}}"#,
+        "x".repeat(2 * 1024 * 1024)
+    );
+    let r = app
+        .raw(
+            Method::POST,
+            "/api/v1/teams",
+            Some(&admin.token),
+            "application/json",
+            &big,
+        )
+        .await;
     r.expect(413);
     // A streamed body announces no length: the cap counts the bytes read.
-    let chunks: Vec<Result<Vec<u8>, std::io::Error>> = (0..40).map(|_| Ok(vec![b' '; 64 * 1024])).collect();
+    let chunks: Vec<Result<Vec<u8>, std::io::Error>> =
+        (0..40).map(|_| Ok(vec![b' '; 64 * 1024])).collect();
     let body = poem::Body::from_bytes_stream(futures_util::stream::iter(chunks));
     let resp = app
         .client
@@ -67,7 +101,11 @@ async fn an_oversize_body_is_413_even_without_a_content_length() {
 async fn page_sizes_are_capped() {
     let app = spawn_app().await;
     let admin = app.admin().await;
-    for path in ["/api/v1/teams?limit=100000", "/api/v1/people?limit=100000", "/api/v1/people?limit=0"] {
+    for path in [
+        "/api/v1/teams?limit=100000",
+        "/api/v1/people?limit=100000",
+        "/api/v1/people?limit=0",
+    ] {
         let r = app.get(path, Some(&admin.token)).await;
         r.expect(400);
         assert_eq!(r.field(), "limit", "{path}");
@@ -82,8 +120,12 @@ async fn a_team_cannot_become_its_own_ancestor() {
     let app = spawn_app().await;
     let admin = app.admin().await;
     let root = app.create_team(&admin, "Company", None, "frontline").await;
-    let child = app.create_team(&admin, "Sales", Some(&root), "frontline").await;
-    let grandchild = app.create_team(&admin, "EMEA", Some(&child), "frontline").await;
+    let child = app
+        .create_team(&admin, "Sales", Some(&root), "frontline")
+        .await;
+    let grandchild = app
+        .create_team(&admin, "EMEA", Some(&child), "frontline")
+        .await;
     for new_parent in [&grandchild, &root] {
         let target = if new_parent == &root { &root } else { &child };
         let r = app
@@ -98,7 +140,9 @@ async fn a_team_cannot_become_its_own_ancestor() {
         assert_eq!(r.field(), "parent_id");
     }
     // Nothing moved.
-    let r = app.get(&format!("/api/v1/teams/{child}"), Some(&admin.token)).await;
+    let r = app
+        .get(&format!("/api/v1/teams/{child}"), Some(&admin.token))
+        .await;
     assert_eq!(r.json()["parent_id"], json!(root));
 }
 
@@ -107,10 +151,14 @@ async fn unknown_routes_methods_and_missing_auth_are_problems() {
     let app = spawn_app().await;
     app.get("/api/v1/nothing-here", None).await.expect(404);
     app.get("/no/such/page", None).await.expect(404);
-    app.send(Method::DELETE, "/api/v1/me", None, None).await.expect(405);
+    app.send(Method::DELETE, "/api/v1/me", None, None)
+        .await
+        .expect(405);
     app.get("/api/v1/me", None).await.expect(401);
     app.get("/api/v1/teams", None).await.expect(401);
-    let r = app.raw(Method::POST, "/api/v1/teams", None, "text/plain", "hello").await;
+    let r = app
+        .raw(Method::POST, "/api/v1/teams", None, "text/plain", "hello")
+        .await;
     assert!(r.status == 401 || r.status == 415, "{}", r.status);
     r.expect(r.status);
 }
@@ -119,6 +167,14 @@ async fn unknown_routes_methods_and_missing_auth_are_problems() {
 async fn an_unsupported_content_type_is_a_problem() {
     let app = spawn_app().await;
     let admin = app.admin().await;
-    let r = app.raw(Method::POST, "/api/v1/teams", Some(&admin.token), "text/plain", "name=x").await;
+    let r = app
+        .raw(
+            Method::POST,
+            "/api/v1/teams",
+            Some(&admin.token),
+            "text/plain",
+            "name=x",
+        )
+        .await;
     r.expect(415);
 }

@@ -6,5 +6,5 @@ mod authz;
 mod errors;
 mod helpers;
 mod openapi;
-mod org;
 mod ops;
+mod org;

@@ -3,7 +3,10 @@
 
 use crate::helpers::*;
 
-const SNAPSHOT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/api/openapi.snapshot.json");
+const SNAPSHOT: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/api/openapi.snapshot.json"
+);
 
 #[tokio::test]
 async fn the_openapi_document_matches_its_snapshot() {
@@ -15,7 +18,8 @@ async fn the_openapi_document_matches_its_snapshot() {
         std::fs::write(SNAPSHOT, &current).expect("write snapshot");
         return;
     }
-    let pinned = std::fs::read_to_string(SNAPSHOT).expect("snapshot exists; run with UPDATE_SNAPSHOTS=1");
+    let pinned =
+        std::fs::read_to_string(SNAPSHOT).expect("snapshot exists; run with UPDATE_SNAPSHOTS=1");
     assert!(
         pinned == current,
         "the OpenAPI document changed; review it and run UPDATE_SNAPSHOTS=1 cargo test --test api openapi"

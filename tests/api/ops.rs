@@ -16,7 +16,9 @@ async fn metrics_count_requests_by_route_pattern_without_ids() {
     let app = spawn_app().await;
     let admin = app.admin().await;
     let team = app.create_team(&admin, "Support", None, "frontline").await;
-    app.get(&format!("/api/v1/teams/{team}"), Some(&admin.token)).await.expect(200);
+    app.get(&format!("/api/v1/teams/{team}"), Some(&admin.token))
+        .await
+        .expect(200);
     let text = app.get("/metrics", None).await.text();
     assert!(
         text.contains(r#"pulseline_http_requests_total{method="GET",route="/api/v1/teams/:param0",status="200"} 1"#),
@@ -31,15 +33,28 @@ async fn metrics_count_requests_by_route_pattern_without_ids() {
 async fn swagger_ui_and_the_openapi_document_are_served() {
     let app = spawn_app().await;
     let r = app.get("/docs", None).await;
-    assert!(r.status == 200 || r.status == 301 || r.status == 302 || r.status == 307, "{}", r.status);
+    assert!(
+        r.status == 200 || r.status == 301 || r.status == 302 || r.status == 307,
+        "{}",
+        r.status
+    );
     let r = app.get("/docs/", None).await;
     r.expect(200);
     assert!(r.text().contains("swagger"), "no Swagger UI");
     // Offline: the page loads no script or stylesheet from another host.
     let page = r.text();
-    assert!(!page.contains("<script src=\"http"), "Swagger UI loads a script from another host");
-    assert!(!page.contains("<link rel=\"stylesheet\" href=\"http"), "Swagger UI loads CSS from another host");
-    assert!(page.contains("/openapi.json") || page.contains("openapi"), "the page does not load our document");
+    assert!(
+        !page.contains("<script src=\"http"),
+        "Swagger UI loads a script from another host"
+    );
+    assert!(
+        !page.contains("<link rel=\"stylesheet\" href=\"http"),
+        "Swagger UI loads CSS from another host"
+    );
+    assert!(
+        page.contains("/openapi.json") || page.contains("openapi"),
+        "the page does not load our document"
+    );
     let doc = app.get("/openapi.json", None).await;
     doc.expect(200);
     let v = doc.json();

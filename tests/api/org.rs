@@ -11,16 +11,24 @@ async fn hr_builds_a_team_tree_and_lists_it_in_pages() {
     let admin = app.admin().await;
     let root = app.create_team(&admin, "Company", None, "frontline").await;
     for name in ["Support", "Sales", "Billing"] {
-        app.create_team(&admin, name, Some(&root), "frontline").await;
+        app.create_team(&admin, name, Some(&root), "frontline")
+            .await;
     }
-    let r = app.get("/api/v1/teams?limit=2&offset=0", Some(&admin.token)).await;
+    let r = app
+        .get("/api/v1/teams?limit=2&offset=0", Some(&admin.token))
+        .await;
     r.expect(200);
     let page = r.json();
     assert_eq!(page["total"], json!(4));
     assert_eq!(page["items"].as_array().map(Vec::len), Some(2));
     // Sorted by name: Billing, Company, Sales, Support.
     assert_eq!(page["items"][0]["name"], json!("Billing"));
-    let r = app.get(&format!("/api/v1/teams?parent_id={root}&offset=2"), Some(&admin.token)).await;
+    let r = app
+        .get(
+            &format!("/api/v1/teams?parent_id={root}&offset=2"),
+            Some(&admin.token),
+        )
+        .await;
     assert_eq!(r.json()["items"][0]["name"], json!("Support"));
     assert_eq!(r.json()["total"], json!(3));
 }
@@ -30,9 +38,15 @@ async fn a_manager_reads_their_subtree_and_nothing_else() {
     let app = spawn_app().await;
     let admin = app.admin().await;
     let root = app.create_team(&admin, "Company", None, "frontline").await;
-    let sales = app.create_team(&admin, "Sales", Some(&root), "frontline").await;
-    let emea = app.create_team(&admin, "EMEA", Some(&sales), "frontline").await;
-    let support = app.create_team(&admin, "Support", Some(&root), "frontline").await;
+    let sales = app
+        .create_team(&admin, "Sales", Some(&root), "frontline")
+        .await;
+    let emea = app
+        .create_team(&admin, "EMEA", Some(&sales), "frontline")
+        .await;
+    let support = app
+        .create_team(&admin, "Support", Some(&root), "frontline")
+        .await;
     let manager = app.manager_of(&admin, &sales).await;
     let seller = app.employee(&admin, Some(&emea)).await;
     let helper = app.employee(&admin, Some(&support)).await;
@@ -51,16 +65,47 @@ async fn a_manager_reads_their_subtree_and_nothing_else() {
         .collect();
     assert!(ids.contains(&seller.id) && ids.contains(&manager.id));
     assert!(!ids.contains(&helper.id));
-    app.get(&format!("/api/v1/people/{}", seller.id), Some(&manager.token)).await.expect(200);
-    app.get(&format!("/api/v1/people/{}", helper.id), Some(&manager.token)).await.expect(404);
-    app.get(&format!("/api/v1/teams/{support}"), Some(&manager.token)).await.expect(404);
-    app.get(&format!("/api/v1/teams/{emea}"), Some(&manager.token)).await.expect(200);
-    app.get(&format!("/api/v1/people?team_id={support}"), Some(&manager.token)).await.expect(404);
+    app.get(
+        &format!("/api/v1/people/{}", seller.id),
+        Some(&manager.token),
+    )
+    .await
+    .expect(200);
+    app.get(
+        &format!("/api/v1/people/{}", helper.id),
+        Some(&manager.token),
+    )
+    .await
+    .expect(404);
+    app.get(&format!("/api/v1/teams/{support}"), Some(&manager.token))
+        .await
+        .expect(404);
+    app.get(&format!("/api/v1/teams/{emea}"), Some(&manager.token))
+        .await
+        .expect(200);
+    app.get(
+        &format!("/api/v1/people?team_id={support}"),
+        Some(&manager.token),
+    )
+    .await
+    .expect(404);
 
     // An employee sees only themselves and their own chain of teams.
-    app.get("/api/v1/people", Some(&seller.token)).await.expect(403);
-    app.get(&format!("/api/v1/people/{}", seller.id), Some(&seller.token)).await.expect(200);
-    app.get(&format!("/api/v1/people/{}", manager.id), Some(&seller.token)).await.expect(404);
+    app.get("/api/v1/people", Some(&seller.token))
+        .await
+        .expect(403);
+    app.get(
+        &format!("/api/v1/people/{}", seller.id),
+        Some(&seller.token),
+    )
+    .await
+    .expect(200);
+    app.get(
+        &format!("/api/v1/people/{}", manager.id),
+        Some(&seller.token),
+    )
+    .await
+    .expect(404);
     let teams = app.get("/api/v1/teams", Some(&seller.token)).await.json();
     assert_eq!(teams["total"], json!(3), "EMEA, Sales, Company");
 }
@@ -86,8 +131,14 @@ async fn only_internal_teams_serve_frontline_teams_with_positive_weights() {
     let bad = [
         (json!([{"team_id": front, "weight": 0.0}]), "[0].weight"),
         (json!([{"team_id": back, "weight": 1.0}]), "[0].team_id"),
-        (json!([{"team_id": front, "weight": 1.0}, {"team_id": front, "weight": 1.0}]), "[1].team_id"),
-        (json!([{"team_id": "no-such-team", "weight": 1.0}]), "[0].team_id"),
+        (
+            json!([{"team_id": front, "weight": 1.0}, {"team_id": front, "weight": 1.0}]),
+            "[1].team_id",
+        ),
+        (
+            json!([{"team_id": "no-such-team", "weight": 1.0}]),
+            "[0].team_id",
+        ),
     ];
     for (body, field) in bad {
         let r = app.json(Method::PUT, &path, Some(&admin.token), body).await;
@@ -95,7 +146,12 @@ async fn only_internal_teams_serve_frontline_teams_with_positive_weights() {
         assert_eq!(r.field(), field);
     }
     let r = app
-        .json(Method::PUT, &format!("/api/v1/teams/{front}/serves"), Some(&admin.token), json!([{"team_id": front2, "weight": 1.0}]))
+        .json(
+            Method::PUT,
+            &format!("/api/v1/teams/{front}/serves"),
+            Some(&admin.token),
+            json!([{"team_id": front2, "weight": 1.0}]),
+        )
         .await;
     r.expect(422);
     // The earlier valid map is intact.
@@ -108,29 +164,58 @@ async fn people_are_unique_by_email_and_validated() {
     let admin = app.admin().await;
     app.create_person(&admin, "ann@example.org", None).await;
     let r = app
-        .post("/api/v1/people", Some(&admin.token), json!({"email": "ANN@example.org", "name": "Ann again"}))
+        .post(
+            "/api/v1/people",
+            Some(&admin.token),
+            json!({"email": "ANN@example.org", "name": "Ann again"}),
+        )
         .await;
     r.expect(409);
     for (body, field) in [
         (json!({"email": "not-an-email", "name": "X"}), "email"),
         (json!({"email": "x@example.org", "name": ""}), "name"),
-        (json!({"email": "x@example.org", "name": "X", "language": "de"}), "language"),
-        (json!({"email": "x@example.org", "name": "X", "roles": ["owner"]}), "roles[0]"),
-        (json!({"email": "x@example.org", "name": "X", "start_date": "31/12/2020"}), "start_date"),
-        (json!({"email": "x@example.org", "name": "X", "team_id": "nope"}), "team_id"),
-        (json!({"email": "x@example.org", "name": "X", "location": "l".repeat(101)}), "location"),
+        (
+            json!({"email": "x@example.org", "name": "X", "language": "de"}),
+            "language",
+        ),
+        (
+            json!({"email": "x@example.org", "name": "X", "roles": ["owner"]}),
+            "roles[0]",
+        ),
+        (
+            json!({"email": "x@example.org", "name": "X", "start_date": "31/12/2020"}),
+            "start_date",
+        ),
+        (
+            json!({"email": "x@example.org", "name": "X", "team_id": "nope"}),
+            "team_id",
+        ),
+        (
+            json!({"email": "x@example.org", "name": "X", "location": "l".repeat(101)}),
+            "location",
+        ),
     ] {
-        let r = app.post("/api/v1/people", Some(&admin.token), body.clone()).await;
+        let r = app
+            .post("/api/v1/people", Some(&admin.token), body.clone())
+            .await;
         r.expect(422);
         assert_eq!(r.field(), field, "{body}");
     }
     // HR may not grant admin; an admin may.
     let hr = app.hr().await;
-    app.post("/api/v1/people", Some(&hr.token), json!({"email": "boss@example.org", "name": "B", "roles": ["admin"]}))
-        .await
-        .expect(403);
+    app.post(
+        "/api/v1/people",
+        Some(&hr.token),
+        json!({"email": "boss@example.org", "name": "B", "roles": ["admin"]}),
+    )
+    .await
+    .expect(403);
     let r = app
-        .post("/api/v1/people", Some(&admin.token), json!({"email": "boss@example.org", "name": "B", "roles": ["hr"]}))
+        .post(
+            "/api/v1/people",
+            Some(&admin.token),
+            json!({"email": "boss@example.org", "name": "B", "roles": ["hr"]}),
+        )
         .await;
     r.expect(201);
     assert_eq!(r.json()["roles"], json!(["hr"]));
@@ -181,28 +266,58 @@ async fn a_csv_import_creates_people_with_managers_and_roles() {
     let app = spawn_app().await;
     let admin = app.admin().await;
     let root = app.create_team(&admin, "Company", None, "frontline").await;
-    let sales = app.create_team(&admin, "Sales", Some(&root), "frontline").await;
-    let r = app.raw(Method::POST, "/api/v1/people/import", Some(&admin.token), "text/csv", GOOD_CSV).await;
+    let sales = app
+        .create_team(&admin, "Sales", Some(&root), "frontline")
+        .await;
+    let r = app
+        .raw(
+            Method::POST,
+            "/api/v1/people/import",
+            Some(&admin.token),
+            "text/csv",
+            GOOD_CSV,
+        )
+        .await;
     r.expect(200);
     let report = r.json();
     assert_eq!(report["created"], json!(3));
     assert_eq!(report["activations"].as_array().map(Vec::len), Some(3));
-    let team = app.get(&format!("/api/v1/teams/{sales}"), Some(&admin.token)).await.json();
+    let team = app
+        .get(&format!("/api/v1/teams/{sales}"), Some(&admin.token))
+        .await
+        .json();
     assert_eq!(team["manager_ids"].as_array().map(Vec::len), Some(1));
     // A second import updates by e-mail instead of duplicating.
     let again = GOOD_CSV.replace("Ann,", "Annabel,");
-    let r = app.raw(Method::POST, "/api/v1/people/import", Some(&admin.token), "text/csv", &again).await;
+    let r = app
+        .raw(
+            Method::POST,
+            "/api/v1/people/import",
+            Some(&admin.token),
+            "text/csv",
+            &again,
+        )
+        .await;
     r.expect(200);
     assert_eq!(r.json()["updated"], json!(3));
     assert_eq!(r.json()["created"], json!(0));
     assert_eq!(app.count("people").await, 4);
-    let people = app.get("/api/v1/people?q=annabel", Some(&admin.token)).await.json();
+    let people = app
+        .get("/api/v1/people?q=annabel", Some(&admin.token))
+        .await
+        .json();
     assert_eq!(people["total"], json!(1));
     // An imported person activates with their token.
-    let token = report["activations"][0]["activation_token"].as_str().expect("token");
-    app.post("/api/v1/auth/activate", None, json!({"token": token, "password": PASSWORD}))
-        .await
-        .expect(200);
+    let token = report["activations"][0]["activation_token"]
+        .as_str()
+        .expect("token");
+    app.post(
+        "/api/v1/auth/activate",
+        None,
+        json!({"token": token, "password": PASSWORD}),
+    )
+    .await
+    .expect(200);
 }
 
 #[tokio::test]
@@ -210,10 +325,22 @@ async fn a_csv_with_one_bad_row_imports_nothing_and_names_the_row() {
     let app = spawn_app().await;
     let admin = app.admin().await;
     let root = app.create_team(&admin, "Company", None, "frontline").await;
-    app.create_team(&admin, "Sales", Some(&root), "frontline").await;
-    let bad = GOOD_CSV.replace("bob@example.org,Bob,Company/Sales", "bob@example.org,Bob,Company/Nowhere");
+    app.create_team(&admin, "Sales", Some(&root), "frontline")
+        .await;
+    let bad = GOOD_CSV.replace(
+        "bob@example.org,Bob,Company/Sales",
+        "bob@example.org,Bob,Company/Nowhere",
+    );
     let before = app.count("people").await;
-    let r = app.raw(Method::POST, "/api/v1/people/import", Some(&admin.token), "text/csv", &bad).await;
+    let r = app
+        .raw(
+            Method::POST,
+            "/api/v1/people/import",
+            Some(&admin.token),
+            "text/csv",
+            &bad,
+        )
+        .await;
     r.expect(422);
     let errors = r.json()["errors"].clone();
     assert_eq!(errors.as_array().map(Vec::len), Some(1));
@@ -224,7 +351,13 @@ async fn a_csv_with_one_bad_row_imports_nothing_and_names_the_row() {
 
     // A dry run reports the same error and what would be created, and writes nothing.
     let r = app
-        .raw(Method::POST, "/api/v1/people/import?dry_run=true", Some(&admin.token), "text/csv", &bad)
+        .raw(
+            Method::POST,
+            "/api/v1/people/import?dry_run=true",
+            Some(&admin.token),
+            "text/csv",
+            &bad,
+        )
         .await;
     r.expect(200);
     assert_eq!(r.json()["created"], json!(2));
@@ -234,7 +367,13 @@ async fn a_csv_with_one_bad_row_imports_nothing_and_names_the_row() {
 
     // Asked for, a partial import takes the valid rows.
     let r = app
-        .raw(Method::POST, "/api/v1/people/import?partial=true", Some(&admin.token), "text/csv", &bad)
+        .raw(
+            Method::POST,
+            "/api/v1/people/import?partial=true",
+            Some(&admin.token),
+            "text/csv",
+            &bad,
+        )
         .await;
     r.expect(200);
     assert_eq!(r.json()["created"], json!(2));
@@ -247,7 +386,13 @@ async fn a_csv_with_a_bad_header_or_duplicate_emails_is_refused() {
     let app = spawn_app().await;
     let admin = app.admin().await;
     let r = app
-        .raw(Method::POST, "/api/v1/people/import", Some(&admin.token), "text/csv", "mail,name\na@x.org,A\n")
+        .raw(
+            Method::POST,
+            "/api/v1/people/import",
+            Some(&admin.token),
+            "text/csv",
+            "mail,name\na@x.org,A\n",
+        )
         .await;
     r.expect(422);
     assert_eq!(r.field(), "csv");
