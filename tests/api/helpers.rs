@@ -17,6 +17,8 @@ pub const PASSWORD: &str = "a sturdy test password";
 pub struct TestApp {
     pub client: TestClient<BoxEndpoint<'static>>,
     pub state: AppState,
+    /// The database the app runs on (a SQLite path or a PostgreSQL URL).
+    pub database_url: String,
     _dir: Option<tempfile::TempDir>,
     pg: Option<(String, String)>,
 }
@@ -111,6 +113,7 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
     TestApp {
         client,
         state,
+        database_url: url,
         _dir: dir,
         pg,
     }

@@ -3,6 +3,7 @@
 
 mod auth;
 mod authz;
+mod cli;
 mod errors;
 mod helpers;
 mod openapi;
