@@ -899,12 +899,18 @@ impl OrgApi {
     ) -> Result<Json<ActivationIssued>, ApiError> {
         require_hr(&auth.0)?;
         let id = id.0;
+        let caller_is_admin = auth.0.is_admin;
         let (token, hash) = new_activation_token();
         let expires = now() + chrono::TimeDelta::hours(self.state.config.activation_ttl_hours);
         self.state
             .db
             .write(move |conn| {
                 let row = store::find_person(conn, &id)?.ok_or(ApiError::NotFound("person"))?;
+                // The token signs its holder in as this person: only an admin may obtain
+                // one for an admin account.
+                if row.is_admin && !caller_is_admin {
+                    return Err(ApiError::Forbidden);
+                }
                 if !row.active {
                     return Err(ApiError::Conflict("the person is deactivated".into()));
                 }
