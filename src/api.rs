@@ -7,6 +7,7 @@ use crate::auth::api::AuthApi;
 use crate::ops::api::OpsApi;
 use crate::org::api::OrgApi;
 use crate::startup::AppState;
+use crate::surveys::api::SurveysApi;
 
 #[derive(Tags)]
 pub enum Tag {
@@ -14,6 +15,8 @@ pub enum Tag {
     Auth,
     /// Teams, managers, the service map and people.
     Organisation,
+    /// Pulse surveys, rounds, the question bank and answering.
+    Surveys,
     /// Health, readiness and metrics.
     Operations,
 }
@@ -32,7 +35,7 @@ pub fn page_bounds(limit: Option<i64>, offset: Option<i64>) -> (i64, i64) {
     )
 }
 
-pub type Apis = (AuthApi, OrgApi, OpsApi);
+pub type Apis = (AuthApi, OrgApi, SurveysApi, OpsApi);
 
 /// The whole API as one OpenAPI service.
 pub fn service(state: &AppState) -> OpenApiService<Apis, ()> {
@@ -42,6 +45,9 @@ pub fn service(state: &AppState) -> OpenApiService<Apis, ()> {
                 state: state.clone(),
             },
             OrgApi {
+                state: state.clone(),
+            },
+            SurveysApi {
                 state: state.clone(),
             },
             OpsApi {

@@ -208,6 +208,15 @@ pub struct Config {
     )]
     pub db_pool_size: u32,
 
+    /// Seconds between two passes of the round scheduler (which opens due rounds).
+    #[arg(
+        long,
+        env = "PULSELINE_SCHEDULER_SECS",
+        default_value_t = 30,
+        global = true
+    )]
+    pub scheduler_secs: u64,
+
     /// Log format: `text` or `json`.
     #[arg(
         long,

@@ -17,4 +17,5 @@ pub mod ops;
 pub mod org;
 pub mod payload;
 pub mod startup;
+pub mod surveys;
 pub mod telemetry;

@@ -20,6 +20,7 @@ use crate::db::{Backend, Db};
 use crate::error::poem_error_to_problem;
 use crate::ops::body_limit::BodyLimit;
 use crate::ops::metrics::{Metrics, Observe};
+use crate::surveys::writer::ResponseWriter;
 
 /// Everything a request handler may need. Cheap to clone.
 #[derive(Clone)]
@@ -30,6 +31,7 @@ pub struct AppState {
     pub hasher: Arc<Hasher>,
     pub throttle: Arc<Throttle>,
     pub metrics: Arc<Metrics>,
+    pub writer: ResponseWriter,
 }
 
 /// Connects to the database, applies migrations and prepares keys and hashing.
@@ -64,7 +66,7 @@ pub fn build_state_blocking(config: &Config) -> anyhow::Result<AppState> {
         concurrency,
     )?;
     Ok(AppState {
-        db,
+        db: db.clone(),
         tokens: Arc::new(Tokens::new(&secret, config.token_ttl_secs)),
         hasher: Arc::new(hasher),
         throttle: Arc::new(Throttle::new(
@@ -73,6 +75,7 @@ pub fn build_state_blocking(config: &Config) -> anyhow::Result<AppState> {
             config.login_max_failures_per_addr,
         )),
         metrics: Arc::new(Metrics::default()),
+        writer: ResponseWriter::start(db.clone())?,
         config: Arc::new(config.clone()),
     })
 }
@@ -163,6 +166,10 @@ pub fn build_app(state: AppState) -> impl Endpoint + use<> {
 /// Serves until SIGINT or SIGTERM, then lets in-flight requests finish.
 pub async fn serve(state: AppState) -> anyhow::Result<()> {
     let bind = state.config.bind.clone();
+    crate::surveys::scheduler::spawn(
+        state.db.clone(),
+        Duration::from_secs(state.config.scheduler_secs.max(1)),
+    );
     let app = build_app(state);
     tracing::info!(%bind, "pulseline listening");
     Server::new(TcpListener::bind(bind))

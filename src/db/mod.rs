@@ -7,6 +7,7 @@
 //! `SQLITE_BUSY_SNAPSHOT`, which busy_timeout cannot fix. Store functions never open
 //! transactions themselves; [`Db::write`] does.
 
+pub mod anonymous;
 pub mod schema;
 
 use std::time::Duration;
@@ -139,8 +140,10 @@ impl Db {
         let mut conn = self.write.get()?;
         let applied = conn
             .run_pending_migrations(MIGRATIONS)
-            .map_err(|e| anyhow::anyhow!("migration failed: {e}"))?;
-        Ok(applied.len())
+            .map_err(|e| anyhow::anyhow!("migration failed: {e}"))?
+            .len();
+        anonymous::ensure(&mut conn).map_err(|e| anyhow::anyhow!("migration failed: {e}"))?;
+        Ok(applied)
     }
 
     /// Runs `f` on a reader connection, off the async runtime.

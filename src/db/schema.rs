@@ -61,10 +61,109 @@ diesel::joinable!(people -> teams (team_id));
 diesel::joinable!(team_managers -> teams (team_id));
 diesel::joinable!(team_managers -> people (person_id));
 
+diesel::table! {
+    surveys (id) {
+        id -> Text,
+        title -> Text,
+        cuts -> Text,
+        starts_on -> Date,
+        cadence -> Text,
+        window_days -> Integer,
+        ends_on -> Nullable<Date>,
+        min_group -> Integer,
+        archived -> Bool,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    survey_audience (survey_id, team_id) {
+        survey_id -> Text,
+        team_id -> Text,
+    }
+}
+
+diesel::table! {
+    survey_questions (id) {
+        id -> Text,
+        survey_id -> Text,
+        position -> Integer,
+        kind -> Text,
+        driver -> Text,
+        required -> Bool,
+        bank_item -> Nullable<Text>,
+        text_en -> Text,
+        text_ru -> Text,
+        options -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    rounds (id) {
+        id -> Text,
+        survey_id -> Text,
+        sequence -> Integer,
+        slot -> Nullable<Integer>,
+        opens_at -> Timestamp,
+        closes_at -> Timestamp,
+        closed_early_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    round_invitees (round_id, person_id) {
+        round_id -> Text,
+        person_id -> Text,
+        team_id -> Text,
+        location -> Nullable<Text>,
+        job_family -> Nullable<Text>,
+        tenure -> Nullable<Text>,
+    }
+}
+
+// The anonymous tables, created by `db::anonymous`: no user id, no time, no sequence.
+diesel::table! {
+    responses (id) {
+        id -> Text,
+        round_id -> Text,
+        team_id -> Text,
+        location -> Nullable<Text>,
+        job_family -> Nullable<Text>,
+        tenure -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    answers (response_id, question_id) {
+        response_id -> Text,
+        question_id -> Text,
+        value -> Nullable<Double>,
+        choice -> Nullable<Text>,
+        text -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    participation (round_id, person_id) {
+        round_id -> Text,
+        person_id -> Text,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     teams,
     people,
     team_managers,
     team_serves,
-    revoked_tokens
+    revoked_tokens,
+    surveys,
+    survey_audience,
+    survey_questions,
+    rounds,
+    round_invitees,
+    responses,
+    answers,
+    participation,
 );

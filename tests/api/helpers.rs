@@ -334,6 +334,62 @@ impl TestApp {
         m
     }
 
+    /// Inserts `n` active people into `team` straight into the database (fast, for
+    /// load-shaped tests) and issues each a token. `attrs(i)` gives person i's location,
+    /// job family and start date.
+    pub async fn seed_people(
+        &self,
+        team: &str,
+        n: usize,
+        attrs: impl Fn(usize) -> (Option<String>, Option<String>, Option<chrono::NaiveDate>),
+    ) -> Vec<Actor> {
+        use pulseline::db::schema::people;
+        let rows: Vec<pulseline::org::model::NewPerson> = (0..n)
+            .map(|i| {
+                let (location, job_family, start_date) = attrs(i);
+                let t = pulseline::org::model::now();
+                pulseline::org::model::NewPerson {
+                    id: uuid::Uuid::new_v4().to_string(),
+                    email: format!("p{i}-{}@example.org", short()),
+                    name: format!("Person {i}"),
+                    team_id: Some(team.to_owned()),
+                    is_hr: false,
+                    is_admin: false,
+                    location,
+                    job_family,
+                    start_date,
+                    language: "en".into(),
+                    password_hash: None,
+                    token_version: 0,
+                    active: true,
+                    activation_hash: None,
+                    activation_expires_at: None,
+                    created_at: t,
+                    updated_at: t,
+                }
+            })
+            .collect();
+        let actors: Vec<Actor> = rows
+            .iter()
+            .map(|r| Actor {
+                id: r.id.clone(),
+                email: r.email.clone(),
+                token: self.state.tokens.issue(&r.id, 0).expect("token"),
+            })
+            .collect();
+        self.state
+            .db
+            .write(move |conn| {
+                for r in &rows {
+                    diesel::insert_into(people::table).values(r).execute(conn)?;
+                }
+                Ok(())
+            })
+            .await
+            .expect("seed people");
+        actors
+    }
+
     /// Counts rows of a table straight from the database.
     pub async fn count(&self, table: &'static str) -> i64 {
         #[derive(QueryableByName)]

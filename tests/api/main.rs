@@ -9,3 +9,4 @@ mod helpers;
 mod openapi;
 mod ops;
 mod org;
+mod surveys;

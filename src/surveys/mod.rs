@@ -1,0 +1,14 @@
+//! Pulse surveys: the question bank, surveys with their questions, audience, cuts and
+//! schedule, rounds that open and close on schedule (idempotently across replicas), and
+//! the anonymous write path — responses that forget who answered, written by a
+//! group-commit writer.
+
+pub mod answers;
+pub mod api;
+pub mod bank;
+pub mod generalise;
+pub mod model;
+pub mod schedule;
+pub mod scheduler;
+pub mod store;
+pub mod writer;

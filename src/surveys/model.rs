@@ -1,0 +1,116 @@
+//! Rows of the survey tables and the anonymous tables.
+
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+
+use crate::db::schema::{answers, responses, round_invitees, rounds, survey_questions, surveys};
+
+#[derive(Queryable, Selectable, Insertable, Debug, Clone)]
+#[diesel(table_name = surveys)]
+pub struct SurveyRow {
+    pub id: String,
+    pub title: String,
+    /// Comma-separated subset of `location,job_family,tenure`, in that order.
+    pub cuts: String,
+    pub starts_on: NaiveDate,
+    pub cadence: String,
+    pub window_days: i32,
+    pub ends_on: Option<NaiveDate>,
+    pub min_group: i32,
+    pub archived: bool,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Queryable, Selectable, Insertable, Debug, Clone)]
+#[diesel(table_name = survey_questions)]
+pub struct QuestionRow {
+    pub id: String,
+    pub survey_id: String,
+    pub position: i32,
+    pub kind: String,
+    pub driver: String,
+    pub required: bool,
+    pub bank_item: Option<String>,
+    pub text_en: String,
+    pub text_ru: String,
+    /// JSON array of option labels, for `choice` questions.
+    pub options: Option<String>,
+}
+
+impl QuestionRow {
+    pub fn options_list(&self) -> Vec<String> {
+        self.options
+            .as_deref()
+            .and_then(|o| serde_json::from_str(o).ok())
+            .unwrap_or_default()
+    }
+
+    pub fn text(&self, lang: &str) -> &str {
+        if lang == "ru" && !self.text_ru.is_empty() {
+            &self.text_ru
+        } else {
+            &self.text_en
+        }
+    }
+}
+
+#[derive(Queryable, Selectable, Insertable, Debug, Clone)]
+#[diesel(table_name = rounds)]
+pub struct RoundRow {
+    pub id: String,
+    pub survey_id: String,
+    pub sequence: i32,
+    pub slot: Option<i32>,
+    pub opens_at: NaiveDateTime,
+    pub closes_at: NaiveDateTime,
+    pub closed_early_at: Option<NaiveDateTime>,
+    pub created_at: NaiveDateTime,
+}
+
+impl RoundRow {
+    pub fn is_open(&self, now: NaiveDateTime) -> bool {
+        self.opens_at <= now && now < self.closes_at
+    }
+}
+
+#[derive(Queryable, Selectable, Insertable, Debug, Clone)]
+#[diesel(table_name = round_invitees)]
+pub struct InviteeRow {
+    pub round_id: String,
+    pub person_id: String,
+    pub team_id: String,
+    pub location: Option<String>,
+    pub job_family: Option<String>,
+    pub tenure: Option<String>,
+}
+
+#[derive(Insertable, Queryable, Selectable, Debug, Clone)]
+#[diesel(table_name = responses)]
+pub struct ResponseRow {
+    pub id: String,
+    pub round_id: String,
+    pub team_id: String,
+    pub location: Option<String>,
+    pub job_family: Option<String>,
+    pub tenure: Option<String>,
+}
+
+#[derive(Insertable, Queryable, Selectable, Debug, Clone)]
+#[diesel(table_name = answers)]
+pub struct AnswerRow {
+    pub response_id: String,
+    pub question_id: String,
+    pub value: Option<f64>,
+    pub choice: Option<String>,
+    pub text: Option<String>,
+}
+
+/// The cuts a survey may collect, in storage order.
+pub const CUTS: [&str; 3] = ["location", "job_family", "tenure"];
+
+/// Which of the three cuts a stored `cuts` string collects.
+pub fn cuts_mask(cuts: &str) -> [bool; 3] {
+    let set: Vec<&str> = cuts.split(',').map(str::trim).collect();
+    [0, 1, 2].map(|i| set.contains(&CUTS[i]))
+}

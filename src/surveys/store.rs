@@ -1,0 +1,246 @@
+//! Queries on surveys and rounds, including opening a round: recording its audience
+//! (with generalised segment values) in the same transaction as the round itself.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use crate::db::AnyConnection;
+use crate::db::schema::{
+    participation, people, round_invitees, rounds, survey_audience, survey_questions, surveys,
+};
+use crate::error::ApiError;
+use crate::org::domain::tenure_band;
+use crate::org::store::TeamTree;
+use crate::surveys::generalise::{Segments, generalise};
+use crate::surveys::model::{InviteeRow, QuestionRow, RoundRow, SurveyRow, cuts_mask};
+
+pub fn find_survey(conn: &mut AnyConnection, id: &str) -> Result<Option<SurveyRow>, ApiError> {
+    Ok(surveys::table
+        .find(id)
+        .select(SurveyRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+pub fn questions(conn: &mut AnyConnection, survey_id: &str) -> Result<Vec<QuestionRow>, ApiError> {
+    Ok(survey_questions::table
+        .filter(survey_questions::survey_id.eq(survey_id))
+        .order(survey_questions::position)
+        .select(QuestionRow::as_select())
+        .load(conn)?)
+}
+
+pub fn audience_team_ids(
+    conn: &mut AnyConnection,
+    survey_id: &str,
+) -> Result<Vec<String>, ApiError> {
+    Ok(survey_audience::table
+        .filter(survey_audience::survey_id.eq(survey_id))
+        .order(survey_audience::team_id)
+        .select(survey_audience::team_id)
+        .load(conn)?)
+}
+
+pub fn rounds_of(conn: &mut AnyConnection, survey_id: &str) -> Result<Vec<RoundRow>, ApiError> {
+    Ok(rounds::table
+        .filter(rounds::survey_id.eq(survey_id))
+        .order(rounds::sequence)
+        .select(RoundRow::as_select())
+        .load(conn)?)
+}
+
+pub fn find_round(conn: &mut AnyConnection, id: &str) -> Result<Option<RoundRow>, ApiError> {
+    Ok(rounds::table
+        .find(id)
+        .select(RoundRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// Whether the survey has had any round: its questions, cuts and k are then frozen.
+pub fn is_frozen(conn: &mut AnyConnection, survey_id: &str) -> Result<bool, ApiError> {
+    let n: i64 = rounds::table
+        .filter(rounds::survey_id.eq(survey_id))
+        .count()
+        .get_result(conn)?;
+    Ok(n > 0)
+}
+
+pub fn open_round_of(
+    conn: &mut AnyConnection,
+    survey_id: &str,
+    now: NaiveDateTime,
+) -> Result<Option<RoundRow>, ApiError> {
+    Ok(rounds::table
+        .filter(rounds::survey_id.eq(survey_id))
+        .filter(rounds::opens_at.le(now))
+        .filter(rounds::closes_at.gt(now))
+        .select(RoundRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+pub fn invitee(
+    conn: &mut AnyConnection,
+    round_id: &str,
+    person_id: &str,
+) -> Result<Option<InviteeRow>, ApiError> {
+    Ok(round_invitees::table
+        .filter(round_invitees::round_id.eq(round_id))
+        .filter(round_invitees::person_id.eq(person_id))
+        .select(InviteeRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+pub fn has_participated(
+    conn: &mut AnyConnection,
+    round_id: &str,
+    person_id: &str,
+) -> Result<bool, ApiError> {
+    let n: i64 = participation::table
+        .filter(participation::round_id.eq(round_id))
+        .filter(participation::person_id.eq(person_id))
+        .count()
+        .get_result(conn)?;
+    Ok(n > 0)
+}
+
+/// Per team: invited (at opening) and answered so far.
+pub fn participation_by_team(
+    conn: &mut AnyConnection,
+    round_id: &str,
+) -> Result<BTreeMap<String, (i64, i64)>, ApiError> {
+    let invited: Vec<(String, i64)> = round_invitees::table
+        .filter(round_invitees::round_id.eq(round_id))
+        .group_by(round_invitees::team_id)
+        .select((round_invitees::team_id, diesel::dsl::count_star()))
+        .load(conn)?;
+    let answered: Vec<(String, i64)> = participation::table
+        .inner_join(
+            round_invitees::table.on(round_invitees::round_id
+                .eq(participation::round_id)
+                .and(round_invitees::person_id.eq(participation::person_id))),
+        )
+        .filter(participation::round_id.eq(round_id))
+        .group_by(round_invitees::team_id)
+        .select((round_invitees::team_id, diesel::dsl::count_star()))
+        .load(conn)?;
+    let mut out: BTreeMap<String, (i64, i64)> =
+        invited.into_iter().map(|(t, n)| (t, (n, 0))).collect();
+    for (t, n) in answered {
+        out.entry(t).or_insert((0, 0)).1 = n;
+    }
+    Ok(out)
+}
+
+/// Invitees of a round who have not answered (for reminders only; never returned by
+/// the API).
+pub fn not_answered(conn: &mut AnyConnection, round_id: &str) -> Result<Vec<String>, ApiError> {
+    let invited: Vec<String> = round_invitees::table
+        .filter(round_invitees::round_id.eq(round_id))
+        .select(round_invitees::person_id)
+        .load(conn)?;
+    let answered: std::collections::HashSet<String> = participation::table
+        .filter(participation::round_id.eq(round_id))
+        .select(participation::person_id)
+        .load::<String>(conn)?
+        .into_iter()
+        .collect();
+    Ok(invited
+        .into_iter()
+        .filter(|p| !answered.contains(p))
+        .collect())
+}
+
+/// Opens a round: inserts it with the next sequence number and records its audience —
+/// every active person in the audience teams' subtrees, with their segment values
+/// generalised per team so each stored combination is shared by at least k of them.
+/// A unique violation (another replica opened the same slot) propagates as 409 and the
+/// caller's transaction rolls back.
+pub fn open_round(
+    conn: &mut AnyConnection,
+    survey: &SurveyRow,
+    slot: Option<i32>,
+    opens_at: NaiveDateTime,
+    closes_at: NaiveDateTime,
+) -> Result<RoundRow, ApiError> {
+    let last: Option<i32> = rounds::table
+        .filter(rounds::survey_id.eq(&survey.id))
+        .select(diesel::dsl::max(rounds::sequence))
+        .first(conn)?;
+    let round = RoundRow {
+        id: uuid::Uuid::new_v4().to_string(),
+        survey_id: survey.id.clone(),
+        sequence: last.unwrap_or(0) + 1,
+        slot,
+        opens_at,
+        closes_at,
+        closed_early_at: None,
+        created_at: crate::org::model::now(),
+    };
+    diesel::insert_into(rounds::table)
+        .values(&round)
+        .execute(conn)?;
+
+    let audience = audience_team_ids(conn, &survey.id)?;
+    let tree = TeamTree::load(conn)?;
+    let teams = if audience.is_empty() {
+        None
+    } else {
+        Some(tree.subtrees(&audience))
+    };
+    let mut q = people::table
+        .filter(people::active.eq(true))
+        .filter(people::team_id.is_not_null())
+        .select((
+            people::id,
+            people::team_id,
+            people::location,
+            people::job_family,
+            people::start_date,
+        ))
+        .into_boxed();
+    if let Some(t) = &teams {
+        q = q.filter(people::team_id.eq_any(t.iter().cloned().collect::<Vec<_>>()));
+    }
+    type Member = (
+        String,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        Option<chrono::NaiveDate>,
+    );
+    let members: Vec<Member> = q.load(conn)?;
+    let today = opens_at.date();
+    let mut by_team: HashMap<String, Vec<(String, Segments)>> = HashMap::new();
+    for (id, team, location, job_family, start) in members {
+        let Some(team) = team else { continue };
+        let tenure = start.map(|s| tenure_band(s, today).to_owned());
+        by_team
+            .entry(team)
+            .or_default()
+            .push((id, [location, job_family, tenure]));
+    }
+    let mask = cuts_mask(&survey.cuts);
+    let k = usize::try_from(survey.min_group).unwrap_or(5);
+    for (team, members) in by_team {
+        let (ids, mut segs): (Vec<String>, Vec<Segments>) = members.into_iter().unzip();
+        generalise(&mut segs, mask, k);
+        for (person_id, [location, job_family, tenure]) in ids.into_iter().zip(segs) {
+            diesel::insert_into(round_invitees::table)
+                .values(InviteeRow {
+                    round_id: round.id.clone(),
+                    person_id,
+                    team_id: team.clone(),
+                    location,
+                    job_family,
+                    tenure,
+                })
+                .execute(conn)?;
+        }
+    }
+    Ok(round)
+}

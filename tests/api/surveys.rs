@@ -1,0 +1,803 @@
+//! Pulse surveys: building them, rounds on schedule and by hand, answering once, and a
+//! storage that forgets who answered.
+
+use diesel::prelude::*;
+use poem::http::Method;
+use serde_json::{Value, json};
+
+use crate::helpers::*;
+
+fn today() -> String {
+    chrono::Utc::now().date_naive().to_string()
+}
+
+fn survey_body(team_ids: &[&str], cuts: &[&str]) -> Value {
+    json!({
+        "title": "Autumn pulse",
+        "questions": [
+            {"bank_item": "eo_proud"},
+            {"bank_item": "eo_enps"},
+            {"kind": "choice", "driver": "voice", "text": "Which channel do you prefer?",
+             "text_ru": "Какой канал вам удобнее?", "options": ["Chat", "Mail"], "required": false},
+            {"kind": "text", "driver": "voice", "text": "Anything else?"}
+        ],
+        "audience": {"team_ids": team_ids},
+        "cuts": cuts,
+        "schedule": {"starts_on": today(), "cadence": "monthly", "window_days": 7}
+    })
+}
+
+struct Pulse {
+    round: String,
+    likert: String,
+    enps: String,
+    choice: String,
+    text: String,
+}
+
+async fn create_survey(app: &TestApp, hr: &Actor, body: Value) -> String {
+    let r = app.post("/api/v1/surveys", Some(&hr.token), body).await;
+    r.expect(201);
+    r.json()["id"].as_str().expect("id").to_owned()
+}
+
+async fn open_round(app: &TestApp, hr: &Actor, survey: &str) -> Pulse {
+    let r = app
+        .send(
+            Method::POST,
+            &format!("/api/v1/surveys/{survey}/rounds"),
+            Some(&hr.token),
+            None,
+        )
+        .await;
+    r.expect(201);
+    let round = r.json()["id"].as_str().expect("round id").to_owned();
+    let s = app
+        .get(&format!("/api/v1/surveys/{survey}"), Some(&hr.token))
+        .await
+        .json();
+    let q = |i: usize| {
+        s["questions"][i]["id"]
+            .as_str()
+            .expect("question id")
+            .to_owned()
+    };
+    Pulse {
+        round,
+        likert: q(0),
+        enps: q(1),
+        choice: q(2),
+        text: q(3),
+    }
+}
+
+fn answers(p: &Pulse, likert: u8, text: Option<&str>) -> Value {
+    let mut a = vec![
+        json!({"question_id": p.likert, "value": likert}),
+        json!({"question_id": p.enps, "value": 9}),
+        json!({"question_id": p.choice, "choice": "Chat"}),
+    ];
+    if let Some(t) = text {
+        a.push(json!({"question_id": p.text, "text": t}));
+    }
+    json!({ "answers": a })
+}
+
+async fn submit(app: &TestApp, who: &Actor, p: &Pulse, body: Value) -> Resp {
+    app.post(
+        &format!("/api/v1/rounds/{}/responses", p.round),
+        Some(&who.token),
+        body,
+    )
+    .await
+}
+
+#[tokio::test]
+async fn the_question_bank_covers_every_driver_in_both_languages() {
+    let app = spawn_app().await;
+    let hr = app.hr().await;
+    let en = app
+        .get("/api/v1/question-bank", Some(&hr.token))
+        .await
+        .json();
+    let ru = app
+        .get("/api/v1/question-bank?lang=ru", Some(&hr.token))
+        .await
+        .json();
+    let en = en.as_array().expect("list");
+    let ru = ru.as_array().expect("list");
+    assert_eq!(en.len(), ru.len());
+    for driver in [
+        "engagement_outcome",
+        "recognition",
+        "growth",
+        "manager_support",
+        "workload_wellbeing",
+        "autonomy",
+        "alignment",
+        "peer_relations",
+        "customer_focus",
+        "voice",
+    ] {
+        let n = en.iter().filter(|q| q["driver"] == json!(driver)).count();
+        let min = if driver == "engagement_outcome" { 5 } else { 3 };
+        assert!(n >= min, "{driver} has {n} items");
+    }
+    let enps = en
+        .iter()
+        .find(|q| q["kind"] == json!("scale11"))
+        .expect("eNPS item");
+    assert_eq!(
+        enps["text"],
+        json!("How likely are you to recommend this company as a place to work?")
+    );
+    assert!(ru.iter().all(|q| {
+        q["text"]
+            .as_str()
+            .unwrap_or("")
+            .chars()
+            .any(|c| ('а'..='я').contains(&c.to_lowercase().next().unwrap_or(c)))
+    }));
+    app.get("/api/v1/question-bank?lang=de", Some(&hr.token))
+        .await
+        .expect(400);
+}
+
+#[tokio::test]
+async fn an_employee_answers_an_open_round_once() {
+    let app = spawn_app().await;
+    let hr = app.hr().await;
+    let team = app.create_team(&hr, "Support", None, "frontline").await;
+    let other = app.create_team(&hr, "Sales", None, "frontline").await;
+    let staff = app.seed_people(&team, 6, |_| (None, None, None)).await;
+    let outsider = app
+        .seed_people(&other, 1, |_| (None, None, None))
+        .await
+        .remove(0);
+    let survey = create_survey(&app, &hr, survey_body(&[&team], &[])).await;
+    let p = open_round(&app, &hr, &survey).await;
+
+    let pulses = app.get("/api/v1/me/pulses", Some(&staff[0].token)).await;
+    pulses.expect(200);
+    let pulses = pulses.json();
+    assert_eq!(pulses.as_array().map(Vec::len), Some(1));
+    assert_eq!(pulses[0]["round_id"], json!(p.round));
+    assert_eq!(pulses[0]["questions"].as_array().map(Vec::len), Some(4));
+    assert_eq!(pulses[0]["min_group"], json!(5));
+
+    let r = submit(&app, &staff[0], &p, answers(&p, 4, Some("more coffee"))).await;
+    r.expect(201);
+    assert_eq!(r.json(), json!({"status": "recorded"}));
+    assert_eq!(
+        app.get("/api/v1/me/pulses", Some(&staff[0].token))
+            .await
+            .json(),
+        json!([])
+    );
+    submit(&app, &staff[0], &p, answers(&p, 4, None))
+        .await
+        .expect(409);
+
+    // Outside the audience: nothing to answer, and answering is forbidden.
+    assert_eq!(
+        app.get("/api/v1/me/pulses", Some(&outsider.token))
+            .await
+            .json(),
+        json!([])
+    );
+    submit(&app, &outsider, &p, answers(&p, 4, None))
+        .await
+        .expect(403);
+
+    // Closed early by HR: later answers are refused.
+    app.send(
+        Method::POST,
+        &format!("/api/v1/rounds/{}/close", p.round),
+        Some(&hr.token),
+        None,
+    )
+    .await
+    .expect(200);
+    submit(&app, &staff[1], &p, answers(&p, 4, None))
+        .await
+        .expect(409);
+    assert_eq!(app.count("responses").await, 1);
+    assert_eq!(app.count("participation").await, 1);
+    assert_eq!(app.count("answers").await, 4);
+}
+
+#[tokio::test]
+async fn every_invalid_answer_names_the_question_and_writes_nothing() {
+    let app = spawn_app().await;
+    let hr = app.hr().await;
+    let team = app.create_team(&hr, "Support", None, "frontline").await;
+    let staff = app.seed_people(&team, 5, |_| (None, None, None)).await;
+    let survey = create_survey(&app, &hr, survey_body(&[], &[])).await;
+    let p = open_round(&app, &hr, &survey).await;
+    let cases = vec![
+        (
+            json!({"answers": [{"question_id": p.enps, "value": 9}]}),
+            format!("answers.{}", p.likert),
+        ),
+        (
+            json!({"answers": [{"question_id": p.likert, "value": 6}, {"question_id": p.enps, "value": 9}]}),
+            format!("answers.{}", p.likert),
+        ),
+        (
+            json!({"answers": [{"question_id": p.likert, "value": 3}, {"question_id": p.enps, "value": 11}]}),
+            format!("answers.{}", p.enps),
+        ),
+        (
+            json!({"answers": [{"question_id": p.likert, "value": 3}, {"question_id": p.enps, "value": 9}, {"question_id": p.choice, "choice": "Fax"}]}),
+            format!("answers.{}", p.choice),
+        ),
+        (
+            json!({"answers": [{"question_id": p.likert, "value": 3}, {"question_id": p.enps, "value": 9}, {"question_id": p.text, "text": "x".repeat(2001)}]}),
+            format!("answers.{}", p.text),
+        ),
+        (
+            json!({"answers": [{"question_id": "nope", "value": 3}]}),
+            "answers[0].question_id".to_owned(),
+        ),
+        (
+            json!({"answers": [{"question_id": p.likert, "value": "3"}]}),
+            "answers[0].value".to_owned(),
+        ),
+    ];
+    for (body, field) in cases {
+        let r = submit(&app, &staff[0], &p, body.clone()).await;
+        r.expect(422);
+        assert_eq!(r.field(), field, "{body}");
+    }
+    assert_eq!(app.count("responses").await, 0);
+    assert_eq!(app.count("answers").await, 0);
+    assert_eq!(app.count("participation").await, 0);
+    // And the person can still answer properly afterwards.
+    submit(&app, &staff[0], &p, answers(&p, 5, None))
+        .await
+        .expect(201);
+}
+
+#[tokio::test]
+async fn survey_definitions_are_validated_with_the_field_named() {
+    let app = spawn_app().await;
+    let hr = app.hr().await;
+    let mut many = survey_body(&[], &[]);
+    many["questions"] = json!(
+        (0..61)
+            .map(|i| json!({"kind": "likert5", "driver": "growth", "text": format!("Q{i}")}))
+            .collect::<Vec<_>>()
+    );
+    let cases = vec![
+        (
+            json!({"kind": "choice", "driver": "voice", "text": "Pick"}),
+            "questions[0].options",
+        ),
+        (
+            json!({"kind": "likert5", "driver": "happiness", "text": "Hm"}),
+            "questions[0].driver",
+        ),
+        (
+            json!({"bank_item": "no_such_item"}),
+            "questions[0].bank_item",
+        ),
+        (
+            json!({"kind": "likert5", "driver": "voice", "text": ""}),
+            "questions[0].text",
+        ),
+        (
+            json!({"kind": "text", "driver": "voice", "text": "Why", "options": ["a", "b"]}),
+            "questions[0].options",
+        ),
+    ];
+    for (q, field) in cases {
+        let mut body = survey_body(&[], &[]);
+        body["questions"] = json!([q]);
+        let r = app.post("/api/v1/surveys", Some(&hr.token), body).await;
+        r.expect(422);
+        assert_eq!(r.field(), field);
+    }
+    let mut body = survey_body(&[], &[]);
+    body["schedule"] = json!({"starts_on": today(), "cadence": "weekly", "window_days": 8});
+    let r = app.post("/api/v1/surveys", Some(&hr.token), body).await;
+    r.expect(422);
+    assert_eq!(r.field(), "schedule.window_days");
+    let mut body = survey_body(&[], &[]);
+    body["title"] = json!("  ");
+    assert_eq!(
+        app.post("/api/v1/surveys", Some(&hr.token), body)
+            .await
+            .field(),
+        "title"
+    );
+    assert_eq!(
+        app.post("/api/v1/surveys", Some(&hr.token), many)
+            .await
+            .field(),
+        "questions"
+    );
+    let mut body = survey_body(&[], &[]);
+    body["min_group"] = json!(2);
+    assert_eq!(
+        app.post("/api/v1/surveys", Some(&hr.token), body)
+            .await
+            .field(),
+        "min_group"
+    );
+    let mut body = survey_body(&["no-such-team"], &[]);
+    body["cuts"] = json!(["location"]);
+    assert_eq!(
+        app.post("/api/v1/surveys", Some(&hr.token), body)
+            .await
+            .field(),
+        "audience.team_ids[0]"
+    );
+    assert_eq!(app.count("surveys").await, 0);
+    // Employees cannot build surveys.
+    let emp = app.employee(&hr, None).await;
+    app.post("/api/v1/surveys", Some(&emp.token), survey_body(&[], &[]))
+        .await
+        .expect(403);
+}
+
+#[tokio::test]
+async fn questions_cuts_and_k_freeze_when_the_first_round_opens() {
+    let app = spawn_app().await;
+    let hr = app.hr().await;
+    let survey = create_survey(&app, &hr, survey_body(&[], &["location"])).await;
+    let path = format!("/api/v1/surveys/{survey}");
+    app.json(
+        Method::PATCH,
+        &path,
+        Some(&hr.token),
+        json!({"min_group": 7}),
+    )
+    .await
+    .expect(200);
+    open_round(&app, &hr, &survey).await;
+    for body in [
+        json!({"min_group": 8}),
+        json!({"cuts": []}),
+        json!({"questions": [{"bank_item": "eo_stay"}]}),
+    ] {
+        app.json(Method::PATCH, &path, Some(&hr.token), body)
+            .await
+            .expect(409);
+    }
+    let r = app
+        .json(
+            Method::PATCH,
+            &path,
+            Some(&hr.token),
+            json!({"title": "Renamed"}),
+        )
+        .await;
+    r.expect(200);
+    let s = r.json();
+    assert_eq!(s["frozen"], json!(true));
+    assert_eq!(s["min_group"], json!(7));
+    assert_eq!(s["title"], json!("Renamed"));
+    // A second round cannot open while one is open.
+    app.send(
+        Method::POST,
+        &format!("{path}/rounds"),
+        Some(&hr.token),
+        None,
+    )
+    .await
+    .expect(409);
+}
+
+#[tokio::test]
+async fn two_schedulers_racing_open_exactly_one_round() {
+    let app = spawn_app().await;
+    let hr = app.hr().await;
+    let team = app.create_team(&hr, "Support", None, "frontline").await;
+    app.seed_people(&team, 5, |_| (None, None, None)).await;
+    let mut ids = Vec::new();
+    for _ in 0..5 {
+        ids.push(create_survey(&app, &hr, survey_body(&[], &[])).await);
+    }
+    // A second application instance on the same database, as another replica would be.
+    let config = test_config(&app.database_url);
+    let other = pulseline::startup::build_state(&config)
+        .await
+        .expect("second instance");
+    let now = pulseline::org::model::now();
+    let (a, b) = (app.state.db.clone(), other.db.clone());
+    let t1 = std::thread::spawn(move || pulseline::surveys::scheduler::tick(&a, now));
+    let t2 = std::thread::spawn(move || pulseline::surveys::scheduler::tick(&b, now));
+    let opened =
+        t1.join().expect("thread").expect("tick") + t2.join().expect("thread").expect("tick");
+    assert_eq!(opened, 5);
+    assert_eq!(app.count("rounds").await, 5);
+    // A later pass opens nothing more.
+    assert_eq!(
+        pulseline::surveys::scheduler::tick(&other.db, now).expect("tick"),
+        0
+    );
+    for id in ids {
+        let rounds = app
+            .get(&format!("/api/v1/surveys/{id}/rounds"), Some(&hr.token))
+            .await
+            .json();
+        assert_eq!(rounds.as_array().map(Vec::len), Some(1));
+        assert_eq!(rounds[0]["status"], json!("open"));
+        assert_eq!(rounds[0]["invited"], json!(5));
+    }
+}
+
+#[tokio::test]
+async fn a_scheduled_round_opens_only_inside_its_window() {
+    let app = spawn_app().await;
+    let hr = app.hr().await;
+    let mut body = survey_body(&[], &[]);
+    body["schedule"] = json!({"starts_on": "2030-01-31", "cadence": "monthly", "window_days": 3});
+    create_survey(&app, &hr, body).await;
+    let at = |s: &str| chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M").expect("time");
+    let tick = |t| pulseline::surveys::scheduler::tick(&app.state.db, at(t)).expect("tick");
+    assert_eq!(tick("2030-01-30 23:59"), 0);
+    assert_eq!(tick("2030-01-31 00:00"), 1);
+    assert_eq!(tick("2030-02-01 12:00"), 0, "already open");
+    assert_eq!(tick("2030-02-27 12:00"), 0, "between windows");
+    assert_eq!(tick("2030-02-28 00:30"), 1);
+    assert_eq!(app.count("rounds").await, 2);
+}
+
+async fn stored_locations(app: &TestApp) -> Vec<(Option<String>, Option<String>, Option<String>)> {
+    app.state
+        .db
+        .read(|conn| {
+            use pulseline::db::schema::responses;
+            Ok(responses::table
+                .select((
+                    responses::location,
+                    responses::job_family,
+                    responses::tenure,
+                ))
+                .order(responses::location)
+                .load(conn)?)
+        })
+        .await
+        .expect("read")
+}
+
+#[tokio::test]
+async fn a_lone_berliner_in_a_team_of_six_is_stored_as_other() {
+    let app = spawn_app().await;
+    let hr = app.hr().await;
+    let team = app.create_team(&hr, "Support", None, "frontline").await;
+    let staff = app
+        .seed_people(&team, 6, |i| {
+            (
+                Some(if i == 5 { "Berlin" } else { "Paris" }.into()),
+                None,
+                None,
+            )
+        })
+        .await;
+    let survey = create_survey(&app, &hr, survey_body(&[&team], &["location", "tenure"])).await;
+    let p = open_round(&app, &hr, &survey).await;
+    submit(&app, &staff[5], &p, answers(&p, 3, None))
+        .await
+        .expect(201);
+    let stored = stored_locations(&app).await;
+    assert_eq!(stored[0].0.as_deref(), Some("other"));
+    // Job family is not collected by this survey; tenure is, and nobody has a start date.
+    assert!(
+        stored
+            .iter()
+            .all(|r| r.1.is_none() && r.2.as_deref() == Some("other"))
+    );
+    // "other" alone would still be one person, so Paris is generalised too: with k = 5
+    // nothing below the team survives in a team of six split 5 + 1.
+    submit(&app, &staff[0], &p, answers(&p, 3, None))
+        .await
+        .expect(201);
+    let stored = stored_locations(&app).await;
+    assert!(
+        stored.iter().all(|r| r.0.as_deref() == Some("other")),
+        "{stored:?}"
+    );
+}
+
+#[tokio::test]
+async fn the_rarest_location_is_generalised_first_and_the_rest_kept() {
+    let app = spawn_app().await;
+    let hr = app.hr().await;
+    let team = app.create_team(&hr, "Support", None, "frontline").await;
+    // 6 in Paris, 5 in Rome, 1 in Berlin; k = 5.
+    let city = |i: usize| match i {
+        0..=5 => "Paris",
+        6..=10 => "Rome",
+        _ => "Berlin",
+    };
+    let staff = app
+        .seed_people(&team, 12, |i| (Some(city(i).into()), None, None))
+        .await;
+    let survey = create_survey(&app, &hr, survey_body(&[&team], &["location"])).await;
+    let p = open_round(&app, &hr, &survey).await;
+    for i in [0, 6, 11] {
+        submit(&app, &staff[i], &p, answers(&p, 3, None))
+            .await
+            .expect(201);
+    }
+    // Berlin goes first; the one left in "other" is still alone, so the next rarest
+    // (Rome, 5 < 6) joins it; Paris (6) is kept.
+    let stored: Vec<Option<String>> = stored_locations(&app)
+        .await
+        .into_iter()
+        .map(|r| r.0)
+        .collect();
+    assert_eq!(
+        stored,
+        vec![
+            Some("Paris".into()),
+            Some("other".into()),
+            Some("other".into())
+        ]
+    );
+}
+
+#[tokio::test]
+async fn participation_is_live_only_for_teams_of_k_invitees_and_reminders_stay_private() {
+    let app = spawn_app().await;
+    let hr = app.hr().await;
+    let big = app.create_team(&hr, "Support", None, "frontline").await;
+    let small = app.create_team(&hr, "Legal", None, "internal").await;
+    let staff = app.seed_people(&big, 6, |_| (None, None, None)).await;
+    app.seed_people(&small, 2, |_| (None, None, None)).await;
+    let survey = create_survey(&app, &hr, survey_body(&[], &[])).await;
+    let p = open_round(&app, &hr, &survey).await;
+    for who in &staff[..3] {
+        submit(&app, who, &p, answers(&p, 4, None))
+            .await
+            .expect(201);
+    }
+    let r = app
+        .get(
+            &format!("/api/v1/rounds/{}/participation", p.round),
+            Some(&hr.token),
+        )
+        .await;
+    r.expect(200);
+    let teams = r.json()["teams"].clone();
+    let find = |id: &str| {
+        teams
+            .as_array()
+            .and_then(|t| t.iter().find(|x| x["team_id"] == json!(id)).cloned())
+            .expect("team")
+    };
+    assert_eq!(find(&big)["invited"], json!(6));
+    assert_eq!(find(&big)["answered"], json!(3));
+    assert_eq!(find(&big)["rate"], json!(0.5));
+    assert_eq!(find(&small)["suppressed"], json!(true));
+    assert_eq!(find(&small)["invited"], json!(null));
+    let r = app
+        .send(
+            Method::POST,
+            &format!("/api/v1/rounds/{}/reminders", p.round),
+            Some(&hr.token),
+            None,
+        )
+        .await;
+    r.expect(202);
+    assert_eq!(r.json(), json!({"reminded": 5}));
+    let emp = &staff[4];
+    app.get(
+        &format!("/api/v1/rounds/{}/participation", p.round),
+        Some(&emp.token),
+    )
+    .await
+    .expect(403);
+}
+
+/// Spearman's rank correlation of two equally long sequences without ties.
+fn spearman(a: &[f64], b: &[f64]) -> f64 {
+    let rank = |v: &[f64]| {
+        let mut idx: Vec<usize> = (0..v.len()).collect();
+        idx.sort_by(|&i, &j| v[i].total_cmp(&v[j]));
+        let mut r = vec![0.0; v.len()];
+        for (pos, i) in idx.into_iter().enumerate() {
+            r[i] = pos as f64;
+        }
+        r
+    };
+    let (ra, rb) = (rank(a), rank(b));
+    let n = a.len() as f64;
+    let d2: f64 = ra.iter().zip(&rb).map(|(x, y)| (x - y).powi(2)).sum();
+    1.0 - 6.0 * d2 / (n * (n * n - 1.0))
+}
+
+#[derive(QueryableByName)]
+struct TextRow {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    v: String,
+}
+
+async fn column_in_storage_order(app: &TestApp, sql_sqlite: &str, sql_pg: &str) -> Vec<String> {
+    let (a, b) = (sql_sqlite.to_owned(), sql_pg.to_owned());
+    app.state
+        .db
+        .read(move |conn| {
+            let sql = match conn {
+                pulseline::db::AnyConnection::Sqlite(_) => a,
+                pulseline::db::AnyConnection::Postgresql(_) => b,
+            };
+            Ok(diesel::sql_query(sql)
+                .load::<TextRow>(conn)?
+                .into_iter()
+                .map(|r| r.v)
+                .collect())
+        })
+        .await
+        .expect("query")
+}
+
+#[tokio::test]
+async fn storage_forgets_who_answered_and_in_which_order() {
+    let app = spawn_app().await;
+    let hr = app.hr().await;
+    let team = app.create_team(&hr, "Support", None, "frontline").await;
+    let n = 120;
+    let staff = app.seed_people(&team, n, |_| (None, None, None)).await;
+    let survey = create_survey(&app, &hr, survey_body(&[&team], &[])).await;
+    let p = open_round(&app, &hr, &survey).await;
+    // Answers arrive in concurrent waves of 10; each writes its answering index as the
+    // free text, so storage order can be compared with answering order.
+    for wave in staff.chunks(10).enumerate() {
+        let (w, people) = wave;
+        let results = futures_util::future::join_all(people.iter().enumerate().map(|(j, who)| {
+            let i = w * 10 + j;
+            submit(&app, who, &p, answers(&p, 3, Some(&i.to_string())))
+        }))
+        .await;
+        assert!(results.iter().all(|r| r.status == 201));
+    }
+
+    // Rows come back in an order unrelated to the answering order.
+    let q = &p.text;
+    let plain = column_in_storage_order(
+        &app,
+        &format!("SELECT text AS v FROM answers WHERE question_id = '{q}'"),
+        &format!("SELECT text AS v FROM answers WHERE question_id = '{q}' ORDER BY ctid"),
+    )
+    .await;
+    let order: Vec<f64> = plain
+        .iter()
+        .map(|s| s.parse::<f64>().expect("index"))
+        .collect();
+    let arrival: Vec<f64> = (0..order.len()).map(|i| i as f64).collect();
+    let rho = spearman(&arrival, &order);
+    assert!(
+        rho.abs() < 0.5,
+        "answers come back in answering order (rho = {rho})"
+    );
+    let by_text: std::collections::HashMap<String, String> = column_in_storage_order(
+        &app,
+        &format!("SELECT response_id || ' ' || text AS v FROM answers WHERE question_id = '{q}'"),
+        &format!("SELECT response_id || ' ' || text AS v FROM answers WHERE question_id = '{q}'"),
+    )
+    .await
+    .into_iter()
+    .filter_map(|s| s.split_once(' ').map(|(a, b)| (a.to_owned(), b.to_owned())))
+    .collect();
+    let responses = column_in_storage_order(
+        &app,
+        "SELECT id AS v FROM responses",
+        "SELECT id AS v FROM responses ORDER BY ctid",
+    )
+    .await;
+    let order: Vec<f64> = responses
+        .iter()
+        .map(|id| by_text[id].parse::<f64>().expect("index"))
+        .collect();
+    let rho = spearman(&arrival, &order);
+    assert!(
+        rho.abs() < 0.5,
+        "responses come back in answering order (rho = {rho})"
+    );
+
+    // No column of responses or answers holds a person's id or a time.
+    let ids: std::collections::HashSet<&str> = staff.iter().map(|a| a.id.as_str()).collect();
+    for table in ["responses", "answers"] {
+        let cols = column_in_storage_order(
+            &app,
+            &format!("SELECT name AS v FROM pragma_table_info('{table}')"),
+            &format!("SELECT column_name::text AS v FROM information_schema.columns WHERE table_name = '{table}'"),
+        )
+        .await;
+        assert!(!cols.is_empty());
+        for c in &cols {
+            assert!(
+                !c.contains("person")
+                    && !c.contains("user")
+                    && !c.ends_with("_at")
+                    && !c.contains("time"),
+                "{table}.{c}"
+            );
+            let values = column_in_storage_order(
+                &app,
+                &format!("SELECT CAST({c} AS TEXT) AS v FROM {table} WHERE {c} IS NOT NULL"),
+                &format!("SELECT CAST({c} AS TEXT) AS v FROM {table} WHERE {c} IS NOT NULL"),
+            )
+            .await;
+            assert!(
+                values.iter().all(|v| !ids.contains(v.as_str())),
+                "{table}.{c} holds a person id"
+            );
+        }
+    }
+    let cols = column_in_storage_order(
+        &app,
+        "SELECT name AS v FROM pragma_table_info('participation')",
+        "SELECT column_name::text AS v FROM information_schema.columns WHERE table_name = 'participation' ORDER BY column_name",
+    )
+    .await;
+    let mut cols = cols;
+    cols.sort();
+    assert_eq!(cols, vec!["person_id", "round_id"]);
+    // On SQLite the three tables keep no rowid.
+    if matches!(app.state.db.backend(), pulseline::db::Backend::Sqlite) {
+        let sql = column_in_storage_order(
+            &app,
+            "SELECT sql AS v FROM sqlite_master WHERE name IN ('responses', 'answers', 'participation')",
+            "",
+        )
+        .await;
+        assert_eq!(sql.len(), 3);
+        assert!(sql.iter().all(|s| s.contains("WITHOUT ROWID")), "{sql:?}");
+    }
+}
+
+#[tokio::test]
+async fn two_hundred_concurrent_answers_commit_in_fewer_transactions() {
+    let app = spawn_app().await;
+    let hr = app.hr().await;
+    let team = app.create_team(&hr, "Support", None, "frontline").await;
+    let staff = app.seed_people(&team, 200, |_| (None, None, None)).await;
+    let survey = create_survey(&app, &hr, survey_body(&[&team], &[])).await;
+    let p = open_round(&app, &hr, &survey).await;
+    let before = app
+        .state
+        .writer
+        .stats
+        .transactions
+        .load(std::sync::atomic::Ordering::Relaxed);
+    let results = futures_util::future::join_all(
+        staff
+            .iter()
+            .map(|who| submit(&app, who, &p, answers(&p, 4, None))),
+    )
+    .await;
+    let created = results.iter().filter(|r| r.status == 201).count();
+    assert_eq!(
+        created,
+        200,
+        "statuses: {:?}",
+        results.iter().map(|r| r.status).collect::<Vec<_>>()
+    );
+    assert_eq!(app.count("responses").await, 200);
+    assert_eq!(app.count("participation").await, 200);
+    let transactions = app
+        .state
+        .writer
+        .stats
+        .transactions
+        .load(std::sync::atomic::Ordering::Relaxed)
+        - before;
+    assert!(
+        transactions < 200,
+        "{transactions} transactions for 200 answers"
+    );
+    // Duplicates at the same moment: exactly one of each pair is stored.
+    let again = futures_util::future::join_all(
+        staff
+            .iter()
+            .take(20)
+            .map(|who| submit(&app, who, &p, answers(&p, 4, None))),
+    )
+    .await;
+    assert!(again.iter().all(|r| r.status == 409));
+    assert_eq!(app.count("responses").await, 200);
+}
