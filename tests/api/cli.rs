@@ -140,3 +140,77 @@ async fn migrate_is_idempotent_and_help_names_the_environment() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("at least 3"));
 }
+
+fn http_get(port: u16, path: &str) -> Option<String> {
+    use std::io::Read;
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
+    s.set_read_timeout(Some(std::time::Duration::from_secs(5)))
+        .ok()?;
+    write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
+    )
+    .ok()?;
+    let mut out = String::new();
+    s.read_to_string(&mut out).ok()?;
+    Some(out)
+}
+
+#[tokio::test]
+async fn serve_answers_over_tcp_and_stops_cleanly_on_sigterm() {
+    let app = spawn_app().await;
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("free port");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_pulseline"))
+        .arg("serve")
+        .env("DATABASE_URL", &app.database_url)
+        .env("PULSELINE_JWT_SECRET", SECRET)
+        .env("PULSELINE_BIND", format!("127.0.0.1:{port}"))
+        .env("RUST_LOG", "info")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start server");
+    let mut ready = None;
+    for _ in 0..100 {
+        ready = http_get(port, "/readyz");
+        if ready
+            .as_deref()
+            .is_some_and(|r| r.starts_with("HTTP/1.1 200"))
+        {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert!(
+        ready.is_some_and(|r| r.starts_with("HTTP/1.1 200")),
+        "server never became ready"
+    );
+    let missing = http_get(port, "/api/v1/me").expect("answer");
+    assert!(missing.starts_with("HTTP/1.1 401"));
+    assert!(missing.contains("application/problem+json"));
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(killed.success());
+    let mut status = None;
+    for _ in 0..100 {
+        status = child.try_wait().expect("wait");
+        if status.is_some() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let Some(status) = status else {
+        let _ = child.kill();
+        panic!("the server did not stop within 10 s of SIGTERM");
+    };
+    assert!(status.success(), "exit status {status:?}");
+    let out = child.wait_with_output().expect("output");
+    let log = String::from_utf8_lossy(&out.stderr);
+    assert!(log.contains("shutting down"), "{log}");
+    assert!(!log.contains(SECRET), "the signing key reached the log");
+}
