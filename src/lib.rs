@@ -7,6 +7,7 @@
 //! PostgreSQL. Each capability lives in its own module: its rows, queries, pure logic
 //! and handlers.
 
+pub mod anonymity;
 pub mod api;
 pub mod auth;
 pub mod cli;
@@ -16,6 +17,7 @@ pub mod error;
 pub mod ops;
 pub mod org;
 pub mod payload;
+pub mod reports;
 pub mod startup;
 pub mod surveys;
 pub mod telemetry;

@@ -1,0 +1,6 @@
+//! The anonymity engine: decides which aggregates about survey answers may be released.
+//! Pure logic, no database and no HTTP; reports ask it before they compute anything.
+//! See [`suppress`] for the rules and why they hold across every report a person can
+//! request.
+
+pub mod suppress;

@@ -1,0 +1,3 @@
+//! Engagement reports.
+
+pub mod scores;
