@@ -1,9 +1,10 @@
 //! Which cells of a report may be released.
 //!
 //! A report cell is a group of responses: a team's subtree (a node of the team tree,
-//! under a virtual organisation root), optionally narrowed to one value of a
-//! segmentation cut. Column 0 of every node is the whole group; columns 1.. are the
-//! values of the cut. The rules, applied until nothing changes:
+//! under a virtual organisation root), optionally narrowed to one value of one
+//! segmentation cut. Column 0 of every node is the whole group; the other columns are the
+//! values of every cut the survey collects, cut after cut. The rules, applied until
+//! nothing changes:
 //!
 //! 1. **k rule** — a cell is released only if it covers at least `k` responses (for an
 //!    item: `k` answers to that item), and only if the caller's `base` allows it (an item
@@ -13,16 +14,24 @@
 //!    released children, direct members included) must be 0 or at least `k`; while it is
 //!    between 1 and k − 1 the smallest released child is suppressed too.
 //! 3. **The same across the values of a cut** — within a released whole-group cell, the
-//!    hidden remainder across the cut's values must be 0 or at least `k`.
+//!    hidden remainder across each cut's values must be 0 or at least `k`.
 //! 4. **Nothing below a hidden cell** — when a cell is suppressed, so is the same column
 //!    of every descendant (otherwise a child equal to the whole hidden group would reveal
 //!    it), and a suppressed whole group hides all its values.
 //!
-//! Decisions are made once for the whole tree, top down, so every report — whichever
-//! team it is asked for — shows the same cells: a team hidden by its parent's
-//! complementary suppression stays hidden in its own report. The whole-group column
-//! depends only on the tree, never on the cut, so asking for another cut never changes
-//! which teams are shown.
+//! 5. **Audit** — the rules are not enough in a two-way table (teams × values): a hidden
+//!    cell alone in its row can be computed from that row, and then a small cell in its
+//!    column follows. So the released sums are solved as a linear system over the
+//!    smallest groups a report can describe (*atoms*: a team's direct members sharing one
+//!    combination of values) and, while some atom of 1 to k − 1 people is determined
+//!    exactly, another value cell is suppressed — the first, smallest first, whose
+//!    removal ends that exposure. Only value cells are suppressed this way.
+//!
+//! Decisions are made once for the whole tree and every cut together, so every report —
+//! whichever team and cut it is asked for — shows cells of one plan: a team hidden by its
+//! parent's complementary suppression stays hidden in its own report, and a location cell
+//! cannot be combined with a tenure cell to isolate someone. The whole-group column
+//! depends only on the tree.
 
 // The engine works on a (node × column) grid; index loops read closer to the rules.
 #![allow(clippy::needless_range_loop)]
@@ -99,34 +108,123 @@ pub fn complement(total: usize, parts: &mut [(usize, &mut bool)], k: usize) -> b
     }
 }
 
-/// Decides the released cells. `counts[node][col]` counts the responses (or an item's
-/// answers) of the node's whole subtree in that column; column 0 is the whole group.
-/// `base`, when given, is an upper bound (cells it forbids stay suppressed).
-///
-/// With a cut, the rules alone are not enough: in a two-way table (teams × values) a
-/// hidden cell alone in its row can be computed from that row, and then a small cell in
-/// its column follows from the column. So after the rules, an audit solves the released
-/// sums as a linear system over the smallest groups the cells can describe (a team's
-/// direct members with one value) and, while some group of 1 to k − 1 people can be
-/// computed exactly, suppresses another value cell containing it. Only value cells are
-/// suppressed this way, so the whole-group decisions stay those of the tree alone.
-pub fn release(
-    tree: &Tree,
-    counts: &[Vec<usize>],
-    k: usize,
-    base: Option<&[Vec<bool>]>,
-) -> Vec<Vec<bool>> {
+/// The population a plan is made for: the team tree, how many values each cut has, and
+/// the atoms with their sizes (responses, or answers to one item).
+#[derive(Debug, Clone)]
+pub struct Grid {
+    pub tree: Tree,
+    /// Number of values of each cut, in column order.
+    pub cut_sizes: Vec<usize>,
+    pub atoms: Vec<Atom>,
+}
+
+/// A team's direct members sharing one combination of cut values.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Atom {
+    pub node: usize,
+    /// One value index per cut.
+    pub values: Vec<usize>,
+    pub size: usize,
+}
+
+impl Grid {
+    /// Columns: the whole group, then each cut's values.
+    pub fn cols(&self) -> usize {
+        1 + self.cut_sizes.iter().sum::<usize>()
+    }
+
+    /// The column of value `v` of cut `c`.
+    pub fn col(&self, cut: usize, value: usize) -> usize {
+        1 + self.cut_sizes[..cut].iter().sum::<usize>() + value
+    }
+
+    fn cut_columns(&self, cut: usize) -> std::ops::Range<usize> {
+        let start = self.col(cut, 0);
+        start..start + self.cut_sizes[cut]
+    }
+
+    fn parents(&self) -> Vec<Option<usize>> {
+        let mut parent = vec![None; self.tree.len()];
+        for n in 0..self.tree.len() {
+            for &c in self.tree.children(n) {
+                parent[c] = Some(n);
+            }
+        }
+        parent
+    }
+
+    /// For each atom, the nodes whose subtree contains it.
+    fn atom_ancestors(&self) -> Vec<Vec<usize>> {
+        let parent = self.parents();
+        self.atoms
+            .iter()
+            .map(|a| {
+                let mut out = vec![a.node];
+                let mut cur = a.node;
+                while let Some(p) = parent.get(cur).copied().flatten() {
+                    if out.contains(&p) {
+                        break;
+                    }
+                    out.push(p);
+                    cur = p;
+                }
+                out
+            })
+            .collect()
+    }
+
+    /// The columns an atom belongs to: the whole group and its value of each cut.
+    fn atom_columns(&self, a: &Atom) -> Vec<usize> {
+        let mut cols = vec![0];
+        for (c, v) in a.values.iter().enumerate() {
+            if c < self.cut_sizes.len() && *v < self.cut_sizes[c] {
+                cols.push(self.col(c, *v));
+            }
+        }
+        cols
+    }
+
+    /// `counts[node][col]`: the size of every cell.
+    pub fn counts(&self) -> Vec<Vec<usize>> {
+        let mut counts = vec![vec![0; self.cols()]; self.tree.len()];
+        for (a, nodes) in self.atoms.iter().zip(self.atom_ancestors()) {
+            let cols = self.atom_columns(a);
+            for n in nodes {
+                for &c in &cols {
+                    counts[n][c] += a.size;
+                }
+            }
+        }
+        counts
+    }
+}
+
+/// Decides the released cells of `grid` (`[node][col]`). `base`, when given, is an upper
+/// bound: cells it forbids stay suppressed (an item is never shown for a group whose
+/// responses are suppressed).
+pub fn release(grid: &Grid, k: usize, base: Option<&[Vec<bool>]>) -> Vec<Vec<bool>> {
     let k = k.max(1);
-    let mut shown = apply_rules(tree, counts, k, initial(tree, counts, k, base));
-    let cols = counts.first().map_or(1, Vec::len);
-    if cols < 2 {
+    let counts = grid.counts();
+    let cols = grid.cols();
+    let mut shown: Vec<Vec<bool>> = (0..grid.tree.len())
+        .map(|node| {
+            (0..cols)
+                .map(|c| {
+                    let allowed = base.is_none_or(|b| {
+                        b.get(node).and_then(|r| r.get(c)).copied().unwrap_or(false)
+                    });
+                    allowed && counts[node][c] >= k
+                })
+                .collect()
+        })
+        .collect();
+    shown = apply_rules(grid, &counts, k, shown);
+    if grid.cut_sizes.is_empty() {
         return shown;
     }
-    let atoms = Atoms::new(tree, counts);
-    while let Some(exposed) = atoms.first_exposed(&shown, k) {
-        // Released value cells, smallest first: suppress the first one whose removal
-        // stops this exposure; if no single one does, the smallest, and look again.
-        let mut candidates: Vec<(usize, usize)> = (0..tree.len())
+    let audit = Audit::new(grid);
+    while let Some(exposed) = audit.first_exposed(&shown, k) {
+        let mut candidates: Vec<(usize, usize)> = (0..grid.tree.len())
             .flat_map(|n| (1..cols).map(move |c| (n, c)))
             .filter(|&(n, c)| shown[n][c])
             .collect();
@@ -137,63 +235,31 @@ pub fn release(
         let fix = candidates.iter().copied().find(|&(n, c)| {
             let mut trial = shown.clone();
             trial[n][c] = false;
-            let trial = apply_rules(tree, counts, k, trial);
-            atoms.exposes(&trial, exposed) == Some(false)
+            let trial = apply_rules(grid, &counts, k, trial);
+            !audit.determined(&trial)[exposed]
         });
         let (n, c) = fix.unwrap_or(fallback);
         shown[n][c] = false;
-        shown = apply_rules(tree, counts, k, shown);
+        shown = apply_rules(grid, &counts, k, shown);
     }
     shown
 }
 
-fn initial(
-    tree: &Tree,
-    counts: &[Vec<usize>],
-    k: usize,
-    base: Option<&[Vec<bool>]>,
-) -> Vec<Vec<bool>> {
-    let cols = counts.first().map_or(1, Vec::len);
-    (0..tree.len())
-        .map(|node| {
-            (0..cols)
-                .map(|c| {
-                    let n = counts
-                        .get(node)
-                        .and_then(|r| r.get(c))
-                        .copied()
-                        .unwrap_or(0);
-                    let allowed = base.is_none_or(|b| {
-                        b.get(node).and_then(|r| r.get(c)).copied().unwrap_or(false)
-                    });
-                    allowed && n >= k
-                })
-                .collect()
-        })
-        .collect()
-}
-
 /// Rules 1–4 to a fixed point, starting from `shown`.
 fn apply_rules(
-    tree: &Tree,
+    grid: &Grid,
     counts: &[Vec<usize>],
     k: usize,
     mut shown: Vec<Vec<bool>>,
 ) -> Vec<Vec<bool>> {
-    let cols = counts.first().map_or(1, Vec::len);
+    let tree = &grid.tree;
+    let cols = grid.cols();
     let order = tree.top_down();
-    let count = |node: usize, col: usize| {
-        counts
-            .get(node)
-            .and_then(|r| r.get(col))
-            .copied()
-            .unwrap_or(0)
-    };
     loop {
         let mut changed = false;
         for &node in &order {
-            // Rule 4: a hidden cell hides the same column below, and a hidden whole group
-            // hides its values.
+            // Rule 4: a hidden whole group hides its values; a hidden cell hides the same
+            // column below.
             if !shown[node][0] {
                 for c in 1..cols {
                     changed |= std::mem::replace(&mut shown[node][c], false);
@@ -208,35 +274,38 @@ fn apply_rules(
                 }
             }
             // Rule 2: down the tree, per column.
+            let kids = tree.children(node).to_vec();
             for c in 0..cols {
                 if !shown[node][c] {
                     continue;
                 }
-                let kids = tree.children(node).to_vec();
                 let mut flags: Vec<bool> = kids.iter().map(|&ch| shown[ch][c]).collect();
                 let mut parts: Vec<(usize, &mut bool)> = kids
                     .iter()
                     .zip(flags.iter_mut())
-                    .map(|(&ch, f)| (count(ch, c), f))
+                    .map(|(&ch, f)| (counts[ch][c], f))
                     .collect();
-                if complement(count(node, c), &mut parts, k) {
+                if complement(counts[node][c], &mut parts, k) {
                     changed = true;
                     for (&ch, f) in kids.iter().zip(&flags) {
                         shown[ch][c] = *f;
                     }
                 }
             }
-            // Rule 3: across the values of the cut.
-            if cols > 1 && shown[node][0] {
-                let mut flags: Vec<bool> = shown[node][1..].to_vec();
-                let mut parts: Vec<(usize, &mut bool)> = flags
-                    .iter_mut()
-                    .enumerate()
-                    .map(|(i, f)| (count(node, i + 1), f))
-                    .collect();
-                if complement(count(node, 0), &mut parts, k) {
-                    changed = true;
-                    shown[node][1..].copy_from_slice(&flags);
+            // Rule 3: across the values of each cut.
+            if shown[node][0] {
+                for cut in 0..grid.cut_sizes.len() {
+                    let range = grid.cut_columns(cut);
+                    let mut flags: Vec<bool> = shown[node][range.clone()].to_vec();
+                    let mut parts: Vec<(usize, &mut bool)> = range
+                        .clone()
+                        .zip(flags.iter_mut())
+                        .map(|(c, f)| (counts[node][c], f))
+                        .collect();
+                    if complement(counts[node][0], &mut parts, k) {
+                        changed = true;
+                        shown[node][range].copy_from_slice(&flags);
+                    }
                 }
             }
         }
@@ -246,92 +315,41 @@ fn apply_rules(
     }
 }
 
-/// The smallest groups a report can describe: each node's direct members (the subtree
-/// minus its children) with one value of the cut.
-struct Atoms {
-    /// (node, value column) of each atom with at least one member.
-    cells: Vec<(usize, usize)>,
+/// The linear-algebra view of a plan: each released cell is a known sum over atoms.
+struct Audit {
+    /// Per atom: the cells that contain it.
+    members: Vec<(Vec<usize>, Vec<usize>)>,
     sizes: Vec<usize>,
-    parent: Vec<Option<usize>>,
-    cols: usize,
 }
 
-impl Atoms {
-    fn new(tree: &Tree, counts: &[Vec<usize>]) -> Atoms {
-        let cols = counts.first().map_or(1, Vec::len);
-        let mut parent = vec![None; tree.len()];
-        for n in 0..tree.len() {
-            for &c in tree.children(n) {
-                parent[c] = Some(n);
-            }
+impl Audit {
+    fn new(grid: &Grid) -> Audit {
+        let ancestors = grid.atom_ancestors();
+        let members = grid
+            .atoms
+            .iter()
+            .zip(ancestors)
+            .map(|(a, nodes)| (nodes, grid.atom_columns(a)))
+            .collect();
+        Audit {
+            members,
+            sizes: grid.atoms.iter().map(|a| a.size).collect(),
         }
-        let mut cells = Vec::new();
-        let mut sizes = Vec::new();
-        for n in 0..tree.len() {
-            for c in 1..cols {
-                let below: usize = tree.children(n).iter().map(|&ch| counts[ch][c]).sum();
-                let own = counts[n][c].saturating_sub(below);
-                if own > 0 {
-                    cells.push((n, c));
-                    sizes.push(own);
-                }
-            }
-        }
-        Atoms {
-            cells,
-            sizes,
-            parent,
-            cols,
-        }
-    }
-
-    fn ancestors_inclusive(&self, node: usize) -> Vec<usize> {
-        let mut out = vec![node];
-        let mut cur = node;
-        while let Some(p) = self.parent[cur] {
-            if out.contains(&p) {
-                break;
-            }
-            out.push(p);
-            cur = p;
-        }
-        out
-    }
-
-    /// Whether released cell (node, col) contains the atom at `member`/`value`.
-    fn contains(&self, node: usize, col: usize, member: usize, value: usize) -> bool {
-        (col == 0 || col == value) && self.ancestors_inclusive(member).contains(&node)
-    }
-
-    /// The first atom of 1 to k − 1 people whose sum the released cells determine.
-    fn first_exposed(&self, shown: &[Vec<bool>], k: usize) -> Option<(usize, usize)> {
-        let determined = self.determined(shown)?;
-        (0..self.cells.len())
-            .find(|&a| determined[a] && self.sizes[a] < k)
-            .map(|a| self.cells[a])
-    }
-
-    /// Whether the given atom is determined by the released cells (None if unknown).
-    fn exposes(&self, shown: &[Vec<bool>], atom: (usize, usize)) -> Option<bool> {
-        let i = self.cells.iter().position(|&c| c == atom)?;
-        Some(self.determined(shown)?[i])
     }
 
     /// Per atom: whether the released sums determine it exactly.
-    fn determined(&self, shown: &[Vec<bool>]) -> Option<Vec<bool>> {
-        let width = self.cells.len();
-        if width == 0 {
-            return None;
-        }
+    fn determined(&self, shown: &[Vec<bool>]) -> Vec<bool> {
+        let width = self.sizes.len();
         let mut rows: Vec<Vec<f64>> = Vec::new();
         for (node, flags) in shown.iter().enumerate() {
-            for (col, on) in flags.iter().enumerate().take(self.cols) {
+            for (col, on) in flags.iter().enumerate() {
                 if *on {
                     rows.push(
-                        self.cells
+                        self.members
                             .iter()
-                            .map(|&(m, v)| {
-                                if self.contains(node, col, m, v) {
+                            .zip(&self.sizes)
+                            .map(|((nodes, cols), size)| {
+                                if *size > 0 && nodes.contains(&node) && cols.contains(&col) {
                                     1.0
                                 } else {
                                     0.0
@@ -342,7 +360,13 @@ impl Atoms {
                 }
             }
         }
-        Some(determined_columns(&mut rows, width))
+        determined_columns(&mut rows, width)
+    }
+
+    /// The first atom of 1 to k − 1 members that the released sums determine.
+    fn first_exposed(&self, shown: &[Vec<bool>], k: usize) -> Option<usize> {
+        let determined = self.determined(shown);
+        (0..self.sizes.len()).find(|&a| determined[a] && self.sizes[a] > 0 && self.sizes[a] < k)
     }
 }
 
@@ -404,50 +428,97 @@ mod tests {
         Tree::from_parents(parents)
     }
 
+    /// A grid without cuts from the direct members of each node.
+    fn plain(parents: &[Option<usize>], direct: &[usize]) -> Grid {
+        Grid {
+            tree: tree(parents),
+            cut_sizes: vec![],
+            atoms: direct
+                .iter()
+                .enumerate()
+                .map(|(node, &size)| Atom {
+                    node,
+                    values: vec![],
+                    size,
+                })
+                .collect(),
+        }
+    }
+
+    fn whole(shown: &[Vec<bool>]) -> Vec<bool> {
+        shown.iter().map(|r| r[0]).collect()
+    }
+
     #[test]
     fn a_group_below_k_is_suppressed() {
-        // root (9) -> a (5), b (4)
-        let t = tree(&[None, Some(0), Some(0)]);
-        let shown = release(&t, &[vec![9], vec![5], vec![4]], 5, None);
-        // b is below k; then a alone would reveal b as root − a, so a goes too.
-        assert_eq!(shown, vec![vec![true], vec![false], vec![false]]);
+        // root -> a (5), b (4): b is below k; a alone would reveal b as root − a.
+        let shown = release(&plain(&[None, Some(0), Some(0)], &[0, 5, 4]), 5, None);
+        assert_eq!(whole(&shown), vec![true, false, false]);
     }
 
     #[test]
     fn the_smallest_released_child_goes_first() {
-        // root 20 -> a 7, b 6, c 5, direct members 2: remainder 2 hides c (smallest
-        // released), remainder 7 is then safe.
-        let t = tree(&[None, Some(0), Some(0), Some(0)]);
-        let shown = release(&t, &[vec![20], vec![7], vec![6], vec![5]], 5, None);
-        assert_eq!(shown, vec![vec![true], vec![true], vec![true], vec![false]]);
+        // root 20 = a 7 + b 6 + c 5 + 2 direct members: the remainder 2 hides c (the
+        // smallest released), and the remainder 7 is then safe.
+        let shown = release(
+            &plain(&[None, Some(0), Some(0), Some(0)], &[2, 7, 6, 5]),
+            5,
+            None,
+        );
+        assert_eq!(whole(&shown), vec![true, true, true, false]);
     }
 
     #[test]
     fn a_team_hidden_by_its_parent_stays_hidden_below() {
         // root 12 -> t 8 -> t1 8 (all of t), s 4: s hides t; t1 must not reveal t.
-        let t = tree(&[None, Some(0), Some(1), Some(0)]);
-        let shown = release(&t, &[vec![12], vec![8], vec![8], vec![4]], 5, None);
-        assert_eq!(
-            shown,
-            vec![vec![true], vec![false], vec![false], vec![false]]
+        let shown = release(
+            &plain(&[None, Some(0), Some(1), Some(0)], &[0, 0, 8, 4]),
+            5,
+            None,
         );
+        assert_eq!(whole(&shown), vec![true, false, false, false]);
     }
 
     #[test]
     fn segments_follow_the_same_rule_within_a_team() {
-        // root only; cut with values paris 6, rome 5, berlin 1 (total 12).
-        let t = tree(&[None]);
-        let shown = release(&t, &[vec![12, 6, 5, 1]], 5, None);
-        // berlin alone is hidden; remainder 1 → rome (smallest released) hidden too.
-        assert_eq!(shown, vec![vec![true, true, false, false]]);
+        // One team of 12 with values paris 6, rome 5, berlin 1: berlin is hidden, and the
+        // remainder of 1 hides rome (the smallest released) too.
+        let grid = Grid {
+            tree: tree(&[None]),
+            cut_sizes: vec![3],
+            atoms: vec![
+                Atom {
+                    node: 0,
+                    values: vec![0],
+                    size: 6,
+                },
+                Atom {
+                    node: 0,
+                    values: vec![1],
+                    size: 5,
+                },
+                Atom {
+                    node: 0,
+                    values: vec![2],
+                    size: 1,
+                },
+            ],
+        };
+        assert_eq!(
+            release(&grid, 5, None),
+            vec![vec![true, true, false, false]]
+        );
     }
 
     #[test]
     fn the_base_mask_is_an_upper_bound() {
-        let t = tree(&[None, Some(0), Some(0)]);
         let base = vec![vec![true], vec![true], vec![false]];
-        let shown = release(&t, &[vec![20], vec![10], vec![10]], 5, Some(&base));
-        assert_eq!(shown, vec![vec![true], vec![true], vec![false]]);
+        let shown = release(
+            &plain(&[None, Some(0), Some(0)], &[0, 10, 10]),
+            5,
+            Some(&base),
+        );
+        assert_eq!(whole(&shown), vec![true, true, false]);
     }
 
     #[test]
@@ -458,30 +529,74 @@ mod tests {
         assert_eq!((a, b, c), (false, true, false));
     }
 
-    /// Random small org: a tree of up to 7 teams, each person in one team with one of 3
-    /// cut values.
-    fn org() -> impl Strategy<Value = (Vec<Option<usize>>, Vec<(usize, usize)>)> {
+    #[test]
+    fn a_cell_alone_in_its_row_cannot_expose_a_small_cell_in_its_column() {
+        // root -> t1, t2; one cut with values v0, v1, v2. t1 has one person with v2.
+        // The rules alone hide (t1, v2) and (t2, v2), but (t2, v2) is t2 minus its other
+        // values and then (t1, v2) = (root, v2) − (t2, v2). The audit prevents that.
+        let atoms = vec![
+            Atom {
+                node: 1,
+                values: vec![0],
+                size: 5,
+            },
+            Atom {
+                node: 1,
+                values: vec![1],
+                size: 4,
+            },
+            Atom {
+                node: 1,
+                values: vec![2],
+                size: 1,
+            },
+            Atom {
+                node: 2,
+                values: vec![0],
+                size: 4,
+            },
+            Atom {
+                node: 2,
+                values: vec![1],
+                size: 3,
+            },
+            Atom {
+                node: 2,
+                values: vec![2],
+                size: 4,
+            },
+        ];
+        let grid = Grid {
+            tree: tree(&[None, Some(0), Some(0)]),
+            cut_sizes: vec![3],
+            atoms,
+        };
+        let shown = release(&grid, 3, None);
+        let audit = Audit::new(&grid);
+        assert_eq!(audit.first_exposed(&shown, 3), None);
+        assert!(
+            shown[0][0] && shown[1][0] && shown[2][0],
+            "the teams themselves stay released"
+        );
+    }
+
+    /// Random small org: up to 7 teams; each person in one team with a value of each of
+    /// two cuts (3 and 2 values).
+    /// (parents, people as (team, value of cut 0, value of cut 1)).
+    type Org = (Vec<Option<usize>>, Vec<(usize, usize, usize)>);
+
+    fn org() -> impl Strategy<Value = Org> {
         (1usize..7).prop_flat_map(|teams| {
             let parents = (1..=teams)
                 .map(|i| (0..i).prop_map(Some).boxed())
                 .collect::<Vec<_>>();
-            let people = proptest::collection::vec((1..=teams, 0usize..3), 0..30);
+            let people = proptest::collection::vec((1..=teams, 0usize..3, 0usize..2), 0..30);
             (parents, people).prop_map(|(ps, people)| {
                 let mut parent = vec![None];
                 parent.extend(ps);
                 (parent, people)
             })
         })
-    }
-
-    fn subtree_members(t: &Tree, node: usize, people: &[(usize, usize)]) -> Vec<bool> {
-        let mut inside = vec![false; t.len()];
-        let mut stack = vec![node];
-        while let Some(n) = stack.pop() {
-            inside[n] = true;
-            stack.extend(t.children(n));
-        }
-        people.iter().map(|(team, _)| inside[*team]).collect()
     }
 
     /// Whether person `i`'s own value can be computed from released sums: e_i lies in the
@@ -519,31 +634,22 @@ mod tests {
         })
     }
 
-    #[test]
-    fn a_cell_alone_in_its_row_cannot_expose_a_small_cell_in_its_column() {
-        // root -> t1, t2; values v0, v1, v2. t1 has a single person with v2; t2 has 4.
-        // The rules hide (t1, v2) and (t2, v2) but (t2, v2) is t2 minus its other values,
-        // and then (t1, v2) = (root, v2) − (t2, v2). The audit must prevent that.
-        let t = tree(&[None, Some(0), Some(0)]);
-        let counts = vec![vec![21, 9, 7, 5], vec![10, 5, 4, 1], vec![11, 4, 3, 4]];
-        let shown = release(&t, &counts, 3, None);
-        assert!(!(shown[0][3] && shown[2][1] && shown[2][2] && shown[2][0]));
-        let atoms = Atoms::new(&t, &counts);
-        assert_eq!(atoms.first_exposed(&shown, 3), None);
-    }
-
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(300))]
         #[test]
         fn released_cells_obey_every_rule_and_expose_nobody((parent, people) in org(), k in 3usize..6) {
             let t = Tree::from_parents(&parent);
-            let cols = 4;
-            let members: Vec<Vec<bool>> = (0..t.len()).map(|n| subtree_members(&t, n, &people)).collect();
-            let cell = |node: usize, col: usize, i: usize| members[node][i] && (col == 0 || people[i].1 == col - 1);
-            let counts: Vec<Vec<usize>> = (0..t.len())
-                .map(|node| (0..cols).map(|c| (0..people.len()).filter(|&i| cell(node, c, i)).count()).collect())
-                .collect();
-            let shown = release(&t, &counts, k, None);
+            let mut atoms: Vec<Atom> = Vec::new();
+            for &(team, a, b) in &people {
+                match atoms.iter_mut().find(|x| x.node == team && x.values == vec![a, b]) {
+                    Some(x) => x.size += 1,
+                    None => atoms.push(Atom { node: team, values: vec![a, b], size: 1 }),
+                }
+            }
+            let grid = Grid { tree: t.clone(), cut_sizes: vec![3, 2], atoms };
+            let counts = grid.counts();
+            let shown = release(&grid, k, None);
+            let cols = grid.cols();
             for node in 0..t.len() {
                 for c in 0..cols {
                     if !shown[node][c] { continue; }
@@ -551,23 +657,38 @@ mod tests {
                     let kids: usize = t.children(node).iter().filter(|&&ch| shown[ch][c]).map(|&ch| counts[ch][c]).sum();
                     let rest = counts[node][c] - kids;
                     prop_assert!(rest == 0 || rest >= k, "node {node} col {c}: remainder {rest}");
-                    for &ch in t.children(node) {
+                }
+                for &ch in t.children(node) {
+                    for c in 0..cols {
                         prop_assert!(shown[node][c] || !shown[ch][c]);
                     }
                 }
                 if shown[node][0] {
-                    let vals: usize = (1..cols).filter(|&c| shown[node][c]).map(|c| counts[node][c]).sum();
-                    let rest = counts[node][0] - vals;
-                    prop_assert!(rest == 0 || rest >= k);
+                    for cut in 0..2 {
+                        let vals: usize = grid.cut_columns(cut).filter(|&c| shown[node][c]).map(|c| counts[node][c]).sum();
+                        let rest = counts[node][0] - vals;
+                        prop_assert!(rest == 0 || rest >= k);
+                    }
                 } else {
                     prop_assert!((1..cols).all(|c| !shown[node][c]));
                 }
             }
-            // The adversary: every released cell is a known sum over its members.
+            // The adversary knows everyone's team and values and every released sum.
+            let mut inside = vec![vec![false; t.len()]; t.len()];
+            for node in 0..t.len() {
+                let mut stack = vec![node];
+                while let Some(n) = stack.pop() {
+                    inside[node][n] = true;
+                    stack.extend(t.children(n));
+                }
+            }
+            let in_cell = |node: usize, col: usize, p: &(usize, usize, usize)| {
+                inside[node][p.0] && (col == 0 || col == grid.col(0, p.1) || col == grid.col(1, p.2))
+            };
             let rows: Vec<Vec<f64>> = (0..t.len())
                 .flat_map(|node| (0..cols).map(move |c| (node, c)))
                 .filter(|&(node, c)| shown[node][c])
-                .map(|(node, c)| (0..people.len()).map(|i| if cell(node, c, i) { 1.0 } else { 0.0 }).collect())
+                .map(|(node, c)| people.iter().map(|p| if in_cell(node, c, p) { 1.0 } else { 0.0 }).collect())
                 .collect();
             if !rows.is_empty() && !people.is_empty() {
                 prop_assert_eq!(exposes_someone(&rows), None);
