@@ -6,6 +6,8 @@ use poem_openapi::{OpenApiService, Tags};
 use crate::auth::api::AuthApi;
 use crate::ops::api::OpsApi;
 use crate::org::api::OrgApi;
+use crate::reports::api::ReportsApi;
+use crate::reports::audit::AuditApi;
 use crate::startup::AppState;
 use crate::surveys::api::SurveysApi;
 
@@ -17,6 +19,8 @@ pub enum Tag {
     Organisation,
     /// Pulse surveys, rounds, the question bank and answering.
     Surveys,
+    /// Engagement reports, heatmaps, comments, trends and the audit log.
+    Reports,
     /// Health, readiness and metrics.
     Operations,
 }
@@ -35,7 +39,7 @@ pub fn page_bounds(limit: Option<i64>, offset: Option<i64>) -> (i64, i64) {
     )
 }
 
-pub type Apis = (AuthApi, OrgApi, SurveysApi, OpsApi);
+pub type Apis = (AuthApi, OrgApi, SurveysApi, ReportsApi, AuditApi, OpsApi);
 
 /// The whole API as one OpenAPI service.
 pub fn service(state: &AppState) -> OpenApiService<Apis, ()> {
@@ -48,6 +52,12 @@ pub fn service(state: &AppState) -> OpenApiService<Apis, ()> {
                 state: state.clone(),
             },
             SurveysApi {
+                state: state.clone(),
+            },
+            ReportsApi {
+                state: state.clone(),
+            },
+            AuditApi {
                 state: state.clone(),
             },
             OpsApi {

@@ -1,4 +1,5 @@
-//! BACKEND-SPECIFIC SQL, kept in this one module: the anonymous tables.
+//! BACKEND-SPECIFIC SQL, kept in this one module: the anonymous tables (and the audit
+//! log's append-only triggers).
 //!
 //! Responses, answers and participation must not reveal who answered or in which order.
 //! On SQLite they are `WITHOUT ROWID` tables, so rows are stored in the order of their
@@ -63,11 +64,35 @@ CREATE TABLE IF NOT EXISTS participation (
 );
 ";
 
-/// Creates the anonymous tables if they do not exist yet.
+/// The audit log refuses changes: rows can be added, never updated or deleted.
+const SQLITE_AUDIT: &str = "
+CREATE TRIGGER IF NOT EXISTS audit_log_no_update BEFORE UPDATE ON audit_log
+BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+CREATE TRIGGER IF NOT EXISTS audit_log_no_delete BEFORE DELETE ON audit_log
+BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+";
+
+const POSTGRES_AUDIT: &str = "
+CREATE OR REPLACE FUNCTION audit_log_append_only() RETURNS trigger AS $$
+BEGIN RAISE EXCEPTION 'the audit log is append-only'; END;
+$$ LANGUAGE plpgsql;
+DROP TRIGGER IF EXISTS audit_log_no_change ON audit_log;
+CREATE TRIGGER audit_log_no_change BEFORE UPDATE OR DELETE ON audit_log
+FOR EACH ROW EXECUTE FUNCTION audit_log_append_only();
+";
+
+/// Creates the anonymous tables if they do not exist yet, and the audit log's
+/// append-only triggers.
 pub fn ensure(conn: &mut AnyConnection) -> diesel::QueryResult<()> {
     match conn {
-        AnyConnection::Sqlite(c) => c.batch_execute(SQLITE),
-        AnyConnection::Postgresql(c) => c.batch_execute(POSTGRES),
+        AnyConnection::Sqlite(c) => {
+            c.batch_execute(SQLITE)?;
+            c.batch_execute(SQLITE_AUDIT)
+        }
+        AnyConnection::Postgresql(c) => {
+            c.batch_execute(POSTGRES)?;
+            c.batch_execute(POSTGRES_AUDIT)
+        }
     }
 }
 

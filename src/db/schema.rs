@@ -166,4 +166,15 @@ diesel::allow_tables_to_appear_in_same_query!(
     responses,
     answers,
     participation,
+    audit_log,
 );
+
+diesel::table! {
+    audit_log (id) {
+        id -> Text,
+        at -> Timestamp,
+        actor_id -> Text,
+        action -> Text,
+        target -> Text,
+    }
+}

@@ -9,4 +9,5 @@ mod helpers;
 mod openapi;
 mod ops;
 mod org;
+mod reports;
 mod surveys;

@@ -1,0 +1,395 @@
+//! A closed round's responses loaded for reporting, and the release plan the anonymity
+//! engine makes for it: which groups (teams, segments) and which items (engagement
+//! index, eNPS, each driver, each question, each comment question) may be shown.
+//!
+//! The plan covers the whole organisation and every cut the survey collects at once, so
+//! whichever report is asked for, by whom, it shows cells of the same plan.
+
+use std::collections::HashMap;
+
+use diesel::prelude::*;
+
+use crate::anonymity::suppress::{Atom, Grid, Tree, release};
+use crate::db::AnyConnection;
+use crate::db::schema::{answers, responses, round_invitees, teams};
+use crate::error::ApiError;
+use crate::reports::scores::{Answer, GroupScores, QuestionInfo, engagement_index, score_group};
+use crate::surveys::bank::{Driver, ENPS_KEY, QuestionKind};
+use crate::surveys::model::{CUTS, RoundRow, SurveyRow, cuts_mask};
+use crate::surveys::store;
+
+/// Fewest comments a group must have before any is shown (or k, if larger).
+pub const MIN_COMMENTS: usize = 10;
+
+/// One stored response, placed in the tree and in each cut.
+pub struct Resp {
+    pub node: usize,
+    /// Per collected cut, the index of its value in `RoundData::cuts`.
+    pub values: Vec<usize>,
+    pub answers: Vec<Answer>,
+    /// (question id, text) of the free-text answers.
+    pub texts: Vec<(String, String)>,
+}
+
+/// What may be shown about one item.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Item {
+    Engagement,
+    Enps,
+    Driver(Driver),
+    Question(String),
+}
+
+pub struct RoundData {
+    pub round: RoundRow,
+    pub survey: SurveyRow,
+    pub questions: Vec<QuestionInfo>,
+    /// Node 0 is the organisation; node i + 1 is `teams[i]`.
+    pub teams: Vec<(String, String)>,
+    pub node_of: HashMap<String, usize>,
+    pub tree: Tree,
+    /// The collected cuts: (name, values seen in this round).
+    pub cuts: Vec<(&'static str, Vec<String>)>,
+    pub responses: Vec<Resp>,
+    /// Invitees per atom (node, values), for participation rates.
+    pub invitees: Vec<Atom>,
+    pub k: usize,
+}
+
+pub struct Plan {
+    /// `[node][col]`: whether the group itself is shown.
+    pub groups: Vec<Vec<bool>>,
+    pub items: HashMap<Item, Vec<Vec<bool>>>,
+    /// Per text question: `[node]` whether its comments are shown.
+    pub comments: HashMap<String, Vec<bool>>,
+}
+
+impl RoundData {
+    /// Loads everything a report needs about a round.
+    pub fn load(conn: &mut AnyConnection, round: RoundRow) -> Result<RoundData, ApiError> {
+        let survey =
+            store::find_survey(conn, &round.survey_id)?.ok_or(ApiError::NotFound("survey"))?;
+        let rows = store::questions(conn, &survey.id)?;
+        let questions: Vec<QuestionInfo> = rows
+            .iter()
+            .map(|q| QuestionInfo {
+                id: q.id.clone(),
+                kind: QuestionKind::parse(&q.kind).unwrap_or(QuestionKind::Text),
+                driver: Driver::parse(&q.driver).unwrap_or(Driver::Voice),
+                is_enps: q.bank_item.as_deref() == Some(ENPS_KEY),
+                options: q.options_list(),
+            })
+            .collect();
+        let team_rows: Vec<(String, String, Option<String>)> = teams::table
+            .select((teams::id, teams::name, teams::parent_id))
+            .order(teams::name)
+            .load(conn)?;
+        let node_of: HashMap<String, usize> = team_rows
+            .iter()
+            .enumerate()
+            .map(|(i, t)| (t.0.clone(), i + 1))
+            .collect();
+        let mut parents = vec![None];
+        parents.extend(team_rows.iter().map(|t| {
+            Some(
+                t.2.as_ref()
+                    .and_then(|p| node_of.get(p).copied())
+                    .unwrap_or(0),
+            )
+        }));
+        let tree = Tree::from_parents(&parents);
+        let mask = cuts_mask(&survey.cuts);
+        let collected: Vec<usize> = (0..3).filter(|&i| mask[i]).collect();
+
+        type Row = (
+            String,
+            String,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+        );
+        let resp_rows: Vec<Row> = responses::table
+            .filter(responses::round_id.eq(&round.id))
+            .select((
+                responses::id,
+                responses::team_id,
+                responses::location,
+                responses::job_family,
+                responses::tenure,
+            ))
+            .load(conn)?;
+        let answer_rows: Vec<AnswerTuple> = answers::table
+            .inner_join(responses::table.on(responses::id.eq(answers::response_id)))
+            .filter(responses::round_id.eq(&round.id))
+            .select((
+                answers::response_id,
+                answers::question_id,
+                answers::value,
+                answers::choice,
+                answers::text,
+            ))
+            .load(conn)?;
+        let invitee_rows: Vec<InviteeTuple> = round_invitees::table
+            .filter(round_invitees::round_id.eq(&round.id))
+            .select((
+                round_invitees::team_id,
+                round_invitees::location,
+                round_invitees::job_family,
+                round_invitees::tenure,
+            ))
+            .load(conn)?;
+
+        let mut cuts: Vec<(&'static str, Vec<String>)> =
+            collected.iter().map(|&i| (CUTS[i], Vec::new())).collect();
+        let mut value_index = |cut: usize, v: Option<&String>| -> usize {
+            let v = v
+                .cloned()
+                .unwrap_or_else(|| crate::surveys::generalise::OTHER.to_owned());
+            let list = &mut cuts[cut].1;
+            match list.iter().position(|x| *x == v) {
+                Some(i) => i,
+                None => {
+                    list.push(v);
+                    list.len() - 1
+                }
+            }
+        };
+        let pick = |i: usize,
+                    l: &Option<String>,
+                    j: &Option<String>,
+                    t: &Option<String>|
+         -> Option<String> {
+            match i {
+                0 => l.clone(),
+                1 => j.clone(),
+                _ => t.clone(),
+            }
+        };
+        let mut by_id: HashMap<String, usize> = HashMap::new();
+        let mut resps = Vec::new();
+        for (id, team, l, j, t) in &resp_rows {
+            let node = node_of.get(team).copied().unwrap_or(0);
+            let values = collected
+                .iter()
+                .enumerate()
+                .map(|(c, &i)| value_index(c, pick(i, l, j, t).as_ref()))
+                .collect();
+            by_id.insert(id.clone(), resps.len());
+            resps.push(Resp {
+                node,
+                values,
+                answers: Vec::new(),
+                texts: Vec::new(),
+            });
+        }
+        for (rid, qid, value, choice, text) in answer_rows {
+            let Some(&i) = by_id.get(&rid) else { continue };
+            match text {
+                Some(t) => resps[i].texts.push((qid, t)),
+                None => resps[i].answers.push(Answer {
+                    question_id: qid,
+                    value,
+                    choice,
+                }),
+            }
+        }
+        let mut invitees: Vec<Atom> = Vec::new();
+        for (team, l, j, t) in &invitee_rows {
+            let node = node_of.get(team).copied().unwrap_or(0);
+            let values: Vec<usize> = collected
+                .iter()
+                .enumerate()
+                .map(|(c, &i)| value_index(c, pick(i, l, j, t).as_ref()))
+                .collect();
+            add_atom(&mut invitees, node, values, 1);
+        }
+        Ok(RoundData {
+            k: usize::try_from(survey.min_group).unwrap_or(5),
+            round,
+            survey,
+            questions,
+            teams: team_rows
+                .into_iter()
+                .map(|(id, name, _)| (id, name))
+                .collect(),
+            node_of,
+            tree,
+            cuts,
+            responses: resps,
+            invitees,
+        })
+    }
+
+    fn grid(&self, size: impl Fn(&Resp) -> usize, with_cuts: bool) -> Grid {
+        let mut atoms = Vec::new();
+        for r in &self.responses {
+            let n = size(r);
+            if n > 0 {
+                let values = if with_cuts {
+                    r.values.clone()
+                } else {
+                    Vec::new()
+                };
+                add_atom(&mut atoms, r.node, values, n);
+            }
+        }
+        Grid {
+            tree: self.tree.clone(),
+            cut_sizes: if with_cuts {
+                self.cuts.iter().map(|c| c.1.len()).collect()
+            } else {
+                Vec::new()
+            },
+            atoms,
+        }
+    }
+
+    /// The release plan for this round.
+    pub fn plan(&self) -> Plan {
+        let k = self.k;
+        let groups = release(&self.grid(|_| 1, true), k, None);
+        let mut items = HashMap::new();
+        let qs = &self.questions;
+        let answered = |r: &Resp, id: &str| {
+            r.answers.iter().any(|a| {
+                a.question_id == id && a.value.or(a.choice.as_ref().map(|_| 0.0)).is_some()
+            })
+        };
+        let mut add = |item: Item, size: &dyn Fn(&Resp) -> usize| {
+            let mask = release(&self.grid(size, true), k, Some(&groups));
+            items.insert(item, mask);
+        };
+        add(Item::Engagement, &|r| {
+            usize::from(engagement_index(qs, &r.answers).is_some())
+        });
+        if let Some(enps) = qs.iter().find(|q| q.is_enps) {
+            let id = enps.id.clone();
+            add(Item::Enps, &move |r| usize::from(answered(r, &id)));
+        }
+        for d in Driver::ALL {
+            let ids: Vec<String> = qs
+                .iter()
+                .filter(|q| q.driver == d && q.kind == QuestionKind::Likert5)
+                .map(|q| q.id.clone())
+                .collect();
+            if !ids.is_empty() {
+                add(Item::Driver(d), &move |r| {
+                    usize::from(ids.iter().any(|id| answered(r, id)))
+                });
+            }
+        }
+        for q in qs.iter().filter(|q| q.kind != QuestionKind::Text) {
+            let id = q.id.clone();
+            add(Item::Question(q.id.clone()), &move |r| {
+                usize::from(answered(r, &id))
+            });
+        }
+        let whole: Vec<Vec<bool>> = groups.iter().map(|row| vec![row[0]]).collect();
+        let mut comments = HashMap::new();
+        for q in qs.iter().filter(|q| q.kind == QuestionKind::Text) {
+            let id = q.id.clone();
+            let mask = release(
+                &self.grid(
+                    |r| r.texts.iter().filter(|(qid, _)| *qid == id).count(),
+                    false,
+                ),
+                k.max(MIN_COMMENTS),
+                Some(&whole),
+            );
+            comments.insert(q.id.clone(), mask.into_iter().map(|row| row[0]).collect());
+        }
+        Plan {
+            groups,
+            items,
+            comments,
+        }
+    }
+
+    /// Whether `node`'s subtree contains `member`.
+    pub fn contains(&self, node: usize, member: usize) -> bool {
+        if node == 0 {
+            return true;
+        }
+        let mut stack = vec![node];
+        while let Some(n) = stack.pop() {
+            if n == member {
+                return true;
+            }
+            stack.extend(self.tree.children(n));
+        }
+        false
+    }
+
+    /// The responses of a cell: a node's subtree, optionally one value of one cut.
+    pub fn cell(&self, node: usize, segment: Option<(usize, usize)>) -> Vec<&Resp> {
+        self.responses
+            .iter()
+            .filter(|r| self.contains(node, r.node))
+            .filter(|r| segment.is_none_or(|(c, v)| r.values.get(c) == Some(&v)))
+            .collect()
+    }
+
+    /// Invitees of a cell.
+    pub fn invited(&self, node: usize, segment: Option<(usize, usize)>) -> usize {
+        self.invitees
+            .iter()
+            .filter(|a| self.contains(node, a.node))
+            .filter(|a| segment.is_none_or(|(c, v)| a.values.get(c) == Some(&v)))
+            .map(|a| a.size)
+            .sum()
+    }
+
+    /// Scores of a cell, before any suppression.
+    pub fn scores(&self, node: usize, segment: Option<(usize, usize)>) -> GroupScores {
+        let answers: Vec<Vec<Answer>> = self
+            .cell(node, segment)
+            .into_iter()
+            .map(|r| r.answers.clone())
+            .collect();
+        score_group(&self.questions, &answers)
+    }
+
+    /// The plan's column for a cell.
+    pub fn column(&self, segment: Option<(usize, usize)>) -> usize {
+        match segment {
+            None => 0,
+            Some((c, v)) => 1 + self.cuts[..c].iter().map(|x| x.1.len()).sum::<usize>() + v,
+        }
+    }
+
+    /// The node of a team id (None for unknown teams).
+    pub fn node(&self, team_id: &str) -> Option<usize> {
+        self.node_of.get(team_id).copied()
+    }
+
+    pub fn team_id(&self, node: usize) -> Option<&str> {
+        node.checked_sub(1)
+            .and_then(|i| self.teams.get(i))
+            .map(|t| t.0.as_str())
+    }
+
+    pub fn label(&self, node: usize) -> String {
+        node.checked_sub(1)
+            .and_then(|i| self.teams.get(i))
+            .map_or_else(|| "All".to_owned(), |t| t.1.clone())
+    }
+}
+
+/// (response id, question id, value, choice, text).
+type AnswerTuple = (String, String, Option<f64>, Option<String>, Option<String>);
+/// (team id, location, job family, tenure).
+type InviteeTuple = (String, Option<String>, Option<String>, Option<String>);
+
+fn add_atom(atoms: &mut Vec<Atom>, node: usize, values: Vec<usize>, n: usize) {
+    match atoms
+        .iter_mut()
+        .find(|a| a.node == node && a.values == values)
+    {
+        Some(a) => a.size += n,
+        None => atoms.push(Atom {
+            node,
+            values,
+            size: n,
+        }),
+    }
+}

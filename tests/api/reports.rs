@@ -1,0 +1,838 @@
+//! Engagement reports: scores checked against hand-computed values, suppression, access,
+//! CSV, comments, the audit log — and an adversary that collects every aggregate the API
+//! releases and tries to solve for one person's answer.
+
+use std::collections::HashMap;
+
+use diesel::prelude::*;
+use poem::http::Method;
+use serde_json::{Value, json};
+
+use crate::helpers::*;
+
+fn body(team_ids: &[&str], cuts: &[&str]) -> Value {
+    json!({
+        "title": "Quarterly pulse",
+        "questions": [
+            {"bank_item": "eo_proud"},
+            {"bank_item": "eo_stay"},
+            {"bank_item": "eo_enps"},
+            {"bank_item": "gr_learning"},
+            {"kind": "text", "driver": "voice", "text": "What would you change?"}
+        ],
+        "audience": {"team_ids": team_ids},
+        "cuts": cuts,
+        "schedule": {"starts_on": chrono::Utc::now().date_naive().to_string(), "cadence": "quarterly", "window_days": 14}
+    })
+}
+
+struct Round {
+    id: String,
+    q: Vec<String>,
+}
+
+async fn open(app: &TestApp, hr: &Actor, body: Value) -> (String, Round) {
+    let r = app.post("/api/v1/surveys", Some(&hr.token), body).await;
+    r.expect(201);
+    let survey = r.json();
+    let sid = survey["id"].as_str().expect("id").to_owned();
+    let q = survey["questions"]
+        .as_array()
+        .expect("questions")
+        .iter()
+        .map(|q| q["id"].as_str().expect("qid").to_owned())
+        .collect();
+    let r = app
+        .send(
+            Method::POST,
+            &format!("/api/v1/surveys/{sid}/rounds"),
+            Some(&hr.token),
+            None,
+        )
+        .await;
+    r.expect(201);
+    (
+        sid,
+        Round {
+            id: r.json()["id"].as_str().expect("round").to_owned(),
+            q,
+        },
+    )
+}
+
+/// proud, stay (1–5), enps (0–10), learning (1–5), optional comment.
+async fn answer(app: &TestApp, who: &Actor, r: &Round, v: [u8; 4], text: Option<&str>) {
+    let mut a = vec![
+        json!({"question_id": r.q[0], "value": v[0]}),
+        json!({"question_id": r.q[1], "value": v[1]}),
+        json!({"question_id": r.q[2], "value": v[2]}),
+        json!({"question_id": r.q[3], "value": v[3]}),
+    ];
+    if let Some(t) = text {
+        a.push(json!({"question_id": r.q[4], "text": t}));
+    }
+    app.post(
+        &format!("/api/v1/rounds/{}/responses", r.id),
+        Some(&who.token),
+        json!({"answers": a}),
+    )
+    .await
+    .expect(201);
+}
+
+async fn close(app: &TestApp, hr: &Actor, r: &Round) {
+    app.send(
+        Method::POST,
+        &format!("/api/v1/rounds/{}/close", r.id),
+        Some(&hr.token),
+        None,
+    )
+    .await
+    .expect(200);
+}
+
+fn close_to(a: &Value, b: f64) -> bool {
+    a.as_f64().is_some_and(|x| (x - b).abs() < 1e-9)
+}
+
+#[tokio::test]
+async fn a_team_report_matches_hand_computed_scores() {
+    let app = spawn_app().await;
+    let hr = app.hr().await;
+    let team = app.create_team(&hr, "Support", None, "frontline").await;
+    let staff = app.seed_people(&team, 6, |_| (None, None, None)).await;
+    let (_, r) = open(&app, &hr, body(&[&team], &[])).await;
+    // Five answer; one does not (participation 5/6).
+    let answers = [
+        [5, 4, 10, 4],
+        [4, 4, 9, 2],
+        [3, 2, 8, 5],
+        [2, 1, 6, 4],
+        [5, 5, 0, 3],
+    ];
+    for (who, v) in staff.iter().zip(answers) {
+        answer(&app, who, &r, v, None).await;
+    }
+    let path = format!("/api/v1/rounds/{}/report?team_id={team}", r.id);
+    app.get(&path, Some(&hr.token)).await.expect(409);
+    close(&app, &hr, &r).await;
+    let rep = app.get(&path, Some(&hr.token)).await;
+    rep.expect(200);
+    let g = rep.json()["group"].clone();
+    assert_eq!(g["n"], json!(5));
+    assert_eq!(g["suppressed"], json!(false));
+    // Participation: 5 of 6 invited.
+    assert_eq!(g["participation"]["invited"], json!(6));
+    assert!(close_to(&g["participation"]["rate"], 5.0 / 6.0));
+    // Engagement index per response = (mean(proud, stay) − 1) / 4 × 100:
+    // (4.5−1)/4·100 = 87.5; 4 → 75; 2.5 → 37.5; 1.5 → 12.5; 5 → 100. Mean = 312.5/5 = 62.5.
+    assert!(
+        close_to(&g["engagement_index"], 62.5),
+        "{}",
+        g["engagement_index"]
+    );
+    // eNPS: promoters 10, 9 (2); detractors 6, 0 (2); passive 8 → (2 − 2)/5 = 0.
+    assert!(close_to(&g["enps"], 0.0));
+    // Growth driver (learning): 4, 2, 5, 4, 3 → mean 3.6; favourable 3/5 = 60 %.
+    let growth = g["drivers"]
+        .as_array()
+        .and_then(|d| d.iter().find(|x| x["driver"] == json!("growth")).cloned())
+        .expect("growth");
+    assert!(close_to(&growth["mean"], 3.6));
+    assert!(close_to(&growth["favorable"], 60.0));
+    // Engagement driver over proud and stay answers (10 of them): 5,4,4,4,3,2,2,1,5,5 →
+    // mean 3.5; favourable (4–5) 6/10 = 60 %; n counts responses, not answers.
+    let eo = g["drivers"]
+        .as_array()
+        .and_then(|d| {
+            d.iter()
+                .find(|x| x["driver"] == json!("engagement_outcome"))
+                .cloned()
+        })
+        .expect("eo");
+    assert!(close_to(&eo["mean"], 3.5));
+    assert!(close_to(&eo["favorable"], 60.0));
+    assert_eq!(eo["n"], json!(5));
+    let proud = g["questions"]
+        .as_array()
+        .and_then(|q| {
+            q.iter()
+                .find(|x| x["question_id"] == json!(r.q[0]))
+                .cloned()
+        })
+        .expect("proud");
+    let dist: Vec<i64> = proud["distribution"]
+        .as_array()
+        .expect("dist")
+        .iter()
+        .map(|b| b["count"].as_i64().unwrap_or(-1))
+        .collect();
+    assert_eq!(dist, vec![0, 1, 1, 1, 2]);
+}
+
+#[tokio::test]
+async fn small_groups_and_their_complements_are_suppressed_everywhere() {
+    let app = spawn_app().await;
+    let hr = app.hr().await;
+    let company = app.create_team(&hr, "Company", None, "frontline").await;
+    let sales = app
+        .create_team(&hr, "Sales", Some(&company), "frontline")
+        .await;
+    let legal = app
+        .create_team(&hr, "Legal", Some(&company), "internal")
+        .await;
+    let sellers = app.seed_people(&sales, 6, |_| (None, None, None)).await;
+    let lawyers = app.seed_people(&legal, 2, |_| (None, None, None)).await;
+    let (_, r) = open(&app, &hr, body(&[], &[])).await;
+    for who in sellers.iter().chain(&lawyers) {
+        answer(&app, who, &r, [4, 4, 9, 4], None).await;
+    }
+    close(&app, &hr, &r).await;
+    let rep = app
+        .get(
+            &format!("/api/v1/rounds/{}/report?team_id={company}", r.id),
+            Some(&hr.token),
+        )
+        .await
+        .json();
+    assert_eq!(rep["group"]["n"], json!(8));
+    for child in rep["children"].as_array().expect("children") {
+        // Legal (2) is below k; Sales (6) alone would reveal Legal as Company − Sales.
+        assert_eq!(child["suppressed"], json!(true), "{child}");
+        let keys: Vec<&str> = child
+            .as_object()
+            .expect("object")
+            .iter()
+            .filter(|(_, v)| !v.is_null())
+            .map(|(k, _)| k.as_str())
+            .collect();
+        let mut keys = keys;
+        keys.sort();
+        assert_eq!(
+            keys,
+            vec!["label", "suppressed", "team_id"],
+            "a suppressed group says nothing else"
+        );
+    }
+    // Sales's own report agrees: the plan is the same whichever team is asked for.
+    let own = app
+        .get(
+            &format!("/api/v1/rounds/{}/report?team_id={sales}", r.id),
+            Some(&hr.token),
+        )
+        .await
+        .json();
+    assert_eq!(own["group"]["suppressed"], json!(true));
+    // The heatmap shows the same.
+    let heat = app
+        .get(&format!("/api/v1/rounds/{}/heatmap", r.id), Some(&hr.token))
+        .await
+        .json();
+    let row = |id: &str| {
+        heat["rows"]
+            .as_array()
+            .and_then(|rs| rs.iter().find(|x| x["team_id"] == json!(id)).cloned())
+            .expect("row")
+    };
+    assert_eq!(row(&sales)["suppressed"], json!(true));
+    assert_eq!(row(&company)["suppressed"], json!(false));
+    assert!(
+        row(&sales)["cells"]
+            .as_array()
+            .expect("cells")
+            .iter()
+            .all(|c| c["suppressed"] == json!(true) && c["mean"].is_null())
+    );
+}
+
+#[tokio::test]
+async fn managers_see_their_subtrees_and_employees_nothing() {
+    let app = spawn_app().await;
+    let hr = app.hr().await;
+    let sales = app.create_team(&hr, "Sales", None, "frontline").await;
+    let legal = app.create_team(&hr, "Legal", None, "internal").await;
+    let manager = app.manager_of(&hr, &sales).await;
+    let staff = app.seed_people(&sales, 5, |_| (None, None, None)).await;
+    let (sid, r) = open(&app, &hr, body(&[], &[])).await;
+    for who in &staff {
+        answer(&app, who, &r, [3, 3, 7, 3], None).await;
+    }
+    close(&app, &hr, &r).await;
+    let base = format!("/api/v1/rounds/{}", r.id);
+    app.get(
+        &format!("{base}/report?team_id={sales}"),
+        Some(&manager.token),
+    )
+    .await
+    .expect(200);
+    app.get(&format!("{base}/report"), Some(&manager.token))
+        .await
+        .expect(200);
+    app.get(
+        &format!("{base}/report?team_id={legal}"),
+        Some(&manager.token),
+    )
+    .await
+    .expect(404);
+    app.get(
+        &format!("{base}/comments?team_id={legal}"),
+        Some(&manager.token),
+    )
+    .await
+    .expect(404);
+    app.get(
+        &format!("/api/v1/surveys/{sid}/trend?team_id={legal}"),
+        Some(&manager.token),
+    )
+    .await
+    .expect(404);
+    let emp = &staff[0];
+    for path in [
+        format!("{base}/report?team_id={sales}"),
+        format!("{base}/heatmap"),
+        format!("{base}/comments"),
+        format!("/api/v1/surveys/{sid}/trend"),
+    ] {
+        app.get(&path, Some(&emp.token)).await.expect(403);
+    }
+    app.get(&format!("{base}/report?team_id={sales}"), None)
+        .await
+        .expect(401);
+    // The manager's heatmap lists only their subtree.
+    let heat = app
+        .get(&format!("{base}/heatmap"), Some(&manager.token))
+        .await
+        .json();
+    let ids: Vec<&str> = heat["rows"]
+        .as_array()
+        .expect("rows")
+        .iter()
+        .filter_map(|r| r["team_id"].as_str())
+        .collect();
+    assert_eq!(ids, vec![sales.as_str()]);
+}
+
+#[tokio::test]
+async fn comments_need_ten_and_come_shuffled_without_their_response() {
+    let app = spawn_app().await;
+    let hr = app.hr().await;
+    let team = app.create_team(&hr, "Support", None, "frontline").await;
+    let staff = app.seed_people(&team, 12, |_| (None, None, None)).await;
+    let (_, r) = open(&app, &hr, body(&[&team], &[])).await;
+    for (i, who) in staff.iter().enumerate() {
+        let text = format!("comment number {i}");
+        answer(
+            &app,
+            who,
+            &r,
+            [4, 4, 9, 4],
+            (i < 9).then_some(text.as_str()),
+        )
+        .await;
+    }
+    close(&app, &hr, &r).await;
+    let c = app
+        .get(
+            &format!("/api/v1/rounds/{}/comments?team_id={team}", r.id),
+            Some(&hr.token),
+        )
+        .await;
+    c.expect(200);
+    let c = c.json();
+    assert_eq!(c["min_comments"], json!(10));
+    assert_eq!(c["suppressed"], json!(true));
+    assert_eq!(c["comments"], json!([]), "nine comments are fewer than ten");
+
+    let (_, r2) = open(&app, &hr, body(&[&team], &[])).await;
+    for (i, who) in staff.iter().enumerate() {
+        answer(
+            &app,
+            who,
+            &r2,
+            [4, 4, 9, 4],
+            Some(&format!("comment number {i}")),
+        )
+        .await;
+    }
+    close(&app, &hr, &r2).await;
+    let c = app
+        .get(
+            &format!("/api/v1/rounds/{}/comments?team_id={team}", r2.id),
+            Some(&hr.token),
+        )
+        .await
+        .json();
+    let list = c["comments"].as_array().expect("comments");
+    assert_eq!(list.len(), 12);
+    for item in list {
+        let mut keys: Vec<&String> = item.as_object().expect("obj").keys().collect();
+        keys.sort();
+        assert_eq!(keys, vec!["question_id", "text"]);
+    }
+    let csv = app
+        .send(
+            Method::GET,
+            &format!("/api/v1/rounds/{}/comments?team_id={team}", r2.id),
+            Some(&hr.token),
+            None,
+        )
+        .await;
+    assert!(csv.content_type().starts_with("application/json"));
+}
+
+#[tokio::test]
+async fn csv_exports_keep_the_suppression_and_every_read_is_audited() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let company = app.create_team(&admin, "Company", None, "frontline").await;
+    let sales = app
+        .create_team(&admin, "Sales", Some(&company), "frontline")
+        .await;
+    let legal = app
+        .create_team(&admin, "Legal", Some(&company), "internal")
+        .await;
+    for (team, n) in [(&sales, 6), (&legal, 2)] {
+        let people = app.seed_people(team, n, |_| (None, None, None)).await;
+        if n == 6 {
+            let (_, r) = open(&app, &admin, body(&[], &[])).await;
+            for who in &people {
+                answer(&app, who, &r, [5, 5, 10, 5], None).await;
+            }
+            close(&app, &admin, &r).await;
+        }
+    }
+    let rounds: Vec<String> = app
+        .state
+        .db
+        .read(|conn| {
+            Ok(pulseline::db::schema::rounds::table
+                .select(pulseline::db::schema::rounds::id)
+                .load(conn)?)
+        })
+        .await
+        .expect("rounds");
+    let round = &rounds[0];
+    let resp = app
+        .client
+        .get(format!("/api/v1/rounds/{round}/report?team_id={company}"))
+        .header("authorization", format!("Bearer {}", admin.token))
+        .header("accept", "text/csv")
+        .send()
+        .await;
+    assert!(
+        resp.0
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .starts_with("text/csv")
+    );
+    let text = resp.0.into_body().into_string().await.expect("body");
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(lines[0].starts_with("role,group,team_id"));
+    // Sales is released (Legal had no answers at all, so nothing is hidden beside it).
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("child,Sales,") && l.contains(",false,engagement_index,6,100,")),
+        "{text}"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("child,Legal,") && l.ends_with(",true,,,,")),
+        "{text}"
+    );
+
+    let hr = app.hr().await;
+    app.get(&format!("/api/v1/rounds/{round}/heatmap"), Some(&hr.token))
+        .await
+        .expect(200);
+    app.get("/api/v1/audit-log", Some(&hr.token))
+        .await
+        .expect(403);
+    let log = app
+        .get("/api/v1/audit-log?limit=10", Some(&admin.token))
+        .await;
+    log.expect(200);
+    let log = log.json();
+    assert_eq!(log["total"], json!(2));
+    assert_eq!(log["items"][0]["action"], json!("heatmap.read"));
+    assert_eq!(log["items"][0]["actor_email"], json!(hr.email));
+    assert_eq!(log["items"][1]["action"], json!("report.export"));
+    assert_eq!(
+        log["items"][1]["target"],
+        json!(format!("rounds/{round}/report?team_id={company}"))
+    );
+    // Append-only, even for someone with the database.
+    let refused = app
+        .state
+        .db
+        .write(|conn| Ok(diesel::sql_query("DELETE FROM audit_log").execute(conn)?))
+        .await;
+    assert!(refused.is_err());
+    let refused = app
+        .state
+        .db
+        .write(|conn| Ok(diesel::sql_query("UPDATE audit_log SET action = 'x'").execute(conn)?))
+        .await;
+    assert!(refused.is_err());
+    assert_eq!(app.count("audit_log").await, 2);
+}
+
+#[tokio::test]
+async fn the_trend_has_one_point_per_closed_round() {
+    let app = spawn_app().await;
+    let hr = app.hr().await;
+    let team = app.create_team(&hr, "Support", None, "frontline").await;
+    let staff = app.seed_people(&team, 5, |_| (None, None, None)).await;
+    let (sid, r1) = open(&app, &hr, body(&[&team], &[])).await;
+    for who in &staff {
+        answer(&app, who, &r1, [5, 5, 10, 5], None).await;
+    }
+    close(&app, &hr, &r1).await;
+    let r = app
+        .send(
+            Method::POST,
+            &format!("/api/v1/surveys/{sid}/rounds"),
+            Some(&hr.token),
+            None,
+        )
+        .await;
+    let r2 = Round {
+        id: r.json()["id"].as_str().expect("id").to_owned(),
+        q: r1.q.clone(),
+    };
+    for who in &staff {
+        answer(&app, who, &r2, [1, 1, 0, 1], None).await;
+    }
+    let trend = app
+        .get(
+            &format!("/api/v1/surveys/{sid}/trend?team_id={team}"),
+            Some(&hr.token),
+        )
+        .await
+        .json();
+    assert_eq!(
+        trend["points"].as_array().map(Vec::len),
+        Some(1),
+        "the open round is not a point"
+    );
+    close(&app, &hr, &r2).await;
+    let trend = app
+        .get(
+            &format!("/api/v1/surveys/{sid}/trend?team_id={team}"),
+            Some(&hr.token),
+        )
+        .await
+        .json();
+    let points = trend["points"].as_array().expect("points");
+    assert_eq!(points.len(), 2);
+    assert!(close_to(&points[0]["engagement_index"], 100.0));
+    assert!(close_to(&points[1]["engagement_index"], 0.0));
+    assert!(close_to(&points[1]["enps"], -100.0));
+}
+
+// ---------- the adversary ----------
+
+#[allow(clippy::needless_range_loop)]
+/// Whether the vector of person `i` alone lies in the span of `rows`: then the released
+/// sums determine that person's answer. Rank comparison by Gaussian elimination.
+fn determined_person(rows: &[Vec<f64>], n: usize) -> Option<usize> {
+    fn rank(m: &[Vec<f64>], n: usize) -> usize {
+        let mut m = m.to_vec();
+        let mut r = 0;
+        for c in 0..n {
+            let Some(p) = (r..m.len()).find(|&i| m[i][c].abs() > 1e-9) else {
+                continue;
+            };
+            m.swap(r, p);
+            for i in 0..m.len() {
+                if i != r && m[i][c].abs() > 1e-9 {
+                    let f = m[i][c] / m[r][c];
+                    for j in 0..n {
+                        m[i][j] -= f * m[r][j];
+                    }
+                }
+            }
+            r += 1;
+        }
+        r
+    }
+    let base = rank(rows, n);
+    (0..n).find(|&i| {
+        let mut with = rows.to_vec();
+        let mut e = vec![0.0; n];
+        e[i] = 1.0;
+        with.push(e);
+        rank(&with, n) == base
+    })
+}
+
+#[tokio::test]
+async fn an_adversary_with_every_released_aggregate_cannot_solve_for_anyone() {
+    let app = spawn_app_with(|c| c.min_group = 3).await;
+    let hr = app.hr().await;
+    let company = app.create_team(&hr, "Company", None, "frontline").await;
+    let sales = app
+        .create_team(&hr, "Sales", Some(&company), "frontline")
+        .await;
+    let emea = app
+        .create_team(&hr, "EMEA", Some(&sales), "frontline")
+        .await;
+    let apac = app
+        .create_team(&hr, "APAC", Some(&sales), "frontline")
+        .await;
+    let support = app
+        .create_team(&hr, "Support", Some(&company), "frontline")
+        .await;
+    let legal = app
+        .create_team(&hr, "Legal", Some(&company), "internal")
+        .await;
+    let cities = ["Paris", "Berlin", "Rome"];
+    let families = ["Sales", "Ops"];
+    let mut people: Vec<(Actor, String)> = Vec::new();
+    for (team, n, seed) in [
+        (&emea, 7, 1),
+        (&apac, 4, 2),
+        (&sales, 2, 3),
+        (&support, 6, 4),
+        (&legal, 2, 5),
+    ] {
+        let got = app
+            .seed_people(team, n, move |i| {
+                let j = i + seed;
+                (
+                    Some(cities[j % 3].into()),
+                    Some(families[(j / 2) % 2].into()),
+                    None,
+                )
+            })
+            .await;
+        people.extend(got.into_iter().map(|a| (a, team.clone())));
+    }
+    let mut b = body(&[], &["location", "job_family"]);
+    b["min_group"] = json!(3);
+    let (sid, r) = open(&app, &hr, b).await;
+    let mut truth: HashMap<String, [f64; 4]> = HashMap::new();
+    // Not everyone answers, so some combinations have fewer respondents than invitees.
+    for (i, (who, _)) in people.iter().enumerate() {
+        if i % 3 == 0 {
+            continue;
+        }
+        let v = [
+            (i % 5 + 1) as u8,
+            ((i * 3) % 5 + 1) as u8,
+            ((i * 7) % 11) as u8,
+            ((i * 2) % 5 + 1) as u8,
+        ];
+        answer(&app, who, &r, v, Some("a comment")).await;
+        truth.insert(who.id.clone(), v.map(f64::from));
+    }
+    close(&app, &hr, &r).await;
+
+    let parent: HashMap<String, Option<String>> = [
+        (company.clone(), None),
+        (sales.clone(), Some(company.clone())),
+        (emea.clone(), Some(sales.clone())),
+        (apac.clone(), Some(sales.clone())),
+        (support.clone(), Some(company.clone())),
+        (legal.clone(), Some(company.clone())),
+    ]
+    .into_iter()
+    .collect();
+    attack(&app, &hr, &r, &parent, &truth).await;
+    let trend = app
+        .get(&format!("/api/v1/surveys/{sid}/trend"), Some(&hr.token))
+        .await;
+    trend.expect(200);
+}
+
+/// The adversary: knows every respondent's team and stored segment values (a copy of
+/// the database gives that) and collects every report the API releases — each team and
+/// the organisation, without a cut and with each cut. Each released mean × n is a known
+/// sum over the group's members; it then tries to solve for one person's answer.
+async fn attack(
+    app: &TestApp,
+    hr: &Actor,
+    r: &Round,
+    parent: &HashMap<String, Option<String>>,
+    truth: &HashMap<String, [f64; 4]>,
+) {
+    // What the adversary knows: everyone's team and stored segment values.
+    let stored: Vec<(String, String, Option<String>, Option<String>)> = app
+        .state
+        .db
+        .read(|conn| {
+            use pulseline::db::schema::round_invitees as ri;
+            Ok(ri::table
+                .select((ri::person_id, ri::team_id, ri::location, ri::job_family))
+                .load(conn)?)
+        })
+        .await
+        .expect("invitees");
+    let under = |team: &str, ancestor: &str| {
+        let mut cur = Some(team.to_owned());
+        while let Some(c) = cur {
+            if c == ancestor {
+                return true;
+            }
+            cur = parent.get(&c).cloned().flatten();
+        }
+        false
+    };
+    // ... and who answered (the participation records).
+    let persons: Vec<&(String, String, Option<String>, Option<String>)> =
+        stored.iter().filter(|p| truth.contains_key(&p.0)).collect();
+    let n = persons.len();
+    let member = |g: &Value, p: &(String, String, Option<String>, Option<String>)| {
+        let in_team = g["team_id"].as_str().is_none_or(|t| under(&p.1, t));
+        let in_seg = match (g["cut"].as_str(), g["value"].as_str()) {
+            (Some("location"), Some(v)) => p.2.as_deref() == Some(v),
+            (Some("job_family"), Some(v)) => p.3.as_deref() == Some(v),
+            _ => true,
+        };
+        in_team && in_seg
+    };
+
+    // Every report the API will give: each team and the organisation, without a cut and
+    // with each cut; plus the heatmap.
+    let mut groups: Vec<Value> = Vec::new();
+    let mut targets: Vec<Option<&String>> = vec![None];
+    targets.extend(parent.keys().map(Some));
+    for team in &targets {
+        for cut in [None, Some("location"), Some("job_family")] {
+            let mut path = format!("/api/v1/rounds/{}/report?", r.id);
+            if let Some(t) = team {
+                path.push_str(&format!("team_id={t}&"));
+            }
+            if let Some(c) = cut {
+                path.push_str(&format!("cut={c}"));
+            }
+            let rep = app.get(&path, Some(&hr.token)).await;
+            if rep.status == 422 && cut.is_some() {
+                continue; // a cut this survey does not collect
+            }
+            rep.expect(200);
+            let rep = rep.json();
+            groups.push(rep["group"].clone());
+            groups.extend(rep["children"].as_array().cloned().unwrap_or_default());
+            groups.extend(rep["segments"].as_array().cloned().unwrap_or_default());
+        }
+    }
+    let released: Vec<&Value> = groups
+        .iter()
+        .filter(|g| g["suppressed"] == json!(false))
+        .collect();
+    assert!(
+        released.len() > 5,
+        "the test org must release something to attack"
+    );
+
+    // Per item: each released mean × n is a known sum over the group's members.
+    let items: [(usize, &str); 4] = [(0, "proud"), (1, "stay"), (2, "enps"), (3, "learning")];
+    for (k, name) in items {
+        let qid = &r.q[k];
+        let mut rows: Vec<Vec<f64>> = Vec::new();
+        for g in &released {
+            let Some(cell) = g["questions"]
+                .as_array()
+                .and_then(|qs| qs.iter().find(|q| q["question_id"] == json!(qid)))
+            else {
+                continue;
+            };
+            if cell["suppressed"] == json!(true) {
+                continue;
+            }
+            let row: Vec<f64> = persons
+                .iter()
+                .map(|p| if member(g, p) { 1.0 } else { 0.0 })
+                .collect();
+            // The released figures are the true ones, so the attack uses real data.
+            let count = row.iter().sum::<f64>();
+            assert_eq!(
+                cell["n"].as_f64(),
+                Some(count),
+                "{name}: n of {}",
+                g["label"]
+            );
+            let truth_sum: f64 = persons
+                .iter()
+                .zip(&row)
+                .map(|(p, m)| m * truth[&p.0][k])
+                .sum();
+            let mean = cell["mean"].as_f64().expect("mean");
+            assert!(
+                (mean * count - truth_sum).abs() < 1e-6,
+                "{name}: mean of {}",
+                g["label"]
+            );
+            assert!(count >= 3.0);
+            rows.push(row);
+        }
+        assert!(!rows.is_empty());
+        if let Some(i) = determined_person(&rows, n) {
+            panic!(
+                "{name}: the answer of person {} can be computed from released aggregates",
+                persons[i].0
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_two_way_table_cannot_be_solved_through_a_row_and_a_column() {
+    // Two teams × three locations, k = 3. Invitees: North 5/4/3 and South 4/3/4 in
+    // Paris/Berlin/Rome (no generalisation needed); in North only one Rome invitee
+    // answers. Suppressing North×Rome and, by the column rule, South×Rome is not enough:
+    // South×Rome is South minus its other locations, and then North×Rome follows from
+    // the Rome column. The engine's audit must catch that.
+    let app = spawn_app_with(|c| c.min_group = 3).await;
+    let hr = app.hr().await;
+    let company = app.create_team(&hr, "Company", None, "frontline").await;
+    let north = app
+        .create_team(&hr, "North", Some(&company), "frontline")
+        .await;
+    let south = app
+        .create_team(&hr, "South", Some(&company), "frontline")
+        .await;
+    let layout = |counts: [usize; 3]| {
+        move |i: usize| {
+            let city = if i < counts[0] {
+                "Paris"
+            } else if i < counts[0] + counts[1] {
+                "Berlin"
+            } else {
+                "Rome"
+            };
+            (Some(city.to_owned()), None, None)
+        }
+    };
+    let north_people = app.seed_people(&north, 12, layout([5, 4, 3])).await;
+    let south_people = app.seed_people(&south, 11, layout([4, 3, 4])).await;
+    let mut b = body(&[], &["location"]);
+    b["min_group"] = json!(3);
+    let (_, r) = open(&app, &hr, b).await;
+    let mut truth = HashMap::new();
+    // North: everyone in Paris and Berlin, one of three in Rome; South: everyone.
+    let answering: Vec<&Actor> = north_people[..10].iter().chain(&south_people).collect();
+    for (i, who) in answering.into_iter().enumerate() {
+        let v = [
+            (i % 5 + 1) as u8,
+            ((i * 3) % 5 + 1) as u8,
+            ((i * 7) % 11) as u8,
+            ((i * 2) % 5 + 1) as u8,
+        ];
+        answer(&app, who, &r, v, None).await;
+        truth.insert(who.id.clone(), v.map(f64::from));
+    }
+    close(&app, &hr, &r).await;
+    let parent: HashMap<String, Option<String>> = [
+        (company.clone(), None),
+        (north.clone(), Some(company.clone())),
+        (south.clone(), Some(company.clone())),
+    ]
+    .into_iter()
+    .collect();
+    attack(&app, &hr, &r, &parent, &truth).await;
+}
