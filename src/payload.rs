@@ -103,6 +103,52 @@ fn quoted_name(message: &str) -> Option<String> {
 
 poem_openapi::impl_apirequest_for_payload!(JsonBody<T>, T: DeserializeOwned + Type + Send);
 
+/// A 200 answer as JSON, or as CSV when the client asked for `text/csv`; both content
+/// types are documented on the one status.
+pub enum JsonOrCsv<T> {
+    Json(T),
+    Csv(String),
+}
+
+impl<T: poem_openapi::types::ToJSON> poem_openapi::ApiResponse for JsonOrCsv<T> {
+    fn meta() -> poem_openapi::registry::MetaResponses {
+        use poem_openapi::registry::{MetaMediaType, MetaResponse, MetaResponses};
+        MetaResponses {
+            responses: vec![MetaResponse {
+                description: "JSON, or CSV with the same suppression when `Accept: text/csv`.",
+                status: Some(200),
+                status_range: None,
+                content: vec![
+                    MetaMediaType {
+                        content_type: "application/json; charset=utf-8",
+                        schema: T::schema_ref(),
+                    },
+                    MetaMediaType {
+                        content_type: "text/csv; charset=utf-8",
+                        schema: String::schema_ref(),
+                    },
+                ],
+                headers: vec![],
+            }],
+        }
+    }
+
+    fn register(registry: &mut Registry) {
+        T::register(registry);
+    }
+}
+
+impl<T: poem_openapi::types::ToJSON> poem::IntoResponse for JsonOrCsv<T> {
+    fn into_response(self) -> poem::Response {
+        match self {
+            JsonOrCsv::Json(v) => poem::web::Json(v.to_json()).into_response(),
+            JsonOrCsv::Csv(text) => poem::Response::builder()
+                .header(poem::http::header::CONTENT_TYPE, "text/csv; charset=utf-8")
+                .body(text),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

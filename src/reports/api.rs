@@ -8,8 +8,7 @@
 use std::fmt::Write as _;
 
 use poem_openapi::param::{Header, Path, Query};
-use poem_openapi::payload::{Json, PlainText};
-use poem_openapi::{ApiResponse, Object, OpenApi};
+use poem_openapi::{Object, OpenApi};
 use rand::seq::SliceRandom;
 
 use crate::api::Tag;
@@ -17,6 +16,7 @@ use crate::auth::{BearerAuth, Principal, readable_teams};
 use crate::db::AnyConnection;
 use crate::error::ApiError;
 use crate::org::model::now;
+use crate::payload::JsonOrCsv;
 use crate::reports::audit;
 use crate::reports::round::{Item, Plan, RoundData};
 use crate::startup::AppState;
@@ -143,46 +143,6 @@ pub struct Trend {
     pub survey_id: String,
     pub team_id: Option<String>,
     pub points: Vec<TrendPoint>,
-}
-
-#[derive(ApiResponse)]
-#[allow(clippy::large_enum_variant)]
-pub enum ReportOut {
-    /// The report (JSON), or CSV with `Accept: text/csv`.
-    #[oai(status = 200)]
-    Json(Json<Report>),
-    #[oai(status = 200, content_type = "text/csv")]
-    Csv(PlainText<String>),
-}
-
-#[derive(ApiResponse)]
-#[allow(clippy::large_enum_variant)]
-pub enum HeatmapOut {
-    /// The heatmap (JSON), or CSV with `Accept: text/csv`.
-    #[oai(status = 200)]
-    Json(Json<Heatmap>),
-    #[oai(status = 200, content_type = "text/csv")]
-    Csv(PlainText<String>),
-}
-
-#[derive(ApiResponse)]
-#[allow(clippy::large_enum_variant)]
-pub enum CommentsOut {
-    /// Released comments (JSON), or CSV with `Accept: text/csv`.
-    #[oai(status = 200)]
-    Json(Json<Comments>),
-    #[oai(status = 200, content_type = "text/csv")]
-    Csv(PlainText<String>),
-}
-
-#[derive(ApiResponse)]
-#[allow(clippy::large_enum_variant)]
-pub enum TrendOut {
-    /// The trend (JSON), or CSV with `Accept: text/csv`.
-    #[oai(status = 200)]
-    Json(Json<Trend>),
-    #[oai(status = 200, content_type = "text/csv")]
-    Csv(PlainText<String>),
 }
 
 // ---------- access ----------
@@ -434,7 +394,7 @@ impl ReportsApi {
         #[oai(validator(max_length = 64))] team_id: Query<Option<String>>,
         cut: Query<Option<Cut>>,
         accept: Header<Option<String>>,
-    ) -> Result<ReportOut, ApiError> {
+    ) -> Result<JsonOrCsv<Report>, ApiError> {
         let csv = wants_csv(&accept.0);
         let (round_id, principal, cut) = (id.0, auth.0, cut.0);
         let requested = team_id.0;
@@ -494,17 +454,17 @@ impl ReportsApi {
                         let mut rows: Vec<(&str, &Group)> = vec![("group", &group)];
                         rows.extend(children.iter().map(|g| ("child", g)));
                         rows.extend(segments.iter().map(|g| ("segment", g)));
-                        return Ok((ReportOut::Csv(PlainText(report_csv(&rows))), action, target));
+                        return Ok((JsonOrCsv::Csv(report_csv(&rows)), action, target));
                     }
                     Ok((
-                        ReportOut::Json(Json(Report {
+                        JsonOrCsv::Json(Report {
                             round_id,
                             team_id: team,
                             min_group: data.k as i64,
                             group,
                             children,
                             segments,
-                        })),
+                        }),
                         action,
                         target,
                     ))
@@ -525,7 +485,7 @@ impl ReportsApi {
         auth: BearerAuth,
         #[oai(validator(max_length = 64))] id: Path<String>,
         accept: Header<Option<String>>,
-    ) -> Result<HeatmapOut, ApiError> {
+    ) -> Result<JsonOrCsv<Heatmap>, ApiError> {
         let csv = wants_csv(&accept.0);
         let (round_id, principal) = (id.0, auth.0);
         let actor = principal.id.clone();
@@ -614,15 +574,15 @@ impl ReportsApi {
                         }
                         out.push('\n');
                     }
-                    return Ok((HeatmapOut::Csv(PlainText(out)), action, target));
+                    return Ok((JsonOrCsv::Csv(out), action, target));
                 }
                 Ok((
-                    HeatmapOut::Json(Json(Heatmap {
+                    JsonOrCsv::Json(Heatmap {
                         round_id,
                         min_group: data.k as i64,
                         drivers,
                         rows,
-                    })),
+                    }),
                     action,
                     target,
                 ))
@@ -646,7 +606,7 @@ impl ReportsApi {
         #[oai(validator(max_length = 64))] id: Path<String>,
         #[oai(validator(max_length = 64))] team_id: Query<Option<String>>,
         accept: Header<Option<String>>,
-    ) -> Result<CommentsOut, ApiError> {
+    ) -> Result<JsonOrCsv<Comments>, ApiError> {
         let csv = wants_csv(&accept.0);
         let (round_id, principal, requested) = (id.0, auth.0, team_id.0);
         let actor = principal.id.clone();
@@ -693,16 +653,16 @@ impl ReportsApi {
                     for c in &comments {
                         let _ = writeln!(out, "{},{}", c.question_id, csv_field(&c.text));
                     }
-                    return Ok((CommentsOut::Csv(PlainText(out)), action, target));
+                    return Ok((JsonOrCsv::Csv(out), action, target));
                 }
                 Ok((
-                    CommentsOut::Json(Json(Comments {
+                    JsonOrCsv::Json(Comments {
                         round_id,
                         team_id: team,
                         min_comments: data.k.max(crate::reports::round::MIN_COMMENTS) as i64,
                         suppressed: any_hidden,
                         comments,
-                    })),
+                    }),
                     action,
                     target,
                 ))
@@ -724,7 +684,7 @@ impl ReportsApi {
         #[oai(validator(max_length = 64))] id: Path<String>,
         #[oai(validator(max_length = 64))] team_id: Query<Option<String>>,
         accept: Header<Option<String>>,
-    ) -> Result<TrendOut, ApiError> {
+    ) -> Result<JsonOrCsv<Trend>, ApiError> {
         let csv = wants_csv(&accept.0);
         let (survey_id, principal, requested) = (id.0, auth.0, team_id.0);
         let actor = principal.id.clone();
@@ -778,14 +738,14 @@ impl ReportsApi {
                             num(p.enps)
                         );
                     }
-                    return Ok((TrendOut::Csv(PlainText(out)), action, target));
+                    return Ok((JsonOrCsv::Csv(out), action, target));
                 }
                 Ok((
-                    TrendOut::Json(Json(Trend {
+                    JsonOrCsv::Json(Trend {
                         survey_id,
                         team_id: team,
                         points,
-                    })),
+                    }),
                     action,
                     target,
                 ))
