@@ -84,6 +84,8 @@ pub struct Group {
 #[derive(Object)]
 pub struct Report {
     pub round_id: String,
+    /// False while the round is open: groups then carry live participation only.
+    pub scores_released: bool,
     /// The team reported on; absent for the whole organisation.
     pub team_id: Option<String>,
     pub min_group: i64,
@@ -300,6 +302,47 @@ fn group_view(
     }
 }
 
+/// A group while its round is open: live participation (only with at least k invitees)
+/// and nothing about answers.
+fn participation_view(data: &RoundData, node: usize) -> Group {
+    let invited = data.invited(node, None);
+    let answered = data.cell(node, None).len();
+    Group {
+        label: data.label(node),
+        team_id: data.team_id(node).map(str::to_owned),
+        cut: None,
+        value: None,
+        suppressed: invited < data.k,
+        n: None,
+        participation: (invited >= data.k).then(|| ParticipationCell {
+            invited: invited as i64,
+            rate: answered as f64 / invited as f64,
+        }),
+        engagement_index: None,
+        enps: None,
+        drivers: None,
+        questions: None,
+    }
+}
+
+fn participation_csv(group: &Group, children: &[Group]) -> String {
+    let mut out = String::from("role,group,team_id,invited,participation_rate\n");
+    for (role, g) in std::iter::once(("group", group)).chain(children.iter().map(|c| ("child", c)))
+    {
+        let (invited, rate) = match &g.participation {
+            Some(p) => (p.invited.to_string(), p.rate.to_string()),
+            None => (String::new(), String::new()),
+        };
+        let _ = writeln!(
+            out,
+            "{role},{},{},{invited},{rate}",
+            csv_field(&g.label),
+            g.team_id.clone().unwrap_or_default()
+        );
+    }
+    out
+}
+
 fn csv_field(s: &str) -> String {
     if s.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", s.replace('"', "\"\""))
@@ -404,7 +447,9 @@ impl ReportsApi {
                 .db
                 .read(move |conn| {
                     let team = authorize(conn, &principal, requested)?;
-                    let round = closed_round(conn, &round_id)?;
+                    let round =
+                        store::find_round(conn, &round_id)?.ok_or(ApiError::NotFound("round"))?;
+                    let released = round.closes_at <= now();
                     let data = RoundData::load(conn, round)?;
                     let cut_index = match cut {
                         None => None,
@@ -428,6 +473,40 @@ impl ReportsApi {
                         Some(t) => data.node(t).ok_or(ApiError::NotFound("team"))?,
                         None => 0,
                     };
+                    if !released {
+                        // No live diffing: while the round is open only participation shows.
+                        let group = participation_view(&data, node);
+                        let children: Vec<Group> = data
+                            .tree
+                            .children(node)
+                            .iter()
+                            .map(|&c| participation_view(&data, c))
+                            .collect();
+                        let (action, target): (&str, String) = (
+                            if csv { "report.export" } else { "report.read" },
+                            target(&format!("rounds/{round_id}/report"), &team, ""),
+                        );
+                        if csv {
+                            return Ok((
+                                JsonOrCsv::Csv(participation_csv(&group, &children)),
+                                action,
+                                target,
+                            ));
+                        }
+                        return Ok((
+                            JsonOrCsv::Json(Report {
+                                round_id,
+                                scores_released: false,
+                                team_id: team,
+                                min_group: data.k as i64,
+                                group,
+                                children,
+                                segments: Vec::new(),
+                            }),
+                            action,
+                            target,
+                        ));
+                    }
                     let plan = data.plan();
                     let group = group_view(&data, &plan, node, None);
                     let children: Vec<Group> = data
@@ -459,6 +538,7 @@ impl ReportsApi {
                     Ok((
                         JsonOrCsv::Json(Report {
                             round_id,
+                            scores_released: true,
                             team_id: team,
                             min_group: data.k as i64,
                             group,

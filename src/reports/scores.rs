@@ -796,4 +796,58 @@ mod tests {
         assert_eq!(s.questions[0].n, 1);
         assert_close(s.questions[0].mean, 4.0);
     }
+
+    /// The fixture: a 7-response round with known answers.
+    ///
+    /// | # | eo1 | eo2 | enps | gr1 |  index (mean eo1,eo2 → (m−1)/4·100) |
+    /// |---|-----|-----|------|-----|-------------------------------------|
+    /// | 1 |  5  |  5  |  10  |  4  | 5   → 100                           |
+    /// | 2 |  4  |  3  |   9  |  5  | 3.5 → 62.5                          |
+    /// | 3 |  3  |  3  |   8  |  2  | 3   → 50                            |
+    /// | 4 |  2  |  1  |   6  |  3  | 1.5 → 12.5                          |
+    /// | 5 |  4  |  4  |   7  |  4  | 4   → 75                            |
+    /// | 6 |  1  |  2  |   0  |  1  | 1.5 → 12.5                          |
+    /// | 7 |  5  |  4  |  10  |  5  | 4.5 → 87.5                          |
+    ///
+    /// Engagement index = 400 / 7 = 57.142857…; eNPS: promoters 10, 9, 10 (3), detractors
+    /// 6, 0 (2) → (3 − 2) / 7 × 100 = 14.285714…; eo1 favourable: 5, 4, 4, 5 → 4/7 =
+    /// 57.142857…%, mean 24/7; growth (gr1) mean 24/7, favourable 4/7; engagement driver
+    /// over 14 answers summing to 46 → mean 46/14 = 3.285714…, favourable 7/14 = 50 %.
+    #[test]
+    fn a_seven_response_round_gives_the_hand_computed_scores() {
+        let rows = [
+            [5.0, 5.0, 10.0, 4.0],
+            [4.0, 3.0, 9.0, 5.0],
+            [3.0, 3.0, 8.0, 2.0],
+            [2.0, 1.0, 6.0, 3.0],
+            [4.0, 4.0, 7.0, 4.0],
+            [1.0, 2.0, 0.0, 1.0],
+            [5.0, 4.0, 10.0, 5.0],
+        ];
+        let responses: Vec<Vec<Answer>> = rows
+            .iter()
+            .map(|r| {
+                vec![
+                    v("eo1", r[0]),
+                    v("eo2", r[1]),
+                    v("enps", r[2]),
+                    v("gr1", r[3]),
+                ]
+            })
+            .collect();
+        let s = score_group(&survey(), &responses);
+        assert_eq!(s.n, 7);
+        assert_close(s.engagement_index, 400.0 / 7.0);
+        assert_close(s.enps, 100.0 / 7.0);
+        let eo1 = question(&s, "eo1");
+        assert_close(eo1.favorable, 400.0 / 7.0);
+        assert_close(eo1.mean, 24.0 / 7.0);
+        let growth = driver(&s, Driver::Growth);
+        assert_close(growth.mean, 24.0 / 7.0);
+        assert_close(growth.favorable, 400.0 / 7.0);
+        let eo = driver(&s, Driver::EngagementOutcome);
+        assert_eq!(eo.answers, 14);
+        assert_close(eo.mean, 46.0 / 14.0);
+        assert_close(eo.favorable, 50.0);
+    }
 }

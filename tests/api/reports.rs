@@ -114,7 +114,19 @@ async fn a_team_report_matches_hand_computed_scores() {
         answer(&app, who, &r, v, None).await;
     }
     let path = format!("/api/v1/rounds/{}/report?team_id={team}", r.id);
-    app.get(&path, Some(&hr.token)).await.expect(409);
+    // While the round is open: live participation, no scores.
+    let live = app.get(&path, Some(&hr.token)).await;
+    live.expect(200);
+    let live = live.json();
+    assert_eq!(live["scores_released"], json!(false));
+    assert_eq!(live["group"]["participation"]["invited"], json!(6));
+    assert!(close_to(&live["group"]["participation"]["rate"], 5.0 / 6.0));
+    for field in ["n", "engagement_index", "enps", "drivers", "questions"] {
+        assert!(live["group"][field].is_null(), "{field} shown before close");
+    }
+    app.get(&format!("/api/v1/rounds/{}/heatmap", r.id), Some(&hr.token))
+        .await
+        .expect(409);
     close(&app, &hr, &r).await;
     let rep = app.get(&path, Some(&hr.token)).await;
     rep.expect(200);
@@ -535,38 +547,30 @@ async fn the_trend_has_one_point_per_closed_round() {
 
 // ---------- the adversary ----------
 
-#[allow(clippy::needless_range_loop)]
-/// Whether the vector of person `i` alone lies in the span of `rows`: then the released
-/// sums determine that person's answer. Rank comparison by Gaussian elimination.
-fn determined_person(rows: &[Vec<f64>], n: usize) -> Option<usize> {
-    fn rank(m: &[Vec<f64>], n: usize) -> usize {
-        let mut m = m.to_vec();
-        let mut r = 0;
-        for c in 0..n {
-            let Some(p) = (r..m.len()).find(|&i| m[i][c].abs() > 1e-9) else {
-                continue;
-            };
-            m.swap(r, p);
-            for i in 0..m.len() {
-                if i != r && m[i][c].abs() > 1e-9 {
-                    let f = m[i][c] / m[r][c];
-                    for j in 0..n {
-                        m[i][j] -= f * m[r][j];
-                    }
+/// Reduces `rows` to reduced row echelon form in place; returns (row, pivot column).
+fn reduce(rows: &mut [Vec<f64>], width: usize) -> Vec<(usize, usize)> {
+    let mut pivots = Vec::new();
+    let mut r = 0;
+    for c in 0..width {
+        let Some(p) = (r..rows.len()).find(|&i| rows[i][c].abs() > 1e-9) else {
+            continue;
+        };
+        rows.swap(r, p);
+        let lead = rows[r][c];
+        let pivot: Vec<f64> = rows[r].iter().map(|x| x / lead).collect();
+        rows[r] = pivot.clone();
+        for (i, row) in rows.iter_mut().enumerate() {
+            if i != r && row[c].abs() > 1e-9 {
+                let f = row[c];
+                for (x, p) in row.iter_mut().zip(&pivot) {
+                    *x -= f * p;
                 }
             }
-            r += 1;
         }
-        r
+        pivots.push((r, c));
+        r += 1;
     }
-    let base = rank(rows, n);
-    (0..n).find(|&i| {
-        let mut with = rows.to_vec();
-        let mut e = vec![0.0; n];
-        e[i] = 1.0;
-        with.push(e);
-        rank(&with, n) == base
-    })
+    pivots
 }
 
 #[tokio::test]
@@ -729,12 +733,34 @@ async fn attack(
         "the test org must release something to attack"
     );
 
-    // Per item: each released mean × n is a known sum over the group's members.
-    let items: [(usize, &str); 4] = [(0, "proud"), (1, "stay"), (2, "enps"), (3, "learning")];
-    for (k, name) in items {
-        let qid = &r.q[k];
-        let mut rows: Vec<Vec<f64>> = Vec::new();
-        for g in &released {
+    // The unknowns: every respondent's proud, stay, eNPS and learning answers (4 blocks
+    // of n). Each released figure is a known linear sum of them.
+    let width = 4 * n;
+    let mut rows: Vec<Vec<f64>> = Vec::new();
+    let mut add_row = |g: &Value, blocks: &[usize]| {
+        let mut row = vec![0.0; width];
+        for (i, p) in persons.iter().enumerate() {
+            if member(g, p) {
+                for &b in blocks {
+                    row[b * n + i] = 1.0;
+                }
+            }
+        }
+        rows.push(row);
+    };
+    let true_sum = |g: &Value, k: usize| -> (f64, f64) {
+        let members: Vec<&&(String, String, Option<String>, Option<String>)> =
+            persons.iter().filter(|p| member(g, p)).collect();
+        (
+            members.len() as f64,
+            members.iter().map(|p| truth[&p.0][k]).sum(),
+        )
+    };
+    for g in &released {
+        let (count, _) = true_sum(g, 0);
+        assert_eq!(g["n"].as_f64(), Some(count), "n of {}", g["label"]);
+        assert!(count >= 3.0);
+        for (k, qid) in r.q.iter().take(4).enumerate() {
             let Some(cell) = g["questions"]
                 .as_array()
                 .and_then(|qs| qs.iter().find(|q| q["question_id"] == json!(qid)))
@@ -744,40 +770,101 @@ async fn attack(
             if cell["suppressed"] == json!(true) {
                 continue;
             }
-            let row: Vec<f64> = persons
-                .iter()
-                .map(|p| if member(g, p) { 1.0 } else { 0.0 })
-                .collect();
             // The released figures are the true ones, so the attack uses real data.
-            let count = row.iter().sum::<f64>();
-            assert_eq!(
-                cell["n"].as_f64(),
-                Some(count),
-                "{name}: n of {}",
-                g["label"]
-            );
-            let truth_sum: f64 = persons
-                .iter()
-                .zip(&row)
-                .map(|(p, m)| m * truth[&p.0][k])
-                .sum();
-            let mean = cell["mean"].as_f64().expect("mean");
+            let (count, sum) = true_sum(g, k);
+            assert_eq!(cell["n"].as_f64(), Some(count));
             assert!(
-                (mean * count - truth_sum).abs() < 1e-6,
-                "{name}: mean of {}",
+                (cell["mean"].as_f64().expect("mean") * count - sum).abs() < 1e-6,
+                "mean of {}",
                 g["label"]
             );
-            assert!(count >= 3.0);
-            rows.push(row);
+            add_row(g, &[k]);
         }
-        assert!(!rows.is_empty());
-        if let Some(i) = determined_person(&rows, n) {
-            panic!(
-                "{name}: the answer of person {} can be computed from released aggregates",
-                persons[i].0
-            );
+        if g["engagement_index"].is_number() {
+            add_row(g, &[0, 1]);
+        }
+        for d in g["drivers"].as_array().into_iter().flatten() {
+            if d["suppressed"] == json!(false) {
+                match d["driver"].as_str() {
+                    Some("engagement_outcome") => add_row(g, &[0, 1]),
+                    Some("growth") => add_row(g, &[3]),
+                    _ => {}
+                }
+            }
         }
     }
+    // The heatmap: engagement index and driver means per team, as more equations.
+    let heat = app
+        .get(&format!("/api/v1/rounds/{}/heatmap", r.id), Some(&hr.token))
+        .await;
+    heat.expect(200);
+    for row in heat.json()["rows"].as_array().cloned().unwrap_or_default() {
+        if row["suppressed"] == json!(true) {
+            continue;
+        }
+        let g = json!({"team_id": row["team_id"]});
+        if row["engagement_index"].is_number() {
+            add_row(&g, &[0, 1]);
+        }
+        for c in row["cells"].as_array().into_iter().flatten() {
+            if c["suppressed"] == json!(false) {
+                match c["driver"].as_str() {
+                    Some("engagement_outcome") => add_row(&g, &[0, 1]),
+                    Some("growth") => add_row(&g, &[3]),
+                    _ => {}
+                }
+            }
+        }
+    }
+    assert!(!rows.is_empty());
+    let pivots = reduce(&mut rows, width);
+    let mut pivot_row = vec![None; width];
+    for (r, c) in pivots {
+        pivot_row[c] = Some(r);
+    }
+    let determined = |cols: &[usize]| {
+        let mut sum = vec![0.0; width];
+        for &c in cols {
+            if let Some(r) = pivot_row[c] {
+                for (s, x) in sum.iter_mut().zip(&rows[r]) {
+                    *s += x;
+                }
+            }
+        }
+        (0..width).all(|j| (sum[j] - if cols.contains(&j) { 1.0 } else { 0.0 }).abs() < 1e-9)
+    };
+    // Every union of fewer than k respondents, for every answer: its total must not be
+    // determined by what was released.
+    let k = app
+        .get(&format!("/api/v1/rounds/{}/report", r.id), Some(&hr.token))
+        .await
+        .json()["min_group"]
+        .as_u64()
+        .map_or(3, |k| k as usize);
+    let mut stack: Vec<(Vec<usize>, usize)> = vec![(vec![], 0)];
+    let mut checked = 0usize;
+    while let Some((set, from)) = stack.pop() {
+        if !set.is_empty() {
+            for block in 0..4 {
+                let cols: Vec<usize> = set.iter().map(|i| block * n + i).collect();
+                if determined(&cols) {
+                    let who: Vec<&str> = set.iter().map(|&i| persons[i].0.as_str()).collect();
+                    panic!(
+                        "block {block}: the total of {who:?} can be computed from released aggregates"
+                    );
+                }
+            }
+            checked += 1;
+        }
+        if set.len() + 1 < k {
+            for i in from..n {
+                let mut next = set.clone();
+                next.push(i);
+                stack.push((next, i + 1));
+            }
+        }
+    }
+    assert!(checked >= n);
 }
 
 #[tokio::test]
@@ -835,4 +922,76 @@ async fn a_two_way_table_cannot_be_solved_through_a_row_and_a_column() {
     .into_iter()
     .collect();
     attack(&app, &hr, &r, &parent, &truth).await;
+}
+
+#[tokio::test]
+async fn the_issues_adversary_finds_no_group_smaller_than_k() {
+    // A parent with children of 3, 4, 6 and 9 people and 2 direct members; two
+    // locations; everyone answers; k = 5 (the default).
+    let app = spawn_app().await;
+    let hr = app.hr().await;
+    let parent_team = app.create_team(&hr, "Operations", None, "frontline").await;
+    let mut parent = HashMap::from([(parent_team.clone(), None)]);
+    let mut everyone: Vec<Actor> = app
+        .seed_people(&parent_team, 2, |i| {
+            (Some(["Oslo", "Lima"][i % 2].into()), None, None)
+        })
+        .await;
+    for (i, size) in [3usize, 4, 6, 9].into_iter().enumerate() {
+        let child = app
+            .create_team(
+                &hr,
+                &format!("Crew {size}"),
+                Some(&parent_team),
+                "frontline",
+            )
+            .await;
+        parent.insert(child.clone(), Some(parent_team.clone()));
+        everyone.extend(
+            app.seed_people(&child, size, move |j| {
+                (Some(["Oslo", "Lima"][(i + j) % 2].into()), None, None)
+            })
+            .await,
+        );
+    }
+    let (sid, r) = open(&app, &hr, body(&[], &["location"])).await;
+    let mut truth = HashMap::new();
+    for (i, who) in everyone.iter().enumerate() {
+        let v = [
+            (i % 5 + 1) as u8,
+            ((i * 3) % 5 + 1) as u8,
+            ((i * 7) % 11) as u8,
+            ((i * 2) % 5 + 1) as u8,
+        ];
+        answer(&app, who, &r, v, Some("a comment")).await;
+        truth.insert(who.id.clone(), v.map(f64::from));
+    }
+    close(&app, &hr, &r).await;
+    attack(&app, &hr, &r, &parent, &truth).await;
+    // CSV exports release nothing beyond the JSON: suppressed rows carry no numbers.
+    for team in parent.keys() {
+        let resp = app
+            .client
+            .get(format!(
+                "/api/v1/rounds/{}/report?team_id={team}&cut=location",
+                r.id
+            ))
+            .header("authorization", format!("Bearer {}", hr.token))
+            .header("accept", "text/csv")
+            .send()
+            .await;
+        let text = resp.0.into_body().into_string().await.expect("csv");
+        for line in text.lines().skip(1) {
+            let fields: Vec<&str> = line.split(',').collect();
+            if fields.get(5) == Some(&"true") {
+                assert!(
+                    fields[6..].iter().all(|f| f.is_empty()),
+                    "a suppressed CSV row has numbers: {line}"
+                );
+            }
+        }
+    }
+    app.get(&format!("/api/v1/surveys/{sid}/trend"), Some(&hr.token))
+        .await
+        .expect(200);
 }
