@@ -9,6 +9,7 @@ use crate::org::api::OrgApi;
 use crate::reports::api::ReportsApi;
 use crate::reports::audit::AuditApi;
 use crate::startup::AppState;
+use crate::suggestions::api::SuggestionsApi;
 use crate::surveys::api::SurveysApi;
 
 #[derive(Tags)]
@@ -21,6 +22,8 @@ pub enum Tag {
     Surveys,
     /// Engagement reports, heatmaps, comments, trends and the audit log.
     Reports,
+    /// Frontline suggestions about customer pain points, votes and replies.
+    Suggestions,
     /// Health, readiness and metrics.
     Operations,
 }
@@ -39,7 +42,15 @@ pub fn page_bounds(limit: Option<i64>, offset: Option<i64>) -> (i64, i64) {
     )
 }
 
-pub type Apis = (AuthApi, OrgApi, SurveysApi, ReportsApi, AuditApi, OpsApi);
+pub type Apis = (
+    AuthApi,
+    OrgApi,
+    SurveysApi,
+    ReportsApi,
+    AuditApi,
+    SuggestionsApi,
+    OpsApi,
+);
 
 /// The whole API as one OpenAPI service.
 pub fn service(state: &AppState) -> OpenApiService<Apis, ()> {
@@ -58,6 +69,9 @@ pub fn service(state: &AppState) -> OpenApiService<Apis, ()> {
                 state: state.clone(),
             },
             AuditApi {
+                state: state.clone(),
+            },
+            SuggestionsApi {
                 state: state.clone(),
             },
             OpsApi {

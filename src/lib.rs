@@ -19,5 +19,6 @@ pub mod org;
 pub mod payload;
 pub mod reports;
 pub mod startup;
+pub mod suggestions;
 pub mod surveys;
 pub mod telemetry;

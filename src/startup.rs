@@ -32,6 +32,8 @@ pub struct AppState {
     pub throttle: Arc<Throttle>,
     pub metrics: Arc<Metrics>,
     pub writer: ResponseWriter,
+    /// Key of the keyed hashes that record votes (derived from the signing key).
+    pub vote_key: Arc<Vec<u8>>,
 }
 
 /// Connects to the database, applies migrations and prepares keys and hashing.
@@ -76,8 +78,20 @@ pub fn build_state_blocking(config: &Config) -> anyhow::Result<AppState> {
         )),
         metrics: Arc::new(Metrics::default()),
         writer: ResponseWriter::start(db.clone())?,
+        vote_key: Arc::new(derive_key(&secret, b"pulseline:votes")),
         config: Arc::new(config.clone()),
     })
+}
+
+/// A purpose-specific key derived from the signing key, so one secret serves several
+/// uses without one use revealing another's key.
+fn derive_key(secret: &[u8], purpose: &[u8]) -> Vec<u8> {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    h.update(purpose);
+    h.update([0u8]);
+    h.update(secret);
+    h.finalize().to_vec()
 }
 
 /// Where the generated signing key is kept for a SQLite database.

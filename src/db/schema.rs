@@ -152,6 +152,44 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    suggestions (id) {
+        id -> Text,
+        team_id -> Text,
+        author_id -> Nullable<Text>,
+        title -> Text,
+        body -> Text,
+        touchpoint -> Text,
+        customer_segment -> Nullable<Text>,
+        anonymous -> Bool,
+        status -> Text,
+        votes -> Integer,
+        created_on -> Date,
+        created_at -> Nullable<Timestamp>,
+        followup_hash -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    suggestion_votes (suggestion_id, voter_hash) {
+        suggestion_id -> Text,
+        voter_hash -> Text,
+    }
+}
+
+diesel::table! {
+    suggestion_events (id) {
+        id -> Text,
+        suggestion_id -> Text,
+        from_status -> Text,
+        to_status -> Text,
+        reply -> Text,
+        replied_by -> Text,
+        replied_on -> Date,
+        replied_at -> Timestamp,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     teams,
     people,
@@ -167,6 +205,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     answers,
     participation,
     audit_log,
+    suggestions,
+    suggestion_votes,
+    suggestion_events,
 );
 
 diesel::table! {

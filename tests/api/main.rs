@@ -10,4 +10,5 @@ mod openapi;
 mod ops;
 mod org;
 mod reports;
+mod suggestions;
 mod surveys;

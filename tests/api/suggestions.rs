@@ -1,0 +1,434 @@
+//! Frontline suggestions: anonymity of anonymous ones, votes, the workflow, visibility.
+
+use diesel::prelude::*;
+use poem::http::Method;
+use serde_json::{Value, json};
+
+use crate::helpers::*;
+
+fn idea(anonymous: bool) -> Value {
+    json!({"title": "Refund delays", "body": "Customers wait three weeks for refunds.",
+           "touchpoint": "billing", "customer_segment": "SMB", "anonymous": anonymous})
+}
+
+struct Org {
+    hr: Actor,
+    company: String,
+    support: String,
+    tier1: String,
+    sales: String,
+}
+
+async fn org(app: &TestApp) -> Org {
+    let hr = app.hr().await;
+    let company = app.create_team(&hr, "Company", None, "frontline").await;
+    let support = app
+        .create_team(&hr, "Support", Some(&company), "frontline")
+        .await;
+    let tier1 = app
+        .create_team(&hr, "Tier 1", Some(&support), "frontline")
+        .await;
+    let sales = app
+        .create_team(&hr, "Sales", Some(&company), "frontline")
+        .await;
+    Org {
+        hr,
+        company,
+        support,
+        tier1,
+        sales,
+    }
+}
+
+#[tokio::test]
+async fn an_anonymous_suggestion_keeps_no_author_and_only_the_day() {
+    let app = spawn_app().await;
+    let o = org(&app).await;
+    // Tier 1 has 2 people, Support's subtree 2 + 4 = 6 ≥ k = 5.
+    let tier1 = app.seed_people(&o.tier1, 2, |_| (None, None, None)).await;
+    app.seed_people(&o.support, 4, |_| (None, None, None)).await;
+    let author = &tier1[0];
+    let r = app
+        .post("/api/v1/suggestions", Some(&author.token), idea(true))
+        .await;
+    r.expect(201);
+    let created = r.json();
+    assert_eq!(created["author"], Value::Null);
+    assert_eq!(created["anonymous"], json!(true));
+    assert_eq!(
+        created["team_id"],
+        json!(o.support),
+        "the nearest team with at least k members"
+    );
+    let code = created["followup_code"].as_str().expect("code").to_owned();
+    let id = created["id"].as_str().expect("id").to_owned();
+    // The row: no author, no time, and the code only as a hash.
+    let (author_id, created_at, hash): (
+        Option<String>,
+        Option<chrono::NaiveDateTime>,
+        Option<String>,
+    ) = app
+        .state
+        .db
+        .read({
+            let id = id.clone();
+            move |conn| {
+                use pulseline::db::schema::suggestions as s;
+                Ok(s::table
+                    .find(&id)
+                    .select((s::author_id, s::created_at, s::followup_hash))
+                    .first(conn)?)
+            }
+        })
+        .await
+        .expect("row");
+    assert_eq!(author_id, None);
+    assert_eq!(created_at, None);
+    assert_ne!(hash.as_deref(), Some(code.as_str()));
+    assert!(
+        !app.get(&format!("/api/v1/suggestions/{id}"), Some(&author.token))
+            .await
+            .text()
+            .contains(&author.id)
+    );
+    // A manager replies; the author follows up with the code.
+    let manager = app.manager_of(&o.hr, &o.support).await;
+    app.json(
+        Method::PATCH,
+        &format!("/api/v1/suggestions/{id}"),
+        Some(&manager.token),
+        json!({"status": "acknowledged", "reply": "We are looking into refund times."}),
+    )
+    .await
+    .expect(200);
+    let f = app
+        .get(
+            &format!("/api/v1/suggestions/followup/{code}"),
+            Some(&author.token),
+        )
+        .await;
+    f.expect(200);
+    assert_eq!(
+        f.json()["replies"][0]["reply"],
+        json!("We are looking into refund times.")
+    );
+    assert_eq!(f.json()["status"], json!("acknowledged"));
+    app.get(
+        "/api/v1/suggestions/followup/not-the-code",
+        Some(&author.token),
+    )
+    .await
+    .expect(404);
+    // A signed one shows its author and has no follow-up code.
+    let r = app
+        .post("/api/v1/suggestions", Some(&author.token), idea(false))
+        .await;
+    r.expect(201);
+    assert_eq!(r.json()["author"]["id"], json!(author.id));
+    assert_eq!(r.json()["followup_code"], Value::Null);
+    assert_eq!(r.json()["team_id"], json!(o.tier1));
+}
+
+#[tokio::test]
+async fn votes_toggle_and_count_each_person_once_even_when_racing() {
+    let app = spawn_app().await;
+    let o = org(&app).await;
+    let staff = app
+        .seed_people(&o.support, 50, |_| (None, None, None))
+        .await;
+    let id = app
+        .post("/api/v1/suggestions", Some(&staff[0].token), idea(false))
+        .await
+        .json()["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let path = format!("/api/v1/suggestions/{id}/votes");
+    let r = app
+        .send(Method::POST, &path, Some(&staff[0].token), None)
+        .await;
+    r.expect(200);
+    assert_eq!(r.json(), json!({"voted": true, "votes": 1}));
+    let r = app
+        .send(Method::POST, &path, Some(&staff[0].token), None)
+        .await;
+    assert_eq!(r.json(), json!({"voted": false, "votes": 0}));
+    let all = futures_util::future::join_all(
+        staff
+            .iter()
+            .map(|s| app.send(Method::POST, &path, Some(&s.token), None)),
+    )
+    .await;
+    assert!(all.iter().all(|r| r.status == 200));
+    let s = app
+        .get(&format!("/api/v1/suggestions/{id}"), Some(&staff[1].token))
+        .await
+        .json();
+    assert_eq!(s["votes"], json!(50));
+    assert_eq!(s["voted_by_me"], json!(true));
+    assert_eq!(app.count("suggestion_votes").await, 50);
+    // The same person racing two requests never holds two votes.
+    let racer = &staff[7];
+    let twice = futures_util::future::join_all(
+        (0..2).map(|_| app.send(Method::POST, &path, Some(&racer.token), None)),
+    )
+    .await;
+    assert!(twice.iter().all(|r| r.status == 200));
+    let votes = app
+        .get(&format!("/api/v1/suggestions/{id}"), Some(&racer.token))
+        .await
+        .json()["votes"]
+        .as_i64()
+        .unwrap_or(-1);
+    assert!(votes == 50 || votes == 49, "{votes}");
+    assert_eq!(app.count("suggestion_votes").await, votes);
+    // The vote table holds keyed hashes, never a person's id.
+    let hashes: Vec<String> = app
+        .state
+        .db
+        .read(|conn| {
+            use pulseline::db::schema::suggestion_votes as v;
+            Ok(v::table.select(v::voter_hash).load(conn)?)
+        })
+        .await
+        .expect("hashes");
+    assert!(
+        hashes
+            .iter()
+            .all(|h| staff.iter().all(|s| !h.contains(&s.id)))
+    );
+}
+
+#[tokio::test]
+async fn the_workflow_refuses_illegal_moves_and_short_replies() {
+    let app = spawn_app().await;
+    let o = org(&app).await;
+    let staff = app.seed_people(&o.tier1, 1, |_| (None, None, None)).await;
+    let id = app
+        .post("/api/v1/suggestions", Some(&staff[0].token), idea(false))
+        .await
+        .json()["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let path = format!("/api/v1/suggestions/{id}");
+    let manager = app.manager_of(&o.hr, &o.support).await;
+    let other = app.manager_of(&o.hr, &o.sales).await;
+    let reply = "Thanks, we have planned this work.";
+    let r = app
+        .json(
+            Method::PATCH,
+            &path,
+            Some(&manager.token),
+            json!({"status": "done", "reply": reply}),
+        )
+        .await;
+    r.expect(409);
+    assert!(
+        r.json()["detail"]
+            .as_str()
+            .unwrap_or("")
+            .contains("acknowledged, declined")
+    );
+    let r = app
+        .json(
+            Method::PATCH,
+            &path,
+            Some(&manager.token),
+            json!({"status": "acknowledged", "reply": "ok"}),
+        )
+        .await;
+    r.expect(422);
+    assert_eq!(r.field(), "reply");
+    app.json(
+        Method::PATCH,
+        &path,
+        Some(&other.token),
+        json!({"status": "acknowledged", "reply": reply}),
+    )
+    .await
+    .expect(404);
+    app.json(
+        Method::PATCH,
+        &path,
+        Some(&staff[0].token),
+        json!({"status": "acknowledged", "reply": reply}),
+    )
+    .await
+    .expect(403);
+    for (to, status) in [
+        ("acknowledged", 200),
+        ("new", 409),
+        ("in_progress", 200),
+        ("acknowledged", 409),
+        ("done", 200),
+        ("declined", 409),
+    ] {
+        app.json(
+            Method::PATCH,
+            &path,
+            Some(&manager.token),
+            json!({"status": to, "reply": reply}),
+        )
+        .await
+        .expect(status);
+    }
+    // HR may answer too; the history is kept and visible to the author.
+    let s = app.get(&path, Some(&staff[0].token)).await.json();
+    let steps: Vec<&str> = s["replies"]
+        .as_array()
+        .expect("replies")
+        .iter()
+        .map(|r| r["to_status"].as_str().unwrap_or(""))
+        .collect();
+    assert_eq!(steps, vec!["acknowledged", "in_progress", "done"]);
+    assert_eq!(s["status"], json!("done"));
+}
+
+#[tokio::test]
+async fn employees_see_their_subtree_and_ancestors_only() {
+    let app = spawn_app().await;
+    let o = org(&app).await;
+    let t1 = app
+        .seed_people(&o.tier1, 1, |_| (None, None, None))
+        .await
+        .remove(0);
+    let sup = app
+        .seed_people(&o.support, 1, |_| (None, None, None))
+        .await
+        .remove(0);
+    let seller = app
+        .seed_people(&o.sales, 1, |_| (None, None, None))
+        .await
+        .remove(0);
+    let boss = app
+        .seed_people(&o.company, 1, |_| (None, None, None))
+        .await
+        .remove(0);
+    let mut ids = std::collections::HashMap::new();
+    for (name, who) in [
+        ("tier1", &t1),
+        ("support", &sup),
+        ("sales", &seller),
+        ("company", &boss),
+    ] {
+        let r = app
+            .post("/api/v1/suggestions", Some(&who.token), idea(false))
+            .await;
+        ids.insert(name, r.json()["id"].as_str().expect("id").to_owned());
+    }
+    let sees = |list: &Value| -> Vec<String> {
+        let mut v: Vec<String> = list["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .map(|s| s["id"].as_str().unwrap_or("").to_owned())
+            .collect();
+        v.sort();
+        v
+    };
+    let expect = |names: &[&str]| -> Vec<String> {
+        let mut v: Vec<String> = names.iter().map(|n| ids[n].clone()).collect();
+        v.sort();
+        v
+    };
+    // Support: its subtree (Support, Tier 1) and its ancestors (Company); not Sales.
+    assert_eq!(
+        sees(
+            &app.get("/api/v1/suggestions", Some(&sup.token))
+                .await
+                .json()
+        ),
+        expect(&["support", "tier1", "company"])
+    );
+    // Tier 1: itself, and up the chain: Support and Company.
+    assert_eq!(
+        sees(&app.get("/api/v1/suggestions", Some(&t1.token)).await.json()),
+        expect(&["tier1", "support", "company"])
+    );
+    // Company: its subtree is everything.
+    assert_eq!(
+        sees(
+            &app.get("/api/v1/suggestions", Some(&boss.token))
+                .await
+                .json()
+        ),
+        expect(&["tier1", "support", "sales", "company"])
+    );
+    app.get(
+        &format!("/api/v1/suggestions/{}", ids["sales"]),
+        Some(&sup.token),
+    )
+    .await
+    .expect(404);
+    app.send(
+        Method::POST,
+        &format!("/api/v1/suggestions/{}/votes", ids["sales"]),
+        Some(&sup.token),
+        None,
+    )
+    .await
+    .expect(404);
+    app.get(
+        &format!("/api/v1/suggestions?team_id={}", o.sales),
+        Some(&sup.token),
+    )
+    .await
+    .expect(404);
+    // Filters and sorting.
+    let r = app
+        .get(
+            &format!(
+                "/api/v1/suggestions?team_id={}&touchpoint=billing&status=new&q=REFUND&sort=votes",
+                o.support
+            ),
+            Some(&o.hr.token),
+        )
+        .await;
+    r.expect(200);
+    assert_eq!(r.json()["total"], json!(2));
+    app.get("/api/v1/suggestions?touchpoint=fax", Some(&o.hr.token))
+        .await
+        .expect(400);
+}
+
+#[tokio::test]
+async fn bad_suggestions_are_refused_with_the_field_named() {
+    let app = spawn_app().await;
+    let o = org(&app).await;
+    let who = app
+        .seed_people(&o.support, 1, |_| (None, None, None))
+        .await
+        .remove(0);
+    for (body, field) in [
+        (
+            json!({"title": "x".repeat(141), "body": "b", "touchpoint": "billing", "anonymous": false}),
+            "title",
+        ),
+        (
+            json!({"title": "t", "body": "b".repeat(5001), "touchpoint": "billing", "anonymous": false}),
+            "body",
+        ),
+        (
+            json!({"title": "t", "body": "b", "touchpoint": "fax", "anonymous": false}),
+            "touchpoint",
+        ),
+        (
+            json!({"title": "t", "body": "b", "touchpoint": "billing"}),
+            "anonymous",
+        ),
+    ] {
+        let r = app
+            .post("/api/v1/suggestions", Some(&who.token), body)
+            .await;
+        r.expect(422);
+        assert_eq!(r.field(), field);
+    }
+    // Without a team there is nobody to route it to.
+    let loner = app.hr().await;
+    let r = app
+        .post("/api/v1/suggestions", Some(&loner.token), idea(false))
+        .await;
+    r.expect(422);
+    assert_eq!(app.count("suggestions").await, 0);
+}
