@@ -28,6 +28,14 @@ pub enum Tag {
     Operations,
 }
 
+/// A 201 answer carrying the created resource.
+#[derive(poem_openapi::ApiResponse)]
+pub enum Created<T: poem_openapi::types::ToJSON> {
+    /// Created; the body is the new resource.
+    #[oai(status = 201)]
+    Created(poem_openapi::payload::Json<T>),
+}
+
 /// Default page size for list endpoints.
 pub const DEFAULT_LIMIT: i64 = 50;
 /// Largest page size for list endpoints.

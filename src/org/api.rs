@@ -8,10 +8,10 @@ use diesel::prelude::*;
 use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::{Binary, Json};
 use poem_openapi::types::MaybeUndefined;
-use poem_openapi::{ApiRequest, ApiResponse, Object, OpenApi};
+use poem_openapi::{ApiRequest, Object, OpenApi};
 use sha2::{Digest, Sha256};
 
-use crate::api::{Tag, page_bounds};
+use crate::api::{Created, Tag, page_bounds};
 use crate::auth::api::NoContent;
 use crate::auth::{BearerAuth, Principal, readable_teams, require_hr};
 use crate::db::AnyConnection;
@@ -190,20 +190,6 @@ pub struct PersonPage {
     pub offset: i64,
 }
 
-#[derive(ApiResponse)]
-pub enum TeamCreated {
-    /// The team was created.
-    #[oai(status = 201)]
-    Created(Json<Team>),
-}
-
-#[derive(ApiResponse)]
-pub enum PersonCreated {
-    /// The person was created; the activation token is shown only now.
-    #[oai(status = 201)]
-    Created(Json<CreatedPerson>),
-}
-
 #[derive(ApiRequest)]
 pub enum ImportBody {
     /// CSV with the header `email,name,team,manager,location,job_family,start_date,language,roles`.
@@ -335,7 +321,7 @@ impl OrgApi {
         &self,
         auth: BearerAuth,
         body: JsonBody<CreateTeam>,
-    ) -> Result<TeamCreated, ApiError> {
+    ) -> Result<Created<Team>, ApiError> {
         require_hr(&auth.0)?;
         let name = parse_text(&body.name, "name", NAME_MAX)?;
         let key = parse_optional_text(body.key.as_deref(), "key", ATTR_MAX)?;
@@ -373,7 +359,7 @@ impl OrgApi {
                 load_team(conn, &id)
             })
             .await?;
-        Ok(TeamCreated::Created(Json(team)))
+        Ok(Created::Created(Json(team)))
     }
 
     /// List the teams the caller may see, paged, optionally the children of one parent.
@@ -631,7 +617,7 @@ impl OrgApi {
         &self,
         auth: BearerAuth,
         body: JsonBody<CreatePerson>,
-    ) -> Result<PersonCreated, ApiError> {
+    ) -> Result<Created<CreatedPerson>, ApiError> {
         require_hr(&auth.0)?;
         let email = Email::parse(&body.email, "email")?.into_inner();
         let name = parse_text(&body.name, "name", NAME_MAX)?;
@@ -687,7 +673,7 @@ impl OrgApi {
                 Ok((person_view(row), expires))
             })
             .await?;
-        Ok(PersonCreated::Created(Json(CreatedPerson {
+        Ok(Created::Created(Json(CreatedPerson {
             person: created.0,
             activation_token: token,
             activation_expires_at: created.1,

@@ -12,10 +12,10 @@ use diesel::prelude::*;
 use hmac::{Hmac, Mac};
 use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::Json;
-use poem_openapi::{ApiResponse, Enum, Object, OpenApi};
+use poem_openapi::{Enum, Object, OpenApi};
 use sha2::{Digest, Sha256};
 
-use crate::api::{Tag, page_bounds};
+use crate::api::{Created, Tag, page_bounds};
 use crate::auth::{BearerAuth, Principal, readable_teams};
 use crate::db::AnyConnection;
 use crate::db::schema::{people, suggestion_events, suggestion_votes, suggestions};
@@ -124,13 +124,6 @@ pub struct VoteState {
 pub enum Sort {
     Recent,
     Votes,
-}
-
-#[derive(ApiResponse)]
-pub enum SuggestionCreated {
-    /// Raised.
-    #[oai(status = 201)]
-    Created(Json<CreatedSuggestion>),
 }
 
 // ---------- rules ----------
@@ -272,7 +265,7 @@ impl SuggestionsApi {
         &self,
         auth: BearerAuth,
         body: JsonBody<CreateSuggestion>,
-    ) -> Result<SuggestionCreated, ApiError> {
+    ) -> Result<Created<CreatedSuggestion>, ApiError> {
         let p = auth.0;
         let b = body.0;
         let title = parse_text(&b.title, "title", TITLE_MAX)?;
@@ -324,7 +317,7 @@ impl SuggestionsApi {
                 view(conn, row, &me, &key)
             })
             .await?;
-        Ok(SuggestionCreated::Created(Json(CreatedSuggestion {
+        Ok(Created::Created(Json(CreatedSuggestion {
             suggestion: created,
             followup_code: code,
         })))

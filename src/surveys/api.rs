@@ -9,7 +9,7 @@ use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, Enum, Object, OpenApi};
 
-use crate::api::{Tag, page_bounds};
+use crate::api::{Created, Tag, page_bounds};
 use crate::auth::api::NoContent;
 use crate::auth::{BearerAuth, require_hr};
 use crate::db::AnyConnection;
@@ -273,27 +273,6 @@ pub struct ResponseInput {
 pub struct Recorded {
     /// Always `recorded`.
     pub status: String,
-}
-
-#[derive(ApiResponse)]
-pub enum SurveyCreated {
-    /// The survey was created.
-    #[oai(status = 201)]
-    Created(Json<Survey>),
-}
-
-#[derive(ApiResponse)]
-pub enum RoundOpened {
-    /// The round is open now.
-    #[oai(status = 201)]
-    Created(Json<Round>),
-}
-
-#[derive(ApiResponse)]
-pub enum ResponseRecorded {
-    /// The answers are stored durably; nothing links them to the caller.
-    #[oai(status = 201)]
-    Created(Json<Recorded>),
 }
 
 #[derive(ApiResponse)]
@@ -641,7 +620,7 @@ impl SurveysApi {
         &self,
         auth: BearerAuth,
         body: JsonBody<CreateSurvey>,
-    ) -> Result<SurveyCreated, ApiError> {
+    ) -> Result<Created<Survey>, ApiError> {
         require_hr(&auth.0)?;
         let body = body.0;
         let title = parse_text(&body.title, "title", 200)?;
@@ -678,7 +657,7 @@ impl SurveysApi {
                 survey_view(conn, row)
             })
             .await?;
-        Ok(SurveyCreated::Created(Json(survey)))
+        Ok(Created::Created(Json(survey)))
     }
 
     /// List surveys (HR), newest first.
@@ -882,7 +861,7 @@ impl SurveysApi {
         &self,
         auth: BearerAuth,
         #[oai(validator(max_length = 64))] id: Path<String>,
-    ) -> Result<RoundOpened, ApiError> {
+    ) -> Result<Created<Round>, ApiError> {
         require_hr(&auth.0)?;
         let id = id.0;
         let round = self
@@ -905,7 +884,7 @@ impl SurveysApi {
             })
             .await?;
         tracing::info!(round = %round.id, "round opened by HR");
-        Ok(RoundOpened::Created(Json(round)))
+        Ok(Created::Created(Json(round)))
     }
 
     /// Close an open round now (HR).
@@ -1095,7 +1074,7 @@ impl SurveysApi {
         auth: BearerAuth,
         #[oai(validator(max_length = 64))] id: Path<String>,
         body: JsonBody<ResponseInput>,
-    ) -> Result<ResponseRecorded, ApiError> {
+    ) -> Result<Created<Recorded>, ApiError> {
         let me = auth.0.id.clone();
         let round_id = id.0;
         let given: Vec<Given> = body
@@ -1143,7 +1122,7 @@ impl SurveysApi {
             })
             .await?;
         self.state.writer.submit(submission).await?;
-        Ok(ResponseRecorded::Created(Json(Recorded {
+        Ok(Created::Created(Json(Recorded {
             status: "recorded".into(),
         })))
     }
