@@ -10,6 +10,7 @@ use crate::reports::api::ReportsApi;
 use crate::reports::audit::AuditApi;
 use crate::startup::AppState;
 use crate::suggestions::api::SuggestionsApi;
+use crate::suggestions::insights::InsightsApi;
 use crate::surveys::api::SurveysApi;
 
 #[derive(Tags)]
@@ -57,6 +58,7 @@ pub type Apis = (
     ReportsApi,
     AuditApi,
     SuggestionsApi,
+    InsightsApi,
     OpsApi,
 );
 
@@ -80,6 +82,9 @@ pub fn service(state: &AppState) -> OpenApiService<Apis, ()> {
                 state: state.clone(),
             },
             SuggestionsApi {
+                state: state.clone(),
+            },
+            InsightsApi {
                 state: state.clone(),
             },
             OpsApi {

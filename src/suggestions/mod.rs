@@ -4,5 +4,7 @@
 //! with themes, touchpoints and loop-closure figures.
 
 pub mod api;
+pub mod insights;
 pub mod model;
+pub mod themes;
 pub mod workflow;

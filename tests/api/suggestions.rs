@@ -432,3 +432,197 @@ async fn bad_suggestions_are_refused_with_the_field_named() {
     r.expect(422);
     assert_eq!(app.count("suggestions").await, 0);
 }
+
+/// Inserts a suggestion raised on `day` (and, if given, its first reply on `reply`)
+/// straight into the database, so dates can be chosen.
+async fn raised(
+    app: &TestApp,
+    team: &str,
+    author: &str,
+    title: &str,
+    day: chrono::NaiveDate,
+    reply: Option<chrono::NaiveDate>,
+) -> String {
+    use pulseline::db::schema::{suggestion_events as e, suggestions as s};
+    let id = uuid::Uuid::new_v4().to_string();
+    let (sid, team, author, title) = (
+        id.clone(),
+        team.to_owned(),
+        author.to_owned(),
+        title.to_owned(),
+    );
+    app.state
+        .db
+        .write(move |conn| {
+            diesel::insert_into(s::table)
+                .values((
+                    s::id.eq(&sid),
+                    s::team_id.eq(&team),
+                    s::author_id.eq(Some(&author)),
+                    s::title.eq(&title),
+                    s::body.eq(&title),
+                    s::touchpoint.eq("billing"),
+                    s::anonymous.eq(false),
+                    s::status.eq(if reply.is_some() {
+                        "acknowledged"
+                    } else {
+                        "new"
+                    }),
+                    s::votes.eq(0),
+                    s::created_on.eq(day),
+                ))
+                .execute(conn)?;
+            if let Some(r) = reply {
+                diesel::insert_into(e::table)
+                    .values((
+                        e::id.eq(uuid::Uuid::new_v4().to_string()),
+                        e::suggestion_id.eq(&sid),
+                        e::from_status.eq("new"),
+                        e::to_status.eq("acknowledged"),
+                        e::reply.eq("We are on it, thank you."),
+                        e::replied_by.eq(&author),
+                        e::replied_on.eq(r),
+                        e::replied_at.eq(r.and_hms_opt(12, 0, 0).unwrap_or_default()),
+                    ))
+                    .execute(conn)?;
+            }
+            Ok(())
+        })
+        .await
+        .expect("insert");
+    id
+}
+
+#[tokio::test]
+async fn the_manager_view_has_themes_touchpoints_and_loop_closure() {
+    let app = spawn_app().await;
+    let o = org(&app).await;
+    let manager = app.manager_of(&o.hr, &o.support).await;
+    let today = chrono::Utc::now().date_naive();
+    let ago = |d: i64| today - chrono::TimeDelta::days(d);
+    // In the last 30 days: raised → first reply after 3, 10, 1 and 7 days; two without a
+    // reply, raised 20 and 5 days ago. Hand-computed: within 7 days 3/6 = 0.5; days
+    // sorted 1, 3, 7, 10 → median 5; waiting over 14 days: 1.
+    let m = &manager.id;
+    raised(
+        &app,
+        &o.support,
+        m,
+        "Refund delays for annual plans",
+        ago(25),
+        Some(ago(22)),
+    )
+    .await;
+    raised(
+        &app,
+        &o.support,
+        m,
+        "Delayed refunds after cancellation",
+        ago(24),
+        Some(ago(14)),
+    )
+    .await;
+    raised(
+        &app,
+        &o.tier1,
+        m,
+        "Возврат денег задерживается",
+        ago(12),
+        Some(ago(11)),
+    )
+    .await;
+    raised(
+        &app,
+        &o.tier1,
+        m,
+        "Задержки возвратов у клиентов",
+        ago(15),
+        Some(ago(8)),
+    )
+    .await;
+    raised(
+        &app,
+        &o.support,
+        m,
+        "Login page rejects valid passwords",
+        ago(20),
+        None,
+    )
+    .await;
+    raised(
+        &app,
+        &o.support,
+        m,
+        "Chat widget hides the order number",
+        ago(5),
+        None,
+    )
+    .await;
+    // Outside the subtree, and in the previous period: not counted in this period.
+    raised(
+        &app,
+        &o.sales,
+        m,
+        "Refund delays in sales deals",
+        ago(3),
+        None,
+    )
+    .await;
+    raised(
+        &app,
+        &o.support,
+        m,
+        "Refund delays last quarter",
+        ago(40),
+        None,
+    )
+    .await;
+    let path = format!(
+        "/api/v1/insights/frontline?team_id={}&from={}&to={}",
+        o.support,
+        ago(29),
+        today
+    );
+    let r = app.get(&path, Some(&manager.token)).await;
+    r.expect(200);
+    let v = r.json();
+    assert_eq!(v["total"], json!(6));
+    assert_eq!(v["loop_closure"]["answered_within_7_days"], json!(0.5));
+    assert_eq!(v["loop_closure"]["median_days_to_first_reply"], json!(5.0));
+    assert_eq!(v["loop_closure"]["waiting_over_14_days"], json!(1));
+    let billing = v["touchpoints"]
+        .as_array()
+        .and_then(|t| t.iter().find(|c| c["key"] == json!("billing")).cloned())
+        .expect("billing");
+    assert_eq!(billing["count"], json!(6));
+    // "Refund delays" and "Delayed refunds" form one theme; so do the two Russian ones.
+    let themes = v["themes"].as_array().expect("themes");
+    let with = |n: usize| themes.iter().filter(|t| t["count"] == json!(n)).count();
+    assert!(with(2) >= 2, "{themes:?}");
+    // Managers of other subtrees get 404; employees 403.
+    let other = app.manager_of(&o.hr, &o.sales).await;
+    app.get(&path, Some(&other.token)).await.expect(404);
+    let emp = app
+        .seed_people(&o.support, 1, |_| (None, None, None))
+        .await
+        .remove(0);
+    app.get(&path, Some(&emp.token)).await.expect(403);
+    let csv = app
+        .client
+        .get(path.clone())
+        .header("authorization", format!("Bearer {}", manager.token))
+        .header("accept", "text/csv")
+        .send()
+        .await;
+    let text = csv.0.into_body().into_string().await.expect("csv");
+    assert!(
+        text.contains("loop_closure,waiting_over_14_days,1,"),
+        "{text}"
+    );
+    app.get(
+        &format!("/api/v1/insights/frontline?from={}&to={}", today, ago(1)),
+        Some(&o.hr.token),
+    )
+    .await
+    .expect(422);
+}
