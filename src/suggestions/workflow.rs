@@ -161,6 +161,29 @@ mod tests {
     }
 
     #[test]
+    fn exactly_the_forward_moves_and_declines_are_allowed() {
+        use Status::*;
+        let all = [New, Acknowledged, InProgress, Done, Declined];
+        let allowed = [
+            (New, Acknowledged),
+            (New, Declined),
+            (Acknowledged, InProgress),
+            (Acknowledged, Declined),
+            (InProgress, Done),
+            (InProgress, Declined),
+        ];
+        for from in all {
+            for to in all {
+                assert_eq!(
+                    from.next().contains(&to),
+                    allowed.contains(&(from, to)),
+                    "{from:?} -> {to:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
     fn loop_closure_matches_hand_computed_figures() {
         // Raised → first reply: 3 days, 10 days, 1 day, 7 days; two unanswered, raised
         // 20 and 5 days before "today" (1 March + 30 = 31 March).
