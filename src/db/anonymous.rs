@@ -48,6 +48,7 @@ CREATE TABLE IF NOT EXISTS responses (
     tenure TEXT NULL
 );
 CREATE INDEX IF NOT EXISTS responses_round_idx ON responses (round_id, team_id);
+CREATE INDEX IF NOT EXISTS responses_round_id_idx ON responses (round_id, id);
 CREATE TABLE IF NOT EXISTS answers (
     response_id TEXT NOT NULL REFERENCES responses (id),
     question_id TEXT NOT NULL REFERENCES survey_questions (id),
@@ -107,7 +108,8 @@ pub const RELOCATE_FACTOR: i64 = 4;
 /// independently for participation and for responses with their answers. An in-place
 /// `UPDATE` would not do: PostgreSQL keeps such a tuple on its page (a HOT update). A
 /// simulation of batched arrivals puts the rank correlation between arrival and
-/// physical order at 0.1–0.4 with `RELOCATE_FACTOR` 4. SQLite needs none of this: its
+/// physical order at 0.1–0.4 with `RELOCATE_FACTOR` 4. The sample is a range of the
+/// random keys after a random start, so no batch sorts the whole round. SQLite needs none of this: its
 /// `WITHOUT ROWID` tables are ordered by their random keys.
 pub fn relocate(conn: &mut AnyConnection, round_id: &str, added: i64) -> diesel::QueryResult<()> {
     use diesel::prelude::*;
@@ -121,14 +123,28 @@ pub fn relocate(conn: &mut AnyConnection, round_id: &str, added: i64) -> diesel:
     };
     let n = added.max(1) * RELOCATE_FACTOR;
     let mut rng = rand::thread_rng();
-    diesel::define_sql_function!(fn random() -> diesel::sql_types::Double);
+    // A random sample without sorting the whole round: the keys are random UUIDs, so the
+    // rows that follow a random key (wrapping around) are a random set of arrivals. The
+    // (round_id, id) and (round_id, person_id) indexes make this a short range scan.
+    let start = uuid::Uuid::new_v4().to_string();
 
     let mut moved: Vec<ResponseRow> = responses::table
         .filter(responses::round_id.eq(round_id))
-        .order(random())
+        .filter(responses::id.ge(&start))
+        .order(responses::id)
         .limit(n)
         .select(ResponseRow::as_select())
         .load(pg)?;
+    if (moved.len() as i64) < n {
+        let more: Vec<ResponseRow> = responses::table
+            .filter(responses::round_id.eq(round_id))
+            .filter(responses::id.lt(&start))
+            .order(responses::id)
+            .limit(n - moved.len() as i64)
+            .select(ResponseRow::as_select())
+            .load(pg)?;
+        moved.extend(more);
+    }
     let ids: Vec<String> = moved.iter().map(|r| r.id.clone()).collect();
     let mut moved_answers: Vec<AnswerRow> = answers::table
         .filter(answers::response_id.eq_any(&ids))
@@ -147,10 +163,21 @@ pub fn relocate(conn: &mut AnyConnection, round_id: &str, added: i64) -> diesel:
 
     let mut people: Vec<String> = participation::table
         .filter(participation::round_id.eq(round_id))
-        .order(random())
+        .filter(participation::person_id.ge(&start))
+        .order(participation::person_id)
         .limit(n)
         .select(participation::person_id)
         .load(pg)?;
+    if (people.len() as i64) < n {
+        let more: Vec<String> = participation::table
+            .filter(participation::round_id.eq(round_id))
+            .filter(participation::person_id.lt(&start))
+            .order(participation::person_id)
+            .limit(n - people.len() as i64)
+            .select(participation::person_id)
+            .load(pg)?;
+        people.extend(more);
+    }
     diesel::delete(
         participation::table
             .filter(participation::round_id.eq(round_id))
@@ -170,5 +197,34 @@ pub fn relocate(conn: &mut AnyConnection, round_id: &str, added: i64) -> diesel:
     diesel::insert_into(participation::table)
         .values(&rows)
         .execute(pg)?;
+    Ok(())
+}
+
+/// Inserts a submission's answers: one multi-row statement on PostgreSQL; one statement
+/// per row on SQLite, where diesel's multi-row insert opens a transaction of its own,
+/// which fails inside the writer's `BEGIN IMMEDIATE`.
+pub fn insert_answers(
+    conn: &mut AnyConnection,
+    rows: &[crate::surveys::model::AnswerRow],
+) -> diesel::QueryResult<()> {
+    use diesel::RunQueryDsl;
+
+    use crate::db::schema::answers;
+    match conn {
+        AnyConnection::Postgresql(pg) => {
+            if !rows.is_empty() {
+                diesel::insert_into(answers::table)
+                    .values(rows)
+                    .execute(pg)?;
+            }
+        }
+        AnyConnection::Sqlite(sqlite) => {
+            for row in rows {
+                diesel::insert_into(answers::table)
+                    .values(row)
+                    .execute(sqlite)?;
+            }
+        }
+    }
     Ok(())
 }

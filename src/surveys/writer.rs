@@ -1,9 +1,9 @@
 //! The group-commit writer for survey responses.
 //!
 //! Every accepted submission is handed to one writer thread, which commits whatever has
-//! arrived together — up to `MAX_BATCH` submissions or `MAX_WAIT` after the first — in a
-//! single transaction, and answers each caller only once that transaction is durable.
-//! Inside a batch the submissions are written in a random order, so the physical order
+//! arrived together — up to `MAX_BATCH` submissions; an idle writer waits up to
+//! `MAX_WAIT` after the first for more — in a single transaction, and answers each
+//! caller only once that transaction is durable. Inside a batch the submissions are written in a random order, so the physical order
 //! of rows within a batch carries nothing about arrival. A durable (`synchronous=FULL`)
 //! SQLite pays one fsync per batch instead of one per submission; PostgreSQL takes the
 //! same path.
@@ -25,7 +25,7 @@ use diesel::sql_types::Text;
 use rand::seq::SliceRandom;
 use tokio::sync::oneshot;
 
-use crate::db::schema::{answers, responses, rounds};
+use crate::db::schema::{responses, rounds};
 use crate::db::{AnyConnection, Db};
 use crate::error::ApiError;
 use crate::surveys::model::{AnswerRow, ResponseRow};
@@ -90,12 +90,22 @@ impl ResponseWriter {
 fn run(db: Db, rx: mpsc::Receiver<Job>, stats: &WriterStats) {
     while let Ok(first) = rx.recv() {
         let mut batch = vec![first];
-        let deadline = Instant::now() + MAX_WAIT;
+        // Under load the queue already holds batch-mates: take them without waiting.
+        // Only a writer that was idle waits up to MAX_WAIT for company.
         while batch.len() < MAX_BATCH {
-            let left = deadline.saturating_duration_since(Instant::now());
-            match rx.recv_timeout(left) {
+            match rx.try_recv() {
                 Ok(job) => batch.push(job),
                 Err(_) => break,
+            }
+        }
+        if batch.len() == 1 {
+            let deadline = Instant::now() + MAX_WAIT;
+            while batch.len() < MAX_BATCH {
+                let left = deadline.saturating_duration_since(Instant::now());
+                match rx.recv_timeout(left) {
+                    Ok(job) => batch.push(job),
+                    Err(_) => break,
+                }
             }
         }
         batch.shuffle(&mut rand::thread_rng());
@@ -206,10 +216,6 @@ fn store_one(
         })
         .collect();
     rows.shuffle(&mut rand::thread_rng());
-    for row in rows {
-        diesel::insert_into(answers::table)
-            .values(row)
-            .execute(conn)?;
-    }
+    crate::db::anonymous::insert_answers(conn, &rows)?;
     Ok(Ok(()))
 }
