@@ -48,6 +48,8 @@ pub struct RoundData {
     pub teams: Vec<(String, String)>,
     pub node_of: HashMap<String, usize>,
     pub tree: Tree,
+    /// For each node, itself and its ancestors up to the root.
+    pub ancestors: Vec<Vec<usize>>,
     /// The collected cuts: (name, values seen in this round).
     pub cuts: Vec<(&'static str, Vec<String>)>,
     pub responses: Vec<Resp>,
@@ -213,6 +215,7 @@ impl RoundData {
                 .map(|(id, name, _)| (id, name))
                 .collect(),
             node_of,
+            ancestors: ancestors_of(&parents),
             tree,
             cuts,
             responses: resps,
@@ -307,17 +310,11 @@ impl RoundData {
 
     /// Whether `node`'s subtree contains `member`.
     pub fn contains(&self, node: usize, member: usize) -> bool {
-        if node == 0 {
-            return true;
-        }
-        let mut stack = vec![node];
-        while let Some(n) = stack.pop() {
-            if n == member {
-                return true;
-            }
-            stack.extend(self.tree.children(n));
-        }
-        false
+        node == 0
+            || self
+                .ancestors
+                .get(member)
+                .is_some_and(|a| a.contains(&node))
     }
 
     /// The responses of a cell: a node's subtree, optionally one value of one cut.
@@ -379,6 +376,24 @@ impl RoundData {
 type AnswerTuple = (String, String, Option<f64>, Option<String>, Option<String>);
 /// (team id, location, job family, tenure).
 type InviteeTuple = (String, Option<String>, Option<String>, Option<String>);
+
+/// Each node's chain up to the root (itself first), from the parent of every node.
+fn ancestors_of(parents: &[Option<usize>]) -> Vec<Vec<usize>> {
+    (0..parents.len())
+        .map(|node| {
+            let mut chain = vec![node];
+            let mut cur = node;
+            while let Some(p) = parents.get(cur).copied().flatten() {
+                if chain.contains(&p) {
+                    break;
+                }
+                chain.push(p);
+                cur = p;
+            }
+            chain
+        })
+        .collect()
+}
 
 fn add_atom(atoms: &mut Vec<Atom>, node: usize, values: Vec<usize>, n: usize) {
     match atoms
