@@ -117,10 +117,16 @@ fn commit(db: &Db, batch: Vec<Job>, stats: &WriterStats) {
     let (subs, replies): (Vec<Submission>, Vec<_>) = batch.into_iter().unzip();
     let result = db.write_blocking(|conn| {
         let mut open: HashMap<String, bool> = HashMap::new();
-        let outcomes = subs
-            .iter()
-            .map(|s| store_one(conn, s, &mut open))
-            .collect::<Result<Vec<_>, ApiError>>()?;
+        let outcomes = match conn {
+            // One multi-row statement per table for the whole batch.
+            AnyConnection::Postgresql(_) => store_batch(conn, &subs, &mut open)?,
+            // diesel's multi-row insert opens its own transaction on SQLite, which fails
+            // inside BEGIN IMMEDIATE: one statement per row there.
+            AnyConnection::Sqlite(_) => subs
+                .iter()
+                .map(|s| store_one(conn, s, &mut open))
+                .collect::<Result<Vec<_>, ApiError>>()?,
+        };
         let mut added: HashMap<&str, i64> = HashMap::new();
         for (s, o) in subs.iter().zip(&outcomes) {
             if o.is_ok() {
@@ -158,6 +164,112 @@ fn commit(db: &Db, batch: Vec<Job>, stats: &WriterStats) {
     }
 }
 
+/// Whether a round is open now, looked up once per batch.
+fn round_open(
+    conn: &mut AnyConnection,
+    round_id: &str,
+    open: &mut HashMap<String, bool>,
+) -> Result<bool, ApiError> {
+    if let Some(v) = open.get(round_id) {
+        return Ok(*v);
+    }
+    let now = crate::org::model::now();
+    let v = rounds::table
+        .find(round_id)
+        .select((rounds::opens_at, rounds::closes_at))
+        .first::<(chrono::NaiveDateTime, chrono::NaiveDateTime)>(conn)
+        .optional()?
+        .is_some_and(|(o, c)| o <= now && now < c);
+    open.insert(round_id.to_owned(), v);
+    Ok(v)
+}
+
+/// The whole batch in three multi-row statements (PostgreSQL): participation with
+/// `ON CONFLICT DO NOTHING RETURNING` tells which submissions are new (a duplicate —
+/// already stored, or twice in this batch — is refused alone), then their responses,
+/// then all their answers.
+fn store_batch(
+    conn: &mut AnyConnection,
+    subs: &[Submission],
+    open: &mut HashMap<String, bool>,
+) -> Result<Vec<Result<(), ApiError>>, ApiError> {
+    use crate::db::schema::{answers, participation};
+    let mut outcomes: Vec<Option<Result<(), ApiError>>> = Vec::with_capacity(subs.len());
+    for s in subs {
+        outcomes.push(if round_open(conn, &s.round_id, open)? {
+            None
+        } else {
+            Some(Err(ApiError::Conflict("the round is not open".into())))
+        });
+    }
+    let AnyConnection::Postgresql(pg) = conn else {
+        return Err(ApiError::Internal(anyhow::anyhow!(
+            "store_batch is for PostgreSQL"
+        )));
+    };
+    let rows: Vec<_> = subs
+        .iter()
+        .zip(&outcomes)
+        .filter(|(_, o)| o.is_none())
+        .map(|(s, _)| {
+            (
+                participation::round_id.eq(&s.round_id),
+                participation::person_id.eq(&s.person_id),
+            )
+        })
+        .collect();
+    let inserted: Vec<(String, String)> = if rows.is_empty() {
+        Vec::new()
+    } else {
+        diesel::insert_into(participation::table)
+            .values(&rows)
+            .on_conflict_do_nothing()
+            .returning((participation::round_id, participation::person_id))
+            .get_results(pg)?
+    };
+    let mut fresh: std::collections::HashSet<(String, String)> = inserted.into_iter().collect();
+    let mut new_responses = Vec::new();
+    let mut new_answers = Vec::new();
+    for (s, outcome) in subs.iter().zip(outcomes.iter_mut()) {
+        if outcome.is_some() {
+            continue;
+        }
+        if !fresh.remove(&(s.round_id.clone(), s.person_id.clone())) {
+            *outcome = Some(Err(ApiError::Conflict(
+                "you have already answered this round".into(),
+            )));
+            continue;
+        }
+        let response_id = uuid::Uuid::new_v4().to_string();
+        new_answers.extend(s.answers.iter().map(|(q, value, choice, text)| AnswerRow {
+            response_id: response_id.clone(),
+            question_id: q.clone(),
+            value: *value,
+            choice: choice.clone(),
+            text: text.clone(),
+        }));
+        new_responses.push(ResponseRow {
+            id: response_id,
+            round_id: s.round_id.clone(),
+            team_id: s.team_id.clone(),
+            location: s.location.clone(),
+            job_family: s.job_family.clone(),
+            tenure: s.tenure.clone(),
+        });
+        *outcome = Some(Ok(()));
+    }
+    if !new_responses.is_empty() {
+        new_answers.shuffle(&mut rand::thread_rng());
+        diesel::insert_into(responses::table)
+            .values(&new_responses)
+            .execute(pg)?;
+        diesel::insert_into(answers::table)
+            .values(&new_answers)
+            .execute(pg)?;
+    }
+    Ok(outcomes.into_iter().map(|o| o.unwrap_or(Ok(()))).collect())
+}
+
 /// Writes one submission inside the batch transaction. The outer `Result` is a database
 /// failure (fails the batch); the inner one is this submission's own refusal.
 fn store_one(
@@ -165,21 +277,7 @@ fn store_one(
     s: &Submission,
     open: &mut HashMap<String, bool>,
 ) -> Result<Result<(), ApiError>, ApiError> {
-    let now = crate::org::model::now();
-    let is_open = match open.get(&s.round_id) {
-        Some(v) => *v,
-        None => {
-            let v = rounds::table
-                .find(&s.round_id)
-                .select((rounds::opens_at, rounds::closes_at))
-                .first::<(chrono::NaiveDateTime, chrono::NaiveDateTime)>(conn)
-                .optional()?
-                .is_some_and(|(o, c)| o <= now && now < c);
-            open.insert(s.round_id.clone(), v);
-            v
-        }
-    };
-    if !is_open {
+    if !round_open(conn, &s.round_id, open)? {
         return Ok(Err(ApiError::Conflict("the round is not open".into())));
     }
     let inserted = diesel::sql_query(

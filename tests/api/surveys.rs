@@ -800,4 +800,25 @@ async fn two_hundred_concurrent_answers_commit_in_fewer_transactions() {
     .await;
     assert!(again.iter().all(|r| r.status == 409));
     assert_eq!(app.count("responses").await, 200);
+    // One person racing two submissions of a fresh round: exactly one is stored.
+    app.send(
+        Method::POST,
+        &format!("/api/v1/rounds/{}/close", p.round),
+        Some(&hr.token),
+        None,
+    )
+    .await
+    .expect(200);
+    let p2 = open_round(&app, &hr, &survey).await;
+    for who in staff.iter().take(10) {
+        let pair = futures_util::future::join_all(
+            (0..2).map(|_| submit(&app, who, &p2, answers(&p2, 3, None))),
+        )
+        .await;
+        let mut statuses: Vec<u16> = pair.iter().map(|r| r.status).collect();
+        statuses.sort();
+        assert_eq!(statuses, vec![201, 409]);
+    }
+    assert_eq!(app.count("responses").await, 210);
+    assert_eq!(app.count("participation").await, 210);
 }
