@@ -4,6 +4,7 @@
 use poem_openapi::{OpenApiService, Tags};
 
 use crate::auth::api::AuthApi;
+use crate::cx::api::CxApi;
 use crate::ops::api::OpsApi;
 use crate::org::api::OrgApi;
 use crate::reports::api::ReportsApi;
@@ -25,6 +26,8 @@ pub enum Tag {
     Reports,
     /// Frontline suggestions about customer pain points, votes and replies.
     Suggestions,
+    /// Customer satisfaction ratings and summaries.
+    Cx,
     /// Health, readiness and metrics.
     Operations,
 }
@@ -59,6 +62,7 @@ pub type Apis = (
     AuditApi,
     SuggestionsApi,
     InsightsApi,
+    CxApi,
     OpsApi,
 );
 
@@ -85,6 +89,9 @@ pub fn service(state: &AppState) -> OpenApiService<Apis, ()> {
                 state: state.clone(),
             },
             InsightsApi {
+                state: state.clone(),
+            },
+            CxApi {
                 state: state.clone(),
             },
             OpsApi {

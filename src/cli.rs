@@ -42,7 +42,53 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             dry_run,
             partial,
         }) => import_people(&config, &file, dry_run, partial),
+        Command::Import(ImportCommand::Cx { file, dry_run }) => import_cx(&config, &file, dry_run),
     }
+}
+
+fn import_cx(config: &Config, file: &std::path::Path, dry_run: bool) -> anyhow::Result<()> {
+    let state = crate::startup::build_state_blocking(config)?;
+    let reader = std::fs::File::open(file)
+        .map_err(|e| anyhow::anyhow!("cannot open {}: {e}", file.display()))?;
+    let size = reader.metadata().map(|m| m.len()).unwrap_or(0);
+    let bar = indicatif::ProgressBar::new(size);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("reading  {bar:40} {bytes}/{total_bytes}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    let rows = crate::cx::api::parse_csv(bar.wrap_read(std::io::BufReader::new(reader)))
+        .map_err(user_error)?;
+    bar.finish_and_clear();
+    let bar = indicatif::ProgressBar::new(rows.len() as u64);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("storing  {bar:40} {pos}/{len} ratings")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    let progress_bar = bar.clone();
+    let report = state
+        .db
+        .write_blocking(move |conn| {
+            crate::cx::api::ingest(conn, rows, dry_run, &mut |n| progress_bar.set_position(n))
+        })
+        .map_err(user_error)?;
+    bar.finish_and_clear();
+    for e in &report.errors {
+        eprintln!(
+            "row {}: {}: {}",
+            e.row.map_or(0, |r| r + 1),
+            e.field,
+            e.message
+        );
+    }
+    eprintln!(
+        "{}{} ratings: {} accepted, {} duplicates, {} refused",
+        if report.dry_run { "dry run: " } else { "" },
+        report.received,
+        report.accepted,
+        report.duplicates,
+        report.errors.len()
+    );
+    Ok(())
 }
 
 fn user_error(e: ApiError) -> anyhow::Error {

@@ -86,6 +86,19 @@ pub enum ImportCommand {
         #[arg(long)]
         partial: bool,
     },
+    /// Ingest customer ratings from a CSV file with the header
+    /// `external_id,team_id,team_key,metric,score,occurred_on` (give `team_id` or
+    /// `team_key`; `metric` is csat 1–5, nps 0–10 or ces 1–7; dates like 2026-03-31).
+    ///
+    /// Idempotent by `external_id`: ratings already stored count as duplicates. Rows
+    /// that are invalid are reported with their number and skipped.
+    Cx {
+        /// The CSV file to read (streamed, with a progress bar).
+        file: PathBuf,
+        /// Check every row and report without storing anything.
+        #[arg(long)]
+        dry_run: bool,
+    },
 }
 
 /// Settings shared by every subcommand.

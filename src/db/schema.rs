@@ -190,6 +190,18 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    cx_ratings (id) {
+        id -> Text,
+        external_id -> Text,
+        team_id -> Text,
+        metric -> Text,
+        score -> Double,
+        occurred_on -> Date,
+        imported_at -> Timestamp,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     teams,
     people,
@@ -208,6 +220,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     suggestions,
     suggestion_votes,
     suggestion_events,
+    cx_ratings,
 );
 
 diesel::table! {

@@ -214,3 +214,38 @@ async fn serve_answers_over_tcp_and_stops_cleanly_on_sigterm() {
     assert!(log.contains("shutting down"), "{log}");
     assert!(!log.contains(SECRET), "the signing key reached the log");
 }
+
+#[tokio::test]
+async fn import_cx_streams_a_file_and_is_idempotent() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let team = app.create_team(&admin, "Support", None, "frontline").await;
+    let dir = tempfile::tempdir().expect("dir");
+    let file = dir.path().join("cx.csv");
+    let mut csv = String::from("external_id,team_id,team_key,metric,score,occurred_on\n");
+    for i in 0..50 {
+        csv.push_str(&format!(
+            "e{i},{team},,nps,{},2026-05-{:02}\n",
+            i % 11,
+            i % 28 + 1
+        ));
+    }
+    csv.push_str(&format!("bad,{team},,nps,12,2026-05-01\n"));
+    std::fs::write(&file, csv).expect("write");
+    let path = file.to_string_lossy().into_owned();
+    let out = pulseline(&app, &["import", "cx", &path], "");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("51 ratings: 50 accepted, 0 duplicates, 1 refused"),
+        "{err}"
+    );
+    assert!(err.contains("row 51: score"), "{err}");
+    let out = pulseline(&app, &["import", "cx", &path], "");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("0 accepted, 50 duplicates"));
+    assert_eq!(app.count("cx_ratings").await, 50);
+}

@@ -4,6 +4,7 @@
 mod auth;
 mod authz;
 mod cli;
+mod cx;
 mod errors;
 mod helpers;
 mod openapi;
