@@ -5,6 +5,7 @@ use poem_openapi::{OpenApiService, Tags};
 
 use crate::auth::api::AuthApi;
 use crate::cx::api::CxApi;
+use crate::linkage::api::LinkageApi;
 use crate::ops::api::OpsApi;
 use crate::org::api::OrgApi;
 use crate::reports::api::ReportsApi;
@@ -63,6 +64,7 @@ pub type Apis = (
     SuggestionsApi,
     InsightsApi,
     CxApi,
+    LinkageApi,
     OpsApi,
 );
 
@@ -92,6 +94,9 @@ pub fn service(state: &AppState) -> OpenApiService<Apis, ()> {
                 state: state.clone(),
             },
             CxApi {
+                state: state.clone(),
+            },
+            LinkageApi {
                 state: state.clone(),
             },
             OpsApi {

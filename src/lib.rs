@@ -15,6 +15,7 @@ pub mod config;
 pub mod cx;
 pub mod db;
 pub mod error;
+pub mod linkage;
 pub mod ops;
 pub mod org;
 pub mod payload;

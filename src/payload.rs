@@ -149,6 +149,45 @@ impl<T: poem_openapi::types::ToJSON> poem::IntoResponse for JsonOrCsv<T> {
     }
 }
 
+/// A 200 answer as JSON, CSV (`Accept: text/csv`) or an SVG chart
+/// (`Accept: image/svg+xml`).
+pub enum JsonCsvOrSvg<T> {
+    Json(T),
+    Csv(String),
+    Svg(String),
+}
+
+impl<T: poem_openapi::types::ToJSON> poem_openapi::ApiResponse for JsonCsvOrSvg<T> {
+    fn meta() -> poem_openapi::registry::MetaResponses {
+        let mut meta = <JsonOrCsv<T> as poem_openapi::ApiResponse>::meta();
+        if let Some(r) = meta.responses.first_mut() {
+            r.description =
+                "JSON; CSV with `Accept: text/csv`; an SVG chart with `Accept: image/svg+xml`.";
+            r.content.push(poem_openapi::registry::MetaMediaType {
+                content_type: "image/svg+xml",
+                schema: String::schema_ref(),
+            });
+        }
+        meta
+    }
+
+    fn register(registry: &mut Registry) {
+        T::register(registry);
+    }
+}
+
+impl<T: poem_openapi::types::ToJSON> poem::IntoResponse for JsonCsvOrSvg<T> {
+    fn into_response(self) -> poem::Response {
+        match self {
+            JsonCsvOrSvg::Json(v) => JsonOrCsv::Json(v).into_response(),
+            JsonCsvOrSvg::Csv(text) => JsonOrCsv::<T>::Csv(text).into_response(),
+            JsonCsvOrSvg::Svg(svg) => poem::Response::builder()
+                .header(poem::http::header::CONTENT_TYPE, "image/svg+xml")
+                .body(svg),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -7,6 +7,7 @@ mod cli;
 mod cx;
 mod errors;
 mod helpers;
+mod linkage;
 mod openapi;
 mod ops;
 mod org;

@@ -1,0 +1,537 @@
+//! `GET /api/v1/insights/linkage`: engagement per team and period against customer
+//! satisfaction, with the statistics of [`super::stats`].
+//!
+//! A team's engagement for a period is the mean engagement index of its subtree's
+//! responses in rounds that closed in that period, counted only where the round's report
+//! releases that team's engagement index (so linkage and reports cannot be subtracted to
+//! reveal a small group). Its CX is the metric over its own ratings in the period shifted
+//! by `lag`, counted only with at least `min_ratings` ratings; an internal team takes the
+//! weighted CX of the frontline teams it serves (the service map).
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::fmt::Write as _;
+
+use chrono::{Datelike, NaiveDate};
+use diesel::prelude::*;
+use poem_openapi::param::{Header, Query};
+use poem_openapi::{Object, OpenApi};
+
+use crate::api::Tag;
+use crate::auth::{BearerAuth, readable_teams};
+use crate::cx::metrics::{Metric, Period};
+use crate::db::AnyConnection;
+use crate::db::schema::{cx_ratings, rounds, team_serves, teams};
+use crate::error::ApiError;
+use crate::linkage::plot::{Fit, scatter};
+use crate::linkage::stats::{centre_within, ols, pearson, spearman};
+use crate::payload::JsonCsvOrSvg;
+use crate::reports::round::{Item, RoundData};
+use crate::startup::AppState;
+use crate::surveys::model::RoundRow;
+
+pub struct LinkageApi {
+    pub state: AppState,
+}
+
+#[derive(Object, Clone)]
+pub struct Point {
+    pub team_id: String,
+    pub team: String,
+    /// The engagement period (`2026-03` or `2026-Q1`).
+    pub period: String,
+    /// Engagement index, 0–100.
+    pub engagement: f64,
+    pub cx: f64,
+    pub n_responses: i64,
+    pub n_ratings: i64,
+    /// True for an internal team whose CX comes from the teams it serves.
+    pub via_service_map: bool,
+}
+
+#[derive(Object, Clone)]
+pub struct PearsonBlock {
+    pub r: f64,
+    pub ci_low: f64,
+    pub ci_high: f64,
+    pub p: f64,
+}
+
+#[derive(Object)]
+pub struct SpearmanBlock {
+    pub rho: f64,
+    pub p: f64,
+}
+
+#[derive(Object)]
+pub struct RegressionBlock {
+    pub slope: f64,
+    pub intercept: f64,
+    pub slope_se: f64,
+    pub intercept_se: f64,
+    pub slope_ci_low: f64,
+    pub slope_ci_high: f64,
+    pub r_squared: f64,
+}
+
+#[derive(Object)]
+pub struct LagRow {
+    pub lag: i32,
+    pub n: i64,
+    pub r: Option<f64>,
+    pub p: Option<f64>,
+}
+
+#[derive(Object)]
+pub struct QuadrantTeam {
+    pub team_id: String,
+    pub team: String,
+    /// Mean engagement over the team's points.
+    pub engagement: f64,
+    /// Mean CX over the team's points.
+    pub cx: f64,
+    /// `high_high`, `high_low`, `low_high` or `low_low` (engagement first), against the
+    /// medians over teams (at the median counts as high; for CES lower effort is high).
+    pub quadrant: String,
+    /// Low engagement and low CX.
+    pub at_risk: bool,
+}
+
+#[derive(Object)]
+pub struct Linkage {
+    pub metric: Metric,
+    pub period: Period,
+    pub lag: i32,
+    pub n: i64,
+    pub points: Vec<Point>,
+    pub pearson: Option<PearsonBlock>,
+    pub spearman: Option<SpearmanBlock>,
+    pub regression: Option<RegressionBlock>,
+    /// Pearson after centring each team (with at least two periods) on its own means.
+    pub within_team: Option<PearsonBlock>,
+    pub lags: Vec<LagRow>,
+    pub quadrants: Vec<QuadrantTeam>,
+    pub warnings: Vec<String>,
+}
+
+/// A period as a number (months or quarters since year 0) and back to its label.
+fn period_index(p: Period, d: NaiveDate) -> i64 {
+    match p {
+        Period::Month => i64::from(d.year()) * 12 + i64::from(d.month0()),
+        Period::Quarter => i64::from(d.year()) * 4 + i64::from(d.month0() / 3),
+    }
+}
+
+fn period_label(p: Period, i: i64) -> String {
+    match p {
+        Period::Month => format!("{:04}-{:02}", i.div_euclid(12), i.rem_euclid(12) + 1),
+        Period::Quarter => format!("{:04}-Q{}", i.div_euclid(4), i.rem_euclid(4) + 1),
+    }
+}
+
+/// Everything the analysis needs, loaded once.
+struct Inputs {
+    /// (team id, period index) → (sum of index × n, n).
+    engagement: HashMap<(String, i64), (f64, i64)>,
+    /// (team id, period index) → scores.
+    ratings: HashMap<(String, i64), Vec<f64>>,
+    serves: HashMap<String, Vec<(String, f64)>>,
+    names: HashMap<String, String>,
+    scope: Option<HashSet<String>>,
+}
+
+fn points_for(
+    inputs: &Inputs,
+    metric: Metric,
+    period: Period,
+    lag: i64,
+    min_ratings: usize,
+) -> Vec<Point> {
+    let cx_of = |team: &str, p: i64| -> Option<(f64, usize)> {
+        let scores = inputs.ratings.get(&(team.to_owned(), p))?;
+        (scores.len() >= min_ratings).then(|| metric.value(scores).map(|v| (v, scores.len())))?
+    };
+    let mut out: Vec<Point> = Vec::new();
+    let mut keys: Vec<&(String, i64)> = inputs.engagement.keys().collect();
+    keys.sort();
+    for key in keys {
+        let (team, p) = key;
+        if inputs.scope.as_ref().is_some_and(|s| !s.contains(team)) {
+            continue;
+        }
+        let (sum, n) = inputs.engagement[key];
+        if n == 0 {
+            continue;
+        }
+        let target = p + lag;
+        let (cx, n_ratings, via) = match inputs.serves.get(team) {
+            Some(served) if !served.is_empty() => {
+                let mut acc = (0.0, 0.0, 0usize);
+                for (t, w) in served {
+                    if let Some((v, k)) = cx_of(t, target) {
+                        acc = (acc.0 + w * v, acc.1 + w, acc.2 + k);
+                    }
+                }
+                if acc.1 <= 0.0 {
+                    continue;
+                }
+                (acc.0 / acc.1, acc.2, true)
+            }
+            _ => match cx_of(team, target) {
+                Some((v, k)) => (v, k, false),
+                None => continue,
+            },
+        };
+        out.push(Point {
+            team_id: team.clone(),
+            team: inputs.names.get(team).cloned().unwrap_or_default(),
+            period: period_label(period, *p),
+            engagement: sum / n as f64,
+            cx,
+            n_responses: n,
+            n_ratings: n_ratings as i64,
+            via_service_map: via,
+        });
+    }
+    out
+}
+
+fn load(
+    conn: &mut AnyConnection,
+    metric: Metric,
+    period: Period,
+    from: NaiveDate,
+    to: NaiveDate,
+    survey: Option<&str>,
+    scope: Option<HashSet<String>>,
+) -> Result<Inputs, ApiError> {
+    let now = crate::org::model::now();
+    let mut q = rounds::table
+        .filter(rounds::closes_at.le(now))
+        .select(RoundRow::as_select())
+        .into_boxed();
+    if let Some(s) = survey {
+        q = q.filter(rounds::survey_id.eq(s.to_owned()));
+    }
+    let closed: Vec<RoundRow> = q.load(conn)?;
+    let mut engagement: HashMap<(String, i64), (f64, i64)> = HashMap::new();
+    for round in closed
+        .into_iter()
+        .filter(|r| (from..=to).contains(&r.closes_at.date()))
+    {
+        let p = period_index(period, round.closes_at.date());
+        let data = RoundData::load(conn, round)?;
+        let plan = data.plan();
+        for (i, (team_id, _)) in data.teams.iter().enumerate() {
+            let node = i + 1;
+            let released = plan.groups[node][0]
+                && plan
+                    .items
+                    .get(&Item::Engagement)
+                    .is_some_and(|m| m[node][0]);
+            if !released {
+                continue;
+            }
+            let s = data.scores(node, None);
+            if let Some(ei) = s.engagement_index {
+                let e = engagement.entry((team_id.clone(), p)).or_insert((0.0, 0));
+                e.0 += ei * s.engagement_n as f64;
+                e.1 += s.engagement_n as i64;
+            }
+        }
+    }
+    let rows: Vec<(String, f64, NaiveDate)> = cx_ratings::table
+        .filter(cx_ratings::metric.eq(metric.as_str()))
+        .filter(cx_ratings::occurred_on.ge(from))
+        .select((
+            cx_ratings::team_id,
+            cx_ratings::score,
+            cx_ratings::occurred_on,
+        ))
+        .load(conn)?;
+    let mut ratings: HashMap<(String, i64), Vec<f64>> = HashMap::new();
+    for (team, score, day) in rows {
+        ratings
+            .entry((team, period_index(period, day)))
+            .or_default()
+            .push(score);
+    }
+    let mut serves: HashMap<String, Vec<(String, f64)>> = HashMap::new();
+    for (t, s, w) in team_serves::table
+        .select((
+            team_serves::team_id,
+            team_serves::served_team_id,
+            team_serves::weight,
+        ))
+        .load::<(String, String, f64)>(conn)?
+    {
+        serves.entry(t).or_default().push((s, w));
+    }
+    let names: HashMap<String, String> = teams::table
+        .select((teams::id, teams::name))
+        .load(conn)?
+        .into_iter()
+        .collect();
+    Ok(Inputs {
+        engagement,
+        ratings,
+        serves,
+        names,
+        scope,
+    })
+}
+
+fn block(x: &[f64], y: &[f64]) -> Option<PearsonBlock> {
+    pearson(x, y).map(|p| PearsonBlock {
+        r: p.r,
+        ci_low: p.ci_low,
+        ci_high: p.ci_high,
+        p: p.p,
+    })
+}
+
+#[OpenApi(prefix_path = "/api/v1", tag = "Tag::Cx")]
+impl LinkageApi {
+    /// How engagement relates to customer satisfaction across teams and periods (HR;
+    /// managers over their subtrees). `Accept: image/svg+xml` gives the scatter plot,
+    /// `text/csv` the points.
+    #[oai(path = "/insights/linkage", method = "get", operation_id = "linkage")]
+    #[allow(clippy::too_many_arguments)]
+    async fn linkage(
+        &self,
+        auth: BearerAuth,
+        /// `csat` (default), `nps` or `ces`.
+        metric: Query<Option<Metric>>,
+        /// `month` (default) or `quarter`.
+        period: Query<Option<Period>>,
+        from: Query<Option<NaiveDate>>,
+        to: Query<Option<NaiveDate>>,
+        /// CX periods after the engagement period, 0 to 3.
+        #[oai(validator(minimum(value = "0"), maximum(value = "3")))]
+        lag: Query<Option<i32>>,
+        #[oai(validator(max_length = 64))] survey_id: Query<Option<String>>,
+        /// Fewest ratings for a team's CX to count (default 10).
+        #[oai(validator(minimum(value = "1"), maximum(value = "100000")))]
+        min_ratings: Query<Option<i64>>,
+        accept: Header<Option<String>>,
+    ) -> Result<JsonCsvOrSvg<Linkage>, ApiError> {
+        let metric = metric.0.unwrap_or(Metric::Csat);
+        let period = period.0.unwrap_or(Period::Month);
+        let today = crate::org::model::now().date();
+        let to = to.0.unwrap_or(today);
+        let from = from.0.unwrap_or(to - chrono::TimeDelta::days(730));
+        if from > to {
+            return Err(ApiError::invalid("from", "must not be after `to`"));
+        }
+        let lag = lag.0.unwrap_or(0);
+        let min_ratings = usize::try_from(min_ratings.0.unwrap_or(10)).unwrap_or(10);
+        let accept = accept.0.unwrap_or_default();
+        let (p, survey) = (auth.0, survey_id.0);
+        let inputs = self
+            .state
+            .db
+            .read(move |conn| {
+                let scope = readable_teams(conn, &p)?;
+                if scope.as_ref().is_some_and(|s| s.is_empty()) {
+                    return Err(ApiError::Forbidden);
+                }
+                load(conn, metric, period, from, to, survey.as_deref(), scope)
+            })
+            .await?;
+        let points = points_for(&inputs, metric, period, i64::from(lag), min_ratings);
+        let x: Vec<f64> = points.iter().map(|p| p.engagement).collect();
+        let y: Vec<f64> = points.iter().map(|p| p.cx).collect();
+        let fit = ols(&x, &y);
+        // Within-team: teams with at least two periods, centred on their own means.
+        let mut per_team: HashMap<&str, usize> = HashMap::new();
+        for p in &points {
+            *per_team.entry(p.team_id.as_str()).or_default() += 1;
+        }
+        let kept: Vec<&Point> = points
+            .iter()
+            .filter(|p| per_team[p.team_id.as_str()] >= 2)
+            .collect();
+        let ids: Vec<&str> = {
+            let mut v: Vec<&str> = kept.iter().map(|p| p.team_id.as_str()).collect();
+            v.sort();
+            v.dedup();
+            v
+        };
+        let groups: Vec<usize> = kept
+            .iter()
+            .map(|p| ids.iter().position(|t| *t == p.team_id).unwrap_or(0))
+            .collect();
+        let wx = centre_within(
+            &groups,
+            &kept.iter().map(|p| p.engagement).collect::<Vec<_>>(),
+        );
+        let wy = centre_within(&groups, &kept.iter().map(|p| p.cx).collect::<Vec<_>>());
+        let within = block(&wx, &wy);
+        let lags = (0..=3)
+            .map(|l| {
+                let pts = points_for(&inputs, metric, period, l, min_ratings);
+                let r = pearson(
+                    &pts.iter().map(|p| p.engagement).collect::<Vec<_>>(),
+                    &pts.iter().map(|p| p.cx).collect::<Vec<_>>(),
+                );
+                LagRow {
+                    lag: l as i32,
+                    n: pts.len() as i64,
+                    r: r.as_ref().map(|r| r.r),
+                    p: r.as_ref().map(|r| r.p),
+                }
+            })
+            .collect();
+        // Quadrants over per-team means, against the medians.
+        let mut team_means: BTreeMap<&str, (f64, f64, f64)> = BTreeMap::new();
+        for p in &points {
+            let e = team_means
+                .entry(p.team_id.as_str())
+                .or_insert((0.0, 0.0, 0.0));
+            *e = (e.0 + p.engagement, e.1 + p.cx, e.2 + 1.0);
+        }
+        let median = |mut v: Vec<f64>| {
+            v.sort_by(f64::total_cmp);
+            let n = v.len();
+            if n == 0 {
+                0.0
+            } else if n % 2 == 1 {
+                v[n / 2]
+            } else {
+                (v[n / 2 - 1] + v[n / 2]) / 2.0
+            }
+        };
+        let me = median(team_means.values().map(|t| t.0 / t.2).collect());
+        let mc = median(team_means.values().map(|t| t.1 / t.2).collect());
+        let quadrants: Vec<QuadrantTeam> = team_means
+            .iter()
+            .map(|(id, (e, c, n))| {
+                let (e, c) = (e / n, c / n);
+                // At or above the median counts as high (lower is better for CES).
+                let hi_e = e >= me;
+                let hi_c = if metric == Metric::Ces {
+                    c <= mc
+                } else {
+                    c >= mc
+                };
+                QuadrantTeam {
+                    team_id: (*id).to_owned(),
+                    team: inputs.names.get(*id).cloned().unwrap_or_default(),
+                    engagement: e,
+                    cx: c,
+                    quadrant: format!(
+                        "{}_{}",
+                        if hi_e { "high" } else { "low" },
+                        if hi_c { "high" } else { "low" }
+                    ),
+                    at_risk: !hi_e && !hi_c,
+                }
+            })
+            .collect();
+        let pear = block(&x, &y);
+        let mut warnings = Vec::new();
+        if points.len() < 10 {
+            warnings.push(format!(
+                "Only {} team-periods have both engagement and CX: too few for a conclusion (at least 10 are needed).",
+                points.len()
+            ));
+        }
+        if let Some(p) = &pear
+            && p.ci_low <= 0.0
+            && p.ci_high >= 0.0
+        {
+            warnings.push("The 95% confidence interval of r includes zero: the data are consistent with no relationship.".into());
+        }
+        if let Some((team, n)) = per_team.iter().max_by_key(|(_, n)| **n)
+            && points.len() >= 4
+            && *n * 2 > points.len()
+        {
+            warnings.push(format!(
+                "One team ({}) supplies {n} of the {} points and dominates the result.",
+                inputs.names.get(*team).cloned().unwrap_or_default(),
+                points.len()
+            ));
+        }
+        if accept.contains("image/svg+xml") {
+            let pts: Vec<(f64, f64, String)> = points
+                .iter()
+                .map(|p| (p.engagement, p.cx, format!("{} {}", p.team, p.period)))
+                .collect();
+            let mean_x = if x.is_empty() {
+                0.0
+            } else {
+                x.iter().sum::<f64>() / x.len() as f64
+            };
+            let sxx: f64 = x.iter().map(|v| (v - mean_x).powi(2)).sum();
+            let plot_fit = fit.as_ref().map(|f| Fit {
+                slope: f.slope,
+                intercept: f.intercept,
+                s: f.slope_se * sxx.sqrt(),
+                mean_x,
+                sxx,
+                n: x.len(),
+                t: if f.slope_se > 0.0 {
+                    (f.slope_ci_high - f.slope) / f.slope_se
+                } else {
+                    0.0
+                },
+            });
+            let title = format!(
+                "Engagement vs {} (lag {lag})",
+                metric.as_str().to_uppercase()
+            );
+            return Ok(JsonCsvOrSvg::Svg(scatter(
+                &pts,
+                plot_fit.as_ref(),
+                "Engagement index (0–100)",
+                metric.as_str(),
+                &title,
+            )));
+        }
+        if accept.contains("text/csv") {
+            let mut out = String::from(
+                "team_id,team,period,engagement,cx,n_responses,n_ratings,via_service_map\n",
+            );
+            for p in &points {
+                let name = if p.team.contains([',', '"']) {
+                    format!("\"{}\"", p.team.replace('"', "\"\""))
+                } else {
+                    p.team.clone()
+                };
+                let _ = writeln!(
+                    out,
+                    "{},{name},{},{},{},{},{},{}",
+                    p.team_id,
+                    p.period,
+                    p.engagement,
+                    p.cx,
+                    p.n_responses,
+                    p.n_ratings,
+                    p.via_service_map
+                );
+            }
+            return Ok(JsonCsvOrSvg::Csv(out));
+        }
+        Ok(JsonCsvOrSvg::Json(Linkage {
+            metric,
+            period,
+            lag,
+            n: points.len() as i64,
+            pearson: pear,
+            spearman: spearman(&x, &y).map(|s| SpearmanBlock { rho: s.rho, p: s.p }),
+            regression: fit.map(|f| RegressionBlock {
+                slope: f.slope,
+                intercept: f.intercept,
+                slope_se: f.slope_se,
+                intercept_se: f.intercept_se,
+                slope_ci_low: f.slope_ci_low,
+                slope_ci_high: f.slope_ci_high,
+                r_squared: f.r_squared,
+            }),
+            within_team: within,
+            lags,
+            quadrants,
+            warnings,
+            points,
+        }))
+    }
+}

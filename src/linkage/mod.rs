@@ -1,0 +1,9 @@
+//! The EX–CX link: each team's engagement per period against the customer satisfaction
+//! of that team (or, for an internal team, of the frontline teams it serves) in the same
+//! or a later period, with honest statistics: Pearson with a Fisher-z interval, Spearman,
+//! OLS with standard errors, a within-team analysis, a lag sweep, quadrants and plain
+//! warnings.
+
+pub mod api;
+pub mod plot;
+pub mod stats;
