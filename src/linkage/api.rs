@@ -23,7 +23,7 @@ use crate::db::AnyConnection;
 use crate::db::schema::{cx_ratings, rounds, team_serves, teams};
 use crate::error::ApiError;
 use crate::linkage::plot::{Fit, scatter};
-use crate::linkage::stats::{centre_within, ols, pearson, spearman};
+use crate::linkage::stats::{ols, pearson, pearson_within, spearman};
 use crate::payload::JsonCsvOrSvg;
 use crate::reports::round::{Item, RoundData};
 use crate::startup::AppState;
@@ -106,7 +106,8 @@ pub struct Linkage {
     pub pearson: Option<PearsonBlock>,
     pub spearman: Option<SpearmanBlock>,
     pub regression: Option<RegressionBlock>,
-    /// Pearson after centring each team (with at least two periods) on its own means.
+    /// Pearson after centring each team (with at least two periods) on its own means,
+    /// with one degree of freedom spent per team.
     pub within_team: Option<PearsonBlock>,
     pub lags: Vec<LagRow>,
     pub quadrants: Vec<QuadrantTeam>,
@@ -360,12 +361,17 @@ impl LinkageApi {
             .iter()
             .map(|p| ids.iter().position(|t| *t == p.team_id).unwrap_or(0))
             .collect();
-        let wx = centre_within(
+        let within = pearson_within(
             &groups,
             &kept.iter().map(|p| p.engagement).collect::<Vec<_>>(),
-        );
-        let wy = centre_within(&groups, &kept.iter().map(|p| p.cx).collect::<Vec<_>>());
-        let within = block(&wx, &wy);
+            &kept.iter().map(|p| p.cx).collect::<Vec<_>>(),
+        )
+        .map(|p| PearsonBlock {
+            r: p.r,
+            ci_low: p.ci_low,
+            ci_high: p.ci_high,
+            p: p.p,
+        });
         let lags = (0..=3)
             .map(|l| {
                 let pts = points_for(&inputs, metric, period, l, min_ratings);
