@@ -43,7 +43,30 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             partial,
         }) => import_people(&config, &file, dry_run, partial),
         Command::Import(ImportCommand::Cx { file, dry_run }) => import_cx(&config, &file, dry_run),
+        Command::Demo { seed } => demo(&config, seed),
     }
+}
+
+fn demo(config: &Config, seed: u64) -> anyhow::Result<()> {
+    use base64::Engine;
+    use rand::RngCore;
+    let state = crate::startup::build_state_blocking(config)?;
+    let mut bytes = [0u8; 15];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    let password = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
+    let hash = state.hasher.hash_blocking(&password)?;
+    let k = i32::try_from(config.min_group).unwrap_or(5);
+    let today = crate::org::model::now().date();
+    let s = crate::demo::seed(&state.db, hash, password, seed, today, k).map_err(user_error)?;
+    println!(
+        "demo: {} teams, {} people, {} rounds, {} responses, {} ratings",
+        s.teams, s.people, s.rounds, s.responses, s.ratings
+    );
+    println!(
+        "sign in as {} with password {}",
+        s.admin_email, s.admin_password
+    );
+    Ok(())
 }
 
 fn import_cx(config: &Config, file: &std::path::Path, dry_run: bool) -> anyhow::Result<()> {

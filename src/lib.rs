@@ -14,6 +14,7 @@ pub mod cli;
 pub mod config;
 pub mod cx;
 pub mod db;
+pub mod demo;
 pub mod error;
 pub mod linkage;
 pub mod ops;

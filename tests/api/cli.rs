@@ -249,3 +249,25 @@ async fn import_cx_streams_a_file_and_is_idempotent() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("0 accepted, 50 duplicates"));
     assert_eq!(app.count("cx_ratings").await, 50);
 }
+
+#[tokio::test]
+async fn demo_seeds_once_and_prints_a_login_that_works() {
+    let app = spawn_app().await;
+    let out = pulseline(&app, &["demo", "--seed", "3"], "");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let printed = String::from_utf8_lossy(&out.stdout).into_owned();
+    let line = printed
+        .lines()
+        .find(|l| l.starts_with("sign in as "))
+        .expect("login line");
+    let words: Vec<&str> = line.split_whitespace().collect();
+    let (email, password) = (words[3], words[6]);
+    app.login(email, password).await;
+    let again = pulseline(&app, &["demo"], "");
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("already has teams"));
+}

@@ -5,6 +5,7 @@ mod auth;
 mod authz;
 mod cli;
 mod cx;
+mod demo;
 mod errors;
 mod helpers;
 mod linkage;
