@@ -103,6 +103,15 @@ fn quoted_name(message: &str) -> Option<String> {
 
 poem_openapi::impl_apirequest_for_payload!(JsonBody<T>, T: DeserializeOwned + Type + Send);
 
+/// One CSV field, quoted when it holds a comma, quote or line break.
+pub fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_owned()
+    }
+}
+
 /// A 200 answer as JSON, or as CSV when the client asked for `text/csv`; both content
 /// types are documented on the one status.
 pub enum JsonOrCsv<T> {

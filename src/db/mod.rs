@@ -28,6 +28,11 @@ pub enum AnyConnection {
     Sqlite(diesel::SqliteConnection),
 }
 
+diesel::define_sql_function! {
+    /// SQL `lower(text)`, the same on both backends (for case-insensitive search).
+    fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text;
+}
+
 /// Which backend a `DATABASE_URL` names.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Backend {

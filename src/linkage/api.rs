@@ -24,7 +24,7 @@ use crate::db::schema::{cx_ratings, rounds, team_serves, teams};
 use crate::error::ApiError;
 use crate::linkage::plot::{Fit, scatter};
 use crate::linkage::stats::{ols, pearson, pearson_within, spearman};
-use crate::payload::JsonCsvOrSvg;
+use crate::payload::{JsonCsvOrSvg, csv_field};
 use crate::reports::round::{Item, RoundData};
 use crate::startup::AppState;
 use crate::surveys::model::RoundRow;
@@ -498,11 +498,7 @@ impl LinkageApi {
                 "team_id,team,period,engagement,cx,n_responses,n_ratings,via_service_map\n",
             );
             for p in &points {
-                let name = if p.team.contains([',', '"']) {
-                    format!("\"{}\"", p.team.replace('"', "\"\""))
-                } else {
-                    p.team.clone()
-                };
+                let name = csv_field(&p.team);
                 let _ = writeln!(
                     out,
                     "{},{name},{},{},{},{},{},{}",

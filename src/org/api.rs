@@ -14,8 +14,8 @@ use sha2::{Digest, Sha256};
 use crate::api::{Created, Tag, page_bounds};
 use crate::auth::api::NoContent;
 use crate::auth::{BearerAuth, Principal, readable_teams, require_hr};
-use crate::db::AnyConnection;
 use crate::db::schema::{people, team_managers, teams};
+use crate::db::{AnyConnection, lower};
 use crate::error::ApiError;
 use crate::org::domain::{Email, GrantedRole, Language, TeamKind, parse_optional_text, parse_text};
 use crate::org::import::{self, ImportOptions, ImportReport};
@@ -960,8 +960,6 @@ impl OrgApi {
         Ok(Json(report))
     }
 }
-
-diesel::define_sql_function!(fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text);
 
 fn optional_attr(
     v: &MaybeUndefined<String>,

@@ -16,7 +16,7 @@ use crate::auth::{BearerAuth, Principal, readable_teams};
 use crate::db::AnyConnection;
 use crate::error::ApiError;
 use crate::org::model::now;
-use crate::payload::JsonOrCsv;
+use crate::payload::{JsonOrCsv, csv_field};
 use crate::reports::audit;
 use crate::reports::round::{Item, Plan, RoundData};
 use crate::startup::AppState;
@@ -341,14 +341,6 @@ fn participation_csv(group: &Group, children: &[Group]) -> String {
         );
     }
     out
-}
-
-fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_owned()
-    }
 }
 
 fn num(v: Option<f64>) -> String {

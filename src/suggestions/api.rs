@@ -17,8 +17,8 @@ use sha2::{Digest, Sha256};
 
 use crate::api::{Created, Tag, page_bounds};
 use crate::auth::{BearerAuth, Principal, readable_teams};
-use crate::db::AnyConnection;
 use crate::db::schema::{people, suggestion_events, suggestion_votes, suggestions};
+use crate::db::{AnyConnection, lower};
 use crate::error::ApiError;
 use crate::org::domain::{parse_optional_text, parse_text};
 use crate::org::model::now;
@@ -621,5 +621,3 @@ impl SuggestionsApi {
             .await
     }
 }
-
-diesel::define_sql_function!(fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text);

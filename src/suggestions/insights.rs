@@ -15,7 +15,7 @@ use crate::auth::{BearerAuth, readable_teams};
 use crate::db::schema::{suggestion_events, suggestions};
 use crate::error::ApiError;
 use crate::org::store::TeamTree;
-use crate::payload::JsonOrCsv;
+use crate::payload::{JsonOrCsv, csv_field};
 use crate::startup::AppState;
 use crate::suggestions::model::SuggestionRow;
 use crate::suggestions::themes::{self, Doc};
@@ -268,15 +268,8 @@ impl InsightsApi {
             return Ok(JsonOrCsv::Json(insights));
         }
         let mut out = String::from("section,key,count,detail\n");
-        let field = |s: &str| {
-            if s.contains([',', '"', '\n']) {
-                format!("\"{}\"", s.replace('"', "\"\""))
-            } else {
-                s.to_owned()
-            }
-        };
         for t in &insights.themes {
-            let _ = writeln!(out, "theme,{},{},{}", field(&t.label), t.count, t.trend);
+            let _ = writeln!(out, "theme,{},{},{}", csv_field(&t.label), t.count, t.trend);
         }
         for c in &insights.touchpoints {
             let _ = writeln!(out, "touchpoint,{},{},", c.key, c.count);
@@ -285,7 +278,13 @@ impl InsightsApi {
             let _ = writeln!(out, "status,{},{},", c.key, c.count);
         }
         for t in &insights.top_voted {
-            let _ = writeln!(out, "top_voted,{},{},{}", t.id, t.votes, field(&t.title));
+            let _ = writeln!(
+                out,
+                "top_voted,{},{},{}",
+                t.id,
+                t.votes,
+                csv_field(&t.title)
+            );
         }
         let lc = &insights.loop_closure;
         let num = |v: Option<f64>| v.map(|x| x.to_string()).unwrap_or_default();
