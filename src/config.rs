@@ -66,9 +66,10 @@ pub enum Command {
     /// Import data from a CSV file.
     #[command(subcommand)]
     Import(ImportCommand),
-    /// Seed an empty database with a realistic demo organisation: teams with a service
-    /// map, people, a monthly pulse with twelve closed rounds, customer ratings and
-    /// suggestions. Prints an admin login (its password is generated).
+    /// Seed an empty database with a realistic demo organisation: frontline and internal
+    /// teams, people, a monthly pulse with twelve closed rounds, customer ratings that
+    /// follow engagement a month later, and suggestions. Prints an admin login (its
+    /// password is generated).
     Demo {
         /// Seed of the generator: the same seed gives the same organisation.
         #[arg(long, default_value_t = 7)]
