@@ -793,4 +793,65 @@ mod tests {
             }
         }
     }
+
+    /// How long one release plan takes for a large organisation: 500 teams (20
+    /// departments of 25), 8,000 respondents, two cuts (3 locations, 4 tenure bands).
+    /// Run with `cargo test --release --lib -- --ignored --nocapture plan_for_a_large_org`.
+    #[test]
+    #[ignore = "a timing, meaningful only in a release build"]
+    fn plan_for_a_large_org() {
+        let mut parents = vec![None];
+        for d in 0..20 {
+            parents.push(Some(0));
+            let dept = parents.len() - 1;
+            for _ in 0..25 {
+                parents.push(Some(dept));
+            }
+            let _ = d;
+        }
+        let t = Tree::from_parents(&parents);
+        let mut seed: u64 = 42;
+        let mut next = |n: usize| {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            ((seed >> 33) as usize) % n
+        };
+        let mut atoms: Vec<Atom> = Vec::new();
+        for _ in 0..8000 {
+            let node = loop {
+                let n = 1 + next(parents.len() - 1);
+                if !t.children(n).is_empty() {
+                    continue;
+                }
+                break n;
+            };
+            let values = vec![next(3), next(4)];
+            match atoms
+                .iter_mut()
+                .find(|a| a.node == node && a.values == values)
+            {
+                Some(a) => a.size += 1,
+                None => atoms.push(Atom {
+                    node,
+                    values,
+                    size: 1,
+                }),
+            }
+        }
+        let grid = Grid {
+            tree: t,
+            cut_sizes: vec![3, 4],
+            atoms,
+        };
+        let start = std::time::Instant::now();
+        let shown = release(&grid, 5, None);
+        println!(
+            "plan for {} teams, {} atoms: {:?} ({} cells released)",
+            grid.tree.len(),
+            grid.atoms.len(),
+            start.elapsed(),
+            shown.iter().flatten().filter(|b| **b).count()
+        );
+    }
 }
