@@ -147,22 +147,10 @@ pub fn create_admin(
             diesel::insert_into(people::table)
                 .values(NewPerson {
                     id: new_id,
-                    email,
-                    name,
-                    team_id: None,
                     is_hr: true,
                     is_admin: true,
-                    location: None,
-                    job_family: None,
-                    start_date: None,
-                    language: "en".into(),
                     password_hash: Some(hash),
-                    token_version: 0,
-                    active: true,
-                    activation_hash: None,
-                    activation_expires_at: None,
-                    created_at: t,
-                    updated_at: t,
+                    ..NewPerson::new(email, name, t)
                 })
                 .execute(conn)?;
             Ok(())

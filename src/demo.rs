@@ -152,16 +152,6 @@ pub fn seed(
             diesel::insert_into(people::table)
                 .values(NewPerson {
                     id: pid.clone(),
-                    email: if admin {
-                        admin_email.clone()
-                    } else {
-                        format!("person{n}@acme.example")
-                    },
-                    name: if admin {
-                        "Demo Admin".into()
-                    } else {
-                        format!("Person {n}")
-                    },
                     team_id: team.map(str::to_owned),
                     is_hr: admin,
                     is_admin: admin,
@@ -174,12 +164,19 @@ pub fn seed(
                         "en".into()
                     },
                     password_hash: admin.then(|| admin_hash.clone()),
-                    token_version: 0,
-                    active: true,
-                    activation_hash: None,
-                    activation_expires_at: None,
-                    created_at: now,
-                    updated_at: now,
+                    ..NewPerson::new(
+                        if admin {
+                            admin_email.clone()
+                        } else {
+                            format!("person{n}@acme.example")
+                        },
+                        if admin {
+                            "Demo Admin".into()
+                        } else {
+                            format!("Person {n}")
+                        },
+                        now,
+                    )
                 })
                 .execute(conn)?;
             Ok(pid)

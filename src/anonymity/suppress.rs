@@ -504,6 +504,14 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
+    fn atom(node: usize, values: &[usize], size: usize) -> Atom {
+        Atom {
+            node,
+            values: values.to_vec(),
+            size,
+        }
+    }
+
     fn tree(parents: &[Option<usize>]) -> Tree {
         Tree::from_parents(parents)
     }
@@ -566,23 +574,7 @@ mod tests {
         let grid = Grid {
             tree: tree(&[None]),
             cut_sizes: vec![3],
-            atoms: vec![
-                Atom {
-                    node: 0,
-                    values: vec![0],
-                    size: 6,
-                },
-                Atom {
-                    node: 0,
-                    values: vec![1],
-                    size: 5,
-                },
-                Atom {
-                    node: 0,
-                    values: vec![2],
-                    size: 1,
-                },
-            ],
+            atoms: vec![atom(0, &[0], 6), atom(0, &[1], 5), atom(0, &[2], 1)],
         };
         assert_eq!(
             release(&grid, 5, None),
@@ -615,36 +607,12 @@ mod tests {
         // The rules alone hide (t1, v2) and (t2, v2), but (t2, v2) is t2 minus its other
         // values and then (t1, v2) = (root, v2) − (t2, v2). The audit prevents that.
         let atoms = vec![
-            Atom {
-                node: 1,
-                values: vec![0],
-                size: 5,
-            },
-            Atom {
-                node: 1,
-                values: vec![1],
-                size: 4,
-            },
-            Atom {
-                node: 1,
-                values: vec![2],
-                size: 1,
-            },
-            Atom {
-                node: 2,
-                values: vec![0],
-                size: 4,
-            },
-            Atom {
-                node: 2,
-                values: vec![1],
-                size: 3,
-            },
-            Atom {
-                node: 2,
-                values: vec![2],
-                size: 4,
-            },
+            atom(1, &[0], 5),
+            atom(1, &[1], 4),
+            atom(1, &[2], 1),
+            atom(2, &[0], 4),
+            atom(2, &[1], 3),
+            atom(2, &[2], 4),
         ];
         let grid = Grid {
             tree: tree(&[None, Some(0), Some(0)]),

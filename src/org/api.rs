@@ -651,8 +651,6 @@ impl OrgApi {
                 diesel::insert_into(people::table)
                     .values(NewPerson {
                         id: id.clone(),
-                        email,
-                        name,
                         team_id,
                         is_hr,
                         is_admin,
@@ -660,13 +658,9 @@ impl OrgApi {
                         job_family,
                         start_date,
                         language: language.as_str().into(),
-                        password_hash: None,
-                        token_version: 0,
-                        active: true,
                         activation_hash: Some(hash),
                         activation_expires_at: Some(expires),
-                        created_at: t,
-                        updated_at: t,
+                        ..NewPerson::new(email, name, t)
                     })
                     .execute(conn)?;
                 let row = store::find_person(conn, &id)?.ok_or(ApiError::NotFound("person"))?;

@@ -407,8 +407,6 @@ pub fn apply_with_progress(
                 diesel::insert_into(people::table)
                     .values(NewPerson {
                         id: id.clone(),
-                        email: p.email.clone(),
-                        name: p.name,
                         team_id: p.team_id.clone(),
                         is_hr,
                         is_admin,
@@ -416,13 +414,9 @@ pub fn apply_with_progress(
                         job_family: p.job_family,
                         start_date: p.start_date,
                         language: p.language.unwrap_or(Language::En).as_str().into(),
-                        password_hash: None,
-                        token_version: 0,
-                        active: true,
                         activation_hash: Some(activation_hash(&token)),
                         activation_expires_at: Some(t + opts.activation_ttl),
-                        created_at: t,
-                        updated_at: t,
+                        ..NewPerson::new(p.email.clone(), p.name, t)
                     })
                     .execute(conn)?;
                 report.created += 1;

@@ -83,6 +83,32 @@ pub struct NewPerson {
     pub updated_at: NaiveDateTime,
 }
 
+impl NewPerson {
+    /// An active employee with a fresh random id and no team, roles, attributes,
+    /// password or activation token; callers set what differs with `..`.
+    pub fn new(email: String, name: String, at: NaiveDateTime) -> NewPerson {
+        NewPerson {
+            id: uuid::Uuid::new_v4().to_string(),
+            email,
+            name,
+            team_id: None,
+            is_hr: false,
+            is_admin: false,
+            location: None,
+            job_family: None,
+            start_date: None,
+            language: "en".into(),
+            password_hash: None,
+            token_version: 0,
+            active: true,
+            activation_hash: None,
+            activation_expires_at: None,
+            created_at: at,
+            updated_at: at,
+        }
+    }
+}
+
 #[derive(AsChangeset, Debug, Default, Clone)]
 #[diesel(table_name = people)]
 pub struct PersonChanges {

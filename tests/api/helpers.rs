@@ -219,22 +219,10 @@ impl TestApp {
                 diesel::insert_into(people::table)
                     .values(pulseline::org::model::NewPerson {
                         id: pid,
-                        email: em,
-                        name: "Seeded".into(),
-                        team_id: None,
                         is_hr: hr,
                         is_admin: admin,
-                        location: None,
-                        job_family: None,
-                        start_date: None,
-                        language: "en".into(),
                         password_hash: Some(hash),
-                        token_version: 0,
-                        active: true,
-                        activation_hash: None,
-                        activation_expires_at: None,
-                        created_at: t,
-                        updated_at: t,
+                        ..pulseline::org::model::NewPerson::new(em, "Seeded".into(), t)
                     })
                     .execute(conn)?;
                 Ok(())
@@ -349,23 +337,15 @@ impl TestApp {
                 let (location, job_family, start_date) = attrs(i);
                 let t = pulseline::org::model::now();
                 pulseline::org::model::NewPerson {
-                    id: uuid::Uuid::new_v4().to_string(),
-                    email: format!("p{i}-{}@example.org", short()),
-                    name: format!("Person {i}"),
                     team_id: Some(team.to_owned()),
-                    is_hr: false,
-                    is_admin: false,
                     location,
                     job_family,
                     start_date,
-                    language: "en".into(),
-                    password_hash: None,
-                    token_version: 0,
-                    active: true,
-                    activation_hash: None,
-                    activation_expires_at: None,
-                    created_at: t,
-                    updated_at: t,
+                    ..pulseline::org::model::NewPerson::new(
+                        format!("p{i}-{}@example.org", short()),
+                        format!("Person {i}"),
+                        t,
+                    )
                 }
             })
             .collect();
