@@ -34,6 +34,8 @@ pub struct AppState {
     pub writer: ResponseWriter,
     /// Key of the keyed hashes that record votes (derived from the signing key).
     pub vote_key: Arc<Vec<u8>>,
+    /// Closed rounds already planned for reports.
+    pub rounds: Arc<crate::reports::round::RoundCache>,
 }
 
 /// Connects to the database, applies migrations and prepares keys and hashing.
@@ -79,6 +81,8 @@ pub fn build_state_blocking(config: &Config) -> anyhow::Result<AppState> {
         metrics: Arc::new(Metrics::default()),
         writer: ResponseWriter::start(db.clone())?,
         vote_key: Arc::new(derive_key(&secret, b"pulseline:votes")),
+        // About 25 rounds of 8,000 responses.
+        rounds: Arc::new(crate::reports::round::RoundCache::new(200_000)),
         config: Arc::new(config.clone()),
     })
 }

@@ -3,4 +3,5 @@
 //! See [`suppress`] for the rules and why they hold across every report a person can
 //! request.
 
+pub mod audit;
 pub mod suppress;

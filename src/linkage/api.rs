@@ -25,7 +25,7 @@ use crate::error::ApiError;
 use crate::linkage::plot::{Fit, scatter};
 use crate::linkage::stats::{ols, pearson, pearson_within, spearman};
 use crate::payload::{JsonCsvOrSvg, csv_field};
-use crate::reports::round::{Item, RoundData};
+use crate::reports::round::{Item, RoundCache};
 use crate::startup::AppState;
 use crate::surveys::model::RoundRow;
 
@@ -216,8 +216,10 @@ fn points_for(inputs: &Inputs, t: &Tables, period: Period, lag: i64) -> Vec<Poin
         .collect()
 }
 
+#[allow(clippy::too_many_arguments)]
 fn load(
     conn: &mut AnyConnection,
+    rounds_cache: &RoundCache,
     metric: Metric,
     period: Period,
     from: NaiveDate,
@@ -240,8 +242,8 @@ fn load(
         .filter(|r| (from..=to).contains(&r.closes_at.date()))
     {
         let p = period_index(period, round.closes_at.date());
-        let data = RoundData::load(conn, round)?;
-        let plan = data.plan();
+        let model = rounds_cache.closed(conn, round)?;
+        let (data, plan) = (&model.data, &model.plan);
         for (i, (team_id, _)) in data.teams.iter().enumerate() {
             let node = i + 1;
             let released = plan.groups[node][0]
@@ -347,6 +349,7 @@ impl LinkageApi {
         let min_ratings = usize::try_from(min_ratings.0.unwrap_or(10)).unwrap_or(10);
         let accept = accept.0.unwrap_or_default();
         let (p, survey) = (auth.0, survey_id.0);
+        let rounds_cache = self.state.rounds.clone();
         let inputs = self
             .state
             .db
@@ -355,7 +358,16 @@ impl LinkageApi {
                 if scope.as_ref().is_some_and(|s| s.is_empty()) {
                     return Err(ApiError::Forbidden);
                 }
-                load(conn, metric, period, from, to, survey.as_deref(), scope)
+                load(
+                    conn,
+                    &rounds_cache,
+                    metric,
+                    period,
+                    from,
+                    to,
+                    survey.as_deref(),
+                    scope,
+                )
             })
             .await?;
         let linkage = analyse(&inputs, metric, period, lag, min_ratings);

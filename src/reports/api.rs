@@ -434,6 +434,7 @@ impl ReportsApi {
         let (round_id, principal, cut) = (id.0, auth.0, cut.0);
         let requested = team_id.0;
         let actor = principal.id.clone();
+        let rounds = self.state.rounds.clone();
         let (out, action, target) =
             self.state
                 .db
@@ -442,7 +443,14 @@ impl ReportsApi {
                     let round =
                         store::find_round(conn, &round_id)?.ok_or(ApiError::NotFound("round"))?;
                     let released = round.closes_at <= now();
-                    let data = RoundData::load(conn, round)?;
+                    let (model, open_data) = if released {
+                        (Some(rounds.closed(conn, round)?), None)
+                    } else {
+                        (None, Some(RoundData::load(conn, round)?))
+                    };
+                    let Some(data) = model.as_ref().map(|m| &m.data).or(open_data.as_ref()) else {
+                        return Err(ApiError::NotFound("round"));
+                    };
                     let cut_index = match cut {
                         None => None,
                         Some(c) => {
@@ -467,12 +475,12 @@ impl ReportsApi {
                     };
                     if !released {
                         // No live diffing: while the round is open only participation shows.
-                        let group = participation_view(&data, node);
+                        let group = participation_view(data, node);
                         let children: Vec<Group> = data
                             .tree
                             .children(node)
                             .iter()
-                            .map(|&c| participation_view(&data, c))
+                            .map(|&c| participation_view(data, c))
                             .collect();
                         let (action, target): (&str, String) = (
                             if csv { "report.export" } else { "report.read" },
@@ -487,7 +495,7 @@ impl ReportsApi {
                         }
                         return Ok((
                             JsonOrCsv::Json(Report {
-                                round_id,
+                                round_id: round_id.clone(),
                                 scores_released: false,
                                 team_id: team,
                                 min_group: data.k as i64,
@@ -499,19 +507,24 @@ impl ReportsApi {
                             target,
                         ));
                     }
-                    let plan = data.plan();
-                    let group = group_view(&data, &plan, node, None);
+                    let Some(model) = &model else {
+                        return Err(ApiError::Internal(anyhow::anyhow!(
+                            "round {round_id} has no plan"
+                        )));
+                    };
+                    let plan = &model.plan;
+                    let group = group_view(data, plan, node, None);
                     let children: Vec<Group> = data
                         .tree
                         .children(node)
                         .iter()
-                        .map(|&c| group_view(&data, &plan, c, None))
+                        .map(|&c| group_view(data, plan, c, None))
                         .collect();
                     let segments: Vec<Group> = match cut_index {
                         None => Vec::new(),
                         Some(c) => (0..data.cuts[c].1.len())
                             .filter(|&v| !data.cell(node, Some((c, v))).is_empty())
-                            .map(|v| group_view(&data, &plan, node, Some((c, v))))
+                            .map(|v| group_view(data, plan, node, Some((c, v))))
                             .collect(),
                     };
                     let extra = cut_index
@@ -561,6 +574,7 @@ impl ReportsApi {
         let csv = wants_csv(&accept.0);
         let (round_id, principal) = (id.0, auth.0);
         let actor = principal.id.clone();
+        let rounds = self.state.rounds.clone();
         let (out, action, target) = self
             .state
             .db
@@ -570,8 +584,8 @@ impl ReportsApi {
                     return Err(ApiError::Forbidden);
                 }
                 let round = closed_round(conn, &round_id)?;
-                let data = RoundData::load(conn, round)?;
-                let plan = data.plan();
+                let model = rounds.closed(conn, round)?;
+                let (data, plan) = (&model.data, &model.plan);
                 let mut nodes: Vec<usize> = data
                     .tree
                     .top_down()
@@ -591,7 +605,7 @@ impl ReportsApi {
                 let rows: Vec<HeatmapRow> = nodes
                     .into_iter()
                     .map(|n| {
-                        let g = group_view(&data, &plan, n, None);
+                        let g = group_view(data, plan, n, None);
                         let cells = drivers
                             .iter()
                             .map(|d| {
@@ -682,18 +696,19 @@ impl ReportsApi {
         let csv = wants_csv(&accept.0);
         let (round_id, principal, requested) = (id.0, auth.0, team_id.0);
         let actor = principal.id.clone();
+        let rounds = self.state.rounds.clone();
         let (out, action, target) = self
             .state
             .db
             .read(move |conn| {
                 let team = authorize(conn, &principal, requested)?;
                 let round = closed_round(conn, &round_id)?;
-                let data = RoundData::load(conn, round)?;
+                let model = rounds.closed(conn, round)?;
+                let (data, plan) = (&model.data, &model.plan);
                 let node = match &team {
                     Some(t) => data.node(t).ok_or(ApiError::NotFound("team"))?,
                     None => 0,
                 };
-                let plan = data.plan();
                 let mut comments = Vec::new();
                 let mut any_hidden = false;
                 for (qid, mask) in &plan.comments {
@@ -760,6 +775,7 @@ impl ReportsApi {
         let csv = wants_csv(&accept.0);
         let (survey_id, principal, requested) = (id.0, auth.0, team_id.0);
         let actor = principal.id.clone();
+        let rounds = self.state.rounds.clone();
         let (out, action, target) = self
             .state
             .db
@@ -772,13 +788,13 @@ impl ReportsApi {
                     if round.closes_at > t {
                         continue;
                     }
-                    let data = RoundData::load(conn, round)?;
+                    let model = rounds.closed(conn, round)?;
+                    let (data, plan) = (&model.data, &model.plan);
                     let node = match &team {
                         Some(x) => data.node(x).ok_or(ApiError::NotFound("team"))?,
                         None => 0,
                     };
-                    let plan = data.plan();
-                    let g = group_view(&data, &plan, node, None);
+                    let g = group_view(data, plan, node, None);
                     points.push(TrendPoint {
                         round_id: data.round.id.clone(),
                         sequence: data.round.sequence,

@@ -66,9 +66,89 @@ pub struct Plan {
     pub comments: HashMap<String, Vec<bool>>,
 }
 
+/// (id, name, parent id) of every team, ordered by name: the tree a round is reported on.
+pub type TeamRows = Vec<(String, String, Option<String>)>;
+
+/// Loads the team tree reports are made on.
+pub fn team_rows(conn: &mut AnyConnection) -> Result<TeamRows, ApiError> {
+    Ok(teams::table
+        .select((teams::id, teams::name, teams::parent_id))
+        .order((teams::name, teams::id))
+        .load(conn)?)
+}
+
+/// A closed round ready for reports: its data and its release plan.
+pub struct Closed {
+    pub data: RoundData,
+    pub plan: Plan,
+}
+
+/// Closed rounds already planned, so a report does not redo the plan. A closed round's
+/// responses, questions, frozen k and invitees never change; the team tree can, so an
+/// entry is used only while the tree it was made on is the current one. Bounded by the
+/// responses held (the most recently used entry always stays).
+pub struct RoundCache {
+    entries: std::sync::Mutex<Vec<(String, TeamRows, std::sync::Arc<Closed>)>>,
+    max_responses: usize,
+}
+
+impl RoundCache {
+    pub fn new(max_responses: usize) -> Self {
+        RoundCache {
+            entries: std::sync::Mutex::new(Vec::new()),
+            max_responses,
+        }
+    }
+
+    /// The data and plan of a round the caller has checked is closed.
+    pub fn closed(
+        &self,
+        conn: &mut AnyConnection,
+        round: RoundRow,
+    ) -> Result<std::sync::Arc<Closed>, ApiError> {
+        let teams = team_rows(conn)?;
+        {
+            let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+            if let Some(i) = entries
+                .iter()
+                .position(|(id, t, _)| *id == round.id && *t == teams)
+            {
+                let entry = entries.remove(i);
+                let closed = entry.2.clone();
+                entries.push(entry);
+                return Ok(closed);
+            }
+        }
+        let id = round.id.clone();
+        let data = RoundData::load_with(conn, round, teams.clone())?;
+        let plan = data.plan();
+        let closed = std::sync::Arc::new(Closed { data, plan });
+        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        entries.retain(|(other, _, _)| *other != id);
+        entries.push((id, teams, closed.clone()));
+        let held = |e: &[(String, TeamRows, std::sync::Arc<Closed>)]| -> usize {
+            e.iter().map(|x| x.2.data.responses.len()).sum()
+        };
+        while entries.len() > 1 && held(&entries) > self.max_responses {
+            entries.remove(0);
+        }
+        Ok(closed)
+    }
+}
+
 impl RoundData {
     /// Loads everything a report needs about a round.
     pub fn load(conn: &mut AnyConnection, round: RoundRow) -> Result<RoundData, ApiError> {
+        let teams = team_rows(conn)?;
+        Self::load_with(conn, round, teams)
+    }
+
+    /// [`RoundData::load`] on a team tree already read.
+    pub fn load_with(
+        conn: &mut AnyConnection,
+        round: RoundRow,
+        team_rows: TeamRows,
+    ) -> Result<RoundData, ApiError> {
         let survey =
             store::find_survey(conn, &round.survey_id)?.ok_or(ApiError::NotFound("survey"))?;
         let rows = store::questions(conn, &survey.id)?;
@@ -82,10 +162,6 @@ impl RoundData {
                 options: q.options_list(),
             })
             .collect();
-        let team_rows: Vec<(String, String, Option<String>)> = teams::table
-            .select((teams::id, teams::name, teams::parent_id))
-            .order(teams::name)
-            .load(conn)?;
         let node_of: HashMap<String, usize> = team_rows
             .iter()
             .enumerate()
@@ -196,6 +272,7 @@ impl RoundData {
             }
         }
         let mut invitees: Vec<Atom> = Vec::new();
+        let mut invitee_index = HashMap::new();
         for (team, l, j, t) in &invitee_rows {
             let node = node_of.get(team).copied().unwrap_or(0);
             let values: Vec<usize> = collected
@@ -203,7 +280,7 @@ impl RoundData {
                 .enumerate()
                 .map(|(c, &i)| value_index(c, pick(i, l, j, t).as_ref()))
                 .collect();
-            add_atom(&mut invitees, node, values, 1);
+            add_atom_indexed(&mut invitees, &mut invitee_index, node, values, 1);
         }
         Ok(RoundData {
             k: usize::try_from(survey.min_group).unwrap_or(5),
@@ -225,6 +302,7 @@ impl RoundData {
 
     fn grid(&self, size: impl Fn(&Resp) -> usize, with_cuts: bool) -> Grid {
         let mut atoms = Vec::new();
+        let mut index = HashMap::new();
         for r in &self.responses {
             let n = size(r);
             if n > 0 {
@@ -233,7 +311,7 @@ impl RoundData {
                 } else {
                     Vec::new()
                 };
-                add_atom(&mut atoms, r.node, values, n);
+                add_atom_indexed(&mut atoms, &mut index, r.node, values, n);
             }
         }
         Grid {
@@ -395,16 +473,23 @@ fn ancestors_of(parents: &[Option<usize>]) -> Vec<Vec<usize>> {
         .collect()
 }
 
-fn add_atom(atoms: &mut Vec<Atom>, node: usize, values: Vec<usize>, n: usize) {
-    match atoms
-        .iter_mut()
-        .find(|a| a.node == node && a.values == values)
-    {
-        Some(a) => a.size += n,
-        None => atoms.push(Atom {
-            node,
-            values,
-            size: n,
-        }),
+/// Adds `n` to the atom (node, values), found through `index` in constant time.
+fn add_atom_indexed(
+    atoms: &mut Vec<Atom>,
+    index: &mut HashMap<(usize, Vec<usize>), usize>,
+    node: usize,
+    values: Vec<usize>,
+    n: usize,
+) {
+    match index.get(&(node, values.clone())) {
+        Some(&i) => atoms[i].size += n,
+        None => {
+            index.insert((node, values.clone()), atoms.len());
+            atoms.push(Atom {
+                node,
+                values,
+                size: n,
+            });
+        }
     }
 }

@@ -255,6 +255,30 @@ async fn small_groups_and_their_complements_are_suppressed_everywhere() {
             .iter()
             .all(|c| c["suppressed"] == json!(true) && c["mean"].is_null())
     );
+
+    // Plans of closed rounds are kept between requests, but only for the tree they were
+    // made on: with Legal moved under Sales, Company's one child holds all eight answers,
+    // nothing is hidden beside it, and Sales is released.
+    app.json(
+        Method::PATCH,
+        &format!("/api/v1/teams/{legal}"),
+        Some(&hr.token),
+        json!({"parent_id": sales}),
+    )
+    .await
+    .expect(200);
+    let rep = app
+        .get(
+            &format!("/api/v1/rounds/{}/report?team_id={company}", r.id),
+            Some(&hr.token),
+        )
+        .await
+        .json();
+    let children = rep["children"].as_array().expect("children");
+    assert_eq!(children.len(), 1, "{rep}");
+    assert_eq!(children[0]["team_id"], json!(sales));
+    assert_eq!(children[0]["suppressed"], json!(false));
+    assert_eq!(children[0]["n"], json!(8));
 }
 
 #[tokio::test]
