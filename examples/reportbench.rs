@@ -1,0 +1,730 @@
+//! Report benchmark: how long the engagement report and the heatmap of a large closed
+//! round take through the API, next to the same aggregates written by hand in SQL and
+//! run by the `sqlite3` CLI or `psql` against the same database in the same run.
+//!
+//! For each `--database-url` it:
+//! 1. creates a fresh database (SQLite: a file in a new temporary directory; PostgreSQL:
+//!    a new database on the server the URL points at, dropped at the end) and builds the
+//!    application in this process (`build_state`/`build_app`, the one wiring);
+//! 2. seeds an organisation of `--people` people in `--teams` teams (one root, 19
+//!    departments, the rest teams under them), five locations and tenure spread over
+//!    every band; creates a 20-question survey from the bank collecting location and
+//!    tenure, opens a round through the API (which records the audience and generalises
+//!    segment values), stores answers from `--answered` of the audience, and closes the
+//!    round through the API;
+//! 3. times, through the in-process HTTP stack (routing, authentication, the anonymity
+//!    plan, JSON, the audit-log write; no TCP): the root team's report with its children
+//!    and the location cut, and the heatmap (every team × every driver) — the first,
+//!    cold request (loading the round and making its release plan) and then `--repeat`
+//!    warm ones;
+//! 4. times the hand-written SQL for the same aggregates (no suppression) with
+//!    `sqlite3` (`.timer on`) or `psql` (`\timing on`), `--repeat` times, summing the
+//!    statements of one run.
+//!
+//! Run: `cargo run --release --example reportbench -- --database-url sqlite
+//! --database-url postgres://postgres@127.0.0.1:5432/postgres`.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+
+use anyhow::{Context, bail};
+use clap::Parser;
+use diesel::prelude::*;
+use poem::EndpointExt;
+use poem::endpoint::BoxEndpoint;
+use poem::http::Method;
+use poem::test::TestClient;
+use pulseline::config::{Config, Secret};
+use pulseline::db::Db;
+use pulseline::db::schema::{participation, people, responses, round_invitees, teams};
+use pulseline::org::model::{NewPerson, NewTeam};
+use pulseline::startup::{build_app, build_state};
+use pulseline::surveys::model::{AnswerRow, InviteeRow, ResponseRow};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use serde_json::{Value, json};
+
+/// The bank items of the benchmark survey: the eNPS item, the five engagement items and
+/// two items of each other driver but voice.
+const QUESTIONS: [&str; 20] = [
+    "eo_enps",
+    "eo_proud",
+    "eo_stay",
+    "eo_motivated",
+    "eo_recommend",
+    "eo_satisfied",
+    "rc_noticed",
+    "rc_valued",
+    "gr_learning",
+    "gr_feedback",
+    "ms_approachable",
+    "ms_interest",
+    "au_organise",
+    "au_trusted",
+    "al_direction",
+    "al_my_part",
+    "pr_belong",
+    "pr_rely_on",
+    "cf_know_needs",
+    "cf_cross_team",
+];
+
+const LOCATIONS: [(&str, u32); 5] = [
+    ("Berlin", 35),
+    ("Lisbon", 25),
+    ("Warsaw", 20),
+    ("Austin", 15),
+    ("Remote", 5),
+];
+
+/// Times the report and the heatmap of a large closed round against hand-written SQL.
+#[derive(Parser, Debug)]
+#[command(name = "reportbench", about, long_about)]
+struct Args {
+    /// Database to benchmark; repeat for several. `sqlite` means a fresh file in a new
+    /// temporary directory; a `postgres://` URL names a server database used only to
+    /// CREATE and DROP a fresh `pulseline_reportbench_*` database (needs CREATEDB).
+    #[arg(long = "database-url", default_value = "sqlite")]
+    database_urls: Vec<String>,
+    /// People in the organisation.
+    #[arg(long, default_value_t = 10_000, value_parser = clap::value_parser!(u32).range(100..=200_000))]
+    people: u32,
+    /// Teams, the root and 19 departments included.
+    #[arg(long, default_value_t = 500, value_parser = clap::value_parser!(u32).range(21..=20_000))]
+    teams: u32,
+    /// Share of the audience that answers.
+    #[arg(long, default_value_t = 0.8)]
+    answered: f64,
+    /// Warm requests (and SQL runs) timed after the first.
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    repeat: u32,
+    /// Seed of the generated organisation and answers.
+    #[arg(long, default_value_t = 7)]
+    seed: u64,
+    /// The sqlite3 command-line shell.
+    #[arg(long, default_value = "sqlite3")]
+    sqlite3: PathBuf,
+    /// The psql client.
+    #[arg(long, default_value = "psql")]
+    psql: PathBuf,
+}
+
+struct Timings {
+    backend: &'static str,
+    responses: usize,
+    report_cold_ms: f64,
+    report_ms: Vec<f64>,
+    heatmap_cold_ms: f64,
+    heatmap_ms: Vec<f64>,
+    sql_report_ms: Vec<f64>,
+    sql_heatmap_ms: Vec<f64>,
+}
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    if !(0.0..=1.0).contains(&args.answered) {
+        bail!("--answered must be between 0 and 1");
+    }
+    let mut rows = Vec::new();
+    for url in &args.database_urls {
+        rows.push(bench_one(&args, url).await?);
+    }
+    println!();
+    println!(
+        "{} people, {} teams, {:.0}% answered; medians of {} warm runs (cold = first request)",
+        args.people,
+        args.teams,
+        args.answered * 100.0,
+        args.repeat
+    );
+    println!(
+        "| backend | responses | report cold | report | hand SQL | ratio | heatmap cold | heatmap | hand SQL | ratio |"
+    );
+    println!("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+    for t in &rows {
+        let (r, rs, h, hs) = (
+            median(&t.report_ms),
+            median(&t.sql_report_ms),
+            median(&t.heatmap_ms),
+            median(&t.sql_heatmap_ms),
+        );
+        println!(
+            "| {} | {} | {:.0} ms | {:.1} ms | {:.1} ms | {:.2}× | {:.0} ms | {:.1} ms | {:.1} ms | {:.2}× |",
+            t.backend,
+            t.responses,
+            t.report_cold_ms,
+            r,
+            rs,
+            r / rs,
+            t.heatmap_cold_ms,
+            h,
+            hs,
+            h / hs
+        );
+    }
+    Ok(())
+}
+
+fn median(xs: &[f64]) -> f64 {
+    let mut v = xs.to_vec();
+    v.sort_by(f64::total_cmp);
+    match v.len() {
+        0 => f64::NAN,
+        n if n % 2 == 1 => v[n / 2],
+        n => (v[n / 2 - 1] + v[n / 2]) / 2.0,
+    }
+}
+
+/// Where one run's database lives, removed at the end.
+enum Target {
+    // The directory is removed when the target is dropped.
+    Sqlite(#[allow(dead_code)] tempfile::TempDir, PathBuf),
+    Postgres { admin: String, name: String },
+}
+
+impl Target {
+    fn url(&self) -> String {
+        match self {
+            Target::Sqlite(_, p) => p.to_string_lossy().into_owned(),
+            Target::Postgres { admin, name } => with_database(admin, name),
+        }
+    }
+}
+
+impl Drop for Target {
+    fn drop(&mut self) {
+        if let Target::Postgres { admin, name } = self
+            && let Ok(mut conn) = PgConnection::establish(admin)
+        {
+            let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                .execute(&mut conn);
+        }
+    }
+}
+
+/// `admin` with its database name replaced by `name` (query string kept).
+fn with_database(admin: &str, name: &str) -> String {
+    let (main, query) = admin.split_once('?').unwrap_or((admin, ""));
+    let after = main.find("://").map_or(0, |i| i + 3);
+    let base = main[after..].find('/').map_or(main, |i| &main[..after + i]);
+    if query.is_empty() {
+        format!("{base}/{name}")
+    } else {
+        format!("{base}/{name}?{query}")
+    }
+}
+
+async fn bench_one(args: &Args, url: &str) -> anyhow::Result<Timings> {
+    let (target, backend) = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        let name = format!("pulseline_reportbench_{}", std::process::id());
+        let mut conn = PgConnection::establish(url).context("connecting to PostgreSQL")?;
+        diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+            .execute(&mut conn)?;
+        diesel::sql_query(format!("CREATE DATABASE {name}")).execute(&mut conn)?;
+        (
+            Target::Postgres {
+                admin: url.to_owned(),
+                name,
+            },
+            "PostgreSQL",
+        )
+    } else {
+        let dir = tempfile::tempdir()?;
+        let path = dir.path().join("reportbench.db");
+        (Target::Sqlite(dir, path), "SQLite")
+    };
+    let mut config = Config::for_database(&target.url());
+    config.jwt_secret = Some(Secret::new(
+        "reportbench-signing-key-of-enough-length".into(),
+    ));
+    let state = build_state(&config).await?;
+    let client = TestClient::new(build_app(state.clone()).map_to_response().boxed());
+
+    eprintln!(
+        "[{backend}] seeding {} people in {} teams",
+        args.people, args.teams
+    );
+    let seeded = seed_org(&state.db, args).await?;
+    let hr = format!("Bearer {}", state.tokens.issue(&seeded.hr, 0)?);
+    let questions: Vec<Value> = QUESTIONS.iter().map(|k| json!({"bank_item": k})).collect();
+    let today = chrono::Utc::now().date_naive().to_string();
+    let survey = call(
+        &client,
+        Method::POST,
+        "/api/v1/surveys",
+        &hr,
+        Some(json!({
+            "title": "Report benchmark",
+            "questions": questions,
+            "audience": {"team_ids": []},
+            "cuts": ["location", "tenure"],
+            "schedule": {"starts_on": today, "cadence": "quarterly", "window_days": 14}
+        })),
+    )
+    .await?;
+    let survey_id = field(&survey, "id")?;
+    let round = call(
+        &client,
+        Method::POST,
+        &format!("/api/v1/surveys/{survey_id}/rounds"),
+        &hr,
+        None,
+    )
+    .await?;
+    let round_id = field(&round, "id")?;
+    let question_ids: Vec<String> = survey["questions"]
+        .as_array()
+        .context("survey without questions")?
+        .iter()
+        .map(|q| field(q, "id"))
+        .collect::<anyhow::Result<_>>()?;
+    eprintln!("[{backend}] answering");
+    let responses = answer(&state.db, args, &round_id, &question_ids).await?;
+    call(
+        &client,
+        Method::POST,
+        &format!("/api/v1/rounds/{round_id}/close"),
+        &hr,
+        None,
+    )
+    .await?;
+
+    let report_path = format!(
+        "/api/v1/rounds/{round_id}/report?team_id={}&cut=location",
+        seeded.root
+    );
+    let heatmap_path = format!("/api/v1/rounds/{round_id}/heatmap");
+    eprintln!("[{backend}] timing the API");
+    let (report_cold_ms, _) = timed_get(&client, &report_path, &hr).await?;
+    let (heatmap_cold_ms, _) = timed_get(&client, &heatmap_path, &hr).await?;
+    let mut report_ms = Vec::new();
+    let mut heatmap_ms = Vec::new();
+    for _ in 0..args.repeat {
+        report_ms.push(timed_get(&client, &report_path, &hr).await?.0);
+        heatmap_ms.push(timed_get(&client, &heatmap_path, &hr).await?.0);
+    }
+
+    eprintln!("[{backend}] timing the hand SQL");
+    let report_sql = report_sql(&round_id, &seeded.root);
+    let heatmap_sql = heatmap_sql(&round_id);
+    let mut sql_report_ms = Vec::new();
+    let mut sql_heatmap_ms = Vec::new();
+    for _ in 0..args.repeat {
+        sql_report_ms.push(run_sql(args, &target, &report_sql)?);
+        sql_heatmap_ms.push(run_sql(args, &target, &heatmap_sql)?);
+    }
+    drop(client);
+    drop(state);
+    Ok(Timings {
+        backend,
+        responses,
+        report_cold_ms,
+        report_ms,
+        heatmap_cold_ms,
+        heatmap_ms,
+        sql_report_ms,
+        sql_heatmap_ms,
+    })
+}
+
+struct Seeded {
+    hr: String,
+    root: String,
+}
+
+/// The organisation: a root, 19 departments, the remaining teams spread over them; one
+/// person heads each department and the root; everyone else is in a team.
+async fn seed_org(db: &Db, args: &Args) -> anyhow::Result<Seeded> {
+    let (n_people, n_teams, seed) = (args.people as usize, args.teams as usize, args.seed);
+    let out = db
+        .write(move |conn| {
+            let mut rng = StdRng::seed_from_u64(seed);
+            let now = pulseline::org::model::now();
+            let today = now.date();
+            let id = || uuid::Uuid::new_v4().to_string();
+            let mut team_rows = Vec::with_capacity(n_teams);
+            let team = |name: String, parent: Option<String>| NewTeam {
+                id: id(),
+                name,
+                parent_id: parent,
+                kind: "frontline".into(),
+                team_key: None,
+                created_at: now,
+                updated_at: now,
+            };
+            let root = team("Company".into(), None);
+            let root_id = root.id.clone();
+            team_rows.push(root);
+            let departments: Vec<String> = (0..19)
+                .map(|d| {
+                    let t = team(format!("Department {d:02}"), Some(root_id.clone()));
+                    let tid = t.id.clone();
+                    team_rows.push(t);
+                    tid
+                })
+                .collect();
+            let mut leaves = Vec::new();
+            for i in 0..n_teams.saturating_sub(20) {
+                let t = team(format!("Team {i:04}"), Some(departments[i % 19].clone()));
+                leaves.push(t.id.clone());
+                team_rows.push(t);
+            }
+            for row in &team_rows {
+                diesel::insert_into(teams::table)
+                    .values(row)
+                    .execute(conn)?;
+            }
+            let total: u32 = LOCATIONS.iter().map(|l| l.1).sum();
+            let hr = id();
+            let mut rows = Vec::with_capacity(n_people);
+            for i in 0..n_people {
+                let pid = if i == 0 { hr.clone() } else { id() };
+                let team_id = match i {
+                    0 => root_id.clone(),
+                    1..=19 => departments[i - 1].clone(),
+                    _ => leaves[rng.gen_range(0..leaves.len())].clone(),
+                };
+                let mut pick = rng.gen_range(0..total);
+                let location = LOCATIONS
+                    .iter()
+                    .find(|(_, w)| {
+                        if pick < *w {
+                            true
+                        } else {
+                            pick -= w;
+                            false
+                        }
+                    })
+                    .map_or("Berlin", |l| l.0);
+                rows.push(NewPerson {
+                    id: pid,
+                    team_id: Some(team_id),
+                    is_hr: i == 0,
+                    is_admin: i == 0,
+                    location: Some(location.into()),
+                    job_family: Some(
+                        ["Sales", "Support", "Engineering", "Operations"][i % 4].into(),
+                    ),
+                    start_date: Some(today - chrono::TimeDelta::days(rng.gen_range(10..4000))),
+                    ..NewPerson::new(
+                        format!("p{i}@bench.example.org"),
+                        format!("Person {i}"),
+                        now,
+                    )
+                });
+            }
+            for row in &rows {
+                diesel::insert_into(people::table)
+                    .values(row)
+                    .execute(conn)?;
+            }
+            Ok(Seeded { hr, root: root_id })
+        })
+        .await?;
+    Ok(out)
+}
+
+/// Stores responses from a share of the round's audience, as the writer would (the
+/// invitees' generalised segments, a participation row each). Returns how many.
+async fn answer(
+    db: &Db,
+    args: &Args,
+    round_id: &str,
+    question_ids: &[String],
+) -> anyhow::Result<usize> {
+    let (share, seed) = (args.answered, args.seed);
+    let (round_id, question_ids) = (round_id.to_owned(), question_ids.to_vec());
+    let n = db
+        .write(move |conn| {
+            let mut rng = StdRng::seed_from_u64(seed ^ 0x5eed);
+            let invitees: Vec<InviteeRow> = round_invitees::table
+                .filter(round_invitees::round_id.eq(&round_id))
+                .order(round_invitees::person_id)
+                .select(InviteeRow::as_select())
+                .load(conn)?;
+            let mut resp_rows = Vec::new();
+            let mut answer_rows = Vec::new();
+            let mut took = Vec::new();
+            for inv in invitees {
+                if !rng.gen_bool(share) {
+                    continue;
+                }
+                let rid = uuid::Uuid::new_v4().to_string();
+                let mood: f64 = rng.gen_range(-1.0..1.0);
+                for (i, q) in question_ids.iter().enumerate() {
+                    let value = if i == 0 {
+                        (7.0 + 3.0 * mood + rng.gen_range(-2.0..2.0))
+                            .round()
+                            .clamp(0.0, 10.0)
+                    } else {
+                        (3.5 + 1.2 * mood + rng.gen_range(-1.5..1.5))
+                            .round()
+                            .clamp(1.0, 5.0)
+                    };
+                    answer_rows.push(AnswerRow {
+                        response_id: rid.clone(),
+                        question_id: q.clone(),
+                        value: Some(value),
+                        choice: None,
+                        text: None,
+                    });
+                }
+                took.push(inv.person_id.clone());
+                resp_rows.push(ResponseRow {
+                    id: rid,
+                    round_id: round_id.clone(),
+                    team_id: inv.team_id,
+                    location: inv.location,
+                    job_family: inv.job_family,
+                    tenure: inv.tenure,
+                });
+            }
+            for p in &took {
+                diesel::insert_into(participation::table)
+                    .values((
+                        participation::round_id.eq(&round_id),
+                        participation::person_id.eq(p),
+                    ))
+                    .execute(conn)?;
+            }
+            for row in &resp_rows {
+                diesel::insert_into(responses::table)
+                    .values(row)
+                    .execute(conn)?;
+            }
+            for chunk in answer_rows.chunks(2000) {
+                pulseline::db::anonymous::insert_answers(conn, chunk)?;
+            }
+            Ok(resp_rows.len())
+        })
+        .await?;
+    Ok(n)
+}
+
+async fn call(
+    client: &TestClient<BoxEndpoint<'static>>,
+    method: Method,
+    path: &str,
+    bearer: &str,
+    body: Option<Value>,
+) -> anyhow::Result<Value> {
+    let mut req = client.request(method, path).header("Authorization", bearer);
+    if let Some(b) = body {
+        req = req.body_json(&b);
+    }
+    let resp = req.send().await;
+    let status = resp.0.status();
+    let text = resp.0.into_body().into_string().await?;
+    if !status.is_success() {
+        bail!("{path}: {status}: {text}");
+    }
+    Ok(serde_json::from_str(&text)?)
+}
+
+/// One GET, timed from sending to the whole body read; fails unless 200.
+async fn timed_get(
+    client: &TestClient<BoxEndpoint<'static>>,
+    path: &str,
+    bearer: &str,
+) -> anyhow::Result<(f64, usize)> {
+    let start = Instant::now();
+    let resp = client
+        .get(path)
+        .header("Authorization", bearer)
+        .send()
+        .await;
+    let status = resp.0.status();
+    let body = resp.0.into_body().into_bytes().await?;
+    let ms = start.elapsed().as_secs_f64() * 1000.0;
+    if !status.is_success() {
+        bail!("{path}: {status}: {}", String::from_utf8_lossy(&body));
+    }
+    Ok((ms, body.len()))
+}
+
+fn field(v: &Value, name: &str) -> anyhow::Result<String> {
+    v[name]
+        .as_str()
+        .map(str::to_owned)
+        .with_context(|| format!("no `{name}` in {v}"))
+}
+
+/// The root report by hand: for the root's whole subtree, each child's subtree and each
+/// location, the response count, invitees, engagement index, eNPS, per-driver mean and
+/// favourable share, and per-question mean, favourable share and distribution.
+fn report_sql(round: &str, root: &str) -> Vec<String> {
+    let groups = format!(
+        "WITH RECURSIVE sub(team_id, grp) AS (
+           SELECT id, id FROM teams WHERE parent_id = '{root}'
+           UNION ALL SELECT t.id, s.grp FROM teams t JOIN sub s ON t.parent_id = s.team_id
+         ),
+         resp AS (SELECT id, team_id, location FROM responses WHERE round_id = '{round}'),
+         member(response_id, grp) AS (
+           SELECT id, 'group' FROM resp
+           UNION ALL SELECT resp.id, sub.grp FROM resp JOIN sub ON sub.team_id = resp.team_id
+           UNION ALL SELECT id, 'location:' || COALESCE(location, 'other') FROM resp
+         )"
+    );
+    let invited = format!(
+        "WITH RECURSIVE sub(team_id, grp) AS (
+           SELECT id, id FROM teams WHERE parent_id = '{root}'
+           UNION ALL SELECT t.id, s.grp FROM teams t JOIN sub s ON t.parent_id = s.team_id
+         ),
+         inv AS (SELECT team_id, location FROM round_invitees WHERE round_id = '{round}')
+         SELECT grp, COUNT(*) FROM (
+           SELECT 'group' AS grp FROM inv
+           UNION ALL SELECT sub.grp FROM inv JOIN sub ON sub.team_id = inv.team_id
+           UNION ALL SELECT 'location:' || COALESCE(location, 'other') FROM inv
+         ) g GROUP BY grp;"
+    );
+    vec![
+        invited,
+        format!(
+            "{groups},
+             ei AS (
+               SELECT a.response_id, (AVG(a.value) - 1) / 4 * 100 AS ei
+               FROM answers a JOIN survey_questions q ON q.id = a.question_id
+               JOIN resp ON resp.id = a.response_id
+               WHERE q.driver = 'engagement_outcome' AND q.kind = 'likert5' AND a.value IS NOT NULL
+               GROUP BY a.response_id
+             )
+             SELECT m.grp, COUNT(*), AVG(ei.ei) FROM member m
+             LEFT JOIN ei ON ei.response_id = m.response_id GROUP BY m.grp;"
+        ),
+        format!(
+            "{groups}
+             SELECT m.grp, COUNT(a.value),
+               100.0 * AVG(CASE WHEN a.value >= 9 THEN 1.0 WHEN a.value <= 6 THEN -1.0 ELSE 0.0 END)
+             FROM member m JOIN answers a ON a.response_id = m.response_id
+             JOIN survey_questions q ON q.id = a.question_id
+             WHERE q.kind = 'scale11' AND q.bank_item = 'eo_enps' AND a.value IS NOT NULL
+             GROUP BY m.grp;"
+        ),
+        format!(
+            "{groups}
+             SELECT m.grp, q.driver, COUNT(DISTINCT m.response_id), AVG(a.value),
+               AVG(CASE WHEN a.value >= 4 THEN 1.0 ELSE 0.0 END)
+             FROM member m JOIN answers a ON a.response_id = m.response_id
+             JOIN survey_questions q ON q.id = a.question_id
+             WHERE q.kind = 'likert5' AND a.value IS NOT NULL
+             GROUP BY m.grp, q.driver;"
+        ),
+        format!(
+            "{groups}
+             SELECT m.grp, a.question_id, COUNT(a.value), AVG(a.value),
+               AVG(CASE WHEN a.value >= 4 THEN 1.0 ELSE 0.0 END),
+               SUM(CASE WHEN a.value = 0 THEN 1 ELSE 0 END), SUM(CASE WHEN a.value = 1 THEN 1 ELSE 0 END),
+               SUM(CASE WHEN a.value = 2 THEN 1 ELSE 0 END), SUM(CASE WHEN a.value = 3 THEN 1 ELSE 0 END),
+               SUM(CASE WHEN a.value = 4 THEN 1 ELSE 0 END), SUM(CASE WHEN a.value = 5 THEN 1 ELSE 0 END),
+               SUM(CASE WHEN a.value = 6 THEN 1 ELSE 0 END), SUM(CASE WHEN a.value = 7 THEN 1 ELSE 0 END),
+               SUM(CASE WHEN a.value = 8 THEN 1 ELSE 0 END), SUM(CASE WHEN a.value = 9 THEN 1 ELSE 0 END),
+               SUM(CASE WHEN a.value = 10 THEN 1 ELSE 0 END)
+             FROM member m JOIN answers a ON a.response_id = m.response_id
+             WHERE a.value IS NOT NULL
+             GROUP BY m.grp, a.question_id;"
+        ),
+    ]
+}
+
+/// The heatmap by hand: for every team's subtree, the response count and each driver's
+/// mean and favourable share.
+fn heatmap_sql(round: &str) -> Vec<String> {
+    let closure = "WITH RECURSIVE closure(ancestor, team_id) AS (
+           SELECT id, id FROM teams
+           UNION ALL SELECT c.ancestor, t.id FROM teams t JOIN closure c ON t.parent_id = c.team_id
+         )";
+    vec![
+        format!(
+            "{closure}
+             SELECT c.ancestor, COUNT(*) FROM responses r
+             JOIN closure c ON c.team_id = r.team_id
+             WHERE r.round_id = '{round}' GROUP BY c.ancestor;"
+        ),
+        format!(
+            "{closure}
+             SELECT c.ancestor, q.driver, COUNT(a.value), AVG(a.value),
+               AVG(CASE WHEN a.value >= 4 THEN 1.0 ELSE 0.0 END)
+             FROM responses r JOIN closure c ON c.team_id = r.team_id
+             JOIN answers a ON a.response_id = r.id
+             JOIN survey_questions q ON q.id = a.question_id
+             WHERE r.round_id = '{round}' AND q.kind = 'likert5' AND a.value IS NOT NULL
+             GROUP BY c.ancestor, q.driver;"
+        ),
+    ]
+}
+
+/// Runs the statements in one CLI session and returns the sum of their own timings (ms),
+/// as the CLI reports them, so process start-up is not counted.
+fn run_sql(args: &Args, target: &Target, statements: &[String]) -> anyhow::Result<f64> {
+    let (program, script, input_args): (&Path, String, Vec<String>) = match target {
+        Target::Sqlite(_, path) => (
+            &args.sqlite3,
+            format!(".timer on\n.output /dev/null\n{}\n", statements.join("\n")),
+            vec![path.to_string_lossy().into_owned()],
+        ),
+        Target::Postgres { .. } => (
+            &args.psql,
+            format!("\\timing on\n\\o /dev/null\n{}\n", statements.join("\n")),
+            vec![
+                "-X".into(),
+                "-q".into(),
+                "-v".into(),
+                "ON_ERROR_STOP=1".into(),
+                target.url(),
+            ],
+        ),
+    };
+    let mut child = Command::new(program)
+        .args(&input_args)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .with_context(|| format!("cannot start {}", program.display()))?;
+    {
+        use std::io::Write;
+        let mut stdin = child.stdin.take().context("no stdin")?;
+        stdin.write_all(script.as_bytes())?;
+    }
+    let out = child.wait_with_output()?;
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    if !out.status.success() || text.contains("Error") || text.contains("ERROR") {
+        bail!("{} failed: {text}", program.display());
+    }
+    // sqlite3: "Run Time: real 0.123 user ... sys ..."; psql: "Time: 12.345 ms".
+    let mut total = 0.0;
+    let mut seen = 0;
+    for line in text.lines() {
+        if let Some(rest) = line.strip_prefix("Run Time: real ") {
+            let secs: f64 = rest
+                .split_whitespace()
+                .next()
+                .and_then(|s| s.parse().ok())
+                .context("unreadable sqlite3 timer line")?;
+            total += secs * 1000.0;
+            seen += 1;
+        } else if let Some(rest) = line.strip_prefix("Time: ") {
+            let ms: f64 = rest
+                .split_whitespace()
+                .next()
+                .and_then(|s| s.parse().ok())
+                .context("unreadable psql timing line")?;
+            total += ms;
+            seen += 1;
+        }
+    }
+    if seen != statements.len() {
+        bail!(
+            "expected {} timings from {}, found {seen}: {text}",
+            statements.len(),
+            program.display()
+        );
+    }
+    Ok(total)
+}
