@@ -125,7 +125,7 @@ pub struct Grid {
 }
 
 /// A team's direct members sharing one combination of cut values.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Atom {
     pub node: usize,
     /// One value index per cut.

@@ -53,6 +53,8 @@ pub struct RoundData {
     /// The collected cuts: (name, values seen in this round).
     pub cuts: Vec<(&'static str, Vec<String>)>,
     pub responses: Vec<Resp>,
+    /// Per node, the indexes of the responses in its subtree.
+    pub subtree: Vec<Vec<usize>>,
     /// Invitees per atom (node, values), for participation rates.
     pub invitees: Vec<Atom>,
     pub k: usize,
@@ -282,7 +284,19 @@ impl RoundData {
                 .collect();
             add_atom_indexed(&mut invitees, &mut invitee_index, node, values, 1);
         }
+        let ancestors = ancestors_of(&parents);
+        let mut subtree = vec![Vec::new(); parents.len()];
+        for (i, r) in resps.iter().enumerate() {
+            for &a in ancestors.get(r.node).map(Vec::as_slice).unwrap_or(&[]) {
+                subtree[a].push(i);
+            }
+            // The organisation (node 0) holds everyone, whatever the chain says.
+            if !ancestors.get(r.node).is_some_and(|c| c.contains(&0)) {
+                subtree[0].push(i);
+            }
+        }
         Ok(RoundData {
+            subtree,
             k: usize::try_from(survey.min_group).unwrap_or(5),
             round,
             survey,
@@ -292,7 +306,7 @@ impl RoundData {
                 .map(|(id, name, _)| (id, name))
                 .collect(),
             node_of,
-            ancestors: ancestors_of(&parents),
+            ancestors,
             tree,
             cuts,
             responses: resps,
@@ -336,8 +350,19 @@ impl RoundData {
                 a.question_id == id && a.value.or(a.choice.as_ref().map(|_| 0.0)).is_some()
             })
         };
+        // Items answered by the same responses share a grid, and so a plan: most
+        // questions are required, so most items are planned once.
+        let mut planned: HashMap<Vec<Atom>, Vec<Vec<bool>>> = HashMap::new();
         let mut add = |item: Item, size: &dyn Fn(&Resp) -> usize| {
-            let mask = release(&self.grid(size, true), k, Some(&groups));
+            let grid = self.grid(size, true);
+            let mask = match planned.get(&grid.atoms) {
+                Some(mask) => mask.clone(),
+                None => {
+                    let mask = release(&grid, k, Some(&groups));
+                    planned.insert(grid.atoms, mask.clone());
+                    mask
+                }
+            };
             items.insert(item, mask);
         };
         add(Item::Engagement, &|r| {
@@ -397,9 +422,12 @@ impl RoundData {
 
     /// The responses of a cell: a node's subtree, optionally one value of one cut.
     pub fn cell(&self, node: usize, segment: Option<(usize, usize)>) -> Vec<&Resp> {
-        self.responses
+        self.subtree
+            .get(node)
+            .map(Vec::as_slice)
+            .unwrap_or(&[])
             .iter()
-            .filter(|r| self.contains(node, r.node))
+            .map(|&i| &self.responses[i])
             .filter(|r| segment.is_none_or(|(c, v)| r.values.get(c) == Some(&v)))
             .collect()
     }
@@ -416,10 +444,10 @@ impl RoundData {
 
     /// Scores of a cell, before any suppression.
     pub fn scores(&self, node: usize, segment: Option<(usize, usize)>) -> GroupScores {
-        let answers: Vec<Vec<Answer>> = self
+        let answers: Vec<&[Answer]> = self
             .cell(node, segment)
             .into_iter()
-            .map(|r| r.answers.clone())
+            .map(|r| r.answers.as_slice())
             .collect();
         score_group(&self.questions, &answers)
     }

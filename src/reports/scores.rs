@@ -122,7 +122,7 @@ pub fn engagement_index(questions: &[QuestionInfo], response: &[Answer]) -> Opti
 
 /// Scores a group of responses against the survey's questions; see [`GroupScores`],
 /// [`DriverScore`] and [`QuestionScore`] for what each number means.
-pub fn score_group(questions: &[QuestionInfo], responses: &[Vec<Answer>]) -> GroupScores {
+pub fn score_group<R: AsRef<[Answer]>>(questions: &[QuestionInfo], responses: &[R]) -> GroupScores {
     let lookup = Lookup::new(questions);
 
     let mut index_sum = 0.0;
@@ -131,6 +131,7 @@ pub fn score_group(questions: &[QuestionInfo], responses: &[Vec<Answer>]) -> Gro
     let mut tallies: Vec<Tally> = questions.iter().map(Tally::new).collect();
 
     for response in responses {
+        let response = response.as_ref();
         if let Some(index) = response_index(&lookup, response) {
             index_sum += index;
             engagement_n += 1;
@@ -195,6 +196,11 @@ pub fn score_group(questions: &[QuestionInfo], responses: &[Vec<Answer>]) -> Gro
 struct Lookup<'a> {
     questions: &'a [QuestionInfo],
     by_id: HashMap<&'a str, usize>,
+    /// Where the next answer's question probably is: answers are mostly stored in
+    /// question order, so one comparison usually replaces a hash lookup.
+    next: std::cell::Cell<usize>,
+    /// Per position, whether it is the first entry of its id.
+    first: Vec<bool>,
 }
 
 impl<'a> Lookup<'a> {
@@ -203,12 +209,28 @@ impl<'a> Lookup<'a> {
         for (pos, q) in questions.iter().enumerate() {
             by_id.entry(q.id.as_str()).or_insert(pos);
         }
-        Lookup { questions, by_id }
+        let first = questions
+            .iter()
+            .enumerate()
+            .map(|(pos, q)| by_id.get(q.id.as_str()) == Some(&pos))
+            .collect();
+        Lookup {
+            questions,
+            by_id,
+            next: std::cell::Cell::new(0),
+            first,
+        }
     }
 
     /// The position and description of a question, or `None` for an unknown id.
     fn get(&self, id: &str) -> Option<(usize, &'a QuestionInfo)> {
-        let pos = *self.by_id.get(id)?;
+        let guess = self.next.get();
+        let pos = match self.questions.get(guess) {
+            // The guess must also be the first entry of its id (repeated ids share it).
+            Some(q) if self.first[guess] && q.id == id => guess,
+            _ => *self.by_id.get(id)?,
+        };
+        self.next.set(pos + 1);
         self.questions.get(pos).map(|q| (pos, q))
     }
 }
