@@ -109,7 +109,7 @@ run_st() { # LABEL TOKEN [extra st args...]
   local label=$1 token=$2
   shift 2
   log "schemathesis ($label, seed $SEED)"
-  local cmd=("$VENV/bin/st" run "$base/openapi.json"
+  local cmd=("$VENV/bin/st" --config-file scripts/schemathesis.toml run "$base/openapi.json"
     --checks all
     --phases examples,coverage,fuzzing
     --max-examples "$EXAMPLES"
