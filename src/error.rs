@@ -207,7 +207,15 @@ const ERROR_STATUSES: &[(u16, &str)] = &[
         "The resource does not exist or is not visible to the caller.",
     ),
     (409, "The request conflicts with the current state."),
+    (
+        410,
+        "The resource existed but is no longer available (e.g. an expired token).",
+    ),
     (413, "The request body is too large."),
+    (
+        415,
+        "The request body's `Content-Type` is missing or not one this operation reads.",
+    ),
     (422, "A field failed validation; `field` names it."),
     (429, "Too many attempts; see `Retry-After`."),
     (500, "An internal error."),

@@ -12,6 +12,7 @@ pub mod api;
 pub mod auth;
 pub mod cli;
 pub mod config;
+pub mod contract;
 pub mod cx;
 pub mod db;
 pub mod demo;

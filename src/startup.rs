@@ -155,7 +155,9 @@ fn load_or_create_secret(path: &Path) -> anyhow::Result<Vec<u8>> {
 /// Routes and middleware: the API under `/api/v1`, probes, `/openapi.json`, `/docs`.
 pub fn build_app(state: AppState) -> impl Endpoint + use<> {
     let api = crate::api::service(&state);
-    let spec = api.spec();
+    let generated = api.spec();
+    let spec = crate::contract::finish(&generated).unwrap_or(generated);
+    let allowed = Arc::new(crate::contract::AllowedMethods::from_spec(&spec).unwrap_or_default());
     let docs = api.swagger_ui();
     let limits = BodyLimit {
         default: state.config.max_body_bytes,
@@ -176,6 +178,20 @@ pub fn build_app(state: AppState) -> impl Endpoint + use<> {
                 .catch_all_error(|e| async move { poem_error_to_problem(e) }),
         )
         .catch_all_error(|e| async move { poem_error_to_problem(e) })
+        .around(move |ep, req| {
+            let allowed = allowed.clone();
+            async move {
+                let path = req.uri().path().to_owned();
+                let mut resp = ep.call(req).await?;
+                if resp.status() == poem::http::StatusCode::METHOD_NOT_ALLOWED
+                    && let Some(allow) = allowed.for_path(&path)
+                    && let Ok(v) = poem::http::HeaderValue::from_str(allow)
+                {
+                    resp.headers_mut().insert(poem::http::header::ALLOW, v);
+                }
+                Ok(resp)
+            }
+        })
         .with(limits)
         .with(AddData::new(state))
         .with(Observe(metrics))

@@ -49,7 +49,7 @@ pub struct ActivateRequest {
     #[oai(validator(max_length = 256))]
     pub token: String,
     /// The new password, 12 to 128 characters.
-    #[oai(validator(max_length = 1024))]
+    #[oai(validator(min_length = 12, max_length = 128))]
     pub password: String,
 }
 
@@ -60,7 +60,7 @@ pub struct ChangePasswordRequest {
     #[oai(validator(max_length = 1024))]
     pub current_password: String,
     /// 12 to 128 characters.
-    #[oai(validator(max_length = 1024))]
+    #[oai(validator(min_length = 12, max_length = 128))]
     pub new_password: String,
 }
 

@@ -46,6 +46,7 @@ pub struct ServedTeam {
     #[oai(validator(max_length = 64))]
     pub team_id: String,
     /// Relative weight (> 0) of that team's CX in this team's linkage.
+    #[oai(validator(minimum(value = "0", exclusive), maximum(value = "1000000")))]
     pub weight: f64,
 }
 
@@ -66,13 +67,16 @@ pub struct Team {
 #[oai(deny_unknown_fields)]
 #[serde(deny_unknown_fields)]
 pub struct CreateTeam {
-    #[oai(validator(max_length = 200))]
+    #[oai(validator(
+        max_length = 200,
+        pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$"
+    ))]
     pub name: String,
     /// The parent team; none for a root.
     #[oai(validator(max_length = 64))]
     pub parent_id: Option<String>,
     pub kind: TeamKind,
-    #[oai(validator(max_length = 100))]
+    #[oai(validator(max_length = 100, pattern = r"^[^\x00-\x1f\x7f-\x9f]*$"))]
     pub key: Option<String>,
 }
 
@@ -80,13 +84,17 @@ pub struct CreateTeam {
 #[oai(deny_unknown_fields)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateTeam {
-    #[oai(validator(max_length = 200))]
+    #[oai(validator(
+        max_length = 200,
+        pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$"
+    ))]
     pub name: Option<String>,
     /// A new parent (null makes it a root). A team cannot become its own ancestor.
     #[serde(default)]
     pub parent_id: MaybeUndefined<String>,
     pub kind: Option<TeamKind>,
     #[serde(default)]
+    #[oai(validator(max_length = 100, pattern = r"^[^\x00-\x1f\x7f-\x9f]*$"))]
     pub key: MaybeUndefined<String>,
 }
 
@@ -148,16 +156,19 @@ pub struct ActivationIssued {
 pub struct CreatePerson {
     #[oai(validator(max_length = 254))]
     pub email: String,
-    #[oai(validator(max_length = 200))]
+    #[oai(validator(
+        max_length = 200,
+        pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$"
+    ))]
     pub name: String,
     #[oai(validator(max_length = 64))]
     pub team_id: Option<String>,
     /// Roles to grant: `hr`, `admin` (admin only by an admin).
     #[oai(validator(max_items = 2))]
     pub roles: Option<Vec<GrantedRole>>,
-    #[oai(validator(max_length = 100))]
+    #[oai(validator(max_length = 100, pattern = r"^[^\x00-\x1f\x7f-\x9f]*$"))]
     pub location: Option<String>,
-    #[oai(validator(max_length = 100))]
+    #[oai(validator(max_length = 100, pattern = r"^[^\x00-\x1f\x7f-\x9f]*$"))]
     pub job_family: Option<String>,
     pub start_date: Option<chrono::NaiveDate>,
     pub language: Option<Language>,
@@ -167,15 +178,20 @@ pub struct CreatePerson {
 #[oai(deny_unknown_fields)]
 #[serde(deny_unknown_fields)]
 pub struct UpdatePerson {
-    #[oai(validator(max_length = 200))]
+    #[oai(validator(
+        max_length = 200,
+        pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$"
+    ))]
     pub name: Option<String>,
     #[serde(default)]
     pub team_id: MaybeUndefined<String>,
     #[oai(validator(max_items = 2))]
     pub roles: Option<Vec<GrantedRole>>,
     #[serde(default)]
+    #[oai(validator(max_length = 100, pattern = r"^[^\x00-\x1f\x7f-\x9f]*$"))]
     pub location: MaybeUndefined<String>,
     #[serde(default)]
+    #[oai(validator(max_length = 100, pattern = r"^[^\x00-\x1f\x7f-\x9f]*$"))]
     pub job_family: MaybeUndefined<String>,
     #[serde(default)]
     pub start_date: MaybeUndefined<chrono::NaiveDate>,

@@ -37,20 +37,21 @@ impl Email {
     }
 }
 
-/// A trimmed, non-empty display text of at most `max` characters with no control
-/// characters.
+/// A non-blank display text of at most `max` characters as sent, with no control
+/// characters anywhere (not even surrounding tabs or line breaks), returned trimmed.
+/// The OpenAPI document states the same rule as a `pattern` and `maxLength`.
 pub fn parse_text(raw: &str, field: &str, max: usize) -> Result<String, ApiError> {
     let s = raw.trim();
     if s.is_empty() {
         return Err(ApiError::invalid(field, "must not be empty"));
     }
-    if s.chars().count() > max {
+    if raw.chars().count() > max {
         return Err(ApiError::invalid(
             field,
             format!("must be at most {max} characters"),
         ));
     }
-    if s.chars().any(|c| c.is_control()) {
+    if raw.chars().any(|c| c.is_control()) {
         return Err(ApiError::invalid(
             field,
             "must not contain control characters",
@@ -65,6 +66,14 @@ pub fn parse_optional_text(
     field: &str,
     max: usize,
 ) -> Result<Option<String>, ApiError> {
+    if let Some(r) = raw
+        && r.chars().any(|c| c.is_control())
+    {
+        return Err(ApiError::invalid(
+            field,
+            "must not contain control characters",
+        ));
+    }
     match raw.map(str::trim) {
         None | Some("") => Ok(None),
         Some(s) => parse_text(s, field, max).map(Some),

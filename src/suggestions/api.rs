@@ -42,11 +42,20 @@ pub const REPLY_MAX: usize = 2_000;
 #[serde(deny_unknown_fields)]
 pub struct CreateSuggestion {
     /// At most 140 characters.
+    #[oai(validator(
+        max_length = 140,
+        pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$"
+    ))]
     pub title: String,
     /// At most 5,000 characters.
+    #[oai(validator(
+        max_length = 5000,
+        pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$"
+    ))]
     pub body: String,
     pub touchpoint: Touchpoint,
     /// Which customers are affected (free text, at most 100 characters).
+    #[oai(validator(max_length = 100, pattern = r"^[^\x00-\x1f\x7f-\x9f]*$"))]
     pub customer_segment: Option<String>,
     /// Anonymous: no author is stored, only the day, and the team is the nearest one
     /// (own or above) with at least k members. Keep the follow-up code to read replies.
@@ -58,7 +67,9 @@ pub struct CreateSuggestion {
 #[serde(deny_unknown_fields)]
 pub struct UpdateSuggestion {
     pub status: Status,
-    /// The answer everyone who can see the suggestion reads (10 to 2,000 characters).
+    /// The answer everyone who can see the suggestion reads (10 to 2,000 characters,
+    /// not counting surrounding white space).
+    #[oai(validator(max_length = 2000, pattern = r"^\s*\S[\s\S]{8,}\S\s*$"))]
     pub reply: String,
 }
 
@@ -560,14 +571,13 @@ impl SuggestionsApi {
         body: JsonBody<UpdateSuggestion>,
     ) -> Result<Json<Suggestion>, ApiError> {
         let reply = body.reply.trim().to_owned();
-        let n = reply.chars().count();
-        if n < REPLY_MIN {
+        if reply.chars().count() < REPLY_MIN {
             return Err(ApiError::invalid(
                 "reply",
                 format!("a reply needs at least {REPLY_MIN} characters"),
             ));
         }
-        if n > REPLY_MAX {
+        if body.reply.chars().count() > REPLY_MAX {
             return Err(ApiError::invalid(
                 "reply",
                 format!("a reply has at most {REPLY_MAX} characters"),

@@ -113,6 +113,10 @@ pub struct ScheduleInput {
 #[oai(deny_unknown_fields)]
 #[serde(deny_unknown_fields)]
 pub struct CreateSurvey {
+    #[oai(validator(
+        max_length = 200,
+        pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$"
+    ))]
     pub title: String,
     pub questions: Vec<QuestionInput>,
     pub audience: Option<AudienceInput>,
@@ -126,6 +130,10 @@ pub struct CreateSurvey {
 #[oai(deny_unknown_fields)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateSurvey {
+    #[oai(validator(
+        max_length = 200,
+        pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$"
+    ))]
     pub title: Option<String>,
     /// Frozen once the first round has opened.
     pub questions: Option<Vec<QuestionInput>>,

@@ -178,3 +178,81 @@ async fn an_unsupported_content_type_is_a_problem() {
         .await;
     r.expect(415);
 }
+
+#[tokio::test]
+async fn a_405_lists_the_methods_the_resource_has_in_allow() {
+    let app = spawn_app().await;
+    let r = app.send(Method::DELETE, "/api/v1/me", None, None).await;
+    r.expect(405);
+    assert_eq!(
+        r.headers.get("allow").and_then(|v| v.to_str().ok()),
+        Some("GET")
+    );
+    let r = app
+        .send(
+            Method::PUT,
+            &format!("/api/v1/people/{}", short()),
+            None,
+            None,
+        )
+        .await;
+    r.expect(405);
+    assert_eq!(
+        r.headers.get("allow").and_then(|v| v.to_str().ok()),
+        Some("DELETE, GET, PATCH")
+    );
+}
+
+#[tokio::test]
+async fn the_document_states_what_the_strict_parser_enforces() {
+    let app = spawn_app().await;
+    let doc = app.get("/openapi.json", None).await.json();
+    let s = &doc["components"]["schemas"];
+    // Request objects are closed: unknown fields are refused with 422.
+    assert_eq!(s["CreateTeam"]["additionalProperties"], json!(false));
+    assert_eq!(s["ScheduleInput"]["additionalProperties"], json!(false));
+    // Optional properties may be null, as answers send them.
+    assert_eq!(
+        s["Team"]["properties"]["parent_id"]["nullable"],
+        json!(true)
+    );
+    assert!(s["Team"]["properties"]["id"].get("nullable").is_none());
+    // Dates are RFC 3339 full dates.
+    assert_eq!(
+        s["Person"]["properties"]["start_date"]["format"],
+        json!("date")
+    );
+    let login = &doc["paths"]["/api/v1/auth/login"]["post"]["responses"];
+    for status in ["410", "415"] {
+        assert!(login[status].is_object(), "{status} is not documented");
+    }
+}
+
+#[tokio::test]
+async fn text_limits_apply_to_the_text_as_sent_and_control_characters_anywhere() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    // 200 characters after trimming, 201 as sent: over the documented maxLength.
+    let long = format!("{} ", "a".repeat(200));
+    for (name, why) in [(long.as_str(), "too long"), ("\tAnn", "a leading tab")] {
+        let r = app
+            .post(
+                "/api/v1/teams",
+                Some(&admin.token),
+                json!({"name": name, "kind": "frontline"}),
+            )
+            .await;
+        r.expect(422);
+        assert_eq!(r.field(), "name", "{why}");
+    }
+    let r = app
+        .post(
+            "/api/v1/people",
+            Some(&admin.token),
+            json!({"email": "x@example.org", "name": "X", "location": "Berlin\n"}),
+        )
+        .await;
+    r.expect(422);
+    assert_eq!(r.field(), "location");
+    assert_eq!(app.count("teams").await, 0);
+}
