@@ -237,6 +237,40 @@ impl Audit {
         })
     }
 
+    /// The released cells whose sums combine into the total of `set`, when it is
+    /// determined: the blocks with a non-zero weight in one such combination. Hiding
+    /// one of them (or folding a cell into one) is what can end the exposure.
+    pub fn involved(&self, d: &Decomposition, set: &[usize]) -> Vec<Cell> {
+        let mut parts: HashMap<usize, Vec<usize>> = HashMap::new();
+        for &a in set {
+            if let Some(c) = d.component_of.get(a).copied().flatten() {
+                parts.entry(c).or_default().push(a);
+            }
+        }
+        let mut out = Vec::new();
+        for (c, atoms) in parts {
+            let comp = &d.components[c];
+            let e = Echelon::tracked(comp);
+            let mut weight = vec![0u64; comp.blocks.len()];
+            for a in atoms {
+                if let Some(r) = e.local(a).and_then(|l| e.pivot_row[l]) {
+                    for (w, &x) in weight.iter_mut().zip(&e.combos[r]) {
+                        *w = add(*w, x);
+                    }
+                }
+            }
+            out.extend(
+                comp.blocks
+                    .iter()
+                    .zip(weight)
+                    .filter(|(_, w)| *w != 0)
+                    .map(|((cell, _), _)| *cell),
+            );
+        }
+        out.sort_unstable();
+        out
+    }
+
     /// A determined union of 1 to k − 1 people inside one component, if there is one.
     fn exposed_in(&self, comp: &Component) -> Option<Vec<usize>> {
         let e = Echelon::of(comp);
@@ -379,10 +413,21 @@ struct Echelon {
     rows: Vec<Vec<u64>>,
     /// Per local atom: the row whose pivot it is.
     pivot_row: Vec<Option<usize>>,
+    /// When tracked: per row, its combination of the component's blocks.
+    combos: Vec<Vec<u64>>,
 }
 
 impl Echelon {
     fn of(comp: &Component) -> Echelon {
+        Self::build(comp, false)
+    }
+
+    /// [`Echelon::of`], also recording each row as a combination of blocks.
+    fn tracked(comp: &Component) -> Echelon {
+        Self::build(comp, true)
+    }
+
+    fn build(comp: &Component, track: bool) -> Echelon {
         let width = comp.atoms.len();
         let local: HashMap<usize, usize> = comp
             .atoms
@@ -403,6 +448,18 @@ impl Echelon {
                 row
             })
             .collect();
+        let blocks = rows.len();
+        let mut combos: Vec<Vec<u64>> = if track {
+            (0..blocks)
+                .map(|i| {
+                    let mut v = vec![0u64; blocks];
+                    v[i] = 1;
+                    v
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
         let mut pivot_row = vec![None; width];
         let mut r = 0;
         for c in 0..width {
@@ -410,10 +467,34 @@ impl Echelon {
                 continue;
             };
             rows.swap(r, p);
+            if track {
+                combos.swap(r, p);
+            }
             let f = inv(rows[r][c]);
             if f != 1 {
                 for x in rows[r].iter_mut() {
                     *x = mul(*x, f);
+                }
+                for x in combos.get_mut(r).map(Vec::as_mut_slice).unwrap_or(&mut []) {
+                    *x = mul(*x, f);
+                }
+            }
+            if track {
+                let (head, tail) = combos.split_at_mut(r);
+                let (pivot, below) = tail.split_at_mut(1);
+                let pivot = &pivot[0];
+                for (i, other) in head.iter_mut().chain(below.iter_mut()).enumerate() {
+                    // The same multiple as for the atom part, read before that changes.
+                    let row = if i < r { i } else { i + 1 };
+                    let g = rows[row][c];
+                    if g != 0 {
+                        let g = neg(g);
+                        for (o, &x) in other.iter_mut().zip(pivot.iter()) {
+                            if x != 0 {
+                                *o = add(*o, mul(g, x));
+                            }
+                        }
+                    }
                 }
             }
             let (head, tail) = rows.split_at_mut(r);
@@ -437,10 +518,12 @@ impl Echelon {
             }
         }
         rows.truncate(r);
+        combos.truncate(r);
         Echelon {
             atoms: comp.atoms.clone(),
             rows,
             pivot_row,
+            combos,
         }
     }
 
@@ -497,6 +580,10 @@ mod tests {
         assert!(audit.determines(&d, &[0]));
         let mut cache = HashMap::new();
         assert_eq!(audit.first_exposed(&d, &mut cache), Some(vec![1, 2]));
+        // {1, 2} = whole − value: both cells take part, with weights 1 and −1.
+        assert_eq!(audit.involved(&d, &[1, 2]), vec![(1, 0), (1, 1)]);
+        // Atom 0 alone is the value cell itself.
+        assert_eq!(audit.involved(&d, &[0]), vec![(1, 1)]);
         // Hiding the value cell ends it.
         shown[1][1] = false;
         let d = audit.decompose(&shown);

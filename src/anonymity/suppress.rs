@@ -241,46 +241,32 @@ pub fn release(grid: &Grid, k: usize, base: Option<&[Vec<bool>]>) -> Vec<Vec<boo
         let Some(exposed) = audit.first_exposed(&d, &mut cache) else {
             break;
         };
-        // The cells that can change the exposed atoms' component: its own value blocks,
-        // and released value cells directly below one of them (hiding such a cell folds
-        // its atoms into the block above). Smallest first.
-        let here: HashSet<Cell> = exposed
-            .first()
-            .and_then(|&a| d.component_of[a])
-            .map(|c| {
-                d.components[c]
-                    .blocks
-                    .iter()
-                    .map(|(cell, _)| *cell)
-                    .collect()
-            })
-            .unwrap_or_default();
+        // The cells that can end it: value cells whose sums enter the combination that
+        // determines the exposed total, and released value cells directly below one of
+        // them (hiding such a cell folds its atoms into the block above). Smallest first;
+        // a few are tried, then the smallest is hidden and the audit runs again.
+        let involved: HashSet<Cell> = audit.involved(&d, &exposed).into_iter().collect();
         let mut candidates: Vec<Cell> = (0..grid.tree.len())
             .flat_map(|n| (1..cols).map(move |c| (n, c)))
             .filter(|&(n, c)| shown[n][c])
             .filter(|&(n, c)| {
-                here.contains(&(n, c)) || parent[n].is_some_and(|p| here.contains(&(p, c)))
+                involved.contains(&(n, c)) || parent[n].is_some_and(|p| involved.contains(&(p, c)))
             })
             .collect();
-        candidates.sort_by_key(|&(n, c)| (counts[n][c], n, c));
         if candidates.is_empty() {
-            // Not reachable (an exposure needs a value block), but never loop forever:
-            // hide every value cell.
+            // Not expected (a determined union smaller than k needs a value cell), but
+            // never loop without progress: consider every released value cell.
             candidates = (0..grid.tree.len())
                 .flat_map(|n| (1..cols).map(move |c| (n, c)))
                 .filter(|&(n, c)| shown[n][c])
                 .collect();
-            if candidates.is_empty() {
-                break;
-            }
-            for &(n, c) in &candidates {
-                shown[n][c] = false;
-            }
-            shown = apply_rules(grid, &counts, k, shown);
-            continue;
+        }
+        candidates.sort_by_key(|&(n, c)| (counts[n][c], n, c));
+        if candidates.is_empty() {
+            break;
         }
         let fallback = candidates[0];
-        let fix = candidates.iter().copied().find(|&(n, c)| {
+        let fix = candidates.iter().copied().take(TRIALS).find(|&(n, c)| {
             let mut trial = shown.clone();
             trial[n][c] = false;
             let trial = apply_rules(grid, &counts, k, trial);
@@ -292,6 +278,9 @@ pub fn release(grid: &Grid, k: usize, base: Option<&[Vec<bool>]>) -> Vec<Vec<boo
     }
     shown
 }
+
+/// Candidate cells tried, per exposure, before the smallest is hidden outright.
+const TRIALS: usize = 16;
 
 /// Rules 1–4 to a fixed point, starting from `shown`.
 fn apply_rules(

@@ -770,7 +770,7 @@ mod tests {
     // still listed (3 likert5 drivers, 10 questions) with zero counts.
     #[test]
     fn empty_group_has_no_scores() {
-        let s = score_group(&survey(), &[]);
+        let s = score_group::<Vec<Answer>>(&survey(), &[]);
         assert_eq!(s.n, 0);
         assert_eq!((s.engagement_index, s.engagement_n), (None, 0));
         assert_eq!((s.enps, s.enps_n), (None, 0));
@@ -783,7 +783,7 @@ mod tests {
             assert_eq!((qs.n, qs.mean, qs.favorable), (0, None, None));
             assert!(qs.distribution.iter().all(|(_, n)| *n == 0));
         }
-        let nothing = score_group(&[], &[]);
+        let nothing = score_group::<Vec<Answer>>(&[], &[]);
         assert_eq!(
             nothing,
             GroupScores {
