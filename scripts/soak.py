@@ -190,8 +190,14 @@ class Server:
 
     def wait_ready(self, timeout: float = 120) -> None:
         deadline = time.monotonic() + timeout
+        retries = 3
         while time.monotonic() < deadline:
             if self.proc is None or self.proc.poll() is not None:
+                # The free port may have been taken between the probe and the bind.
+                if retries > 0 and "Address already in use" in self.log_tail(5):
+                    retries -= 1
+                    self.start()
+                    continue
                 raise Fail(f"{self.name} exited at start:\n{self.log_tail()}")
             try:
                 status, _ = Http(self.port, timeout=5).call("GET", "/readyz")
@@ -223,6 +229,18 @@ class Server:
                 if line.startswith(field + ":"):
                     return int(line.split()[1])
         raise Fail(f"{field} not in /proc/{self.proc.pid}/status")
+
+    def hashing_threads(self) -> int:
+        """Threads named pulseline-hash-N (the name is cut to 15 characters in comm)."""
+        assert self.proc is not None
+        n = 0
+        for task in os.listdir(f"/proc/{self.proc.pid}/task"):
+            try:
+                with open(f"/proc/{self.proc.pid}/task/{task}/comm") as f:
+                    n += f.read().startswith("pulseline-hash")
+            except FileNotFoundError:
+                pass
+        return n
 
     def log_text(self) -> str:
         try:
@@ -836,7 +854,7 @@ def scenario_flood(args, kind: str) -> list[str]:
         peak = s.status_kib("VmHWM")
         rss_after = s.status_kib("VmRSS")
         ms = lambda v: f"{v * 1000:.1f} ms"  # noqa: E731
-        print(f"  idle RSS after start: {idle_rss / 1024:.1f} MiB")
+        print(f"  idle RSS after start: {idle_rss / 1024:.1f} MiB; {s.hashing_threads()} hashing thread(s)")
         print(f"  GET /me alone: {len(quiet)} requests, p50 {ms(pct(quiet, 50))}, p99 {ms(pct(quiet, 99))}")
         print(
             f"  GET /me during the flood: {len(busy)} requests, p50 {ms(pct(busy, 50))}, p99 {ms(pct(busy, 99))}, "
