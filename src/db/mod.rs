@@ -144,15 +144,32 @@ impl Db {
 
     /// Applies every pending embedded migration; returns how many ran.
     ///
-    /// On PostgreSQL this runs on a connection of its own under a session advisory lock,
-    /// so replicas that start together take turns: without it two of them create the
-    /// same tables at once (a unique violation in the catalogue) or replace the audit
-    /// trigger function at once (`tuple concurrently updated`), and all but one fail to
-    /// start. The lock ends with the session: when this connection closes, also when a
-    /// replica dies while migrating.
+    /// Processes that start together take turns. On PostgreSQL this runs on a
+    /// connection of its own under a session advisory lock: without it two replicas
+    /// create the same tables at once (a unique violation in the catalogue) or replace
+    /// the audit trigger function at once (`tuple concurrently updated`), and all but
+    /// one fail to start. The lock ends with the session: when this connection closes,
+    /// also when a replica dies while migrating. On SQLite the whole of it is one
+    /// `BEGIN IMMEDIATE` transaction (each migration a savepoint in it), so a second
+    /// process waits for the write lock and then finds nothing pending, instead of
+    /// failing on `table ... already exists`.
     pub fn migrate(&self) -> anyhow::Result<usize> {
         match self.backend {
-            Backend::Sqlite => run_migrations(&mut *self.write.get()?),
+            Backend::Sqlite => {
+                let mut conn = self.write.get()?;
+                let AnyConnection::Sqlite(c) = &mut *conn else {
+                    anyhow::bail!("a SQLite database gave a PostgreSQL connection");
+                };
+                c.immediate_transaction(|c| {
+                    let applied = c
+                        .run_pending_migrations(MIGRATIONS)
+                        .map_err(|e| anyhow::anyhow!("migration failed: {e}"))?
+                        .len();
+                    anonymous::ensure_sqlite(c)
+                        .map_err(|e| anyhow::anyhow!("migration failed: {e}"))?;
+                    Ok(applied)
+                })
+            }
             Backend::Postgres => {
                 let mut conn = self.manager.connect()?;
                 conn.batch_execute(&format!("SELECT pg_advisory_lock({MIGRATION_LOCK})"))

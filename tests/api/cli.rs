@@ -207,7 +207,7 @@ async fn replicas_starting_together_all_migrate() {
         .count();
     // First on the empty database, then on the migrated one (every later restart).
     for expected in [migrations, 0] {
-        let results = migrate_together(&url, 4);
+        let results = migrate_together(&url, 8);
         let applied: Vec<usize> = results
             .iter()
             .map(|r| match r {
