@@ -163,8 +163,9 @@ pub struct Config {
     #[arg(long, env = "PULSELINE_ARGON2_P", default_value_t = 1, global = true)]
     pub argon2_p: u32,
 
-    /// How many password hashes may be computed at once (bounds memory under a login
-    /// flood). Defaults to the number of CPU cores.
+    /// How many password hashes may be computed at once (bounds memory and CPU under a
+    /// login flood). Defaults to one less than the number of CPU cores (at least 1), so
+    /// that a flood leaves a core for everything else.
     #[arg(long, env = "PULSELINE_HASH_CONCURRENCY", global = true)]
     pub hash_concurrency: Option<usize>,
 
@@ -257,6 +258,14 @@ impl Config {
         cli.config
     }
 
+    /// Password hashes computed at once: as configured, else one less than `cores`
+    /// (at least 1).
+    pub fn hash_threads(&self, cores: usize) -> usize {
+        self.hash_concurrency
+            .unwrap_or_else(|| cores.saturating_sub(1))
+            .max(1)
+    }
+
     /// Checks the rules that clap cannot express.
     pub fn validate(&self) -> anyhow::Result<()> {
         if self.min_group < 3 {
@@ -315,6 +324,18 @@ mod tests {
         assert!(c.validate().is_err());
         c.jwt_secret = Some(Secret::new("x".repeat(32)));
         assert!(c.validate().is_ok());
+    }
+
+    #[test]
+    fn hashing_leaves_a_core_free_unless_configured() {
+        let mut c = Config::for_database("x.db");
+        assert_eq!(c.hash_threads(1), 1);
+        assert_eq!(c.hash_threads(2), 1);
+        assert_eq!(c.hash_threads(8), 7);
+        c.hash_concurrency = Some(3);
+        assert_eq!(c.hash_threads(2), 3);
+        c.hash_concurrency = Some(0);
+        assert_eq!(c.hash_threads(2), 1);
     }
 
     #[test]

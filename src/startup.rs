@@ -60,9 +60,8 @@ pub fn build_state_blocking(config: &Config) -> anyhow::Result<AppState> {
         tracing::info!(applied, "database migrations applied");
     }
     let secret = resolve_jwt_secret(config, db.backend())?;
-    let concurrency = config
-        .hash_concurrency
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
+    let concurrency =
+        config.hash_threads(std::thread::available_parallelism().map_or(2, |n| n.get()));
     let hasher = Hasher::new(
         config.argon2_m_kib,
         config.argon2_t,

@@ -86,15 +86,18 @@ FOR EACH ROW EXECUTE FUNCTION audit_log_append_only();
 /// append-only triggers.
 pub fn ensure(conn: &mut AnyConnection) -> diesel::QueryResult<()> {
     match conn {
-        AnyConnection::Sqlite(c) => {
-            c.batch_execute(SQLITE)?;
-            c.batch_execute(SQLITE_AUDIT)
-        }
+        AnyConnection::Sqlite(c) => ensure_sqlite(c),
         AnyConnection::Postgresql(c) => {
             c.batch_execute(POSTGRES)?;
             c.batch_execute(POSTGRES_AUDIT)
         }
     }
+}
+
+/// [`ensure`] for a SQLite connection.
+pub fn ensure_sqlite(c: &mut diesel::SqliteConnection) -> diesel::QueryResult<()> {
+    c.batch_execute(SQLITE)?;
+    c.batch_execute(SQLITE_AUDIT)
 }
 
 /// How many earlier rows of a round a batch moves for each row it adds (PostgreSQL).

@@ -101,6 +101,7 @@ pub type Pool = r2d2::Pool<Manager>;
 #[derive(Clone)]
 pub struct Db {
     backend: Backend,
+    manager: Manager,
     read: Pool,
     write: Pool,
 }
@@ -131,6 +132,7 @@ impl Db {
         };
         Ok(Db {
             backend,
+            manager,
             read,
             write,
         })
@@ -141,14 +143,40 @@ impl Db {
     }
 
     /// Applies every pending embedded migration; returns how many ran.
+    ///
+    /// Processes that start together take turns. On PostgreSQL this runs on a
+    /// connection of its own under a session advisory lock: without it two replicas
+    /// create the same tables at once (a unique violation in the catalogue) or replace
+    /// the audit trigger function at once (`tuple concurrently updated`), and all but
+    /// one fail to start. The lock ends with the session: when this connection closes,
+    /// also when a replica dies while migrating. On SQLite the whole of it is one
+    /// `BEGIN IMMEDIATE` transaction (each migration a savepoint in it), so a second
+    /// process waits for the write lock and then finds nothing pending, instead of
+    /// failing on `table ... already exists`.
     pub fn migrate(&self) -> anyhow::Result<usize> {
-        let mut conn = self.write.get()?;
-        let applied = conn
-            .run_pending_migrations(MIGRATIONS)
-            .map_err(|e| anyhow::anyhow!("migration failed: {e}"))?
-            .len();
-        anonymous::ensure(&mut conn).map_err(|e| anyhow::anyhow!("migration failed: {e}"))?;
-        Ok(applied)
+        match self.backend {
+            Backend::Sqlite => {
+                let mut conn = self.write.get()?;
+                let AnyConnection::Sqlite(c) = &mut *conn else {
+                    anyhow::bail!("a SQLite database gave a PostgreSQL connection");
+                };
+                c.immediate_transaction(|c| {
+                    let applied = c
+                        .run_pending_migrations(MIGRATIONS)
+                        .map_err(|e| anyhow::anyhow!("migration failed: {e}"))?
+                        .len();
+                    anonymous::ensure_sqlite(c)
+                        .map_err(|e| anyhow::anyhow!("migration failed: {e}"))?;
+                    Ok(applied)
+                })
+            }
+            Backend::Postgres => {
+                let mut conn = self.manager.connect()?;
+                conn.batch_execute(&format!("SELECT pg_advisory_lock({MIGRATION_LOCK})"))
+                    .map_err(|e| anyhow::anyhow!("cannot take the migration lock: {e}"))?;
+                run_migrations(&mut conn)
+            }
+        }
     }
 
     /// Runs `f` on a reader connection, off the async runtime.
@@ -195,6 +223,18 @@ impl Db {
         let mut conn = self.read.get().map_err(ApiError::unavailable)?;
         f(&mut conn)
     }
+}
+
+/// The PostgreSQL advisory lock key that serialises migrations ("pulsemig").
+const MIGRATION_LOCK: i64 = 0x7075_6c73_656d_6967;
+
+fn run_migrations(conn: &mut AnyConnection) -> anyhow::Result<usize> {
+    let applied = conn
+        .run_pending_migrations(MIGRATIONS)
+        .map_err(|e| anyhow::anyhow!("migration failed: {e}"))?
+        .len();
+    anonymous::ensure(conn).map_err(|e| anyhow::anyhow!("migration failed: {e}"))?;
+    Ok(applied)
 }
 
 /// One transaction around `f`: `BEGIN IMMEDIATE` on SQLite (the write lock is taken up

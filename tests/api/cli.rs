@@ -141,6 +141,84 @@ async fn migrate_is_idempotent_and_help_names_the_environment() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("at least 3"));
 }
 
+/// Migrates one empty database from `n` threads released at the same instant, as
+/// replicas starting together do; returns what each `migrate` answered.
+fn migrate_together(url: &str, n: usize) -> Vec<Result<usize, String>> {
+    let barrier = std::sync::Arc::new(std::sync::Barrier::new(n));
+    let threads: Vec<_> = (0..n)
+        .map(|_| {
+            let (url, barrier) = (url.to_owned(), barrier.clone());
+            std::thread::spawn(move || {
+                let db = pulseline::db::Db::connect(&url, 1).map_err(|e| e.to_string())?;
+                barrier.wait();
+                db.migrate().map_err(|e| e.to_string())
+            })
+        })
+        .collect();
+    threads
+        .into_iter()
+        .map(|t| t.join().expect("migrating thread"))
+        .collect()
+}
+
+/// A PostgreSQL database dropped when the test ends, also when it fails.
+struct DroppedAfter(Option<(String, String)>);
+
+impl Drop for DroppedAfter {
+    fn drop(&mut self) {
+        use diesel::prelude::*;
+        if let Some((admin, name)) = &self.0
+            && let Ok(mut conn) = diesel::PgConnection::establish(admin)
+        {
+            let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                .execute(&mut conn);
+        }
+    }
+}
+
+#[tokio::test]
+async fn replicas_starting_together_all_migrate() {
+    // A database of its own, left empty (spawn_app's is migrated already).
+    let (url, _dir, _pg) = match std::env::var("TEST_DATABASE_URL") {
+        Ok(admin) if !admin.is_empty() => {
+            use diesel::prelude::*;
+            let name = format!("pulseline_test_{}", short());
+            let mut conn = diesel::PgConnection::establish(&admin).expect("connect");
+            diesel::sql_query(format!("CREATE DATABASE {name}"))
+                .execute(&mut conn)
+                .expect("create database");
+            let base = admin.rsplit_once('/').map_or(admin.as_str(), |(b, _)| b);
+            let url = format!("{base}/{name}");
+            (url, None, DroppedAfter(Some((admin.clone(), name))))
+        }
+        _ => {
+            let dir = tempfile::tempdir().expect("temp dir");
+            let path = dir.path().join("replicas.db");
+            (
+                path.to_string_lossy().into_owned(),
+                Some(dir),
+                DroppedAfter(None),
+            )
+        }
+    };
+    let migrations = std::fs::read_dir("migrations")
+        .expect("migrations folder")
+        .filter(|e| e.as_ref().is_ok_and(|e| e.path().is_dir()))
+        .count();
+    // First on the empty database, then on the migrated one (every later restart).
+    for expected in [migrations, 0] {
+        let results = migrate_together(&url, 8);
+        let applied: Vec<usize> = results
+            .iter()
+            .map(|r| match r {
+                Ok(n) => *n,
+                Err(e) => panic!("a replica failed to migrate: {e} (all: {results:?})"),
+            })
+            .collect();
+        assert_eq!(applied.iter().sum::<usize>(), expected, "{applied:?}");
+    }
+}
+
 fn http_get(port: u16, path: &str) -> Option<String> {
     use std::io::Read;
     let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;

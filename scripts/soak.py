@@ -1,0 +1,930 @@
+#!/usr/bin/env python3
+"""System-level checks of the release `pulseline serve` binary, as an operator would run
+them: nothing lost under load, nothing lost or half-written after `kill -9`, two replicas
+on one PostgreSQL, and (as a measurement, not a check) memory and latency under a login
+flood.
+
+Python 3 standard library only. Every check that fails is printed as `FAIL: ...` and the
+script exits with status 1; a run with no failure exits 0.
+
+    scripts/soak.py load    --db sqlite|postgres   # 1,000 people, 1,000 answers + 1,000 duplicates
+    scripts/soak.py crash   --db sqlite|postgres   # the same load, SIGKILL at a random moment
+    scripts/soak.py replicas                       # two servers on one PostgreSQL database
+    scripts/soak.py flood   [--db sqlite|postgres] # login flood vs GET /me (benchmark)
+    scripts/soak.py ci                             # load, crash (both databases), replicas
+
+The binary is `$CARGO_TARGET_DIR/release/pulseline` (or `target/release/pulseline`)
+unless `--bin` is given; build it first with `cargo build --release`. PostgreSQL runs use
+a fresh database per run, created through `--pg` (default
+postgres://postgres@127.0.0.1:5432/postgres, which needs CREATEDB) and dropped at the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import random
+import re
+import shutil
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from datetime import datetime, timezone
+
+SECRET = "soak-signing-key-shared-by-every-replica-0123456789"
+ADMIN_EMAIL = "soak-admin@example.org"
+PASSWORD = "a sturdy soak password"
+# Cheap hashing for the load runs, so that 1,000 activations take seconds, not minutes;
+# the flood benchmark keeps the production parameters.
+CHEAP_ARGON2 = {"PULSELINE_ARGON2_M_KIB": "64", "PULSELINE_ARGON2_T": "1", "PULSELINE_ARGON2_P": "1"}
+# Lines that must never appear in a server log.
+FORBIDDEN_LOG = [
+    re.compile(r"database is locked", re.I),
+    re.compile(r"panicked", re.I),
+    re.compile(r"scheduler pass failed", re.I),
+]
+
+
+class Fail(Exception):
+    """A setup step that could not be done (the run stops)."""
+
+
+class Checks:
+    """Collects results; a failed check is reported and makes the run fail."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.failures: list[str] = []
+
+    def check(self, ok: bool, what: str, detail: str = "") -> bool:
+        if ok:
+            print(f"  ok    {what}")
+        else:
+            msg = f"{self.name}: {what}" + (f" ({detail})" if detail else "")
+            print(f"  FAIL: {msg}")
+            self.failures.append(msg)
+        return ok
+
+    def equal(self, got, want, what: str) -> bool:
+        return self.check(got == want, f"{what}: {got}" if got == want else what, f"got {got}, want {want}")
+
+
+# ---------- databases ----------
+
+
+class Database:
+    """A fresh database for one run: a SQLite file in a temporary directory, or a new
+    PostgreSQL database created through the admin URL."""
+
+    def __init__(self, kind: str, workdir: str, pg_admin: str) -> None:
+        self.kind = kind
+        self.pg_admin = pg_admin
+        if kind == "sqlite":
+            self.path = os.path.join(workdir, "soak.db")
+            self.url = self.path
+        else:
+            self.name = f"pulseline_soak_{uuid.uuid4().hex[:12]}"
+            base = pg_admin.rsplit("/", 1)[0]
+            self.url = f"{base}/{self.name}"
+            psql(pg_admin, f"CREATE DATABASE {self.name}")
+
+    def rows(self, sql: str) -> list[list[str]]:
+        if self.kind == "sqlite":
+            conn = sqlite3.connect(self.path, timeout=30)
+            try:
+                return [[str(v) for v in row] for row in conn.execute(sql).fetchall()]
+            finally:
+                conn.close()
+        out = psql(self.url, sql)
+        return [line.split("|") for line in out.splitlines() if line]
+
+    def scalar(self, sql: str) -> int:
+        rows = self.rows(sql)
+        return int(rows[0][0])
+
+    def drop(self) -> None:
+        if self.kind == "postgres":
+            try:
+                psql(self.pg_admin, f"DROP DATABASE IF EXISTS {self.name} WITH (FORCE)")
+            except Fail as e:
+                print(f"  (could not drop {self.name}: {e})")
+
+
+def psql(url: str, sql: str) -> str:
+    r = subprocess.run(
+        ["psql", url, "-X", "-q", "-A", "-t", "-F", "|", "-v", "ON_ERROR_STOP=1", "-c", sql],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    if r.returncode != 0:
+        raise Fail(f"psql failed: {r.stderr.strip()}")
+    return r.stdout
+
+
+# ---------- the server ----------
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    """One `pulseline serve` process, its log in the work directory."""
+
+    def __init__(self, name: str, binary: str, db: Database, workdir: str, env: dict[str, str]) -> None:
+        self.name = name
+        self.binary = binary
+        self.db = db
+        self.log_path = os.path.join(workdir, f"{name}.log")
+        self.env = env
+        self.proc: subprocess.Popen | None = None
+        self.port = 0
+
+    def environment(self) -> dict[str, str]:
+        env = dict(os.environ)
+        env.update(
+            {
+                "DATABASE_URL": self.db.url,
+                "PULSELINE_JWT_SECRET": SECRET,
+                "RUST_LOG": env.get("SOAK_RUST_LOG", "info"),
+                "PULSELINE_LOG_FORMAT": "text",
+            }
+        )
+        env.update(self.env)
+        return env
+
+    def run_cli(self, args: list[str], stdin: str = "") -> str:
+        r = subprocess.run(
+            [self.binary, *args],
+            env=self.environment(),
+            input=stdin,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        if r.returncode != 0:
+            raise Fail(f"pulseline {' '.join(args)} failed: {r.stderr.strip()}")
+        return r.stdout
+
+    def start(self) -> None:
+        self.port = free_port()
+        env = self.environment()
+        env["PULSELINE_BIND"] = f"127.0.0.1:{self.port}"
+        with open(self.log_path, "ab") as log:
+            log.write(f"---- start on port {self.port} at {time.time():.3f}\n".encode())
+            log.flush()
+            self.proc = subprocess.Popen(
+                [self.binary, "serve"], env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT
+            )
+
+    def wait_ready(self, timeout: float = 120) -> None:
+        deadline = time.monotonic() + timeout
+        retries = 3
+        while time.monotonic() < deadline:
+            if self.proc is None or self.proc.poll() is not None:
+                # The free port may have been taken between the probe and the bind.
+                if retries > 0 and "Address already in use" in self.log_tail(5):
+                    retries -= 1
+                    self.start()
+                    continue
+                raise Fail(f"{self.name} exited at start:\n{self.log_tail()}")
+            try:
+                status, _ = Http(self.port, timeout=5).call("GET", "/readyz")
+                if status == 200:
+                    return
+            except OSError:
+                pass
+            time.sleep(0.1)
+        raise Fail(f"{self.name} was not ready within {timeout} s:\n{self.log_tail()}")
+
+    def sigkill(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGKILL)
+            self.proc.wait()
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=40)
+            except subprocess.TimeoutExpired:
+                self.sigkill()
+
+    def status_kib(self, field: str) -> int:
+        """A memory figure of /proc/PID/status (VmRSS, VmHWM) in KiB."""
+        assert self.proc is not None
+        with open(f"/proc/{self.proc.pid}/status") as f:
+            for line in f:
+                if line.startswith(field + ":"):
+                    return int(line.split()[1])
+        raise Fail(f"{field} not in /proc/{self.proc.pid}/status")
+
+    def hashing_threads(self) -> int:
+        """Threads named pulseline-hash-N (the name is cut to 15 characters in comm)."""
+        assert self.proc is not None
+        n = 0
+        for task in os.listdir(f"/proc/{self.proc.pid}/task"):
+            try:
+                with open(f"/proc/{self.proc.pid}/task/{task}/comm") as f:
+                    n += f.read().startswith("pulseline-hash")
+            except FileNotFoundError:
+                pass
+        return n
+
+    def log_text(self) -> str:
+        try:
+            with open(self.log_path, errors="replace") as f:
+                return f.read()
+        except FileNotFoundError:
+            return ""
+
+    def log_tail(self, n: int = 30) -> str:
+        return "\n".join(self.log_text().splitlines()[-n:])
+
+    def count_log(self, pattern: str) -> int:
+        return len(re.findall(pattern, self.log_text()))
+
+
+def check_logs(c: Checks, servers: list[Server]) -> None:
+    for s in servers:
+        text = s.log_text()
+        bad = [line for line in text.splitlines() if any(p.search(line) for p in FORBIDDEN_LOG)]
+        c.check(not bad, f"{s.name} log: no 'database is locked', panic or failed scheduler pass", "; ".join(bad[:5]))
+        errors = [line for line in text.splitlines() if " ERROR " in line]
+        c.check(not errors, f"{s.name} log: no ERROR line", "; ".join(errors[:5]))
+
+
+# ---------- HTTP ----------
+
+
+class Http:
+    """One keep-alive connection."""
+
+    def __init__(self, port: int, timeout: float = 120) -> None:
+        self.port = port
+        self.timeout = timeout
+        self.conn: http.client.HTTPConnection | None = None
+
+    def call(self, method: str, path: str, token: str | None = None, body=None, ctype: str = "application/json"):
+        if self.conn is None:
+            self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=self.timeout)
+        headers = {}
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        payload = None
+        if body is not None:
+            payload = body if isinstance(body, bytes) else json.dumps(body).encode()
+            headers["Content-Type"] = ctype
+        try:
+            self.conn.request(method, path, body=payload, headers=headers)
+            resp = self.conn.getresponse()
+            data = resp.read()
+        except Exception:
+            self.close()
+            raise
+        if (resp.getheader("connection") or "").lower() == "close":
+            self.close()
+        return resp.status, data
+
+    def expect(self, status: int, method: str, path: str, token: str | None = None, body=None, ctype="application/json"):
+        got, data = self.call(method, path, token, body, ctype)
+        if got != status:
+            raise Fail(f"{method} {path}: {got} (wanted {status}): {data[:400]!r}")
+        return json.loads(data) if data else None
+
+    def close(self) -> None:
+        if self.conn is not None:
+            self.conn.close()
+            self.conn = None
+
+
+def run_pool(port: int, jobs: list, concurrency: int, stop: threading.Event | None = None, on_done=None) -> list:
+    """Sends `jobs` (method, path, token, body) over `concurrency` keep-alive connections,
+    each sending its next job as soon as the previous one is answered. Returns, per job,
+    (status or None, body or error text, seconds) — or None for a job never sent."""
+    results: list = [None] * len(jobs)
+    lock = threading.Lock()
+    order = iter(range(len(jobs)))
+
+    def worker() -> None:
+        h = Http(port)
+        while not (stop and stop.is_set()):
+            with lock:
+                i = next(order, None)
+            if i is None:
+                break
+            method, path, token, body = jobs[i]
+            t0 = time.perf_counter()
+            try:
+                status, data = h.call(method, path, token, body)
+            except Exception as e:  # noqa: BLE001 - any transport failure is a result
+                status, data = None, repr(e)
+            results[i] = (status, data, time.perf_counter() - t0)
+            if on_done:
+                on_done(i, status)
+        h.close()
+
+    threads = [threading.Thread(target=worker, daemon=True) for _ in range(concurrency)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return results
+
+
+def pct(values: list[float], p: float) -> float:
+    if not values:
+        return float("nan")
+    s = sorted(values)
+    return s[min(len(s) - 1, max(0, int(round(p / 100 * len(s))) - 1))]
+
+
+# ---------- a population and a survey ----------
+
+
+class Population:
+    def __init__(self) -> None:
+        self.admin = ""
+        self.people: list[tuple[str, str]] = []  # (email, token)
+        self.team_ids: list[str] = []
+
+
+def populate(h: Http, port: int, n: int, teams: int, concurrency: int) -> Population:
+    """Signs the admin in, creates `teams` teams and `n` people through the CSV import,
+    and activates everyone (concurrently) to get their tokens."""
+    pop = Population()
+    pop.admin = h.expect(200, "POST", "/api/v1/auth/login", None, {"email": ADMIN_EMAIL, "password": PASSWORD})[
+        "access_token"
+    ]
+    for t in range(teams):
+        team = h.expect(201, "POST", "/api/v1/teams", pop.admin, {"name": f"Soak team {t}", "kind": "frontline"})
+        pop.team_ids.append(team["id"])
+    lines = ["email,name,team,manager,location,job_family,start_date,language,roles"]
+    for i in range(n):
+        lines.append(f"soak-{i}@example.org,Soak person {i},{pop.team_ids[i % teams]},,,,,,")
+    report = h.expect(
+        200, "POST", "/api/v1/people/import", pop.admin, ("\n".join(lines) + "\n").encode(), ctype="text/csv"
+    )
+    activations = report["activations"]
+    if len(activations) != n:
+        raise Fail(f"the import created {len(activations)} activations, not {n}")
+    jobs = [("POST", "/api/v1/auth/activate", None, {"token": a["activation_token"], "password": PASSWORD}) for a in activations]
+    results = run_pool(port, jobs, concurrency)
+    for a, r in zip(activations, results):
+        if r is None or r[0] != 200:
+            raise Fail(f"activation of {a['email']} failed: {r}")
+        pop.people.append((a["email"], json.loads(r[1])["access_token"]))
+    return pop
+
+
+QUESTIONS = [
+    {"bank_item": "eo_proud"},
+    {"bank_item": "eo_stay"},
+    {"bank_item": "eo_enps"},
+    {"kind": "text", "driver": "voice", "text": "Anything else?", "required": False},
+]
+
+
+def survey_body(title: str, starts_on: str) -> dict:
+    return {
+        "title": title,
+        "questions": QUESTIONS,
+        "audience": {"team_ids": []},
+        "schedule": {"starts_on": starts_on, "cadence": "monthly", "window_days": 7},
+    }
+
+
+def answers_for(questions: list[dict], rng: random.Random) -> dict:
+    out = []
+    for q in questions:
+        if q["kind"] == "likert5":
+            out.append({"question_id": q["id"], "value": rng.randint(1, 5)})
+        elif q["kind"] == "scale11":
+            out.append({"question_id": q["id"], "value": rng.randint(0, 10)})
+        else:
+            out.append({"question_id": q["id"], "text": f"soak comment {rng.randint(0, 10**6)}"})
+    return {"answers": out}
+
+
+def open_manual_round(h: Http, admin: str) -> tuple[str, list[dict], int]:
+    """A survey that the scheduler never opens (it starts far in the future) and a round
+    opened by hand now. Returns the round id, the questions and the number invited."""
+    survey = h.expect(201, "POST", "/api/v1/surveys", admin, survey_body("Soak pulse", "2099-01-01"))
+    rnd = h.expect(201, "POST", f"/api/v1/surveys/{survey['id']}/rounds", admin)
+    return rnd["id"], survey["questions"], rnd["invited"]
+
+
+# ---------- database checks ----------
+
+
+def q(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def stored_counts(db: Database, round_id: str) -> tuple[int, int, int]:
+    r = q(round_id)
+    participation = db.scalar(f"SELECT COUNT(*) FROM participation WHERE round_id = {r}")
+    responses = db.scalar(f"SELECT COUNT(*) FROM responses WHERE round_id = {r}")
+    answers = db.scalar(
+        f"SELECT COUNT(*) FROM answers WHERE response_id IN (SELECT id FROM responses WHERE round_id = {r})"
+    )
+    return participation, responses, answers
+
+
+def participants(db: Database, round_id: str) -> set[str]:
+    rows = db.rows(
+        "SELECT p.email FROM participation pa JOIN people p ON p.id = pa.person_id "
+        f"WHERE pa.round_id = {q(round_id)}"
+    )
+    return {r[0] for r in rows}
+
+
+def check_consistency(c: Checks, db: Database, n_questions: int) -> None:
+    """Whole-database invariants: no answer without its response, every response with
+    all its answers, and (SQLite) an intact file."""
+    orphans = db.scalar("SELECT COUNT(*) FROM answers a WHERE NOT EXISTS (SELECT 1 FROM responses r WHERE r.id = a.response_id)")
+    c.equal(orphans, 0, "answers without a response")
+    partial = db.scalar(
+        f"SELECT COUNT(*) FROM (SELECT r.id FROM responses r LEFT JOIN answers a ON a.response_id = r.id "
+        f"GROUP BY r.id HAVING COUNT(a.response_id) <> {n_questions}) AS x"
+    )
+    c.equal(partial, 0, f"responses without exactly {n_questions} answers")
+    if db.kind == "sqlite":
+        c.equal(db.rows("PRAGMA integrity_check")[0][0], "ok", "SQLite PRAGMA integrity_check")
+        c.equal(len(db.rows("PRAGMA foreign_key_check")), 0, "SQLite PRAGMA foreign_key_check rows")
+
+
+def check_statuses(c: Checks, results: list, allowed: set[int]) -> None:
+    sent = [r for r in results if r is not None]
+    s5 = [r for r in sent if r[0] is not None and r[0] >= 500]
+    c.check(not s5, "no 5xx answer", f"{len(s5)} of them, e.g. {s5[0][1][:200]!r}" if s5 else "")
+    other = [r for r in sent if r[0] is not None and r[0] not in allowed and r[0] < 500]
+    c.check(not other, f"only {sorted(allowed)} answered", f"e.g. {other[0][0]} {other[0][1][:200]!r}" if other else "")
+
+
+# ---------- scenarios ----------
+
+
+class Run:
+    """One scenario's work directory, database and servers, cleaned up at the end."""
+
+    def __init__(self, args, name: str, kind: str) -> None:
+        self.args = args
+        self.name = f"{name}/{kind}"
+        self.kind = kind
+        self.workdir = tempfile.mkdtemp(prefix=f"pulseline-soak-{name}-")
+        self.db = Database(kind, self.workdir, args.pg)
+        self.servers: list[Server] = []
+        self.checks = Checks(self.name)
+        self.started = time.monotonic()
+
+    def server(self, name: str, env: dict[str, str] | None = None, cheap_hashing: bool = True) -> Server:
+        base = dict(CHEAP_ARGON2) if cheap_hashing else {}
+        s = Server(name, self.args.bin, self.db, self.workdir, {**base, **(env or {})})
+        self.servers.append(s)
+        return s
+
+    def close(self) -> None:
+        for s in self.servers:
+            s.stop()
+        failed = bool(self.checks.failures)
+        if failed or self.args.keep:
+            print(f"  logs and data kept in {self.workdir}" + (f" (database {self.db.url})" if self.kind == "postgres" else ""))
+            if failed and self.kind == "postgres" and not self.args.keep:
+                self.db.drop()
+        else:
+            self.db.drop()
+            shutil.rmtree(self.workdir, ignore_errors=True)
+        print(f"  ({self.name} took {time.monotonic() - self.started:.1f} s)")
+
+
+def create_admin(s: Server) -> None:
+    s.run_cli(["create-admin", "--email", ADMIN_EMAIL, "--name", "Soak admin"], stdin=PASSWORD + "\n")
+
+
+def scenario_load(args, kind: str) -> list[str]:
+    """1,000 people answer once each and try again once each, shuffled, over 64
+    connections: every first answer is stored exactly once and every second one is 409."""
+    print(f"\n== load on {kind}: {args.people} submissions + {args.people} duplicates, {args.concurrency} connections")
+    run = Run(args, "load", kind)
+    try:
+        s = run.server("server")
+        create_admin(s)
+        s.start()
+        s.wait_ready()
+        h = Http(s.port)
+        t0 = time.monotonic()
+        pop = populate(h, s.port, args.people, 10, args.concurrency)
+        round_id, questions, invited = open_manual_round(h, pop.admin)
+        print(f"  setup: {args.people} people activated, round opened ({time.monotonic() - t0:.1f} s)")
+        c = run.checks
+        c.equal(invited, args.people, "people invited to the round")
+        rng = random.Random(args.seed)
+        jobs, owner = [], []
+        for i, (_, token) in enumerate(pop.people):
+            for _ in range(2):
+                jobs.append(("POST", f"/api/v1/rounds/{round_id}/responses", token, answers_for(questions, rng)))
+                owner.append(i)
+        order = list(range(len(jobs)))
+        rng.shuffle(order)
+        jobs = [jobs[k] for k in order]
+        owner = [owner[k] for k in order]
+        t0 = time.monotonic()
+        results = run_pool(s.port, jobs, args.concurrency)
+        elapsed = time.monotonic() - t0
+        lat = [r[2] for r in results if r is not None]
+        print(
+            f"  {len(jobs)} submissions in {elapsed:.2f} s ({len(jobs) / elapsed:.0f}/s), "
+            f"latency p50 {pct(lat, 50) * 1000:.1f} ms, p99 {pct(lat, 99) * 1000:.1f} ms"
+        )
+        check_statuses(c, results, {201, 409})
+        c.check(all(r is not None and r[0] is not None for r in results), "every request was answered",
+                next((str(r[1])[:200] for r in results if r is None or r[0] is None), ""))
+        per_person: dict[int, list] = {}
+        for i, r in zip(owner, results):
+            per_person.setdefault(i, []).append(r[0] if r else None)
+        wrong = {i: v for i, v in per_person.items() if sorted(v, key=str) != [201, 409]}
+        c.check(not wrong, "each person: exactly one 201 and one 409", f"{len(wrong)} people, e.g. {list(wrong.items())[:3]}")
+        accepted = {pop.people[i][0] for i, r in zip(owner, results) if r and r[0] == 201}
+        n201 = sum(1 for r in results if r and r[0] == 201)
+        n409 = sum(1 for r in results if r and r[0] == 409)
+        c.equal(n201, args.people, "201 answers")
+        c.equal(n409, args.people, "409 answers (duplicates)")
+        s.stop()
+        participation, responses, answers = stored_counts(run.db, round_id)
+        c.equal(participation, n201, "participation rows = 201s")
+        c.equal(responses, n201, "responses = 201s")
+        c.equal(answers, n201 * len(questions), "answers = 201s x questions")
+        c.check(participants(run.db, round_id) == accepted, "the people who got 201 are exactly those recorded as having answered")
+        check_consistency(c, run.db, len(questions))
+        check_logs(c, run.servers)
+        return c.failures
+    except Fail as e:
+        run.checks.check(False, "the run completed", str(e))
+        return run.checks.failures
+    finally:
+        run.close()
+
+
+def scenario_crash(args, kind: str) -> list[str]:
+    """The same load, killed with SIGKILL at a random moment; after a restart on the same
+    database, everything acknowledged is there exactly once, nothing is half-written, and
+    finishing the load leaves exactly one response per person."""
+    rng = random.Random(args.seed)
+    total = 2 * args.people
+    kill_after = rng.randint(total // 10, total * 7 // 10)
+    kill_delay = rng.uniform(0, 0.02)
+    print(
+        f"\n== crash on {kind}: the load above, SIGKILL after {kill_after} answers (+{kill_delay * 1000:.0f} ms), "
+        f"seed {args.seed}"
+    )
+    run = Run(args, "crash", kind)
+    try:
+        s = run.server("server")
+        create_admin(s)
+        s.start()
+        s.wait_ready()
+        h = Http(s.port)
+        pop = populate(h, s.port, args.people, 10, args.concurrency)
+        round_id, questions, _ = open_manual_round(h, pop.admin)
+        h.close()
+        c = run.checks
+        jobs, owner = [], []
+        for i, (_, token) in enumerate(pop.people):
+            for _ in range(2):
+                jobs.append(("POST", f"/api/v1/rounds/{round_id}/responses", token, answers_for(questions, rng)))
+                owner.append(i)
+        order = list(range(len(jobs)))
+        rng.shuffle(order)
+        jobs = [jobs[k] for k in order]
+        owner = [owner[k] for k in order]
+
+        stop = threading.Event()
+        reached = threading.Event()
+        done = [0]
+        lock = threading.Lock()
+
+        def on_done(_i, _status) -> None:
+            with lock:
+                done[0] += 1
+                if done[0] >= kill_after:
+                    reached.set()
+
+        def killer() -> None:
+            reached.wait()
+            time.sleep(kill_delay)
+            stop.set()  # no new request after this; those in flight meet the kill
+            s.sigkill()
+
+        k = threading.Thread(target=killer, daemon=True)
+        k.start()
+        results = run_pool(s.port, jobs, args.concurrency, stop=stop, on_done=on_done)
+        reached.set()
+        k.join()
+        acked = {pop.people[i][0] for i, r in zip(owner, results) if r and r[0] == 201}
+        refused = {pop.people[i][0] for i, r in zip(owner, results) if r and r[0] == 409}
+        lost = sum(1 for r in results if r is not None and r[0] is None)
+        unsent = sum(1 for r in results if r is None)
+        print(f"  before the kill: {len(acked)} x 201, {len(refused)} x 409, {lost} in flight (no answer), {unsent} not sent")
+        check_statuses(c, results, {201, 409})
+
+        s.start()
+        s.wait_ready()
+        participation, responses, answers = stored_counts(run.db, round_id)
+        print(f"  after the restart: {participation} participation, {responses} responses, {answers} answers")
+        c.equal(participation, responses, "participation = responses after the restart")
+        c.check(responses >= len(acked), f"responses ({responses}) >= 201s received before the kill ({len(acked)})")
+        c.equal(answers, responses * len(questions), "answers = responses x questions")
+        stored = participants(run.db, round_id)
+        c.check(acked <= stored, "everyone who got 201 is recorded", f"{len(acked - stored)} missing")
+        c.check(refused <= stored, "everyone who got 409 is recorded", f"{len(refused - stored)} missing")
+        check_consistency(c, run.db, len(questions))
+
+        # Finish the load: one more attempt each; stored people get 409, the rest 201.
+        emails = [e for e, _ in pop.people]
+        jobs = [("POST", f"/api/v1/rounds/{round_id}/responses", t, answers_for(questions, rng)) for _, t in pop.people]
+        results = run_pool(s.port, jobs, args.concurrency)
+        check_statuses(c, results, {201, 409})
+        wrong = [
+            e for e, r in zip(emails, results)
+            if r is None or r[0] != (409 if e in stored else 201)
+        ]
+        c.check(not wrong, "after the restart: 409 for those stored, 201 for the others", f"{len(wrong)} wrong, e.g. {wrong[:3]}")
+        s.stop()
+        participation, responses, answers = stored_counts(run.db, round_id)
+        c.equal(participation, args.people, "finally, participation = people")
+        c.equal(responses, args.people, "finally, responses = people")
+        c.equal(answers, args.people * len(questions), "finally, answers = people x questions")
+        check_consistency(c, run.db, len(questions))
+        check_logs(c, run.servers)
+        return c.failures
+    except Fail as e:
+        run.checks.check(False, "the run completed", str(e))
+        return run.checks.failures
+    finally:
+        run.close()
+
+
+def scenario_replicas(args) -> list[str]:
+    """Two servers on one PostgreSQL database: their schedulers race to open the same
+    rounds, one person answers each round on both at the same instant, and a token (and
+    its logout) from one is honoured by the other."""
+    surveys = args.rounds
+    print(f"\n== replicas on postgres: two servers, {surveys} scheduled rounds, simultaneous answers")
+    run = Run(args, "replicas", "postgres")
+    c = run.checks
+    try:
+        # Both replicas start at once on the empty database, so both migrate it.
+        a = run.server("replica-a", {"PULSELINE_SCHEDULER_SECS": "3600"})
+        b = run.server("replica-b", {"PULSELINE_SCHEDULER_SECS": "3600"})
+        a.start()
+        b.start()
+        a.wait_ready()
+        b.wait_ready()
+        c.check(True, "both replicas started together on an empty database")
+        create_admin(a)
+        h = Http(a.port)
+        pop = populate(h, a.port, 6, 1, 6)
+        person_email, person_token = pop.people[0]
+        today = datetime.now(timezone.utc).date().isoformat()
+        for i in range(surveys):
+            h.expect(201, "POST", "/api/v1/surveys", pop.admin, survey_body(f"Replica pulse {i}", today))
+        h.close()
+        opened_before = run.db.scalar("SELECT COUNT(*) FROM rounds")
+        c.equal(opened_before, 0, "rounds before the schedulers run")
+        a.stop()
+        b.stop()
+
+        # Both restart at once, each scheduler ticking every second from its first pass.
+        a.env["PULSELINE_SCHEDULER_SECS"] = "1"
+        b.env["PULSELINE_SCHEDULER_SECS"] = "1"
+        a.start()
+        b.start()
+        a.wait_ready()
+        b.wait_ready()
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and run.db.scalar("SELECT COUNT(*) FROM rounds") < surveys:
+            time.sleep(0.2)
+        time.sleep(3)  # a few more passes of both schedulers
+        rounds = run.db.scalar("SELECT COUNT(*) FROM rounds")
+        c.equal(rounds, surveys, "rounds opened by the two schedulers (one per survey)")
+        c.equal(run.db.scalar("SELECT COUNT(DISTINCT survey_id) FROM rounds"), surveys, "surveys with a round")
+        dup = run.db.scalar(
+            "SELECT COUNT(*) FROM (SELECT survey_id, sequence FROM rounds GROUP BY survey_id, sequence HAVING COUNT(*) > 1) x"
+        )
+        c.equal(dup, 0, "duplicate (survey, sequence) pairs")
+        by_a = a.count_log(r"round opened on schedule")
+        by_b = b.count_log(r"round opened on schedule")
+        c.equal(by_a + by_b, surveys, f"rounds each opened by exactly one replica (a {by_a}, b {by_b})")
+
+        ha, hb = Http(a.port), Http(b.port)
+        rng = random.Random(args.seed)
+        pairs = []
+        ids = run.db.rows("SELECT id FROM rounds ORDER BY survey_id")
+        # Every survey has the same questions under its own question ids.
+        qrows = run.db.rows("SELECT r.id, q.id, q.kind FROM rounds r JOIN survey_questions q ON q.survey_id = r.survey_id ORDER BY r.id, q.position")
+        per_round: dict[str, list[dict]] = {}
+        for rid, qid, kind in qrows:
+            per_round.setdefault(rid, []).append({"id": qid, "kind": kind})
+        barrier = threading.Barrier(2)
+        for (rid,) in ids:
+            body = answers_for(per_round[rid], rng)
+            out: dict[str, int | None] = {}
+
+            def send(name: str, conn: Http) -> None:
+                barrier.wait()
+                try:
+                    out[name] = conn.call("POST", f"/api/v1/rounds/{rid}/responses", person_token, body)[0]
+                except Exception:  # noqa: BLE001
+                    out[name] = None
+
+            ts = [threading.Thread(target=send, args=("a", ha)), threading.Thread(target=send, args=("b", hb))]
+            for t in ts:
+                t.start()
+            for t in ts:
+                t.join()
+            pairs.append((out.get("a"), out.get("b")))
+        good = sum(1 for p in pairs if sorted(p, key=str) == [201, 409])
+        won_a = sum(1 for p in pairs if p[0] == 201)
+        c.equal(good, surveys, f"rounds answered on both at once with one 201 and one 409 (a won {won_a})")
+        bad = [p for p in pairs if sorted(p, key=str) != [201, 409]]
+        if bad:
+            print(f"  e.g. {bad[:5]}")
+        person = q(person_email)
+        c.equal(
+            run.db.scalar(f"SELECT COUNT(*) FROM participation pa JOIN people p ON p.id = pa.person_id WHERE p.email = {person}"),
+            surveys,
+            "participation rows of the person",
+        )
+        c.equal(run.db.scalar("SELECT COUNT(*) FROM responses"), surveys, "responses stored")
+
+        # Tokens and logout across replicas.
+        login = {"email": person_email, "password": PASSWORD}
+        tok_a = ha.expect(200, "POST", "/api/v1/auth/login", None, login)["access_token"]
+        tok_b = hb.expect(200, "POST", "/api/v1/auth/login", None, login)["access_token"]
+        c.equal(hb.call("GET", "/api/v1/me", tok_a)[0], 200, "a token issued by a, on b")
+        c.equal(ha.call("GET", "/api/v1/me", tok_b)[0], 200, "a token issued by b, on a")
+        c.equal(hb.call("POST", "/api/v1/auth/logout", tok_a)[0], 204, "logout on b of a's token")
+        c.equal(ha.call("GET", "/api/v1/me", tok_a)[0], 401, "that token on a after the logout on b")
+        c.equal(hb.call("GET", "/api/v1/me", tok_a)[0], 401, "that token on b after the logout on b")
+        c.equal(ha.call("GET", "/api/v1/me", tok_b)[0], 200, "the other token still works on a")
+        c.equal(ha.call("POST", "/api/v1/auth/logout", tok_b)[0], 204, "logout on a of b's token")
+        c.equal(hb.call("GET", "/api/v1/me", tok_b)[0], 401, "that token on b after the logout on a")
+        c.equal(ha.call("GET", "/api/v1/me", person_token)[0], 200, "the person's first token is untouched")
+        ha.close()
+        hb.close()
+        a.stop()
+        b.stop()
+        check_consistency(c, run.db, len(QUESTIONS))
+        check_logs(c, run.servers)
+        return c.failures
+    except Fail as e:
+        c.check(False, "the run completed", str(e))
+        return c.failures
+    finally:
+        run.close()
+
+
+def scenario_flood(args, kind: str) -> list[str]:
+    """A benchmark: 32 clients sign in as fast as they can for 10 s with the production
+    argon2 parameters while one client reads GET /me; reports the latency of /me with
+    and without the flood, and the server's resident memory."""
+    print(f"\n== login flood on {kind}: {args.flood_clients} clients for {args.flood_secs} s, production argon2")
+    run = Run(args, "flood", kind)
+    try:
+        s = run.server("server", {"RUST_LOG": "warn"}, cheap_hashing=False)
+        create_admin(s)
+        s.start()
+        s.wait_ready()
+        time.sleep(2)
+        idle_rss = s.status_kib("VmRSS")
+        h = Http(s.port)
+        pop = populate(h, s.port, args.flood_clients, 1, 8)
+        me_token = pop.people[0][1]
+        for _ in range(50):
+            h.call("GET", "/api/v1/me", me_token)
+
+        def read_me(until: float) -> list[float]:
+            lat = []
+            while time.monotonic() < until:
+                t0 = time.perf_counter()
+                status, _ = h.call("GET", "/api/v1/me", me_token)
+                lat.append(time.perf_counter() - t0)
+                if status != 200:
+                    raise Fail(f"GET /me answered {status}")
+            return lat
+
+        quiet = read_me(time.monotonic() + 5)
+        stop = time.monotonic() + args.flood_secs
+        logins: list[float] = []
+        statuses: dict[int | None, int] = {}
+        lock = threading.Lock()
+
+        def flood(email: str) -> None:
+            conn = Http(s.port)
+            while time.monotonic() < stop:
+                t0 = time.perf_counter()
+                try:
+                    status, _ = conn.call("POST", "/api/v1/auth/login", None, {"email": email, "password": PASSWORD})
+                except Exception:  # noqa: BLE001
+                    status = None
+                with lock:
+                    logins.append(time.perf_counter() - t0)
+                    statuses[status] = statuses.get(status, 0) + 1
+            conn.close()
+
+        threads = [threading.Thread(target=flood, args=(e,), daemon=True) for e, _ in pop.people]
+        for t in threads:
+            t.start()
+        busy = read_me(stop)
+        peak_during = s.status_kib("VmHWM")
+        for t in threads:
+            t.join()
+        peak = s.status_kib("VmHWM")
+        rss_after = s.status_kib("VmRSS")
+        ms = lambda v: f"{v * 1000:.1f} ms"  # noqa: E731
+        print(f"  idle RSS after start: {idle_rss / 1024:.1f} MiB; {s.hashing_threads()} hashing thread(s)")
+        print(f"  GET /me alone: {len(quiet)} requests, p50 {ms(pct(quiet, 50))}, p99 {ms(pct(quiet, 99))}")
+        print(
+            f"  GET /me during the flood: {len(busy)} requests, p50 {ms(pct(busy, 50))}, p99 {ms(pct(busy, 99))}, "
+            f"max {ms(max(busy))}"
+        )
+        print(
+            f"  logins: {len(logins)} in {args.flood_secs} s ({len(logins) / args.flood_secs:.1f}/s), statuses {statuses}, "
+            f"p50 {ms(pct(logins, 50))}, p99 {ms(pct(logins, 99))}"
+        )
+        print(f"  peak RSS (VmHWM): {peak / 1024:.1f} MiB (during the flood {peak_during / 1024:.1f}); RSS after: {rss_after / 1024:.1f} MiB")
+        run.checks.check(statuses.get(200, 0) == len(logins), "every login answered 200", str(statuses))
+        return run.checks.failures
+    except Fail as e:
+        run.checks.check(False, "the run completed", str(e))
+        return run.checks.failures
+    finally:
+        run.close()
+
+
+# ---------- entry point ----------
+
+
+def default_bin() -> str:
+    target = os.environ.get("CARGO_TARGET_DIR") or os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "target")
+    return os.path.normpath(os.path.join(target, "release", "pulseline"))
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("scenario", choices=["load", "crash", "replicas", "flood", "ci"])
+    p.add_argument("--db", choices=["sqlite", "postgres", "both"], default="both", help="database(s) for load, crash, flood")
+    p.add_argument("--bin", default=default_bin(), help="the pulseline binary (default: %(default)s)")
+    p.add_argument("--pg", default=os.environ.get("SOAK_PG_URL", "postgres://postgres@127.0.0.1:5432/postgres"))
+    p.add_argument("--people", type=int, default=1000)
+    p.add_argument("--concurrency", type=int, default=64)
+    p.add_argument("--rounds", type=int, default=100, help="rounds for the replicas scenario")
+    p.add_argument("--seed", type=int, default=None, help="random seed (default: random, printed)")
+    p.add_argument("--flood-clients", type=int, default=32)
+    p.add_argument("--flood-secs", type=int, default=10)
+    p.add_argument("--keep", action="store_true", help="keep logs and databases")
+    args = p.parse_args()
+    if args.seed is None:
+        args.seed = random.SystemRandom().randrange(1, 10**9)
+    if not os.access(args.bin, os.X_OK):
+        print(f"FAIL: {args.bin} is not an executable; run cargo build --release first", file=sys.stderr)
+        return 1
+    kinds = ["sqlite", "postgres"] if args.db == "both" else [args.db]
+    started = time.monotonic()
+    failures: list[str] = []
+    print(f"soak: {args.bin}, seed {args.seed}")
+    if args.scenario in ("load", "ci"):
+        for kind in kinds:
+            failures += scenario_load(args, kind)
+    if args.scenario in ("crash", "ci"):
+        for kind in kinds:
+            failures += scenario_crash(args, kind)
+    if args.scenario in ("replicas", "ci"):
+        failures += scenario_replicas(args)
+    if args.scenario == "flood":
+        for kind in (["sqlite"] if args.db == "both" else kinds):
+            failures += scenario_flood(args, kind)
+    print(f"\nsoak {args.scenario}: {time.monotonic() - started:.0f} s, seed {args.seed}")
+    if failures:
+        print(f"{len(failures)} check(s) FAILED:")
+        for f in failures:
+            print(f"  FAIL: {f}")
+        return 1
+    print("every check passed")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
