@@ -25,3 +25,4 @@ pub mod startup;
 pub mod suggestions;
 pub mod surveys;
 pub mod telemetry;
+pub mod web;

@@ -34,6 +34,8 @@ pub struct AppState {
     pub writer: ResponseWriter,
     /// Key of the keyed hashes that record votes (derived from the signing key).
     pub vote_key: Arc<Vec<u8>>,
+    /// Key of the web pages' CSRF tokens (derived from the signing key).
+    pub csrf_key: Arc<Vec<u8>>,
 }
 
 /// Connects to the database, applies migrations and prepares keys and hashing.
@@ -79,6 +81,7 @@ pub fn build_state_blocking(config: &Config) -> anyhow::Result<AppState> {
         metrics: Arc::new(Metrics::default()),
         writer: ResponseWriter::start(db.clone())?,
         vote_key: Arc::new(derive_key(&secret, b"pulseline:votes")),
+        csrf_key: Arc::new(derive_key(&secret, b"pulseline:csrf")),
         config: Arc::new(config.clone()),
     })
 }
@@ -148,7 +151,8 @@ fn load_or_create_secret(path: &Path) -> anyhow::Result<Vec<u8>> {
     }
 }
 
-/// Routes and middleware: the API under `/api/v1`, probes, `/openapi.json`, `/docs`.
+/// Routes and middleware: the web pages at `/`, the API under `/api/v1`, probes,
+/// `/openapi.json`, `/docs`.
 pub fn build_app(state: AppState) -> impl Endpoint + use<> {
     let api = crate::api::service(&state);
     let spec = api.spec();
@@ -158,7 +162,7 @@ pub fn build_app(state: AppState) -> impl Endpoint + use<> {
         import: state.config.import_max_bytes,
     };
     let metrics = state.metrics.clone();
-    Route::new()
+    let routes = Route::new()
         .nest("/docs", docs)
         .at(
             "/openapi.json",
@@ -170,7 +174,8 @@ pub fn build_app(state: AppState) -> impl Endpoint + use<> {
             "/",
             api.into_endpoint()
                 .catch_all_error(|e| async move { poem_error_to_problem(e) }),
-        )
+        );
+    crate::web::WithIndex::new(crate::web::mount(routes))
         .catch_all_error(|e| async move { poem_error_to_problem(e) })
         .with(limits)
         .with(AddData::new(state))

@@ -174,6 +174,21 @@ pub fn find_person_by_email(
         .optional()?)
 }
 
+/// Sets the language a person reads pages and questions in.
+pub fn set_language(
+    conn: &mut AnyConnection,
+    person_id: &str,
+    lang: crate::org::domain::Language,
+) -> Result<(), ApiError> {
+    diesel::update(people::table.find(person_id))
+        .set((
+            people::language.eq(lang.as_str()),
+            people::updated_at.eq(crate::org::model::now()),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
 /// Replaces a team's managers.
 pub fn set_managers(
     conn: &mut AnyConnection,

@@ -1008,57 +1008,7 @@ impl SurveysApi {
     /// The caller's open rounds not answered yet, with questions in their language.
     #[oai(path = "/me/pulses", method = "get", operation_id = "my_pulses")]
     async fn my_pulses(&self, auth: BearerAuth) -> Result<Json<Vec<Pulse>>, ApiError> {
-        let me = auth.0.id.clone();
-        self.state
-            .db
-            .read(move |conn| {
-                use crate::db::schema::{participation, round_invitees, rounds};
-                let t = now();
-                let lang: String = people::table
-                    .find(&me)
-                    .select(people::language)
-                    .first(conn)?;
-                let open: Vec<RoundRow> = rounds::table
-                    .inner_join(round_invitees::table.on(round_invitees::round_id.eq(rounds::id)))
-                    .filter(round_invitees::person_id.eq(&me))
-                    .filter(rounds::opens_at.le(t))
-                    .filter(rounds::closes_at.gt(t))
-                    .select(RoundRow::as_select())
-                    .order(rounds::closes_at)
-                    .load(conn)?;
-                let answered: HashSet<String> = participation::table
-                    .filter(participation::person_id.eq(&me))
-                    .select(participation::round_id)
-                    .load::<String>(conn)?
-                    .into_iter()
-                    .collect();
-                let mut out = Vec::new();
-                for r in open.into_iter().filter(|r| !answered.contains(&r.id)) {
-                    let s = store::find_survey(conn, &r.survey_id)?
-                        .ok_or(ApiError::NotFound("survey"))?;
-                    let questions = store::questions(conn, &s.id)?
-                        .into_iter()
-                        .map(|q| PulseQuestion {
-                            kind: QuestionKind::parse(&q.kind).unwrap_or(QuestionKind::Text),
-                            driver: Driver::parse(&q.driver).unwrap_or(Driver::Voice),
-                            text: q.text(&lang).to_owned(),
-                            options: q.options_list(),
-                            id: q.id,
-                            required: q.required,
-                        })
-                        .collect();
-                    out.push(Pulse {
-                        round_id: r.id,
-                        survey_id: s.id,
-                        title: s.title,
-                        closes_at: r.closes_at,
-                        min_group: s.min_group,
-                        questions,
-                    });
-                }
-                Ok(Json(out))
-            })
-            .await
+        my_pulses(&self.state, &auth.0.id).await.map(Json)
     }
 
     /// Answer a round, once. The answers are stored with the caller's team and the
@@ -1075,8 +1025,6 @@ impl SurveysApi {
         #[oai(validator(max_length = 64))] id: Path<String>,
         body: JsonBody<ResponseInput>,
     ) -> Result<Created<Recorded>, ApiError> {
-        let me = auth.0.id.clone();
-        let round_id = id.0;
         let given: Vec<Given> = body
             .0
             .answers
@@ -1088,42 +1036,110 @@ impl SurveysApi {
                 text: a.text,
             })
             .collect();
-        if given.len() > MAX_QUESTIONS {
-            return Err(ApiError::invalid(
-                "answers",
-                format!("at most {MAX_QUESTIONS} answers"),
-            ));
-        }
-        let submission = self
-            .state
-            .db
-            .read(move |conn| {
-                let r = store::find_round(conn, &round_id)?.ok_or(ApiError::NotFound("round"))?;
-                if !r.is_open(now()) {
-                    return Err(ApiError::Conflict("the round is not open".into()));
-                }
-                let invitee = store::invitee(conn, &round_id, &me)?.ok_or(ApiError::Forbidden)?;
-                if store::has_participated(conn, &round_id, &me)? {
-                    return Err(ApiError::Conflict(
-                        "you have already answered this round".into(),
-                    ));
-                }
-                let questions = store::questions(conn, &r.survey_id)?;
-                let answers = answers::check(&questions, &given)?;
-                Ok(Submission {
-                    round_id,
-                    person_id: me,
-                    team_id: invitee.team_id,
-                    location: invitee.location,
-                    job_family: invitee.job_family,
-                    tenure: invitee.tenure,
-                    answers,
-                })
-            })
-            .await?;
-        self.state.writer.submit(submission).await?;
+        submit_response(&self.state, &auth.0.id, &id.0, given).await?;
         Ok(Created::Created(Json(Recorded {
             status: "recorded".into(),
         })))
     }
+}
+
+// ---------- shared by the API and the web pages ----------
+
+/// Person `me`'s open rounds not answered yet, with questions in their language.
+pub async fn my_pulses(state: &AppState, me: &str) -> Result<Vec<Pulse>, ApiError> {
+    let me = me.to_owned();
+    state
+        .db
+        .read(move |conn| {
+            use crate::db::schema::{participation, round_invitees, rounds};
+            let t = now();
+            let lang: String = people::table
+                .find(&me)
+                .select(people::language)
+                .first(conn)?;
+            let open: Vec<RoundRow> = rounds::table
+                .inner_join(round_invitees::table.on(round_invitees::round_id.eq(rounds::id)))
+                .filter(round_invitees::person_id.eq(&me))
+                .filter(rounds::opens_at.le(t))
+                .filter(rounds::closes_at.gt(t))
+                .select(RoundRow::as_select())
+                .order(rounds::closes_at)
+                .load(conn)?;
+            let answered: HashSet<String> = participation::table
+                .filter(participation::person_id.eq(&me))
+                .select(participation::round_id)
+                .load::<String>(conn)?
+                .into_iter()
+                .collect();
+            let mut out = Vec::new();
+            for r in open.into_iter().filter(|r| !answered.contains(&r.id)) {
+                let s =
+                    store::find_survey(conn, &r.survey_id)?.ok_or(ApiError::NotFound("survey"))?;
+                let questions = store::questions(conn, &s.id)?
+                    .into_iter()
+                    .map(|q| PulseQuestion {
+                        kind: QuestionKind::parse(&q.kind).unwrap_or(QuestionKind::Text),
+                        driver: Driver::parse(&q.driver).unwrap_or(Driver::Voice),
+                        text: q.text(&lang).to_owned(),
+                        options: q.options_list(),
+                        id: q.id,
+                        required: q.required,
+                    })
+                    .collect();
+                out.push(Pulse {
+                    round_id: r.id,
+                    survey_id: s.id,
+                    title: s.title,
+                    closes_at: r.closes_at,
+                    min_group: s.min_group,
+                    questions,
+                });
+            }
+            Ok(out)
+        })
+        .await
+}
+
+/// Checks and records person `me`'s answers to round `round_id`, once. What is stored
+/// carries the team and generalised segments only: no person, no time.
+pub async fn submit_response(
+    state: &AppState,
+    me: &str,
+    round_id: &str,
+    given: Vec<Given>,
+) -> Result<(), ApiError> {
+    if given.len() > MAX_QUESTIONS {
+        return Err(ApiError::invalid(
+            "answers",
+            format!("at most {MAX_QUESTIONS} answers"),
+        ));
+    }
+    let (me, round_id) = (me.to_owned(), round_id.to_owned());
+    let submission = state
+        .db
+        .read(move |conn| {
+            let r = store::find_round(conn, &round_id)?.ok_or(ApiError::NotFound("round"))?;
+            if !r.is_open(now()) {
+                return Err(ApiError::Conflict("the round is not open".into()));
+            }
+            let invitee = store::invitee(conn, &round_id, &me)?.ok_or(ApiError::Forbidden)?;
+            if store::has_participated(conn, &round_id, &me)? {
+                return Err(ApiError::Conflict(
+                    "you have already answered this round".into(),
+                ));
+            }
+            let questions = store::questions(conn, &r.survey_id)?;
+            let answers = answers::check(&questions, &given)?;
+            Ok(Submission {
+                round_id,
+                person_id: me,
+                team_id: invitee.team_id,
+                location: invitee.location,
+                job_family: invitee.job_family,
+                tenure: invitee.tenure,
+                answers,
+            })
+        })
+        .await?;
+    state.writer.submit(submission).await
 }

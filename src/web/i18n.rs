@@ -1,0 +1,239 @@
+//! Page texts in English and Russian. A text is looked up by its English wording; the
+//! Russian table below gives its translation. A unit test reads the page sources and
+//! fails if any `t(..)` text has no Russian entry.
+
+use crate::org::domain::Language;
+
+/// `en` in the page's language.
+pub fn t(lang: Language, en: &'static str) -> &'static str {
+    match lang {
+        Language::En => en,
+        Language::Ru => ru(en).unwrap_or(en),
+    }
+}
+
+/// [`t`] with `{name}` placeholders filled in.
+pub fn tf(lang: Language, en: &'static str, args: &[(&str, &str)]) -> String {
+    let mut s = t(lang, en).to_owned();
+    for (k, v) in args {
+        s = s.replace(&format!("{{{k}}}"), v);
+    }
+    s
+}
+
+fn ru(en: &str) -> Option<&'static str> {
+    RU.iter().find(|(e, _)| *e == en).map(|(_, r)| *r)
+}
+
+const RU: &[(&str, &str)] = &[
+    // chrome
+    ("Skip to content", "Перейти к содержимому"),
+    ("Main navigation", "Основная навигация"),
+    ("My pulses", "Мои опросы"),
+    ("Suggestions", "Предложения"),
+    ("Reports", "Отчёты"),
+    ("Surveys", "Опросы"),
+    ("People", "Сотрудники"),
+    ("Heatmap", "Тепловая карта"),
+    ("Linkage", "Связь EX–CX"),
+    ("Audit log", "Журнал аудита"),
+    ("Password", "Пароль"),
+    ("Sign out", "Выйти"),
+    ("Language", "Язык"),
+    ("Switch", "Сменить"),
+    // errors
+    ("Not allowed", "Нет доступа"),
+    (
+        "Your role does not give access to this page. If you think it should, ask HR.",
+        "Ваша роль не даёт доступа к этой странице. Если вы считаете, что он нужен, обратитесь в HR.",
+    ),
+    ("Not found", "Не найдено"),
+    (
+        "This page or item does not exist, or is not visible to you.",
+        "Такой страницы или записи нет, или она вам не видна.",
+    ),
+    ("Something went wrong", "Что-то пошло не так"),
+    (
+        "The error has been logged. Please try again later.",
+        "Ошибка записана в журнал. Попробуйте позже.",
+    ),
+    ("This did not work", "Не получилось"),
+    ("Back to the start page", "На главную"),
+    (
+        "The form has expired. Please reload the page and try again.",
+        "Форма устарела. Обновите страницу и попробуйте снова.",
+    ),
+    (
+        "Please correct the marked fields.",
+        "Исправьте отмеченные поля.",
+    ),
+    // sign-in, activation, password
+    ("Sign in", "Вход"),
+    ("E-mail", "Эл. почта"),
+    (
+        "The e-mail or the password is wrong.",
+        "Неверная эл. почта или пароль.",
+    ),
+    (
+        "Too many attempts. Try again in {s} seconds.",
+        "Слишком много попыток. Повторите через {s} с.",
+    ),
+    ("Activate your account", "Активация учётной записи"),
+    ("Activation code", "Код активации"),
+    ("New password", "Новый пароль"),
+    ("At least 12 characters.", "Не короче 12 символов."),
+    ("Activate", "Активировать"),
+    (
+        "This activation code is unknown or already used.",
+        "Код активации неизвестен или уже использован.",
+    ),
+    ("Change password", "Смена пароля"),
+    ("Current password", "Текущий пароль"),
+    (
+        "Your password was changed. Please sign in with the new one.",
+        "Пароль изменён. Войдите с новым паролем.",
+    ),
+    ("You are signed out.", "Вы вышли из системы."),
+    (
+        "After the change you will sign in again on every device.",
+        "После смены пароля нужно будет войти заново на всех устройствах.",
+    ),
+    // pulses
+    (
+        "No open pulses for you right now. Thank you!",
+        "Сейчас для вас нет открытых опросов. Спасибо!",
+    ),
+    (
+        "Thank you, your answers were recorded.",
+        "Спасибо, ваши ответы записаны.",
+    ),
+    ("Open until {date}", "Открыт до {date}"),
+    ("{n} questions", "Вопросов: {n}"),
+    ("Answer", "Ответить"),
+    ("Send answers", "Отправить ответы"),
+    ("Required", "Обязательный"),
+    ("Optional", "Необязательный"),
+    ("Strongly disagree", "Совсем не согласен"),
+    ("Disagree", "Не согласен"),
+    ("Neutral", "Нейтрально"),
+    ("Agree", "Согласен"),
+    ("Strongly agree", "Полностью согласен"),
+    ("Not at all likely", "Совсем маловероятно"),
+    ("Extremely likely", "Очень вероятно"),
+    ("Up to {n} characters.", "До {n} символов."),
+    (
+        "What is stored and who sees it",
+        "Что хранится и кто это видит",
+    ),
+    (
+        "Your answers are stored without your name, your account or the time you answered: only with your team and, if this survey collects them, your location, job family and length of service (rare values are stored as \"other\").",
+        "Ответы хранятся без вашего имени, учётной записи и времени ответа: только с вашей командой и, если опрос их собирает, местоположением, профессией и стажем (редкие значения сохраняются как «другое»).",
+    ),
+    (
+        "Separately, we note that you answered this round, so you are not asked twice and HR can remind those who have not. The two records are never joined.",
+        "Отдельно отмечается, что вы ответили в этом раунде, — чтобы не спрашивать дважды и чтобы HR мог напомнить тем, кто не ответил. Эти две записи никогда не связываются.",
+    ),
+    (
+        "Your manager and HR see only group results after the round closes, and only for groups of at least {k} answers; smaller groups are shown as \"fewer than {k} answers\". Written comments are shown only for groups of at least {c} answers, in random order and apart from the other answers.",
+        "Руководитель и HR видят только результаты групп после закрытия раунда и только для групп не меньше {k} ответов; меньшие группы показываются как «меньше {k} ответов». Письменные комментарии показываются только для групп не меньше {c} ответов, в случайном порядке и отдельно от остальных ответов.",
+    ),
+    (
+        "Nobody can see your individual answers.",
+        "Никто не может увидеть ваши отдельные ответы.",
+    ),
+    ("characters left", "символов осталось"),
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every `t(..)`/`tf(..)` text in the page sources has a Russian entry.
+    #[test]
+    fn every_page_text_has_a_russian_translation() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/web");
+        let mut missing = Vec::new();
+        for entry in std::fs::read_dir(&dir).expect("src/web") {
+            let path = entry.expect("entry").path();
+            if path.extension().and_then(|e| e.to_str()) != Some("rs")
+                || path.file_name().and_then(|n| n.to_str()) == Some("i18n.rs")
+            {
+                continue;
+            }
+            let src = std::fs::read_to_string(&path).expect("read");
+            for text in quoted_texts(&src) {
+                if ru(&text).is_none() {
+                    missing.push(format!("{}: {text}", path.display()));
+                }
+            }
+        }
+        assert!(
+            missing.is_empty(),
+            "no Russian for:\n{}",
+            missing.join("\n")
+        );
+    }
+
+    /// The string literal that follows each `t(<lang>, ` or `tf(<lang>, ` call, with
+    /// `\"` unescaped and line continuations joined.
+    fn quoted_texts(src: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        for marker in [
+            "t(c.lang,",
+            "t(lang,",
+            "tf(c.lang,",
+            "tf(lang,",
+            "t(s.lang,",
+            "tf(s.lang,",
+        ] {
+            let mut rest = src;
+            while let Some(i) = rest.find(marker) {
+                let standalone = rest[..i]
+                    .chars()
+                    .next_back()
+                    .is_none_or(|c| !(c.is_alphanumeric() || c == '_'));
+                rest = &rest[i + marker.len()..];
+                if !standalone {
+                    continue;
+                }
+                let trimmed = rest.trim_start();
+                if !trimmed.starts_with('"') {
+                    continue;
+                }
+                let body = &trimmed[1..];
+                let mut text = String::new();
+                let mut chars = body.chars().peekable();
+                while let Some(ch) = chars.next() {
+                    match ch {
+                        '\\' => match chars.next() {
+                            Some('"') => text.push('"'),
+                            Some('\n') => {
+                                while chars.peek().is_some_and(|c| c.is_whitespace()) {
+                                    chars.next();
+                                }
+                            }
+                            Some(other) => {
+                                text.push('\\');
+                                text.push(other);
+                            }
+                            None => break,
+                        },
+                        '"' => break,
+                        other => text.push(other),
+                    }
+                }
+                out.push(text);
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn placeholders_are_filled() {
+        assert_eq!(
+            tf(Language::Ru, "Open until {date}", &[("date", "1 мая")]),
+            "Открыт до 1 мая"
+        );
+        assert_eq!(t(Language::En, "Sign in"), "Sign in");
+    }
+}
