@@ -155,6 +155,15 @@ pub fn find_team(conn: &mut AnyConnection, id: &str) -> Result<Option<TeamRow>, 
         .optional()?)
 }
 
+/// Every team by name (for pickers), at most `limit`.
+pub fn all_teams(conn: &mut AnyConnection, limit: i64) -> Result<Vec<TeamRow>, ApiError> {
+    Ok(teams::table
+        .order((teams::name, teams::id))
+        .limit(limit)
+        .select(TeamRow::as_select())
+        .load(conn)?)
+}
+
 pub fn find_person(conn: &mut AnyConnection, id: &str) -> Result<Option<PersonRow>, ApiError> {
     Ok(people::table
         .find(id)

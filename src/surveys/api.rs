@@ -11,7 +11,7 @@ use poem_openapi::{ApiResponse, Enum, Object, OpenApi};
 
 use crate::api::{Created, Tag, page_bounds};
 use crate::auth::api::NoContent;
-use crate::auth::{BearerAuth, require_hr};
+use crate::auth::{BearerAuth, Principal, require_hr};
 use crate::db::AnyConnection;
 use crate::db::schema::{people, survey_audience, survey_questions, surveys};
 use crate::error::ApiError;
@@ -50,7 +50,7 @@ pub enum Cut {
 }
 
 impl Cut {
-    fn as_str(self) -> &'static str {
+    pub fn as_str(self) -> &'static str {
         match self {
             Cut::Location => "location",
             Cut::JobFamily => "job_family",
@@ -621,43 +621,9 @@ impl SurveysApi {
         auth: BearerAuth,
         body: JsonBody<CreateSurvey>,
     ) -> Result<Created<Survey>, ApiError> {
-        require_hr(&auth.0)?;
-        let body = body.0;
-        let title = parse_text(&body.title, "title", 200)?;
-        let questions = check_questions(&body.questions)?;
-        check_schedule(&body.schedule)?;
-        let min_group = check_min_group(body.min_group, self.state.config.min_group)?;
-        let cuts = cuts_string(body.cuts.as_deref().unwrap_or(&[]));
-        let audience = body.audience.unwrap_or(AudienceInput { team_ids: vec![] });
-        let schedule = body.schedule;
-        let survey = self
-            .state
-            .db
-            .write(move |conn| {
-                let team_ids = check_audience(conn, &audience)?;
-                let t = now();
-                let row = SurveyRow {
-                    id: uuid::Uuid::new_v4().to_string(),
-                    title,
-                    cuts,
-                    starts_on: schedule.starts_on,
-                    cadence: schedule.cadence.as_str().into(),
-                    window_days: schedule.window_days,
-                    ends_on: schedule.ends_on,
-                    min_group,
-                    archived: false,
-                    created_at: t,
-                    updated_at: t,
-                };
-                diesel::insert_into(surveys::table)
-                    .values(&row)
-                    .execute(conn)?;
-                replace_questions(conn, &row.id, questions)?;
-                replace_audience(conn, &row.id, &team_ids)?;
-                survey_view(conn, row)
-            })
-            .await?;
-        Ok(Created::Created(Json(survey)))
+        create_survey(&self.state, &auth.0, body.0)
+            .await
+            .map(|x| Created::Created(Json(x)))
     }
 
     /// List surveys (HR), newest first.
@@ -672,38 +638,11 @@ impl SurveysApi {
         /// Include archived surveys.
         include_archived: Query<Option<bool>>,
     ) -> Result<Json<SurveyPage>, ApiError> {
-        require_hr(&auth.0)?;
         let (limit, offset) = page_bounds(limit.0, offset.0);
         let archived = include_archived.0.unwrap_or(false);
-        self.state
-            .db
-            .read(move |conn| {
-                let build = || {
-                    let mut q = surveys::table.into_boxed();
-                    if !archived {
-                        q = q.filter(surveys::archived.eq(false));
-                    }
-                    q
-                };
-                let total: i64 = build().count().get_result(conn)?;
-                let rows: Vec<SurveyRow> = build()
-                    .select(SurveyRow::as_select())
-                    .order((surveys::created_at.desc(), surveys::id))
-                    .limit(limit)
-                    .offset(offset)
-                    .load(conn)?;
-                let items = rows
-                    .into_iter()
-                    .map(|r| survey_view(conn, r))
-                    .collect::<Result<_, _>>()?;
-                Ok(Json(SurveyPage {
-                    items,
-                    total,
-                    limit,
-                    offset,
-                }))
-            })
+        list_surveys(&self.state, &auth.0, limit, offset, archived)
             .await
+            .map(Json)
     }
 
     /// One survey (HR).
@@ -713,12 +652,7 @@ impl SurveysApi {
         auth: BearerAuth,
         #[oai(validator(max_length = 64))] id: Path<String>,
     ) -> Result<Json<Survey>, ApiError> {
-        require_hr(&auth.0)?;
-        let id = id.0;
-        self.state
-            .db
-            .read(move |conn| load_survey_view(conn, &id).map(Json))
-            .await
+        get_survey(&self.state, &auth.0, &id.0).await.map(Json)
     }
 
     /// Edit a survey (HR). Questions, cuts and min_group freeze when the first round
@@ -834,20 +768,7 @@ impl SurveysApi {
         auth: BearerAuth,
         #[oai(validator(max_length = 64))] id: Path<String>,
     ) -> Result<Json<Vec<Round>>, ApiError> {
-        require_hr(&auth.0)?;
-        let id = id.0;
-        self.state
-            .db
-            .read(move |conn| {
-                store::find_survey(conn, &id)?.ok_or(ApiError::NotFound("survey"))?;
-                let at = now();
-                let rows = store::rounds_of(conn, &id)?;
-                rows.into_iter()
-                    .map(|r| round_view(conn, r, at))
-                    .collect::<Result<Vec<_>, _>>()
-                    .map(Json)
-            })
-            .await
+        list_rounds(&self.state, &auth.0, &id.0).await.map(Json)
     }
 
     /// Open a round now (HR), for the survey's window length. 409 while another round of
@@ -862,29 +783,9 @@ impl SurveysApi {
         auth: BearerAuth,
         #[oai(validator(max_length = 64))] id: Path<String>,
     ) -> Result<Created<Round>, ApiError> {
-        require_hr(&auth.0)?;
-        let id = id.0;
-        let round = self
-            .state
-            .db
-            .write(move |conn| {
-                let survey = store::find_survey(conn, &id)?.ok_or(ApiError::NotFound("survey"))?;
-                if survey.archived {
-                    return Err(ApiError::Conflict("the survey is archived".into()));
-                }
-                let t = now();
-                if store::open_round_of(conn, &id, t)?.is_some() {
-                    return Err(ApiError::Conflict(
-                        "a round of this survey is already open".into(),
-                    ));
-                }
-                let closes = t + chrono::TimeDelta::days(i64::from(survey.window_days));
-                let row = store::open_round(conn, &survey, None, t, closes)?;
-                round_view(conn, row, t)
-            })
-            .await?;
-        tracing::info!(round = %round.id, "round opened by HR");
-        Ok(Created::Created(Json(round)))
+        open_round_now(&self.state, &auth.0, &id.0)
+            .await
+            .map(|r| Created::Created(Json(r)))
     }
 
     /// Close an open round now (HR).
@@ -898,26 +799,7 @@ impl SurveysApi {
         auth: BearerAuth,
         #[oai(validator(max_length = 64))] id: Path<String>,
     ) -> Result<Json<Round>, ApiError> {
-        require_hr(&auth.0)?;
-        let id = id.0;
-        self.state
-            .db
-            .write(move |conn| {
-                let r = store::find_round(conn, &id)?.ok_or(ApiError::NotFound("round"))?;
-                let t = now();
-                if !r.is_open(t) {
-                    return Err(ApiError::Conflict("the round is not open".into()));
-                }
-                diesel::update(crate::db::schema::rounds::table.find(&id))
-                    .set((
-                        crate::db::schema::rounds::closes_at.eq(t),
-                        crate::db::schema::rounds::closed_early_at.eq(Some(t)),
-                    ))
-                    .execute(conn)?;
-                let r = store::find_round(conn, &id)?.ok_or(ApiError::NotFound("round"))?;
-                round_view(conn, r, t).map(Json)
-            })
-            .await
+        close_round_now(&self.state, &auth.0, &id.0).await.map(Json)
     }
 
     /// Live participation per team (HR): invited and answered counts, only for teams of
@@ -932,37 +814,9 @@ impl SurveysApi {
         auth: BearerAuth,
         #[oai(validator(max_length = 64))] id: Path<String>,
     ) -> Result<Json<Participation>, ApiError> {
-        require_hr(&auth.0)?;
-        let id = id.0;
-        self.state
-            .db
-            .read(move |conn| {
-                let r = store::find_round(conn, &id)?.ok_or(ApiError::NotFound("round"))?;
-                let survey =
-                    store::find_survey(conn, &r.survey_id)?.ok_or(ApiError::NotFound("survey"))?;
-                let k = i64::from(survey.min_group);
-                let mut teams = Vec::new();
-                for (team_id, (invited, answered)) in store::participation_by_team(conn, &id)? {
-                    let team = org_store::find_team(conn, &team_id)?
-                        .map(|t| t.name)
-                        .unwrap_or_default();
-                    let shown = invited >= k;
-                    teams.push(TeamParticipation {
-                        team_id,
-                        team,
-                        suppressed: !shown,
-                        invited: shown.then_some(invited),
-                        answered: shown.then_some(answered),
-                        rate: shown.then(|| answered as f64 / invited as f64),
-                    });
-                }
-                Ok(Json(Participation {
-                    round_id: id,
-                    min_group: survey.min_group,
-                    teams,
-                }))
-            })
+        round_participation(&self.state, &auth.0, &id.0)
             .await
+            .map(Json)
     }
 
     /// Remind the invitees who have not answered (HR). The list goes to the notification
@@ -1142,4 +996,204 @@ pub async fn submit_response(
         })
         .await?;
     state.writer.submit(submission).await
+}
+
+/// Creates a survey (HR): questions, audience, cuts, schedule and k.
+pub async fn create_survey(
+    state: &AppState,
+    p: &Principal,
+    body: CreateSurvey,
+) -> Result<Survey, ApiError> {
+    require_hr(p)?;
+    let title = parse_text(&body.title, "title", 200)?;
+    let questions = check_questions(&body.questions)?;
+    check_schedule(&body.schedule)?;
+    let min_group = check_min_group(body.min_group, state.config.min_group)?;
+    let cuts = cuts_string(body.cuts.as_deref().unwrap_or(&[]));
+    let audience = body.audience.unwrap_or(AudienceInput { team_ids: vec![] });
+    let schedule = body.schedule;
+    let survey = state
+        .db
+        .write(move |conn| {
+            let team_ids = check_audience(conn, &audience)?;
+            let t = now();
+            let row = SurveyRow {
+                id: uuid::Uuid::new_v4().to_string(),
+                title,
+                cuts,
+                starts_on: schedule.starts_on,
+                cadence: schedule.cadence.as_str().into(),
+                window_days: schedule.window_days,
+                ends_on: schedule.ends_on,
+                min_group,
+                archived: false,
+                created_at: t,
+                updated_at: t,
+            };
+            diesel::insert_into(surveys::table)
+                .values(&row)
+                .execute(conn)?;
+            replace_questions(conn, &row.id, questions)?;
+            replace_audience(conn, &row.id, &team_ids)?;
+            survey_view(conn, row)
+        })
+        .await?;
+    Ok(survey)
+}
+
+/// Surveys (HR), newest first.
+pub async fn list_surveys(
+    state: &AppState,
+    p: &Principal,
+    limit: i64,
+    offset: i64,
+    archived: bool,
+) -> Result<SurveyPage, ApiError> {
+    require_hr(p)?;
+    state
+        .db
+        .read(move |conn| {
+            let build = || {
+                let mut q = surveys::table.into_boxed();
+                if !archived {
+                    q = q.filter(surveys::archived.eq(false));
+                }
+                q
+            };
+            let total: i64 = build().count().get_result(conn)?;
+            let rows: Vec<SurveyRow> = build()
+                .select(SurveyRow::as_select())
+                .order((surveys::created_at.desc(), surveys::id))
+                .limit(limit)
+                .offset(offset)
+                .load(conn)?;
+            let items = rows
+                .into_iter()
+                .map(|r| survey_view(conn, r))
+                .collect::<Result<_, _>>()?;
+            Ok(SurveyPage {
+                items,
+                total,
+                limit,
+                offset,
+            })
+        })
+        .await
+}
+
+/// One survey (HR).
+pub async fn get_survey(state: &AppState, p: &Principal, id: &str) -> Result<Survey, ApiError> {
+    require_hr(p)?;
+    let id = id.to_owned();
+    state.db.read(move |conn| load_survey_view(conn, &id)).await
+}
+
+/// A survey's rounds (HR).
+pub async fn list_rounds(
+    state: &AppState,
+    p: &Principal,
+    id: &str,
+) -> Result<Vec<Round>, ApiError> {
+    require_hr(p)?;
+    let id = id.to_owned();
+    state
+        .db
+        .read(move |conn| {
+            store::find_survey(conn, &id)?.ok_or(ApiError::NotFound("survey"))?;
+            let at = now();
+            let rows = store::rounds_of(conn, &id)?;
+            rows.into_iter()
+                .map(|r| round_view(conn, r, at))
+                .collect::<Result<Vec<_>, _>>()
+        })
+        .await
+}
+
+/// Opens a round of a survey now (HR), for its window length.
+pub async fn open_round_now(state: &AppState, p: &Principal, id: &str) -> Result<Round, ApiError> {
+    require_hr(p)?;
+    let id = id.to_owned();
+    let round = state
+        .db
+        .write(move |conn| {
+            let survey = store::find_survey(conn, &id)?.ok_or(ApiError::NotFound("survey"))?;
+            if survey.archived {
+                return Err(ApiError::Conflict("the survey is archived".into()));
+            }
+            let t = now();
+            if store::open_round_of(conn, &id, t)?.is_some() {
+                return Err(ApiError::Conflict(
+                    "a round of this survey is already open".into(),
+                ));
+            }
+            let closes = t + chrono::TimeDelta::days(i64::from(survey.window_days));
+            let row = store::open_round(conn, &survey, None, t, closes)?;
+            round_view(conn, row, t)
+        })
+        .await?;
+    tracing::info!(round = %round.id, "round opened by HR");
+    Ok(round)
+}
+
+/// Closes an open round now (HR).
+pub async fn close_round_now(state: &AppState, p: &Principal, id: &str) -> Result<Round, ApiError> {
+    require_hr(p)?;
+    let id = id.to_owned();
+    state
+        .db
+        .write(move |conn| {
+            let r = store::find_round(conn, &id)?.ok_or(ApiError::NotFound("round"))?;
+            let t = now();
+            if !r.is_open(t) {
+                return Err(ApiError::Conflict("the round is not open".into()));
+            }
+            diesel::update(crate::db::schema::rounds::table.find(&id))
+                .set((
+                    crate::db::schema::rounds::closes_at.eq(t),
+                    crate::db::schema::rounds::closed_early_at.eq(Some(t)),
+                ))
+                .execute(conn)?;
+            let r = store::find_round(conn, &id)?.ok_or(ApiError::NotFound("round"))?;
+            round_view(conn, r, t)
+        })
+        .await
+}
+
+/// Live participation per team of at least k invitees (HR).
+pub async fn round_participation(
+    state: &AppState,
+    p: &Principal,
+    id: &str,
+) -> Result<Participation, ApiError> {
+    require_hr(p)?;
+    let id = id.to_owned();
+    state
+        .db
+        .read(move |conn| {
+            let r = store::find_round(conn, &id)?.ok_or(ApiError::NotFound("round"))?;
+            let survey =
+                store::find_survey(conn, &r.survey_id)?.ok_or(ApiError::NotFound("survey"))?;
+            let k = i64::from(survey.min_group);
+            let mut teams = Vec::new();
+            for (team_id, (invited, answered)) in store::participation_by_team(conn, &id)? {
+                let team = org_store::find_team(conn, &team_id)?
+                    .map(|t| t.name)
+                    .unwrap_or_default();
+                let shown = invited >= k;
+                teams.push(TeamParticipation {
+                    team_id,
+                    team,
+                    suppressed: !shown,
+                    invited: shown.then_some(invited),
+                    answered: shown.then_some(answered),
+                    rate: shown.then(|| answered as f64 / invited as f64),
+                });
+            }
+            Ok(Participation {
+                round_id: id,
+                min_group: survey.min_group,
+                teams,
+            })
+        })
+        .await
 }

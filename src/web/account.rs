@@ -29,7 +29,7 @@ pub async fn index(req: &Request, Data(state): Data<&AppState>) -> Response {
     }
 }
 
-fn query(req: &Request) -> Form {
+pub fn query(req: &Request) -> Form {
     Form(
         req.uri()
             .query()

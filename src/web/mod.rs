@@ -10,10 +10,14 @@
 //! the same denylist as `POST /api/v1/auth/logout`.
 
 pub mod account;
+pub mod charts;
+pub mod hr;
 pub mod i18n;
 pub mod layout;
 pub mod pulses;
+pub mod reports;
 pub mod session;
+pub mod suggestions;
 
 use poem::http::{StatusCode, header};
 use poem::{Body, Endpoint, EndpointExt, IntoResponse, Response, Route, get, handler};
@@ -48,6 +52,35 @@ pub fn mount(route: Route) -> Route {
             "/pulses/:round",
             secured(get(pulses::show).post(pulses::answer)),
         )
+        .at("/suggestions", secured(get(suggestions::list)))
+        .at(
+            "/suggestions/new",
+            secured(get(suggestions::new_page).post(suggestions::create)),
+        )
+        .at(
+            "/suggestions/followup",
+            secured(poem::post(suggestions::follow)),
+        )
+        .at("/suggestions/:id", secured(get(suggestions::detail)))
+        .at(
+            "/suggestions/:id/vote",
+            secured(poem::post(suggestions::vote)),
+        )
+        .at(
+            "/suggestions/:id/reply",
+            secured(poem::post(suggestions::reply)),
+        )
+        .at("/reports", secured(get(reports::index)))
+        .at("/reports/:id", secured(get(reports::report)))
+        .at("/hr/surveys", secured(get(hr::surveys)))
+        .at(
+            "/hr/surveys/new",
+            secured(get(hr::new_page).post(hr::create)),
+        )
+        .at("/hr/surveys/:id", secured(get(hr::survey)))
+        .at("/hr/surveys/:id/open", secured(poem::post(hr::open_round)))
+        .at("/hr/rounds/:id/close", secured(poem::post(hr::close_round)))
+        .at("/hr/heatmap", secured(get(reports::heatmap)))
         .at("/static/style.css", secured(get(style)))
         .at("/static/app.js", secured(get(script)))
 }

@@ -508,3 +508,316 @@ async fn pages_follow_the_persons_language_and_it_can_be_switched() {
         .await;
     assert_html(&r, 403);
 }
+
+#[tokio::test]
+async fn an_employee_opening_an_hr_page_gets_a_403_page() {
+    let app = spawn_app().await;
+    let hr = app.hr().await;
+    let team = app.create_team(&hr, "Desk", None, "frontline").await;
+    let emp = app.employee(&hr, Some(&team)).await;
+    let mut b = Browser::new(&app);
+    b.sign_in(&emp.email, PASSWORD).await;
+    for path in ["/hr/surveys", "/hr/surveys/new", "/hr/heatmap", "/reports"] {
+        let r = b.get(path).await;
+        assert_html(&r, 403);
+        assert!(r.text().contains("Not allowed"), "{path}");
+        // The navigation offers no HR links to an employee.
+        assert!(!r.text().contains("href=\"/hr/surveys\""), "{path}");
+    }
+    // Posting an HR form with a valid token is refused by the role check too.
+    let token = csrf_of(&b.get("/pulses").await.text());
+    let r = b
+        .post("/hr/surveys/new", &[("csrf", &token), ("title", "Mine")])
+        .await;
+    assert_html(&r, 403);
+    assert_eq!(app.count("surveys").await, 0);
+}
+
+#[tokio::test]
+async fn hr_creates_a_survey_from_the_bank_and_opens_a_round_on_the_pages() {
+    let app = spawn_app().await;
+    let hr = app.hr().await;
+    let team = app.create_team(&hr, "Desk", None, "frontline").await;
+    let mut b = Browser::new(&app);
+    b.sign_in(&hr.email, PASSWORD).await;
+    let today = chrono::Utc::now().date_naive().to_string();
+    // A window longer than the cadence is refused beside its field.
+    let base = vec![
+        ("title", "Pulse from the pages"),
+        ("bank_item", "eo_proud"),
+        ("bank_item", "eo_enps"),
+        ("team_id", team.as_str()),
+        ("cut", "location"),
+        ("starts_on", today.as_str()),
+        ("cadence", "weekly"),
+        ("min_group", "5"),
+    ];
+    let mut bad = base.clone();
+    bad.push(("schedule.window_days", "30"));
+    let r = b.submit("/hr/surveys/new", "/hr/surveys/new", &bad).await;
+    assert_html(&r, 422);
+    let html = r.text();
+    assert!(html.contains("id=\"f-schedule_window_days-err\""), "{html}");
+    assert!(html.contains("checked"), "the ticked items are kept");
+    let mut good = base.clone();
+    good.push(("schedule.window_days", "5"));
+    let r = b.submit("/hr/surveys/new", "/hr/surveys/new", &good).await;
+    assert_eq!(r.status, 303, "{}", r.text());
+    let page = location(&r);
+    let survey = page.trim_start_matches("/hr/surveys/").to_owned();
+    let v = app
+        .get(&format!("/api/v1/surveys/{survey}"), Some(&hr.token))
+        .await
+        .json();
+    assert_eq!(v["questions"].as_array().map(Vec::len), Some(2));
+    assert_eq!(v["cuts"], json!(["location"]));
+    assert_eq!(v["audience"]["team_ids"], json!([team]));
+
+    let r = b.submit(&page, &format!("{page}/open"), &[]).await;
+    assert_eq!((r.status, location(&r)), (303, page.clone()));
+    let html = b.get(&page).await.text();
+    assert!(html.contains("Close the open round now"));
+    assert!(html.contains("Live participation"));
+    let rounds = app
+        .get(&format!("/api/v1/surveys/{survey}/rounds"), Some(&hr.token))
+        .await
+        .json();
+    assert_eq!(rounds[0]["status"], "open");
+}
+
+/// Answers the two-question bank survey of `round` as `who` through the API.
+async fn answer_api(app: &TestApp, who: &Actor, round: &str, qs: &[String]) {
+    app.post(
+        &format!("/api/v1/rounds/{round}/responses"),
+        Some(&who.token),
+        json!({"answers": [
+            {"question_id": qs[0], "value": 4},
+            {"question_id": qs[1], "value": 9}
+        ]}),
+    )
+    .await
+    .expect(201);
+}
+
+#[tokio::test]
+async fn reports_show_small_groups_as_fewer_than_k_answers_never_as_zero() {
+    let app = spawn_app().await;
+    let hr = app.hr().await;
+    let org = app.create_team(&hr, "Org", None, "internal").await;
+    let big = app
+        .create_team(&hr, "Big desk", Some(&org), "frontline")
+        .await;
+    let mid = app
+        .create_team(&hr, "Mid desk", Some(&org), "frontline")
+        .await;
+    let small = app
+        .create_team(&hr, "Small desk", Some(&org), "frontline")
+        .await;
+    let mut everyone = vec![];
+    for (t, n) in [(&big, 7), (&mid, 6), (&small, 3)] {
+        everyone.extend(app.seed_people(t, n, |_| (None, None, None)).await);
+    }
+    let manager = app.manager_of(&hr, &small).await;
+    let today = chrono::Utc::now().date_naive().to_string();
+    let r = app
+        .post(
+            "/api/v1/surveys",
+            Some(&hr.token),
+            json!({"title": "Quarterly", "questions": [{"bank_item": "eo_proud"}, {"bank_item": "eo_enps"}],
+                   "audience": {"team_ids": [org]},
+                   "schedule": {"starts_on": today, "cadence": "monthly", "window_days": 7}}),
+        )
+        .await;
+    r.expect(201);
+    let survey = r.json()["id"].as_str().expect("id").to_owned();
+    let qs: Vec<String> = r.json()["questions"]
+        .as_array()
+        .expect("questions")
+        .iter()
+        .map(|q| q["id"].as_str().expect("id").to_owned())
+        .collect();
+    let round = app.open_round_now(&hr, &survey).await;
+    for who in &everyone {
+        answer_api(&app, who, &round, &qs).await;
+    }
+
+    // While open: no scores on the report page.
+    let mut hrb = Browser::new(&app);
+    hrb.sign_in(&hr.email, PASSWORD).await;
+    let html = hrb.get(&format!("/reports/{round}")).await.text();
+    assert!(html.contains("This round is still open"), "{html}");
+    assert!(!html.contains("<h2>Drivers</h2>"));
+
+    // HR closes the round on its page.
+    let r = hrb
+        .submit(
+            &format!("/hr/surveys/{survey}"),
+            &format!("/hr/rounds/{round}/close"),
+            &[],
+        )
+        .await;
+    assert_eq!(r.status, 303);
+
+    let r = hrb.get(&format!("/reports/{round}?team_id={org}")).await;
+    assert_html(&r, 200);
+    let html = r.text();
+    let small_row = &html[html.find("Small desk").expect("small team row")..];
+    let small_row = &small_row[..small_row.find("</tr>").expect("row end")];
+    assert!(small_row.contains("fewer than 5 answers"), "{small_row}");
+    assert!(small_row.contains("class=\"suppressed\""));
+    let big_row = &html[html.find("Big desk").expect("big team row")..];
+    let big_row = &big_row[..big_row.find("</tr>").expect("row end")];
+    assert!(big_row.contains(">7<"), "{big_row}");
+    // Drivers as a chart with the numbers in a table beside it, and the trend.
+    assert!(html.contains("<svg"));
+    assert!(html.contains("<caption>Drivers</caption>"));
+    assert!(html.contains("Engagement index by round"));
+    // The heatmap marks what it hides.
+    let heat = hrb.get("/hr/heatmap").await.text();
+    assert!(heat.contains("Teams by driver"));
+    assert!(heat.contains("fewer than 5 answers"));
+
+    // The manager of the small team sees only that it is too small: no chart of zeros.
+    let mut mb = Browser::new(&app);
+    mb.sign_in(&manager.email, PASSWORD).await;
+    let r = mb.get(&format!("/reports/{round}")).await;
+    assert_html(&r, 200);
+    let html = r.text();
+    assert!(html.contains("fewer than 5 answers"), "{html}");
+    assert!(!html.contains("<svg"), "no chart for a suppressed group");
+    assert!(!html.contains("Big desk"), "only the manager's subtree");
+    // Report reads are audited like the API's.
+    assert!(app.count("audit_log").await >= 2);
+    // A manager is not HR.
+    assert_html(&mb.get("/hr/heatmap").await, 403);
+}
+
+#[tokio::test]
+async fn an_anonymous_pain_point_is_answered_and_read_back_by_its_code() {
+    let app = spawn_app().await;
+    let hr = app.hr().await;
+    let team = app.create_team(&hr, "Desk", None, "frontline").await;
+    app.seed_people(&team, 5, |_| (None, None, None)).await;
+    let manager = app.manager_of(&hr, &team).await;
+    let emp = app.employee(&hr, Some(&team)).await;
+
+    let mut eb = Browser::new(&app);
+    eb.sign_in(&emp.email, PASSWORD).await;
+    let form = eb.get("/suggestions/new").await.text();
+    assert!(form.contains("your name is not stored"));
+    // A missing title is named beside its field.
+    let r = eb
+        .submit(
+            "/suggestions/new",
+            "/suggestions/new",
+            &[
+                ("title", ""),
+                ("body", "Refunds take weeks"),
+                ("touchpoint", "billing"),
+            ],
+        )
+        .await;
+    assert_html(&r, 422);
+    assert!(r.text().contains("id=\"f-title-err\""), "{}", r.text());
+    let r = eb
+        .submit(
+            "/suggestions/new",
+            "/suggestions/new",
+            &[
+                ("title", "Refunds are slow"),
+                ("body", "Customers wait three weeks for a refund."),
+                ("touchpoint", "billing"),
+                ("anonymous", "1"),
+            ],
+        )
+        .await;
+    assert_html(&r, 201);
+    let html = r.text();
+    let marker = "id=\"followup-code\">";
+    let start = html.find(marker).expect("the code is shown") + marker.len();
+    let code = html[start..start + html[start..].find('<').expect("end")].to_owned();
+    let stored: Vec<Option<String>> = {
+        use diesel::prelude::*;
+        use pulseline::db::schema::suggestions;
+        app.state
+            .db
+            .read(|conn| {
+                Ok(suggestions::table
+                    .select(suggestions::author_id)
+                    .load(conn)?)
+            })
+            .await
+            .expect("rows")
+    };
+    assert_eq!(stored, vec![None], "no author stored");
+
+    // Colleagues see it and vote.
+    let list = eb.get("/suggestions").await.text();
+    assert!(list.contains("Refunds are slow"));
+    assert!(list.contains("Anonymous"));
+    let id = {
+        let v = app
+            .get("/api/v1/suggestions", Some(&emp.token))
+            .await
+            .json();
+        v["items"][0]["id"].as_str().expect("id").to_owned()
+    };
+    let r = eb
+        .submit(
+            "/suggestions",
+            &format!("/suggestions/{id}/vote"),
+            &[("next", "/suggestions")],
+        )
+        .await;
+    assert_eq!((r.status, location(&r).as_str()), (303, "/suggestions"));
+    let v = app
+        .get(&format!("/api/v1/suggestions/{id}"), Some(&emp.token))
+        .await
+        .json();
+    assert_eq!(
+        (v["votes"].clone(), v["voted_by_me"].clone()),
+        (json!(1), json!(true))
+    );
+
+    // The manager answers on the suggestion's page.
+    let mut mb = Browser::new(&app);
+    mb.sign_in(&manager.email, PASSWORD).await;
+    let page = format!("/suggestions/{id}");
+    let r = mb
+        .submit(
+            &page,
+            &format!("{page}/reply"),
+            &[("status", "acknowledged"), ("reply", "short")],
+        )
+        .await;
+    assert_html(&r, 422);
+    assert!(r.text().contains("id=\"f-reply-err\""));
+    let r = mb
+        .submit(
+            &page,
+            &format!("{page}/reply"),
+            &[
+                ("status", "acknowledged"),
+                ("reply", "Thank you, we are looking at the refund queue."),
+            ],
+        )
+        .await;
+    assert_eq!((r.status, location(&r)), (303, page.clone()));
+
+    // The author reads the reply with the code; a wrong code is named beside its field.
+    let r = eb
+        .submit(
+            "/suggestions",
+            "/suggestions/followup",
+            &[("code", "wrong")],
+        )
+        .await;
+    assert_html(&r, 404);
+    assert!(r.text().contains("No suggestion has this code."));
+    let r = eb
+        .submit("/suggestions", "/suggestions/followup", &[("code", &code)])
+        .await;
+    assert_html(&r, 200);
+    assert!(r.text().contains("looking at the refund queue"));
+    assert!(r.text().contains("Acknowledged"));
+}

@@ -1,0 +1,411 @@
+//! Reports for managers (their subtrees) and HR (everything): closed rounds, one
+//! round's report with drivers, child teams and the survey's trend, the comments, and
+//! the heatmap. Each number comes from the API's own report functions, so the same
+//! suppression applies and each read is audited. A suppressed group reads "fewer than
+//! k answers" and is never drawn as a zero.
+
+use maud::{Markup, html};
+use poem::http::StatusCode;
+use poem::web::{Data, Path};
+use poem::{Request, Response, handler};
+
+use crate::error::ApiError;
+use crate::org::domain::Language;
+use crate::payload::JsonOrCsv;
+use crate::reports::api::{Group, round_comments, round_heatmap, round_report, survey_trend};
+use crate::startup::AppState;
+use crate::surveys::store;
+use crate::web::account::query;
+use crate::web::charts;
+use crate::web::i18n::{t, tf};
+use crate::web::layout::{Chrome, page, when};
+use crate::web::session::{Session, session};
+use crate::web::{error_page, html as html_response};
+
+fn json<T>(v: JsonOrCsv<T>) -> Result<T, ApiError> {
+    match v {
+        JsonOrCsv::Json(x) => Ok(x),
+        JsonOrCsv::Csv(_) => Err(ApiError::Internal(anyhow::anyhow!(
+            "CSV where JSON was asked"
+        ))),
+    }
+}
+
+/// People who may read reports: managers and HR; others get the 403 page.
+async fn reader(state: &AppState, req: &Request) -> Result<Session, Response> {
+    let s = session(state, req).await?;
+    if s.is_manager() || s.principal.is_hr_or_admin() {
+        Ok(s)
+    } else {
+        Err(error_page(&s.chrome(), &ApiError::Forbidden))
+    }
+}
+
+fn fewer(lang: Language, k: i64) -> String {
+    tf(lang, "fewer than {k} answers", &[("k", &k.to_string())])
+}
+
+fn num(v: Option<f64>) -> String {
+    v.map(|x| format!("{x:.1}")).unwrap_or_default()
+}
+
+#[handler]
+pub async fn index(req: &Request, Data(state): Data<&AppState>) -> Response {
+    let s = match reader(state, req).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let c = s.chrome();
+    let lang = c.lang;
+    let rounds = match state
+        .db
+        .read(|conn| store::closed_rounds(conn, crate::org::model::now(), 50))
+        .await
+    {
+        Ok(r) => r,
+        Err(e) => return error_page(&c, &e),
+    };
+    html_response(
+        StatusCode::OK,
+        page(
+            &c,
+            t(lang, "Reports"),
+            html! {
+                h1 { (t(lang, "Reports")) }
+                p { (t(lang, "Scores are released when a round closes. Groups with too few answers are never shown.")) }
+                @if rounds.is_empty() {
+                    p { (t(lang, "No round has closed yet.")) }
+                } @else {
+                    div.table-wrap { table {
+                        caption.visually-hidden { (t(lang, "Closed rounds")) }
+                        thead { tr { th { (t(lang, "Survey")) } th { (t(lang, "Round")) } th { (t(lang, "Closed")) } } }
+                        tbody {
+                            @for (r, title) in &rounds {
+                                tr {
+                                    td { a href={ "/reports/" (r.id) } { (title) } }
+                                    td.num { "#" (r.sequence) }
+                                    td { (when(r.closes_at)) }
+                                }
+                            }
+                        }
+                    } }
+                }
+                @if s.principal.is_hr_or_admin() {
+                    p { a href="/hr/heatmap" { (t(lang, "Heatmap")) } }
+                }
+            },
+        ),
+    )
+}
+
+fn team_picker(c: &Chrome, s: &Session, round_id: &str, current: Option<&str>) -> Markup {
+    let lang = c.lang;
+    html! {
+        @if s.me.managed_teams.len() > 1 || s.principal.is_hr_or_admin() {
+            form.filters method="get" action={ "/reports/" (round_id) } {
+                div.field {
+                    label for="f-team" { (t(lang, "Team")) }
+                    select id="f-team" name="team_id" {
+                        @if s.principal.is_hr_or_admin() {
+                            option value="" { (t(lang, "Whole organisation")) }
+                        }
+                        @for team in &s.me.managed_teams {
+                            option value=(team.id) selected[current == Some(team.id.as_str())] { (team.name) }
+                        }
+                    }
+                }
+                button type="submit" { (t(lang, "Show")) }
+            }
+        }
+    }
+}
+
+fn group_row(lang: Language, g: &Group, k: i64) -> Markup {
+    html! {
+        tr {
+            th scope="row" { (g.label) }
+            @if g.suppressed {
+                td.suppressed colspan="4" { (fewer(lang, k)) }
+            } @else {
+                td.num { (g.n.map(|n| n.to_string()).unwrap_or_default()) }
+                td.num { (g.participation.as_ref().map(|p| format!("{:.0}%", p.rate * 100.0)).unwrap_or_default()) }
+                td.num { (num(g.engagement_index)) }
+                td.num { (num(g.enps)) }
+            }
+        }
+    }
+}
+
+#[handler]
+pub async fn report(
+    req: &Request,
+    Data(state): Data<&AppState>,
+    Path(id): Path<String>,
+) -> Response {
+    let s = match reader(state, req).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let c = s.chrome();
+    let lang = c.lang;
+    let q = query(req);
+    let team = Some(q.text("team_id").to_owned()).filter(|t| !t.is_empty());
+    let report = match round_report(state, &s.principal, &id, team.clone(), None, false)
+        .await
+        .and_then(json)
+    {
+        Ok(r) => r,
+        Err(ApiError::Validation { field, .. }) if field == "team_id" => {
+            // A manager of several teams: show the first until they choose.
+            let first = s.me.managed_teams.first().map(|t| t.id.clone());
+            match round_report(state, &s.principal, &id, first, None, false)
+                .await
+                .and_then(json)
+            {
+                Ok(r) => r,
+                Err(e) => return error_page(&c, &e),
+            }
+        }
+        Err(e) => return error_page(&c, &e),
+    };
+    let round_id = id.clone();
+    let meta = state
+        .db
+        .read(move |conn| {
+            let r = store::find_round(conn, &round_id)?.ok_or(ApiError::NotFound("round"))?;
+            let sv = store::find_survey(conn, &r.survey_id)?.ok_or(ApiError::NotFound("survey"))?;
+            Ok((r, sv))
+        })
+        .await;
+    let (round_row, survey) = match meta {
+        Ok(m) => m,
+        Err(e) => return error_page(&c, &e),
+    };
+    let k = report.min_group;
+    let trend = if report.scores_released {
+        survey_trend(
+            state,
+            &s.principal,
+            &survey.id,
+            report.team_id.clone(),
+            false,
+        )
+        .await
+        .and_then(json)
+        .ok()
+    } else {
+        None
+    };
+    let comments = if report.scores_released {
+        round_comments(state, &s.principal, &id, report.team_id.clone(), false)
+            .await
+            .and_then(json)
+            .ok()
+    } else {
+        None
+    };
+    let g = &report.group;
+    let lang_s = lang.as_str();
+    let driver_rows: Vec<(String, Option<f64>)> = g
+        .drivers
+        .iter()
+        .flatten()
+        .map(|d| {
+            (
+                d.driver.label(lang_s).to_owned(),
+                if d.suppressed { None } else { d.favorable },
+            )
+        })
+        .collect();
+    let title = format!("{} — #{}", survey.title, round_row.sequence);
+    html_response(
+        StatusCode::OK,
+        page(
+            &c,
+            &title,
+            html! {
+                h1 { (title) }
+                p.meta { (t(lang, "Closed")) ": " (when(round_row.closes_at)) " · k = " (k) }
+                (team_picker(&c, &s, &id, report.team_id.as_deref()))
+                @if !report.scores_released {
+                    p.notice { (t(lang, "This round is still open: scores are released when it closes. Only participation is shown.")) }
+                }
+                h2 { (g.label) }
+                div.table-wrap { table {
+                    caption { (t(lang, "Summary")) }
+                    thead { tr {
+                        th { (t(lang, "Group")) } th.num { (t(lang, "Answers")) } th.num { (t(lang, "Participation")) }
+                        th.num { (t(lang, "Engagement index")) } th.num { "eNPS" }
+                    } }
+                    tbody {
+                        (group_row(lang, g, k))
+                        @for child in &report.children { (group_row(lang, child, k)) }
+                    }
+                } }
+                @if report.scores_released && !g.suppressed {
+                    h2 { (t(lang, "Drivers")) }
+                    p.hint { (t(lang, "Share of favourable answers (4 or 5), per driver.")) }
+                    div.chart-pair {
+                        (charts::bars("drivers", t(lang, "Drivers"), &driver_rows, 100.0, &fewer(lang, k)))
+                        div.table-wrap { table {
+                            caption { (t(lang, "Drivers")) }
+                            thead { tr { th { (t(lang, "Driver")) } th.num { (t(lang, "Answers")) } th.num { (t(lang, "Mean")) } th.num { (t(lang, "Favourable %")) } } }
+                            tbody {
+                                @for d in g.drivers.iter().flatten() {
+                                    tr {
+                                        th scope="row" { (d.driver.label(lang_s)) }
+                                        @if d.suppressed {
+                                            td.suppressed colspan="3" { (fewer(lang, k)) }
+                                        } @else {
+                                            td.num { (d.n.map(|n| n.to_string()).unwrap_or_default()) }
+                                            td.num { (d.mean.map(|m| format!("{m:.2}")).unwrap_or_default()) }
+                                            td.num { (num(d.favorable)) }
+                                        }
+                                    }
+                                }
+                            }
+                        } }
+                    }
+                }
+                @if let Some(trend) = &trend {
+                    h2 { (t(lang, "Trend")) }
+                    @let pts: Vec<(String, Option<f64>)> = trend.points.iter()
+                        .map(|p| (format!("#{}", p.sequence), if p.suppressed { None } else { p.engagement_index }))
+                        .collect();
+                    div.chart-pair {
+                        @if pts.iter().any(|(_, v)| v.is_some()) {
+                            (charts::line("trend", t(lang, "Engagement index by round"), &pts, 0.0, 100.0, &fewer(lang, k)))
+                        }
+                        div.table-wrap { table {
+                            caption { (t(lang, "Engagement index by round")) }
+                            thead { tr { th { (t(lang, "Round")) } th.num { (t(lang, "Answers")) } th.num { (t(lang, "Engagement index")) } th.num { "eNPS" } } }
+                            tbody {
+                                @for p in &trend.points {
+                                    tr {
+                                        th scope="row" { "#" (p.sequence) }
+                                        @if p.suppressed {
+                                            td.suppressed colspan="3" { (fewer(lang, k)) }
+                                        } @else {
+                                            td.num { (p.n.map(|n| n.to_string()).unwrap_or_default()) }
+                                            td.num { (num(p.engagement_index)) }
+                                            td.num { (num(p.enps)) }
+                                        }
+                                    }
+                                }
+                            }
+                        } }
+                    }
+                }
+                @if let Some(cm) = &comments {
+                    h2 { (t(lang, "Comments")) }
+                    @if cm.comments.is_empty() {
+                        p { (tf(lang, "Comments are shown only for groups with at least {n} of them.", &[("n", &cm.min_comments.to_string())])) }
+                    } @else {
+                        ul { @for x in &cm.comments { li { (x.text) } } }
+                    }
+                }
+            },
+        ),
+    )
+}
+
+#[handler]
+pub async fn heatmap(req: &Request, Data(state): Data<&AppState>) -> Response {
+    let s = match session(state, req).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let c = s.chrome();
+    let lang = c.lang;
+    if !s.principal.is_hr_or_admin() {
+        return error_page(&c, &ApiError::Forbidden);
+    }
+    let rounds = match state
+        .db
+        .read(|conn| store::closed_rounds(conn, crate::org::model::now(), 50))
+        .await
+    {
+        Ok(r) => r,
+        Err(e) => return error_page(&c, &e),
+    };
+    let q = query(req);
+    let chosen = Some(q.text("round").to_owned())
+        .filter(|r| !r.is_empty())
+        .or_else(|| rounds.first().map(|(r, _)| r.id.clone()));
+    let map = match &chosen {
+        Some(r) => match round_heatmap(state, &s.principal, r, false)
+            .await
+            .and_then(json)
+        {
+            Ok(m) => Some(m),
+            Err(e) => return error_page(&c, &e),
+        },
+        None => None,
+    };
+    let lang_s = lang.as_str();
+    html_response(
+        StatusCode::OK,
+        page(
+            &c,
+            t(lang, "Heatmap"),
+            html! {
+                h1 { (t(lang, "Heatmap")) }
+                form.filters method="get" action="/hr/heatmap" {
+                    div.field {
+                        label for="f-round" { (t(lang, "Round")) }
+                        select id="f-round" name="round" {
+                            @for (r, title) in &rounds {
+                                option value=(r.id) selected[chosen.as_deref() == Some(r.id.as_str())] { (title) " #" (r.sequence) }
+                            }
+                        }
+                    }
+                    button type="submit" { (t(lang, "Show")) }
+                }
+                @if let Some(m) = &map {
+                    p.hint { (t(lang, "Mean per driver (1–5). Colour: red below 3, green from 4. Hatched cells have too few answers.")) }
+                    div.table-wrap { table.heatmap {
+                        caption { (t(lang, "Teams by driver")) }
+                        thead { tr {
+                            th { (t(lang, "Team")) } th.num { (t(lang, "Answers")) } th.num { (t(lang, "Engagement index")) }
+                            @for d in &m.drivers { th.num { (d.label(lang_s)) } }
+                        } }
+                        tbody {
+                            @for row in &m.rows {
+                                tr {
+                                    th scope="row" { (row.team) }
+                                    @if row.suppressed {
+                                        td.suppressed colspan=(m.drivers.len() + 2) { (fewer(lang, m.min_group)) }
+                                    } @else {
+                                        td.num { (row.n.map(|n| n.to_string()).unwrap_or_default()) }
+                                        td.num { (num(row.engagement_index)) }
+                                        @for cell in &row.cells {
+                                            @if cell.suppressed {
+                                                td.suppressed title=(fewer(lang, m.min_group)) { "—" span.visually-hidden { " " (fewer(lang, m.min_group)) } }
+                                            } @else {
+                                                td.num.(heat_class(cell.mean)) { (cell.mean.map(|v| format!("{v:.2}")).unwrap_or_default()) }
+                                            }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    } }
+                } @else {
+                    p { (t(lang, "No round has closed yet.")) }
+                }
+            },
+        ),
+    )
+}
+
+/// The colour band of a 1–5 mean.
+fn heat_class(mean: Option<f64>) -> &'static str {
+    match mean {
+        Some(v) if v < 2.5 => "h0",
+        Some(v) if v < 3.0 => "h1",
+        Some(v) if v < 3.5 => "h2",
+        Some(v) if v < 4.0 => "h3",
+        Some(_) => "h4",
+        None => "",
+    }
+}
