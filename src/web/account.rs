@@ -91,10 +91,7 @@ pub async fn signin_page(req: &Request, Data(state): Data<&AppState>) -> Respons
 
 #[handler]
 pub async fn signin(req: &Request, Data(state): Data<&AppState>, body: Body) -> Response {
-    let (guest, form) = match guest_form(state, req, body).await {
-        Ok(x) => x,
-        Err(r) => return r,
-    };
+    let (guest, form) = or_respond!(guest_form(state, req, body).await);
     let c = guest.chrome();
     let (email, next) = (form.text("email"), safe_next(form.get("next")));
     match sign_in(state, email, form.text("password"), &client_addr(req)).await {
@@ -160,10 +157,7 @@ pub async fn activate_page(req: &Request, Data(state): Data<&AppState>) -> Respo
 
 #[handler]
 pub async fn activate(req: &Request, Data(state): Data<&AppState>, body: Body) -> Response {
-    let (guest, form) = match guest_form(state, req, body).await {
-        Ok(x) => x,
-        Err(r) => return r,
-    };
+    let (guest, form) = or_respond!(guest_form(state, req, body).await);
     let c = guest.chrome();
     let token = form.text("token");
     match activate_account(state, token, form.text("password")).await {
@@ -193,10 +187,7 @@ pub async fn activate(req: &Request, Data(state): Data<&AppState>, body: Body) -
 
 #[handler]
 pub async fn signout(req: &Request, Data(state): Data<&AppState>, body: Body) -> Response {
-    let (s, _) = match session_form(state, req, body).await {
-        Ok(x) => x,
-        Err(r) => return r,
-    };
+    let (s, _) = or_respond!(session_form(state, req, body).await);
     if let Err(e) = revoke(state, &s.principal).await {
         return error_page(&s.chrome(), &e);
     }
@@ -241,10 +232,7 @@ pub async fn password_page(req: &Request, Data(state): Data<&AppState>) -> Respo
 
 #[handler]
 pub async fn password(req: &Request, Data(state): Data<&AppState>, body: Body) -> Response {
-    let (s, form) = match session_form(state, req, body).await {
-        Ok(x) => x,
-        Err(r) => return r,
-    };
+    let (s, form) = or_respond!(session_form(state, req, body).await);
     match change_password(
         state,
         &s.principal.id,

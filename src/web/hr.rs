@@ -21,7 +21,7 @@ use crate::web::account::status_of;
 use crate::web::i18n::{t, tf};
 use crate::web::layout::{Chrome, Errors, Field, csrf_field, page, when};
 use crate::web::session::{Session, session, session_form};
-use crate::web::{Form, error_page, html as html_response, see_other};
+use crate::web::{Form, done_or_page, error_page, html as html_response, see_other};
 
 const CADENCES: [Cadence; 5] = [
     Cadence::Once,
@@ -48,16 +48,10 @@ pub async fn hr_session(state: &AppState, req: &Request) -> Result<Session, Resp
 
 #[handler]
 pub async fn surveys(req: &Request, Data(state): Data<&AppState>) -> Response {
-    let s = match hr_session(state, req).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
+    let s = or_respond!(hr_session(state, req).await);
     let c = s.chrome();
     let lang = c.lang;
-    let list = match list_surveys(state, &s.principal, 200, 0, false).await {
-        Ok(l) => l,
-        Err(e) => return error_page(&c, &e),
-    };
+    let list = or_page!(&c, list_surveys(state, &s.principal, 200, 0, false).await);
     html_response(
         StatusCode::OK,
         page(
@@ -200,10 +194,7 @@ async fn teams(state: &AppState) -> Result<Vec<TeamRow>, ApiError> {
 
 #[handler]
 pub async fn new_page(req: &Request, Data(state): Data<&AppState>) -> Response {
-    let s = match hr_session(state, req).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
+    let s = or_respond!(hr_session(state, req).await);
     let c = s.chrome();
     match teams(state).await {
         Ok(ts) => html_response(
@@ -281,10 +272,7 @@ fn survey_from_form(form: &Form) -> Result<CreateSurvey, ApiError> {
 
 #[handler]
 pub async fn create(req: &Request, Data(state): Data<&AppState>, body: Body) -> Response {
-    let (s, form) = match session_form(state, req, body).await {
-        Ok(x) => x,
-        Err(r) => return r,
-    };
+    let (s, form) = or_respond!(session_form(state, req, body).await);
     let c = s.chrome();
     if !s.principal.is_hr_or_admin() {
         return error_page(&c, &ApiError::Forbidden);
@@ -317,10 +305,7 @@ pub async fn survey(
     Data(state): Data<&AppState>,
     Path(id): Path<String>,
 ) -> Response {
-    let s = match hr_session(state, req).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
+    let s = or_respond!(hr_session(state, req).await);
     let c = s.chrome();
     let lang = c.lang;
     let (sv, rounds) = match (
@@ -425,14 +410,9 @@ pub async fn open_round(
     Path(id): Path<String>,
     body: Body,
 ) -> Response {
-    let (s, _) = match session_form(state, req, body).await {
-        Ok(x) => x,
-        Err(r) => return r,
-    };
-    match open_round_now(state, &s.principal, &id).await {
-        Ok(_) => see_other(&format!("/hr/surveys/{id}")),
-        Err(e) => error_page(&s.chrome(), &e),
-    }
+    let (s, _) = or_respond!(session_form(state, req, body).await);
+    let outcome = open_round_now(state, &s.principal, &id).await;
+    done_or_page(&s.chrome(), outcome, |_| format!("/hr/surveys/{id}"))
 }
 
 #[handler]
@@ -442,12 +422,9 @@ pub async fn close_round(
     Path(id): Path<String>,
     body: Body,
 ) -> Response {
-    let (s, _) = match session_form(state, req, body).await {
-        Ok(x) => x,
-        Err(r) => return r,
-    };
-    match close_round_now(state, &s.principal, &id).await {
-        Ok(r) => see_other(&format!("/hr/surveys/{}", r.survey_id)),
-        Err(e) => error_page(&s.chrome(), &e),
-    }
+    let (s, _) = or_respond!(session_form(state, req, body).await);
+    let outcome = close_round_now(state, &s.principal, &id).await;
+    done_or_page(&s.chrome(), outcome, |r| {
+        format!("/hr/surveys/{}", r.survey_id)
+    })
 }

@@ -9,6 +9,26 @@
 //! cookie) and is refused without it. Signing out revokes the token server-side through
 //! the same denylist as `POST /api/v1/auth/logout`.
 
+/// The value of a `Result<T, Response>`, or that response as the page's answer.
+macro_rules! or_respond {
+    ($e:expr) => {
+        match $e {
+            Ok(x) => x,
+            Err(r) => return r,
+        }
+    };
+}
+
+/// The value of a `Result<T, ApiError>`, or the error as a whole page.
+macro_rules! or_page {
+    ($chrome:expr, $e:expr) => {
+        match $e {
+            Ok(x) => x,
+            Err(e) => return $crate::web::error_page($chrome, &e),
+        }
+    };
+}
+
 pub mod account;
 pub mod charts;
 pub mod hr;
@@ -167,6 +187,18 @@ fn asset(body: &'static str, content_type: &'static str) -> Response {
         .content_type(content_type)
         .header(header::CACHE_CONTROL, "public, max-age=3600")
         .body(body)
+}
+
+/// A 303 to where `to` says once an action succeeded, or the error as a page.
+pub fn done_or_page<T>(
+    c: &Chrome,
+    outcome: Result<T, ApiError>,
+    to: impl FnOnce(T) -> String,
+) -> Response {
+    match outcome {
+        Ok(v) => see_other(&to(v)),
+        Err(e) => error_page(c, &e),
+    }
 }
 
 /// A 303 to `to`.

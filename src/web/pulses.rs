@@ -25,16 +25,10 @@ const COMMENT_FLOOR: i32 = 10;
 
 #[handler]
 pub async fn list(req: &Request, Data(state): Data<&AppState>) -> Response {
-    let s = match session(state, req).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
+    let s = or_respond!(session(state, req).await);
     let c = s.chrome();
     let lang = c.lang;
-    let pulses = match my_pulses(state, &s.principal.id).await {
-        Ok(p) => p,
-        Err(e) => return error_page(&c, &e),
-    };
+    let pulses = or_page!(&c, my_pulses(state, &s.principal.id).await);
     let done = req.uri().query().is_some_and(|q| q.contains("done=1"));
     html_response(
         StatusCode::OK,
@@ -81,10 +75,7 @@ pub async fn show(
     Data(state): Data<&AppState>,
     Path(round): Path<String>,
 ) -> Response {
-    let s = match session(state, req).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
+    let s = or_respond!(session(state, req).await);
     let c = s.chrome();
     match find_pulse(state, &s.principal.id, &round).await {
         Ok(p) => html_response(
@@ -102,15 +93,9 @@ pub async fn answer(
     Path(round): Path<String>,
     body: Body,
 ) -> Response {
-    let (s, form) = match session_form(state, req, body).await {
-        Ok(x) => x,
-        Err(r) => return r,
-    };
+    let (s, form) = or_respond!(session_form(state, req, body).await);
     let c = s.chrome();
-    let pulse = match find_pulse(state, &s.principal.id, &round).await {
-        Ok(p) => p,
-        Err(e) => return error_page(&c, &e),
-    };
+    let pulse = or_page!(&c, find_pulse(state, &s.principal.id, &round).await);
     let given = match answers_from_form(&pulse.questions, &form) {
         Ok(g) => g,
         Err(e) => {

@@ -41,6 +41,16 @@ async fn reader(state: &AppState, req: &Request) -> Result<Session, Response> {
     }
 }
 
+/// The latest closed rounds with their survey titles.
+async fn closed_rounds(
+    state: &AppState,
+) -> Result<Vec<(crate::surveys::model::RoundRow, String)>, ApiError> {
+    state
+        .db
+        .read(|conn| store::closed_rounds(conn, crate::org::model::now(), 50))
+        .await
+}
+
 fn fewer(lang: Language, k: i64) -> String {
     tf(lang, "fewer than {k} answers", &[("k", &k.to_string())])
 }
@@ -51,20 +61,10 @@ fn num(v: Option<f64>) -> String {
 
 #[handler]
 pub async fn index(req: &Request, Data(state): Data<&AppState>) -> Response {
-    let s = match reader(state, req).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
+    let s = or_respond!(reader(state, req).await);
     let c = s.chrome();
     let lang = c.lang;
-    let rounds = match state
-        .db
-        .read(|conn| store::closed_rounds(conn, crate::org::model::now(), 50))
-        .await
-    {
-        Ok(r) => r,
-        Err(e) => return error_page(&c, &e),
-    };
+    let rounds = or_page!(&c, closed_rounds(state).await);
     html_response(
         StatusCode::OK,
         page(
@@ -142,10 +142,7 @@ pub async fn report(
     Data(state): Data<&AppState>,
     Path(id): Path<String>,
 ) -> Response {
-    let s = match reader(state, req).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
+    let s = or_respond!(reader(state, req).await);
     let c = s.chrome();
     let lang = c.lang;
     let q = query(req);
@@ -158,13 +155,12 @@ pub async fn report(
         Err(ApiError::Validation { field, .. }) if field == "team_id" => {
             // A manager of several teams: show the first until they choose.
             let first = s.me.managed_teams.first().map(|t| t.id.clone());
-            match round_report(state, &s.principal, &id, first, None, false)
-                .await
-                .and_then(json)
-            {
-                Ok(r) => r,
-                Err(e) => return error_page(&c, &e),
-            }
+            or_page!(
+                &c,
+                round_report(state, &s.principal, &id, first, None, false)
+                    .await
+                    .and_then(json)
+            )
         }
         Err(e) => return error_page(&c, &e),
     };
@@ -177,10 +173,7 @@ pub async fn report(
             Ok((r, sv))
         })
         .await;
-    let (round_row, survey) = match meta {
-        Ok(m) => m,
-        Err(e) => return error_page(&c, &e),
-    };
+    let (round_row, survey) = or_page!(&c, meta);
     let k = report.min_group;
     let trend = if report.scores_released {
         survey_trend(
@@ -311,23 +304,13 @@ pub async fn report(
 
 #[handler]
 pub async fn heatmap(req: &Request, Data(state): Data<&AppState>) -> Response {
-    let s = match session(state, req).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
+    let s = or_respond!(session(state, req).await);
     let c = s.chrome();
     let lang = c.lang;
     if !s.principal.is_hr_or_admin() {
         return error_page(&c, &ApiError::Forbidden);
     }
-    let rounds = match state
-        .db
-        .read(|conn| store::closed_rounds(conn, crate::org::model::now(), 50))
-        .await
-    {
-        Ok(r) => r,
-        Err(e) => return error_page(&c, &e),
-    };
+    let rounds = or_page!(&c, closed_rounds(state).await);
     let q = query(req);
     let chosen = Some(q.text("round").to_owned())
         .filter(|r| !r.is_empty())

@@ -20,7 +20,7 @@ use crate::web::account::{query, status_of};
 use crate::web::i18n::{t, tf};
 use crate::web::layout::{Chrome, Errors, Field, csrf_field, page};
 use crate::web::session::{Session, safe_next, session, session_form};
-use crate::web::{Form, error_page, html as html_response, see_other};
+use crate::web::{Form, done_or_page, error_page, html as html_response, see_other};
 
 const STATUSES: [Status; 5] = [
     Status::New,
@@ -73,10 +73,7 @@ async fn signed_in(state: &AppState, req: &Request) -> Result<Session, Response>
 
 #[handler]
 pub async fn list(req: &Request, Data(state): Data<&AppState>) -> Response {
-    let s = match signed_in(state, req).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
+    let s = or_respond!(signed_in(state, req).await);
     let c = s.chrome();
     let lang = c.lang;
     let q = query(req);
@@ -94,10 +91,10 @@ pub async fn list(req: &Request, Data(state): Data<&AppState>) -> Response {
     };
     let (tp, st, sort) = (filter.touchpoint, filter.status, filter.sort);
     let text = filter.q.clone().unwrap_or_default();
-    let list = match list_suggestions(state, &s.principal, filter, 100, 0).await {
-        Ok(l) => l,
-        Err(e) => return error_page(&c, &e),
-    };
+    let list = or_page!(
+        &c,
+        list_suggestions(state, &s.principal, filter, 100, 0).await
+    );
     let here = s.here.clone();
     html_response(
         StatusCode::OK,
@@ -205,14 +202,9 @@ pub async fn vote(
     Path(id): Path<String>,
     body: Body,
 ) -> Response {
-    let (s, form) = match session_form(state, req, body).await {
-        Ok(x) => x,
-        Err(r) => return r,
-    };
-    match toggle_vote(state, &s.principal, &id).await {
-        Ok(_) => see_other(&safe_next(form.get("next"))),
-        Err(e) => error_page(&s.chrome(), &e),
-    }
+    let (s, form) = or_respond!(session_form(state, req, body).await);
+    let outcome = toggle_vote(state, &s.principal, &id).await;
+    done_or_page(&s.chrome(), outcome, |_| safe_next(form.get("next")))
 }
 
 fn new_view(c: &Chrome, form: &Form, errors: &Errors) -> Markup {
@@ -271,10 +263,7 @@ pub async fn new_page(req: &Request, Data(state): Data<&AppState>) -> Response {
 
 #[handler]
 pub async fn create(req: &Request, Data(state): Data<&AppState>, body: Body) -> Response {
-    let (s, form) = match session_form(state, req, body).await {
-        Ok(x) => x,
-        Err(r) => return r,
-    };
+    let (s, form) = or_respond!(session_form(state, req, body).await);
     let c = s.chrome();
     let lang = c.lang;
     let Some(touchpoint) = parse_touchpoint(form.text("touchpoint")) else {
@@ -315,10 +304,7 @@ pub async fn create(req: &Request, Data(state): Data<&AppState>, body: Body) -> 
 
 #[handler]
 pub async fn follow(req: &Request, Data(state): Data<&AppState>, body: Body) -> Response {
-    let (s, form) = match session_form(state, req, body).await {
-        Ok(x) => x,
-        Err(r) => return r,
-    };
+    let (s, form) = or_respond!(session_form(state, req, body).await);
     let c = s.chrome();
     let lang = c.lang;
     let code = form.text("code");
@@ -413,10 +399,7 @@ pub async fn detail(
     Data(state): Data<&AppState>,
     Path(id): Path<String>,
 ) -> Response {
-    let s = match signed_in(state, req).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
+    let s = or_respond!(signed_in(state, req).await);
     let c = s.chrome();
     let can_answer = s.is_manager() || s.principal.is_hr_or_admin();
     match get_suggestion(state, &s.principal, &id).await {
@@ -435,10 +418,7 @@ pub async fn reply(
     Path(id): Path<String>,
     body: Body,
 ) -> Response {
-    let (s, form) = match session_form(state, req, body).await {
-        Ok(x) => x,
-        Err(r) => return r,
-    };
+    let (s, form) = or_respond!(session_form(state, req, body).await);
     let c = s.chrome();
     let outcome = match parse_status(form.text("status")) {
         Some(to) => update_suggestion(state, &s.principal, &id, to, form.text("reply")).await,
