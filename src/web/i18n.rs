@@ -310,6 +310,93 @@ const RU: &[(&str, &str)] = &[
     ("fewer than {k} invitees", "меньше {k} приглашённых"),
     ("Scheduled", "Запланирован"),
     ("Open", "Открыт"),
+    // insights and audit
+    ("Frontline insights", "Голос сотрудников"),
+    ("Closing the loop", "Обратная связь"),
+    ("Answered within 7 days", "Ответ в течение 7 дней"),
+    (
+        "Median days to the first reply",
+        "Медиана дней до первого ответа",
+    ),
+    ("Waiting over 14 days", "Ждут ответа больше 14 дней"),
+    ("Themes", "Темы"),
+    ("No themes in this period.", "В этот период тем нет."),
+    ("Theme", "Тема"),
+    (
+        "Change on the previous period",
+        "Изменение к прошлому периоду",
+    ),
+    ("Touchpoints", "Точки контакта"),
+    ("Top voted", "Самые поддержанные"),
+    (
+        "Who read or exported which report, and when. The reports' contents are not logged.",
+        "Кто и когда читал или выгружал какой отчёт. Содержимое отчётов не записывается.",
+    ),
+    ("When", "Когда"),
+    ("Who", "Кто"),
+    ("Action", "Действие"),
+    ("What", "Что"),
+    ("Older entries", "Более ранние записи"),
+    // linkage
+    (
+        "Engagement and customer experience",
+        "Вовлечённость и клиентский опыт",
+    ),
+    ("Customer metric", "Клиентская метрика"),
+    (
+        "Customer scores taken this many periods later",
+        "Клиентские оценки через столько периодов",
+    ),
+    ("Period", "Период"),
+    ("Month", "Месяц"),
+    ("Quarter", "Квартал"),
+    ("Correlation", "Корреляция"),
+    (
+        "Too few points for a correlation.",
+        "Слишком мало точек для корреляции.",
+    ),
+    ("Lag sweep", "Сдвиг по времени"),
+    ("Lag", "Сдвиг"),
+    ("Within teams", "Внутри команд"),
+    (
+        "Too few teams with several periods to compare each team with itself.",
+        "Слишком мало команд с несколькими периодами, чтобы сравнить каждую саму с собой.",
+    ),
+    ("Teams at risk", "Команды в зоне риска"),
+    (
+        "Teams below the median on both engagement and customer scores.",
+        "Команды ниже медианы и по вовлечённости, и по клиентским оценкам.",
+    ),
+    (
+        "No team is low on both.",
+        "Нет команд, низких по обоим показателям.",
+    ),
+    ("Points of the plot", "Точки графика"),
+    ("Ratings", "Оценок"),
+    (
+        "Across {n} team-periods, engagement and {m} move together: r = {r} (95% interval {lo} to {hi}), so teams with higher engagement tend to have better {m}.",
+        "По {n} точкам (команда × период) вовлечённость и {m} меняются вместе: r = {r} (95% интервал от {lo} до {hi}), то есть у более вовлечённых команд {m} обычно лучше.",
+    ),
+    (
+        "Across {n} team-periods, engagement and {m} move in opposite directions: r = {r} (95% interval {lo} to {hi}).",
+        "По {n} точкам (команда × период) вовлечённость и {m} меняются в противоположные стороны: r = {r} (95% интервал от {lo} до {hi}).",
+    ),
+    (
+        "Across {n} team-periods, r = {r}, but the 95% interval ({lo} to {hi}) includes zero: these data show no clear link between engagement and {m}.",
+        "По {n} точкам (команда × период) r = {r}, но 95% интервал (от {lo} до {hi}) включает ноль: явной связи между вовлечённостью и {m} эти данные не показывают.",
+    ),
+    (
+        "The link is strongest when customer scores are taken {lag} period(s) after engagement (r = {r}).",
+        "Связь сильнее всего, когда клиентские оценки берутся через {lag} период(а) после вовлечённости (r = {r}).",
+    ),
+    (
+        "Within each team over time, r = {r} (95% interval {lo} to {hi}): when a team's engagement moves away from its usual level, its customer scores move with it.",
+        "Внутри каждой команды во времени r = {r} (95% интервал от {lo} до {hi}): когда вовлечённость команды отходит от её обычного уровня, клиентские оценки меняются вместе с ней.",
+    ),
+    (
+        "Within each team over time, r = {r} (95% interval {lo} to {hi}): a team's customer scores do not clearly follow changes in its own engagement.",
+        "Внутри каждой команды во времени r = {r} (95% интервал от {lo} до {hi}): клиентские оценки команды не следуют явно за изменениями её вовлечённости.",
+    ),
 ];
 
 #[cfg(test)]

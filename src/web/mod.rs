@@ -34,6 +34,7 @@ pub mod charts;
 pub mod hr;
 pub mod i18n;
 pub mod layout;
+pub mod linkage;
 pub mod pulses;
 pub mod reports;
 pub mod session;
@@ -91,6 +92,8 @@ pub fn mount(route: Route) -> Route {
             secured(poem::post(suggestions::reply)),
         )
         .at("/reports", secured(get(reports::index)))
+        .at("/reports/insights", secured(get(reports::insights)))
+        .at("/admin/audit", secured(get(reports::audit)))
         .at("/reports/:id", secured(get(reports::report)))
         .at("/hr/surveys", secured(get(hr::surveys)))
         .at(
@@ -100,6 +103,7 @@ pub fn mount(route: Route) -> Route {
         .at("/hr/surveys/:id", secured(get(hr::survey)))
         .at("/hr/surveys/:id/open", secured(poem::post(hr::open_round)))
         .at("/hr/rounds/:id/close", secured(poem::post(hr::close_round)))
+        .at("/hr/linkage", secured(get(linkage::show)))
         .at("/hr/heatmap", secured(get(reports::heatmap)))
         .at("/static/style.css", secured(get(style)))
         .at("/static/app.js", secured(get(script)))

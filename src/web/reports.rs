@@ -13,13 +13,17 @@ use crate::error::ApiError;
 use crate::org::domain::Language;
 use crate::payload::JsonOrCsv;
 use crate::reports::api::{Group, round_comments, round_heatmap, round_report, survey_trend};
+use crate::reports::audit::audit_page;
 use crate::startup::AppState;
+use crate::suggestions::insights::frontline_insights;
+use crate::suggestions::workflow::Touchpoint;
 use crate::surveys::store;
 use crate::web::account::query;
 use crate::web::charts;
 use crate::web::i18n::{t, tf};
 use crate::web::layout::{Chrome, page, when};
 use crate::web::session::{Session, session};
+use crate::web::suggestions::{status_label, touchpoint_label};
 use crate::web::{error_page, html as html_response};
 
 fn json<T>(v: JsonOrCsv<T>) -> Result<T, ApiError> {
@@ -32,7 +36,7 @@ fn json<T>(v: JsonOrCsv<T>) -> Result<T, ApiError> {
 }
 
 /// People who may read reports: managers and HR; others get the 403 page.
-async fn reader(state: &AppState, req: &Request) -> Result<Session, Response> {
+pub async fn reader(state: &AppState, req: &Request) -> Result<Session, Response> {
     let s = session(state, req).await?;
     if s.is_manager() || s.principal.is_hr_or_admin() {
         Ok(s)
@@ -90,6 +94,7 @@ pub async fn index(req: &Request, Data(state): Data<&AppState>) -> Response {
                         }
                     } }
                 }
+                p { a href="/reports/insights" { (t(lang, "Frontline insights")) } }
                 @if s.principal.is_hr_or_admin() {
                     p { a href="/hr/heatmap" { (t(lang, "Heatmap")) } }
                 }
@@ -391,4 +396,134 @@ fn heat_class(mean: Option<f64>) -> &'static str {
         Some(_) => "h4",
         None => "",
     }
+}
+
+#[handler]
+pub async fn insights(req: &Request, Data(state): Data<&AppState>) -> Response {
+    let s = or_respond!(reader(state, req).await);
+    let c = s.chrome();
+    let lang = c.lang;
+    let q = query(req);
+    let team = Some(q.text("team_id").to_owned())
+        .filter(|t| !t.is_empty())
+        .or_else(|| {
+            (!s.principal.is_hr_or_admin())
+                .then(|| s.me.managed_teams.first().map(|t| t.id.clone()))
+                .flatten()
+        });
+    let ins = or_page!(
+        &c,
+        frontline_insights(state, &s.principal, team.clone(), None, None).await
+    );
+    let touch: Vec<(String, Option<f64>)> = ins
+        .touchpoints
+        .iter()
+        .map(|x| {
+            let label = Touchpoint::ALL
+                .into_iter()
+                .find(|tp| tp.as_str() == x.key)
+                .map_or(x.key.as_str(), |tp| touchpoint_label(lang, tp));
+            (label.to_owned(), Some(x.count as f64))
+        })
+        .collect();
+    let max = touch.iter().filter_map(|(_, v)| *v).fold(1.0_f64, f64::max);
+    let lc = &ins.loop_closure;
+    html_response(
+        StatusCode::OK,
+        page(
+            &c,
+            t(lang, "Frontline insights"),
+            html! {
+                h1 { (t(lang, "Frontline insights")) }
+                p.meta { (ins.from) " – " (ins.to) " · " (tf(lang, "{n} suggestions", &[("n", &ins.total.to_string())])) }
+                form.filters method="get" action="/reports/insights" {
+                    div.field {
+                        label for="f-team" { (t(lang, "Team")) }
+                        select id="f-team" name="team_id" {
+                            @if s.principal.is_hr_or_admin() {
+                                option value="" { (t(lang, "Whole organisation")) }
+                            }
+                            @for tm in &s.me.managed_teams {
+                                option value=(tm.id) selected[team.as_deref() == Some(tm.id.as_str())] { (tm.name) }
+                            }
+                        }
+                    }
+                    button type="submit" { (t(lang, "Show")) }
+                }
+                h2 { (t(lang, "Closing the loop")) }
+                div.table-wrap { table {
+                    caption.visually-hidden { (t(lang, "Closing the loop")) }
+                    tbody {
+                        tr { th scope="row" { (t(lang, "Answered within 7 days")) } td.num { (lc.answered_within_7_days.map(|v| format!("{:.0}%", v * 100.0)).unwrap_or_else(|| "—".into())) } }
+                        tr { th scope="row" { (t(lang, "Median days to the first reply")) } td.num { (lc.median_days_to_first_reply.map(|v| format!("{v:.1}")).unwrap_or_else(|| "—".into())) } }
+                        tr { th scope="row" { (t(lang, "Waiting over 14 days")) } td.num { (lc.waiting_over_14_days) } }
+                    }
+                } }
+                h2 { (t(lang, "Themes")) }
+                @if ins.themes.is_empty() {
+                    p { (t(lang, "No themes in this period.")) }
+                } @else {
+                    div.table-wrap { table {
+                        caption.visually-hidden { (t(lang, "Themes")) }
+                        thead { tr { th { (t(lang, "Theme")) } th.num { (t(lang, "Suggestions")) } th.num { (t(lang, "Change on the previous period")) } } }
+                        tbody { @for th_ in &ins.themes { tr { td { (th_.label) } td.num { (th_.count) } td.num { (format!("{:+}", th_.trend)) } } } }
+                    } }
+                }
+                h2 { (t(lang, "Touchpoints")) }
+                div.chart-pair {
+                    (charts::bars("touch", t(lang, "Touchpoints"), &touch, max, ""))
+                    div.table-wrap { table {
+                        caption { (t(lang, "Touchpoints")) }
+                        tbody { @for (label, v) in &touch { tr { th scope="row" { (label) } td.num { (v.unwrap_or_default()) } } } }
+                    } }
+                }
+                h2 { (t(lang, "Top voted")) }
+                ol { @for tv in &ins.top_voted {
+                    li { a href={ "/suggestions/" (tv.id) } { (tv.title) } " · " (tf(lang, "{n} votes", &[("n", &tv.votes.to_string())])) " · " (status_label(lang, tv.status)) }
+                } }
+            },
+        ),
+    )
+}
+
+#[handler]
+pub async fn audit(req: &Request, Data(state): Data<&AppState>) -> Response {
+    let s = or_respond!(session(state, req).await);
+    let c = s.chrome();
+    let lang = c.lang;
+    let q = query(req);
+    let offset = q
+        .text("offset")
+        .parse::<i64>()
+        .unwrap_or(0)
+        .clamp(0, 1_000_000);
+    let log = or_page!(&c, audit_page(state, &s.principal, 100, offset).await);
+    html_response(
+        StatusCode::OK,
+        page(
+            &c,
+            t(lang, "Audit log"),
+            html! {
+                h1 { (t(lang, "Audit log")) }
+                p { (t(lang, "Who read or exported which report, and when. The reports' contents are not logged.")) }
+                div.table-wrap { table {
+                    caption.visually-hidden { (t(lang, "Audit log")) }
+                    thead { tr { th { (t(lang, "When")) } th { (t(lang, "Who")) } th { (t(lang, "Action")) } th { (t(lang, "What")) } } }
+                    tbody {
+                        @for e in &log.items {
+                            tr {
+                                td { (when(e.at)) }
+                                td { (e.actor_email.as_deref().unwrap_or(&e.actor_id)) }
+                                td { code { (e.action) } }
+                                td { code { (e.target) } }
+                            }
+                        }
+                    }
+                } }
+                @if offset + 100 < log.total {
+                    p { a href={ "/admin/audit?offset=" (offset + 100) } { (t(lang, "Older entries")) } }
+                }
+            },
+        ),
+    )
 }

@@ -821,3 +821,61 @@ async fn an_anonymous_pain_point_is_answered_and_read_back_by_its_code() {
     assert!(r.text().contains("looking at the refund queue"));
     assert!(r.text().contains("Acknowledged"));
 }
+
+#[tokio::test]
+async fn the_demo_organisation_shows_its_linkage_insights_and_audit_log() {
+    let app = spawn_app().await;
+    let password = "demo password for tests";
+    let hash = app.state.hasher.hash_blocking(password).expect("hash");
+    let today = chrono::Utc::now().date_naive();
+    let db = app.state.db.clone();
+    let summary = tokio::task::spawn_blocking(move || {
+        pulseline::demo::seed(&db, hash, password.into(), 7, today, 5)
+    })
+    .await
+    .expect("join")
+    .expect("seed");
+    let mut b = Browser::new(&app);
+    b.sign_in(&summary.admin_email, password).await;
+
+    let r = b.get("/hr/linkage?metric=csat&lag=1").await;
+    assert_html(&r, 200);
+    let html = r.text();
+    assert!(html.contains("<svg"), "the scatter plot");
+    assert!(html.contains("Points of the plot"), "its numbers beside it");
+    assert!(html.contains("move together: r = "), "{html}");
+    assert!(html.contains("95% interval"));
+    assert!(html.contains("The link is strongest when customer scores are taken"));
+    assert!(html.contains("Within each team over time"));
+    assert!(html.contains("Teams at risk"));
+
+    let r = b.get("/reports/insights").await;
+    assert_html(&r, 200);
+    assert!(r.text().contains("Closing the loop"));
+    assert!(r.text().contains("Touchpoints"));
+
+    let r = b.get("/hr/heatmap").await;
+    assert_html(&r, 200);
+    assert!(r.text().contains("class=\"num h"), "coloured cells");
+
+    let r = b.get("/admin/audit").await;
+    assert_html(&r, 200);
+    assert!(r.text().contains("heatmap.read"), "{}", r.text());
+
+    // In Russian.
+    b.submit(
+        "/pulses",
+        "/language",
+        &[("lang", "ru"), ("next", "/hr/linkage")],
+    )
+    .await;
+    let html = b.get("/hr/linkage?metric=csat&lag=1").await.text();
+    assert!(html.contains("Вовлечённость и клиентский опыт"));
+    assert!(html.contains("95% интервал"));
+
+    // The audit log is for admins only.
+    let hr = app.hr().await;
+    let mut hb = Browser::new(&app);
+    hb.sign_in(&hr.email, PASSWORD).await;
+    assert_html(&hb.get("/admin/audit").await, 403);
+}
