@@ -337,6 +337,43 @@ const RU: &[(&str, &str)] = &[
     ("Action", "Действие"),
     ("What", "Что"),
     ("Older entries", "Более ранние записи"),
+    // imports
+    ("Row errors", "Ошибки в строках"),
+    ("Row", "Строка"),
+    ("Column", "Столбец"),
+    ("Problem", "Проблема"),
+    ("CSV", "CSV"),
+    (
+        "Dry run: check every row and show what would happen, without writing",
+        "Пробный прогон: проверить все строки и показать результат, ничего не записывая",
+    ),
+    (
+        "Import the valid rows even if some rows are invalid",
+        "Импортировать верные строки, даже если есть ошибочные",
+    ),
+    ("Check or import", "Проверить или импортировать"),
+    ("Import people from CSV", "Импорт сотрудников из CSV"),
+    (
+        "Dry run: nothing was written",
+        "Пробный прогон: ничего не записано",
+    ),
+    ("Imported", "Импортировано"),
+    ("Rows read", "Прочитано строк"),
+    ("New people", "Новых сотрудников"),
+    ("Updated people", "Обновлено сотрудников"),
+    ("Rows skipped", "Пропущено строк"),
+    (
+        "Activation links, shown once",
+        "Ссылки активации (показываются один раз)",
+    ),
+    (
+        "Nothing was imported: fix these rows, or tick the box to import only the valid ones.",
+        "Ничего не импортировано: исправьте эти строки или отметьте импорт только верных.",
+    ),
+    ("Customer ratings", "Оценки клиентов"),
+    ("Import ratings from CSV", "Импорт оценок из CSV"),
+    ("New ratings", "Новых оценок"),
+    ("Already stored", "Уже сохранены"),
     // linkage
     (
         "Engagement and customer experience",

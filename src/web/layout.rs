@@ -60,6 +60,7 @@ pub fn page(c: &Chrome, title: &str, body: Markup) -> Markup {
                                     li { a href="/hr/people" { (t(lang, "People")) } }
                                     li { a href="/hr/heatmap" { (t(lang, "Heatmap")) } }
                                     li { a href="/hr/linkage" { (t(lang, "Linkage")) } }
+                                    li { a href="/hr/cx" { (t(lang, "Customer ratings")) } }
                                 }
                                 @if c.has_role("admin") {
                                     li { a href="/admin/audit" { (t(lang, "Audit log")) } }

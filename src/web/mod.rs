@@ -33,6 +33,7 @@ pub mod account;
 pub mod charts;
 pub mod hr;
 pub mod i18n;
+pub mod imports;
 pub mod layout;
 pub mod linkage;
 pub mod pulses;
@@ -104,6 +105,13 @@ pub fn mount(route: Route) -> Route {
         .at("/hr/surveys/:id/open", secured(poem::post(hr::open_round)))
         .at("/hr/rounds/:id/close", secured(poem::post(hr::close_round)))
         .at("/hr/linkage", secured(get(linkage::show)))
+        .at("/hr/people", secured(get(imports::people)))
+        .at(
+            "/hr/people/import",
+            secured(poem::post(imports::import_people)),
+        )
+        .at("/hr/cx", secured(get(imports::cx)))
+        .at("/hr/cx/import", secured(poem::post(imports::import_cx)))
         .at("/hr/heatmap", secured(get(reports::heatmap)))
         .at("/static/style.css", secured(get(style)))
         .at("/static/app.js", secured(get(script)))

@@ -879,3 +879,75 @@ async fn the_demo_organisation_shows_its_linkage_insights_and_audit_log() {
     hb.sign_in(&hr.email, PASSWORD).await;
     assert_html(&hb.get("/admin/audit").await, 403);
 }
+
+#[tokio::test]
+async fn hr_previews_a_people_import_then_imports_and_loads_cx_ratings() {
+    let app = spawn_app().await;
+    let hr = app.hr().await;
+    let team = app.create_team(&hr, "Desk", None, "frontline").await;
+    let mut b = Browser::new(&app);
+    b.sign_in(&hr.email, PASSWORD).await;
+    let csv = "email,name,team\nann@example.org,Ann,Desk\nnot-an-email,Bob,Desk\ncy@example.org,Cy,Nowhere\n";
+    let r = b
+        .submit(
+            "/hr/people",
+            "/hr/people/import",
+            &[("csv", csv), ("dry_run", "1")],
+        )
+        .await;
+    assert_html(&r, 200);
+    let html = r.text();
+    assert!(html.contains("Dry run: nothing was written"), "{html}");
+    assert!(html.contains("Row errors"));
+    assert!(
+        html.contains("<code>email</code>"),
+        "the row's column is named"
+    );
+    assert!(html.contains("<code>team</code>"));
+    assert_eq!(app.count("people").await, 1, "nothing written");
+    // Without partial, invalid rows stop the whole import.
+    let r = b
+        .submit("/hr/people", "/hr/people/import", &[("csv", csv)])
+        .await;
+    assert_html(&r, 422);
+    assert!(r.text().contains("Nothing was imported"));
+    let good = "email,name,team\nann@example.org,Ann,Desk\n";
+    let r = b
+        .submit("/hr/people", "/hr/people/import", &[("csv", good)])
+        .await;
+    assert_html(&r, 200);
+    assert!(r.text().contains("/activate?token="), "{}", r.text());
+    assert_eq!(app.count("people").await, 2);
+
+    // CX ratings: a dry run reports the bad row by index and stores nothing.
+    use diesel::prelude::*;
+    use pulseline::db::schema::teams;
+    let t = team.clone();
+    app.state
+        .db
+        .write(move |conn| {
+            diesel::update(teams::table.find(&t))
+                .set(teams::team_key.eq(Some("DESK-1")))
+                .execute(conn)?;
+            Ok(())
+        })
+        .await
+        .expect("team key");
+    let ratings = "external_id,team_id,team_key,metric,score,occurred_on\nc1,,DESK-1,csat,4,2026-04-01\nc2,,DESK-1,csat,x,2026-04-01\n";
+    let r = b
+        .submit(
+            "/hr/cx",
+            "/hr/cx/import",
+            &[("csv", ratings), ("dry_run", "1")],
+        )
+        .await;
+    assert_html(&r, 200);
+    assert!(r.text().contains("Dry run: nothing was written"));
+    assert!(r.text().contains("<code>score</code>"), "{}", r.text());
+    assert_eq!(app.count("cx_ratings").await, 0);
+    let r = b
+        .submit("/hr/cx", "/hr/cx/import", &[("csv", ratings)])
+        .await;
+    assert_html(&r, 200);
+    assert_eq!(app.count("cx_ratings").await, 1);
+}
