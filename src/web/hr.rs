@@ -63,7 +63,7 @@ pub async fn surveys(req: &Request, Data(state): Data<&AppState>) -> Response {
                 @if list.items.is_empty() {
                     p { (t(lang, "No surveys yet.")) }
                 } @else {
-                    div.table-wrap { table {
+                    div.table-wrap tabindex="0" { table {
                         caption.visually-hidden { (t(lang, "Surveys")) }
                         thead { tr {
                             th { (t(lang, "Title")) } th { (t(lang, "Cadence")) } th { (t(lang, "Starts")) }
@@ -130,7 +130,7 @@ fn new_view(c: &Chrome, teams: &[TeamRow], form: &Form, errors: &Errors, min_k: 
                     legend { (t(lang, "Questions from the bank")) }
                     @if let Some(m) = errors.field("questions") { p.error { (m) } }
                     @for d in Driver::ALL {
-                        h3 { (d.label(lang.as_str())) }
+                        p.group { strong { (d.label(lang.as_str())) } }
                         @for item in bank::items_for(d) {
                             @let id = format!("f-bank-{}", item.key);
                             div.check {
@@ -346,7 +346,7 @@ pub async fn survey(
                 @if rounds.is_empty() {
                     p { (t(lang, "No rounds yet.")) }
                 } @else {
-                    div.table-wrap { table {
+                    div.table-wrap tabindex="0" { table {
                         caption.visually-hidden { (t(lang, "Rounds")) }
                         thead { tr { th { "#" } th { (t(lang, "Status")) } th { (t(lang, "Opens")) } th { (t(lang, "Closes")) } th.num { (t(lang, "Invited")) } th { (t(lang, "Report")) } } }
                         tbody {
@@ -366,7 +366,7 @@ pub async fn survey(
                 @if let Some(p) = &participation {
                     h2 { (t(lang, "Live participation")) }
                     p.hint { (tf(lang, "Shown only for teams of at least {k} invitees; never who answered.", &[("k", &p.min_group.to_string())])) }
-                    div.table-wrap { table {
+                    div.table-wrap tabindex="0" { table {
                         caption.visually-hidden { (t(lang, "Live participation")) }
                         thead { tr { th { (t(lang, "Team")) } th.num { (t(lang, "Invited")) } th.num { (t(lang, "Answered")) } th.num { (t(lang, "Participation")) } } }
                         tbody {

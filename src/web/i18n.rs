@@ -236,6 +236,10 @@ const RU: &[(&str, &str)] = &[
         "Раунд ещё открыт: результаты появятся после закрытия. Сейчас показано только участие.",
     ),
     ("Summary", "Сводка"),
+    (
+        "A group marked \"fewer than {k} answers\" is not shown. A larger group may be hidden too, so that a small one cannot be worked out by subtraction.",
+        "Группа с пометкой «меньше {k} ответов» не показывается. Может быть скрыта и группа побольше, чтобы малую нельзя было вычислить вычитанием.",
+    ),
     ("Group", "Группа"),
     ("Answers", "Ответов"),
     ("Participation", "Участие"),

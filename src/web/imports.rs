@@ -45,7 +45,7 @@ fn result_section(
     html! {
         section.result aria-labelledby="result-h" {
             h2 id="result-h" { @if dry_run { (t(lang, "Dry run: nothing was written")) } @else { (t(lang, "Imported")) } }
-            div.table-wrap { table {
+            div.table-wrap tabindex="0" { table {
                 caption.visually-hidden { (t(lang, "Summary")) }
                 tbody { @for (label, n) in counts { tr { th scope="row" { (t(lang, label)) } td.num { (n) } } } }
             } }
@@ -57,7 +57,7 @@ fn result_section(
 fn errors_table(lang: Language, errors: &[FieldError]) -> Markup {
     html! {
         @if !errors.is_empty() {
-            div.table-wrap { table {
+            div.table-wrap tabindex="0" { table {
                 caption { (t(lang, "Row errors")) }
                 thead { tr { th.num { (t(lang, "Row")) } th { (t(lang, "Column")) } th { (t(lang, "Problem")) } } }
                 tbody { @for e in errors { tr {

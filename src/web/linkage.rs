@@ -153,7 +153,7 @@ pub async fn show(req: &Request, Data(state): Data<&AppState>) -> Response {
                 }
                 h2 { (t(lang, "Lag sweep")) }
                 @if let Some(sentence) = lag_sentence(lang, &l) { p.sentence { (sentence) } }
-                div.table-wrap { table {
+                div.table-wrap tabindex="0" { table {
                     caption { (t(lang, "Lag sweep")) }
                     thead { tr { th.num { (t(lang, "Lag")) } th.num { "n" } th.num { "r" } th.num { "p" } } }
                     tbody { @for x in &l.lags { tr {
@@ -172,7 +172,7 @@ pub async fn show(req: &Request, Data(state): Data<&AppState>) -> Response {
                 @if at_risk.is_empty() {
                     p { (t(lang, "No team is low on both.")) }
                 } @else {
-                    div.table-wrap { table {
+                    div.table-wrap tabindex="0" { table {
                         caption.visually-hidden { (t(lang, "Teams at risk")) }
                         thead { tr { th { (t(lang, "Team")) } th.num { (t(lang, "Engagement index")) } th.num { (metric_key.to_uppercase()) } } }
                         tbody { @for x in &at_risk { tr { th scope="row" { (x.team) } td.num { (format!("{:.1}", x.engagement)) } td.num { (format!("{:.1}", x.cx)) } } } }
@@ -185,7 +185,7 @@ pub async fn show(req: &Request, Data(state): Data<&AppState>) -> Response {
 
 fn points_table(lang: Language, l: &Linkage) -> Markup {
     html! {
-        div.table-wrap { table {
+        div.table-wrap tabindex="0" { table {
             caption { (t(lang, "Points of the plot")) }
             thead { tr { th { (t(lang, "Team")) } th { (t(lang, "Period")) } th.num { (t(lang, "Engagement index")) } th.num { "CX" } th.num { (t(lang, "Answers")) } th.num { (t(lang, "Ratings")) } } }
             tbody { @for p in &l.points { tr {

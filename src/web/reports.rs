@@ -80,7 +80,7 @@ pub async fn index(req: &Request, Data(state): Data<&AppState>) -> Response {
                 @if rounds.is_empty() {
                     p { (t(lang, "No round has closed yet.")) }
                 } @else {
-                    div.table-wrap { table {
+                    div.table-wrap tabindex="0" { table {
                         caption.visually-hidden { (t(lang, "Closed rounds")) }
                         thead { tr { th { (t(lang, "Survey")) } th { (t(lang, "Round")) } th { (t(lang, "Closed")) } } }
                         tbody {
@@ -229,7 +229,8 @@ pub async fn report(
                     p.notice { (t(lang, "This round is still open: scores are released when it closes. Only participation is shown.")) }
                 }
                 h2 { (g.label) }
-                div.table-wrap { table {
+                p.hint { (tf(lang, "A group marked \"fewer than {k} answers\" is not shown. A larger group may be hidden too, so that a small one cannot be worked out by subtraction.", &[("k", &k.to_string())])) }
+                div.table-wrap tabindex="0" { table {
                     caption { (t(lang, "Summary")) }
                     thead { tr {
                         th { (t(lang, "Group")) } th.num { (t(lang, "Answers")) } th.num { (t(lang, "Participation")) }
@@ -245,7 +246,7 @@ pub async fn report(
                     p.hint { (t(lang, "Share of favourable answers (4 or 5), per driver.")) }
                     div.chart-pair {
                         (charts::bars("drivers", t(lang, "Drivers"), &driver_rows, 100.0, &fewer(lang, k)))
-                        div.table-wrap { table {
+                        div.table-wrap tabindex="0" { table {
                             caption { (t(lang, "Drivers")) }
                             thead { tr { th { (t(lang, "Driver")) } th.num { (t(lang, "Answers")) } th.num { (t(lang, "Mean")) } th.num { (t(lang, "Favourable %")) } } }
                             tbody {
@@ -274,7 +275,7 @@ pub async fn report(
                         @if pts.iter().any(|(_, v)| v.is_some()) {
                             (charts::line("trend", t(lang, "Engagement index by round"), &pts, 0.0, 100.0, &fewer(lang, k)))
                         }
-                        div.table-wrap { table {
+                        div.table-wrap tabindex="0" { table {
                             caption { (t(lang, "Engagement index by round")) }
                             thead { tr { th { (t(lang, "Round")) } th.num { (t(lang, "Answers")) } th.num { (t(lang, "Engagement index")) } th.num { "eNPS" } } }
                             tbody {
@@ -351,7 +352,7 @@ pub async fn heatmap(req: &Request, Data(state): Data<&AppState>) -> Response {
                 }
                 @if let Some(m) = &map {
                     p.hint { (t(lang, "Mean per driver (1–5). Colour: red below 3, green from 4. Hatched cells have too few answers.")) }
-                    div.table-wrap { table.heatmap {
+                    div.table-wrap tabindex="0" { table.heatmap {
                         caption { (t(lang, "Teams by driver")) }
                         thead { tr {
                             th { (t(lang, "Team")) } th.num { (t(lang, "Answers")) } th.num { (t(lang, "Engagement index")) }
@@ -451,7 +452,7 @@ pub async fn insights(req: &Request, Data(state): Data<&AppState>) -> Response {
                     button type="submit" { (t(lang, "Show")) }
                 }
                 h2 { (t(lang, "Closing the loop")) }
-                div.table-wrap { table {
+                div.table-wrap tabindex="0" { table {
                     caption.visually-hidden { (t(lang, "Closing the loop")) }
                     tbody {
                         tr { th scope="row" { (t(lang, "Answered within 7 days")) } td.num { (lc.answered_within_7_days.map(|v| format!("{:.0}%", v * 100.0)).unwrap_or_else(|| "—".into())) } }
@@ -463,7 +464,7 @@ pub async fn insights(req: &Request, Data(state): Data<&AppState>) -> Response {
                 @if ins.themes.is_empty() {
                     p { (t(lang, "No themes in this period.")) }
                 } @else {
-                    div.table-wrap { table {
+                    div.table-wrap tabindex="0" { table {
                         caption.visually-hidden { (t(lang, "Themes")) }
                         thead { tr { th { (t(lang, "Theme")) } th.num { (t(lang, "Suggestions")) } th.num { (t(lang, "Change on the previous period")) } } }
                         tbody { @for th_ in &ins.themes { tr { td { (th_.label) } td.num { (th_.count) } td.num { (format!("{:+}", th_.trend)) } } } }
@@ -472,7 +473,7 @@ pub async fn insights(req: &Request, Data(state): Data<&AppState>) -> Response {
                 h2 { (t(lang, "Touchpoints")) }
                 div.chart-pair {
                     (charts::bars("touch", t(lang, "Touchpoints"), &touch, max, ""))
-                    div.table-wrap { table {
+                    div.table-wrap tabindex="0" { table {
                         caption { (t(lang, "Touchpoints")) }
                         tbody { @for (label, v) in &touch { tr { th scope="row" { (label) } td.num { (v.unwrap_or_default()) } } } }
                     } }
@@ -506,7 +507,7 @@ pub async fn audit(req: &Request, Data(state): Data<&AppState>) -> Response {
             html! {
                 h1 { (t(lang, "Audit log")) }
                 p { (t(lang, "Who read or exported which report, and when. The reports' contents are not logged.")) }
-                div.table-wrap { table {
+                div.table-wrap tabindex="0" { table {
                     caption.visually-hidden { (t(lang, "Audit log")) }
                     thead { tr { th { (t(lang, "When")) } th { (t(lang, "Who")) } th { (t(lang, "Action")) } th { (t(lang, "What")) } } }
                     tbody {
