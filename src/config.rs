@@ -248,6 +248,17 @@ pub struct Config {
         global = true
     )]
     pub log_format: String,
+
+    /// Mark the web session cookie `Secure` on every response (set this when a
+    /// TLS-terminating proxy sits in front). Requests that arrive over TLS, or with
+    /// `X-Forwarded-Proto: https`, get a `Secure` cookie regardless.
+    #[arg(
+        long,
+        env = "PULSELINE_COOKIE_SECURE",
+        default_value_t = false,
+        global = true
+    )]
+    pub cookie_secure: bool,
 }
 
 impl Config {

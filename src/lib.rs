@@ -26,3 +26,4 @@ pub mod startup;
 pub mod suggestions;
 pub mod surveys;
 pub mod telemetry;
+pub mod web;

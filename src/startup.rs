@@ -36,6 +36,8 @@ pub struct AppState {
     pub vote_key: Arc<Vec<u8>>,
     /// Closed rounds already planned for reports.
     pub rounds: Arc<crate::reports::round::RoundCache>,
+    /// Key of the web pages' CSRF tokens (derived from the signing key).
+    pub csrf_key: Arc<Vec<u8>>,
 }
 
 /// Connects to the database, applies migrations and prepares keys and hashing.
@@ -82,6 +84,7 @@ pub fn build_state_blocking(config: &Config) -> anyhow::Result<AppState> {
         vote_key: Arc::new(derive_key(&secret, b"pulseline:votes")),
         // About 25 rounds of 8,000 responses.
         rounds: Arc::new(crate::reports::round::RoundCache::new(200_000)),
+        csrf_key: Arc::new(derive_key(&secret, b"pulseline:csrf")),
         config: Arc::new(config.clone()),
     })
 }
@@ -151,7 +154,8 @@ fn load_or_create_secret(path: &Path) -> anyhow::Result<Vec<u8>> {
     }
 }
 
-/// Routes and middleware: the API under `/api/v1`, probes, `/openapi.json`, `/docs`.
+/// Routes and middleware: the web pages at `/`, the API under `/api/v1`, probes,
+/// `/openapi.json`, `/docs`.
 pub fn build_app(state: AppState) -> impl Endpoint + use<> {
     let api = crate::api::service(&state);
     let generated = api.spec();
@@ -163,7 +167,7 @@ pub fn build_app(state: AppState) -> impl Endpoint + use<> {
         import: state.config.import_max_bytes,
     };
     let metrics = state.metrics.clone();
-    Route::new()
+    let routes = Route::new()
         .nest("/docs", docs)
         .at(
             "/openapi.json",
@@ -175,7 +179,8 @@ pub fn build_app(state: AppState) -> impl Endpoint + use<> {
             "/",
             api.into_endpoint()
                 .catch_all_error(|e| async move { poem_error_to_problem(e) }),
-        )
+        );
+    crate::web::WithIndex::new(crate::web::mount(routes))
         .catch_all_error(|e| async move { poem_error_to_problem(e) })
         .around(move |ep, req| {
             let allowed = allowed.clone();

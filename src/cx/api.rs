@@ -332,19 +332,9 @@ impl CxApi {
             RatingsBody::Json(b) => b.0.ratings.into_iter().map(Ok).collect(),
             RatingsBody::Csv(bytes) => parse_csv(bytes.0.as_slice())?,
         };
-        if rows.len() > MAX_BATCH {
-            return Err(ApiError::invalid(
-                "ratings",
-                format!("at most {MAX_BATCH} ratings a request"),
-            ));
-        }
-        let dry = dry_run.0.unwrap_or(false);
-        let report = self
-            .state
-            .db
-            .write(move |conn| ingest(conn, rows, dry, &mut |_| {}))
-            .await?;
-        Ok(Json(report))
+        ingest_ratings(&self.state, &auth.0, rows, dry_run.0.unwrap_or(false))
+            .await
+            .map(Json)
     }
 
     /// CSAT, NPS and CES per period for a team's subtree (HR: any team or the whole
@@ -439,4 +429,24 @@ impl CxApi {
             })
             .await
     }
+}
+
+/// Ingests checked rating rows (HR), at most a batch; a dry run stores nothing.
+pub async fn ingest_ratings(
+    state: &AppState,
+    p: &crate::auth::Principal,
+    rows: Vec<Result<RatingInput, FieldError>>,
+    dry_run: bool,
+) -> Result<IngestReport, ApiError> {
+    require_hr(p)?;
+    if rows.len() > MAX_BATCH {
+        return Err(ApiError::invalid(
+            "ratings",
+            format!("at most {MAX_BATCH} ratings a request"),
+        ));
+    }
+    state
+        .db
+        .write(move |conn| ingest(conn, rows, dry_run, &mut |_| {}))
+        .await
 }

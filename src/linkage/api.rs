@@ -17,7 +17,7 @@ use poem_openapi::param::{Header, Query};
 use poem_openapi::{Object, OpenApi};
 
 use crate::api::Tag;
-use crate::auth::{BearerAuth, readable_teams};
+use crate::auth::{BearerAuth, Principal, readable_teams};
 use crate::cx::metrics::{Metric, Period};
 use crate::db::AnyConnection;
 use crate::db::schema::{cx_ratings, rounds, team_serves, teams};
@@ -337,77 +337,20 @@ impl LinkageApi {
         min_ratings: Query<Option<i64>>,
         accept: Header<Option<String>>,
     ) -> Result<JsonCsvOrSvg<Linkage>, ApiError> {
-        let metric = metric.0.unwrap_or(Metric::Csat);
-        let period = period.0.unwrap_or(Period::Month);
-        let today = crate::org::model::now().date();
-        let to = to.0.unwrap_or(today);
-        let from = from.0.unwrap_or(to - chrono::TimeDelta::days(730));
-        if from > to {
-            return Err(ApiError::invalid("from", "must not be after `to`"));
-        }
-        let lag = lag.0.unwrap_or(0);
-        let min_ratings = usize::try_from(min_ratings.0.unwrap_or(10)).unwrap_or(10);
         let accept = accept.0.unwrap_or_default();
-        let (p, survey) = (auth.0, survey_id.0);
-        let rounds_cache = self.state.rounds.clone();
-        let inputs = self
-            .state
-            .db
-            .read(move |conn| {
-                let scope = readable_teams(conn, &p)?;
-                if scope.as_ref().is_some_and(|s| s.is_empty()) {
-                    return Err(ApiError::Forbidden);
-                }
-                load(
-                    conn,
-                    &rounds_cache,
-                    metric,
-                    period,
-                    from,
-                    to,
-                    survey.as_deref(),
-                    scope,
-                )
-            })
-            .await?;
-        let linkage = analyse(&inputs, metric, period, lag, min_ratings);
+        let q = LinkageQuery {
+            metric: metric.0,
+            period: period.0,
+            from: from.0,
+            to: to.0,
+            lag: lag.0,
+            survey_id: survey_id.0,
+            min_ratings: min_ratings.0,
+        };
+        let linkage = linkage_analysis(&self.state, &auth.0, q).await?;
         let points = &linkage.points;
         if accept.contains("image/svg+xml") {
-            let pts: Vec<(f64, f64, String)> = points
-                .iter()
-                .map(|p| (p.engagement, p.cx, format!("{} {}", p.team, p.period)))
-                .collect();
-            let x: Vec<f64> = points.iter().map(|p| p.engagement).collect();
-            let mean_x = if x.is_empty() {
-                0.0
-            } else {
-                x.iter().sum::<f64>() / x.len() as f64
-            };
-            let sxx: f64 = x.iter().map(|v| (v - mean_x).powi(2)).sum();
-            let plot_fit = linkage.regression.as_ref().map(|f| Fit {
-                slope: f.slope,
-                intercept: f.intercept,
-                s: f.slope_se * sxx.sqrt(),
-                mean_x,
-                sxx,
-                n: x.len(),
-                t: if f.slope_se > 0.0 {
-                    (f.slope_ci_high - f.slope) / f.slope_se
-                } else {
-                    0.0
-                },
-            });
-            let title = format!(
-                "Engagement vs {} (lag {lag})",
-                metric.as_str().to_uppercase()
-            );
-            return Ok(JsonCsvOrSvg::Svg(scatter(
-                &pts,
-                plot_fit.as_ref(),
-                "Engagement index (0–100)",
-                metric.as_str(),
-                &title,
-            )));
+            return Ok(JsonCsvOrSvg::Svg(linkage_svg(&linkage)));
         }
         if accept.contains("text/csv") {
             let mut out = String::from(
@@ -663,4 +606,101 @@ mod tests {
             times[0], times[4]
         );
     }
+}
+
+// ---------- shared by the API and the web pages ----------
+
+/// The parameters of a linkage analysis; absent ones take the API's defaults.
+#[derive(Default)]
+pub struct LinkageQuery {
+    pub metric: Option<Metric>,
+    pub period: Option<Period>,
+    pub from: Option<NaiveDate>,
+    pub to: Option<NaiveDate>,
+    pub lag: Option<i32>,
+    pub survey_id: Option<String>,
+    pub min_ratings: Option<i64>,
+}
+
+/// The linkage analysis over the teams `p` may read (HR all, managers their subtrees).
+pub async fn linkage_analysis(
+    state: &AppState,
+    p: &Principal,
+    q: LinkageQuery,
+) -> Result<Linkage, ApiError> {
+    let metric = q.metric.unwrap_or(Metric::Csat);
+    let period = q.period.unwrap_or(Period::Month);
+    let today = crate::org::model::now().date();
+    let to = q.to.unwrap_or(today);
+    let from = q.from.unwrap_or(to - chrono::TimeDelta::days(730));
+    if from > to {
+        return Err(ApiError::invalid("from", "must not be after `to`"));
+    }
+    let lag = q.lag.unwrap_or(0);
+    if !(0..=3).contains(&lag) {
+        return Err(ApiError::invalid("lag", "must be 0 to 3"));
+    }
+    let min_ratings = usize::try_from(q.min_ratings.unwrap_or(10)).unwrap_or(10);
+    let (p, survey) = (p.clone(), q.survey_id);
+    let rounds_cache = state.rounds.clone();
+    let inputs = state
+        .db
+        .read(move |conn| {
+            let scope = readable_teams(conn, &p)?;
+            if scope.as_ref().is_some_and(|s| s.is_empty()) {
+                return Err(ApiError::Forbidden);
+            }
+            load(
+                conn,
+                &rounds_cache,
+                metric,
+                period,
+                from,
+                to,
+                survey.as_deref(),
+                scope,
+            )
+        })
+        .await?;
+    Ok(analyse(&inputs, metric, period, lag, min_ratings))
+}
+
+/// The scatter plot of a linkage analysis: points, the OLS fit and its band.
+pub fn linkage_svg(linkage: &Linkage) -> String {
+    let (points, metric, lag) = (&linkage.points, linkage.metric, linkage.lag);
+    let pts: Vec<(f64, f64, String)> = points
+        .iter()
+        .map(|p| (p.engagement, p.cx, format!("{} {}", p.team, p.period)))
+        .collect();
+    let x: Vec<f64> = points.iter().map(|p| p.engagement).collect();
+    let mean_x = if x.is_empty() {
+        0.0
+    } else {
+        x.iter().sum::<f64>() / x.len() as f64
+    };
+    let sxx: f64 = x.iter().map(|v| (v - mean_x).powi(2)).sum();
+    let plot_fit = linkage.regression.as_ref().map(|f| Fit {
+        slope: f.slope,
+        intercept: f.intercept,
+        s: f.slope_se * sxx.sqrt(),
+        mean_x,
+        sxx,
+        n: x.len(),
+        t: if f.slope_se > 0.0 {
+            (f.slope_ci_high - f.slope) / f.slope_se
+        } else {
+            0.0
+        },
+    });
+    let title = format!(
+        "Engagement vs {} (lag {lag})",
+        metric.as_str().to_uppercase()
+    );
+    scatter(
+        &pts,
+        plot_fit.as_ref(),
+        "Engagement index (0–100)",
+        metric.as_str(),
+        &title,
+    )
 }

@@ -8,7 +8,12 @@ use tokio::io::AsyncReadExt;
 use crate::error::ApiError;
 
 /// Paths (exact) that accept the larger import limit.
-const IMPORT_PATHS: [&str; 2] = ["/api/v1/people/import", "/api/v1/cx/ratings"];
+const IMPORT_PATHS: [&str; 4] = [
+    "/api/v1/people/import",
+    "/api/v1/cx/ratings",
+    "/hr/people/import",
+    "/hr/cx/import",
+];
 
 pub struct BodyLimit {
     pub default: usize,

@@ -953,22 +953,39 @@ impl OrgApi {
         partial: Query<Option<bool>>,
         body: ImportBody,
     ) -> Result<Json<ImportReport>, ApiError> {
-        require_hr(&auth.0)?;
         let ImportBody::Csv(bytes) = body;
-        let opts = ImportOptions {
-            dry_run: dry_run.0.unwrap_or(false),
-            partial: partial.0.unwrap_or(false),
-            caller_is_admin: auth.0.is_admin,
-            activation_ttl: chrono::TimeDelta::hours(self.state.config.activation_ttl_hours),
-        };
-        let rows = import::parse_csv(&bytes.0)?;
-        let report = self
-            .state
-            .db
-            .write(move |conn| import::apply(conn, &rows, &opts))
-            .await?;
-        Ok(Json(report))
+        import_people_csv(
+            &self.state,
+            &auth.0,
+            &bytes.0,
+            dry_run.0.unwrap_or(false),
+            partial.0.unwrap_or(false),
+        )
+        .await
+        .map(Json)
     }
+}
+
+/// Imports people from CSV (HR): every row checked first; a dry run writes nothing.
+pub async fn import_people_csv(
+    state: &AppState,
+    p: &Principal,
+    csv: &[u8],
+    dry_run: bool,
+    partial: bool,
+) -> Result<ImportReport, ApiError> {
+    require_hr(p)?;
+    let opts = ImportOptions {
+        dry_run,
+        partial,
+        caller_is_admin: p.is_admin,
+        activation_ttl: chrono::TimeDelta::hours(state.config.activation_ttl_hours),
+    };
+    let rows = import::parse_csv(csv)?;
+    state
+        .db
+        .write(move |conn| import::apply(conn, &rows, &opts))
+        .await
 }
 
 fn optional_attr(

@@ -155,6 +155,15 @@ pub fn find_team(conn: &mut AnyConnection, id: &str) -> Result<Option<TeamRow>, 
         .optional()?)
 }
 
+/// Every team by name (for pickers), at most `limit`.
+pub fn all_teams(conn: &mut AnyConnection, limit: i64) -> Result<Vec<TeamRow>, ApiError> {
+    Ok(teams::table
+        .order((teams::name, teams::id))
+        .limit(limit)
+        .select(TeamRow::as_select())
+        .load(conn)?)
+}
+
 pub fn find_person(conn: &mut AnyConnection, id: &str) -> Result<Option<PersonRow>, ApiError> {
     Ok(people::table
         .find(id)
@@ -172,6 +181,21 @@ pub fn find_person_by_email(
         .select(PersonRow::as_select())
         .first(conn)
         .optional()?)
+}
+
+/// Sets the language a person reads pages and questions in.
+pub fn set_language(
+    conn: &mut AnyConnection,
+    person_id: &str,
+    lang: crate::org::domain::Language,
+) -> Result<(), ApiError> {
+    diesel::update(people::table.find(person_id))
+        .set((
+            people::language.eq(lang.as_str()),
+            people::updated_at.eq(crate::org::model::now()),
+        ))
+        .execute(conn)?;
+    Ok(())
 }
 
 /// Replaces a team's managers.

@@ -430,133 +430,15 @@ impl ReportsApi {
         cut: Query<Option<Cut>>,
         accept: Header<Option<String>>,
     ) -> Result<JsonOrCsv<Report>, ApiError> {
-        let csv = wants_csv(&accept.0);
-        let (round_id, principal, cut) = (id.0, auth.0, cut.0);
-        let requested = team_id.0;
-        let actor = principal.id.clone();
-        let rounds = self.state.rounds.clone();
-        let (out, action, target) =
-            self.state
-                .db
-                .read(move |conn| {
-                    let team = authorize(conn, &principal, requested)?;
-                    let round =
-                        store::find_round(conn, &round_id)?.ok_or(ApiError::NotFound("round"))?;
-                    let released = round.closes_at <= now();
-                    let (model, open_data) = if released {
-                        (Some(rounds.closed(conn, round)?), None)
-                    } else {
-                        (None, Some(RoundData::load(conn, round)?))
-                    };
-                    let Some(data) = model.as_ref().map(|m| &m.data).or(open_data.as_ref()) else {
-                        return Err(ApiError::NotFound("round"));
-                    };
-                    let cut_index = match cut {
-                        None => None,
-                        Some(c) => {
-                            let name = match c {
-                                Cut::Location => "location",
-                                Cut::JobFamily => "job_family",
-                                Cut::Tenure => "tenure",
-                            };
-                            Some(data.cuts.iter().position(|(n, _)| *n == name).ok_or_else(
-                                || {
-                                    ApiError::invalid(
-                                        "cut",
-                                        "this survey does not collect that cut",
-                                    )
-                                },
-                            )?)
-                        }
-                    };
-                    let node = match &team {
-                        Some(t) => data.node(t).ok_or(ApiError::NotFound("team"))?,
-                        None => 0,
-                    };
-                    if !released {
-                        // No live diffing: while the round is open only participation shows.
-                        let group = participation_view(data, node);
-                        let children: Vec<Group> = data
-                            .tree
-                            .children(node)
-                            .iter()
-                            .map(|&c| participation_view(data, c))
-                            .collect();
-                        let (action, target): (&str, String) = (
-                            if csv { "report.export" } else { "report.read" },
-                            target(&format!("rounds/{round_id}/report"), &team, ""),
-                        );
-                        if csv {
-                            return Ok((
-                                JsonOrCsv::Csv(participation_csv(&group, &children)),
-                                action,
-                                target,
-                            ));
-                        }
-                        return Ok((
-                            JsonOrCsv::Json(Report {
-                                round_id: round_id.clone(),
-                                scores_released: false,
-                                team_id: team,
-                                min_group: data.k as i64,
-                                group,
-                                children,
-                                segments: Vec::new(),
-                            }),
-                            action,
-                            target,
-                        ));
-                    }
-                    let Some(model) = &model else {
-                        return Err(ApiError::Internal(anyhow::anyhow!(
-                            "round {round_id} has no plan"
-                        )));
-                    };
-                    let plan = &model.plan;
-                    let group = group_view(data, plan, node, None);
-                    let children: Vec<Group> = data
-                        .tree
-                        .children(node)
-                        .iter()
-                        .map(|&c| group_view(data, plan, c, None))
-                        .collect();
-                    let segments: Vec<Group> = match cut_index {
-                        None => Vec::new(),
-                        Some(c) => (0..data.cuts[c].1.len())
-                            .filter(|&v| !data.cell(node, Some((c, v))).is_empty())
-                            .map(|v| group_view(data, plan, node, Some((c, v))))
-                            .collect(),
-                    };
-                    let extra = cut_index
-                        .map(|c| format!("cut={}", data.cuts[c].0))
-                        .unwrap_or_default();
-                    let (action, target): (&str, String) = (
-                        if csv { "report.export" } else { "report.read" },
-                        (target(&format!("rounds/{round_id}/report"), &team, &extra)).to_string(),
-                    );
-                    if csv {
-                        let mut rows: Vec<(&str, &Group)> = vec![("group", &group)];
-                        rows.extend(children.iter().map(|g| ("child", g)));
-                        rows.extend(segments.iter().map(|g| ("segment", g)));
-                        return Ok((JsonOrCsv::Csv(report_csv(&rows)), action, target));
-                    }
-                    Ok((
-                        JsonOrCsv::Json(Report {
-                            round_id,
-                            scores_released: true,
-                            team_id: team,
-                            min_group: data.k as i64,
-                            group,
-                            children,
-                            segments,
-                        }),
-                        action,
-                        target,
-                    ))
-                })
-                .await?;
-        audit::append(&self.state, &actor, action, &target).await?;
-        Ok(out)
+        round_report(
+            &self.state,
+            &auth.0,
+            &id.0,
+            team_id.0,
+            cut.0,
+            wants_csv(&accept.0),
+        )
+        .await
     }
 
     /// Teams × drivers for a closed round, with the same suppression as the reports.
@@ -571,111 +453,7 @@ impl ReportsApi {
         #[oai(validator(max_length = 64))] id: Path<String>,
         accept: Header<Option<String>>,
     ) -> Result<JsonOrCsv<Heatmap>, ApiError> {
-        let csv = wants_csv(&accept.0);
-        let (round_id, principal) = (id.0, auth.0);
-        let actor = principal.id.clone();
-        let rounds = self.state.rounds.clone();
-        let (out, action, target) = self
-            .state
-            .db
-            .read(move |conn| {
-                let visible = readable_teams(conn, &principal)?;
-                if visible.as_ref().is_some_and(|s| s.is_empty()) {
-                    return Err(ApiError::Forbidden);
-                }
-                let round = closed_round(conn, &round_id)?;
-                let model = rounds.closed(conn, round)?;
-                let (data, plan) = (&model.data, &model.plan);
-                let mut nodes: Vec<usize> = data
-                    .tree
-                    .top_down()
-                    .into_iter()
-                    .filter(|&n| match &visible {
-                        None => true,
-                        Some(set) => data.team_id(n).is_some_and(|t| set.contains(t)),
-                    })
-                    .collect();
-                nodes.retain(|&n| {
-                    n == 0 || !data.cell(n, None).is_empty() || data.invited(n, None) > 0
-                });
-                let drivers: Vec<Driver> = Driver::ALL
-                    .into_iter()
-                    .filter(|d| plan.items.contains_key(&Item::Driver(*d)))
-                    .collect();
-                let rows: Vec<HeatmapRow> = nodes
-                    .into_iter()
-                    .map(|n| {
-                        let g = group_view(data, plan, n, None);
-                        let cells = drivers
-                            .iter()
-                            .map(|d| {
-                                g.drivers
-                                    .as_ref()
-                                    .and_then(|ds| ds.iter().find(|c| c.driver == *d).cloned())
-                                    .unwrap_or(DriverCell {
-                                        driver: *d,
-                                        suppressed: true,
-                                        n: None,
-                                        mean: None,
-                                        favorable: None,
-                                    })
-                            })
-                            .collect();
-                        HeatmapRow {
-                            team_id: g.team_id,
-                            team: g.label,
-                            suppressed: g.suppressed,
-                            n: g.n,
-                            engagement_index: g.engagement_index,
-                            cells,
-                        }
-                    })
-                    .collect();
-                let (action, target): (&str, String) = (
-                    if csv {
-                        "heatmap.export"
-                    } else {
-                        "heatmap.read"
-                    },
-                    (format!("rounds/{round_id}/heatmap")).to_string(),
-                );
-                if csv {
-                    let mut out = String::from("team_id,team,suppressed,n,engagement_index");
-                    for d in &drivers {
-                        let _ = write!(out, ",{}", d.as_str());
-                    }
-                    out.push('\n');
-                    for r in &rows {
-                        let _ = write!(
-                            out,
-                            "{},{},{},{},{}",
-                            r.team_id.clone().unwrap_or_default(),
-                            csv_field(&r.team),
-                            r.suppressed,
-                            r.n.map(|x| x.to_string()).unwrap_or_default(),
-                            num(r.engagement_index)
-                        );
-                        for c in &r.cells {
-                            let _ = write!(out, ",{}", num(c.mean));
-                        }
-                        out.push('\n');
-                    }
-                    return Ok((JsonOrCsv::Csv(out), action, target));
-                }
-                Ok((
-                    JsonOrCsv::Json(Heatmap {
-                        round_id,
-                        min_group: data.k as i64,
-                        drivers,
-                        rows,
-                    }),
-                    action,
-                    target,
-                ))
-            })
-            .await?;
-        audit::append(&self.state, &actor, action, &target).await?;
-        Ok(out)
+        round_heatmap(&self.state, &auth.0, &id.0, wants_csv(&accept.0)).await
     }
 
     /// Free-text answers of a closed round for a team, only when the group has at least
@@ -693,70 +471,7 @@ impl ReportsApi {
         #[oai(validator(max_length = 64))] team_id: Query<Option<String>>,
         accept: Header<Option<String>>,
     ) -> Result<JsonOrCsv<Comments>, ApiError> {
-        let csv = wants_csv(&accept.0);
-        let (round_id, principal, requested) = (id.0, auth.0, team_id.0);
-        let actor = principal.id.clone();
-        let rounds = self.state.rounds.clone();
-        let (out, action, target) = self
-            .state
-            .db
-            .read(move |conn| {
-                let team = authorize(conn, &principal, requested)?;
-                let round = closed_round(conn, &round_id)?;
-                let model = rounds.closed(conn, round)?;
-                let (data, plan) = (&model.data, &model.plan);
-                let node = match &team {
-                    Some(t) => data.node(t).ok_or(ApiError::NotFound("team"))?,
-                    None => 0,
-                };
-                let mut comments = Vec::new();
-                let mut any_hidden = false;
-                for (qid, mask) in &plan.comments {
-                    let texts: Vec<&(String, String)> = data
-                        .cell(node, None)
-                        .into_iter()
-                        .flat_map(|r| r.texts.iter().filter(|(q, _)| q == qid))
-                        .collect();
-                    if mask[node] {
-                        comments.extend(texts.into_iter().map(|(q, t)| Comment {
-                            question_id: q.clone(),
-                            text: t.clone(),
-                        }));
-                    } else if !texts.is_empty() {
-                        any_hidden = true;
-                    }
-                }
-                comments.shuffle(&mut rand::thread_rng());
-                let (action, target): (&str, String) = (
-                    if csv {
-                        "comments.export"
-                    } else {
-                        "comments.read"
-                    },
-                    (target(&format!("rounds/{round_id}/comments"), &team, "")).to_string(),
-                );
-                if csv {
-                    let mut out = String::from("question_id,text\n");
-                    for c in &comments {
-                        let _ = writeln!(out, "{},{}", c.question_id, csv_field(&c.text));
-                    }
-                    return Ok((JsonOrCsv::Csv(out), action, target));
-                }
-                Ok((
-                    JsonOrCsv::Json(Comments {
-                        round_id,
-                        team_id: team,
-                        min_comments: data.k.max(crate::reports::round::MIN_COMMENTS) as i64,
-                        suppressed: any_hidden,
-                        comments,
-                    }),
-                    action,
-                    target,
-                ))
-            })
-            .await?;
-        audit::append(&self.state, &actor, action, &target).await?;
-        Ok(out)
+        round_comments(&self.state, &auth.0, &id.0, team_id.0, wants_csv(&accept.0)).await
     }
 
     /// A survey's engagement index and eNPS for a team, one point per closed round.
@@ -772,74 +487,398 @@ impl ReportsApi {
         #[oai(validator(max_length = 64))] team_id: Query<Option<String>>,
         accept: Header<Option<String>>,
     ) -> Result<JsonOrCsv<Trend>, ApiError> {
-        let csv = wants_csv(&accept.0);
-        let (survey_id, principal, requested) = (id.0, auth.0, team_id.0);
-        let actor = principal.id.clone();
-        let rounds = self.state.rounds.clone();
-        let (out, action, target) = self
-            .state
-            .db
-            .read(move |conn| {
-                let team = authorize(conn, &principal, requested)?;
-                store::find_survey(conn, &survey_id)?.ok_or(ApiError::NotFound("survey"))?;
-                let t = now();
-                let mut points = Vec::new();
-                for round in store::rounds_of(conn, &survey_id)? {
-                    if round.closes_at > t {
-                        continue;
-                    }
-                    let model = rounds.closed(conn, round)?;
-                    let (data, plan) = (&model.data, &model.plan);
-                    let node = match &team {
-                        Some(x) => data.node(x).ok_or(ApiError::NotFound("team"))?,
-                        None => 0,
-                    };
-                    let g = group_view(data, plan, node, None);
-                    points.push(TrendPoint {
-                        round_id: data.round.id.clone(),
-                        sequence: data.round.sequence,
-                        closes_at: data.round.closes_at,
-                        suppressed: g.suppressed,
-                        n: g.n,
-                        engagement_index: g.engagement_index,
-                        enps: g.enps,
-                    });
-                }
-                let (action, target): (&str, String) = (
-                    if csv { "trend.export" } else { "trend.read" },
-                    (target(&format!("surveys/{survey_id}/trend"), &team, "")).to_string(),
-                );
-                if csv {
-                    let mut out = String::from(
-                        "round_id,sequence,closes_at,suppressed,n,engagement_index,enps\n",
-                    );
-                    for p in &points {
-                        let _ = writeln!(
-                            out,
-                            "{},{},{},{},{},{},{}",
-                            p.round_id,
-                            p.sequence,
-                            p.closes_at,
-                            p.suppressed,
-                            p.n.map(|x| x.to_string()).unwrap_or_default(),
-                            num(p.engagement_index),
-                            num(p.enps)
-                        );
-                    }
-                    return Ok((JsonOrCsv::Csv(out), action, target));
-                }
-                Ok((
-                    JsonOrCsv::Json(Trend {
-                        survey_id,
-                        team_id: team,
-                        points,
-                    }),
+        survey_trend(&self.state, &auth.0, &id.0, team_id.0, wants_csv(&accept.0)).await
+    }
+}
+
+// ---------- shared by the API and the web pages ----------
+
+/// Runs a report read as `principal` and writes who read what to the audit log: `read`
+/// answers the result with its audit action and target.
+async fn audited<T, F>(state: &AppState, principal: &Principal, read: F) -> Result<T, ApiError>
+where
+    T: Send + 'static,
+    F: FnOnce(&mut AnyConnection, &Principal) -> Result<(T, &'static str, String), ApiError>
+        + Send
+        + 'static,
+{
+    let p = principal.clone();
+    let actor = p.id.clone();
+    let (out, action, target) = state.db.read(move |conn| read(conn, &p)).await?;
+    audit::append(state, &actor, action, &target).await?;
+    Ok(out)
+}
+
+/// A round's report for a team (participation only while it is open), audited.
+pub async fn round_report(
+    state: &AppState,
+    principal: &Principal,
+    round_id: &str,
+    requested: Option<String>,
+    cut: Option<Cut>,
+    csv: bool,
+) -> Result<JsonOrCsv<Report>, ApiError> {
+    let round_id = round_id.to_owned();
+    let rounds = state.rounds.clone();
+    audited(state, principal, move |conn, principal| {
+        let team = authorize(conn, principal, requested)?;
+        let round = store::find_round(conn, &round_id)?.ok_or(ApiError::NotFound("round"))?;
+        let released = round.closes_at <= now();
+        // A closed round's data and plan come from the cache; an open round is read
+        // afresh (its participation moves).
+        let (model, open_data) = if released {
+            (Some(rounds.closed(conn, round)?), None)
+        } else {
+            (None, Some(RoundData::load(conn, round)?))
+        };
+        let Some(data) = model.as_ref().map(|m| &m.data).or(open_data.as_ref()) else {
+            return Err(ApiError::NotFound("round"));
+        };
+        let cut_index = match cut {
+            None => None,
+            Some(c) => {
+                let name = match c {
+                    Cut::Location => "location",
+                    Cut::JobFamily => "job_family",
+                    Cut::Tenure => "tenure",
+                };
+                Some(
+                    data.cuts
+                        .iter()
+                        .position(|(n, _)| *n == name)
+                        .ok_or_else(|| {
+                            ApiError::invalid("cut", "this survey does not collect that cut")
+                        })?,
+                )
+            }
+        };
+        let node = match &team {
+            Some(t) => data.node(t).ok_or(ApiError::NotFound("team"))?,
+            None => 0,
+        };
+        if !released {
+            // No live diffing: while the round is open only participation shows.
+            let group = participation_view(data, node);
+            let children: Vec<Group> = data
+                .tree
+                .children(node)
+                .iter()
+                .map(|&c| participation_view(data, c))
+                .collect();
+            let (action, target): (&str, String) = (
+                if csv { "report.export" } else { "report.read" },
+                target(&format!("rounds/{round_id}/report"), &team, ""),
+            );
+            if csv {
+                return Ok((
+                    JsonOrCsv::Csv(participation_csv(&group, &children)),
                     action,
                     target,
-                ))
+                ));
+            }
+            return Ok((
+                JsonOrCsv::Json(Report {
+                    round_id: round_id.clone(),
+                    scores_released: false,
+                    team_id: team,
+                    min_group: data.k as i64,
+                    group,
+                    children,
+                    segments: Vec::new(),
+                }),
+                action,
+                target,
+            ));
+        }
+        let Some(model) = &model else {
+            return Err(ApiError::Internal(anyhow::anyhow!(
+                "round {round_id} has no plan"
+            )));
+        };
+        let plan = &model.plan;
+        let group = group_view(data, plan, node, None);
+        let children: Vec<Group> = data
+            .tree
+            .children(node)
+            .iter()
+            .map(|&c| group_view(data, plan, c, None))
+            .collect();
+        let segments: Vec<Group> = match cut_index {
+            None => Vec::new(),
+            Some(c) => (0..data.cuts[c].1.len())
+                .filter(|&v| !data.cell(node, Some((c, v))).is_empty())
+                .map(|v| group_view(data, plan, node, Some((c, v))))
+                .collect(),
+        };
+        let extra = cut_index
+            .map(|c| format!("cut={}", data.cuts[c].0))
+            .unwrap_or_default();
+        let (action, target): (&str, String) = (
+            if csv { "report.export" } else { "report.read" },
+            (target(&format!("rounds/{round_id}/report"), &team, &extra)).to_string(),
+        );
+        if csv {
+            let mut rows: Vec<(&str, &Group)> = vec![("group", &group)];
+            rows.extend(children.iter().map(|g| ("child", g)));
+            rows.extend(segments.iter().map(|g| ("segment", g)));
+            return Ok((JsonOrCsv::Csv(report_csv(&rows)), action, target));
+        }
+        Ok((
+            JsonOrCsv::Json(Report {
+                round_id,
+                scores_released: true,
+                team_id: team,
+                min_group: data.k as i64,
+                group,
+                children,
+                segments,
+            }),
+            action,
+            target,
+        ))
+    })
+    .await
+}
+
+/// Teams × drivers for a closed round, audited.
+pub async fn round_heatmap(
+    state: &AppState,
+    principal: &Principal,
+    round_id: &str,
+    csv: bool,
+) -> Result<JsonOrCsv<Heatmap>, ApiError> {
+    let round_id = round_id.to_owned();
+    let rounds = state.rounds.clone();
+    audited(state, principal, move |conn, principal| {
+        let visible = readable_teams(conn, principal)?;
+        if visible.as_ref().is_some_and(|s| s.is_empty()) {
+            return Err(ApiError::Forbidden);
+        }
+        let round = closed_round(conn, &round_id)?;
+        let model = rounds.closed(conn, round)?;
+        let (data, plan) = (&model.data, &model.plan);
+        let mut nodes: Vec<usize> = data
+            .tree
+            .top_down()
+            .into_iter()
+            .filter(|&n| match &visible {
+                None => true,
+                Some(set) => data.team_id(n).is_some_and(|t| set.contains(t)),
             })
-            .await?;
-        audit::append(&self.state, &actor, action, &target).await?;
-        Ok(out)
-    }
+            .collect();
+        nodes.retain(|&n| n == 0 || !data.cell(n, None).is_empty() || data.invited(n, None) > 0);
+        let drivers: Vec<Driver> = Driver::ALL
+            .into_iter()
+            .filter(|d| plan.items.contains_key(&Item::Driver(*d)))
+            .collect();
+        let rows: Vec<HeatmapRow> = nodes
+            .into_iter()
+            .map(|n| {
+                let g = group_view(data, plan, n, None);
+                let cells = drivers
+                    .iter()
+                    .map(|d| {
+                        g.drivers
+                            .as_ref()
+                            .and_then(|ds| ds.iter().find(|c| c.driver == *d).cloned())
+                            .unwrap_or(DriverCell {
+                                driver: *d,
+                                suppressed: true,
+                                n: None,
+                                mean: None,
+                                favorable: None,
+                            })
+                    })
+                    .collect();
+                HeatmapRow {
+                    team_id: g.team_id,
+                    team: g.label,
+                    suppressed: g.suppressed,
+                    n: g.n,
+                    engagement_index: g.engagement_index,
+                    cells,
+                }
+            })
+            .collect();
+        let (action, target): (&str, String) = (
+            if csv {
+                "heatmap.export"
+            } else {
+                "heatmap.read"
+            },
+            (format!("rounds/{round_id}/heatmap")).to_string(),
+        );
+        if csv {
+            let mut out = String::from("team_id,team,suppressed,n,engagement_index");
+            for d in &drivers {
+                let _ = write!(out, ",{}", d.as_str());
+            }
+            out.push('\n');
+            for r in &rows {
+                let _ = write!(
+                    out,
+                    "{},{},{},{},{}",
+                    r.team_id.clone().unwrap_or_default(),
+                    csv_field(&r.team),
+                    r.suppressed,
+                    r.n.map(|x| x.to_string()).unwrap_or_default(),
+                    num(r.engagement_index)
+                );
+                for c in &r.cells {
+                    let _ = write!(out, ",{}", num(c.mean));
+                }
+                out.push('\n');
+            }
+            return Ok((JsonOrCsv::Csv(out), action, target));
+        }
+        Ok((
+            JsonOrCsv::Json(Heatmap {
+                round_id,
+                min_group: data.k as i64,
+                drivers,
+                rows,
+            }),
+            action,
+            target,
+        ))
+    })
+    .await
+}
+
+/// A closed round's free-text answers for a team, when the group is large enough; audited.
+pub async fn round_comments(
+    state: &AppState,
+    principal: &Principal,
+    round_id: &str,
+    requested: Option<String>,
+    csv: bool,
+) -> Result<JsonOrCsv<Comments>, ApiError> {
+    let round_id = round_id.to_owned();
+    let rounds = state.rounds.clone();
+    audited(state, principal, move |conn, principal| {
+        let team = authorize(conn, principal, requested)?;
+        let round = closed_round(conn, &round_id)?;
+        let model = rounds.closed(conn, round)?;
+        let (data, plan) = (&model.data, &model.plan);
+        let node = match &team {
+            Some(t) => data.node(t).ok_or(ApiError::NotFound("team"))?,
+            None => 0,
+        };
+        let mut comments = Vec::new();
+        let mut any_hidden = false;
+        for (qid, mask) in &plan.comments {
+            let texts: Vec<&(String, String)> = data
+                .cell(node, None)
+                .into_iter()
+                .flat_map(|r| r.texts.iter().filter(|(q, _)| q == qid))
+                .collect();
+            if mask[node] {
+                comments.extend(texts.into_iter().map(|(q, t)| Comment {
+                    question_id: q.clone(),
+                    text: t.clone(),
+                }));
+            } else if !texts.is_empty() {
+                any_hidden = true;
+            }
+        }
+        comments.shuffle(&mut rand::thread_rng());
+        let (action, target): (&str, String) = (
+            if csv {
+                "comments.export"
+            } else {
+                "comments.read"
+            },
+            (target(&format!("rounds/{round_id}/comments"), &team, "")).to_string(),
+        );
+        if csv {
+            let mut out = String::from("question_id,text\n");
+            for c in &comments {
+                let _ = writeln!(out, "{},{}", c.question_id, csv_field(&c.text));
+            }
+            return Ok((JsonOrCsv::Csv(out), action, target));
+        }
+        Ok((
+            JsonOrCsv::Json(Comments {
+                round_id,
+                team_id: team,
+                min_comments: data.k.max(crate::reports::round::MIN_COMMENTS) as i64,
+                suppressed: any_hidden,
+                comments,
+            }),
+            action,
+            target,
+        ))
+    })
+    .await
+}
+
+/// A survey's engagement index and eNPS for a team, one point per closed round; audited.
+pub async fn survey_trend(
+    state: &AppState,
+    principal: &Principal,
+    survey_id: &str,
+    requested: Option<String>,
+    csv: bool,
+) -> Result<JsonOrCsv<Trend>, ApiError> {
+    let survey_id = survey_id.to_owned();
+    let rounds = state.rounds.clone();
+    audited(state, principal, move |conn, principal| {
+        let team = authorize(conn, principal, requested)?;
+        store::find_survey(conn, &survey_id)?.ok_or(ApiError::NotFound("survey"))?;
+        let t = now();
+        let mut points = Vec::new();
+        for round in store::rounds_of(conn, &survey_id)? {
+            if round.closes_at > t {
+                continue;
+            }
+            let model = rounds.closed(conn, round)?;
+            let (data, plan) = (&model.data, &model.plan);
+            let node = match &team {
+                Some(x) => data.node(x).ok_or(ApiError::NotFound("team"))?,
+                None => 0,
+            };
+            let g = group_view(data, plan, node, None);
+            points.push(TrendPoint {
+                round_id: data.round.id.clone(),
+                sequence: data.round.sequence,
+                closes_at: data.round.closes_at,
+                suppressed: g.suppressed,
+                n: g.n,
+                engagement_index: g.engagement_index,
+                enps: g.enps,
+            });
+        }
+        let (action, target): (&str, String) = (
+            if csv { "trend.export" } else { "trend.read" },
+            (target(&format!("surveys/{survey_id}/trend"), &team, "")).to_string(),
+        );
+        if csv {
+            let mut out =
+                String::from("round_id,sequence,closes_at,suppressed,n,engagement_index,enps\n");
+            for p in &points {
+                let _ = writeln!(
+                    out,
+                    "{},{},{},{},{},{},{}",
+                    p.round_id,
+                    p.sequence,
+                    p.closes_at,
+                    p.suppressed,
+                    p.n.map(|x| x.to_string()).unwrap_or_default(),
+                    num(p.engagement_index),
+                    num(p.enps)
+                );
+            }
+            return Ok((JsonOrCsv::Csv(out), action, target));
+        }
+        Ok((
+            JsonOrCsv::Json(Trend {
+                survey_id,
+                team_id: team,
+                points,
+            }),
+            action,
+            target,
+        ))
+    })
+    .await
 }

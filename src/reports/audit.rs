@@ -7,7 +7,7 @@ use poem_openapi::payload::Json;
 use poem_openapi::{Object, OpenApi};
 
 use crate::api::{Tag, page_bounds};
-use crate::auth::{BearerAuth, require_admin};
+use crate::auth::{BearerAuth, Principal, require_admin};
 use crate::db::AnyConnection;
 use crate::db::schema::{audit_log, people};
 use crate::error::ApiError;
@@ -81,47 +81,59 @@ impl AuditApi {
             Option<i64>,
         >,
     ) -> Result<Json<AuditPage>, ApiError> {
-        require_admin(&auth.0)?;
         let (limit, offset) = page_bounds(limit.0, offset.0);
-        self.state
-            .db
-            .read(move |conn| {
-                let total: i64 = audit_log::table.count().get_result(conn)?;
-                let rows: Vec<(
-                    chrono::NaiveDateTime,
-                    String,
-                    Option<String>,
-                    String,
-                    String,
-                )> = audit_log::table
-                    .left_join(people::table.on(people::id.eq(audit_log::actor_id)))
-                    .select((
-                        audit_log::at,
-                        audit_log::actor_id,
-                        people::email.nullable(),
-                        audit_log::action,
-                        audit_log::target,
-                    ))
-                    .order((audit_log::at.desc(), audit_log::id))
-                    .limit(limit)
-                    .offset(offset)
-                    .load(conn)?;
-                Ok(Json(AuditPage {
-                    items: rows
-                        .into_iter()
-                        .map(|(at, actor_id, actor_email, action, target)| AuditEntry {
-                            at,
-                            actor_id,
-                            actor_email,
-                            action,
-                            target,
-                        })
-                        .collect(),
-                    total,
-                    limit,
-                    offset,
-                }))
-            })
+        audit_page(&self.state, &auth.0, limit, offset)
             .await
+            .map(Json)
     }
+}
+
+/// The audit log (admins), newest first.
+pub async fn audit_page(
+    state: &AppState,
+    p: &Principal,
+    limit: i64,
+    offset: i64,
+) -> Result<AuditPage, ApiError> {
+    require_admin(p)?;
+    state
+        .db
+        .read(move |conn| {
+            let total: i64 = audit_log::table.count().get_result(conn)?;
+            let rows: Vec<(
+                chrono::NaiveDateTime,
+                String,
+                Option<String>,
+                String,
+                String,
+            )> = audit_log::table
+                .left_join(people::table.on(people::id.eq(audit_log::actor_id)))
+                .select((
+                    audit_log::at,
+                    audit_log::actor_id,
+                    people::email.nullable(),
+                    audit_log::action,
+                    audit_log::target,
+                ))
+                .order((audit_log::at.desc(), audit_log::id))
+                .limit(limit)
+                .offset(offset)
+                .load(conn)?;
+            Ok(AuditPage {
+                items: rows
+                    .into_iter()
+                    .map(|(at, actor_id, actor_email, action, target)| AuditEntry {
+                        at,
+                        actor_id,
+                        actor_email,
+                        action,
+                        target,
+                    })
+                    .collect(),
+                total,
+                limit,
+                offset,
+            })
+        })
+        .await
 }

@@ -277,61 +277,9 @@ impl SuggestionsApi {
         auth: BearerAuth,
         body: JsonBody<CreateSuggestion>,
     ) -> Result<Created<CreatedSuggestion>, ApiError> {
-        let p = auth.0;
-        let b = body.0;
-        let title = parse_text(&b.title, "title", TITLE_MAX)?;
-        let text = parse_text(&b.body, "body", BODY_MAX)?;
-        let segment = parse_optional_text(b.customer_segment.as_deref(), "customer_segment", 100)?;
-        let own = p
-            .team_id
-            .clone()
-            .ok_or_else(|| ApiError::invalid("team", "you need a team to raise a suggestion"))?;
-        let k = self.state.config.min_group as usize;
-        let key = self.state.vote_key.clone();
-        let code = b.anonymous.then(|| {
-            use base64::Engine;
-            use rand::RngCore;
-            let mut bytes = [0u8; 24];
-            rand::rngs::OsRng.fill_bytes(&mut bytes);
-            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
-        });
-        let hash = code.as_deref().map(followup_hash);
-        let (anonymous, touchpoint, me) = (b.anonymous, b.touchpoint, p.id.clone());
-        let created = self
-            .state
-            .db
-            .write(move |conn| {
-                let team_id = if anonymous {
-                    anonymous_team(conn, &own, k)?
-                } else {
-                    own
-                };
-                let t = now();
-                let row = SuggestionRow {
-                    id: uuid::Uuid::new_v4().to_string(),
-                    team_id,
-                    author_id: (!anonymous).then(|| me.clone()),
-                    title,
-                    body: text,
-                    touchpoint: touchpoint.as_str().into(),
-                    customer_segment: segment,
-                    anonymous,
-                    status: Status::New.as_str().into(),
-                    votes: 0,
-                    created_on: t.date(),
-                    created_at: (!anonymous).then_some(t),
-                    followup_hash: hash,
-                };
-                diesel::insert_into(suggestions::table)
-                    .values(&row)
-                    .execute(conn)?;
-                view(conn, row, &me, &key)
-            })
-            .await?;
-        Ok(Created::Created(Json(CreatedSuggestion {
-            suggestion: created,
-            followup_code: code,
-        })))
+        create_suggestion(&self.state, &auth.0, body.0)
+            .await
+            .map(|c| Created::Created(Json(c)))
     }
 
     /// Suggestions the caller may see, filtered and paged.
@@ -364,78 +312,18 @@ impl SuggestionsApi {
         >,
     ) -> Result<Json<SuggestionPage>, ApiError> {
         let (limit, offset) = page_bounds(limit.0, offset.0);
-        let p = auth.0;
-        let key = self.state.vote_key.clone();
-        let (team, tp, st, from, to, q, sort) =
-            (team_id.0, touchpoint.0, status.0, from.0, to.0, q.0, sort.0);
-        self.state
-            .db
-            .read(move |conn| {
-                let mut allowed = visible_teams(conn, &p)?;
-                if let Some(t) = &team {
-                    let tree = TeamTree::load(conn)?;
-                    if !tree.contains(t) || allowed.as_ref().is_some_and(|a| !a.contains(t)) {
-                        return Err(ApiError::NotFound("team"));
-                    }
-                    let sub = tree.subtrees([t]);
-                    allowed = Some(match allowed {
-                        None => sub,
-                        Some(a) => a.intersection(&sub).cloned().collect(),
-                    });
-                }
-                let pattern =
-                    q.map(|s| format!("%{}%", s.trim().to_lowercase().replace(['%', '_'], "")));
-                let build = || {
-                    let mut query = suggestions::table.into_boxed();
-                    if let Some(a) = &allowed {
-                        query = query.filter(
-                            suggestions::team_id.eq_any(a.iter().cloned().collect::<Vec<_>>()),
-                        );
-                    }
-                    if let Some(t) = tp {
-                        query = query.filter(suggestions::touchpoint.eq(t.as_str()));
-                    }
-                    if let Some(s) = st {
-                        query = query.filter(suggestions::status.eq(s.as_str()));
-                    }
-                    if let Some(f) = from {
-                        query = query.filter(suggestions::created_on.ge(f));
-                    }
-                    if let Some(t) = to {
-                        query = query.filter(suggestions::created_on.le(t));
-                    }
-                    if let Some(p) = &pattern {
-                        query = query.filter(
-                            lower(suggestions::title)
-                                .like(p.clone())
-                                .or(lower(suggestions::body).like(p.clone())),
-                        );
-                    }
-                    query
-                };
-                let total: i64 = build().count().get_result(conn)?;
-                let query = build().select(SuggestionRow::as_select());
-                let query = match sort {
-                    Some(Sort::Votes) => query.order((
-                        suggestions::votes.desc(),
-                        suggestions::created_on.desc(),
-                        suggestions::id,
-                    )),
-                    _ => query.order((suggestions::created_on.desc(), suggestions::id)),
-                };
-                let rows: Vec<SuggestionRow> = query.limit(limit).offset(offset).load(conn)?;
-                let items = rows
-                    .into_iter()
-                    .map(|r| view(conn, r, &p.id, &key))
-                    .collect::<Result<_, _>>()?;
-                Ok(Json(SuggestionPage {
-                    items,
-                    total,
-                    limit,
-                    offset,
-                }))
-            })
+        let filter = Filter {
+            team: team_id.0,
+            touchpoint: touchpoint.0,
+            status: status.0,
+            from: from.0,
+            to: to.0,
+            q: q.0,
+            sort: sort.0,
+        };
+        list_suggestions(&self.state, &auth.0, filter, limit, offset)
             .await
+            .map(Json)
     }
 
     /// One suggestion with its replies.
@@ -449,14 +337,7 @@ impl SuggestionsApi {
         auth: BearerAuth,
         #[oai(validator(max_length = 64))] id: Path<String>,
     ) -> Result<Json<Suggestion>, ApiError> {
-        let (p, key, id) = (auth.0, self.state.vote_key.clone(), id.0);
-        self.state
-            .db
-            .read(move |conn| {
-                let row = visible(conn, &p, &id)?;
-                view(conn, row, &p.id, &key).map(Json)
-            })
-            .await
+        get_suggestion(&self.state, &auth.0, &id.0).await.map(Json)
     }
 
     /// Read an anonymous suggestion and its replies with the follow-up code given when
@@ -471,19 +352,7 @@ impl SuggestionsApi {
         auth: BearerAuth,
         #[oai(validator(max_length = 128))] code: Path<String>,
     ) -> Result<Json<Suggestion>, ApiError> {
-        let (p, key, hash) = (auth.0, self.state.vote_key.clone(), followup_hash(&code.0));
-        self.state
-            .db
-            .read(move |conn| {
-                let row: SuggestionRow = suggestions::table
-                    .filter(suggestions::followup_hash.eq(&hash))
-                    .select(SuggestionRow::as_select())
-                    .first(conn)
-                    .optional()?
-                    .ok_or(ApiError::NotFound("suggestion"))?;
-                view(conn, row, &p.id, &key).map(Json)
-            })
-            .await
+        followup(&self.state, &auth.0, &code.0).await.map(Json)
     }
 
     /// Vote for a suggestion, or take the vote back (a toggle). One vote per person.
@@ -497,64 +366,7 @@ impl SuggestionsApi {
         auth: BearerAuth,
         #[oai(validator(max_length = 64))] id: Path<String>,
     ) -> Result<Json<VoteState>, ApiError> {
-        let (p, key, id) = (auth.0, self.state.vote_key.clone(), id.0);
-        let hash = voter_hash(&key, &p.id, &id);
-        let outcome = self
-            .state
-            .db
-            .write({
-                let (p, id, hash) = (p.clone(), id.clone(), hash.clone());
-                move |conn| {
-                    visible(conn, &p, &id)?;
-                    let removed = diesel::delete(
-                        suggestion_votes::table
-                            .filter(suggestion_votes::suggestion_id.eq(&id))
-                            .filter(suggestion_votes::voter_hash.eq(&hash)),
-                    )
-                    .execute(conn)?;
-                    let voted = if removed > 0 {
-                        diesel::update(suggestions::table.find(&id))
-                            .set(suggestions::votes.eq(suggestions::votes - 1))
-                            .execute(conn)?;
-                        false
-                    } else {
-                        diesel::insert_into(suggestion_votes::table)
-                            .values((
-                                suggestion_votes::suggestion_id.eq(&id),
-                                suggestion_votes::voter_hash.eq(&hash),
-                            ))
-                            .execute(conn)?;
-                        diesel::update(suggestions::table.find(&id))
-                            .set(suggestions::votes.eq(suggestions::votes + 1))
-                            .execute(conn)?;
-                        true
-                    };
-                    let votes: i32 = suggestions::table
-                        .find(&id)
-                        .select(suggestions::votes)
-                        .first(conn)?;
-                    Ok(VoteState { voted, votes })
-                }
-            })
-            .await;
-        match outcome {
-            Ok(state) => Ok(Json(state)),
-            // A racing request by the same person inserted the same vote first: one vote.
-            Err(ApiError::Conflict(_)) => {
-                let votes = self
-                    .state
-                    .db
-                    .read(move |conn| {
-                        Ok(suggestions::table
-                            .find(&id)
-                            .select(suggestions::votes)
-                            .first::<i32>(conn)?)
-                    })
-                    .await?;
-                Ok(Json(VoteState { voted: true, votes }))
-            }
-            Err(e) => Err(e),
-        }
+        toggle_vote(&self.state, &auth.0, &id.0).await.map(Json)
     }
 
     /// Move a suggestion along its workflow with a reply (the team's manager, a manager
@@ -570,64 +382,341 @@ impl SuggestionsApi {
         #[oai(validator(max_length = 64))] id: Path<String>,
         body: JsonBody<UpdateSuggestion>,
     ) -> Result<Json<Suggestion>, ApiError> {
-        let reply = body.reply.trim().to_owned();
-        if reply.chars().count() < REPLY_MIN {
-            return Err(ApiError::invalid(
-                "reply",
-                format!("a reply needs at least {REPLY_MIN} characters"),
-            ));
-        }
-        if body.reply.chars().count() > REPLY_MAX {
-            return Err(ApiError::invalid(
-                "reply",
-                format!("a reply has at most {REPLY_MAX} characters"),
-            ));
-        }
-        let (p, key, id, to) = (auth.0, self.state.vote_key.clone(), id.0, body.status);
-        self.state
-            .db
-            .write(move |conn| {
-                let row = visible(conn, &p, &id)?;
-                if let Some(managed) = readable_teams(conn, &p)?
-                    && !managed.contains(&row.team_id)
-                {
-                    return Err(ApiError::Forbidden);
-                }
-                let from = Status::from_db(&row.status);
-                if !from.next().contains(&to) {
-                    let allowed: Vec<&str> = from.next().iter().map(|s| s.as_str()).collect();
-                    return Err(ApiError::Conflict(if allowed.is_empty() {
-                        format!(
-                            "a suggestion that is {} cannot change status",
-                            from.as_str()
-                        )
-                    } else {
-                        format!(
-                            "from {} the allowed transitions are: {}",
-                            from.as_str(),
-                            allowed.join(", ")
-                        )
-                    }));
-                }
-                let t = now();
-                diesel::insert_into(suggestion_events::table)
-                    .values(EventRow {
-                        id: uuid::Uuid::new_v4().to_string(),
-                        suggestion_id: id.clone(),
-                        from_status: from.as_str().into(),
-                        to_status: to.as_str().into(),
-                        reply,
-                        replied_by: p.id.clone(),
-                        replied_on: t.date(),
-                        replied_at: t,
-                    })
-                    .execute(conn)?;
-                diesel::update(suggestions::table.find(&id))
-                    .set(suggestions::status.eq(to.as_str()))
-                    .execute(conn)?;
-                let row = find(conn, &id)?.ok_or(ApiError::NotFound("suggestion"))?;
-                view(conn, row, &p.id, &key).map(Json)
-            })
+        update_suggestion(&self.state, &auth.0, &id.0, body.status, &body.reply)
             .await
+            .map(Json)
     }
+}
+
+// ---------- shared by the API and the web pages ----------
+
+/// Raises a suggestion for `p` (who needs a team); anonymous ones get a follow-up code.
+pub async fn create_suggestion(
+    state: &AppState,
+    p: &Principal,
+    b: CreateSuggestion,
+) -> Result<CreatedSuggestion, ApiError> {
+    let p = p.clone();
+    let title = parse_text(&b.title, "title", TITLE_MAX)?;
+    let text = parse_text(&b.body, "body", BODY_MAX)?;
+    let segment = parse_optional_text(b.customer_segment.as_deref(), "customer_segment", 100)?;
+    let own = p
+        .team_id
+        .clone()
+        .ok_or_else(|| ApiError::invalid("team", "you need a team to raise a suggestion"))?;
+    let k = state.config.min_group as usize;
+    let key = state.vote_key.clone();
+    let code = b.anonymous.then(|| {
+        use base64::Engine;
+        use rand::RngCore;
+        let mut bytes = [0u8; 24];
+        rand::rngs::OsRng.fill_bytes(&mut bytes);
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+    });
+    let hash = code.as_deref().map(followup_hash);
+    let (anonymous, touchpoint, me) = (b.anonymous, b.touchpoint, p.id.clone());
+    let created = state
+        .db
+        .write(move |conn| {
+            let team_id = if anonymous {
+                anonymous_team(conn, &own, k)?
+            } else {
+                own
+            };
+            let t = now();
+            let row = SuggestionRow {
+                id: uuid::Uuid::new_v4().to_string(),
+                team_id,
+                author_id: (!anonymous).then(|| me.clone()),
+                title,
+                body: text,
+                touchpoint: touchpoint.as_str().into(),
+                customer_segment: segment,
+                anonymous,
+                status: Status::New.as_str().into(),
+                votes: 0,
+                created_on: t.date(),
+                created_at: (!anonymous).then_some(t),
+                followup_hash: hash,
+            };
+            diesel::insert_into(suggestions::table)
+                .values(&row)
+                .execute(conn)?;
+            view(conn, row, &me, &key)
+        })
+        .await?;
+    Ok(CreatedSuggestion {
+        suggestion: created,
+        followup_code: code,
+    })
+}
+
+/// What to list: every field narrows the list; `sort` orders it.
+#[derive(Default)]
+pub struct Filter {
+    pub team: Option<String>,
+    pub touchpoint: Option<Touchpoint>,
+    pub status: Option<Status>,
+    pub from: Option<NaiveDate>,
+    pub to: Option<NaiveDate>,
+    pub q: Option<String>,
+    pub sort: Option<Sort>,
+}
+
+/// The suggestions `p` may see, filtered and paged.
+pub async fn list_suggestions(
+    state: &AppState,
+    p: &Principal,
+    filter: Filter,
+    limit: i64,
+    offset: i64,
+) -> Result<SuggestionPage, ApiError> {
+    let p = p.clone();
+    let key = state.vote_key.clone();
+    let Filter {
+        team,
+        touchpoint: tp,
+        status: st,
+        from,
+        to,
+        q,
+        sort,
+    } = filter;
+    state
+        .db
+        .read(move |conn| {
+            let mut allowed = visible_teams(conn, &p)?;
+            if let Some(t) = &team {
+                let tree = TeamTree::load(conn)?;
+                if !tree.contains(t) || allowed.as_ref().is_some_and(|a| !a.contains(t)) {
+                    return Err(ApiError::NotFound("team"));
+                }
+                let sub = tree.subtrees([t]);
+                allowed = Some(match allowed {
+                    None => sub,
+                    Some(a) => a.intersection(&sub).cloned().collect(),
+                });
+            }
+            let pattern =
+                q.map(|s| format!("%{}%", s.trim().to_lowercase().replace(['%', '_'], "")));
+            let build = || {
+                let mut query = suggestions::table.into_boxed();
+                if let Some(a) = &allowed {
+                    query = query
+                        .filter(suggestions::team_id.eq_any(a.iter().cloned().collect::<Vec<_>>()));
+                }
+                if let Some(t) = tp {
+                    query = query.filter(suggestions::touchpoint.eq(t.as_str()));
+                }
+                if let Some(s) = st {
+                    query = query.filter(suggestions::status.eq(s.as_str()));
+                }
+                if let Some(f) = from {
+                    query = query.filter(suggestions::created_on.ge(f));
+                }
+                if let Some(t) = to {
+                    query = query.filter(suggestions::created_on.le(t));
+                }
+                if let Some(p) = &pattern {
+                    query = query.filter(
+                        lower(suggestions::title)
+                            .like(p.clone())
+                            .or(lower(suggestions::body).like(p.clone())),
+                    );
+                }
+                query
+            };
+            let total: i64 = build().count().get_result(conn)?;
+            let query = build().select(SuggestionRow::as_select());
+            let query = match sort {
+                Some(Sort::Votes) => query.order((
+                    suggestions::votes.desc(),
+                    suggestions::created_on.desc(),
+                    suggestions::id,
+                )),
+                _ => query.order((suggestions::created_on.desc(), suggestions::id)),
+            };
+            let rows: Vec<SuggestionRow> = query.limit(limit).offset(offset).load(conn)?;
+            let items = rows
+                .into_iter()
+                .map(|r| view(conn, r, &p.id, &key))
+                .collect::<Result<_, _>>()?;
+            Ok(SuggestionPage {
+                items,
+                total,
+                limit,
+                offset,
+            })
+        })
+        .await
+}
+
+/// One suggestion `p` may see, with its replies.
+pub async fn get_suggestion(
+    state: &AppState,
+    p: &Principal,
+    id: &str,
+) -> Result<Suggestion, ApiError> {
+    let (p, key, id) = (p.clone(), state.vote_key.clone(), id.to_owned());
+    state
+        .db
+        .read(move |conn| {
+            let row = visible(conn, &p, &id)?;
+            view(conn, row, &p.id, &key)
+        })
+        .await
+}
+
+/// An anonymous suggestion and its replies, found by its follow-up code.
+pub async fn followup(state: &AppState, p: &Principal, code: &str) -> Result<Suggestion, ApiError> {
+    let (p, key, hash) = (
+        p.clone(),
+        state.vote_key.clone(),
+        followup_hash(code.trim()),
+    );
+    state
+        .db
+        .read(move |conn| {
+            let row: SuggestionRow = suggestions::table
+                .filter(suggestions::followup_hash.eq(&hash))
+                .select(SuggestionRow::as_select())
+                .first(conn)
+                .optional()?
+                .ok_or(ApiError::NotFound("suggestion"))?;
+            view(conn, row, &p.id, &key)
+        })
+        .await
+}
+
+/// Toggles `p`'s vote on a suggestion they may see. One vote per person.
+pub async fn toggle_vote(state: &AppState, p: &Principal, id: &str) -> Result<VoteState, ApiError> {
+    let (p, key, id) = (p.clone(), state.vote_key.clone(), id.to_owned());
+    let hash = voter_hash(&key, &p.id, &id);
+    let outcome = state
+        .db
+        .write({
+            let (p, id, hash) = (p.clone(), id.clone(), hash.clone());
+            move |conn| {
+                visible(conn, &p, &id)?;
+                let removed = diesel::delete(
+                    suggestion_votes::table
+                        .filter(suggestion_votes::suggestion_id.eq(&id))
+                        .filter(suggestion_votes::voter_hash.eq(&hash)),
+                )
+                .execute(conn)?;
+                let voted = if removed > 0 {
+                    diesel::update(suggestions::table.find(&id))
+                        .set(suggestions::votes.eq(suggestions::votes - 1))
+                        .execute(conn)?;
+                    false
+                } else {
+                    diesel::insert_into(suggestion_votes::table)
+                        .values((
+                            suggestion_votes::suggestion_id.eq(&id),
+                            suggestion_votes::voter_hash.eq(&hash),
+                        ))
+                        .execute(conn)?;
+                    diesel::update(suggestions::table.find(&id))
+                        .set(suggestions::votes.eq(suggestions::votes + 1))
+                        .execute(conn)?;
+                    true
+                };
+                let votes: i32 = suggestions::table
+                    .find(&id)
+                    .select(suggestions::votes)
+                    .first(conn)?;
+                Ok(VoteState { voted, votes })
+            }
+        })
+        .await;
+    match outcome {
+        Ok(voted) => Ok(voted),
+        // A racing request by the same person inserted the same vote first: one vote.
+        Err(ApiError::Conflict(_)) => {
+            let votes = state
+                .db
+                .read(move |conn| {
+                    Ok(suggestions::table
+                        .find(&id)
+                        .select(suggestions::votes)
+                        .first::<i32>(conn)?)
+                })
+                .await?;
+            Ok(VoteState { voted: true, votes })
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// Moves a suggestion along its workflow with a reply (its team's manager, a manager
+/// above it, or HR); illegal moves are 409 naming the allowed ones.
+pub async fn update_suggestion(
+    state: &AppState,
+    p: &Principal,
+    id: &str,
+    to: Status,
+    reply: &str,
+) -> Result<Suggestion, ApiError> {
+    // The upper limit applies to the text as sent; the lower one to what it says.
+    let sent = reply.chars().count();
+    let reply = reply.trim().to_owned();
+    let n = reply.chars().count();
+    if n < REPLY_MIN {
+        return Err(ApiError::invalid(
+            "reply",
+            format!("a reply needs at least {REPLY_MIN} characters"),
+        ));
+    }
+    if sent > REPLY_MAX {
+        return Err(ApiError::invalid(
+            "reply",
+            format!("a reply has at most {REPLY_MAX} characters"),
+        ));
+    }
+    let (p, key, id) = (p.clone(), state.vote_key.clone(), id.to_owned());
+    state
+        .db
+        .write(move |conn| {
+            let row = visible(conn, &p, &id)?;
+            if let Some(managed) = readable_teams(conn, &p)?
+                && !managed.contains(&row.team_id)
+            {
+                return Err(ApiError::Forbidden);
+            }
+            let from = Status::from_db(&row.status);
+            if !from.next().contains(&to) {
+                let allowed: Vec<&str> = from.next().iter().map(|s| s.as_str()).collect();
+                return Err(ApiError::Conflict(if allowed.is_empty() {
+                    format!(
+                        "a suggestion that is {} cannot change status",
+                        from.as_str()
+                    )
+                } else {
+                    format!(
+                        "from {} the allowed transitions are: {}",
+                        from.as_str(),
+                        allowed.join(", ")
+                    )
+                }));
+            }
+            let t = now();
+            diesel::insert_into(suggestion_events::table)
+                .values(EventRow {
+                    id: uuid::Uuid::new_v4().to_string(),
+                    suggestion_id: id.clone(),
+                    from_status: from.as_str().into(),
+                    to_status: to.as_str().into(),
+                    reply,
+                    replied_by: p.id.clone(),
+                    replied_on: t.date(),
+                    replied_at: t,
+                })
+                .execute(conn)?;
+            diesel::update(suggestions::table.find(&id))
+                .set(suggestions::status.eq(to.as_str()))
+                .execute(conn)?;
+            let row = find(conn, &id)?.ok_or(ApiError::NotFound("suggestion"))?;
+            view(conn, row, &p.id, &key)
+        })
+        .await
 }

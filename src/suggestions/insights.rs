@@ -11,7 +11,7 @@ use poem_openapi::param::{Header, Query};
 use poem_openapi::{Object, OpenApi};
 
 use crate::api::Tag;
-use crate::auth::{BearerAuth, readable_teams};
+use crate::auth::{BearerAuth, Principal, readable_teams};
 use crate::db::schema::{suggestion_events, suggestions};
 use crate::error::ApiError;
 use crate::org::store::TeamTree;
@@ -103,167 +103,7 @@ impl InsightsApi {
         accept: Header<Option<String>>,
     ) -> Result<JsonOrCsv<FrontlineInsights>, ApiError> {
         let csv = accept.0.as_deref().is_some_and(|a| a.contains("text/csv"));
-        let today = crate::org::model::now().date();
-        let to = to.0.unwrap_or(today);
-        let from = from.0.unwrap_or(to - chrono::TimeDelta::days(29));
-        if from > to {
-            return Err(ApiError::invalid("from", "must not be after `to`"));
-        }
-        let days = (to - from).num_days() + 1;
-        if days > MAX_PERIOD_DAYS {
-            return Err(ApiError::invalid(
-                "from",
-                format!("a period is at most {MAX_PERIOD_DAYS} days"),
-            ));
-        }
-        let prev_from = from - chrono::TimeDelta::days(days);
-        let prev_to = from - chrono::TimeDelta::days(1);
-        let (p, requested) = (auth.0, team_id.0);
-        let insights = self
-            .state
-            .db
-            .read(move |conn| {
-                let managed = readable_teams(conn, &p)?;
-                if managed.as_ref().is_some_and(|m| m.is_empty()) {
-                    return Err(ApiError::Forbidden);
-                }
-                let tree = TeamTree::load(conn)?;
-                let scope: Option<HashSet<String>> = match (&requested, managed) {
-                    (Some(t), None) if tree.contains(t) => Some(tree.subtrees([t])),
-                    (Some(_), None) => return Err(ApiError::NotFound("team")),
-                    (Some(t), Some(m)) if m.contains(t) => Some(tree.subtrees([t])),
-                    (Some(_), Some(_)) => return Err(ApiError::NotFound("team")),
-                    (None, m) => m,
-                };
-                let load = |conn: &mut crate::db::AnyConnection,
-                            a: NaiveDate,
-                            b: NaiveDate|
-                 -> Result<Vec<SuggestionRow>, ApiError> {
-                    let mut q = suggestions::table
-                        .filter(suggestions::created_on.ge(a))
-                        .filter(suggestions::created_on.le(b))
-                        .select(SuggestionRow::as_select())
-                        .into_boxed();
-                    if let Some(s) = &scope {
-                        q = q.filter(
-                            suggestions::team_id.eq_any(s.iter().cloned().collect::<Vec<_>>()),
-                        );
-                    }
-                    Ok(q.order((suggestions::created_on, suggestions::id))
-                        .load(conn)?)
-                };
-                let current = load(conn, from, to)?;
-                let previous = load(conn, prev_from, prev_to)?;
-
-                let texts: Vec<String> = current.iter().map(text_of).collect();
-                let docs: Vec<Doc> = current
-                    .iter()
-                    .zip(&texts)
-                    .map(|(s, t)| Doc { id: &s.id, text: t })
-                    .collect();
-                let previous_stems: Vec<HashSet<String>> = previous
-                    .iter()
-                    .map(|s| themes::keywords(&text_of(s)).into_iter().collect())
-                    .collect();
-                let theme_list = themes::themes(&docs, MAX_THEMES)
-                    .into_iter()
-                    .map(|t| {
-                        let stems: HashSet<&String> = t.stems.iter().collect();
-                        let previous_count = previous_stems
-                            .iter()
-                            .filter(|ks| ks.iter().any(|k| stems.contains(k)))
-                            .count() as i64;
-                        let count = t.doc_ids.len() as i64;
-                        ThemeSummary {
-                            example_ids: t.doc_ids.iter().take(3).cloned().collect(),
-                            label: t.label,
-                            stems: t.stems,
-                            count,
-                            previous_count,
-                            trend: count - previous_count,
-                        }
-                    })
-                    .collect();
-
-                let mut touch: HashMap<&str, i64> = HashMap::new();
-                let mut status: HashMap<&str, i64> = HashMap::new();
-                for s in &current {
-                    *touch.entry(s.touchpoint.as_str()).or_default() += 1;
-                    *status.entry(s.status.as_str()).or_default() += 1;
-                }
-                let touchpoints = Touchpoint::ALL
-                    .iter()
-                    .map(|t| Count {
-                        key: t.as_str().into(),
-                        count: touch.get(t.as_str()).copied().unwrap_or(0),
-                    })
-                    .collect();
-                let statuses = [
-                    Status::New,
-                    Status::Acknowledged,
-                    Status::InProgress,
-                    Status::Done,
-                    Status::Declined,
-                ]
-                .iter()
-                .map(|st| Count {
-                    key: st.as_str().into(),
-                    count: status.get(st.as_str()).copied().unwrap_or(0),
-                })
-                .collect();
-                let mut by_votes: Vec<&SuggestionRow> = current.iter().collect();
-                by_votes.sort_by(|a, b| {
-                    b.votes
-                        .cmp(&a.votes)
-                        .then(b.created_on.cmp(&a.created_on))
-                        .then(a.id.cmp(&b.id))
-                });
-                let top_voted = by_votes
-                    .into_iter()
-                    .take(5)
-                    .map(|s| TopVoted {
-                        id: s.id.clone(),
-                        title: s.title.clone(),
-                        votes: s.votes,
-                        status: Status::from_db(&s.status),
-                    })
-                    .collect();
-
-                let ids: Vec<String> = current.iter().map(|s| s.id.clone()).collect();
-                let firsts: Vec<(String, Option<NaiveDate>)> = suggestion_events::table
-                    .filter(suggestion_events::suggestion_id.eq_any(&ids))
-                    .group_by(suggestion_events::suggestion_id)
-                    .select((
-                        suggestion_events::suggestion_id,
-                        diesel::dsl::min(suggestion_events::replied_on),
-                    ))
-                    .load(conn)?;
-                let firsts: HashMap<String, NaiveDate> = firsts
-                    .into_iter()
-                    .filter_map(|(id, d)| d.map(|d| (id, d)))
-                    .collect();
-                let pairs: Vec<(NaiveDate, Option<NaiveDate>)> = current
-                    .iter()
-                    .map(|s| (s.created_on, firsts.get(&s.id).copied()))
-                    .collect();
-                let lc = loop_closure(&pairs, today);
-                Ok(FrontlineInsights {
-                    team_id: requested,
-                    from,
-                    to,
-                    total: current.len() as i64,
-                    themes: theme_list,
-                    touchpoints,
-                    statuses,
-                    top_voted,
-                    loop_closure: LoopClosureFigures {
-                        answered_within_7_days: lc.answered_within_7_days,
-                        median_days_to_first_reply: lc.median_days_to_first_reply,
-                        waiting_over_14_days: lc.waiting_over_14_days as i64,
-                    },
-                })
-            })
-            .await?;
+        let insights = frontline_insights(&self.state, &auth.0, team_id.0, from.0, to.0).await?;
         if !csv {
             return Ok(JsonOrCsv::Json(insights));
         }
@@ -305,4 +145,175 @@ impl InsightsApi {
         );
         Ok(JsonOrCsv::Csv(out))
     }
+}
+
+/// Frontline insights for a subtree and period (HR: any team or the whole organisation;
+/// managers: their subtrees); the period defaults to the last 30 days.
+pub async fn frontline_insights(
+    state: &AppState,
+    p: &Principal,
+    requested: Option<String>,
+    from: Option<NaiveDate>,
+    to: Option<NaiveDate>,
+) -> Result<FrontlineInsights, ApiError> {
+    let today = crate::org::model::now().date();
+    let to = to.unwrap_or(today);
+    let from = from.unwrap_or(to - chrono::TimeDelta::days(29));
+    if from > to {
+        return Err(ApiError::invalid("from", "must not be after `to`"));
+    }
+    let days = (to - from).num_days() + 1;
+    if days > MAX_PERIOD_DAYS {
+        return Err(ApiError::invalid(
+            "from",
+            format!("a period is at most {MAX_PERIOD_DAYS} days"),
+        ));
+    }
+    let prev_from = from - chrono::TimeDelta::days(days);
+    let prev_to = from - chrono::TimeDelta::days(1);
+    let p = p.clone();
+    let insights = state
+        .db
+        .read(move |conn| {
+            let managed = readable_teams(conn, &p)?;
+            if managed.as_ref().is_some_and(|m| m.is_empty()) {
+                return Err(ApiError::Forbidden);
+            }
+            let tree = TeamTree::load(conn)?;
+            let scope: Option<HashSet<String>> = match (&requested, managed) {
+                (Some(t), None) if tree.contains(t) => Some(tree.subtrees([t])),
+                (Some(_), None) => return Err(ApiError::NotFound("team")),
+                (Some(t), Some(m)) if m.contains(t) => Some(tree.subtrees([t])),
+                (Some(_), Some(_)) => return Err(ApiError::NotFound("team")),
+                (None, m) => m,
+            };
+            let load = |conn: &mut crate::db::AnyConnection,
+                        a: NaiveDate,
+                        b: NaiveDate|
+             -> Result<Vec<SuggestionRow>, ApiError> {
+                let mut q = suggestions::table
+                    .filter(suggestions::created_on.ge(a))
+                    .filter(suggestions::created_on.le(b))
+                    .select(SuggestionRow::as_select())
+                    .into_boxed();
+                if let Some(s) = &scope {
+                    q = q
+                        .filter(suggestions::team_id.eq_any(s.iter().cloned().collect::<Vec<_>>()));
+                }
+                Ok(q.order((suggestions::created_on, suggestions::id))
+                    .load(conn)?)
+            };
+            let current = load(conn, from, to)?;
+            let previous = load(conn, prev_from, prev_to)?;
+
+            let texts: Vec<String> = current.iter().map(text_of).collect();
+            let docs: Vec<Doc> = current
+                .iter()
+                .zip(&texts)
+                .map(|(s, t)| Doc { id: &s.id, text: t })
+                .collect();
+            let previous_stems: Vec<HashSet<String>> = previous
+                .iter()
+                .map(|s| themes::keywords(&text_of(s)).into_iter().collect())
+                .collect();
+            let theme_list = themes::themes(&docs, MAX_THEMES)
+                .into_iter()
+                .map(|t| {
+                    let stems: HashSet<&String> = t.stems.iter().collect();
+                    let previous_count = previous_stems
+                        .iter()
+                        .filter(|ks| ks.iter().any(|k| stems.contains(k)))
+                        .count() as i64;
+                    let count = t.doc_ids.len() as i64;
+                    ThemeSummary {
+                        example_ids: t.doc_ids.iter().take(3).cloned().collect(),
+                        label: t.label,
+                        stems: t.stems,
+                        count,
+                        previous_count,
+                        trend: count - previous_count,
+                    }
+                })
+                .collect();
+
+            let mut touch: HashMap<&str, i64> = HashMap::new();
+            let mut status: HashMap<&str, i64> = HashMap::new();
+            for s in &current {
+                *touch.entry(s.touchpoint.as_str()).or_default() += 1;
+                *status.entry(s.status.as_str()).or_default() += 1;
+            }
+            let touchpoints = Touchpoint::ALL
+                .iter()
+                .map(|t| Count {
+                    key: t.as_str().into(),
+                    count: touch.get(t.as_str()).copied().unwrap_or(0),
+                })
+                .collect();
+            let statuses = [
+                Status::New,
+                Status::Acknowledged,
+                Status::InProgress,
+                Status::Done,
+                Status::Declined,
+            ]
+            .iter()
+            .map(|st| Count {
+                key: st.as_str().into(),
+                count: status.get(st.as_str()).copied().unwrap_or(0),
+            })
+            .collect();
+            let mut by_votes: Vec<&SuggestionRow> = current.iter().collect();
+            by_votes.sort_by(|a, b| {
+                b.votes
+                    .cmp(&a.votes)
+                    .then(b.created_on.cmp(&a.created_on))
+                    .then(a.id.cmp(&b.id))
+            });
+            let top_voted = by_votes
+                .into_iter()
+                .take(5)
+                .map(|s| TopVoted {
+                    id: s.id.clone(),
+                    title: s.title.clone(),
+                    votes: s.votes,
+                    status: Status::from_db(&s.status),
+                })
+                .collect();
+
+            let ids: Vec<String> = current.iter().map(|s| s.id.clone()).collect();
+            let firsts: Vec<(String, Option<NaiveDate>)> = suggestion_events::table
+                .filter(suggestion_events::suggestion_id.eq_any(&ids))
+                .group_by(suggestion_events::suggestion_id)
+                .select((
+                    suggestion_events::suggestion_id,
+                    diesel::dsl::min(suggestion_events::replied_on),
+                ))
+                .load(conn)?;
+            let firsts: HashMap<String, NaiveDate> = firsts
+                .into_iter()
+                .filter_map(|(id, d)| d.map(|d| (id, d)))
+                .collect();
+            let pairs: Vec<(NaiveDate, Option<NaiveDate>)> = current
+                .iter()
+                .map(|s| (s.created_on, firsts.get(&s.id).copied()))
+                .collect();
+            let lc = loop_closure(&pairs, today);
+            Ok(FrontlineInsights {
+                team_id: requested,
+                from,
+                to,
+                total: current.len() as i64,
+                themes: theme_list,
+                touchpoints,
+                statuses,
+                top_voted,
+                loop_closure: LoopClosureFigures {
+                    answered_within_7_days: lc.answered_within_7_days,
+                    median_days_to_first_reply: lc.median_days_to_first_reply,
+                    waiting_over_14_days: lc.waiting_over_14_days as i64,
+                },
+            })
+        })
+        .await?;
+    Ok(insights)
 }

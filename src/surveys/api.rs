@@ -11,7 +11,7 @@ use poem_openapi::{ApiResponse, Enum, Object, OpenApi};
 
 use crate::api::{Created, Tag, page_bounds};
 use crate::auth::api::NoContent;
-use crate::auth::{BearerAuth, require_hr};
+use crate::auth::{BearerAuth, Principal, require_hr};
 use crate::db::AnyConnection;
 use crate::db::schema::{people, survey_audience, survey_questions, surveys};
 use crate::error::ApiError;
@@ -50,7 +50,7 @@ pub enum Cut {
 }
 
 impl Cut {
-    fn as_str(self) -> &'static str {
+    pub fn as_str(self) -> &'static str {
         match self {
             Cut::Location => "location",
             Cut::JobFamily => "job_family",
@@ -629,43 +629,9 @@ impl SurveysApi {
         auth: BearerAuth,
         body: JsonBody<CreateSurvey>,
     ) -> Result<Created<Survey>, ApiError> {
-        require_hr(&auth.0)?;
-        let body = body.0;
-        let title = parse_text(&body.title, "title", 200)?;
-        let questions = check_questions(&body.questions)?;
-        check_schedule(&body.schedule)?;
-        let min_group = check_min_group(body.min_group, self.state.config.min_group)?;
-        let cuts = cuts_string(body.cuts.as_deref().unwrap_or(&[]));
-        let audience = body.audience.unwrap_or(AudienceInput { team_ids: vec![] });
-        let schedule = body.schedule;
-        let survey = self
-            .state
-            .db
-            .write(move |conn| {
-                let team_ids = check_audience(conn, &audience)?;
-                let t = now();
-                let row = SurveyRow {
-                    id: uuid::Uuid::new_v4().to_string(),
-                    title,
-                    cuts,
-                    starts_on: schedule.starts_on,
-                    cadence: schedule.cadence.as_str().into(),
-                    window_days: schedule.window_days,
-                    ends_on: schedule.ends_on,
-                    min_group,
-                    archived: false,
-                    created_at: t,
-                    updated_at: t,
-                };
-                diesel::insert_into(surveys::table)
-                    .values(&row)
-                    .execute(conn)?;
-                replace_questions(conn, &row.id, questions)?;
-                replace_audience(conn, &row.id, &team_ids)?;
-                survey_view(conn, row)
-            })
-            .await?;
-        Ok(Created::Created(Json(survey)))
+        create_survey(&self.state, &auth.0, body.0)
+            .await
+            .map(|x| Created::Created(Json(x)))
     }
 
     /// List surveys (HR), newest first.
@@ -680,38 +646,11 @@ impl SurveysApi {
         /// Include archived surveys.
         include_archived: Query<Option<bool>>,
     ) -> Result<Json<SurveyPage>, ApiError> {
-        require_hr(&auth.0)?;
         let (limit, offset) = page_bounds(limit.0, offset.0);
         let archived = include_archived.0.unwrap_or(false);
-        self.state
-            .db
-            .read(move |conn| {
-                let build = || {
-                    let mut q = surveys::table.into_boxed();
-                    if !archived {
-                        q = q.filter(surveys::archived.eq(false));
-                    }
-                    q
-                };
-                let total: i64 = build().count().get_result(conn)?;
-                let rows: Vec<SurveyRow> = build()
-                    .select(SurveyRow::as_select())
-                    .order((surveys::created_at.desc(), surveys::id))
-                    .limit(limit)
-                    .offset(offset)
-                    .load(conn)?;
-                let items = rows
-                    .into_iter()
-                    .map(|r| survey_view(conn, r))
-                    .collect::<Result<_, _>>()?;
-                Ok(Json(SurveyPage {
-                    items,
-                    total,
-                    limit,
-                    offset,
-                }))
-            })
+        list_surveys(&self.state, &auth.0, limit, offset, archived)
             .await
+            .map(Json)
     }
 
     /// One survey (HR).
@@ -721,12 +660,7 @@ impl SurveysApi {
         auth: BearerAuth,
         #[oai(validator(max_length = 64))] id: Path<String>,
     ) -> Result<Json<Survey>, ApiError> {
-        require_hr(&auth.0)?;
-        let id = id.0;
-        self.state
-            .db
-            .read(move |conn| load_survey_view(conn, &id).map(Json))
-            .await
+        get_survey(&self.state, &auth.0, &id.0).await.map(Json)
     }
 
     /// Edit a survey (HR). Questions, cuts and min_group freeze when the first round
@@ -842,20 +776,7 @@ impl SurveysApi {
         auth: BearerAuth,
         #[oai(validator(max_length = 64))] id: Path<String>,
     ) -> Result<Json<Vec<Round>>, ApiError> {
-        require_hr(&auth.0)?;
-        let id = id.0;
-        self.state
-            .db
-            .read(move |conn| {
-                store::find_survey(conn, &id)?.ok_or(ApiError::NotFound("survey"))?;
-                let at = now();
-                let rows = store::rounds_of(conn, &id)?;
-                rows.into_iter()
-                    .map(|r| round_view(conn, r, at))
-                    .collect::<Result<Vec<_>, _>>()
-                    .map(Json)
-            })
-            .await
+        list_rounds(&self.state, &auth.0, &id.0).await.map(Json)
     }
 
     /// Open a round now (HR), for the survey's window length. 409 while another round of
@@ -870,29 +791,9 @@ impl SurveysApi {
         auth: BearerAuth,
         #[oai(validator(max_length = 64))] id: Path<String>,
     ) -> Result<Created<Round>, ApiError> {
-        require_hr(&auth.0)?;
-        let id = id.0;
-        let round = self
-            .state
-            .db
-            .write(move |conn| {
-                let survey = store::find_survey(conn, &id)?.ok_or(ApiError::NotFound("survey"))?;
-                if survey.archived {
-                    return Err(ApiError::Conflict("the survey is archived".into()));
-                }
-                let t = now();
-                if store::open_round_of(conn, &id, t)?.is_some() {
-                    return Err(ApiError::Conflict(
-                        "a round of this survey is already open".into(),
-                    ));
-                }
-                let closes = t + chrono::TimeDelta::days(i64::from(survey.window_days));
-                let row = store::open_round(conn, &survey, None, t, closes)?;
-                round_view(conn, row, t)
-            })
-            .await?;
-        tracing::info!(round = %round.id, "round opened by HR");
-        Ok(Created::Created(Json(round)))
+        open_round_now(&self.state, &auth.0, &id.0)
+            .await
+            .map(|r| Created::Created(Json(r)))
     }
 
     /// Close an open round now (HR).
@@ -906,26 +807,7 @@ impl SurveysApi {
         auth: BearerAuth,
         #[oai(validator(max_length = 64))] id: Path<String>,
     ) -> Result<Json<Round>, ApiError> {
-        require_hr(&auth.0)?;
-        let id = id.0;
-        self.state
-            .db
-            .write(move |conn| {
-                let r = store::find_round(conn, &id)?.ok_or(ApiError::NotFound("round"))?;
-                let t = now();
-                if !r.is_open(t) {
-                    return Err(ApiError::Conflict("the round is not open".into()));
-                }
-                diesel::update(crate::db::schema::rounds::table.find(&id))
-                    .set((
-                        crate::db::schema::rounds::closes_at.eq(t),
-                        crate::db::schema::rounds::closed_early_at.eq(Some(t)),
-                    ))
-                    .execute(conn)?;
-                let r = store::find_round(conn, &id)?.ok_or(ApiError::NotFound("round"))?;
-                round_view(conn, r, t).map(Json)
-            })
-            .await
+        close_round_now(&self.state, &auth.0, &id.0).await.map(Json)
     }
 
     /// Live participation per team (HR): invited and answered counts, only for teams of
@@ -940,37 +822,9 @@ impl SurveysApi {
         auth: BearerAuth,
         #[oai(validator(max_length = 64))] id: Path<String>,
     ) -> Result<Json<Participation>, ApiError> {
-        require_hr(&auth.0)?;
-        let id = id.0;
-        self.state
-            .db
-            .read(move |conn| {
-                let r = store::find_round(conn, &id)?.ok_or(ApiError::NotFound("round"))?;
-                let survey =
-                    store::find_survey(conn, &r.survey_id)?.ok_or(ApiError::NotFound("survey"))?;
-                let k = i64::from(survey.min_group);
-                let mut teams = Vec::new();
-                for (team_id, (invited, answered)) in store::participation_by_team(conn, &id)? {
-                    let team = org_store::find_team(conn, &team_id)?
-                        .map(|t| t.name)
-                        .unwrap_or_default();
-                    let shown = invited >= k;
-                    teams.push(TeamParticipation {
-                        team_id,
-                        team,
-                        suppressed: !shown,
-                        invited: shown.then_some(invited),
-                        answered: shown.then_some(answered),
-                        rate: shown.then(|| answered as f64 / invited as f64),
-                    });
-                }
-                Ok(Json(Participation {
-                    round_id: id,
-                    min_group: survey.min_group,
-                    teams,
-                }))
-            })
+        round_participation(&self.state, &auth.0, &id.0)
             .await
+            .map(Json)
     }
 
     /// Remind the invitees who have not answered (HR). The list goes to the notification
@@ -1016,57 +870,7 @@ impl SurveysApi {
     /// The caller's open rounds not answered yet, with questions in their language.
     #[oai(path = "/me/pulses", method = "get", operation_id = "my_pulses")]
     async fn my_pulses(&self, auth: BearerAuth) -> Result<Json<Vec<Pulse>>, ApiError> {
-        let me = auth.0.id.clone();
-        self.state
-            .db
-            .read(move |conn| {
-                use crate::db::schema::{participation, round_invitees, rounds};
-                let t = now();
-                let lang: String = people::table
-                    .find(&me)
-                    .select(people::language)
-                    .first(conn)?;
-                let open: Vec<RoundRow> = rounds::table
-                    .inner_join(round_invitees::table.on(round_invitees::round_id.eq(rounds::id)))
-                    .filter(round_invitees::person_id.eq(&me))
-                    .filter(rounds::opens_at.le(t))
-                    .filter(rounds::closes_at.gt(t))
-                    .select(RoundRow::as_select())
-                    .order(rounds::closes_at)
-                    .load(conn)?;
-                let answered: HashSet<String> = participation::table
-                    .filter(participation::person_id.eq(&me))
-                    .select(participation::round_id)
-                    .load::<String>(conn)?
-                    .into_iter()
-                    .collect();
-                let mut out = Vec::new();
-                for r in open.into_iter().filter(|r| !answered.contains(&r.id)) {
-                    let s = store::find_survey(conn, &r.survey_id)?
-                        .ok_or(ApiError::NotFound("survey"))?;
-                    let questions = store::questions(conn, &s.id)?
-                        .into_iter()
-                        .map(|q| PulseQuestion {
-                            kind: QuestionKind::parse(&q.kind).unwrap_or(QuestionKind::Text),
-                            driver: Driver::parse(&q.driver).unwrap_or(Driver::Voice),
-                            text: q.text(&lang).to_owned(),
-                            options: q.options_list(),
-                            id: q.id,
-                            required: q.required,
-                        })
-                        .collect();
-                    out.push(Pulse {
-                        round_id: r.id,
-                        survey_id: s.id,
-                        title: s.title,
-                        closes_at: r.closes_at,
-                        min_group: s.min_group,
-                        questions,
-                    });
-                }
-                Ok(Json(out))
-            })
-            .await
+        my_pulses(&self.state, &auth.0.id).await.map(Json)
     }
 
     /// Answer a round, once. The answers are stored with the caller's team and the
@@ -1083,8 +887,6 @@ impl SurveysApi {
         #[oai(validator(max_length = 64))] id: Path<String>,
         body: JsonBody<ResponseInput>,
     ) -> Result<Created<Recorded>, ApiError> {
-        let me = auth.0.id.clone();
-        let round_id = id.0;
         let given: Vec<Given> = body
             .0
             .answers
@@ -1096,42 +898,310 @@ impl SurveysApi {
                 text: a.text,
             })
             .collect();
-        if given.len() > MAX_QUESTIONS {
-            return Err(ApiError::invalid(
-                "answers",
-                format!("at most {MAX_QUESTIONS} answers"),
-            ));
-        }
-        let submission = self
-            .state
-            .db
-            .read(move |conn| {
-                let r = store::find_round(conn, &round_id)?.ok_or(ApiError::NotFound("round"))?;
-                if !r.is_open(now()) {
-                    return Err(ApiError::Conflict("the round is not open".into()));
-                }
-                let invitee = store::invitee(conn, &round_id, &me)?.ok_or(ApiError::Forbidden)?;
-                if store::has_participated(conn, &round_id, &me)? {
-                    return Err(ApiError::Conflict(
-                        "you have already answered this round".into(),
-                    ));
-                }
-                let questions = store::questions(conn, &r.survey_id)?;
-                let answers = answers::check(&questions, &given)?;
-                Ok(Submission {
-                    round_id,
-                    person_id: me,
-                    team_id: invitee.team_id,
-                    location: invitee.location,
-                    job_family: invitee.job_family,
-                    tenure: invitee.tenure,
-                    answers,
-                })
-            })
-            .await?;
-        self.state.writer.submit(submission).await?;
+        submit_response(&self.state, &auth.0.id, &id.0, given).await?;
         Ok(Created::Created(Json(Recorded {
             status: "recorded".into(),
         })))
     }
+}
+
+// ---------- shared by the API and the web pages ----------
+
+/// Person `me`'s open rounds not answered yet, with questions in their language.
+pub async fn my_pulses(state: &AppState, me: &str) -> Result<Vec<Pulse>, ApiError> {
+    let me = me.to_owned();
+    state
+        .db
+        .read(move |conn| {
+            use crate::db::schema::{participation, round_invitees, rounds};
+            let t = now();
+            let lang: String = people::table
+                .find(&me)
+                .select(people::language)
+                .first(conn)?;
+            let open: Vec<RoundRow> = rounds::table
+                .inner_join(round_invitees::table.on(round_invitees::round_id.eq(rounds::id)))
+                .filter(round_invitees::person_id.eq(&me))
+                .filter(rounds::opens_at.le(t))
+                .filter(rounds::closes_at.gt(t))
+                .select(RoundRow::as_select())
+                .order(rounds::closes_at)
+                .load(conn)?;
+            let answered: HashSet<String> = participation::table
+                .filter(participation::person_id.eq(&me))
+                .select(participation::round_id)
+                .load::<String>(conn)?
+                .into_iter()
+                .collect();
+            let mut out = Vec::new();
+            for r in open.into_iter().filter(|r| !answered.contains(&r.id)) {
+                let s =
+                    store::find_survey(conn, &r.survey_id)?.ok_or(ApiError::NotFound("survey"))?;
+                let questions = store::questions(conn, &s.id)?
+                    .into_iter()
+                    .map(|q| PulseQuestion {
+                        kind: QuestionKind::parse(&q.kind).unwrap_or(QuestionKind::Text),
+                        driver: Driver::parse(&q.driver).unwrap_or(Driver::Voice),
+                        text: q.text(&lang).to_owned(),
+                        options: q.options_list(),
+                        id: q.id,
+                        required: q.required,
+                    })
+                    .collect();
+                out.push(Pulse {
+                    round_id: r.id,
+                    survey_id: s.id,
+                    title: s.title,
+                    closes_at: r.closes_at,
+                    min_group: s.min_group,
+                    questions,
+                });
+            }
+            Ok(out)
+        })
+        .await
+}
+
+/// Checks and records person `me`'s answers to round `round_id`, once. What is stored
+/// carries the team and generalised segments only: no person, no time.
+pub async fn submit_response(
+    state: &AppState,
+    me: &str,
+    round_id: &str,
+    given: Vec<Given>,
+) -> Result<(), ApiError> {
+    if given.len() > MAX_QUESTIONS {
+        return Err(ApiError::invalid(
+            "answers",
+            format!("at most {MAX_QUESTIONS} answers"),
+        ));
+    }
+    let (me, round_id) = (me.to_owned(), round_id.to_owned());
+    let submission = state
+        .db
+        .read(move |conn| {
+            let r = store::find_round(conn, &round_id)?.ok_or(ApiError::NotFound("round"))?;
+            if !r.is_open(now()) {
+                return Err(ApiError::Conflict("the round is not open".into()));
+            }
+            let invitee = store::invitee(conn, &round_id, &me)?.ok_or(ApiError::Forbidden)?;
+            if store::has_participated(conn, &round_id, &me)? {
+                return Err(ApiError::Conflict(
+                    "you have already answered this round".into(),
+                ));
+            }
+            let questions = store::questions(conn, &r.survey_id)?;
+            let answers = answers::check(&questions, &given)?;
+            Ok(Submission {
+                round_id,
+                person_id: me,
+                team_id: invitee.team_id,
+                location: invitee.location,
+                job_family: invitee.job_family,
+                tenure: invitee.tenure,
+                answers,
+            })
+        })
+        .await?;
+    state.writer.submit(submission).await
+}
+
+/// Creates a survey (HR): questions, audience, cuts, schedule and k.
+pub async fn create_survey(
+    state: &AppState,
+    p: &Principal,
+    body: CreateSurvey,
+) -> Result<Survey, ApiError> {
+    require_hr(p)?;
+    let title = parse_text(&body.title, "title", 200)?;
+    let questions = check_questions(&body.questions)?;
+    check_schedule(&body.schedule)?;
+    let min_group = check_min_group(body.min_group, state.config.min_group)?;
+    let cuts = cuts_string(body.cuts.as_deref().unwrap_or(&[]));
+    let audience = body.audience.unwrap_or(AudienceInput { team_ids: vec![] });
+    let schedule = body.schedule;
+    let survey = state
+        .db
+        .write(move |conn| {
+            let team_ids = check_audience(conn, &audience)?;
+            let t = now();
+            let row = SurveyRow {
+                id: uuid::Uuid::new_v4().to_string(),
+                title,
+                cuts,
+                starts_on: schedule.starts_on,
+                cadence: schedule.cadence.as_str().into(),
+                window_days: schedule.window_days,
+                ends_on: schedule.ends_on,
+                min_group,
+                archived: false,
+                created_at: t,
+                updated_at: t,
+            };
+            diesel::insert_into(surveys::table)
+                .values(&row)
+                .execute(conn)?;
+            replace_questions(conn, &row.id, questions)?;
+            replace_audience(conn, &row.id, &team_ids)?;
+            survey_view(conn, row)
+        })
+        .await?;
+    Ok(survey)
+}
+
+/// Surveys (HR), newest first.
+pub async fn list_surveys(
+    state: &AppState,
+    p: &Principal,
+    limit: i64,
+    offset: i64,
+    archived: bool,
+) -> Result<SurveyPage, ApiError> {
+    require_hr(p)?;
+    state
+        .db
+        .read(move |conn| {
+            let build = || {
+                let mut q = surveys::table.into_boxed();
+                if !archived {
+                    q = q.filter(surveys::archived.eq(false));
+                }
+                q
+            };
+            let total: i64 = build().count().get_result(conn)?;
+            let rows: Vec<SurveyRow> = build()
+                .select(SurveyRow::as_select())
+                .order((surveys::created_at.desc(), surveys::id))
+                .limit(limit)
+                .offset(offset)
+                .load(conn)?;
+            let items = rows
+                .into_iter()
+                .map(|r| survey_view(conn, r))
+                .collect::<Result<_, _>>()?;
+            Ok(SurveyPage {
+                items,
+                total,
+                limit,
+                offset,
+            })
+        })
+        .await
+}
+
+/// One survey (HR).
+pub async fn get_survey(state: &AppState, p: &Principal, id: &str) -> Result<Survey, ApiError> {
+    require_hr(p)?;
+    let id = id.to_owned();
+    state.db.read(move |conn| load_survey_view(conn, &id)).await
+}
+
+/// A survey's rounds (HR).
+pub async fn list_rounds(
+    state: &AppState,
+    p: &Principal,
+    id: &str,
+) -> Result<Vec<Round>, ApiError> {
+    require_hr(p)?;
+    let id = id.to_owned();
+    state
+        .db
+        .read(move |conn| {
+            store::find_survey(conn, &id)?.ok_or(ApiError::NotFound("survey"))?;
+            let at = now();
+            let rows = store::rounds_of(conn, &id)?;
+            rows.into_iter()
+                .map(|r| round_view(conn, r, at))
+                .collect::<Result<Vec<_>, _>>()
+        })
+        .await
+}
+
+/// Opens a round of a survey now (HR), for its window length.
+pub async fn open_round_now(state: &AppState, p: &Principal, id: &str) -> Result<Round, ApiError> {
+    require_hr(p)?;
+    let id = id.to_owned();
+    let round = state
+        .db
+        .write(move |conn| {
+            let survey = store::find_survey(conn, &id)?.ok_or(ApiError::NotFound("survey"))?;
+            if survey.archived {
+                return Err(ApiError::Conflict("the survey is archived".into()));
+            }
+            let t = now();
+            if store::open_round_of(conn, &id, t)?.is_some() {
+                return Err(ApiError::Conflict(
+                    "a round of this survey is already open".into(),
+                ));
+            }
+            let closes = t + chrono::TimeDelta::days(i64::from(survey.window_days));
+            let row = store::open_round(conn, &survey, None, t, closes)?;
+            round_view(conn, row, t)
+        })
+        .await?;
+    tracing::info!(round = %round.id, "round opened by HR");
+    Ok(round)
+}
+
+/// Closes an open round now (HR).
+pub async fn close_round_now(state: &AppState, p: &Principal, id: &str) -> Result<Round, ApiError> {
+    require_hr(p)?;
+    let id = id.to_owned();
+    state
+        .db
+        .write(move |conn| {
+            let r = store::find_round(conn, &id)?.ok_or(ApiError::NotFound("round"))?;
+            let t = now();
+            if !r.is_open(t) {
+                return Err(ApiError::Conflict("the round is not open".into()));
+            }
+            diesel::update(crate::db::schema::rounds::table.find(&id))
+                .set((
+                    crate::db::schema::rounds::closes_at.eq(t),
+                    crate::db::schema::rounds::closed_early_at.eq(Some(t)),
+                ))
+                .execute(conn)?;
+            let r = store::find_round(conn, &id)?.ok_or(ApiError::NotFound("round"))?;
+            round_view(conn, r, t)
+        })
+        .await
+}
+
+/// Live participation per team of at least k invitees (HR).
+pub async fn round_participation(
+    state: &AppState,
+    p: &Principal,
+    id: &str,
+) -> Result<Participation, ApiError> {
+    require_hr(p)?;
+    let id = id.to_owned();
+    state
+        .db
+        .read(move |conn| {
+            let r = store::find_round(conn, &id)?.ok_or(ApiError::NotFound("round"))?;
+            let survey =
+                store::find_survey(conn, &r.survey_id)?.ok_or(ApiError::NotFound("survey"))?;
+            let k = i64::from(survey.min_group);
+            let mut teams = Vec::new();
+            for (team_id, (invited, answered)) in store::participation_by_team(conn, &id)? {
+                let team = org_store::find_team(conn, &team_id)?
+                    .map(|t| t.name)
+                    .unwrap_or_default();
+                let shown = invited >= k;
+                teams.push(TeamParticipation {
+                    team_id,
+                    team,
+                    suppressed: !shown,
+                    invited: shown.then_some(invited),
+                    answered: shown.then_some(answered),
+                    rate: shown.then(|| answered as f64 / invited as f64),
+                });
+            }
+            Ok(Participation {
+                round_id: id,
+                min_group: survey.min_group,
+                teams,
+            })
+        })
+        .await
 }

@@ -51,6 +51,21 @@ pub fn rounds_of(conn: &mut AnyConnection, survey_id: &str) -> Result<Vec<RoundR
         .load(conn)?)
 }
 
+/// The latest rounds that have closed by `at`, newest first, with their survey's title.
+pub fn closed_rounds(
+    conn: &mut AnyConnection,
+    at: chrono::NaiveDateTime,
+    limit: i64,
+) -> Result<Vec<(RoundRow, String)>, ApiError> {
+    Ok(rounds::table
+        .inner_join(surveys::table.on(surveys::id.eq(rounds::survey_id)))
+        .filter(rounds::closes_at.le(at))
+        .order((rounds::closes_at.desc(), rounds::id))
+        .limit(limit)
+        .select((RoundRow::as_select(), surveys::title))
+        .load(conn)?)
+}
+
 pub fn find_round(conn: &mut AnyConnection, id: &str) -> Result<Option<RoundRow>, ApiError> {
     Ok(rounds::table
         .find(id)

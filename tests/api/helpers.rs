@@ -202,14 +202,49 @@ impl TestApp {
         self.seed_person(&email, true, false).await
     }
 
-    async fn seed_person(&self, email: &str, hr: bool, admin: bool) -> Actor {
-        use pulseline::db::schema::people;
-        let hash = self
-            .state
+    /// The argon2 hash of [`PASSWORD`].
+    pub async fn password_hash(&self) -> String {
+        self.state
             .hasher
             .hash(&pulseline::auth::password::Password::parse(PASSWORD, "p").expect("valid"))
             .await
-            .expect("hash");
+            .expect("hash")
+    }
+
+    /// Gives a person (e.g. one from `seed_people`) the password [`PASSWORD`].
+    pub async fn set_password(&self, person: &str) {
+        use pulseline::db::schema::people;
+        let hash = self.password_hash().await;
+        let id = person.to_owned();
+        self.state
+            .db
+            .write(move |conn| {
+                diesel::update(people::table.find(&id))
+                    .set(people::password_hash.eq(Some(hash)))
+                    .execute(conn)?;
+                Ok(())
+            })
+            .await
+            .expect("set password");
+    }
+
+    /// Opens a round of `survey` now (as HR); returns its id.
+    pub async fn open_round_now(&self, hr: &Actor, survey: &str) -> String {
+        let r = self
+            .send(
+                Method::POST,
+                &format!("/api/v1/surveys/{survey}/rounds"),
+                Some(&hr.token),
+                None,
+            )
+            .await;
+        r.expect(201);
+        r.json()["id"].as_str().expect("round id").to_owned()
+    }
+
+    async fn seed_person(&self, email: &str, hr: bool, admin: bool) -> Actor {
+        use pulseline::db::schema::people;
+        let hash = self.password_hash().await;
         let id = uuid::Uuid::new_v4().to_string();
         let (pid, em) = (id.clone(), email.to_owned());
         self.state

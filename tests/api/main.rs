@@ -15,3 +15,4 @@ mod org;
 mod reports;
 mod suggestions;
 mod surveys;
+mod web;

@@ -42,16 +42,7 @@ async fn create_survey(app: &TestApp, hr: &Actor, body: Value) -> String {
 }
 
 async fn open_round(app: &TestApp, hr: &Actor, survey: &str) -> Pulse {
-    let r = app
-        .send(
-            Method::POST,
-            &format!("/api/v1/surveys/{survey}/rounds"),
-            Some(&hr.token),
-            None,
-        )
-        .await;
-    r.expect(201);
-    let round = r.json()["id"].as_str().expect("round id").to_owned();
+    let round = app.open_round_now(hr, survey).await;
     let s = app
         .get(&format!("/api/v1/surveys/{survey}"), Some(&hr.token))
         .await

@@ -1,0 +1,263 @@
+// pulseline in a real browser: HR builds a survey from the bank and opens a round;
+// employees answer on a phone-sized screen; the round closes; reports show small teams
+// as "fewer than k answers"; an anonymous pain point is answered and read back by its
+// follow-up code; the linkage page plots the demo data. Every main page is checked with
+// axe-core (no critical violations) and screenshotted into docs/screenshots/.
+import { chromium } from "playwright-core";
+import { createRequire } from "node:module";
+import { mkdirSync } from "node:fs";
+import assert from "node:assert/strict";
+
+const require = createRequire(import.meta.url);
+const AXE = require.resolve("axe-core/axe.min.js");
+const BASE = process.env.BASE_URL;
+const ADMIN = { email: process.env.ADMIN_EMAIL, password: process.env.ADMIN_PASSWORD };
+const SHOTS = process.env.SCREENSHOTS;
+const PASSWORD = "a sturdy e2e password";
+const PHONE = { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true };
+const DESKTOP = { viewport: { width: 1280, height: 900 } };
+mkdirSync(SHOTS, { recursive: true });
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM,
+  // Chromium as root, on a machine without outside network: no sandbox, no background
+  // connections, no updates or sync.
+  args: [
+    "--no-sandbox",
+    "--disable-dev-shm-usage",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+  ],
+});
+const axeFindings = [];
+
+function step(name) {
+  console.log(`- ${name}`);
+}
+
+async function context(kind) {
+  // bypassCSP only so that axe-core can be injected; the pages set a strict policy.
+  return browser.newContext({ ...kind, bypassCSP: true, locale: "en-GB" });
+}
+
+async function shoot(page, name) {
+  await page.screenshot({ path: `${SHOTS}/${name}.png`, fullPage: true });
+}
+
+async function axe(page, name) {
+  await page.addScriptTag({ path: AXE });
+  const result = await page.evaluate(async () =>
+    // eslint-disable-next-line no-undef
+    axe.run(document, { resultTypes: ["violations"] }),
+  );
+  const critical = result.violations.filter((v) => v.impact === "critical");
+  for (const v of result.violations) {
+    axeFindings.push(`${name}: ${v.impact} ${v.id} (${v.nodes.length})`);
+  }
+  assert.equal(
+    critical.length,
+    0,
+    `${name}: critical accessibility violations: ${critical.map((v) => v.id).join(", ")}`,
+  );
+}
+
+async function check(page, name) {
+  await axe(page, name);
+  await shoot(page, name);
+}
+
+async function signIn(page, email, password) {
+  await page.goto(`${BASE}/signin`);
+  await page.fill("#f-email", email);
+  await page.fill("#f-password", password);
+  await Promise.all([page.waitForURL((u) => !u.pathname.startsWith("/signin")), page.click("button.primary")]);
+}
+
+async function api(method, path, token, body) {
+  const res = await fetch(`${BASE}${path}`, {
+    method,
+    headers: {
+      "content-type": "application/json",
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+    },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  const text = await res.text();
+  assert.ok(res.ok, `${method} ${path}: ${res.status} ${text}`);
+  return text ? JSON.parse(text) : null;
+}
+
+const run = `${Date.now()}`.slice(-6);
+
+// ---- fixtures: three teams through the API (there is no team editor page) ----
+step("teams");
+const token = (await api("POST", "/api/v1/auth/login", null, ADMIN)).access_token;
+const org = await api("POST", "/api/v1/teams", token, { name: `E2E Org ${run}`, kind: "internal" });
+const squad = await api("POST", "/api/v1/teams", token, { name: "Squad", parent_id: org.id, kind: "frontline" });
+await api("POST", "/api/v1/teams", token, { name: "Crew", parent_id: org.id, kind: "frontline" });
+await api("POST", "/api/v1/teams", token, { name: "Trio", parent_id: org.id, kind: "frontline" });
+
+// ---- HR: sign in, import people with a dry run first ----
+const hrCtx = await context(DESKTOP);
+const hr = await hrCtx.newPage();
+await hr.goto(`${BASE}/signin`);
+await check(hr, "signin");
+await signIn(hr, ADMIN.email, ADMIN.password);
+
+step("people import: dry run, then import");
+const people = [];
+for (let i = 1; i <= 6; i++) people.push({ email: `squad${i}-${run}@e2e.example`, team: `E2E Org ${run}/Squad`, manager: "" });
+people.push({ email: `lead-${run}@e2e.example`, team: `E2E Org ${run}/Squad`, manager: "true" });
+for (let i = 1; i <= 5; i++) people.push({ email: `crew${i}-${run}@e2e.example`, team: `E2E Org ${run}/Crew`, manager: "" });
+for (let i = 1; i <= 3; i++) people.push({ email: `trio${i}-${run}@e2e.example`, team: `E2E Org ${run}/Trio`, manager: "" });
+const csv = ["email,name,team,manager,language"]
+  .concat(people.map((p, i) => `${p.email},Person ${i},${p.team},${p.manager},${i === 0 ? "ru" : "en"}`))
+  .join("\n");
+await hr.goto(`${BASE}/hr/people`);
+await hr.fill("#f-csv", `${csv}\nbroken-row,,Nowhere,,`);
+await hr.check("#f-dry_run");
+await hr.click("button.primary");
+await hr.waitForSelector("text=Dry run: nothing was written");
+await hr.waitForSelector("text=Row errors");
+await check(hr, "people-import-preview");
+await hr.fill("#f-csv", csv);
+await hr.uncheck("#f-dry_run");
+await hr.click("button.primary");
+await hr.waitForSelector("text=Activation links, shown once");
+const links = {};
+for (const li of await hr.locator("section li").allTextContents()) {
+  const m = li.match(/^(\S+): (\/activate\?token=\S+)$/);
+  if (m) links[m[1]] = m[2];
+}
+assert.equal(Object.keys(links).length, people.length, "an activation link per person");
+
+step("HR creates a survey from the bank and opens a round");
+await hr.goto(`${BASE}/hr/surveys/new`);
+await hr.fill("#f-title", `Phone pulse ${run}`);
+await hr.check("#f-bank-eo_proud");
+await hr.check("#f-bank-eo_enps");
+await hr.check(`#f-team-${org.id}`);
+await check(hr, "survey-new");
+await Promise.all([hr.waitForURL(/\/hr\/surveys\/[^/]+$/), hr.click("button.primary")]);
+const surveyPage = hr.url();
+await Promise.all([hr.waitForLoadState("load"), hr.click("text=Open a round now")]);
+await hr.waitForSelector("text=Close the open round now");
+await check(hr, "survey-rounds");
+
+// ---- employees on phones ----
+async function activateAndAnswer(email, shots) {
+  const ctx = await context(PHONE);
+  const page = await ctx.newPage();
+  await page.goto(`${BASE}${links[email]}`);
+  if (shots) await check(page, "activate-phone");
+  await page.fill("#f-password", PASSWORD);
+  await Promise.all([page.waitForURL(/\/pulses$/), page.click("button.primary")]);
+  if (shots) await check(page, "pulses-phone");
+  await Promise.all([page.waitForURL(/\/pulses\/.+/), page.locator("a.button", { hasText: /Answer|Ответить/ }).first().click()]);
+  const questions = page.locator("fieldset.question");
+  const n = await questions.count();
+  assert.ok(n >= 2, "the survey's questions are shown");
+  // Keyboard and touch alike reach the choices through their labels.
+  for (let i = 0; i < n; i++) {
+    const labels = questions.nth(i).locator(".choice label");
+    const count = await labels.count();
+    // 4 of 5 on an agreement scale, 9 of 0-10 on the recommendation scale.
+    await labels.nth(count === 11 ? 9 : Math.min(3, count - 1)).click();
+  }
+  if (shots) await check(page, "pulse-answer-phone");
+  await Promise.all([page.waitForURL(/done=1/), page.click("button.primary")]);
+  await page.waitForSelector(".notice");
+  if (shots) await shoot(page, "pulse-answered-phone");
+  return { ctx, page };
+}
+
+step("six employees and their lead answer on a phone; the crew and the trio too");
+const sessions = {};
+let first = true;
+for (const p of people) {
+  sessions[p.email] = await activateAndAnswer(p.email, first);
+  first = false;
+}
+// The first person reads pages in Russian.
+const ru = sessions[people[0].email].page;
+await ru.goto(`${BASE}/pulses`);
+await ru.waitForSelector("html[lang=ru]");
+await shoot(ru, "pulses-russian-phone");
+
+step("HR closes the round; reports show the small team as fewer than k answers");
+await hr.goto(surveyPage);
+await Promise.all([hr.waitForLoadState("load"), hr.click("text=Close the open round now")]);
+await hr.waitForSelector("text=Open a round now");
+const reportLink = hr.locator("a", { hasText: "Report" }).last();
+const reportHref = await reportLink.getAttribute("href");
+await hr.goto(`${BASE}${reportHref}?team_id=${org.id}`);
+const trioRow = hr.locator("tr", { hasText: "Trio" });
+await trioRow.locator("text=fewer than 5 answers").waitFor();
+// The organisation's own row carries numbers; a suppressed group carries none.
+await hr.locator("tbody tr").first().locator("td.num").first().waitFor();
+assert.equal(await trioRow.locator("td.num").count(), 0);
+await check(hr, "report-hr");
+
+const lead = sessions[`lead-${run}@e2e.example`].page;
+await lead.setViewportSize(DESKTOP.viewport);
+await lead.goto(`${BASE}${reportHref}`);
+await lead.waitForSelector("svg.chart");
+await lead.waitForSelector("caption >> text=Drivers");
+await check(lead, "report-manager");
+
+step("an anonymous pain point, answered by the manager, read back by its code");
+const author = sessions[people[1].email].page;
+await author.goto(`${BASE}/suggestions/new`);
+await author.fill("#f-title", `Refunds are slow ${run}`);
+await author.fill("#f-body", "Customers wait three weeks for a refund and call us twice a week.");
+await author.selectOption("#f-touchpoint", "billing");
+await author.check("#f-anonymous");
+await check(author, "suggestion-new-phone");
+await author.click("button.primary");
+const code = (await author.locator("#followup-code").textContent()).trim();
+assert.ok(code.length > 10, "a follow-up code is shown");
+await shoot(author, "suggestion-code-phone");
+
+await lead.goto(`${BASE}/suggestions`);
+await check(lead, "suggestions");
+await Promise.all([lead.waitForURL(/\/suggestions\/[^/]+$/), lead.click(`text=Refunds are slow ${run}`)]);
+await lead.selectOption("#f-status", "acknowledged");
+await lead.fill("#f-reply", "Thank you, we are reorganising the refund queue this month.");
+await check(lead, "suggestion-answer");
+await Promise.all([lead.waitForLoadState("load"), lead.click("button.primary >> text=Send reply")]);
+await lead.waitForSelector("text=reorganising the refund queue");
+
+await author.goto(`${BASE}/suggestions`);
+await author.click("summary");
+await author.fill("#f-code", code);
+await author.click("text=Read replies");
+await author.waitForSelector("text=reorganising the refund queue");
+await shoot(author, "suggestion-followup-phone");
+
+step("the linkage page plots the demo data; insights and the heatmap");
+await hr.goto(`${BASE}/hr/linkage?metric=csat&lag=1`);
+await hr.waitForSelector("figure.scatter svg circle");
+await hr.waitForSelector("text=95% interval");
+await check(hr, "linkage");
+await hr.goto(`${BASE}/hr/heatmap`);
+await hr.waitForSelector("table.heatmap");
+await check(hr, "heatmap");
+await hr.goto(`${BASE}/reports/insights`);
+await check(hr, "insights");
+await hr.goto(`${BASE}/admin/audit`);
+await check(hr, "audit-log");
+
+step("an employee opening an HR page gets the 403 page");
+const emp = sessions[people[2].email].page;
+const res = await emp.goto(`${BASE}/hr/surveys`);
+assert.equal(res.status(), 403);
+await emp.waitForSelector("text=Not allowed");
+
+await browser.close();
+console.log("accessibility findings (none critical):");
+for (const f of axeFindings) console.log(`  ${f}`);
+console.log("e2e: all scenarios passed");

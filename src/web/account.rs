@@ -1,0 +1,285 @@
+//! Everyone's pages: sign in, activate an account from its link, change password, sign
+//! out, and switch language. Each calls the same function as its API operation.
+
+use maud::html;
+use poem::http::StatusCode;
+use poem::web::Data;
+use poem::{Body, Request, Response, handler};
+
+use crate::auth::api::{
+    activate as activate_account, change_password, client_addr, revoke, sign_in,
+};
+use crate::error::ApiError;
+use crate::org::domain::Language;
+use crate::startup::AppState;
+use crate::web::i18n::{t, tf};
+use crate::web::layout::{Chrome, Errors, Field, csrf_field, page};
+use crate::web::session::{
+    Guest, LANG_COOKIE, SESSION_COOKIE, clear_session_cookie, cookie, guest_form, safe_next,
+    session, session_cookie, session_form, set_cookie, with_cookie,
+};
+use crate::web::{Form, error_page, html as html_response, see_other};
+
+/// `/`: a person's start page is their pulses; anyone else signs in.
+#[handler]
+pub async fn index(req: &Request, Data(state): Data<&AppState>) -> Response {
+    match session(state, req).await {
+        Ok(_) => see_other("/pulses"),
+        Err(r) => r,
+    }
+}
+
+pub fn query(req: &Request) -> Form {
+    Form(
+        req.uri()
+            .query()
+            .and_then(|q| serde_urlencoded::from_str(q).ok())
+            .unwrap_or_default(),
+    )
+}
+
+fn signin_view(
+    c: &Chrome,
+    email: &str,
+    next: &str,
+    notice: Option<&str>,
+    errors: &Errors,
+) -> maud::Markup {
+    let lang = c.lang;
+    page(
+        c,
+        t(lang, "Sign in"),
+        html! {
+            h1 { (t(lang, "Sign in")) }
+            @if let Some(n) = notice { p.notice role="status" { (n) } }
+            (errors.summary(lang, &["email", "password"]))
+            form method="post" action="/signin" novalidate {
+                (csrf_field(c))
+                input type="hidden" name="next" value=(next);
+                (Field::new("email", t(lang, "E-mail")).kind("email").value(email)
+                    .autocomplete("username").required().maxlength(254).render(errors))
+                (Field::new("password", t(lang, "Password")).kind("password")
+                    .autocomplete("current-password").required().render(errors))
+                button.primary type="submit" { (t(lang, "Sign in")) }
+            }
+        },
+    )
+}
+
+#[handler]
+pub async fn signin_page(req: &Request, Data(state): Data<&AppState>) -> Response {
+    let q = query(req);
+    let next = safe_next(q.get("next"));
+    if cookie(req, SESSION_COOKIE).is_some() && session(state, req).await.is_ok() {
+        return see_other(&next);
+    }
+    let guest = Guest::new(state, req);
+    let lang = guest.lang;
+    let notice = if q.get("bye").is_some() {
+        Some(t(lang, "You are signed out."))
+    } else if q.get("changed").is_some() {
+        Some(t(
+            lang,
+            "Your password was changed. Please sign in with the new one.",
+        ))
+    } else {
+        None
+    };
+    let view = signin_view(&guest.chrome(), "", &next, notice, &Errors::default());
+    guest.finish(html_response(StatusCode::OK, view))
+}
+
+#[handler]
+pub async fn signin(req: &Request, Data(state): Data<&AppState>, body: Body) -> Response {
+    let (guest, form) = or_respond!(guest_form(state, req, body).await);
+    let c = guest.chrome();
+    let (email, next) = (form.text("email"), safe_next(form.get("next")));
+    match sign_in(state, email, form.text("password"), &client_addr(req)).await {
+        Ok(token) => with_cookie(see_other(&next), &session_cookie(state, req, &token)),
+        Err(e) => {
+            let lang = c.lang;
+            let (status, errors) = match &e {
+                ApiError::Unauthorized => (
+                    StatusCode::UNAUTHORIZED,
+                    Errors::general(t(lang, "The e-mail or the password is wrong.")),
+                ),
+                ApiError::TooManyRequests { retry_after_secs } => (
+                    StatusCode::TOO_MANY_REQUESTS,
+                    Errors::general(tf(
+                        lang,
+                        "Too many attempts. Try again in {s} seconds.",
+                        &[("s", &retry_after_secs.to_string())],
+                    )),
+                ),
+                other => (status_of(other), Errors::from_api(other)),
+            };
+            guest.finish(html_response(
+                status,
+                signin_view(&c, email, &next, None, &errors),
+            ))
+        }
+    }
+}
+
+/// The status an error answers with.
+pub fn status_of(e: &ApiError) -> StatusCode {
+    StatusCode::from_u16(e.problem().status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+}
+
+fn activate_view(c: &Chrome, token: &str, errors: &Errors) -> maud::Markup {
+    let lang = c.lang;
+    page(
+        c,
+        t(lang, "Activate your account"),
+        html! {
+            h1 { (t(lang, "Activate your account")) }
+            (errors.summary(lang, &["token", "password"]))
+            form method="post" action="/activate" novalidate {
+                (csrf_field(c))
+                (Field::new("token", t(lang, "Activation code")).value(token)
+                    .autocomplete("off").required().maxlength(256).render(errors))
+                (Field::new("password", t(lang, "New password")).kind("password")
+                    .hint(t(lang, "At least 12 characters.")).autocomplete("new-password")
+                    .required().maxlength(128).render(errors))
+                button.primary type="submit" { (t(lang, "Activate")) }
+            }
+        },
+    )
+}
+
+#[handler]
+pub async fn activate_page(req: &Request, Data(state): Data<&AppState>) -> Response {
+    let guest = Guest::new(state, req);
+    let q = query(req);
+    let view = activate_view(&guest.chrome(), q.text("token"), &Errors::default());
+    guest.finish(html_response(StatusCode::OK, view))
+}
+
+#[handler]
+pub async fn activate(req: &Request, Data(state): Data<&AppState>, body: Body) -> Response {
+    let (guest, form) = or_respond!(guest_form(state, req, body).await);
+    let c = guest.chrome();
+    let token = form.text("token");
+    match activate_account(state, token, form.text("password")).await {
+        Ok(access) => with_cookie(see_other("/pulses"), &session_cookie(state, req, &access)),
+        Err(e) => {
+            let errors = match &e {
+                ApiError::NotFound(_) => Errors {
+                    fields: vec![(
+                        "token".into(),
+                        t(c.lang, "This activation code is unknown or already used.").into(),
+                    )],
+                    general: None,
+                },
+                ApiError::Gone(m) => Errors {
+                    fields: vec![("token".into(), m.clone())],
+                    general: None,
+                },
+                other => Errors::from_api(other),
+            };
+            guest.finish(html_response(
+                status_of(&e),
+                activate_view(&c, token, &errors),
+            ))
+        }
+    }
+}
+
+#[handler]
+pub async fn signout(req: &Request, Data(state): Data<&AppState>, body: Body) -> Response {
+    let (s, _) = or_respond!(session_form(state, req, body).await);
+    if let Err(e) = revoke(state, &s.principal).await {
+        return error_page(&s.chrome(), &e);
+    }
+    with_cookie(
+        see_other("/signin?bye=1"),
+        &clear_session_cookie(state, req),
+    )
+}
+
+fn password_view(c: &Chrome, errors: &Errors) -> maud::Markup {
+    let lang = c.lang;
+    page(
+        c,
+        t(lang, "Change password"),
+        html! {
+            h1 { (t(lang, "Change password")) }
+            p { (t(lang, "After the change you will sign in again on every device.")) }
+            (errors.summary(lang, &["current_password", "new_password"]))
+            form method="post" action="/password" novalidate {
+                (csrf_field(c))
+                (Field::new("current_password", t(lang, "Current password")).kind("password")
+                    .autocomplete("current-password").required().render(errors))
+                (Field::new("new_password", t(lang, "New password")).kind("password")
+                    .hint(t(lang, "At least 12 characters.")).autocomplete("new-password")
+                    .required().maxlength(128).render(errors))
+                button.primary type="submit" { (t(lang, "Change password")) }
+            }
+        },
+    )
+}
+
+#[handler]
+pub async fn password_page(req: &Request, Data(state): Data<&AppState>) -> Response {
+    match session(state, req).await {
+        Ok(s) => html_response(
+            StatusCode::OK,
+            password_view(&s.chrome(), &Errors::default()),
+        ),
+        Err(r) => r,
+    }
+}
+
+#[handler]
+pub async fn password(req: &Request, Data(state): Data<&AppState>, body: Body) -> Response {
+    let (s, form) = or_respond!(session_form(state, req, body).await);
+    match change_password(
+        state,
+        &s.principal.id,
+        form.text("current_password"),
+        form.text("new_password"),
+    )
+    .await
+    {
+        Ok(()) => with_cookie(
+            see_other("/signin?changed=1"),
+            &clear_session_cookie(state, req),
+        ),
+        Err(e) => html_response(
+            status_of(&e),
+            password_view(&s.chrome(), &Errors::from_api(&e)),
+        ),
+    }
+}
+
+/// Switches the page language: the person's own setting when signed in (the same one
+/// that picks the language of their questions), a cookie otherwise.
+#[handler]
+pub async fn language(req: &Request, Data(state): Data<&AppState>, body: Body) -> Response {
+    let signed_in = cookie(req, SESSION_COOKIE).is_some() && session(state, req).await.is_ok();
+    let (form, person) = if signed_in {
+        match session_form(state, req, body).await {
+            Ok((s, f)) => (f, Some(s.principal.id)),
+            Err(r) => return r,
+        }
+    } else {
+        match guest_form(state, req, body).await {
+            Ok((_, f)) => (f, None),
+            Err(r) => return r,
+        }
+    };
+    let lang = Language::from_db(form.text("lang"));
+    if let Some(id) = person
+        && let Err(e) = state
+            .db
+            .write(move |conn| crate::org::store::set_language(conn, &id, lang))
+            .await
+    {
+        let guest = Guest::new(state, req);
+        return error_page(&guest.chrome(), &e);
+    }
+    with_cookie(
+        see_other(&safe_next(form.get("next"))),
+        &set_cookie(state, req, LANG_COOKIE, lang.as_str(), 365 * 86_400),
+    )
+}

@@ -1,0 +1,230 @@
+//! HR imports on the pages: people (CSV with a dry-run preview of every row's errors,
+//! then the real import with the new people's activation links) and CX ratings (CSV,
+//! also with a dry run). Both call the API's own import functions.
+
+use maud::{Markup, html};
+use poem::http::StatusCode;
+use poem::web::Data;
+use poem::{Body, Request, Response, handler};
+
+use crate::cx::api::{RatingInput, ingest_ratings, parse_csv as parse_ratings};
+use crate::error::{ApiError, FieldError};
+use crate::org::api::import_people_csv;
+use crate::org::domain::Language;
+use crate::startup::AppState;
+use crate::web::account::status_of;
+use crate::web::hr::hr_session;
+use crate::web::i18n::t;
+use crate::web::layout::{Chrome, Errors, Field, csrf_field, page};
+use crate::web::session::session_form;
+use crate::web::{Form, error_page, html as html_response};
+
+const PEOPLE_HEADER: &str = "email,name,team,manager,location,job_family,start_date,language,roles";
+
+/// An import error: a problem with the CSV as a whole sits beside the CSV field.
+fn csv_errors(e: &ApiError) -> Errors {
+    match e {
+        ApiError::Validation { message, .. }
+        | ApiError::BadRequest {
+            detail: message, ..
+        } => Errors {
+            fields: vec![("csv".into(), message.clone())],
+            general: None,
+        },
+        other => Errors::from_api(other),
+    }
+}
+
+/// What an import did: its counts and its row errors.
+fn result_section(
+    lang: Language,
+    dry_run: bool,
+    counts: &[(&'static str, u64)],
+    errors: &[FieldError],
+) -> Markup {
+    html! {
+        section.result aria-labelledby="result-h" {
+            h2 id="result-h" { @if dry_run { (t(lang, "Dry run: nothing was written")) } @else { (t(lang, "Imported")) } }
+            div.table-wrap tabindex="0" { table {
+                caption.visually-hidden { (t(lang, "Summary")) }
+                tbody { @for (label, n) in counts { tr { th scope="row" { (t(lang, label)) } td.num { (n) } } } }
+            } }
+            (errors_table(lang, errors))
+        }
+    }
+}
+
+fn errors_table(lang: Language, errors: &[FieldError]) -> Markup {
+    html! {
+        @if !errors.is_empty() {
+            div.table-wrap tabindex="0" { table {
+                caption { (t(lang, "Row errors")) }
+                thead { tr { th.num { (t(lang, "Row")) } th { (t(lang, "Column")) } th { (t(lang, "Problem")) } } }
+                tbody { @for e in errors { tr {
+                    td.num { (e.row.map(|r| r.to_string()).unwrap_or_default()) }
+                    td { code { (e.field) } }
+                    td { (e.message) }
+                } } }
+            } }
+        }
+    }
+}
+
+fn import_form(c: &Chrome, action: &str, form: &Form, errors: &Errors, hint: &str) -> Markup {
+    let lang = c.lang;
+    let dry = form.0.is_empty() || form.get("dry_run").is_some();
+    html! {
+        form method="post" action=(action) novalidate {
+            (csrf_field(c))
+            (Field::new("csv", t(lang, "CSV")).kind("textarea").value(form.text("csv")).hint(hint).required().render(errors))
+            div.field {
+                input id="f-dry_run" type="checkbox" name="dry_run" value="1" checked[dry];
+                " " label for="f-dry_run" { (t(lang, "Dry run: check every row and show what would happen, without writing")) }
+            }
+            @if action.contains("people") {
+                div.field {
+                    input id="f-partial" type="checkbox" name="partial" value="1" checked[form.get("partial").is_some()];
+                    " " label for="f-partial" { (t(lang, "Import the valid rows even if some rows are invalid")) }
+                }
+            }
+            button.primary type="submit" { (t(lang, "Check or import")) }
+        }
+    }
+}
+
+fn people_view(c: &Chrome, form: &Form, errors: &Errors, result: Markup) -> Markup {
+    let lang = c.lang;
+    page(
+        c,
+        t(lang, "People"),
+        html! {
+            h1 { (t(lang, "People")) }
+            (result)
+            h2 { (t(lang, "Import people from CSV")) }
+            (errors.summary(lang, &["csv"]))
+            (import_form(c, "/hr/people/import", form, errors, PEOPLE_HEADER))
+        },
+    )
+}
+
+#[handler]
+pub async fn people(req: &Request, Data(state): Data<&AppState>) -> Response {
+    let s = or_respond!(hr_session(state, req).await);
+    html_response(
+        StatusCode::OK,
+        people_view(&s.chrome(), &Form(vec![]), &Errors::default(), html! {}),
+    )
+}
+
+#[handler]
+pub async fn import_people(req: &Request, Data(state): Data<&AppState>, body: Body) -> Response {
+    let (s, form) = or_respond!(session_form(state, req, body).await);
+    let c = s.chrome();
+    let lang = c.lang;
+    let dry = form.get("dry_run").is_some();
+    let outcome = import_people_csv(
+        state,
+        &s.principal,
+        form.text("csv").as_bytes(),
+        dry,
+        form.get("partial").is_some(),
+    )
+    .await;
+    match outcome {
+        Ok(r) => {
+            let result = html! {
+                (result_section(lang, r.dry_run, &[
+                    ("Rows read", r.rows), ("New people", r.created),
+                    ("Updated people", r.updated), ("Rows skipped", r.skipped),
+                ], &r.errors))
+                section {
+                    @if !r.activations.is_empty() {
+                        h3 { (t(lang, "Activation links, shown once")) }
+                        ul { @for a in &r.activations {
+                            li { (a.email) ": " code { "/activate?token=" (a.activation_token) } }
+                        } }
+                    }
+                }
+            };
+            let keep = if r.dry_run { form } else { Form(vec![]) };
+            html_response(
+                StatusCode::OK,
+                people_view(&c, &keep, &Errors::default(), result),
+            )
+        }
+        Err(ApiError::ValidationMany(list)) => {
+            let result = html! {
+                div.alert role="alert" {
+                    p { (t(lang, "Nothing was imported: fix these rows, or tick the box to import only the valid ones.")) }
+                }
+                (errors_table(lang, &list))
+            };
+            html_response(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                people_view(&c, &form, &Errors::default(), result),
+            )
+        }
+        Err(ApiError::Forbidden) => error_page(&c, &ApiError::Forbidden),
+        Err(e) => {
+            let errors = csv_errors(&e);
+            html_response(status_of(&e), people_view(&c, &form, &errors, html! {}))
+        }
+    }
+}
+
+fn cx_view(c: &Chrome, form: &Form, errors: &Errors, result: Markup) -> Markup {
+    let lang = c.lang;
+    page(
+        c,
+        t(lang, "Customer ratings"),
+        html! {
+            h1 { (t(lang, "Customer ratings")) }
+            (result)
+            h2 { (t(lang, "Import ratings from CSV")) }
+            (errors.summary(lang, &["csv"]))
+            (import_form(c, "/hr/cx/import", form, errors, "external_id,team_id|team_key,metric,score,occurred_on"))
+        },
+    )
+}
+
+#[handler]
+pub async fn cx(req: &Request, Data(state): Data<&AppState>) -> Response {
+    let s = or_respond!(hr_session(state, req).await);
+    html_response(
+        StatusCode::OK,
+        cx_view(&s.chrome(), &Form(vec![]), &Errors::default(), html! {}),
+    )
+}
+
+#[handler]
+pub async fn import_cx(req: &Request, Data(state): Data<&AppState>, body: Body) -> Response {
+    let (s, form) = or_respond!(session_form(state, req, body).await);
+    let c = s.chrome();
+    let lang = c.lang;
+    let rows: Result<Vec<Result<RatingInput, FieldError>>, ApiError> =
+        parse_ratings(form.text("csv").as_bytes());
+    let outcome = match rows {
+        Ok(rows) => ingest_ratings(state, &s.principal, rows, form.get("dry_run").is_some()).await,
+        Err(e) => Err(e),
+    };
+    match outcome {
+        Ok(r) => {
+            let result = html! {
+                (result_section(lang, r.dry_run, &[
+                    ("Rows read", u64::try_from(r.received).unwrap_or(0)),
+                    ("New ratings", u64::try_from(r.accepted).unwrap_or(0)),
+                    ("Already stored", u64::try_from(r.duplicates).unwrap_or(0)),
+                ], &r.errors))
+            };
+            html_response(
+                StatusCode::OK,
+                cx_view(&c, &form, &Errors::default(), result),
+            )
+        }
+        Err(ApiError::Forbidden) => error_page(&c, &ApiError::Forbidden),
+        Err(e) => {
+            let errors = csv_errors(&e);
+            html_response(status_of(&e), cx_view(&c, &form, &errors, html! {}))
+        }
+    }
+}

@@ -1,0 +1,198 @@
+//! The EX–CX linkage page: the scatter plot (the API's own SVG) with its points as a
+//! table, r with its confidence interval, the lag sweep and the within-team result,
+//! each explained in one plain sentence, and the at-risk quadrant.
+
+use maud::{Markup, PreEscaped, html};
+use poem::http::StatusCode;
+use poem::web::Data;
+use poem::{Request, Response, handler};
+
+use crate::cx::metrics::{Metric, Period};
+use crate::linkage::api::{Linkage, LinkageQuery, PearsonBlock, linkage_analysis, linkage_svg};
+use crate::org::domain::Language;
+use crate::startup::AppState;
+use crate::web::account::query;
+use crate::web::html as html_response;
+use crate::web::i18n::{t, tf};
+use crate::web::layout::page;
+use crate::web::reports::reader;
+
+const METRICS: [(Metric, &str); 3] = [
+    (Metric::Csat, "csat"),
+    (Metric::Nps, "nps"),
+    (Metric::Ces, "ces"),
+];
+
+fn f2(v: f64) -> String {
+    format!("{v:.2}")
+}
+
+/// One plain sentence on r and its interval.
+fn r_sentence(lang: Language, metric: &str, n: i64, b: &PearsonBlock) -> String {
+    let args = [
+        ("n", n.to_string()),
+        ("m", metric.to_uppercase()),
+        ("r", f2(b.r)),
+        ("lo", f2(b.ci_low)),
+        ("hi", f2(b.ci_high)),
+    ];
+    let args: Vec<(&str, &str)> = args.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let text = if b.ci_low > 0.0 {
+        "Across {n} team-periods, engagement and {m} move together: r = {r} (95% interval {lo} to {hi}), so teams with higher engagement tend to have better {m}."
+    } else if b.ci_high < 0.0 {
+        "Across {n} team-periods, engagement and {m} move in opposite directions: r = {r} (95% interval {lo} to {hi})."
+    } else {
+        "Across {n} team-periods, r = {r}, but the 95% interval ({lo} to {hi}) includes zero: these data show no clear link between engagement and {m}."
+    };
+    tf(lang, text, &args)
+}
+
+fn lag_sentence(lang: Language, l: &Linkage) -> Option<String> {
+    let best = l
+        .lags
+        .iter()
+        .filter_map(|x| x.r.map(|r| (x.lag, r)))
+        .max_by(|a, b| a.1.abs().total_cmp(&b.1.abs()))?;
+    Some(tf(
+        lang,
+        "The link is strongest when customer scores are taken {lag} period(s) after engagement (r = {r}).",
+        &[("lag", &best.0.to_string()), ("r", &f2(best.1))],
+    ))
+}
+
+fn within_sentence(lang: Language, b: &PearsonBlock) -> String {
+    let args = [("r", f2(b.r)), ("lo", f2(b.ci_low)), ("hi", f2(b.ci_high))];
+    let args: Vec<(&str, &str)> = args.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let text = if b.ci_low > 0.0 || b.ci_high < 0.0 {
+        "Within each team over time, r = {r} (95% interval {lo} to {hi}): when a team's engagement moves away from its usual level, its customer scores move with it."
+    } else {
+        "Within each team over time, r = {r} (95% interval {lo} to {hi}): a team's customer scores do not clearly follow changes in its own engagement."
+    };
+    tf(lang, text, &args)
+}
+
+#[handler]
+pub async fn show(req: &Request, Data(state): Data<&AppState>) -> Response {
+    let s = or_respond!(reader(state, req).await);
+    let c = s.chrome();
+    let lang = c.lang;
+    let q = query(req);
+    let metric = METRICS
+        .into_iter()
+        .find(|(_, k)| *k == q.text("metric"))
+        .map_or(Metric::Csat, |(m, _)| m);
+    let metric_key = METRICS
+        .into_iter()
+        .find(|(m, _)| *m == metric)
+        .map_or("csat", |(_, k)| k);
+    let lag = q
+        .text("lag")
+        .parse::<i32>()
+        .ok()
+        .filter(|l| (0..=3).contains(l))
+        .unwrap_or(0);
+    let quarter = q.text("period") == "quarter";
+    let l = or_page!(
+        &c,
+        linkage_analysis(
+            state,
+            &s.principal,
+            LinkageQuery {
+                metric: Some(metric),
+                period: Some(if quarter {
+                    Period::Quarter
+                } else {
+                    Period::Month
+                }),
+                lag: Some(lag),
+                ..LinkageQuery::default()
+            },
+        )
+        .await
+    );
+    let svg = linkage_svg(&l);
+    let at_risk: Vec<_> = l.quadrants.iter().filter(|x| x.at_risk).collect();
+    html_response(
+        StatusCode::OK,
+        page(
+            &c,
+            t(lang, "Engagement and customer experience"),
+            html! {
+                h1 { (t(lang, "Engagement and customer experience")) }
+                form.filters method="get" action="/hr/linkage" {
+                    div.field {
+                        label for="f-metric" { (t(lang, "Customer metric")) }
+                        select id="f-metric" name="metric" {
+                            @for (m, k) in METRICS { option value=(k) selected[m == metric] { (k.to_uppercase()) } }
+                        }
+                    }
+                    div.field {
+                        label for="f-lag" { (t(lang, "Customer scores taken this many periods later")) }
+                        select id="f-lag" name="lag" {
+                            @for v in 0..=3 { option value=(v) selected[v == lag] { (v) } }
+                        }
+                    }
+                    div.field {
+                        label for="f-period" { (t(lang, "Period")) }
+                        select id="f-period" name="period" {
+                            option value="month" selected[!quarter] { (t(lang, "Month")) }
+                            option value="quarter" selected[quarter] { (t(lang, "Quarter")) }
+                        }
+                    }
+                    button type="submit" { (t(lang, "Show")) }
+                }
+                @for w in &l.warnings { p.notice { (w) } }
+                h2 { (t(lang, "Correlation")) }
+                @match &l.pearson {
+                    Some(b) => p.sentence { (r_sentence(lang, metric_key, l.n, b)) },
+                    None => p { (t(lang, "Too few points for a correlation.")) },
+                }
+                div.chart-pair {
+                    figure.scatter { (PreEscaped(svg)) }
+                    (points_table(lang, &l))
+                }
+                h2 { (t(lang, "Lag sweep")) }
+                @if let Some(sentence) = lag_sentence(lang, &l) { p.sentence { (sentence) } }
+                div.table-wrap tabindex="0" { table {
+                    caption { (t(lang, "Lag sweep")) }
+                    thead { tr { th.num { (t(lang, "Lag")) } th.num { "n" } th.num { "r" } th.num { "p" } } }
+                    tbody { @for x in &l.lags { tr {
+                        td.num { (x.lag) } td.num { (x.n) }
+                        td.num { (x.r.map(f2).unwrap_or_else(|| "—".into())) }
+                        td.num { (x.p.map(|p| format!("{p:.3}")).unwrap_or_else(|| "—".into())) }
+                    } } }
+                } }
+                h2 { (t(lang, "Within teams")) }
+                @match &l.within_team {
+                    Some(b) => p.sentence { (within_sentence(lang, b)) },
+                    None => p { (t(lang, "Too few teams with several periods to compare each team with itself.")) },
+                }
+                h2 { (t(lang, "Teams at risk")) }
+                p { (t(lang, "Teams below the median on both engagement and customer scores.")) }
+                @if at_risk.is_empty() {
+                    p { (t(lang, "No team is low on both.")) }
+                } @else {
+                    div.table-wrap tabindex="0" { table {
+                        caption.visually-hidden { (t(lang, "Teams at risk")) }
+                        thead { tr { th { (t(lang, "Team")) } th.num { (t(lang, "Engagement index")) } th.num { (metric_key.to_uppercase()) } } }
+                        tbody { @for x in &at_risk { tr { th scope="row" { (x.team) } td.num { (format!("{:.1}", x.engagement)) } td.num { (format!("{:.1}", x.cx)) } } } }
+                    } }
+                }
+            },
+        ),
+    )
+}
+
+fn points_table(lang: Language, l: &Linkage) -> Markup {
+    html! {
+        div.table-wrap tabindex="0" { table {
+            caption { (t(lang, "Points of the plot")) }
+            thead { tr { th { (t(lang, "Team")) } th { (t(lang, "Period")) } th.num { (t(lang, "Engagement index")) } th.num { "CX" } th.num { (t(lang, "Answers")) } th.num { (t(lang, "Ratings")) } } }
+            tbody { @for p in &l.points { tr {
+                th scope="row" { (p.team) } td { (p.period) }
+                td.num { (format!("{:.1}", p.engagement)) } td.num { (format!("{:.1}", p.cx)) }
+                td.num { (p.n_responses) } td.num { (p.n_ratings) }
+            } } }
+        } }
+    }
+}

@@ -1,0 +1,307 @@
+//! The web app: server-rendered pages for employees, managers, HR and admins, served at
+//! `/` by the same binary as the API. Pages call the same functions as the API handlers
+//! (never the API over HTTP), so the rules — access, validation, anonymity — are the
+//! API's own.
+//!
+//! Sessions are an HttpOnly, SameSite=Strict cookie holding the API's own access token
+//! (`Secure` over TLS or when configured). Every state-changing form carries a CSRF
+//! token bound to the session token's `jti` (or, before sign-in, to a random pre-session
+//! cookie) and is refused without it. Signing out revokes the token server-side through
+//! the same denylist as `POST /api/v1/auth/logout`.
+
+/// The value of a `Result<T, Response>`, or that response as the page's answer.
+macro_rules! or_respond {
+    ($e:expr) => {
+        match $e {
+            Ok(x) => x,
+            Err(r) => return r,
+        }
+    };
+}
+
+/// The value of a `Result<T, ApiError>`, or the error as a whole page.
+macro_rules! or_page {
+    ($chrome:expr, $e:expr) => {
+        match $e {
+            Ok(x) => x,
+            Err(e) => return $crate::web::error_page($chrome, &e),
+        }
+    };
+}
+
+pub mod account;
+pub mod charts;
+pub mod hr;
+pub mod i18n;
+pub mod imports;
+pub mod layout;
+pub mod linkage;
+pub mod pulses;
+pub mod reports;
+pub mod session;
+pub mod suggestions;
+
+use poem::http::{StatusCode, header};
+use poem::{Body, Endpoint, EndpointExt, IntoResponse, Response, Route, get, handler};
+
+use crate::error::ApiError;
+use crate::web::i18n::t;
+use crate::web::layout::Chrome;
+
+const STYLE: &str = include_str!("style.css");
+const SCRIPT: &str = include_str!("app.js");
+
+/// Adds the pages to `route` (which keeps the API nested at `/`: these exact paths are
+/// matched before it).
+pub fn mount(route: Route) -> Route {
+    route
+        .at(
+            "/signin",
+            secured(get(account::signin_page).post(account::signin)),
+        )
+        .at(
+            "/activate",
+            secured(get(account::activate_page).post(account::activate)),
+        )
+        .at("/signout", secured(poem::post(account::signout)))
+        .at(
+            "/password",
+            secured(get(account::password_page).post(account::password)),
+        )
+        .at("/language", secured(poem::post(account::language)))
+        .at("/pulses", secured(get(pulses::list)))
+        .at(
+            "/pulses/:round",
+            secured(get(pulses::show).post(pulses::answer)),
+        )
+        .at("/suggestions", secured(get(suggestions::list)))
+        .at(
+            "/suggestions/new",
+            secured(get(suggestions::new_page).post(suggestions::create)),
+        )
+        .at(
+            "/suggestions/followup",
+            secured(poem::post(suggestions::follow)),
+        )
+        .at("/suggestions/:id", secured(get(suggestions::detail)))
+        .at(
+            "/suggestions/:id/vote",
+            secured(poem::post(suggestions::vote)),
+        )
+        .at(
+            "/suggestions/:id/reply",
+            secured(poem::post(suggestions::reply)),
+        )
+        .at("/reports", secured(get(reports::index)))
+        .at("/reports/insights", secured(get(reports::insights)))
+        .at("/admin/audit", secured(get(reports::audit)))
+        .at("/reports/:id", secured(get(reports::report)))
+        .at("/hr/surveys", secured(get(hr::surveys)))
+        .at(
+            "/hr/surveys/new",
+            secured(get(hr::new_page).post(hr::create)),
+        )
+        .at("/hr/surveys/:id", secured(get(hr::survey)))
+        .at("/hr/surveys/:id/open", secured(poem::post(hr::open_round)))
+        .at("/hr/rounds/:id/close", secured(poem::post(hr::close_round)))
+        .at("/hr/linkage", secured(get(linkage::show)))
+        .at("/hr/people", secured(get(imports::people)))
+        .at(
+            "/hr/people/import",
+            secured(poem::post(imports::import_people)),
+        )
+        .at("/hr/cx", secured(get(imports::cx)))
+        .at("/hr/cx/import", secured(poem::post(imports::import_cx)))
+        .at("/hr/heatmap", secured(get(reports::heatmap)))
+        .at("/static/style.css", secured(get(style)))
+        .at("/static/app.js", secured(get(script)))
+}
+
+/// Sends exactly `/` to the start page and everything else to `inner` (the router's
+/// catch-all for the API would otherwise take `/`).
+pub struct WithIndex<E> {
+    index: poem::endpoint::BoxEndpoint<'static, Response>,
+    inner: E,
+}
+
+impl<E: Endpoint> WithIndex<E> {
+    pub fn new(inner: E) -> Self {
+        WithIndex {
+            index: secured(get(account::index)).map_to_response().boxed(),
+            inner,
+        }
+    }
+}
+
+impl<E: Endpoint> Endpoint for WithIndex<E> {
+    type Output = Response;
+
+    async fn call(&self, req: poem::Request) -> poem::Result<Response> {
+        if req.uri().path() == "/" {
+            self.index.call(req).await
+        } else {
+            self.inner.call(req).await.map(IntoResponse::into_response)
+        }
+    }
+}
+
+/// A page endpoint with the headers every page carries: a strict content security
+/// policy, no framing, no referrer (activation links carry a code), and no caching of
+/// anything personal.
+fn secured(ep: impl Endpoint + 'static) -> impl Endpoint + 'static {
+    ep.after(|r| async move {
+        let mut resp = match r {
+            Ok(resp) => resp.into_response(),
+            Err(e) => {
+                let status = e.status();
+                tracing::warn!(error = %e, "page request failed");
+                Response::builder()
+                    .status(status)
+                    .content_type("text/plain; charset=utf-8")
+                    .body(status.canonical_reason().unwrap_or("error"))
+            }
+        };
+        let h = resp.headers_mut();
+        for (name, value) in [
+            (
+                "content-security-policy",
+                "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self' data:; \
+                 form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+            ),
+            ("x-content-type-options", "nosniff"),
+            ("referrer-policy", "no-referrer"),
+            ("x-frame-options", "DENY"),
+        ] {
+            h.insert(name, poem::http::HeaderValue::from_static(value));
+        }
+        if !h.contains_key(header::CACHE_CONTROL) {
+            h.insert(
+                header::CACHE_CONTROL,
+                poem::http::HeaderValue::from_static("no-store"),
+            );
+        }
+        Ok::<Response, poem::Error>(resp)
+    })
+}
+
+#[handler]
+fn style() -> Response {
+    asset(STYLE, "text/css; charset=utf-8")
+}
+
+#[handler]
+fn script() -> Response {
+    asset(SCRIPT, "text/javascript; charset=utf-8")
+}
+
+fn asset(body: &'static str, content_type: &'static str) -> Response {
+    Response::builder()
+        .content_type(content_type)
+        .header(header::CACHE_CONTROL, "public, max-age=3600")
+        .body(body)
+}
+
+/// A 303 to where `to` says once an action succeeded, or the error as a page.
+pub fn done_or_page<T>(
+    c: &Chrome,
+    outcome: Result<T, ApiError>,
+    to: impl FnOnce(T) -> String,
+) -> Response {
+    match outcome {
+        Ok(v) => see_other(&to(v)),
+        Err(e) => error_page(c, &e),
+    }
+}
+
+/// A 303 to `to`.
+pub fn see_other(to: &str) -> Response {
+    Response::builder()
+        .status(StatusCode::SEE_OTHER)
+        .header(header::LOCATION, to)
+        .finish()
+}
+
+/// An HTML answer with `status`.
+pub fn html(status: StatusCode, markup: maud::Markup) -> Response {
+    Response::builder()
+        .status(status)
+        .content_type("text/html; charset=utf-8")
+        .body(markup.into_string())
+}
+
+/// An error as a whole page: 401 sends to sign-in, the rest explain themselves in the
+/// person's language with the matching status (a 403 is a page, never a blank answer).
+pub fn error_page(c: &Chrome, err: &ApiError) -> Response {
+    let problem = err.problem();
+    let status = StatusCode::from_u16(problem.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    if status == StatusCode::UNAUTHORIZED {
+        return see_other("/signin");
+    }
+    if let ApiError::Internal(e) = err {
+        tracing::error!(error = ?e, "internal error on a page");
+    }
+    let (title, text) = match status {
+        StatusCode::FORBIDDEN => (
+            t(c.lang, "Not allowed"),
+            t(
+                c.lang,
+                "Your role does not give access to this page. If you think it should, ask HR.",
+            )
+            .to_owned(),
+        ),
+        StatusCode::NOT_FOUND => (
+            t(c.lang, "Not found"),
+            t(
+                c.lang,
+                "This page or item does not exist, or is not visible to you.",
+            )
+            .to_owned(),
+        ),
+        StatusCode::INTERNAL_SERVER_ERROR => (
+            t(c.lang, "Something went wrong"),
+            t(c.lang, "The error has been logged. Please try again later.").to_owned(),
+        ),
+        _ => (t(c.lang, "This did not work"), problem.detail.clone()),
+    };
+    html(
+        status,
+        layout::page(
+            c,
+            title,
+            maud::html! {
+                h1 { (title) }
+                p role="alert" { (text) }
+                p { a href="/" { (t(c.lang, "Back to the start page")) } }
+            },
+        ),
+    )
+}
+
+/// A submitted form: its fields in order.
+pub struct Form(pub Vec<(String, String)>);
+
+impl Form {
+    /// Reads an `application/x-www-form-urlencoded` body (the body limit applies).
+    pub async fn read(body: Body) -> Result<Form, ApiError> {
+        let bytes = body
+            .into_bytes()
+            .await
+            .map_err(|e| ApiError::bad_request(format!("unreadable form: {e}"), None))?;
+        serde_urlencoded::from_bytes::<Vec<(String, String)>>(&bytes)
+            .map(Form)
+            .map_err(|e| ApiError::bad_request(format!("malformed form: {e}"), None))
+    }
+
+    /// The first value of `name`.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The value of `name`, or "".
+    pub fn text(&self, name: &str) -> &str {
+        self.get(name).unwrap_or("")
+    }
+}

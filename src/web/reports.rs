@@ -1,0 +1,530 @@
+//! Reports for managers (their subtrees) and HR (everything): closed rounds, one
+//! round's report with drivers, child teams and the survey's trend, the comments, and
+//! the heatmap. Each number comes from the API's own report functions, so the same
+//! suppression applies and each read is audited. A suppressed group reads "fewer than
+//! k answers" and is never drawn as a zero.
+
+use maud::{Markup, html};
+use poem::http::StatusCode;
+use poem::web::{Data, Path};
+use poem::{Request, Response, handler};
+
+use crate::error::ApiError;
+use crate::org::domain::Language;
+use crate::payload::JsonOrCsv;
+use crate::reports::api::{Group, round_comments, round_heatmap, round_report, survey_trend};
+use crate::reports::audit::audit_page;
+use crate::startup::AppState;
+use crate::suggestions::insights::frontline_insights;
+use crate::suggestions::workflow::Touchpoint;
+use crate::surveys::store;
+use crate::web::account::query;
+use crate::web::charts;
+use crate::web::i18n::{t, tf};
+use crate::web::layout::{Chrome, page, when};
+use crate::web::session::{Session, session};
+use crate::web::suggestions::{status_label, touchpoint_label};
+use crate::web::{error_page, html as html_response};
+
+fn json<T>(v: JsonOrCsv<T>) -> Result<T, ApiError> {
+    match v {
+        JsonOrCsv::Json(x) => Ok(x),
+        JsonOrCsv::Csv(_) => Err(ApiError::Internal(anyhow::anyhow!(
+            "CSV where JSON was asked"
+        ))),
+    }
+}
+
+/// People who may read reports: managers and HR; others get the 403 page.
+pub async fn reader(state: &AppState, req: &Request) -> Result<Session, Response> {
+    let s = session(state, req).await?;
+    if s.is_manager() || s.principal.is_hr_or_admin() {
+        Ok(s)
+    } else {
+        Err(error_page(&s.chrome(), &ApiError::Forbidden))
+    }
+}
+
+/// The latest closed rounds with their survey titles.
+async fn closed_rounds(
+    state: &AppState,
+) -> Result<Vec<(crate::surveys::model::RoundRow, String)>, ApiError> {
+    state
+        .db
+        .read(|conn| store::closed_rounds(conn, crate::org::model::now(), 50))
+        .await
+}
+
+fn fewer(lang: Language, k: i64) -> String {
+    tf(lang, "fewer than {k} answers", &[("k", &k.to_string())])
+}
+
+fn num(v: Option<f64>) -> String {
+    v.map(|x| format!("{x:.1}")).unwrap_or_default()
+}
+
+#[handler]
+pub async fn index(req: &Request, Data(state): Data<&AppState>) -> Response {
+    let s = or_respond!(reader(state, req).await);
+    let c = s.chrome();
+    let lang = c.lang;
+    let rounds = or_page!(&c, closed_rounds(state).await);
+    html_response(
+        StatusCode::OK,
+        page(
+            &c,
+            t(lang, "Reports"),
+            html! {
+                h1 { (t(lang, "Reports")) }
+                p { (t(lang, "Scores are released when a round closes. Groups with too few answers are never shown.")) }
+                @if rounds.is_empty() {
+                    p { (t(lang, "No round has closed yet.")) }
+                } @else {
+                    div.table-wrap tabindex="0" { table {
+                        caption.visually-hidden { (t(lang, "Closed rounds")) }
+                        thead { tr { th { (t(lang, "Survey")) } th { (t(lang, "Round")) } th { (t(lang, "Closed")) } } }
+                        tbody {
+                            @for (r, title) in &rounds {
+                                tr {
+                                    td { a href={ "/reports/" (r.id) } { (title) } }
+                                    td.num { "#" (r.sequence) }
+                                    td { (when(r.closes_at)) }
+                                }
+                            }
+                        }
+                    } }
+                }
+                p { a href="/reports/insights" { (t(lang, "Frontline insights")) } }
+                @if s.principal.is_hr_or_admin() {
+                    p { a href="/hr/heatmap" { (t(lang, "Heatmap")) } }
+                }
+            },
+        ),
+    )
+}
+
+fn team_picker(c: &Chrome, s: &Session, round_id: &str, current: Option<&str>) -> Markup {
+    let lang = c.lang;
+    html! {
+        @if s.me.managed_teams.len() > 1 || s.principal.is_hr_or_admin() {
+            form.filters method="get" action={ "/reports/" (round_id) } {
+                div.field {
+                    label for="f-team" { (t(lang, "Team")) }
+                    select id="f-team" name="team_id" {
+                        @if s.principal.is_hr_or_admin() {
+                            option value="" { (t(lang, "Whole organisation")) }
+                        }
+                        @for team in &s.me.managed_teams {
+                            option value=(team.id) selected[current == Some(team.id.as_str())] { (team.name) }
+                        }
+                    }
+                }
+                button type="submit" { (t(lang, "Show")) }
+            }
+        }
+    }
+}
+
+fn group_row(lang: Language, g: &Group, k: i64) -> Markup {
+    html! {
+        tr {
+            th scope="row" { (g.label) }
+            @if g.suppressed {
+                td.suppressed colspan="4" { (fewer(lang, k)) }
+            } @else {
+                td.num { (g.n.map(|n| n.to_string()).unwrap_or_default()) }
+                td.num { (g.participation.as_ref().map(|p| format!("{:.0}%", p.rate * 100.0)).unwrap_or_default()) }
+                td.num { (num(g.engagement_index)) }
+                td.num { (num(g.enps)) }
+            }
+        }
+    }
+}
+
+#[handler]
+pub async fn report(
+    req: &Request,
+    Data(state): Data<&AppState>,
+    Path(id): Path<String>,
+) -> Response {
+    let s = or_respond!(reader(state, req).await);
+    let c = s.chrome();
+    let lang = c.lang;
+    let q = query(req);
+    let team = Some(q.text("team_id").to_owned()).filter(|t| !t.is_empty());
+    let report = match round_report(state, &s.principal, &id, team.clone(), None, false)
+        .await
+        .and_then(json)
+    {
+        Ok(r) => r,
+        Err(ApiError::Validation { field, .. }) if field == "team_id" => {
+            // A manager of several teams: show the first until they choose.
+            let first = s.me.managed_teams.first().map(|t| t.id.clone());
+            or_page!(
+                &c,
+                round_report(state, &s.principal, &id, first, None, false)
+                    .await
+                    .and_then(json)
+            )
+        }
+        Err(e) => return error_page(&c, &e),
+    };
+    let round_id = id.clone();
+    let meta = state
+        .db
+        .read(move |conn| {
+            let r = store::find_round(conn, &round_id)?.ok_or(ApiError::NotFound("round"))?;
+            let sv = store::find_survey(conn, &r.survey_id)?.ok_or(ApiError::NotFound("survey"))?;
+            Ok((r, sv))
+        })
+        .await;
+    let (round_row, survey) = or_page!(&c, meta);
+    let k = report.min_group;
+    let trend = if report.scores_released {
+        survey_trend(
+            state,
+            &s.principal,
+            &survey.id,
+            report.team_id.clone(),
+            false,
+        )
+        .await
+        .and_then(json)
+        .ok()
+    } else {
+        None
+    };
+    let comments = if report.scores_released {
+        round_comments(state, &s.principal, &id, report.team_id.clone(), false)
+            .await
+            .and_then(json)
+            .ok()
+    } else {
+        None
+    };
+    let g = &report.group;
+    let lang_s = lang.as_str();
+    let driver_rows: Vec<(String, Option<f64>)> = g
+        .drivers
+        .iter()
+        .flatten()
+        .map(|d| {
+            (
+                d.driver.label(lang_s).to_owned(),
+                if d.suppressed { None } else { d.favorable },
+            )
+        })
+        .collect();
+    let title = format!("{} — #{}", survey.title, round_row.sequence);
+    html_response(
+        StatusCode::OK,
+        page(
+            &c,
+            &title,
+            html! {
+                h1 { (title) }
+                p.meta { (t(lang, "Closed")) ": " (when(round_row.closes_at)) " · k = " (k) }
+                (team_picker(&c, &s, &id, report.team_id.as_deref()))
+                @if !report.scores_released {
+                    p.notice { (t(lang, "This round is still open: scores are released when it closes. Only participation is shown.")) }
+                }
+                h2 { (g.label) }
+                p.hint { (tf(lang, "A group marked \"fewer than {k} answers\" is not shown. A larger group may be hidden too, so that a small one cannot be worked out by subtraction.", &[("k", &k.to_string())])) }
+                div.table-wrap tabindex="0" { table {
+                    caption { (t(lang, "Summary")) }
+                    thead { tr {
+                        th { (t(lang, "Group")) } th.num { (t(lang, "Answers")) } th.num { (t(lang, "Participation")) }
+                        th.num { (t(lang, "Engagement index")) } th.num { "eNPS" }
+                    } }
+                    tbody {
+                        (group_row(lang, g, k))
+                        @for child in &report.children { (group_row(lang, child, k)) }
+                    }
+                } }
+                @if report.scores_released && !g.suppressed {
+                    h2 { (t(lang, "Drivers")) }
+                    p.hint { (t(lang, "Share of favourable answers (4 or 5), per driver.")) }
+                    div.chart-pair {
+                        (charts::bars("drivers", t(lang, "Drivers"), &driver_rows, 100.0, &fewer(lang, k)))
+                        div.table-wrap tabindex="0" { table {
+                            caption { (t(lang, "Drivers")) }
+                            thead { tr { th { (t(lang, "Driver")) } th.num { (t(lang, "Answers")) } th.num { (t(lang, "Mean")) } th.num { (t(lang, "Favourable %")) } } }
+                            tbody {
+                                @for d in g.drivers.iter().flatten() {
+                                    tr {
+                                        th scope="row" { (d.driver.label(lang_s)) }
+                                        @if d.suppressed {
+                                            td.suppressed colspan="3" { (fewer(lang, k)) }
+                                        } @else {
+                                            td.num { (d.n.map(|n| n.to_string()).unwrap_or_default()) }
+                                            td.num { (d.mean.map(|m| format!("{m:.2}")).unwrap_or_default()) }
+                                            td.num { (num(d.favorable)) }
+                                        }
+                                    }
+                                }
+                            }
+                        } }
+                    }
+                }
+                @if let Some(trend) = &trend {
+                    h2 { (t(lang, "Trend")) }
+                    @let pts: Vec<(String, Option<f64>)> = trend.points.iter()
+                        .map(|p| (format!("#{}", p.sequence), if p.suppressed { None } else { p.engagement_index }))
+                        .collect();
+                    div.chart-pair {
+                        @if pts.iter().any(|(_, v)| v.is_some()) {
+                            (charts::line("trend", t(lang, "Engagement index by round"), &pts, 0.0, 100.0, &fewer(lang, k)))
+                        }
+                        div.table-wrap tabindex="0" { table {
+                            caption { (t(lang, "Engagement index by round")) }
+                            thead { tr { th { (t(lang, "Round")) } th.num { (t(lang, "Answers")) } th.num { (t(lang, "Engagement index")) } th.num { "eNPS" } } }
+                            tbody {
+                                @for p in &trend.points {
+                                    tr {
+                                        th scope="row" { "#" (p.sequence) }
+                                        @if p.suppressed {
+                                            td.suppressed colspan="3" { (fewer(lang, k)) }
+                                        } @else {
+                                            td.num { (p.n.map(|n| n.to_string()).unwrap_or_default()) }
+                                            td.num { (num(p.engagement_index)) }
+                                            td.num { (num(p.enps)) }
+                                        }
+                                    }
+                                }
+                            }
+                        } }
+                    }
+                }
+                @if let Some(cm) = &comments {
+                    h2 { (t(lang, "Comments")) }
+                    @if cm.comments.is_empty() {
+                        p { (tf(lang, "Comments are shown only for groups with at least {n} of them.", &[("n", &cm.min_comments.to_string())])) }
+                    } @else {
+                        ul { @for x in &cm.comments { li { (x.text) } } }
+                    }
+                }
+            },
+        ),
+    )
+}
+
+#[handler]
+pub async fn heatmap(req: &Request, Data(state): Data<&AppState>) -> Response {
+    let s = or_respond!(session(state, req).await);
+    let c = s.chrome();
+    let lang = c.lang;
+    if !s.principal.is_hr_or_admin() {
+        return error_page(&c, &ApiError::Forbidden);
+    }
+    let rounds = or_page!(&c, closed_rounds(state).await);
+    let q = query(req);
+    let chosen = Some(q.text("round").to_owned())
+        .filter(|r| !r.is_empty())
+        .or_else(|| rounds.first().map(|(r, _)| r.id.clone()));
+    let map = match &chosen {
+        Some(r) => match round_heatmap(state, &s.principal, r, false)
+            .await
+            .and_then(json)
+        {
+            Ok(m) => Some(m),
+            Err(e) => return error_page(&c, &e),
+        },
+        None => None,
+    };
+    let lang_s = lang.as_str();
+    html_response(
+        StatusCode::OK,
+        page(
+            &c,
+            t(lang, "Heatmap"),
+            html! {
+                h1 { (t(lang, "Heatmap")) }
+                form.filters method="get" action="/hr/heatmap" {
+                    div.field {
+                        label for="f-round" { (t(lang, "Round")) }
+                        select id="f-round" name="round" {
+                            @for (r, title) in &rounds {
+                                option value=(r.id) selected[chosen.as_deref() == Some(r.id.as_str())] { (title) " #" (r.sequence) }
+                            }
+                        }
+                    }
+                    button type="submit" { (t(lang, "Show")) }
+                }
+                @if let Some(m) = &map {
+                    p.hint { (t(lang, "Mean per driver (1–5). Colour: red below 3, green from 4. Hatched cells have too few answers.")) }
+                    div.table-wrap tabindex="0" { table.heatmap {
+                        caption { (t(lang, "Teams by driver")) }
+                        thead { tr {
+                            th { (t(lang, "Team")) } th.num { (t(lang, "Answers")) } th.num { (t(lang, "Engagement index")) }
+                            @for d in &m.drivers { th.num { (d.label(lang_s)) } }
+                        } }
+                        tbody {
+                            @for row in &m.rows {
+                                tr {
+                                    th scope="row" { (row.team) }
+                                    @if row.suppressed {
+                                        td.suppressed colspan=(m.drivers.len() + 2) { (fewer(lang, m.min_group)) }
+                                    } @else {
+                                        td.num { (row.n.map(|n| n.to_string()).unwrap_or_default()) }
+                                        td.num { (num(row.engagement_index)) }
+                                        @for cell in &row.cells {
+                                            @if cell.suppressed {
+                                                td.suppressed title=(fewer(lang, m.min_group)) { "—" span.visually-hidden { " " (fewer(lang, m.min_group)) } }
+                                            } @else {
+                                                td.num.(heat_class(cell.mean)) { (cell.mean.map(|v| format!("{v:.2}")).unwrap_or_default()) }
+                                            }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    } }
+                } @else {
+                    p { (t(lang, "No round has closed yet.")) }
+                }
+            },
+        ),
+    )
+}
+
+/// The colour band of a 1–5 mean.
+fn heat_class(mean: Option<f64>) -> &'static str {
+    match mean {
+        Some(v) if v < 2.5 => "h0",
+        Some(v) if v < 3.0 => "h1",
+        Some(v) if v < 3.5 => "h2",
+        Some(v) if v < 4.0 => "h3",
+        Some(_) => "h4",
+        None => "",
+    }
+}
+
+#[handler]
+pub async fn insights(req: &Request, Data(state): Data<&AppState>) -> Response {
+    let s = or_respond!(reader(state, req).await);
+    let c = s.chrome();
+    let lang = c.lang;
+    let q = query(req);
+    let team = Some(q.text("team_id").to_owned())
+        .filter(|t| !t.is_empty())
+        .or_else(|| {
+            (!s.principal.is_hr_or_admin())
+                .then(|| s.me.managed_teams.first().map(|t| t.id.clone()))
+                .flatten()
+        });
+    let ins = or_page!(
+        &c,
+        frontline_insights(state, &s.principal, team.clone(), None, None).await
+    );
+    let touch: Vec<(String, Option<f64>)> = ins
+        .touchpoints
+        .iter()
+        .map(|x| {
+            let label = Touchpoint::ALL
+                .into_iter()
+                .find(|tp| tp.as_str() == x.key)
+                .map_or(x.key.as_str(), |tp| touchpoint_label(lang, tp));
+            (label.to_owned(), Some(x.count as f64))
+        })
+        .collect();
+    let max = touch.iter().filter_map(|(_, v)| *v).fold(1.0_f64, f64::max);
+    let lc = &ins.loop_closure;
+    html_response(
+        StatusCode::OK,
+        page(
+            &c,
+            t(lang, "Frontline insights"),
+            html! {
+                h1 { (t(lang, "Frontline insights")) }
+                p.meta { (ins.from) " – " (ins.to) " · " (tf(lang, "{n} suggestions", &[("n", &ins.total.to_string())])) }
+                form.filters method="get" action="/reports/insights" {
+                    div.field {
+                        label for="f-team" { (t(lang, "Team")) }
+                        select id="f-team" name="team_id" {
+                            @if s.principal.is_hr_or_admin() {
+                                option value="" { (t(lang, "Whole organisation")) }
+                            }
+                            @for tm in &s.me.managed_teams {
+                                option value=(tm.id) selected[team.as_deref() == Some(tm.id.as_str())] { (tm.name) }
+                            }
+                        }
+                    }
+                    button type="submit" { (t(lang, "Show")) }
+                }
+                h2 { (t(lang, "Closing the loop")) }
+                div.table-wrap tabindex="0" { table {
+                    caption.visually-hidden { (t(lang, "Closing the loop")) }
+                    tbody {
+                        tr { th scope="row" { (t(lang, "Answered within 7 days")) } td.num { (lc.answered_within_7_days.map(|v| format!("{:.0}%", v * 100.0)).unwrap_or_else(|| "—".into())) } }
+                        tr { th scope="row" { (t(lang, "Median days to the first reply")) } td.num { (lc.median_days_to_first_reply.map(|v| format!("{v:.1}")).unwrap_or_else(|| "—".into())) } }
+                        tr { th scope="row" { (t(lang, "Waiting over 14 days")) } td.num { (lc.waiting_over_14_days) } }
+                    }
+                } }
+                h2 { (t(lang, "Themes")) }
+                @if ins.themes.is_empty() {
+                    p { (t(lang, "No themes in this period.")) }
+                } @else {
+                    div.table-wrap tabindex="0" { table {
+                        caption.visually-hidden { (t(lang, "Themes")) }
+                        thead { tr { th { (t(lang, "Theme")) } th.num { (t(lang, "Suggestions")) } th.num { (t(lang, "Change on the previous period")) } } }
+                        tbody { @for th_ in &ins.themes { tr { td { (th_.label) } td.num { (th_.count) } td.num { (format!("{:+}", th_.trend)) } } } }
+                    } }
+                }
+                h2 { (t(lang, "Touchpoints")) }
+                div.chart-pair {
+                    (charts::bars("touch", t(lang, "Touchpoints"), &touch, max, ""))
+                    div.table-wrap tabindex="0" { table {
+                        caption { (t(lang, "Touchpoints")) }
+                        tbody { @for (label, v) in &touch { tr { th scope="row" { (label) } td.num { (v.unwrap_or_default()) } } } }
+                    } }
+                }
+                h2 { (t(lang, "Top voted")) }
+                ol { @for tv in &ins.top_voted {
+                    li { a href={ "/suggestions/" (tv.id) } { (tv.title) } " · " (tf(lang, "{n} votes", &[("n", &tv.votes.to_string())])) " · " (status_label(lang, tv.status)) }
+                } }
+            },
+        ),
+    )
+}
+
+#[handler]
+pub async fn audit(req: &Request, Data(state): Data<&AppState>) -> Response {
+    let s = or_respond!(session(state, req).await);
+    let c = s.chrome();
+    let lang = c.lang;
+    let q = query(req);
+    let offset = q
+        .text("offset")
+        .parse::<i64>()
+        .unwrap_or(0)
+        .clamp(0, 1_000_000);
+    let log = or_page!(&c, audit_page(state, &s.principal, 100, offset).await);
+    html_response(
+        StatusCode::OK,
+        page(
+            &c,
+            t(lang, "Audit log"),
+            html! {
+                h1 { (t(lang, "Audit log")) }
+                p { (t(lang, "Who read or exported which report, and when. The reports' contents are not logged.")) }
+                div.table-wrap tabindex="0" { table {
+                    caption.visually-hidden { (t(lang, "Audit log")) }
+                    thead { tr { th { (t(lang, "When")) } th { (t(lang, "Who")) } th { (t(lang, "Action")) } th { (t(lang, "What")) } } }
+                    tbody {
+                        @for e in &log.items {
+                            tr {
+                                td { (when(e.at)) }
+                                td { (e.actor_email.as_deref().unwrap_or(&e.actor_id)) }
+                                td { code { (e.action) } }
+                                td { code { (e.target) } }
+                            }
+                        }
+                    }
+                } }
+                @if offset + 100 < log.total {
+                    p { a href={ "/admin/audit?offset=" (offset + 100) } { (t(lang, "Older entries")) } }
+                }
+            },
+        ),
+    )
+}

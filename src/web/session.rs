@@ -1,0 +1,333 @@
+//! The web session: the API's access token in an HttpOnly, SameSite=Strict cookie, and
+//! CSRF tokens. A CSRF token is an HMAC (under a key derived from the signing key) of
+//! the session token's `jti` — or, before sign-in, of a random pre-session cookie — so
+//! a form is accepted only from a page this server rendered for this very session.
+
+use hmac::{Hmac, Mac};
+use poem::http::{HeaderValue, header};
+use poem::{Request, Response};
+use sha2::Sha256;
+
+use crate::auth::api::{Me, load_me};
+use crate::auth::{Principal, authenticate};
+use crate::org::domain::Language;
+use crate::startup::AppState;
+use crate::web::i18n::t;
+use crate::web::layout::Chrome;
+use crate::web::{Form, error_page, see_other};
+
+pub const SESSION_COOKIE: &str = "pulseline_session";
+pub const PRE_COOKIE: &str = "pulseline_pre";
+pub const LANG_COOKIE: &str = "pulseline_lang";
+/// The hidden form field that carries the CSRF token.
+pub const CSRF_FIELD: &str = "csrf";
+
+/// A signed-in person on a page.
+pub struct Session {
+    pub here: String,
+    pub principal: Principal,
+    pub me: Me,
+    pub lang: Language,
+    pub csrf: String,
+}
+
+impl Session {
+    /// The page chrome (navigation, language, CSRF) for this session.
+    pub fn chrome(&self) -> Chrome<'_> {
+        Chrome {
+            lang: self.lang,
+            me: Some(&self.me),
+            csrf: &self.csrf,
+            here: &self.here,
+        }
+    }
+
+    pub fn is_manager(&self) -> bool {
+        !self.me.managed_teams.is_empty()
+    }
+}
+
+/// The value of cookie `name` in the request.
+pub fn cookie<'a>(req: &'a Request, name: &str) -> Option<&'a str> {
+    req.headers()
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
+}
+
+/// Whether the request came over TLS (directly, or as a proxy says).
+fn is_tls(state: &AppState, req: &Request) -> bool {
+    state.config.cookie_secure
+        || req.uri().scheme_str() == Some("https")
+        || req
+            .headers()
+            .get("x-forwarded-proto")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.eq_ignore_ascii_case("https"))
+}
+
+/// A `Set-Cookie` value: HttpOnly, SameSite=Strict, path `/`, Secure over TLS.
+pub fn set_cookie(
+    state: &AppState,
+    req: &Request,
+    name: &str,
+    value: &str,
+    max_age: i64,
+) -> String {
+    let secure = if is_tls(state, req) { "; Secure" } else { "" };
+    format!("{name}={value}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age}{secure}")
+}
+
+/// Adds a `Set-Cookie` header to a response.
+pub fn with_cookie(mut resp: Response, cookie: &str) -> Response {
+    if let Ok(v) = HeaderValue::from_str(cookie) {
+        resp.headers_mut().append(header::SET_COOKIE, v);
+    }
+    resp
+}
+
+fn mac(state: &AppState, purpose: &str, value: &str) -> Hmac<Sha256> {
+    // An HMAC accepts a key of any length, so this cannot fail.
+    let mut m = <Hmac<Sha256> as Mac>::new_from_slice(&state.csrf_key)
+        .unwrap_or_else(|_| unreachable!("HMAC takes any key length"));
+    m.update(purpose.as_bytes());
+    m.update(b":");
+    m.update(value.as_bytes());
+    m
+}
+
+/// The CSRF token for a purpose-tagged value (`session:<jti>` or `pre:<random>`).
+fn csrf_for(state: &AppState, purpose: &str, value: &str) -> String {
+    hex::encode(mac(state, purpose, value).finalize().into_bytes())
+}
+
+/// Checks a submitted CSRF token in constant time.
+fn csrf_ok(state: &AppState, purpose: &str, value: &str, given: &str) -> bool {
+    match hex::decode(given) {
+        Ok(bytes) => mac(state, purpose, value).verify_slice(&bytes).is_ok(),
+        Err(_) => false,
+    }
+}
+
+/// The language for someone not signed in: the language cookie, else the browser's
+/// first preference, else English.
+pub fn guest_language(req: &Request) -> Language {
+    if let Some(l) = cookie(req, LANG_COOKIE) {
+        return Language::from_db(l);
+    }
+    let accept = req
+        .headers()
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if accept.trim_start().to_lowercase().starts_with("ru") {
+        Language::Ru
+    } else {
+        Language::En
+    }
+}
+
+/// A visitor who is not signed in: their language, the pre-session CSRF token, and the
+/// cookie to set when they had no pre-session value yet.
+pub struct Guest {
+    pub here: String,
+    pub lang: Language,
+    pub csrf: String,
+    pub set_cookie: Option<String>,
+}
+
+impl Guest {
+    pub fn new(state: &AppState, req: &Request) -> Guest {
+        let (value, set_cookie) = match cookie(req, PRE_COOKIE).filter(|v| v.len() == 32) {
+            Some(v) => (v.to_owned(), None),
+            None => {
+                let v = uuid::Uuid::new_v4().simple().to_string();
+                let c = set_cookie(state, req, PRE_COOKIE, &v, 86_400);
+                (v, Some(c))
+            }
+        };
+        Guest {
+            here: here(req),
+            lang: guest_language(req),
+            csrf: csrf_for(state, "pre", &value),
+            set_cookie,
+        }
+    }
+
+    pub fn chrome(&self) -> Chrome<'_> {
+        Chrome {
+            lang: self.lang,
+            me: None,
+            csrf: &self.csrf,
+            here: &self.here,
+        }
+    }
+
+    /// Adds the pre-session cookie to a response when one was minted.
+    pub fn finish(&self, resp: Response) -> Response {
+        match &self.set_cookie {
+            Some(c) => with_cookie(resp, c),
+            None => resp,
+        }
+    }
+}
+
+/// A form posted by someone not signed in, with its pre-session CSRF token checked; a
+/// missing or wrong token is a 403 page.
+pub async fn guest_form(
+    state: &AppState,
+    req: &Request,
+    body: poem::Body,
+) -> Result<(Guest, Form), Response> {
+    let guest = Guest::new(state, req);
+    let form = match Form::read(body).await {
+        Ok(f) => f,
+        Err(e) => return Err(error_page(&guest.chrome(), &e)),
+    };
+    let ok =
+        cookie(req, PRE_COOKIE).is_some_and(|v| csrf_ok(state, "pre", v, form.text(CSRF_FIELD)));
+    if !ok {
+        return Err(guest.finish(csrf_refused(&guest.chrome())));
+    }
+    Ok((guest, form))
+}
+
+/// The signed-in session, or a redirect to sign-in (clearing a dead cookie).
+pub async fn session(state: &AppState, req: &Request) -> Result<Session, Response> {
+    let to_signin = || {
+        let next = here(req);
+        let target = if next == "/" || safe_next(Some(&next)) != next {
+            "/signin".to_owned()
+        } else {
+            format!("/signin?next={}", urlencode(&next))
+        };
+        see_other(&target)
+    };
+    let Some(token) = cookie(req, SESSION_COOKIE) else {
+        return Err(to_signin());
+    };
+    let principal = match authenticate(state, token).await {
+        Ok(p) => p,
+        Err(_) => {
+            return Err(with_cookie(
+                to_signin(),
+                &set_cookie(state, req, SESSION_COOKIE, "", 0),
+            ));
+        }
+    };
+    let me = match load_me(state, &principal.id).await {
+        Ok(me) => me,
+        Err(e) => {
+            let guest = Guest::new(state, req);
+            return Err(error_page(&guest.chrome(), &e));
+        }
+    };
+    let csrf = csrf_for(state, "session", &principal.jti);
+    Ok(Session {
+        here: here(req),
+        lang: Language::from_db(&me.language),
+        principal,
+        me,
+        csrf,
+    })
+}
+
+/// A form from a signed-in person, with its CSRF token checked; a missing or wrong
+/// token is a 403 page.
+pub async fn session_form(
+    state: &AppState,
+    req: &Request,
+    body: poem::Body,
+) -> Result<(Session, Form), Response> {
+    let s = session(state, req).await?;
+    let form = match Form::read(body).await {
+        Ok(f) => f,
+        Err(e) => return Err(error_page(&s.chrome(), &e)),
+    };
+    if !csrf_ok(state, "session", &s.principal.jti, form.text(CSRF_FIELD)) {
+        return Err(csrf_refused(&s.chrome()));
+    }
+    Ok((s, form))
+}
+
+/// The page for a form whose CSRF token is missing or wrong.
+pub fn csrf_refused(c: &Chrome) -> Response {
+    let lang = c.lang;
+    crate::web::html(
+        poem::http::StatusCode::FORBIDDEN,
+        crate::web::layout::page(
+            c,
+            t(lang, "Not allowed"),
+            maud::html! {
+                h1 { (t(lang, "Not allowed")) }
+                p role="alert" { (t(lang, "The form has expired. Please reload the page and try again.")) }
+            },
+        ),
+    )
+}
+
+/// The request's path and query.
+fn here(req: &Request) -> String {
+    req.uri()
+        .path_and_query()
+        .map_or_else(|| "/".to_owned(), |p| p.as_str().to_owned())
+}
+
+/// Percent-encodes a value for a query string.
+pub fn urlencode(v: &str) -> String {
+    serde_urlencoded::to_string([("", v)])
+        .map(|s| s.trim_start_matches('=').to_owned())
+        .unwrap_or_default()
+}
+
+/// A `next` target that stays on this site.
+pub fn safe_next(next: Option<&str>) -> String {
+    match next {
+        // Only printable ASCII: browsers drop tabs and newlines, so "/\t/host" would
+        // otherwise become "//host".
+        Some(n)
+            if n.starts_with('/')
+                && !n.starts_with("//")
+                && !n.contains('\\')
+                && n.chars().all(|c| c.is_ascii_graphic()) =>
+        {
+            n.to_owned()
+        }
+        _ => "/".to_owned(),
+    }
+}
+
+/// The session cookie for a freshly issued token.
+pub fn session_cookie(state: &AppState, req: &Request, token: &str) -> String {
+    set_cookie(state, req, SESSION_COOKIE, token, state.tokens.ttl_secs())
+}
+
+/// The cookie that removes the session.
+pub fn clear_session_cookie(state: &AppState, req: &Request) -> String {
+    set_cookie(state, req, SESSION_COOKIE, "", 0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn next_targets_stay_on_the_site() {
+        assert_eq!(safe_next(Some("/pulses")), "/pulses");
+        assert_eq!(safe_next(Some("//evil.example")), "/");
+        assert_eq!(safe_next(Some("https://evil.example")), "/");
+        assert_eq!(safe_next(Some("/\\evil")), "/");
+        assert_eq!(safe_next(Some("/\t/evil.example")), "/");
+        assert_eq!(safe_next(Some("/ü")), "/");
+        assert_eq!(safe_next(None), "/");
+    }
+
+    #[test]
+    fn values_are_percent_encoded() {
+        assert_eq!(urlencode("/pulses/a b&c"), "%2Fpulses%2Fa+b%26c");
+    }
+}

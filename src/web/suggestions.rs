@@ -1,0 +1,440 @@
+//! Frontline suggestions: raise a customer pain point (signed or anonymous, with what
+//! anonymous means explained), browse and vote, follow an anonymous one by its code,
+//! and — for the team's managers and HR — answer with a status and a reply. Every
+//! action is the API's own function.
+
+use maud::{Markup, html};
+use poem::http::StatusCode;
+use poem::web::{Data, Path};
+use poem::{Body, Request, Response, handler};
+
+use crate::error::ApiError;
+use crate::org::domain::Language;
+use crate::startup::AppState;
+use crate::suggestions::api::{
+    BODY_MAX, CreateSuggestion, Filter, REPLY_MAX, Sort, Suggestion, TITLE_MAX, create_suggestion,
+    followup, get_suggestion, list_suggestions, toggle_vote, update_suggestion,
+};
+use crate::suggestions::workflow::{Status, Touchpoint};
+use crate::web::account::{query, status_of};
+use crate::web::i18n::{t, tf};
+use crate::web::layout::{Chrome, Errors, Field, csrf_field, page};
+use crate::web::session::{Session, safe_next, session, session_form};
+use crate::web::{Form, done_or_page, error_page, html as html_response, see_other};
+
+const STATUSES: [Status; 5] = [
+    Status::New,
+    Status::Acknowledged,
+    Status::InProgress,
+    Status::Done,
+    Status::Declined,
+];
+
+pub fn touchpoint_label(lang: Language, tp: Touchpoint) -> &'static str {
+    t(
+        lang,
+        match tp {
+            Touchpoint::Awareness => "Awareness",
+            Touchpoint::Purchase => "Purchase",
+            Touchpoint::Onboarding => "Onboarding",
+            Touchpoint::Usage => "Usage",
+            Touchpoint::Support => "Support",
+            Touchpoint::Billing => "Billing",
+            Touchpoint::Renewal => "Renewal",
+            Touchpoint::Other => "Other",
+        },
+    )
+}
+
+pub fn status_label(lang: Language, s: Status) -> &'static str {
+    t(
+        lang,
+        match s {
+            Status::New => "New",
+            Status::Acknowledged => "Acknowledged",
+            Status::InProgress => "In progress",
+            Status::Done => "Done",
+            Status::Declined => "Declined",
+        },
+    )
+}
+
+fn parse_touchpoint(v: &str) -> Option<Touchpoint> {
+    Touchpoint::ALL.into_iter().find(|t| t.as_str() == v)
+}
+
+fn parse_status(v: &str) -> Option<Status> {
+    STATUSES.into_iter().find(|s| s.as_str() == v)
+}
+
+async fn signed_in(state: &AppState, req: &Request) -> Result<Session, Response> {
+    session(state, req).await
+}
+
+#[handler]
+pub async fn list(req: &Request, Data(state): Data<&AppState>) -> Response {
+    let s = or_respond!(signed_in(state, req).await);
+    let c = s.chrome();
+    let lang = c.lang;
+    let q = query(req);
+    let filter = Filter {
+        touchpoint: parse_touchpoint(q.text("touchpoint")),
+        status: parse_status(q.text("status")),
+        q: Some(q.text("q").trim().to_owned())
+            .filter(|v| !v.is_empty() && v.chars().count() <= 100),
+        sort: Some(if q.text("sort") == "votes" {
+            Sort::Votes
+        } else {
+            Sort::Recent
+        }),
+        ..Filter::default()
+    };
+    let (tp, st, sort) = (filter.touchpoint, filter.status, filter.sort);
+    let text = filter.q.clone().unwrap_or_default();
+    let list = or_page!(
+        &c,
+        list_suggestions(state, &s.principal, filter, 100, 0).await
+    );
+    let here = s.here.clone();
+    html_response(
+        StatusCode::OK,
+        page(
+            &c,
+            t(lang, "Suggestions"),
+            html! {
+                h1 { (t(lang, "Suggestions")) }
+                p { a.button href="/suggestions/new" { (t(lang, "Raise a customer pain point")) } }
+                details {
+                    summary { (t(lang, "Follow an anonymous suggestion")) }
+                    (followup_form(&c, "", &Errors::default()))
+                }
+                form.filters method="get" action="/suggestions" {
+                    div.field {
+                        label for="f-q" { (t(lang, "Search")) }
+                        input id="f-q" name="q" type="search" value=(text) maxlength="100";
+                    }
+                    div.field {
+                        label for="f-touchpoint" { (t(lang, "Touchpoint")) }
+                        select id="f-touchpoint" name="touchpoint" {
+                            option value="" { (t(lang, "All")) }
+                            @for x in Touchpoint::ALL {
+                                option value=(x.as_str()) selected[tp == Some(x)] { (touchpoint_label(lang, x)) }
+                            }
+                        }
+                    }
+                    div.field {
+                        label for="f-status" { (t(lang, "Status")) }
+                        select id="f-status" name="status" {
+                            option value="" { (t(lang, "All")) }
+                            @for x in STATUSES {
+                                option value=(x.as_str()) selected[st == Some(x)] { (status_label(lang, x)) }
+                            }
+                        }
+                    }
+                    div.field {
+                        label for="f-sort" { (t(lang, "Order")) }
+                        select id="f-sort" name="sort" {
+                            option value="recent" selected[sort != Some(Sort::Votes)] { (t(lang, "Newest first")) }
+                            option value="votes" selected[sort == Some(Sort::Votes)] { (t(lang, "Most votes first")) }
+                        }
+                    }
+                    button type="submit" { (t(lang, "Show")) }
+                }
+                p.meta { (tf(lang, "{n} suggestions", &[("n", &list.total.to_string())])) }
+                ul.cards {
+                    @for item in &list.items {
+                        li.card {
+                            h2 { a href={ "/suggestions/" (item.id) } { (item.title) } }
+                            (summary_line(lang, item))
+                            (vote_form(&c, item, &here))
+                        }
+                    }
+                }
+            },
+        ),
+    )
+}
+
+fn summary_line(lang: Language, item: &Suggestion) -> Markup {
+    html! {
+        p.meta {
+            span.badge { (status_label(lang, item.status)) }
+            " " (touchpoint_label(lang, item.touchpoint))
+            " · " (item.team)
+            " · " (item.created_on)
+            " · "
+            @if let Some(a) = &item.author { (a.name) } @else { (t(lang, "Anonymous")) }
+        }
+    }
+}
+
+fn vote_form(c: &Chrome, item: &Suggestion, back: &str) -> Markup {
+    let lang = c.lang;
+    html! {
+        form.inline method="post" action={ "/suggestions/" (item.id) "/vote" } {
+            (csrf_field(c))
+            input type="hidden" name="next" value=(back);
+            span { (tf(lang, "{n} votes", &[("n", &item.votes.to_string())])) }
+            button type="submit" aria-pressed=(if item.voted_by_me { "true" } else { "false" }) {
+                @if item.voted_by_me { (t(lang, "Take back my vote")) } @else { (t(lang, "Vote")) }
+                span.visually-hidden { ": " (item.title) }
+            }
+        }
+    }
+}
+
+fn followup_form(c: &Chrome, code: &str, errors: &Errors) -> Markup {
+    let lang = c.lang;
+    html! {
+        form method="post" action="/suggestions/followup" {
+            (csrf_field(c))
+            (Field::new("code", t(lang, "Follow-up code")).value(code).autocomplete("off")
+                .required().maxlength(128).render(errors))
+            button type="submit" { (t(lang, "Read replies")) }
+        }
+    }
+}
+
+#[handler]
+pub async fn vote(
+    req: &Request,
+    Data(state): Data<&AppState>,
+    Path(id): Path<String>,
+    body: Body,
+) -> Response {
+    let (s, form) = or_respond!(session_form(state, req, body).await);
+    let outcome = toggle_vote(state, &s.principal, &id).await;
+    done_or_page(&s.chrome(), outcome, |_| safe_next(form.get("next")))
+}
+
+fn new_view(c: &Chrome, form: &Form, errors: &Errors) -> Markup {
+    let lang = c.lang;
+    let tp = parse_touchpoint(form.text("touchpoint"));
+    let anonymous = form.get("anonymous").is_some();
+    page(
+        c,
+        t(lang, "Raise a customer pain point"),
+        html! {
+            h1 { (t(lang, "Raise a customer pain point")) }
+            p { (t(lang, "What gets in the way of our customers? Describe one pain point; colleagues can vote for it and managers answer.")) }
+            (errors.summary(lang, &["title", "body", "touchpoint", "customer_segment", "anonymous"]))
+            form method="post" action="/suggestions/new" novalidate {
+                (csrf_field(c))
+                (Field::new("title", t(lang, "Title")).value(form.text("title"))
+                    .required().maxlength(TITLE_MAX).render(errors))
+                (Field::new("body", t(lang, "What happens, and what would help")).kind("textarea")
+                    .value(form.text("body")).required().maxlength(BODY_MAX).render(errors))
+                div.field.invalid[errors.field("touchpoint").is_some()] {
+                    label for="f-touchpoint" { (t(lang, "Touchpoint")) }
+                    select id="f-touchpoint" name="touchpoint" required {
+                        @for x in Touchpoint::ALL {
+                            option value=(x.as_str()) selected[tp == Some(x)] { (touchpoint_label(lang, x)) }
+                        }
+                    }
+                    @if let Some(m) = errors.field("touchpoint") { p.error { (m) } }
+                }
+                (Field::new("customer_segment", t(lang, "Which customers (optional)"))
+                    .value(form.text("customer_segment")).maxlength(100).render(errors))
+                div.field {
+                    input id="f-anonymous" type="checkbox" name="anonymous" value="1"
+                        checked[anonymous] aria-describedby="f-anonymous-hint";
+                    " "
+                    label for="f-anonymous" { (t(lang, "Raise it anonymously")) }
+                    p.hint id="f-anonymous-hint" {
+                        (t(lang, "Anonymous: your name is not stored, only the day, and the team shown is the nearest one (yours or above) with enough people that it does not point to you. You get a follow-up code, shown once, to read the replies. Signed: your name and team are shown."))
+                    }
+                }
+                button.primary type="submit" { (t(lang, "Send")) }
+            }
+        },
+    )
+}
+
+#[handler]
+pub async fn new_page(req: &Request, Data(state): Data<&AppState>) -> Response {
+    match signed_in(state, req).await {
+        Ok(s) => html_response(
+            StatusCode::OK,
+            new_view(&s.chrome(), &Form(vec![]), &Errors::default()),
+        ),
+        Err(r) => r,
+    }
+}
+
+#[handler]
+pub async fn create(req: &Request, Data(state): Data<&AppState>, body: Body) -> Response {
+    let (s, form) = or_respond!(session_form(state, req, body).await);
+    let c = s.chrome();
+    let lang = c.lang;
+    let Some(touchpoint) = parse_touchpoint(form.text("touchpoint")) else {
+        let errors = Errors::from_api(&ApiError::invalid("touchpoint", "choose a touchpoint"));
+        return html_response(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            new_view(&c, &form, &errors),
+        );
+    };
+    let input = CreateSuggestion {
+        title: form.text("title").to_owned(),
+        body: form.text("body").to_owned(),
+        touchpoint,
+        customer_segment: Some(form.text("customer_segment").to_owned())
+            .filter(|v| !v.trim().is_empty()),
+        anonymous: form.get("anonymous").is_some(),
+    };
+    match create_suggestion(state, &s.principal, input).await {
+        Ok(created) => match created.followup_code {
+            None => see_other(&format!("/suggestions/{}", created.suggestion.id)),
+            Some(code) => html_response(
+                StatusCode::CREATED,
+                page(
+                    &c,
+                    t(lang, "Your suggestion was sent"),
+                    html! {
+                        h1 { (t(lang, "Your suggestion was sent")) }
+                        p { (t(lang, "It is anonymous. Keep this follow-up code: it is the only way to read the replies, and it is shown only now.")) }
+                        p.code { strong { (t(lang, "Follow-up code")) ": " } code id="followup-code" { (code) } }
+                        p { a href="/suggestions" { (t(lang, "Back to suggestions")) } }
+                    },
+                ),
+            ),
+        },
+        Err(e) => html_response(status_of(&e), new_view(&c, &form, &Errors::from_api(&e))),
+    }
+}
+
+#[handler]
+pub async fn follow(req: &Request, Data(state): Data<&AppState>, body: Body) -> Response {
+    let (s, form) = or_respond!(session_form(state, req, body).await);
+    let c = s.chrome();
+    let lang = c.lang;
+    let code = form.text("code");
+    match followup(state, &s.principal, code).await {
+        Ok(item) => html_response(
+            StatusCode::OK,
+            detail_view(&c, &item, false, &Errors::default()),
+        ),
+        Err(e) => {
+            let errors = match e {
+                ApiError::NotFound(_) => Errors {
+                    fields: vec![(
+                        "code".into(),
+                        t(lang, "No suggestion has this code.").into(),
+                    )],
+                    general: None,
+                },
+                other => Errors::from_api(&other),
+            };
+            html_response(
+                StatusCode::NOT_FOUND,
+                page(
+                    &c,
+                    t(lang, "Follow an anonymous suggestion"),
+                    html! {
+                        h1 { (t(lang, "Follow an anonymous suggestion")) }
+                        (followup_form(&c, code, &errors))
+                    },
+                ),
+            )
+        }
+    }
+}
+
+fn detail_view(c: &Chrome, item: &Suggestion, can_answer: bool, errors: &Errors) -> Markup {
+    let lang = c.lang;
+    let back = format!("/suggestions/{}", item.id);
+    page(
+        c,
+        &item.title,
+        html! {
+            h1 { (item.title) }
+            (summary_line(lang, item))
+            @if let Some(seg) = &item.customer_segment {
+                p.meta { (t(lang, "Customers")) ": " (seg) }
+            }
+            div.body { @for para in item.body.split("\n\n") { p { (para) } } }
+            (vote_form(c, item, &back))
+            h2 { (t(lang, "Replies")) }
+            @if item.replies.is_empty() {
+                p { (t(lang, "No reply yet.")) }
+            } @else {
+                ol.replies {
+                    @for r in &item.replies {
+                        li {
+                            p.meta {
+                                (status_label(lang, r.from_status)) " → " strong { (status_label(lang, r.to_status)) }
+                                " · " (r.replied_on) " · " (r.replied_by)
+                            }
+                            p { (r.reply) }
+                        }
+                    }
+                }
+            }
+            @if can_answer && !item.status.next().is_empty() {
+                h2 { (t(lang, "Answer")) }
+                (errors.summary(lang, &["status", "reply"]))
+                form method="post" action={ "/suggestions/" (item.id) "/reply" } novalidate {
+                    (csrf_field(c))
+                    div.field {
+                        label for="f-status" { (t(lang, "New status")) }
+                        select id="f-status" name="status" {
+                            @for x in item.status.next() {
+                                option value=(x.as_str()) { (status_label(lang, *x)) }
+                            }
+                        }
+                        @if let Some(m) = errors.field("status") { p.error { (m) } }
+                    }
+                    (Field::new("reply", t(lang, "Reply")).kind("textarea")
+                        .hint(t(lang, "Everyone who can see the suggestion reads it, the author too. At least 10 characters."))
+                        .required().maxlength(REPLY_MAX).render(errors))
+                    button.primary type="submit" { (t(lang, "Send reply")) }
+                }
+            }
+        },
+    )
+}
+
+#[handler]
+pub async fn detail(
+    req: &Request,
+    Data(state): Data<&AppState>,
+    Path(id): Path<String>,
+) -> Response {
+    let s = or_respond!(signed_in(state, req).await);
+    let c = s.chrome();
+    let can_answer = s.is_manager() || s.principal.is_hr_or_admin();
+    match get_suggestion(state, &s.principal, &id).await {
+        Ok(item) => html_response(
+            StatusCode::OK,
+            detail_view(&c, &item, can_answer, &Errors::default()),
+        ),
+        Err(e) => error_page(&c, &e),
+    }
+}
+
+#[handler]
+pub async fn reply(
+    req: &Request,
+    Data(state): Data<&AppState>,
+    Path(id): Path<String>,
+    body: Body,
+) -> Response {
+    let (s, form) = or_respond!(session_form(state, req, body).await);
+    let c = s.chrome();
+    let outcome = match parse_status(form.text("status")) {
+        Some(to) => update_suggestion(state, &s.principal, &id, to, form.text("reply")).await,
+        None => Err(ApiError::invalid("status", "choose a status")),
+    };
+    match outcome {
+        Ok(_) => see_other(&format!("/suggestions/{id}")),
+        Err(e @ (ApiError::Validation { .. } | ApiError::Conflict(_))) => {
+            match get_suggestion(state, &s.principal, &id).await {
+                Ok(item) => html_response(
+                    status_of(&e),
+                    detail_view(&c, &item, true, &Errors::from_api(&e)),
+                ),
+                Err(e2) => error_page(&c, &e2),
+            }
+        }
+        Err(e) => error_page(&c, &e),
+    }
+}
