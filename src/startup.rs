@@ -201,6 +201,29 @@ pub fn build_app(state: AppState) -> impl Endpoint + use<> {
         .with(Observe(metrics))
 }
 
+/// Plans recently closed rounds in the background, on the scheduler's period, so the
+/// first report read after a round closes does not wait for its plan.
+fn spawn_report_warmer(state: &AppState) {
+    let (db, cache) = (state.db.clone(), state.rounds.clone());
+    let every = Duration::from_secs(state.config.scheduler_secs.max(1));
+    tokio::spawn(async move {
+        let mut interval = tokio::time::interval(every);
+        interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            interval.tick().await;
+            let (db, cache) = (db.clone(), cache.clone());
+            let outcome =
+                tokio::task::spawn_blocking(move || cache.warm(&db, crate::org::model::now()))
+                    .await;
+            match outcome {
+                Ok(Err(e)) => tracing::warn!(error = %e, "planning closed rounds failed"),
+                Err(e) => tracing::warn!(error = %e, "planning closed rounds panicked"),
+                Ok(Ok(_)) => {}
+            }
+        }
+    });
+}
+
 /// Serves until SIGINT or SIGTERM, then lets in-flight requests finish.
 pub async fn serve(state: AppState) -> anyhow::Result<()> {
     let bind = state.config.bind.clone();
@@ -208,6 +231,7 @@ pub async fn serve(state: AppState) -> anyhow::Result<()> {
         state.db.clone(),
         Duration::from_secs(state.config.scheduler_secs.max(1)),
     );
+    spawn_report_warmer(&state);
     let app = build_app(state);
     tracing::info!(%bind, "pulseline listening");
     Server::new(TcpListener::bind(bind))

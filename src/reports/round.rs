@@ -138,6 +138,37 @@ impl RoundCache {
     }
 }
 
+impl RoundCache {
+    /// Whether round `id` is planned and kept (on any team tree).
+    pub fn holds(&self, id: &str) -> bool {
+        let entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        entries.iter().any(|(round, _, _)| round == id)
+    }
+
+    /// Plans the rounds that closed in the last week and are not kept yet, so the first
+    /// reader of a report does not wait for its plan. Returns how many were planned.
+    pub fn warm(&self, db: &crate::db::Db, now: chrono::NaiveDateTime) -> Result<usize, ApiError> {
+        use crate::db::schema::rounds;
+        let since = now - chrono::TimeDelta::days(7);
+        db.read_blocking(|conn| {
+            let closed: Vec<RoundRow> = rounds::table
+                .filter(rounds::closes_at.le(now))
+                .filter(rounds::closes_at.gt(since))
+                .order(rounds::closes_at.desc())
+                .select(RoundRow::as_select())
+                .load(conn)?;
+            let mut planned = 0;
+            for round in closed {
+                if !self.holds(&round.id) {
+                    self.closed(conn, round)?;
+                    planned += 1;
+                }
+            }
+            Ok(planned)
+        })
+    }
+}
+
 impl RoundData {
     /// Loads everything a report needs about a round.
     pub fn load(conn: &mut AnyConnection, round: RoundRow) -> Result<RoundData, ApiError> {
@@ -283,6 +314,27 @@ impl RoundData {
                 .map(|(c, &i)| value_index(c, pick(i, l, j, t).as_ref()))
                 .collect();
             add_atom_indexed(&mut invitees, &mut invitee_index, node, values, 1);
+        }
+        // The plan must be a function of the round's data, not of the order rows come
+        // back in (PostgreSQL's heap order moves): every cut's values in one order.
+        for (c, (_, values)) in cuts.iter_mut().enumerate() {
+            let mut order: Vec<usize> = (0..values.len()).collect();
+            order.sort_by(|&x, &y| values[x].cmp(&values[y]));
+            let mut rank = vec![0; order.len()];
+            for (new, &old) in order.iter().enumerate() {
+                rank[old] = new;
+            }
+            *values = order.iter().map(|&old| values[old].clone()).collect();
+            for r in resps.iter_mut() {
+                if let Some(v) = r.values.get_mut(c) {
+                    *v = rank.get(*v).copied().unwrap_or(*v);
+                }
+            }
+            for a in invitees.iter_mut() {
+                if let Some(v) = a.values.get_mut(c) {
+                    *v = rank.get(*v).copied().unwrap_or(*v);
+                }
+            }
         }
         let ancestors = ancestors_of(&parents);
         let mut subtree = vec![Vec::new(); parents.len()];

@@ -256,6 +256,28 @@ async fn small_groups_and_their_complements_are_suppressed_everywhere() {
             .all(|c| c["suppressed"] == json!(true) && c["mean"].is_null())
     );
 
+    // A closed round is planned ahead of its first reader; the report just read is kept.
+    assert!(app.state.rounds.holds(&r.id));
+    let (_, later) = open(&app, &hr, body(&[], &[])).await;
+    for who in sellers.iter().chain(&lawyers) {
+        answer(&app, who, &later, [3, 3, 7, 3], None).await;
+    }
+    close(&app, &hr, &later).await;
+    assert!(!app.state.rounds.holds(&later.id));
+    let db = app.state.db.clone();
+    let cache = app.state.rounds.clone();
+    let planned = tokio::task::spawn_blocking(move || {
+        cache.warm(
+            &db,
+            chrono::Utc::now().naive_utc() + chrono::TimeDelta::seconds(1),
+        )
+    })
+    .await
+    .expect("join")
+    .expect("warm");
+    assert_eq!(planned, 1, "only the round not kept yet is planned");
+    assert!(app.state.rounds.holds(&later.id));
+
     // Plans of closed rounds are kept between requests, but only for the tree they were
     // made on: with Legal moved under Sales, Company's one child holds all eight answers,
     // nothing is hidden beside it, and Sales is released.
