@@ -109,9 +109,12 @@ impl Audit {
     /// The blocks and components of the plan `shown` (`[node][col]`).
     pub fn decompose(&self, shown: &[Vec<bool>]) -> Decomposition {
         let n = self.sizes.len();
-        let mut block_index: HashMap<Cell, usize> = HashMap::new();
+        let width = shown.first().map_or(0, Vec::len);
+        // Block of each cell, by its position in the grid (dense: the grid is small).
+        let mut block_index: Vec<usize> = vec![usize::MAX; shown.len() * width];
         let mut block_cells: Vec<Cell> = Vec::new();
         let mut block_atoms: Vec<Vec<usize>> = Vec::new();
+        let mut in_block = vec![false; n];
         for a in 0..n {
             if self.sizes[a] == 0 {
                 continue;
@@ -122,12 +125,14 @@ impl Audit {
                     .copied()
                     .find(|&node| shown.get(node).and_then(|r| r.get(col)) == Some(&true));
                 if let Some(node) = deepest {
-                    let b = *block_index.entry((node, col)).or_insert_with(|| {
+                    let slot = node * width + col;
+                    if block_index[slot] == usize::MAX {
+                        block_index[slot] = block_cells.len();
                         block_cells.push((node, col));
                         block_atoms.push(Vec::new());
-                        block_cells.len() - 1
-                    });
-                    block_atoms[b].push(a);
+                    }
+                    block_atoms[block_index[slot]].push(a);
+                    in_block[a] = true;
                 }
             }
         }
@@ -152,28 +157,21 @@ impl Audit {
             }
         }
         let mut component_of: Vec<Option<usize>> = vec![None; n];
-        let mut by_root: HashMap<usize, usize> = HashMap::new();
+        let mut by_root: Vec<usize> = vec![usize::MAX; n];
         let mut components: Vec<Component> = Vec::new();
         for a in 0..n {
-            if self.sizes[a] == 0 {
-                continue;
-            }
-            let in_block = self.columns[a].iter().any(|&col| {
-                self.paths[a]
-                    .iter()
-                    .any(|&node| shown.get(node).and_then(|r| r.get(col)) == Some(&true))
-            });
-            if !in_block {
+            if !in_block[a] {
                 continue;
             }
             let r = root(&mut parent, a);
-            let c = *by_root.entry(r).or_insert_with(|| {
+            if by_root[r] == usize::MAX {
+                by_root[r] = components.len();
                 components.push(Component {
                     atoms: Vec::new(),
                     blocks: Vec::new(),
                 });
-                components.len() - 1
-            });
+            }
+            let c = by_root[r];
             components[c].atoms.push(a);
             component_of[a] = Some(c);
         }

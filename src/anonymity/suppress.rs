@@ -277,11 +277,14 @@ pub fn release(grid: &Grid, k: usize, base: Option<&[Vec<bool>]>) -> Vec<Vec<boo
             break;
         }
         let fallback = candidates[0];
+        // A trial hides the one cell without the rules' cascade: hiding more can only
+        // remove equations, so a cell that ends the exposure alone still does after it.
+        let mut trial = shown.clone();
         let fix = candidates.iter().copied().take(TRIALS).find(|&(n, c)| {
-            let mut trial = shown.clone();
             trial[n][c] = false;
-            let trial = apply_rules(grid, &counts, k, trial);
-            !audit.determines(&audit.decompose(&trial), &exposed)
+            let ends = !audit.determines(&audit.decompose(&trial), &exposed);
+            trial[n][c] = true;
+            ends
         });
         let (n, c) = fix.unwrap_or(fallback);
         shown[n][c] = false;
@@ -291,7 +294,7 @@ pub fn release(grid: &Grid, k: usize, base: Option<&[Vec<bool>]>) -> Vec<Vec<boo
 }
 
 /// Candidate cells tried, per exposure, before the smallest is hidden outright.
-const TRIALS: usize = 16;
+const TRIALS: usize = 8;
 
 /// Rules 1–4 to a fixed point, starting from `shown`.
 fn apply_rules(
