@@ -92,6 +92,9 @@ pub struct Closed {
 pub struct RoundCache {
     entries: std::sync::Mutex<Vec<(String, TeamRows, std::sync::Arc<Closed>)>>,
     max_responses: usize,
+    /// Rounds the background warmer has planned once; it never plans them again, so
+    /// more recently closed rounds than the cache holds cannot keep it busy.
+    warmed: std::sync::Mutex<std::collections::HashSet<String>>,
 }
 
 impl RoundCache {
@@ -99,6 +102,7 @@ impl RoundCache {
         RoundCache {
             entries: std::sync::Mutex::new(Vec::new()),
             max_responses,
+            warmed: std::sync::Mutex::new(std::collections::HashSet::new()),
         }
     }
 
@@ -145,8 +149,9 @@ impl RoundCache {
         entries.iter().any(|(round, _, _)| round == id)
     }
 
-    /// Plans the rounds that closed in the last week and are not kept yet, so the first
-    /// reader of a report does not wait for its plan. Returns how many were planned.
+    /// Plans the rounds that closed in the last week and are not kept yet (each at most
+    /// once per process), so the first reader of a report does not wait for its plan.
+    /// Returns how many were planned.
     pub fn warm(&self, db: &crate::db::Db, now: chrono::NaiveDateTime) -> Result<usize, ApiError> {
         use crate::db::schema::rounds;
         let since = now - chrono::TimeDelta::days(7);
@@ -159,7 +164,12 @@ impl RoundCache {
                 .load(conn)?;
             let mut planned = 0;
             for round in closed {
-                if !self.holds(&round.id) {
+                let first = self
+                    .warmed
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .insert(round.id.clone());
+                if first && !self.holds(&round.id) {
                     self.closed(conn, round)?;
                     planned += 1;
                 }

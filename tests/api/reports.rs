@@ -277,6 +277,18 @@ async fn small_groups_and_their_complements_are_suppressed_everywhere() {
     .expect("warm");
     assert_eq!(planned, 1, "only the round not kept yet is planned");
     assert!(app.state.rounds.holds(&later.id));
+    let db = app.state.db.clone();
+    let cache = app.state.rounds.clone();
+    let again = tokio::task::spawn_blocking(move || {
+        cache.warm(
+            &db,
+            chrono::Utc::now().naive_utc() + chrono::TimeDelta::seconds(1),
+        )
+    })
+    .await
+    .expect("join")
+    .expect("warm");
+    assert_eq!(again, 0, "a round is warmed once");
 
     // Plans of closed rounds are kept between requests, but only for the tree they were
     // made on: with Legal moved under Sales, Company's one child holds all eight answers,
