@@ -91,6 +91,21 @@ async fn close(app: &TestApp, hr: &Actor, r: &Round) {
     .expect(200);
 }
 
+/// One pass of the background planner of closed rounds; how many it planned.
+async fn warm(app: &TestApp) -> usize {
+    let db = app.state.db.clone();
+    let cache = app.state.rounds.clone();
+    tokio::task::spawn_blocking(move || {
+        cache.warm(
+            &db,
+            chrono::Utc::now().naive_utc() + chrono::TimeDelta::seconds(1),
+        )
+    })
+    .await
+    .expect("join")
+    .expect("warm")
+}
+
 fn close_to(a: &Value, b: f64) -> bool {
     a.as_f64().is_some_and(|x| (x - b).abs() < 1e-9)
 }
@@ -264,30 +279,10 @@ async fn small_groups_and_their_complements_are_suppressed_everywhere() {
     }
     close(&app, &hr, &later).await;
     assert!(!app.state.rounds.holds(&later.id));
-    let db = app.state.db.clone();
-    let cache = app.state.rounds.clone();
-    let planned = tokio::task::spawn_blocking(move || {
-        cache.warm(
-            &db,
-            chrono::Utc::now().naive_utc() + chrono::TimeDelta::seconds(1),
-        )
-    })
-    .await
-    .expect("join")
-    .expect("warm");
+    let planned = warm(&app).await;
     assert_eq!(planned, 1, "only the round not kept yet is planned");
     assert!(app.state.rounds.holds(&later.id));
-    let db = app.state.db.clone();
-    let cache = app.state.rounds.clone();
-    let again = tokio::task::spawn_blocking(move || {
-        cache.warm(
-            &db,
-            chrono::Utc::now().naive_utc() + chrono::TimeDelta::seconds(1),
-        )
-    })
-    .await
-    .expect("join")
-    .expect("warm");
+    let again = warm(&app).await;
     assert_eq!(again, 0, "a round is warmed once");
 
     // Plans of closed rounds are kept between requests, but only for the tree they were
