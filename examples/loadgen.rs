@@ -267,7 +267,7 @@ impl Target {
     fn url(&self) -> String {
         match self {
             Target::Sqlite { db, .. } => db.to_string_lossy().into_owned(),
-            Target::Postgres { admin, bench, .. } => pg_url_for(admin, bench),
+            Target::Postgres { admin, bench, .. } => pulseline::db::with_database(admin, bench),
         }
     }
     fn run_dir(&self, scratch: &Path) -> PathBuf {
@@ -471,7 +471,13 @@ async fn bench_one(args: &Args, server_bin: &Path, url: &str) -> anyhow::Result<
         let (tx, per_sec) = match &target {
             Target::Sqlite { db, .. } => raw_sqlite(args, &fixture, db, &run_dir).await?,
             Target::Postgres { admin, raw, .. } => {
-                raw_postgres(args, &fixture, &pg_url_for(admin, raw), &run_dir).await?
+                raw_postgres(
+                    args,
+                    &fixture,
+                    &pulseline::db::with_database(admin, raw),
+                    &run_dir,
+                )
+                .await?
             }
         };
         let seconds = started.elapsed().as_secs_f64();
@@ -519,23 +525,6 @@ async fn bench_one(args: &Args, server_bin: &Path, url: &str) -> anyhow::Result<
         raw_per_sec,
         disturbed,
     })
-}
-
-/// The URL of database `name` on the server `admin` points at (query string kept).
-fn pg_url_for(admin: &str, name: &str) -> String {
-    let (main, query) = match admin.split_once('?') {
-        Some((m, q)) => (m, Some(q)),
-        None => (admin, None),
-    };
-    let after_scheme = main.find("://").map_or(0, |i| i + 3);
-    let base = match main[after_scheme..].find('/') {
-        Some(i) => &main[..after_scheme + i],
-        None => main,
-    };
-    match query {
-        Some(q) => format!("{base}/{name}?{q}"),
-        None => format!("{base}/{name}"),
-    }
 }
 
 /// A URL without its password, for messages.
@@ -1210,7 +1199,8 @@ async fn copy_for_raw(args: &Args, target: &Target) -> anyhow::Result<()> {
                 if let Some(e) = last {
                     bail!("CREATE DATABASE {raw} TEMPLATE {bench}: {e}");
                 }
-                let mut raw_conn = PgConnection::establish(&pg_url_for(&admin, &raw))?;
+                let mut raw_conn =
+                    PgConnection::establish(&pulseline::db::with_database(&admin, &raw))?;
                 use diesel::connection::SimpleConnection;
                 raw_conn.batch_execute(
                     "CREATE TABLE raw_people (n BIGINT PRIMARY KEY, id TEXT NOT NULL);

@@ -188,7 +188,7 @@ impl Target {
     fn url(&self) -> String {
         match self {
             Target::Sqlite(_, p) => p.to_string_lossy().into_owned(),
-            Target::Postgres { admin, name } => with_database(admin, name),
+            Target::Postgres { admin, name } => pulseline::db::with_database(admin, name),
         }
     }
 }
@@ -201,18 +201,6 @@ impl Drop for Target {
             let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
                 .execute(&mut conn);
         }
-    }
-}
-
-/// `admin` with its database name replaced by `name` (query string kept).
-fn with_database(admin: &str, name: &str) -> String {
-    let (main, query) = admin.split_once('?').unwrap_or((admin, ""));
-    let after = main.find("://").map_or(0, |i| i + 3);
-    let base = main[after..].find('/').map_or(main, |i| &main[..after + i]);
-    if query.is_empty() {
-        format!("{base}/{name}")
-    } else {
-        format!("{base}/{name}?{query}")
     }
 }
 

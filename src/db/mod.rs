@@ -263,3 +263,30 @@ where
         }
     }
 }
+
+/// `url` with its database name replaced by `name`, keeping any query string: the URL of
+/// another database on the same PostgreSQL server.
+pub fn with_database(url: &str, name: &str) -> String {
+    let (main, query) = url.split_once('?').unwrap_or((url, ""));
+    let after_scheme = main.find("://").map_or(0, |i| i + 3);
+    let base = main[after_scheme..]
+        .find('/')
+        .map_or(main, |i| &main[..after_scheme + i]);
+    if query.is_empty() {
+        format!("{base}/{name}")
+    } else {
+        format!("{base}/{name}?{query}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn another_database_on_the_same_server_keeps_the_query() {
+        assert_eq!(
+            super::with_database("postgres://u:p@h:5432/postgres?sslmode=disable", "x"),
+            "postgres://u:p@h:5432/x?sslmode=disable"
+        );
+        assert_eq!(super::with_database("postgres://h", "x"), "postgres://h/x");
+    }
+}

@@ -187,8 +187,7 @@ async fn replicas_starting_together_all_migrate() {
             diesel::sql_query(format!("CREATE DATABASE {name}"))
                 .execute(&mut conn)
                 .expect("create database");
-            let base = admin.rsplit_once('/').map_or(admin.as_str(), |(b, _)| b);
-            let url = format!("{base}/{name}");
+            let url = pulseline::db::with_database(&admin, &name);
             (url, None, DroppedAfter(Some((admin.clone(), name))))
         }
         _ => {

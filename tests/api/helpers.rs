@@ -97,8 +97,8 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
             diesel::sql_query(format!("CREATE DATABASE {name}"))
                 .execute(&mut conn)
                 .expect("create test database");
-            let base = admin.rsplit_once('/').map(|(b, _)| b).unwrap_or(&admin);
-            (format!("{base}/{name}"), None, Some((admin.clone(), name)))
+            let url = pulseline::db::with_database(&admin, &name);
+            (url, None, Some((admin.clone(), name)))
         }
         _ => {
             let dir = tempfile::tempdir().expect("temp dir");
