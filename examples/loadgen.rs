@@ -794,14 +794,19 @@ impl Server {
         )
     }
 
-    /// The server's own count and mean time of accepted submissions, from `/metrics`.
-    async fn submit_mean_ms(&self) -> Option<(u64, f64)> {
-        let text = reqwest::get(format!("{}/metrics", self.base))
+    /// The server's `/metrics` text.
+    async fn metrics(&self) -> Option<String> {
+        reqwest::get(format!("{}/metrics", self.base))
             .await
             .ok()?
             .text()
             .await
-            .ok()?;
+            .ok()
+    }
+
+    /// The server's own count and mean time of accepted submissions, from `/metrics`.
+    async fn submit_mean_ms(&self) -> Option<(u64, f64)> {
+        let text = self.metrics().await?;
         let series = |name: &str| {
             text.lines().find_map(|l| {
                 let rest = l.strip_prefix(name)?;
@@ -819,12 +824,7 @@ impl Server {
 
     /// Rows the mixer has still to move (`None`: the server runs no mixer).
     async fn mix_pending(&self) -> Option<u64> {
-        let text = reqwest::get(format!("{}/metrics", self.base))
-            .await
-            .ok()?
-            .text()
-            .await
-            .ok()?;
+        let text = self.metrics().await?;
         text.lines()
             .find_map(|l| l.strip_prefix("pulseline_mix_pending_rows "))
             .and_then(|v| v.trim().parse().ok())
