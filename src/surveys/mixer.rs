@@ -36,6 +36,8 @@ use crate::db::Db;
 /// Most fresh rows (responses, and separately participation rows) moved in one mixing
 /// transaction.
 pub const CHUNK: usize = 64;
+/// Most fresh rows moved in one mixing transaction while the writer is busy.
+pub const BUSY_CHUNK: usize = 8;
 /// Most fresh rows waiting; beyond it the oldest waiting ids are dropped (they stay
 /// where the writer put them), so a sustained flood cannot grow memory without bound.
 pub const MAX_PENDING: usize = 200_000;
@@ -173,14 +175,21 @@ impl Mixer {
                     std::thread::sleep(YIELD);
                     continue;
                 }
+                // Mixing while the writer is still busy takes a small chunk, so it
+                // steals little from the callers waiting on the writer.
+                let chunk = if yields >= MAX_YIELDS {
+                    BUSY_CHUNK
+                } else {
+                    CHUNK
+                };
                 yields = 0;
                 let Some(round) = q.rounds.keys().next().cloned() else {
                     q.total = 0;
                     continue;
                 };
                 let fresh = q.rounds.entry(round.clone()).or_default();
-                let responses = take_random(&mut fresh.responses, CHUNK);
-                let people = take_random(&mut fresh.people, CHUNK);
+                let responses = take_random(&mut fresh.responses, chunk);
+                let people = take_random(&mut fresh.people, chunk);
                 if fresh.responses.is_empty() && fresh.people.is_empty() {
                     q.rounds.remove(&round);
                 }
