@@ -14,7 +14,7 @@ use crate::auth::api::NoContent;
 use crate::auth::{BearerAuth, Principal, require_hr};
 use crate::db::AnyConnection;
 use crate::db::schema::{people, survey_audience, survey_questions, surveys};
-use crate::error::ApiError;
+use crate::error::{ApiError, Msg};
 use crate::org::domain::parse_text;
 use crate::org::model::now;
 use crate::org::store as org_store;
@@ -313,7 +313,7 @@ fn check_questions(inputs: &[QuestionInput]) -> Result<Vec<NewQuestion>, ApiErro
     if inputs.len() > MAX_QUESTIONS {
         return Err(ApiError::invalid(
             "questions",
-            format!("at most {MAX_QUESTIONS} questions"),
+            Msg::new("at most {n} questions").arg("n", MAX_QUESTIONS),
         ));
     }
     let mut seen_bank = HashSet::new();
@@ -373,7 +373,7 @@ fn check_questions(inputs: &[QuestionInput]) -> Result<Vec<NewQuestion>, ApiErro
                 if opts.len() < 2 || opts.len() > MAX_OPTIONS {
                     return Err(ApiError::invalid(
                         f("options"),
-                        format!("give 2 to {MAX_OPTIONS} options"),
+                        Msg::new("give 2 to {n} options").arg("n", MAX_OPTIONS),
                     ));
                 }
                 let mut clean = Vec::new();
@@ -415,10 +415,9 @@ fn check_schedule(s: &ScheduleInput) -> Result<(), ApiError> {
     if s.window_days < 1 || s.window_days > max {
         return Err(ApiError::invalid(
             "schedule.window_days",
-            format!(
-                "must be 1 to {max} days for a {} survey (no longer than the cadence)",
-                s.cadence.as_str()
-            ),
+            Msg::new("must be 1 to {max} days for a {cadence} survey (no longer than the cadence)")
+                .arg("max", max)
+                .arg("cadence", s.cadence.as_str()),
         ));
     }
     if s.ends_on.is_some_and(|e| e < s.starts_on) {
@@ -437,7 +436,7 @@ fn check_min_group(v: Option<i32>, configured: u32) -> Result<i32, ApiError> {
         Some(k) if k >= floor && k <= 1000 => Ok(k),
         Some(_) => Err(ApiError::invalid(
             "min_group",
-            format!("must be from {floor} to 1000"),
+            Msg::new("must be from {floor} to 1000").arg("floor", floor),
         )),
     }
 }
@@ -973,7 +972,7 @@ pub async fn submit_response(
     if given.len() > MAX_QUESTIONS {
         return Err(ApiError::invalid(
             "answers",
-            format!("at most {MAX_QUESTIONS} answers"),
+            Msg::new("at most {n} answers").arg("n", MAX_QUESTIONS),
         ));
     }
     let (me, round_id) = (me.to_owned(), round_id.to_owned());

@@ -290,7 +290,7 @@ pub async fn create(req: &Request, Data(state): Data<&AppState>, body: Body) -> 
                     &c,
                     &ts,
                     &form,
-                    &Errors::from_api(&e),
+                    &Errors::from_api(c.lang, &e),
                     state.config.min_group,
                 ),
             ),

@@ -14,24 +14,25 @@ use crate::org::domain::Language;
 use crate::startup::AppState;
 use crate::web::account::status_of;
 use crate::web::hr::hr_session;
-use crate::web::i18n::t;
-use crate::web::layout::{Chrome, Errors, Field, csrf_field, page};
+use crate::web::i18n::{msg, t};
+use crate::web::layout::{Chrome, Errors, Field, csrf_field, field_message, page};
 use crate::web::session::session_form;
 use crate::web::{Form, error_page, html as html_response};
 
 const PEOPLE_HEADER: &str = "email,name,team,manager,location,job_family,start_date,language,roles";
 
 /// An import error: a problem with the CSV as a whole sits beside the CSV field.
-fn csv_errors(e: &ApiError) -> Errors {
+fn csv_errors(lang: Language, e: &ApiError) -> Errors {
     match e {
-        ApiError::Validation { message, .. }
-        | ApiError::BadRequest {
-            detail: message, ..
-        } => Errors {
-            fields: vec![("csv".into(), message.clone())],
+        ApiError::Validation { message, .. } => Errors {
+            fields: vec![("csv".into(), msg(lang, message))],
             general: None,
         },
-        other => Errors::from_api(other),
+        ApiError::BadRequest { detail, .. } => Errors {
+            fields: vec![("csv".into(), detail.clone())],
+            general: None,
+        },
+        other => Errors::from_api(lang, other),
     }
 }
 
@@ -63,7 +64,7 @@ fn errors_table(lang: Language, errors: &[FieldError]) -> Markup {
                 tbody { @for e in errors { tr {
                     td.num { (e.row.map(|r| r.to_string()).unwrap_or_default()) }
                     td { code { (e.field) } }
-                    td { (e.message) }
+                    td { (field_message(lang, e)) }
                 } } }
             } }
         }
@@ -166,7 +167,7 @@ pub async fn import_people(req: &Request, Data(state): Data<&AppState>, body: Bo
         }
         Err(ApiError::Forbidden) => error_page(&c, &ApiError::Forbidden),
         Err(e) => {
-            let errors = csv_errors(&e);
+            let errors = csv_errors(lang, &e);
             html_response(status_of(&e), people_view(&c, &form, &errors, html! {}))
         }
     }
@@ -223,7 +224,7 @@ pub async fn import_cx(req: &Request, Data(state): Data<&AppState>, body: Body) 
         }
         Err(ApiError::Forbidden) => error_page(&c, &ApiError::Forbidden),
         Err(e) => {
-            let errors = csv_errors(&e);
+            let errors = csv_errors(lang, &e);
             html_response(status_of(&e), cx_view(&c, &form, &errors, html! {}))
         }
     }

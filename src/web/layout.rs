@@ -5,9 +5,9 @@
 use maud::{DOCTYPE, Markup, html};
 
 use crate::auth::api::Me;
-use crate::error::ApiError;
+use crate::error::{ApiError, FieldError};
 use crate::org::domain::Language;
-use crate::web::i18n::t;
+use crate::web::i18n::{msg, t, tf};
 use crate::web::session::CSRF_FIELD;
 
 /// What every page needs to draw its frame.
@@ -99,31 +99,42 @@ pub struct Errors {
 }
 
 impl Errors {
-    /// The API's error, placed next to the field it names when it names one.
-    pub fn from_api(err: &ApiError) -> Errors {
+    /// The API's error in the person's language, placed next to the field it names when
+    /// it names one.
+    pub fn from_api(lang: Language, err: &ApiError) -> Errors {
         let p = err.problem();
         match err {
             ApiError::Validation { field, message } => Errors {
-                fields: vec![(field.clone(), message.clone())],
+                fields: vec![(field.clone(), msg(lang, message))],
                 general: None,
             },
             ApiError::ValidationMany(list) => Errors {
                 fields: list
                     .iter()
                     .map(|e| match e.row {
-                        Some(r) => (e.field.clone(), format!("row {r}: {}", e.message)),
-                        None => (e.field.clone(), e.message.clone()),
+                        Some(r) => (
+                            e.field.clone(),
+                            tf(
+                                lang,
+                                "row {row}: {problem}",
+                                &[
+                                    ("row", &r.to_string()),
+                                    ("problem", &field_message(lang, e)),
+                                ],
+                            ),
+                        ),
+                        None => (e.field.clone(), field_message(lang, e)),
                     })
                     .collect(),
                 general: None,
             },
-            _ => Errors {
-                fields: p
-                    .field
-                    .map(|f| vec![(f, p.detail.clone())])
-                    .unwrap_or_default(),
-                general: Some(p.detail),
-            },
+            _ => {
+                let text = msg(lang, &err.msg());
+                Errors {
+                    fields: p.field.map(|f| vec![(f, text.clone())]).unwrap_or_default(),
+                    general: Some(text),
+                }
+            }
         }
     }
 
@@ -170,6 +181,14 @@ impl Errors {
                 }
             }
         }
+    }
+}
+
+/// A field or row error's message in the person's language.
+pub fn field_message(lang: Language, e: &FieldError) -> String {
+    match &e.msg {
+        Some(m) => msg(lang, m),
+        None => e.message.clone(),
     }
 }
 

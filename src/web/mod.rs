@@ -45,7 +45,7 @@ use poem::http::{StatusCode, header};
 use poem::{Body, Endpoint, EndpointExt, IntoResponse, Response, Route, get, handler};
 
 use crate::error::ApiError;
-use crate::web::i18n::t;
+use crate::web::i18n::{msg, t};
 use crate::web::layout::Chrome;
 
 const STYLE: &str = include_str!("style.css");
@@ -261,7 +261,7 @@ pub fn error_page(c: &Chrome, err: &ApiError) -> Response {
             t(c.lang, "Something went wrong"),
             t(c.lang, "The error has been logged. Please try again later.").to_owned(),
         ),
-        _ => (t(c.lang, "This did not work"), problem.detail.clone()),
+        _ => (t(c.lang, "This did not work"), msg(c.lang, &err.msg())),
     };
     html(
         status,

@@ -951,3 +951,171 @@ async fn hr_previews_a_people_import_then_imports_and_loads_cx_ratings() {
     assert_html(&r, 200);
     assert_eq!(app.count("cx_ratings").await, 1);
 }
+
+/// The text of the error shown beside field `id` (`<p class="error" id="{id}-err">`),
+/// asserting that it follows the field itself.
+#[track_caller]
+fn error_beside(html: &str, id: &str) -> String {
+    let field = html
+        .find(&format!("id=\"{id}\""))
+        .unwrap_or_else(|| panic!("no field {id}: {html}"));
+    let marker = format!("<p class=\"error\" id=\"{id}-err\">");
+    let start = html
+        .find(&marker)
+        .unwrap_or_else(|| panic!("no error beside {id}: {html}"))
+        + marker.len();
+    assert!(start > field, "the error of {id} follows its field");
+    html[start..start + html[start..].find("</p>").expect("end")].to_owned()
+}
+
+/// Switches a signed-in browser's person to `lang` through the language form.
+async fn switch_language(b: &mut Browser<'_>, lang: &str) {
+    let r = b
+        .submit("/password", "/language", &[("lang", lang), ("next", "/")])
+        .await;
+    assert_eq!(r.status, 303, "{}", r.text());
+}
+
+#[tokio::test]
+async fn validation_errors_are_shown_in_the_persons_language_beside_their_fields() {
+    let app = spawn_app().await;
+    let hr = app.hr().await;
+    let (people, survey, round) = team_with_open_round(&app, &hr, 5).await;
+    let team = app.get("/api/v1/teams", Some(&hr.token)).await.json()["items"][0]["id"]
+        .as_str()
+        .expect("team")
+        .to_owned();
+    let today = chrono::Utc::now().date_naive().to_string();
+    let too_long = [
+        ("title", "Weekly check"),
+        ("bank_item", "eo_proud"),
+        ("team_id", team.as_str()),
+        ("starts_on", today.as_str()),
+        ("cadence", "weekly"),
+        ("schedule.window_days", "30"),
+        ("min_group", "5"),
+    ];
+
+    // HR in English sees the API's own English words beside the field...
+    let mut en = Browser::new(&app);
+    en.sign_in(&hr.email, PASSWORD).await;
+    let r = en
+        .submit("/hr/surveys/new", "/hr/surveys/new", &too_long)
+        .await;
+    assert_html(&r, 422);
+    assert_eq!(
+        error_beside(&r.text(), "f-schedule_window_days"),
+        "must be 1 to 7 days for a weekly survey (no longer than the cadence)"
+    );
+
+    // ...and in Russian the same error in Russian, with its values filled in.
+    let mut ru = Browser::new(&app);
+    ru.sign_in(&hr.email, PASSWORD).await;
+    switch_language(&mut ru, "ru").await;
+    let r = ru
+        .submit("/hr/surveys/new", "/hr/surveys/new", &too_long)
+        .await;
+    assert_html(&r, 422);
+    let html = r.text();
+    assert_eq!(
+        error_beside(&html, "f-schedule_window_days"),
+        "должно быть от 1 до 7 дн. для опроса с периодичностью weekly (не дольше периода)"
+    );
+    assert!(html.contains("Исправьте отмеченные поля."), "{html}");
+    let mut empty = too_long.to_vec();
+    empty.retain(|(k, _)| *k != "bank_item");
+    let r = ru
+        .submit("/hr/surveys/new", "/hr/surveys/new", &empty)
+        .await;
+    assert!(
+        r.text()
+            .contains("в опросе должен быть хотя бы один вопрос"),
+        "{}",
+        r.text()
+    );
+
+    // CSV import row errors come in Russian, row by row.
+    let r = ru
+        .submit(
+            "/hr/people",
+            "/hr/people/import",
+            &[("csv", "email,name\nnot-an-address,Someone\n")],
+        )
+        .await;
+    assert_html(&r, 422);
+    assert!(
+        r.text()
+            .contains("должно быть адресом эл. почты вида name@example.org"),
+        "{}",
+        r.text()
+    );
+    let r = ru
+        .submit(
+            "/hr/people",
+            "/hr/people/import",
+            &[("csv", "email,name,shoe_size\n")],
+        )
+        .await;
+    assert_eq!(
+        error_beside(&r.text(), "f-csv"),
+        "неизвестный столбец `shoe_size`"
+    );
+
+    // An employee in Russian: a pulse answer, a suggestion and a password change.
+    let me = &people[0];
+    app.set_password(&me.id).await;
+    let questions = app
+        .get(&format!("/api/v1/surveys/{survey}"), Some(&hr.token))
+        .await
+        .json()["questions"]
+        .clone();
+    let choice = questions[2]["id"].as_str().expect("id").to_owned();
+    let mut emp = Browser::new(&app);
+    emp.sign_in(&me.email, PASSWORD).await;
+    switch_language(&mut emp, "ru").await;
+    let action = format!("/pulses/{round}");
+    let field = format!("answers.{choice}");
+    let r = emp.submit(&action, &action, &[(&field, "Fax")]).await;
+    assert_html(&r, 422);
+    assert_eq!(
+        error_beside(&r.text(), &format!("f-answers_{choice}")),
+        "такого варианта нет среди предложенных"
+    );
+    let r = emp
+        .submit(
+            "/suggestions/new",
+            "/suggestions/new",
+            &[
+                ("title", "   "),
+                ("body", "Refunds are slow"),
+                ("touchpoint", "billing"),
+            ],
+        )
+        .await;
+    assert_html(&r, 422);
+    assert_eq!(error_beside(&r.text(), "f-title"), "не должно быть пустым");
+    let r = emp
+        .submit(
+            "/password",
+            "/password",
+            &[("current_password", PASSWORD), ("new_password", "short")],
+        )
+        .await;
+    assert_html(&r, 422);
+    assert_eq!(
+        error_beside(&r.text(), "f-new_password"),
+        "должно быть не короче 12 символов"
+    );
+
+    // The API answers the same person in English, whatever their language.
+    let token = emp.cookies["pulseline_session"].clone();
+    let r = app
+        .post(
+            &format!("/api/v1/rounds/{round}/responses"),
+            Some(&token),
+            json!({"answers": [{"question_id": choice, "choice": "Fax"}]}),
+        )
+        .await;
+    r.expect(422);
+    assert_eq!(r.json()["detail"], "choice is not among the options");
+}
