@@ -82,6 +82,42 @@ const RU: &[(&str, &str)] = &[
         "Форма устарела. Обновите страницу и попробуйте снова.",
     ),
     ("row {row}: {problem}", "строка {row}: {problem}"),
+    // people and teams
+    ("Teams", "Команды"),
+    (
+        "Frontline (serves customers)",
+        "Фронтовая (работает с клиентами)",
+    ),
+    (
+        "Internal (serves other teams)",
+        "Внутренняя (обслуживает другие команды)",
+    ),
+    ("None (a top-level team)", "Нет (команда верхнего уровня)"),
+    ("Employee", "Сотрудник"),
+    ("Manager", "Руководитель"),
+    ("Admin", "Администратор"),
+    ("Deactivated", "Деактивирован"),
+    ("Active", "Активен"),
+    ("Not activated yet", "Ещё не активирован"),
+    ("Everyone", "Все сотрудники"),
+    ("Search by name or e-mail", "Поиск по имени или эл. почте"),
+    ("Per page", "На странице"),
+    ("Nobody matches.", "Никто не найден."),
+    ("Name", "Имя"),
+    ("Role", "Роль"),
+    ("Pages of the list", "Страницы списка"),
+    ("Previous page", "Предыдущая страница"),
+    ("Next page", "Следующая страница"),
+    ("Manage teams", "Управление командами"),
+    ("No teams yet.", "Команд пока нет."),
+    ("New team", "Новая команда"),
+    ("Parent team", "Родительская команда"),
+    ("Kind", "Тип"),
+    ("Create team", "Создать команду"),
+    ("Back to the teams", "К списку команд"),
+    ("Save", "Сохранить"),
+    ("{from}–{to} of {total}", "{from}–{to} из {total}"),
+    ("Team: {name}", "Команда: {name}"),
     (
         "Please correct the marked fields.",
         "Исправьте отмеченные поля.",
@@ -462,6 +498,7 @@ const RU: &[(&str, &str)] = &[
 /// Russian for the API's messages (validation and conflict errors), keyed by the
 /// English template of `error::Msg`.
 const RU_MSG: &[(&str, &str)] = &[
+    ("choose a kind", "выберите тип"),
     ("{email} already exists", "{email} уже есть"),
     (
         "a bank item brings its own kind, driver and texts; give only `required` with it",

@@ -58,6 +58,7 @@ pub fn page(c: &Chrome, title: &str, body: Markup) -> Markup {
                                 @if c.has_role("hr") || c.has_role("admin") {
                                     li { a href="/hr/surveys" { (t(lang, "Surveys")) } }
                                     li { a href="/hr/people" { (t(lang, "People")) } }
+                                    li { a href="/hr/teams" { (t(lang, "Teams")) } }
                                     li { a href="/hr/heatmap" { (t(lang, "Heatmap")) } }
                                     li { a href="/hr/linkage" { (t(lang, "Linkage")) } }
                                     li { a href="/hr/cx" { (t(lang, "Customer ratings")) } }

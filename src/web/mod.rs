@@ -36,6 +36,7 @@ pub mod i18n;
 pub mod imports;
 pub mod layout;
 pub mod linkage;
+pub mod people;
 pub mod pulses;
 pub mod reports;
 pub mod session;
@@ -109,6 +110,14 @@ pub fn mount(route: Route) -> Route {
         .at(
             "/hr/people/import",
             secured(poem::post(imports::import_people)),
+        )
+        .at(
+            "/hr/teams",
+            secured(get(people::teams_page).post(people::create)),
+        )
+        .at(
+            "/hr/teams/:id",
+            secured(get(people::edit_page).post(people::edit)),
         )
         .at("/hr/cx", secured(get(imports::cx)))
         .at("/hr/cx/import", secured(poem::post(imports::import_cx)))
