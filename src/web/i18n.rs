@@ -82,6 +82,53 @@ const RU: &[(&str, &str)] = &[
         "Форма устарела. Обновите страницу и попробуйте снова.",
     ),
     ("row {row}: {problem}", "строка {row}: {problem}"),
+    // survey form: questions of one's own, editing, archiving
+    ("Agreement, 1 to 5", "Согласие, от 1 до 5"),
+    ("Scale, 0 to 10", "Шкала от 0 до 10"),
+    ("One of listed options", "Один из вариантов"),
+    ("Free text", "Свободный ответ"),
+    ("Text in English", "Текст на английском"),
+    (
+        "Text in Russian (optional)",
+        "Текст на русском (необязательно)",
+    ),
+    ("Kind of answer", "Вид ответа"),
+    ("An answer is required", "Ответ обязателен"),
+    (
+        "Options, one per line (choice questions only)",
+        "Варианты, по одному в строке (только для вопроса с выбором)",
+    ),
+    ("Questions, cuts and k", "Вопросы, срезы и k"),
+    (
+        "These are frozen: the first round has opened, so they stay as they were for every round. The title, audience and schedule can still change.",
+        "Они заморожены: первый раунд уже открыт, поэтому для всех раундов они остаются прежними. Название, аудиторию и расписание менять можно.",
+    ),
+    (
+        "Questions of your own come after the bank's. A slot left without text is skipped.",
+        "Свои вопросы идут после вопросов из банка. Пустой блок без текста пропускается.",
+    ),
+    (
+        "No round opens after (optional)",
+        "Раунды не открываются после (необязательно)",
+    ),
+    ("Save changes", "Сохранить изменения"),
+    (
+        "This survey is archived: no more rounds open. Its results stay.",
+        "Опрос в архиве: новые раунды не открываются. Результаты сохраняются.",
+    ),
+    ("Edit the survey", "Изменить опрос"),
+    (
+        "Questions, cuts and k are frozen since the first round opened.",
+        "Вопросы, срезы и k заморожены с открытия первого раунда.",
+    ),
+    ("Archive", "Архив"),
+    (
+        "Archiving stops new rounds for good; the reports of past rounds stay.",
+        "Архивация навсегда останавливает новые раунды; отчёты прошлых раундов сохраняются.",
+    ),
+    ("Archive this survey", "Отправить опрос в архив"),
+    ("Your own question {n}", "Свой вопрос {n}"),
+    ("Edit: {title}", "Изменение: {title}"),
     // people and teams
     ("Teams", "Команды"),
     (
@@ -498,6 +545,7 @@ const RU: &[(&str, &str)] = &[
 /// Russian for the API's messages (validation and conflict errors), keyed by the
 /// English template of `error::Msg`.
 const RU_MSG: &[(&str, &str)] = &[
+    ("choose a driver", "выберите фактор"),
     ("choose a kind", "выберите тип"),
     ("{email} already exists", "{email} уже есть"),
     (

@@ -290,6 +290,31 @@ impl<'a> Field<'a> {
     }
 }
 
+/// A labelled `select` with its error beside it.
+pub fn select_field(
+    name: &str,
+    label: &str,
+    options: &[(String, String)],
+    selected: &str,
+    errors: &Errors,
+) -> Markup {
+    let id = field_id(name);
+    let err = errors.field(name);
+    let err_id = format!("{id}-err");
+    html! {
+        div.field.invalid[err.is_some()] {
+            label for=(id) { (label) }
+            select id=(id) name=(name) aria-invalid=[err.map(|_| "true")]
+                aria-describedby=[err.map(|_| err_id.as_str())] {
+                @for (value, text) in options {
+                    option value=(value) selected[value == selected] { (text) }
+                }
+            }
+            @if let Some(m) = err { p.error id=(err_id) { (m) } }
+        }
+    }
+}
+
 /// A date and time as shown on pages (UTC).
 pub fn when(t: chrono::NaiveDateTime) -> String {
     t.format("%Y-%m-%d %H:%M UTC").to_string()

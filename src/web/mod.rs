@@ -103,6 +103,11 @@ pub fn mount(route: Route) -> Route {
             secured(get(hr::new_page).post(hr::create)),
         )
         .at("/hr/surveys/:id", secured(get(hr::survey)))
+        .at(
+            "/hr/surveys/:id/edit",
+            secured(get(hr::edit_page).post(hr::edit)),
+        )
+        .at("/hr/surveys/:id/archive", secured(poem::post(hr::archive)))
         .at("/hr/surveys/:id/open", secured(poem::post(hr::open_round)))
         .at("/hr/rounds/:id/close", secured(poem::post(hr::close_round)))
         .at("/hr/linkage", secured(get(linkage::show)))

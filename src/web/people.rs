@@ -23,7 +23,7 @@ use crate::startup::AppState;
 use crate::web::account::status_of;
 use crate::web::hr::hr_session;
 use crate::web::i18n::{t, tf};
-use crate::web::layout::{Chrome, Errors, Field, csrf_field, field_id, page};
+use crate::web::layout::{Chrome, Errors, Field, csrf_field, page, select_field};
 use crate::web::session::{Session, session_form, urlencode};
 use crate::web::{Form, error_page, html as html_response, see_other};
 
@@ -82,31 +82,6 @@ fn parse_kind(v: &str) -> Option<TeamKind> {
     [TeamKind::Frontline, TeamKind::Internal]
         .into_iter()
         .find(|k| k.as_str() == v)
-}
-
-/// A labelled `select` with its error beside it.
-fn select_field(
-    name: &str,
-    label: &str,
-    options: &[(String, String)],
-    selected: &str,
-    errors: &Errors,
-) -> Markup {
-    let id = field_id(name);
-    let err = errors.field(name);
-    let err_id = format!("{id}-err");
-    html! {
-        div.field.invalid[err.is_some()] {
-            label for=(id) { (label) }
-            select id=(id) name=(name) aria-invalid=[err.map(|_| "true")]
-                aria-describedby=[err.map(|_| err_id.as_str())] {
-                @for (value, text) in options {
-                    option value=(value) selected[value == selected] { (text) }
-                }
-            }
-            @if let Some(m) = err { p.error id=(err_id) { (m) } }
-        }
-    }
 }
 
 /// The parent choices: none (a top-level team), then every team but `except`, indented
