@@ -161,9 +161,16 @@ impl<E: Endpoint> Endpoint for WithIndex<E> {
 
 /// A page endpoint with the headers every page carries: a strict content security
 /// policy, no framing, no referrer (activation links carry a code), and no caching of
-/// anything personal.
+/// anything personal; and the renewed session cookie when the page renewed the session.
 fn secured(ep: impl Endpoint + 'static) -> impl Endpoint + 'static {
-    ep.after(|r| async move {
+    ep.around(|ep, mut req| async move {
+        let renewal = session::Renewal::default();
+        req.extensions_mut().insert(renewal.clone());
+        ep.call(req)
+            .await
+            .map(|resp| renewal.apply(resp.into_response()))
+    })
+    .after(|r| async move {
         let mut resp = match r {
             Ok(resp) => resp.into_response(),
             Err(e) => {

@@ -1630,3 +1630,87 @@ async fn hr_edits_a_survey_until_its_first_round_opens_then_archives_it() {
     assert_html(&r, 409);
     assert!(r.text().contains("the survey is archived"));
 }
+
+/// The `Max-Age` of a `Set-Cookie` value.
+fn max_age(cookie: &str) -> i64 {
+    cookie
+        .split("; ")
+        .find_map(|a| a.strip_prefix("Max-Age="))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| panic!("no Max-Age: {cookie}"))
+}
+
+#[tokio::test]
+async fn an_active_session_is_renewed_as_its_token_ages_until_its_maximum_age() {
+    // Tokens live 4 s and sessions at most 6 s, so the whole story takes about 6 s:
+    // renewal once a token is 2 s old (half its life), twice, then the end.
+    let app = spawn_app_with(|c| {
+        c.token_ttl_secs = 4;
+        c.session_max_age_secs = 6;
+    })
+    .await;
+    let admin = app.admin().await;
+    let mut b = Browser::new(&app);
+    let started = std::time::Instant::now();
+    let r = b.sign_in(&admin.email, PASSWORD).await;
+    assert_eq!(max_age(&session_set_cookie(&r)), 4);
+    let first = b.cookies["pulseline_session"].clone();
+
+    // A young token is kept as it is.
+    let r = b.get("/pulses").await;
+    assert_html(&r, 200);
+    assert!(
+        !r.headers.get_all("set-cookie").iter().any(|c| c
+            .to_str()
+            .is_ok_and(|c| c.starts_with("pulseline_session="))),
+        "no renewal yet"
+    );
+    let drawn_before = csrf_of(&b.get("/password").await.text());
+
+    // Past half its life, a page renews it: a new token in a new cookie, the old one
+    // revoked for the API as well.
+    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+    let r = b.get("/pulses").await;
+    assert_html(&r, 200);
+    let cookie = session_set_cookie(&r);
+    for attr in ["HttpOnly", "SameSite=Strict", "Path=/"] {
+        assert!(cookie.contains(attr), "{attr}: {cookie}");
+    }
+    let second = b.cookies["pulseline_session"].clone();
+    assert_ne!(second, first);
+    app.get("/api/v1/me", Some(&first)).await.expect(401);
+    app.get("/api/v1/me", Some(&second)).await.expect(200);
+    // A form drawn before the renewal still fits the session.
+    let r = b
+        .post(
+            "/language",
+            &[("csrf", &drawn_before), ("lang", "en"), ("next", "/pulses")],
+        )
+        .await;
+    assert_eq!((r.status, location(&r).as_str()), (303, "/pulses"));
+
+    // Again; the new token ends no later than the session may (6 s after sign-in),
+    // earlier than its own 4 s lifetime would.
+    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+    let r = b.get("/pulses").await;
+    assert_html(&r, 200);
+    let cookie = session_set_cookie(&r);
+    assert!(max_age(&cookie) <= 2, "capped by the maximum age: {cookie}");
+    let third = b.cookies["pulseline_session"].clone();
+    assert_ne!(third, second);
+    app.get("/api/v1/me", Some(&second)).await.expect(401);
+    app.get("/api/v1/me", Some(&third)).await.expect(200);
+
+    // Past the maximum age the session ends however active it is, and its token with it.
+    let end = std::time::Duration::from_millis(6100);
+    tokio::time::sleep(end.saturating_sub(started.elapsed())).await;
+    let r = b.get("/pulses").await;
+    assert_eq!(r.status, 303);
+    assert!(location(&r).starts_with("/signin"), "{}", location(&r));
+    assert!(!b.cookies.contains_key("pulseline_session"));
+    app.get("/api/v1/me", Some(&third)).await.expect(401);
+    // Signing in again starts a new session.
+    let r = b.sign_in(&admin.email, PASSWORD).await;
+    assert_eq!(r.status, 303);
+    assert_html(&b.get("/pulses").await, 200);
+}
