@@ -36,6 +36,8 @@ pub struct AppState {
     pub vote_key: Arc<Vec<u8>>,
     /// Closed rounds already planned for reports.
     pub rounds: Arc<crate::reports::round::RoundCache>,
+    /// Open rounds' windows and questions, for the answering path (moments old at most).
+    pub round_facts: Arc<crate::surveys::facts::RoundFactsCache>,
     /// Key of the web pages' CSRF tokens (derived from the signing key).
     pub csrf_key: Arc<Vec<u8>>,
 }
@@ -84,6 +86,7 @@ pub fn build_state_blocking(config: &Config) -> anyhow::Result<AppState> {
         vote_key: Arc::new(derive_key(&secret, b"pulseline:votes")),
         // About 25 rounds of 8,000 responses.
         rounds: Arc::new(crate::reports::round::RoundCache::new(200_000)),
+        round_facts: Arc::default(),
         csrf_key: Arc::new(derive_key(&secret, b"pulseline:csrf")),
         config: Arc::new(config.clone()),
     })

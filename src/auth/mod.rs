@@ -67,14 +67,11 @@ pub async fn authenticate(state: &AppState, token: &str) -> Result<Principal, Ap
     state
         .db
         .read(move |conn| {
-            let revoked: i64 = revoked_tokens::table
-                .filter(revoked_tokens::jti.eq(&claims.jti))
-                .count()
-                .get_result(conn)?;
-            if revoked > 0 {
-                return Err(ApiError::Unauthorized);
-            }
-            let row: Option<(bool, bool, Option<String>, i32, bool)> = people::table
+            // One query: the person, and whether this token is on the denylist.
+            let revoked = diesel::dsl::exists(
+                revoked_tokens::table.filter(revoked_tokens::jti.eq(&claims.jti)),
+            );
+            let row: Option<(bool, bool, Option<String>, i32, bool, bool)> = people::table
                 .filter(people::id.eq(&claims.sub))
                 .select((
                     people::is_hr,
@@ -82,22 +79,25 @@ pub async fn authenticate(state: &AppState, token: &str) -> Result<Principal, Ap
                     people::team_id,
                     people::token_version,
                     people::active,
+                    revoked,
                 ))
                 .first(conn)
                 .optional()?;
             match row {
-                Some((is_hr, is_admin, team_id, ver, true)) if ver == claims.ver => Ok(Principal {
-                    id: claims.sub,
-                    is_hr,
-                    is_admin,
-                    team_id,
-                    sid: claims.sid.unwrap_or_else(|| claims.jti.clone()),
-                    auth_time: claims.auth_time.unwrap_or(claims.iat),
-                    jti: claims.jti,
-                    exp: claims.exp,
-                    iat: claims.iat,
-                    ver,
-                }),
+                Some((is_hr, is_admin, team_id, ver, true, false)) if ver == claims.ver => {
+                    Ok(Principal {
+                        id: claims.sub,
+                        is_hr,
+                        is_admin,
+                        team_id,
+                        sid: claims.sid.unwrap_or_else(|| claims.jti.clone()),
+                        auth_time: claims.auth_time.unwrap_or(claims.iat),
+                        jti: claims.jti,
+                        exp: claims.exp,
+                        iat: claims.iat,
+                        ver,
+                    })
+                }
                 _ => Err(ApiError::Unauthorized),
             }
         })

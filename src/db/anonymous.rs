@@ -102,6 +102,9 @@ pub fn ensure_sqlite(c: &mut diesel::SqliteConnection) -> diesel::QueryResult<()
 
 /// How many earlier rows of a round a batch moves for each row it adds (PostgreSQL).
 pub const RELOCATE_FACTOR: i64 = 4;
+/// The fewest rows a batch moves (PostgreSQL): a lone submission's transaction id
+/// (`xmin`) is then shared by at least this many responses and participation rows.
+pub const RELOCATE_MIN: i64 = 32;
 
 /// PostgreSQL keeps heap rows in insertion order (`ORDER BY ctid`), so the physical
 /// position of responses, answers and participation rows would reveal arrival order —
@@ -112,96 +115,73 @@ pub const RELOCATE_FACTOR: i64 = 4;
 /// `UPDATE` would not do: PostgreSQL keeps such a tuple on its page (a HOT update). A
 /// simulation of batched arrivals puts the rank correlation between arrival and
 /// physical order at 0.1–0.4 with `RELOCATE_FACTOR` 4. The sample is a range of the
-/// random keys after a random start, so no batch sorts the whole round. SQLite needs none of this: its
-/// `WITHOUT ROWID` tables are ordered by their random keys.
+/// random keys after a random start (wrapping around), so no batch sorts the whole
+/// round. SQLite needs none of this: its `WITHOUT ROWID` tables are ordered by their
+/// random keys.
+///
+/// Every PostgreSQL row also records the transaction that wrote it (`xmin`), and a
+/// batch writes its participation rows and responses in one transaction. The moved rows
+/// get the batch's transaction id too, so it is shared by at least [`RELOCATE_MIN`]
+/// responses (and as many participation rows), most of them earlier arrivals: even a
+/// lone submission at a quiet hour is one of dozens that its `xmin` points to.
+///
+/// The whole move is one statement run inside the server: no row travels to the
+/// application and back. The foreign keys between answers and responses are checked at
+/// the end of the statement, when every moved row is back.
 pub fn relocate(conn: &mut AnyConnection, round_id: &str, added: i64) -> diesel::QueryResult<()> {
-    use diesel::prelude::*;
-    use rand::seq::SliceRandom;
-
-    use crate::db::schema::{answers, participation, responses};
-    use crate::surveys::model::{AnswerRow, ResponseRow};
+    use diesel::RunQueryDsl;
+    use diesel::sql_types::{BigInt, Text};
 
     let AnyConnection::Postgresql(pg) = conn else {
         return Ok(());
     };
-    let n = added.max(1) * RELOCATE_FACTOR;
-    let mut rng = rand::thread_rng();
-    // A random sample without sorting the whole round: the keys are random UUIDs, so the
-    // rows that follow a random key (wrapping around) are a random set of arrivals. The
-    // (round_id, id) and (round_id, person_id) indexes make this a short range scan.
-    let start = uuid::Uuid::new_v4().to_string();
-
-    let mut moved: Vec<ResponseRow> = responses::table
-        .filter(responses::round_id.eq(round_id))
-        .filter(responses::id.ge(&start))
-        .order(responses::id)
-        .limit(n)
-        .select(ResponseRow::as_select())
-        .load(pg)?;
-    if (moved.len() as i64) < n {
-        let more: Vec<ResponseRow> = responses::table
-            .filter(responses::round_id.eq(round_id))
-            .filter(responses::id.lt(&start))
-            .order(responses::id)
-            .limit(n - moved.len() as i64)
-            .select(ResponseRow::as_select())
-            .load(pg)?;
-        moved.extend(more);
-    }
-    let ids: Vec<String> = moved.iter().map(|r| r.id.clone()).collect();
-    let mut moved_answers: Vec<AnswerRow> = answers::table
-        .filter(answers::response_id.eq_any(&ids))
-        .select(AnswerRow::as_select())
-        .load(pg)?;
-    diesel::delete(answers::table.filter(answers::response_id.eq_any(&ids))).execute(pg)?;
-    diesel::delete(responses::table.filter(responses::id.eq_any(&ids))).execute(pg)?;
-    moved.shuffle(&mut rng);
-    moved_answers.shuffle(&mut rng);
-    diesel::insert_into(responses::table)
-        .values(&moved)
-        .execute(pg)?;
-    diesel::insert_into(answers::table)
-        .values(&moved_answers)
-        .execute(pg)?;
-
-    let mut people: Vec<String> = participation::table
-        .filter(participation::round_id.eq(round_id))
-        .filter(participation::person_id.ge(&start))
-        .order(participation::person_id)
-        .limit(n)
-        .select(participation::person_id)
-        .load(pg)?;
-    if (people.len() as i64) < n {
-        let more: Vec<String> = participation::table
-            .filter(participation::round_id.eq(round_id))
-            .filter(participation::person_id.lt(&start))
-            .order(participation::person_id)
-            .limit(n - people.len() as i64)
-            .select(participation::person_id)
-            .load(pg)?;
-        people.extend(more);
-    }
-    diesel::delete(
-        participation::table
-            .filter(participation::round_id.eq(round_id))
-            .filter(participation::person_id.eq_any(&people)),
-    )
-    .execute(pg)?;
-    people.shuffle(&mut rng);
-    let rows: Vec<_> = people
-        .iter()
-        .map(|p| {
-            (
-                participation::round_id.eq(round_id),
-                participation::person_id.eq(p),
-            )
-        })
-        .collect();
-    diesel::insert_into(participation::table)
-        .values(&rows)
+    let n = (added * RELOCATE_FACTOR).max(RELOCATE_MIN);
+    diesel::sql_query(RELOCATE)
+        .bind::<Text, _>(round_id)
+        .bind::<Text, _>(uuid::Uuid::new_v4().to_string())
+        .bind::<Text, _>(uuid::Uuid::new_v4().to_string())
+        .bind::<BigInt, _>(n)
         .execute(pg)?;
     Ok(())
 }
+
+/// [`relocate`]'s statement: $1 round, $2 and $3 random starting keys for responses and
+/// for participation, $4 how many rows of each to move.
+const RELOCATE: &str = "
+WITH picked AS (
+    SELECT id FROM (
+        (SELECT id FROM responses WHERE round_id = $1 AND id >= $2 ORDER BY id LIMIT $4)
+        UNION ALL
+        (SELECT id FROM responses WHERE round_id = $1 AND id < $2 ORDER BY id LIMIT $4)
+    ) wrapped LIMIT $4
+),
+gone_answers AS (
+    DELETE FROM answers a USING picked p WHERE a.response_id = p.id RETURNING a.*
+),
+gone_responses AS (
+    DELETE FROM responses r USING picked p WHERE r.id = p.id RETURNING r.*
+),
+back_responses AS (
+    INSERT INTO responses SELECT * FROM gone_responses ORDER BY random() RETURNING 1
+),
+back_answers AS (
+    INSERT INTO answers SELECT * FROM gone_answers ORDER BY random() RETURNING 1
+),
+picked_people AS (
+    SELECT person_id FROM (
+        (SELECT person_id FROM participation WHERE round_id = $1 AND person_id >= $3
+         ORDER BY person_id LIMIT $4)
+        UNION ALL
+        (SELECT person_id FROM participation WHERE round_id = $1 AND person_id < $3
+         ORDER BY person_id LIMIT $4)
+    ) wrapped LIMIT $4
+),
+gone_people AS (
+    DELETE FROM participation t USING picked_people p
+    WHERE t.round_id = $1 AND t.person_id = p.person_id RETURNING t.*
+)
+INSERT INTO participation SELECT * FROM gone_people ORDER BY random()
+";
 
 /// Inserts a submission's answers: one multi-row statement on PostgreSQL; one statement
 /// per row on SQLite, where diesel's multi-row insert opens a transaction of its own,

@@ -908,21 +908,24 @@ pub async fn submit_response(
         ));
     }
     let (me, round_id) = (me.to_owned(), round_id.to_owned());
+    let facts = state.round_facts.clone();
     let submission = state
         .db
         .read(move |conn| {
-            let r = store::find_round(conn, &round_id)?.ok_or(ApiError::NotFound("round"))?;
-            if !r.is_open(now()) {
+            let f = facts
+                .get(conn, &round_id)?
+                .ok_or(ApiError::NotFound("round"))?;
+            if !f.round.is_open(now()) {
                 return Err(ApiError::Conflict("the round is not open".into()));
             }
-            let invitee = store::invitee(conn, &round_id, &me)?.ok_or(ApiError::Forbidden)?;
-            if store::has_participated(conn, &round_id, &me)? {
+            let (invitee, answered) =
+                store::invitee_answered(conn, &round_id, &me)?.ok_or(ApiError::Forbidden)?;
+            if answered {
                 return Err(ApiError::Conflict(
                     "you have already answered this round".into(),
                 ));
             }
-            let questions = store::questions(conn, &r.survey_id)?;
-            let answers = answers::check(&questions, &given)?;
+            let answers = answers::check(&f.questions, &given)?;
             Ok(Submission {
                 round_id,
                 person_id: me,
@@ -1162,7 +1165,8 @@ pub async fn open_round_now(state: &AppState, p: &Principal, id: &str) -> Result
 pub async fn close_round_now(state: &AppState, p: &Principal, id: &str) -> Result<Round, ApiError> {
     require_hr(p)?;
     let id = id.to_owned();
-    state
+    let forget = id.clone();
+    let closed = state
         .db
         .write(move |conn| {
             let r = store::find_round(conn, &id)?.ok_or(ApiError::NotFound("round"))?;
@@ -1179,7 +1183,9 @@ pub async fn close_round_now(state: &AppState, p: &Principal, id: &str) -> Resul
             let r = store::find_round(conn, &id)?.ok_or(ApiError::NotFound("round"))?;
             round_view(conn, r, t)
         })
-        .await
+        .await;
+    state.round_facts.forget(&forget);
+    closed
 }
 
 /// Live participation per team of at least k invitees (HR).

@@ -6,6 +6,7 @@
 pub mod answers;
 pub mod api;
 pub mod bank;
+pub mod facts;
 pub mod generalise;
 pub mod model;
 pub mod schedule;

@@ -110,17 +110,24 @@ pub fn invitee(
         .optional()?)
 }
 
-pub fn has_participated(
+/// The person's invitation to the round, if invited, and whether they have answered it
+/// already: one query on the answering path.
+pub fn invitee_answered(
     conn: &mut AnyConnection,
     round_id: &str,
     person_id: &str,
-) -> Result<bool, ApiError> {
-    let n: i64 = participation::table
-        .filter(participation::round_id.eq(round_id))
-        .filter(participation::person_id.eq(person_id))
-        .count()
-        .get_result(conn)?;
-    Ok(n > 0)
+) -> Result<Option<(InviteeRow, bool)>, ApiError> {
+    let answered = diesel::dsl::exists(
+        participation::table
+            .filter(participation::round_id.eq(round_id))
+            .filter(participation::person_id.eq(person_id)),
+    );
+    Ok(round_invitees::table
+        .filter(round_invitees::round_id.eq(round_id))
+        .filter(round_invitees::person_id.eq(person_id))
+        .select((InviteeRow::as_select(), answered))
+        .first(conn)
+        .optional()?)
 }
 
 /// Per team: invited (at opening) and answered so far.

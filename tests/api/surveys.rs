@@ -631,7 +631,9 @@ async fn storage_forgets_who_answered_and_in_which_order() {
     let hr = app.hr().await;
     let team = app.create_team(&hr, "Support", None, "frontline").await;
     let n = 120;
-    let staff = app.seed_people(&team, n, |_| (None, None, None)).await;
+    let staff = app.seed_people(&team, n + 1, |_| (None, None, None)).await;
+    let (staff, last) = staff.split_at(n);
+    let last = &last[0];
     let survey = create_survey(&app, &hr, survey_body(&[&team], &[])).await;
     let p = open_round(&app, &hr, &survey).await;
     // Answers arrive in concurrent waves of 10; each writes its answering index as the
@@ -688,6 +690,54 @@ async fn storage_forgets_who_answered_and_in_which_order() {
         rho.abs() < 0.5,
         "responses come back in answering order (rho = {rho})"
     );
+
+    // Participation rows come back in an order unrelated to who answered first.
+    let people = column_in_storage_order(
+        &app,
+        "SELECT person_id AS v FROM participation",
+        "SELECT person_id AS v FROM participation ORDER BY ctid",
+    )
+    .await;
+    let index: std::collections::HashMap<&str, usize> = staff
+        .iter()
+        .enumerate()
+        .map(|(i, a)| (a.id.as_str(), i))
+        .collect();
+    let order: Vec<f64> = people
+        .iter()
+        .filter_map(|id| index.get(id.as_str()).map(|&i| i as f64))
+        .collect();
+    assert_eq!(order.len(), n);
+    let rho = spearman(&arrival, &order);
+    assert!(
+        rho.abs() < 0.5,
+        "participation comes back in answering order (rho = {rho})"
+    );
+
+    // Someone answering alone: on PostgreSQL every row carries the id of the transaction
+    // that wrote it (xmin), so their participation row and their response share one.
+    // The batch moves enough earlier rows that this transaction id is shared by at
+    // least RELOCATE_MIN responses.
+    submit(&app, last, &p, answers(&p, 3, Some("last")))
+        .await
+        .expect(201);
+    if matches!(app.state.db.backend(), pulseline::db::Backend::Postgres) {
+        let same_xmin = column_in_storage_order(
+            &app,
+            "",
+            &format!(
+                "SELECT count(*)::text AS v FROM responses WHERE xmin = \
+                 (SELECT xmin FROM participation WHERE person_id = '{}')",
+                last.id
+            ),
+        )
+        .await;
+        let same_xmin: i64 = same_xmin[0].parse().expect("count");
+        assert!(
+            same_xmin >= pulseline::db::anonymous::RELOCATE_MIN,
+            "a lone answer shares its transaction with {same_xmin} responses"
+        );
+    }
 
     // No column of responses or answers holds a person's id or a time.
     let ids: std::collections::HashSet<&str> = staff.iter().map(|a| a.id.as_str()).collect();
