@@ -166,12 +166,7 @@ fn secured(ep: impl Endpoint + 'static) -> impl Endpoint + 'static {
     ep.around(|ep, mut req| async move {
         let renewal = session::Renewal::default();
         req.extensions_mut().insert(renewal.clone());
-        ep.call(req)
-            .await
-            .map(|resp| renewal.apply(resp.into_response()))
-    })
-    .after(|r| async move {
-        let mut resp = match r {
+        let mut resp = match ep.call(req).await {
             Ok(resp) => resp.into_response(),
             Err(e) => {
                 let status = e.status();
@@ -182,6 +177,9 @@ fn secured(ep: impl Endpoint + 'static) -> impl Endpoint + 'static {
                     .body(status.canonical_reason().unwrap_or("error"))
             }
         };
+        // Whatever the answer, a renewed session token reaches the browser: the old
+        // one is already revoked.
+        resp = renewal.apply(resp);
         let h = resp.headers_mut();
         for (name, value) in [
             (

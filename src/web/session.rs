@@ -217,7 +217,9 @@ pub async fn session(state: &AppState, req: &Request) -> Result<Session, Respons
         };
         see_other(&target)
     };
-    let Some(token) = cookie(req, SESSION_COOKIE) else {
+    // A page that asks twice in one request gets the token renewed the first time.
+    let renewed = req.data::<Renewal>().and_then(Renewal::token);
+    let Some(token) = renewed.as_deref().or_else(|| cookie(req, SESSION_COOKIE)) else {
         return Err(to_signin());
     };
     let clear = || set_cookie(state, req, SESSION_COOKIE, "", 0);
@@ -246,7 +248,8 @@ pub async fn session(state: &AppState, req: &Request) -> Result<Session, Respons
         {
             Ok((token, next)) => {
                 let max_age = (next.exp - now).max(0);
-                slot.set(set_cookie(state, req, SESSION_COOKIE, &token, max_age));
+                let cookie = set_cookie(state, req, SESSION_COOKIE, &token, max_age);
+                slot.set(cookie, token);
                 principal = next;
             }
             // The old token still works until it expires; try again on the next page.
@@ -298,19 +301,33 @@ async fn renew(
 /// Where a page request's renewed session cookie waits until the page's response is
 /// ready: put in the request by the page middleware, filled by [`session`].
 #[derive(Clone, Default)]
-pub struct Renewal(Arc<Mutex<Option<String>>>);
+pub struct Renewal(Arc<Mutex<Option<(String, String)>>>);
 
 impl Renewal {
-    fn set(&self, cookie: String) {
+    /// Keeps the new cookie (and the token in it) for the response.
+    fn set(&self, cookie: String, token: String) {
         if let Ok(mut slot) = self.0.lock() {
-            *slot = Some(cookie);
+            *slot = Some((cookie, token));
         }
+    }
+
+    /// The token renewed earlier in this request, if any.
+    fn token(&self) -> Option<String> {
+        self.0
+            .lock()
+            .ok()
+            .and_then(|slot| slot.as_ref().map(|(_, t)| t.clone()))
     }
 
     /// Adds the renewed session cookie to `resp`, unless the response sets the session
     /// cookie itself (signing out, changing the password).
     pub fn apply(&self, resp: Response) -> Response {
-        let cookie = self.0.lock().ok().and_then(|mut slot| slot.take());
+        let cookie = self
+            .0
+            .lock()
+            .ok()
+            .and_then(|mut slot| slot.take())
+            .map(|(c, _)| c);
         let Some(cookie) = cookie else {
             return resp;
         };
