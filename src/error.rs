@@ -21,6 +21,9 @@ pub const PROBLEM_JSON: &str = "application/problem+json";
 pub struct Msg {
     template: Cow<'static, str>,
     args: Vec<(&'static str, String)>,
+    /// The placeholders whose values are fixed terms of the API (a cadence, a status)
+    /// that a translation may show in its own words.
+    terms: Vec<&'static str>,
 }
 
 impl Msg {
@@ -29,12 +32,21 @@ impl Msg {
         Msg {
             template: Cow::Borrowed(template),
             args: Vec::new(),
+            terms: Vec::new(),
         }
     }
 
     /// Fills the placeholder `{name}` with `value`.
     pub fn arg(mut self, name: &'static str, value: impl std::fmt::Display) -> Msg {
         self.args.push((name, value.to_string()));
+        self
+    }
+
+    /// Fills the placeholder `{name}` with `value`, a fixed term of the API (like
+    /// `weekly` or `in_progress`) that a translation may replace with its own words.
+    pub fn term(mut self, name: &'static str, value: &'static str) -> Msg {
+        self.args.push((name, value.to_owned()));
+        self.terms.push(name);
         self
     }
 
@@ -45,9 +57,23 @@ impl Msg {
 
     /// `template` (this message's, or its translation) with the placeholders filled.
     pub fn fill(&self, template: &str) -> String {
+        self.fill_translated(template, |_| None)
+    }
+
+    /// [`Msg::fill`], with each term replaced by what `term` says of it (when it says).
+    pub fn fill_translated(
+        &self,
+        template: &str,
+        term: impl Fn(&str) -> Option<&'static str>,
+    ) -> String {
         let mut s = template.to_owned();
         for (k, v) in &self.args {
-            s = s.replace(&format!("{{{k}}}"), v);
+            let value = if self.terms.contains(k) {
+                term(v).unwrap_or(v)
+            } else {
+                v
+            };
+            s = s.replace(&format!("{{{k}}}"), value);
         }
         s
     }
@@ -71,6 +97,7 @@ impl From<String> for Msg {
         Msg {
             template: Cow::Owned(s),
             args: Vec::new(),
+            terms: Vec::new(),
         }
     }
 }

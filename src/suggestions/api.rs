@@ -688,10 +688,10 @@ pub async fn update_suggestion(
                 let allowed: Vec<&str> = from.next().iter().map(|s| s.as_str()).collect();
                 return Err(ApiError::Conflict(if allowed.is_empty() {
                     Msg::new("a suggestion that is {status} cannot change status")
-                        .arg("status", from.as_str())
+                        .term("status", from.as_str())
                 } else {
                     Msg::new("from {status} the allowed transitions are: {allowed}")
-                        .arg("status", from.as_str())
+                        .term("status", from.as_str())
                         .arg("allowed", allowed.join(", "))
                 }));
             }

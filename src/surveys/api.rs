@@ -417,7 +417,7 @@ fn check_schedule(s: &ScheduleInput) -> Result<(), ApiError> {
             "schedule.window_days",
             Msg::new("must be 1 to {max} days for a {cadence} survey (no longer than the cadence)")
                 .arg("max", max)
-                .arg("cadence", s.cadence.as_str()),
+                .term("cadence", s.cadence.as_str()),
         ));
     }
     if s.ends_on.is_some_and(|e| e < s.starts_on) {

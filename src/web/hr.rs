@@ -18,7 +18,7 @@ use crate::surveys::api::{
 };
 use crate::surveys::bank::{self, Driver, QuestionKind};
 use crate::surveys::schedule::Cadence;
-use crate::web::account::status_of;
+use crate::web::account::{query, status_of};
 use crate::web::i18n::{t, tf};
 use crate::web::layout::{Chrome, Errors, Field, csrf_field, field_id, page, select_field, when};
 use crate::web::session::{Session, session, session_form};
@@ -52,7 +52,11 @@ pub async fn surveys(req: &Request, Data(state): Data<&AppState>) -> Response {
     let s = or_respond!(hr_session(state, req).await);
     let c = s.chrome();
     let lang = c.lang;
-    let list = or_page!(&c, list_surveys(state, &s.principal, 200, 0, false).await);
+    let with_archived = query(req).get("archived").is_some();
+    let list = or_page!(
+        &c,
+        list_surveys(state, &s.principal, 200, 0, with_archived).await
+    );
     html_response(
         StatusCode::OK,
         page(
@@ -60,7 +64,15 @@ pub async fn surveys(req: &Request, Data(state): Data<&AppState>) -> Response {
             t(lang, "Surveys"),
             html! {
                 h1 { (t(lang, "Surveys")) }
-                p { a.button href="/hr/surveys/new" { (t(lang, "New survey")) } }
+                p {
+                    a.button href="/hr/surveys/new" { (t(lang, "New survey")) }
+                    " "
+                    @if with_archived {
+                        a href="/hr/surveys" { (t(lang, "Hide archived surveys")) }
+                    } @else {
+                        a href="/hr/surveys?archived=1" { (t(lang, "Show archived surveys too")) }
+                    }
+                }
                 @if list.items.is_empty() {
                     p { (t(lang, "No surveys yet.")) }
                 } @else {
@@ -73,7 +85,10 @@ pub async fn surveys(req: &Request, Data(state): Data<&AppState>) -> Response {
                         tbody {
                             @for sv in &list.items {
                                 tr {
-                                    td { a href={ "/hr/surveys/" (sv.id) } { (sv.title) } }
+                                    td {
+                                        a href={ "/hr/surveys/" (sv.id) } { (sv.title) }
+                                        @if sv.archived { " " span.badge { (t(lang, "archived")) } }
+                                    }
                                     td { (cadence_label(lang, sv.schedule.cadence)) }
                                     td { (sv.schedule.starts_on) }
                                     td.num { (sv.questions.len()) }

@@ -29,10 +29,27 @@ pub fn msg(lang: Language, m: &Msg) -> String {
     match lang {
         Language::En => m.to_string(),
         Language::Ru => match ru_msg(m.key()) {
-            Some(ru) => m.fill(ru),
+            Some(ru) => m.fill_translated(ru, ru_term),
             None => m.to_string(),
         },
     }
+}
+
+/// Russian words for the API's fixed terms that messages name (cadences, statuses).
+fn ru_term(en: &str) -> Option<&'static str> {
+    const TERMS: &[(&str, &str)] = &[
+        ("once", "однократно"),
+        ("weekly", "раз в неделю"),
+        ("biweekly", "раз в две недели"),
+        ("monthly", "раз в месяц"),
+        ("quarterly", "раз в квартал"),
+        ("new", "новое"),
+        ("acknowledged", "принято"),
+        ("in_progress", "в работе"),
+        ("done", "сделано"),
+        ("declined", "отклонено"),
+    ];
+    TERMS.iter().find(|(e, _)| *e == en).map(|(_, r)| *r)
 }
 
 fn ru_msg(en: &str) -> Option<&'static str> {
@@ -129,6 +146,9 @@ const RU: &[(&str, &str)] = &[
     ("Archive this survey", "Отправить опрос в архив"),
     ("Your own question {n}", "Свой вопрос {n}"),
     ("Edit: {title}", "Изменение: {title}"),
+    ("Hide archived surveys", "Скрыть опросы в архиве"),
+    ("Show archived surveys too", "Показать и опросы в архиве"),
+    ("archived", "в архиве"),
     // people and teams
     ("Teams", "Команды"),
     (
@@ -580,7 +600,7 @@ const RU_MSG: &[(&str, &str)] = &[
     ),
     (
         "a suggestion that is {status} cannot change status",
-        "у предложения в статусе {status} статус менять нельзя",
+        "у предложения в статусе «{status}» статус менять нельзя",
     ),
     (
         "a survey needs at least one question",
@@ -634,7 +654,7 @@ const RU_MSG: &[(&str, &str)] = &[
     ("choose a touchpoint", "выберите точку контакта"),
     (
         "from {status} the allowed transitions are: {allowed}",
-        "из статуса {status} можно перейти только в: {allowed}",
+        "из статуса «{status}» можно перейти только в: {allowed}",
     ),
     ("give 2 to {n} options", "укажите от 2 до {n} вариантов"),
     (
@@ -673,7 +693,7 @@ const RU_MSG: &[(&str, &str)] = &[
     ),
     (
         "must be 1 to {max} days for a {cadence} survey (no longer than the cadence)",
-        "должно быть от 1 до {max} дн. для опроса с периодичностью {cadence} (не дольше периода)",
+        "должно быть от 1 до {max} дн. для опроса, проводимого {cadence} (не дольше периода)",
     ),
     (
         "must be a date like 2024-03-31",
@@ -1091,6 +1111,16 @@ mod tests {
         let m = Msg::new("must be at most {n} characters").arg("n", 200);
         assert_eq!(msg(Language::En, &m), "must be at most 200 characters");
         assert_eq!(msg(Language::Ru, &m), "должно быть не длиннее 200 символов");
+        let termed =
+            Msg::new("a suggestion that is {status} cannot change status").term("status", "done");
+        assert_eq!(
+            msg(Language::Ru, &termed),
+            "у предложения в статусе «сделано» статус менять нельзя"
+        );
+        assert_eq!(
+            msg(Language::En, &termed),
+            "a suggestion that is done cannot change status"
+        );
         let dynamic = Msg::from("expected a string".to_owned());
         assert_eq!(msg(Language::Ru, &dynamic), "expected a string");
     }

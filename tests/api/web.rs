@@ -1019,7 +1019,7 @@ async fn validation_errors_are_shown_in_the_persons_language_beside_their_fields
     let html = r.text();
     assert_eq!(
         error_beside(&html, "f-schedule_window_days"),
-        "должно быть от 1 до 7 дн. для опроса с периодичностью weekly (не дольше периода)"
+        "должно быть от 1 до 7 дн. для опроса, проводимого раз в неделю (не дольше периода)"
     );
     assert!(html.contains("Исправьте отмеченные поля."), "{html}");
     let mut empty = too_long.to_vec();
@@ -1613,6 +1613,19 @@ async fn hr_edits_a_survey_until_its_first_round_opens_then_archives_it() {
     assert!(html.contains("This survey is archived"), "{html}");
     assert!(!html.contains(&format!("href=\"{edit}\"")));
     assert!(!html.contains("Archive this survey"));
+    // The list leaves it out unless asked, then marks it.
+    assert!(
+        !b.get("/hr/surveys")
+            .await
+            .text()
+            .contains("Customer pulse, autumn")
+    );
+    let html = b.get("/hr/surveys?archived=1").await.text();
+    assert!(html.contains("Customer pulse, autumn"), "{html}");
+    assert!(
+        html.contains("<span class=\"badge\">archived</span>"),
+        "{html}"
+    );
     // An edit posted anyway gets the API's answer on the form.
     let r = b
         .submit(
