@@ -262,6 +262,9 @@ fn survey_form_view(
             (errors.summary(lang, &shown))
             form method="post" action=(action) novalidate {
                 (csrf_field(c))
+                @for (k, v) in &form.0 {
+                    @if k == "order" { input type="hidden" name="order" value=(v); }
+                }
                 (Field::new("title", t(lang, "Title")).value(form.text("title")).required().maxlength(200).render(errors))
                 @if frozen {
                     input type="hidden" name="frozen" value="1";
@@ -423,19 +426,23 @@ fn survey_from_form(form: &Form) -> Result<SurveyForm, ApiError> {
         .into_iter()
         .filter_map(|c| CUTS.iter().map(|(x, _)| *x).find(|x| x.as_str() == c))
         .collect();
-    let mut questions = Vec::new();
-    let mut sources = Vec::new();
+    // Each question with the tag the form's `order` fields name it by.
+    let mut tagged: Vec<(String, QuestionInput, String)> = Vec::new();
     for key in all("bank_item") {
-        questions.push(QuestionInput {
-            bank_item: Some(key),
-            kind: None,
-            driver: None,
-            text: None,
-            text_ru: None,
-            required: None,
-            options: None,
-        });
-        sources.push("questions".to_owned());
+        let tag = format!("bank:{key}");
+        tagged.push((
+            tag,
+            QuestionInput {
+                bank_item: Some(key),
+                kind: None,
+                driver: None,
+                text: None,
+                text_ru: None,
+                required: None,
+                options: None,
+            },
+            "questions".to_owned(),
+        ));
     }
     for i in (0..MAX_SLOTS).filter(|&i| slot_filled(form, i)) {
         let kind = QuestionKind::parse(form.text(&slot(i, "kind")))
@@ -450,17 +457,25 @@ fn survey_from_form(form: &Form) -> Result<SurveyForm, ApiError> {
             .map(str::to_owned)
             .collect();
         let text_ru = form.text(&slot(i, "text_ru")).trim();
-        questions.push(QuestionInput {
-            bank_item: None,
-            kind: Some(kind),
-            driver: Some(driver),
-            text: Some(form.text(&slot(i, "text")).to_owned()),
-            text_ru: Some(text_ru.to_owned()).filter(|t| !t.is_empty()),
-            required: Some(form.get(&slot(i, "required")).is_some()),
-            options: (!options.is_empty()).then_some(options),
-        });
-        sources.push(format!("custom.{i}"));
+        tagged.push((
+            format!("custom:{i}"),
+            QuestionInput {
+                bank_item: None,
+                kind: Some(kind),
+                driver: Some(driver),
+                text: Some(form.text(&slot(i, "text")).to_owned()),
+                text_ru: Some(text_ru.to_owned()).filter(|t| !t.is_empty()),
+                required: Some(form.get(&slot(i, "required")).is_some()),
+                options: (!options.is_empty()).then_some(options),
+            },
+            format!("custom.{i}"),
+        ));
     }
+    // A survey being edited keeps its questions' order (the form lists the bank's items
+    // and one's own apart); questions added on the form come after, bank items first.
+    let order = all("order");
+    tagged.sort_by_key(|(tag, _, _)| order.iter().position(|o| o == tag).unwrap_or(usize::MAX));
+    let (questions, sources) = tagged.into_iter().map(|(_, q, src)| (q, src)).unzip();
     Ok(SurveyForm {
         title: form.text("title").to_owned(),
         questions,
@@ -560,8 +575,12 @@ fn form_of(sv: &Survey) -> Form {
     let mut i = 0;
     for q in &sv.questions {
         match &q.bank_item {
-            Some(key) => f.push(("bank_item".into(), key.clone())),
+            Some(key) => {
+                f.push(("bank_item".into(), key.clone()));
+                f.push(("order".into(), format!("bank:{key}")));
+            }
             None => {
+                f.push(("order".into(), format!("custom:{i}")));
                 f.push((slot(i, "text"), q.text.clone()));
                 f.push((slot(i, "text_ru"), q.text_ru.clone()));
                 f.push((slot(i, "kind"), q.kind.as_str().into()));

@@ -1734,3 +1734,90 @@ async fn an_active_session_is_renewed_as_its_token_ages_until_its_maximum_age() 
     assert_eq!(r.status, 303);
     assert_html(&b.get("/pulses").await, 200);
 }
+
+#[tokio::test]
+async fn editing_a_survey_on_the_pages_keeps_the_order_of_its_questions() {
+    let app = spawn_app().await;
+    let hr = app.hr().await;
+    let team = app.create_team(&hr, "Desk", None, "frontline").await;
+    let today = chrono::Utc::now().date_naive().to_string();
+    let r = app
+        .post(
+            "/api/v1/surveys",
+            Some(&hr.token),
+            json!({
+                "title": "Mixed",
+                "questions": [
+                    {"kind": "choice", "driver": "voice", "text": "Which channel?",
+                     "options": ["Chat", "Mail"]},
+                    {"bank_item": "eo_proud"},
+                    {"kind": "text", "driver": "voice", "text": "Anything else?", "required": false}
+                ],
+                "audience": {"team_ids": [team]},
+                "schedule": {"starts_on": today, "cadence": "monthly", "window_days": 7}
+            }),
+        )
+        .await;
+    r.expect(201);
+    let survey = r.json()["id"].as_str().expect("id").to_owned();
+    let edit = format!("/hr/surveys/{survey}/edit");
+    let mut b = Browser::new(&app);
+    b.sign_in(&hr.email, PASSWORD).await;
+    let html = b.get(&edit).await.text();
+    let at = |tag: &str| {
+        html.find(&format!("name=\"order\" value=\"{tag}\""))
+            .unwrap_or_else(|| panic!("no order field {tag}: {html}"))
+    };
+    assert!(at("custom:0") < at("bank:eo_proud") && at("bank:eo_proud") < at("custom:1"));
+
+    // The form as drawn, with a new title and one more bank item ticked.
+    let r = b
+        .submit(
+            &edit,
+            &edit,
+            &[
+                ("order", "custom:0"),
+                ("order", "bank:eo_proud"),
+                ("order", "custom:1"),
+                ("title", "Mixed, revised"),
+                ("bank_item", "eo_proud"),
+                ("bank_item", "eo_enps"),
+                ("custom.0.text", "Which channel?"),
+                ("custom.0.kind", "choice"),
+                ("custom.0.driver", "voice"),
+                ("custom.0.required", "1"),
+                ("custom.0.options", "Chat\nMail"),
+                ("custom.1.text", "Anything else?"),
+                ("custom.1.kind", "text"),
+                ("custom.1.driver", "voice"),
+                ("team_id", team.as_str()),
+                ("starts_on", today.as_str()),
+                ("cadence", "monthly"),
+                ("schedule.window_days", "7"),
+                ("min_group", "5"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.text());
+    let v = app
+        .get(&format!("/api/v1/surveys/{survey}"), Some(&hr.token))
+        .await
+        .json();
+    assert_eq!(v["title"], "Mixed, revised");
+    let order: Vec<String> = v["questions"]
+        .as_array()
+        .expect("questions")
+        .iter()
+        .map(|q| {
+            q["bank_item"].as_str().map_or_else(
+                || q["text"].as_str().unwrap_or("").to_owned(),
+                str::to_owned,
+            )
+        })
+        .collect();
+    assert_eq!(
+        order,
+        ["Which channel?", "eo_proud", "Anything else?", "eo_enps"],
+        "the old order kept, the new item after"
+    );
+}
