@@ -400,6 +400,24 @@ async fn bench_one(args: &Args, server_bin: &Path, url: &str) -> anyhow::Result<
              mean {mean_ms:.1} ms"
         );
     }
+    // PostgreSQL: the mixer moves committed rows after the callers are answered; wait
+    // for it (it also keeps its catch-up out of the raw run) and say how long it took.
+    let settle_started = Instant::now();
+    match server.mix_pending().await {
+        Some(first) => {
+            let mut pending = first;
+            while pending > 0 && settle_started.elapsed() < Duration::from_secs(300) {
+                tokio::time::sleep(Duration::from_millis(20)).await;
+                pending = server.mix_pending().await.unwrap_or(0);
+            }
+            eprintln!(
+                "[{backend}] mixer: {first} rows waiting at the end of the load, {pending} \
+                 left after {:.2} s",
+                settle_started.elapsed().as_secs_f64()
+            );
+        }
+        None => eprintln!("[{backend}] no mixer (not needed on this backend)"),
+    }
     server.stop();
     let (responses, answers) = stored_counts(&target.url()).await?;
     let expected = (args.people + args.concurrency - load.errors) as i64;
@@ -797,6 +815,19 @@ impl Server {
         let sum = series("pulseline_http_request_duration_seconds_sum{")?;
         let count = series("pulseline_http_request_duration_seconds_count{")?;
         (count > 0.0).then(|| (count as u64, 1000.0 * sum / count))
+    }
+
+    /// Rows the mixer has still to move (`None`: the server runs no mixer).
+    async fn mix_pending(&self) -> Option<u64> {
+        let text = reqwest::get(format!("{}/metrics", self.base))
+            .await
+            .ok()?
+            .text()
+            .await
+            .ok()?;
+        text.lines()
+            .find_map(|l| l.strip_prefix("pulseline_mix_pending_rows "))
+            .and_then(|v| v.trim().parse().ok())
     }
 
     /// SIGTERM (graceful), then SIGKILL after 30 s.

@@ -100,60 +100,70 @@ pub fn ensure_sqlite(c: &mut diesel::SqliteConnection) -> diesel::QueryResult<()
     c.batch_execute(SQLITE_AUDIT)
 }
 
-/// How many earlier rows of a round a batch moves for each row it adds (PostgreSQL).
+/// How many earlier rows of a round are moved for each fresh row (PostgreSQL).
 pub const RELOCATE_FACTOR: i64 = 4;
-/// The fewest rows a batch moves (PostgreSQL): a lone submission's transaction id
-/// (`xmin`) is then shared by at least this many responses and participation rows.
+/// The fewest earlier rows moved with fresh ones (PostgreSQL): a lone submission's rows
+/// then share their transaction id (`xmin`) with at least this many others.
 pub const RELOCATE_MIN: i64 = 32;
 
-/// PostgreSQL keeps heap rows in insertion order (`ORDER BY ctid`), so the physical
-/// position of responses, answers and participation rows would reveal arrival order —
-/// and matching the n-th participation row with the n-th response would undo anonymity.
-/// Each batch therefore also moves a random sample of earlier rows of the same round to
-/// the end of the heap (deleted and inserted again, unchanged, in random order), chosen
-/// independently for participation and for responses with their answers. An in-place
-/// `UPDATE` would not do: PostgreSQL keeps such a tuple on its page (a HOT update). A
-/// simulation of batched arrivals puts the rank correlation between arrival and
-/// physical order at 0.1–0.4 with `RELOCATE_FACTOR` 4. The sample is a range of the
-/// random keys after a random start (wrapping around), so no batch sorts the whole
-/// round. SQLite needs none of this: its `WITHOUT ROWID` tables are ordered by their
-/// random keys.
+/// Moves fresh rows of a round, and a random sample of its earlier rows, to the end of
+/// the heap, unchanged and in random order (PostgreSQL; a no-op on SQLite). Run by the
+/// mixer ([`crate::surveys::mixer`]) in a transaction of its own after the writer's
+/// batch is durable.
 ///
-/// Every PostgreSQL row also records the transaction that wrote it (`xmin`), and a
-/// batch writes its participation rows and responses in one transaction. The moved rows
-/// get the batch's transaction id too, so it is shared by at least [`RELOCATE_MIN`]
-/// responses (and as many participation rows), most of them earlier arrivals: even a
-/// lone submission at a quiet hour is one of dozens that its `xmin` points to.
+/// PostgreSQL keeps heap rows in insertion order (`ORDER BY ctid`) and stamps them with
+/// the writing transaction (`xmin`), so the physical position of responses, answers and
+/// participation rows would reveal arrival order, and a batch's shared `xmin` would link
+/// its people with its responses. Moving the fresh rows (`responses` ids, `people` ids)
+/// gives them this transaction's `xmin`, shared with at least [`RELOCATE_MIN`] earlier
+/// rows; moving `RELOCATE_FACTOR` random earlier rows for each fresh one scatters
+/// arrival order (a simulation of batched arrivals puts the rank correlation between
+/// arrival and physical order at 0.1–0.4 with factor 4). The earlier rows are chosen
+/// independently for participation and for responses with their answers, as a range of
+/// the random keys after a random start (wrapping around), so no move sorts the whole
+/// round. An in-place `UPDATE` would not do: PostgreSQL keeps such a tuple on its page
+/// (a HOT update).
 ///
 /// The whole move is one statement run inside the server: no row travels to the
 /// application and back. The foreign keys between answers and responses are checked at
 /// the end of the statement, when every moved row is back.
-pub fn relocate(conn: &mut AnyConnection, round_id: &str, added: i64) -> diesel::QueryResult<()> {
+pub fn mix(
+    conn: &mut AnyConnection,
+    round_id: &str,
+    responses: &[String],
+    people: &[String],
+) -> diesel::QueryResult<()> {
     use diesel::RunQueryDsl;
-    use diesel::sql_types::{BigInt, Text};
+    use diesel::sql_types::{Array, BigInt, Text};
 
     let AnyConnection::Postgresql(pg) = conn else {
         return Ok(());
     };
-    let n = (added * RELOCATE_FACTOR).max(RELOCATE_MIN);
-    diesel::sql_query(RELOCATE)
+    let fresh = responses.len().max(people.len()) as i64;
+    let n = (fresh * RELOCATE_FACTOR).max(RELOCATE_MIN);
+    diesel::sql_query(MIX)
         .bind::<Text, _>(round_id)
         .bind::<Text, _>(uuid::Uuid::new_v4().to_string())
         .bind::<Text, _>(uuid::Uuid::new_v4().to_string())
         .bind::<BigInt, _>(n)
+        .bind::<Array<Text>, _>(responses)
+        .bind::<Array<Text>, _>(people)
         .execute(pg)?;
     Ok(())
 }
 
-/// [`relocate`]'s statement: $1 round, $2 and $3 random starting keys for responses and
-/// for participation, $4 how many rows of each to move.
-const RELOCATE: &str = "
+/// [`mix`]'s statement: $1 round, $2 and $3 random starting keys for responses and for
+/// participation, $4 how many earlier rows of each to move, $5 and $6 the fresh
+/// response and person ids.
+const MIX: &str = "
 WITH picked AS (
-    SELECT id FROM (
+    (SELECT id FROM (
         (SELECT id FROM responses WHERE round_id = $1 AND id >= $2 ORDER BY id LIMIT $4)
         UNION ALL
         (SELECT id FROM responses WHERE round_id = $1 AND id < $2 ORDER BY id LIMIT $4)
-    ) wrapped LIMIT $4
+    ) wrapped LIMIT $4)
+    UNION
+    SELECT id FROM responses WHERE round_id = $1 AND id = ANY($5)
 ),
 gone_answers AS (
     DELETE FROM answers a USING picked p WHERE a.response_id = p.id RETURNING a.*
@@ -168,13 +178,15 @@ back_answers AS (
     INSERT INTO answers SELECT * FROM gone_answers ORDER BY random() RETURNING 1
 ),
 picked_people AS (
-    SELECT person_id FROM (
+    (SELECT person_id FROM (
         (SELECT person_id FROM participation WHERE round_id = $1 AND person_id >= $3
          ORDER BY person_id LIMIT $4)
         UNION ALL
         (SELECT person_id FROM participation WHERE round_id = $1 AND person_id < $3
          ORDER BY person_id LIMIT $4)
-    ) wrapped LIMIT $4
+    ) wrapped LIMIT $4)
+    UNION
+    SELECT person_id FROM participation WHERE round_id = $1 AND person_id = ANY($6)
 ),
 gone_people AS (
     DELETE FROM participation t USING picked_people p

@@ -40,9 +40,12 @@ impl OpsApi {
         Ok(Probe::Ok(PlainText("ready".into())))
     }
 
-    /// Prometheus metrics: request counts and latency by route and status.
+    /// Prometheus metrics: request counts and latency by route and status, and the
+    /// response writer's and mixer's counters.
     #[oai(path = "/metrics", method = "get", operation_id = "metrics")]
     async fn metrics(&self) -> Probe {
-        Probe::Ok(PlainText(self.state.metrics.render()))
+        let mut text = self.state.metrics.render();
+        text.push_str(&crate::ops::metrics::render_writer(&self.state.writer));
+        Probe::Ok(PlainText(text))
     }
 }

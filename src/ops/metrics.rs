@@ -92,6 +92,50 @@ impl Metrics {
     }
 }
 
+/// The response writer's counters, and the mixer's on PostgreSQL, in Prometheus text.
+pub fn render_writer(writer: &crate::surveys::writer::ResponseWriter) -> String {
+    use std::sync::atomic::Ordering::Relaxed;
+    let mut out = String::new();
+    let mut put = |name: &str, kind: &str, help: &str, value: u64| {
+        let _ = writeln!(out, "# HELP {name} {help}");
+        let _ = writeln!(out, "# TYPE {name} {kind}");
+        let _ = writeln!(out, "{name} {value}");
+    };
+    put(
+        "pulseline_writer_transactions_total",
+        "counter",
+        "Transactions committed by the response writer.",
+        writer.stats.transactions.load(Relaxed),
+    );
+    put(
+        "pulseline_writer_stored_total",
+        "counter",
+        "Survey responses stored.",
+        writer.stats.stored.load(Relaxed),
+    );
+    if let Some(m) = &writer.mixer {
+        put(
+            "pulseline_mix_pending_rows",
+            "gauge",
+            "Committed responses and participation rows not yet mixed.",
+            m.stats.pending.load(Relaxed),
+        );
+        put(
+            "pulseline_mix_transactions_total",
+            "counter",
+            "Mixing transactions committed.",
+            m.stats.transactions.load(Relaxed),
+        );
+        put(
+            "pulseline_mix_failures_total",
+            "counter",
+            "Mixing transactions that failed.",
+            m.stats.failures.load(Relaxed),
+        );
+    }
+    out
+}
+
 /// A label for a request whose route pattern is unknown (it failed before routing
 /// finished): API paths with ids replaced by `:id`, anything else `unmatched`, so that
 /// neither ids nor scanners' made-up paths multiply the series.

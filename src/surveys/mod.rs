@@ -8,6 +8,7 @@ pub mod api;
 pub mod bank;
 pub mod facts;
 pub mod generalise;
+pub mod mixer;
 pub mod model;
 pub mod schedule;
 pub mod scheduler;

@@ -6,7 +6,9 @@
 //! caller only once that transaction is durable. Inside a batch the submissions are written in a random order, so the physical order
 //! of rows within a batch carries nothing about arrival. A durable (`synchronous=FULL`)
 //! SQLite pays one fsync per batch instead of one per submission; PostgreSQL takes the
-//! same path.
+//! same path, and there the committed rows are then handed to the mixer
+//! ([`crate::surveys::mixer`]), which moves them among earlier rows after the callers
+//! have been answered.
 //!
 //! A submission that turns out to be a duplicate (the participation row already exists,
 //! e.g. written by another replica a moment ago) or whose round has just closed fails
@@ -26,8 +28,9 @@ use rand::seq::SliceRandom;
 use tokio::sync::oneshot;
 
 use crate::db::schema::{responses, rounds};
-use crate::db::{AnyConnection, Db};
+use crate::db::{AnyConnection, Backend, Db};
 use crate::error::ApiError;
+use crate::surveys::mixer::Mixer;
 use crate::surveys::model::{AnswerRow, ResponseRow};
 
 /// Most submissions committed in one transaction.
@@ -62,7 +65,12 @@ pub struct WriterStats {
 pub struct ResponseWriter {
     tx: mpsc::Sender<Job>,
     pub stats: Arc<WriterStats>,
+    /// The mixer that moves committed rows (PostgreSQL only).
+    pub mixer: Option<Mixer>,
 }
+
+/// A stored submission's new rows: (round, response id, person id).
+type Fresh = Vec<(String, String, String)>;
 
 impl ResponseWriter {
     /// Starts the writer thread; it ends when every handle is dropped.
@@ -70,10 +78,29 @@ impl ResponseWriter {
         let (tx, rx) = mpsc::channel::<Job>();
         let stats = Arc::new(WriterStats::default());
         let thread_stats = stats.clone();
+        let mixer = match db.backend() {
+            Backend::Postgres => Some(Mixer::start(db.clone())?),
+            Backend::Sqlite => None,
+        };
+        let thread_mixer = mixer.clone();
         std::thread::Builder::new()
             .name("pulseline-response-writer".into())
-            .spawn(move || run(db, rx, &thread_stats))?;
-        Ok(ResponseWriter { tx, stats })
+            .spawn(move || {
+                run(db, rx, &thread_stats, thread_mixer.as_ref());
+                if let Some(m) = thread_mixer {
+                    m.close();
+                }
+            })?;
+        Ok(ResponseWriter { tx, stats, mixer })
+    }
+
+    /// Waits until the mixer has moved every committed row (at once on SQLite, which
+    /// needs no mixing); whether it did within `timeout`.
+    pub async fn settled(&self, timeout: Duration) -> bool {
+        match &self.mixer {
+            Some(m) => m.settled(timeout).await,
+            None => true,
+        }
     }
 
     /// Queues a submission and waits until it is durable (or refused).
@@ -87,7 +114,7 @@ impl ResponseWriter {
     }
 }
 
-fn run(db: Db, rx: mpsc::Receiver<Job>, stats: &WriterStats) {
+fn run(db: Db, rx: mpsc::Receiver<Job>, stats: &WriterStats, mixer: Option<&Mixer>) {
     while let Ok(first) = rx.recv() {
         let mut batch = vec![first];
         // Under load the queue already holds batch-mates: take them without waiting.
@@ -109,38 +136,45 @@ fn run(db: Db, rx: mpsc::Receiver<Job>, stats: &WriterStats) {
             }
         }
         batch.shuffle(&mut rand::thread_rng());
-        commit(&db, batch, stats);
+        commit(&db, batch, stats, mixer);
     }
 }
 
-fn commit(db: &Db, batch: Vec<Job>, stats: &WriterStats) {
+/// Hands committed rows to the mixer, grouped by round.
+fn hand_over(mixer: Option<&Mixer>, fresh: Fresh) {
+    let Some(mixer) = mixer else { return };
+    let mut by_round: HashMap<String, (Vec<String>, Vec<String>)> = HashMap::new();
+    for (round, response, person) in fresh {
+        let e = by_round.entry(round).or_default();
+        e.0.push(response);
+        e.1.push(person);
+    }
+    for (round, (responses, people)) in by_round {
+        mixer.add(&round, responses, people);
+    }
+}
+
+fn commit(db: &Db, batch: Vec<Job>, stats: &WriterStats, mixer: Option<&Mixer>) {
     let (subs, replies): (Vec<Submission>, Vec<_>) = batch.into_iter().unzip();
     let result = db.write_blocking(|conn| {
         let mut open: HashMap<String, bool> = HashMap::new();
+        let mut fresh = Fresh::new();
         let outcomes = match conn {
             // One multi-row statement per table for the whole batch.
-            AnyConnection::Postgresql(_) => store_batch(conn, &subs, &mut open)?,
+            AnyConnection::Postgresql(_) => store_batch(conn, &subs, &mut open, &mut fresh)?,
             // diesel's multi-row insert opens its own transaction on SQLite, which fails
             // inside BEGIN IMMEDIATE: one statement per row there.
             AnyConnection::Sqlite(_) => subs
                 .iter()
-                .map(|s| store_one(conn, s, &mut open))
+                .map(|s| store_one(conn, s, &mut open, &mut fresh))
                 .collect::<Result<Vec<_>, ApiError>>()?,
         };
-        let mut added: HashMap<&str, i64> = HashMap::new();
-        for (s, o) in subs.iter().zip(&outcomes) {
-            if o.is_ok() {
-                *added.entry(s.round_id.as_str()).or_default() += 1;
-            }
-        }
-        for (round, n) in added {
-            crate::db::anonymous::relocate(conn, round, n)?;
-        }
-        Ok(outcomes)
+        Ok((outcomes, fresh))
     });
     match result {
-        Ok(outcomes) => {
+        Ok((outcomes, fresh)) => {
             stats.transactions.fetch_add(1, Ordering::Relaxed);
+            hand_over(mixer, fresh);
             for (outcome, reply) in outcomes.into_iter().zip(replies) {
                 if outcome.is_ok() {
                     stats.stored.fetch_add(1, Ordering::Relaxed);
@@ -152,8 +186,15 @@ fn commit(db: &Db, batch: Vec<Job>, stats: &WriterStats) {
             tracing::warn!(error = %e, size = subs.len(), "batch failed; retrying one by one");
             for (sub, reply) in subs.into_iter().zip(replies) {
                 let outcome = db
-                    .write_blocking(|conn| store_one(conn, &sub, &mut HashMap::new()))
-                    .and_then(|inner| inner);
+                    .write_blocking(|conn| {
+                        let mut fresh = Fresh::new();
+                        let outcome = store_one(conn, &sub, &mut HashMap::new(), &mut fresh)?;
+                        Ok((outcome, fresh))
+                    })
+                    .and_then(|(outcome, fresh)| {
+                        hand_over(mixer, fresh);
+                        outcome
+                    });
                 stats.transactions.fetch_add(1, Ordering::Relaxed);
                 if outcome.is_ok() {
                     stats.stored.fetch_add(1, Ordering::Relaxed);
@@ -192,6 +233,7 @@ fn store_batch(
     conn: &mut AnyConnection,
     subs: &[Submission],
     open: &mut HashMap<String, bool>,
+    fresh: &mut Fresh,
 ) -> Result<Vec<Result<(), ApiError>>, ApiError> {
     use crate::db::schema::{answers, participation};
     let mut outcomes: Vec<Option<Result<(), ApiError>>> = Vec::with_capacity(subs.len());
@@ -227,14 +269,14 @@ fn store_batch(
             .returning((participation::round_id, participation::person_id))
             .get_results(pg)?
     };
-    let mut fresh: std::collections::HashSet<(String, String)> = inserted.into_iter().collect();
+    let mut inserted: std::collections::HashSet<(String, String)> = inserted.into_iter().collect();
     let mut new_responses = Vec::new();
     let mut new_answers = Vec::new();
     for (s, outcome) in subs.iter().zip(outcomes.iter_mut()) {
         if outcome.is_some() {
             continue;
         }
-        if !fresh.remove(&(s.round_id.clone(), s.person_id.clone())) {
+        if !inserted.remove(&(s.round_id.clone(), s.person_id.clone())) {
             *outcome = Some(Err(ApiError::Conflict(
                 "you have already answered this round".into(),
             )));
@@ -248,6 +290,7 @@ fn store_batch(
             choice: choice.clone(),
             text: text.clone(),
         }));
+        fresh.push((s.round_id.clone(), response_id.clone(), s.person_id.clone()));
         new_responses.push(ResponseRow {
             id: response_id,
             round_id: s.round_id.clone(),
@@ -276,6 +319,7 @@ fn store_one(
     conn: &mut AnyConnection,
     s: &Submission,
     open: &mut HashMap<String, bool>,
+    fresh: &mut Fresh,
 ) -> Result<Result<(), ApiError>, ApiError> {
     if !round_open(conn, &s.round_id, open)? {
         return Ok(Err(ApiError::Conflict("the round is not open".into())));
@@ -315,5 +359,6 @@ fn store_one(
         .collect();
     rows.shuffle(&mut rand::thread_rng());
     crate::db::anonymous::insert_answers(conn, &rows)?;
+    fresh.push((s.round_id.clone(), response_id, s.person_id.clone()));
     Ok(Ok(()))
 }

@@ -1,6 +1,8 @@
 //! Pulse surveys: building them, rounds on schedule and by hand, answering once, and a
 //! storage that forgets who answered.
 
+use std::time::Duration;
+
 use diesel::prelude::*;
 use poem::http::Method;
 use serde_json::{Value, json};
@@ -647,6 +649,8 @@ async fn storage_forgets_who_answered_and_in_which_order() {
         .await;
         assert!(results.iter().all(|r| r.status == 201));
     }
+    // On PostgreSQL the mixer moves committed rows after the callers are answered.
+    assert!(app.state.writer.settled(Duration::from_secs(30)).await);
 
     // Rows come back in an order unrelated to the answering order.
     let q = &p.text;
@@ -716,11 +720,12 @@ async fn storage_forgets_who_answered_and_in_which_order() {
 
     // Someone answering alone: on PostgreSQL every row carries the id of the transaction
     // that wrote it (xmin), so their participation row and their response share one.
-    // The batch moves enough earlier rows that this transaction id is shared by at
-    // least RELOCATE_MIN responses.
+    // The mixer moves their rows with enough earlier ones that the transaction id they
+    // end up with is shared by at least RELOCATE_MIN responses.
     submit(&app, last, &p, answers(&p, 3, Some("last")))
         .await
         .expect(201);
+    assert!(app.state.writer.settled(Duration::from_secs(30)).await);
     if matches!(app.state.db.backend(), pulseline::db::Backend::Postgres) {
         let same_xmin = column_in_storage_order(
             &app,
@@ -841,6 +846,25 @@ async fn two_hundred_concurrent_answers_commit_in_fewer_transactions() {
     .await;
     assert!(again.iter().all(|r| r.status == 409));
     assert_eq!(app.count("responses").await, 200);
+    assert_eq!(app.count("answers").await, 600);
+    // The writer's counters are in /metrics; on PostgreSQL so is the mixer, which has
+    // moved every fresh row once the writer settles, without losing or doubling any.
+    assert!(app.state.writer.settled(Duration::from_secs(30)).await);
+    let metrics = app.get("/metrics", None).await.text();
+    assert!(
+        metrics.contains("\npulseline_writer_stored_total 200\n"),
+        "{metrics}"
+    );
+    if matches!(app.state.db.backend(), pulseline::db::Backend::Postgres) {
+        assert!(metrics.contains("\npulseline_mix_pending_rows 0\n"));
+        assert!(metrics.contains("\npulseline_mix_failures_total 0\n"));
+        assert!(!metrics.contains("\npulseline_mix_transactions_total 0\n"));
+    } else {
+        assert!(!metrics.contains("pulseline_mix_"));
+    }
+    assert_eq!(app.count("responses").await, 200);
+    assert_eq!(app.count("participation").await, 200);
+    assert_eq!(app.count("answers").await, 600);
     // One person racing two submissions of a fresh round: exactly one is stored.
     app.send(
         Method::POST,

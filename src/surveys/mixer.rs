@@ -1,0 +1,209 @@
+//! The mixer: on PostgreSQL, moves freshly written anonymous rows among earlier ones so
+//! that neither their physical position nor the transaction that wrote them says when
+//! they arrived — without holding up the callers waiting for their batch.
+//!
+//! PostgreSQL keeps heap rows in insertion order (`ORDER BY ctid`) and stamps each row
+//! with the id of its transaction (`xmin`). A batch of the group-commit writer writes its
+//! participation rows and responses in one transaction, so until they are moved, a copy
+//! of the database links that batch's people with its responses, and places them after
+//! every earlier batch. The writer therefore hands each committed batch's new rows to
+//! this thread, which, in its own transactions on its own connection, moves them
+//! together with a random sample of earlier rows of the same round
+//! ([`crate::db::anonymous::mix`]): the new rows leave their batch's transaction and
+//! the end of the heap, and share their new `xmin` with at least
+//! [`crate::db::anonymous::RELOCATE_MIN`] earlier arrivals.
+//!
+//! Mixing runs after the callers have been answered, so it costs them nothing while it
+//! keeps up; under a burst that keeps the writer busy it waits, and catches up as soon
+//! as the writer is idle (at the latest every [`MAX_YIELDS`] × [`YIELD`] it mixes one
+//! chunk regardless). [`MixerStats::pending`] counts the rows still to be mixed; it is
+//! exported in `/metrics` as `pulseline_mix_pending_rows`. What a copy of the database
+//! taken before the mixer catches up shows is the window documented in SECURITY.md; if
+//! the process dies in that window, the rows stay where the writer put them (within
+//! their batch they are in random order) until the next mixing of their round moves
+//! them by chance.
+//!
+//! SQLite needs none of this: its anonymous tables are `WITHOUT ROWID`, ordered by their
+//! random keys, and have no transaction stamp; the writer does not start a mixer there.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::{Duration, Instant};
+
+use crate::db::Db;
+
+/// Most fresh rows (responses, and separately participation rows) moved in one mixing
+/// transaction.
+pub const CHUNK: usize = 64;
+/// Most fresh rows waiting; beyond it the oldest waiting ids are dropped (they stay
+/// where the writer put them), so a sustained flood cannot grow memory without bound.
+pub const MAX_PENDING: usize = 200_000;
+/// How long the mixer steps aside while the writer is busy.
+pub const YIELD: Duration = Duration::from_millis(5);
+/// Consecutive yields after which the mixer mixes one chunk anyway.
+pub const MAX_YIELDS: u32 = 40;
+
+/// Counters for tests, metrics and benchmarks.
+#[derive(Default)]
+pub struct MixerStats {
+    /// Fresh responses and participation rows not mixed yet.
+    pub pending: AtomicU64,
+    /// Mixing transactions committed.
+    pub transactions: AtomicU64,
+    /// Mixing transactions that failed (their rows were dropped from the queue).
+    pub failures: AtomicU64,
+}
+
+#[derive(Default)]
+struct Fresh {
+    responses: Vec<String>,
+    people: Vec<String>,
+}
+
+#[derive(Default)]
+struct Queue {
+    rounds: HashMap<String, Fresh>,
+    total: usize,
+    /// The writer has stopped: mix what is queued, then end.
+    closed: bool,
+}
+
+/// Takes up to `n` ids at random positions of `from`, so a backlog left by a burst is
+/// mixed in an order unrelated to its arrival.
+fn take_random(from: &mut Vec<String>, n: usize) -> Vec<String> {
+    use rand::Rng;
+    let mut rng = rand::thread_rng();
+    let mut out = Vec::with_capacity(n.min(from.len()));
+    while out.len() < n && !from.is_empty() {
+        let i = rng.gen_range(0..from.len());
+        out.push(from.swap_remove(i));
+    }
+    out
+}
+
+/// The handle the writer hands fresh rows to. Cloning shares the one mixer thread.
+#[derive(Clone)]
+pub struct Mixer {
+    queue: Arc<(Mutex<Queue>, Condvar)>,
+    /// When the writer last committed a batch (for stepping aside).
+    busy: Arc<Mutex<Instant>>,
+    pub stats: Arc<MixerStats>,
+}
+
+impl Mixer {
+    /// Starts the mixer thread for `db`; it ends after [`Mixer::close`], once the queue
+    /// is empty.
+    pub fn start(db: Db) -> anyhow::Result<Mixer> {
+        let mixer = Mixer {
+            queue: Arc::default(),
+            busy: Arc::new(Mutex::new(Instant::now())),
+            stats: Arc::default(),
+        };
+        let m = mixer.clone();
+        std::thread::Builder::new()
+            .name("pulseline-mixer".into())
+            .spawn(move || m.run(&db))?;
+        Ok(mixer)
+    }
+
+    /// Queues a committed batch's new rows of one round.
+    pub fn add(&self, round_id: &str, responses: Vec<String>, people: Vec<String>) {
+        *self.busy.lock().unwrap_or_else(|e| e.into_inner()) = Instant::now();
+        let (lock, ready) = &*self.queue;
+        let mut q = lock.lock().unwrap_or_else(|e| e.into_inner());
+        let added = responses.len() + people.len();
+        let fresh = q.rounds.entry(round_id.to_owned()).or_default();
+        fresh.responses.extend(responses);
+        fresh.people.extend(people);
+        q.total += added;
+        if q.total > MAX_PENDING {
+            // Drop the oldest waiting ids of the largest queue.
+            let over = q.total - MAX_PENDING;
+            if let Some(f) = q.rounds.values_mut().max_by_key(|f| f.responses.len()) {
+                let cut = over.min(f.responses.len());
+                f.responses.drain(..cut);
+                let cut_people = (over - cut).min(f.people.len());
+                f.people.drain(..cut_people);
+                q.total -= cut + cut_people;
+            }
+        }
+        self.stats.pending.store(q.total as u64, Ordering::Relaxed);
+        ready.notify_one();
+    }
+
+    /// Tells the thread to mix what is queued and end (the writer has stopped).
+    pub fn close(&self) {
+        let (lock, ready) = &*self.queue;
+        lock.lock().unwrap_or_else(|e| e.into_inner()).closed = true;
+        ready.notify_one();
+    }
+
+    /// Waits until every queued row is mixed, or `timeout` passes; whether it settled.
+    pub async fn settled(&self, timeout: Duration) -> bool {
+        let deadline = Instant::now() + timeout;
+        loop {
+            if self.stats.pending.load(Ordering::Relaxed) == 0 {
+                return true;
+            }
+            if Instant::now() >= deadline {
+                return false;
+            }
+            tokio::time::sleep(Duration::from_millis(2)).await;
+        }
+    }
+
+    fn run(&self, db: &Db) {
+        let mut yields = 0u32;
+        loop {
+            let (lock, ready) = &*self.queue;
+            let (round, responses, people) = {
+                let mut q = lock.lock().unwrap_or_else(|e| e.into_inner());
+                while q.total == 0 {
+                    if q.closed {
+                        return;
+                    }
+                    q = ready.wait(q).unwrap_or_else(|e| e.into_inner());
+                }
+                // Step aside while the writer is committing batches back to back.
+                let last = *self.busy.lock().unwrap_or_else(|e| e.into_inner());
+                if !q.closed && last.elapsed() < YIELD && yields < MAX_YIELDS {
+                    drop(q);
+                    yields += 1;
+                    std::thread::sleep(YIELD);
+                    continue;
+                }
+                yields = 0;
+                let Some(round) = q.rounds.keys().next().cloned() else {
+                    q.total = 0;
+                    continue;
+                };
+                let fresh = q.rounds.entry(round.clone()).or_default();
+                let responses = take_random(&mut fresh.responses, CHUNK);
+                let people = take_random(&mut fresh.people, CHUNK);
+                if fresh.responses.is_empty() && fresh.people.is_empty() {
+                    q.rounds.remove(&round);
+                }
+                (round, responses, people)
+            };
+            let taken = (responses.len() + people.len()) as u64;
+            let outcome = db.write_blocking(|conn| {
+                crate::db::anonymous::mix(conn, &round, &responses, &people)
+                    .map_err(crate::error::ApiError::from)
+            });
+            match outcome {
+                Ok(()) => {
+                    self.stats.transactions.fetch_add(1, Ordering::Relaxed);
+                }
+                Err(e) => {
+                    // The rows are stored; only their mixing is lost.
+                    self.stats.failures.fetch_add(1, Ordering::Relaxed);
+                    tracing::warn!(error = %e, "mixing fresh responses failed");
+                }
+            }
+            let mut q = lock.lock().unwrap_or_else(|e| e.into_inner());
+            q.total = q.total.saturating_sub(taken as usize);
+            self.stats.pending.store(q.total as u64, Ordering::Relaxed);
+        }
+    }
+}
