@@ -150,6 +150,14 @@ const RU: &[(&str, &str)] = &[
     ("Show archived surveys too", "Показать и опросы в архиве"),
     ("archived", "в архиве"),
     // people and teams
+    (
+        "Key for imports (optional)",
+        "Ключ для импорта (необязательно)",
+    ),
+    (
+        "A stable name other systems use for this team, for example in customer rating imports.",
+        "Постоянное имя команды для других систем, например для импорта клиентских оценок.",
+    ),
     ("Teams", "Команды"),
     (
         "Frontline (serves customers)",

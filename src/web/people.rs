@@ -253,12 +253,13 @@ fn teams_view(c: &Chrome, teams: &[Team], form: &Form, errors: &Errors) -> Marku
                 (tree_list(lang, &order, 0, 0).0)
             }
             h2 id="new-team-h" { (t(lang, "New team")) }
-            (errors.summary(lang, &["name", "parent_id", "kind"]))
+            (errors.summary(lang, &["name", "parent_id", "kind", "key"]))
             form method="post" action="/hr/teams" novalidate aria-labelledby="new-team-h" {
                 (csrf_field(c))
                 (Field::new("name", t(lang, "Name")).value(form.text("name")).required().maxlength(200).render(errors))
                 (select_field("parent_id", t(lang, "Parent team"), &parent_options(lang, teams, None), form.text("parent_id"), errors))
                 (select_field("kind", t(lang, "Kind"), &kind_options(lang), kind, errors))
+                (key_field(lang, form.text("key"), errors))
                 button.primary type="submit" { (t(lang, "Create team")) }
             }
         },
@@ -307,6 +308,18 @@ pub async fn teams_page(req: &Request, Data(state): Data<&AppState>) -> Response
     )
 }
 
+/// The team's optional key, the stable name other systems (CX imports) use for it.
+fn key_field(lang: Language, value: &str, errors: &Errors) -> Markup {
+    Field::new("key", t(lang, "Key for imports (optional)"))
+        .value(value)
+        .maxlength(100)
+        .hint(t(
+            lang,
+            "A stable name other systems use for this team, for example in customer rating imports.",
+        ))
+        .render(errors)
+}
+
 fn optional(v: &str) -> Option<String> {
     Some(v.trim().to_owned()).filter(|v| !v.is_empty())
 }
@@ -325,7 +338,7 @@ pub async fn create(req: &Request, Data(state): Data<&AppState>, body: Body) -> 
                 name: form.text("name").to_owned(),
                 parent_id: optional(form.text("parent_id")),
                 kind,
-                key: None,
+                key: optional(form.text("key")),
             };
             create_team(state, &s.principal, input).await
         }
@@ -360,6 +373,11 @@ fn edit_view(c: &Chrome, team: &Team, teams: &[Team], form: &Form, errors: &Erro
     } else {
         form.text("kind")
     };
+    let key = if fresh {
+        team.key.as_deref().unwrap_or("")
+    } else {
+        form.text("key")
+    };
     let title = tf(lang, "Team: {name}", &[("name", &team.name)]);
     page(
         c,
@@ -367,12 +385,13 @@ fn edit_view(c: &Chrome, team: &Team, teams: &[Team], form: &Form, errors: &Erro
         html! {
             h1 { (title) }
             p { a href="/hr/teams" { (t(lang, "Back to the teams")) } }
-            (errors.summary(lang, &["name", "parent_id", "kind"]))
+            (errors.summary(lang, &["name", "parent_id", "kind", "key"]))
             form method="post" action={ "/hr/teams/" (team.id) } novalidate {
                 (csrf_field(c))
                 (Field::new("name", t(lang, "Name")).value(name).required().maxlength(200).render(errors))
                 (select_field("parent_id", t(lang, "Parent team"), &parent_options(lang, teams, Some(&team.id)), parent, errors))
                 (select_field("kind", t(lang, "Kind"), &kind_options(lang), kind, errors))
+                (key_field(lang, key, errors))
                 button.primary type="submit" { (t(lang, "Save")) }
             }
         },
@@ -424,7 +443,10 @@ pub async fn edit(
                     None => MaybeUndefined::Null,
                 },
                 kind: Some(kind),
-                key: MaybeUndefined::Undefined,
+                key: match optional(form.text("key")) {
+                    Some(k) => MaybeUndefined::Value(k),
+                    None => MaybeUndefined::Null,
+                },
             };
             update_team(state, &s.principal, id.clone(), input).await
         }

@@ -1241,6 +1241,42 @@ async fn hr_lists_people_with_search_and_pages_and_manages_the_team_tree() {
     assert_eq!(error_beside(&r.text(), "f-name"), "must not be empty");
     assert!(r.text().contains("value=\"internal\" selected"));
 
+    // A key for imports is kept, and a second team cannot take it.
+    let r = b
+        .submit(
+            "/hr/teams",
+            "/hr/teams",
+            &[
+                ("name", "Billing"),
+                ("parent_id", ""),
+                ("kind", "frontline"),
+                ("key", "billing-desk"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.text());
+    assert_eq!(
+        team_named(&app, &hr, "Billing").await["key"],
+        "billing-desk"
+    );
+    let r = b
+        .submit(
+            "/hr/teams",
+            "/hr/teams",
+            &[
+                ("name", "Billing 2"),
+                ("parent_id", ""),
+                ("kind", "frontline"),
+                ("key", "billing-desk"),
+            ],
+        )
+        .await;
+    assert_html(&r, 422);
+    assert_eq!(
+        error_beside(&r.text(), "f-key"),
+        "another team has this key"
+    );
+
     // Renaming and moving it under Sales.
     let edit = format!("/hr/teams/{support}");
     let page = b.get(&edit).await;
