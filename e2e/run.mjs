@@ -1,4 +1,6 @@
-// pulseline in a real browser: HR builds a survey from the bank and opens a round;
+// pulseline in a real browser: HR imports people, searches the list of people and
+// builds a team (a cycle in the team tree is refused beside the parent field); HR
+// builds a survey from the bank and opens a round;
 // employees answer on a phone-sized screen; the round closes; reports show small teams
 // as "fewer than k answers"; an anonymous pain point is answered and read back by its
 // follow-up code; the linkage page plots the demo data. Every main page is checked with
@@ -93,7 +95,7 @@ async function api(method, path, token, body) {
 
 const run = `${Date.now()}`.slice(-6);
 
-// ---- fixtures: three teams through the API (there is no team editor page) ----
+// ---- fixtures: three teams through the API (the team pages are exercised below) ----
 step("teams");
 const token = (await api("POST", "/api/v1/auth/login", null, ADMIN)).access_token;
 const org = await api("POST", "/api/v1/teams", token, { name: `E2E Org ${run}`, kind: "internal" });
@@ -134,6 +136,25 @@ for (const li of await hr.locator("section li").allTextContents()) {
   if (m) links[m[1]] = m[2];
 }
 assert.equal(Object.keys(links).length, people.length, "an activation link per person");
+
+step("HR finds people in the list, builds a team with the keyboard, and sees a cycle refused");
+await hr.goto(`${BASE}/hr/people?q=${encodeURIComponent(`squad1-${run}`)}`);
+await hr.waitForSelector(`td >> text=squad1-${run}@e2e.example`);
+assert.equal(await hr.locator("tbody th[scope=row]").count(), 1, "the search narrows the list");
+await check(hr, "people-list");
+await hr.goto(`${BASE}/hr/teams`);
+await hr.waitForSelector(`ul.tree >> text=E2E Org ${run}`);
+await hr.selectOption("#f-parent_id", org.id);
+await hr.focus("#f-name");
+await hr.keyboard.type(`Night shift ${run}`);
+await check(hr, "teams");
+await Promise.all([hr.waitForURL(/\/hr\/teams$/), hr.keyboard.press("Enter")]);
+await hr.waitForSelector(`ul.tree >> text=Night shift ${run}`);
+await hr.goto(`${BASE}/hr/teams/${org.id}`);
+await hr.selectOption("#f-parent_id", squad.id);
+await Promise.all([hr.waitForLoadState("load"), hr.click("button.primary")]);
+await hr.waitForSelector("#f-parent_id-err >> text=cannot be placed under itself or its own descendant");
+await check(hr, "team-cycle-refused");
 
 step("HR creates a survey from the bank and opens a round");
 await hr.goto(`${BASE}/hr/surveys/new`);

@@ -7,7 +7,7 @@ use diesel::prelude::*;
 use crate::auth::password::Password;
 use crate::config::{Cli, Command, Config, ImportCommand};
 use crate::db::schema::people;
-use crate::error::ApiError;
+use crate::error::{ApiError, Msg};
 use crate::org::domain::{Email, parse_text};
 use crate::org::model::{NewPerson, now};
 use crate::org::{import, store};
@@ -141,7 +141,9 @@ pub fn create_admin(
         .db
         .write_blocking(move |conn| {
             if store::find_person_by_email(conn, &email)?.is_some() {
-                return Err(ApiError::Conflict(format!("{email} already exists")));
+                return Err(ApiError::Conflict(
+                    Msg::new("{email} already exists").arg("email", &email),
+                ));
             }
             let t = now();
             diesel::insert_into(people::table)

@@ -178,6 +178,17 @@ pub struct Config {
     )]
     pub token_ttl_secs: u64,
 
+    /// Longest a web session lasts, in seconds, however active the person is: the pages
+    /// renew the session's access token as it ages, but not past this age of the
+    /// sign-in. At least the token lifetime; at most 30 days.
+    #[arg(
+        long,
+        env = "PULSELINE_SESSION_MAX_AGE_SECS",
+        default_value_t = 43_200,
+        global = true
+    )]
+    pub session_max_age_secs: u64,
+
     /// Failed logins for one account within the window before it is throttled.
     #[arg(
         long,
@@ -293,6 +304,13 @@ impl Config {
         if self.token_ttl_secs == 0 || self.token_ttl_secs > 3600 {
             anyhow::bail!("PULSELINE_TOKEN_TTL_SECS must be between 1 and 3600");
         }
+        if self.session_max_age_secs < self.token_ttl_secs
+            || self.session_max_age_secs > 30 * 86_400
+        {
+            anyhow::bail!(
+                "PULSELINE_SESSION_MAX_AGE_SECS must be from the token lifetime to 30 days"
+            );
+        }
         if self.argon2_t == 0 || self.argon2_p == 0 || self.argon2_m_kib < 8 * self.argon2_p {
             anyhow::bail!("argon2 parameters are out of range");
         }
@@ -335,6 +353,19 @@ mod tests {
         assert!(c.validate().is_err());
         c.jwt_secret = Some(Secret::new("x".repeat(32)));
         assert!(c.validate().is_ok());
+    }
+
+    #[test]
+    fn a_session_lasts_at_least_one_token_lifetime() {
+        let mut c = Config::for_database("x.db");
+        assert_eq!(c.session_max_age_secs, 43_200);
+        c.token_ttl_secs = 600;
+        c.session_max_age_secs = 599;
+        assert!(c.validate().is_err());
+        c.session_max_age_secs = 600;
+        assert!(c.validate().is_ok());
+        c.session_max_age_secs = 31 * 86_400;
+        assert!(c.validate().is_err());
     }
 
     #[test]

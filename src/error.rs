@@ -3,6 +3,8 @@
 //! and validation errors name the offending field. Internal errors are logged with their
 //! cause chain and answered with a generic body.
 
+use std::borrow::Cow;
+
 use poem::http::{HeaderValue, StatusCode, header};
 use poem::{IntoResponse, Response};
 use poem_openapi::registry::{MetaHeader, MetaMediaType, MetaResponse, MetaResponses, Registry};
@@ -10,6 +12,95 @@ use poem_openapi::types::Type;
 use poem_openapi::{ApiResponse, Object};
 
 pub const PROBLEM_JSON: &str = "application/problem+json";
+
+/// A message for a person: an English template that is also its stable translation key
+/// (with `{name}` placeholders), and the values for the placeholders. The API answers
+/// with the English text; the pages look the template up and show it in the person's
+/// language (`web::i18n::msg`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Msg {
+    template: Cow<'static, str>,
+    args: Vec<(&'static str, String)>,
+    /// The placeholders whose values are fixed terms of the API (a cadence, a status)
+    /// that a translation may show in its own words.
+    terms: Vec<&'static str>,
+}
+
+impl Msg {
+    /// A message with placeholders to fill with [`Msg::arg`].
+    pub fn new(template: &'static str) -> Msg {
+        Msg {
+            template: Cow::Borrowed(template),
+            args: Vec::new(),
+            terms: Vec::new(),
+        }
+    }
+
+    /// Fills the placeholder `{name}` with `value`.
+    pub fn arg(mut self, name: &'static str, value: impl std::fmt::Display) -> Msg {
+        self.args.push((name, value.to_string()));
+        self
+    }
+
+    /// Fills the placeholder `{name}` with `value`, a fixed term of the API (like
+    /// `weekly` or `in_progress`) that a translation may replace with its own words.
+    pub fn term(mut self, name: &'static str, value: &'static str) -> Msg {
+        self.args.push((name, value.to_owned()));
+        self.terms.push(name);
+        self
+    }
+
+    /// The English template: the key a translation is looked up by.
+    pub fn key(&self) -> &str {
+        &self.template
+    }
+
+    /// `template` (this message's, or its translation) with the placeholders filled.
+    pub fn fill(&self, template: &str) -> String {
+        self.fill_translated(template, |_| None)
+    }
+
+    /// [`Msg::fill`], with each term replaced by what `term` says of it (when it says).
+    pub fn fill_translated(
+        &self,
+        template: &str,
+        term: impl Fn(&str) -> Option<&'static str>,
+    ) -> String {
+        let mut s = template.to_owned();
+        for (k, v) in &self.args {
+            let value = if self.terms.contains(k) {
+                term(v).unwrap_or(v)
+            } else {
+                v
+            };
+            s = s.replace(&format!("{{{k}}}"), value);
+        }
+        s
+    }
+}
+
+impl std::fmt::Display for Msg {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.fill(&self.template))
+    }
+}
+
+impl From<&'static str> for Msg {
+    fn from(s: &'static str) -> Msg {
+        Msg::new(s)
+    }
+}
+
+/// A message made at run time (e.g. a parser's own words): shown as it is, in English.
+impl From<String> for Msg {
+    fn from(s: String) -> Msg {
+        Msg {
+            template: Cow::Owned(s),
+            args: Vec::new(),
+            terms: Vec::new(),
+        }
+    }
+}
 
 /// One invalid field (or CSV row) in a validation problem.
 #[derive(Object, Debug, Clone, PartialEq, serde::Serialize)]
@@ -22,6 +113,23 @@ pub struct FieldError {
     #[oai(skip_serializing_if_is_none)]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub row: Option<u64>,
+    /// `message` with its translation key, for the pages (never serialised).
+    #[oai(skip)]
+    #[serde(skip)]
+    pub msg: Option<Msg>,
+}
+
+impl FieldError {
+    /// An error on `field` (in `row`, for imports).
+    pub fn new(field: impl Into<String>, msg: impl Into<Msg>, row: Option<u64>) -> FieldError {
+        let msg = msg.into();
+        FieldError {
+            field: field.into(),
+            message: msg.to_string(),
+            row,
+            msg: Some(msg),
+        }
+    }
 }
 
 /// An RFC 9457 problem details body.
@@ -61,13 +169,13 @@ pub enum ApiError {
     #[error("{0} not found")]
     NotFound(&'static str),
     #[error("{0}")]
-    Conflict(String),
+    Conflict(Msg),
     #[error("{0}")]
-    Gone(String),
+    Gone(Msg),
     #[error("the request body is larger than {0} bytes")]
     PayloadTooLarge(usize),
     #[error("{field}: {message}")]
-    Validation { field: String, message: String },
+    Validation { field: String, message: Msg },
     #[error("{} invalid item(s)", .0.len())]
     ValidationMany(Vec<FieldError>),
     #[error("too many attempts; retry after {retry_after_secs} s")]
@@ -80,7 +188,7 @@ pub enum ApiError {
 
 impl ApiError {
     /// A validation error naming `field`.
-    pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
+    pub fn invalid(field: impl Into<String>, message: impl Into<Msg>) -> Self {
         ApiError::Validation {
             field: field.into(),
             message: message.into(),
@@ -91,6 +199,28 @@ impl ApiError {
         ApiError::BadRequest {
             detail: detail.into(),
             field,
+        }
+    }
+
+    /// What went wrong, as a message the pages can translate; the English text is the
+    /// problem's `detail`.
+    pub fn msg(&self) -> Msg {
+        match self {
+            ApiError::BadRequest { detail, .. } => Msg::from(detail.clone()),
+            ApiError::Unauthorized => Msg::new("authentication is required"),
+            ApiError::Forbidden => Msg::new("you are not allowed to do this"),
+            ApiError::NotFound(what) => Msg::new("{what} not found").arg("what", what),
+            ApiError::Conflict(m) | ApiError::Gone(m) => m.clone(),
+            ApiError::Validation { message, .. } => message.clone(),
+            ApiError::PayloadTooLarge(n) => {
+                Msg::new("the request body is larger than {n} bytes").arg("n", n)
+            }
+            ApiError::ValidationMany(list) => Msg::new("{n} invalid item(s)").arg("n", list.len()),
+            ApiError::TooManyRequests { retry_after_secs } => {
+                Msg::new("too many attempts; retry after {s} s").arg("s", retry_after_secs)
+            }
+            ApiError::Unavailable(_) => Msg::new("the service is temporarily unavailable"),
+            ApiError::Internal(_) => Msg::new("an internal error occurred; it has been logged"),
         }
     }
 
@@ -130,7 +260,7 @@ impl ApiError {
             ApiError::Gone(_) => ("gone", None, None, self.to_string()),
             ApiError::PayloadTooLarge(_) => ("payload-too-large", None, None, self.to_string()),
             ApiError::Validation { field, message } => {
-                ("validation", Some(field.clone()), None, message.clone())
+                ("validation", Some(field.clone()), None, message.to_string())
             }
             ApiError::ValidationMany(list) => (
                 "validation",
@@ -340,6 +470,38 @@ mod tests {
         assert_eq!(p.status, 422);
         assert_eq!(p.field.as_deref(), Some("email"));
         assert_eq!(p.type_, "urn:pulseline:problem:validation");
+    }
+
+    #[test]
+    fn the_message_is_the_problem_detail() {
+        let errors = [
+            ApiError::bad_request("malformed JSON", None),
+            ApiError::Unauthorized,
+            ApiError::Forbidden,
+            ApiError::NotFound("survey"),
+            ApiError::Conflict("the round is not open".into()),
+            ApiError::Gone(Msg::new("at most {n} rows per import").arg("n", 1)),
+            ApiError::PayloadTooLarge(10),
+            ApiError::invalid(
+                "title",
+                Msg::new("must be at most {n} characters").arg("n", 7),
+            ),
+            ApiError::ValidationMany(vec![FieldError::new("csv", "too many rows", Some(2))]),
+            ApiError::TooManyRequests {
+                retry_after_secs: 9,
+            },
+            ApiError::unavailable("db down"),
+            ApiError::Internal(anyhow::anyhow!("secret")),
+        ];
+        for e in errors {
+            assert_eq!(e.msg().to_string(), e.problem().detail, "{e:?}");
+        }
+        let p = ApiError::invalid(
+            "title",
+            Msg::new("must be at most {n} characters").arg("n", 7),
+        )
+        .problem();
+        assert_eq!(p.detail, "must be at most 7 characters");
     }
 
     #[test]

@@ -25,6 +25,15 @@ pub struct Principal {
     pub team_id: Option<String>,
     pub jti: String,
     pub exp: i64,
+    /// When this token was issued.
+    pub iat: i64,
+    /// The token version the token was issued at.
+    pub ver: i32,
+    /// The sign-in session the token belongs to (its own `jti` for a token that names
+    /// none).
+    pub sid: String,
+    /// When the person signed in for this session.
+    pub auth_time: i64,
 }
 
 impl Principal {
@@ -81,8 +90,12 @@ pub async fn authenticate(state: &AppState, token: &str) -> Result<Principal, Ap
                         is_hr,
                         is_admin,
                         team_id,
+                        sid: claims.sid.unwrap_or_else(|| claims.jti.clone()),
+                        auth_time: claims.auth_time.unwrap_or(claims.iat),
                         jti: claims.jti,
                         exp: claims.exp,
+                        iat: claims.iat,
+                        ver,
                     })
                 }
                 _ => Err(ApiError::Unauthorized),

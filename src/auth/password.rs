@@ -16,7 +16,7 @@ use argon2::password_hash::{Output, ParamsString, PasswordHash, SaltString};
 use argon2::{Algorithm, Argon2, Block, Params, Version};
 use rand::rngs::OsRng;
 
-use crate::error::ApiError;
+use crate::error::{ApiError, Msg};
 
 pub const MIN_LEN: usize = 12;
 pub const MAX_LEN: usize = 128;
@@ -31,13 +31,13 @@ impl Password {
         if n < MIN_LEN {
             return Err(ApiError::invalid(
                 field,
-                format!("must be at least {MIN_LEN} characters"),
+                Msg::new("must be at least {n} characters").arg("n", MIN_LEN),
             ));
         }
         if n > MAX_LEN {
             return Err(ApiError::invalid(
                 field,
-                format!("must be at most {MAX_LEN} characters"),
+                Msg::new("must be at most {n} characters").arg("n", MAX_LEN),
             ));
         }
         Ok(Password(raw.to_owned()))

@@ -1,6 +1,8 @@
 //! Access tokens: JWT HS256 with `iss`, `aud`, `sub`, `exp`, `iat`, `nbf`, `jti` and the
 //! person's token version `ver` (bumped by a password change or deactivation, which
-//! revokes every older token). The algorithm is pinned: `none`, other algorithms, another
+//! revokes every older token). A token also names its sign-in session (`sid`) and when
+//! the person signed in (`auth_time`): the web pages renew a session's token as it ages,
+//! keeping both, up to an absolute maximum session age. The algorithm is pinned: `none`, other algorithms, another
 //! key, another audience or issuer, and expired or not-yet-valid tokens are refused.
 
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
@@ -21,6 +23,13 @@ pub struct Claims {
     pub nbf: i64,
     pub jti: String,
     pub ver: i32,
+    /// The sign-in session this token belongs to (the first token's `jti`); absent in
+    /// tokens from before sessions were renewed, which then are their own session.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sid: Option<String>,
+    /// When the person signed in (seconds since the epoch); absent means `iat`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auth_time: Option<i64>,
 }
 
 pub struct Tokens {
@@ -52,20 +61,51 @@ impl Tokens {
         self.ttl_secs
     }
 
-    /// Signs a new token for `person_id` at token version `ver`.
+    /// Signs a new token for `person_id` at token version `ver`: a new sign-in.
     pub fn issue(&self, person_id: &str, ver: i32) -> Result<String, ApiError> {
+        self.sign(person_id, ver, None, i64::MAX).map(|(t, _)| t)
+    }
+
+    /// Signs the next token of a sign-in session: the same `sid` and `auth_time`, a new
+    /// `jti`, and an expiry no later than `not_after`.
+    pub fn renew(
+        &self,
+        person_id: &str,
+        ver: i32,
+        sid: &str,
+        auth_time: i64,
+        not_after: i64,
+    ) -> Result<(String, Claims), ApiError> {
+        self.sign(person_id, ver, Some((sid, auth_time)), not_after)
+    }
+
+    fn sign(
+        &self,
+        person_id: &str,
+        ver: i32,
+        session: Option<(&str, i64)>,
+        not_after: i64,
+    ) -> Result<(String, Claims), ApiError> {
         let now = chrono::Utc::now().timestamp();
+        let jti = uuid::Uuid::new_v4().to_string();
+        let (sid, auth_time) = match session {
+            Some((sid, at)) => (sid.to_owned(), at),
+            None => (jti.clone(), now),
+        };
         let claims = Claims {
             iss: ISSUER.into(),
             aud: AUDIENCE.into(),
             sub: person_id.into(),
-            exp: now + self.ttl_secs,
+            exp: (now + self.ttl_secs).min(not_after),
             iat: now,
             nbf: now,
-            jti: uuid::Uuid::new_v4().to_string(),
+            jti,
             ver,
+            sid: Some(sid),
+            auth_time: Some(auth_time),
         };
         jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
+            .map(|t| (t, claims))
             .map_err(|e| ApiError::Internal(e.into()))
     }
 
@@ -99,6 +139,23 @@ mod tests {
         let token = Tokens::new(KEY, 60).issue("p", 0).expect("sign");
         let other = Tokens::new(b"another-key-another-key-another-key", 60);
         assert!(other.verify(&token).is_err());
+    }
+
+    #[test]
+    fn a_renewed_token_keeps_its_session_and_sign_in_time() {
+        let t = Tokens::new(KEY, 3600);
+        let first = t.verify(&t.issue("p", 2).expect("sign")).expect("verify");
+        assert_eq!(first.sid.as_deref(), Some(first.jti.as_str()));
+        let sid = first.sid.clone().expect("sid");
+        let (token, claims) = t
+            .renew("p", 2, &sid, first.iat - 100, first.iat + 60)
+            .expect("renew");
+        let again = t.verify(&token).expect("verify");
+        assert_ne!(again.jti, first.jti);
+        assert_eq!(again.sid.as_deref(), Some(sid.as_str()));
+        assert_eq!(again.auth_time, Some(first.iat - 100));
+        assert_eq!(again.exp, claims.exp);
+        assert!(again.exp <= first.iat + 60, "capped by the session's end");
     }
 
     #[test]

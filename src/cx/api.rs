@@ -15,7 +15,7 @@ use crate::auth::{BearerAuth, readable_teams, require_hr};
 use crate::cx::metrics::{Metric, Period};
 use crate::db::AnyConnection;
 use crate::db::schema::{cx_ratings, teams};
-use crate::error::{ApiError, FieldError};
+use crate::error::{ApiError, FieldError, Msg};
 use crate::org::store::TeamTree;
 use crate::payload::JsonBody;
 use crate::startup::AppState;
@@ -90,7 +90,12 @@ pub fn parse_csv<R: std::io::Read>(
         .from_reader(reader);
     let headers = rdr
         .headers()
-        .map_err(|e| ApiError::invalid("csv", format!("cannot read the header: {e}")))?
+        .map_err(|e| {
+            ApiError::invalid(
+                "csv",
+                Msg::new("cannot read the header: {error}").arg("error", e),
+            )
+        })?
         .clone();
     let col = |name: &str| {
         headers.iter().position(|h| {
@@ -116,7 +121,7 @@ pub fn parse_csv<R: std::io::Read>(
         if c.is_none() {
             return Err(ApiError::invalid(
                 "csv",
-                format!("the header must have a `{name}` column"),
+                Msg::new("the header must have a `{column}` column").arg("column", name),
             ));
         }
     }
@@ -126,15 +131,14 @@ pub fn parse_csv<R: std::io::Read>(
             return Err(ApiError::invalid("csv", "too many rows"));
         }
         let row = i as u64;
-        let bad = |field: &str, message: String| FieldError {
-            field: field.into(),
-            message,
-            row: Some(row),
-        };
+        let bad = |field: &str, message: Msg| FieldError::new(field, message, Some(row));
         let record = match record {
             Ok(r) => r,
             Err(e) => {
-                out.push(Err(bad("csv", format!("unreadable row: {e}"))));
+                out.push(Err(bad(
+                    "csv",
+                    Msg::new("unreadable row: {error}").arg("error", e),
+                )));
                 continue;
             }
         };
@@ -187,11 +191,7 @@ pub fn ingest(
     };
     let mut checked = Vec::new();
     for (i, row) in rows.into_iter().enumerate() {
-        let bad = |field: &str, message: &str| FieldError {
-            field: field.into(),
-            message: message.into(),
-            row: Some(i as u64),
-        };
+        let bad = |field: &str, message: Msg| FieldError::new(field, message, Some(i as u64));
         let r = match row {
             Ok(r) => r,
             Err(mut e) => {
@@ -204,41 +204,44 @@ pub fn ingest(
         if ext.is_empty() || ext.chars().count() > 200 {
             report
                 .errors
-                .push(bad("external_id", "must be 1 to 200 characters"));
+                .push(bad("external_id", "must be 1 to 200 characters".into()));
             continue;
         }
         let team = match (&r.team_id, &r.team_key) {
             (Some(id), None) if ids.contains(id) => id.clone(),
             (None, Some(k)) if keys.contains_key(k) => keys[k].clone(),
             (Some(_), None) => {
-                report.errors.push(bad("team_id", "no such team"));
+                report.errors.push(bad("team_id", "no such team".into()));
                 continue;
             }
             (None, Some(_)) => {
-                report.errors.push(bad("team_key", "no team has this key"));
+                report
+                    .errors
+                    .push(bad("team_key", "no team has this key".into()));
                 continue;
             }
             _ => {
-                report
-                    .errors
-                    .push(bad("team_id", "give exactly one of team_id and team_key"));
+                report.errors.push(bad(
+                    "team_id",
+                    "give exactly one of team_id and team_key".into(),
+                ));
                 continue;
             }
         };
         let Some(metric) = Metric::parse(&r.metric) else {
             report
                 .errors
-                .push(bad("metric", "must be csat, nps or ces"));
+                .push(bad("metric", "must be csat, nps or ces".into()));
             continue;
         };
         if !metric.accepts(r.score) {
             let (lo, hi) = metric.range();
             report.errors.push(bad(
                 "score",
-                &format!(
-                    "a {} score is a whole number from {lo} to {hi}",
-                    metric.as_str()
-                ),
+                Msg::new("a {metric} score is a whole number from {lo} to {hi}")
+                    .arg("metric", metric.as_str())
+                    .arg("lo", lo)
+                    .arg("hi", hi),
             ));
             continue;
         }
@@ -442,7 +445,7 @@ pub async fn ingest_ratings(
     if rows.len() > MAX_BATCH {
         return Err(ApiError::invalid(
             "ratings",
-            format!("at most {MAX_BATCH} ratings a request"),
+            Msg::new("at most {n} ratings a request").arg("n", MAX_BATCH),
         ));
     }
     state

@@ -338,43 +338,7 @@ impl OrgApi {
         auth: BearerAuth,
         body: JsonBody<CreateTeam>,
     ) -> Result<Created<Team>, ApiError> {
-        require_hr(&auth.0)?;
-        let name = parse_text(&body.name, "name", NAME_MAX)?;
-        let key = parse_optional_text(body.key.as_deref(), "key", ATTR_MAX)?;
-        let parent_id = body.parent_id.clone();
-        let kind = body.kind;
-        let team = self
-            .state
-            .db
-            .write(move |conn| {
-                if let Some(p) = &parent_id {
-                    ensure_team_exists(conn, p, "parent_id")?;
-                }
-                if let Some(k) = &key {
-                    let taken: i64 = teams::table
-                        .filter(teams::team_key.eq(k))
-                        .count()
-                        .get_result(conn)?;
-                    if taken > 0 {
-                        return Err(ApiError::invalid("key", "another team has this key"));
-                    }
-                }
-                let t = now();
-                let id = uuid::Uuid::new_v4().to_string();
-                diesel::insert_into(teams::table)
-                    .values(NewTeam {
-                        id: id.clone(),
-                        name,
-                        parent_id,
-                        kind: kind.as_str().into(),
-                        team_key: key,
-                        created_at: t,
-                        updated_at: t,
-                    })
-                    .execute(conn)?;
-                load_team(conn, &id)
-            })
-            .await?;
+        let team = create_team(&self.state, &auth.0, body.0).await?;
         Ok(Created::Created(Json(team)))
     }
 
@@ -393,41 +357,9 @@ impl OrgApi {
         #[oai(validator(max_length = 64))]
         parent_id: Query<Option<String>>,
     ) -> Result<Json<TeamPage>, ApiError> {
-        let (limit, offset) = page_bounds(limit.0, offset.0);
-        let parent = parent_id.0;
-        self.state
-            .db
-            .read(move |conn| {
-                let visible = visible_teams(conn, &auth.0)?;
-                let build = || {
-                    let mut q = teams::table.into_boxed();
-                    if let Some(v) = &visible {
-                        q = q.filter(teams::id.eq_any(v.iter().cloned().collect::<Vec<_>>()));
-                    }
-                    if let Some(p) = &parent {
-                        q = q.filter(teams::parent_id.eq(p.clone()));
-                    }
-                    q
-                };
-                let total: i64 = build().count().get_result(conn)?;
-                let rows: Vec<TeamRow> = build()
-                    .select(TeamRow::as_select())
-                    .order((teams::name, teams::id))
-                    .limit(limit)
-                    .offset(offset)
-                    .load(conn)?;
-                let items = rows
-                    .into_iter()
-                    .map(|r| team_view(conn, r))
-                    .collect::<Result<Vec<_>, _>>()?;
-                Ok(Json(TeamPage {
-                    items,
-                    total,
-                    limit,
-                    offset,
-                }))
-            })
+        list_teams(&self.state, &auth.0, limit.0, offset.0, parent_id.0)
             .await
+            .map(Json)
     }
 
     /// One team, its managers and the teams it serves.
@@ -460,56 +392,9 @@ impl OrgApi {
         #[oai(validator(max_length = 64))] id: Path<String>,
         body: JsonBody<UpdateTeam>,
     ) -> Result<Json<Team>, ApiError> {
-        require_hr(&auth.0)?;
-        let id = id.0;
-        let mut changes = TeamChanges::default();
-        if let Some(n) = &body.name {
-            changes.name = Some(parse_text(n, "name", NAME_MAX)?);
-        }
-        changes.kind = body.kind.map(|k| k.as_str().to_owned());
-        match &body.key {
-            MaybeUndefined::Undefined => {}
-            MaybeUndefined::Null => changes.team_key = Some(None),
-            MaybeUndefined::Value(k) => {
-                changes.team_key = Some(parse_optional_text(Some(k), "key", ATTR_MAX)?)
-            }
-        }
-        let parent = body.parent_id.clone();
-        self.state
-            .db
-            .write(move |conn| {
-                store::find_team(conn, &id)?.ok_or(ApiError::NotFound("team"))?;
-                match parent {
-                    MaybeUndefined::Undefined => {}
-                    MaybeUndefined::Null => changes.parent_id = Some(None),
-                    MaybeUndefined::Value(p) => {
-                        ensure_team_exists(conn, &p, "parent_id")?;
-                        if TeamTree::load(conn)?.would_cycle(&id, &p) {
-                            return Err(ApiError::invalid(
-                                "parent_id",
-                                "a team cannot be placed under itself or its own descendant",
-                            ));
-                        }
-                        changes.parent_id = Some(Some(p));
-                    }
-                }
-                if let Some(Some(k)) = &changes.team_key {
-                    let taken: i64 = teams::table
-                        .filter(teams::team_key.eq(k))
-                        .filter(teams::id.ne(&id))
-                        .count()
-                        .get_result(conn)?;
-                    if taken > 0 {
-                        return Err(ApiError::invalid("key", "another team has this key"));
-                    }
-                }
-                changes.updated_at = Some(now());
-                diesel::update(teams::table.find(&id))
-                    .set(&changes)
-                    .execute(conn)?;
-                load_team(conn, &id).map(Json)
-            })
+        update_team(&self.state, &auth.0, id.0, body.0)
             .await
+            .map(Json)
     }
 
     /// Replace the managers of a team (HR). A manager reads the reports and answers the
@@ -711,59 +596,14 @@ impl OrgApi {
         /// Include deactivated people.
         include_inactive: Query<Option<bool>>,
     ) -> Result<Json<PersonPage>, ApiError> {
-        let (limit, offset) = page_bounds(limit.0, offset.0);
-        let principal = auth.0;
-        let (team_filter, search, inactive) = (team_id.0, q.0, include_inactive.0.unwrap_or(false));
-        self.state
-            .db
-            .read(move |conn| {
-                let readable = readable_teams(conn, &principal)?;
-                let managed = readable.is_some();
-                if managed && readable.as_ref().is_some_and(|s| s.is_empty()) {
-                    return Err(ApiError::Forbidden);
-                }
-                let mut allowed: Option<HashSet<String>> = readable;
-                if let Some(t) = &team_filter {
-                    let tree = TeamTree::load(conn)?;
-                    if !tree.contains(t) || allowed.as_ref().is_some_and(|a| !a.contains(t)) {
-                        return Err(ApiError::NotFound("team"));
-                    }
-                    allowed = Some(tree.subtrees([t]));
-                }
-                let pattern = search
-                    .map(|s| format!("%{}%", s.trim().to_lowercase().replace(['%', '_'], "")));
-                let build = || {
-                    let mut q = people::table.into_boxed();
-                    if let Some(a) = &allowed {
-                        q = q.filter(people::team_id.eq_any(a.iter().cloned().collect::<Vec<_>>()));
-                    }
-                    if !inactive {
-                        q = q.filter(people::active.eq(true));
-                    }
-                    if let Some(p) = &pattern {
-                        q = q.filter(
-                            lower(people::name)
-                                .like(p.clone())
-                                .or(people::email.like(p.clone())),
-                        );
-                    }
-                    q
-                };
-                let total: i64 = build().count().get_result(conn)?;
-                let rows: Vec<PersonRow> = build()
-                    .select(PersonRow::as_select())
-                    .order((people::name, people::id))
-                    .limit(limit)
-                    .offset(offset)
-                    .load(conn)?;
-                Ok(Json(PersonPage {
-                    items: rows.into_iter().map(person_view).collect(),
-                    total,
-                    limit,
-                    offset,
-                }))
-            })
-            .await
+        let query = PeopleQuery {
+            limit: limit.0,
+            offset: offset.0,
+            team_id: team_id.0,
+            q: q.0,
+            include_inactive: include_inactive.0.unwrap_or(false),
+        };
+        list_people(&self.state, &auth.0, query).await.map(Json)
     }
 
     /// One person (HR: anyone; managers: their subtrees; everyone: themselves).
@@ -964,6 +804,226 @@ impl OrgApi {
         .await
         .map(Json)
     }
+}
+
+/// Creates a team (HR): the `POST /api/v1/teams` operation, for the API and the pages.
+pub async fn create_team(
+    state: &AppState,
+    p: &Principal,
+    body: CreateTeam,
+) -> Result<Team, ApiError> {
+    require_hr(p)?;
+    let name = parse_text(&body.name, "name", NAME_MAX)?;
+    let key = parse_optional_text(body.key.as_deref(), "key", ATTR_MAX)?;
+    let parent_id = body.parent_id.clone();
+    let kind = body.kind;
+    state
+        .db
+        .write(move |conn| {
+            if let Some(p) = &parent_id {
+                ensure_team_exists(conn, p, "parent_id")?;
+            }
+            if let Some(k) = &key {
+                let taken: i64 = teams::table
+                    .filter(teams::team_key.eq(k))
+                    .count()
+                    .get_result(conn)?;
+                if taken > 0 {
+                    return Err(ApiError::invalid("key", "another team has this key"));
+                }
+            }
+            let t = now();
+            let id = uuid::Uuid::new_v4().to_string();
+            diesel::insert_into(teams::table)
+                .values(NewTeam {
+                    id: id.clone(),
+                    name,
+                    parent_id,
+                    kind: kind.as_str().into(),
+                    team_key: key,
+                    created_at: t,
+                    updated_at: t,
+                })
+                .execute(conn)?;
+            load_team(conn, &id)
+        })
+        .await
+}
+
+/// The teams `p` may see, paged, optionally only the children of `parent`.
+pub async fn list_teams(
+    state: &AppState,
+    p: &Principal,
+    limit: Option<i64>,
+    offset: Option<i64>,
+    parent: Option<String>,
+) -> Result<TeamPage, ApiError> {
+    let (limit, offset) = page_bounds(limit, offset);
+    let principal = p.clone();
+    state
+        .db
+        .read(move |conn| {
+            let visible = visible_teams(conn, &principal)?;
+            let build = || {
+                let mut q = teams::table.into_boxed();
+                if let Some(v) = &visible {
+                    q = q.filter(teams::id.eq_any(v.iter().cloned().collect::<Vec<_>>()));
+                }
+                if let Some(p) = &parent {
+                    q = q.filter(teams::parent_id.eq(p.clone()));
+                }
+                q
+            };
+            let total: i64 = build().count().get_result(conn)?;
+            let rows: Vec<TeamRow> = build()
+                .select(TeamRow::as_select())
+                .order((teams::name, teams::id))
+                .limit(limit)
+                .offset(offset)
+                .load(conn)?;
+            let items = rows
+                .into_iter()
+                .map(|r| team_view(conn, r))
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(TeamPage {
+                items,
+                total,
+                limit,
+                offset,
+            })
+        })
+        .await
+}
+
+/// Renames, moves, re-kinds or re-keys a team (HR); moving a team under itself or its
+/// own descendant is refused on `parent_id`.
+pub async fn update_team(
+    state: &AppState,
+    p: &Principal,
+    id: String,
+    body: UpdateTeam,
+) -> Result<Team, ApiError> {
+    require_hr(p)?;
+    let mut changes = TeamChanges::default();
+    if let Some(n) = &body.name {
+        changes.name = Some(parse_text(n, "name", NAME_MAX)?);
+    }
+    changes.kind = body.kind.map(|k| k.as_str().to_owned());
+    match &body.key {
+        MaybeUndefined::Undefined => {}
+        MaybeUndefined::Null => changes.team_key = Some(None),
+        MaybeUndefined::Value(k) => {
+            changes.team_key = Some(parse_optional_text(Some(k), "key", ATTR_MAX)?)
+        }
+    }
+    let parent = body.parent_id;
+    state
+        .db
+        .write(move |conn| {
+            store::find_team(conn, &id)?.ok_or(ApiError::NotFound("team"))?;
+            match parent {
+                MaybeUndefined::Undefined => {}
+                MaybeUndefined::Null => changes.parent_id = Some(None),
+                MaybeUndefined::Value(p) => {
+                    ensure_team_exists(conn, &p, "parent_id")?;
+                    if TeamTree::load(conn)?.would_cycle(&id, &p) {
+                        return Err(ApiError::invalid(
+                            "parent_id",
+                            "a team cannot be placed under itself or its own descendant",
+                        ));
+                    }
+                    changes.parent_id = Some(Some(p));
+                }
+            }
+            if let Some(Some(k)) = &changes.team_key {
+                let taken: i64 = teams::table
+                    .filter(teams::team_key.eq(k))
+                    .filter(teams::id.ne(&id))
+                    .count()
+                    .get_result(conn)?;
+                if taken > 0 {
+                    return Err(ApiError::invalid("key", "another team has this key"));
+                }
+            }
+            changes.updated_at = Some(now());
+            diesel::update(teams::table.find(&id))
+                .set(&changes)
+                .execute(conn)?;
+            load_team(conn, &id)
+        })
+        .await
+}
+
+/// What to list of people: a page, optionally one team's subtree and a search.
+#[derive(Debug, Clone, Default)]
+pub struct PeopleQuery {
+    pub limit: Option<i64>,
+    pub offset: Option<i64>,
+    pub team_id: Option<String>,
+    /// Case-insensitive search in name and e-mail.
+    pub q: Option<String>,
+    pub include_inactive: bool,
+}
+
+/// People `p` may see (HR: everyone; managers: their subtrees), paged.
+pub async fn list_people(
+    state: &AppState,
+    p: &Principal,
+    query: PeopleQuery,
+) -> Result<PersonPage, ApiError> {
+    let (limit, offset) = page_bounds(query.limit, query.offset);
+    let principal = p.clone();
+    let (team_filter, search, inactive) = (query.team_id, query.q, query.include_inactive);
+    state
+        .db
+        .read(move |conn| {
+            let readable = readable_teams(conn, &principal)?;
+            let managed = readable.is_some();
+            if managed && readable.as_ref().is_some_and(|s| s.is_empty()) {
+                return Err(ApiError::Forbidden);
+            }
+            let mut allowed: Option<HashSet<String>> = readable;
+            if let Some(t) = &team_filter {
+                let tree = TeamTree::load(conn)?;
+                if !tree.contains(t) || allowed.as_ref().is_some_and(|a| !a.contains(t)) {
+                    return Err(ApiError::NotFound("team"));
+                }
+                allowed = Some(tree.subtrees([t]));
+            }
+            let pattern =
+                search.map(|s| format!("%{}%", s.trim().to_lowercase().replace(['%', '_'], "")));
+            let build = || {
+                let mut q = people::table.into_boxed();
+                if let Some(a) = &allowed {
+                    q = q.filter(people::team_id.eq_any(a.iter().cloned().collect::<Vec<_>>()));
+                }
+                if !inactive {
+                    q = q.filter(people::active.eq(true));
+                }
+                if let Some(p) = &pattern {
+                    q = q.filter(
+                        lower(people::name)
+                            .like(p.clone())
+                            .or(people::email.like(p.clone())),
+                    );
+                }
+                q
+            };
+            let total: i64 = build().count().get_result(conn)?;
+            let rows: Vec<PersonRow> = build()
+                .select(PersonRow::as_select())
+                .order((people::name, people::id))
+                .limit(limit)
+                .offset(offset)
+                .load(conn)?;
+            Ok(PersonPage {
+                items: rows.into_iter().map(person_view).collect(),
+                total,
+                limit,
+                offset,
+            })
+        })
+        .await
 }
 
 /// Imports people from CSV (HR): every row checked first; a dry run writes nothing.

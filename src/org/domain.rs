@@ -1,7 +1,7 @@
 //! Domain values with rules, each parsed once at the edge: e-mail addresses, names,
 //! team kinds, languages and roles. A value of these types is valid by construction.
 
-use crate::error::ApiError;
+use crate::error::{ApiError, Msg};
 
 /// A lower-cased, trimmed e-mail address of plausible shape (≤ 254 characters).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -48,7 +48,7 @@ pub fn parse_text(raw: &str, field: &str, max: usize) -> Result<String, ApiError
     if raw.chars().count() > max {
         return Err(ApiError::invalid(
             field,
-            format!("must be at most {max} characters"),
+            Msg::new("must be at most {n} characters").arg("n", max),
         ));
     }
     if raw.chars().any(|c| c.is_control()) {

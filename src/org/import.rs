@@ -10,7 +10,7 @@ use poem_openapi::Object;
 
 use crate::db::AnyConnection;
 use crate::db::schema::people;
-use crate::error::{ApiError, FieldError};
+use crate::error::{ApiError, FieldError, Msg};
 use crate::org::api::{ATTR_MAX, NAME_MAX, activation_hash, new_activation_token};
 use crate::org::domain::{Email, GrantedRole, Language, parse_optional_text, parse_text};
 use crate::org::model::{NewPerson, PersonChanges, now};
@@ -85,21 +85,32 @@ pub fn read_rows<R: std::io::Read>(reader: R) -> Result<Vec<RawRow>, ApiError> {
         .from_reader(reader);
     let headers = rdr
         .headers()
-        .map_err(|e| ApiError::invalid("csv", format!("cannot read the header: {e}")))?
+        .map_err(|e| {
+            ApiError::invalid(
+                "csv",
+                Msg::new("cannot read the header: {error}").arg("error", e),
+            )
+        })?
         .clone();
     let mut index = [None; 9];
     for (i, h) in headers.iter().enumerate() {
         let h = h.trim().trim_start_matches('\u{feff}').to_lowercase();
         match COLUMNS.iter().position(|c| *c == h) {
             Some(pos) => index[pos] = Some(i),
-            None => return Err(ApiError::invalid("csv", format!("unknown column `{h}`"))),
+            None => {
+                return Err(ApiError::invalid(
+                    "csv",
+                    Msg::new("unknown column `{column}`").arg("column", h),
+                ));
+            }
         }
     }
     for required in [0, 1] {
         if index[required].is_none() {
             return Err(ApiError::invalid(
                 "csv",
-                format!("the header must have a `{}` column", COLUMNS[required]),
+                Msg::new("the header must have a `{column}` column")
+                    .arg("column", COLUMNS[required]),
             ));
         }
     }
@@ -109,15 +120,15 @@ pub fn read_rows<R: std::io::Read>(reader: R) -> Result<Vec<RawRow>, ApiError> {
         if rows.len() >= MAX_ROWS {
             return Err(ApiError::invalid(
                 "csv",
-                format!("at most {MAX_ROWS} rows per import"),
+                Msg::new("at most {n} rows per import").arg("n", MAX_ROWS),
             ));
         }
         let record = record.map_err(|e| {
-            ApiError::ValidationMany(vec![FieldError {
-                field: "csv".into(),
-                message: format!("unreadable row: {e}"),
-                row: Some(row),
-            }])
+            ApiError::ValidationMany(vec![FieldError::new(
+                "csv",
+                Msg::new("unreadable row: {error}").arg("error", e),
+                Some(row),
+            )])
         })?;
         let get = |i: usize| {
             index[i]
@@ -180,13 +191,9 @@ fn check_row(
     let mut err = |field: &str, e: ApiError| {
         let message = match e {
             ApiError::Validation { message, .. } => message,
-            other => other.to_string(),
+            other => other.msg(),
         };
-        errors.push(FieldError {
-            field: field.into(),
-            message,
-            row: Some(raw.row),
-        });
+        errors.push(FieldError::new(field, message, Some(raw.row)));
     };
     let email = match Email::parse(&raw.email, "email") {
         Ok(e) => {
@@ -362,11 +369,11 @@ pub fn apply_with_progress(
             && !opts.caller_is_admin
             && p.roles.is_some_and(|r| !r.1)
         {
-            report.errors.push(FieldError {
-                field: "roles".into(),
-                message: "only an admin may remove admin".into(),
-                row: None,
-            });
+            report.errors.push(FieldError::new(
+                "roles",
+                "only an admin may remove admin",
+                None,
+            ));
             if !opts.partial && !opts.dry_run {
                 return Err(ApiError::ValidationMany(report.errors));
             }

@@ -19,7 +19,7 @@ use crate::api::{Created, Tag, page_bounds};
 use crate::auth::{BearerAuth, Principal, readable_teams};
 use crate::db::schema::{people, suggestion_events, suggestion_votes, suggestions};
 use crate::db::{AnyConnection, lower};
-use crate::error::ApiError;
+use crate::error::{ApiError, Msg};
 use crate::org::domain::{parse_optional_text, parse_text};
 use crate::org::model::now;
 use crate::org::store::{self as org_store, TeamTree};
@@ -664,13 +664,13 @@ pub async fn update_suggestion(
     if n < REPLY_MIN {
         return Err(ApiError::invalid(
             "reply",
-            format!("a reply needs at least {REPLY_MIN} characters"),
+            Msg::new("a reply needs at least {n} characters").arg("n", REPLY_MIN),
         ));
     }
     if sent > REPLY_MAX {
         return Err(ApiError::invalid(
             "reply",
-            format!("a reply has at most {REPLY_MAX} characters"),
+            Msg::new("a reply has at most {n} characters").arg("n", REPLY_MAX),
         ));
     }
     let (p, key, id) = (p.clone(), state.vote_key.clone(), id.to_owned());
@@ -687,16 +687,12 @@ pub async fn update_suggestion(
             if !from.next().contains(&to) {
                 let allowed: Vec<&str> = from.next().iter().map(|s| s.as_str()).collect();
                 return Err(ApiError::Conflict(if allowed.is_empty() {
-                    format!(
-                        "a suggestion that is {} cannot change status",
-                        from.as_str()
-                    )
+                    Msg::new("a suggestion that is {status} cannot change status")
+                        .term("status", from.as_str())
                 } else {
-                    format!(
-                        "from {} the allowed transitions are: {}",
-                        from.as_str(),
-                        allowed.join(", ")
-                    )
+                    Msg::new("from {status} the allowed transitions are: {allowed}")
+                        .term("status", from.as_str())
+                        .arg("allowed", allowed.join(", "))
                 }));
             }
             let t = now();

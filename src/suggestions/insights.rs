@@ -13,7 +13,7 @@ use poem_openapi::{Object, OpenApi};
 use crate::api::Tag;
 use crate::auth::{BearerAuth, Principal, readable_teams};
 use crate::db::schema::{suggestion_events, suggestions};
-use crate::error::ApiError;
+use crate::error::{ApiError, Msg};
 use crate::org::store::TeamTree;
 use crate::payload::{JsonOrCsv, csv_field};
 use crate::startup::AppState;
@@ -166,7 +166,7 @@ pub async fn frontline_insights(
     if days > MAX_PERIOD_DAYS {
         return Err(ApiError::invalid(
             "from",
-            format!("a period is at most {MAX_PERIOD_DAYS} days"),
+            Msg::new("a period is at most {n} days").arg("n", MAX_PERIOD_DAYS),
         ));
     }
     let prev_from = from - chrono::TimeDelta::days(days);

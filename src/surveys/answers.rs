@@ -4,7 +4,7 @@
 
 use std::collections::HashSet;
 
-use crate::error::ApiError;
+use crate::error::{ApiError, Msg};
 use crate::surveys::bank::QuestionKind;
 use crate::surveys::model::QuestionRow;
 
@@ -23,7 +23,7 @@ pub struct Given {
 /// A checked answer ready to store: (question id, value, choice, text).
 pub type Checked = (String, Option<f64>, Option<String>, Option<String>);
 
-fn bad(question: &str, message: impl Into<String>) -> ApiError {
+fn bad(question: &str, message: impl Into<Msg>) -> ApiError {
     ApiError::invalid(format!("answers.{question}"), message)
 }
 
@@ -61,7 +61,9 @@ pub fn check(questions: &[QuestionRow], given: &[Given]) -> Result<Vec<Checked>,
                     Some(_) => {
                         return Err(bad(
                             &q.id,
-                            format!("value must be a whole number from {lo} to {hi}"),
+                            Msg::new("value must be a whole number from {lo} to {hi}")
+                                .arg("lo", lo)
+                                .arg("hi", hi),
                         ));
                     }
                 }
@@ -87,7 +89,7 @@ pub fn check(questions: &[QuestionRow], given: &[Given]) -> Result<Vec<Checked>,
                     Some(t) if t.chars().count() > MAX_TEXT => {
                         return Err(bad(
                             &q.id,
-                            format!("text must be at most {MAX_TEXT} characters"),
+                            Msg::new("text must be at most {n} characters").arg("n", MAX_TEXT),
                         ));
                     }
                     Some(t) => Some((q.id.clone(), None, None, Some(t.to_owned()))),

@@ -14,7 +14,7 @@ use crate::auth::api::NoContent;
 use crate::auth::{BearerAuth, Principal, require_hr};
 use crate::db::AnyConnection;
 use crate::db::schema::{people, survey_audience, survey_questions, surveys};
-use crate::error::ApiError;
+use crate::error::{ApiError, Msg};
 use crate::org::domain::parse_text;
 use crate::org::model::now;
 use crate::org::store as org_store;
@@ -313,7 +313,7 @@ fn check_questions(inputs: &[QuestionInput]) -> Result<Vec<NewQuestion>, ApiErro
     if inputs.len() > MAX_QUESTIONS {
         return Err(ApiError::invalid(
             "questions",
-            format!("at most {MAX_QUESTIONS} questions"),
+            Msg::new("at most {n} questions").arg("n", MAX_QUESTIONS),
         ));
     }
     let mut seen_bank = HashSet::new();
@@ -373,7 +373,7 @@ fn check_questions(inputs: &[QuestionInput]) -> Result<Vec<NewQuestion>, ApiErro
                 if opts.len() < 2 || opts.len() > MAX_OPTIONS {
                     return Err(ApiError::invalid(
                         f("options"),
-                        format!("give 2 to {MAX_OPTIONS} options"),
+                        Msg::new("give 2 to {n} options").arg("n", MAX_OPTIONS),
                     ));
                 }
                 let mut clean = Vec::new();
@@ -415,10 +415,9 @@ fn check_schedule(s: &ScheduleInput) -> Result<(), ApiError> {
     if s.window_days < 1 || s.window_days > max {
         return Err(ApiError::invalid(
             "schedule.window_days",
-            format!(
-                "must be 1 to {max} days for a {} survey (no longer than the cadence)",
-                s.cadence.as_str()
-            ),
+            Msg::new("must be 1 to {max} days for a {cadence} survey (no longer than the cadence)")
+                .arg("max", max)
+                .term("cadence", s.cadence.as_str()),
         ));
     }
     if s.ends_on.is_some_and(|e| e < s.starts_on) {
@@ -437,7 +436,7 @@ fn check_min_group(v: Option<i32>, configured: u32) -> Result<i32, ApiError> {
         Some(k) if k >= floor && k <= 1000 => Ok(k),
         Some(_) => Err(ApiError::invalid(
             "min_group",
-            format!("must be from {floor} to 1000"),
+            Msg::new("must be from {floor} to 1000").arg("floor", floor),
         )),
     }
 }
@@ -677,67 +676,9 @@ impl SurveysApi {
         #[oai(validator(max_length = 64))] id: Path<String>,
         body: JsonBody<UpdateSurvey>,
     ) -> Result<Json<Survey>, ApiError> {
-        require_hr(&auth.0)?;
-        let id = id.0;
-        let body = body.0;
-        let title = body
-            .title
-            .as_deref()
-            .map(|t| parse_text(t, "title", 200))
-            .transpose()?;
-        let questions = body.questions.as_deref().map(check_questions).transpose()?;
-        if let Some(s) = &body.schedule {
-            check_schedule(s)?;
-        }
-        let min_group = body
-            .min_group
-            .map(|k| check_min_group(Some(k), self.state.config.min_group))
-            .transpose()?;
-        let cuts = body.cuts.as_deref().map(cuts_string);
-        let (audience, schedule) = (body.audience, body.schedule);
-        self.state
-            .db
-            .write(move |conn| {
-                let row = store::find_survey(conn, &id)?.ok_or(ApiError::NotFound("survey"))?;
-                if row.archived {
-                    return Err(ApiError::Conflict("the survey is archived".into()));
-                }
-                if (questions.is_some() || cuts.is_some() || min_group.is_some())
-                    && store::is_frozen(conn, &id)?
-                {
-                    return Err(ApiError::Conflict(
-                        "questions, cuts and min_group are frozen once the first round has opened"
-                            .into(),
-                    ));
-                }
-                if let Some(qs) = questions {
-                    replace_questions(conn, &id, qs)?;
-                }
-                if let Some(a) = &audience {
-                    let ids = check_audience(conn, a)?;
-                    replace_audience(conn, &id, &ids)?;
-                }
-                let s = schedule.unwrap_or(ScheduleInput {
-                    starts_on: row.starts_on,
-                    cadence: Cadence::from_db(&row.cadence),
-                    window_days: row.window_days,
-                    ends_on: row.ends_on,
-                });
-                diesel::update(surveys::table.find(&id))
-                    .set((
-                        surveys::title.eq(title.unwrap_or(row.title)),
-                        surveys::cuts.eq(cuts.unwrap_or(row.cuts)),
-                        surveys::min_group.eq(min_group.unwrap_or(row.min_group)),
-                        surveys::starts_on.eq(s.starts_on),
-                        surveys::cadence.eq(s.cadence.as_str()),
-                        surveys::window_days.eq(s.window_days),
-                        surveys::ends_on.eq(s.ends_on),
-                        surveys::updated_at.eq(now()),
-                    ))
-                    .execute(conn)?;
-                load_survey_view(conn, &id).map(Json)
-            })
+        update_survey(&self.state, &auth.0, id.0, body.0)
             .await
+            .map(Json)
     }
 
     /// Archive a survey (HR): no more rounds open; results stay.
@@ -751,18 +692,8 @@ impl SurveysApi {
         auth: BearerAuth,
         #[oai(validator(max_length = 64))] id: Path<String>,
     ) -> Result<NoContent, ApiError> {
-        require_hr(&auth.0)?;
-        let id = id.0;
-        self.state
-            .db
-            .write(move |conn| {
-                store::find_survey(conn, &id)?.ok_or(ApiError::NotFound("survey"))?;
-                diesel::update(surveys::table.find(&id))
-                    .set((surveys::archived.eq(true), surveys::updated_at.eq(now())))
-                    .execute(conn)?;
-                Ok(NoContent::Done)
-            })
-            .await
+        archive_survey(&self.state, &auth.0, id.0).await?;
+        Ok(NoContent::Done)
     }
 
     /// A survey's rounds (HR).
@@ -973,7 +904,7 @@ pub async fn submit_response(
     if given.len() > MAX_QUESTIONS {
         return Err(ApiError::invalid(
             "answers",
-            format!("at most {MAX_QUESTIONS} answers"),
+            Msg::new("at most {n} answers").arg("n", MAX_QUESTIONS),
         ));
     }
     let (me, round_id) = (me.to_owned(), round_id.to_owned());
@@ -1050,6 +981,90 @@ pub async fn create_survey(
         })
         .await?;
     Ok(survey)
+}
+
+/// Edits a survey (HR): questions, cuts and min_group are refused (409) once the first
+/// round has opened; title, audience and schedule stay editable.
+pub async fn update_survey(
+    state: &AppState,
+    p: &Principal,
+    id: String,
+    body: UpdateSurvey,
+) -> Result<Survey, ApiError> {
+    require_hr(p)?;
+    let title = body
+        .title
+        .as_deref()
+        .map(|t| parse_text(t, "title", 200))
+        .transpose()?;
+    let questions = body.questions.as_deref().map(check_questions).transpose()?;
+    if let Some(s) = &body.schedule {
+        check_schedule(s)?;
+    }
+    let min_group = body
+        .min_group
+        .map(|k| check_min_group(Some(k), state.config.min_group))
+        .transpose()?;
+    let cuts = body.cuts.as_deref().map(cuts_string);
+    let (audience, schedule) = (body.audience, body.schedule);
+    state
+        .db
+        .write(move |conn| {
+            let row = store::find_survey(conn, &id)?.ok_or(ApiError::NotFound("survey"))?;
+            if row.archived {
+                return Err(ApiError::Conflict("the survey is archived".into()));
+            }
+            if (questions.is_some() || cuts.is_some() || min_group.is_some())
+                && store::is_frozen(conn, &id)?
+            {
+                return Err(ApiError::Conflict(
+                    "questions, cuts and min_group are frozen once the first round has opened"
+                        .into(),
+                ));
+            }
+            if let Some(qs) = questions {
+                replace_questions(conn, &id, qs)?;
+            }
+            if let Some(a) = &audience {
+                let ids = check_audience(conn, a)?;
+                replace_audience(conn, &id, &ids)?;
+            }
+            let s = schedule.unwrap_or(ScheduleInput {
+                starts_on: row.starts_on,
+                cadence: Cadence::from_db(&row.cadence),
+                window_days: row.window_days,
+                ends_on: row.ends_on,
+            });
+            diesel::update(surveys::table.find(&id))
+                .set((
+                    surveys::title.eq(title.unwrap_or(row.title)),
+                    surveys::cuts.eq(cuts.unwrap_or(row.cuts)),
+                    surveys::min_group.eq(min_group.unwrap_or(row.min_group)),
+                    surveys::starts_on.eq(s.starts_on),
+                    surveys::cadence.eq(s.cadence.as_str()),
+                    surveys::window_days.eq(s.window_days),
+                    surveys::ends_on.eq(s.ends_on),
+                    surveys::updated_at.eq(now()),
+                ))
+                .execute(conn)?;
+            load_survey_view(conn, &id)
+        })
+        .await
+}
+
+/// Archives a survey (HR): no more rounds open; results stay.
+pub async fn archive_survey(state: &AppState, p: &Principal, id: String) -> Result<(), ApiError> {
+    require_hr(p)?;
+    state
+        .db
+        .write(move |conn| {
+            store::find_survey(conn, &id)?.ok_or(ApiError::NotFound("survey"))?;
+            diesel::update(surveys::table.find(&id))
+                .set((surveys::archived.eq(true), surveys::updated_at.eq(now())))
+                .execute(conn)?;
+            Ok(())
+        })
+        .await
 }
 
 /// Surveys (HR), newest first.

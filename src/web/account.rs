@@ -12,7 +12,7 @@ use crate::auth::api::{
 use crate::error::ApiError;
 use crate::org::domain::Language;
 use crate::startup::AppState;
-use crate::web::i18n::{t, tf};
+use crate::web::i18n::{msg, t, tf};
 use crate::web::layout::{Chrome, Errors, Field, csrf_field, page};
 use crate::web::session::{
     Guest, LANG_COOKIE, SESSION_COOKIE, clear_session_cookie, cookie, guest_form, safe_next,
@@ -111,7 +111,7 @@ pub async fn signin(req: &Request, Data(state): Data<&AppState>, body: Body) -> 
                         &[("s", &retry_after_secs.to_string())],
                     )),
                 ),
-                other => (status_of(other), Errors::from_api(other)),
+                other => (status_of(other), Errors::from_api(c.lang, other)),
             };
             guest.finish(html_response(
                 status,
@@ -172,10 +172,10 @@ pub async fn activate(req: &Request, Data(state): Data<&AppState>, body: Body) -
                     general: None,
                 },
                 ApiError::Gone(m) => Errors {
-                    fields: vec![("token".into(), m.clone())],
+                    fields: vec![("token".into(), msg(c.lang, m))],
                     general: None,
                 },
-                other => Errors::from_api(other),
+                other => Errors::from_api(c.lang, other),
             };
             guest.finish(html_response(
                 status_of(&e),
@@ -247,7 +247,7 @@ pub async fn password(req: &Request, Data(state): Data<&AppState>, body: Body) -
         ),
         Err(e) => html_response(
             status_of(&e),
-            password_view(&s.chrome(), &Errors::from_api(&e)),
+            password_view(&s.chrome(), &Errors::from_api(s.lang, &e)),
         ),
     }
 }

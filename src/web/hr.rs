@@ -12,14 +12,15 @@ use crate::org::domain::Language;
 use crate::org::model::TeamRow;
 use crate::startup::AppState;
 use crate::surveys::api::{
-    AudienceInput, CreateSurvey, Cut, QuestionInput, RoundStatus, ScheduleInput, close_round_now,
-    create_survey, get_survey, list_rounds, list_surveys, open_round_now, round_participation,
+    AudienceInput, CreateSurvey, Cut, QuestionInput, RoundStatus, ScheduleInput, Survey,
+    UpdateSurvey, archive_survey, close_round_now, create_survey, get_survey, list_rounds,
+    list_surveys, open_round_now, round_participation, update_survey,
 };
-use crate::surveys::bank::{self, Driver};
+use crate::surveys::bank::{self, Driver, QuestionKind};
 use crate::surveys::schedule::Cadence;
-use crate::web::account::status_of;
+use crate::web::account::{query, status_of};
 use crate::web::i18n::{t, tf};
-use crate::web::layout::{Chrome, Errors, Field, csrf_field, page, when};
+use crate::web::layout::{Chrome, Errors, Field, csrf_field, field_id, page, select_field, when};
 use crate::web::session::{Session, session, session_form};
 use crate::web::{Form, done_or_page, error_page, html as html_response, see_other};
 
@@ -51,7 +52,11 @@ pub async fn surveys(req: &Request, Data(state): Data<&AppState>) -> Response {
     let s = or_respond!(hr_session(state, req).await);
     let c = s.chrome();
     let lang = c.lang;
-    let list = or_page!(&c, list_surveys(state, &s.principal, 200, 0, false).await);
+    let with_archived = query(req).get("archived").is_some();
+    let list = or_page!(
+        &c,
+        list_surveys(state, &s.principal, 200, 0, with_archived).await
+    );
     html_response(
         StatusCode::OK,
         page(
@@ -59,7 +64,15 @@ pub async fn surveys(req: &Request, Data(state): Data<&AppState>) -> Response {
             t(lang, "Surveys"),
             html! {
                 h1 { (t(lang, "Surveys")) }
-                p { a.button href="/hr/surveys/new" { (t(lang, "New survey")) } }
+                p {
+                    a.button href="/hr/surveys/new" { (t(lang, "New survey")) }
+                    " "
+                    @if with_archived {
+                        a href="/hr/surveys" { (t(lang, "Hide archived surveys")) }
+                    } @else {
+                        a href="/hr/surveys?archived=1" { (t(lang, "Show archived surveys too")) }
+                    }
+                }
                 @if list.items.is_empty() {
                     p { (t(lang, "No surveys yet.")) }
                 } @else {
@@ -72,7 +85,10 @@ pub async fn surveys(req: &Request, Data(state): Data<&AppState>) -> Response {
                         tbody {
                             @for sv in &list.items {
                                 tr {
-                                    td { a href={ "/hr/surveys/" (sv.id) } { (sv.title) } }
+                                    td {
+                                        a href={ "/hr/surveys/" (sv.id) } { (sv.title) }
+                                        @if sv.archived { " " span.badge { (t(lang, "archived")) } }
+                                    }
                                     td { (cadence_label(lang, sv.schedule.cadence)) }
                                     td { (sv.schedule.starts_on) }
                                     td.num { (sv.questions.len()) }
@@ -100,7 +116,91 @@ fn cadence_label(lang: Language, c: Cadence) -> &'static str {
     )
 }
 
-fn new_view(c: &Chrome, teams: &[TeamRow], form: &Form, errors: &Errors, min_k: u32) -> Markup {
+/// Whether the form creates a survey or edits one (and whether that one is frozen).
+#[derive(Clone, Copy)]
+enum Mode<'a> {
+    New,
+    Edit { id: &'a str, frozen: bool },
+}
+
+/// Blank slots for questions of one's own shown after the filled ones, and at most
+/// how many slots there are.
+const BLANK_SLOTS: usize = 2;
+const MAX_SLOTS: usize = 40;
+
+const KINDS: [(QuestionKind, &str); 4] = [
+    (QuestionKind::Likert5, "Agreement, 1 to 5"),
+    (QuestionKind::Scale11, "Scale, 0 to 10"),
+    (QuestionKind::Choice, "One of listed options"),
+    (QuestionKind::Text, "Free text"),
+];
+
+fn slot(i: usize, part: &str) -> String {
+    format!("custom.{i}.{part}")
+}
+
+/// Whether slot `i` of the form holds a question.
+fn slot_filled(form: &Form, i: usize) -> bool {
+    ["text", "text_ru", "options"]
+        .iter()
+        .any(|p| !form.text(&slot(i, p)).trim().is_empty())
+}
+
+/// How many question slots to show: the filled ones and a few blank ones.
+fn slot_count(form: &Form) -> usize {
+    let last = (0..MAX_SLOTS).rev().find(|&i| slot_filled(form, i));
+    last.map_or(0, |i| i + 1)
+        .saturating_add(BLANK_SLOTS)
+        .min(MAX_SLOTS)
+}
+
+fn custom_slot(c: &Chrome, form: &Form, errors: &Errors, i: usize) -> Markup {
+    let lang = c.lang;
+    let (text, text_ru, kind, driver, required, options) = (
+        slot(i, "text"),
+        slot(i, "text_ru"),
+        slot(i, "kind"),
+        slot(i, "driver"),
+        slot(i, "required"),
+        slot(i, "options"),
+    );
+    let kinds: Vec<(String, String)> = KINDS
+        .iter()
+        .map(|(k, label)| (k.as_str().to_owned(), t(lang, label).to_owned()))
+        .collect();
+    let drivers: Vec<(String, String)> = Driver::ALL
+        .iter()
+        .map(|d| (d.as_str().to_owned(), d.label(lang.as_str()).to_owned()))
+        .collect();
+    // A slot never posted starts with an answer required.
+    let is_required = form.get(&required).is_some() || form.get(&text).is_none();
+    let required_id = field_id(&required);
+    let number = (i + 1).to_string();
+    html! {
+        fieldset.question {
+            legend { (tf(lang, "Your own question {n}", &[("n", &number)])) }
+            (Field::new(&text, t(lang, "Text in English")).value(form.text(&text)).maxlength(500).render(errors))
+            (Field::new(&text_ru, t(lang, "Text in Russian (optional)")).value(form.text(&text_ru)).maxlength(500).render(errors))
+            (select_field(&kind, t(lang, "Kind of answer"), &kinds, form.text(&kind), errors))
+            (select_field(&driver, t(lang, "Driver"), &drivers, form.text(&driver), errors))
+            div.field {
+                input id=(required_id) type="checkbox" name=(required) value="1" checked[is_required];
+                " " label for=(required_id) { (t(lang, "An answer is required")) }
+            }
+            (Field::new(&options, t(lang, "Options, one per line (choice questions only)"))
+                .kind("textarea").value(form.text(&options)).render(errors))
+        }
+    }
+}
+
+fn survey_form_view(
+    c: &Chrome,
+    mode: Mode,
+    teams: &[TeamRow],
+    form: &Form,
+    errors: &Errors,
+    min_k: u32,
+) -> Markup {
     let lang = c.lang;
     let picked = |name: &str, value: &str| form.0.iter().any(|(k, v)| k == name && v == value);
     let today = chrono::Utc::now().date_naive().to_string();
@@ -110,41 +210,95 @@ fn new_view(c: &Chrome, teams: &[TeamRow], form: &Form, errors: &Errors, min_k: 
     } else {
         form.text("starts_on")
     };
-    let window = if fresh { "7" } else { form.text("window_days") };
+    let window = if fresh {
+        "7"
+    } else {
+        form.text("schedule.window_days")
+    };
     let k_default = min_k.to_string();
     let k = if fresh {
         k_default.as_str()
     } else {
         form.text("min_group")
     };
+    let (title, action, frozen) = match mode {
+        Mode::New => (
+            t(lang, "New survey").to_owned(),
+            "/hr/surveys/new".to_owned(),
+            false,
+        ),
+        Mode::Edit { id, frozen } => (
+            tf(lang, "Edit: {title}", &[("title", form.text("title"))]),
+            format!("/hr/surveys/{id}/edit"),
+            frozen,
+        ),
+    };
+    let slots = slot_count(form);
+    let mut shown: Vec<String> = [
+        "title",
+        "questions",
+        "audience.team_ids",
+        "schedule.window_days",
+        "schedule.ends_on",
+        "starts_on",
+        "cadence",
+        "min_group",
+    ]
+    .map(str::to_owned)
+    .to_vec();
+    if !frozen {
+        for i in 0..slots {
+            for part in ["text", "text_ru", "kind", "driver", "options"] {
+                shown.push(slot(i, part));
+            }
+        }
+    }
+    let shown: Vec<&str> = shown.iter().map(String::as_str).collect();
     page(
         c,
-        t(lang, "New survey"),
+        &title,
         html! {
-            h1 { (t(lang, "New survey")) }
-            (errors.summary(lang, &["title", "questions", "audience.team_ids", "schedule.window_days", "schedule.ends_on", "starts_on", "min_group"]))
-            form method="post" action="/hr/surveys/new" novalidate {
+            h1 { (title) }
+            (errors.summary(lang, &shown))
+            form method="post" action=(action) novalidate {
                 (csrf_field(c))
+                @for (k, v) in &form.0 {
+                    @if k == "order" { input type="hidden" name="order" value=(v); }
+                }
                 (Field::new("title", t(lang, "Title")).value(form.text("title")).required().maxlength(200).render(errors))
-                fieldset.invalid[errors.field("questions").is_some()] {
-                    legend { (t(lang, "Questions from the bank")) }
-                    @if let Some(m) = errors.field("questions") { p.error { (m) } }
-                    @for d in Driver::ALL {
-                        p.group { strong { (d.label(lang.as_str())) } }
-                        @for item in bank::items_for(d) {
-                            @let id = format!("f-bank-{}", item.key);
-                            div.check {
-                                input type="checkbox" id=(id) name="bank_item" value=(item.key)
-                                    checked[picked("bank_item", item.key)];
-                                " "
-                                label for=(id) { (item.text(lang.as_str())) }
+                @if frozen {
+                    input type="hidden" name="frozen" value="1";
+                    section.frozen aria-labelledby="frozen-h" {
+                        h2 id="frozen-h" { (t(lang, "Questions, cuts and k")) }
+                        p.notice role="note" {
+                            (t(lang, "These are frozen: the first round has opened, so they stay as they were for every round. The title, audience and schedule can still change."))
+                        }
+                        p { (t(lang, "Minimum group size k")) ": " (k) }
+                    }
+                } @else {
+                    fieldset.invalid[errors.field("questions").is_some()] {
+                        legend { (t(lang, "Questions from the bank")) }
+                        @if let Some(m) = errors.field("questions") { p.error { (m) } }
+                        @for d in Driver::ALL {
+                            p.group { strong { (d.label(lang.as_str())) } }
+                            @for item in bank::items_for(d) {
+                                @let id = format!("f-bank-{}", item.key);
+                                div.check {
+                                    input type="checkbox" id=(id) name="bank_item" value=(item.key)
+                                        checked[picked("bank_item", item.key)];
+                                    " "
+                                    label for=(id) { (item.text(lang.as_str())) }
+                                }
                             }
                         }
                     }
+                    p.hint { (t(lang, "Questions of your own come after the bank's. A slot left without text is skipped.")) }
+                    @for i in 0..slots { (custom_slot(c, form, errors, i)) }
                 }
                 fieldset.invalid[errors.field("audience.team_ids").is_some()] {
                     legend { (t(lang, "Audience")) }
                     p.hint { (t(lang, "Teams whose whole subtrees are invited; none ticked means everyone.")) }
+                    @if let Some(m) = errors.field("audience.team_ids") { p.error { (m) } }
                     @for team in teams {
                         @let id = format!("f-team-{}", team.id);
                         div.check {
@@ -153,14 +307,16 @@ fn new_view(c: &Chrome, teams: &[TeamRow], form: &Form, errors: &Errors, min_k: 
                         }
                     }
                 }
-                fieldset {
-                    legend { (t(lang, "Cuts to collect")) }
-                    @for (cut, label) in CUTS {
-                        @let v = cut.as_str();
-                        @let id = format!("f-cut-{v}");
-                        div.check {
-                            input type="checkbox" id=(id) name="cut" value=(v) checked[picked("cut", v)];
-                            " " label for=(id) { (t(lang, label)) }
+                @if !frozen {
+                    fieldset {
+                        legend { (t(lang, "Cuts to collect")) }
+                        @for (cut, label) in CUTS {
+                            @let v = cut.as_str();
+                            @let id = format!("f-cut-{v}");
+                            div.check {
+                                input type="checkbox" id=(id) name="cut" value=(v) checked[picked("cut", v)];
+                                " " label for=(id) { (t(lang, label)) }
+                            }
                         }
                     }
                 }
@@ -176,10 +332,18 @@ fn new_view(c: &Chrome, teams: &[TeamRow], form: &Form, errors: &Errors, min_k: 
                         }
                     }
                     (Field::new("schedule.window_days", t(lang, "Days each round stays open")).kind("number").value(window).required().render(errors))
+                    (Field::new("schedule.ends_on", t(lang, "No round opens after (optional)")).kind("date").value(form.text("schedule.ends_on")).render(errors))
                 }
-                (Field::new("min_group", t(lang, "Minimum group size k")).kind("number").value(k)
-                    .hint(t(lang, "Reports show no group with fewer answers than this. It cannot change once the first round opens.")).render(errors))
-                button.primary type="submit" { (t(lang, "Create survey")) }
+                @if !frozen {
+                    (Field::new("min_group", t(lang, "Minimum group size k")).kind("number").value(k)
+                        .hint(t(lang, "Reports show no group with fewer answers than this. It cannot change once the first round opens.")).render(errors))
+                }
+                button.primary type="submit" {
+                    @match mode {
+                        Mode::New => (t(lang, "Create survey")),
+                        Mode::Edit { .. } => (t(lang, "Save changes")),
+                    }
+                }
             }
         },
     )
@@ -199,8 +363,9 @@ pub async fn new_page(req: &Request, Data(state): Data<&AppState>) -> Response {
     match teams(state).await {
         Ok(ts) => html_response(
             StatusCode::OK,
-            new_view(
+            survey_form_view(
                 &c,
+                Mode::New,
                 &ts,
                 &Form(vec![]),
                 &Errors::default(),
@@ -211,8 +376,20 @@ pub async fn new_page(req: &Request, Data(state): Data<&AppState>) -> Response {
     }
 }
 
+/// A survey as the form describes it, and for each of its questions the form field
+/// that holds it (`questions` for a bank item, `custom.<slot>` for one's own).
+struct SurveyForm {
+    title: String,
+    questions: Vec<QuestionInput>,
+    sources: Vec<String>,
+    team_ids: Vec<String>,
+    cuts: Vec<Cut>,
+    schedule: ScheduleInput,
+    min_group: Option<i32>,
+}
+
 /// The survey the form describes, or the field at fault.
-fn survey_from_form(form: &Form) -> Result<CreateSurvey, ApiError> {
+fn survey_from_form(form: &Form) -> Result<SurveyForm, ApiError> {
     let all = |name: &str| -> Vec<String> {
         form.0
             .iter()
@@ -222,6 +399,13 @@ fn survey_from_form(form: &Form) -> Result<CreateSurvey, ApiError> {
     };
     let starts_on = chrono::NaiveDate::parse_from_str(form.text("starts_on"), "%Y-%m-%d")
         .map_err(|_| ApiError::invalid("starts_on", "give a date"))?;
+    let ends_on = match form.text("schedule.ends_on").trim() {
+        "" => None,
+        v => Some(
+            chrono::NaiveDate::parse_from_str(v, "%Y-%m-%d")
+                .map_err(|_| ApiError::invalid("schedule.ends_on", "give a date"))?,
+        ),
+    };
     let cadence = CADENCES
         .into_iter()
         .find(|c| c.as_str() == form.text("cadence"))
@@ -242,11 +426,13 @@ fn survey_from_form(form: &Form) -> Result<CreateSurvey, ApiError> {
         .into_iter()
         .filter_map(|c| CUTS.iter().map(|(x, _)| *x).find(|x| x.as_str() == c))
         .collect();
-    Ok(CreateSurvey {
-        title: form.text("title").to_owned(),
-        questions: all("bank_item")
-            .into_iter()
-            .map(|key| QuestionInput {
+    // Each question with the tag the form's `order` fields name it by.
+    let mut tagged: Vec<(String, QuestionInput, String)> = Vec::new();
+    for key in all("bank_item") {
+        let tag = format!("bank:{key}");
+        tagged.push((
+            tag,
+            QuestionInput {
                 bank_item: Some(key),
                 kind: None,
                 driver: None,
@@ -254,20 +440,85 @@ fn survey_from_form(form: &Form) -> Result<CreateSurvey, ApiError> {
                 text_ru: None,
                 required: None,
                 options: None,
-            })
-            .collect(),
-        audience: Some(AudienceInput {
-            team_ids: all("team_id"),
-        }),
-        cuts: Some(cuts),
+            },
+            "questions".to_owned(),
+        ));
+    }
+    for i in (0..MAX_SLOTS).filter(|&i| slot_filled(form, i)) {
+        let kind = QuestionKind::parse(form.text(&slot(i, "kind")))
+            .ok_or_else(|| ApiError::invalid(slot(i, "kind"), "choose a kind"))?;
+        let driver = Driver::parse(form.text(&slot(i, "driver")))
+            .ok_or_else(|| ApiError::invalid(slot(i, "driver"), "choose a driver"))?;
+        let options: Vec<String> = form
+            .text(&slot(i, "options"))
+            .lines()
+            .map(str::trim)
+            .filter(|o| !o.is_empty())
+            .map(str::to_owned)
+            .collect();
+        let text_ru = form.text(&slot(i, "text_ru")).trim();
+        tagged.push((
+            format!("custom:{i}"),
+            QuestionInput {
+                bank_item: None,
+                kind: Some(kind),
+                driver: Some(driver),
+                text: Some(form.text(&slot(i, "text")).to_owned()),
+                text_ru: Some(text_ru.to_owned()).filter(|t| !t.is_empty()),
+                required: Some(form.get(&slot(i, "required")).is_some()),
+                options: (!options.is_empty()).then_some(options),
+            },
+            format!("custom.{i}"),
+        ));
+    }
+    // A survey being edited keeps its questions' order (the form lists the bank's items
+    // and one's own apart); questions added on the form come after, bank items first.
+    let order = all("order");
+    tagged.sort_by_key(|(tag, _, _)| order.iter().position(|o| o == tag).unwrap_or(usize::MAX));
+    let (questions, sources) = tagged.into_iter().map(|(_, q, src)| (q, src)).unzip();
+    Ok(SurveyForm {
+        title: form.text("title").to_owned(),
+        questions,
+        sources,
+        team_ids: all("team_id"),
+        cuts,
         schedule: ScheduleInput {
             starts_on,
             cadence,
             window_days,
-            ends_on: None,
+            ends_on,
         },
         min_group,
     })
+}
+
+/// The API names a question by its place (`questions[3].text`, `questions[3].options[1]`);
+/// the page puts that beside the slot the question came from.
+fn place_question_errors(mut errors: Errors, sources: &[String]) -> Errors {
+    for (field, _) in &mut errors.fields {
+        let Some(rest) = field.strip_prefix("questions[") else {
+            continue;
+        };
+        let Some((index, part)) = rest.split_once(']') else {
+            continue;
+        };
+        let Some(source) = index.parse::<usize>().ok().and_then(|i| sources.get(i)) else {
+            continue;
+        };
+        let part = part.trim_start_matches('.');
+        let part = part.split('[').next().unwrap_or(part);
+        *field = if source == "questions" || part.is_empty() || part == "bank_item" {
+            "questions".to_owned()
+        } else {
+            format!("{source}.{part}")
+        };
+    }
+    errors
+}
+
+/// The form's errors: the API's (or the form's own), placed beside their fields.
+fn form_errors(lang: Language, e: &ApiError, sources: &[String]) -> Errors {
+    place_question_errors(Errors::from_api(lang, e), sources)
 }
 
 #[handler]
@@ -277,8 +528,25 @@ pub async fn create(req: &Request, Data(state): Data<&AppState>, body: Body) -> 
     if !s.principal.is_hr_or_admin() {
         return error_page(&c, &ApiError::Forbidden);
     }
-    let outcome = match survey_from_form(&form) {
-        Ok(input) => create_survey(state, &s.principal, input).await,
+    let parsed = survey_from_form(&form);
+    let sources = parsed
+        .as_ref()
+        .map(|p| p.sources.clone())
+        .unwrap_or_default();
+    let outcome = match parsed {
+        Ok(sf) => {
+            let input = CreateSurvey {
+                title: sf.title,
+                questions: sf.questions,
+                audience: Some(AudienceInput {
+                    team_ids: sf.team_ids,
+                }),
+                cuts: Some(sf.cuts),
+                schedule: sf.schedule,
+                min_group: sf.min_group,
+            };
+            create_survey(state, &s.principal, input).await
+        }
         Err(e) => Err(e),
     };
     match outcome {
@@ -286,17 +554,157 @@ pub async fn create(req: &Request, Data(state): Data<&AppState>, body: Body) -> 
         Err(e) => match teams(state).await {
             Ok(ts) => html_response(
                 status_of(&e),
-                new_view(
+                survey_form_view(
                     &c,
+                    Mode::New,
                     &ts,
                     &form,
-                    &Errors::from_api(&e),
+                    &form_errors(c.lang, &e, &sources),
                     state.config.min_group,
                 ),
             ),
             Err(e2) => error_page(&c, &e2),
         },
     }
+}
+
+/// The form, filled in from a stored survey: bank items ticked, questions of one's own
+/// in their slots, audience, cuts, schedule and k.
+fn form_of(sv: &Survey) -> Form {
+    let mut f = vec![("title".to_owned(), sv.title.clone())];
+    let mut i = 0;
+    for q in &sv.questions {
+        match &q.bank_item {
+            Some(key) => {
+                f.push(("bank_item".into(), key.clone()));
+                f.push(("order".into(), format!("bank:{key}")));
+            }
+            None => {
+                f.push(("order".into(), format!("custom:{i}")));
+                f.push((slot(i, "text"), q.text.clone()));
+                f.push((slot(i, "text_ru"), q.text_ru.clone()));
+                f.push((slot(i, "kind"), q.kind.as_str().into()));
+                f.push((slot(i, "driver"), q.driver.as_str().into()));
+                if q.required {
+                    f.push((slot(i, "required"), "1".into()));
+                }
+                f.push((slot(i, "options"), q.options.join("\n")));
+                i += 1;
+            }
+        }
+    }
+    for team in &sv.audience.team_ids {
+        f.push(("team_id".into(), team.clone()));
+    }
+    for cut in &sv.cuts {
+        f.push(("cut".into(), cut.as_str().into()));
+    }
+    f.push(("starts_on".into(), sv.schedule.starts_on.to_string()));
+    f.push(("cadence".into(), sv.schedule.cadence.as_str().into()));
+    f.push((
+        "schedule.window_days".into(),
+        sv.schedule.window_days.to_string(),
+    ));
+    if let Some(e) = sv.schedule.ends_on {
+        f.push(("schedule.ends_on".into(), e.to_string()));
+    }
+    f.push(("min_group".into(), sv.min_group.to_string()));
+    Form(f)
+}
+
+#[handler]
+pub async fn edit_page(
+    req: &Request,
+    Data(state): Data<&AppState>,
+    Path(id): Path<String>,
+) -> Response {
+    let s = or_respond!(hr_session(state, req).await);
+    let c = s.chrome();
+    let sv = or_page!(&c, get_survey(state, &s.principal, &id).await);
+    let ts = or_page!(&c, teams(state).await);
+    let mode = Mode::Edit {
+        id: &sv.id,
+        frozen: sv.frozen,
+    };
+    html_response(
+        StatusCode::OK,
+        survey_form_view(
+            &c,
+            mode,
+            &ts,
+            &form_of(&sv),
+            &Errors::default(),
+            state.config.min_group,
+        ),
+    )
+}
+
+#[handler]
+pub async fn edit(
+    req: &Request,
+    Data(state): Data<&AppState>,
+    Path(id): Path<String>,
+    body: Body,
+) -> Response {
+    let (s, form) = or_respond!(session_form(state, req, body).await);
+    let c = s.chrome();
+    if !s.principal.is_hr_or_admin() {
+        return error_page(&c, &ApiError::Forbidden);
+    }
+    // A form drawn for a frozen survey sends only what can still change; one drawn
+    // before the first round opened sends everything, and the API says if it froze since.
+    let frozen = form.get("frozen").is_some();
+    let parsed = survey_from_form(&form);
+    let sources = parsed
+        .as_ref()
+        .map(|p| p.sources.clone())
+        .unwrap_or_default();
+    let outcome = match parsed {
+        Ok(sf) => {
+            let input = UpdateSurvey {
+                title: Some(sf.title),
+                questions: (!frozen).then_some(sf.questions),
+                audience: Some(AudienceInput {
+                    team_ids: sf.team_ids,
+                }),
+                cuts: (!frozen).then_some(sf.cuts),
+                schedule: Some(sf.schedule),
+                min_group: if frozen { None } else { sf.min_group },
+            };
+            update_survey(state, &s.principal, id.clone(), input).await
+        }
+        Err(e) => Err(e),
+    };
+    match outcome {
+        Ok(_) => see_other(&format!("/hr/surveys/{id}")),
+        Err(e @ (ApiError::NotFound(_) | ApiError::Forbidden)) => error_page(&c, &e),
+        Err(e) => {
+            let ts = or_page!(&c, teams(state).await);
+            html_response(
+                status_of(&e),
+                survey_form_view(
+                    &c,
+                    Mode::Edit { id: &id, frozen },
+                    &ts,
+                    &form,
+                    &form_errors(c.lang, &e, &sources),
+                    state.config.min_group,
+                ),
+            )
+        }
+    }
+}
+
+#[handler]
+pub async fn archive(
+    req: &Request,
+    Data(state): Data<&AppState>,
+    Path(id): Path<String>,
+    body: Body,
+) -> Response {
+    let (s, _) = or_respond!(session_form(state, req, body).await);
+    let outcome = archive_survey(state, &s.principal, id.clone()).await;
+    done_or_page(&s.chrome(), outcome, |_| format!("/hr/surveys/{id}"))
 }
 
 #[handler]
@@ -330,6 +738,14 @@ pub async fn survey(
                 p.meta {
                     (cadence_label(lang, sv.schedule.cadence)) " · " (sv.schedule.starts_on)
                     " · k = " (sv.min_group) " · " (tf(lang, "{n} questions", &[("n", &sv.questions.len().to_string())]))
+                }
+                @if sv.archived {
+                    p.notice role="status" { (t(lang, "This survey is archived: no more rounds open. Its results stay.")) }
+                } @else {
+                    p { a.button href={ "/hr/surveys/" (sv.id) "/edit" } { (t(lang, "Edit the survey")) } }
+                    @if sv.frozen {
+                        p.hint { (t(lang, "Questions, cuts and k are frozen since the first round opened.")) }
+                    }
                 }
                 h2 { (t(lang, "Rounds")) }
                 @if let Some(r) = open {
@@ -387,6 +803,14 @@ pub async fn survey(
                 }
                 h2 { (t(lang, "Questions")) }
                 ol { @for q in &sv.questions { li { (if lang == Language::Ru && !q.text_ru.is_empty() { &q.text_ru } else { &q.text }) } } }
+                @if !sv.archived {
+                    h2 { (t(lang, "Archive")) }
+                    form method="post" action={ "/hr/surveys/" (sv.id) "/archive" } {
+                        (csrf_field(&c))
+                        p.hint id="archive-hint" { (t(lang, "Archiving stops new rounds for good; the reports of past rounds stay.")) }
+                        button type="submit" aria-describedby="archive-hint" { (t(lang, "Archive this survey")) }
+                    }
+                }
             },
         ),
     )

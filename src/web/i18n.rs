@@ -2,6 +2,7 @@
 //! Russian table below gives its translation. A unit test reads the page sources and
 //! fails if any `t(..)` text has no Russian entry.
 
+use crate::error::Msg;
 use crate::org::domain::Language;
 
 /// `en` in the page's language.
@@ -19,6 +20,40 @@ pub fn tf(lang: Language, en: &'static str, args: &[(&str, &str)]) -> String {
         s = s.replace(&format!("{{{k}}}"), v);
     }
     s
+}
+
+/// An API message (an error's `detail`, a field or row error) in the page's language:
+/// its template is looked up in the Russian message table and its values filled in.
+/// A message without an entry (e.g. a parser's own words) stays in English.
+pub fn msg(lang: Language, m: &Msg) -> String {
+    match lang {
+        Language::En => m.to_string(),
+        Language::Ru => match ru_msg(m.key()) {
+            Some(ru) => m.fill_translated(ru, ru_term),
+            None => m.to_string(),
+        },
+    }
+}
+
+/// Russian words for the API's fixed terms that messages name (cadences, statuses).
+fn ru_term(en: &str) -> Option<&'static str> {
+    const TERMS: &[(&str, &str)] = &[
+        ("once", "однократно"),
+        ("weekly", "раз в неделю"),
+        ("biweekly", "раз в две недели"),
+        ("monthly", "раз в месяц"),
+        ("quarterly", "раз в квартал"),
+        ("new", "новое"),
+        ("acknowledged", "принято"),
+        ("in_progress", "в работе"),
+        ("done", "сделано"),
+        ("declined", "отклонено"),
+    ];
+    TERMS.iter().find(|(e, _)| *e == en).map(|(_, r)| *r)
+}
+
+fn ru_msg(en: &str) -> Option<&'static str> {
+    RU_MSG.iter().find(|(e, _)| *e == en).map(|(_, r)| *r)
 }
 
 fn ru(en: &str) -> Option<&'static str> {
@@ -63,6 +98,101 @@ const RU: &[(&str, &str)] = &[
         "The form has expired. Please reload the page and try again.",
         "Форма устарела. Обновите страницу и попробуйте снова.",
     ),
+    ("row {row}: {problem}", "строка {row}: {problem}"),
+    // survey form: questions of one's own, editing, archiving
+    ("Agreement, 1 to 5", "Согласие, от 1 до 5"),
+    ("Scale, 0 to 10", "Шкала от 0 до 10"),
+    ("One of listed options", "Один из вариантов"),
+    ("Free text", "Свободный ответ"),
+    ("Text in English", "Текст на английском"),
+    (
+        "Text in Russian (optional)",
+        "Текст на русском (необязательно)",
+    ),
+    ("Kind of answer", "Вид ответа"),
+    ("An answer is required", "Ответ обязателен"),
+    (
+        "Options, one per line (choice questions only)",
+        "Варианты, по одному в строке (только для вопроса с выбором)",
+    ),
+    ("Questions, cuts and k", "Вопросы, срезы и k"),
+    (
+        "These are frozen: the first round has opened, so they stay as they were for every round. The title, audience and schedule can still change.",
+        "Они заморожены: первый раунд уже открыт, поэтому для всех раундов они остаются прежними. Название, аудиторию и расписание менять можно.",
+    ),
+    (
+        "Questions of your own come after the bank's. A slot left without text is skipped.",
+        "Свои вопросы идут после вопросов из банка. Пустой блок без текста пропускается.",
+    ),
+    (
+        "No round opens after (optional)",
+        "Раунды не открываются после (необязательно)",
+    ),
+    ("Save changes", "Сохранить изменения"),
+    (
+        "This survey is archived: no more rounds open. Its results stay.",
+        "Опрос в архиве: новые раунды не открываются. Результаты сохраняются.",
+    ),
+    ("Edit the survey", "Изменить опрос"),
+    (
+        "Questions, cuts and k are frozen since the first round opened.",
+        "Вопросы, срезы и k заморожены с открытия первого раунда.",
+    ),
+    ("Archive", "Архив"),
+    (
+        "Archiving stops new rounds for good; the reports of past rounds stay.",
+        "Архивация навсегда останавливает новые раунды; отчёты прошлых раундов сохраняются.",
+    ),
+    ("Archive this survey", "Отправить опрос в архив"),
+    ("Your own question {n}", "Свой вопрос {n}"),
+    ("Edit: {title}", "Изменение: {title}"),
+    ("Hide archived surveys", "Скрыть опросы в архиве"),
+    ("Show archived surveys too", "Показать и опросы в архиве"),
+    ("archived", "в архиве"),
+    // people and teams
+    (
+        "Key for imports (optional)",
+        "Ключ для импорта (необязательно)",
+    ),
+    (
+        "A stable name other systems use for this team, for example in customer rating imports.",
+        "Постоянное имя команды для других систем, например для импорта клиентских оценок.",
+    ),
+    ("Teams", "Команды"),
+    (
+        "Frontline (serves customers)",
+        "Фронтовая (работает с клиентами)",
+    ),
+    (
+        "Internal (serves other teams)",
+        "Внутренняя (обслуживает другие команды)",
+    ),
+    ("None (a top-level team)", "Нет (команда верхнего уровня)"),
+    ("Employee", "Сотрудник"),
+    ("Manager", "Руководитель"),
+    ("Admin", "Администратор"),
+    ("Deactivated", "Деактивирован"),
+    ("Active", "Активен"),
+    ("Not activated yet", "Ещё не активирован"),
+    ("Everyone", "Все сотрудники"),
+    ("Search by name or e-mail", "Поиск по имени или эл. почте"),
+    ("Per page", "На странице"),
+    ("Nobody matches.", "Никто не найден."),
+    ("Name", "Имя"),
+    ("Role", "Роль"),
+    ("Pages of the list", "Страницы списка"),
+    ("Previous page", "Предыдущая страница"),
+    ("Next page", "Следующая страница"),
+    ("Manage teams", "Управление командами"),
+    ("No teams yet.", "Команд пока нет."),
+    ("New team", "Новая команда"),
+    ("Parent team", "Родительская команда"),
+    ("Kind", "Тип"),
+    ("Create team", "Создать команду"),
+    ("Back to the teams", "К списку команд"),
+    ("Save", "Сохранить"),
+    ("{from}–{to} of {total}", "{from}–{to} из {total}"),
+    ("Team: {name}", "Команда: {name}"),
     (
         "Please correct the marked fields.",
         "Исправьте отмеченные поля.",
@@ -440,6 +570,330 @@ const RU: &[(&str, &str)] = &[
     ),
 ];
 
+/// Russian for the API's messages (validation and conflict errors), keyed by the
+/// English template of `error::Msg`.
+const RU_MSG: &[(&str, &str)] = &[
+    ("choose a driver", "выберите фактор"),
+    ("choose a kind", "выберите тип"),
+    ("{email} already exists", "{email} уже есть"),
+    (
+        "a bank item brings its own kind, driver and texts; give only `required` with it",
+        "вопрос из банка уже содержит тип, фактор и тексты; укажите для него только `required`",
+    ),
+    (
+        "a choice question needs options",
+        "для вопроса с выбором нужны варианты ответа",
+    ),
+    ("a manager needs a team", "руководителю нужна команда"),
+    ("a period is at most {n} days", "период не длиннее {n} дн."),
+    (
+        "a person with this e-mail already exists",
+        "сотрудник с такой эл. почтой уже есть",
+    ),
+    (
+        "a record with the same unique value already exists",
+        "запись с таким же уникальным значением уже существует",
+    ),
+    (
+        "a reply has at most {n} characters",
+        "ответ не длиннее {n} символов",
+    ),
+    (
+        "a reply needs at least {n} characters",
+        "ответ должен быть не короче {n} символов",
+    ),
+    (
+        "a round of this survey is already open",
+        "раунд этого опроса уже открыт",
+    ),
+    (
+        "a suggestion that is {status} cannot change status",
+        "у предложения в статусе «{status}» статус менять нельзя",
+    ),
+    (
+        "a survey needs at least one question",
+        "в опросе должен быть хотя бы один вопрос",
+    ),
+    (
+        "a team cannot be placed under itself or its own descendant",
+        "команду нельзя поместить внутрь неё самой или её подкоманды",
+    ),
+    (
+        "a team cannot serve itself",
+        "команда не может обслуживать саму себя",
+    ),
+    (
+        "a {metric} score is a whole number from {lo} to {hi}",
+        "оценка {metric} — целое число от {lo} до {hi}",
+    ),
+    (
+        "an internal error occurred; it has been logged",
+        "произошла внутренняя ошибка; она записана в журнал",
+    ),
+    (
+        "another team has this key",
+        "этот ключ уже есть у другой команды",
+    ),
+    ("answered twice", "ответ дан дважды"),
+    ("appears twice in the file", "встречается в файле дважды"),
+    ("at most 100 managers", "не больше 100 руководителей"),
+    ("at most 500 teams", "не больше 500 команд"),
+    ("at most {n} answers", "не больше {n} ответов"),
+    ("at most {n} questions", "не больше {n} вопросов"),
+    (
+        "at most {n} ratings a request",
+        "не больше {n} оценок за один запрос",
+    ),
+    (
+        "at most {n} rows per import",
+        "не больше {n} строк за один импорт",
+    ),
+    ("authentication is required", "нужно войти в систему"),
+    (
+        "cannot read the header: {error}",
+        "не удалось прочитать заголовок: {error}",
+    ),
+    (
+        "choice is not among the options",
+        "такого варианта нет среди предложенных",
+    ),
+    ("choose a cadence", "выберите периодичность"),
+    ("choose a status", "выберите статус"),
+    ("choose a touchpoint", "выберите точку контакта"),
+    (
+        "from {status} the allowed transitions are: {allowed}",
+        "из статуса «{status}» можно перейти только в: {allowed}",
+    ),
+    ("give 2 to {n} options", "укажите от 2 до {n} вариантов"),
+    (
+        "give a `choice` for this question",
+        "для этого вопроса выберите вариант",
+    ),
+    (
+        "give a `text` for this question",
+        "для этого вопроса нужен текст",
+    ),
+    (
+        "give a `value` for this question",
+        "для этого вопроса нужно числовое значение",
+    ),
+    ("give a date", "укажите дату"),
+    (
+        "give a driver, or a bank_item",
+        "укажите фактор или вопрос из банка",
+    ),
+    (
+        "give a kind, or a bank_item",
+        "укажите тип вопроса или вопрос из банка",
+    ),
+    ("give a number of days", "укажите число дней"),
+    ("give a whole number", "укажите целое число"),
+    (
+        "give exactly one of team_id and team_key",
+        "укажите что-то одно: team_id или team_key",
+    ),
+    ("is not the current password", "это не текущий пароль"),
+    ("listed twice", "указано дважды"),
+    ("must be 0 to 3", "должно быть от 0 до 3"),
+    (
+        "must be 1 to 200 characters",
+        "должно быть от 1 до 200 символов",
+    ),
+    (
+        "must be 1 to {max} days for a {cadence} survey (no longer than the cadence)",
+        "должно быть от 1 до {max} дн. для опроса, проводимого {cadence} (не дольше периода)",
+    ),
+    (
+        "must be a date like 2024-03-31",
+        "должно быть датой вида 2024-03-31",
+    ),
+    (
+        "must be a date like 2026-03-31",
+        "должно быть датой вида 2026-03-31",
+    ),
+    ("must be a number", "должно быть числом"),
+    (
+        "must be a positive number",
+        "должно быть положительным числом",
+    ),
+    (
+        "must be an e-mail address like name@example.org",
+        "должно быть адресом эл. почты вида name@example.org",
+    ),
+    (
+        "must be at least {n} characters",
+        "должно быть не короче {n} символов",
+    ),
+    (
+        "must be at most 1024 bytes",
+        "должно быть не длиннее 1024 байт",
+    ),
+    (
+        "must be at most 254 characters",
+        "должно быть не длиннее 254 символов",
+    ),
+    (
+        "must be at most {n} characters",
+        "должно быть не длиннее {n} символов",
+    ),
+    ("must be csat, nps or ces", "должно быть csat, nps или ces"),
+    ("must be en or ru", "должно быть en или ru"),
+    (
+        "must be from {floor} to 1000",
+        "должно быть от {floor} до 1000",
+    ),
+    ("must be true or false", "должно быть true или false"),
+    ("must not be after `to`", "не должно быть позже `to`"),
+    (
+        "must not be before starts_on",
+        "не должно быть раньше даты начала",
+    ),
+    ("must not be empty", "не должно быть пустым"),
+    (
+        "must not contain control characters",
+        "не должно содержать управляющих символов",
+    ),
+    ("no such active person", "нет такого активного сотрудника"),
+    ("no such bank item", "в банке нет такого вопроса"),
+    ("no such team", "нет такой команды"),
+    (
+        "no such team (give an id or a path like Company/Sales)",
+        "нет такой команды (укажите id или путь вида Компания/Продажи)",
+    ),
+    (
+        "no team has this key",
+        "ни у одной команды нет такого ключа",
+    ),
+    ("not a number on the scale", "это не число на шкале"),
+    (
+        "not a question of this round",
+        "такого вопроса нет в этом раунде",
+    ),
+    ("not an e-mail address", "это не адрес эл. почты"),
+    (
+        "only an admin may grant admin",
+        "роль admin может выдать только администратор",
+    ),
+    (
+        "only an admin may remove admin",
+        "роль admin может снять только администратор",
+    ),
+    (
+        "only an internal team serves other teams",
+        "обслуживать другие команды может только внутренняя команда",
+    ),
+    (
+        "only choice questions have options",
+        "варианты ответа бывают только у вопросов с выбором",
+    ),
+    (
+        "questions, cuts and min_group are frozen once the first round has opened",
+        "вопросы, срезы и минимальный размер группы нельзя менять после открытия первого раунда",
+    ),
+    (
+        "roles must be hr or admin",
+        "роли могут быть только hr или admin",
+    ),
+    (
+        "scores are released only after the round closes",
+        "результаты публикуются только после закрытия раунда",
+    ),
+    (
+        "served teams must be frontline teams",
+        "обслуживаемые команды должны быть фронтовыми",
+    ),
+    (
+        "text must be at most {n} characters",
+        "текст должен быть не длиннее {n} символов",
+    ),
+    (
+        "the activation token has expired; ask HR for a new one",
+        "срок действия кода активации истёк; попросите в HR новый",
+    ),
+    (
+        "the database already has teams; the demo seeds an empty one",
+        "в базе уже есть команды; демо-данные загружаются только в пустую базу",
+    ),
+    (
+        "the file must be UTF-8",
+        "файл должен быть в кодировке UTF-8",
+    ),
+    (
+        "the header must have a `{column}` column",
+        "в заголовке должен быть столбец `{column}`",
+    ),
+    (
+        "the person has already activated their account",
+        "сотрудник уже активировал учётную запись",
+    ),
+    ("the person is deactivated", "сотрудник деактивирован"),
+    (
+        "the record is referenced by, or references, another",
+        "на запись ссылается другая запись, или она сама ссылается на другую",
+    ),
+    (
+        "the request body is larger than {n} bytes",
+        "тело запроса больше {n} байт",
+    ),
+    ("the round is not open", "раунд не открыт"),
+    (
+        "the service is temporarily unavailable",
+        "сервис временно недоступен",
+    ),
+    ("the survey is archived", "опрос в архиве"),
+    (
+        "this bank item is already in the survey",
+        "этот вопрос из банка уже есть в опросе",
+    ),
+    (
+        "this question requires an answer",
+        "на этот вопрос нужно ответить",
+    ),
+    (
+        "this survey does not collect that cut",
+        "этот опрос не собирает такой срез",
+    ),
+    (
+        "too many attempts; retry after {s} s",
+        "слишком много попыток; повторите через {s} с",
+    ),
+    ("too many rows", "слишком много строк"),
+    (
+        "unknown column `{column}`",
+        "неизвестный столбец `{column}`",
+    ),
+    (
+        "unreadable row: {error}",
+        "не удалось прочитать строку: {error}",
+    ),
+    (
+        "value must be a whole number from {lo} to {hi}",
+        "значение должно быть целым числом от {lo} до {hi}",
+    ),
+    (
+        "you are not allowed to do this",
+        "у вас нет права на это действие",
+    ),
+    (
+        "you cannot deactivate yourself",
+        "нельзя деактивировать самого себя",
+    ),
+    (
+        "you have already answered this round",
+        "вы уже ответили в этом раунде",
+    ),
+    (
+        "you manage several teams: choose one",
+        "вы руководите несколькими командами: выберите одну",
+    ),
+    (
+        "you need a team to raise a suggestion",
+        "чтобы подать предложение, нужно состоять в команде",
+    ),
+    ("{n} invalid item(s)", "ошибок в данных: {n}"),
+    ("{what} not found", "не найдено: {what}"),
+];
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -522,6 +976,161 @@ mod tests {
             }
         }
         out
+    }
+
+    /// Every message literal the API builds (`ApiError::invalid(field, "..")`,
+    /// `Msg::new("..")`, `Conflict("..")`, `Gone("..")`, row errors) has a Russian entry,
+    /// and every placeholder of the English template is kept in the Russian one.
+    #[test]
+    fn every_api_message_has_a_russian_translation() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        let mut files = Vec::new();
+        let mut dirs = vec![root];
+        while let Some(dir) = dirs.pop() {
+            for entry in std::fs::read_dir(&dir).expect("src") {
+                let path = entry.expect("entry").path();
+                if path.is_dir() {
+                    dirs.push(path);
+                } else if path.extension().and_then(|e| e.to_str()) == Some("rs")
+                    && path.file_name().and_then(|n| n.to_str()) != Some("i18n.rs")
+                {
+                    files.push(path);
+                }
+            }
+        }
+        let mut missing = Vec::new();
+        let mut seen = 0;
+        for path in files {
+            let src = std::fs::read_to_string(&path).expect("read");
+            for text in message_literals(&src) {
+                seen += 1;
+                match ru_msg(&text) {
+                    None => missing.push(format!("{}: {text}", path.display())),
+                    Some(ru) => {
+                        for (i, _) in text.match_indices('{') {
+                            let end = text[i..].find('}').map_or(text.len(), |e| i + e + 1);
+                            let placeholder = &text[i..end];
+                            assert!(
+                                ru.contains(placeholder),
+                                "{ru:?} lacks {placeholder} of {text:?}"
+                            );
+                        }
+                    }
+                }
+            }
+        }
+        assert!(seen > 50, "the scan found only {seen} messages");
+        assert!(
+            missing.is_empty(),
+            "no Russian for these API messages:\n{}",
+            missing.join("\n")
+        );
+    }
+
+    /// The string literals given as messages: the second argument of `invalid(`,
+    /// `bad(` and `FieldError::new(`, the first of `Msg::new(`, `Conflict(`, `Gone(`.
+    fn message_literals(src: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        for (marker, nth) in [
+            ("invalid(", 2),
+            ("bad(", 2),
+            ("FieldError::new(", 2),
+            ("Msg::new(", 1),
+            ("Conflict(", 1),
+            ("Gone(", 1),
+        ] {
+            for (i, _) in src.match_indices(marker) {
+                let standalone = src[..i]
+                    .chars()
+                    .next_back()
+                    .is_none_or(|c| !(c.is_alphanumeric() || c == '_'));
+                if !standalone {
+                    continue;
+                }
+                let mut rest = &src[i + marker.len()..];
+                if nth == 2 {
+                    match after_first_argument(rest) {
+                        Some(r) => rest = r,
+                        None => continue,
+                    }
+                }
+                if let Some(text) = leading_literal(rest) {
+                    out.push(text);
+                }
+            }
+        }
+        out
+    }
+
+    /// What follows the first top-level comma of an argument list, if any.
+    fn after_first_argument(s: &str) -> Option<&str> {
+        let (mut depth, mut in_str, mut escaped) = (0usize, false, false);
+        for (i, c) in s.char_indices() {
+            if in_str {
+                match (escaped, c) {
+                    (true, _) => escaped = false,
+                    (false, '\\') => escaped = true,
+                    (false, '"') => in_str = false,
+                    _ => {}
+                }
+                continue;
+            }
+            match c {
+                '"' => in_str = true,
+                '(' | '[' | '{' => depth += 1,
+                ')' | ']' | '}' if depth == 0 => return None,
+                ')' | ']' | '}' => depth -= 1,
+                ',' if depth == 0 => return Some(&s[i + 1..]),
+                _ => {}
+            }
+        }
+        None
+    }
+
+    /// The string literal `s` starts with (after white space), unescaped.
+    fn leading_literal(s: &str) -> Option<String> {
+        let body = s.trim_start().strip_prefix('"')?;
+        let mut text = String::new();
+        let mut chars = body.chars().peekable();
+        while let Some(ch) = chars.next() {
+            match ch {
+                '\\' => match chars.next() {
+                    Some('"') => text.push('"'),
+                    Some('\n') => {
+                        while chars.peek().is_some_and(|c| c.is_whitespace()) {
+                            chars.next();
+                        }
+                    }
+                    Some(other) => {
+                        text.push('\\');
+                        text.push(other);
+                    }
+                    None => return None,
+                },
+                '"' => return Some(text),
+                other => text.push(other),
+            }
+        }
+        None
+    }
+
+    #[test]
+    fn api_messages_are_translated_with_their_values() {
+        let m = Msg::new("must be at most {n} characters").arg("n", 200);
+        assert_eq!(msg(Language::En, &m), "must be at most 200 characters");
+        assert_eq!(msg(Language::Ru, &m), "должно быть не длиннее 200 символов");
+        let termed =
+            Msg::new("a suggestion that is {status} cannot change status").term("status", "done");
+        assert_eq!(
+            msg(Language::Ru, &termed),
+            "у предложения в статусе «сделано» статус менять нельзя"
+        );
+        assert_eq!(
+            msg(Language::En, &termed),
+            "a suggestion that is done cannot change status"
+        );
+        let dynamic = Msg::from("expected a string".to_owned());
+        assert_eq!(msg(Language::Ru, &dynamic), "expected a string");
     }
 
     #[test]

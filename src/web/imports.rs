@@ -12,26 +12,28 @@ use crate::error::{ApiError, FieldError};
 use crate::org::api::import_people_csv;
 use crate::org::domain::Language;
 use crate::startup::AppState;
-use crate::web::account::status_of;
+use crate::web::account::{query, status_of};
 use crate::web::hr::hr_session;
-use crate::web::i18n::t;
-use crate::web::layout::{Chrome, Errors, Field, csrf_field, page};
-use crate::web::session::session_form;
+use crate::web::i18n::{msg, t};
+use crate::web::layout::{Chrome, Errors, Field, csrf_field, field_message, page};
+use crate::web::people::people_section;
+use crate::web::session::{Session, session_form};
 use crate::web::{Form, error_page, html as html_response};
 
 const PEOPLE_HEADER: &str = "email,name,team,manager,location,job_family,start_date,language,roles";
 
 /// An import error: a problem with the CSV as a whole sits beside the CSV field.
-fn csv_errors(e: &ApiError) -> Errors {
+fn csv_errors(lang: Language, e: &ApiError) -> Errors {
     match e {
-        ApiError::Validation { message, .. }
-        | ApiError::BadRequest {
-            detail: message, ..
-        } => Errors {
-            fields: vec![("csv".into(), message.clone())],
+        ApiError::Validation { message, .. } => Errors {
+            fields: vec![("csv".into(), msg(lang, message))],
             general: None,
         },
-        other => Errors::from_api(other),
+        ApiError::BadRequest { detail, .. } => Errors {
+            fields: vec![("csv".into(), detail.clone())],
+            general: None,
+        },
+        other => Errors::from_api(lang, other),
     }
 }
 
@@ -63,7 +65,7 @@ fn errors_table(lang: Language, errors: &[FieldError]) -> Markup {
                 tbody { @for e in errors { tr {
                     td.num { (e.row.map(|r| r.to_string()).unwrap_or_default()) }
                     td { code { (e.field) } }
-                    td { (e.message) }
+                    td { (field_message(lang, e)) }
                 } } }
             } }
         }
@@ -92,13 +94,14 @@ fn import_form(c: &Chrome, action: &str, form: &Form, errors: &Errors, hint: &st
     }
 }
 
-fn people_view(c: &Chrome, form: &Form, errors: &Errors, result: Markup) -> Markup {
+fn people_view(c: &Chrome, list: Markup, form: &Form, errors: &Errors, result: Markup) -> Markup {
     let lang = c.lang;
     page(
         c,
         t(lang, "People"),
         html! {
             h1 { (t(lang, "People")) }
+            (list)
             (result)
             h2 { (t(lang, "Import people from CSV")) }
             (errors.summary(lang, &["csv"]))
@@ -110,9 +113,16 @@ fn people_view(c: &Chrome, form: &Form, errors: &Errors, result: Markup) -> Mark
 #[handler]
 pub async fn people(req: &Request, Data(state): Data<&AppState>) -> Response {
     let s = or_respond!(hr_session(state, req).await);
+    let list = or_page!(&s.chrome(), people_section(state, &s, &query(req)).await);
     html_response(
         StatusCode::OK,
-        people_view(&s.chrome(), &Form(vec![]), &Errors::default(), html! {}),
+        people_view(
+            &s.chrome(),
+            list,
+            &Form(vec![]),
+            &Errors::default(),
+            html! {},
+        ),
     )
 }
 
@@ -121,6 +131,9 @@ pub async fn import_people(req: &Request, Data(state): Data<&AppState>, body: Bo
     let (s, form) = or_respond!(session_form(state, req, body).await);
     let c = s.chrome();
     let lang = c.lang;
+    if !s.principal.is_hr_or_admin() {
+        return error_page(&c, &ApiError::Forbidden);
+    }
     let dry = form.get("dry_run").is_some();
     let outcome = import_people_csv(
         state,
@@ -149,7 +162,13 @@ pub async fn import_people(req: &Request, Data(state): Data<&AppState>, body: Bo
             let keep = if r.dry_run { form } else { Form(vec![]) };
             html_response(
                 StatusCode::OK,
-                people_view(&c, &keep, &Errors::default(), result),
+                people_view(
+                    &c,
+                    people_list(state, &s).await,
+                    &keep,
+                    &Errors::default(),
+                    result,
+                ),
             )
         }
         Err(ApiError::ValidationMany(list)) => {
@@ -161,15 +180,32 @@ pub async fn import_people(req: &Request, Data(state): Data<&AppState>, body: Bo
             };
             html_response(
                 StatusCode::UNPROCESSABLE_ENTITY,
-                people_view(&c, &form, &Errors::default(), result),
+                people_view(
+                    &c,
+                    people_list(state, &s).await,
+                    &form,
+                    &Errors::default(),
+                    result,
+                ),
             )
         }
         Err(ApiError::Forbidden) => error_page(&c, &ApiError::Forbidden),
         Err(e) => {
-            let errors = csv_errors(&e);
-            html_response(status_of(&e), people_view(&c, &form, &errors, html! {}))
+            let errors = csv_errors(lang, &e);
+            html_response(
+                status_of(&e),
+                people_view(&c, people_list(state, &s).await, &form, &errors, html! {}),
+            )
         }
     }
+}
+
+/// The list of people as the import leaves it (first page), or nothing if it cannot be
+/// read.
+async fn people_list(state: &AppState, s: &Session) -> Markup {
+    people_section(state, s, &Form(vec![]))
+        .await
+        .unwrap_or_default()
 }
 
 fn cx_view(c: &Chrome, form: &Form, errors: &Errors, result: Markup) -> Markup {
@@ -223,7 +259,7 @@ pub async fn import_cx(req: &Request, Data(state): Data<&AppState>, body: Body) 
         }
         Err(ApiError::Forbidden) => error_page(&c, &ApiError::Forbidden),
         Err(e) => {
-            let errors = csv_errors(&e);
+            let errors = csv_errors(lang, &e);
             html_response(status_of(&e), cx_view(&c, &form, &errors, html! {}))
         }
     }

@@ -5,9 +5,9 @@
 use maud::{DOCTYPE, Markup, html};
 
 use crate::auth::api::Me;
-use crate::error::ApiError;
+use crate::error::{ApiError, FieldError};
 use crate::org::domain::Language;
-use crate::web::i18n::t;
+use crate::web::i18n::{msg, t, tf};
 use crate::web::session::CSRF_FIELD;
 
 /// What every page needs to draw its frame.
@@ -58,6 +58,7 @@ pub fn page(c: &Chrome, title: &str, body: Markup) -> Markup {
                                 @if c.has_role("hr") || c.has_role("admin") {
                                     li { a href="/hr/surveys" { (t(lang, "Surveys")) } }
                                     li { a href="/hr/people" { (t(lang, "People")) } }
+                                    li { a href="/hr/teams" { (t(lang, "Teams")) } }
                                     li { a href="/hr/heatmap" { (t(lang, "Heatmap")) } }
                                     li { a href="/hr/linkage" { (t(lang, "Linkage")) } }
                                     li { a href="/hr/cx" { (t(lang, "Customer ratings")) } }
@@ -99,31 +100,42 @@ pub struct Errors {
 }
 
 impl Errors {
-    /// The API's error, placed next to the field it names when it names one.
-    pub fn from_api(err: &ApiError) -> Errors {
+    /// The API's error in the person's language, placed next to the field it names when
+    /// it names one.
+    pub fn from_api(lang: Language, err: &ApiError) -> Errors {
         let p = err.problem();
         match err {
             ApiError::Validation { field, message } => Errors {
-                fields: vec![(field.clone(), message.clone())],
+                fields: vec![(field.clone(), msg(lang, message))],
                 general: None,
             },
             ApiError::ValidationMany(list) => Errors {
                 fields: list
                     .iter()
                     .map(|e| match e.row {
-                        Some(r) => (e.field.clone(), format!("row {r}: {}", e.message)),
-                        None => (e.field.clone(), e.message.clone()),
+                        Some(r) => (
+                            e.field.clone(),
+                            tf(
+                                lang,
+                                "row {row}: {problem}",
+                                &[
+                                    ("row", &r.to_string()),
+                                    ("problem", &field_message(lang, e)),
+                                ],
+                            ),
+                        ),
+                        None => (e.field.clone(), field_message(lang, e)),
                     })
                     .collect(),
                 general: None,
             },
-            _ => Errors {
-                fields: p
-                    .field
-                    .map(|f| vec![(f, p.detail.clone())])
-                    .unwrap_or_default(),
-                general: Some(p.detail),
-            },
+            _ => {
+                let text = msg(lang, &err.msg());
+                Errors {
+                    fields: p.field.map(|f| vec![(f, text.clone())]).unwrap_or_default(),
+                    general: Some(text),
+                }
+            }
         }
     }
 
@@ -170,6 +182,14 @@ impl Errors {
                 }
             }
         }
+    }
+}
+
+/// A field or row error's message in the person's language.
+pub fn field_message(lang: Language, e: &FieldError) -> String {
+    match &e.msg {
+        Some(m) => msg(lang, m),
+        None => e.message.clone(),
     }
 }
 
@@ -266,6 +286,31 @@ impl<'a> Field<'a> {
                 }
                 @if let Some(m) = err { p.error id=(err_id) { (m) } }
             }
+        }
+    }
+}
+
+/// A labelled `select` with its error beside it.
+pub fn select_field(
+    name: &str,
+    label: &str,
+    options: &[(String, String)],
+    selected: &str,
+    errors: &Errors,
+) -> Markup {
+    let id = field_id(name);
+    let err = errors.field(name);
+    let err_id = format!("{id}-err");
+    html! {
+        div.field.invalid[err.is_some()] {
+            label for=(id) { (label) }
+            select id=(id) name=(name) aria-invalid=[err.map(|_| "true")]
+                aria-describedby=[err.map(|_| err_id.as_str())] {
+                @for (value, text) in options {
+                    option value=(value) selected[value == selected] { (text) }
+                }
+            }
+            @if let Some(m) = err { p.error id=(err_id) { (m) } }
         }
     }
 }

@@ -36,6 +36,7 @@ pub mod i18n;
 pub mod imports;
 pub mod layout;
 pub mod linkage;
+pub mod people;
 pub mod pulses;
 pub mod reports;
 pub mod session;
@@ -45,7 +46,7 @@ use poem::http::{StatusCode, header};
 use poem::{Body, Endpoint, EndpointExt, IntoResponse, Response, Route, get, handler};
 
 use crate::error::ApiError;
-use crate::web::i18n::t;
+use crate::web::i18n::{msg, t};
 use crate::web::layout::Chrome;
 
 const STYLE: &str = include_str!("style.css");
@@ -102,6 +103,11 @@ pub fn mount(route: Route) -> Route {
             secured(get(hr::new_page).post(hr::create)),
         )
         .at("/hr/surveys/:id", secured(get(hr::survey)))
+        .at(
+            "/hr/surveys/:id/edit",
+            secured(get(hr::edit_page).post(hr::edit)),
+        )
+        .at("/hr/surveys/:id/archive", secured(poem::post(hr::archive)))
         .at("/hr/surveys/:id/open", secured(poem::post(hr::open_round)))
         .at("/hr/rounds/:id/close", secured(poem::post(hr::close_round)))
         .at("/hr/linkage", secured(get(linkage::show)))
@@ -109,6 +115,14 @@ pub fn mount(route: Route) -> Route {
         .at(
             "/hr/people/import",
             secured(poem::post(imports::import_people)),
+        )
+        .at(
+            "/hr/teams",
+            secured(get(people::teams_page).post(people::create)),
+        )
+        .at(
+            "/hr/teams/:id",
+            secured(get(people::edit_page).post(people::edit)),
         )
         .at("/hr/cx", secured(get(imports::cx)))
         .at("/hr/cx/import", secured(poem::post(imports::import_cx)))
@@ -147,10 +161,12 @@ impl<E: Endpoint> Endpoint for WithIndex<E> {
 
 /// A page endpoint with the headers every page carries: a strict content security
 /// policy, no framing, no referrer (activation links carry a code), and no caching of
-/// anything personal.
+/// anything personal; and the renewed session cookie when the page renewed the session.
 fn secured(ep: impl Endpoint + 'static) -> impl Endpoint + 'static {
-    ep.after(|r| async move {
-        let mut resp = match r {
+    ep.around(|ep, mut req| async move {
+        let renewal = session::Renewal::default();
+        req.extensions_mut().insert(renewal.clone());
+        let mut resp = match ep.call(req).await {
             Ok(resp) => resp.into_response(),
             Err(e) => {
                 let status = e.status();
@@ -161,6 +177,9 @@ fn secured(ep: impl Endpoint + 'static) -> impl Endpoint + 'static {
                     .body(status.canonical_reason().unwrap_or("error"))
             }
         };
+        // Whatever the answer, a renewed session token reaches the browser: the old
+        // one is already revoked.
+        resp = renewal.apply(resp);
         let h = resp.headers_mut();
         for (name, value) in [
             (
@@ -261,7 +280,7 @@ pub fn error_page(c: &Chrome, err: &ApiError) -> Response {
             t(c.lang, "Something went wrong"),
             t(c.lang, "The error has been logged. Please try again later.").to_owned(),
         ),
-        _ => (t(c.lang, "This did not work"), problem.detail.clone()),
+        _ => (t(c.lang, "This did not work"), msg(c.lang, &err.msg())),
     };
     html(
         status,

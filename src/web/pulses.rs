@@ -101,7 +101,7 @@ pub async fn answer(
         Err(e) => {
             return html_response(
                 status_of(&e),
-                pulse_view(&c, &pulse, &form, &Errors::from_api(&e)),
+                pulse_view(&c, &pulse, &form, &Errors::from_api(c.lang, &e)),
             );
         }
     };
@@ -109,7 +109,7 @@ pub async fn answer(
         Ok(()) => see_other("/pulses?done=1"),
         Err(e @ (ApiError::Validation { .. } | ApiError::ValidationMany(_))) => html_response(
             status_of(&e),
-            pulse_view(&c, &pulse, &form, &Errors::from_api(&e)),
+            pulse_view(&c, &pulse, &form, &Errors::from_api(c.lang, &e)),
         ),
         Err(e) => error_page(&c, &e),
     }

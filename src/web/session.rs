@@ -1,15 +1,25 @@
 //! The web session: the API's access token in an HttpOnly, SameSite=Strict cookie, and
 //! CSRF tokens. A CSRF token is an HMAC (under a key derived from the signing key) of
-//! the session token's `jti` — or, before sign-in, of a random pre-session cookie — so
-//! a form is accepted only from a page this server rendered for this very session.
+//! the session id (`sid`, the sign-in's first token `jti`) — or, before sign-in, of a
+//! random pre-session cookie — so a form is accepted only from a page this server
+//! rendered for this very sign-in.
+//!
+//! Sliding renewal: the access token lives at most an hour, so a page request made
+//! with a token past half its lifetime gets a fresh token of the same session (new
+//! `jti`, same `sid` and sign-in time) in a new cookie, and the old token is revoked
+//! through the denylist. A session never outlives `session_max_age_secs` from its
+//! sign-in: past that the person signs in again.
+
+use std::sync::{Arc, Mutex};
 
 use hmac::{Hmac, Mac};
 use poem::http::{HeaderValue, header};
 use poem::{Request, Response};
 use sha2::Sha256;
 
-use crate::auth::api::{Me, load_me};
+use crate::auth::api::{Me, load_me, revoke};
 use crate::auth::{Principal, authenticate};
+use crate::error::ApiError;
 use crate::org::domain::Language;
 use crate::startup::AppState;
 use crate::web::i18n::t;
@@ -207,18 +217,45 @@ pub async fn session(state: &AppState, req: &Request) -> Result<Session, Respons
         };
         see_other(&target)
     };
-    let Some(token) = cookie(req, SESSION_COOKIE) else {
+    // A page that asks twice in one request gets the token renewed the first time.
+    let renewed = req.data::<Renewal>().and_then(Renewal::token);
+    let Some(token) = renewed.as_deref().or_else(|| cookie(req, SESSION_COOKIE)) else {
         return Err(to_signin());
     };
-    let principal = match authenticate(state, token).await {
+    let clear = || set_cookie(state, req, SESSION_COOKIE, "", 0);
+    let mut principal = match authenticate(state, token).await {
         Ok(p) => p,
-        Err(_) => {
-            return Err(with_cookie(
-                to_signin(),
-                &set_cookie(state, req, SESSION_COOKIE, "", 0),
-            ));
-        }
+        Err(_) => return Err(with_cookie(to_signin(), &clear())),
     };
+    let now = chrono::Utc::now().timestamp();
+    let max_age = i64::try_from(state.config.session_max_age_secs).unwrap_or(i64::MAX);
+    if now.saturating_sub(principal.auth_time) >= max_age {
+        // The session is over however active it was: its token stops working too.
+        if let Err(e) = revoke(state, &principal).await {
+            tracing::warn!(error = %e, "could not revoke an aged-out session token");
+        }
+        return Err(with_cookie(to_signin(), &clear()));
+    }
+    if now - principal.iat >= state.tokens.ttl_secs() / 2
+        && let Some(slot) = req.data::<Renewal>()
+    {
+        match renew(
+            state,
+            &principal,
+            principal.auth_time.saturating_add(max_age),
+        )
+        .await
+        {
+            Ok((token, next)) => {
+                let max_age = (next.exp - now).max(0);
+                let cookie = set_cookie(state, req, SESSION_COOKIE, &token, max_age);
+                slot.set(cookie, token);
+                principal = next;
+            }
+            // The old token still works until it expires; try again on the next page.
+            Err(e) => tracing::warn!(error = %e, "could not renew a session token"),
+        }
+    }
     let me = match load_me(state, &principal.id).await {
         Ok(me) => me,
         Err(e) => {
@@ -226,7 +263,7 @@ pub async fn session(state: &AppState, req: &Request) -> Result<Session, Respons
             return Err(error_page(&guest.chrome(), &e));
         }
     };
-    let csrf = csrf_for(state, "session", &principal.jti);
+    let csrf = csrf_for(state, "session", &principal.sid);
     Ok(Session {
         here: here(req),
         lang: Language::from_db(&me.language),
@@ -234,6 +271,78 @@ pub async fn session(state: &AppState, req: &Request) -> Result<Session, Respons
         me,
         csrf,
     })
+}
+
+/// Issues the next token of `p`'s session (expiring no later than `not_after`) and
+/// revokes `p`'s token; returns the new token and the principal it stands for.
+async fn renew(
+    state: &AppState,
+    p: &Principal,
+    not_after: i64,
+) -> Result<(String, Principal), ApiError> {
+    let (token, claims) = state
+        .tokens
+        .renew(&p.id, p.ver, &p.sid, p.auth_time, not_after)?;
+    match revoke(state, p).await {
+        // Another request of the same browser renewed this token at the same moment:
+        // both new tokens are valid, and the browser keeps the last cookie it gets.
+        Ok(()) | Err(ApiError::Conflict(_)) => {}
+        Err(e) => return Err(e),
+    }
+    let next = Principal {
+        jti: claims.jti,
+        exp: claims.exp,
+        iat: claims.iat,
+        ..p.clone()
+    };
+    Ok((token, next))
+}
+
+/// Where a page request's renewed session cookie waits until the page's response is
+/// ready: put in the request by the page middleware, filled by [`session`].
+#[derive(Clone, Default)]
+pub struct Renewal(Arc<Mutex<Option<(String, String)>>>);
+
+impl Renewal {
+    /// Keeps the new cookie (and the token in it) for the response.
+    fn set(&self, cookie: String, token: String) {
+        if let Ok(mut slot) = self.0.lock() {
+            *slot = Some((cookie, token));
+        }
+    }
+
+    /// The token renewed earlier in this request, if any.
+    fn token(&self) -> Option<String> {
+        self.0
+            .lock()
+            .ok()
+            .and_then(|slot| slot.as_ref().map(|(_, t)| t.clone()))
+    }
+
+    /// Adds the renewed session cookie to `resp`, unless the response sets the session
+    /// cookie itself (signing out, changing the password).
+    pub fn apply(&self, resp: Response) -> Response {
+        let cookie = self
+            .0
+            .lock()
+            .ok()
+            .and_then(|mut slot| slot.take())
+            .map(|(c, _)| c);
+        let Some(cookie) = cookie else {
+            return resp;
+        };
+        let prefix = format!("{SESSION_COOKIE}=");
+        let sets_session = resp
+            .headers()
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .any(|v| v.to_str().is_ok_and(|v| v.starts_with(&prefix)));
+        if sets_session {
+            resp
+        } else {
+            with_cookie(resp, &cookie)
+        }
+    }
 }
 
 /// A form from a signed-in person, with its CSRF token checked; a missing or wrong
@@ -248,7 +357,7 @@ pub async fn session_form(
         Ok(f) => f,
         Err(e) => return Err(error_page(&s.chrome(), &e)),
     };
-    if !csrf_ok(state, "session", &s.principal.jti, form.text(CSRF_FIELD)) {
+    if !csrf_ok(state, "session", &s.principal.sid, form.text(CSRF_FIELD)) {
         return Err(csrf_refused(&s.chrome()));
     }
     Ok((s, form))

@@ -267,7 +267,10 @@ pub async fn create(req: &Request, Data(state): Data<&AppState>, body: Body) -> 
     let c = s.chrome();
     let lang = c.lang;
     let Some(touchpoint) = parse_touchpoint(form.text("touchpoint")) else {
-        let errors = Errors::from_api(&ApiError::invalid("touchpoint", "choose a touchpoint"));
+        let errors = Errors::from_api(
+            c.lang,
+            &ApiError::invalid("touchpoint", "choose a touchpoint"),
+        );
         return html_response(
             StatusCode::UNPROCESSABLE_ENTITY,
             new_view(&c, &form, &errors),
@@ -298,7 +301,10 @@ pub async fn create(req: &Request, Data(state): Data<&AppState>, body: Body) -> 
                 ),
             ),
         },
-        Err(e) => html_response(status_of(&e), new_view(&c, &form, &Errors::from_api(&e))),
+        Err(e) => html_response(
+            status_of(&e),
+            new_view(&c, &form, &Errors::from_api(c.lang, &e)),
+        ),
     }
 }
 
@@ -322,7 +328,7 @@ pub async fn follow(req: &Request, Data(state): Data<&AppState>, body: Body) -> 
                     )],
                     general: None,
                 },
-                other => Errors::from_api(&other),
+                other => Errors::from_api(c.lang, &other),
             };
             html_response(
                 StatusCode::NOT_FOUND,
@@ -430,7 +436,7 @@ pub async fn reply(
             match get_suggestion(state, &s.principal, &id).await {
                 Ok(item) => html_response(
                     status_of(&e),
-                    detail_view(&c, &item, true, &Errors::from_api(&e)),
+                    detail_view(&c, &item, true, &Errors::from_api(c.lang, &e)),
                 ),
                 Err(e2) => error_page(&c, &e2),
             }

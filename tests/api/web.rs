@@ -951,3 +951,909 @@ async fn hr_previews_a_people_import_then_imports_and_loads_cx_ratings() {
     assert_html(&r, 200);
     assert_eq!(app.count("cx_ratings").await, 1);
 }
+
+/// The text of the error shown beside field `id` (`<p class="error" id="{id}-err">`),
+/// asserting that it follows the field itself.
+#[track_caller]
+fn error_beside(html: &str, id: &str) -> String {
+    let field = html
+        .find(&format!("id=\"{id}\""))
+        .unwrap_or_else(|| panic!("no field {id}: {html}"));
+    let marker = format!("<p class=\"error\" id=\"{id}-err\">");
+    let start = html
+        .find(&marker)
+        .unwrap_or_else(|| panic!("no error beside {id}: {html}"))
+        + marker.len();
+    assert!(start > field, "the error of {id} follows its field");
+    html[start..start + html[start..].find("</p>").expect("end")].to_owned()
+}
+
+/// Switches a signed-in browser's person to `lang` through the language form.
+async fn switch_language(b: &mut Browser<'_>, lang: &str) {
+    let r = b
+        .submit("/password", "/language", &[("lang", lang), ("next", "/")])
+        .await;
+    assert_eq!(r.status, 303, "{}", r.text());
+}
+
+#[tokio::test]
+async fn validation_errors_are_shown_in_the_persons_language_beside_their_fields() {
+    let app = spawn_app().await;
+    let hr = app.hr().await;
+    let (people, survey, round) = team_with_open_round(&app, &hr, 5).await;
+    let team = app.get("/api/v1/teams", Some(&hr.token)).await.json()["items"][0]["id"]
+        .as_str()
+        .expect("team")
+        .to_owned();
+    let today = chrono::Utc::now().date_naive().to_string();
+    let too_long = [
+        ("title", "Weekly check"),
+        ("bank_item", "eo_proud"),
+        ("team_id", team.as_str()),
+        ("starts_on", today.as_str()),
+        ("cadence", "weekly"),
+        ("schedule.window_days", "30"),
+        ("min_group", "5"),
+    ];
+
+    // HR in English sees the API's own English words beside the field...
+    let mut en = Browser::new(&app);
+    en.sign_in(&hr.email, PASSWORD).await;
+    let r = en
+        .submit("/hr/surveys/new", "/hr/surveys/new", &too_long)
+        .await;
+    assert_html(&r, 422);
+    assert_eq!(
+        error_beside(&r.text(), "f-schedule_window_days"),
+        "must be 1 to 7 days for a weekly survey (no longer than the cadence)"
+    );
+
+    // ...and in Russian the same error in Russian, with its values filled in.
+    let mut ru = Browser::new(&app);
+    ru.sign_in(&hr.email, PASSWORD).await;
+    switch_language(&mut ru, "ru").await;
+    let r = ru
+        .submit("/hr/surveys/new", "/hr/surveys/new", &too_long)
+        .await;
+    assert_html(&r, 422);
+    let html = r.text();
+    assert_eq!(
+        error_beside(&html, "f-schedule_window_days"),
+        "должно быть от 1 до 7 дн. для опроса, проводимого раз в неделю (не дольше периода)"
+    );
+    assert!(html.contains("Исправьте отмеченные поля."), "{html}");
+    let mut empty = too_long.to_vec();
+    empty.retain(|(k, _)| *k != "bank_item");
+    let r = ru
+        .submit("/hr/surveys/new", "/hr/surveys/new", &empty)
+        .await;
+    assert!(
+        r.text()
+            .contains("в опросе должен быть хотя бы один вопрос"),
+        "{}",
+        r.text()
+    );
+
+    // CSV import row errors come in Russian, row by row.
+    let r = ru
+        .submit(
+            "/hr/people",
+            "/hr/people/import",
+            &[("csv", "email,name\nnot-an-address,Someone\n")],
+        )
+        .await;
+    assert_html(&r, 422);
+    assert!(
+        r.text()
+            .contains("должно быть адресом эл. почты вида name@example.org"),
+        "{}",
+        r.text()
+    );
+    let r = ru
+        .submit(
+            "/hr/people",
+            "/hr/people/import",
+            &[("csv", "email,name,shoe_size\n")],
+        )
+        .await;
+    assert_eq!(
+        error_beside(&r.text(), "f-csv"),
+        "неизвестный столбец `shoe_size`"
+    );
+
+    // An employee in Russian: a pulse answer, a suggestion and a password change.
+    let me = &people[0];
+    app.set_password(&me.id).await;
+    let questions = app
+        .get(&format!("/api/v1/surveys/{survey}"), Some(&hr.token))
+        .await
+        .json()["questions"]
+        .clone();
+    let choice = questions[2]["id"].as_str().expect("id").to_owned();
+    let mut emp = Browser::new(&app);
+    emp.sign_in(&me.email, PASSWORD).await;
+    switch_language(&mut emp, "ru").await;
+    let action = format!("/pulses/{round}");
+    let field = format!("answers.{choice}");
+    let r = emp.submit(&action, &action, &[(&field, "Fax")]).await;
+    assert_html(&r, 422);
+    assert_eq!(
+        error_beside(&r.text(), &format!("f-answers_{choice}")),
+        "такого варианта нет среди предложенных"
+    );
+    let r = emp
+        .submit(
+            "/suggestions/new",
+            "/suggestions/new",
+            &[
+                ("title", "   "),
+                ("body", "Refunds are slow"),
+                ("touchpoint", "billing"),
+            ],
+        )
+        .await;
+    assert_html(&r, 422);
+    assert_eq!(error_beside(&r.text(), "f-title"), "не должно быть пустым");
+    let r = emp
+        .submit(
+            "/password",
+            "/password",
+            &[("current_password", PASSWORD), ("new_password", "short")],
+        )
+        .await;
+    assert_html(&r, 422);
+    assert_eq!(
+        error_beside(&r.text(), "f-new_password"),
+        "должно быть не короче 12 символов"
+    );
+
+    // The API answers the same person in English, whatever their language.
+    let token = emp.cookies["pulseline_session"].clone();
+    let r = app
+        .post(
+            &format!("/api/v1/rounds/{round}/responses"),
+            Some(&token),
+            json!({"answers": [{"question_id": choice, "choice": "Fax"}]}),
+        )
+        .await;
+    r.expect(422);
+    assert_eq!(r.json()["detail"], "choice is not among the options");
+}
+
+/// The team named `name` in the API's list, as JSON.
+async fn team_named(app: &TestApp, hr: &Actor, name: &str) -> serde_json::Value {
+    let all = app
+        .get("/api/v1/teams?limit=200", Some(&hr.token))
+        .await
+        .json();
+    all["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .find(|t| t["name"] == name)
+        .unwrap_or_else(|| panic!("no team {name}: {all}"))
+        .clone()
+}
+
+#[tokio::test]
+async fn hr_lists_people_with_search_and_pages_and_manages_the_team_tree() {
+    let app = spawn_app().await;
+    let hr = app.hr().await;
+    let company = app.create_team(&hr, "Company", None, "internal").await;
+    let sales = app
+        .create_team(&hr, "Sales", Some(&company), "frontline")
+        .await;
+    let seeded = app.seed_people(&sales, 30, |_| (None, None, None)).await;
+    app.create_person(&hr, "ann.lee@example.org", Some(&sales))
+        .await;
+    let mut b = Browser::new(&app);
+    b.sign_in(&hr.email, PASSWORD).await;
+
+    // The list: labelled search, name, e-mail, team, role and status.
+    let r = b.get("/hr/people").await;
+    assert_html(&r, 200);
+    let html = r.text();
+    assert!(html.contains("<label for=\"f-q\">Search by name or e-mail</label>"));
+    assert!(html.contains("<label for=\"f-limit\">Per page</label>"));
+    assert!(html.contains("ann.lee@example.org"), "{html}");
+    assert!(html.contains("<td>Sales</td>"));
+    assert!(
+        html.contains("Not activated yet"),
+        "the new person has no password"
+    );
+    assert!(
+        html.contains("Employee, HR"),
+        "the HR person's roles: {html}"
+    );
+    assert!(
+        html.contains("id=\"f-csv\""),
+        "the import stays on the page"
+    );
+
+    // Search by e-mail narrows the list.
+    let html = b.get("/hr/people?q=ANN.LEE").await.text();
+    assert!(html.contains("ann.lee@example.org"));
+    assert!(!html.contains(&seeded[0].email), "{html}");
+    assert!(html.contains("1–1 of 1"), "{html}");
+
+    // Page size: 25 of the 32 people, then the rest on the next page.
+    let html = b.get("/hr/people?limit=25").await.text();
+    assert_eq!(html.matches("<th scope=\"row\">").count(), 25);
+    assert!(html.contains("1–25 of 32"), "{html}");
+    assert!(
+        html.contains("href=\"/hr/people?q=&amp;limit=25&amp;offset=25\""),
+        "{html}"
+    );
+    let html = b.get("/hr/people?q=&limit=25&offset=25").await.text();
+    assert_eq!(html.matches("<th scope=\"row\">").count(), 7);
+    assert!(html.contains("rel=\"prev\""));
+    assert!(!html.contains("rel=\"next\""));
+    // A page size that is not offered falls back to the default.
+    let html = b.get("/hr/people?limit=100000").await.text();
+    assert!(html.contains("1–32 of 32"), "{html}");
+
+    // The tree: Sales nested under Company.
+    let r = b.get("/hr/teams").await;
+    assert_html(&r, 200);
+    let html = r.text();
+    let (c, s) = (
+        html.find(&format!("href=\"/hr/teams/{company}\""))
+            .expect("company"),
+        html.find(&format!("href=\"/hr/teams/{sales}\""))
+            .expect("sales"),
+    );
+    assert!(c < s);
+    assert!(html[c..s].contains("<ul class=\"tree\">"), "nested: {html}");
+    for label in ["f-name", "f-parent_id", "f-kind"] {
+        assert!(html.contains(&format!("<label for=\"{label}\"")), "{label}");
+    }
+
+    // Creating a team through the form.
+    let r = b
+        .submit(
+            "/hr/teams",
+            "/hr/teams",
+            &[
+                ("name", "Support"),
+                ("parent_id", &company),
+                ("kind", "frontline"),
+            ],
+        )
+        .await;
+    assert_eq!((r.status, location(&r).as_str()), (303, "/hr/teams"));
+    let support = team_named(&app, &hr, "Support").await;
+    assert_eq!(support["parent_id"], company.as_str());
+    assert_eq!(support["kind"], "frontline");
+    let support = support["id"].as_str().expect("id").to_owned();
+    // An empty name is refused beside the name field, the choices kept.
+    let r = b
+        .submit(
+            "/hr/teams",
+            "/hr/teams",
+            &[
+                ("name", "  "),
+                ("parent_id", &company),
+                ("kind", "internal"),
+            ],
+        )
+        .await;
+    assert_html(&r, 422);
+    assert_eq!(error_beside(&r.text(), "f-name"), "must not be empty");
+    assert!(r.text().contains("value=\"internal\" selected"));
+
+    // A key for imports is kept, and a second team cannot take it.
+    let r = b
+        .submit(
+            "/hr/teams",
+            "/hr/teams",
+            &[
+                ("name", "Billing"),
+                ("parent_id", ""),
+                ("kind", "frontline"),
+                ("key", "billing-desk"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.text());
+    assert_eq!(
+        team_named(&app, &hr, "Billing").await["key"],
+        "billing-desk"
+    );
+    let r = b
+        .submit(
+            "/hr/teams",
+            "/hr/teams",
+            &[
+                ("name", "Billing 2"),
+                ("parent_id", ""),
+                ("kind", "frontline"),
+                ("key", "billing-desk"),
+            ],
+        )
+        .await;
+    assert_html(&r, 422);
+    assert_eq!(
+        error_beside(&r.text(), "f-key"),
+        "another team has this key"
+    );
+
+    // Renaming and moving it under Sales.
+    let edit = format!("/hr/teams/{support}");
+    let page = b.get(&edit).await;
+    assert_html(&page, 200);
+    assert!(page.text().contains("value=\"Support\""));
+    let r = b
+        .submit(
+            &edit,
+            &edit,
+            &[
+                ("name", "Customer care"),
+                ("parent_id", &sales),
+                ("kind", "frontline"),
+            ],
+        )
+        .await;
+    assert_eq!((r.status, location(&r).as_str()), (303, "/hr/teams"));
+    let care = team_named(&app, &hr, "Customer care").await;
+    assert_eq!(care["id"], support.as_str());
+    assert_eq!(care["parent_id"], sales.as_str());
+
+    // Moving Company under its own grandchild is refused beside the parent field.
+    let company_page = format!("/hr/teams/{company}");
+    let r = b
+        .submit(
+            &company_page,
+            &company_page,
+            &[
+                ("name", "Company"),
+                ("parent_id", &support),
+                ("kind", "internal"),
+            ],
+        )
+        .await;
+    assert_html(&r, 422);
+    assert_eq!(
+        error_beside(&r.text(), "f-parent_id"),
+        "a team cannot be placed under itself or its own descendant"
+    );
+    assert!(r.text().contains("aria-describedby=\"f-parent_id-err\""));
+    assert_eq!(
+        team_named(&app, &hr, "Company").await["parent_id"],
+        json!(null)
+    );
+    // Moving it to the top level works (no parent).
+    let r = b
+        .submit(
+            &edit,
+            &edit,
+            &[
+                ("name", "Customer care"),
+                ("parent_id", ""),
+                ("kind", "frontline"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 303);
+    assert_eq!(
+        team_named(&app, &hr, "Customer care").await["parent_id"],
+        json!(null)
+    );
+
+    // Without its CSRF token a team form changes nothing.
+    let before = app.count("teams").await;
+    let r = b
+        .post("/hr/teams", &[("name", "Sneaky"), ("kind", "frontline")])
+        .await;
+    assert_html(&r, 403);
+    assert!(r.text().contains("The form has expired"));
+    let r = b
+        .post(&edit, &[("name", "Renamed"), ("kind", "frontline")])
+        .await;
+    assert_html(&r, 403);
+    assert_eq!(app.count("teams").await, before);
+    assert_eq!(
+        team_named(&app, &hr, "Customer care").await["id"],
+        support.as_str()
+    );
+}
+
+#[tokio::test]
+async fn an_employee_gets_the_403_page_for_people_and_teams() {
+    let app = spawn_app().await;
+    let hr = app.hr().await;
+    let team = app.create_team(&hr, "Desk", None, "frontline").await;
+    let emp = app.employee(&hr, Some(&team)).await;
+    let mut b = Browser::new(&app);
+    b.sign_in(&emp.email, PASSWORD).await;
+    for path in ["/hr/people", "/hr/teams", &format!("/hr/teams/{team}")] {
+        let r = b.get(path).await;
+        assert_html(&r, 403);
+        assert!(r.text().contains("Not allowed"), "{path}");
+        assert!(!r.text().contains(&emp.email), "{path}: no data");
+    }
+    let token = csrf_of(&b.get("/pulses").await.text());
+    let r = b
+        .post(
+            "/hr/teams",
+            &[("csrf", &token), ("name", "Mine"), ("kind", "frontline")],
+        )
+        .await;
+    assert_html(&r, 403);
+    let r = b
+        .post(
+            &format!("/hr/teams/{team}"),
+            &[("csrf", &token), ("name", "Mine"), ("kind", "frontline")],
+        )
+        .await;
+    assert_html(&r, 403);
+    assert_eq!(app.count("teams").await, 1);
+    let name = app
+        .get(&format!("/api/v1/teams/{team}"), Some(&hr.token))
+        .await
+        .json()["name"]
+        .clone();
+    assert_eq!(name, "Desk");
+}
+
+/// The fields of a weekly survey for `team` with the bank item `eo_proud`.
+fn survey_fields<'a>(team: &'a str, today: &'a str) -> Vec<(&'a str, &'a str)> {
+    vec![
+        ("title", "Customer pulse"),
+        ("bank_item", "eo_proud"),
+        ("team_id", team),
+        ("starts_on", today),
+        ("cadence", "weekly"),
+        ("schedule.window_days", "5"),
+        ("min_group", "5"),
+    ]
+}
+
+#[tokio::test]
+async fn hr_adds_questions_of_its_own_to_a_survey_on_the_pages() {
+    let app = spawn_app().await;
+    let hr = app.hr().await;
+    let team = app.create_team(&hr, "Desk", None, "frontline").await;
+    let today = chrono::Utc::now().date_naive().to_string();
+    let mut b = Browser::new(&app);
+    b.sign_in(&hr.email, PASSWORD).await;
+    let page = b.get("/hr/surveys/new").await;
+    assert_html(&page, 200);
+    for label in [
+        "f-custom_0_text",
+        "f-custom_0_text_ru",
+        "f-custom_0_kind",
+        "f-custom_0_driver",
+        "f-custom_0_required",
+        "f-custom_0_options",
+    ] {
+        assert!(
+            page.text().contains(&format!("<label for=\"{label}\">")),
+            "{label}"
+        );
+    }
+
+    // A choice question without options is refused beside its options field; the
+    // question typed is kept.
+    let mut fields = survey_fields(&team, &today);
+    fields.extend([
+        ("custom.0.text", "Which channel do customers prefer?"),
+        ("custom.0.kind", "choice"),
+        ("custom.0.driver", "customer_focus"),
+        ("custom.0.required", "1"),
+        ("custom.0.options", ""),
+    ]);
+    let r = b
+        .submit("/hr/surveys/new", "/hr/surveys/new", &fields)
+        .await;
+    assert_html(&r, 422);
+    let html = r.text();
+    assert_eq!(
+        error_beside(&html, "f-custom_0_options"),
+        "a choice question needs options"
+    );
+    assert!(html.contains("value=\"Which channel do customers prefer?\""));
+    assert_eq!(app.count("surveys").await, 0);
+    // Options on a scale question are refused there too.
+    let mut fields = survey_fields(&team, &today);
+    fields.extend([
+        ("custom.0.text", "How easy was it?"),
+        ("custom.0.kind", "scale11"),
+        ("custom.0.driver", "customer_focus"),
+        ("custom.0.options", "Easy\nHard"),
+    ]);
+    let r = b
+        .submit("/hr/surveys/new", "/hr/surveys/new", &fields)
+        .await;
+    assert_html(&r, 422);
+    assert_eq!(
+        error_beside(&r.text(), "f-custom_0_options"),
+        "only choice questions have options"
+    );
+
+    // A choice question and an optional free text, after the bank's item.
+    let mut fields = survey_fields(&team, &today);
+    fields.extend([
+        ("custom.0.text", "Which channel do customers prefer?"),
+        ("custom.0.text_ru", "Какой канал предпочитают клиенты?"),
+        ("custom.0.kind", "choice"),
+        ("custom.0.driver", "customer_focus"),
+        ("custom.0.required", "1"),
+        ("custom.0.options", "Chat\r\nPhone\r\n\r\nMail"),
+        ("custom.1.text", ""),
+        ("custom.1.kind", "likert5"),
+        ("custom.1.driver", "voice"),
+        ("custom.2.text", "Anything else?"),
+        ("custom.2.kind", "text"),
+        ("custom.2.driver", "voice"),
+    ]);
+    let r = b
+        .submit("/hr/surveys/new", "/hr/surveys/new", &fields)
+        .await;
+    assert_eq!(r.status, 303, "{}", r.text());
+    let survey = location(&r).trim_start_matches("/hr/surveys/").to_owned();
+    let v = app
+        .get(&format!("/api/v1/surveys/{survey}"), Some(&hr.token))
+        .await
+        .json();
+    let qs = v["questions"].as_array().expect("questions");
+    assert_eq!(qs.len(), 3, "the blank slot is skipped: {v}");
+    assert_eq!(qs[0]["bank_item"], "eo_proud");
+    assert_eq!(qs[1]["kind"], "choice");
+    assert_eq!(qs[1]["driver"], "customer_focus");
+    assert_eq!(qs[1]["required"], true);
+    assert_eq!(qs[1]["options"], json!(["Chat", "Phone", "Mail"]));
+    assert_eq!(qs[1]["text_ru"], "Какой канал предпочитают клиенты?");
+    assert_eq!(qs[2]["kind"], "text");
+    assert_eq!(qs[2]["required"], false);
+    assert_eq!(qs[2]["text"], "Anything else?");
+}
+
+#[tokio::test]
+async fn hr_edits_a_survey_until_its_first_round_opens_then_archives_it() {
+    let app = spawn_app().await;
+    let hr = app.hr().await;
+    let team = app.create_team(&hr, "Desk", None, "frontline").await;
+    app.seed_people(&team, 5, |_| (None, None, None)).await;
+    let today = chrono::Utc::now().date_naive().to_string();
+    let mut b = Browser::new(&app);
+    b.sign_in(&hr.email, PASSWORD).await;
+    let mut fields = survey_fields(&team, &today);
+    fields.extend([
+        ("custom.0.text", "Anything else?"),
+        ("custom.0.kind", "text"),
+        ("custom.0.driver", "voice"),
+    ]);
+    let r = b
+        .submit("/hr/surveys/new", "/hr/surveys/new", &fields)
+        .await;
+    assert_eq!(r.status, 303, "{}", r.text());
+    let page = location(&r);
+    let survey = page.trim_start_matches("/hr/surveys/").to_owned();
+    let api = format!("/api/v1/surveys/{survey}");
+    let edit = format!("{page}/edit");
+    assert!(
+        b.get(&page)
+            .await
+            .text()
+            .contains(&format!("href=\"{edit}\""))
+    );
+
+    // The edit form comes filled in from the survey.
+    let form = b.get(&edit).await;
+    assert_html(&form, 200);
+    let html = form.text();
+    assert!(html.contains("value=\"Customer pulse\""));
+    assert!(html.contains("value=\"eo_proud\" checked"), "{html}");
+    assert!(html.contains("value=\"Anything else?\""));
+    assert!(
+        html.contains("name=\"min_group\" type=\"number\" value=\"5\""),
+        "{html}"
+    );
+
+    // Before the first round everything can change.
+    let mut changed = vec![
+        ("title", "Customer pulse, revised"),
+        ("bank_item", "eo_proud"),
+        ("bank_item", "eo_enps"),
+        ("team_id", team.as_str()),
+        ("cut", "location"),
+        ("starts_on", today.as_str()),
+        ("cadence", "weekly"),
+        ("schedule.window_days", "5"),
+        ("min_group", "6"),
+    ];
+    let r = b.submit(&edit, &edit, &changed).await;
+    assert_eq!(
+        (r.status, location(&r)),
+        (303, page.clone()),
+        "{}",
+        r.text()
+    );
+    let v = app.get(&api, Some(&hr.token)).await.json();
+    assert_eq!(v["title"], "Customer pulse, revised");
+    assert_eq!(v["questions"].as_array().map(Vec::len), Some(2));
+    assert_eq!(v["min_group"], 6);
+    assert_eq!(v["cuts"], json!(["location"]));
+
+    // A form drawn before the first round opened is refused after it, with the API's
+    // own words, and nothing changes.
+    let stale = csrf_of(&b.get(&edit).await.text());
+    app.open_round_now(&hr, &survey).await;
+    changed[0] = ("title", "Sneaked in");
+    changed[8] = ("min_group", "9");
+    let mut with_token = vec![("csrf", stale.as_str())];
+    with_token.extend_from_slice(&changed);
+    let r = b.post(&edit, &with_token).await;
+    assert_html(&r, 409);
+    assert!(
+        r.text()
+            .contains("questions, cuts and min_group are frozen once the first round has opened"),
+        "{}",
+        r.text()
+    );
+    let v = app.get(&api, Some(&hr.token)).await.json();
+    assert_eq!(
+        (v["title"].clone(), v["min_group"].clone()),
+        (json!("Customer pulse, revised"), json!(6))
+    );
+
+    // Now the form says what is frozen and offers only what can still change.
+    let html = b.get(&edit).await.text();
+    assert!(html.contains("These are frozen"), "{html}");
+    assert!(html.contains("name=\"frozen\" value=\"1\""));
+    assert!(!html.contains("name=\"bank_item\""));
+    assert!(!html.contains("name=\"min_group\""));
+    assert!(!html.contains("name=\"cut\""));
+    let r = b
+        .submit(
+            &edit,
+            &edit,
+            &[
+                ("frozen", "1"),
+                ("title", "Customer pulse, autumn"),
+                ("team_id", team.as_str()),
+                ("starts_on", today.as_str()),
+                ("cadence", "weekly"),
+                ("schedule.window_days", "4"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.text());
+    let v = app.get(&api, Some(&hr.token)).await.json();
+    assert_eq!(v["title"], "Customer pulse, autumn");
+    assert_eq!(v["schedule"]["window_days"], 4);
+    assert_eq!(v["questions"].as_array().map(Vec::len), Some(2));
+    assert_eq!(v["min_group"], 6);
+    assert_eq!(v["cuts"], json!(["location"]));
+    assert!(
+        b.get(&page)
+            .await
+            .text()
+            .contains("frozen since the first round opened")
+    );
+
+    // Archiving needs the form's token, then stops the survey for good.
+    let r = b.post(&format!("{page}/archive"), &[]).await;
+    assert_html(&r, 403);
+    assert_eq!(
+        app.get(&api, Some(&hr.token)).await.json()["archived"],
+        false
+    );
+    let r = b.submit(&page, &format!("{page}/archive"), &[]).await;
+    assert_eq!((r.status, location(&r)), (303, page.clone()));
+    assert_eq!(
+        app.get(&api, Some(&hr.token)).await.json()["archived"],
+        true
+    );
+    let html = b.get(&page).await.text();
+    assert!(html.contains("This survey is archived"), "{html}");
+    assert!(!html.contains(&format!("href=\"{edit}\"")));
+    assert!(!html.contains("Archive this survey"));
+    // The list leaves it out unless asked, then marks it.
+    assert!(
+        !b.get("/hr/surveys")
+            .await
+            .text()
+            .contains("Customer pulse, autumn")
+    );
+    let html = b.get("/hr/surveys?archived=1").await.text();
+    assert!(html.contains("Customer pulse, autumn"), "{html}");
+    assert!(
+        html.contains("<span class=\"badge\">archived</span>"),
+        "{html}"
+    );
+    // An edit posted anyway gets the API's answer on the form.
+    let r = b
+        .submit(
+            &edit,
+            &edit,
+            &[
+                ("frozen", "1"),
+                ("title", "Back again"),
+                ("starts_on", today.as_str()),
+                ("cadence", "weekly"),
+                ("schedule.window_days", "4"),
+            ],
+        )
+        .await;
+    assert_html(&r, 409);
+    assert!(r.text().contains("the survey is archived"));
+}
+
+/// The `Max-Age` of a `Set-Cookie` value.
+fn max_age(cookie: &str) -> i64 {
+    cookie
+        .split("; ")
+        .find_map(|a| a.strip_prefix("Max-Age="))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| panic!("no Max-Age: {cookie}"))
+}
+
+#[tokio::test]
+async fn an_active_session_is_renewed_as_its_token_ages_until_its_maximum_age() {
+    // Tokens live 4 s and sessions at most 6 s, so the whole story takes about 6 s:
+    // renewal once a token is 2 s old (half its life), twice, then the end.
+    let app = spawn_app_with(|c| {
+        c.token_ttl_secs = 4;
+        c.session_max_age_secs = 6;
+    })
+    .await;
+    let admin = app.admin().await;
+    let mut b = Browser::new(&app);
+    let started = std::time::Instant::now();
+    let r = b.sign_in(&admin.email, PASSWORD).await;
+    assert_eq!(max_age(&session_set_cookie(&r)), 4);
+    let first = b.cookies["pulseline_session"].clone();
+
+    // A young token is kept as it is.
+    let r = b.get("/pulses").await;
+    assert_html(&r, 200);
+    assert!(
+        !r.headers.get_all("set-cookie").iter().any(|c| c
+            .to_str()
+            .is_ok_and(|c| c.starts_with("pulseline_session="))),
+        "no renewal yet"
+    );
+    let drawn_before = csrf_of(&b.get("/password").await.text());
+
+    // Past half its life, a page renews it: a new token in a new cookie, the old one
+    // revoked for the API as well.
+    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+    let r = b.get("/pulses").await;
+    assert_html(&r, 200);
+    let cookie = session_set_cookie(&r);
+    for attr in ["HttpOnly", "SameSite=Strict", "Path=/"] {
+        assert!(cookie.contains(attr), "{attr}: {cookie}");
+    }
+    let second = b.cookies["pulseline_session"].clone();
+    assert_ne!(second, first);
+    app.get("/api/v1/me", Some(&first)).await.expect(401);
+    app.get("/api/v1/me", Some(&second)).await.expect(200);
+    // A form drawn before the renewal still fits the session.
+    let r = b
+        .post(
+            "/language",
+            &[("csrf", &drawn_before), ("lang", "en"), ("next", "/pulses")],
+        )
+        .await;
+    assert_eq!((r.status, location(&r).as_str()), (303, "/pulses"));
+
+    // Again, this time on a form post whose handler reads the session twice (the
+    // language switch): one renewal, and the person stays signed in. The new token ends
+    // no later than the session may (6 s after sign-in), before its own 4 s lifetime.
+    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+    let r = b
+        .post(
+            "/language",
+            &[("csrf", &drawn_before), ("lang", "en"), ("next", "/pulses")],
+        )
+        .await;
+    assert_eq!((r.status, location(&r).as_str()), (303, "/pulses"));
+    let cookie = session_set_cookie(&r);
+    assert!(max_age(&cookie) <= 2, "capped by the maximum age: {cookie}");
+    let third = b.cookies["pulseline_session"].clone();
+    assert_ne!(third, second);
+    app.get("/api/v1/me", Some(&second)).await.expect(401);
+    app.get("/api/v1/me", Some(&third)).await.expect(200);
+    assert_html(&b.get("/pulses").await, 200);
+
+    // Past the maximum age the session ends however active it is, and its token with it.
+    let end = std::time::Duration::from_millis(6100);
+    tokio::time::sleep(end.saturating_sub(started.elapsed())).await;
+    let r = b.get("/pulses").await;
+    assert_eq!(r.status, 303);
+    assert!(location(&r).starts_with("/signin"), "{}", location(&r));
+    assert!(!b.cookies.contains_key("pulseline_session"));
+    app.get("/api/v1/me", Some(&third)).await.expect(401);
+    // Signing in again starts a new session.
+    let r = b.sign_in(&admin.email, PASSWORD).await;
+    assert_eq!(r.status, 303);
+    assert_html(&b.get("/pulses").await, 200);
+}
+
+#[tokio::test]
+async fn editing_a_survey_on_the_pages_keeps_the_order_of_its_questions() {
+    let app = spawn_app().await;
+    let hr = app.hr().await;
+    let team = app.create_team(&hr, "Desk", None, "frontline").await;
+    let today = chrono::Utc::now().date_naive().to_string();
+    let r = app
+        .post(
+            "/api/v1/surveys",
+            Some(&hr.token),
+            json!({
+                "title": "Mixed",
+                "questions": [
+                    {"kind": "choice", "driver": "voice", "text": "Which channel?",
+                     "options": ["Chat", "Mail"]},
+                    {"bank_item": "eo_proud"},
+                    {"kind": "text", "driver": "voice", "text": "Anything else?", "required": false}
+                ],
+                "audience": {"team_ids": [team]},
+                "schedule": {"starts_on": today, "cadence": "monthly", "window_days": 7}
+            }),
+        )
+        .await;
+    r.expect(201);
+    let survey = r.json()["id"].as_str().expect("id").to_owned();
+    let edit = format!("/hr/surveys/{survey}/edit");
+    let mut b = Browser::new(&app);
+    b.sign_in(&hr.email, PASSWORD).await;
+    let html = b.get(&edit).await.text();
+    let at = |tag: &str| {
+        html.find(&format!("name=\"order\" value=\"{tag}\""))
+            .unwrap_or_else(|| panic!("no order field {tag}: {html}"))
+    };
+    assert!(at("custom:0") < at("bank:eo_proud") && at("bank:eo_proud") < at("custom:1"));
+
+    // The form as drawn, with a new title and one more bank item ticked.
+    let r = b
+        .submit(
+            &edit,
+            &edit,
+            &[
+                ("order", "custom:0"),
+                ("order", "bank:eo_proud"),
+                ("order", "custom:1"),
+                ("title", "Mixed, revised"),
+                ("bank_item", "eo_proud"),
+                ("bank_item", "eo_enps"),
+                ("custom.0.text", "Which channel?"),
+                ("custom.0.kind", "choice"),
+                ("custom.0.driver", "voice"),
+                ("custom.0.required", "1"),
+                ("custom.0.options", "Chat\nMail"),
+                ("custom.1.text", "Anything else?"),
+                ("custom.1.kind", "text"),
+                ("custom.1.driver", "voice"),
+                ("team_id", team.as_str()),
+                ("starts_on", today.as_str()),
+                ("cadence", "monthly"),
+                ("schedule.window_days", "7"),
+                ("min_group", "5"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.text());
+    let v = app
+        .get(&format!("/api/v1/surveys/{survey}"), Some(&hr.token))
+        .await
+        .json();
+    assert_eq!(v["title"], "Mixed, revised");
+    let order: Vec<String> = v["questions"]
+        .as_array()
+        .expect("questions")
+        .iter()
+        .map(|q| {
+            q["bank_item"].as_str().map_or_else(
+                || q["text"].as_str().unwrap_or("").to_owned(),
+                str::to_owned,
+            )
+        })
+        .collect();
+    assert_eq!(
+        order,
+        ["Which channel?", "eo_proud", "Anything else?", "eo_enps"],
+        "the old order kept, the new item after"
+    );
+}

@@ -1,0 +1,465 @@
+//! HR pages for people and teams: a paged list of people with a search by name or
+//! e-mail, and the team tree with creating, renaming and moving teams. Every action is
+//! the API's own function (`org::api`), which checks the HR role again and validates
+//! as the API does — a move that would put a team under itself or its own descendant
+//! is refused on `parent_id`, and the page shows that beside the parent field.
+
+use std::collections::{HashMap, HashSet};
+
+use maud::{Markup, html};
+use poem::http::StatusCode;
+use poem::web::{Data, Path};
+use poem::{Body, Request, Response, handler};
+use poem_openapi::types::MaybeUndefined;
+
+use crate::auth::Principal;
+use crate::error::ApiError;
+use crate::org::api::{
+    CreateTeam, PeopleQuery, Person, Team, UpdateTeam, create_team, list_people, list_teams,
+    update_team,
+};
+use crate::org::domain::{GrantedRole, Language, TeamKind};
+use crate::startup::AppState;
+use crate::web::account::status_of;
+use crate::web::hr::hr_session;
+use crate::web::i18n::{t, tf};
+use crate::web::layout::{Chrome, Errors, Field, csrf_field, page, select_field};
+use crate::web::session::{Session, session_form, urlencode};
+use crate::web::{Form, error_page, html as html_response, see_other};
+
+/// The page sizes offered for the list of people.
+const PAGE_SIZES: [i64; 4] = [25, 50, 100, 200];
+const DEFAULT_PAGE_SIZE: i64 = 50;
+
+/// Every team the principal may see, through the API's paged list.
+pub async fn all_teams(state: &AppState, p: &Principal) -> Result<Vec<Team>, ApiError> {
+    let mut out = Vec::new();
+    loop {
+        let page = list_teams(state, p, Some(200), Some(out.len() as i64), None).await?;
+        let got = page.items.len();
+        out.extend(page.items);
+        if got == 0 || out.len() as i64 >= page.total {
+            return Ok(out);
+        }
+    }
+}
+
+/// The teams in tree order (each parent before its children, siblings by name), with
+/// their depth. A team whose parent is not visible starts a tree of its own.
+fn tree_order(teams: &[Team]) -> Vec<(usize, &Team)> {
+    let ids: HashSet<&str> = teams.iter().map(|t| t.id.as_str()).collect();
+    let mut children: HashMap<&str, Vec<&Team>> = HashMap::new();
+    let mut roots = Vec::new();
+    for team in teams {
+        match team.parent_id.as_deref().filter(|p| ids.contains(p)) {
+            Some(p) => children.entry(p).or_default().push(team),
+            None => roots.push(team),
+        }
+    }
+    let mut out = Vec::with_capacity(teams.len());
+    let mut seen = HashSet::new();
+    let mut stack: Vec<(usize, &Team)> = roots.into_iter().rev().map(|t| (0, t)).collect();
+    while let Some((depth, team)) = stack.pop() {
+        if !seen.insert(team.id.as_str()) {
+            continue;
+        }
+        out.push((depth, team));
+        if let Some(kids) = children.get(team.id.as_str()) {
+            stack.extend(kids.iter().rev().map(|k| (depth + 1, *k)));
+        }
+    }
+    out
+}
+
+fn kind_label(lang: Language, k: TeamKind) -> &'static str {
+    match k {
+        TeamKind::Frontline => t(lang, "Frontline (serves customers)"),
+        TeamKind::Internal => t(lang, "Internal (serves other teams)"),
+    }
+}
+
+fn parse_kind(v: &str) -> Option<TeamKind> {
+    [TeamKind::Frontline, TeamKind::Internal]
+        .into_iter()
+        .find(|k| k.as_str() == v)
+}
+
+/// The parent choices: none (a top-level team), then every team but `except`, indented
+/// by depth.
+fn parent_options(lang: Language, teams: &[Team], except: Option<&str>) -> Vec<(String, String)> {
+    let mut out = vec![(String::new(), t(lang, "None (a top-level team)").to_owned())];
+    for (depth, team) in tree_order(teams) {
+        if Some(team.id.as_str()) != except {
+            out.push((
+                team.id.clone(),
+                format!("{}{}", "— ".repeat(depth), team.name),
+            ));
+        }
+    }
+    out
+}
+
+fn kind_options(lang: Language) -> Vec<(String, String)> {
+    [TeamKind::Frontline, TeamKind::Internal]
+        .into_iter()
+        .map(|k| (k.as_str().to_owned(), kind_label(lang, k).to_owned()))
+        .collect()
+}
+
+// ---------- people ----------
+
+fn role_labels(lang: Language, p: &Person, managers: &HashSet<&str>) -> String {
+    let mut out = vec![t(lang, "Employee")];
+    if managers.contains(p.id.as_str()) {
+        out.push(t(lang, "Manager"));
+    }
+    for r in &p.roles {
+        out.push(match r {
+            GrantedRole::Hr => "HR",
+            GrantedRole::Admin => t(lang, "Admin"),
+        });
+    }
+    out.join(", ")
+}
+
+fn status_label(lang: Language, p: &Person) -> &'static str {
+    if !p.active {
+        t(lang, "Deactivated")
+    } else if p.activated {
+        t(lang, "Active")
+    } else {
+        t(lang, "Not activated yet")
+    }
+}
+
+/// The list of people for `q` (its `q`, `limit` and `offset`): a search form, the
+/// table and links to the neighbouring pages.
+pub async fn people_section(state: &AppState, s: &Session, q: &Form) -> Result<Markup, ApiError> {
+    let lang = s.lang;
+    let search = q.text("q").trim().chars().take(100).collect::<String>();
+    let limit = q
+        .text("limit")
+        .parse::<i64>()
+        .ok()
+        .filter(|l| PAGE_SIZES.contains(l))
+        .unwrap_or(DEFAULT_PAGE_SIZE);
+    let offset = q
+        .text("offset")
+        .parse::<i64>()
+        .unwrap_or(0)
+        .clamp(0, 1_000_000);
+    let people = list_people(
+        state,
+        &s.principal,
+        PeopleQuery {
+            limit: Some(limit),
+            offset: Some(offset),
+            q: Some(search.clone()).filter(|v| !v.is_empty()),
+            include_inactive: true,
+            ..PeopleQuery::default()
+        },
+    )
+    .await?;
+    let teams = all_teams(state, &s.principal).await?;
+    let team_names: HashMap<&str, &str> = teams
+        .iter()
+        .map(|t| (t.id.as_str(), t.name.as_str()))
+        .collect();
+    let managers: HashSet<&str> = teams
+        .iter()
+        .flat_map(|t| t.manager_ids.iter().map(String::as_str))
+        .collect();
+    let link = |offset: i64| {
+        format!(
+            "/hr/people?q={}&limit={limit}&offset={offset}",
+            urlencode(&search)
+        )
+    };
+    let shown_to = offset + people.items.len() as i64;
+    Ok(html! {
+        section aria-labelledby="people-h" {
+            h2 id="people-h" { (t(lang, "Everyone")) }
+            form.inline method="get" action="/hr/people" role="search" {
+                (Field::new("q", t(lang, "Search by name or e-mail")).kind("search").value(&search).maxlength(100).render(&Errors::default()))
+                div.field {
+                    label for="f-limit" { (t(lang, "Per page")) }
+                    select id="f-limit" name="limit" {
+                        @for n in PAGE_SIZES { option value=(n) selected[n == limit] { (n) } }
+                    }
+                }
+                button type="submit" { (t(lang, "Search")) }
+            }
+            @if people.items.is_empty() {
+                p { (t(lang, "Nobody matches.")) }
+            } @else {
+                p.meta role="status" {
+                    (tf(lang, "{from}–{to} of {total}", &[
+                        ("from", &(offset + 1).to_string()),
+                        ("to", &shown_to.to_string()),
+                        ("total", &people.total.to_string()),
+                    ]))
+                }
+                div.table-wrap tabindex="0" { table {
+                    caption.visually-hidden { (t(lang, "Everyone")) }
+                    thead { tr {
+                        th { (t(lang, "Name")) } th { (t(lang, "E-mail")) } th { (t(lang, "Team")) }
+                        th { (t(lang, "Role")) } th { (t(lang, "Status")) }
+                    } }
+                    tbody {
+                        @for p in &people.items {
+                            tr {
+                                th scope="row" { (p.name) }
+                                td { (p.email) }
+                                td { (p.team_id.as_deref().and_then(|id| team_names.get(id).copied()).unwrap_or("—")) }
+                                td { (role_labels(lang, p, &managers)) }
+                                td { (status_label(lang, p)) }
+                            }
+                        }
+                    }
+                } }
+            }
+            nav aria-label=(t(lang, "Pages of the list")) {
+                @if offset > 0 {
+                    a href=(link((offset - limit).max(0))) rel="prev" { (t(lang, "Previous page")) }
+                    " "
+                }
+                @if shown_to < people.total {
+                    a href=(link(shown_to)) rel="next" { (t(lang, "Next page")) }
+                }
+            }
+            p { a href="/hr/teams" { (t(lang, "Manage teams")) } }
+        }
+    })
+}
+
+// ---------- teams ----------
+
+fn teams_view(c: &Chrome, teams: &[Team], form: &Form, errors: &Errors) -> Markup {
+    let lang = c.lang;
+    let order = tree_order(teams);
+    let kind = if form.0.is_empty() {
+        "frontline"
+    } else {
+        form.text("kind")
+    };
+    page(
+        c,
+        t(lang, "Teams"),
+        html! {
+            h1 { (t(lang, "Teams")) }
+            @if order.is_empty() {
+                p { (t(lang, "No teams yet.")) }
+            } @else {
+                (tree_list(lang, &order, 0, 0).0)
+            }
+            h2 id="new-team-h" { (t(lang, "New team")) }
+            (errors.summary(lang, &["name", "parent_id", "kind", "key"]))
+            form method="post" action="/hr/teams" novalidate aria-labelledby="new-team-h" {
+                (csrf_field(c))
+                (Field::new("name", t(lang, "Name")).value(form.text("name")).required().maxlength(200).render(errors))
+                (select_field("parent_id", t(lang, "Parent team"), &parent_options(lang, teams, None), form.text("parent_id"), errors))
+                (select_field("kind", t(lang, "Kind"), &kind_options(lang), kind, errors))
+                (key_field(lang, form.text("key"), errors))
+                button.primary type="submit" { (t(lang, "Create team")) }
+            }
+        },
+    )
+}
+
+/// The nested list of `order[from..]` at `depth`: returns the markup and where it
+/// stopped.
+fn tree_list(
+    lang: Language,
+    order: &[(usize, &Team)],
+    from: usize,
+    depth: usize,
+) -> (Markup, usize) {
+    let mut i = from;
+    let mut items = Vec::new();
+    while i < order.len() && order[i].0 == depth {
+        let team = order[i].1;
+        i += 1;
+        let (children, next) = if i < order.len() && order[i].0 > depth {
+            let (m, n) = tree_list(lang, order, i, depth + 1);
+            (Some(m), n)
+        } else {
+            (None, i)
+        };
+        i = next;
+        items.push(html! {
+            li {
+                a href={ "/hr/teams/" (team.id) } { (team.name) }
+                " · " (kind_label(lang, team.kind))
+                @if let Some(ch) = children { (ch) }
+            }
+        });
+    }
+    (html! { ul.tree { @for item in items { (item) } } }, i)
+}
+
+#[handler]
+pub async fn teams_page(req: &Request, Data(state): Data<&AppState>) -> Response {
+    let s = or_respond!(hr_session(state, req).await);
+    let c = s.chrome();
+    let list = or_page!(&c, all_teams(state, &s.principal).await);
+    html_response(
+        StatusCode::OK,
+        teams_view(&c, &list, &Form(vec![]), &Errors::default()),
+    )
+}
+
+/// The team's optional key, the stable name other systems (CX imports) use for it.
+fn key_field(lang: Language, value: &str, errors: &Errors) -> Markup {
+    Field::new("key", t(lang, "Key for imports (optional)"))
+        .value(value)
+        .maxlength(100)
+        .hint(t(
+            lang,
+            "A stable name other systems use for this team, for example in customer rating imports.",
+        ))
+        .render(errors)
+}
+
+fn optional(v: &str) -> Option<String> {
+    Some(v.trim().to_owned()).filter(|v| !v.is_empty())
+}
+
+#[handler]
+pub async fn create(req: &Request, Data(state): Data<&AppState>, body: Body) -> Response {
+    let (s, form) = or_respond!(session_form(state, req, body).await);
+    let c = s.chrome();
+    if !s.principal.is_hr_or_admin() {
+        return error_page(&c, &ApiError::Forbidden);
+    }
+    let outcome = match parse_kind(form.text("kind")) {
+        None => Err(ApiError::invalid("kind", "choose a kind")),
+        Some(kind) => {
+            let input = CreateTeam {
+                name: form.text("name").to_owned(),
+                parent_id: optional(form.text("parent_id")),
+                kind,
+                key: optional(form.text("key")),
+            };
+            create_team(state, &s.principal, input).await
+        }
+    };
+    match outcome {
+        Ok(_) => see_other("/hr/teams"),
+        Err(e) => {
+            let list = or_page!(&c, all_teams(state, &s.principal).await);
+            html_response(
+                status_of(&e),
+                teams_view(&c, &list, &form, &Errors::from_api(c.lang, &e)),
+            )
+        }
+    }
+}
+
+fn edit_view(c: &Chrome, team: &Team, teams: &[Team], form: &Form, errors: &Errors) -> Markup {
+    let lang = c.lang;
+    let fresh = form.0.is_empty();
+    let name = if fresh {
+        team.name.as_str()
+    } else {
+        form.text("name")
+    };
+    let parent = if fresh {
+        team.parent_id.as_deref().unwrap_or("")
+    } else {
+        form.text("parent_id")
+    };
+    let kind = if fresh {
+        team.kind.as_str()
+    } else {
+        form.text("kind")
+    };
+    let key = if fresh {
+        team.key.as_deref().unwrap_or("")
+    } else {
+        form.text("key")
+    };
+    let title = tf(lang, "Team: {name}", &[("name", &team.name)]);
+    page(
+        c,
+        &title,
+        html! {
+            h1 { (title) }
+            p { a href="/hr/teams" { (t(lang, "Back to the teams")) } }
+            (errors.summary(lang, &["name", "parent_id", "kind", "key"]))
+            form method="post" action={ "/hr/teams/" (team.id) } novalidate {
+                (csrf_field(c))
+                (Field::new("name", t(lang, "Name")).value(name).required().maxlength(200).render(errors))
+                (select_field("parent_id", t(lang, "Parent team"), &parent_options(lang, teams, Some(&team.id)), parent, errors))
+                (select_field("kind", t(lang, "Kind"), &kind_options(lang), kind, errors))
+                (key_field(lang, key, errors))
+                button.primary type="submit" { (t(lang, "Save")) }
+            }
+        },
+    )
+}
+
+fn find<'a>(teams: &'a [Team], id: &str) -> Result<&'a Team, ApiError> {
+    teams
+        .iter()
+        .find(|t| t.id == id)
+        .ok_or(ApiError::NotFound("team"))
+}
+
+#[handler]
+pub async fn edit_page(
+    req: &Request,
+    Data(state): Data<&AppState>,
+    Path(id): Path<String>,
+) -> Response {
+    let s = or_respond!(hr_session(state, req).await);
+    let c = s.chrome();
+    let list = or_page!(&c, all_teams(state, &s.principal).await);
+    let team = or_page!(&c, find(&list, &id));
+    html_response(
+        StatusCode::OK,
+        edit_view(&c, team, &list, &Form(vec![]), &Errors::default()),
+    )
+}
+
+#[handler]
+pub async fn edit(
+    req: &Request,
+    Data(state): Data<&AppState>,
+    Path(id): Path<String>,
+    body: Body,
+) -> Response {
+    let (s, form) = or_respond!(session_form(state, req, body).await);
+    let c = s.chrome();
+    if !s.principal.is_hr_or_admin() {
+        return error_page(&c, &ApiError::Forbidden);
+    }
+    let outcome = match parse_kind(form.text("kind")) {
+        None => Err(ApiError::invalid("kind", "choose a kind")),
+        Some(kind) => {
+            let input = UpdateTeam {
+                name: Some(form.text("name").to_owned()),
+                parent_id: match optional(form.text("parent_id")) {
+                    Some(p) => MaybeUndefined::Value(p),
+                    None => MaybeUndefined::Null,
+                },
+                kind: Some(kind),
+                key: match optional(form.text("key")) {
+                    Some(k) => MaybeUndefined::Value(k),
+                    None => MaybeUndefined::Null,
+                },
+            };
+            update_team(state, &s.principal, id.clone(), input).await
+        }
+    };
+    match outcome {
+        Ok(_) => see_other("/hr/teams"),
+        Err(e) => {
+            let list = or_page!(&c, all_teams(state, &s.principal).await);
+            let team = or_page!(&c, find(&list, &id));
+            html_response(
+                status_of(&e),
+                edit_view(&c, team, &list, &form, &Errors::from_api(c.lang, &e)),
+            )
+        }
+    }
+}
