@@ -120,7 +120,7 @@ impl Mixer {
         fresh.people.extend(people);
         q.total += added;
         if q.total > MAX_PENDING {
-            // Drop the oldest waiting ids of the largest queue.
+            // Drop waiting ids of the largest queue: they stay where the writer put them.
             let over = q.total - MAX_PENDING;
             if let Some(f) = q.rounds.values_mut().max_by_key(|f| f.responses.len()) {
                 let cut = over.min(f.responses.len());
@@ -214,5 +214,73 @@ impl Mixer {
             q.total = q.total.saturating_sub(taken as usize);
             self.stats.pending.store(q.total as u64, Ordering::Relaxed);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ids(prefix: &str, n: usize) -> Vec<String> {
+        (0..n).map(|i| format!("{prefix}{i}")).collect()
+    }
+
+    #[test]
+    fn a_random_take_removes_what_it_returns_and_nothing_else() {
+        let mut from = ids("r", 100);
+        let taken = take_random(&mut from, 30);
+        assert_eq!(taken.len(), 30);
+        assert_eq!(from.len(), 70);
+        let mut all: Vec<String> = taken.iter().chain(&from).cloned().collect();
+        all.sort();
+        let mut expected = ids("r", 100);
+        expected.sort();
+        assert_eq!(all, expected);
+        // Asking for more than there is takes what there is.
+        let rest = take_random(&mut from, 500);
+        assert_eq!(rest.len(), 70);
+        assert!(from.is_empty());
+    }
+
+    #[test]
+    fn a_random_take_does_not_follow_arrival_order() {
+        // Taking 10 of 1000 in arrival order would give 0..10; the chance that a random
+        // take lands entirely in the first 100 is about 1e-10.
+        let mut from = ids("", 1000);
+        let taken = take_random(&mut from, 10);
+        let positions: Vec<usize> = taken.iter().filter_map(|t| t.parse().ok()).collect();
+        assert_eq!(positions.len(), 10);
+        assert!(positions.iter().any(|&p| p >= 100), "{positions:?}");
+    }
+
+    #[test]
+    fn the_queue_stops_growing_at_its_bound_and_counts_what_waits() {
+        let mixer = Mixer {
+            queue: Arc::default(),
+            busy: Arc::new(Mutex::new(Instant::now())),
+            stats: Arc::default(),
+        };
+        mixer.add("round-a", ids("a", 10), ids("p", 10));
+        assert_eq!(mixer.stats.pending.load(Ordering::Relaxed), 20);
+        mixer.add(
+            "round-b",
+            ids("b", MAX_PENDING / 2),
+            ids("q", MAX_PENDING / 2),
+        );
+        assert_eq!(
+            mixer.stats.pending.load(Ordering::Relaxed),
+            MAX_PENDING as u64
+        );
+        let (lock, _) = &*mixer.queue;
+        let q = lock.lock().unwrap_or_else(|e| e.into_inner());
+        let held: usize = q
+            .rounds
+            .values()
+            .map(|f| f.responses.len() + f.people.len())
+            .sum();
+        assert_eq!(held, MAX_PENDING);
+        assert_eq!(q.total, MAX_PENDING);
+        // The small round's rows were not the ones dropped.
+        assert_eq!(q.rounds["round-a"].responses.len(), 10);
     }
 }
