@@ -174,6 +174,8 @@ fn commit(db: &Db, batch: Vec<Job>, stats: &WriterStats, mixer: Option<&Mixer>) 
     match result {
         Ok((outcomes, fresh)) => {
             stats.transactions.fetch_add(1, Ordering::Relaxed);
+            // Queued for mixing before anyone is answered, so a caller who has its 201
+            // and then waits for `settled` waits for its own rows too.
             hand_over(mixer, fresh);
             for (outcome, reply) in outcomes.into_iter().zip(replies) {
                 if outcome.is_ok() {
