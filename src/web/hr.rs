@@ -47,6 +47,21 @@ pub async fn hr_session(state: &AppState, req: &Request) -> Result<Session, Resp
     }
 }
 
+/// A form from an HR user or admin, with its CSRF token checked; anyone else gets the
+/// 403 page.
+pub async fn hr_form(
+    state: &AppState,
+    req: &Request,
+    body: poem::Body,
+) -> Result<(Session, crate::web::Form), Response> {
+    let (s, form) = session_form(state, req, body).await?;
+    if s.principal.is_hr_or_admin() {
+        Ok((s, form))
+    } else {
+        Err(error_page(&s.chrome(), &ApiError::Forbidden))
+    }
+}
+
 #[handler]
 pub async fn surveys(req: &Request, Data(state): Data<&AppState>) -> Response {
     let s = or_respond!(hr_session(state, req).await);
@@ -523,11 +538,8 @@ fn form_errors(lang: Language, e: &ApiError, sources: &[String]) -> Errors {
 
 #[handler]
 pub async fn create(req: &Request, Data(state): Data<&AppState>, body: Body) -> Response {
-    let (s, form) = or_respond!(session_form(state, req, body).await);
+    let (s, form) = or_respond!(hr_form(state, req, body).await);
     let c = s.chrome();
-    if !s.principal.is_hr_or_admin() {
-        return error_page(&c, &ApiError::Forbidden);
-    }
     let parsed = survey_from_form(&form);
     let sources = parsed
         .as_ref()
@@ -646,11 +658,8 @@ pub async fn edit(
     Path(id): Path<String>,
     body: Body,
 ) -> Response {
-    let (s, form) = or_respond!(session_form(state, req, body).await);
+    let (s, form) = or_respond!(hr_form(state, req, body).await);
     let c = s.chrome();
-    if !s.principal.is_hr_or_admin() {
-        return error_page(&c, &ApiError::Forbidden);
-    }
     // A form drawn for a frozen survey sends only what can still change; one drawn
     // before the first round opened sends everything, and the API says if it froze since.
     let frozen = form.get("frozen").is_some();

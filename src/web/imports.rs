@@ -13,7 +13,7 @@ use crate::org::api::import_people_csv;
 use crate::org::domain::Language;
 use crate::startup::AppState;
 use crate::web::account::{query, status_of};
-use crate::web::hr::hr_session;
+use crate::web::hr::{hr_form, hr_session};
 use crate::web::i18n::{msg, t};
 use crate::web::layout::{Chrome, Errors, Field, csrf_field, field_message, page};
 use crate::web::people::people_section;
@@ -128,12 +128,9 @@ pub async fn people(req: &Request, Data(state): Data<&AppState>) -> Response {
 
 #[handler]
 pub async fn import_people(req: &Request, Data(state): Data<&AppState>, body: Body) -> Response {
-    let (s, form) = or_respond!(session_form(state, req, body).await);
+    let (s, form) = or_respond!(hr_form(state, req, body).await);
     let c = s.chrome();
     let lang = c.lang;
-    if !s.principal.is_hr_or_admin() {
-        return error_page(&c, &ApiError::Forbidden);
-    }
     let dry = form.get("dry_run").is_some();
     let outcome = import_people_csv(
         state,

@@ -21,11 +21,11 @@ use crate::org::api::{
 use crate::org::domain::{GrantedRole, Language, TeamKind};
 use crate::startup::AppState;
 use crate::web::account::status_of;
-use crate::web::hr::hr_session;
+use crate::web::hr::{hr_form, hr_session};
 use crate::web::i18n::{t, tf};
 use crate::web::layout::{Chrome, Errors, Field, csrf_field, page, select_field};
-use crate::web::session::{Session, session_form, urlencode};
-use crate::web::{Form, error_page, html as html_response, see_other};
+use crate::web::session::{Session, urlencode};
+use crate::web::{Form, html as html_response, see_other};
 
 /// The page sizes offered for the list of people.
 const PAGE_SIZES: [i64; 4] = [25, 50, 100, 200];
@@ -326,11 +326,8 @@ fn optional(v: &str) -> Option<String> {
 
 #[handler]
 pub async fn create(req: &Request, Data(state): Data<&AppState>, body: Body) -> Response {
-    let (s, form) = or_respond!(session_form(state, req, body).await);
+    let (s, form) = or_respond!(hr_form(state, req, body).await);
     let c = s.chrome();
-    if !s.principal.is_hr_or_admin() {
-        return error_page(&c, &ApiError::Forbidden);
-    }
     let outcome = match parse_kind(form.text("kind")) {
         None => Err(ApiError::invalid("kind", "choose a kind")),
         Some(kind) => {
@@ -428,11 +425,8 @@ pub async fn edit(
     Path(id): Path<String>,
     body: Body,
 ) -> Response {
-    let (s, form) = or_respond!(session_form(state, req, body).await);
+    let (s, form) = or_respond!(hr_form(state, req, body).await);
     let c = s.chrome();
-    if !s.principal.is_hr_or_admin() {
-        return error_page(&c, &ApiError::Forbidden);
-    }
     let outcome = match parse_kind(form.text("kind")) {
         None => Err(ApiError::invalid("kind", "choose a kind")),
         Some(kind) => {
