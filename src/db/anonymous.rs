@@ -152,6 +152,45 @@ pub fn mix(
     Ok(())
 }
 
+/// The last rows of a round in physical order (PostgreSQL; nothing on SQLite): response
+/// ids and person ids of the `n` responses and participation rows at the end of the
+/// heap. Rows a batch wrote and the mixer had not yet moved when the process stopped
+/// are among them.
+pub fn heap_tail(
+    conn: &mut AnyConnection,
+    round_id: &str,
+    n: i64,
+) -> diesel::QueryResult<(Vec<String>, Vec<String>)> {
+    use diesel::prelude::*;
+    use diesel::sql_types::{BigInt, Text};
+
+    #[derive(QueryableByName)]
+    struct Id {
+        #[diesel(sql_type = Text)]
+        id: String,
+    }
+    let AnyConnection::Postgresql(pg) = conn else {
+        return Ok((Vec::new(), Vec::new()));
+    };
+    let tail = |sql: &str, pg: &mut diesel::PgConnection| {
+        diesel::sql_query(sql)
+            .bind::<Text, _>(round_id)
+            .bind::<BigInt, _>(n)
+            .load::<Id>(pg)
+            .map(|rows| rows.into_iter().map(|r| r.id).collect::<Vec<_>>())
+    };
+    let responses = tail(
+        "SELECT id FROM responses WHERE round_id = $1 ORDER BY ctid DESC LIMIT $2",
+        pg,
+    )?;
+    let people = tail(
+        "SELECT person_id AS id FROM participation WHERE round_id = $1 \
+         ORDER BY ctid DESC LIMIT $2",
+        pg,
+    )?;
+    Ok((responses, people))
+}
+
 /// [`mix`]'s statement: $1 round, $2 and $3 random starting keys for responses and for
 /// participation, $4 how many earlier rows of each to move, $5 and $6 the fresh
 /// response and person ids.

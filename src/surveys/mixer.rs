@@ -18,10 +18,10 @@
 //! as the writer is idle (at the latest every [`MAX_YIELDS`] × [`YIELD`] it mixes one
 //! chunk regardless). [`MixerStats::pending`] counts the rows still to be mixed; it is
 //! exported in `/metrics` as `pulseline_mix_pending_rows`. What a copy of the database
-//! taken before the mixer catches up shows is the window documented in SECURITY.md; if
+//! taken before the mixer catches up shows is the window documented in SECURITY.md. If
 //! the process dies in that window, the rows stay where the writer put them (within
-//! their batch they are in random order) until the next mixing of their round moves
-//! them by chance.
+//! their batch in random order) until the next process starts: its mixer first mixes
+//! the last [`TAIL`] rows in physical order of every recent round, where such rows are.
 //!
 //! SQLite needs none of this: its anonymous tables are `WITHOUT ROWID`, ordered by their
 //! random keys, and have no transaction stamp; the writer does not start a mixer there.
@@ -38,6 +38,12 @@ use crate::db::Db;
 pub const CHUNK: usize = 64;
 /// Most fresh rows moved in one mixing transaction while the writer is busy.
 pub const BUSY_CHUNK: usize = 8;
+/// Rows at the end of each recent round's heap mixed again when the mixer starts.
+pub const TAIL: i64 = 1024;
+/// Rounds closed at most this many days ago count as recent for [`TAIL`].
+pub const TAIL_DAYS: i64 = 1;
+/// Most recent rounds whose heap tail is mixed at start.
+pub const TAIL_ROUNDS: i64 = 200;
 /// Most fresh rows waiting; beyond it the oldest waiting ids are dropped (they stay
 /// where the writer put them), so a sustained flood cannot grow memory without bound.
 pub const MAX_PENDING: usize = 200_000;
@@ -102,11 +108,47 @@ impl Mixer {
             busy: Arc::new(Mutex::new(Instant::now())),
             stats: Arc::default(),
         };
+        mixer.queue_heap_tails(&db);
         let m = mixer.clone();
         std::thread::Builder::new()
             .name("pulseline-mixer".into())
             .spawn(move || m.run(&db))?;
         Ok(mixer)
+    }
+
+    /// Queues the last [`TAIL`] rows in physical order of every round open now or closed
+    /// in the last [`TAIL_DAYS`] days: rows a previous process committed but had not
+    /// mixed when it stopped (killed, crashed) are among them, and are mixed now. A
+    /// failure is logged and leaves the rows where they are.
+    fn queue_heap_tails(&self, db: &Db) {
+        use crate::db::schema::rounds;
+        use diesel::prelude::*;
+
+        let since = crate::org::model::now() - chrono::Duration::days(TAIL_DAYS);
+        let tails = db.read_blocking(|conn| {
+            let open: Vec<String> = rounds::table
+                .filter(rounds::closes_at.gt(since))
+                .order(rounds::closes_at.desc())
+                .limit(TAIL_ROUNDS)
+                .select(rounds::id)
+                .load(conn)?;
+            let mut tails = Vec::with_capacity(open.len());
+            for round in open {
+                let (responses, people) = crate::db::anonymous::heap_tail(conn, &round, TAIL)?;
+                tails.push((round, responses, people));
+            }
+            Ok(tails)
+        });
+        match tails {
+            Ok(tails) => {
+                for (round, responses, people) in tails {
+                    if !responses.is_empty() || !people.is_empty() {
+                        self.add(&round, responses, people);
+                    }
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "could not read the rounds' last rows to mix"),
+        }
     }
 
     /// Queues a committed batch's new rows of one round.

@@ -887,3 +887,79 @@ async fn two_hundred_concurrent_answers_commit_in_fewer_transactions() {
     assert_eq!(app.count("responses").await, 210);
     assert_eq!(app.count("participation").await, 210);
 }
+
+/// How many responses share the transaction id (`xmin`) of `person`'s participation row.
+async fn responses_sharing_xmin_with(app: &TestApp, round: &str, person: &str) -> i64 {
+    let n = column_in_storage_order(
+        app,
+        "",
+        &format!(
+            "SELECT count(*)::text AS v FROM responses WHERE round_id = '{round}' AND xmin = \
+             (SELECT xmin FROM participation WHERE round_id = '{round}' AND person_id = '{person}')"
+        ),
+    )
+    .await;
+    n[0].parse().expect("count")
+}
+
+#[tokio::test]
+async fn rows_left_unmixed_by_a_stopped_process_are_mixed_when_the_next_starts() {
+    let app = spawn_app().await;
+    let Some(mixer) = &app.state.writer.mixer else {
+        // SQLite: ordered by random keys, no transaction stamp, nothing to mix.
+        assert!(matches!(
+            app.state.db.backend(),
+            pulseline::db::Backend::Sqlite
+        ));
+        return;
+    };
+    let hr = app.hr().await;
+    let team = app.create_team(&hr, "Support", None, "frontline").await;
+    let staff = app.seed_people(&team, 51, |_| (None, None, None)).await;
+    let survey = create_survey(&app, &hr, survey_body(&[&team], &[])).await;
+    let p = open_round(&app, &hr, &survey).await;
+    for who in &staff[..50] {
+        submit(&app, who, &p, answers(&p, 3, None))
+            .await
+            .expect(201);
+    }
+    assert!(mixer.settled(Duration::from_secs(30)).await);
+
+    // A batch the writer committed just before its process was killed: its
+    // participation row and response share a transaction nobody else is in.
+    let (round, person, team_id) = (p.round.clone(), staff[50].id.clone(), team.clone());
+    app.state
+        .db
+        .write(move |conn| {
+            diesel::sql_query(format!(
+                "INSERT INTO participation (round_id, person_id) VALUES ('{round}', '{person}')"
+            ))
+            .execute(conn)?;
+            diesel::sql_query(format!(
+                "INSERT INTO responses (id, round_id, team_id) \
+                 VALUES ('{}', '{round}', '{team_id}')",
+                uuid::Uuid::new_v4()
+            ))
+            .execute(conn)?;
+            Ok(())
+        })
+        .await
+        .expect("insert");
+    assert_eq!(
+        responses_sharing_xmin_with(&app, &p.round, &staff[50].id).await,
+        1
+    );
+
+    // The next process's mixer starts by mixing the end of each recent round's heap.
+    let next = pulseline::surveys::mixer::Mixer::start(app.state.db.clone()).expect("mixer");
+    assert!(next.settled(Duration::from_secs(30)).await);
+    next.close();
+    let shared = responses_sharing_xmin_with(&app, &p.round, &staff[50].id).await;
+    assert!(
+        shared >= pulseline::db::anonymous::RELOCATE_MIN,
+        "after the restart the row shares its transaction with {shared} responses"
+    );
+    assert_eq!(app.count("responses").await, 51);
+    assert_eq!(app.count("participation").await, 51);
+    assert_eq!(app.count("answers").await, 150);
+}
