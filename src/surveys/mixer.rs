@@ -16,7 +16,7 @@
 //! Mixing runs after the callers have been answered, so it costs them nothing while it
 //! keeps up; under a burst that keeps the writer busy it waits, and catches up as soon
 //! as the writer is idle (at the latest every [`MAX_YIELDS`] × [`YIELD`] it mixes one
-//! chunk regardless). [`MixerStats::pending`] counts the rows still to be mixed; it is
+//! chunk of [`BUSY_CHUNK`] regardless). [`MixerStats::pending`] counts the rows still to be mixed; it is
 //! exported in `/metrics` as `pulseline_mix_pending_rows`. What a copy of the database
 //! taken before the mixer catches up shows is the window documented in SECURITY.md. If
 //! the process dies in that window, the rows stay where the writer put them (within
@@ -44,8 +44,9 @@ pub const TAIL: i64 = 1024;
 pub const TAIL_DAYS: i64 = 1;
 /// Most recent rounds whose heap tail is mixed at start.
 pub const TAIL_ROUNDS: i64 = 200;
-/// Most fresh rows waiting; beyond it the oldest waiting ids are dropped (they stay
-/// where the writer put them), so a sustained flood cannot grow memory without bound.
+/// Most fresh rows waiting; beyond it waiting ids of the largest queue are dropped (they
+/// stay where the writer put them), so a sustained flood cannot grow memory without
+/// bound.
 pub const MAX_PENDING: usize = 200_000;
 /// How long the mixer steps aside while the writer is busy.
 pub const YIELD: Duration = Duration::from_millis(5);
