@@ -536,6 +536,29 @@ fn form_errors(lang: Language, e: &ApiError, sources: &[String]) -> Errors {
     place_question_errors(Errors::from_api(lang, e), sources)
 }
 
+/// The survey form shown again as sent, with the API's errors beside their fields.
+async fn form_again(
+    state: &AppState,
+    c: &Chrome<'_>,
+    mode: Mode<'_>,
+    form: &Form,
+    e: &ApiError,
+    sources: &[String],
+) -> Response {
+    let ts = or_page!(c, teams(state).await);
+    html_response(
+        status_of(e),
+        survey_form_view(
+            c,
+            mode,
+            &ts,
+            form,
+            &form_errors(c.lang, e, sources),
+            state.config.min_group,
+        ),
+    )
+}
+
 #[handler]
 pub async fn create(req: &Request, Data(state): Data<&AppState>, body: Body) -> Response {
     let (s, form) = or_respond!(hr_form(state, req, body).await);
@@ -563,20 +586,7 @@ pub async fn create(req: &Request, Data(state): Data<&AppState>, body: Body) -> 
     };
     match outcome {
         Ok(sv) => see_other(&format!("/hr/surveys/{}", sv.id)),
-        Err(e) => match teams(state).await {
-            Ok(ts) => html_response(
-                status_of(&e),
-                survey_form_view(
-                    &c,
-                    Mode::New,
-                    &ts,
-                    &form,
-                    &form_errors(c.lang, &e, &sources),
-                    state.config.min_group,
-                ),
-            ),
-            Err(e2) => error_page(&c, &e2),
-        },
+        Err(e) => form_again(state, &c, Mode::New, &form, &e, &sources).await,
     }
 }
 
@@ -688,18 +698,8 @@ pub async fn edit(
         Ok(_) => see_other(&format!("/hr/surveys/{id}")),
         Err(e @ (ApiError::NotFound(_) | ApiError::Forbidden)) => error_page(&c, &e),
         Err(e) => {
-            let ts = or_page!(&c, teams(state).await);
-            html_response(
-                status_of(&e),
-                survey_form_view(
-                    &c,
-                    Mode::Edit { id: &id, frozen },
-                    &ts,
-                    &form,
-                    &form_errors(c.lang, &e, &sources),
-                    state.config.min_group,
-                ),
-            )
+            let mode = Mode::Edit { id: &id, frozen };
+            form_again(state, &c, mode, &form, &e, &sources).await
         }
     }
 }
