@@ -417,6 +417,19 @@ def answers_for(questions: list[dict], rng: random.Random) -> dict:
     return {"answers": out}
 
 
+def each_answers_twice(people, round_id: str, questions: list[dict], rng: random.Random):
+    """Two submissions per person in a shuffled order: the jobs for run_pool, and for
+    each job the index of the person who sends it."""
+    jobs, owner = [], []
+    for i, (_, token) in enumerate(people):
+        for _ in range(2):
+            jobs.append(("POST", f"/api/v1/rounds/{round_id}/responses", token, answers_for(questions, rng)))
+            owner.append(i)
+    order = list(range(len(jobs)))
+    rng.shuffle(order)
+    return [jobs[k] for k in order], [owner[k] for k in order]
+
+
 def open_manual_round(h: Http, admin: str) -> tuple[str, list[dict], int]:
     """A survey that the scheduler never opens (it starts far in the future) and a round
     opened by hand now. Returns the round id, the questions and the number invited."""
@@ -531,15 +544,7 @@ def scenario_load(args, kind: str) -> list[str]:
         c = run.checks
         c.equal(invited, args.people, "people invited to the round")
         rng = random.Random(args.seed)
-        jobs, owner = [], []
-        for i, (_, token) in enumerate(pop.people):
-            for _ in range(2):
-                jobs.append(("POST", f"/api/v1/rounds/{round_id}/responses", token, answers_for(questions, rng)))
-                owner.append(i)
-        order = list(range(len(jobs)))
-        rng.shuffle(order)
-        jobs = [jobs[k] for k in order]
-        owner = [owner[k] for k in order]
+        jobs, owner = each_answers_twice(pop.people, round_id, questions, rng)
         t0 = time.monotonic()
         results = run_pool(s.port, jobs, args.concurrency)
         elapsed = time.monotonic() - t0
@@ -600,15 +605,7 @@ def scenario_crash(args, kind: str) -> list[str]:
         round_id, questions, _ = open_manual_round(h, pop.admin)
         h.close()
         c = run.checks
-        jobs, owner = [], []
-        for i, (_, token) in enumerate(pop.people):
-            for _ in range(2):
-                jobs.append(("POST", f"/api/v1/rounds/{round_id}/responses", token, answers_for(questions, rng)))
-                owner.append(i)
-        order = list(range(len(jobs)))
-        rng.shuffle(order)
-        jobs = [jobs[k] for k in order]
-        owner = [owner[k] for k in order]
+        jobs, owner = each_answers_twice(pop.people, round_id, questions, rng)
 
         stop = threading.Event()
         reached = threading.Event()
