@@ -400,6 +400,19 @@ async fn bench_one(args: &Args, server_bin: &Path, url: &str) -> anyhow::Result<
              mean {mean_ms:.1} ms"
         );
     }
+    if let Some(w) = server.writer_counters().await {
+        eprintln!(
+            "[{backend}] writer (warm-up included): {:.0} transactions for {:.0} responses \
+             (mean batch {:.1}), busy {:.2} s{}",
+            w.transactions,
+            w.stored,
+            w.stored / w.transactions.max(1.0),
+            w.busy_secs,
+            w.mix_busy_secs
+                .map(|m| format!("; mixer busy {m:.2} s"))
+                .unwrap_or_default(),
+        );
+    }
     // PostgreSQL: the mixer moves committed rows after the callers are answered; wait
     // for it (it also keeps its catch-up out of the raw run) and say how long it took.
     let settle_started = Instant::now();
@@ -822,6 +835,22 @@ impl Server {
         (count > 0.0).then(|| (count as u64, 1000.0 * sum / count))
     }
 
+    /// The response writer's counters (and the mixer's busy time) from `/metrics`.
+    async fn writer_counters(&self) -> Option<WriterCounters> {
+        let text = self.metrics().await?;
+        let value = |name: &str| {
+            text.lines()
+                .find_map(|l| l.strip_prefix(name)?.strip_prefix(' '))
+                .and_then(|v| v.trim().parse::<f64>().ok())
+        };
+        Some(WriterCounters {
+            transactions: value("pulseline_writer_transactions_total")?,
+            stored: value("pulseline_writer_stored_total")?,
+            busy_secs: value("pulseline_writer_busy_seconds_total")?,
+            mix_busy_secs: value("pulseline_mix_busy_seconds_total"),
+        })
+    }
+
     /// Rows the mixer has still to move (`None`: the server runs no mixer).
     async fn mix_pending(&self) -> Option<u64> {
         let text = self.metrics().await?;
@@ -1033,6 +1062,14 @@ fn prepare(question_ids: &[String], people: &[(String, String)]) -> anyhow::Resu
             ))
         })
         .collect()
+}
+
+/// What `/metrics` says the response writer did.
+struct WriterCounters {
+    transactions: f64,
+    stored: f64,
+    busy_secs: f64,
+    mix_busy_secs: Option<f64>,
 }
 
 async fn run_load(

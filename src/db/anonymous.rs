@@ -196,19 +196,21 @@ pub fn heap_tail(
 /// response and person ids.
 const MIX: &str = "
 WITH picked AS (
-    (SELECT id FROM (
-        (SELECT id FROM responses WHERE round_id = $1 AND id >= $2 ORDER BY id LIMIT $4)
-        UNION ALL
-        (SELECT id FROM responses WHERE round_id = $1 AND id < $2 ORDER BY id LIMIT $4)
-    ) wrapped LIMIT $4)
-    UNION
-    SELECT id FROM responses WHERE round_id = $1 AND id = ANY($5)
+    SELECT ARRAY(
+        (SELECT id FROM (
+            (SELECT id FROM responses WHERE round_id = $1 AND id >= $2 ORDER BY id LIMIT $4)
+            UNION ALL
+            (SELECT id FROM responses WHERE round_id = $1 AND id < $2 ORDER BY id LIMIT $4)
+        ) wrapped LIMIT $4)
+        UNION
+        SELECT id FROM responses WHERE round_id = $1 AND id = ANY($5)
+    ) AS ids
 ),
 gone_answers AS (
-    DELETE FROM answers a USING picked p WHERE a.response_id = p.id RETURNING a.*
+    DELETE FROM answers a WHERE a.response_id = ANY((SELECT ids FROM picked)::text[]) RETURNING a.*
 ),
 gone_responses AS (
-    DELETE FROM responses r USING picked p WHERE r.id = p.id RETURNING r.*
+    DELETE FROM responses r WHERE r.id = ANY((SELECT ids FROM picked)::text[]) RETURNING r.*
 ),
 back_responses AS (
     INSERT INTO responses SELECT * FROM gone_responses ORDER BY random() RETURNING 1
@@ -217,19 +219,22 @@ back_answers AS (
     INSERT INTO answers SELECT * FROM gone_answers ORDER BY random() RETURNING 1
 ),
 picked_people AS (
-    (SELECT person_id FROM (
-        (SELECT person_id FROM participation WHERE round_id = $1 AND person_id >= $3
-         ORDER BY person_id LIMIT $4)
-        UNION ALL
-        (SELECT person_id FROM participation WHERE round_id = $1 AND person_id < $3
-         ORDER BY person_id LIMIT $4)
-    ) wrapped LIMIT $4)
-    UNION
-    SELECT person_id FROM participation WHERE round_id = $1 AND person_id = ANY($6)
+    SELECT ARRAY(
+        (SELECT person_id FROM (
+            (SELECT person_id FROM participation WHERE round_id = $1 AND person_id >= $3
+             ORDER BY person_id LIMIT $4)
+            UNION ALL
+            (SELECT person_id FROM participation WHERE round_id = $1 AND person_id < $3
+             ORDER BY person_id LIMIT $4)
+        ) wrapped LIMIT $4)
+        UNION
+        SELECT person_id FROM participation WHERE round_id = $1 AND person_id = ANY($6)
+    ) AS ids
 ),
 gone_people AS (
-    DELETE FROM participation t USING picked_people p
-    WHERE t.round_id = $1 AND t.person_id = p.person_id RETURNING t.*
+    DELETE FROM participation t
+    WHERE t.round_id = $1 AND t.person_id = ANY((SELECT ids FROM picked_people)::text[])
+    RETURNING t.*
 )
 INSERT INTO participation SELECT * FROM gone_people ORDER BY random()
 ";
@@ -260,5 +265,90 @@ pub fn insert_answers(
             }
         }
     }
+    Ok(())
+}
+
+/// A batch's participation rows (PostgreSQL): one statement of fixed text whatever the
+/// batch size, with the columns as arrays, so the server parses and plans it once per
+/// connection instead of once per batch. Returns the (round, person) pairs that were
+/// new; a pair already stored (or twice in the batch) is left out.
+pub fn insert_participation_batch(
+    pg: &mut diesel::PgConnection,
+    rounds: &[&str],
+    people: &[&str],
+) -> diesel::QueryResult<Vec<(String, String)>> {
+    use diesel::prelude::*;
+    use diesel::sql_types::{Array, Text};
+
+    #[derive(QueryableByName)]
+    struct Pair {
+        #[diesel(sql_type = Text)]
+        round_id: String,
+        #[diesel(sql_type = Text)]
+        person_id: String,
+    }
+    if rounds.is_empty() {
+        return Ok(Vec::new());
+    }
+    diesel::sql_query(
+        "INSERT INTO participation (round_id, person_id) \
+         SELECT * FROM unnest($1::text[], $2::text[]) \
+         ON CONFLICT DO NOTHING RETURNING round_id, person_id",
+    )
+    .bind::<Array<Text>, _>(rounds)
+    .bind::<Array<Text>, _>(people)
+    .load::<Pair>(pg)
+    .map(|rows| {
+        rows.into_iter()
+            .map(|p| (p.round_id, p.person_id))
+            .collect()
+    })
+}
+
+/// A batch's responses and their answers (PostgreSQL), in the order given: two
+/// statements of fixed text with the columns as arrays (see
+/// [`insert_participation_batch`]).
+pub fn insert_responses_batch(
+    pg: &mut diesel::PgConnection,
+    responses: &[crate::surveys::model::ResponseRow],
+    answers: &[crate::surveys::model::AnswerRow],
+) -> diesel::QueryResult<()> {
+    use diesel::RunQueryDsl;
+    use diesel::sql_types::{Array, Double, Nullable, Text};
+
+    if responses.is_empty() {
+        return Ok(());
+    }
+    let col = |f: fn(&crate::surveys::model::ResponseRow) -> &String| {
+        responses.iter().map(f).collect::<Vec<&String>>()
+    };
+    let opt = |f: fn(&crate::surveys::model::ResponseRow) -> &Option<String>| {
+        responses.iter().map(f).collect::<Vec<&Option<String>>>()
+    };
+    diesel::sql_query(
+        "INSERT INTO responses (id, round_id, team_id, location, job_family, tenure) \
+         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], \
+         $6::text[])",
+    )
+    .bind::<Array<Text>, _>(col(|r| &r.id))
+    .bind::<Array<Text>, _>(col(|r| &r.round_id))
+    .bind::<Array<Text>, _>(col(|r| &r.team_id))
+    .bind::<Array<Nullable<Text>>, _>(opt(|r| &r.location))
+    .bind::<Array<Nullable<Text>>, _>(opt(|r| &r.job_family))
+    .bind::<Array<Nullable<Text>>, _>(opt(|r| &r.tenure))
+    .execute(pg)?;
+    if answers.is_empty() {
+        return Ok(());
+    }
+    diesel::sql_query(
+        "INSERT INTO answers (response_id, question_id, value, choice, text) \
+         SELECT * FROM unnest($1::text[], $2::text[], $3::float8[], $4::text[], $5::text[])",
+    )
+    .bind::<Array<Text>, _>(answers.iter().map(|a| &a.response_id).collect::<Vec<_>>())
+    .bind::<Array<Text>, _>(answers.iter().map(|a| &a.question_id).collect::<Vec<_>>())
+    .bind::<Array<Nullable<Double>>, _>(answers.iter().map(|a| a.value).collect::<Vec<_>>())
+    .bind::<Array<Nullable<Text>>, _>(answers.iter().map(|a| &a.choice).collect::<Vec<_>>())
+    .bind::<Array<Nullable<Text>>, _>(answers.iter().map(|a| &a.text).collect::<Vec<_>>())
+    .execute(pg)?;
     Ok(())
 }

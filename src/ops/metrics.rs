@@ -96,7 +96,7 @@ impl Metrics {
 pub fn render_writer(writer: &crate::surveys::writer::ResponseWriter) -> String {
     use std::sync::atomic::Ordering::Relaxed;
     let mut out = String::new();
-    let mut put = |name: &str, kind: &str, help: &str, value: u64| {
+    let mut put = |name: &str, kind: &str, help: &str, value: f64| {
         let _ = writeln!(out, "# HELP {name} {help}");
         let _ = writeln!(out, "# TYPE {name} {kind}");
         let _ = writeln!(out, "{name} {value}");
@@ -105,32 +105,44 @@ pub fn render_writer(writer: &crate::surveys::writer::ResponseWriter) -> String 
         "pulseline_writer_transactions_total",
         "counter",
         "Transactions committed by the response writer.",
-        writer.stats.transactions.load(Relaxed),
+        writer.stats.transactions.load(Relaxed) as f64,
     );
     put(
         "pulseline_writer_stored_total",
         "counter",
         "Survey responses stored.",
-        writer.stats.stored.load(Relaxed),
+        writer.stats.stored.load(Relaxed) as f64,
+    );
+    put(
+        "pulseline_writer_busy_seconds_total",
+        "counter",
+        "Time the response writer spent writing and committing batches.",
+        writer.stats.busy_micros.load(Relaxed) as f64 / 1e6,
     );
     if let Some(m) = &writer.mixer {
         put(
             "pulseline_mix_pending_rows",
             "gauge",
             "Committed responses and participation rows not yet mixed.",
-            m.stats.pending.load(Relaxed),
+            m.stats.pending.load(Relaxed) as f64,
         );
         put(
             "pulseline_mix_transactions_total",
             "counter",
             "Mixing transactions committed.",
-            m.stats.transactions.load(Relaxed),
+            m.stats.transactions.load(Relaxed) as f64,
         );
         put(
             "pulseline_mix_failures_total",
             "counter",
             "Mixing transactions that failed.",
-            m.stats.failures.load(Relaxed),
+            m.stats.failures.load(Relaxed) as f64,
+        );
+        put(
+            "pulseline_mix_busy_seconds_total",
+            "counter",
+            "Time the mixer spent in mixing transactions.",
+            m.stats.busy_micros.load(Relaxed) as f64 / 1e6,
         );
     }
     out

@@ -13,10 +13,13 @@
 //! the end of the heap, and share their new `xmin` with at least
 //! [`crate::db::anonymous::RELOCATE_MIN`] earlier arrivals.
 //!
-//! Mixing runs after the callers have been answered, so it costs them nothing while it
-//! keeps up; under a burst that keeps the writer busy it waits, and catches up as soon
-//! as the writer is idle (at the latest every [`MAX_YIELDS`] × [`YIELD`] it mixes one
-//! chunk of [`BUSY_CHUNK`] regardless). [`MixerStats::pending`] counts the rows still to be mixed; it is
+//! Mixing runs after the callers have been answered. A few fresh rows wait up to
+//! [`GATHER`] for more, so that a trickle of single answers is mixed in groups rather
+//! than paying one move of earlier rows each. While the writer is committing batches
+//! (it committed one less than [`BUSY_GAP`] ago) the mixer takes chunks of
+//! [`BUSY_CHUNK`] and rests [`BUSY_REST`] times as long as each took, so a burst is
+//! answered at the writer's pace and the backlog is mixed, in random order, once the
+//! writer is idle. [`MixerStats::pending`] counts the rows still to be mixed; it is
 //! exported in `/metrics` as `pulseline_mix_pending_rows`. What a copy of the database
 //! taken before the mixer catches up shows is the window documented in SECURITY.md. If
 //! the process dies in that window, the rows stay where the writer put them (within
@@ -48,10 +51,17 @@ pub const TAIL_ROUNDS: i64 = 200;
 /// stay where the writer put them), so a sustained flood cannot grow memory without
 /// bound.
 pub const MAX_PENDING: usize = 200_000;
-/// How long the mixer steps aside while the writer is busy.
-pub const YIELD: Duration = Duration::from_millis(5);
-/// Consecutive yields after which the mixer mixes one chunk anyway.
-pub const MAX_YIELDS: u32 = 40;
+/// The writer counts as busy for this long after it committed a batch.
+pub const BUSY_GAP: Duration = Duration::from_millis(50);
+/// While the writer is busy, the mixer rests this many times as long as its last
+/// mixing transaction took: it takes at most 1 / (1 + `BUSY_REST`) of the time.
+pub const BUSY_REST: u32 = 9;
+/// How long fresh rows may wait to be mixed together with later ones when fewer than
+/// [`CHUNK`] are waiting, so that a trickle of single answers is mixed in groups.
+pub const GATHER: Duration = Duration::from_millis(250);
+/// How long the mixer sleeps between looks at a writer that is busy or a queue that is
+/// still gathering.
+pub const NAP: Duration = Duration::from_millis(5);
 
 /// Counters for tests, metrics and benchmarks.
 #[derive(Default)]
@@ -62,6 +72,8 @@ pub struct MixerStats {
     pub transactions: AtomicU64,
     /// Mixing transactions that failed (their rows were dropped from the queue).
     pub failures: AtomicU64,
+    /// Microseconds spent in mixing transactions.
+    pub busy_micros: AtomicU64,
 }
 
 #[derive(Default)]
@@ -74,6 +86,8 @@ struct Fresh {
 struct Queue {
     rounds: HashMap<String, Fresh>,
     total: usize,
+    /// When the oldest waiting row arrived.
+    since: Option<Instant>,
     /// The writer has stopped: mix what is queued, then end.
     closed: bool,
 }
@@ -162,6 +176,9 @@ impl Mixer {
         fresh.responses.extend(responses);
         fresh.people.extend(people);
         q.total += added;
+        if q.since.is_none() {
+            q.since = Some(Instant::now());
+        }
         if q.total > MAX_PENDING {
             // Drop waiting ids of the largest queue: they stay where the writer put them.
             let over = q.total - MAX_PENDING;
@@ -199,33 +216,36 @@ impl Mixer {
     }
 
     fn run(&self, db: &Db) {
-        let mut yields = 0u32;
+        // Until when the mixer rests after mixing while the writer was busy.
+        let mut rest_until = Instant::now();
         loop {
             let (lock, ready) = &*self.queue;
-            let (round, responses, people) = {
+            let (round, responses, people, busy) = {
                 let mut q = lock.lock().unwrap_or_else(|e| e.into_inner());
                 while q.total == 0 {
                     if q.closed {
                         return;
                     }
+                    q.since = None;
                     q = ready.wait(q).unwrap_or_else(|e| e.into_inner());
                 }
-                // Step aside while the writer is committing batches back to back.
+                let closed = q.closed;
+                // A few fresh rows wait a moment for company: mixed together, they
+                // share one transaction and one move of earlier rows.
+                let gathering =
+                    q.total < 2 * CHUNK && q.since.is_some_and(|t| t.elapsed() < GATHER);
+                // Step aside while the writer is committing batches, mixing only a
+                // small share of the time.
                 let last = *self.busy.lock().unwrap_or_else(|e| e.into_inner());
-                if !q.closed && last.elapsed() < YIELD && yields < MAX_YIELDS {
+                let busy = last.elapsed() < BUSY_GAP;
+                if !closed && (gathering || (busy && Instant::now() < rest_until)) {
                     drop(q);
-                    yields += 1;
-                    std::thread::sleep(YIELD);
+                    std::thread::sleep(NAP);
                     continue;
                 }
                 // Mixing while the writer is still busy takes a small chunk, so it
                 // steals little from the callers waiting on the writer.
-                let chunk = if yields >= MAX_YIELDS {
-                    BUSY_CHUNK
-                } else {
-                    CHUNK
-                };
-                yields = 0;
+                let chunk = if busy && !closed { BUSY_CHUNK } else { CHUNK };
                 let Some(round) = q.rounds.keys().next().cloned() else {
                     q.total = 0;
                     continue;
@@ -236,13 +256,20 @@ impl Mixer {
                 if fresh.responses.is_empty() && fresh.people.is_empty() {
                     q.rounds.remove(&round);
                 }
-                (round, responses, people)
+                (round, responses, people, busy)
             };
             let taken = (responses.len() + people.len()) as u64;
+            let started = Instant::now();
             let outcome = db.write_blocking(|conn| {
                 crate::db::anonymous::mix(conn, &round, &responses, &people)
                     .map_err(crate::error::ApiError::from)
             });
+            let took = started.elapsed();
+            if busy {
+                rest_until = Instant::now() + took * BUSY_REST;
+            }
+            let micros = u64::try_from(took.as_micros()).unwrap_or(u64::MAX);
+            self.stats.busy_micros.fetch_add(micros, Ordering::Relaxed);
             match outcome {
                 Ok(()) => {
                     self.stats.transactions.fetch_add(1, Ordering::Relaxed);

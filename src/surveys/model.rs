@@ -85,8 +85,11 @@ pub struct InviteeRow {
     pub tenure: Option<String>,
 }
 
+// `treat_none_as_null`: a `None` is bound as NULL instead of leaving the column out, so a
+// row's INSERT has one text whatever its values and the connection's prepared-statement
+// cache can reuse it (the writer inserts these one by one on SQLite).
 #[derive(Insertable, Queryable, Selectable, Debug, Clone)]
-#[diesel(table_name = responses)]
+#[diesel(table_name = responses, treat_none_as_null = true)]
 pub struct ResponseRow {
     pub id: String,
     pub round_id: String,
@@ -97,7 +100,7 @@ pub struct ResponseRow {
 }
 
 #[derive(Insertable, Queryable, Selectable, Debug, Clone)]
-#[diesel(table_name = answers)]
+#[diesel(table_name = answers, treat_none_as_null = true)]
 pub struct AnswerRow {
     pub response_id: String,
     pub question_id: String,

@@ -23,11 +23,10 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use diesel::prelude::*;
-use diesel::sql_types::Text;
 use rand::seq::SliceRandom;
 use tokio::sync::oneshot;
 
-use crate::db::schema::{responses, rounds};
+use crate::db::schema::{participation, responses, rounds};
 use crate::db::{AnyConnection, Backend, Db};
 use crate::error::ApiError;
 use crate::surveys::mixer::Mixer;
@@ -58,6 +57,8 @@ pub struct WriterStats {
     pub transactions: AtomicU64,
     /// Submissions stored.
     pub stored: AtomicU64,
+    /// Microseconds spent writing and committing batches (the writer's busy time).
+    pub busy_micros: AtomicU64,
 }
 
 /// The handle request handlers submit through. Cloning shares the one writer.
@@ -136,7 +137,10 @@ fn run(db: Db, rx: mpsc::Receiver<Job>, stats: &WriterStats, mixer: Option<&Mixe
             }
         }
         batch.shuffle(&mut rand::thread_rng());
+        let started = Instant::now();
         commit(&db, batch, stats, mixer);
+        let busy = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
+        stats.busy_micros.fetch_add(busy, Ordering::Relaxed);
     }
 }
 
@@ -227,7 +231,7 @@ fn round_open(
     Ok(v)
 }
 
-/// The whole batch in three multi-row statements (PostgreSQL): participation with
+/// The whole batch in three statements (PostgreSQL), each with its columns as arrays: participation with
 /// `ON CONFLICT DO NOTHING RETURNING` tells which submissions are new (a duplicate —
 /// already stored, or twice in this batch — is refused alone), then their responses,
 /// then all their answers.
@@ -237,7 +241,6 @@ fn store_batch(
     open: &mut HashMap<String, bool>,
     fresh: &mut Fresh,
 ) -> Result<Vec<Result<(), ApiError>>, ApiError> {
-    use crate::db::schema::{answers, participation};
     let mut outcomes: Vec<Option<Result<(), ApiError>>> = Vec::with_capacity(subs.len());
     for s in subs {
         outcomes.push(if round_open(conn, &s.round_id, open)? {
@@ -251,26 +254,13 @@ fn store_batch(
             "store_batch is for PostgreSQL"
         )));
     };
-    let rows: Vec<_> = subs
+    let (rounds, people): (Vec<&str>, Vec<&str>) = subs
         .iter()
         .zip(&outcomes)
         .filter(|(_, o)| o.is_none())
-        .map(|(s, _)| {
-            (
-                participation::round_id.eq(&s.round_id),
-                participation::person_id.eq(&s.person_id),
-            )
-        })
-        .collect();
-    let inserted: Vec<(String, String)> = if rows.is_empty() {
-        Vec::new()
-    } else {
-        diesel::insert_into(participation::table)
-            .values(&rows)
-            .on_conflict_do_nothing()
-            .returning((participation::round_id, participation::person_id))
-            .get_results(pg)?
-    };
+        .map(|(s, _)| (s.round_id.as_str(), s.person_id.as_str()))
+        .unzip();
+    let inserted = crate::db::anonymous::insert_participation_batch(pg, &rounds, &people)?;
     let mut inserted: std::collections::HashSet<(String, String)> = inserted.into_iter().collect();
     let mut new_responses = Vec::new();
     let mut new_answers = Vec::new();
@@ -303,15 +293,8 @@ fn store_batch(
         });
         *outcome = Some(Ok(()));
     }
-    if !new_responses.is_empty() {
-        new_answers.shuffle(&mut rand::thread_rng());
-        diesel::insert_into(responses::table)
-            .values(&new_responses)
-            .execute(pg)?;
-        diesel::insert_into(answers::table)
-            .values(&new_answers)
-            .execute(pg)?;
-    }
+    new_answers.shuffle(&mut rand::thread_rng());
+    crate::db::anonymous::insert_responses_batch(pg, &new_responses, &new_answers)?;
     Ok(outcomes.into_iter().map(|o| o.unwrap_or(Ok(()))).collect())
 }
 
@@ -326,12 +309,18 @@ fn store_one(
     if !round_open(conn, &s.round_id, open)? {
         return Ok(Err(ApiError::Conflict("the round is not open".into())));
     }
-    let inserted = diesel::sql_query(
-        "INSERT INTO participation (round_id, person_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
-    )
-    .bind::<Text, _>(&s.round_id)
-    .bind::<Text, _>(&s.person_id)
-    .execute(conn)?;
+    // The query builder's form (not raw SQL) so the prepared statement is cached.
+    let row = (
+        participation::round_id.eq(&s.round_id),
+        participation::person_id.eq(&s.person_id),
+    );
+    let insert = diesel::insert_into(participation::table)
+        .values(row)
+        .on_conflict_do_nothing();
+    let inserted = match conn {
+        AnyConnection::Sqlite(c) => insert.execute(c)?,
+        AnyConnection::Postgresql(c) => insert.execute(c)?,
+    };
     if inserted == 0 {
         return Ok(Err(ApiError::Conflict(
             "you have already answered this round".into(),
