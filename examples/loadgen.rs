@@ -126,9 +126,51 @@ struct Args {
     #[arg(long)]
     skip_raw: bool,
 
+    /// How submissions are offered. `closed` (the default): each connection sends its
+    /// next submission as soon as the previous one is answered, so the run finds the
+    /// highest throughput, and its latency is mostly queueing (mean ≈ connections ÷
+    /// throughput). A number: that many submissions a second on a fixed schedule (the
+    /// i-th is due at i ÷ rate), over the same connections; latency is timed from the
+    /// moment a submission was due, so one that waits for a free connection counts the
+    /// wait. `raw`: the raw limit of the same backend, measured first in the same run.
+    #[arg(long, default_value = "closed", value_parser = parse_rate)]
+    rate: Rate,
+
     /// Keep the run directories and PostgreSQL databases (their names are printed).
     #[arg(long)]
     keep: bool,
+}
+
+/// How the load generator offers submissions (`--rate`).
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Rate {
+    /// Each connection sends its next submission when the previous is answered.
+    Closed,
+    /// This many submissions a second, on a fixed schedule.
+    Fixed(f64),
+    /// The raw limit measured in the same run.
+    Raw,
+}
+
+fn parse_rate(s: &str) -> Result<Rate, String> {
+    match s {
+        "closed" => Ok(Rate::Closed),
+        "raw" => Ok(Rate::Raw),
+        n => match n.parse::<f64>() {
+            Ok(v) if v.is_finite() && (1.0..=1_000_000.0).contains(&v) => Ok(Rate::Fixed(v)),
+            _ => Err(format!(
+                "`{n}`: give `closed`, `raw` or a number of submissions a second (1 to 1000000)"
+            )),
+        },
+    }
+}
+
+fn describe_rate(rate: Rate) -> String {
+    match rate {
+        Rate::Closed => "closed loop".into(),
+        Rate::Fixed(r) => format!("fixed rate {r:.0}/s"),
+        Rate::Raw => "fixed rate = the raw limit".into(),
+    }
 }
 
 fn main() -> anyhow::Result<()> {
@@ -147,6 +189,9 @@ fn main() -> anyhow::Result<()> {
     }
     if args.timeout_secs == 0 {
         bail!("--timeout-secs must be at least 1");
+    }
+    if args.rate == Rate::Raw && args.skip_raw {
+        bail!("--rate raw needs the raw measurement: leave out --skip-raw");
     }
     let server_bin = match &args.server_bin {
         Some(p) => p.clone(),
@@ -169,9 +214,10 @@ fn main() -> anyhow::Result<()> {
             .build()?
     };
     eprintln!(
-        "loadgen: {} people, {} connections, server {}",
+        "loadgen: {} people, {} connections, {}, server {}",
         args.people,
         args.concurrency,
+        describe_rate(args.rate),
         server_bin.display()
     );
     let mut rows = Vec::new();
@@ -198,6 +244,8 @@ fn default_server_bin() -> anyhow::Result<PathBuf> {
 /// One line of the result table.
 struct Row {
     backend: &'static str,
+    /// Submissions a second offered on a fixed schedule (`None`: closed loop).
+    offered: Option<f64>,
     people: usize,
     seconds: f64,
     per_sec: f64,
@@ -214,19 +262,28 @@ struct Row {
 fn print_table(args: &Args, rows: &[Row]) {
     println!();
     println!(
-        "N = {} submissions of 10 answers, {} connections; raw = one transaction per submission",
-        args.people, args.concurrency
+        "N = {} submissions of 10 answers, {} connections, {}; raw = one transaction per \
+         submission",
+        args.people,
+        args.concurrency,
+        describe_rate(args.rate)
     );
     println!();
-    println!("| backend | server subm/s | p50 ms | p99 ms | max ms | errors | raw tx/s | ratio |");
-    println!("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+    println!(
+        "| backend | offered/s | server subm/s | p50 ms | p99 ms | max ms | errors | raw tx/s \
+         | ratio |"
+    );
+    println!("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
     for r in rows {
         let (raw, ratio) = match r.raw_per_sec {
             Some(v) if v > 0.0 => (format!("{v:.0}"), format!("{:.2}×", r.per_sec / v)),
             _ => ("-".to_owned(), "-".to_owned()),
         };
+        let offered = r
+            .offered
+            .map_or_else(|| "closed loop".to_owned(), |v| format!("{v:.0}"));
         println!(
-            "| {} | {:.0} | {:.1} | {:.1} | {:.1} | {} | {} | {} |",
+            "| {} | {offered} | {:.0} | {:.1} | {:.1} | {:.1} | {} | {} | {} |",
             r.backend, r.per_sec, r.p50_ms, r.p99_ms, r.max_ms, r.errors, raw, ratio
         );
     }
@@ -371,6 +428,18 @@ async fn bench_one(args: &Args, server_bin: &Path, url: &str) -> anyhow::Result<
         copy_for_raw(args, &target).await?;
     }
 
+    let mut disturbed = Vec::new();
+    let raw_first = if args.rate == Rate::Raw {
+        Some(measure_raw(args, &target, &fixture, &run_dir, backend, &mut disturbed).await?)
+    } else {
+        None
+    };
+    let rate = match (args.rate, raw_first) {
+        (Rate::Fixed(r), _) => Some(r),
+        (Rate::Raw, Some((_, Some(r)))) => Some(r),
+        _ => None,
+    };
+
     // 3. The release server in its own process, then the load.
     let server = Server::start(
         server_bin,
@@ -381,11 +450,11 @@ async fn bench_one(args: &Args, server_bin: &Path, url: &str) -> anyhow::Result<
     )?;
     server.wait_ready(Duration::from_secs(60)).await?;
     let (warmup, measured) = fixture.people.split_at(args.concurrency);
-    let mut disturbed = Vec::new();
     pg_checkpoint(&target).await;
     wait_for_quiet(args, backend).await;
     let load = run_load(
         args,
+        rate,
         server.child.id(),
         &server.base,
         &fixture.round_id,
@@ -491,46 +560,11 @@ async fn bench_one(args: &Args, server_bin: &Path, url: &str) -> anyhow::Result<
         .await??;
     }
 
-    // 4. The raw limit of the same backend.
-    let (raw_tx, raw_per_sec) = if args.skip_raw {
-        (0, None)
-    } else {
-        pg_checkpoint(&target).await;
-        wait_for_quiet(args, backend).await;
-        let before = CpuSnapshot::take(None);
-        let started = Instant::now();
-        let (tx, per_sec) = match &target {
-            Target::Sqlite { db, .. } => raw_sqlite(args, &fixture, db, &run_dir).await?,
-            Target::Postgres { admin, raw, .. } => {
-                raw_postgres(
-                    args,
-                    &fixture,
-                    &pulseline::db::with_database(admin, raw),
-                    &run_dir,
-                )
-                .await?
-            }
-        };
-        let seconds = started.elapsed().as_secs_f64();
-        eprintln!("[{backend}] raw: {tx} transactions, {per_sec:.0} tx/s");
-        if let Some(c) = CpuSnapshot::take(None).since(&before) {
-            // The sqlite3/pgbench child counts as this process's once it has been reaped.
-            let other = (c.machine - c.loadgen - c.postgres).max(0.0);
-            eprintln!(
-                "[{backend}] CPU during the raw run ({seconds:.2} s with set-up): sqlite3 or \
-                 pgbench and loadgen {:.2} s, postgres {:.2} s, other processes {other:.2} s",
-                c.loadgen, c.postgres
-            );
-            if other > 0.1 * seconds && other > 0.05 {
-                disturbed.push("raw");
-                eprintln!(
-                    "[{backend}] WARNING: other processes used {:.0}% of a core during the raw \
-                     run: its number is disturbed",
-                    100.0 * other / seconds
-                );
-            }
-        }
-        (tx, Some(per_sec))
+    // 4. The raw limit of the same backend (measured first for `--rate raw`).
+    let (raw_tx, raw_per_sec) = match raw_first {
+        Some(done) => done,
+        None if args.skip_raw => (0, None),
+        None => measure_raw(args, &target, &fixture, &run_dir, backend, &mut disturbed).await?,
     };
 
     if args.keep {
@@ -545,6 +579,7 @@ async fn bench_one(args: &Args, server_bin: &Path, url: &str) -> anyhow::Result<
     }
     Ok(Row {
         backend,
+        offered: rate,
         people: args.people,
         seconds: load.seconds,
         per_sec: args.people as f64 / load.seconds,
@@ -556,6 +591,53 @@ async fn bench_one(args: &Args, server_bin: &Path, url: &str) -> anyhow::Result<
         raw_per_sec,
         disturbed,
     })
+}
+
+/// Measures the raw per-transaction limit on the copy taken before any answer.
+async fn measure_raw(
+    args: &Args,
+    target: &Target,
+    fixture: &Fixture,
+    run_dir: &Path,
+    backend: &'static str,
+    disturbed: &mut Vec<&'static str>,
+) -> anyhow::Result<(usize, Option<f64>)> {
+    pg_checkpoint(target).await;
+    wait_for_quiet(args, backend).await;
+    let before = CpuSnapshot::take(None);
+    let started = Instant::now();
+    let (tx, per_sec) = match target {
+        Target::Sqlite { db, .. } => raw_sqlite(args, fixture, db, run_dir).await?,
+        Target::Postgres { admin, raw, .. } => {
+            raw_postgres(
+                args,
+                fixture,
+                &pulseline::db::with_database(admin, raw),
+                run_dir,
+            )
+            .await?
+        }
+    };
+    let seconds = started.elapsed().as_secs_f64();
+    eprintln!("[{backend}] raw: {tx} transactions, {per_sec:.0} tx/s");
+    if let Some(c) = CpuSnapshot::take(None).since(&before) {
+        // The sqlite3/pgbench child counts as this process's once it has been reaped.
+        let other = (c.machine - c.loadgen - c.postgres).max(0.0);
+        eprintln!(
+            "[{backend}] CPU during the raw run ({seconds:.2} s with set-up): sqlite3 or \
+             pgbench and loadgen {:.2} s, postgres {:.2} s, other processes {other:.2} s",
+            c.loadgen, c.postgres
+        );
+        if other > 0.1 * seconds && other > 0.05 {
+            disturbed.push("raw");
+            eprintln!(
+                "[{backend}] WARNING: other processes used {:.0}% of a core during the raw \
+                 run: its number is disturbed",
+                100.0 * other / seconds
+            );
+        }
+    }
+    Ok((tx, Some(per_sec)))
 }
 
 /// A URL without its password, for messages.
@@ -1074,6 +1156,7 @@ struct WriterCounters {
 
 async fn run_load(
     args: &Args,
+    rate: Option<f64>,
     server_pid: u32,
     base: &str,
     round_id: &str,
@@ -1127,7 +1210,16 @@ async fn run_load(
                 let Some((bearer, body)) = work.get(i) else {
                     break;
                 };
-                let t = Instant::now();
+                // On a fixed schedule the clock starts when the submission is due, even
+                // if no connection was free then; in a closed loop, when it is sent.
+                let t = match rate {
+                    Some(r) => {
+                        let due = started + Duration::from_secs_f64(i as f64 / r);
+                        tokio::time::sleep_until(due.into()).await;
+                        due
+                    }
+                    None => Instant::now(),
+                };
                 let outcome = submit_once(&client, &url, bearer, body.clone()).await;
                 results.push((t.elapsed(), outcome));
             }
