@@ -11,7 +11,9 @@
 //! 2. copies that database (people, round, questions, no answers) for the raw run;
 //! 3. starts the release `pulseline serve` binary as a separate process on a free
 //!    127.0.0.1 port, opens the connections with one warm-up submission each, then fires
-//!    the N submissions over `--concurrency` keep-alive connections and times each one;
+//!    the N submissions over `--concurrency` keep-alive connections and times each one:
+//!    in a closed loop by default, or on a fixed schedule with `--rate` (a number a
+//!    second, or `raw`: the raw limit of step 4, then measured first);
 //! 4. stops the server, checks the stored row counts, and measures the raw limit on the
 //!    copy: the same rows (1 participation + 1 response + 10 answers) inserted one
 //!    transaction per submission, by the `sqlite3` CLI (WAL, `synchronous=FULL`,

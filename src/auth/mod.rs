@@ -81,8 +81,11 @@ pub async fn authenticate(state: &AppState, token: &str) -> Result<Principal, Ap
                     people::active,
                     revoked,
                 ))
-                .first(conn)
-                .optional()?;
+                // The key is unique: no LIMIT. A bound LIMIT (`first`) makes SQLite
+                // prepare the statement again on every run; this runs on every request.
+                .load(conn)?
+                .into_iter()
+                .next();
             match row {
                 Some((is_hr, is_admin, team_id, ver, true, false)) if ver == claims.ver => {
                     Ok(Principal {

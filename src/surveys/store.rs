@@ -126,8 +126,11 @@ pub fn invitee_answered(
         .filter(round_invitees::round_id.eq(round_id))
         .filter(round_invitees::person_id.eq(person_id))
         .select((InviteeRow::as_select(), answered))
-        .first(conn)
-        .optional()?)
+        // The key is unique: no LIMIT. A bound LIMIT (`first`) makes SQLite prepare the
+        // statement again on every run, and this one runs on every submission.
+        .load(conn)?
+        .into_iter()
+        .next())
 }
 
 /// Per team: invited (at opening) and answered so far.
@@ -266,3 +269,4 @@ pub fn open_round(
     }
     Ok(round)
 }
+
