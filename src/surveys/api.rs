@@ -814,7 +814,7 @@ impl SurveysApi {
     )]
     async fn submit(
         &self,
-        auth: BearerAuth,
+        auth: crate::auth::BearerToken,
         #[oai(validator(max_length = 64))] id: Path<String>,
         body: JsonBody<ResponseInput>,
     ) -> Result<Created<Recorded>, ApiError> {
@@ -829,7 +829,7 @@ impl SurveysApi {
                 text: a.text,
             })
             .collect();
-        submit_response(&self.state, &auth.0.id, &id.0, given).await?;
+        submit_response(&self.state, Answerer::Token(auth.0), &id.0, given).await?;
         Ok(Created::Created(Json(Recorded {
             status: "recorded".into(),
         })))
@@ -893,25 +893,38 @@ pub async fn my_pulses(state: &AppState, me: &str) -> Result<Vec<Pulse>, ApiErro
         .await
 }
 
-/// Checks and records person `me`'s answers to round `round_id`, once. What is stored
+/// Who is answering.
+pub enum Answerer {
+    /// A person already authenticated (the web pages).
+    Person(String),
+    /// A bearer token whose signature is verified; whether the database still honours
+    /// it is checked in the same database call as the answering reads (the API).
+    Token(crate::auth::token::Claims),
+}
+
+/// Checks and records the answerer's answers to round `round_id`, once. What is stored
 /// carries the team and generalised segments only: no person, no time.
 pub async fn submit_response(
     state: &AppState,
-    me: &str,
+    who: Answerer,
     round_id: &str,
     given: Vec<Given>,
 ) -> Result<(), ApiError> {
-    if given.len() > MAX_QUESTIONS {
-        return Err(ApiError::invalid(
-            "answers",
-            Msg::new("at most {n} answers").arg("n", MAX_QUESTIONS),
-        ));
-    }
-    let (me, round_id) = (me.to_owned(), round_id.to_owned());
+    let round_id = round_id.to_owned();
     let facts = state.round_facts.clone();
     let submission = state
         .db
         .read(move |conn| {
+            let me = match who {
+                Answerer::Person(id) => id,
+                Answerer::Token(claims) => crate::auth::principal(conn, claims)?.id,
+            };
+            if given.len() > MAX_QUESTIONS {
+                return Err(ApiError::invalid(
+                    "answers",
+                    Msg::new("at most {n} answers").arg("n", MAX_QUESTIONS),
+                ));
+            }
             let f = facts
                 .get(conn, &round_id)?
                 .ok_or(ApiError::NotFound("round"))?;

@@ -269,4 +269,3 @@ pub fn open_round(
     }
     Ok(round)
 }
-

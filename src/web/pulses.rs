@@ -12,7 +12,7 @@ use crate::error::ApiError;
 use crate::org::domain::Language;
 use crate::startup::AppState;
 use crate::surveys::answers::{Given, MAX_TEXT};
-use crate::surveys::api::{Pulse, PulseQuestion, my_pulses, submit_response};
+use crate::surveys::api::{Answerer, Pulse, PulseQuestion, my_pulses, submit_response};
 use crate::surveys::bank::QuestionKind;
 use crate::web::account::status_of;
 use crate::web::i18n::{t, tf};
@@ -105,7 +105,14 @@ pub async fn answer(
             );
         }
     };
-    match submit_response(state, &s.principal.id, &round, given).await {
+    match submit_response(
+        state,
+        Answerer::Person(s.principal.id.clone()),
+        &round,
+        given,
+    )
+    .await
+    {
         Ok(()) => see_other("/pulses?done=1"),
         Err(e @ (ApiError::Validation { .. } | ApiError::ValidationMany(_))) => html_response(
             status_of(&e),

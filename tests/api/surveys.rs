@@ -200,6 +200,53 @@ async fn an_employee_answers_an_open_round_once() {
 }
 
 #[tokio::test]
+async fn a_token_revoked_by_logout_cannot_answer_and_writes_nothing() {
+    // Answering checks the token's signature up front and whether the database still
+    // honours it inside the same database call as the answering reads: both must hold.
+    let app = spawn_app().await;
+    let hr = app.hr().await;
+    let team = app.create_team(&hr, "Support", None, "frontline").await;
+    let staff = app.seed_people(&team, 6, |_| (None, None, None)).await;
+    let survey = create_survey(&app, &hr, survey_body(&[&team], &[])).await;
+    let p = open_round(&app, &hr, &survey).await;
+
+    app.send(
+        Method::POST,
+        "/api/v1/auth/logout",
+        Some(&staff[0].token),
+        None,
+    )
+    .await
+    .expect(204);
+    submit(&app, &staff[0], &p, answers(&p, 4, None))
+        .await
+        .expect(401);
+    let forged = Actor {
+        token: format!("{}x", staff[1].token),
+        ..staff[1].clone()
+    };
+    submit(&app, &forged, &p, answers(&p, 4, None))
+        .await
+        .expect(401);
+    // Even an over-long answer list is refused for the token, not for its length.
+    let many: Vec<Value> = (0..61)
+        .map(|i| json!({"question_id": format!("q{i}"), "value": 3}))
+        .collect();
+    submit(&app, &staff[0], &p, json!({ "answers": many }))
+        .await
+        .expect(401);
+    assert_eq!(app.count("responses").await, 0);
+    assert_eq!(app.count("participation").await, 0);
+    assert_eq!(app.count("answers").await, 0);
+
+    // A colleague whose token is honoured answers.
+    submit(&app, &staff[1], &p, answers(&p, 4, None))
+        .await
+        .expect(201);
+    assert_eq!(app.count("responses").await, 1);
+}
+
+#[tokio::test]
 async fn every_invalid_answer_names_the_question_and_writes_nothing() {
     let app = spawn_app().await;
     let hr = app.hr().await;
