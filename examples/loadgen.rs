@@ -459,8 +459,7 @@ async fn bench_one(args: &Args, server_bin: &Path, url: &str) -> anyhow::Result<
         rate,
         server.child.id(),
         &server.base,
-        &fixture.round_id,
-        &fixture.question_ids,
+        &fixture,
         warmup,
         measured,
     )
@@ -1161,14 +1160,16 @@ async fn run_load(
     rate: Option<f64>,
     server_pid: u32,
     base: &str,
-    round_id: &str,
-    question_ids: &[String],
+    fixture: &Fixture,
     warmup: &[(String, String)],
     measured: &[(String, String)],
 ) -> anyhow::Result<Load> {
-    let url = Arc::new(format!("{base}/api/v1/rounds/{round_id}/responses"));
-    let warm = prepare(question_ids, warmup)?;
-    let work = Arc::new(prepare(question_ids, measured)?);
+    let url = Arc::new(format!(
+        "{base}/api/v1/rounds/{}/responses",
+        fixture.round_id
+    ));
+    let warm = prepare(&fixture.question_ids, warmup)?;
+    let work = Arc::new(prepare(&fixture.question_ids, measured)?);
     // One client per connection: each keeps exactly one keep-alive connection.
     let clients = (0..args.concurrency)
         .map(|_| {
