@@ -54,10 +54,12 @@ impl Principal {
 pub struct BearerAuth(pub Principal);
 
 async fn check_bearer(req: &Request, bearer: Bearer) -> poem::Result<Principal> {
-    let state = req
-        .data::<AppState>()
-        .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("application state missing")))?;
-    Ok(authenticate(state, &bearer.token).await?)
+    Ok(authenticate(app_state(req)?, &bearer.token).await?)
+}
+
+fn app_state(req: &Request) -> Result<&AppState, ApiError> {
+    req.data::<AppState>()
+        .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("application state missing")))
 }
 
 /// The same `bearer` scheme, for a handler that finishes the check itself: the token's
@@ -74,10 +76,7 @@ async fn check_bearer(req: &Request, bearer: Bearer) -> poem::Result<Principal> 
 pub struct BearerToken(pub token::Claims);
 
 async fn check_bearer_token(req: &Request, bearer: Bearer) -> poem::Result<token::Claims> {
-    let state = req
-        .data::<AppState>()
-        .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("application state missing")))?;
-    Ok(state.tokens.verify(&bearer.token)?)
+    Ok(app_state(req)?.tokens.verify(&bearer.token)?)
 }
 
 /// Verifies a token and checks, in the database, that it was not revoked by logout,

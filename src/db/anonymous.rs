@@ -268,10 +268,10 @@ pub fn insert_answers(
     Ok(())
 }
 
-/// A batch's participation rows (PostgreSQL): one statement of fixed text whatever the
-/// batch size, with the columns as arrays, so the server parses and plans it once per
-/// connection instead of once per batch. Returns the (round, person) pairs that were
-/// new; a pair already stored (or twice in the batch) is left out.
+/// A batch's participation rows (PostgreSQL): one short statement whatever the batch
+/// size, the columns bound as arrays, so the server parses a few hundred bytes with two
+/// parameters instead of a `VALUES` list with two per row. Returns the (round, person)
+/// pairs that were new; a pair already stored (or twice in the batch) is left out.
 pub fn insert_participation_batch(
     pg: &mut diesel::PgConnection,
     rounds: &[&str],
@@ -305,9 +305,8 @@ pub fn insert_participation_batch(
     })
 }
 
-/// A batch's responses and their answers (PostgreSQL), in the order given: two
-/// statements of fixed text with the columns as arrays (see
-/// [`insert_participation_batch`]).
+/// A batch's responses and their answers (PostgreSQL), in the order given: two short
+/// statements with the columns bound as arrays (see [`insert_participation_batch`]).
 pub fn insert_responses_batch(
     pg: &mut diesel::PgConnection,
     responses: &[crate::surveys::model::ResponseRow],

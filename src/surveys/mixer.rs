@@ -256,6 +256,10 @@ impl Mixer {
                 if fresh.responses.is_empty() && fresh.people.is_empty() {
                     q.rounds.remove(&round);
                 }
+                if q.rounds.is_empty() {
+                    // Rows that arrive while this chunk is mixed gather anew.
+                    q.since = None;
+                }
                 (round, responses, people, busy)
             };
             let taken = (responses.len() + people.len()) as u64;

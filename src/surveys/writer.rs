@@ -231,10 +231,10 @@ fn round_open(
     Ok(v)
 }
 
-/// The whole batch in three statements (PostgreSQL), each with its columns as arrays: participation with
-/// `ON CONFLICT DO NOTHING RETURNING` tells which submissions are new (a duplicate —
-/// already stored, or twice in this batch — is refused alone), then their responses,
-/// then all their answers.
+/// The whole batch in three statements (PostgreSQL), each with its columns as arrays:
+/// participation with `ON CONFLICT DO NOTHING RETURNING` tells which submissions are
+/// new (a duplicate — already stored, or twice in this batch — is refused alone), then
+/// their responses, then all their answers.
 fn store_batch(
     conn: &mut AnyConnection,
     subs: &[Submission],
