@@ -99,8 +99,18 @@ activation=$(api POST /api/v1/people "$hr_token" \
   "{\"email\":\"$emp_email\",\"name\":\"Fuzz Employee\",\"team_id\":\"$team_id\"}" | json_field activation_token)
 employee_token=$(api POST /api/v1/auth/activate "" \
   "{\"token\":\"$activation\",\"password\":\"$emp_password\"}" | json_field access_token)
+# Tokens of their own for the logout runs, taken now: after fuzzing, the login throttle
+# has rightly locked this address out (the fuzzer sends many wrong logins).
+employee_logout_token=$(login "$emp_email" "$emp_password")
+hr_logout_token=$(login "$admin_email" "$admin_password")
+for t in "$hr_token" "$employee_token" "$employee_logout_token" "$hr_logout_token"; do
+  [ -n "$t" ] || { echo "could not sign in for fuzzing" >&2; exit 1; }
+done
 
 # --- schemathesis ---
+# One worker: with two, the schemathesis of CI's Python 3.11.7 sometimes crashes inside
+# `ast.parse` ("AST constructor recursion depth mismatch", a thread-safety bug of that
+# interpreter), which fails the run without saying anything about the API.
 # All checks on. Phases: the schema's examples, the deterministic coverage phase
 # (boundaries, missing and malformed parameters, wrong types, wrong content types) and
 # random fuzzing, each bounded by --max-examples per operation.
@@ -115,7 +125,7 @@ run_st() { # LABEL TOKEN [extra st args...]
     --phases examples,coverage,fuzzing
     --max-examples "$EXAMPLES"
     --seed "$SEED"
-    --workers 2
+    --workers 1
     --request-timeout 10
     --generation-database none
     --suppress-health-check too_slow
@@ -131,8 +141,8 @@ started=$(date +%s)
 status=0
 run_st employee "$employee_token" --exclude-operation-id logout || status=1
 run_st hr "$hr_token" --exclude-operation-id logout || status=1
-run_st "employee logout" "$(login "$emp_email" "$emp_password")" --include-operation-id logout || status=1
-run_st "hr logout" "$(login "$admin_email" "$admin_password")" --include-operation-id logout || status=1
+run_st "employee logout" "$employee_logout_token" --include-operation-id logout || status=1
+run_st "hr logout" "$hr_logout_token" --include-operation-id logout || status=1
 log "schemathesis finished in $(( $(date +%s) - started )) s"
 
 if grep -q '"level":"ERROR"' "$work/server.log"; then
