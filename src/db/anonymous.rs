@@ -239,9 +239,9 @@ gone_people AS (
 INSERT INTO participation SELECT * FROM gone_people ORDER BY random()
 ";
 
-/// Inserts a submission's answers: one multi-row statement on PostgreSQL; one statement
-/// per row on SQLite, where diesel's multi-row insert opens a transaction of its own,
-/// which fails inside the writer's `BEGIN IMMEDIATE`.
+/// Inserts a submission's answers: the array statement of [`insert_responses_batch`] on
+/// PostgreSQL; one statement per row on SQLite, where diesel's multi-row insert opens a
+/// transaction of its own, which fails inside the writer's `BEGIN IMMEDIATE`.
 pub fn insert_answers(
     conn: &mut AnyConnection,
     rows: &[crate::surveys::model::AnswerRow],
@@ -250,13 +250,7 @@ pub fn insert_answers(
 
     use crate::db::schema::answers;
     match conn {
-        AnyConnection::Postgresql(pg) => {
-            if !rows.is_empty() {
-                diesel::insert_into(answers::table)
-                    .values(rows)
-                    .execute(pg)?;
-            }
-        }
+        AnyConnection::Postgresql(pg) => insert_answers_batch(pg, rows)?,
         AnyConnection::Sqlite(sqlite) => {
             for row in rows {
                 diesel::insert_into(answers::table)
@@ -313,7 +307,7 @@ pub fn insert_responses_batch(
     answers: &[crate::surveys::model::AnswerRow],
 ) -> diesel::QueryResult<()> {
     use diesel::RunQueryDsl;
-    use diesel::sql_types::{Array, Double, Nullable, Text};
+    use diesel::sql_types::{Array, Nullable, Text};
 
     if responses.is_empty() {
         return Ok(());
@@ -336,6 +330,17 @@ pub fn insert_responses_batch(
     .bind::<Array<Nullable<Text>>, _>(opt(|r| &r.job_family))
     .bind::<Array<Nullable<Text>>, _>(opt(|r| &r.tenure))
     .execute(pg)?;
+    insert_answers_batch(pg, answers)
+}
+
+/// Answers in the order given (PostgreSQL), the columns bound as arrays.
+fn insert_answers_batch(
+    pg: &mut diesel::PgConnection,
+    answers: &[crate::surveys::model::AnswerRow],
+) -> diesel::QueryResult<()> {
+    use diesel::RunQueryDsl;
+    use diesel::sql_types::{Array, Double, Nullable, Text};
+
     if answers.is_empty() {
         return Ok(());
     }
