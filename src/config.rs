@@ -242,6 +242,18 @@ pub struct Config {
     )]
     pub db_pool_size: u32,
 
+    /// Pulse answers checked against the database at once; more wait their turn, first
+    /// come first served. The check is one short query, so a few at a time keep the
+    /// database busy; many at once only make the response writer (the step every answer
+    /// waits for) share the database's CPU with them, and all of them finish late.
+    #[arg(
+        long,
+        env = "PULSELINE_ANSWER_CONCURRENCY",
+        default_value_t = 4,
+        global = true
+    )]
+    pub answer_concurrency: u32,
+
     /// Seconds between two passes of the round scheduler (which opens due rounds).
     #[arg(
         long,
@@ -326,6 +338,9 @@ impl Config {
         if self.db_pool_size == 0 {
             anyhow::bail!("PULSELINE_DB_POOL_SIZE must be at least 1");
         }
+        if self.answer_concurrency == 0 {
+            anyhow::bail!("PULSELINE_ANSWER_CONCURRENCY must be at least 1");
+        }
         if !matches!(self.log_format.as_str(), "text" | "json") {
             anyhow::bail!("PULSELINE_LOG_FORMAT must be text or json");
         }
@@ -343,6 +358,17 @@ mod tests {
         c.min_group = 2;
         assert!(c.validate().is_err());
         c.min_group = 3;
+        assert!(c.validate().is_ok());
+    }
+
+    #[test]
+    fn answer_concurrency_is_at_least_one_and_four_by_default() {
+        let mut c = Config::for_database("x.db");
+        assert_eq!(c.answer_concurrency, 4);
+        c.answer_concurrency = 0;
+        let e = c.validate().map(|_| ()).unwrap_err().to_string();
+        assert!(e.contains("PULSELINE_ANSWER_CONCURRENCY"), "{e}");
+        c.answer_concurrency = 1;
         assert!(c.validate().is_ok());
     }
 

@@ -40,6 +40,8 @@ pub struct AppState {
     pub round_facts: Arc<crate::surveys::facts::RoundFactsCache>,
     /// Key of the web pages' CSRF tokens (derived from the signing key).
     pub csrf_key: Arc<Vec<u8>>,
+    /// Turns for the answering path's database check (`PULSELINE_ANSWER_CONCURRENCY`).
+    pub answer_slots: Arc<tokio::sync::Semaphore>,
 }
 
 /// Connects to the database, applies migrations and prepares keys and hashing.
@@ -88,6 +90,9 @@ pub fn build_state_blocking(config: &Config) -> anyhow::Result<AppState> {
         rounds: Arc::new(crate::reports::round::RoundCache::new(200_000)),
         round_facts: Arc::default(),
         csrf_key: Arc::new(derive_key(&secret, b"pulseline:csrf")),
+        answer_slots: Arc::new(tokio::sync::Semaphore::new(
+            usize::try_from(config.answer_concurrency).unwrap_or(usize::MAX),
+        )),
         config: Arc::new(config.clone()),
     })
 }

@@ -91,23 +91,49 @@ pub async fn authenticate(state: &AppState, token: &str) -> Result<Principal, Ap
 /// denylist. 401 otherwise.
 pub fn principal(conn: &mut AnyConnection, claims: token::Claims) -> Result<Principal, ApiError> {
     // One query: the person, and whether this token is on the denylist.
-    let revoked =
-        diesel::dsl::exists(revoked_tokens::table.filter(revoked_tokens::jti.eq(&claims.jti)));
-    let row: Option<(bool, bool, Option<String>, i32, bool, bool)> = people::table
+    let row: Option<Standing> = people::table
         .filter(people::id.eq(&claims.sub))
-        .select((
-            people::is_hr,
-            people::is_admin,
-            people::team_id,
-            people::token_version,
-            people::active,
-            revoked,
-        ))
+        .select(standing(&claims.jti))
         // The key is unique: no LIMIT. A bound LIMIT (`first`) makes SQLite
         // prepare the statement again on every run; this runs on every request.
         .load(conn)?
         .into_iter()
         .next();
+    honour(claims, row)
+}
+
+/// What the database says of a token's person: HR, admin, team, token version, active,
+/// and whether the token itself is on the denylist — the columns of [`standing`].
+pub type Standing = (bool, bool, Option<String>, i32, bool, bool);
+
+/// The select clause of a person's [`Standing`] for the token `jti`, for a query on
+/// `people` (alone or joined).
+#[allow(clippy::type_complexity)]
+pub fn standing(
+    jti: &str,
+) -> (
+    people::is_hr,
+    people::is_admin,
+    people::team_id,
+    people::token_version,
+    people::active,
+    diesel::dsl::exists<
+        diesel::dsl::Filter<revoked_tokens::table, diesel::dsl::Eq<revoked_tokens::jti, String>>,
+    >,
+) {
+    (
+        people::is_hr,
+        people::is_admin,
+        people::team_id,
+        people::token_version,
+        people::active,
+        diesel::dsl::exists(revoked_tokens::table.filter(revoked_tokens::jti.eq(jti.to_owned()))),
+    )
+}
+
+/// The caller `claims` names if `row` (the person's [`Standing`], `None` when there is no
+/// such person) still honours the token; 401 otherwise.
+pub fn honour(claims: token::Claims, row: Option<Standing>) -> Result<Principal, ApiError> {
     match row {
         Some((is_hr, is_admin, team_id, ver, true, false)) if ver == claims.ver => Ok(Principal {
             id: claims.sub,

@@ -142,6 +142,30 @@ impl Db {
         self.backend
     }
 
+    /// A handle whose writes go through a connection of their own (PostgreSQL), for a
+    /// background thread that writes all the time — the response writer, the mixer.
+    /// Sharing the pool, such a thread would queue behind every request that holds a
+    /// connection: a burst of requests reading (the answering checks) would hold up the
+    /// very commit they are all waiting for. Reads still use the shared pool. On SQLite
+    /// there is one write connection in any case, and the handle is the same.
+    pub fn with_own_writer(&self) -> anyhow::Result<Db> {
+        match self.backend {
+            Backend::Sqlite => Ok(self.clone()),
+            Backend::Postgres => {
+                let write = r2d2::Pool::builder()
+                    .max_size(1)
+                    .min_idle(Some(0))
+                    .connection_timeout(Duration::from_secs(10))
+                    .test_on_check_out(false)
+                    .build(self.manager.clone())?;
+                Ok(Db {
+                    write,
+                    ..self.clone()
+                })
+            }
+        }
+    }
+
     /// Applies every pending embedded migration; returns how many ran.
     ///
     /// Processes that start together take turns. On PostgreSQL this runs on a

@@ -912,12 +912,26 @@ pub async fn submit_response(
 ) -> Result<(), ApiError> {
     let round_id = round_id.to_owned();
     let facts = state.round_facts.clone();
+    // A few checks at a time (first come, first served); the turn ends with the check,
+    // before the wait for the writer.
+    let turn = state
+        .answer_slots
+        .acquire()
+        .await
+        .map_err(|_| ApiError::Unavailable("the server is shutting down".into()))?;
     let submission = state
         .db
         .read(move |conn| {
-            let me = match who {
-                Answerer::Person(id) => id,
-                Answerer::Token(claims) => crate::auth::principal(conn, claims)?.id,
+            // The answerer's standing, invitation and earlier answer: one query.
+            let (me, invitation) = match who {
+                Answerer::Person(id) => {
+                    let invitation = store::invitee_answered(conn, &round_id, &id)?;
+                    (id, invitation)
+                }
+                Answerer::Token(claims) => {
+                    let (me, invitation) = store::token_invitee_answered(conn, &round_id, claims)?;
+                    (me.id, invitation)
+                }
             };
             if given.len() > MAX_QUESTIONS {
                 return Err(ApiError::invalid(
@@ -931,8 +945,7 @@ pub async fn submit_response(
             if !f.round.is_open(now()) {
                 return Err(ApiError::Conflict("the round is not open".into()));
             }
-            let (invitee, answered) =
-                store::invitee_answered(conn, &round_id, &me)?.ok_or(ApiError::Forbidden)?;
+            let (invitee, answered) = invitation.ok_or(ApiError::Forbidden)?;
             if answered {
                 return Err(ApiError::Conflict(
                     "you have already answered this round".into(),
@@ -950,6 +963,7 @@ pub async fn submit_response(
             })
         })
         .await?;
+    drop(turn);
     state.writer.submit(submission).await
 }
 

@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, HashMap};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+use crate::auth::{Principal, Standing};
 use crate::db::AnyConnection;
 use crate::db::schema::{
     participation, people, round_invitees, rounds, survey_audience, survey_questions, surveys,
@@ -131,6 +132,70 @@ pub fn invitee_answered(
         .load(conn)?
         .into_iter()
         .next())
+}
+
+/// [`invitee_answered`] for the holder of a verified token, together with the token's
+/// standing ([`crate::auth::principal`]'s check) — one query for everything answering a
+/// pulse reads, so that each submission costs one round trip to the database before
+/// the writer. 401 when the database no longer honours the token.
+pub fn token_invitee_answered(
+    conn: &mut AnyConnection,
+    round_id: &str,
+    claims: crate::auth::token::Claims,
+) -> Result<(Principal, Option<(InviteeRow, bool)>), ApiError> {
+    let answered = diesel::dsl::exists(
+        participation::table
+            .filter(participation::round_id.eq(round_id))
+            .filter(participation::person_id.eq(&claims.sub)),
+    );
+    // The invitation's columns one by one: each is NULL when the person is not invited.
+    type Row = (
+        Standing,
+        (
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+        ),
+        bool,
+    );
+    let row: Option<Row> = people::table
+        .left_join(
+            round_invitees::table.on(round_invitees::person_id
+                .eq(people::id)
+                .and(round_invitees::round_id.eq(round_id))),
+        )
+        .filter(people::id.eq(&claims.sub))
+        .select((
+            crate::auth::standing(&claims.jti),
+            (
+                round_invitees::team_id.nullable(),
+                round_invitees::location.nullable(),
+                round_invitees::job_family.nullable(),
+                round_invitees::tenure.nullable(),
+            ),
+            answered,
+        ))
+        // Unique keys on both sides: no LIMIT (see `invitee_answered`).
+        .load(conn)?
+        .into_iter()
+        .next();
+    let (standing, invitee, answered) = match row {
+        Some((standing, (team_id, location, job_family, tenure), answered)) => {
+            let invitee = team_id.map(|team_id| InviteeRow {
+                round_id: round_id.to_owned(),
+                person_id: claims.sub.clone(),
+                team_id,
+                location,
+                job_family,
+                tenure,
+            });
+            (Some(standing), invitee, answered)
+        }
+        None => (None, None, false),
+    };
+    let me = crate::auth::honour(claims, standing)?;
+    Ok((me, invitee.map(|i| (i, answered))))
 }
 
 /// Per team: invited (at opening) and answered so far.

@@ -80,10 +80,11 @@ impl ResponseWriter {
         let stats = Arc::new(WriterStats::default());
         let thread_stats = stats.clone();
         let mixer = match db.backend() {
-            Backend::Postgres => Some(Mixer::start(db.clone())?),
+            Backend::Postgres => Some(Mixer::start(db.with_own_writer()?)?),
             Backend::Sqlite => None,
         };
         let thread_mixer = mixer.clone();
+        let db = db.with_own_writer()?;
         std::thread::Builder::new()
             .name("pulseline-response-writer".into())
             .spawn(move || {

@@ -247,6 +247,87 @@ async fn a_token_revoked_by_logout_cannot_answer_and_writes_nothing() {
 }
 
 #[tokio::test]
+async fn answering_reads_the_tokens_standing_and_this_rounds_invitation_together() {
+    // One query answers "is the token honoured?" and "is this person invited to this
+    // round, and have they answered it?": each part must still be able to refuse.
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let hr = app.hr().await;
+    let support = app.create_team(&hr, "Support", None, "frontline").await;
+    let sales = app.create_team(&hr, "Sales", None, "frontline").await;
+    let staff = app.seed_people(&support, 6, |_| (None, None, None)).await;
+    app.seed_people(&sales, 5, |_| (None, None, None)).await;
+    let ours = open_round(
+        &app,
+        &hr,
+        &create_survey(&app, &hr, survey_body(&[&support], &[])).await,
+    )
+    .await;
+    let theirs = open_round(
+        &app,
+        &hr,
+        &create_survey(&app, &hr, survey_body(&[&sales], &[])).await,
+    )
+    .await;
+
+    // Invited to one open round only: the other round is forbidden to them.
+    submit(&app, &staff[0], &theirs, answers(&theirs, 4, None))
+        .await
+        .expect(403);
+    // A deactivated person's token is refused before anything else is looked at.
+    app.send(
+        Method::DELETE,
+        &format!("/api/v1/people/{}", staff[1].id),
+        Some(&admin.token),
+        None,
+    )
+    .await
+    .expect(204);
+    submit(&app, &staff[1], &ours, answers(&ours, 4, None))
+        .await
+        .expect(401);
+    // A token issued at another token version (as after a password change) is refused.
+    let stale = Actor {
+        token: app.state.tokens.issue(&staff[2].id, 1).expect("token"),
+        ..staff[2].clone()
+    };
+    submit(&app, &stale, &ours, answers(&ours, 4, None))
+        .await
+        .expect(401);
+    // A token for nobody the database knows is refused too.
+    let nobody = Actor {
+        token: app.state.tokens.issue("no-such-person", 0).expect("token"),
+        ..staff[3].clone()
+    };
+    submit(&app, &nobody, &ours, answers(&ours, 4, None))
+        .await
+        .expect(401);
+    assert_eq!(app.count("responses").await, 0);
+    assert_eq!(app.count("participation").await, 0);
+
+    // The invited, honoured token answers once; the response carries the invitation's
+    // team.
+    submit(&app, &staff[0], &ours, answers(&ours, 4, None))
+        .await
+        .expect(201);
+    submit(&app, &staff[0], &ours, answers(&ours, 4, None))
+        .await
+        .expect(409);
+    let teams = app
+        .state
+        .db
+        .read(|conn| {
+            use pulseline::db::schema::responses;
+            Ok(responses::table
+                .select(responses::team_id)
+                .load::<String>(conn)?)
+        })
+        .await
+        .expect("responses");
+    assert_eq!(teams, vec![support.clone()]);
+}
+
+#[tokio::test]
 async fn every_invalid_answer_names_the_question_and_writes_nothing() {
     let app = spawn_app().await;
     let hr = app.hr().await;
@@ -841,6 +922,70 @@ async fn storage_forgets_who_answered_and_in_which_order() {
         assert_eq!(sql.len(), 3);
         assert!(sql.iter().all(|s| s.contains("WITHOUT ROWID")), "{sql:?}");
     }
+}
+
+#[tokio::test]
+async fn the_response_writer_commits_while_every_pooled_connection_is_held() {
+    // The writer (and the mixer) write through connections of their own: requests that
+    // hold the whole pool — a burst of answering checks, slow reports — cannot hold up
+    // the commit they wait for. Sharing the pool, this submission would wait out the
+    // pool's 10-second checkout and fail with 503.
+    let app = spawn_app().await;
+    let hr = app.hr().await;
+    let team = app.create_team(&hr, "Support", None, "frontline").await;
+    let staff = app.seed_people(&team, 5, |_| (None, None, None)).await;
+    let p = open_round(
+        &app,
+        &hr,
+        &create_survey(&app, &hr, survey_body(&[&team], &[])).await,
+    )
+    .await;
+
+    let pool_size = usize::try_from(app.state.config.db_pool_size).expect("size");
+    let (held_tx, mut held_rx) = tokio::sync::mpsc::unbounded_channel::<()>();
+    let mut releases = Vec::new();
+    let mut holders = Vec::new();
+    for _ in 0..pool_size {
+        let (release_tx, release_rx) = std::sync::mpsc::channel::<()>();
+        releases.push(release_tx);
+        let held_tx = held_tx.clone();
+        let db = app.state.db.clone();
+        holders.push(tokio::spawn(async move {
+            db.read(move |_conn| {
+                let _ = held_tx.send(());
+                let _ = release_rx.recv();
+                Ok(())
+            })
+            .await
+        }));
+    }
+    for _ in 0..pool_size {
+        tokio::time::timeout(Duration::from_secs(30), held_rx.recv())
+            .await
+            .expect("every pooled connection held");
+    }
+    let stored = app
+        .state
+        .writer
+        .submit(pulseline::surveys::writer::Submission {
+            round_id: p.round.clone(),
+            person_id: staff[0].id.clone(),
+            team_id: team.clone(),
+            location: None,
+            job_family: None,
+            tenure: None,
+            answers: vec![(p.likert.clone(), Some(4.0), None, None)],
+        })
+        .await;
+    for r in releases {
+        let _ = r.send(());
+    }
+    for h in holders {
+        h.await.expect("holder").expect("held read");
+    }
+    assert!(stored.is_ok(), "{stored:?}");
+    assert_eq!(app.count("responses").await, 1);
+    assert_eq!(app.count("answers").await, 1);
 }
 
 #[tokio::test]
