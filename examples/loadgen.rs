@@ -138,9 +138,25 @@ struct Args {
     #[arg(long, default_value = "closed", value_parser = parse_rate)]
     rate: Rate,
 
+    /// Warm-up rounds before the measured load, each one submission per connection,
+    /// answered before the next round (not measured; each takes `--concurrency` more
+    /// people). The first opens the connections; the later ones bring the server's
+    /// database connections into use, so that the measurement is of a server that has
+    /// been running rather than of its first second (on PostgreSQL a connection's first
+    /// queries are several times slower than its later ones).
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..))]
+    warmup_rounds: u16,
+
     /// Keep the run directories and PostgreSQL databases (their names are printed).
     #[arg(long)]
     keep: bool,
+
+    /// Write every measured submission as a CSV line (`sent_ms,latency_ms,status`,
+    /// `sent_ms` from the start of the load) to this file, one file per backend (the
+    /// backend's name is inserted before the extension): for finding when the slow ones
+    /// happened.
+    #[arg(long)]
+    latency_log: Option<PathBuf>,
 }
 
 /// How the load generator offers submissions (`--rate`).
@@ -417,7 +433,8 @@ async fn bench_one(args: &Args, server_bin: &Path, url: &str) -> anyhow::Result<
 
     // 1. Set up in this process, through the same wiring the server uses.
     let secret = random_secret();
-    let fixture = set_up(&target.url(), &secret, args.people + args.concurrency).await?;
+    let warmups = args.concurrency * usize::from(args.warmup_rounds);
+    let fixture = set_up(&target.url(), &secret, args.people + warmups).await?;
     eprintln!(
         "[{backend}] seeded {} people; round {} open with {} questions",
         fixture.people.len(),
@@ -451,7 +468,7 @@ async fn bench_one(args: &Args, server_bin: &Path, url: &str) -> anyhow::Result<
         &run_dir,
     )?;
     server.wait_ready(Duration::from_secs(60)).await?;
-    let (warmup, measured) = fixture.people.split_at(args.concurrency);
+    let (warmup, measured) = fixture.people.split_at(warmups);
     pg_checkpoint(&target).await;
     wait_for_quiet(args, backend).await;
     let load = run_load(
@@ -464,6 +481,12 @@ async fn bench_one(args: &Args, server_bin: &Path, url: &str) -> anyhow::Result<
         measured,
     )
     .await?;
+    if let Some(path) = &args.latency_log {
+        let path = trace_path(path, backend);
+        write_trace(&path, &load.trace)
+            .with_context(|| format!("cannot write {}", path.display()))?;
+        eprintln!("[{backend}] latency log: {}", path.display());
+    }
     if let Some((count, mean_ms)) = server.submit_mean_ms().await {
         eprintln!(
             "[{backend}] server-side time of the {count} submissions (warm-up included): \
@@ -503,7 +526,7 @@ async fn bench_one(args: &Args, server_bin: &Path, url: &str) -> anyhow::Result<
     }
     server.stop();
     let (responses, answers) = stored_counts(&target.url()).await?;
-    let expected = (args.people + args.concurrency - load.errors) as i64;
+    let expected = (args.people + warmups - load.errors) as i64;
     eprintln!(
         "[{backend}] {} submissions in {:.2} s: {:.0}/s, p50 {:.1} ms, p99 {:.1} ms, {} errors; \
          stored {responses} responses and {answers} answers (expected {expected} and {})",
@@ -978,6 +1001,9 @@ struct Load {
     samples: Vec<String>,
     /// Where the CPU time went during the measured phase (Linux `/proc`).
     cpu: Option<CpuUse>,
+    /// Per submission: when it was sent (due) after the start, its latency, its status
+    /// (0 when the request failed).
+    trace: Vec<(Duration, Duration, u16)>,
 }
 
 /// CPU seconds spent during the measured phase.
@@ -1182,22 +1208,26 @@ async fn run_load(
         })
         .collect::<Result<Vec<_>, _>>()?;
 
-    // Warm-up: one submission per connection opens it (not measured).
-    let mut warm_tasks = Vec::new();
-    for (client, (bearer, body)) in clients.iter().zip(warm) {
-        let (client, url) = (client.clone(), url.clone());
-        warm_tasks.push(tokio::spawn(async move {
-            submit_once(&client, &url, &bearer, body).await
-        }));
-    }
-    let mut warm_errors = 0;
-    for t in warm_tasks {
-        if !matches!(t.await, Ok(Ok(201))) {
-            warm_errors += 1;
+    // Warm-up (not measured): rounds of one submission per connection; the first opens
+    // the connections, the later ones bring the server's database connections into use.
+    let mut warm = warm.into_iter();
+    for _ in 0..args.warmup_rounds {
+        let mut warm_tasks = Vec::new();
+        for (client, (bearer, body)) in clients.iter().zip(warm.by_ref()) {
+            let (client, url) = (client.clone(), url.clone());
+            warm_tasks.push(tokio::spawn(async move {
+                submit_once(&client, &url, &bearer, body).await
+            }));
         }
-    }
-    if warm_errors > 0 {
-        bail!("{warm_errors} warm-up submissions failed");
+        let mut warm_errors = 0;
+        for t in warm_tasks {
+            if !matches!(t.await, Ok(Ok(201))) {
+                warm_errors += 1;
+            }
+        }
+        if warm_errors > 0 {
+            bail!("{warm_errors} warm-up submissions failed");
+        }
     }
 
     let next = Arc::new(AtomicUsize::new(0));
@@ -1207,7 +1237,7 @@ async fn run_load(
     for client in clients {
         let (url, work, next) = (url.clone(), work.clone(), next.clone());
         tasks.push(tokio::spawn(async move {
-            let mut results: Vec<(Duration, Result<u16, String>)> = Vec::new();
+            let mut results: Vec<(Duration, Duration, Result<u16, String>)> = Vec::new();
             loop {
                 let i = next.fetch_add(1, Ordering::Relaxed);
                 let Some((bearer, body)) = work.get(i) else {
@@ -1224,7 +1254,7 @@ async fn run_load(
                     None => Instant::now(),
                 };
                 let outcome = submit_once(&client, &url, bearer, body.clone()).await;
-                results.push((t.elapsed(), outcome));
+                results.push((t.saturating_duration_since(started), t.elapsed(), outcome));
             }
             results
         }));
@@ -1232,9 +1262,11 @@ async fn run_load(
     let mut latencies = Vec::with_capacity(work.len());
     let mut errors = 0;
     let mut samples = Vec::new();
+    let mut trace = Vec::with_capacity(work.len());
     for t in tasks {
-        for (d, outcome) in t.await? {
+        for (sent, d, outcome) in t.await? {
             latencies.push(d);
+            trace.push((sent, d, *outcome.as_ref().unwrap_or(&0)));
             let problem = match outcome {
                 Ok(201) => None,
                 Ok(status) => Some(format!("status {status}")),
@@ -1263,7 +1295,33 @@ async fn run_load(
         errors,
         samples,
         cpu,
+        trace,
     })
+}
+
+/// `--latency-log`'s file for one backend: `run.csv` → `run.sqlite.csv`.
+fn trace_path(path: &Path, backend: &str) -> PathBuf {
+    let name = backend.to_ascii_lowercase();
+    let ext = path
+        .extension()
+        .map(|e| e.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "csv".into());
+    path.with_extension(format!("{name}.{ext}"))
+}
+
+/// Writes the per-submission trace, in the order the submissions were sent.
+fn write_trace(path: &Path, trace: &[(Duration, Duration, u16)]) -> std::io::Result<()> {
+    let mut rows = trace.to_vec();
+    rows.sort_unstable_by_key(|r| r.0);
+    let mut out = String::from("sent_ms,latency_ms,status\n");
+    for (sent, latency, status) in rows {
+        out.push_str(&format!(
+            "{:.3},{:.3},{status}\n",
+            sent.as_secs_f64() * 1000.0,
+            latency.as_secs_f64() * 1000.0
+        ));
+    }
+    std::fs::write(path, out)
 }
 
 /// Sends one submission and reads the whole answer; returns its status.
