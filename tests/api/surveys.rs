@@ -989,6 +989,113 @@ async fn the_response_writer_commits_while_every_pooled_connection_is_held() {
 }
 
 #[tokio::test]
+async fn answers_always_refer_to_a_stored_response_and_a_survey_question() {
+    // SQLite enforces this with foreign keys; PostgreSQL with statement-level triggers
+    // (`db::anonymous`). Each refusal below is its own transaction and leaves nothing.
+    use pulseline::db::schema::{answers, responses, survey_questions};
+    use pulseline::surveys::model::AnswerRow;
+
+    let app = spawn_app().await;
+    let hr = app.hr().await;
+    let team = app.create_team(&hr, "Support", None, "frontline").await;
+    let staff = app.seed_people(&team, 5, |_| (None, None, None)).await;
+    let p = open_round(
+        &app,
+        &hr,
+        &create_survey(&app, &hr, survey_body(&[&team], &[])).await,
+    )
+    .await;
+    submit(&app, &staff[0], &p, answers(&p, 4, None))
+        .await
+        .expect(201);
+    let response = app
+        .state
+        .db
+        .read(|conn| {
+            Ok(responses::table
+                .select(responses::id)
+                .first::<String>(conn)?)
+        })
+        .await
+        .expect("response");
+    let row = |response_id: &str, question_id: &str| AnswerRow {
+        response_id: response_id.to_owned(),
+        question_id: question_id.to_owned(),
+        value: Some(3.0),
+        choice: None,
+        text: None,
+    };
+    type Change = Box<dyn FnOnce(&mut pulseline::db::AnyConnection) -> QueryResult<usize> + Send>;
+    let refused: Vec<(&str, Change)> = vec![
+        ("an answer to no stored response", {
+            let r = row("no-such-response", &p.text);
+            Box::new(move |c| diesel::insert_into(answers::table).values(r).execute(c))
+        }),
+        ("an answer to no survey question", {
+            let r = row(&response, "no-such-question");
+            Box::new(move |c| diesel::insert_into(answers::table).values(r).execute(c))
+        }),
+        ("an answer moved to no survey question", {
+            let (resp, q) = (response.clone(), p.likert.clone());
+            Box::new(move |c| {
+                diesel::update(
+                    answers::table
+                        .filter(answers::response_id.eq(resp))
+                        .filter(answers::question_id.eq(q)),
+                )
+                .set(answers::question_id.eq("no-such-question"))
+                .execute(c)
+            })
+        }),
+        ("removing a response with answers", {
+            let resp = response.clone();
+            Box::new(move |c| diesel::delete(responses::table.find(resp)).execute(c))
+        }),
+        ("re-keying a response with answers", {
+            let resp = response.clone();
+            Box::new(move |c| {
+                diesel::update(responses::table.find(resp))
+                    .set(responses::id.eq("another-id"))
+                    .execute(c)
+            })
+        }),
+        ("removing a question with answers", {
+            let q = p.likert.clone();
+            Box::new(move |c| diesel::delete(survey_questions::table.find(q)).execute(c))
+        }),
+        ("re-keying a question with answers", {
+            let q = p.likert.clone();
+            Box::new(move |c| {
+                diesel::update(survey_questions::table.find(q))
+                    .set(survey_questions::id.eq("another-id"))
+                    .execute(c)
+            })
+        }),
+    ];
+    for (what, change) in refused {
+        let outcome = app.state.db.write(move |conn| Ok(change(conn)?)).await;
+        assert!(outcome.is_err(), "{what} was allowed: {outcome:?}");
+    }
+    assert_eq!(app.count("responses").await, 1);
+    assert_eq!(app.count("answers").await, 3);
+    assert_eq!(app.count("survey_questions").await, 4);
+
+    // What the checks allow: an answer to a stored response and a survey question (one
+    // this response left out).
+    let (resp, q) = (response.clone(), p.text.clone());
+    app.state
+        .db
+        .write(move |conn| {
+            Ok(diesel::insert_into(answers::table)
+                .values(row(&resp, &q))
+                .execute(conn)?)
+        })
+        .await
+        .expect("a valid answer");
+    assert_eq!(app.count("answers").await, 4);
+}
+
+#[tokio::test]
 async fn two_hundred_concurrent_answers_commit_in_fewer_transactions() {
     let app = spawn_app().await;
     let hr = app.hr().await;
