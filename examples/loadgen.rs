@@ -1479,14 +1479,18 @@ async fn raw_sqlite(
                  VALUES ('{rid}', '{}', '{}', NULL, NULL, NULL);",
                 f.round_id, f.team_id
             )?;
-            for q in &f.question_ids {
-                writeln!(
-                    w,
-                    "INSERT INTO answers (response_id, question_id, value, choice, text) \
-                     VALUES ('{rid}', '{q}', {}, NULL, NULL);",
-                    rng.gen_range(1..=5)
-                )?;
-            }
+            // The ten answers in one statement, as the server writes them.
+            let values = f
+                .question_ids
+                .iter()
+                .map(|q| format!("('{rid}', '{q}', {}, NULL, NULL)", rng.gen_range(1..=5)))
+                .collect::<Vec<_>>()
+                .join(", ");
+            writeln!(
+                w,
+                "INSERT INTO answers (response_id, question_id, value, choice, text) \
+                 VALUES {values};"
+            )?;
             writeln!(w, "COMMIT;")?;
         }
         w.flush()?;
@@ -1552,13 +1556,19 @@ async fn raw_postgres(
              VALUES (':rid', '{}', '{}', NULL, NULL, NULL);",
             f.round_id, f.team_id
         )?;
-        for q in &f.question_ids {
-            writeln!(
-                w,
-                "INSERT INTO answers (response_id, question_id, value, choice, text) \
-                 VALUES (':rid', '{q}', :v, NULL, NULL);"
-            )?;
-        }
+        // The ten answers in one statement, as the server writes them: PostgreSQL checks
+        // that answers refer to stored rows once per statement.
+        let values = f
+            .question_ids
+            .iter()
+            .map(|q| format!("(':rid', '{q}', :v, NULL, NULL)"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        writeln!(
+            w,
+            "INSERT INTO answers (response_id, question_id, value, choice, text) \
+             VALUES {values};"
+        )?;
         writeln!(w, "COMMIT;")?;
         w.flush()?;
     }
