@@ -75,9 +75,13 @@ impl ManageConnection for Manager {
             Backend::Sqlite => {
                 let mut conn = diesel::SqliteConnection::establish(&self.target)
                     .map_err(r2d2::Error::ConnectionError)?;
+                // No checkpoint at commit time: the write-ahead log is copied back into
+                // the database by a thread of its own ([`Db::checkpoint_wal`]), so no
+                // commit — every pulse answer waits for one — also pays for a checkpoint.
                 conn.batch_execute(
                     "PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; \
-                     PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;",
+                     PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; \
+                     PRAGMA wal_autocheckpoint = 0;",
                 )
                 .map_err(r2d2::Error::QueryError)?;
                 Ok(AnyConnection::Sqlite(conn))
@@ -140,6 +144,47 @@ impl Db {
 
     pub fn backend(&self) -> Backend {
         self.backend
+    }
+
+    /// Copies what the SQLite write-ahead log holds back into the database file, without
+    /// waiting for readers or blocking the writer (a `PASSIVE` checkpoint, on a
+    /// connection of its own); nothing on PostgreSQL. Returns the log's frames and how
+    /// many of them are now in the database.
+    ///
+    /// Connections do not checkpoint when they commit (`wal_autocheckpoint = 0`): with
+    /// SQLite's default, once the log passes 1,000 pages every commit that finds it
+    /// not yet emptied checkpoints again, in the committing caller's time — under a
+    /// steady load of answers and reads, nearly every batch.
+    /// [`crate::surveys::writer::ResponseWriter`] runs this on a thread after its
+    /// commits, and at least once a second.
+    pub fn checkpoint_wal(&self, conn: &mut Option<AnyConnection>) -> anyhow::Result<(i64, i64)> {
+        #[derive(QueryableByName)]
+        struct Checkpoint {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            log: i64,
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            checkpointed: i64,
+        }
+        if self.backend != Backend::Sqlite {
+            return Ok((0, 0));
+        }
+        let c = match conn {
+            Some(c) => c,
+            None => conn.insert(self.manager.connect()?),
+        };
+        let done = diesel::sql_query("PRAGMA wal_checkpoint(PASSIVE)")
+            .load::<Checkpoint>(c)
+            .map_err(|e| {
+                // A fresh connection next time.
+                anyhow::anyhow!("WAL checkpoint failed: {e}")
+            });
+        match done {
+            Ok(rows) => Ok(rows.first().map_or((0, 0), |r| (r.log, r.checkpointed))),
+            Err(e) => {
+                *conn = None;
+                Err(e)
+            }
+        }
     }
 
     /// A handle whose writes go through a connection of their own (PostgreSQL), for a

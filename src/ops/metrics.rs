@@ -119,6 +119,14 @@ pub fn render_writer(writer: &crate::surveys::writer::ResponseWriter) -> String 
         "Time the response writer spent writing and committing batches.",
         writer.stats.busy_micros.load(Relaxed) as f64 / 1e6,
     );
+    if writer.mixer.is_none() {
+        put(
+            "pulseline_wal_checkpoints_total",
+            "counter",
+            "SQLite write-ahead log checkpoints run beside the response writer.",
+            writer.stats.checkpoints.load(Relaxed) as f64,
+        );
+    }
     if let Some(m) = &writer.mixer {
         put(
             "pulseline_mix_pending_rows",

@@ -59,6 +59,8 @@ pub struct WriterStats {
     pub stored: AtomicU64,
     /// Microseconds spent writing and committing batches (the writer's busy time).
     pub busy_micros: AtomicU64,
+    /// Write-ahead log checkpoints run off the commit path (SQLite).
+    pub checkpoints: AtomicU64,
 }
 
 /// The handle request handlers submit through. Cloning shares the one writer.
@@ -84,11 +86,15 @@ impl ResponseWriter {
             Backend::Sqlite => None,
         };
         let thread_mixer = mixer.clone();
+        let nudge = match db.backend() {
+            Backend::Sqlite => Some(start_checkpointer(db.clone(), stats.clone())?),
+            Backend::Postgres => None,
+        };
         let db = db.with_own_writer()?;
         std::thread::Builder::new()
             .name("pulseline-response-writer".into())
             .spawn(move || {
-                run(db, rx, &thread_stats, thread_mixer.as_ref());
+                run(db, rx, &thread_stats, thread_mixer.as_ref(), nudge.as_ref());
                 if let Some(m) = thread_mixer {
                     m.close();
                 }
@@ -116,7 +122,66 @@ impl ResponseWriter {
     }
 }
 
-fn run(db: Db, rx: mpsc::Receiver<Job>, stats: &WriterStats, mixer: Option<&Mixer>) {
+/// How long the response writer must have been quiet before the SQLite checkpointer
+/// runs: a checkpoint copies pages and syncs the database file, which slows the commits
+/// of a burst of answers if it runs among them.
+pub const CHECKPOINT_QUIET: Duration = Duration::from_millis(50);
+/// Longest between two checkpoints, however busy the writer (the log does not grow
+/// without bound under a steady load), and when nothing nudges (other writes).
+pub const CHECKPOINT_EVERY: Duration = Duration::from_secs(1);
+
+/// Starts the SQLite checkpointer thread: it checkpoints once the writer, which nudges
+/// it after every commit, has been quiet for [`CHECKPOINT_QUIET`], and at least once per
+/// [`CHECKPOINT_EVERY`]; it ends with the writer, after a last checkpoint.
+fn start_checkpointer(db: Db, stats: Arc<WriterStats>) -> anyhow::Result<mpsc::Sender<()>> {
+    let (tx, rx) = mpsc::channel::<()>();
+    std::thread::Builder::new()
+        .name("pulseline-wal-checkpoint".into())
+        .spawn(move || {
+            let mut conn = None;
+            let mut last = Instant::now();
+            let mut open = true;
+            while open {
+                match rx.recv_timeout(CHECKPOINT_EVERY.saturating_sub(last.elapsed())) {
+                    Ok(()) => {
+                        // Wait for a quiet moment, but not past the longest gap.
+                        loop {
+                            let left = CHECKPOINT_EVERY.saturating_sub(last.elapsed());
+                            if left.is_zero() {
+                                break;
+                            }
+                            match rx.recv_timeout(CHECKPOINT_QUIET.min(left)) {
+                                Ok(()) => continue,
+                                Err(mpsc::RecvTimeoutError::Timeout) => break,
+                                Err(mpsc::RecvTimeoutError::Disconnected) => {
+                                    open = false;
+                                    break;
+                                }
+                            }
+                        }
+                    }
+                    Err(mpsc::RecvTimeoutError::Timeout) => {}
+                    Err(mpsc::RecvTimeoutError::Disconnected) => open = false,
+                }
+                match db.checkpoint_wal(&mut conn) {
+                    Ok(_) => {
+                        stats.checkpoints.fetch_add(1, Ordering::Relaxed);
+                    }
+                    Err(e) => tracing::warn!(error = %e, "WAL checkpoint failed"),
+                }
+                last = Instant::now();
+            }
+        })?;
+    Ok(tx)
+}
+
+fn run(
+    db: Db,
+    rx: mpsc::Receiver<Job>,
+    stats: &WriterStats,
+    mixer: Option<&Mixer>,
+    nudge: Option<&mpsc::Sender<()>>,
+) {
     while let Ok(first) = rx.recv() {
         let mut batch = vec![first];
         // Under load the queue already holds batch-mates: take them without waiting.
@@ -142,6 +207,9 @@ fn run(db: Db, rx: mpsc::Receiver<Job>, stats: &WriterStats, mixer: Option<&Mixe
         commit(&db, batch, stats, mixer);
         let busy = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
         stats.busy_micros.fetch_add(busy, Ordering::Relaxed);
+        if let Some(n) = nudge {
+            let _ = n.send(());
+        }
     }
 }
 

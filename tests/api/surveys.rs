@@ -1096,6 +1096,73 @@ async fn answers_always_refer_to_a_stored_response_and_a_survey_question() {
 }
 
 #[tokio::test]
+async fn sqlite_checkpoints_its_log_beside_the_writer_not_in_its_commits() {
+    // Commits never checkpoint (`wal_autocheckpoint = 0`); a thread beside the response
+    // writer copies the log back into the database once the writer is quiet.
+    let app = spawn_app().await;
+    if !matches!(app.state.db.backend(), pulseline::db::Backend::Sqlite) {
+        assert!(
+            !app.get("/metrics", None)
+                .await
+                .text()
+                .contains("pulseline_wal_")
+        );
+        return;
+    }
+    #[derive(QueryableByName, Debug)]
+    struct Setting {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        wal_autocheckpoint: i64,
+    }
+    let setting = app
+        .state
+        .db
+        .write(|conn| Ok(diesel::sql_query("PRAGMA wal_autocheckpoint").load::<Setting>(conn)?))
+        .await
+        .expect("pragma");
+    assert_eq!(setting[0].wal_autocheckpoint, 0, "{setting:?}");
+
+    let hr = app.hr().await;
+    let team = app.create_team(&hr, "Support", None, "frontline").await;
+    let staff = app.seed_people(&team, 20, |_| (None, None, None)).await;
+    let p = open_round(
+        &app,
+        &hr,
+        &create_survey(&app, &hr, survey_body(&[&team], &[])).await,
+    )
+    .await;
+    let checkpoints = || {
+        app.state
+            .writer
+            .stats
+            .checkpoints
+            .load(std::sync::atomic::Ordering::Relaxed)
+    };
+    for who in &staff {
+        submit(&app, who, &p, answers(&p, 4, None))
+            .await
+            .expect(201);
+    }
+    let before = checkpoints();
+    // The writer is quiet now: a checkpoint follows within moments (bounded generously).
+    let mut waited = Duration::ZERO;
+    while checkpoints() == before && waited < Duration::from_secs(20) {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        waited += Duration::from_millis(20);
+    }
+    assert!(checkpoints() > before, "no checkpoint after the answers");
+    let (log, copied) = app.state.db.checkpoint_wal(&mut None).expect("checkpoint");
+    assert_eq!(log, copied, "frames left in the log");
+    assert!(
+        app.get("/metrics", None)
+            .await
+            .text()
+            .contains("# TYPE pulseline_wal_checkpoints_total counter")
+    );
+    assert_eq!(app.count("responses").await, 20);
+}
+
+#[tokio::test]
 async fn two_hundred_concurrent_answers_commit_in_fewer_transactions() {
     let app = spawn_app().await;
     let hr = app.hr().await;
