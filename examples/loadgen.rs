@@ -1479,7 +1479,8 @@ async fn raw_sqlite(
                  VALUES ('{rid}', '{}', '{}', NULL, NULL, NULL);",
                 f.round_id, f.team_id
             )?;
-            // The ten answers in one statement, as the server writes them.
+            // The ten answers in one statement: the raw run's quickest form (the server
+            // inserts them one by one on SQLite).
             let values = f
                 .question_ids
                 .iter()

@@ -155,8 +155,8 @@ impl Db {
     /// SQLite's default, once the log passes 1,000 pages every commit that finds it
     /// not yet emptied checkpoints again, in the committing caller's time — under a
     /// steady load of answers and reads, nearly every batch.
-    /// [`crate::surveys::writer::ResponseWriter`] runs this on a thread after its
-    /// commits, and at least once a second.
+    /// [`crate::surveys::writer::ResponseWriter`] runs this on a thread of its own once
+    /// the writer has been quiet for a moment, and at least once a second.
     pub fn checkpoint_wal(&self, conn: &mut Option<AnyConnection>) -> anyhow::Result<(i64, i64)> {
         #[derive(QueryableByName)]
         struct Checkpoint {
@@ -172,17 +172,12 @@ impl Db {
             Some(c) => c,
             None => conn.insert(self.manager.connect()?),
         };
-        let done = diesel::sql_query("PRAGMA wal_checkpoint(PASSIVE)")
-            .load::<Checkpoint>(c)
-            .map_err(|e| {
-                // A fresh connection next time.
-                anyhow::anyhow!("WAL checkpoint failed: {e}")
-            });
-        match done {
+        match diesel::sql_query("PRAGMA wal_checkpoint(PASSIVE)").load::<Checkpoint>(c) {
             Ok(rows) => Ok(rows.first().map_or((0, 0), |r| (r.log, r.checkpointed))),
             Err(e) => {
+                // A fresh connection next time.
                 *conn = None;
-                Err(e)
+                Err(anyhow::anyhow!("WAL checkpoint failed: {e}"))
             }
         }
     }
