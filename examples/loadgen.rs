@@ -1299,6 +1299,17 @@ async fn run_load(
     })
 }
 
+/// One multi-row `INSERT` of a submission's answers for a raw run's script: response
+/// `rid` (an id or a script variable), one row per question, each value from `value`.
+fn answers_insert(question_ids: &[String], rid: &str, mut value: impl FnMut() -> String) -> String {
+    let rows = question_ids
+        .iter()
+        .map(|q| format!("('{rid}', '{q}', {}, NULL, NULL)", value()))
+        .collect::<Vec<_>>()
+        .join(", ");
+    format!("INSERT INTO answers (response_id, question_id, value, choice, text) VALUES {rows};")
+}
+
 /// `--latency-log`'s file for one backend: `run.csv` → `run.sqlite.csv`.
 fn trace_path(path: &Path, backend: &str) -> PathBuf {
     let name = backend.to_ascii_lowercase();
@@ -1481,17 +1492,10 @@ async fn raw_sqlite(
             )?;
             // The ten answers in one statement: the raw run's quickest form (the server
             // inserts them one by one on SQLite).
-            let values = f
-                .question_ids
-                .iter()
-                .map(|q| format!("('{rid}', '{q}', {}, NULL, NULL)", rng.gen_range(1..=5)))
-                .collect::<Vec<_>>()
-                .join(", ");
-            writeln!(
-                w,
-                "INSERT INTO answers (response_id, question_id, value, choice, text) \
-                 VALUES {values};"
-            )?;
+            let insert = answers_insert(&f.question_ids, &rid.to_string(), || {
+                rng.gen_range(1..=5).to_string()
+            });
+            writeln!(w, "{insert}")?;
             writeln!(w, "COMMIT;")?;
         }
         w.flush()?;
@@ -1559,17 +1563,8 @@ async fn raw_postgres(
         )?;
         // The ten answers in one statement, as the server writes them: PostgreSQL checks
         // that answers refer to stored rows once per statement.
-        let values = f
-            .question_ids
-            .iter()
-            .map(|q| format!("(':rid', '{q}', :v, NULL, NULL)"))
-            .collect::<Vec<_>>()
-            .join(", ");
-        writeln!(
-            w,
-            "INSERT INTO answers (response_id, question_id, value, choice, text) \
-             VALUES {values};"
-        )?;
+        let insert = answers_insert(&f.question_ids, ":rid", || ":v".into());
+        writeln!(w, "{insert}")?;
         writeln!(w, "COMMIT;")?;
         w.flush()?;
     }

@@ -64,6 +64,18 @@ async fn open_round(app: &TestApp, hr: &Actor, survey: &str) -> Pulse {
     }
 }
 
+/// An app with one frontline team of `n` seeded people and an open round of a survey for
+/// that team: (app, its HR actor, the team, the people, the round).
+async fn team_with_open_round(n: usize) -> (TestApp, Actor, String, Vec<Actor>, Pulse) {
+    let app = spawn_app().await;
+    let hr = app.hr().await;
+    let team = app.create_team(&hr, "Support", None, "frontline").await;
+    let staff = app.seed_people(&team, n, |_| (None, None, None)).await;
+    let survey = create_survey(&app, &hr, survey_body(&[&team], &[])).await;
+    let p = open_round(&app, &hr, &survey).await;
+    (app, hr, team, staff, p)
+}
+
 fn answers(p: &Pulse, likert: u8, text: Option<&str>) -> Value {
     let mut a = vec![
         json!({"question_id": p.likert, "value": likert}),
@@ -930,16 +942,7 @@ async fn the_response_writer_commits_while_every_pooled_connection_is_held() {
     // hold the whole pool — a burst of answering checks, slow reports — cannot hold up
     // the commit they wait for. Sharing the pool, this submission would wait out the
     // pool's 10-second checkout and fail with 503.
-    let app = spawn_app().await;
-    let hr = app.hr().await;
-    let team = app.create_team(&hr, "Support", None, "frontline").await;
-    let staff = app.seed_people(&team, 5, |_| (None, None, None)).await;
-    let p = open_round(
-        &app,
-        &hr,
-        &create_survey(&app, &hr, survey_body(&[&team], &[])).await,
-    )
-    .await;
+    let (app, _hr, team, staff, p) = team_with_open_round(5).await;
 
     let pool_size = usize::try_from(app.state.config.db_pool_size).expect("size");
     let (held_tx, mut held_rx) = tokio::sync::mpsc::unbounded_channel::<()>();
@@ -995,16 +998,7 @@ async fn answers_always_refer_to_a_stored_response_and_a_survey_question() {
     use pulseline::db::schema::{answers, responses, survey_questions};
     use pulseline::surveys::model::AnswerRow;
 
-    let app = spawn_app().await;
-    let hr = app.hr().await;
-    let team = app.create_team(&hr, "Support", None, "frontline").await;
-    let staff = app.seed_people(&team, 5, |_| (None, None, None)).await;
-    let p = open_round(
-        &app,
-        &hr,
-        &create_survey(&app, &hr, survey_body(&[&team], &[])).await,
-    )
-    .await;
+    let (app, _hr, _team, staff, p) = team_with_open_round(5).await;
     submit(&app, &staff[0], &p, answers(&p, 4, None))
         .await
         .expect(201);
@@ -1099,7 +1093,7 @@ async fn answers_always_refer_to_a_stored_response_and_a_survey_question() {
 async fn sqlite_checkpoints_its_log_beside_the_writer_not_in_its_commits() {
     // Commits never checkpoint (`wal_autocheckpoint = 0`); a thread beside the response
     // writer copies the log back into the database once the writer is quiet.
-    let app = spawn_app().await;
+    let (app, _hr, _team, staff, p) = team_with_open_round(20).await;
     if !matches!(app.state.db.backend(), pulseline::db::Backend::Sqlite) {
         assert!(
             !app.get("/metrics", None)
@@ -1122,15 +1116,6 @@ async fn sqlite_checkpoints_its_log_beside_the_writer_not_in_its_commits() {
         .expect("pragma");
     assert_eq!(setting[0].wal_autocheckpoint, 0, "{setting:?}");
 
-    let hr = app.hr().await;
-    let team = app.create_team(&hr, "Support", None, "frontline").await;
-    let staff = app.seed_people(&team, 20, |_| (None, None, None)).await;
-    let p = open_round(
-        &app,
-        &hr,
-        &create_survey(&app, &hr, survey_body(&[&team], &[])).await,
-    )
-    .await;
     let checkpoints = || {
         app.state
             .writer
