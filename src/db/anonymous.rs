@@ -76,7 +76,9 @@ CREATE TABLE IF NOT EXISTS participation (
 /// one query. The questions an insert refers to are locked `FOR KEY SHARE`, as a foreign
 /// key would, so a concurrent transaction cannot delete one before this one commits;
 /// responses need no lock, since their answers are written in the transaction that
-/// creates them. SQLite keeps its foreign keys: there a check is an index lookup.
+/// creates them. `TRUNCATE` (which fires no delete trigger) of responses or questions is
+/// refused while any answer exists. SQLite keeps its foreign keys: there a check is an
+/// index lookup.
 const POSTGRES_ANSWER_REFS: &str = "
 ALTER TABLE answers DROP CONSTRAINT IF EXISTS answers_response_id_fkey;
 ALTER TABLE answers DROP CONSTRAINT IF EXISTS answers_question_id_fkey;
@@ -121,6 +123,21 @@ BEGIN
     RETURN NULL;
 END;
 $$ LANGUAGE plpgsql;
+CREATE OR REPLACE FUNCTION answers_block_truncate() RETURNS trigger AS $$
+BEGIN
+    IF EXISTS (SELECT 1 FROM answers) THEN
+        RAISE EXCEPTION USING ERRCODE = 'foreign_key_violation',
+            MESSAGE = 'responses and questions cannot be emptied while answers refer to them';
+    END IF;
+    RETURN NULL;
+END;
+$$ LANGUAGE plpgsql;
+DROP TRIGGER IF EXISTS responses_answers_truncate ON responses;
+CREATE TRIGGER responses_answers_truncate BEFORE TRUNCATE ON responses
+FOR EACH STATEMENT EXECUTE FUNCTION answers_block_truncate();
+DROP TRIGGER IF EXISTS questions_answers_truncate ON survey_questions;
+CREATE TRIGGER questions_answers_truncate BEFORE TRUNCATE ON survey_questions
+FOR EACH STATEMENT EXECUTE FUNCTION answers_block_truncate();
 DROP TRIGGER IF EXISTS answers_refs_insert ON answers;
 CREATE TRIGGER answers_refs_insert AFTER INSERT ON answers
 REFERENCING NEW TABLE AS fresh FOR EACH STATEMENT EXECUTE FUNCTION answers_refer_to_rows();

@@ -1070,6 +1070,19 @@ async fn answers_always_refer_to_a_stored_response_and_a_survey_question() {
         let outcome = app.state.db.write(move |conn| Ok(change(conn)?)).await;
         assert!(outcome.is_err(), "{what} was allowed: {outcome:?}");
     }
+    if matches!(app.state.db.backend(), pulseline::db::Backend::Postgres) {
+        // TRUNCATE fires no delete trigger; it is refused on its own.
+        for table in ["responses", "survey_questions"] {
+            let outcome = app
+                .state
+                .db
+                .write(move |conn| {
+                    Ok(diesel::sql_query(format!("TRUNCATE {table} CASCADE")).execute(conn)?)
+                })
+                .await;
+            assert!(outcome.is_err(), "TRUNCATE {table} was allowed");
+        }
+    }
     assert_eq!(app.count("responses").await, 1);
     assert_eq!(app.count("answers").await, 3);
     assert_eq!(app.count("survey_questions").await, 4);
