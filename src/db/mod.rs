@@ -115,14 +115,7 @@ impl Db {
     pub fn connect(url: &str, pool_size: u32) -> anyhow::Result<Db> {
         let (backend, target) = Backend::from_url(url);
         let manager = Manager { backend, target };
-        let build = |size: u32| {
-            r2d2::Pool::builder()
-                .max_size(size)
-                .min_idle(Some(0))
-                .connection_timeout(Duration::from_secs(10))
-                .test_on_check_out(false)
-                .build(manager.clone())
-        };
+        let build = |size: u32| pool(&manager, size);
         let (read, write) = match backend {
             Backend::Sqlite => {
                 let write = build(1)?;
@@ -191,18 +184,10 @@ impl Db {
     pub fn with_own_writer(&self) -> anyhow::Result<Db> {
         match self.backend {
             Backend::Sqlite => Ok(self.clone()),
-            Backend::Postgres => {
-                let write = r2d2::Pool::builder()
-                    .max_size(1)
-                    .min_idle(Some(0))
-                    .connection_timeout(Duration::from_secs(10))
-                    .test_on_check_out(false)
-                    .build(self.manager.clone())?;
-                Ok(Db {
-                    write,
-                    ..self.clone()
-                })
-            }
+            Backend::Postgres => Ok(Db {
+                write: pool(&self.manager, 1)?,
+                ..self.clone()
+            }),
         }
     }
 
@@ -287,6 +272,17 @@ impl Db {
         let mut conn = self.read.get().map_err(ApiError::unavailable)?;
         f(&mut conn)
     }
+}
+
+/// A pool of at most `size` connections, opened as needed and kept (checked out within
+/// 10 s or refused).
+fn pool(manager: &Manager, size: u32) -> Result<Pool, r2d2::PoolError> {
+    r2d2::Pool::builder()
+        .max_size(size)
+        .min_idle(Some(0))
+        .connection_timeout(Duration::from_secs(10))
+        .test_on_check_out(false)
+        .build(manager.clone())
 }
 
 /// The PostgreSQL advisory lock key that serialises migrations ("pulsemig").
