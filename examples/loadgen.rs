@@ -786,7 +786,7 @@ async fn set_up(url: &str, secret: &str, people: usize) -> anyhow::Result<Fixtur
 }
 
 fn person(id: &str, handle: &str, team: Option<&str>, hr: bool) -> NewPerson {
-    let t = pulseline::org::model::now();
+    let t = pulseline::clock::now();
     NewPerson {
         id: id.to_owned(),
         email: format!("{handle}-{}@bench.example.org", &id[..8]),

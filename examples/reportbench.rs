@@ -329,7 +329,7 @@ async fn seed_org(db: &Db, args: &Args) -> anyhow::Result<Seeded> {
     let out = db
         .write(move |conn| {
             let mut rng = StdRng::seed_from_u64(seed);
-            let now = pulseline::org::model::now();
+            let now = pulseline::clock::now();
             let today = now.date();
             let id = || uuid::Uuid::new_v4().to_string();
             let mut team_rows = Vec::with_capacity(n_teams);

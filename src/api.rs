@@ -1,7 +1,7 @@
-//! Combines each capability's OpenAPI handlers into one documented service, and holds
-//! the few things every API shares (tags, paging bounds).
+//! Combines each capability's OpenAPI handlers into one documented service. What the
+//! handlers share (tags, response shapes, paging) is in [`crate::http`].
 
-use poem_openapi::{OpenApiService, Tags};
+use poem_openapi::OpenApiService;
 
 use crate::auth::api::AuthApi;
 use crate::cx::api::CxApi;
@@ -10,50 +10,10 @@ use crate::ops::api::OpsApi;
 use crate::org::api::OrgApi;
 use crate::reports::api::ReportsApi;
 use crate::reports::audit::AuditApi;
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::suggestions::api::SuggestionsApi;
 use crate::suggestions::insights::InsightsApi;
 use crate::surveys::api::SurveysApi;
-
-#[derive(Tags)]
-pub enum Tag {
-    /// Sign-in, activation, tokens and the signed-in person.
-    Auth,
-    /// Teams, managers, the service map and people.
-    Organisation,
-    /// Pulse surveys, rounds, the question bank and answering.
-    Surveys,
-    /// Engagement reports, heatmaps, comments, trends and the audit log.
-    Reports,
-    /// Frontline suggestions about customer pain points, votes and replies.
-    Suggestions,
-    /// Customer satisfaction ratings and summaries.
-    Cx,
-    /// Health, readiness and metrics.
-    Operations,
-}
-
-/// A 201 answer carrying the created resource.
-#[derive(poem_openapi::ApiResponse)]
-pub enum Created<T: poem_openapi::types::ToJSON> {
-    /// Created; the body is the new resource.
-    #[oai(status = 201)]
-    Created(poem_openapi::payload::Json<T>),
-}
-
-/// Default page size for list endpoints.
-pub const DEFAULT_LIMIT: i64 = 50;
-/// Largest page size for list endpoints.
-pub const MAX_LIMIT: i64 = 200;
-
-/// Applies the defaults and bounds of `limit` and `offset` (already validated by the
-/// schema; clamped again so no handler can be called with an unbounded page).
-pub fn page_bounds(limit: Option<i64>, offset: Option<i64>) -> (i64, i64) {
-    (
-        limit.unwrap_or(DEFAULT_LIMIT).clamp(1, MAX_LIMIT),
-        offset.unwrap_or(0).max(0),
-    )
-}
 
 pub type Apis = (
     AuthApi,

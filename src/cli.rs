@@ -5,11 +5,12 @@ use std::io::BufRead;
 use diesel::prelude::*;
 
 use crate::auth::password::Password;
+use crate::clock::now;
 use crate::config::{Cli, Command, Config, ImportCommand};
 use crate::db::schema::people;
 use crate::error::{ApiError, Msg};
 use crate::org::domain::{Email, parse_text};
-use crate::org::model::{NewPerson, now};
+use crate::org::model::NewPerson;
 use crate::org::{import, store};
 
 pub fn run(cli: Cli) -> anyhow::Result<()> {
@@ -56,7 +57,7 @@ fn demo(config: &Config, seed: u64) -> anyhow::Result<()> {
     let password = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
     let hash = state.hasher.hash_blocking(&password)?;
     let k = i32::try_from(config.min_group).unwrap_or(5);
-    let today = crate::org::model::now().date();
+    let today = crate::clock::now().date();
     let s = crate::demo::seed(&state.db, hash, password, seed, today, k).map_err(user_error)?;
     println!(
         "demo: {} teams, {} people, {} rounds, {} responses, {} ratings",
@@ -131,7 +132,7 @@ pub fn create_admin(
     let email = Email::parse(email, "email")
         .map_err(user_error)?
         .into_inner();
-    let name = parse_text(name, "name", crate::org::api::NAME_MAX).map_err(user_error)?;
+    let name = parse_text(name, "name", crate::org::domain::NAME_MAX).map_err(user_error)?;
     let password = Password::parse(password, "password").map_err(user_error)?;
     let state = crate::startup::build_state_blocking(config)?;
     let hash = state.hasher.hash_blocking(password.expose())?;

@@ -110,7 +110,7 @@ pub fn seed(
                 "the database already has teams; the demo seeds an empty one".into(),
             ));
         }
-        let now = crate::org::model::now();
+        let now = crate::clock::now();
         let id = || uuid::Uuid::new_v4().to_string();
         let team = |conn: &mut crate::db::AnyConnection,
                     name: &str,

@@ -20,29 +20,8 @@ use crate::db::{Backend, Db};
 use crate::error::poem_error_to_problem;
 use crate::ops::body_limit::BodyLimit;
 use crate::ops::metrics::{Metrics, Observe};
+use crate::state::AppState;
 use crate::surveys::writer::ResponseWriter;
-
-/// Everything a request handler may need. Cheap to clone.
-#[derive(Clone)]
-pub struct AppState {
-    pub db: Db,
-    pub config: Arc<Config>,
-    pub tokens: Arc<Tokens>,
-    pub hasher: Arc<Hasher>,
-    pub throttle: Arc<Throttle>,
-    pub metrics: Arc<Metrics>,
-    pub writer: ResponseWriter,
-    /// Key of the keyed hashes that record votes (derived from the signing key).
-    pub vote_key: Arc<Vec<u8>>,
-    /// Closed rounds already planned for reports.
-    pub rounds: Arc<crate::reports::round::RoundCache>,
-    /// Open rounds' windows and questions, for the answering path (moments old at most).
-    pub round_facts: Arc<crate::surveys::facts::RoundFactsCache>,
-    /// Key of the web pages' CSRF tokens (derived from the signing key).
-    pub csrf_key: Arc<Vec<u8>>,
-    /// Turns for the answering path's database check (`PULSELINE_ANSWER_CONCURRENCY`).
-    pub answer_slots: Arc<tokio::sync::Semaphore>,
-}
 
 /// Connects to the database, applies migrations and prepares keys and hashing.
 pub async fn build_state(config: &Config) -> anyhow::Result<AppState> {
@@ -221,8 +200,7 @@ fn spawn_report_warmer(state: &AppState) {
             interval.tick().await;
             let (db, cache) = (db.clone(), cache.clone());
             let outcome =
-                tokio::task::spawn_blocking(move || cache.warm(&db, crate::org::model::now()))
-                    .await;
+                tokio::task::spawn_blocking(move || cache.warm(&db, crate::clock::now())).await;
             match outcome {
                 Ok(Err(e)) => tracing::warn!(error = %e, "planning closed rounds failed"),
                 Err(e) => tracing::warn!(error = %e, "planning closed rounds panicked"),

@@ -5,15 +5,16 @@ use poem::Request;
 use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, Object, OpenApi};
 
-use crate::api::Tag;
+use crate::auth::Principal;
+use crate::auth::bearer::BearerAuth;
 use crate::auth::password::Password;
-use crate::auth::{BearerAuth, Principal};
+use crate::clock::now;
 use crate::db::schema::{people, revoked_tokens};
 use crate::error::ApiError;
-use crate::org::model::now;
+use crate::http::{NoContent, Tag};
 use crate::org::store;
 use crate::payload::JsonBody;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 pub struct AuthApi {
     pub state: AppState,
@@ -94,13 +95,6 @@ pub enum TokenResult {
     /// Signed in.
     #[oai(status = 200)]
     Ok(Json<TokenResponse>),
-}
-
-#[derive(ApiResponse)]
-pub enum NoContent {
-    /// Done.
-    #[oai(status = 204)]
-    Done,
 }
 
 impl AuthApi {
@@ -229,7 +223,7 @@ pub async fn sign_in(
 pub async fn activate(state: &AppState, token: &str, password: &str) -> Result<String, ApiError> {
     let password = Password::parse(password, "password")?;
     let hash = state.hasher.hash(&password).await?;
-    let token_hash = crate::org::api::activation_hash(token.trim());
+    let token_hash = crate::auth::token::activation_hash(token.trim());
     let (id, ver) = state
         .db
         .write(move |conn| {

@@ -1,20 +1,18 @@
-//! Identity and access: passwords, tokens, login throttling, the bearer security scheme
-//! that turns a token into a [`Principal`], and one small function per access rule.
+//! Identity and access: passwords, tokens, login throttling, the caller a token names
+//! (a [`Principal`]) and one small function per access rule. The bearer security
+//! schemes that run these checks on a request are in [`bearer`].
 
 pub mod api;
+pub mod bearer;
 pub mod password;
 pub mod throttle;
 pub mod token;
 
 use diesel::prelude::*;
-use poem::Request;
-use poem_openapi::SecurityScheme;
-use poem_openapi::auth::Bearer;
 
 use crate::db::AnyConnection;
 use crate::db::schema::{people, revoked_tokens};
 use crate::error::ApiError;
-use crate::startup::AppState;
 
 /// The authenticated caller of a request.
 #[derive(Debug, Clone)]
@@ -41,49 +39,6 @@ impl Principal {
     pub fn is_hr_or_admin(&self) -> bool {
         self.is_hr || self.is_admin
     }
-}
-
-/// A JWT bearer token (from `POST /api/v1/auth/login`).
-#[derive(SecurityScheme)]
-#[oai(
-    rename = "bearer",
-    ty = "bearer",
-    bearer_format = "JWT",
-    checker = "check_bearer"
-)]
-pub struct BearerAuth(pub Principal);
-
-async fn check_bearer(req: &Request, bearer: Bearer) -> poem::Result<Principal> {
-    Ok(authenticate(app_state(req)?, &bearer.token).await?)
-}
-
-fn app_state(req: &Request) -> Result<&AppState, ApiError> {
-    req.data::<AppState>()
-        .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("application state missing")))
-}
-
-/// The same `bearer` scheme, for a handler that finishes the check itself: the token's
-/// signature and expiry are verified here, and the handler calls [`principal`] inside
-/// its own database call, so the request takes one trip to a database thread instead
-/// of two (answering a pulse does this).
-#[derive(SecurityScheme)]
-#[oai(
-    rename = "bearer",
-    ty = "bearer",
-    bearer_format = "JWT",
-    checker = "check_bearer_token"
-)]
-pub struct BearerToken(pub token::Claims);
-
-async fn check_bearer_token(req: &Request, bearer: Bearer) -> poem::Result<token::Claims> {
-    Ok(app_state(req)?.tokens.verify(&bearer.token)?)
-}
-
-/// Verifies a token and checks, in the database, that it was not revoked by logout,
-/// password change or deactivation.
-pub async fn authenticate(state: &AppState, token: &str) -> Result<Principal, ApiError> {
-    let claims = state.tokens.verify(token)?;
-    state.db.read(move |conn| principal(conn, claims)).await
 }
 
 /// The caller a verified token names, if the database still honours the token: the

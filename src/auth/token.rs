@@ -4,9 +4,12 @@
 //! the person signed in (`auth_time`): the web pages renew a session's token as it ages,
 //! keeping both, up to an absolute maximum session age. The algorithm is pinned: `none`, other algorithms, another
 //! key, another audience or issuer, and expired or not-yet-valid tokens are refused.
+//!
+//! Also the one-time activation tokens HR hands to a new person, stored only as a hash.
 
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
+use sha2::Digest;
 
 use crate::error::ApiError;
 
@@ -86,7 +89,7 @@ impl Tokens {
         session: Option<(&str, i64)>,
         not_after: i64,
     ) -> Result<(String, Claims), ApiError> {
-        let now = chrono::Utc::now().timestamp();
+        let now = crate::clock::unix_now();
         let jti = uuid::Uuid::new_v4().to_string();
         let (sid, auth_time) = match session {
             Some((sid, at)) => (sid.to_owned(), at),
@@ -115,6 +118,22 @@ impl Tokens {
             .map(|data| data.claims)
             .map_err(|_| ApiError::Unauthorized)
     }
+}
+
+/// A new one-time activation token and the hash that is stored for it.
+pub fn new_activation_token() -> (String, String) {
+    use base64::Engine;
+    use rand::RngCore;
+    let mut bytes = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    let token = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
+    let hash = activation_hash(&token);
+    (token, hash)
+}
+
+/// Activation tokens are stored only as their SHA-256.
+pub fn activation_hash(token: &str) -> String {
+    hex::encode(sha2::Sha256::digest(token.as_bytes()))
 }
 
 #[cfg(test)]

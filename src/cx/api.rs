@@ -10,15 +10,16 @@ use poem_openapi::param::Query;
 use poem_openapi::payload::{Binary, Json};
 use poem_openapi::{ApiRequest, Object, OpenApi};
 
-use crate::api::Tag;
-use crate::auth::{BearerAuth, readable_teams, require_hr};
+use crate::auth::bearer::BearerAuth;
+use crate::auth::{readable_teams, require_hr};
 use crate::cx::metrics::{Metric, Period};
 use crate::db::AnyConnection;
 use crate::db::schema::{cx_ratings, teams};
 use crate::error::{ApiError, FieldError, Msg};
+use crate::http::Tag;
 use crate::org::store::TeamTree;
 use crate::payload::JsonBody;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// Most ratings in one request.
 pub const MAX_BATCH: usize = 10_000;
@@ -254,7 +255,7 @@ pub fn ingest(
         });
     }
     let mut seen = HashSet::new();
-    let now = crate::org::model::now();
+    let now = crate::clock::now();
     for (done, c) in checked.into_iter().enumerate() {
         if !seen.insert(c.external_id.clone()) {
             report.duplicates += 1;

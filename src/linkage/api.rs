@@ -16,17 +16,18 @@ use diesel::prelude::*;
 use poem_openapi::param::{Header, Query};
 use poem_openapi::{Object, OpenApi};
 
-use crate::api::Tag;
-use crate::auth::{BearerAuth, Principal, readable_teams};
+use crate::auth::bearer::BearerAuth;
+use crate::auth::{Principal, readable_teams};
 use crate::cx::metrics::{Metric, Period};
 use crate::db::AnyConnection;
 use crate::db::schema::{cx_ratings, rounds, team_serves, teams};
 use crate::error::ApiError;
+use crate::http::Tag;
 use crate::linkage::plot::{Fit, scatter};
 use crate::linkage::stats::{ols, pearson, pearson_within, spearman};
 use crate::payload::{JsonCsvOrSvg, csv_field};
 use crate::reports::round::{Item, RoundCache};
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::surveys::model::RoundRow;
 
 pub struct LinkageApi {
@@ -227,7 +228,7 @@ fn load(
     survey: Option<&str>,
     scope: Option<HashSet<String>>,
 ) -> Result<Inputs, ApiError> {
-    let now = crate::org::model::now();
+    let now = crate::clock::now();
     let mut q = rounds::table
         .filter(rounds::closes_at.le(now))
         .select(RoundRow::as_select())
@@ -630,7 +631,7 @@ pub async fn linkage_analysis(
 ) -> Result<Linkage, ApiError> {
     let metric = q.metric.unwrap_or(Metric::Csat);
     let period = q.period.unwrap_or(Period::Month);
-    let today = crate::org::model::now().date();
+    let today = crate::clock::now().date();
     let to = q.to.unwrap_or(today);
     let from = q.from.unwrap_or(to - chrono::TimeDelta::days(730));
     if from > to {

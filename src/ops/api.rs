@@ -4,9 +4,9 @@ use diesel::connection::SimpleConnection;
 use poem_openapi::payload::PlainText;
 use poem_openapi::{ApiResponse, OpenApi};
 
-use crate::api::Tag;
 use crate::error::ApiError;
-use crate::startup::AppState;
+use crate::http::Tag;
+use crate::state::AppState;
 
 pub struct OpsApi {
     pub state: AppState,

@@ -9,31 +9,30 @@ use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::{Binary, Json};
 use poem_openapi::types::MaybeUndefined;
 use poem_openapi::{ApiRequest, Object, OpenApi};
-use sha2::{Digest, Sha256};
 
-use crate::api::{Created, Tag, page_bounds};
-use crate::auth::api::NoContent;
-use crate::auth::{BearerAuth, Principal, readable_teams, require_hr};
+use crate::auth::bearer::BearerAuth;
+use crate::auth::token::new_activation_token;
+use crate::auth::{Principal, readable_teams, require_hr};
+use crate::clock::now;
 use crate::db::schema::{people, team_managers, teams};
 use crate::db::{AnyConnection, lower};
 use crate::error::ApiError;
-use crate::org::domain::{Email, GrantedRole, Language, TeamKind, parse_optional_text, parse_text};
+use crate::http::NoContent;
+use crate::http::{Created, Tag, page_bounds};
+use crate::org::domain::{
+    ATTR_MAX, Email, GrantedRole, Language, NAME_MAX, TeamKind, parse_optional_text, parse_text,
+};
 use crate::org::import::{self, ImportOptions, ImportReport};
 use crate::org::model::{
-    NewPerson, NewTeam, PersonChanges, PersonRow, TeamChanges, TeamRow, TeamServes, now,
+    NewPerson, NewTeam, PersonChanges, PersonRow, TeamChanges, TeamRow, TeamServes,
 };
 use crate::org::store::{self, TeamTree};
 use crate::payload::JsonBody;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 pub struct OrgApi {
     pub state: AppState,
 }
-
-/// Longest team or person name.
-pub const NAME_MAX: usize = 200;
-/// Longest attribute value (location, job family, team key).
-pub const ATTR_MAX: usize = 100;
 
 // ---------- objects ----------
 
@@ -261,22 +260,6 @@ pub fn person_view(row: PersonRow) -> Person {
 }
 
 // ---------- helpers ----------
-
-/// A new one-time activation token and the hash that is stored for it.
-pub fn new_activation_token() -> (String, String) {
-    use base64::Engine;
-    use rand::RngCore;
-    let mut bytes = [0u8; 32];
-    rand::rngs::OsRng.fill_bytes(&mut bytes);
-    let token = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
-    let hash = activation_hash(&token);
-    (token, hash)
-}
-
-/// Activation tokens are stored only as their SHA-256.
-pub fn activation_hash(token: &str) -> String {
-    hex::encode(Sha256::digest(token.as_bytes()))
-}
 
 fn ensure_team_exists(conn: &mut AnyConnection, id: &str, field: &str) -> Result<(), ApiError> {
     match store::find_team(conn, id)? {

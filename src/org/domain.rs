@@ -37,6 +37,11 @@ impl Email {
     }
 }
 
+/// Longest team or person name.
+pub const NAME_MAX: usize = 200;
+/// Longest attribute value (location, job family, team key).
+pub const ATTR_MAX: usize = 100;
+
 /// A non-blank display text of at most `max` characters as sent, with no control
 /// characters anywhere (not even surrounding tabs or line breaks), returned trimmed.
 /// The OpenAPI document states the same rule as a `pattern` and `maxLength`.

@@ -8,12 +8,14 @@ use std::collections::HashSet;
 use diesel::prelude::*;
 use poem_openapi::Object;
 
+use crate::auth::token::{activation_hash, new_activation_token};
+use crate::clock::now;
 use crate::db::AnyConnection;
 use crate::db::schema::people;
 use crate::error::{ApiError, FieldError, Msg};
-use crate::org::api::{ATTR_MAX, NAME_MAX, activation_hash, new_activation_token};
+use crate::org::domain::{ATTR_MAX, NAME_MAX};
 use crate::org::domain::{Email, GrantedRole, Language, parse_optional_text, parse_text};
-use crate::org::model::{NewPerson, PersonChanges, now};
+use crate::org::model::{NewPerson, PersonChanges};
 use crate::org::store::{self, TeamTree};
 
 /// Most rows accepted in one import.

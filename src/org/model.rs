@@ -137,9 +137,3 @@ pub struct TeamServes {
     pub served_team_id: String,
     pub weight: f64,
 }
-
-/// Now, in UTC, truncated to microseconds (what PostgreSQL keeps).
-pub fn now() -> NaiveDateTime {
-    let t = chrono::Utc::now().naive_utc();
-    chrono::DurationRound::duration_trunc(t, chrono::TimeDelta::microseconds(1)).unwrap_or(t)
-}

@@ -192,7 +192,7 @@ pub fn set_language(
     diesel::update(people::table.find(person_id))
         .set((
             people::language.eq(lang.as_str()),
-            people::updated_at.eq(crate::org::model::now()),
+            people::updated_at.eq(crate::clock::now()),
         ))
         .execute(conn)?;
     Ok(())

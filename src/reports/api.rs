@@ -11,17 +11,18 @@ use poem_openapi::param::{Header, Path, Query};
 use poem_openapi::{Object, OpenApi};
 use rand::seq::SliceRandom;
 
-use crate::api::Tag;
-use crate::auth::{BearerAuth, Principal, readable_teams};
+use crate::auth::bearer::BearerAuth;
+use crate::auth::{Principal, readable_teams};
+use crate::clock::now;
 use crate::db::AnyConnection;
 use crate::error::ApiError;
-use crate::org::model::now;
+use crate::http::Tag;
 use crate::payload::{JsonOrCsv, csv_field};
 use crate::reports::audit;
 use crate::reports::round::{Item, Plan, RoundData};
-use crate::startup::AppState;
-use crate::surveys::api::Cut;
+use crate::state::AppState;
 use crate::surveys::bank::Driver;
+use crate::surveys::model::Cut;
 use crate::surveys::store;
 
 pub struct ReportsApi {

@@ -6,12 +6,13 @@ use poem_openapi::param::Query;
 use poem_openapi::payload::Json;
 use poem_openapi::{Object, OpenApi};
 
-use crate::api::{Tag, page_bounds};
-use crate::auth::{BearerAuth, Principal, require_admin};
+use crate::auth::bearer::BearerAuth;
+use crate::auth::{Principal, require_admin};
 use crate::db::AnyConnection;
 use crate::db::schema::{audit_log, people};
 use crate::error::ApiError;
-use crate::startup::AppState;
+use crate::http::{Tag, page_bounds};
+use crate::state::AppState;
 
 /// Appends one entry (inside the caller's transaction).
 pub fn record(
@@ -23,7 +24,7 @@ pub fn record(
     diesel::insert_into(audit_log::table)
         .values((
             audit_log::id.eq(uuid::Uuid::new_v4().to_string()),
-            audit_log::at.eq(crate::org::model::now()),
+            audit_log::at.eq(crate::clock::now()),
             audit_log::actor_id.eq(actor_id),
             audit_log::action.eq(action),
             audit_log::target.eq(target),

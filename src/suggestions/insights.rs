@@ -10,13 +10,14 @@ use diesel::prelude::*;
 use poem_openapi::param::{Header, Query};
 use poem_openapi::{Object, OpenApi};
 
-use crate::api::Tag;
-use crate::auth::{BearerAuth, Principal, readable_teams};
+use crate::auth::bearer::BearerAuth;
+use crate::auth::{Principal, readable_teams};
 use crate::db::schema::{suggestion_events, suggestions};
 use crate::error::{ApiError, Msg};
+use crate::http::Tag;
 use crate::org::store::TeamTree;
 use crate::payload::{JsonOrCsv, csv_field};
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::suggestions::model::SuggestionRow;
 use crate::suggestions::themes::{self, Doc};
 use crate::suggestions::workflow::{Status, Touchpoint, loop_closure};
@@ -156,7 +157,7 @@ pub async fn frontline_insights(
     from: Option<NaiveDate>,
     to: Option<NaiveDate>,
 ) -> Result<FrontlineInsights, ApiError> {
-    let today = crate::org::model::now().date();
+    let today = crate::clock::now().date();
     let to = to.unwrap_or(today);
     let from = from.unwrap_or(to - chrono::TimeDelta::days(29));
     if from > to {

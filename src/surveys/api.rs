@@ -9,20 +9,21 @@ use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, Enum, Object, OpenApi};
 
-use crate::api::{Created, Tag, page_bounds};
-use crate::auth::api::NoContent;
-use crate::auth::{BearerAuth, Principal, require_hr};
+use crate::auth::bearer::BearerAuth;
+use crate::auth::{Principal, require_hr};
+use crate::clock::now;
 use crate::db::AnyConnection;
 use crate::db::schema::{people, survey_audience, survey_questions, surveys};
 use crate::error::{ApiError, Msg};
+use crate::http::NoContent;
+use crate::http::{Created, Tag, page_bounds};
 use crate::org::domain::parse_text;
-use crate::org::model::now;
 use crate::org::store as org_store;
 use crate::payload::JsonBody;
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::surveys::answers::{self, Given};
 use crate::surveys::bank::{self, Driver, QuestionKind};
-use crate::surveys::model::{CUTS, QuestionRow, RoundRow, SurveyRow, cuts_mask};
+use crate::surveys::model::{CUTS, Cut, QuestionRow, RoundRow, SurveyRow, cuts_mask};
 use crate::surveys::schedule::Cadence;
 use crate::surveys::store;
 use crate::surveys::writer::Submission;
@@ -37,27 +38,6 @@ pub const MAX_QUESTIONS: usize = 60;
 pub const MAX_OPTIONS: usize = 20;
 
 // ---------- objects ----------
-
-/// A segmentation cut a survey may collect.
-#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[oai(rename_all = "snake_case")]
-#[serde(rename_all = "snake_case")]
-pub enum Cut {
-    Location,
-    JobFamily,
-    /// Reported as a band: <1y, 1-2y, 2-5y, 5y+.
-    Tenure,
-}
-
-impl Cut {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Cut::Location => "location",
-            Cut::JobFamily => "job_family",
-            Cut::Tenure => "tenure",
-        }
-    }
-}
 
 /// A question of the built-in bank.
 #[derive(Object)]
@@ -814,7 +794,7 @@ impl SurveysApi {
     )]
     async fn submit(
         &self,
-        auth: crate::auth::BearerToken,
+        auth: crate::auth::bearer::BearerToken,
         #[oai(validator(max_length = 64))] id: Path<String>,
         body: JsonBody<ResponseInput>,
     ) -> Result<Created<Recorded>, ApiError> {

@@ -139,7 +139,7 @@ impl Mixer {
         use crate::db::schema::rounds;
         use diesel::prelude::*;
 
-        let since = crate::org::model::now() - chrono::Duration::days(TAIL_DAYS);
+        let since = crate::clock::now() - chrono::Duration::days(TAIL_DAYS);
         let tails = db.read_blocking(|conn| {
             let open: Vec<String> = rounds::table
                 .filter(rounds::closes_at.gt(since))

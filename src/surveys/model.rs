@@ -2,6 +2,7 @@
 
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
+use poem_openapi::Enum;
 
 use crate::db::schema::{answers, responses, round_invitees, rounds, survey_questions, surveys};
 
@@ -116,4 +117,25 @@ pub const CUTS: [&str; 3] = ["location", "job_family", "tenure"];
 pub fn cuts_mask(cuts: &str) -> [bool; 3] {
     let set: Vec<&str> = cuts.split(',').map(str::trim).collect();
     [0, 1, 2].map(|i| set.contains(&CUTS[i]))
+}
+
+/// A segmentation cut a survey may collect.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[oai(rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
+pub enum Cut {
+    Location,
+    JobFamily,
+    /// Reported as a band: <1y, 1-2y, 2-5y, 5y+.
+    Tenure,
+}
+
+impl Cut {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Cut::Location => "location",
+            Cut::JobFamily => "job_family",
+            Cut::Tenure => "tenure",
+        }
+    }
 }

@@ -79,8 +79,7 @@ pub fn spawn(db: Db, every: Duration) {
         loop {
             interval.tick().await;
             let db = db.clone();
-            let outcome =
-                tokio::task::spawn_blocking(move || tick(&db, crate::org::model::now())).await;
+            let outcome = tokio::task::spawn_blocking(move || tick(&db, crate::clock::now())).await;
             match outcome {
                 Ok(Err(e)) => tracing::warn!(error = %e, "scheduler pass failed"),
                 Err(e) => tracing::warn!(error = %e, "scheduler pass panicked"),

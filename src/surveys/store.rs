@@ -269,7 +269,7 @@ pub fn open_round(
         opens_at,
         closes_at,
         closed_early_at: None,
-        created_at: crate::org::model::now(),
+        created_at: crate::clock::now(),
     };
     diesel::insert_into(rounds::table)
         .values(&round)

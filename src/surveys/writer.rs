@@ -289,7 +289,7 @@ fn round_open(
     if let Some(v) = open.get(round_id) {
         return Ok(*v);
     }
-    let now = crate::org::model::now();
+    let now = crate::clock::now();
     let v = rounds::table
         .find(round_id)
         .select((rounds::opens_at, rounds::closes_at))

@@ -11,14 +11,14 @@ use crate::auth::api::{
 };
 use crate::error::ApiError;
 use crate::org::domain::Language;
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::web::i18n::{msg, t, tf};
 use crate::web::layout::{Chrome, Errors, Field, csrf_field, page};
+use crate::web::respond::{Form, error_page, html as html_response, see_other};
 use crate::web::session::{
     Guest, LANG_COOKIE, SESSION_COOKIE, clear_session_cookie, cookie, guest_form, safe_next,
     session, session_cookie, session_form, set_cookie, with_cookie,
 };
-use crate::web::{Form, error_page, html as html_response, see_other};
 
 /// `/`: a person's start page is their pulses; anyone else signs in.
 #[handler]

@@ -10,19 +10,20 @@ use poem::{Body, Request, Response, handler};
 use crate::error::ApiError;
 use crate::org::domain::Language;
 use crate::org::model::TeamRow;
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::surveys::api::{
-    AudienceInput, CreateSurvey, Cut, QuestionInput, RoundStatus, ScheduleInput, Survey,
-    UpdateSurvey, archive_survey, close_round_now, create_survey, get_survey, list_rounds,
-    list_surveys, open_round_now, round_participation, update_survey,
+    AudienceInput, CreateSurvey, QuestionInput, RoundStatus, ScheduleInput, Survey, UpdateSurvey,
+    archive_survey, close_round_now, create_survey, get_survey, list_rounds, list_surveys,
+    open_round_now, round_participation, update_survey,
 };
 use crate::surveys::bank::{self, Driver, QuestionKind};
+use crate::surveys::model::Cut;
 use crate::surveys::schedule::Cadence;
 use crate::web::account::{query, status_of};
 use crate::web::i18n::{t, tf};
 use crate::web::layout::{Chrome, Errors, Field, csrf_field, field_id, page, select_field, when};
+use crate::web::respond::{Form, done_or_page, error_page, html as html_response, see_other};
 use crate::web::session::{Session, session, session_form};
-use crate::web::{Form, done_or_page, error_page, html as html_response, see_other};
 
 const CADENCES: [Cadence; 5] = [
     Cadence::Once,
@@ -53,7 +54,7 @@ pub async fn hr_form(
     state: &AppState,
     req: &Request,
     body: poem::Body,
-) -> Result<(Session, crate::web::Form), Response> {
+) -> Result<(Session, crate::web::respond::Form), Response> {
     let (s, form) = session_form(state, req, body).await?;
     if s.principal.is_hr_or_admin() {
         Ok((s, form))
@@ -218,7 +219,7 @@ fn survey_form_view(
 ) -> Markup {
     let lang = c.lang;
     let picked = |name: &str, value: &str| form.0.iter().any(|(k, v)| k == name && v == value);
-    let today = chrono::Utc::now().date_naive().to_string();
+    let today = crate::clock::today().to_string();
     let fresh = form.0.is_empty();
     let starts = if fresh {
         today.as_str()

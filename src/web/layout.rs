@@ -8,7 +8,6 @@ use crate::auth::api::Me;
 use crate::error::{ApiError, FieldError};
 use crate::org::domain::Language;
 use crate::web::i18n::{msg, t, tf};
-use crate::web::session::CSRF_FIELD;
 
 /// What every page needs to draw its frame.
 pub struct Chrome<'a> {
@@ -24,6 +23,9 @@ impl Chrome<'_> {
         self.me.is_some_and(|m| m.roles.iter().any(|r| r == role))
     }
 }
+
+/// The hidden form field that carries the CSRF token.
+pub const CSRF_FIELD: &str = "csrf";
 
 /// The hidden CSRF field every state-changing form carries.
 pub fn csrf_field(c: &Chrome) -> Markup {

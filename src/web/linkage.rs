@@ -10,12 +10,12 @@ use poem::{Request, Response, handler};
 use crate::cx::metrics::{Metric, Period};
 use crate::linkage::api::{Linkage, LinkageQuery, PearsonBlock, linkage_analysis, linkage_svg};
 use crate::org::domain::Language;
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::web::account::query;
-use crate::web::html as html_response;
 use crate::web::i18n::{t, tf};
 use crate::web::layout::page;
 use crate::web::reports::reader;
+use crate::web::respond::html as html_response;
 
 const METRICS: [(Metric, &str); 3] = [
     (Metric::Csat, "csat"),

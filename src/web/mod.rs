@@ -24,7 +24,7 @@ macro_rules! or_page {
     ($chrome:expr, $e:expr) => {
         match $e {
             Ok(x) => x,
-            Err(e) => return $crate::web::error_page($chrome, &e),
+            Err(e) => return $crate::web::respond::error_page($chrome, &e),
         }
     };
 }
@@ -39,15 +39,12 @@ pub mod linkage;
 pub mod people;
 pub mod pulses;
 pub mod reports;
+pub mod respond;
 pub mod session;
 pub mod suggestions;
 
-use poem::http::{StatusCode, header};
-use poem::{Body, Endpoint, EndpointExt, IntoResponse, Response, Route, get, handler};
-
-use crate::error::ApiError;
-use crate::web::i18n::{msg, t};
-use crate::web::layout::Chrome;
+use poem::http::header;
+use poem::{Endpoint, EndpointExt, IntoResponse, Response, Route, get, handler};
 
 const STYLE: &str = include_str!("style.css");
 const SCRIPT: &str = include_str!("app.js");
@@ -218,109 +215,4 @@ fn asset(body: &'static str, content_type: &'static str) -> Response {
         .content_type(content_type)
         .header(header::CACHE_CONTROL, "public, max-age=3600")
         .body(body)
-}
-
-/// A 303 to where `to` says once an action succeeded, or the error as a page.
-pub fn done_or_page<T>(
-    c: &Chrome,
-    outcome: Result<T, ApiError>,
-    to: impl FnOnce(T) -> String,
-) -> Response {
-    match outcome {
-        Ok(v) => see_other(&to(v)),
-        Err(e) => error_page(c, &e),
-    }
-}
-
-/// A 303 to `to`.
-pub fn see_other(to: &str) -> Response {
-    Response::builder()
-        .status(StatusCode::SEE_OTHER)
-        .header(header::LOCATION, to)
-        .finish()
-}
-
-/// An HTML answer with `status`.
-pub fn html(status: StatusCode, markup: maud::Markup) -> Response {
-    Response::builder()
-        .status(status)
-        .content_type("text/html; charset=utf-8")
-        .body(markup.into_string())
-}
-
-/// An error as a whole page: 401 sends to sign-in, the rest explain themselves in the
-/// person's language with the matching status (a 403 is a page, never a blank answer).
-pub fn error_page(c: &Chrome, err: &ApiError) -> Response {
-    let problem = err.problem();
-    let status = StatusCode::from_u16(problem.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    if status == StatusCode::UNAUTHORIZED {
-        return see_other("/signin");
-    }
-    if let ApiError::Internal(e) = err {
-        tracing::error!(error = ?e, "internal error on a page");
-    }
-    let (title, text) = match status {
-        StatusCode::FORBIDDEN => (
-            t(c.lang, "Not allowed"),
-            t(
-                c.lang,
-                "Your role does not give access to this page. If you think it should, ask HR.",
-            )
-            .to_owned(),
-        ),
-        StatusCode::NOT_FOUND => (
-            t(c.lang, "Not found"),
-            t(
-                c.lang,
-                "This page or item does not exist, or is not visible to you.",
-            )
-            .to_owned(),
-        ),
-        StatusCode::INTERNAL_SERVER_ERROR => (
-            t(c.lang, "Something went wrong"),
-            t(c.lang, "The error has been logged. Please try again later.").to_owned(),
-        ),
-        _ => (t(c.lang, "This did not work"), msg(c.lang, &err.msg())),
-    };
-    html(
-        status,
-        layout::page(
-            c,
-            title,
-            maud::html! {
-                h1 { (title) }
-                p role="alert" { (text) }
-                p { a href="/" { (t(c.lang, "Back to the start page")) } }
-            },
-        ),
-    )
-}
-
-/// A submitted form: its fields in order.
-pub struct Form(pub Vec<(String, String)>);
-
-impl Form {
-    /// Reads an `application/x-www-form-urlencoded` body (the body limit applies).
-    pub async fn read(body: Body) -> Result<Form, ApiError> {
-        let bytes = body
-            .into_bytes()
-            .await
-            .map_err(|e| ApiError::bad_request(format!("unreadable form: {e}"), None))?;
-        serde_urlencoded::from_bytes::<Vec<(String, String)>>(&bytes)
-            .map(Form)
-            .map_err(|e| ApiError::bad_request(format!("malformed form: {e}"), None))
-    }
-
-    /// The first value of `name`.
-    pub fn get(&self, name: &str) -> Option<&str> {
-        self.0
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
-    }
-
-    /// The value of `name`, or "".
-    pub fn text(&self, name: &str) -> &str {
-        self.get(name).unwrap_or("")
-    }
 }

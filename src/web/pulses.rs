@@ -10,15 +10,15 @@ use poem::{Body, Request, Response, handler};
 
 use crate::error::ApiError;
 use crate::org::domain::Language;
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::surveys::answers::{Given, MAX_TEXT};
 use crate::surveys::api::{Answerer, Pulse, PulseQuestion, my_pulses, submit_response};
 use crate::surveys::bank::QuestionKind;
 use crate::web::account::status_of;
 use crate::web::i18n::{t, tf};
 use crate::web::layout::{Chrome, Errors, csrf_field, field_id, page, when};
+use crate::web::respond::{Form, error_page, html as html_response, see_other};
 use crate::web::session::{session, session_form};
-use crate::web::{Form, error_page, html as html_response, see_other};
 
 /// Smallest group whose written comments are shown (the larger of k and this).
 const COMMENT_FLOOR: i32 = 10;

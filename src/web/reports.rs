@@ -14,7 +14,7 @@ use crate::org::domain::Language;
 use crate::payload::JsonOrCsv;
 use crate::reports::api::{Group, round_comments, round_heatmap, round_report, survey_trend};
 use crate::reports::audit::audit_page;
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::suggestions::insights::frontline_insights;
 use crate::suggestions::workflow::Touchpoint;
 use crate::surveys::store;
@@ -22,9 +22,9 @@ use crate::web::account::query;
 use crate::web::charts;
 use crate::web::i18n::{t, tf};
 use crate::web::layout::{Chrome, page, when};
+use crate::web::respond::{error_page, html as html_response};
 use crate::web::session::{Session, session};
 use crate::web::suggestions::{status_label, touchpoint_label};
-use crate::web::{error_page, html as html_response};
 
 fn json<T>(v: JsonOrCsv<T>) -> Result<T, ApiError> {
     match v {
@@ -51,7 +51,7 @@ async fn closed_rounds(
 ) -> Result<Vec<(crate::surveys::model::RoundRow, String)>, ApiError> {
     state
         .db
-        .read(|conn| store::closed_rounds(conn, crate::org::model::now(), 50))
+        .read(|conn| store::closed_rounds(conn, crate::clock::now(), 50))
         .await
 }
 

@@ -17,20 +17,19 @@ use poem::http::{HeaderValue, header};
 use poem::{Request, Response};
 use sha2::Sha256;
 
+use crate::auth::Principal;
 use crate::auth::api::{Me, load_me, revoke};
-use crate::auth::{Principal, authenticate};
+use crate::auth::bearer::authenticate;
 use crate::error::ApiError;
 use crate::org::domain::Language;
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::web::i18n::t;
-use crate::web::layout::Chrome;
-use crate::web::{Form, error_page, see_other};
+use crate::web::layout::{CSRF_FIELD, Chrome};
+use crate::web::respond::{Form, error_page, see_other};
 
 pub const SESSION_COOKIE: &str = "pulseline_session";
 pub const PRE_COOKIE: &str = "pulseline_pre";
 pub const LANG_COOKIE: &str = "pulseline_lang";
-/// The hidden form field that carries the CSRF token.
-pub const CSRF_FIELD: &str = "csrf";
 
 /// A signed-in person on a page.
 pub struct Session {
@@ -227,7 +226,7 @@ pub async fn session(state: &AppState, req: &Request) -> Result<Session, Respons
         Ok(p) => p,
         Err(_) => return Err(with_cookie(to_signin(), &clear())),
     };
-    let now = chrono::Utc::now().timestamp();
+    let now = crate::clock::unix_now();
     let max_age = i64::try_from(state.config.session_max_age_secs).unwrap_or(i64::MAX);
     if now.saturating_sub(principal.auth_time) >= max_age {
         // The session is over however active it was: its token stops working too.
@@ -366,7 +365,7 @@ pub async fn session_form(
 /// The page for a form whose CSRF token is missing or wrong.
 pub fn csrf_refused(c: &Chrome) -> Response {
     let lang = c.lang;
-    crate::web::html(
+    crate::web::respond::html(
         poem::http::StatusCode::FORBIDDEN,
         crate::web::layout::page(
             c,

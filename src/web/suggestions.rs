@@ -10,7 +10,7 @@ use poem::{Body, Request, Response, handler};
 
 use crate::error::ApiError;
 use crate::org::domain::Language;
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::suggestions::api::{
     BODY_MAX, CreateSuggestion, Filter, REPLY_MAX, Sort, Suggestion, TITLE_MAX, create_suggestion,
     followup, get_suggestion, list_suggestions, toggle_vote, update_suggestion,
@@ -19,8 +19,8 @@ use crate::suggestions::workflow::{Status, Touchpoint};
 use crate::web::account::{query, status_of};
 use crate::web::i18n::{t, tf};
 use crate::web::layout::{Chrome, Errors, Field, csrf_field, page};
+use crate::web::respond::{Form, done_or_page, error_page, html as html_response, see_other};
 use crate::web::session::{Session, safe_next, session, session_form};
-use crate::web::{Form, done_or_page, error_page, html as html_response, see_other};
 
 const STATUSES: [Status; 5] = [
     Status::New,

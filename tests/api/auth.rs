@@ -275,7 +275,7 @@ async fn an_expired_activation_token_is_gone() {
         .db
         .write(move |conn| {
             use pulseline::db::schema::people;
-            let past = pulseline::org::model::now() - chrono::TimeDelta::hours(2);
+            let past = pulseline::clock::now() - chrono::TimeDelta::hours(2);
             diesel::update(people::table.find(&id))
                 .set(people::activation_expires_at.eq(Some(past)))
                 .execute(conn)?;

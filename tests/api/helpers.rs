@@ -8,7 +8,8 @@ use poem::endpoint::BoxEndpoint;
 use poem::http::Method;
 use poem::test::TestClient;
 use pulseline::config::{Config, Secret};
-use pulseline::startup::{AppState, build_app, build_state};
+use pulseline::startup::{build_app, build_state};
+use pulseline::state::AppState;
 use serde_json::{Value, json};
 
 pub const SECRET: &str = "test-signing-key-0123456789abcdefghijklmnop";
@@ -250,7 +251,7 @@ impl TestApp {
         self.state
             .db
             .write(move |conn| {
-                let t = pulseline::org::model::now();
+                let t = pulseline::clock::now();
                 diesel::insert_into(people::table)
                     .values(pulseline::org::model::NewPerson {
                         id: pid,
@@ -370,7 +371,7 @@ impl TestApp {
         let rows: Vec<pulseline::org::model::NewPerson> = (0..n)
             .map(|i| {
                 let (location, job_family, start_date) = attrs(i);
-                let t = pulseline::org::model::now();
+                let t = pulseline::clock::now();
                 pulseline::org::model::NewPerson {
                     team_id: Some(team.to_owned()),
                     location,

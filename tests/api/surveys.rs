@@ -536,7 +536,7 @@ async fn two_schedulers_racing_open_exactly_one_round() {
     let other = pulseline::startup::build_state(&config)
         .await
         .expect("second instance");
-    let now = pulseline::org::model::now();
+    let now = pulseline::clock::now();
     let (a, b) = (app.state.db.clone(), other.db.clone());
     let t1 = std::thread::spawn(move || pulseline::surveys::scheduler::tick(&a, now));
     let t2 = std::thread::spawn(move || pulseline::surveys::scheduler::tick(&b, now));
