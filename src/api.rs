@@ -9,7 +9,7 @@ use crate::linkage::api::LinkageApi;
 use crate::ops::api::OpsApi;
 use crate::org::api::OrgApi;
 use crate::reports::api::ReportsApi;
-use crate::reports::audit::AuditApi;
+use crate::reports::audit_log::AuditApi;
 use crate::state::AppState;
 use crate::suggestions::api::SuggestionsApi;
 use crate::suggestions::insights::InsightsApi;

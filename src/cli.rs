@@ -56,7 +56,7 @@ fn demo(config: &Config, seed: u64) -> anyhow::Result<()> {
     rand::rngs::OsRng.fill_bytes(&mut bytes);
     let password = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
     let hash = state.hasher.hash_blocking(&password)?;
-    let k = i32::try_from(config.min_group).unwrap_or(5);
+    let k = config.k().as_i32();
     let today = crate::clock::now().date();
     let s = crate::demo::seed(&state.db, hash, password, seed, today, k).map_err(user_error)?;
     println!(

@@ -6,6 +6,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::anonymity::min_group::{self, MinGroup};
+
 /// A value that must never be printed.
 #[derive(Clone)]
 pub struct Secret(String);
@@ -142,8 +144,13 @@ pub struct Config {
     )]
     pub jwt_secret: Option<Secret>,
 
-    /// Minimum group size k for anything released about survey answers (at least 3).
-    #[arg(long, env = "PULSELINE_MIN_GROUP", default_value_t = 5, global = true)]
+    /// Minimum group size k for anything released about survey answers (3 to 1000).
+    #[arg(
+        long,
+        env = "PULSELINE_MIN_GROUP",
+        default_value_t = min_group::DEFAULT,
+        global = true
+    )]
     pub min_group: u32,
 
     /// argon2id memory cost in KiB.
@@ -300,11 +307,18 @@ impl Config {
             .max(1)
     }
 
+    /// The instance's minimum group size (validated by [`Config::validate`]).
+    pub fn k(&self) -> MinGroup {
+        MinGroup::parse(self.min_group.into()).unwrap_or_default()
+    }
+
     /// Checks the rules that clap cannot express.
     pub fn validate(&self) -> anyhow::Result<()> {
-        if self.min_group < 3 {
+        if MinGroup::parse(self.min_group.into()).is_err() {
             anyhow::bail!(
-                "PULSELINE_MIN_GROUP must be at least 3 (got {})",
+                "PULSELINE_MIN_GROUP must be at least {} and at most {} (got {})",
+                min_group::LEAST,
+                min_group::MOST,
                 self.min_group
             );
         }

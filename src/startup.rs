@@ -66,7 +66,7 @@ pub fn build_state_blocking(config: &Config) -> anyhow::Result<AppState> {
         writer: ResponseWriter::start(db.clone())?,
         vote_key: Arc::new(derive_key(&secret, b"pulseline:votes")),
         // About 25 rounds of 8,000 responses.
-        rounds: Arc::new(crate::reports::round::RoundCache::new(200_000)),
+        rounds: Arc::new(crate::reports::release::RoundCache::new(200_000)),
         round_facts: Arc::default(),
         csrf_key: Arc::new(derive_key(&secret, b"pulseline:csrf")),
         answer_slots: Arc::new(tokio::sync::Semaphore::new(
@@ -213,7 +213,7 @@ fn spawn_report_warmer(state: &AppState) {
 /// Serves until SIGINT or SIGTERM, then lets in-flight requests finish.
 pub async fn serve(state: AppState) -> anyhow::Result<()> {
     let bind = state.config.bind.clone();
-    crate::surveys::scheduler::spawn(
+    crate::surveys::round_opener::spawn(
         state.db.clone(),
         Duration::from_secs(state.config.scheduler_secs.max(1)),
     );

@@ -25,9 +25,9 @@ pub struct AppState {
     /// Key of the keyed hashes that record votes (derived from the signing key).
     pub vote_key: Arc<Vec<u8>>,
     /// Closed rounds already planned for reports.
-    pub rounds: Arc<crate::reports::round::RoundCache>,
+    pub rounds: Arc<crate::reports::release::RoundCache>,
     /// Open rounds' windows and questions, for the answering path (moments old at most).
-    pub round_facts: Arc<crate::surveys::facts::RoundFactsCache>,
+    pub round_facts: Arc<crate::surveys::round_cache::RoundFactsCache>,
     /// Key of the web pages' CSRF tokens (derived from the signing key).
     pub csrf_key: Arc<Vec<u8>>,
     /// Turns for the answering path's database check (`PULSELINE_ANSWER_CONCURRENCY`).

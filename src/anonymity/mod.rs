@@ -3,5 +3,6 @@
 //! See [`suppress`] for the rules and why they hold across every report a person can
 //! request.
 
-pub mod audit;
+pub mod linear_audit;
+pub mod min_group;
 pub mod suppress;

@@ -40,7 +40,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use super::audit::{Audit, Cell};
+use super::linear_audit::{Audit, Cell};
 
 /// A team tree with a virtual root at index 0. `parent[0]` is `None`.
 #[derive(Debug, Clone)]

@@ -57,9 +57,18 @@ pub fn principal(conn: &mut AnyConnection, claims: token::Claims) -> Result<Prin
     honour(claims, row)
 }
 
-/// What the database says of a token's person: HR, admin, team, token version, active,
-/// and whether the token itself is on the denylist — the columns of [`standing`].
-pub type Standing = (bool, bool, Option<String>, i32, bool, bool);
+/// What the database says of a token's person — the columns of [`standing`], in order.
+#[derive(Queryable, Debug, Clone)]
+pub struct Standing {
+    pub is_hr: bool,
+    pub is_admin: bool,
+    pub team_id: Option<String>,
+    /// The person's current token version; an older token is revoked.
+    pub token_version: i32,
+    pub active: bool,
+    /// Whether this very token is on the denylist (logged out).
+    pub revoked: bool,
+}
 
 /// The select clause of a person's [`Standing`] for the token `jti`, for a query on
 /// `people` (alone or joined).
@@ -90,17 +99,17 @@ pub fn standing(
 /// such person) still honours the token; 401 otherwise.
 pub fn honour(claims: token::Claims, row: Option<Standing>) -> Result<Principal, ApiError> {
     match row {
-        Some((is_hr, is_admin, team_id, ver, true, false)) if ver == claims.ver => Ok(Principal {
+        Some(s) if s.active && !s.revoked && s.token_version == claims.ver => Ok(Principal {
             id: claims.sub,
-            is_hr,
-            is_admin,
-            team_id,
+            is_hr: s.is_hr,
+            is_admin: s.is_admin,
+            team_id: s.team_id,
             sid: claims.sid.unwrap_or_else(|| claims.jti.clone()),
             auth_time: claims.auth_time.unwrap_or(claims.iat),
             jti: claims.jti,
             exp: claims.exp,
             iat: claims.iat,
-            ver,
+            ver: s.token_version,
         }),
         _ => Err(ApiError::Unauthorized),
     }

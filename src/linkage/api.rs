@@ -26,7 +26,7 @@ use crate::http::Tag;
 use crate::linkage::plot::{Fit, scatter};
 use crate::linkage::stats::{ols, pearson, pearson_within, spearman};
 use crate::payload::{JsonCsvOrSvg, csv_field};
-use crate::reports::round::{Item, RoundCache};
+use crate::reports::release::{Item, RoundCache};
 use crate::state::AppState;
 use crate::surveys::model::RoundRow;
 

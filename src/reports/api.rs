@@ -18,8 +18,8 @@ use crate::db::AnyConnection;
 use crate::error::ApiError;
 use crate::http::Tag;
 use crate::payload::{JsonOrCsv, csv_field};
-use crate::reports::audit;
-use crate::reports::round::{Item, Plan, RoundData};
+use crate::reports::audit_log;
+use crate::reports::release::{Item, Plan, RoundData};
 use crate::state::AppState;
 use crate::surveys::bank::Driver;
 use crate::surveys::model::Cut;
@@ -290,7 +290,7 @@ fn group_view(
         value,
         suppressed: false,
         n: Some(s.n as i64),
-        participation: (invited >= data.k && invited > 0).then(|| ParticipationCell {
+        participation: (invited >= data.k.get() && invited > 0).then(|| ParticipationCell {
             invited: invited as i64,
             rate: s.n as f64 / invited as f64,
         }),
@@ -313,9 +313,9 @@ fn participation_view(data: &RoundData, node: usize) -> Group {
         team_id: data.team_id(node).map(str::to_owned),
         cut: None,
         value: None,
-        suppressed: invited < data.k,
+        suppressed: invited < data.k.get(),
         n: None,
-        participation: (invited >= data.k).then(|| ParticipationCell {
+        participation: (invited >= data.k.get()).then(|| ParticipationCell {
             invited: invited as i64,
             rate: answered as f64 / invited as f64,
         }),
@@ -506,7 +506,7 @@ where
     let p = principal.clone();
     let actor = p.id.clone();
     let (out, action, target) = state.db.read(move |conn| read(conn, &p)).await?;
-    audit::append(state, &actor, action, &target).await?;
+    audit_log::append(state, &actor, action, &target).await?;
     Ok(out)
 }
 
@@ -582,7 +582,7 @@ pub async fn round_report(
                     round_id: round_id.clone(),
                     scores_released: false,
                     team_id: team,
-                    min_group: data.k as i64,
+                    min_group: data.k.get() as i64,
                     group,
                     children,
                     segments: Vec::new(),
@@ -629,7 +629,7 @@ pub async fn round_report(
                 round_id,
                 scores_released: true,
                 team_id: team,
-                min_group: data.k as i64,
+                min_group: data.k.get() as i64,
                 group,
                 children,
                 segments,
@@ -735,7 +735,7 @@ pub async fn round_heatmap(
         Ok((
             JsonOrCsv::Json(Heatmap {
                 round_id,
-                min_group: data.k as i64,
+                min_group: data.k.get() as i64,
                 drivers,
                 rows,
             }),
@@ -802,7 +802,7 @@ pub async fn round_comments(
             JsonOrCsv::Json(Comments {
                 round_id,
                 team_id: team,
-                min_comments: data.k.max(crate::reports::round::MIN_COMMENTS) as i64,
+                min_comments: data.k.comment_floor() as i64,
                 suppressed: any_hidden,
                 comments,
             }),

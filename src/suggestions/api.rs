@@ -405,7 +405,7 @@ pub async fn create_suggestion(
         .team_id
         .clone()
         .ok_or_else(|| ApiError::invalid("team", "you need a team to raise a suggestion"))?;
-    let k = state.config.min_group as usize;
+    let k = state.config.k().get();
     let key = state.vote_key.clone();
     let code = b.anonymous.then(|| {
         use base64::Engine;

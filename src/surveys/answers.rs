@@ -20,8 +20,44 @@ pub struct Given {
     pub text: Option<String>,
 }
 
-/// A checked answer ready to store: (question id, value, choice, text).
-pub type Checked = (String, Option<f64>, Option<String>, Option<String>);
+impl Checked {
+    fn value(question_id: &str, v: f64) -> Checked {
+        Checked {
+            question_id: question_id.to_owned(),
+            value: Some(v),
+            choice: None,
+            text: None,
+        }
+    }
+
+    fn choice(question_id: &str, c: &str) -> Checked {
+        Checked {
+            question_id: question_id.to_owned(),
+            value: None,
+            choice: Some(c.to_owned()),
+            text: None,
+        }
+    }
+
+    fn text(question_id: &str, t: &str) -> Checked {
+        Checked {
+            question_id: question_id.to_owned(),
+            value: None,
+            choice: None,
+            text: Some(t.to_owned()),
+        }
+    }
+}
+
+/// A checked answer ready to store: one of `value`, `choice` or `text` is set, as the
+/// question's kind asks.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Checked {
+    pub question_id: String,
+    pub value: Option<f64>,
+    pub choice: Option<String>,
+    pub text: Option<String>,
+}
 
 fn bad(question: &str, message: impl Into<Msg>) -> ApiError {
     ApiError::invalid(format!("answers.{question}"), message)
@@ -56,7 +92,7 @@ pub fn check(questions: &[QuestionRow], given: &[Given]) -> Result<Vec<Checked>,
                 match a.value {
                     None => None,
                     Some(v) if v.fract() == 0.0 && (lo..=hi).contains(&v) => {
-                        Some((q.id.clone(), Some(v), None, None))
+                        Some(Checked::value(&q.id, v))
                     }
                     Some(_) => {
                         return Err(bad(
@@ -75,7 +111,7 @@ pub fn check(questions: &[QuestionRow], given: &[Given]) -> Result<Vec<Checked>,
                 match &a.choice {
                     None => None,
                     Some(c) if q.options_list().iter().any(|o| o == c) => {
-                        Some((q.id.clone(), None, Some(c.clone()), None))
+                        Some(Checked::choice(&q.id, c))
                     }
                     Some(_) => return Err(bad(&q.id, "choice is not among the options")),
                 }
@@ -92,7 +128,7 @@ pub fn check(questions: &[QuestionRow], given: &[Given]) -> Result<Vec<Checked>,
                             Msg::new("text must be at most {n} characters").arg("n", MAX_TEXT),
                         ));
                     }
-                    Some(t) => Some((q.id.clone(), None, None, Some(t.to_owned()))),
+                    Some(t) => Some(Checked::text(&q.id, t)),
                 }
             }
         };
@@ -101,7 +137,7 @@ pub fn check(questions: &[QuestionRow], given: &[Given]) -> Result<Vec<Checked>,
         }
     }
     for q in questions {
-        if q.required && !out.iter().any(|(id, ..)| id == &q.id) {
+        if q.required && !out.iter().any(|a: &Checked| a.question_id == q.id) {
             return Err(bad(&q.id, "this question requires an answer"));
         }
     }
@@ -163,7 +199,7 @@ mod tests {
         });
         let out = check(&survey(), &given).expect("valid");
         assert_eq!(out.len(), 4);
-        assert_eq!(out[3].3.as_deref(), Some("more coffee"));
+        assert_eq!(out[3].text.as_deref(), Some("more coffee"));
     }
 
     #[test]

@@ -9,6 +9,7 @@ use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, Enum, Object, OpenApi};
 
+use crate::anonymity::min_group::MinGroup;
 use crate::auth::bearer::BearerAuth;
 use crate::auth::{Principal, require_hr};
 use crate::clock::now;
@@ -409,14 +410,14 @@ fn check_schedule(s: &ScheduleInput) -> Result<(), ApiError> {
     Ok(())
 }
 
-fn check_min_group(v: Option<i32>, configured: u32) -> Result<i32, ApiError> {
-    let floor = i32::try_from(configured).unwrap_or(5);
-    match v {
-        None => Ok(floor),
-        Some(k) if k >= floor && k <= 1000 => Ok(k),
+/// A survey's k: the instance's when none is given; never below it.
+fn check_min_group(v: Option<i32>, configured: MinGroup) -> Result<i32, ApiError> {
+    match v.map(|k| MinGroup::parse(k.into())) {
+        None => Ok(configured.as_i32()),
+        Some(Ok(k)) if k >= configured => Ok(k.as_i32()),
         Some(_) => Err(ApiError::invalid(
             "min_group",
-            Msg::new("must be from {floor} to 1000").arg("floor", floor),
+            Msg::new("must be from {floor} to 1000").arg("floor", configured.as_i32()),
         )),
     }
 }
@@ -957,7 +958,7 @@ pub async fn create_survey(
     let title = parse_text(&body.title, "title", 200)?;
     let questions = check_questions(&body.questions)?;
     check_schedule(&body.schedule)?;
-    let min_group = check_min_group(body.min_group, state.config.min_group)?;
+    let min_group = check_min_group(body.min_group, state.config.k())?;
     let cuts = cuts_string(body.cuts.as_deref().unwrap_or(&[]));
     let audience = body.audience.unwrap_or(AudienceInput { team_ids: vec![] });
     let schedule = body.schedule;
@@ -1010,7 +1011,7 @@ pub async fn update_survey(
     }
     let min_group = body
         .min_group
-        .map(|k| check_min_group(Some(k), state.config.min_group))
+        .map(|k| check_min_group(Some(k), state.config.k()))
         .transpose()?;
     let cuts = body.cuts.as_deref().map(cuts_string);
     let (audience, schedule) = (body.audience, body.schedule);

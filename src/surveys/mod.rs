@@ -6,11 +6,11 @@
 pub mod answers;
 pub mod api;
 pub mod bank;
-pub mod facts;
 pub mod generalise;
 pub mod mixer;
 pub mod model;
+pub mod round_cache;
+pub mod round_opener;
 pub mod schedule;
-pub mod scheduler;
 pub mod store;
 pub mod writer;

@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, HashMap};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+use crate::anonymity::min_group::MinGroup;
 use crate::auth::{Principal, Standing};
 use crate::db::AnyConnection;
 use crate::db::schema::{
@@ -315,7 +316,7 @@ pub fn open_round(
             .push((id, [location, job_family, tenure]));
     }
     let mask = cuts_mask(&survey.cuts);
-    let k = usize::try_from(survey.min_group).unwrap_or(5);
+    let k = MinGroup::stored(survey.min_group).get();
     for (team, members) in by_team {
         let (ids, mut segs): (Vec<String>, Vec<Segments>) = members.into_iter().unzip();
         generalise(&mut segs, mask, k);

@@ -29,6 +29,7 @@ use tokio::sync::oneshot;
 use crate::db::schema::{participation, responses, rounds};
 use crate::db::{AnyConnection, Backend, Db};
 use crate::error::ApiError;
+use crate::surveys::answers::Checked;
 use crate::surveys::mixer::Mixer;
 use crate::surveys::model::{AnswerRow, ResponseRow};
 
@@ -45,7 +46,7 @@ pub struct Submission {
     pub location: Option<String>,
     pub job_family: Option<String>,
     pub tenure: Option<String>,
-    pub answers: Vec<crate::surveys::answers::Checked>,
+    pub answers: Vec<Checked>,
 }
 
 type Job = (Submission, oneshot::Sender<Result<(), ApiError>>);
@@ -344,13 +345,7 @@ fn store_batch(
             continue;
         }
         let response_id = uuid::Uuid::new_v4().to_string();
-        new_answers.extend(s.answers.iter().map(|(q, value, choice, text)| AnswerRow {
-            response_id: response_id.clone(),
-            question_id: q.clone(),
-            value: *value,
-            choice: choice.clone(),
-            text: text.clone(),
-        }));
+        new_answers.extend(s.answers.iter().map(|a| answer_row(&response_id, a)));
         fresh.push((s.round_id.clone(), response_id.clone(), s.person_id.clone()));
         new_responses.push(ResponseRow {
             id: response_id,
@@ -409,16 +404,21 @@ fn store_one(
     let mut rows: Vec<AnswerRow> = s
         .answers
         .iter()
-        .map(|(q, value, choice, text)| AnswerRow {
-            response_id: response_id.clone(),
-            question_id: q.clone(),
-            value: *value,
-            choice: choice.clone(),
-            text: text.clone(),
-        })
+        .map(|a| answer_row(&response_id, a))
         .collect();
     rows.shuffle(&mut rand::thread_rng());
     crate::db::anonymous::insert_answers(conn, &rows)?;
     fresh.push((s.round_id.clone(), response_id, s.person_id.clone()));
     Ok(Ok(()))
+}
+
+/// The row that stores checked answer `a` of response `response_id`.
+fn answer_row(response_id: &str, a: &Checked) -> AnswerRow {
+    AnswerRow {
+        response_id: response_id.to_owned(),
+        question_id: a.question_id.clone(),
+        value: a.value,
+        choice: a.choice.clone(),
+        text: a.text.clone(),
+    }
 }

@@ -8,6 +8,7 @@ use poem::http::StatusCode;
 use poem::web::{Data, Path};
 use poem::{Body, Request, Response, handler};
 
+use crate::anonymity::min_group::MinGroup;
 use crate::error::ApiError;
 use crate::org::domain::Language;
 use crate::state::AppState;
@@ -19,9 +20,6 @@ use crate::web::i18n::{t, tf};
 use crate::web::layout::{Chrome, Errors, csrf_field, field_id, page, when};
 use crate::web::respond::{Form, error_page, html as html_response, see_other};
 use crate::web::session::{session, session_form};
-
-/// Smallest group whose written comments are shown (the larger of k and this).
-const COMMENT_FLOOR: i32 = 10;
 
 #[handler]
 pub async fn list(req: &Request, Data(state): Data<&AppState>) -> Response {
@@ -157,8 +155,9 @@ fn answers_from_form(questions: &[PulseQuestion], form: &Form) -> Result<Vec<Giv
 }
 
 /// The plain-words statement of what is stored and who sees it, with this survey's k.
-pub fn anonymity_statement(lang: Language, k: i32) -> Markup {
-    let (k_s, c_s) = (k.to_string(), k.max(COMMENT_FLOOR).to_string());
+/// The numbers come from [`MinGroup`], which the release planner reads too.
+pub fn anonymity_statement(lang: Language, k: MinGroup) -> Markup {
+    let (k_s, c_s) = (k.to_string(), k.comment_floor().to_string());
     html! {
         section.privacy aria-labelledby="privacy-h" {
             h2 id="privacy-h" { (t(lang, "What is stored and who sees it")) }
@@ -180,7 +179,7 @@ fn pulse_view(c: &Chrome, p: &Pulse, form: &Form, errors: &Errors) -> Markup {
         html! {
             h1 { (p.title) }
             p.meta { (tf(lang, "Open until {date}", &[("date", &when(p.closes_at))])) }
-            (anonymity_statement(lang, p.min_group))
+            (anonymity_statement(lang, MinGroup::stored(p.min_group)))
             (errors.summary(lang, &shown))
             form method="post" action={ "/pulses/" (p.round_id) } {
                 (csrf_field(c))
@@ -315,7 +314,7 @@ mod tests {
 
     #[test]
     fn the_statement_names_k_and_the_comment_floor() {
-        let text = anonymity_statement(Language::En, 7).into_string();
+        let text = anonymity_statement(Language::En, MinGroup::stored(7)).into_string();
         assert!(text.contains("at least 7 answers"), "{text}");
         assert!(text.contains("fewer than 7 answers"), "{text}");
         assert!(text.contains("at least 10 answers"), "{text}");

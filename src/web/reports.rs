@@ -13,7 +13,7 @@ use crate::error::ApiError;
 use crate::org::domain::Language;
 use crate::payload::JsonOrCsv;
 use crate::reports::api::{Group, round_comments, round_heatmap, round_report, survey_trend};
-use crate::reports::audit::audit_page;
+use crate::reports::audit_log::audit_page;
 use crate::state::AppState;
 use crate::suggestions::insights::frontline_insights;
 use crate::suggestions::workflow::Touchpoint;

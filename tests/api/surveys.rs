@@ -538,15 +538,15 @@ async fn two_schedulers_racing_open_exactly_one_round() {
         .expect("second instance");
     let now = pulseline::clock::now();
     let (a, b) = (app.state.db.clone(), other.db.clone());
-    let t1 = std::thread::spawn(move || pulseline::surveys::scheduler::tick(&a, now));
-    let t2 = std::thread::spawn(move || pulseline::surveys::scheduler::tick(&b, now));
+    let t1 = std::thread::spawn(move || pulseline::surveys::round_opener::tick(&a, now));
+    let t2 = std::thread::spawn(move || pulseline::surveys::round_opener::tick(&b, now));
     let opened =
         t1.join().expect("thread").expect("tick") + t2.join().expect("thread").expect("tick");
     assert_eq!(opened, 5);
     assert_eq!(app.count("rounds").await, 5);
     // A later pass opens nothing more.
     assert_eq!(
-        pulseline::surveys::scheduler::tick(&other.db, now).expect("tick"),
+        pulseline::surveys::round_opener::tick(&other.db, now).expect("tick"),
         0
     );
     for id in ids {
@@ -568,7 +568,7 @@ async fn a_scheduled_round_opens_only_inside_its_window() {
     body["schedule"] = json!({"starts_on": "2030-01-31", "cadence": "monthly", "window_days": 3});
     create_survey(&app, &hr, body).await;
     let at = |s: &str| chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M").expect("time");
-    let tick = |t| pulseline::surveys::scheduler::tick(&app.state.db, at(t)).expect("tick");
+    let tick = |t| pulseline::surveys::round_opener::tick(&app.state.db, at(t)).expect("tick");
     assert_eq!(tick("2030-01-30 23:59"), 0);
     assert_eq!(tick("2030-01-31 00:00"), 1);
     assert_eq!(tick("2030-02-01 12:00"), 0, "already open");
@@ -977,7 +977,12 @@ async fn the_response_writer_commits_while_every_pooled_connection_is_held() {
             location: None,
             job_family: None,
             tenure: None,
-            answers: vec![(p.likert.clone(), Some(4.0), None, None)],
+            answers: vec![pulseline::surveys::answers::Checked {
+                question_id: p.likert.clone(),
+                value: Some(4.0),
+                choice: None,
+                text: None,
+            }],
         })
         .await;
     for r in releases {

@@ -9,6 +9,7 @@ use std::collections::HashMap;
 
 use diesel::prelude::*;
 
+use crate::anonymity::min_group::MinGroup;
 use crate::anonymity::suppress::{Atom, Grid, Tree, release};
 use crate::db::AnyConnection;
 use crate::db::schema::{answers, responses, round_invitees, teams};
@@ -17,9 +18,6 @@ use crate::reports::scores::{Answer, GroupScores, QuestionInfo, engagement_index
 use crate::surveys::bank::{Driver, ENPS_KEY, QuestionKind};
 use crate::surveys::model::{CUTS, RoundRow, SurveyRow, cuts_mask};
 use crate::surveys::store;
-
-/// Fewest comments a group must have before any is shown (or k, if larger).
-pub const MIN_COMMENTS: usize = 10;
 
 /// One stored response, placed in the tree and in each cut.
 pub struct Resp {
@@ -57,7 +55,7 @@ pub struct RoundData {
     pub subtree: Vec<Vec<usize>>,
     /// Invitees per atom (node, values), for participation rates.
     pub invitees: Vec<Atom>,
-    pub k: usize,
+    pub k: MinGroup,
 }
 
 pub struct Plan {
@@ -359,7 +357,7 @@ impl RoundData {
         }
         Ok(RoundData {
             subtree,
-            k: usize::try_from(survey.min_group).unwrap_or(5),
+            k: MinGroup::stored(survey.min_group),
             round,
             survey,
             questions,
@@ -403,7 +401,7 @@ impl RoundData {
 
     /// The release plan for this round.
     pub fn plan(&self) -> Plan {
-        let k = self.k;
+        let k = self.k.get();
         let groups = release(&self.grid(|_| 1, true), k, None);
         let mut items = HashMap::new();
         let qs = &self.questions;
@@ -461,7 +459,7 @@ impl RoundData {
                     |r| r.texts.iter().filter(|(qid, _)| *qid == id).count(),
                     false,
                 ),
-                k.max(MIN_COMMENTS),
+                self.k.comment_floor(),
                 Some(&whole),
             );
             comments.insert(q.id.clone(), mask.into_iter().map(|row| row[0]).collect());
