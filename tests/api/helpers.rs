@@ -2,6 +2,9 @@
 //! `build_app` as `main`) on a fresh SQLite file, or — when `TEST_DATABASE_URL` is set —
 //! on a fresh PostgreSQL database created for the test and dropped after it.
 
+mod browser;
+pub use browser::*;
+
 use diesel::prelude::*;
 use poem::EndpointExt;
 use poem::endpoint::BoxEndpoint;

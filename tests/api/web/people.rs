@@ -1,0 +1,352 @@
+//! The HR people and team pages: the people list, the team tree, imports of people and CX ratings.
+
+use serde_json::json;
+
+use crate::helpers::*;
+
+#[tokio::test]
+async fn hr_previews_a_people_import_then_imports_and_loads_cx_ratings() {
+    let app = spawn_app().await;
+    let hr = app.hr().await;
+    let team = app.create_team(&hr, "Desk", None, "frontline").await;
+    let mut b = Browser::new(&app);
+    b.sign_in(&hr.email, PASSWORD).await;
+    let csv = "email,name,team\nann@example.org,Ann,Desk\nnot-an-email,Bob,Desk\ncy@example.org,Cy,Nowhere\n";
+    let r = b
+        .submit(
+            "/hr/people",
+            "/hr/people/import",
+            &[("csv", csv), ("dry_run", "1")],
+        )
+        .await;
+    assert_html(&r, 200);
+    let html = r.text();
+    assert!(html.contains("Dry run: nothing was written"), "{html}");
+    assert!(html.contains("Row errors"));
+    assert!(
+        html.contains("<code>email</code>"),
+        "the row's column is named"
+    );
+    assert!(html.contains("<code>team</code>"));
+    assert_eq!(app.count("people").await, 1, "nothing written");
+    // Without partial, invalid rows stop the whole import.
+    let r = b
+        .submit("/hr/people", "/hr/people/import", &[("csv", csv)])
+        .await;
+    assert_html(&r, 422);
+    assert!(r.text().contains("Nothing was imported"));
+    let good = "email,name,team\nann@example.org,Ann,Desk\n";
+    let r = b
+        .submit("/hr/people", "/hr/people/import", &[("csv", good)])
+        .await;
+    assert_html(&r, 200);
+    assert!(r.text().contains("/activate?token="), "{}", r.text());
+    assert_eq!(app.count("people").await, 2);
+
+    // CX ratings: a dry run reports the bad row by index and stores nothing.
+    use diesel::prelude::*;
+    use pulseline::db::schema::teams;
+    let t = team.clone();
+    app.state
+        .db
+        .write(move |conn| {
+            diesel::update(teams::table.find(&t))
+                .set(teams::team_key.eq(Some("DESK-1")))
+                .execute(conn)?;
+            Ok(())
+        })
+        .await
+        .expect("team key");
+    let ratings = "external_id,team_id,team_key,metric,score,occurred_on\nc1,,DESK-1,csat,4,2026-04-01\nc2,,DESK-1,csat,x,2026-04-01\n";
+    let r = b
+        .submit(
+            "/hr/cx",
+            "/hr/cx/import",
+            &[("csv", ratings), ("dry_run", "1")],
+        )
+        .await;
+    assert_html(&r, 200);
+    assert!(r.text().contains("Dry run: nothing was written"));
+    assert!(r.text().contains("<code>score</code>"), "{}", r.text());
+    assert_eq!(app.count("cx_ratings").await, 0);
+    let r = b
+        .submit("/hr/cx", "/hr/cx/import", &[("csv", ratings)])
+        .await;
+    assert_html(&r, 200);
+    assert_eq!(app.count("cx_ratings").await, 1);
+}
+
+/// The team named `name` in the API's list, as JSON.
+async fn team_named(app: &TestApp, hr: &Actor, name: &str) -> serde_json::Value {
+    let all = app
+        .get("/api/v1/teams?limit=200", Some(&hr.token))
+        .await
+        .json();
+    all["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .find(|t| t["name"] == name)
+        .unwrap_or_else(|| panic!("no team {name}: {all}"))
+        .clone()
+}
+
+#[tokio::test]
+async fn hr_lists_people_with_search_and_pages_and_manages_the_team_tree() {
+    let app = spawn_app().await;
+    let hr = app.hr().await;
+    let company = app.create_team(&hr, "Company", None, "internal").await;
+    let sales = app
+        .create_team(&hr, "Sales", Some(&company), "frontline")
+        .await;
+    let seeded = app.seed_people(&sales, 30, |_| (None, None, None)).await;
+    app.create_person(&hr, "ann.lee@example.org", Some(&sales))
+        .await;
+    let mut b = Browser::new(&app);
+    b.sign_in(&hr.email, PASSWORD).await;
+
+    // The list: labelled search, name, e-mail, team, role and status.
+    let r = b.get("/hr/people").await;
+    assert_html(&r, 200);
+    let html = r.text();
+    assert!(html.contains("<label for=\"f-q\">Search by name or e-mail</label>"));
+    assert!(html.contains("<label for=\"f-limit\">Per page</label>"));
+    assert!(html.contains("ann.lee@example.org"), "{html}");
+    assert!(html.contains("<td>Sales</td>"));
+    assert!(
+        html.contains("Not activated yet"),
+        "the new person has no password"
+    );
+    assert!(
+        html.contains("Employee, HR"),
+        "the HR person's roles: {html}"
+    );
+    assert!(
+        html.contains("id=\"f-csv\""),
+        "the import stays on the page"
+    );
+
+    // Search by e-mail narrows the list.
+    let html = b.get("/hr/people?q=ANN.LEE").await.text();
+    assert!(html.contains("ann.lee@example.org"));
+    assert!(!html.contains(&seeded[0].email), "{html}");
+    assert!(html.contains("1–1 of 1"), "{html}");
+
+    // Page size: 25 of the 32 people, then the rest on the next page.
+    let html = b.get("/hr/people?limit=25").await.text();
+    assert_eq!(html.matches("<th scope=\"row\">").count(), 25);
+    assert!(html.contains("1–25 of 32"), "{html}");
+    assert!(
+        html.contains("href=\"/hr/people?q=&amp;limit=25&amp;offset=25\""),
+        "{html}"
+    );
+    let html = b.get("/hr/people?q=&limit=25&offset=25").await.text();
+    assert_eq!(html.matches("<th scope=\"row\">").count(), 7);
+    assert!(html.contains("rel=\"prev\""));
+    assert!(!html.contains("rel=\"next\""));
+    // A page size that is not offered falls back to the default.
+    let html = b.get("/hr/people?limit=100000").await.text();
+    assert!(html.contains("1–32 of 32"), "{html}");
+
+    // The tree: Sales nested under Company.
+    let r = b.get("/hr/teams").await;
+    assert_html(&r, 200);
+    let html = r.text();
+    let (c, s) = (
+        html.find(&format!("href=\"/hr/teams/{company}\""))
+            .expect("company"),
+        html.find(&format!("href=\"/hr/teams/{sales}\""))
+            .expect("sales"),
+    );
+    assert!(c < s);
+    assert!(html[c..s].contains("<ul class=\"tree\">"), "nested: {html}");
+    for label in ["f-name", "f-parent_id", "f-kind"] {
+        assert!(html.contains(&format!("<label for=\"{label}\"")), "{label}");
+    }
+
+    // Creating a team through the form.
+    let r = b
+        .submit(
+            "/hr/teams",
+            "/hr/teams",
+            &[
+                ("name", "Support"),
+                ("parent_id", &company),
+                ("kind", "frontline"),
+            ],
+        )
+        .await;
+    assert_eq!((r.status, location(&r).as_str()), (303, "/hr/teams"));
+    let support = team_named(&app, &hr, "Support").await;
+    assert_eq!(support["parent_id"], company.as_str());
+    assert_eq!(support["kind"], "frontline");
+    let support = support["id"].as_str().expect("id").to_owned();
+    // An empty name is refused beside the name field, the choices kept.
+    let r = b
+        .submit(
+            "/hr/teams",
+            "/hr/teams",
+            &[
+                ("name", "  "),
+                ("parent_id", &company),
+                ("kind", "internal"),
+            ],
+        )
+        .await;
+    assert_html(&r, 422);
+    assert_eq!(error_beside(&r.text(), "f-name"), "must not be empty");
+    assert!(r.text().contains("value=\"internal\" selected"));
+
+    // A key for imports is kept, and a second team cannot take it.
+    let r = b
+        .submit(
+            "/hr/teams",
+            "/hr/teams",
+            &[
+                ("name", "Billing"),
+                ("parent_id", ""),
+                ("kind", "frontline"),
+                ("key", "billing-desk"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.text());
+    assert_eq!(
+        team_named(&app, &hr, "Billing").await["key"],
+        "billing-desk"
+    );
+    let r = b
+        .submit(
+            "/hr/teams",
+            "/hr/teams",
+            &[
+                ("name", "Billing 2"),
+                ("parent_id", ""),
+                ("kind", "frontline"),
+                ("key", "billing-desk"),
+            ],
+        )
+        .await;
+    assert_html(&r, 422);
+    assert_eq!(
+        error_beside(&r.text(), "f-key"),
+        "another team has this key"
+    );
+
+    // Renaming and moving it under Sales.
+    let edit = format!("/hr/teams/{support}");
+    let page = b.get(&edit).await;
+    assert_html(&page, 200);
+    assert!(page.text().contains("value=\"Support\""));
+    let r = b
+        .submit(
+            &edit,
+            &edit,
+            &[
+                ("name", "Customer care"),
+                ("parent_id", &sales),
+                ("kind", "frontline"),
+            ],
+        )
+        .await;
+    assert_eq!((r.status, location(&r).as_str()), (303, "/hr/teams"));
+    let care = team_named(&app, &hr, "Customer care").await;
+    assert_eq!(care["id"], support.as_str());
+    assert_eq!(care["parent_id"], sales.as_str());
+
+    // Moving Company under its own grandchild is refused beside the parent field.
+    let company_page = format!("/hr/teams/{company}");
+    let r = b
+        .submit(
+            &company_page,
+            &company_page,
+            &[
+                ("name", "Company"),
+                ("parent_id", &support),
+                ("kind", "internal"),
+            ],
+        )
+        .await;
+    assert_html(&r, 422);
+    assert_eq!(
+        error_beside(&r.text(), "f-parent_id"),
+        "a team cannot be placed under itself or its own descendant"
+    );
+    assert!(r.text().contains("aria-describedby=\"f-parent_id-err\""));
+    assert_eq!(
+        team_named(&app, &hr, "Company").await["parent_id"],
+        json!(null)
+    );
+    // Moving it to the top level works (no parent).
+    let r = b
+        .submit(
+            &edit,
+            &edit,
+            &[
+                ("name", "Customer care"),
+                ("parent_id", ""),
+                ("kind", "frontline"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 303);
+    assert_eq!(
+        team_named(&app, &hr, "Customer care").await["parent_id"],
+        json!(null)
+    );
+
+    // Without its CSRF token a team form changes nothing.
+    let before = app.count("teams").await;
+    let r = b
+        .post("/hr/teams", &[("name", "Sneaky"), ("kind", "frontline")])
+        .await;
+    assert_html(&r, 403);
+    assert!(r.text().contains("The form has expired"));
+    let r = b
+        .post(&edit, &[("name", "Renamed"), ("kind", "frontline")])
+        .await;
+    assert_html(&r, 403);
+    assert_eq!(app.count("teams").await, before);
+    assert_eq!(
+        team_named(&app, &hr, "Customer care").await["id"],
+        support.as_str()
+    );
+}
+
+#[tokio::test]
+async fn an_employee_gets_the_403_page_for_people_and_teams() {
+    let app = spawn_app().await;
+    let hr = app.hr().await;
+    let team = app.create_team(&hr, "Desk", None, "frontline").await;
+    let emp = app.employee(&hr, Some(&team)).await;
+    let mut b = Browser::new(&app);
+    b.sign_in(&emp.email, PASSWORD).await;
+    for path in ["/hr/people", "/hr/teams", &format!("/hr/teams/{team}")] {
+        let r = b.get(path).await;
+        assert_html(&r, 403);
+        assert!(r.text().contains("Not allowed"), "{path}");
+        assert!(!r.text().contains(&emp.email), "{path}: no data");
+    }
+    let token = csrf_of(&b.get("/pulses").await.text());
+    let r = b
+        .post(
+            "/hr/teams",
+            &[("csrf", &token), ("name", "Mine"), ("kind", "frontline")],
+        )
+        .await;
+    assert_html(&r, 403);
+    let r = b
+        .post(
+            &format!("/hr/teams/{team}"),
+            &[("csrf", &token), ("name", "Mine"), ("kind", "frontline")],
+        )
+        .await;
+    assert_html(&r, 403);
+    assert_eq!(app.count("teams").await, 1);
+    let name = app
+        .get(&format!("/api/v1/teams/{team}"), Some(&hr.token))
+        .await
+        .json()["name"]
+        .clone();
+    assert_eq!(name, "Desk");
+}

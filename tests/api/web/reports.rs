@@ -1,0 +1,170 @@
+//! The report pages: small groups, the linkage, frontline insights and the audit log.
+
+use serde_json::json;
+
+use crate::helpers::*;
+
+/// Answers the two-question bank survey of `round` as `who` through the API.
+async fn answer_api(app: &TestApp, who: &Actor, round: &str, qs: &[String]) {
+    app.post(
+        &format!("/api/v1/rounds/{round}/responses"),
+        Some(&who.token),
+        json!({"answers": [
+            {"question_id": qs[0], "value": 4},
+            {"question_id": qs[1], "value": 9}
+        ]}),
+    )
+    .await
+    .expect(201);
+}
+
+#[tokio::test]
+async fn reports_show_small_groups_as_fewer_than_k_answers_never_as_zero() {
+    let app = spawn_app().await;
+    let hr = app.hr().await;
+    let org = app.create_team(&hr, "Org", None, "internal").await;
+    let big = app
+        .create_team(&hr, "Big desk", Some(&org), "frontline")
+        .await;
+    let mid = app
+        .create_team(&hr, "Mid desk", Some(&org), "frontline")
+        .await;
+    let small = app
+        .create_team(&hr, "Small desk", Some(&org), "frontline")
+        .await;
+    let mut everyone = vec![];
+    for (t, n) in [(&big, 7), (&mid, 6), (&small, 3)] {
+        everyone.extend(app.seed_people(t, n, |_| (None, None, None)).await);
+    }
+    let manager = app.manager_of(&hr, &small).await;
+    let today = chrono::Utc::now().date_naive().to_string();
+    let r = app
+        .post(
+            "/api/v1/surveys",
+            Some(&hr.token),
+            json!({"title": "Quarterly", "questions": [{"bank_item": "eo_proud"}, {"bank_item": "eo_enps"}],
+                   "audience": {"team_ids": [org]},
+                   "schedule": {"starts_on": today, "cadence": "monthly", "window_days": 7}}),
+        )
+        .await;
+    r.expect(201);
+    let survey = r.json()["id"].as_str().expect("id").to_owned();
+    let qs: Vec<String> = r.json()["questions"]
+        .as_array()
+        .expect("questions")
+        .iter()
+        .map(|q| q["id"].as_str().expect("id").to_owned())
+        .collect();
+    let round = app.open_round_now(&hr, &survey).await;
+    for who in &everyone {
+        answer_api(&app, who, &round, &qs).await;
+    }
+
+    // While open: no scores on the report page.
+    let mut hrb = Browser::new(&app);
+    hrb.sign_in(&hr.email, PASSWORD).await;
+    let html = hrb.get(&format!("/reports/{round}")).await.text();
+    assert!(html.contains("This round is still open"), "{html}");
+    assert!(!html.contains("<h2>Drivers</h2>"));
+
+    // HR closes the round on its page.
+    let r = hrb
+        .submit(
+            &format!("/hr/surveys/{survey}"),
+            &format!("/hr/rounds/{round}/close"),
+            &[],
+        )
+        .await;
+    assert_eq!(r.status, 303);
+
+    let r = hrb.get(&format!("/reports/{round}?team_id={org}")).await;
+    assert_html(&r, 200);
+    let html = r.text();
+    let small_row = &html[html.find("Small desk").expect("small team row")..];
+    let small_row = &small_row[..small_row.find("</tr>").expect("row end")];
+    assert!(small_row.contains("fewer than 5 answers"), "{small_row}");
+    assert!(small_row.contains("class=\"suppressed\""));
+    let big_row = &html[html.find("Big desk").expect("big team row")..];
+    let big_row = &big_row[..big_row.find("</tr>").expect("row end")];
+    assert!(big_row.contains(">7<"), "{big_row}");
+    // Drivers as a chart with the numbers in a table beside it, and the trend.
+    assert!(html.contains("<svg"));
+    assert!(html.contains("<caption>Drivers</caption>"));
+    assert!(html.contains("Engagement index by round"));
+    // The heatmap marks what it hides.
+    let heat = hrb.get("/hr/heatmap").await.text();
+    assert!(heat.contains("Teams by driver"));
+    assert!(heat.contains("fewer than 5 answers"));
+
+    // The manager of the small team sees only that it is too small: no chart of zeros.
+    let mut mb = Browser::new(&app);
+    mb.sign_in(&manager.email, PASSWORD).await;
+    let r = mb.get(&format!("/reports/{round}")).await;
+    assert_html(&r, 200);
+    let html = r.text();
+    assert!(html.contains("fewer than 5 answers"), "{html}");
+    assert!(!html.contains("<svg"), "no chart for a suppressed group");
+    assert!(!html.contains("Big desk"), "only the manager's subtree");
+    // Report reads are audited like the API's.
+    assert!(app.count("audit_log").await >= 2);
+    // A manager is not HR.
+    assert_html(&mb.get("/hr/heatmap").await, 403);
+}
+
+#[tokio::test]
+async fn the_demo_organisation_shows_its_linkage_insights_and_audit_log() {
+    let app = spawn_app().await;
+    let password = "demo password for tests";
+    let hash = app.state.hasher.hash_blocking(password).expect("hash");
+    let today = chrono::Utc::now().date_naive();
+    let db = app.state.db.clone();
+    let summary = tokio::task::spawn_blocking(move || {
+        pulseline::demo::seed(&db, hash, password.into(), 7, today, 5)
+    })
+    .await
+    .expect("join")
+    .expect("seed");
+    let mut b = Browser::new(&app);
+    b.sign_in(&summary.admin_email, password).await;
+
+    let r = b.get("/hr/linkage?metric=csat&lag=1").await;
+    assert_html(&r, 200);
+    let html = r.text();
+    assert!(html.contains("<svg"), "the scatter plot");
+    assert!(html.contains("Points of the plot"), "its numbers beside it");
+    assert!(html.contains("move together: r = "), "{html}");
+    assert!(html.contains("95% interval"));
+    assert!(html.contains("The link is strongest when customer scores are taken"));
+    assert!(html.contains("Within each team over time"));
+    assert!(html.contains("Teams at risk"));
+
+    let r = b.get("/reports/insights").await;
+    assert_html(&r, 200);
+    assert!(r.text().contains("Closing the loop"));
+    assert!(r.text().contains("Touchpoints"));
+
+    let r = b.get("/hr/heatmap").await;
+    assert_html(&r, 200);
+    assert!(r.text().contains("class=\"num h"), "coloured cells");
+
+    let r = b.get("/admin/audit").await;
+    assert_html(&r, 200);
+    assert!(r.text().contains("heatmap.read"), "{}", r.text());
+
+    // In Russian.
+    b.submit(
+        "/pulses",
+        "/language",
+        &[("lang", "ru"), ("next", "/hr/linkage")],
+    )
+    .await;
+    let html = b.get("/hr/linkage?metric=csat&lag=1").await.text();
+    assert!(html.contains("Вовлечённость и клиентский опыт"));
+    assert!(html.contains("95% интервал"));
+
+    // The audit log is for admins only.
+    let hr = app.hr().await;
+    let mut hb = Browser::new(&app);
+    hb.sign_in(&hr.email, PASSWORD).await;
+    assert_html(&hb.get("/admin/audit").await, 403);
+}
