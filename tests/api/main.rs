@@ -8,6 +8,7 @@ mod cx;
 mod demo;
 mod errors;
 mod helpers;
+mod layers;
 mod linkage;
 mod openapi;
 mod ops;
