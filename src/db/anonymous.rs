@@ -79,7 +79,9 @@ CREATE TABLE IF NOT EXISTS participation (
 /// creates them. `TRUNCATE` (which fires no delete trigger) of responses or questions is
 /// refused while any answer exists. SQLite keeps its foreign keys: there a check is an
 /// index lookup.
-const POSTGRES_ANSWER_REFS: &str = "
+fn postgres_answer_refs() -> String {
+    let mut sql = String::from(
+        "
 ALTER TABLE answers DROP CONSTRAINT IF EXISTS answers_response_id_fkey;
 ALTER TABLE answers DROP CONSTRAINT IF EXISTS answers_question_id_fkey;
 CREATE OR REPLACE FUNCTION answers_refer_to_rows() RETURNS trigger AS $$
@@ -97,32 +99,6 @@ BEGIN
     RETURN NULL;
 END;
 $$ LANGUAGE plpgsql;
-CREATE OR REPLACE FUNCTION responses_keep_their_answers() RETURNS trigger AS $$
-BEGIN
-    IF EXISTS (
-        SELECT 1 FROM gone g
-        WHERE NOT EXISTS (SELECT 1 FROM responses r WHERE r.id = g.id)
-          AND EXISTS (SELECT 1 FROM answers a WHERE a.response_id = g.id)
-    ) THEN
-        RAISE EXCEPTION USING ERRCODE = 'foreign_key_violation',
-            MESSAGE = 'a response with answers cannot be removed';
-    END IF;
-    RETURN NULL;
-END;
-$$ LANGUAGE plpgsql;
-CREATE OR REPLACE FUNCTION questions_keep_their_answers() RETURNS trigger AS $$
-BEGIN
-    IF EXISTS (
-        SELECT 1 FROM gone g
-        WHERE NOT EXISTS (SELECT 1 FROM survey_questions q WHERE q.id = g.id)
-          AND EXISTS (SELECT 1 FROM answers a WHERE a.question_id = g.id)
-    ) THEN
-        RAISE EXCEPTION USING ERRCODE = 'foreign_key_violation',
-            MESSAGE = 'a question with answers cannot be removed';
-    END IF;
-    RETURN NULL;
-END;
-$$ LANGUAGE plpgsql;
 CREATE OR REPLACE FUNCTION answers_block_truncate() RETURNS trigger AS $$
 BEGIN
     IF EXISTS (SELECT 1 FROM answers) THEN
@@ -132,31 +108,68 @@ BEGIN
     RETURN NULL;
 END;
 $$ LANGUAGE plpgsql;
-DROP TRIGGER IF EXISTS responses_answers_truncate ON responses;
-CREATE TRIGGER responses_answers_truncate BEFORE TRUNCATE ON responses
+",
+    );
+    for event in ["INSERT", "UPDATE"] {
+        sql += &statement_trigger(
+            "answers_refs",
+            event,
+            "answers",
+            "NEW TABLE AS fresh",
+            "answers_refer_to_rows",
+        );
+    }
+    // The two tables answers refer to: (table, trigger prefix, answers' column, noun).
+    for (table, prefix, column, noun) in [
+        ("responses", "responses_answers", "response_id", "response"),
+        ("survey_questions", "questions_answers", "question_id", "question"),
+    ] {
+        let function = format!("{}_keep_their_answers", prefix.trim_end_matches("_answers"));
+        sql += &format!(
+            "
+CREATE OR REPLACE FUNCTION {function}() RETURNS trigger AS $$
+BEGIN
+    IF EXISTS (
+        SELECT 1 FROM gone g
+        WHERE NOT EXISTS (SELECT 1 FROM {table} t WHERE t.id = g.id)
+          AND EXISTS (SELECT 1 FROM answers a WHERE a.{column} = g.id)
+    ) THEN
+        RAISE EXCEPTION USING ERRCODE = 'foreign_key_violation',
+            MESSAGE = 'a {noun} with answers cannot be removed';
+    END IF;
+    RETURN NULL;
+END;
+$$ LANGUAGE plpgsql;
+DROP TRIGGER IF EXISTS {prefix}_truncate ON {table};
+CREATE TRIGGER {prefix}_truncate BEFORE TRUNCATE ON {table}
 FOR EACH STATEMENT EXECUTE FUNCTION answers_block_truncate();
-DROP TRIGGER IF EXISTS questions_answers_truncate ON survey_questions;
-CREATE TRIGGER questions_answers_truncate BEFORE TRUNCATE ON survey_questions
-FOR EACH STATEMENT EXECUTE FUNCTION answers_block_truncate();
-DROP TRIGGER IF EXISTS answers_refs_insert ON answers;
-CREATE TRIGGER answers_refs_insert AFTER INSERT ON answers
-REFERENCING NEW TABLE AS fresh FOR EACH STATEMENT EXECUTE FUNCTION answers_refer_to_rows();
-DROP TRIGGER IF EXISTS answers_refs_update ON answers;
-CREATE TRIGGER answers_refs_update AFTER UPDATE ON answers
-REFERENCING NEW TABLE AS fresh FOR EACH STATEMENT EXECUTE FUNCTION answers_refer_to_rows();
-DROP TRIGGER IF EXISTS responses_answers_delete ON responses;
-CREATE TRIGGER responses_answers_delete AFTER DELETE ON responses
-REFERENCING OLD TABLE AS gone FOR EACH STATEMENT EXECUTE FUNCTION responses_keep_their_answers();
-DROP TRIGGER IF EXISTS responses_answers_update ON responses;
-CREATE TRIGGER responses_answers_update AFTER UPDATE ON responses
-REFERENCING OLD TABLE AS gone FOR EACH STATEMENT EXECUTE FUNCTION responses_keep_their_answers();
-DROP TRIGGER IF EXISTS questions_answers_delete ON survey_questions;
-CREATE TRIGGER questions_answers_delete AFTER DELETE ON survey_questions
-REFERENCING OLD TABLE AS gone FOR EACH STATEMENT EXECUTE FUNCTION questions_keep_their_answers();
-DROP TRIGGER IF EXISTS questions_answers_update ON survey_questions;
-CREATE TRIGGER questions_answers_update AFTER UPDATE ON survey_questions
-REFERENCING OLD TABLE AS gone FOR EACH STATEMENT EXECUTE FUNCTION questions_keep_their_answers();
-";
+"
+        );
+        for event in ["DELETE", "UPDATE"] {
+            sql += &statement_trigger(prefix, event, table, "OLD TABLE AS gone", &function);
+        }
+    }
+    sql
+}
+
+/// An `AFTER {event}` statement-level trigger `{prefix}_{event}` on `table` that sees the
+/// statement's rows as the transition table `referencing` names.
+fn statement_trigger(
+    prefix: &str,
+    event: &str,
+    table: &str,
+    referencing: &str,
+    function: &str,
+) -> String {
+    let name = format!("{prefix}_{}", event.to_lowercase());
+    format!(
+        "
+DROP TRIGGER IF EXISTS {name} ON {table};
+CREATE TRIGGER {name} AFTER {event} ON {table}
+REFERENCING {referencing} FOR EACH STATEMENT EXECUTE FUNCTION {function}();
+"
+    )
+}
 
 /// The audit log refuses changes: rows can be added, never updated or deleted.
 const SQLITE_AUDIT: &str = "
@@ -182,7 +195,7 @@ pub fn ensure(conn: &mut AnyConnection) -> diesel::QueryResult<()> {
         AnyConnection::Sqlite(c) => ensure_sqlite(c),
         AnyConnection::Postgresql(c) => {
             c.batch_execute(POSTGRES)?;
-            c.batch_execute(POSTGRES_ANSWER_REFS)?;
+            c.batch_execute(&postgres_answer_refs())?;
             c.batch_execute(POSTGRES_AUDIT)
         }
     }
@@ -220,7 +233,7 @@ pub const RELOCATE_MIN: i64 = 32;
 ///
 /// The whole move is one statement run inside the server: no row travels to the
 /// application and back. That answers refer to stored responses is checked at the end of
-/// the statement, when every moved row is back ([`POSTGRES_ANSWER_REFS`]).
+/// the statement, when every moved row is back ([`postgres_answer_refs`]).
 pub fn mix(
     conn: &mut AnyConnection,
     round_id: &str,
