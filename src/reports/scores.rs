@@ -1,10 +1,11 @@
-//! Engagement scores (SPEC §6): the engagement index of one response, and for a group
+//! Engagement scores: the engagement index of one response, and for a group
 //! of responses the mean engagement index, eNPS, per-driver and per-question means,
 //! favourable percentages and answer distributions.
 //!
 //! The module is pure arithmetic over answers already loaded and validated: no I/O, no
-//! anonymity rules. Suppressing groups smaller than k (SPEC §5) is the caller's job;
-//! every score here carries the count it was computed from so the caller can decide.
+//! anonymity rules. Suppressing groups smaller than k is the caller's job (the release
+//! plan, [`crate::reports::release`]); every score here carries the count it was
+//! computed from so the caller can decide.
 //!
 //! Conventions shared by every function:
 //! - Answers to question ids that are not in `questions` are ignored.

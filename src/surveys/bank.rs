@@ -1,11 +1,11 @@
 //! The built-in question bank: ready-made pulse-survey items, in English and Russian,
-//! for every engagement driver (SPEC §4). HR picks from it when building a survey and
+//! for every engagement driver. HR picks from it when building a survey and
 //! `GET /api/v1/question-bank?lang=en|ru` lists it. Every item was written for this
 //! project; none is taken from a published instrument. Keys are stable identifiers
 //! (a driver prefix and a short name) that surveys may store, so an item's key must
 //! never be reused for a different question.
 //!
-//! The engagement-outcome `likert5` items feed the engagement index (SPEC §6); the one
+//! The engagement-outcome `likert5` items feed the engagement index; the one
 //! `scale11` item is the eNPS question. The module is pure data and lookups: no I/O.
 
 use serde::{Deserialize, Serialize};
