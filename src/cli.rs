@@ -1,4 +1,6 @@
-//! The subcommands: `serve` (default), `migrate`, `create-admin`, `import people`.
+//! The subcommands: `serve` (default), `migrate`, `create-admin`, `import people`,
+//! `import cx`, `demo` and `backup`. A command that writes empties the SQLite
+//! write-ahead log before it exits ([`crate::db::Db::checkpoint_truncate`]).
 
 use std::io::BufRead;
 
@@ -16,11 +18,29 @@ use crate::org::{import, store};
 pub fn run(cli: Cli) -> anyhow::Result<()> {
     let config = cli.config;
     config.validate()?;
-    match cli.command.unwrap_or(Command::Serve) {
+    let command = cli.command.unwrap_or(Command::Serve);
+    let writes = matches!(
+        command,
+        Command::Migrate | Command::CreateAdmin { .. } | Command::Import(_) | Command::Demo { .. }
+    );
+    let outcome = run_command(&config, command);
+    if writes {
+        // Whatever the outcome, what was committed leaves the write-ahead log; the
+        // command's own error comes first.
+        let emptied =
+            crate::db::Db::connect(&config.database_url, 1).and_then(|db| db.checkpoint_truncate());
+        outcome?;
+        return emptied;
+    }
+    outcome
+}
+
+fn run_command(config: &Config, command: Command) -> anyhow::Result<()> {
+    match command {
         Command::Serve => {
             let rt = tokio::runtime::Runtime::new()?;
             rt.block_on(async {
-                let state = crate::startup::build_state(&config).await?;
+                let state = crate::startup::build_state(config).await?;
                 crate::startup::serve(state).await
             })
         }
@@ -34,7 +54,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             let mut line = String::new();
             std::io::stdin().lock().read_line(&mut line)?;
             let password = line.trim_end_matches(['\n', '\r']).to_owned();
-            create_admin(&config, &email, &name, &password)?;
+            create_admin(config, &email, &name, &password)?;
             println!("created administrator {}", email.trim().to_lowercase());
             Ok(())
         }
@@ -42,10 +62,33 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             file,
             dry_run,
             partial,
-        }) => import_people(&config, &file, dry_run, partial),
-        Command::Import(ImportCommand::Cx { file, dry_run }) => import_cx(&config, &file, dry_run),
-        Command::Demo { seed } => demo(&config, seed),
+        }) => import_people(config, &file, dry_run, partial),
+        Command::Import(ImportCommand::Cx { file, dry_run }) => import_cx(config, &file, dry_run),
+        Command::Demo { seed } => demo(config, seed),
+        Command::Backup { file } => backup(config, &file),
     }
+}
+
+fn backup(config: &Config, file: &std::path::Path) -> anyhow::Result<()> {
+    let db = crate::db::Db::connect(&config.database_url, 1)?;
+    db.backup_into(file)?;
+    println!(
+        "wrote a consistent copy of the database to {}",
+        file.display()
+    );
+    match &config.jwt_secret {
+        Some(_) => println!(
+            "the token signing key (PULSELINE_JWT_SECRET) is not in the backup: keep it as well"
+        ),
+        None => {
+            let (_, path) = crate::db::Backend::from_url(&config.database_url);
+            println!(
+                "the token signing key is not in the backup: keep {} as well",
+                crate::startup::secret_file_for(&path).display()
+            );
+        }
+    }
+    Ok(())
 }
 
 fn demo(config: &Config, seed: u64) -> anyhow::Result<()> {

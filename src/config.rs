@@ -77,6 +77,16 @@ pub enum Command {
         #[arg(long, default_value_t = 7)]
         seed: u64,
     },
+    /// Write a consistent copy of a SQLite database to FILE (safe while the server runs).
+    ///
+    /// The copy is made with `VACUUM INTO`: rewritten in key order, with no write-ahead
+    /// log. Back up this way, never by copying the files of a running server. The token
+    /// signing key is not in the backup; keep it too (its place is printed). For
+    /// PostgreSQL use `pg_dump` (see the README).
+    Backup {
+        /// Where to write the copy; it must not exist.
+        file: PathBuf,
+    },
 }
 
 #[derive(Subcommand, Debug)]

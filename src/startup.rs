@@ -218,11 +218,15 @@ pub async fn serve(state: AppState) -> anyhow::Result<()> {
         Duration::from_secs(state.config.scheduler_secs.max(1)),
     );
     spawn_report_warmer(&state);
+    let db = state.db.clone();
     let app = build_app(state);
     tracing::info!(%bind, "pulseline listening");
     Server::new(TcpListener::bind(bind))
         .run_with_graceful_shutdown(app, shutdown_signal(), Some(Duration::from_secs(30)))
         .await?;
+    // Every answered request is committed by now; a stopped server's files keep no
+    // write-ahead log of who committed when.
+    tokio::task::spawn_blocking(move || db.checkpoint_truncate()).await??;
     tracing::info!("stopped");
     Ok(())
 }

@@ -122,7 +122,12 @@ $$ LANGUAGE plpgsql;
     // The two tables answers refer to: (table, trigger prefix, answers' column, noun).
     for (table, prefix, column, noun) in [
         ("responses", "responses_answers", "response_id", "response"),
-        ("survey_questions", "questions_answers", "question_id", "question"),
+        (
+            "survey_questions",
+            "questions_answers",
+            "question_id",
+            "question",
+        ),
     ] {
         let function = format!("{}_keep_their_answers", prefix.trim_end_matches("_answers"));
         sql += &format!(

@@ -78,10 +78,12 @@ impl ManageConnection for Manager {
                 // No checkpoint at commit time: the write-ahead log is copied back into
                 // the database by a thread of its own ([`Db::checkpoint_wal`]), so no
                 // commit — every pulse answer waits for one — also pays for a checkpoint.
+                // `secure_delete`: what is deleted is overwritten with zeros, so a copy
+                // of the file does not keep it in free pages.
                 conn.batch_execute(
                     "PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; \
                      PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; \
-                     PRAGMA wal_autocheckpoint = 0;",
+                     PRAGMA wal_autocheckpoint = 0; PRAGMA secure_delete = ON;",
                 )
                 .map_err(r2d2::Error::QueryError)?;
                 Ok(AnyConnection::Sqlite(conn))
@@ -173,6 +175,60 @@ impl Db {
                 Err(anyhow::anyhow!("WAL checkpoint failed: {e}"))
             }
         }
+    }
+
+    /// Copies the whole SQLite write-ahead log into the database file and empties the
+    /// log (a `TRUNCATE` checkpoint, on a connection of its own); nothing on PostgreSQL.
+    /// Run when the server stops and when a command that wrote ends: the log keeps its
+    /// commits in order, one person's answer a frame apart from the next, until it is
+    /// reused — a stopped server's files keep no such history. Waits for readers and the
+    /// writer to finish (up to the busy timeout); an error if the log could not be
+    /// emptied.
+    pub fn checkpoint_truncate(&self) -> anyhow::Result<()> {
+        #[derive(QueryableByName)]
+        struct Checkpoint {
+            #[diesel(sql_type = diesel::sql_types::Integer)]
+            busy: i32,
+        }
+        let AnyConnection::Sqlite(mut c) = self.manager.connect()? else {
+            return Ok(());
+        };
+        // A checkpoint already running (the background one) makes this one return busy
+        // at once rather than wait: try again for up to ten seconds.
+        for _ in 0..500 {
+            let rows = diesel::sql_query("PRAGMA wal_checkpoint(TRUNCATE)")
+                .load::<Checkpoint>(&mut c)
+                .map_err(|e| anyhow::anyhow!("WAL checkpoint failed: {e}"))?;
+            if rows.first().is_none_or(|r| r.busy == 0) {
+                return Ok(());
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        anyhow::bail!("the write-ahead log could not be emptied: the database stayed busy")
+    }
+
+    /// Writes a consistent copy of a SQLite database to `file` with `VACUUM INTO`: safe
+    /// while the server runs, rewritten table by table in key order (so the copy keeps
+    /// neither free pages nor the order rows arrived in) and with no write-ahead log.
+    /// Refuses a `file` that exists, and PostgreSQL (use `pg_dump`).
+    pub fn backup_into(&self, file: &std::path::Path) -> anyhow::Result<()> {
+        if self.backend != Backend::Sqlite {
+            anyhow::bail!(
+                "backup writes SQLite databases; back up PostgreSQL with pg_dump (see the README)"
+            );
+        }
+        if file.exists() {
+            anyhow::bail!("{} exists; backup never overwrites a file", file.display());
+        }
+        let target = file
+            .to_str()
+            .ok_or_else(|| anyhow::anyhow!("the backup path must be valid UTF-8"))?;
+        let mut c = self.manager.connect()?;
+        diesel::sql_query("VACUUM INTO $1")
+            .bind::<diesel::sql_types::Text, _>(target)
+            .execute(&mut c)
+            .map_err(|e| anyhow::anyhow!("backup into {} failed: {e}", file.display()))?;
+        Ok(())
     }
 
     /// A handle whose writes go through a connection of their own (PostgreSQL), for a

@@ -348,3 +348,214 @@ async fn demo_seeds_once_and_prints_a_login_that_works() {
     assert!(!again.status.success());
     assert!(String::from_utf8_lossy(&again.stderr).contains("already has teams"));
 }
+
+/// One HTTP/1.1 request over a fresh connection; the whole answer as text.
+fn http_send(port: u16, method: &str, path: &str, token: &str, body: &str) -> Option<String> {
+    use std::io::Read;
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
+    s.set_read_timeout(Some(std::time::Duration::from_secs(10)))
+        .ok()?;
+    write!(
+        s,
+        "{method} {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\
+         Authorization: Bearer {token}\r\nContent-Type: application/json\r\n\
+         Content-Length: {}\r\n\r\n{body}",
+        body.len()
+    )
+    .ok()?;
+    let mut out = String::new();
+    s.read_to_string(&mut out).ok()?;
+    Some(out)
+}
+
+/// Starts `pulseline serve` on a free port over the app's database; waits until ready.
+fn start_server(app: &TestApp) -> (std::process::Child, u16) {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("free port");
+    let child = Command::new(env!("CARGO_BIN_EXE_pulseline"))
+        .arg("serve")
+        .env("DATABASE_URL", &app.database_url)
+        .env("PULSELINE_JWT_SECRET", SECRET)
+        .env("PULSELINE_BIND", format!("127.0.0.1:{port}"))
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start server");
+    for _ in 0..100 {
+        if http_get(port, "/readyz").is_some_and(|r| r.starts_with("HTTP/1.1 200")) {
+            return (child, port);
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    panic!("server never became ready");
+}
+
+/// Sends SIGTERM and waits (up to 10 s) for a clean exit.
+fn stop_server(mut child: std::process::Child) {
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(killed.success());
+    for _ in 0..100 {
+        if let Some(status) = child.try_wait().expect("wait") {
+            assert!(status.success(), "exit status {status:?}");
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let _ = child.kill();
+    panic!("the server did not stop within 10 s of SIGTERM");
+}
+
+/// The size of a SQLite database's write-ahead log (0 when there is none).
+fn wal_bytes(database: &str) -> u64 {
+    std::fs::metadata(format!("{database}-wal")).map_or(0, |m| m.len())
+}
+
+/// The attack: frames in the write-ahead log are in commit order, and at a quiet hour a
+/// commit is one person's answer, so a copy of a stopped server's `-wal` file told who
+/// answered what. After a clean stop the log must hold nothing: every committed answer
+/// is in the database file and the log is empty.
+#[tokio::test]
+async fn a_server_stopped_after_answers_leaves_an_empty_write_ahead_log() {
+    let app = spawn_app().await;
+    if matches!(app.state.db.backend(), pulseline::db::Backend::Postgres) {
+        return;
+    }
+    let hr = app.admin().await;
+    let (people, survey, round) = team_with_open_round(&app, &hr, 6).await;
+    let survey = app
+        .get(&format!("/api/v1/surveys/{survey}"), Some(&hr.token))
+        .await
+        .json();
+    let q = |i: usize| {
+        survey["questions"][i]["id"]
+            .as_str()
+            .expect("id")
+            .to_owned()
+    };
+    let body = serde_json::json!({"answers": [
+        {"question_id": q(0), "value": 4},
+        {"question_id": q(1), "value": 9},
+        {"question_id": q(2), "choice": "Chat"},
+        {"question_id": q(3), "text": "a comment only its writer would know"},
+    ]})
+    .to_string();
+    let (child, port) = start_server(&app);
+    for who in &people {
+        let answer = http_send(
+            port,
+            "POST",
+            &format!("/api/v1/rounds/{round}/responses"),
+            &who.token,
+            &body,
+        )
+        .expect("an answer");
+        assert!(answer.starts_with("HTTP/1.1 201"), "{answer}");
+    }
+    assert!(wal_bytes(&app.database_url) > 0, "the answers were logged");
+    stop_server(child);
+    assert_eq!(
+        wal_bytes(&app.database_url),
+        0,
+        "a stopped server left its write-ahead log"
+    );
+    assert_eq!(app.count("responses").await, 6);
+}
+
+/// `pulseline demo` writes twelve rounds of answers; it too leaves no write-ahead log.
+#[tokio::test]
+async fn the_demo_leaves_an_empty_write_ahead_log() {
+    let app = spawn_app().await;
+    if matches!(app.state.db.backend(), pulseline::db::Backend::Postgres) {
+        return;
+    }
+    let out = pulseline(&app, &["demo", "--seed", "5"], "");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(wal_bytes(&app.database_url), 0);
+    assert!(app.count("responses").await > 100);
+}
+
+/// The attack: SQLite leaves deleted rows in free pages, where a copy of the file keeps
+/// them. With `secure_delete` what is deleted is overwritten.
+#[tokio::test]
+async fn what_sqlite_deletes_is_gone_from_the_file() {
+    let app = spawn_app().await;
+    if matches!(app.state.db.backend(), pulseline::db::Backend::Postgres) {
+        return;
+    }
+    let marker = "MARKER-7f3a9c-deleted-comment-text";
+    app.state
+        .db
+        .write(move |conn| {
+            use diesel::connection::SimpleConnection;
+            conn.batch_execute(&format!(
+                "CREATE TABLE scratch (body TEXT); \
+                 INSERT INTO scratch VALUES ('{marker}'); \
+                 DELETE FROM scratch;"
+            ))?;
+            Ok(())
+        })
+        .await
+        .expect("write");
+    app.state.db.checkpoint_truncate().expect("checkpoint");
+    let bytes = std::fs::read(&app.database_url).expect("read the database file");
+    let found = bytes.windows(marker.len()).any(|w| w == marker.as_bytes());
+    assert!(!found, "the deleted text is still in the database file");
+}
+
+#[tokio::test]
+async fn backup_writes_a_consistent_copy_and_never_overwrites() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    app.create_team(&admin, "Support", None, "frontline").await;
+    let dir = tempfile::tempdir().expect("dir");
+    let copy = dir.path().join("copy.db");
+    let path = copy.to_string_lossy().into_owned();
+    let out = pulseline(&app, &["backup", &path], "");
+    if matches!(app.state.db.backend(), pulseline::db::Backend::Postgres) {
+        assert!(!out.status.success());
+        assert!(String::from_utf8_lossy(&out.stderr).contains("pg_dump"));
+        return;
+    }
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(said.contains("signing key"), "{said}");
+    assert_eq!(wal_bytes(&path), 0);
+    // The copy is a whole database: it serves the same data.
+    let mut conn =
+        <diesel::SqliteConnection as diesel::Connection>::establish(&path).expect("open the copy");
+    #[derive(diesel::QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        name: String,
+    }
+    use diesel::RunQueryDsl;
+    let ok: Vec<Row> =
+        diesel::sql_query("SELECT integrity_check AS name FROM pragma_integrity_check")
+            .load(&mut conn)
+            .expect("integrity check");
+    assert_eq!(ok.first().map(|r| r.name.as_str()), Some("ok"));
+    let teams: Vec<Row> = diesel::sql_query("SELECT name FROM teams")
+        .load(&mut conn)
+        .expect("teams");
+    assert_eq!(
+        teams.iter().map(|r| r.name.as_str()).collect::<Vec<_>>(),
+        ["Support"]
+    );
+    let again = pulseline(&app, &["backup", &path], "");
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("never overwrites"));
+}
