@@ -374,7 +374,7 @@ fn start_server(app: &TestApp) -> (std::process::Child, u16) {
         .and_then(|l| l.local_addr())
         .map(|a| a.port())
         .expect("free port");
-    let child = Command::new(env!("CARGO_BIN_EXE_pulseline"))
+    let mut child = Command::new(env!("CARGO_BIN_EXE_pulseline"))
         .arg("serve")
         .env("DATABASE_URL", &app.database_url)
         .env("PULSELINE_JWT_SECRET", SECRET)
@@ -390,6 +390,8 @@ fn start_server(app: &TestApp) -> (std::process::Child, u16) {
         }
         std::thread::sleep(std::time::Duration::from_millis(100));
     }
+    let _ = child.kill();
+    let _ = child.wait();
     panic!("server never became ready");
 }
 
@@ -408,6 +410,7 @@ fn stop_server(mut child: std::process::Child) {
         std::thread::sleep(std::time::Duration::from_millis(100));
     }
     let _ = child.kill();
+    let _ = child.wait();
     panic!("the server did not stop within 10 s of SIGTERM");
 }
 
