@@ -44,6 +44,9 @@ use pulseline::startup::{build_app, build_state};
 use rand::Rng;
 use serde_json::{Value, json};
 
+/// The token the benchmarked server is started with for `GET /metrics`.
+const METRICS_TOKEN: &str = "loadgen-metrics-token-0123456789abcdef";
+
 /// The ten likert5 bank items every benchmark response answers.
 const QUESTIONS: [&str; 10] = [
     "eo_proud",
@@ -881,6 +884,7 @@ impl Server {
             .env("DATABASE_URL", url)
             .env("PULSELINE_BIND", format!("127.0.0.1:{port}"))
             .env("PULSELINE_JWT_SECRET", secret)
+            .env("PULSELINE_METRICS_TOKEN", METRICS_TOKEN)
             .env("RUST_LOG", log_level)
             .stdin(Stdio::null())
             .stdout(out.try_clone()?)
@@ -915,7 +919,10 @@ impl Server {
 
     /// The server's `/metrics` text.
     async fn metrics(&self) -> Option<String> {
-        reqwest::get(format!("{}/metrics", self.base))
+        reqwest::Client::new()
+            .get(format!("{}/metrics", self.base))
+            .bearer_auth(METRICS_TOKEN)
+            .send()
             .await
             .ok()?
             .text()

@@ -154,6 +154,17 @@ pub struct Config {
     )]
     pub jwt_secret: Option<Secret>,
 
+    /// Bearer token that `GET /metrics` requires (at least 32 characters; not a sign-in
+    /// token). Without it `/metrics` answers 401 to everyone: its counters move with
+    /// every answer, so they are for the operator alone.
+    #[arg(
+        long,
+        env = "PULSELINE_METRICS_TOKEN",
+        hide_env_values = true,
+        global = true
+    )]
+    pub metrics_token: Option<Secret>,
+
     /// Minimum group size k for anything released about survey answers (3 to 1000).
     #[arg(
         long,
@@ -336,6 +347,11 @@ impl Config {
             && secret.expose().len() < 32
         {
             anyhow::bail!("PULSELINE_JWT_SECRET must be at least 32 bytes long");
+        }
+        if let Some(token) = &self.metrics_token
+            && token.expose().len() < 32
+        {
+            anyhow::bail!("PULSELINE_METRICS_TOKEN must be at least 32 characters long");
         }
         if self.token_ttl_secs == 0 || self.token_ttl_secs > 3600 {
             anyhow::bail!("PULSELINE_TOKEN_TTL_SECS must be between 1 and 3600");

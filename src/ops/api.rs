@@ -1,8 +1,11 @@
 //! `/healthz`, `/readyz` and `/metrics`.
 
 use diesel::connection::SimpleConnection;
+use poem::Request;
+use poem_openapi::auth::Bearer;
 use poem_openapi::payload::PlainText;
-use poem_openapi::{ApiResponse, OpenApi};
+use poem_openapi::{ApiResponse, OpenApi, SecurityScheme};
+use sha2::{Digest, Sha256};
 
 use crate::error::ApiError;
 use crate::http::Tag;
@@ -10,6 +13,31 @@ use crate::state::AppState;
 
 pub struct OpsApi {
     pub state: AppState,
+}
+
+/// The operator's metrics token (`PULSELINE_METRICS_TOKEN`), not a sign-in token.
+#[derive(SecurityScheme)]
+#[oai(
+    rename = "metrics_token",
+    ty = "bearer",
+    checker = "check_metrics_token"
+)]
+pub struct MetricsToken(());
+
+/// The token as configured; 401 for any other, and for every token when none is set.
+/// Compared as SHA-256 digests, so the time taken does not tell how much of it matched.
+async fn check_metrics_token(req: &Request, bearer: Bearer) -> poem::Result<()> {
+    let configured = req
+        .data::<AppState>()
+        .and_then(|s| s.config.metrics_token.as_ref());
+    match configured {
+        Some(t)
+            if Sha256::digest(t.expose().as_bytes()) == Sha256::digest(bearer.token.as_bytes()) =>
+        {
+            Ok(())
+        }
+        _ => Err(ApiError::Unauthorized.into()),
+    }
 }
 
 #[derive(ApiResponse)]
@@ -41,11 +69,12 @@ impl OpsApi {
     }
 
     /// Prometheus metrics: request counts and latency by route and status, and the
-    /// response writer's and mixer's counters.
+    /// response writer's and mixer's counters. Needs the operator's metrics token
+    /// (`PULSELINE_METRICS_TOKEN`); 401 without it, and for everyone when none is set.
     #[oai(path = "/metrics", method = "get", operation_id = "metrics")]
-    async fn metrics(&self) -> Probe {
+    async fn metrics(&self, _token: MetricsToken) -> Result<Probe, ApiError> {
         let mut text = self.state.metrics.render();
         text.push_str(&crate::ops::metrics::render_writer(&self.state.writer));
-        Probe::Ok(PlainText(text))
+        Ok(Probe::Ok(PlainText(text)))
     }
 }

@@ -17,6 +17,8 @@ use serde_json::{Value, json};
 
 pub const SECRET: &str = "test-signing-key-0123456789abcdefghijklmnop";
 pub const PASSWORD: &str = "a sturdy test password";
+/// The operator's token for `GET /metrics`.
+pub const METRICS_TOKEN: &str = "test-metrics-token-0123456789abcdefghij";
 
 pub struct TestApp {
     pub client: TestClient<BoxEndpoint<'static>>,
@@ -80,6 +82,7 @@ impl Resp {
 pub fn test_config(database_url: &str) -> Config {
     let mut c = Config::for_database(database_url);
     c.jwt_secret = Some(Secret::new(SECRET.into()));
+    c.metrics_token = Some(Secret::new(METRICS_TOKEN.into()));
     c.argon2_m_kib = 64;
     c.argon2_t = 1;
     c.argon2_p = 1;

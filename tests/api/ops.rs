@@ -19,7 +19,7 @@ async fn metrics_count_requests_by_route_pattern_without_ids() {
     app.get(&format!("/api/v1/teams/{team}"), Some(&admin.token))
         .await
         .expect(200);
-    let text = app.get("/metrics", None).await.text();
+    let text = app.get("/metrics", Some(METRICS_TOKEN)).await.text();
     assert!(
         text.contains(r#"pulseline_http_requests_total{method="GET",route="/api/v1/teams/:param0",status="200"} 1"#),
         "{text}"
@@ -27,6 +27,30 @@ async fn metrics_count_requests_by_route_pattern_without_ids() {
     assert!(text.contains("pulseline_http_request_duration_seconds_bucket"));
     assert!(!text.contains(&team), "an id leaked into the metrics");
     assert!(!text.contains(&admin.email));
+}
+
+/// The attack: the counters move with every answer, anonymous suggestion and vote, so
+/// anyone able to scrape them could time a colleague's anonymous action. They are the
+/// operator's alone: no token, a sign-in token or a wrong one is 401, and with no
+/// metrics token configured nobody reads them.
+#[tokio::test]
+async fn metrics_need_the_operators_token() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let r = app.get("/metrics", None).await;
+    r.expect(401);
+    assert!(r.content_type().starts_with("application/problem+json"));
+    app.get("/metrics", Some(&admin.token)).await.expect(401);
+    app.get("/metrics", Some("test-metrics-token-0123456789abcdefghiX"))
+        .await
+        .expect(401);
+    app.get("/metrics", Some(METRICS_TOKEN)).await.expect(200);
+
+    let closed = spawn_app_with(|c| c.metrics_token = None).await;
+    closed
+        .get("/metrics", Some(METRICS_TOKEN))
+        .await
+        .expect(401);
 }
 
 #[tokio::test]

@@ -1114,7 +1114,7 @@ async fn sqlite_checkpoints_its_log_beside_the_writer_not_in_its_commits() {
     let (app, _hr, _team, staff, p) = team_with_open_round(20).await;
     if !matches!(app.state.db.backend(), pulseline::db::Backend::Sqlite) {
         assert!(
-            !app.get("/metrics", None)
+            !app.get("/metrics", Some(METRICS_TOKEN))
                 .await
                 .text()
                 .contains("pulseline_wal_")
@@ -1157,7 +1157,7 @@ async fn sqlite_checkpoints_its_log_beside_the_writer_not_in_its_commits() {
     let (log, copied) = app.state.db.checkpoint_wal(&mut None).expect("checkpoint");
     assert_eq!(log, copied, "frames left in the log");
     assert!(
-        app.get("/metrics", None)
+        app.get("/metrics", Some(METRICS_TOKEN))
             .await
             .text()
             .contains("# TYPE pulseline_wal_checkpoints_total counter")
@@ -1219,7 +1219,7 @@ async fn two_hundred_concurrent_answers_commit_in_fewer_transactions() {
     // The writer's counters are in /metrics; on PostgreSQL so is the mixer, which has
     // moved every fresh row once the writer settles, without losing or doubling any.
     assert!(app.state.writer.settled(Duration::from_secs(30)).await);
-    let metrics = app.get("/metrics", None).await.text();
+    let metrics = app.get("/metrics", Some(METRICS_TOKEN)).await.text();
     assert!(
         metrics.contains("\npulseline_writer_stored_total 200\n"),
         "{metrics}"
