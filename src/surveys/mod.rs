@@ -13,4 +13,5 @@ pub mod round_cache;
 pub mod round_opener;
 pub mod schedule;
 pub mod store;
+pub mod types;
 pub mod writer;

@@ -12,13 +12,15 @@ use crate::org::domain::Language;
 use crate::org::model::TeamRow;
 use crate::state::AppState;
 use crate::surveys::api::{
-    AudienceInput, CreateSurvey, QuestionInput, RoundStatus, ScheduleInput, Survey, UpdateSurvey,
     archive_survey, close_round_now, create_survey, get_survey, list_rounds, list_surveys,
     open_round_now, round_participation, update_survey,
 };
 use crate::surveys::bank::{self, Driver, QuestionKind};
 use crate::surveys::model::Cut;
 use crate::surveys::schedule::Cadence;
+use crate::surveys::types::{
+    AudienceInput, CreateSurvey, QuestionInput, RoundStatus, ScheduleInput, Survey, UpdateSurvey,
+};
 use crate::web::account::{query, status_of};
 use crate::web::i18n::{t, tf};
 use crate::web::layout::{Chrome, Errors, Field, csrf_field, field_id, page, select_field, when};
