@@ -11,13 +11,13 @@ use crate::error::ApiError;
 use crate::org::domain::Language;
 use crate::org::model::TeamRow;
 use crate::state::AppState;
-use crate::surveys::api::{
-    archive_survey, close_round_now, create_survey, get_survey, list_rounds, list_surveys,
-    open_round_now, round_participation, update_survey,
-};
 use crate::surveys::bank::{self, Driver, QuestionKind};
 use crate::surveys::model::Cut;
 use crate::surveys::schedule::Cadence;
+use crate::surveys::service::{
+    archive_survey, close_round_now, create_survey, get_survey, list_rounds, list_surveys,
+    open_round_now, round_participation, update_survey,
+};
 use crate::surveys::types::{
     AudienceInput, CreateSurvey, QuestionInput, RoundStatus, ScheduleInput, Survey, UpdateSurvey,
 };
