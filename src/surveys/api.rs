@@ -1,5 +1,6 @@
 //! Surveys, rounds, the question bank and answering, over HTTP. HR and admins build and
-//! run surveys; every employee answers the rounds they are invited to.
+//! run surveys; every employee answers the rounds they are invited to. Each handler
+//! parses its request, calls one function of `service.rs` and wraps the answer.
 
 use poem_openapi::OpenApi;
 use poem_openapi::param::{Path, Query};

@@ -15,4 +15,5 @@ pub mod schedule;
 pub mod service;
 pub mod store;
 pub mod types;
+pub mod validate;
 pub mod writer;
