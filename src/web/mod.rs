@@ -41,6 +41,7 @@ pub mod reports;
 pub mod respond;
 pub mod session;
 pub mod suggestions;
+pub mod survey_form;
 pub mod surveys;
 
 use poem::http::header;
@@ -97,12 +98,12 @@ pub fn mount(route: Route) -> Route {
         .at("/hr/surveys", secured(get(surveys::surveys)))
         .at(
             "/hr/surveys/new",
-            secured(get(surveys::new_page).post(surveys::create)),
+            secured(get(survey_form::new_page).post(survey_form::create)),
         )
         .at("/hr/surveys/:id", secured(get(surveys::survey)))
         .at(
             "/hr/surveys/:id/edit",
-            secured(get(surveys::edit_page).post(surveys::edit)),
+            secured(get(survey_form::edit_page).post(survey_form::edit)),
         )
         .at(
             "/hr/surveys/:id/archive",

@@ -1,0 +1,612 @@
+//! The HR survey form: creating a survey from the question bank and questions of one's
+//! own, with audience, cuts, schedule and k, and editing it (questions, cuts and k
+//! frozen once the first round has opened). The form is read into the same request the
+//! API takes and sent to `surveys::service`, whose errors are shown beside their fields.
+
+use maud::{Markup, html};
+use poem::http::StatusCode;
+use poem::web::{Data, Path};
+use poem::{Body, Request, Response, handler};
+
+use crate::error::ApiError;
+use crate::org::domain::Language;
+use crate::org::model::TeamRow;
+use crate::state::AppState;
+use crate::surveys::bank::{self, Driver, QuestionKind};
+use crate::surveys::model::Cut;
+use crate::surveys::schedule::Cadence;
+use crate::surveys::service::{create_survey, get_survey, update_survey};
+use crate::surveys::types::{
+    AudienceInput, CreateSurvey, QuestionInput, ScheduleInput, Survey, UpdateSurvey,
+};
+use crate::web::account::status_of;
+use crate::web::i18n::{t, tf};
+use crate::web::layout::{Chrome, Errors, Field, csrf_field, field_id, page, select_field};
+use crate::web::respond::{Form, error_page, html as html_response, see_other};
+use crate::web::surveys::{cadence_label, hr_form, hr_session};
+
+const CADENCES: [Cadence; 5] = [
+    Cadence::Once,
+    Cadence::Weekly,
+    Cadence::Biweekly,
+    Cadence::Monthly,
+    Cadence::Quarterly,
+];
+const CUTS: [(Cut, &str); 3] = [
+    (Cut::Location, "Location"),
+    (Cut::JobFamily, "Job family"),
+    (Cut::Tenure, "Length of service"),
+];
+
+/// Whether the form creates a survey or edits one (and whether that one is frozen).
+#[derive(Clone, Copy)]
+enum Mode<'a> {
+    New,
+    Edit { id: &'a str, frozen: bool },
+}
+
+/// Blank slots for questions of one's own shown after the filled ones, and at most
+/// how many slots there are.
+const BLANK_SLOTS: usize = 2;
+const MAX_SLOTS: usize = 40;
+
+const KINDS: [(QuestionKind, &str); 4] = [
+    (QuestionKind::Likert5, "Agreement, 1 to 5"),
+    (QuestionKind::Scale11, "Scale, 0 to 10"),
+    (QuestionKind::Choice, "One of listed options"),
+    (QuestionKind::Text, "Free text"),
+];
+
+fn slot(i: usize, part: &str) -> String {
+    format!("custom.{i}.{part}")
+}
+
+/// Whether slot `i` of the form holds a question.
+fn slot_filled(form: &Form, i: usize) -> bool {
+    ["text", "text_ru", "options"]
+        .iter()
+        .any(|p| !form.text(&slot(i, p)).trim().is_empty())
+}
+
+/// How many question slots to show: the filled ones and a few blank ones.
+fn slot_count(form: &Form) -> usize {
+    let last = (0..MAX_SLOTS).rev().find(|&i| slot_filled(form, i));
+    last.map_or(0, |i| i + 1)
+        .saturating_add(BLANK_SLOTS)
+        .min(MAX_SLOTS)
+}
+
+fn custom_slot(c: &Chrome, form: &Form, errors: &Errors, i: usize) -> Markup {
+    let lang = c.lang;
+    let (text, text_ru, kind, driver, required, options) = (
+        slot(i, "text"),
+        slot(i, "text_ru"),
+        slot(i, "kind"),
+        slot(i, "driver"),
+        slot(i, "required"),
+        slot(i, "options"),
+    );
+    let kinds: Vec<(String, String)> = KINDS
+        .iter()
+        .map(|(k, label)| (k.as_str().to_owned(), t(lang, label).to_owned()))
+        .collect();
+    let drivers: Vec<(String, String)> = Driver::ALL
+        .iter()
+        .map(|d| (d.as_str().to_owned(), d.label(lang.as_str()).to_owned()))
+        .collect();
+    // A slot never posted starts with an answer required.
+    let is_required = form.get(&required).is_some() || form.get(&text).is_none();
+    let required_id = field_id(&required);
+    let number = (i + 1).to_string();
+    html! {
+        fieldset.question {
+            legend { (tf(lang, "Your own question {n}", &[("n", &number)])) }
+            (Field::new(&text, t(lang, "Text in English")).value(form.text(&text)).maxlength(500).render(errors))
+            (Field::new(&text_ru, t(lang, "Text in Russian (optional)")).value(form.text(&text_ru)).maxlength(500).render(errors))
+            (select_field(&kind, t(lang, "Kind of answer"), &kinds, form.text(&kind), errors))
+            (select_field(&driver, t(lang, "Driver"), &drivers, form.text(&driver), errors))
+            div.field {
+                input id=(required_id) type="checkbox" name=(required) value="1" checked[is_required];
+                " " label for=(required_id) { (t(lang, "An answer is required")) }
+            }
+            (Field::new(&options, t(lang, "Options, one per line (choice questions only)"))
+                .kind("textarea").value(form.text(&options)).render(errors))
+        }
+    }
+}
+
+fn survey_form_view(
+    c: &Chrome,
+    mode: Mode,
+    teams: &[TeamRow],
+    form: &Form,
+    errors: &Errors,
+    min_k: u32,
+) -> Markup {
+    let lang = c.lang;
+    let picked = |name: &str, value: &str| form.0.iter().any(|(k, v)| k == name && v == value);
+    let today = crate::clock::today().to_string();
+    let fresh = form.0.is_empty();
+    let starts = if fresh {
+        today.as_str()
+    } else {
+        form.text("starts_on")
+    };
+    let window = if fresh {
+        "7"
+    } else {
+        form.text("schedule.window_days")
+    };
+    let k_default = min_k.to_string();
+    let k = if fresh {
+        k_default.as_str()
+    } else {
+        form.text("min_group")
+    };
+    let (title, action, frozen) = match mode {
+        Mode::New => (
+            t(lang, "New survey").to_owned(),
+            "/hr/surveys/new".to_owned(),
+            false,
+        ),
+        Mode::Edit { id, frozen } => (
+            tf(lang, "Edit: {title}", &[("title", form.text("title"))]),
+            format!("/hr/surveys/{id}/edit"),
+            frozen,
+        ),
+    };
+    let slots = slot_count(form);
+    let mut shown: Vec<String> = [
+        "title",
+        "questions",
+        "audience.team_ids",
+        "schedule.window_days",
+        "schedule.ends_on",
+        "starts_on",
+        "cadence",
+        "min_group",
+    ]
+    .map(str::to_owned)
+    .to_vec();
+    if !frozen {
+        for i in 0..slots {
+            for part in ["text", "text_ru", "kind", "driver", "options"] {
+                shown.push(slot(i, part));
+            }
+        }
+    }
+    let shown: Vec<&str> = shown.iter().map(String::as_str).collect();
+    page(
+        c,
+        &title,
+        html! {
+            h1 { (title) }
+            (errors.summary(lang, &shown))
+            form method="post" action=(action) novalidate {
+                (csrf_field(c))
+                @for (k, v) in &form.0 {
+                    @if k == "order" { input type="hidden" name="order" value=(v); }
+                }
+                (Field::new("title", t(lang, "Title")).value(form.text("title")).required().maxlength(200).render(errors))
+                @if frozen {
+                    input type="hidden" name="frozen" value="1";
+                    section.frozen aria-labelledby="frozen-h" {
+                        h2 id="frozen-h" { (t(lang, "Questions, cuts and k")) }
+                        p.notice role="note" {
+                            (t(lang, "These are frozen: the first round has opened, so they stay as they were for every round. The title, audience and schedule can still change."))
+                        }
+                        p { (t(lang, "Minimum group size k")) ": " (k) }
+                    }
+                } @else {
+                    fieldset.invalid[errors.field("questions").is_some()] {
+                        legend { (t(lang, "Questions from the bank")) }
+                        @if let Some(m) = errors.field("questions") { p.error { (m) } }
+                        @for d in Driver::ALL {
+                            p.group { strong { (d.label(lang.as_str())) } }
+                            @for item in bank::items_for(d) {
+                                @let id = format!("f-bank-{}", item.key);
+                                div.check {
+                                    input type="checkbox" id=(id) name="bank_item" value=(item.key)
+                                        checked[picked("bank_item", item.key)];
+                                    " "
+                                    label for=(id) { (item.text(lang.as_str())) }
+                                }
+                            }
+                        }
+                    }
+                    p.hint { (t(lang, "Questions of your own come after the bank's. A slot left without text is skipped.")) }
+                    @for i in 0..slots { (custom_slot(c, form, errors, i)) }
+                }
+                fieldset.invalid[errors.field("audience.team_ids").is_some()] {
+                    legend { (t(lang, "Audience")) }
+                    p.hint { (t(lang, "Teams whose whole subtrees are invited; none ticked means everyone.")) }
+                    @if let Some(m) = errors.field("audience.team_ids") { p.error { (m) } }
+                    @for team in teams {
+                        @let id = format!("f-team-{}", team.id);
+                        div.check {
+                            input type="checkbox" id=(id) name="team_id" value=(team.id) checked[picked("team_id", &team.id)];
+                            " " label for=(id) { (team.name) }
+                        }
+                    }
+                }
+                @if !frozen {
+                    fieldset {
+                        legend { (t(lang, "Cuts to collect")) }
+                        @for (cut, label) in CUTS {
+                            @let v = cut.as_str();
+                            @let id = format!("f-cut-{v}");
+                            div.check {
+                                input type="checkbox" id=(id) name="cut" value=(v) checked[picked("cut", v)];
+                                " " label for=(id) { (t(lang, label)) }
+                            }
+                        }
+                    }
+                }
+                fieldset {
+                    legend { (t(lang, "Schedule")) }
+                    (Field::new("starts_on", t(lang, "First round opens on")).kind("date").value(starts).required().render(errors))
+                    div.field {
+                        label for="f-cadence" { (t(lang, "Cadence")) }
+                        select id="f-cadence" name="cadence" {
+                            @for cd in CADENCES {
+                                option value=(cd.as_str()) selected[form.text("cadence") == cd.as_str() || (fresh && cd == Cadence::Monthly)] { (cadence_label(lang, cd)) }
+                            }
+                        }
+                    }
+                    (Field::new("schedule.window_days", t(lang, "Days each round stays open")).kind("number").value(window).required().render(errors))
+                    (Field::new("schedule.ends_on", t(lang, "No round opens after (optional)")).kind("date").value(form.text("schedule.ends_on")).render(errors))
+                }
+                @if !frozen {
+                    (Field::new("min_group", t(lang, "Minimum group size k")).kind("number").value(k)
+                        .hint(t(lang, "Reports show no group with fewer answers than this. It cannot change once the first round opens.")).render(errors))
+                }
+                button.primary type="submit" {
+                    @match mode {
+                        Mode::New => (t(lang, "Create survey")),
+                        Mode::Edit { .. } => (t(lang, "Save changes")),
+                    }
+                }
+            }
+        },
+    )
+}
+
+async fn teams(state: &AppState) -> Result<Vec<TeamRow>, ApiError> {
+    state
+        .db
+        .read(|conn| crate::org::store::all_teams(conn, 1000))
+        .await
+}
+
+#[handler]
+pub async fn new_page(req: &Request, Data(state): Data<&AppState>) -> Response {
+    let s = or_respond!(hr_session(state, req).await);
+    let c = s.chrome();
+    match teams(state).await {
+        Ok(ts) => html_response(
+            StatusCode::OK,
+            survey_form_view(
+                &c,
+                Mode::New,
+                &ts,
+                &Form(vec![]),
+                &Errors::default(),
+                state.config.min_group,
+            ),
+        ),
+        Err(e) => error_page(&c, &e),
+    }
+}
+
+/// A survey as the form describes it, and for each of its questions the form field
+/// that holds it (`questions` for a bank item, `custom.<slot>` for one's own).
+struct SurveyForm {
+    title: String,
+    questions: Vec<QuestionInput>,
+    sources: Vec<String>,
+    team_ids: Vec<String>,
+    cuts: Vec<Cut>,
+    schedule: ScheduleInput,
+    min_group: Option<i32>,
+}
+
+/// The survey the form describes, or the field at fault.
+fn survey_from_form(form: &Form) -> Result<SurveyForm, ApiError> {
+    let all = |name: &str| -> Vec<String> {
+        form.0
+            .iter()
+            .filter(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+            .collect()
+    };
+    let starts_on = chrono::NaiveDate::parse_from_str(form.text("starts_on"), "%Y-%m-%d")
+        .map_err(|_| ApiError::invalid("starts_on", "give a date"))?;
+    let ends_on = match form.text("schedule.ends_on").trim() {
+        "" => None,
+        v => Some(
+            chrono::NaiveDate::parse_from_str(v, "%Y-%m-%d")
+                .map_err(|_| ApiError::invalid("schedule.ends_on", "give a date"))?,
+        ),
+    };
+    let cadence = CADENCES
+        .into_iter()
+        .find(|c| c.as_str() == form.text("cadence"))
+        .ok_or_else(|| ApiError::invalid("cadence", "choose a cadence"))?;
+    let window_days = form
+        .text("schedule.window_days")
+        .trim()
+        .parse::<i32>()
+        .map_err(|_| ApiError::invalid("schedule.window_days", "give a number of days"))?;
+    let min_group = match form.text("min_group").trim() {
+        "" => None,
+        v => Some(
+            v.parse::<i32>()
+                .map_err(|_| ApiError::invalid("min_group", "give a whole number"))?,
+        ),
+    };
+    let cuts = all("cut")
+        .into_iter()
+        .filter_map(|c| CUTS.iter().map(|(x, _)| *x).find(|x| x.as_str() == c))
+        .collect();
+    // Each question with the tag the form's `order` fields name it by.
+    let mut tagged: Vec<(String, QuestionInput, String)> = Vec::new();
+    for key in all("bank_item") {
+        let tag = format!("bank:{key}");
+        tagged.push((
+            tag,
+            QuestionInput {
+                bank_item: Some(key),
+                kind: None,
+                driver: None,
+                text: None,
+                text_ru: None,
+                required: None,
+                options: None,
+            },
+            "questions".to_owned(),
+        ));
+    }
+    for i in (0..MAX_SLOTS).filter(|&i| slot_filled(form, i)) {
+        let kind = QuestionKind::parse(form.text(&slot(i, "kind")))
+            .ok_or_else(|| ApiError::invalid(slot(i, "kind"), "choose a kind"))?;
+        let driver = Driver::parse(form.text(&slot(i, "driver")))
+            .ok_or_else(|| ApiError::invalid(slot(i, "driver"), "choose a driver"))?;
+        let options: Vec<String> = form
+            .text(&slot(i, "options"))
+            .lines()
+            .map(str::trim)
+            .filter(|o| !o.is_empty())
+            .map(str::to_owned)
+            .collect();
+        let text_ru = form.text(&slot(i, "text_ru")).trim();
+        tagged.push((
+            format!("custom:{i}"),
+            QuestionInput {
+                bank_item: None,
+                kind: Some(kind),
+                driver: Some(driver),
+                text: Some(form.text(&slot(i, "text")).to_owned()),
+                text_ru: Some(text_ru.to_owned()).filter(|t| !t.is_empty()),
+                required: Some(form.get(&slot(i, "required")).is_some()),
+                options: (!options.is_empty()).then_some(options),
+            },
+            format!("custom.{i}"),
+        ));
+    }
+    // A survey being edited keeps its questions' order (the form lists the bank's items
+    // and one's own apart); questions added on the form come after, bank items first.
+    let order = all("order");
+    tagged.sort_by_key(|(tag, _, _)| order.iter().position(|o| o == tag).unwrap_or(usize::MAX));
+    let (questions, sources) = tagged.into_iter().map(|(_, q, src)| (q, src)).unzip();
+    Ok(SurveyForm {
+        title: form.text("title").to_owned(),
+        questions,
+        sources,
+        team_ids: all("team_id"),
+        cuts,
+        schedule: ScheduleInput {
+            starts_on,
+            cadence,
+            window_days,
+            ends_on,
+        },
+        min_group,
+    })
+}
+
+/// The API names a question by its place (`questions[3].text`, `questions[3].options[1]`);
+/// the page puts that beside the slot the question came from.
+fn place_question_errors(mut errors: Errors, sources: &[String]) -> Errors {
+    for (field, _) in &mut errors.fields {
+        let Some(rest) = field.strip_prefix("questions[") else {
+            continue;
+        };
+        let Some((index, part)) = rest.split_once(']') else {
+            continue;
+        };
+        let Some(source) = index.parse::<usize>().ok().and_then(|i| sources.get(i)) else {
+            continue;
+        };
+        let part = part.trim_start_matches('.');
+        let part = part.split('[').next().unwrap_or(part);
+        *field = if source == "questions" || part.is_empty() || part == "bank_item" {
+            "questions".to_owned()
+        } else {
+            format!("{source}.{part}")
+        };
+    }
+    errors
+}
+
+/// The form's errors: the API's (or the form's own), placed beside their fields.
+fn form_errors(lang: Language, e: &ApiError, sources: &[String]) -> Errors {
+    place_question_errors(Errors::from_api(lang, e), sources)
+}
+
+/// The survey form shown again as sent, with the API's errors beside their fields.
+async fn form_again(
+    state: &AppState,
+    c: &Chrome<'_>,
+    mode: Mode<'_>,
+    form: &Form,
+    e: &ApiError,
+    sources: &[String],
+) -> Response {
+    let ts = or_page!(c, teams(state).await);
+    html_response(
+        status_of(e),
+        survey_form_view(
+            c,
+            mode,
+            &ts,
+            form,
+            &form_errors(c.lang, e, sources),
+            state.config.min_group,
+        ),
+    )
+}
+
+#[handler]
+pub async fn create(req: &Request, Data(state): Data<&AppState>, body: Body) -> Response {
+    let (s, form) = or_respond!(hr_form(state, req, body).await);
+    let c = s.chrome();
+    let parsed = survey_from_form(&form);
+    let sources = parsed
+        .as_ref()
+        .map(|p| p.sources.clone())
+        .unwrap_or_default();
+    let outcome = match parsed {
+        Ok(sf) => {
+            let input = CreateSurvey {
+                title: sf.title,
+                questions: sf.questions,
+                audience: Some(AudienceInput {
+                    team_ids: sf.team_ids,
+                }),
+                cuts: Some(sf.cuts),
+                schedule: sf.schedule,
+                min_group: sf.min_group,
+            };
+            create_survey(state, &s.principal, input).await
+        }
+        Err(e) => Err(e),
+    };
+    match outcome {
+        Ok(sv) => see_other(&format!("/hr/surveys/{}", sv.id)),
+        Err(e) => form_again(state, &c, Mode::New, &form, &e, &sources).await,
+    }
+}
+
+/// The form, filled in from a stored survey: bank items ticked, questions of one's own
+/// in their slots, audience, cuts, schedule and k.
+fn form_of(sv: &Survey) -> Form {
+    let mut f = vec![("title".to_owned(), sv.title.clone())];
+    let mut i = 0;
+    for q in &sv.questions {
+        match &q.bank_item {
+            Some(key) => {
+                f.push(("bank_item".into(), key.clone()));
+                f.push(("order".into(), format!("bank:{key}")));
+            }
+            None => {
+                f.push(("order".into(), format!("custom:{i}")));
+                f.push((slot(i, "text"), q.text.clone()));
+                f.push((slot(i, "text_ru"), q.text_ru.clone()));
+                f.push((slot(i, "kind"), q.kind.as_str().into()));
+                f.push((slot(i, "driver"), q.driver.as_str().into()));
+                if q.required {
+                    f.push((slot(i, "required"), "1".into()));
+                }
+                f.push((slot(i, "options"), q.options.join("\n")));
+                i += 1;
+            }
+        }
+    }
+    for team in &sv.audience.team_ids {
+        f.push(("team_id".into(), team.clone()));
+    }
+    for cut in &sv.cuts {
+        f.push(("cut".into(), cut.as_str().into()));
+    }
+    f.push(("starts_on".into(), sv.schedule.starts_on.to_string()));
+    f.push(("cadence".into(), sv.schedule.cadence.as_str().into()));
+    f.push((
+        "schedule.window_days".into(),
+        sv.schedule.window_days.to_string(),
+    ));
+    if let Some(e) = sv.schedule.ends_on {
+        f.push(("schedule.ends_on".into(), e.to_string()));
+    }
+    f.push(("min_group".into(), sv.min_group.to_string()));
+    Form(f)
+}
+
+#[handler]
+pub async fn edit_page(
+    req: &Request,
+    Data(state): Data<&AppState>,
+    Path(id): Path<String>,
+) -> Response {
+    let s = or_respond!(hr_session(state, req).await);
+    let c = s.chrome();
+    let sv = or_page!(&c, get_survey(state, &s.principal, &id).await);
+    let ts = or_page!(&c, teams(state).await);
+    let mode = Mode::Edit {
+        id: &sv.id,
+        frozen: sv.frozen,
+    };
+    html_response(
+        StatusCode::OK,
+        survey_form_view(
+            &c,
+            mode,
+            &ts,
+            &form_of(&sv),
+            &Errors::default(),
+            state.config.min_group,
+        ),
+    )
+}
+
+#[handler]
+pub async fn edit(
+    req: &Request,
+    Data(state): Data<&AppState>,
+    Path(id): Path<String>,
+    body: Body,
+) -> Response {
+    let (s, form) = or_respond!(hr_form(state, req, body).await);
+    let c = s.chrome();
+    // A form drawn for a frozen survey sends only what can still change; one drawn
+    // before the first round opened sends everything, and the API says if it froze since.
+    let frozen = form.get("frozen").is_some();
+    let parsed = survey_from_form(&form);
+    let sources = parsed
+        .as_ref()
+        .map(|p| p.sources.clone())
+        .unwrap_or_default();
+    let outcome = match parsed {
+        Ok(sf) => {
+            let input = UpdateSurvey {
+                title: Some(sf.title),
+                questions: (!frozen).then_some(sf.questions),
+                audience: Some(AudienceInput {
+                    team_ids: sf.team_ids,
+                }),
+                cuts: (!frozen).then_some(sf.cuts),
+                schedule: Some(sf.schedule),
+                min_group: if frozen { None } else { sf.min_group },
+            };
+            update_survey(state, &s.principal, id.clone(), input).await
+        }
+        Err(e) => Err(e),
+    };
+    match outcome {
+        Ok(_) => see_other(&format!("/hr/surveys/{id}")),
+        Err(e @ (ApiError::NotFound(_) | ApiError::Forbidden)) => error_page(&c, &e),
+        Err(e) => {
+            let mode = Mode::Edit { id: &id, frozen };
+            form_again(state, &c, mode, &form, &e, &sources).await
+        }
+    }
+}
