@@ -12,5 +12,8 @@ pub mod model;
 pub mod round_cache;
 pub mod round_opener;
 pub mod schedule;
+pub mod service;
 pub mod store;
+pub mod types;
+pub mod validate;
 pub mod writer;

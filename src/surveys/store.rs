@@ -1,7 +1,7 @@
 //! Queries on surveys and rounds, including opening a round: recording its audience
 //! (with generalised segment values) in the same transaction as the round itself.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -334,4 +334,167 @@ pub fn open_round(
         }
     }
     Ok(round)
+}
+
+pub fn insert_survey(conn: &mut AnyConnection, row: &SurveyRow) -> Result<(), ApiError> {
+    diesel::insert_into(surveys::table)
+        .values(row)
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Writes a survey's editable settings (title, cuts, k, schedule) and `updated_at`.
+pub fn update_survey(conn: &mut AnyConnection, row: &SurveyRow) -> Result<(), ApiError> {
+    diesel::update(surveys::table.find(&row.id))
+        .set((
+            surveys::title.eq(&row.title),
+            surveys::cuts.eq(&row.cuts),
+            surveys::min_group.eq(row.min_group),
+            surveys::starts_on.eq(row.starts_on),
+            surveys::cadence.eq(&row.cadence),
+            surveys::window_days.eq(row.window_days),
+            surveys::ends_on.eq(row.ends_on),
+            surveys::updated_at.eq(row.updated_at),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn archive_survey(
+    conn: &mut AnyConnection,
+    id: &str,
+    at: NaiveDateTime,
+) -> Result<(), ApiError> {
+    diesel::update(surveys::table.find(id))
+        .set((surveys::archived.eq(true), surveys::updated_at.eq(at)))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// One page of surveys, newest first, and how many there are in all.
+pub fn surveys_page(
+    conn: &mut AnyConnection,
+    include_archived: bool,
+    limit: i64,
+    offset: i64,
+) -> Result<(i64, Vec<SurveyRow>), ApiError> {
+    let build = || {
+        let mut q = surveys::table.into_boxed();
+        if !include_archived {
+            q = q.filter(surveys::archived.eq(false));
+        }
+        q
+    };
+    let total: i64 = build().count().get_result(conn)?;
+    let rows: Vec<SurveyRow> = build()
+        .select(SurveyRow::as_select())
+        .order((surveys::created_at.desc(), surveys::id))
+        .limit(limit)
+        .offset(offset)
+        .load(conn)?;
+    Ok((total, rows))
+}
+
+/// Replaces a survey's questions with `rows`, inserted in order.
+pub fn replace_questions(
+    conn: &mut AnyConnection,
+    survey_id: &str,
+    rows: Vec<QuestionRow>,
+) -> Result<(), ApiError> {
+    diesel::delete(survey_questions::table.filter(survey_questions::survey_id.eq(survey_id)))
+        .execute(conn)?;
+    for row in rows {
+        diesel::insert_into(survey_questions::table)
+            .values(row)
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+pub fn replace_audience(
+    conn: &mut AnyConnection,
+    survey_id: &str,
+    ids: &[String],
+) -> Result<(), ApiError> {
+    diesel::delete(survey_audience::table.filter(survey_audience::survey_id.eq(survey_id)))
+        .execute(conn)?;
+    for t in ids {
+        diesel::insert_into(survey_audience::table)
+            .values((
+                survey_audience::survey_id.eq(survey_id),
+                survey_audience::team_id.eq(t),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// How many people were invited to the round when it opened.
+pub fn invited_count(conn: &mut AnyConnection, round_id: &str) -> Result<i64, ApiError> {
+    Ok(round_invitees::table
+        .filter(round_invitees::round_id.eq(round_id))
+        .count()
+        .get_result(conn)?)
+}
+
+/// Ends a round at `at`, marking it closed early.
+pub fn close_round_early(
+    conn: &mut AnyConnection,
+    id: &str,
+    at: NaiveDateTime,
+) -> Result<(), ApiError> {
+    diesel::update(rounds::table.find(id))
+        .set((
+            rounds::closes_at.eq(at),
+            rounds::closed_early_at.eq(Some(at)),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// The person's language (`en` or `ru`).
+pub fn person_language(conn: &mut AnyConnection, person_id: &str) -> Result<String, ApiError> {
+    Ok(people::table
+        .find(person_id)
+        .select(people::language)
+        .first(conn)?)
+}
+
+/// The rounds open at `at` that the person is invited to, soonest closing first.
+pub fn open_rounds_for(
+    conn: &mut AnyConnection,
+    person_id: &str,
+    at: NaiveDateTime,
+) -> Result<Vec<RoundRow>, ApiError> {
+    Ok(rounds::table
+        .inner_join(round_invitees::table.on(round_invitees::round_id.eq(rounds::id)))
+        .filter(round_invitees::person_id.eq(person_id))
+        .filter(rounds::opens_at.le(at))
+        .filter(rounds::closes_at.gt(at))
+        .select(RoundRow::as_select())
+        .order(rounds::closes_at)
+        .load(conn)?)
+}
+
+/// The rounds the person has answered.
+pub fn answered_rounds(
+    conn: &mut AnyConnection,
+    person_id: &str,
+) -> Result<HashSet<String>, ApiError> {
+    Ok(participation::table
+        .filter(participation::person_id.eq(person_id))
+        .select(participation::round_id)
+        .load::<String>(conn)?
+        .into_iter()
+        .collect())
+}
+
+/// The emails of the active people among `ids` (for reminders only; never returned by
+/// the API).
+pub fn active_emails(conn: &mut AnyConnection, ids: &[String]) -> Result<Vec<String>, ApiError> {
+    Ok(people::table
+        .filter(people::id.eq_any(ids))
+        .filter(people::active.eq(true))
+        .select(people::email)
+        .load(conn)?)
 }

@@ -31,7 +31,6 @@ macro_rules! or_page {
 
 pub mod account;
 pub mod charts;
-pub mod hr;
 pub mod i18n;
 pub mod imports;
 pub mod layout;
@@ -42,6 +41,8 @@ pub mod reports;
 pub mod respond;
 pub mod session;
 pub mod suggestions;
+pub mod survey_form;
+pub mod surveys;
 
 use poem::http::header;
 use poem::{Endpoint, EndpointExt, IntoResponse, Response, Route, get, handler};
@@ -94,19 +95,28 @@ pub fn mount(route: Route) -> Route {
         .at("/reports/insights", secured(get(reports::insights)))
         .at("/admin/audit", secured(get(reports::audit)))
         .at("/reports/:id", secured(get(reports::report)))
-        .at("/hr/surveys", secured(get(hr::surveys)))
+        .at("/hr/surveys", secured(get(surveys::surveys)))
         .at(
             "/hr/surveys/new",
-            secured(get(hr::new_page).post(hr::create)),
+            secured(get(survey_form::new_page).post(survey_form::create)),
         )
-        .at("/hr/surveys/:id", secured(get(hr::survey)))
+        .at("/hr/surveys/:id", secured(get(surveys::survey)))
         .at(
             "/hr/surveys/:id/edit",
-            secured(get(hr::edit_page).post(hr::edit)),
+            secured(get(survey_form::edit_page).post(survey_form::edit)),
         )
-        .at("/hr/surveys/:id/archive", secured(poem::post(hr::archive)))
-        .at("/hr/surveys/:id/open", secured(poem::post(hr::open_round)))
-        .at("/hr/rounds/:id/close", secured(poem::post(hr::close_round)))
+        .at(
+            "/hr/surveys/:id/archive",
+            secured(poem::post(surveys::archive)),
+        )
+        .at(
+            "/hr/surveys/:id/open",
+            secured(poem::post(surveys::open_round)),
+        )
+        .at(
+            "/hr/rounds/:id/close",
+            secured(poem::post(surveys::close_round)),
+        )
         .at("/hr/linkage", secured(get(linkage::show)))
         .at("/hr/people", secured(get(imports::people)))
         .at(

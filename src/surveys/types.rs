@@ -1,0 +1,242 @@
+//! The request and response shapes of surveys, rounds, the question bank and answering:
+//! what the HTTP API and the web pages exchange. Their `///` docs become the OpenAPI
+//! descriptions. No handlers and no queries here; the rules live in `service.rs`.
+
+use chrono::{NaiveDate, NaiveDateTime};
+use poem_openapi::payload::Json;
+use poem_openapi::{ApiResponse, Enum, Object};
+
+use crate::surveys::bank::{Driver, QuestionKind};
+use crate::surveys::model::Cut;
+use crate::surveys::schedule::Cadence;
+
+/// A question of the built-in bank.
+#[derive(Object)]
+pub struct BankQuestion {
+    /// Use as `bank_item` when building a survey.
+    pub key: String,
+    pub driver: Driver,
+    pub kind: QuestionKind,
+    pub text: String,
+}
+
+/// A question to put in a survey: either `bank_item`, or `kind`, `driver` and `text`.
+#[derive(Object, serde::Deserialize, Clone)]
+#[oai(deny_unknown_fields)]
+#[serde(deny_unknown_fields)]
+pub struct QuestionInput {
+    /// Take the question from the bank (its kind, driver and texts).
+    pub bank_item: Option<String>,
+    pub kind: Option<QuestionKind>,
+    pub driver: Option<Driver>,
+    /// The English text (≤ 500 characters).
+    pub text: Option<String>,
+    /// The Russian text; the English one is shown when absent.
+    pub text_ru: Option<String>,
+    /// Whether an answer is required (default: yes, except for free text).
+    pub required: Option<bool>,
+    /// The options of a `choice` question (2 to 20).
+    pub options: Option<Vec<String>>,
+}
+
+#[derive(Object, serde::Deserialize, Clone)]
+#[oai(deny_unknown_fields)]
+#[serde(deny_unknown_fields)]
+pub struct AudienceInput {
+    /// Teams whose whole subtrees are invited; empty means everyone.
+    pub team_ids: Vec<String>,
+}
+
+#[derive(Object, serde::Deserialize, serde::Serialize, Clone)]
+#[oai(deny_unknown_fields)]
+#[serde(deny_unknown_fields)]
+pub struct ScheduleInput {
+    /// The day the first round opens (00:00 UTC).
+    pub starts_on: NaiveDate,
+    pub cadence: Cadence,
+    /// Days each round stays open; no longer than the cadence.
+    pub window_days: i32,
+    /// No round opens after this day.
+    pub ends_on: Option<NaiveDate>,
+}
+
+#[derive(Object, serde::Deserialize)]
+#[oai(deny_unknown_fields)]
+#[serde(deny_unknown_fields)]
+pub struct CreateSurvey {
+    #[oai(validator(
+        max_length = 200,
+        pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$"
+    ))]
+    pub title: String,
+    pub questions: Vec<QuestionInput>,
+    pub audience: Option<AudienceInput>,
+    pub cuts: Option<Vec<Cut>>,
+    pub schedule: ScheduleInput,
+    /// Minimum group size k for this survey's reports (at least the configured minimum).
+    pub min_group: Option<i32>,
+}
+
+#[derive(Object, serde::Deserialize)]
+#[oai(deny_unknown_fields)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateSurvey {
+    #[oai(validator(
+        max_length = 200,
+        pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$"
+    ))]
+    pub title: Option<String>,
+    /// Frozen once the first round has opened.
+    pub questions: Option<Vec<QuestionInput>>,
+    pub audience: Option<AudienceInput>,
+    /// Frozen once the first round has opened.
+    pub cuts: Option<Vec<Cut>>,
+    pub schedule: Option<ScheduleInput>,
+    /// Frozen once the first round has opened.
+    pub min_group: Option<i32>,
+}
+
+#[derive(Object)]
+pub struct Question {
+    pub id: String,
+    pub position: i32,
+    pub kind: QuestionKind,
+    pub driver: Driver,
+    pub required: bool,
+    pub bank_item: Option<String>,
+    pub text: String,
+    pub text_ru: String,
+    pub options: Vec<String>,
+}
+
+#[derive(Object)]
+pub struct Audience {
+    pub team_ids: Vec<String>,
+}
+
+#[derive(Object)]
+pub struct Survey {
+    pub id: String,
+    pub title: String,
+    pub questions: Vec<Question>,
+    pub audience: Audience,
+    pub cuts: Vec<Cut>,
+    pub schedule: ScheduleInput,
+    pub min_group: i32,
+    pub archived: bool,
+    /// True once a round has opened: questions, cuts and min_group can no longer change.
+    pub frozen: bool,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Object)]
+pub struct SurveyPage {
+    pub items: Vec<Survey>,
+    pub total: i64,
+    pub limit: i64,
+    pub offset: i64,
+}
+
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[oai(rename_all = "lowercase")]
+pub enum RoundStatus {
+    Scheduled,
+    Open,
+    Closed,
+}
+
+#[derive(Object)]
+pub struct Round {
+    pub id: String,
+    pub survey_id: String,
+    pub sequence: i32,
+    pub opens_at: NaiveDateTime,
+    pub closes_at: NaiveDateTime,
+    pub status: RoundStatus,
+    /// Closed before its scheduled end by HR.
+    pub closed_early: bool,
+    /// People invited when the round opened.
+    pub invited: i64,
+}
+
+#[derive(Object)]
+pub struct TeamParticipation {
+    pub team_id: String,
+    pub team: String,
+    /// True when the team had fewer than k invitees: nothing else is shown.
+    pub suppressed: bool,
+    pub invited: Option<i64>,
+    pub answered: Option<i64>,
+    pub rate: Option<f64>,
+}
+
+#[derive(Object)]
+pub struct Participation {
+    pub round_id: String,
+    pub min_group: i32,
+    pub teams: Vec<TeamParticipation>,
+}
+
+#[derive(Object)]
+pub struct Reminded {
+    /// How many invitees who have not answered were handed to the notification hook.
+    pub reminded: i64,
+}
+
+#[derive(Object)]
+pub struct PulseQuestion {
+    pub id: String,
+    pub kind: QuestionKind,
+    pub driver: Driver,
+    pub required: bool,
+    /// In the caller's language.
+    pub text: String,
+    pub options: Vec<String>,
+}
+
+/// An open round the caller has not answered yet.
+#[derive(Object)]
+pub struct Pulse {
+    pub round_id: String,
+    pub survey_id: String,
+    pub title: String,
+    pub closes_at: NaiveDateTime,
+    /// Reports about this survey only ever show groups of at least this many answers.
+    pub min_group: i32,
+    pub questions: Vec<PulseQuestion>,
+}
+
+#[derive(Object, serde::Deserialize)]
+#[oai(deny_unknown_fields)]
+#[serde(deny_unknown_fields)]
+pub struct AnswerInput {
+    pub question_id: String,
+    /// For likert5 (1–5) and scale11 (0–10) questions.
+    pub value: Option<f64>,
+    /// For choice questions: one of the options.
+    pub choice: Option<String>,
+    /// For text questions (≤ 2,000 characters).
+    pub text: Option<String>,
+}
+
+#[derive(Object, serde::Deserialize)]
+#[oai(deny_unknown_fields)]
+#[serde(deny_unknown_fields)]
+pub struct ResponseInput {
+    pub answers: Vec<AnswerInput>,
+}
+
+/// The answer to a submission: no response id, nothing that could identify it.
+#[derive(Object)]
+pub struct Recorded {
+    /// Always `recorded`.
+    pub status: String,
+}
+
+#[derive(ApiResponse)]
+pub enum RemindersSent {
+    /// The reminder list went to the notification hook.
+    #[oai(status = 202)]
+    Accepted(Json<Reminded>),
+}

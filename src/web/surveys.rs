@@ -1,0 +1,276 @@
+//! HR pages for surveys: the list, one survey with its rounds and live participation,
+//! opening and closing rounds, archiving; the create/edit form is `survey_form.rs`.
+//! Every action is a function of `surveys::service`, which checks the HR role again; a
+//! person without it gets the 403 page.
+
+use maud::html;
+use poem::http::StatusCode;
+use poem::web::{Data, Path};
+use poem::{Body, Request, Response, handler};
+
+use crate::error::ApiError;
+use crate::org::domain::Language;
+use crate::state::AppState;
+use crate::surveys::schedule::Cadence;
+use crate::surveys::service::{
+    archive_survey, close_round_now, get_survey, list_rounds, list_surveys, open_round_now,
+    round_participation,
+};
+use crate::surveys::types::RoundStatus;
+use crate::web::account::query;
+use crate::web::i18n::{t, tf};
+use crate::web::layout::{csrf_field, page, when};
+use crate::web::respond::{done_or_page, error_page, html as html_response};
+use crate::web::session::{Session, session, session_form};
+
+/// HR or admin with a session; anyone else gets the 403 page.
+pub async fn hr_session(state: &AppState, req: &Request) -> Result<Session, Response> {
+    let s = session(state, req).await?;
+    if s.principal.is_hr_or_admin() {
+        Ok(s)
+    } else {
+        Err(error_page(&s.chrome(), &ApiError::Forbidden))
+    }
+}
+
+/// A form from an HR user or admin, with its CSRF token checked; anyone else gets the
+/// 403 page.
+pub async fn hr_form(
+    state: &AppState,
+    req: &Request,
+    body: poem::Body,
+) -> Result<(Session, crate::web::respond::Form), Response> {
+    let (s, form) = session_form(state, req, body).await?;
+    if s.principal.is_hr_or_admin() {
+        Ok((s, form))
+    } else {
+        Err(error_page(&s.chrome(), &ApiError::Forbidden))
+    }
+}
+
+#[handler]
+pub async fn surveys(req: &Request, Data(state): Data<&AppState>) -> Response {
+    let s = or_respond!(hr_session(state, req).await);
+    let c = s.chrome();
+    let lang = c.lang;
+    let with_archived = query(req).get("archived").is_some();
+    let list = or_page!(
+        &c,
+        list_surveys(state, &s.principal, 200, 0, with_archived).await
+    );
+    html_response(
+        StatusCode::OK,
+        page(
+            &c,
+            t(lang, "Surveys"),
+            html! {
+                h1 { (t(lang, "Surveys")) }
+                p {
+                    a.button href="/hr/surveys/new" { (t(lang, "New survey")) }
+                    " "
+                    @if with_archived {
+                        a href="/hr/surveys" { (t(lang, "Hide archived surveys")) }
+                    } @else {
+                        a href="/hr/surveys?archived=1" { (t(lang, "Show archived surveys too")) }
+                    }
+                }
+                @if list.items.is_empty() {
+                    p { (t(lang, "No surveys yet.")) }
+                } @else {
+                    div.table-wrap tabindex="0" { table {
+                        caption.visually-hidden { (t(lang, "Surveys")) }
+                        thead { tr {
+                            th { (t(lang, "Title")) } th { (t(lang, "Cadence")) } th { (t(lang, "Starts")) }
+                            th.num { (t(lang, "Questions")) } th.num { "k" }
+                        } }
+                        tbody {
+                            @for sv in &list.items {
+                                tr {
+                                    td {
+                                        a href={ "/hr/surveys/" (sv.id) } { (sv.title) }
+                                        @if sv.archived { " " span.badge { (t(lang, "archived")) } }
+                                    }
+                                    td { (cadence_label(lang, sv.schedule.cadence)) }
+                                    td { (sv.schedule.starts_on) }
+                                    td.num { (sv.questions.len()) }
+                                    td.num { (sv.min_group) }
+                                }
+                            }
+                        }
+                    } }
+                }
+            },
+        ),
+    )
+}
+
+pub fn cadence_label(lang: Language, c: Cadence) -> &'static str {
+    t(
+        lang,
+        match c {
+            Cadence::Once => "Once",
+            Cadence::Weekly => "Weekly",
+            Cadence::Biweekly => "Every two weeks",
+            Cadence::Monthly => "Monthly",
+            Cadence::Quarterly => "Quarterly",
+        },
+    )
+}
+
+#[handler]
+pub async fn archive(
+    req: &Request,
+    Data(state): Data<&AppState>,
+    Path(id): Path<String>,
+    body: Body,
+) -> Response {
+    let (s, _) = or_respond!(session_form(state, req, body).await);
+    let outcome = archive_survey(state, &s.principal, id.clone()).await;
+    done_or_page(&s.chrome(), outcome, |_| format!("/hr/surveys/{id}"))
+}
+
+#[handler]
+pub async fn survey(
+    req: &Request,
+    Data(state): Data<&AppState>,
+    Path(id): Path<String>,
+) -> Response {
+    let s = or_respond!(hr_session(state, req).await);
+    let c = s.chrome();
+    let lang = c.lang;
+    let (sv, rounds) = match (
+        get_survey(state, &s.principal, &id).await,
+        list_rounds(state, &s.principal, &id).await,
+    ) {
+        (Ok(a), Ok(b)) => (a, b),
+        (Err(e), _) | (_, Err(e)) => return error_page(&c, &e),
+    };
+    let open = rounds.iter().find(|r| r.status == RoundStatus::Open);
+    let participation = match open {
+        Some(r) => round_participation(state, &s.principal, &r.id).await.ok(),
+        None => None,
+    };
+    html_response(
+        StatusCode::OK,
+        page(
+            &c,
+            &sv.title,
+            html! {
+                h1 { (sv.title) }
+                p.meta {
+                    (cadence_label(lang, sv.schedule.cadence)) " · " (sv.schedule.starts_on)
+                    " · k = " (sv.min_group) " · " (tf(lang, "{n} questions", &[("n", &sv.questions.len().to_string())]))
+                }
+                @if sv.archived {
+                    p.notice role="status" { (t(lang, "This survey is archived: no more rounds open. Its results stay.")) }
+                } @else {
+                    p { a.button href={ "/hr/surveys/" (sv.id) "/edit" } { (t(lang, "Edit the survey")) } }
+                    @if sv.frozen {
+                        p.hint { (t(lang, "Questions, cuts and k are frozen since the first round opened.")) }
+                    }
+                }
+                h2 { (t(lang, "Rounds")) }
+                @if let Some(r) = open {
+                    form.inline method="post" action={ "/hr/rounds/" (r.id) "/close" } {
+                        (csrf_field(&c))
+                        button type="submit" { (t(lang, "Close the open round now")) }
+                    }
+                } @else if !sv.archived {
+                    form.inline method="post" action={ "/hr/surveys/" (sv.id) "/open" } {
+                        (csrf_field(&c))
+                        button.primary type="submit" { (t(lang, "Open a round now")) }
+                    }
+                }
+                @if rounds.is_empty() {
+                    p { (t(lang, "No rounds yet.")) }
+                } @else {
+                    div.table-wrap tabindex="0" { table {
+                        caption.visually-hidden { (t(lang, "Rounds")) }
+                        thead { tr { th { "#" } th { (t(lang, "Status")) } th { (t(lang, "Opens")) } th { (t(lang, "Closes")) } th.num { (t(lang, "Invited")) } th { (t(lang, "Report")) } } }
+                        tbody {
+                            @for r in &rounds {
+                                tr {
+                                    td.num { (r.sequence) }
+                                    td { (round_status(lang, r.status)) }
+                                    td { (when(r.opens_at)) }
+                                    td { (when(r.closes_at)) }
+                                    td.num { (r.invited) }
+                                    td { @if r.status == RoundStatus::Closed { a href={ "/reports/" (r.id) } { (t(lang, "Report")) } } }
+                                }
+                            }
+                        }
+                    } }
+                }
+                @if let Some(p) = &participation {
+                    h2 { (t(lang, "Live participation")) }
+                    p.hint { (tf(lang, "Shown only for teams of at least {k} invitees; never who answered.", &[("k", &p.min_group.to_string())])) }
+                    div.table-wrap tabindex="0" { table {
+                        caption.visually-hidden { (t(lang, "Live participation")) }
+                        thead { tr { th { (t(lang, "Team")) } th.num { (t(lang, "Invited")) } th.num { (t(lang, "Answered")) } th.num { (t(lang, "Participation")) } } }
+                        tbody {
+                            @for tp in &p.teams {
+                                tr {
+                                    th scope="row" { (tp.team) }
+                                    @if tp.suppressed {
+                                        td.suppressed colspan="3" { (tf(lang, "fewer than {k} invitees", &[("k", &p.min_group.to_string())])) }
+                                    } @else {
+                                        td.num { (tp.invited.unwrap_or_default()) }
+                                        td.num { (tp.answered.unwrap_or_default()) }
+                                        td.num { (tp.rate.map(|r| format!("{:.0}%", r * 100.0)).unwrap_or_default()) }
+                                    }
+                                }
+                            }
+                        }
+                    } }
+                }
+                h2 { (t(lang, "Questions")) }
+                ol { @for q in &sv.questions { li { (if lang == Language::Ru && !q.text_ru.is_empty() { &q.text_ru } else { &q.text }) } } }
+                @if !sv.archived {
+                    h2 { (t(lang, "Archive")) }
+                    form method="post" action={ "/hr/surveys/" (sv.id) "/archive" } {
+                        (csrf_field(&c))
+                        p.hint id="archive-hint" { (t(lang, "Archiving stops new rounds for good; the reports of past rounds stay.")) }
+                        button type="submit" aria-describedby="archive-hint" { (t(lang, "Archive this survey")) }
+                    }
+                }
+            },
+        ),
+    )
+}
+
+fn round_status(lang: Language, s: RoundStatus) -> &'static str {
+    t(
+        lang,
+        match s {
+            RoundStatus::Scheduled => "Scheduled",
+            RoundStatus::Open => "Open",
+            RoundStatus::Closed => "Closed",
+        },
+    )
+}
+
+#[handler]
+pub async fn open_round(
+    req: &Request,
+    Data(state): Data<&AppState>,
+    Path(id): Path<String>,
+    body: Body,
+) -> Response {
+    let (s, _) = or_respond!(session_form(state, req, body).await);
+    let outcome = open_round_now(state, &s.principal, &id).await;
+    done_or_page(&s.chrome(), outcome, |_| format!("/hr/surveys/{id}"))
+}
+
+#[handler]
+pub async fn close_round(
+    req: &Request,
+    Data(state): Data<&AppState>,
+    Path(id): Path<String>,
+    body: Body,
+) -> Response {
+    let (s, _) = or_respond!(session_form(state, req, body).await);
+    let outcome = close_round_now(state, &s.principal, &id).await;
+    done_or_page(&s.chrome(), outcome, |r| {
+        format!("/hr/surveys/{}", r.survey_id)
+    })
+}
