@@ -23,9 +23,7 @@ use crate::org::domain::{
     ATTR_MAX, Email, GrantedRole, Language, NAME_MAX, TeamKind, parse_optional_text, parse_text,
 };
 use crate::org::import::{self, ImportOptions, ImportReport};
-use crate::org::model::{
-    NewPerson, NewTeam, PersonChanges, PersonRow, TeamChanges, TeamRow, TeamServes,
-};
+use crate::org::model::{NewTeam, PersonChanges, PersonRow, TeamChanges, TeamRow, TeamServes};
 use crate::org::store::{self, TeamTree};
 use crate::payload::JsonBody;
 use crate::state::AppState;
@@ -533,7 +531,7 @@ impl OrgApi {
                 let expires = t + ttl;
                 let id = uuid::Uuid::new_v4().to_string();
                 diesel::insert_into(people::table)
-                    .values(NewPerson {
+                    .values(PersonRow {
                         id: id.clone(),
                         team_id,
                         is_hr,
@@ -544,7 +542,7 @@ impl OrgApi {
                         language: language.as_str().into(),
                         activation_hash: Some(hash),
                         activation_expires_at: Some(expires),
-                        ..NewPerson::new(email, name, t)
+                        ..PersonRow::new(email, name, t)
                     })
                     .execute(conn)?;
                 let row = store::find_person(conn, &id)?.ok_or(ApiError::NotFound("person"))?;
