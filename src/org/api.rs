@@ -12,13 +12,14 @@ use poem_openapi::{ApiRequest, Object, OpenApi};
 
 use crate::auth::bearer::BearerAuth;
 use crate::auth::token::new_activation_token;
-use crate::auth::{Principal, readable_teams, require_hr};
+use crate::auth::{Principal, require_hr};
 use crate::clock::now;
 use crate::db::schema::{people, team_managers, teams};
 use crate::db::{AnyConnection, lower};
 use crate::error::ApiError;
 use crate::http::NoContent;
 use crate::http::{Created, Tag, page_bounds};
+use crate::org::access::{may_read_person, readable_teams, teams_visible_to};
 use crate::org::domain::{
     ATTR_MAX, Email, GrantedRole, Language, NAME_MAX, TeamKind, parse_optional_text, parse_text,
 };
@@ -266,36 +267,6 @@ fn ensure_team_exists(conn: &mut AnyConnection, id: &str, field: &str) -> Result
     }
 }
 
-/// Teams a principal may see: what they may read in full, plus their own team chain.
-fn visible_teams(
-    conn: &mut AnyConnection,
-    p: &Principal,
-) -> Result<Option<HashSet<String>>, ApiError> {
-    let Some(mut set) = readable_teams(conn, p)? else {
-        return Ok(None);
-    };
-    if let Some(own) = &p.team_id {
-        let tree = TeamTree::load(conn)?;
-        set.extend(tree.ancestors_inclusive(own));
-    }
-    Ok(Some(set))
-}
-
-/// Whether the principal may read this person's record.
-fn may_read_person(
-    conn: &mut AnyConnection,
-    p: &Principal,
-    person: &PersonRow,
-) -> Result<bool, ApiError> {
-    if p.id == person.id {
-        return Ok(true);
-    }
-    Ok(match readable_teams(conn, p)? {
-        None => true,
-        Some(set) => person.team_id.as_ref().is_some_and(|t| set.contains(t)),
-    })
-}
-
 fn roles_to_flags(roles: &[GrantedRole]) -> (bool, bool) {
     (
         roles.contains(&GrantedRole::Hr),
@@ -354,7 +325,7 @@ impl OrgApi {
         self.state
             .db
             .read(move |conn| {
-                if let Some(v) = visible_teams(conn, &auth.0)?
+                if let Some(v) = teams_visible_to(conn, &auth.0)?
                     && !v.contains(&id)
                 {
                     return Err(ApiError::NotFound("team"));
@@ -844,7 +815,7 @@ pub async fn list_teams(
     state
         .db
         .read(move |conn| {
-            let visible = visible_teams(conn, &principal)?;
+            let visible = teams_visible_to(conn, &principal)?;
             let build = || {
                 let mut q = teams::table.into_boxed();
                 if let Some(v) = &visible {

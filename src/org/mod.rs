@@ -3,6 +3,7 @@
 //! that says which frontline teams an internal team serves. Also the CSV import of
 //! people.
 
+pub mod access;
 pub mod api;
 pub mod domain;
 pub mod import;
