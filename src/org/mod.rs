@@ -8,4 +8,6 @@ pub mod api;
 pub mod domain;
 pub mod import;
 pub mod model;
+pub mod service;
 pub mod store;
+pub mod types;
