@@ -6,8 +6,10 @@
 pub mod api;
 pub mod bearer;
 pub mod password;
+pub mod service;
 pub mod throttle;
 pub mod token;
+pub mod types;
 
 use diesel::prelude::*;
 
