@@ -13,8 +13,8 @@ use crate::clock::now;
 use crate::db::AnyConnection;
 use crate::db::schema::people;
 use crate::error::{ApiError, FieldError, Msg};
-use crate::org::domain::{ATTR_MAX, NAME_MAX};
-use crate::org::domain::{Email, GrantedRole, Language, parse_optional_text, parse_text};
+use crate::org::domain::ATTR_MAX;
+use crate::org::domain::{Email, GrantedRole, Language, Name, parse_optional_text};
 use crate::org::model::{PersonChanges, PersonRow};
 use crate::org::store::{self, TeamTree};
 
@@ -212,7 +212,8 @@ fn check_row(
             None
         }
     };
-    let name = parse_text(&raw.name, "name", NAME_MAX)
+    let name = Name::parse(&raw.name, "name")
+        .map(Name::into_inner)
         .map_err(|e| err("name", e))
         .ok();
     let team_id = if raw.team.is_empty() {

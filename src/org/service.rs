@@ -16,7 +16,7 @@ use crate::error::ApiError;
 use crate::http::page_bounds;
 use crate::org::access::{may_read_person, readable_teams, teams_visible_to};
 use crate::org::domain::{
-    ATTR_MAX, Email, GrantedRole, Language, NAME_MAX, TeamKind, parse_optional_text, parse_text,
+    ATTR_MAX, Email, GrantedRole, Language, Name, TeamKind, parse_optional_text,
 };
 use crate::org::import::{self, ImportOptions, ImportReport};
 use crate::org::model::{NewTeam, PersonChanges, PersonRow, TeamChanges, TeamRow, TeamServes};
@@ -104,7 +104,7 @@ pub async fn create_team(
     body: CreateTeam,
 ) -> Result<Team, ApiError> {
     require_hr(p)?;
-    let name = parse_text(&body.name, "name", NAME_MAX)?;
+    let name = Name::parse(&body.name, "name")?.into_inner();
     let key = parse_optional_text(body.key.as_deref(), "key", ATTR_MAX)?;
     let parent_id = body.parent_id.clone();
     let kind = body.kind;
@@ -196,7 +196,7 @@ pub async fn update_team(
     require_hr(p)?;
     let mut changes = TeamChanges::default();
     if let Some(n) = &body.name {
-        changes.name = Some(parse_text(n, "name", NAME_MAX)?);
+        changes.name = Some(Name::parse(n, "name")?.into_inner());
     }
     changes.kind = body.kind.map(|k| k.as_str().to_owned());
     match &body.key {
@@ -348,7 +348,7 @@ pub async fn create_person(
 ) -> Result<CreatedPerson, ApiError> {
     require_hr(p)?;
     let email = Email::parse(&body.email, "email")?.into_inner();
-    let name = parse_text(&body.name, "name", NAME_MAX)?;
+    let name = Name::parse(&body.name, "name")?.into_inner();
     let location = parse_optional_text(body.location.as_deref(), "location", ATTR_MAX)?;
     let job_family = parse_optional_text(body.job_family.as_deref(), "job_family", ATTR_MAX)?;
     let roles = body.roles.clone().unwrap_or_default();
@@ -474,7 +474,7 @@ pub async fn update_person(
     require_hr(p)?;
     let mut changes = PersonChanges::default();
     if let Some(n) = &body.name {
-        changes.name = Some(parse_text(n, "name", NAME_MAX)?);
+        changes.name = Some(Name::parse(n, "name")?.into_inner());
     }
     if let Some(roles) = &body.roles {
         let (hr, admin) = roles_to_flags(roles);
