@@ -29,6 +29,7 @@ use crate::state::AppState;
 
 // ---------- conversions ----------
 
+/// The API's view of a stored team, with its managers and the teams it serves.
 fn team_view(conn: &mut AnyConnection, row: TeamRow) -> Result<Team, ApiError> {
     let manager_ids = store::team_manager_ids(conn, &row.id)?;
     let serves = store::team_serves_list(conn, &row.id)?
@@ -50,6 +51,8 @@ fn team_view(conn: &mut AnyConnection, row: TeamRow) -> Result<Team, ApiError> {
     })
 }
 
+/// The API's view of a stored person: the role flags become `roles` and the password
+/// hash only says whether the person has activated; neither hash leaves the service.
 pub fn person_view(row: PersonRow) -> Person {
     let mut roles = Vec::new();
     if row.is_hr {
@@ -597,6 +600,8 @@ pub async fn import_people_csv(
         .await
 }
 
+/// An attribute of a PATCH body as a change: absent leaves it, null clears it, a value
+/// is checked like any attribute text.
 fn optional_attr(
     v: &MaybeUndefined<String>,
     field: &str,
