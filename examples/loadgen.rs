@@ -39,7 +39,7 @@ use poem::http::Method;
 use poem::test::TestClient;
 use pulseline::config::{Config, Secret};
 use pulseline::db::{Backend, Db};
-use pulseline::org::model::NewPerson;
+use pulseline::org::model::PersonRow;
 use pulseline::startup::{build_app, build_state};
 use rand::Rng;
 use serde_json::{Value, json};
@@ -788,9 +788,9 @@ async fn set_up(url: &str, secret: &str, people: usize) -> anyhow::Result<Fixtur
     })
 }
 
-fn person(id: &str, handle: &str, team: Option<&str>, hr: bool) -> NewPerson {
+fn person(id: &str, handle: &str, team: Option<&str>, hr: bool) -> PersonRow {
     let t = pulseline::clock::now();
-    NewPerson {
+    PersonRow {
         id: id.to_owned(),
         email: format!("{handle}-{}@bench.example.org", &id[..8]),
         name: format!("Bench {handle}"),
@@ -811,7 +811,7 @@ fn person(id: &str, handle: &str, team: Option<&str>, hr: bool) -> NewPerson {
     }
 }
 
-async fn insert_people(db: &Db, rows: Vec<NewPerson>) -> anyhow::Result<()> {
+async fn insert_people(db: &Db, rows: Vec<PersonRow>) -> anyhow::Result<()> {
     use pulseline::db::schema::people;
     db.write(move |conn| {
         for r in &rows {

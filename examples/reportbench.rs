@@ -38,7 +38,7 @@ use poem::test::TestClient;
 use pulseline::config::{Config, Secret};
 use pulseline::db::Db;
 use pulseline::db::schema::{participation, people, responses, round_invitees, teams};
-use pulseline::org::model::{NewPerson, NewTeam};
+use pulseline::org::model::{NewTeam, PersonRow};
 use pulseline::startup::{build_app, build_state};
 use pulseline::surveys::model::{AnswerRow, InviteeRow, ResponseRow};
 use rand::rngs::StdRng;
@@ -386,7 +386,7 @@ async fn seed_org(db: &Db, args: &Args) -> anyhow::Result<Seeded> {
                         }
                     })
                     .map_or("Berlin", |l| l.0);
-                rows.push(NewPerson {
+                rows.push(PersonRow {
                     id: pid,
                     team_id: Some(team_id),
                     is_hr: i == 0,
@@ -396,7 +396,7 @@ async fn seed_org(db: &Db, args: &Args) -> anyhow::Result<Seeded> {
                         ["Sales", "Support", "Engineering", "Operations"][i % 4].into(),
                     ),
                     start_date: Some(today - chrono::TimeDelta::days(rng.gen_range(10..4000))),
-                    ..NewPerson::new(
+                    ..PersonRow::new(
                         format!("p{i}@bench.example.org"),
                         format!("Person {i}"),
                         now,

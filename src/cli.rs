@@ -12,7 +12,7 @@ use crate::config::{Cli, Command, Config, ImportCommand};
 use crate::db::schema::people;
 use crate::error::{ApiError, Msg};
 use crate::org::domain::{Email, parse_text};
-use crate::org::model::NewPerson;
+use crate::org::model::PersonRow;
 use crate::org::{import, store};
 
 pub fn run(cli: Cli) -> anyhow::Result<()> {
@@ -191,12 +191,12 @@ pub fn create_admin(
             }
             let t = now();
             diesel::insert_into(people::table)
-                .values(NewPerson {
+                .values(PersonRow {
                     id: new_id,
                     is_hr: true,
                     is_admin: true,
                     password_hash: Some(hash),
-                    ..NewPerson::new(email, name, t)
+                    ..PersonRow::new(email, name, t)
                 })
                 .execute(conn)?;
             Ok(())

@@ -24,7 +24,7 @@ use crate::db::schema::{
     team_managers, teams,
 };
 use crate::error::ApiError;
-use crate::org::model::{NewPerson, NewTeam};
+use crate::org::model::{NewTeam, PersonRow};
 use crate::surveys::bank;
 use crate::surveys::model::{AnswerRow, InviteeRow, QuestionRow, ResponseRow, SurveyRow};
 
@@ -150,7 +150,7 @@ pub fn seed(
             let pid = id();
             let start = today - chrono::TimeDelta::days(rng.gen_range(30..2500));
             diesel::insert_into(people::table)
-                .values(NewPerson {
+                .values(PersonRow {
                     id: pid.clone(),
                     team_id: team.map(str::to_owned),
                     is_hr: admin,
@@ -164,7 +164,7 @@ pub fn seed(
                         "en".into()
                     },
                     password_hash: admin.then(|| admin_hash.clone()),
-                    ..NewPerson::new(
+                    ..PersonRow::new(
                         if admin {
                             admin_email.clone()
                         } else {

@@ -1,5 +1,6 @@
-//! What every API handler shares: the OpenAPI tags, the 201 and 204 response shapes and
-//! the bounds of a list page. Plumbing below every capability; it imports none of them.
+//! What every API handler shares: the OpenAPI tags, the 201 and 204 response shapes,
+//! the bounds of a list page and the client address of a request. Plumbing below every
+//! capability; it imports none of them.
 
 use poem_openapi::{ApiResponse, Tags};
 
@@ -49,4 +50,12 @@ pub enum NoContent {
     /// Done.
     #[oai(status = 204)]
     Done,
+}
+
+/// The client's IP address, for login throttling.
+pub fn client_addr(req: &poem::Request) -> String {
+    req.remote_addr()
+        .as_socket_addr()
+        .map(|a| a.ip().to_string())
+        .unwrap_or_else(|| "unknown".into())
 }

@@ -1,12 +1,15 @@
 //! Identity and access: passwords, tokens, login throttling, the caller a token names
 //! (a [`Principal`]) and one small function per access rule. The bearer security
-//! schemes that run these checks on a request are in [`bearer`].
+//! schemes that run these checks on a request are in [`bearer`]; which teams and people
+//! a caller may read is decided in [`crate::org::access`].
 
 pub mod api;
 pub mod bearer;
 pub mod password;
+pub mod service;
 pub mod throttle;
 pub mod token;
+pub mod types;
 
 use diesel::prelude::*;
 
@@ -131,18 +134,4 @@ pub fn require_admin(p: &Principal) -> Result<(), ApiError> {
     } else {
         Err(ApiError::Forbidden)
     }
-}
-
-/// Which teams the caller may read organisation data about: `None` means all of them
-/// (HR and admin); otherwise the subtrees of the teams they manage.
-pub fn readable_teams(
-    conn: &mut AnyConnection,
-    p: &Principal,
-) -> Result<Option<std::collections::HashSet<String>>, ApiError> {
-    if p.is_hr_or_admin() {
-        return Ok(None);
-    }
-    let managed = crate::org::store::managed_team_ids(conn, &p.id)?;
-    let tree = crate::org::store::TeamTree::load(conn)?;
-    Ok(Some(tree.subtrees(&managed)))
 }

@@ -11,12 +11,13 @@ use poem_openapi::payload::{Binary, Json};
 use poem_openapi::{ApiRequest, Object, OpenApi};
 
 use crate::auth::bearer::BearerAuth;
-use crate::auth::{readable_teams, require_hr};
+use crate::auth::require_hr;
 use crate::cx::metrics::{Metric, Period};
 use crate::db::AnyConnection;
 use crate::db::schema::{cx_ratings, teams};
 use crate::error::{ApiError, FieldError, Msg};
 use crate::http::Tag;
+use crate::org::access::readable_teams;
 use crate::org::store::TeamTree;
 use crate::payload::JsonBody;
 use crate::state::AppState;

@@ -16,8 +16,8 @@ use diesel::prelude::*;
 use poem_openapi::param::{Header, Query};
 use poem_openapi::{Object, OpenApi};
 
+use crate::auth::Principal;
 use crate::auth::bearer::BearerAuth;
-use crate::auth::{Principal, readable_teams};
 use crate::cx::metrics::{Metric, Period};
 use crate::db::AnyConnection;
 use crate::db::schema::{cx_ratings, rounds, team_serves, teams};
@@ -25,6 +25,7 @@ use crate::error::ApiError;
 use crate::http::Tag;
 use crate::linkage::plot::{Fit, scatter};
 use crate::linkage::stats::{ols, pearson, pearson_within, spearman};
+use crate::org::access::readable_teams;
 use crate::payload::{JsonCsvOrSvg, csv_field};
 use crate::reports::release::{Item, RoundCache};
 use crate::state::AppState;

@@ -65,6 +65,25 @@ pub fn parse_text(raw: &str, field: &str, max: usize) -> Result<String, ApiError
     Ok(s.to_owned())
 }
 
+/// A team or person name: [`parse_text`] with the [`NAME_MAX`] limit, so every place
+/// that takes a name applies the same rule.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Name(String);
+
+impl Name {
+    pub fn parse(raw: &str, field: &str) -> Result<Name, ApiError> {
+        parse_text(raw, field, NAME_MAX).map(Name)
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub fn into_inner(self) -> String {
+        self.0
+    }
+}
+
 /// An optional attribute text: empty means none.
 pub fn parse_optional_text(
     raw: Option<&str>,
@@ -236,6 +255,13 @@ mod tests {
         assert!(parse_text("   ", "name", 10).is_err());
         assert!(parse_text("abcdefghijk", "name", 10).is_err());
         assert_eq!(parse_text(" Ann ", "name", 10).expect("ok"), "Ann");
+    }
+
+    #[test]
+    fn a_name_is_trimmed_and_held_to_the_name_limit() {
+        assert_eq!(Name::parse(" Ann ", "name").expect("ok").as_str(), "Ann");
+        assert!(Name::parse(&"a".repeat(NAME_MAX + 1), "name").is_err());
+        assert!(Name::parse("a\tb", "name").is_err());
     }
 
     #[test]

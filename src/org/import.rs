@@ -13,9 +13,9 @@ use crate::clock::now;
 use crate::db::AnyConnection;
 use crate::db::schema::people;
 use crate::error::{ApiError, FieldError, Msg};
-use crate::org::domain::{ATTR_MAX, NAME_MAX};
-use crate::org::domain::{Email, GrantedRole, Language, parse_optional_text, parse_text};
-use crate::org::model::{NewPerson, PersonChanges};
+use crate::org::domain::ATTR_MAX;
+use crate::org::domain::{Email, GrantedRole, Language, Name, parse_optional_text};
+use crate::org::model::{PersonChanges, PersonRow};
 use crate::org::store::{self, TeamTree};
 
 /// Most rows accepted in one import.
@@ -212,7 +212,8 @@ fn check_row(
             None
         }
     };
-    let name = parse_text(&raw.name, "name", NAME_MAX)
+    let name = Name::parse(&raw.name, "name")
+        .map(Name::into_inner)
         .map_err(|e| err("name", e))
         .ok();
     let team_id = if raw.team.is_empty() {
@@ -414,7 +415,7 @@ pub fn apply_with_progress(
                 let id = uuid::Uuid::new_v4().to_string();
                 let (is_hr, is_admin) = p.roles.unwrap_or((false, false));
                 diesel::insert_into(people::table)
-                    .values(NewPerson {
+                    .values(PersonRow {
                         id: id.clone(),
                         team_id: p.team_id.clone(),
                         is_hr,
@@ -425,7 +426,7 @@ pub fn apply_with_progress(
                         language: p.language.unwrap_or(Language::En).as_str().into(),
                         activation_hash: Some(activation_hash(&token)),
                         activation_expires_at: Some(t + opts.activation_ttl),
-                        ..NewPerson::new(p.email.clone(), p.name, t)
+                        ..PersonRow::new(p.email.clone(), p.name, t)
                     })
                     .execute(conn)?;
                 report.created += 1;

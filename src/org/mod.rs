@@ -3,8 +3,11 @@
 //! that says which frontline teams an internal team serves. Also the CSV import of
 //! people.
 
+pub mod access;
 pub mod api;
 pub mod domain;
 pub mod import;
 pub mod model;
+pub mod service;
 pub mod store;
+pub mod types;

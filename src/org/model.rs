@@ -39,7 +39,9 @@ pub struct TeamChanges {
     pub updated_at: Option<NaiveDateTime>,
 }
 
-#[derive(Queryable, Selectable, Identifiable, Debug, Clone)]
+/// A person as stored: read with `PersonRow::as_select()` and inserted as it is, so the
+/// columns are listed once for both.
+#[derive(Queryable, Selectable, Insertable, Identifiable, Debug, Clone)]
 #[diesel(table_name = people)]
 pub struct PersonRow {
     pub id: String,
@@ -61,33 +63,11 @@ pub struct PersonRow {
     pub updated_at: NaiveDateTime,
 }
 
-#[derive(Insertable, Debug)]
-#[diesel(table_name = people)]
-pub struct NewPerson {
-    pub id: String,
-    pub email: String,
-    pub name: String,
-    pub team_id: Option<String>,
-    pub is_hr: bool,
-    pub is_admin: bool,
-    pub location: Option<String>,
-    pub job_family: Option<String>,
-    pub start_date: Option<NaiveDate>,
-    pub language: String,
-    pub password_hash: Option<String>,
-    pub token_version: i32,
-    pub active: bool,
-    pub activation_hash: Option<String>,
-    pub activation_expires_at: Option<NaiveDateTime>,
-    pub created_at: NaiveDateTime,
-    pub updated_at: NaiveDateTime,
-}
-
-impl NewPerson {
+impl PersonRow {
     /// An active employee with a fresh random id and no team, roles, attributes,
     /// password or activation token; callers set what differs with `..`.
-    pub fn new(email: String, name: String, at: NaiveDateTime) -> NewPerson {
-        NewPerson {
+    pub fn new(email: String, name: String, at: NaiveDateTime) -> PersonRow {
+        PersonRow {
             id: uuid::Uuid::new_v4().to_string(),
             email,
             name,

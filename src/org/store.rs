@@ -6,10 +6,10 @@ use std::collections::{HashMap, HashSet};
 
 use diesel::prelude::*;
 
-use crate::db::AnyConnection;
 use crate::db::schema::{people, team_managers, team_serves, teams};
+use crate::db::{AnyConnection, lower};
 use crate::error::ApiError;
-use crate::org::model::{PersonRow, TeamRow, TeamServes};
+use crate::org::model::{NewTeam, PersonChanges, PersonRow, TeamChanges, TeamRow, TeamServes};
 
 /// The team tree: each team's parent, name and children.
 pub struct TeamTree {
@@ -181,6 +181,160 @@ pub fn find_person_by_email(
         .select(PersonRow::as_select())
         .first(conn)
         .optional()?)
+}
+
+/// Whether a team other than `except` already has the key `key`.
+pub fn team_key_taken(
+    conn: &mut AnyConnection,
+    key: &str,
+    except: Option<&str>,
+) -> Result<bool, ApiError> {
+    let mut q = teams::table.filter(teams::team_key.eq(key)).into_boxed();
+    if let Some(id) = except {
+        q = q.filter(teams::id.ne(id));
+    }
+    let taken: i64 = q.count().get_result(conn)?;
+    Ok(taken > 0)
+}
+
+pub fn insert_team(conn: &mut AnyConnection, team: &NewTeam) -> Result<(), ApiError> {
+    diesel::insert_into(teams::table)
+        .values(team)
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn update_team(
+    conn: &mut AnyConnection,
+    id: &str,
+    changes: &TeamChanges,
+) -> Result<(), ApiError> {
+    diesel::update(teams::table.find(id))
+        .set(changes)
+        .execute(conn)?;
+    Ok(())
+}
+
+/// One page of teams by name, and how many there are in all: only those in `visible`
+/// (all when `None`) and, given a `parent`, only its direct children.
+pub fn page_teams(
+    conn: &mut AnyConnection,
+    visible: Option<&HashSet<String>>,
+    parent: Option<&str>,
+    limit: i64,
+    offset: i64,
+) -> Result<(i64, Vec<TeamRow>), ApiError> {
+    let build = || {
+        let mut q = teams::table.into_boxed();
+        if let Some(v) = visible {
+            q = q.filter(teams::id.eq_any(v.iter().cloned().collect::<Vec<_>>()));
+        }
+        if let Some(p) = parent {
+            q = q.filter(teams::parent_id.eq(p.to_owned()));
+        }
+        q
+    };
+    let total: i64 = build().count().get_result(conn)?;
+    let rows: Vec<TeamRow> = build()
+        .select(TeamRow::as_select())
+        .order((teams::name, teams::id))
+        .limit(limit)
+        .offset(offset)
+        .load(conn)?;
+    Ok((total, rows))
+}
+
+/// One page of people by name, and how many there are in all: only those in the teams
+/// `allowed` (all when `None`), only active ones unless `include_inactive`, and only
+/// those whose lower-cased name or e-mail is `LIKE` the `pattern`.
+pub fn page_people(
+    conn: &mut AnyConnection,
+    allowed: Option<&HashSet<String>>,
+    include_inactive: bool,
+    pattern: Option<&str>,
+    limit: i64,
+    offset: i64,
+) -> Result<(i64, Vec<PersonRow>), ApiError> {
+    let build = || {
+        let mut q = people::table.into_boxed();
+        if let Some(a) = allowed {
+            q = q.filter(people::team_id.eq_any(a.iter().cloned().collect::<Vec<_>>()));
+        }
+        if !include_inactive {
+            q = q.filter(people::active.eq(true));
+        }
+        if let Some(p) = pattern {
+            q = q.filter(
+                lower(people::name)
+                    .like(p.to_owned())
+                    .or(people::email.like(p.to_owned())),
+            );
+        }
+        q
+    };
+    let total: i64 = build().count().get_result(conn)?;
+    let rows: Vec<PersonRow> = build()
+        .select(PersonRow::as_select())
+        .order((people::name, people::id))
+        .limit(limit)
+        .offset(offset)
+        .load(conn)?;
+    Ok((total, rows))
+}
+
+pub fn insert_person(conn: &mut AnyConnection, person: &PersonRow) -> Result<(), ApiError> {
+    diesel::insert_into(people::table)
+        .values(person)
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn update_person(
+    conn: &mut AnyConnection,
+    id: &str,
+    changes: &PersonChanges,
+) -> Result<(), ApiError> {
+    diesel::update(people::table.find(id))
+        .set(changes)
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Deactivates a person: no sign-in, every token of theirs revoked (the token version
+/// is bumped), no pending activation, and no team managed any more.
+pub fn deactivate_person(
+    conn: &mut AnyConnection,
+    id: &str,
+    at: chrono::NaiveDateTime,
+) -> Result<(), ApiError> {
+    diesel::update(people::table.find(id))
+        .set((
+            people::active.eq(false),
+            people::token_version.eq(people::token_version + 1),
+            people::activation_hash.eq(None::<String>),
+            people::updated_at.eq(at),
+        ))
+        .execute(conn)?;
+    diesel::delete(team_managers::table.filter(team_managers::person_id.eq(id))).execute(conn)?;
+    Ok(())
+}
+
+/// Gives a person a new activation token (by its hash); an earlier one stops working.
+pub fn set_activation(
+    conn: &mut AnyConnection,
+    id: &str,
+    hash: String,
+    expires: chrono::NaiveDateTime,
+    at: chrono::NaiveDateTime,
+) -> Result<(), ApiError> {
+    diesel::update(people::table.find(id))
+        .set((
+            people::activation_hash.eq(Some(hash)),
+            people::activation_expires_at.eq(Some(expires)),
+            people::updated_at.eq(at),
+        ))
+        .execute(conn)?;
+    Ok(())
 }
 
 /// Sets the language a person reads pages and questions in.

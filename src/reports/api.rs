@@ -11,12 +11,13 @@ use poem_openapi::param::{Header, Path, Query};
 use poem_openapi::{Object, OpenApi};
 use rand::seq::SliceRandom;
 
+use crate::auth::Principal;
 use crate::auth::bearer::BearerAuth;
-use crate::auth::{Principal, readable_teams};
 use crate::clock::now;
 use crate::db::AnyConnection;
 use crate::error::ApiError;
 use crate::http::Tag;
+use crate::org::access::readable_teams;
 use crate::payload::{JsonOrCsv, csv_field};
 use crate::reports::audit_log;
 use crate::reports::release::{Item, Plan, RoundData};

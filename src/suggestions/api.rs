@@ -15,13 +15,14 @@ use poem_openapi::payload::Json;
 use poem_openapi::{Enum, Object, OpenApi};
 use sha2::{Digest, Sha256};
 
+use crate::auth::Principal;
 use crate::auth::bearer::BearerAuth;
-use crate::auth::{Principal, readable_teams};
 use crate::clock::now;
 use crate::db::schema::{people, suggestion_events, suggestion_votes, suggestions};
 use crate::db::{AnyConnection, lower};
 use crate::error::{ApiError, Msg};
 use crate::http::{Created, Tag, page_bounds};
+use crate::org::access::readable_teams;
 use crate::org::domain::{parse_optional_text, parse_text};
 use crate::org::store::{self as org_store, TeamTree};
 use crate::payload::JsonBody;

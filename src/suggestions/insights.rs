@@ -10,11 +10,12 @@ use diesel::prelude::*;
 use poem_openapi::param::{Header, Query};
 use poem_openapi::{Object, OpenApi};
 
+use crate::auth::Principal;
 use crate::auth::bearer::BearerAuth;
-use crate::auth::{Principal, readable_teams};
 use crate::db::schema::{suggestion_events, suggestions};
 use crate::error::{ApiError, Msg};
 use crate::http::Tag;
+use crate::org::access::readable_teams;
 use crate::org::store::TeamTree;
 use crate::payload::{JsonOrCsv, csv_field};
 use crate::state::AppState;

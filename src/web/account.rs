@@ -6,10 +6,9 @@ use poem::http::StatusCode;
 use poem::web::Data;
 use poem::{Body, Request, Response, handler};
 
-use crate::auth::api::{
-    activate as activate_account, change_password, client_addr, revoke, sign_in,
-};
+use crate::auth::service::{activate as activate_account, change_password, revoke, sign_in};
 use crate::error::ApiError;
+use crate::http::client_addr;
 use crate::org::domain::Language;
 use crate::state::AppState;
 use crate::web::i18n::{msg, t, tf};

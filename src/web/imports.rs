@@ -9,8 +9,8 @@ use poem::{Body, Request, Response, handler};
 
 use crate::cx::api::{RatingInput, ingest_ratings, parse_csv as parse_ratings};
 use crate::error::{ApiError, FieldError};
-use crate::org::api::import_people_csv;
 use crate::org::domain::Language;
+use crate::org::service::import_people_csv;
 use crate::state::AppState;
 use crate::web::account::{query, status_of};
 use crate::web::i18n::{msg, t};

@@ -4,7 +4,7 @@
 
 use maud::{DOCTYPE, Markup, html};
 
-use crate::auth::api::Me;
+use crate::auth::types::Me;
 use crate::error::{ApiError, FieldError};
 use crate::org::domain::Language;
 use crate::web::i18n::{msg, t, tf};

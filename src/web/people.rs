@@ -1,6 +1,6 @@
 //! HR pages for people and teams: a paged list of people with a search by name or
 //! e-mail, and the team tree with creating, renaming and moving teams. Every action is
-//! the API's own function (`org::api`), which checks the HR role again and validates
+//! the API's own function (`org::service`), which checks the HR role again and validates
 //! as the API does — a move that would put a team under itself or its own descendant
 //! is refused on `parent_id`, and the page shows that beside the parent field.
 
@@ -14,11 +14,9 @@ use poem_openapi::types::MaybeUndefined;
 
 use crate::auth::Principal;
 use crate::error::ApiError;
-use crate::org::api::{
-    CreateTeam, PeopleQuery, Person, Team, UpdateTeam, create_team, list_people, list_teams,
-    update_team,
-};
 use crate::org::domain::{GrantedRole, Language, TeamKind};
+use crate::org::service::{create_team, list_people, list_teams, update_team};
+use crate::org::types::{CreateTeam, PeopleQuery, Person, Team, UpdateTeam};
 use crate::state::AppState;
 use crate::web::account::status_of;
 use crate::web::i18n::{t, tf};

@@ -18,8 +18,9 @@ use poem::{Request, Response};
 use sha2::Sha256;
 
 use crate::auth::Principal;
-use crate::auth::api::{Me, load_me, revoke};
 use crate::auth::bearer::authenticate;
+use crate::auth::service::{load_me, revoke};
+use crate::auth::types::Me;
 use crate::error::ApiError;
 use crate::org::domain::Language;
 use crate::state::AppState;

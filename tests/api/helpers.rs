@@ -259,12 +259,12 @@ impl TestApp {
             .write(move |conn| {
                 let t = pulseline::clock::now();
                 diesel::insert_into(people::table)
-                    .values(pulseline::org::model::NewPerson {
+                    .values(pulseline::org::model::PersonRow {
                         id: pid,
                         is_hr: hr,
                         is_admin: admin,
                         password_hash: Some(hash),
-                        ..pulseline::org::model::NewPerson::new(em, "Seeded".into(), t)
+                        ..pulseline::org::model::PersonRow::new(em, "Seeded".into(), t)
                     })
                     .execute(conn)?;
                 Ok(())
@@ -374,16 +374,16 @@ impl TestApp {
         attrs: impl Fn(usize) -> (Option<String>, Option<String>, Option<chrono::NaiveDate>),
     ) -> Vec<Actor> {
         use pulseline::db::schema::people;
-        let rows: Vec<pulseline::org::model::NewPerson> = (0..n)
+        let rows: Vec<pulseline::org::model::PersonRow> = (0..n)
             .map(|i| {
                 let (location, job_family, start_date) = attrs(i);
                 let t = pulseline::clock::now();
-                pulseline::org::model::NewPerson {
+                pulseline::org::model::PersonRow {
                     team_id: Some(team.to_owned()),
                     location,
                     job_family,
                     start_date,
-                    ..pulseline::org::model::NewPerson::new(
+                    ..pulseline::org::model::PersonRow::new(
                         format!("p{i}-{}@example.org", short()),
                         format!("Person {i}"),
                         t,

@@ -1,0 +1,56 @@
+//! Who may read which teams and people. Each function is one rule, named for what it
+//! allows; the API handlers, the web pages and the other capabilities (reports,
+//! suggestions, CX, linkage) ask here rather than restating the rule.
+
+use std::collections::HashSet;
+
+use crate::auth::Principal;
+use crate::db::AnyConnection;
+use crate::error::ApiError;
+use crate::org::model::PersonRow;
+use crate::org::store::{self, TeamTree};
+
+/// Which teams the caller may read organisation data about: `None` means all of them
+/// (HR and admin); otherwise the subtrees of the teams they manage.
+pub fn readable_teams(
+    conn: &mut AnyConnection,
+    p: &Principal,
+) -> Result<Option<HashSet<String>>, ApiError> {
+    if p.is_hr_or_admin() {
+        return Ok(None);
+    }
+    let managed = store::managed_team_ids(conn, &p.id)?;
+    let tree = TeamTree::load(conn)?;
+    Ok(Some(tree.subtrees(&managed)))
+}
+
+/// Teams a principal may see: what they may read in full, plus their own team chain.
+pub fn teams_visible_to(
+    conn: &mut AnyConnection,
+    p: &Principal,
+) -> Result<Option<HashSet<String>>, ApiError> {
+    let Some(mut set) = readable_teams(conn, p)? else {
+        return Ok(None);
+    };
+    if let Some(own) = &p.team_id {
+        let tree = TeamTree::load(conn)?;
+        set.extend(tree.ancestors_inclusive(own));
+    }
+    Ok(Some(set))
+}
+
+/// Whether the principal may read this person's record: their own, or one in a team
+/// they may read.
+pub fn may_read_person(
+    conn: &mut AnyConnection,
+    p: &Principal,
+    person: &PersonRow,
+) -> Result<bool, ApiError> {
+    if p.id == person.id {
+        return Ok(true);
+    }
+    Ok(match readable_teams(conn, p)? {
+        None => true,
+        Some(set) => person.team_id.as_ref().is_some_and(|t| set.contains(t)),
+    })
+}

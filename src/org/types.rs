@@ -1,0 +1,197 @@
+//! What the organisation API and the web pages exchange: teams, people, the service
+//! map, pages of them, the request bodies that create or change them and the CSV
+//! import body. Plain shapes; the rules that fill and check them are in
+//! [`crate::org::service`].
+
+use poem_openapi::payload::Binary;
+use poem_openapi::types::MaybeUndefined;
+use poem_openapi::{ApiRequest, Object};
+
+use crate::org::domain::{GrantedRole, Language, TeamKind};
+
+/// A team the owning team serves, and how much weight its CX carries.
+#[derive(Object, Clone, serde::Deserialize)]
+#[oai(deny_unknown_fields)]
+#[serde(deny_unknown_fields)]
+pub struct ServedTeam {
+    /// A `frontline` team this (internal) team serves.
+    #[oai(validator(max_length = 64))]
+    pub team_id: String,
+    /// Relative weight (> 0) of that team's CX in this team's linkage.
+    #[oai(validator(minimum(value = "0", exclusive), maximum(value = "1000000")))]
+    pub weight: f64,
+}
+
+#[derive(Object)]
+pub struct Team {
+    pub id: String,
+    pub name: String,
+    pub parent_id: Option<String>,
+    pub kind: TeamKind,
+    /// Optional stable key for matching external systems (e.g. CX imports).
+    pub key: Option<String>,
+    pub manager_ids: Vec<String>,
+    pub serves: Vec<ServedTeam>,
+    pub created_at: chrono::NaiveDateTime,
+}
+
+#[derive(Object, serde::Deserialize)]
+#[oai(deny_unknown_fields)]
+#[serde(deny_unknown_fields)]
+pub struct CreateTeam {
+    #[oai(validator(
+        max_length = 200,
+        pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$"
+    ))]
+    pub name: String,
+    /// The parent team; none for a root.
+    #[oai(validator(max_length = 64))]
+    pub parent_id: Option<String>,
+    pub kind: TeamKind,
+    #[oai(validator(max_length = 100, pattern = r"^[^\x00-\x1f\x7f-\x9f]*$"))]
+    pub key: Option<String>,
+}
+
+#[derive(Object, serde::Deserialize)]
+#[oai(deny_unknown_fields)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateTeam {
+    #[oai(validator(
+        max_length = 200,
+        pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$"
+    ))]
+    pub name: Option<String>,
+    /// A new parent (null makes it a root). A team cannot become its own ancestor.
+    #[serde(default)]
+    pub parent_id: MaybeUndefined<String>,
+    pub kind: Option<TeamKind>,
+    #[serde(default)]
+    #[oai(validator(max_length = 100, pattern = r"^[^\x00-\x1f\x7f-\x9f]*$"))]
+    pub key: MaybeUndefined<String>,
+}
+
+#[derive(Object, serde::Deserialize)]
+#[oai(deny_unknown_fields)]
+#[serde(deny_unknown_fields)]
+pub struct SetManagers {
+    /// The people who manage this team (and so its subtree). Replaces the list.
+    #[oai(validator(max_items = 100))]
+    pub person_ids: Vec<String>,
+}
+
+#[derive(Object)]
+pub struct TeamPage {
+    pub items: Vec<Team>,
+    pub total: i64,
+    pub limit: i64,
+    pub offset: i64,
+}
+
+#[derive(Object)]
+pub struct Person {
+    pub id: String,
+    pub email: String,
+    pub name: String,
+    pub team_id: Option<String>,
+    /// Granted roles (everyone is also an employee; managers are named on teams).
+    pub roles: Vec<GrantedRole>,
+    pub location: Option<String>,
+    pub job_family: Option<String>,
+    pub start_date: Option<chrono::NaiveDate>,
+    pub language: Language,
+    /// False once deactivated.
+    pub active: bool,
+    /// Whether the person has set a password.
+    pub activated: bool,
+    pub created_at: chrono::NaiveDateTime,
+}
+
+#[derive(Object)]
+pub struct CreatedPerson {
+    #[oai(flatten)]
+    pub person: Person,
+    /// Shown once: the person exchanges it for a password at `POST /api/v1/auth/activate`.
+    pub activation_token: String,
+    pub activation_expires_at: chrono::NaiveDateTime,
+}
+
+#[derive(Object)]
+pub struct ActivationIssued {
+    /// Shown once.
+    pub activation_token: String,
+    pub activation_expires_at: chrono::NaiveDateTime,
+}
+
+#[derive(Object, serde::Deserialize)]
+#[oai(deny_unknown_fields)]
+#[serde(deny_unknown_fields)]
+pub struct CreatePerson {
+    #[oai(validator(max_length = 254))]
+    pub email: String,
+    #[oai(validator(
+        max_length = 200,
+        pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$"
+    ))]
+    pub name: String,
+    #[oai(validator(max_length = 64))]
+    pub team_id: Option<String>,
+    /// Roles to grant: `hr`, `admin` (admin only by an admin).
+    #[oai(validator(max_items = 2))]
+    pub roles: Option<Vec<GrantedRole>>,
+    #[oai(validator(max_length = 100, pattern = r"^[^\x00-\x1f\x7f-\x9f]*$"))]
+    pub location: Option<String>,
+    #[oai(validator(max_length = 100, pattern = r"^[^\x00-\x1f\x7f-\x9f]*$"))]
+    pub job_family: Option<String>,
+    pub start_date: Option<chrono::NaiveDate>,
+    pub language: Option<Language>,
+}
+
+#[derive(Object, serde::Deserialize)]
+#[oai(deny_unknown_fields)]
+#[serde(deny_unknown_fields)]
+pub struct UpdatePerson {
+    #[oai(validator(
+        max_length = 200,
+        pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$"
+    ))]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub team_id: MaybeUndefined<String>,
+    #[oai(validator(max_items = 2))]
+    pub roles: Option<Vec<GrantedRole>>,
+    #[serde(default)]
+    #[oai(validator(max_length = 100, pattern = r"^[^\x00-\x1f\x7f-\x9f]*$"))]
+    pub location: MaybeUndefined<String>,
+    #[serde(default)]
+    #[oai(validator(max_length = 100, pattern = r"^[^\x00-\x1f\x7f-\x9f]*$"))]
+    pub job_family: MaybeUndefined<String>,
+    #[serde(default)]
+    pub start_date: MaybeUndefined<chrono::NaiveDate>,
+    pub language: Option<Language>,
+}
+
+#[derive(Object)]
+pub struct PersonPage {
+    pub items: Vec<Person>,
+    pub total: i64,
+    pub limit: i64,
+    pub offset: i64,
+}
+
+#[derive(ApiRequest)]
+pub enum ImportBody {
+    /// CSV with the header `email,name,team,manager,location,job_family,start_date,language,roles`.
+    #[oai(content_type = "text/csv")]
+    Csv(Binary<Vec<u8>>),
+}
+
+/// What to list of people: a page, optionally one team's subtree and a search.
+#[derive(Debug, Clone, Default)]
+pub struct PeopleQuery {
+    pub limit: Option<i64>,
+    pub offset: Option<i64>,
+    pub team_id: Option<String>,
+    /// Case-insensitive search in name and e-mail.
+    pub q: Option<String>,
+    pub include_inactive: bool,
+}
