@@ -15,7 +15,7 @@ use crate::reports::audit_log::audit_page;
 use crate::reports::service::{Purpose, round_comments, round_heatmap, round_report, survey_trend};
 use crate::reports::types::Group;
 use crate::state::AppState;
-use crate::suggestions::insights::frontline_insights;
+use crate::suggestions::service::frontline_insights;
 use crate::suggestions::workflow::Touchpoint;
 use crate::surveys::store;
 use crate::web::account::query;
