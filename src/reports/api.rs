@@ -2,18 +2,21 @@
 //! one segmentation cut), the teams × drivers heatmap, released comments, and a survey's
 //! trend across rounds — each as JSON or, with `Accept: text/csv`, as CSV with the same
 //! suppression. The handlers parse the request, call [`service`] (access, release rules
-//! and the audit log live there) and answer JSON or the [`csv`] rendering.
+//! and the audit log live there) and answer JSON or the [`csv`] rendering. Admins read
+//! the audit log of report reads and exports ([`super::audit_log`]).
 
 use poem_openapi::OpenApi;
 use poem_openapi::param::{Header, Path, Query};
+use poem_openapi::payload::Json;
 
 use crate::auth::bearer::BearerAuth;
 use crate::error::ApiError;
-use crate::http::Tag;
+use crate::http::{Tag, page_bounds};
 use crate::payload::JsonOrCsv;
+use crate::reports::audit_log::audit_page;
 use crate::reports::csv;
 use crate::reports::service::{self, Purpose};
-use crate::reports::types::{Comments, Heatmap, Report, Trend};
+use crate::reports::types::{AuditPage, Comments, Heatmap, Report, Trend};
 use crate::state::AppState;
 use crate::surveys::model::Cut;
 
@@ -120,5 +123,28 @@ impl ReportsApi {
         let trend =
             service::survey_trend(&self.state, &auth.0, &id.0, team_id.0, purpose(csv)).await?;
         Ok(answer(csv, trend, csv::trend))
+    }
+}
+
+pub struct AuditApi {
+    pub state: AppState,
+}
+
+#[OpenApi(prefix_path = "/api/v1", tag = "Tag::Reports")]
+impl AuditApi {
+    /// The audit log of report reads and exports (admins), newest first.
+    #[oai(path = "/audit-log", method = "get", operation_id = "audit_log")]
+    async fn audit_log(
+        &self,
+        auth: BearerAuth,
+        #[oai(validator(minimum(value = "1"), maximum(value = "200")))] limit: Query<Option<i64>>,
+        #[oai(validator(minimum(value = "0"), maximum(value = "1000000")))] offset: Query<
+            Option<i64>,
+        >,
+    ) -> Result<Json<AuditPage>, ApiError> {
+        let (limit, offset) = page_bounds(limit.0, offset.0);
+        audit_page(&self.state, &auth.0, limit, offset)
+            .await
+            .map(Json)
     }
 }

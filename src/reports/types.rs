@@ -1,6 +1,6 @@
 //! The report shapes the API answers and the web pages draw: groups with their driver,
 //! question and participation cells, a round's report, the teams × drivers heatmap,
-//! released comments and a survey's trend. Data only: the service builds them, the API
+//! released comments and a survey's trend, and a page of the audit log. Data only: the service builds them, the API
 //! wraps them as JSON and [`super::csv`] renders them as CSV.
 
 use poem_openapi::Object;
@@ -122,4 +122,23 @@ pub struct Trend {
     pub survey_id: String,
     pub team_id: Option<String>,
     pub points: Vec<TrendPoint>,
+}
+
+#[derive(Object)]
+pub struct AuditEntry {
+    pub at: chrono::NaiveDateTime,
+    pub actor_id: String,
+    pub actor_email: Option<String>,
+    /// What was done, e.g. `report.read` or `report.export`.
+    pub action: String,
+    /// Which report, e.g. `round/<id>/report?team_id=<id>&cut=location`.
+    pub target: String,
+}
+
+#[derive(Object)]
+pub struct AuditPage {
+    pub items: Vec<AuditEntry>,
+    pub total: i64,
+    pub limit: i64,
+    pub offset: i64,
 }
