@@ -1,6 +1,6 @@
 //! Reports for managers (their subtrees) and HR (everything): closed rounds, one
 //! round's report with drivers, child teams and the survey's trend, the comments, and
-//! the heatmap. Each number comes from the API's own report functions, so the same
+//! the heatmap. Each number comes from the reports service the API also calls, so the same
 //! suppression applies and each read is audited. A suppressed group reads "fewer than
 //! k answers" and is never drawn as a zero.
 
