@@ -8,11 +8,11 @@ use crate::cx::api::CxApi;
 use crate::linkage::api::LinkageApi;
 use crate::ops::api::OpsApi;
 use crate::org::api::OrgApi;
+use crate::reports::api::AuditApi;
 use crate::reports::api::ReportsApi;
-use crate::reports::audit_log::AuditApi;
 use crate::state::AppState;
+use crate::suggestions::api::InsightsApi;
 use crate::suggestions::api::SuggestionsApi;
-use crate::suggestions::insights::InsightsApi;
 use crate::surveys::api::SurveysApi;
 
 pub type Apis = (

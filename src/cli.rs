@@ -123,7 +123,7 @@ fn import_cx(config: &Config, file: &std::path::Path, dry_run: bool) -> anyhow::
         indicatif::ProgressStyle::with_template("reading  {bar:40} {bytes}/{total_bytes}")
             .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
     );
-    let rows = crate::cx::api::parse_csv(bar.wrap_read(std::io::BufReader::new(reader)))
+    let rows = crate::cx::ingest::parse_csv(bar.wrap_read(std::io::BufReader::new(reader)))
         .map_err(user_error)?;
     bar.finish_and_clear();
     let bar = indicatif::ProgressBar::new(rows.len() as u64);
@@ -135,7 +135,7 @@ fn import_cx(config: &Config, file: &std::path::Path, dry_run: bool) -> anyhow::
     let report = state
         .db
         .write_blocking(move |conn| {
-            crate::cx::api::ingest(conn, rows, dry_run, &mut |n| progress_bar.set_position(n))
+            crate::cx::ingest::ingest(conn, rows, dry_run, &mut |n| progress_bar.set_position(n))
         })
         .map_err(user_error)?;
     bar.finish_and_clear();

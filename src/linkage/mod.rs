@@ -2,8 +2,13 @@
 //! of that team (or, for an internal team, of the frontline teams it serves) in the same
 //! or a later period, with honest statistics: Pearson with a Fisher-z interval, Spearman,
 //! OLS with standard errors, a within-team analysis, a lag sweep, quadrants and plain
-//! warnings.
+//! warnings. The shapes are in [`types`], the reads in [`store`], the statistics (pure) in
+//! [`stats`], the chart in [`plot`], the analysis the API and the web page call in
+//! [`analysis`], and the endpoint in [`api`].
 
+pub mod analysis;
 pub mod api;
 pub mod plot;
 pub mod stats;
+pub mod store;
+pub mod types;

@@ -2,16 +2,12 @@
 //! and when — never the report's content. Admins read it, newest first.
 
 use diesel::prelude::*;
-use poem_openapi::param::Query;
-use poem_openapi::payload::Json;
-use poem_openapi::{Object, OpenApi};
 
-use crate::auth::bearer::BearerAuth;
 use crate::auth::{Principal, require_admin};
 use crate::db::AnyConnection;
 use crate::db::schema::{audit_log, people};
 use crate::error::ApiError;
-use crate::http::{Tag, page_bounds};
+use crate::reports::types::{AuditEntry, AuditPage};
 use crate::state::AppState;
 
 /// Appends one entry (inside the caller's transaction).
@@ -45,48 +41,6 @@ pub async fn append(
         .db
         .write(move |conn| record(conn, &actor, &action, &target))
         .await
-}
-
-#[derive(Object)]
-pub struct AuditEntry {
-    pub at: chrono::NaiveDateTime,
-    pub actor_id: String,
-    pub actor_email: Option<String>,
-    /// What was done, e.g. `report.read` or `report.export`.
-    pub action: String,
-    /// Which report, e.g. `round/<id>/report?team_id=<id>&cut=location`.
-    pub target: String,
-}
-
-#[derive(Object)]
-pub struct AuditPage {
-    pub items: Vec<AuditEntry>,
-    pub total: i64,
-    pub limit: i64,
-    pub offset: i64,
-}
-
-pub struct AuditApi {
-    pub state: AppState,
-}
-
-#[OpenApi(prefix_path = "/api/v1", tag = "Tag::Reports")]
-impl AuditApi {
-    /// The audit log of report reads and exports (admins), newest first.
-    #[oai(path = "/audit-log", method = "get", operation_id = "audit_log")]
-    async fn audit_log(
-        &self,
-        auth: BearerAuth,
-        #[oai(validator(minimum(value = "1"), maximum(value = "200")))] limit: Query<Option<i64>>,
-        #[oai(validator(minimum(value = "0"), maximum(value = "1000000")))] offset: Query<
-            Option<i64>,
-        >,
-    ) -> Result<Json<AuditPage>, ApiError> {
-        let (limit, offset) = page_bounds(limit.0, offset.0);
-        audit_page(&self.state, &auth.0, limit, offset)
-            .await
-            .map(Json)
-    }
 }
 
 /// The audit log (admins), newest first.

@@ -1,10 +1,14 @@
 //! Frontline insights: suggestions about customer pain points raised by any employee
 //! (anonymous or signed), votes that cannot be cast twice yet record nobody, a status
 //! workflow in which managers close the loop with a visible reply, and the manager view
-//! with themes, touchpoints and loop-closure figures.
+//! with themes, touchpoints and loop-closure figures. The shapes are in [`types`], the
+//! rules and orchestration the API and the web pages call in [`service`], the pure parts
+//! in [`workflow`], [`themes`] and [`insights`], and the endpoints in [`api`].
 
 pub mod api;
 pub mod insights;
 pub mod model;
+pub mod service;
 pub mod themes;
+pub mod types;
 pub mod workflow;

@@ -7,7 +7,8 @@ use poem::http::StatusCode;
 use poem::web::Data;
 use poem::{Body, Request, Response, handler};
 
-use crate::cx::api::{RatingInput, ingest_ratings, parse_csv as parse_ratings};
+use crate::cx::ingest::{ingest_ratings, parse_csv as parse_ratings};
+use crate::cx::types::RatingInput;
 use crate::error::{ApiError, FieldError};
 use crate::org::domain::Language;
 use crate::org::service::import_people_csv;

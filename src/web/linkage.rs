@@ -8,7 +8,8 @@ use poem::web::Data;
 use poem::{Request, Response, handler};
 
 use crate::cx::metrics::{Metric, Period};
-use crate::linkage::api::{Linkage, LinkageQuery, PearsonBlock, linkage_analysis, linkage_svg};
+use crate::linkage::analysis::{linkage_analysis, linkage_svg};
+use crate::linkage::types::{Linkage, LinkageQuery, PearsonBlock};
 use crate::org::domain::Language;
 use crate::state::AppState;
 use crate::web::account::query;

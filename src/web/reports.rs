@@ -1,6 +1,6 @@
 //! Reports for managers (their subtrees) and HR (everything): closed rounds, one
 //! round's report with drivers, child teams and the survey's trend, the comments, and
-//! the heatmap. Each number comes from the API's own report functions, so the same
+//! the heatmap. Each number comes from the reports service the API also calls, so the same
 //! suppression applies and each read is audited. A suppressed group reads "fewer than
 //! k answers" and is never drawn as a zero.
 
@@ -11,11 +11,11 @@ use poem::{Request, Response, handler};
 
 use crate::error::ApiError;
 use crate::org::domain::Language;
-use crate::payload::JsonOrCsv;
-use crate::reports::api::{Group, round_comments, round_heatmap, round_report, survey_trend};
 use crate::reports::audit_log::audit_page;
+use crate::reports::service::{Purpose, round_comments, round_heatmap, round_report, survey_trend};
+use crate::reports::types::Group;
 use crate::state::AppState;
-use crate::suggestions::insights::frontline_insights;
+use crate::suggestions::service::frontline_insights;
 use crate::suggestions::workflow::Touchpoint;
 use crate::surveys::store;
 use crate::web::account::query;
@@ -25,15 +25,6 @@ use crate::web::layout::{Chrome, page, when};
 use crate::web::respond::{error_page, html as html_response};
 use crate::web::session::{Session, session};
 use crate::web::suggestions::{status_label, touchpoint_label};
-
-fn json<T>(v: JsonOrCsv<T>) -> Result<T, ApiError> {
-    match v {
-        JsonOrCsv::Json(x) => Ok(x),
-        JsonOrCsv::Csv(_) => Err(ApiError::Internal(anyhow::anyhow!(
-            "CSV where JSON was asked"
-        ))),
-    }
-}
 
 /// People who may read reports: managers and HR; others get the 403 page.
 pub async fn reader(state: &AppState, req: &Request) -> Result<Session, Response> {
@@ -152,23 +143,19 @@ pub async fn report(
     let lang = c.lang;
     let q = query(req);
     let team = Some(q.text("team_id").to_owned()).filter(|t| !t.is_empty());
-    let report = match round_report(state, &s.principal, &id, team.clone(), None, false)
-        .await
-        .and_then(json)
-    {
-        Ok(r) => r,
-        Err(ApiError::Validation { field, .. }) if field == "team_id" => {
-            // A manager of several teams: show the first until they choose.
-            let first = s.me.managed_teams.first().map(|t| t.id.clone());
-            or_page!(
-                &c,
-                round_report(state, &s.principal, &id, first, None, false)
-                    .await
-                    .and_then(json)
-            )
-        }
-        Err(e) => return error_page(&c, &e),
-    };
+    let report =
+        match round_report(state, &s.principal, &id, team.clone(), None, Purpose::Read).await {
+            Ok(r) => r,
+            Err(ApiError::Validation { field, .. }) if field == "team_id" => {
+                // A manager of several teams: show the first until they choose.
+                let first = s.me.managed_teams.first().map(|t| t.id.clone());
+                or_page!(
+                    &c,
+                    round_report(state, &s.principal, &id, first, None, Purpose::Read).await
+                )
+            }
+            Err(e) => return error_page(&c, &e),
+        };
     let round_id = id.clone();
     let meta = state
         .db
@@ -186,19 +173,23 @@ pub async fn report(
             &s.principal,
             &survey.id,
             report.team_id.clone(),
-            false,
+            Purpose::Read,
         )
         .await
-        .and_then(json)
         .ok()
     } else {
         None
     };
     let comments = if report.scores_released {
-        round_comments(state, &s.principal, &id, report.team_id.clone(), false)
-            .await
-            .and_then(json)
-            .ok()
+        round_comments(
+            state,
+            &s.principal,
+            &id,
+            report.team_id.clone(),
+            Purpose::Read,
+        )
+        .await
+        .ok()
     } else {
         None
     };
@@ -322,10 +313,7 @@ pub async fn heatmap(req: &Request, Data(state): Data<&AppState>) -> Response {
         .filter(|r| !r.is_empty())
         .or_else(|| rounds.first().map(|(r, _)| r.id.clone()));
     let map = match &chosen {
-        Some(r) => match round_heatmap(state, &s.principal, r, false)
-            .await
-            .and_then(json)
-        {
+        Some(r) => match round_heatmap(state, &s.principal, r, Purpose::Read).await {
             Ok(m) => Some(m),
             Err(e) => return error_page(&c, &e),
         },

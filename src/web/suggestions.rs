@@ -11,10 +11,11 @@ use poem::{Body, Request, Response, handler};
 use crate::error::ApiError;
 use crate::org::domain::Language;
 use crate::state::AppState;
-use crate::suggestions::api::{
-    BODY_MAX, CreateSuggestion, Filter, REPLY_MAX, Sort, Suggestion, TITLE_MAX, create_suggestion,
-    followup, get_suggestion, list_suggestions, toggle_vote, update_suggestion,
+use crate::suggestions::service::{
+    BODY_MAX, REPLY_MAX, TITLE_MAX, create_suggestion, followup, get_suggestion, list_suggestions,
+    toggle_vote, update_suggestion,
 };
+use crate::suggestions::types::{CreateSuggestion, Filter, Sort, Suggestion};
 use crate::suggestions::workflow::{Status, Touchpoint};
 use crate::web::account::{query, status_of};
 use crate::web::i18n::{t, tf};

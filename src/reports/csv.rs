@@ -1,0 +1,146 @@
+//! The CSV exports of the reports: one renderer per report shape, reading the value the
+//! service built (so a CSV carries exactly the suppression of the JSON). Pure text: the
+//! columns and their order are part of the API, and exports are compared byte for byte.
+
+use std::fmt::Write as _;
+
+use crate::payload::csv_field;
+use crate::reports::types::{Comments, Group, Heatmap, Report, Trend};
+
+/// A round's report: participation only while the round is open; once its scores are
+/// released, one line per metric of the group, its child teams and the cut's values.
+pub fn report(r: &Report) -> String {
+    if !r.scores_released {
+        return participation_csv(&r.group, &r.children);
+    }
+    let mut rows: Vec<(&str, &Group)> = vec![("group", &r.group)];
+    rows.extend(r.children.iter().map(|g| ("child", g)));
+    rows.extend(r.segments.iter().map(|g| ("segment", g)));
+    report_csv(&rows)
+}
+
+/// Teams × drivers: one line per team, one column per driver (its mean).
+pub fn heatmap(h: &Heatmap) -> String {
+    let mut out = String::from("team_id,team,suppressed,n,engagement_index");
+    for d in &h.drivers {
+        let _ = write!(out, ",{}", d.as_str());
+    }
+    out.push('\n');
+    for r in &h.rows {
+        let _ = write!(
+            out,
+            "{},{},{},{},{}",
+            r.team_id.clone().unwrap_or_default(),
+            csv_field(&r.team),
+            r.suppressed,
+            r.n.map(|x| x.to_string()).unwrap_or_default(),
+            num(r.engagement_index)
+        );
+        for c in &r.cells {
+            let _ = write!(out, ",{}", num(c.mean));
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// Released comments, in the order the service shuffled them.
+pub fn comments(c: &Comments) -> String {
+    let mut out = String::from("question_id,text\n");
+    for c in &c.comments {
+        let _ = writeln!(out, "{},{}", c.question_id, csv_field(&c.text));
+    }
+    out
+}
+
+/// A survey's trend: one line per closed round.
+pub fn trend(t: &Trend) -> String {
+    let mut out = String::from("round_id,sequence,closes_at,suppressed,n,engagement_index,enps\n");
+    for p in &t.points {
+        let _ = writeln!(
+            out,
+            "{},{},{},{},{},{},{}",
+            p.round_id,
+            p.sequence,
+            p.closes_at,
+            p.suppressed,
+            p.n.map(|x| x.to_string()).unwrap_or_default(),
+            num(p.engagement_index),
+            num(p.enps)
+        );
+    }
+    out
+}
+
+fn participation_csv(group: &Group, children: &[Group]) -> String {
+    let mut out = String::from("role,group,team_id,invited,participation_rate\n");
+    for (role, g) in std::iter::once(("group", group)).chain(children.iter().map(|c| ("child", c)))
+    {
+        let (invited, rate) = match &g.participation {
+            Some(p) => (p.invited.to_string(), p.rate.to_string()),
+            None => (String::new(), String::new()),
+        };
+        let _ = writeln!(
+            out,
+            "{role},{},{},{invited},{rate}",
+            csv_field(&g.label),
+            g.team_id.clone().unwrap_or_default()
+        );
+    }
+    out
+}
+
+fn num(v: Option<f64>) -> String {
+    v.map(|x| format!("{x}")).unwrap_or_default()
+}
+
+fn report_csv(groups: &[(&str, &Group)]) -> String {
+    let mut out =
+        String::from("role,group,team_id,cut,value,suppressed,metric,n,value_mean,favorable\n");
+    for (role, g) in groups {
+        let head = format!(
+            "{role},{},{},{},{},{}",
+            csv_field(&g.label),
+            g.team_id.clone().unwrap_or_default(),
+            g.cut.clone().unwrap_or_default(),
+            csv_field(&g.value.clone().unwrap_or_default()),
+            g.suppressed
+        );
+        if g.suppressed {
+            let _ = writeln!(out, "{head},,,,");
+            continue;
+        }
+        let n = g.n.unwrap_or(0);
+        let _ = writeln!(out, "{head},responses,{n},,");
+        if let Some(p) = &g.participation {
+            let _ = writeln!(out, "{head},participation_rate,{},{},", p.invited, p.rate);
+        }
+        let _ = writeln!(
+            out,
+            "{head},engagement_index,{n},{},",
+            num(g.engagement_index)
+        );
+        let _ = writeln!(out, "{head},enps,{n},{},", num(g.enps));
+        for d in g.drivers.iter().flatten() {
+            let _ = writeln!(
+                out,
+                "{head},driver:{},{},{},{}",
+                d.driver.as_str(),
+                d.n.map(|x| x.to_string()).unwrap_or_default(),
+                num(d.mean),
+                num(d.favorable)
+            );
+        }
+        for q in g.questions.iter().flatten() {
+            let _ = writeln!(
+                out,
+                "{head},question:{},{},{},{}",
+                q.question_id,
+                q.n.map(|x| x.to_string()).unwrap_or_default(),
+                num(q.mean),
+                num(q.favorable)
+            );
+        }
+    }
+    out
+}

@@ -1,0 +1,553 @@
+//! The reports' rules and assembly, shared by the API, the web pages and the CLI: who
+//! may read which team's report, that scores show only for closed rounds, how a round's
+//! data and release plan become the groups of a report, heatmap, comments or trend, and
+//! that every read or export is written to the audit log before it is answered. HR and
+//! admins see every team; managers their subtrees (any other team is 404); employees none.
+//! The functions answer plain report values; [`super::csv`] renders the CSV exports.
+
+use std::fmt::Write as _;
+
+use rand::seq::SliceRandom;
+
+use crate::auth::Principal;
+use crate::clock::now;
+use crate::db::AnyConnection;
+use crate::error::ApiError;
+use crate::org::access::readable_teams;
+use crate::reports::audit_log;
+use crate::reports::release::{Item, Plan, RoundData};
+use crate::reports::types::{
+    Bucket, Comment, Comments, DriverCell, Group, Heatmap, HeatmapRow, ParticipationCell,
+    QuestionCell, Report, Trend, TrendPoint,
+};
+use crate::state::AppState;
+use crate::surveys::bank::Driver;
+use crate::surveys::model::Cut;
+use crate::surveys::store;
+
+/// What the caller does with a report, as the audit log records it: reads it (JSON or a
+/// web page, `*.read`) or exports it (CSV, `*.export`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Purpose {
+    Read,
+    Export,
+}
+
+impl Purpose {
+    fn action(self, read: &'static str, export: &'static str) -> &'static str {
+        match self {
+            Purpose::Read => read,
+            Purpose::Export => export,
+        }
+    }
+}
+
+// ---------- access ----------
+
+/// Resolves which team the caller may report on: HR any team (or the whole
+/// organisation when none is given); managers a team in their subtrees (their only
+/// managed team when none is given); employees nothing. This is the one rule of who may
+/// read a team's report: every report read here goes through it.
+pub fn authorize_team(
+    conn: &mut AnyConnection,
+    p: &Principal,
+    team_id: Option<String>,
+) -> Result<Option<String>, ApiError> {
+    match readable_teams(conn, p)? {
+        None => {
+            if let Some(t) = &team_id {
+                crate::org::store::find_team(conn, t)?.ok_or(ApiError::NotFound("team"))?;
+            }
+            Ok(team_id)
+        }
+        Some(set) if set.is_empty() => Err(ApiError::Forbidden),
+        Some(set) => match team_id {
+            Some(t) if set.contains(&t) => Ok(Some(t)),
+            Some(_) => Err(ApiError::NotFound("team")),
+            None => {
+                let managed = crate::org::store::managed_team_ids(conn, &p.id)?;
+                match managed.as_slice() {
+                    [only] => Ok(Some(only.clone())),
+                    _ => Err(ApiError::invalid(
+                        "team_id",
+                        "you manage several teams: choose one",
+                    )),
+                }
+            }
+        },
+    }
+}
+
+fn closed_round(
+    conn: &mut AnyConnection,
+    round_id: &str,
+) -> Result<crate::surveys::model::RoundRow, ApiError> {
+    let round = store::find_round(conn, round_id)?.ok_or(ApiError::NotFound("round"))?;
+    if round.is_open(now()) || now() < round.opens_at {
+        return Err(ApiError::Conflict(
+            "scores are released only after the round closes".into(),
+        ));
+    }
+    Ok(round)
+}
+
+// ---------- assembly ----------
+
+fn shown(plan: &Plan, item: &Item, node: usize, col: usize) -> bool {
+    plan.items.get(item).is_some_and(|m| m[node][col])
+}
+
+fn group_view(
+    data: &RoundData,
+    plan: &Plan,
+    node: usize,
+    segment: Option<(usize, usize)>,
+) -> Group {
+    let col = data.column(segment);
+    let (cut, value) = match segment {
+        Some((c, v)) => (
+            Some(data.cuts[c].0.to_owned()),
+            Some(data.cuts[c].1[v].clone()),
+        ),
+        None => (None, None),
+    };
+    let label = match &value {
+        Some(v) => v.clone(),
+        None => data.label(node),
+    };
+    let team_id = data.team_id(node).map(str::to_owned);
+    if !plan.groups[node][col] {
+        return Group {
+            label,
+            team_id,
+            cut,
+            value,
+            suppressed: true,
+            n: None,
+            participation: None,
+            engagement_index: None,
+            enps: None,
+            drivers: None,
+            questions: None,
+        };
+    }
+    let s = data.scores(node, segment);
+    let invited = data.invited(node, segment);
+    let drivers = s
+        .drivers
+        .iter()
+        .map(|d| {
+            let on = shown(plan, &Item::Driver(d.driver), node, col);
+            DriverCell {
+                driver: d.driver,
+                suppressed: !on,
+                n: on.then_some(d.n as i64),
+                mean: d.mean.filter(|_| on),
+                favorable: d.favorable.filter(|_| on),
+            }
+        })
+        .collect();
+    let questions = s
+        .questions
+        .iter()
+        .filter(|q| {
+            plan.items
+                .contains_key(&Item::Question(q.question_id.clone()))
+        })
+        .map(|q| {
+            let on = shown(plan, &Item::Question(q.question_id.clone()), node, col);
+            QuestionCell {
+                question_id: q.question_id.clone(),
+                suppressed: !on,
+                n: on.then_some(q.n as i64),
+                mean: q.mean.filter(|_| on),
+                favorable: q.favorable.filter(|_| on),
+                distribution: on.then(|| {
+                    q.distribution
+                        .iter()
+                        .map(|(label, count)| Bucket {
+                            label: label.clone(),
+                            count: *count as i64,
+                        })
+                        .collect()
+                }),
+            }
+        })
+        .collect();
+    Group {
+        label,
+        team_id,
+        cut,
+        value,
+        suppressed: false,
+        n: Some(s.n as i64),
+        participation: (invited >= data.k.get() && invited > 0).then(|| ParticipationCell {
+            invited: invited as i64,
+            rate: s.n as f64 / invited as f64,
+        }),
+        engagement_index: s
+            .engagement_index
+            .filter(|_| shown(plan, &Item::Engagement, node, col)),
+        enps: s.enps.filter(|_| shown(plan, &Item::Enps, node, col)),
+        drivers: Some(drivers),
+        questions: Some(questions),
+    }
+}
+
+/// A group while its round is open: live participation (only with at least k invitees)
+/// and nothing about answers.
+fn participation_view(data: &RoundData, node: usize) -> Group {
+    let invited = data.invited(node, None);
+    let answered = data.cell(node, None).len();
+    Group {
+        label: data.label(node),
+        team_id: data.team_id(node).map(str::to_owned),
+        cut: None,
+        value: None,
+        suppressed: invited < data.k.get(),
+        n: None,
+        participation: (invited >= data.k.get()).then(|| ParticipationCell {
+            invited: invited as i64,
+            rate: answered as f64 / invited as f64,
+        }),
+        engagement_index: None,
+        enps: None,
+        drivers: None,
+        questions: None,
+    }
+}
+
+fn target(path: &str, team: &Option<String>, extra: &str) -> String {
+    let mut t = path.to_owned();
+    if let Some(team) = team {
+        let _ = write!(t, "?team_id={team}");
+    }
+    if !extra.is_empty() {
+        t.push(if team.is_some() { '&' } else { '?' });
+        t.push_str(extra);
+    }
+    t
+}
+
+// ---------- reads ----------
+
+/// Runs a report read as `principal` and writes who read what to the audit log: `read`
+/// answers the result with its audit action and target.
+async fn audited<T, F>(state: &AppState, principal: &Principal, read: F) -> Result<T, ApiError>
+where
+    T: Send + 'static,
+    F: FnOnce(&mut AnyConnection, &Principal) -> Result<(T, &'static str, String), ApiError>
+        + Send
+        + 'static,
+{
+    let p = principal.clone();
+    let actor = p.id.clone();
+    let (out, action, target) = state.db.read(move |conn| read(conn, &p)).await?;
+    audit_log::append(state, &actor, action, &target).await?;
+    Ok(out)
+}
+
+/// A round's report for a team (participation only while it is open), audited.
+pub async fn round_report(
+    state: &AppState,
+    principal: &Principal,
+    round_id: &str,
+    requested: Option<String>,
+    cut: Option<Cut>,
+    purpose: Purpose,
+) -> Result<Report, ApiError> {
+    let round_id = round_id.to_owned();
+    let rounds = state.rounds.clone();
+    audited(state, principal, move |conn, principal| {
+        let team = authorize_team(conn, principal, requested)?;
+        let round = store::find_round(conn, &round_id)?.ok_or(ApiError::NotFound("round"))?;
+        let released = round.closes_at <= now();
+        // A closed round's data and plan come from the cache; an open round is read
+        // afresh (its participation moves).
+        let (model, open_data) = if released {
+            (Some(rounds.closed(conn, round)?), None)
+        } else {
+            (None, Some(RoundData::load(conn, round)?))
+        };
+        let Some(data) = model.as_ref().map(|m| &m.data).or(open_data.as_ref()) else {
+            return Err(ApiError::NotFound("round"));
+        };
+        let cut_index = match cut {
+            None => None,
+            Some(c) => {
+                let name = match c {
+                    Cut::Location => "location",
+                    Cut::JobFamily => "job_family",
+                    Cut::Tenure => "tenure",
+                };
+                Some(
+                    data.cuts
+                        .iter()
+                        .position(|(n, _)| *n == name)
+                        .ok_or_else(|| {
+                            ApiError::invalid("cut", "this survey does not collect that cut")
+                        })?,
+                )
+            }
+        };
+        let node = match &team {
+            Some(t) => data.node(t).ok_or(ApiError::NotFound("team"))?,
+            None => 0,
+        };
+        if !released {
+            // No live diffing: while the round is open only participation shows.
+            let group = participation_view(data, node);
+            let children: Vec<Group> = data
+                .tree
+                .children(node)
+                .iter()
+                .map(|&c| participation_view(data, c))
+                .collect();
+            let (action, target): (&str, String) = (
+                purpose.action("report.read", "report.export"),
+                target(&format!("rounds/{round_id}/report"), &team, ""),
+            );
+            return Ok((
+                Report {
+                    round_id: round_id.clone(),
+                    scores_released: false,
+                    team_id: team,
+                    min_group: data.k.get() as i64,
+                    group,
+                    children,
+                    segments: Vec::new(),
+                },
+                action,
+                target,
+            ));
+        }
+        let Some(model) = &model else {
+            return Err(ApiError::Internal(anyhow::anyhow!(
+                "round {round_id} has no plan"
+            )));
+        };
+        let plan = &model.plan;
+        let group = group_view(data, plan, node, None);
+        let children: Vec<Group> = data
+            .tree
+            .children(node)
+            .iter()
+            .map(|&c| group_view(data, plan, c, None))
+            .collect();
+        let segments: Vec<Group> = match cut_index {
+            None => Vec::new(),
+            Some(c) => (0..data.cuts[c].1.len())
+                .filter(|&v| !data.cell(node, Some((c, v))).is_empty())
+                .map(|v| group_view(data, plan, node, Some((c, v))))
+                .collect(),
+        };
+        let extra = cut_index
+            .map(|c| format!("cut={}", data.cuts[c].0))
+            .unwrap_or_default();
+        let (action, target): (&str, String) = (
+            purpose.action("report.read", "report.export"),
+            (target(&format!("rounds/{round_id}/report"), &team, &extra)).to_string(),
+        );
+        Ok((
+            Report {
+                round_id,
+                scores_released: true,
+                team_id: team,
+                min_group: data.k.get() as i64,
+                group,
+                children,
+                segments,
+            },
+            action,
+            target,
+        ))
+    })
+    .await
+}
+
+/// Teams × drivers for a closed round, audited.
+pub async fn round_heatmap(
+    state: &AppState,
+    principal: &Principal,
+    round_id: &str,
+    purpose: Purpose,
+) -> Result<Heatmap, ApiError> {
+    let round_id = round_id.to_owned();
+    let rounds = state.rounds.clone();
+    audited(state, principal, move |conn, principal| {
+        let visible = readable_teams(conn, principal)?;
+        if visible.as_ref().is_some_and(|s| s.is_empty()) {
+            return Err(ApiError::Forbidden);
+        }
+        let round = closed_round(conn, &round_id)?;
+        let model = rounds.closed(conn, round)?;
+        let (data, plan) = (&model.data, &model.plan);
+        let mut nodes: Vec<usize> = data
+            .tree
+            .top_down()
+            .into_iter()
+            .filter(|&n| match &visible {
+                None => true,
+                Some(set) => data.team_id(n).is_some_and(|t| set.contains(t)),
+            })
+            .collect();
+        nodes.retain(|&n| n == 0 || !data.cell(n, None).is_empty() || data.invited(n, None) > 0);
+        let drivers: Vec<Driver> = Driver::ALL
+            .into_iter()
+            .filter(|d| plan.items.contains_key(&Item::Driver(*d)))
+            .collect();
+        let rows: Vec<HeatmapRow> = nodes
+            .into_iter()
+            .map(|n| {
+                let g = group_view(data, plan, n, None);
+                let cells = drivers
+                    .iter()
+                    .map(|d| {
+                        g.drivers
+                            .as_ref()
+                            .and_then(|ds| ds.iter().find(|c| c.driver == *d).cloned())
+                            .unwrap_or(DriverCell {
+                                driver: *d,
+                                suppressed: true,
+                                n: None,
+                                mean: None,
+                                favorable: None,
+                            })
+                    })
+                    .collect();
+                HeatmapRow {
+                    team_id: g.team_id,
+                    team: g.label,
+                    suppressed: g.suppressed,
+                    n: g.n,
+                    engagement_index: g.engagement_index,
+                    cells,
+                }
+            })
+            .collect();
+        let (action, target): (&str, String) = (
+            purpose.action("heatmap.read", "heatmap.export"),
+            (format!("rounds/{round_id}/heatmap")).to_string(),
+        );
+        Ok((
+            Heatmap {
+                round_id,
+                min_group: data.k.get() as i64,
+                drivers,
+                rows,
+            },
+            action,
+            target,
+        ))
+    })
+    .await
+}
+
+/// A closed round's free-text answers for a team, when the group is large enough; audited.
+pub async fn round_comments(
+    state: &AppState,
+    principal: &Principal,
+    round_id: &str,
+    requested: Option<String>,
+    purpose: Purpose,
+) -> Result<Comments, ApiError> {
+    let round_id = round_id.to_owned();
+    let rounds = state.rounds.clone();
+    audited(state, principal, move |conn, principal| {
+        let team = authorize_team(conn, principal, requested)?;
+        let round = closed_round(conn, &round_id)?;
+        let model = rounds.closed(conn, round)?;
+        let (data, plan) = (&model.data, &model.plan);
+        let node = match &team {
+            Some(t) => data.node(t).ok_or(ApiError::NotFound("team"))?,
+            None => 0,
+        };
+        let mut comments = Vec::new();
+        let mut any_hidden = false;
+        for (qid, mask) in &plan.comments {
+            let texts: Vec<&(String, String)> = data
+                .cell(node, None)
+                .into_iter()
+                .flat_map(|r| r.texts.iter().filter(|(q, _)| q == qid))
+                .collect();
+            if mask[node] {
+                comments.extend(texts.into_iter().map(|(q, t)| Comment {
+                    question_id: q.clone(),
+                    text: t.clone(),
+                }));
+            } else if !texts.is_empty() {
+                any_hidden = true;
+            }
+        }
+        comments.shuffle(&mut rand::thread_rng());
+        let (action, target): (&str, String) = (
+            purpose.action("comments.read", "comments.export"),
+            (target(&format!("rounds/{round_id}/comments"), &team, "")).to_string(),
+        );
+        Ok((
+            Comments {
+                round_id,
+                team_id: team,
+                min_comments: data.k.comment_floor() as i64,
+                suppressed: any_hidden,
+                comments,
+            },
+            action,
+            target,
+        ))
+    })
+    .await
+}
+
+/// A survey's engagement index and eNPS for a team, one point per closed round; audited.
+pub async fn survey_trend(
+    state: &AppState,
+    principal: &Principal,
+    survey_id: &str,
+    requested: Option<String>,
+    purpose: Purpose,
+) -> Result<Trend, ApiError> {
+    let survey_id = survey_id.to_owned();
+    let rounds = state.rounds.clone();
+    audited(state, principal, move |conn, principal| {
+        let team = authorize_team(conn, principal, requested)?;
+        store::find_survey(conn, &survey_id)?.ok_or(ApiError::NotFound("survey"))?;
+        let t = now();
+        let mut points = Vec::new();
+        for round in store::rounds_of(conn, &survey_id)? {
+            if round.closes_at > t {
+                continue;
+            }
+            let model = rounds.closed(conn, round)?;
+            let (data, plan) = (&model.data, &model.plan);
+            let node = match &team {
+                Some(x) => data.node(x).ok_or(ApiError::NotFound("team"))?,
+                None => 0,
+            };
+            let g = group_view(data, plan, node, None);
+            points.push(TrendPoint {
+                round_id: data.round.id.clone(),
+                sequence: data.round.sequence,
+                closes_at: data.round.closes_at,
+                suppressed: g.suppressed,
+                n: g.n,
+                engagement_index: g.engagement_index,
+                enps: g.enps,
+            });
+        }
+        let (action, target): (&str, String) = (
+            purpose.action("trend.read", "trend.export"),
+            (target(&format!("surveys/{survey_id}/trend"), &team, "")).to_string(),
+        );
+        Ok((
+            Trend {
+                survey_id,
+                team_id: team,
+                points,
+            },
+            action,
+            target,
+        ))
+    })
+    .await
+}

@@ -1,0 +1,144 @@
+//! The report shapes the API answers and the web pages draw: groups with their driver,
+//! question and participation cells, a round's report, the teams × drivers heatmap,
+//! released comments and a survey's trend, and a page of the audit log. Data only: the service builds them, the API
+//! wraps them as JSON and [`super::csv`] renders them as CSV.
+
+use poem_openapi::Object;
+
+use crate::surveys::bank::Driver;
+
+#[derive(Object, Clone)]
+pub struct Bucket {
+    pub label: String,
+    pub count: i64,
+}
+
+#[derive(Object, Clone)]
+pub struct DriverCell {
+    pub driver: Driver,
+    pub suppressed: bool,
+    pub n: Option<i64>,
+    pub mean: Option<f64>,
+    /// Percent of answers 4 or 5.
+    pub favorable: Option<f64>,
+}
+
+#[derive(Object, Clone)]
+pub struct QuestionCell {
+    pub question_id: String,
+    pub suppressed: bool,
+    pub n: Option<i64>,
+    pub mean: Option<f64>,
+    pub favorable: Option<f64>,
+    pub distribution: Option<Vec<Bucket>>,
+}
+
+#[derive(Object, Clone)]
+pub struct ParticipationCell {
+    pub invited: i64,
+    pub rate: f64,
+}
+
+/// A group of responses: a team's subtree, or one value of a cut within it. A
+/// suppressed group carries its label and nothing else.
+#[derive(Object, Clone)]
+pub struct Group {
+    pub label: String,
+    pub team_id: Option<String>,
+    pub cut: Option<String>,
+    pub value: Option<String>,
+    pub suppressed: bool,
+    pub n: Option<i64>,
+    pub participation: Option<ParticipationCell>,
+    /// 0–100.
+    pub engagement_index: Option<f64>,
+    /// −100..100.
+    pub enps: Option<f64>,
+    pub drivers: Option<Vec<DriverCell>>,
+    pub questions: Option<Vec<QuestionCell>>,
+}
+
+#[derive(Object)]
+pub struct Report {
+    pub round_id: String,
+    /// False while the round is open: groups then carry live participation only.
+    pub scores_released: bool,
+    /// The team reported on; absent for the whole organisation.
+    pub team_id: Option<String>,
+    pub min_group: i64,
+    pub group: Group,
+    pub children: Vec<Group>,
+    pub segments: Vec<Group>,
+}
+
+#[derive(Object)]
+pub struct HeatmapRow {
+    pub team_id: Option<String>,
+    pub team: String,
+    pub suppressed: bool,
+    pub n: Option<i64>,
+    pub engagement_index: Option<f64>,
+    pub cells: Vec<DriverCell>,
+}
+
+#[derive(Object)]
+pub struct Heatmap {
+    pub round_id: String,
+    pub min_group: i64,
+    pub drivers: Vec<Driver>,
+    pub rows: Vec<HeatmapRow>,
+}
+
+#[derive(Object)]
+pub struct Comment {
+    pub question_id: String,
+    pub text: String,
+}
+
+#[derive(Object)]
+pub struct Comments {
+    pub round_id: String,
+    pub team_id: Option<String>,
+    /// Comments are shown only for groups with at least this many of them.
+    pub min_comments: i64,
+    pub suppressed: bool,
+    /// In random order, without the rest of their response.
+    pub comments: Vec<Comment>,
+}
+
+#[derive(Object)]
+pub struct TrendPoint {
+    pub round_id: String,
+    pub sequence: i32,
+    pub closes_at: chrono::NaiveDateTime,
+    pub suppressed: bool,
+    pub n: Option<i64>,
+    pub engagement_index: Option<f64>,
+    pub enps: Option<f64>,
+}
+
+#[derive(Object)]
+pub struct Trend {
+    pub survey_id: String,
+    pub team_id: Option<String>,
+    pub points: Vec<TrendPoint>,
+}
+
+#[derive(Object)]
+pub struct AuditEntry {
+    pub at: chrono::NaiveDateTime,
+    pub actor_id: String,
+    pub actor_email: Option<String>,
+    /// What was done, e.g. `report.read` or `report.export`.
+    pub action: String,
+    /// Which report, e.g. `round/<id>/report?team_id=<id>&cut=location`.
+    pub target: String,
+}
+
+#[derive(Object)]
+pub struct AuditPage {
+    pub items: Vec<AuditEntry>,
+    pub total: i64,
+    pub limit: i64,
+    pub offset: i64,
+}
