@@ -3,9 +3,21 @@
 //! suggestions about customer pain points, and links each team's engagement to the
 //! customer satisfaction of the teams it serves.
 //!
-//! One binary serves an OpenAPI-documented HTTP API over SQLite (embedded default) or
-//! PostgreSQL. Each capability lives in its own module: its rows, queries, pure logic
-//! and handlers.
+//! One binary serves an OpenAPI-documented HTTP API and server-rendered web pages over
+//! SQLite (embedded default) or PostgreSQL. Each capability ([`auth`], [`org`],
+//! [`surveys`], [`anonymity`], [`reports`], [`suggestions`], [`cx`], [`linkage`],
+//! [`ops`]) is a folder of its own, split by role as far as it has each part: `types.rs`
+//! for the request and response shapes, `service.rs` for the access checks, validation
+//! and orchestration that the API, the web pages ([`web`]) and the CLI ([`cli`]) call,
+//! `store.rs` for the queries, pure logic in files named for what they compute, and
+//! `api.rs` for the HTTP handlers alone. Each folder's `mod.rs` lists its files by role.
+//!
+//! Below them sits the shared plumbing: [`state`] (the `AppState`), [`http`] (what every
+//! handler shares), [`clock`], [`error`], [`config`] and [`db`]. [`api`] only combines the
+//! capabilities' OpenAPI services, and [`startup`] is the one place everything is wired.
+//! Imports point one way — handlers, pages and the CLI to services, services to stores,
+//! pure logic and the database — and the `layers` integration test fails on an import
+//! loop or an upward import.
 
 pub mod anonymity;
 pub mod api;

@@ -26,7 +26,7 @@
 //!    combination of values) and, while the total of some union of atoms with 1 to k − 1
 //!    people in all is determined exactly, another value cell is suppressed — the first,
 //!    smallest first, whose removal ends that exposure. Only value cells are suppressed
-//!    this way. [`super::audit`] explains how the audit stays fast for large
+//!    this way. [`super::linear_audit`] explains how the audit stays fast for large
 //!    organisations (blocks, independent components, exact modular arithmetic).
 //!
 //! Decisions are made once for the whole tree and every cut together, so every report —

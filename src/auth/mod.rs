@@ -1,7 +1,14 @@
 //! Identity and access: passwords, tokens, login throttling, the caller a token names
-//! (a [`Principal`]) and one small function per access rule. The bearer security
-//! schemes that run these checks on a request are in [`bearer`]; which teams and people
-//! a caller may read is decided in [`crate::org::access`].
+//! (a [`Principal`], loaded here by [`principal`]) and one small function per role check
+//! ([`require_hr`], [`require_admin`]).
+//!
+//! The shapes are in [`types`]; what the sign-in API and the web pages call — sign-in,
+//! activation, logout, the signed-in person and password change, with their queries — in
+//! [`service`]; the parts it is built from in [`password`] (argon2id on its own threads),
+//! [`token`] (JWT access tokens and one-time activation tokens) and [`throttle`] (failed
+//! logins per account and address); the bearer security schemes that turn a request's
+//! token into a [`Principal`] in [`bearer`]; and the handlers in [`api`]. Which teams and
+//! people a caller may read is decided in [`crate::org::access`].
 
 pub mod api;
 pub mod bearer;

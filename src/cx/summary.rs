@@ -2,7 +2,7 @@
 //! the whole organisation, managers their subtrees (any other team is 404), employees
 //! none.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 
 use chrono::NaiveDate;
 use diesel::prelude::*;
@@ -12,8 +12,7 @@ use crate::cx::metrics::{Metric, Period};
 use crate::cx::types::{CxPeriod, CxSummary};
 use crate::db::schema::cx_ratings;
 use crate::error::ApiError;
-use crate::org::access::readable_teams;
-use crate::org::store::TeamTree;
+use crate::org::access::summary_scope;
 use crate::state::AppState;
 
 /// The summary per `period` (monthly by default) between `from` and `to`, both optional.
@@ -34,18 +33,7 @@ pub async fn summary(
     state
         .db
         .read(move |conn| {
-            let managed = readable_teams(conn, &p)?;
-            if managed.as_ref().is_some_and(|m| m.is_empty()) {
-                return Err(ApiError::Forbidden);
-            }
-            let tree = TeamTree::load(conn)?;
-            let scope: Option<HashSet<String>> = match (&team, managed) {
-                (Some(t), m) if tree.contains(t) && m.as_ref().is_none_or(|m| m.contains(t)) => {
-                    Some(tree.subtrees([t]))
-                }
-                (Some(_), _) => return Err(ApiError::NotFound("team")),
-                (None, m) => m,
-            };
+            let scope = summary_scope(conn, &p, team.as_deref())?;
             let mut q = cx_ratings::table
                 .select((
                     cx_ratings::metric,

@@ -6,6 +6,10 @@
 //! pool), each write in a `BEGIN IMMEDIATE` transaction: one writer avoids busy waits and
 //! `SQLITE_BUSY_SNAPSHOT`, which busy_timeout cannot fix. Store functions never open
 //! transactions themselves; [`Db::write`] does.
+//!
+//! This module holds the connection, the pools, the migrations and the write-ahead-log
+//! checkpoints; [`schema`] is diesel's table definitions, which no API handler or web
+//! page names; [`anonymous`] keeps the backend-specific SQL of the anonymous tables.
 
 pub mod anonymous;
 pub mod schema;

@@ -54,3 +54,44 @@ pub fn may_read_person(
         Some(set) => person.team_id.as_ref().is_some_and(|t| set.contains(t)),
     })
 }
+
+/// Teams whose suggestions `p` may read (`None`: all): what they may read in full,
+/// plus their own team's subtree and its chain up to the root.
+pub fn suggestion_teams_visible_to(
+    conn: &mut AnyConnection,
+    p: &Principal,
+) -> Result<Option<HashSet<String>>, ApiError> {
+    let Some(mut set) = readable_teams(conn, p)? else {
+        return Ok(None);
+    };
+    if let Some(own) = &p.team_id {
+        let tree = TeamTree::load(conn)?;
+        set.extend(tree.subtrees([own]));
+        set.extend(tree.ancestors_inclusive(own));
+    }
+    Ok(Some(set))
+}
+
+/// The teams a summary (CX ratings, frontline insights) covers when `p` asks for
+/// `requested` (`None`: everything they may read; `None` back: all teams). A manager of
+/// no team is refused (403); a team that does not exist or that they may not read is
+/// 404, so the answer does not tell which.
+pub fn summary_scope(
+    conn: &mut AnyConnection,
+    p: &Principal,
+    requested: Option<&str>,
+) -> Result<Option<HashSet<String>>, ApiError> {
+    let readable = readable_teams(conn, p)?;
+    if readable.as_ref().is_some_and(|m| m.is_empty()) {
+        return Err(ApiError::Forbidden);
+    }
+    let Some(team) = requested else {
+        return Ok(readable);
+    };
+    let tree = TeamTree::load(conn)?;
+    if tree.contains(team) && readable.as_ref().is_none_or(|m| m.contains(team)) {
+        Ok(Some(tree.subtrees([&team.to_owned()])))
+    } else {
+        Err(ApiError::NotFound("team"))
+    }
+}

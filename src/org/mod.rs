@@ -2,6 +2,13 @@
 //! them with the attributes used for segmentation, team managers, and the service map
 //! that says which frontline teams an internal team serves. Also the CSV import of
 //! people.
+//!
+//! The shapes are in [`types`] and the rows in [`model`]; the access checks, validation
+//! and orchestration the API, the web pages and the CLI call in [`service`]; the queries
+//! (and the in-memory team tree) in [`store`]; who may read which teams and people — the
+//! rule the other capabilities ask too — in [`access`]; values parsed once at the edge
+//! (e-mail addresses, names, team kinds, languages, roles) in [`domain`]; the CSV import in
+//! [`import`]; and the handlers in [`api`].
 
 pub mod access;
 pub mod api;

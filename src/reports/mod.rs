@@ -1,8 +1,14 @@
-//! Engagement reports: scores per group (pure, in [`scores`]), a round's data and its
-//! release plan from the anonymity engine ([`release`]), the report shapes ([`types`]),
-//! who may read them and how they are assembled and audited ([`service`]), their CSV
-//! exports ([`csv`]), the report endpoints ([`api`]), and the append-only audit log of
-//! report reads ([`audit_log`]).
+//! Engagement reports: a round's report for a team (with its child teams and optionally
+//! one segmentation cut), the teams × drivers heatmap, released comments and a survey's
+//! trend, each as JSON or CSV with the same suppression.
+//!
+//! The shapes are in [`types`]; who may read which team's report
+//! ([`service::authorize_team`]), how a round's data and release plan become a report, and
+//! the audit of every read and export in [`service`]; a closed round's responses, loaded
+//! (and cached) with the release plan the anonymity engine makes for them, in [`release`];
+//! the scores (pure) in [`scores`]; the CSV renderings (pure) in [`csv`]; the append-only
+//! audit log of report reads and exports in [`audit_log`]; and the handlers in [`api`].
+//! There is no `store.rs`: [`release`] and [`audit_log`] run their own queries.
 
 pub mod api;
 pub mod audit_log;

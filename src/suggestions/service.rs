@@ -7,7 +7,7 @@
 //! colleagues and the teams above them raised); managers also see their managed
 //! subtrees; HR and admins see everything. Anything else answers 404.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use chrono::NaiveDate;
 
@@ -20,7 +20,7 @@ use crate::clock::now;
 use crate::db::schema::{people, suggestion_events, suggestion_votes, suggestions};
 use crate::db::{AnyConnection, lower};
 use crate::error::{ApiError, Msg};
-use crate::org::access::readable_teams;
+use crate::org::access::{readable_teams, suggestion_teams_visible_to, summary_scope};
 use crate::org::domain::{parse_optional_text, parse_text};
 use crate::org::store::{self as org_store, TeamTree};
 use crate::state::AppState;
@@ -38,22 +38,6 @@ pub const REPLY_MIN: usize = 10;
 pub const REPLY_MAX: usize = 2_000;
 
 // ---------- rules ----------
-
-/// Teams whose suggestions `p` may read; None means all.
-pub fn visible_teams(
-    conn: &mut AnyConnection,
-    p: &Principal,
-) -> Result<Option<HashSet<String>>, ApiError> {
-    let Some(mut set) = readable_teams(conn, p)? else {
-        return Ok(None);
-    };
-    if let Some(own) = &p.team_id {
-        let tree = TeamTree::load(conn)?;
-        set.extend(tree.subtrees([own]));
-        set.extend(tree.ancestors_inclusive(own));
-    }
-    Ok(Some(set))
-}
 
 /// The keyed hash stored for a vote: HMAC-SHA256 of person and suggestion under a
 /// server key, so the same person's second vote collides without storing who voted.
@@ -156,7 +140,7 @@ fn find(conn: &mut AnyConnection, id: &str) -> Result<Option<SuggestionRow>, Api
 /// The suggestion if the caller may see it, else 404.
 fn visible(conn: &mut AnyConnection, p: &Principal, id: &str) -> Result<SuggestionRow, ApiError> {
     let row = find(conn, id)?.ok_or(ApiError::NotFound("suggestion"))?;
-    match visible_teams(conn, p)? {
+    match suggestion_teams_visible_to(conn, p)? {
         Some(set) if !set.contains(&row.team_id) => Err(ApiError::NotFound("suggestion")),
         _ => Ok(row),
     }
@@ -247,7 +231,7 @@ pub async fn list_suggestions(
     state
         .db
         .read(move |conn| {
-            let mut allowed = visible_teams(conn, &p)?;
+            let mut allowed = suggestion_teams_visible_to(conn, &p)?;
             if let Some(t) = &team {
                 let tree = TeamTree::load(conn)?;
                 if !tree.contains(t) || allowed.as_ref().is_some_and(|a| !a.contains(t)) {
@@ -507,18 +491,7 @@ pub async fn frontline_insights(
     let insights = state
         .db
         .read(move |conn| {
-            let managed = readable_teams(conn, &p)?;
-            if managed.as_ref().is_some_and(|m| m.is_empty()) {
-                return Err(ApiError::Forbidden);
-            }
-            let tree = TeamTree::load(conn)?;
-            let scope: Option<HashSet<String>> = match (&requested, managed) {
-                (Some(t), None) if tree.contains(t) => Some(tree.subtrees([t])),
-                (Some(_), None) => return Err(ApiError::NotFound("team")),
-                (Some(t), Some(m)) if m.contains(t) => Some(tree.subtrees([t])),
-                (Some(_), Some(_)) => return Err(ApiError::NotFound("team")),
-                (None, m) => m,
-            };
+            let scope = summary_scope(conn, &p, requested.as_deref())?;
             let load = |conn: &mut crate::db::AnyConnection,
                         a: NaiveDate,
                         b: NaiveDate|

@@ -1,13 +1,21 @@
 //! The web app: server-rendered pages for employees, managers, HR and admins, served at
-//! `/` by the same binary as the API. Pages call the same functions as the API handlers
-//! (never the API over HTTP), so the rules — access, validation, anonymity — are the
-//! API's own.
+//! `/` by the same binary as the API. Pages call the capabilities' services, the same
+//! functions as the API handlers (never the API over HTTP, never `db::schema`), so the
+//! rules — access, validation, anonymity — are the API's own. Only `startup` mounts them
+//! ([`mount`], [`WithIndex`]).
 //!
 //! Sessions are an HttpOnly, SameSite=Strict cookie holding the API's own access token
 //! (`Secure` over TLS or when configured). Every state-changing form carries a CSRF
 //! token bound to the session token's `jti` (or, before sign-in, to a random pre-session
 //! cookie) and is refused without it. Signing out revokes the token server-side through
 //! the same denylist as `POST /api/v1/auth/logout`.
+//!
+//! The pages: [`account`] (sign-in, activation, password, language), [`pulses`]
+//! (answering), [`suggestions`], [`reports`], [`surveys`] and [`survey_form`] (HR survey
+//! list and form), [`people`] (people and teams), [`imports`] (people and CX CSV) and
+//! [`linkage`]. What they share: [`session`] (cookie, CSRF, renewal), [`respond`] (how a
+//! page answers), [`layout`] (frame and form fields), [`i18n`] (English and Russian texts)
+//! and [`charts`] (SVG charts).
 
 /// The value of a `Result<T, Response>`, or that response as the page's answer.
 macro_rules! or_respond {
