@@ -10,7 +10,7 @@ use poem_openapi::registry::{MetaSchemaRef, Registry};
 use poem_openapi::types::Type;
 use serde::de::DeserializeOwned;
 
-use crate::error::ApiError;
+use crate::error::{ApiError, Msg};
 
 pub struct JsonBody<T>(pub T);
 
@@ -102,6 +102,30 @@ fn quoted_name(message: &str) -> Option<String> {
 }
 
 poem_openapi::impl_apirequest_for_payload!(JsonBody<T>, T: DeserializeOwned + Type + Send);
+
+/// A CSV file's header, the one way every import reads its columns: each name trimmed,
+/// without a byte-order mark and lower-cased. A header that cannot be read is a 422
+/// on `csv`.
+pub fn csv_header<R: std::io::Read>(rdr: &mut csv::Reader<R>) -> Result<Vec<String>, ApiError> {
+    let headers = rdr.headers().map_err(|e| {
+        ApiError::invalid(
+            "csv",
+            Msg::new("cannot read the header: {error}").arg("error", e),
+        )
+    })?;
+    Ok(headers
+        .iter()
+        .map(|h| h.trim().trim_start_matches('\u{feff}').to_lowercase())
+        .collect())
+}
+
+/// The refusal of a header that lacks `column`.
+pub fn missing_column(column: &str) -> ApiError {
+    ApiError::invalid(
+        "csv",
+        Msg::new("the header must have a `{column}` column").arg("column", column),
+    )
+}
 
 /// One CSV field, quoted when it holds a comma, quote or line break.
 pub fn csv_field(s: &str) -> String {

@@ -15,6 +15,7 @@ use crate::cx::types::{IngestReport, RatingInput, RatingsBody};
 use crate::db::AnyConnection;
 use crate::db::schema::{cx_ratings, teams};
 use crate::error::{ApiError, FieldError, Msg};
+use crate::payload::{csv_header, missing_column};
 use crate::state::AppState;
 
 /// Most ratings in one request.
@@ -37,22 +38,8 @@ pub fn parse_csv<R: std::io::Read>(
     let mut rdr = csv::ReaderBuilder::new()
         .trim(csv::Trim::All)
         .from_reader(reader);
-    let headers = rdr
-        .headers()
-        .map_err(|e| {
-            ApiError::invalid(
-                "csv",
-                Msg::new("cannot read the header: {error}").arg("error", e),
-            )
-        })?
-        .clone();
-    let col = |name: &str| {
-        headers.iter().position(|h| {
-            h.trim()
-                .trim_start_matches('\u{feff}')
-                .eq_ignore_ascii_case(name)
-        })
-    };
+    let headers = csv_header(&mut rdr)?;
+    let col = |name: &str| headers.iter().position(|h| h == name);
     let (ext, tid, tkey, metric, score, day) = (
         col("external_id"),
         col("team_id"),
@@ -68,10 +55,7 @@ pub fn parse_csv<R: std::io::Read>(
         ("occurred_on", day),
     ] {
         if c.is_none() {
-            return Err(ApiError::invalid(
-                "csv",
-                Msg::new("the header must have a `{column}` column").arg("column", name),
-            ));
+            return Err(missing_column(name));
         }
     }
     let mut out = Vec::new();

@@ -95,3 +95,37 @@ pub fn summary_scope(
         Err(ApiError::NotFound("team"))
     }
 }
+
+/// Resolves which team the caller may report on: HR any team (or the whole
+/// organisation when none is given); managers a team in their subtrees (their only
+/// managed team when none is given); employees nothing. This is the one rule of who may
+/// read a team's report: every report, comment list and trend read goes through it.
+pub fn team_report_readable_by(
+    conn: &mut AnyConnection,
+    p: &Principal,
+    team_id: Option<String>,
+) -> Result<Option<String>, ApiError> {
+    match readable_teams(conn, p)? {
+        None => {
+            if let Some(t) = &team_id {
+                store::find_team(conn, t)?.ok_or(ApiError::NotFound("team"))?;
+            }
+            Ok(team_id)
+        }
+        Some(set) if set.is_empty() => Err(ApiError::Forbidden),
+        Some(set) => match team_id {
+            Some(t) if set.contains(&t) => Ok(Some(t)),
+            Some(_) => Err(ApiError::NotFound("team")),
+            None => {
+                let managed = store::managed_team_ids(conn, &p.id)?;
+                match managed.as_slice() {
+                    [only] => Ok(Some(only.clone())),
+                    _ => Err(ApiError::invalid(
+                        "team_id",
+                        "you manage several teams: choose one",
+                    )),
+                }
+            }
+        },
+    }
+}

@@ -17,6 +17,7 @@ use crate::org::domain::ATTR_MAX;
 use crate::org::domain::{Email, GrantedRole, Language, Name, parse_optional_text};
 use crate::org::model::{PersonChanges, PersonRow};
 use crate::org::store::{self, TeamTree};
+use crate::payload::{csv_header, missing_column};
 
 /// Most rows accepted in one import.
 pub const MAX_ROWS: usize = 100_000;
@@ -85,18 +86,9 @@ pub fn read_rows<R: std::io::Read>(reader: R) -> Result<Vec<RawRow>, ApiError> {
         .flexible(false)
         .trim(csv::Trim::All)
         .from_reader(reader);
-    let headers = rdr
-        .headers()
-        .map_err(|e| {
-            ApiError::invalid(
-                "csv",
-                Msg::new("cannot read the header: {error}").arg("error", e),
-            )
-        })?
-        .clone();
+    let headers = csv_header(&mut rdr)?;
     let mut index = [None; 9];
-    for (i, h) in headers.iter().enumerate() {
-        let h = h.trim().trim_start_matches('\u{feff}').to_lowercase();
+    for (i, h) in headers.into_iter().enumerate() {
         match COLUMNS.iter().position(|c| *c == h) {
             Some(pos) => index[pos] = Some(i),
             None => {
@@ -109,11 +101,7 @@ pub fn read_rows<R: std::io::Read>(reader: R) -> Result<Vec<RawRow>, ApiError> {
     }
     for required in [0, 1] {
         if index[required].is_none() {
-            return Err(ApiError::invalid(
-                "csv",
-                Msg::new("the header must have a `{column}` column")
-                    .arg("column", COLUMNS[required]),
-            ));
+            return Err(missing_column(COLUMNS[required]));
         }
     }
     let mut rows = Vec::new();

@@ -2,9 +2,9 @@
 //! one segmentation cut), the teams × drivers heatmap, released comments and a survey's
 //! trend, each as JSON or CSV with the same suppression.
 //!
-//! The shapes are in [`types`]; who may read which team's report
-//! ([`service::authorize_team`]), how a round's data and release plan become a report, and
-//! the audit of every read and export in [`service`]; a closed round's responses, loaded
+//! The shapes are in [`types`]; how a round's data and release plan become a report, and
+//! the audit of every read and export, in [`service`] (who may read which team's report
+//! is [`crate::org::access::team_report_readable_by`]); a closed round's responses, loaded
 //! (and cached) with the release plan the anonymity engine makes for them, in [`release`];
 //! the scores (pure) in [`scores`]; the CSV renderings (pure) in [`csv`]; the append-only
 //! audit log of report reads and exports in [`audit_log`]; and the handlers in [`api`].

@@ -13,7 +13,7 @@ use crate::auth::Principal;
 use crate::clock::now;
 use crate::db::AnyConnection;
 use crate::error::ApiError;
-use crate::org::access::readable_teams;
+use crate::org::access::{readable_teams, team_report_readable_by};
 use crate::reports::audit_log;
 use crate::reports::release::{Item, Plan, RoundData};
 use crate::reports::types::{
@@ -43,40 +43,6 @@ impl Purpose {
 }
 
 // ---------- access ----------
-
-/// Resolves which team the caller may report on: HR any team (or the whole
-/// organisation when none is given); managers a team in their subtrees (their only
-/// managed team when none is given); employees nothing. This is the one rule of who may
-/// read a team's report: every report read here goes through it.
-pub fn authorize_team(
-    conn: &mut AnyConnection,
-    p: &Principal,
-    team_id: Option<String>,
-) -> Result<Option<String>, ApiError> {
-    match readable_teams(conn, p)? {
-        None => {
-            if let Some(t) = &team_id {
-                crate::org::store::find_team(conn, t)?.ok_or(ApiError::NotFound("team"))?;
-            }
-            Ok(team_id)
-        }
-        Some(set) if set.is_empty() => Err(ApiError::Forbidden),
-        Some(set) => match team_id {
-            Some(t) if set.contains(&t) => Ok(Some(t)),
-            Some(_) => Err(ApiError::NotFound("team")),
-            None => {
-                let managed = crate::org::store::managed_team_ids(conn, &p.id)?;
-                match managed.as_slice() {
-                    [only] => Ok(Some(only.clone())),
-                    _ => Err(ApiError::invalid(
-                        "team_id",
-                        "you manage several teams: choose one",
-                    )),
-                }
-            }
-        },
-    }
-}
 
 fn closed_round(
     conn: &mut AnyConnection,
@@ -259,7 +225,7 @@ pub async fn round_report(
     let round_id = round_id.to_owned();
     let rounds = state.rounds.clone();
     audited(state, principal, move |conn, principal| {
-        let team = authorize_team(conn, principal, requested)?;
+        let team = team_report_readable_by(conn, principal, requested)?;
         let round = store::find_round(conn, &round_id)?.ok_or(ApiError::NotFound("round"))?;
         let released = round.closes_at <= now();
         // A closed round's data and plan come from the cache; an open round is read
@@ -454,7 +420,7 @@ pub async fn round_comments(
     let round_id = round_id.to_owned();
     let rounds = state.rounds.clone();
     audited(state, principal, move |conn, principal| {
-        let team = authorize_team(conn, principal, requested)?;
+        let team = team_report_readable_by(conn, principal, requested)?;
         let round = closed_round(conn, &round_id)?;
         let model = rounds.closed(conn, round)?;
         let (data, plan) = (&model.data, &model.plan);
@@ -510,7 +476,7 @@ pub async fn survey_trend(
     let survey_id = survey_id.to_owned();
     let rounds = state.rounds.clone();
     audited(state, principal, move |conn, principal| {
-        let team = authorize_team(conn, principal, requested)?;
+        let team = team_report_readable_by(conn, principal, requested)?;
         store::find_survey(conn, &survey_id)?.ok_or(ApiError::NotFound("survey"))?;
         let t = now();
         let mut points = Vec::new();
