@@ -19,7 +19,7 @@ use crate::web::layout::{Chrome, Errors, Field, csrf_field, field_message, page}
 use crate::web::people::people_section;
 use crate::web::respond::{Form, error_page, html as html_response};
 use crate::web::session::{Session, session_form};
-use crate::web::surveys::{hr_form, hr_session};
+use crate::web::session::{hr_form, hr_session};
 
 const PEOPLE_HEADER: &str = "email,name,team,manager,location,job_family,start_date,language,roles";
 

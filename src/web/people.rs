@@ -23,7 +23,7 @@ use crate::web::i18n::{t, tf};
 use crate::web::layout::{Chrome, Errors, Field, csrf_field, page, select_field};
 use crate::web::respond::{Form, html as html_response, see_other};
 use crate::web::session::{Session, urlencode};
-use crate::web::surveys::{hr_form, hr_session};
+use crate::web::session::{hr_form, hr_session};
 
 /// The page sizes offered for the list of people.
 const PAGE_SIZES: [i64; 4] = [25, 50, 100, 200];

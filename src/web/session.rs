@@ -420,6 +420,31 @@ pub fn clear_session_cookie(state: &AppState, req: &Request) -> String {
     set_cookie(state, req, SESSION_COOKIE, "", 0)
 }
 
+/// HR or admin with a session; anyone else gets the 403 page.
+pub async fn hr_session(state: &AppState, req: &Request) -> Result<Session, Response> {
+    let s = session(state, req).await?;
+    if s.principal.is_hr_or_admin() {
+        Ok(s)
+    } else {
+        Err(error_page(&s.chrome(), &ApiError::Forbidden))
+    }
+}
+
+/// A form from an HR user or admin, with its CSRF token checked; anyone else gets the
+/// 403 page.
+pub async fn hr_form(
+    state: &AppState,
+    req: &Request,
+    body: poem::Body,
+) -> Result<(Session, Form), Response> {
+    let (s, form) = session_form(state, req, body).await?;
+    if s.principal.is_hr_or_admin() {
+        Ok((s, form))
+    } else {
+        Err(error_page(&s.chrome(), &ApiError::Forbidden))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -23,7 +23,8 @@ use crate::web::account::status_of;
 use crate::web::i18n::{t, tf};
 use crate::web::layout::{Chrome, Errors, Field, csrf_field, field_id, page, select_field};
 use crate::web::respond::{Form, error_page, html as html_response, see_other};
-use crate::web::surveys::{cadence_label, hr_form, hr_session};
+use crate::web::session::{hr_form, hr_session};
+use crate::web::surveys::cadence_label;
 
 const CADENCES: [Cadence; 5] = [
     Cadence::Once,

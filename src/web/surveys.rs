@@ -8,7 +8,6 @@ use poem::http::StatusCode;
 use poem::web::{Data, Path};
 use poem::{Body, Request, Response, handler};
 
-use crate::error::ApiError;
 use crate::org::domain::Language;
 use crate::state::AppState;
 use crate::surveys::schedule::Cadence;
@@ -21,32 +20,7 @@ use crate::web::account::query;
 use crate::web::i18n::{t, tf};
 use crate::web::layout::{csrf_field, page, when};
 use crate::web::respond::{done_or_page, error_page, html as html_response};
-use crate::web::session::{Session, session, session_form};
-
-/// HR or admin with a session; anyone else gets the 403 page.
-pub async fn hr_session(state: &AppState, req: &Request) -> Result<Session, Response> {
-    let s = session(state, req).await?;
-    if s.principal.is_hr_or_admin() {
-        Ok(s)
-    } else {
-        Err(error_page(&s.chrome(), &ApiError::Forbidden))
-    }
-}
-
-/// A form from an HR user or admin, with its CSRF token checked; anyone else gets the
-/// 403 page.
-pub async fn hr_form(
-    state: &AppState,
-    req: &Request,
-    body: poem::Body,
-) -> Result<(Session, crate::web::respond::Form), Response> {
-    let (s, form) = session_form(state, req, body).await?;
-    if s.principal.is_hr_or_admin() {
-        Ok((s, form))
-    } else {
-        Err(error_page(&s.chrome(), &ApiError::Forbidden))
-    }
-}
+use crate::web::session::{hr_session, session_form};
 
 #[handler]
 pub async fn surveys(req: &Request, Data(state): Data<&AppState>) -> Response {
