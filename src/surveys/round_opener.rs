@@ -25,8 +25,9 @@ pub fn schedule_of(s: &SurveyRow) -> Schedule {
     }
 }
 
-/// One pass: opens every round that is due at `now` and not open yet. Returns how many
-/// rounds this pass opened.
+/// One pass: opens every round that is due at `now` and whose slot has had no round —
+/// neither its own nor one HR opened by hand during its window (a one-off survey: no
+/// round at all). Returns how many rounds this pass opened.
 pub fn tick(db: &Db, now: NaiveDateTime) -> Result<usize, ApiError> {
     let active: Vec<SurveyRow> = db.read_blocking(|conn| {
         Ok(surveys::table
@@ -44,12 +45,23 @@ pub fn tick(db: &Db, now: NaiveDateTime) -> Result<usize, ApiError> {
             continue;
         };
         let slot = i32::try_from(slot).unwrap_or(i32::MAX);
+        let once = schedule.cadence == Cadence::Once;
         let result = db.write_blocking(|conn| {
-            let taken: i64 = rounds::table
+            // The slot is taken by its own round, or by any round (opened by hand) that
+            // was open during the slot's window; a one-off survey by any round at all.
+            // Opening another would ask again people who have answered.
+            let mut taken = rounds::table
                 .filter(rounds::survey_id.eq(&survey.id))
-                .filter(rounds::slot.eq(slot))
-                .count()
-                .get_result(conn)?;
+                .into_boxed();
+            if !once {
+                taken = taken.filter(
+                    rounds::slot.eq(slot).or(rounds::slot
+                        .is_null()
+                        .and(rounds::opens_at.lt(closes))
+                        .and(rounds::closes_at.gt(opens))),
+                );
+            }
+            let taken: i64 = taken.count().get_result(conn)?;
             if taken > 0 || store::open_round_of(conn, &survey.id, now)?.is_some() {
                 return Ok(false);
             }

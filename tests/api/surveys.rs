@@ -577,6 +577,51 @@ async fn a_scheduled_round_opens_only_inside_its_window() {
     assert_eq!(app.count("rounds").await, 2);
 }
 
+/// The walk-through's bug: a one-off survey whose round HR opened and closed by hand was
+/// opened again by the schedule at once, back-dated to midnight, asking people who had
+/// answered. A schedule never opens a round in a slot that already had one, opened by
+/// hand or not, and *once* means once.
+#[tokio::test]
+async fn a_round_opened_and_closed_by_hand_is_not_opened_again_by_the_schedule() {
+    let app = spawn_app().await;
+    let hr = app.hr().await;
+    let today = pulseline::clock::today().to_string();
+    let tick = |t| pulseline::surveys::round_opener::tick(&app.state.db, t).expect("tick");
+    for cadence in ["once", "monthly"] {
+        let mut body = survey_body(&[], &[]);
+        body["schedule"] = json!({"starts_on": today, "cadence": cadence, "window_days": 7});
+        let survey = create_survey(&app, &hr, body).await;
+        let round = app.open_round_now(&hr, &survey).await;
+        app.send(
+            Method::POST,
+            &format!("/api/v1/rounds/{round}/close"),
+            Some(&hr.token),
+            None,
+        )
+        .await
+        .expect(200);
+        assert_eq!(
+            tick(pulseline::clock::now()),
+            0,
+            "{cadence}: the slot had its round"
+        );
+        let rounds = app
+            .get(&format!("/api/v1/surveys/{survey}/rounds"), Some(&hr.token))
+            .await
+            .json();
+        assert_eq!(
+            rounds.as_array().map(Vec::len),
+            Some(1),
+            "{cadence}: {rounds}"
+        );
+        // Past this slot's window: a one-off survey stays done; a monthly one opens its
+        // next occurrence.
+        let next_month = pulseline::clock::now() + chrono::TimeDelta::days(32);
+        let expected = usize::from(cadence == "monthly");
+        assert_eq!(tick(next_month), expected, "{cadence} a month later");
+    }
+}
+
 async fn stored_locations(app: &TestApp) -> Vec<(Option<String>, Option<String>, Option<String>)> {
     app.state
         .db
