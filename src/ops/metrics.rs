@@ -179,8 +179,27 @@ fn esc(s: &str) -> String {
         .replace('\n', "\\n")
 }
 
+/// Whether a request is one of the anonymous actions — answering a pulse, raising a
+/// suggestion (which may be anonymous), voting, an anonymous author reading their
+/// follow-up — whose time must not reach the log: a log line a moment after a
+/// colleague's sign-in would name who acted.
+pub fn is_anonymous_action(method: &str, path: &str) -> bool {
+    let segs: Vec<&str> = path.trim_end_matches('/').split('/').collect();
+    matches!(
+        (method, segs.as_slice()),
+        ("POST", ["", "api", "v1", "rounds", _, "responses"])
+            | ("POST", ["", "api", "v1", "suggestions"])
+            | ("POST", ["", "api", "v1", "suggestions", _, "votes"])
+            | ("GET", ["", "api", "v1", "suggestions", "followup", _])
+            | ("POST", ["", "pulses", _])
+            | ("POST", ["", "suggestions", "new" | "followup"])
+            | ("POST", ["", "suggestions", _, "vote"])
+    )
+}
+
 /// Records every request in [`Metrics`] and logs it (method, route, status, time —
-/// never the path's ids, the query, the body or headers).
+/// never the path's ids, the query, the body or headers), except the anonymous actions
+/// ([`is_anonymous_action`]), which are only counted.
 pub struct Observe(pub std::sync::Arc<Metrics>);
 
 impl<E: Endpoint> Middleware<E> for Observe {
@@ -205,6 +224,7 @@ impl<E: Endpoint> Endpoint for ObserveEndpoint<E> {
         let start = Instant::now();
         let method = req.method().to_string();
         let path = req.uri().path().to_owned();
+        let anonymous = is_anonymous_action(&method, &path);
         let resp = match self.inner.call(req).await {
             Ok(r) => r.into_response(),
             Err(e) => crate::error::poem_error_to_problem(e),
@@ -216,7 +236,9 @@ impl<E: Endpoint> Endpoint for ObserveEndpoint<E> {
         let status = resp.status().as_u16();
         let secs = start.elapsed().as_secs_f64();
         self.metrics.record(&method, &route, status, secs);
-        tracing::info!(%method, %route, status, ms = secs * 1000.0, "request");
+        if !anonymous {
+            tracing::info!(%method, %route, status, ms = secs * 1000.0, "request");
+        }
         Ok(resp)
     }
 }
@@ -237,6 +259,31 @@ mod tests {
         assert!(text.contains("le=\"0.005\"} 1"));
         assert!(text.contains("le=\"0.25\"} 2"));
         assert!(text.contains("le=\"+Inf\"} 2"));
+    }
+
+    #[test]
+    fn answers_suggestions_votes_and_follow_ups_are_anonymous_actions() {
+        for (method, path) in [
+            ("POST", "/api/v1/rounds/r1/responses"),
+            ("POST", "/api/v1/suggestions"),
+            ("POST", "/api/v1/suggestions/s1/votes"),
+            ("GET", "/api/v1/suggestions/followup/ABCD-EFGH"),
+            ("POST", "/pulses/r1"),
+            ("POST", "/suggestions/new"),
+            ("POST", "/suggestions/followup"),
+            ("POST", "/suggestions/s1/vote"),
+        ] {
+            assert!(is_anonymous_action(method, path), "{method} {path}");
+        }
+        for (method, path) in [
+            ("GET", "/api/v1/rounds/r1/participation"),
+            ("GET", "/api/v1/suggestions"),
+            ("PATCH", "/api/v1/suggestions/s1"),
+            ("GET", "/pulses/r1"),
+            ("POST", "/signin"),
+        ] {
+            assert!(!is_anonymous_action(method, path), "{method} {path}");
+        }
     }
 
     #[test]

@@ -370,6 +370,11 @@ fn http_send(port: u16, method: &str, path: &str, token: &str, body: &str) -> Op
 
 /// Starts `pulseline serve` on a free port over the app's database; waits until ready.
 fn start_server(app: &TestApp) -> (std::process::Child, u16) {
+    start_server_logging(app, "warn")
+}
+
+/// [`start_server`] with the log at `level` captured from its standard error.
+fn start_server_logging(app: &TestApp, level: &str) -> (std::process::Child, u16) {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .map(|a| a.port())
@@ -379,9 +384,9 @@ fn start_server(app: &TestApp) -> (std::process::Child, u16) {
         .env("DATABASE_URL", &app.database_url)
         .env("PULSELINE_JWT_SECRET", SECRET)
         .env("PULSELINE_BIND", format!("127.0.0.1:{port}"))
-        .env("RUST_LOG", "warn")
+        .env("RUST_LOG", level)
         .stdout(Stdio::null())
-        .stderr(Stdio::null())
+        .stderr(Stdio::piped())
         .spawn()
         .expect("start server");
     for _ in 0..100 {
@@ -395,8 +400,8 @@ fn start_server(app: &TestApp) -> (std::process::Child, u16) {
     panic!("server never became ready");
 }
 
-/// Sends SIGTERM and waits (up to 10 s) for a clean exit.
-fn stop_server(mut child: std::process::Child) {
+/// Sends SIGTERM and waits (up to 10 s) for a clean exit; returns what it logged.
+fn stop_server(mut child: std::process::Child) -> String {
     let killed = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status()
@@ -405,7 +410,8 @@ fn stop_server(mut child: std::process::Child) {
     for _ in 0..100 {
         if let Some(status) = child.try_wait().expect("wait") {
             assert!(status.success(), "exit status {status:?}");
-            return;
+            let out = child.wait_with_output().expect("output");
+            return String::from_utf8_lossy(&out.stderr).into_owned();
         }
         std::thread::sleep(std::time::Duration::from_millis(100));
     }
@@ -461,7 +467,7 @@ async fn a_server_stopped_after_answers_leaves_an_empty_write_ahead_log() {
         assert!(answer.starts_with("HTTP/1.1 201"), "{answer}");
     }
     assert!(wal_bytes(&app.database_url) > 0, "the answers were logged");
-    stop_server(child);
+    let _ = stop_server(child);
     assert_eq!(
         wal_bytes(&app.database_url),
         0,
@@ -561,4 +567,63 @@ async fn backup_writes_a_consistent_copy_and_never_overwrites() {
     let again = pulseline(&app, &["backup", &path], "");
     assert!(!again.status.success());
     assert!(String::from_utf8_lossy(&again.stderr).contains("never overwrites"));
+}
+
+/// The attack: the log had `signed in person=<id>` and a line per request with
+/// microsecond times, so the sign-in just before an anonymous answer named who gave it.
+/// The server's whole log at `info` must name nobody who signed in and answered, and
+/// carry no line for the answers themselves.
+#[tokio::test]
+async fn the_log_names_nobody_beside_an_anonymous_answer() {
+    let app = spawn_app().await;
+    let hr = app.admin().await;
+    let (people, survey, round) = team_with_open_round(&app, &hr, 3).await;
+    for who in &people {
+        app.set_password(&who.id).await;
+    }
+    let survey = app
+        .get(&format!("/api/v1/surveys/{survey}"), Some(&hr.token))
+        .await
+        .json();
+    let q = |i: usize| {
+        survey["questions"][i]["id"]
+            .as_str()
+            .expect("id")
+            .to_owned()
+    };
+    let answers = serde_json::json!({"answers": [
+        {"question_id": q(0), "value": 4},
+        {"question_id": q(1), "value": 9},
+        {"question_id": q(2), "choice": "Chat"},
+        {"question_id": q(3), "text": "fine"},
+    ]})
+    .to_string();
+    let (child, port) = start_server_logging(&app, "info");
+    for who in &people {
+        let login = serde_json::json!({"email": who.email, "password": PASSWORD}).to_string();
+        let signed_in = http_send(port, "POST", "/api/v1/auth/login", "", &login).expect("login");
+        assert!(signed_in.starts_with("HTTP/1.1 200"), "{signed_in}");
+        let answered = http_send(
+            port,
+            "POST",
+            &format!("/api/v1/rounds/{round}/responses"),
+            &who.token,
+            &answers,
+        )
+        .expect("an answer");
+        assert!(answered.starts_with("HTTP/1.1 201"), "{answered}");
+    }
+    let log = stop_server(child);
+    assert!(log.contains("signed in"), "the log was captured: {log}");
+    for who in &people {
+        assert!(!log.contains(&who.id), "a person id reached the log: {log}");
+        assert!(
+            !log.contains(&who.email),
+            "an e-mail reached the log: {log}"
+        );
+    }
+    assert!(
+        !log.lines().any(|l| l.contains("responses")),
+        "an answer was logged: {log}"
+    );
 }
