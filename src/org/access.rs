@@ -55,19 +55,17 @@ pub fn may_read_person(
     })
 }
 
-/// Teams whose suggestions `p` may read (`None`: all): what they may read in full,
-/// plus their own team's subtree and its chain up to the root.
+/// Teams whose suggestions `p` may read (`None`: all): the teams visible to them
+/// ([`teams_visible_to`]) and their own team's subtree.
 pub fn suggestion_teams_visible_to(
     conn: &mut AnyConnection,
     p: &Principal,
 ) -> Result<Option<HashSet<String>>, ApiError> {
-    let Some(mut set) = readable_teams(conn, p)? else {
+    let Some(mut set) = teams_visible_to(conn, p)? else {
         return Ok(None);
     };
     if let Some(own) = &p.team_id {
-        let tree = TeamTree::load(conn)?;
-        set.extend(tree.subtrees([own]));
-        set.extend(tree.ancestors_inclusive(own));
+        set.extend(TeamTree::load(conn)?.subtrees([own]));
     }
     Ok(Some(set))
 }

@@ -420,6 +420,28 @@ fn stop_server(mut child: std::process::Child) -> String {
     panic!("the server did not stop within 10 s of SIGTERM");
 }
 
+/// A whole answer (as JSON text) to the four questions of `team_with_open_round`'s
+/// survey.
+async fn answers_to(app: &TestApp, hr: &Actor, survey: &str) -> String {
+    let survey = app
+        .get(&format!("/api/v1/surveys/{survey}"), Some(&hr.token))
+        .await
+        .json();
+    let q = |i: usize| {
+        survey["questions"][i]["id"]
+            .as_str()
+            .expect("id")
+            .to_owned()
+    };
+    serde_json::json!({"answers": [
+        {"question_id": q(0), "value": 4},
+        {"question_id": q(1), "value": 9},
+        {"question_id": q(2), "choice": "Chat"},
+        {"question_id": q(3), "text": "a comment only its writer would know"},
+    ]})
+    .to_string()
+}
+
 /// The size of a SQLite database's write-ahead log (0 when there is none).
 fn wal_bytes(database: &str) -> u64 {
     std::fs::metadata(format!("{database}-wal")).map_or(0, |m| m.len())
@@ -437,23 +459,7 @@ async fn a_server_stopped_after_answers_leaves_an_empty_write_ahead_log() {
     }
     let hr = app.admin().await;
     let (people, survey, round) = team_with_open_round(&app, &hr, 6).await;
-    let survey = app
-        .get(&format!("/api/v1/surveys/{survey}"), Some(&hr.token))
-        .await
-        .json();
-    let q = |i: usize| {
-        survey["questions"][i]["id"]
-            .as_str()
-            .expect("id")
-            .to_owned()
-    };
-    let body = serde_json::json!({"answers": [
-        {"question_id": q(0), "value": 4},
-        {"question_id": q(1), "value": 9},
-        {"question_id": q(2), "choice": "Chat"},
-        {"question_id": q(3), "text": "a comment only its writer would know"},
-    ]})
-    .to_string();
+    let body = answers_to(&app, &hr, &survey).await;
     let (child, port) = start_server(&app);
     for who in &people {
         let answer = http_send(
@@ -581,23 +587,7 @@ async fn the_log_names_nobody_beside_an_anonymous_answer() {
     for who in &people {
         app.set_password(&who.id).await;
     }
-    let survey = app
-        .get(&format!("/api/v1/surveys/{survey}"), Some(&hr.token))
-        .await
-        .json();
-    let q = |i: usize| {
-        survey["questions"][i]["id"]
-            .as_str()
-            .expect("id")
-            .to_owned()
-    };
-    let answers = serde_json::json!({"answers": [
-        {"question_id": q(0), "value": 4},
-        {"question_id": q(1), "value": 9},
-        {"question_id": q(2), "choice": "Chat"},
-        {"question_id": q(3), "text": "fine"},
-    ]})
-    .to_string();
+    let answers = answers_to(&app, &hr, &survey).await;
     let (child, port) = start_server_logging(&app, "info");
     for who in &people {
         let login = serde_json::json!({"email": who.email, "password": PASSWORD}).to_string();
