@@ -369,12 +369,12 @@ fn http_send(port: u16, method: &str, path: &str, token: &str, body: &str) -> Op
 }
 
 /// Starts `pulseline serve` on a free port over the app's database; waits until ready.
-fn start_server(app: &TestApp) -> (std::process::Child, u16) {
+fn start_server(app: &TestApp) -> (Running, u16) {
     start_server_logging(app, "warn")
 }
 
 /// [`start_server`] with the log at `level` captured from its standard error.
-fn start_server_logging(app: &TestApp, level: &str) -> (std::process::Child, u16) {
+fn start_server_logging(app: &TestApp, level: &str) -> (Running, u16) {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .map(|a| a.port())
@@ -391,7 +391,7 @@ fn start_server_logging(app: &TestApp, level: &str) -> (std::process::Child, u16
         .expect("start server");
     for _ in 0..100 {
         if http_get(port, "/readyz").is_some_and(|r| r.starts_with("HTTP/1.1 200")) {
-            return (child, port);
+            return (Running(Some(child)), port);
         }
         std::thread::sleep(std::time::Duration::from_millis(100));
     }
@@ -400,8 +400,24 @@ fn start_server_logging(app: &TestApp, level: &str) -> (std::process::Child, u16
     panic!("server never became ready");
 }
 
+/// A started server; killed if a test fails before it is stopped, so no server outlives
+/// its test.
+struct Running(Option<std::process::Child>);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.0.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
 /// Sends SIGTERM and waits (up to 10 s) for a clean exit; returns what it logged.
-fn stop_server(mut child: std::process::Child) -> String {
+fn stop_server(mut running: Running) -> String {
+    let Some(mut child) = running.0.take() else {
+        return String::new();
+    };
     let killed = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status()
