@@ -704,6 +704,7 @@ struct Fixture {
 async fn set_up(url: &str, secret: &str, people: usize) -> anyhow::Result<Fixture> {
     let mut config = Config::for_database(url);
     config.jwt_secret = Some(Secret::new(secret.to_owned()));
+    config.master_key = Some(Secret::new(format!("master-{secret}")));
     let state = build_state(&config).await?;
     let client = TestClient::new(build_app(state.clone()).map_to_response().boxed());
 
@@ -884,6 +885,7 @@ impl Server {
             .env("DATABASE_URL", url)
             .env("PULSELINE_BIND", format!("127.0.0.1:{port}"))
             .env("PULSELINE_JWT_SECRET", secret)
+            .env("PULSELINE_MASTER_KEY", format!("master-{secret}"))
             .env("PULSELINE_METRICS_TOKEN", METRICS_TOKEN)
             .env("RUST_LOG", log_level)
             .stdin(Stdio::null())

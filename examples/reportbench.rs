@@ -227,6 +227,9 @@ async fn bench_one(args: &Args, url: &str) -> anyhow::Result<Timings> {
     config.jwt_secret = Some(Secret::new(
         "reportbench-signing-key-of-enough-length".into(),
     ));
+    config.master_key = Some(Secret::new(
+        "reportbench-master-key-of-enough-length".into(),
+    ));
     let state = build_state(&config).await?;
     let client = TestClient::new(build_app(state.clone()).map_to_response().boxed());
 

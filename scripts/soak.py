@@ -157,6 +157,7 @@ class Server:
             {
                 "DATABASE_URL": self.db.url,
                 "PULSELINE_JWT_SECRET": SECRET,
+                "PULSELINE_MASTER_KEY": "soak-master-key-" + SECRET,
                 "RUST_LOG": env.get("SOAK_RUST_LOG", "info"),
                 "PULSELINE_LOG_FORMAT": "text",
             }

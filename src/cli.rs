@@ -76,15 +76,20 @@ fn backup(config: &Config, file: &std::path::Path) -> anyhow::Result<()> {
         "wrote a consistent copy of the database to {}",
         file.display()
     );
-    match &config.jwt_secret {
-        Some(_) => println!(
-            "the token signing key (PULSELINE_JWT_SECRET) is not in the backup: keep it as well"
+    match (&config.master_key, &config.master_key_file) {
+        (Some(_), _) => println!(
+            "the master key (PULSELINE_MASTER_KEY) is not in the backup: keep it as well, \
+             apart from the backup"
         ),
-        None => {
+        (None, Some(file)) => println!(
+            "the master key is not in the backup: keep {} as well, apart from the backup",
+            file.display()
+        ),
+        (None, None) => {
             let (_, path) = crate::db::Backend::from_url(&config.database_url);
             println!(
-                "the token signing key is not in the backup: keep {} as well",
-                crate::startup::secret_file_for(&path).display()
+                "the master key is not in the backup: keep {} as well, apart from the backup",
+                crate::keys::master_file_for(&path).display()
             );
         }
     }
@@ -101,7 +106,8 @@ fn demo(config: &Config, seed: u64) -> anyhow::Result<()> {
     let hash = state.hasher.hash_blocking(&password)?;
     let k = config.k().as_i32();
     let today = crate::clock::now().date();
-    let s = crate::demo::seed(&state.db, hash, password, seed, today, k).map_err(user_error)?;
+    let s = crate::demo::seed(&state.db, hash, password, seed, today, k, &state.master)
+        .map_err(user_error)?;
     println!(
         "demo: {} teams, {} people, {} rounds, {} responses, {} ratings",
         s.teams, s.people, s.rounds, s.responses, s.ratings

@@ -154,6 +154,22 @@ pub struct Config {
     )]
     pub jwt_secret: Option<Secret>,
 
+    /// The instance's master key (at least 32 bytes): sealed ballots, the vote key, the
+    /// CSRF key and (unless `PULSELINE_JWT_SECRET` is set) the token signing key are all
+    /// derived from it. Required on PostgreSQL; on SQLite without it (or a key file), one
+    /// is generated into a 0600 file beside the database.
+    #[arg(
+        long,
+        env = "PULSELINE_MASTER_KEY",
+        hide_env_values = true,
+        global = true
+    )]
+    pub master_key: Option<Secret>,
+
+    /// A file holding the master key (instead of `PULSELINE_MASTER_KEY`).
+    #[arg(long, env = "PULSELINE_MASTER_KEY_FILE", global = true)]
+    pub master_key_file: Option<std::path::PathBuf>,
+
     /// Bearer token that `GET /metrics` requires (at least 32 characters; not a sign-in
     /// token). Without it `/metrics` answers 401 to everyone: its counters move with
     /// every answer, so they are for the operator alone.

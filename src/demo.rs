@@ -20,13 +20,17 @@ use rand::{Rng, SeedableRng};
 
 use crate::db::Db;
 use crate::db::schema::{
-    answers, cx_ratings, people, responses, round_invitees, suggestions, survey_questions, surveys,
-    team_managers, teams,
+    cx_ratings, people, round_invitees, suggestions, survey_questions, surveys, team_managers,
+    teams,
 };
 use crate::error::ApiError;
+use crate::keys::MasterKey;
 use crate::org::model::{NewTeam, PersonRow};
+use crate::surveys::answers::Checked;
+use crate::surveys::ballot::{Ballot, seal};
 use crate::surveys::bank;
-use crate::surveys::model::{AnswerRow, InviteeRow, QuestionRow, ResponseRow, SurveyRow};
+use crate::surveys::materialise::materialise;
+use crate::surveys::model::{InviteeRow, QuestionRow, SurveyRow};
 
 /// What the demo created, and how to sign in.
 #[derive(Debug)]
@@ -101,6 +105,7 @@ pub fn seed(
     seed: u64,
     today: NaiveDate,
     k: i32,
+    master: &MasterKey,
 ) -> Result<DemoSummary, ApiError> {
     let mut rng = StdRng::seed_from_u64(seed);
     db.write_blocking(move |conn| {
@@ -301,17 +306,7 @@ pub fn seed(
                         crate::db::schema::participation::person_id.eq(&inv.person_id),
                     ))
                     .execute(conn)?;
-                let rid = id();
-                diesel::insert_into(responses::table)
-                    .values(ResponseRow {
-                        id: rid.clone(),
-                        round_id: round.id.clone(),
-                        team_id: inv.team_id.clone(),
-                        location: inv.location.clone(),
-                        job_family: inv.job_family.clone(),
-                        tenure: inv.tenure.clone(),
-                    })
-                    .execute(conn)?;
+                let mut answers = Vec::new();
                 for q in &questions {
                     let (value, text) = match q.kind.as_str() {
                         "scale11" => (
@@ -325,17 +320,32 @@ pub fn seed(
                         "text" => continue,
                         _ => (Some(likert(&mut rng, e)), None),
                     };
-                    diesel::insert_into(answers::table)
-                        .values(AnswerRow {
-                            response_id: rid.clone(),
-                            question_id: q.id.clone(),
-                            value,
-                            choice: None,
-                            text,
-                        })
-                        .execute(conn)?;
+                    answers.push(Checked {
+                        question_id: q.id.clone(),
+                        value,
+                        choice: None,
+                        text,
+                    });
                 }
-                n_responses += 1;
+                // The same path as a real answer: a sealed ballot, opened at close.
+                let ballot = Ballot {
+                    team_id: inv.team_id.clone(),
+                    location: inv.location.clone(),
+                    job_family: inv.job_family.clone(),
+                    tenure: inv.tenure.clone(),
+                    answers,
+                };
+                let sealed = seal(&master.round_key(&round.id), &round.id, &questions, &ballot)?;
+                diesel::insert_into(crate::db::schema::ballots::table)
+                    .values((
+                        crate::db::schema::ballots::id.eq(id()),
+                        crate::db::schema::ballots::round_id.eq(&round.id),
+                        crate::db::schema::ballots::sealed.eq(&sealed),
+                    ))
+                    .execute(conn)?;
+            }
+            if let Some(c) = materialise(conn, master, &round.id, now)? {
+                n_responses += c.stored;
             }
             // Ratings a month later for frontline teams, following this month's engagement.
             let next = day.checked_add_months(Months::new(1)).unwrap_or(day);

@@ -13,7 +13,7 @@
 //! `api.rs` for the HTTP handlers alone. Each folder's `mod.rs` lists its files by role.
 //!
 //! Below them sits the shared plumbing: [`state`] (the `AppState`), [`http`] (what every
-//! handler shares), [`clock`], [`error`], [`config`] and [`db`]. [`api`] only combines the
+//! handler shares), [`clock`], [`error`], [`config`], [`keys`] and [`db`]. [`api`] only combines the
 //! capabilities' OpenAPI services, and [`startup`] is the one place everything is wired.
 //! Imports point one way — handlers, pages and the CLI to services, services to stores,
 //! pure logic and the database — and the `layers` integration test fails on an import
@@ -31,6 +31,7 @@ pub mod db;
 pub mod demo;
 pub mod error;
 pub mod http;
+pub mod keys;
 pub mod linkage;
 pub mod ops;
 pub mod org;

@@ -2,7 +2,6 @@
 //! prepares secrets; [`build_app`] wires routes and middleware. `main` and the tests
 //! both call these, so what is tested is what runs.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
@@ -33,18 +32,13 @@ pub async fn build_state(config: &Config) -> anyhow::Result<AppState> {
 /// The blocking form of [`build_state`], for subcommands.
 pub fn build_state_blocking(config: &Config) -> anyhow::Result<AppState> {
     config.validate()?;
-    let (backend, _) = Backend::from_url(&config.database_url);
-    if backend == Backend::Postgres && config.jwt_secret.is_none() {
-        anyhow::bail!(
-            "PULSELINE_JWT_SECRET is required with PostgreSQL (replicas must share one key)"
-        );
-    }
+    let master = crate::keys::resolve(config)?;
     let db = Db::connect(&config.database_url, config.db_pool_size)?;
     let applied = db.migrate()?;
     if applied > 0 {
         tracing::info!(applied, "database migrations applied");
     }
-    let secret = resolve_jwt_secret(config, db.backend())?;
+    let secret = resolve_token_key(config, &master)?;
     let concurrency =
         config.hash_threads(std::thread::available_parallelism().map_or(2, |n| n.get()));
     let hasher = Hasher::new(
@@ -64,81 +58,52 @@ pub fn build_state_blocking(config: &Config) -> anyhow::Result<AppState> {
         )),
         metrics: Arc::new(Metrics::default()),
         writer: ResponseWriter::start(db.clone())?,
-        vote_key: Arc::new(derive_key(&secret, b"pulseline:votes")),
+        vote_key: Arc::new(master.vote_key()),
         // About 25 rounds of 8,000 responses.
         rounds: Arc::new(crate::reports::release::RoundCache::new(200_000)),
         round_facts: Arc::default(),
-        csrf_key: Arc::new(derive_key(&secret, b"pulseline:csrf")),
+        csrf_key: Arc::new(master.csrf_key()),
         answer_slots: Arc::new(tokio::sync::Semaphore::new(
             usize::try_from(config.answer_concurrency).unwrap_or(usize::MAX),
         )),
         config: Arc::new(config.clone()),
+        master: Arc::new(master),
     })
 }
 
-/// A purpose-specific key derived from the signing key, so one secret serves several
-/// uses without one use revealing another's key.
-fn derive_key(secret: &[u8], purpose: &[u8]) -> Vec<u8> {
-    use sha2::{Digest, Sha256};
-    let mut h = Sha256::new();
-    h.update(purpose);
-    h.update([0u8]);
-    h.update(secret);
-    h.finalize().to_vec()
-}
-
-/// Where the generated signing key is kept for a SQLite database.
+/// Where the token signing key of an earlier version was kept for a SQLite database.
+/// Read when present, so access tokens issued before the master key keep working; no
+/// new one is written.
 pub fn secret_file_for(sqlite_path: &str) -> PathBuf {
     PathBuf::from(format!("{sqlite_path}.jwt-secret"))
 }
 
-/// The HS256 key: `PULSELINE_JWT_SECRET` as given, or (SQLite only) a key generated on
-/// first start and kept in a 0600 file beside the database.
-fn resolve_jwt_secret(config: &Config, backend: Backend) -> anyhow::Result<Vec<u8>> {
+/// The HS256 key: `PULSELINE_JWT_SECRET` as given, an earlier version's key file beside a
+/// SQLite database, or the key derived from the master key.
+fn resolve_token_key(config: &Config, master: &crate::keys::MasterKey) -> anyhow::Result<Vec<u8>> {
     if let Some(s) = &config.jwt_secret {
         return Ok(s.expose().as_bytes().to_vec());
     }
-    if backend == Backend::Postgres {
-        anyhow::bail!(
-            "PULSELINE_JWT_SECRET is required with PostgreSQL (replicas must share one key)"
-        );
+    let (backend, path) = Backend::from_url(&config.database_url);
+    if backend == Backend::Sqlite {
+        let legacy = secret_file_for(&path);
+        if legacy.exists() {
+            return load_legacy_secret(&legacy);
+        }
     }
-    let (_, path) = Backend::from_url(&config.database_url);
-    load_or_create_secret(&secret_file_for(&path))
+    Ok(master.token_key())
 }
 
-fn load_or_create_secret(path: &Path) -> anyhow::Result<Vec<u8>> {
-    use std::os::unix::fs::OpenOptionsExt;
-    match std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(path)
-    {
-        Ok(mut f) => {
-            use base64::Engine;
-            use rand::RngCore;
-            let mut bytes = [0u8; 48];
-            rand::rngs::OsRng.fill_bytes(&mut bytes);
-            let key = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
-            f.write_all(key.as_bytes())?;
-            f.sync_all()?;
-            tracing::info!(file = %path.display(), "generated a new token signing key");
-            Ok(key.into_bytes())
-        }
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-            let key = std::fs::read(path)?;
-            let key: Vec<u8> = key.trim_ascii().to_vec();
-            if key.len() < 32 {
-                anyhow::bail!(
-                    "the signing key in {} is shorter than 32 bytes",
-                    path.display()
-                );
-            }
-            Ok(key)
-        }
-        Err(e) => Err(anyhow::anyhow!("cannot create {}: {e}", path.display())),
+fn load_legacy_secret(path: &Path) -> anyhow::Result<Vec<u8>> {
+    let key = std::fs::read(path)?;
+    let key: Vec<u8> = key.trim_ascii().to_vec();
+    if key.len() < 32 {
+        anyhow::bail!(
+            "the signing key in {} is shorter than 32 bytes",
+            path.display()
+        );
     }
+    Ok(key)
 }
 
 /// Routes and middleware: the web pages at `/`, the API under `/api/v1`, probes,
@@ -215,6 +180,7 @@ pub async fn serve(state: AppState) -> anyhow::Result<()> {
     let bind = state.config.bind.clone();
     crate::surveys::round_opener::spawn(
         state.db.clone(),
+        state.master.clone(),
         Duration::from_secs(state.config.scheduler_secs.max(1)),
     );
     spawn_report_warmer(&state);

@@ -22,14 +22,16 @@ pub struct AppState {
     pub throttle: Arc<Throttle>,
     pub metrics: Arc<Metrics>,
     pub writer: ResponseWriter,
-    /// Key of the keyed hashes that record votes (derived from the signing key).
+    /// Key of the keyed hashes that record votes (derived from the master key).
     pub vote_key: Arc<Vec<u8>>,
     /// Closed rounds already planned for reports.
     pub rounds: Arc<crate::reports::release::RoundCache>,
     /// Open rounds' windows and questions, for the answering path (moments old at most).
     pub round_facts: Arc<crate::surveys::round_cache::RoundFactsCache>,
-    /// Key of the web pages' CSRF tokens (derived from the signing key).
+    /// Key of the web pages' CSRF tokens (derived from the master key).
     pub csrf_key: Arc<Vec<u8>>,
     /// Turns for the answering path's database check (`PULSELINE_ANSWER_CONCURRENCY`).
     pub answer_slots: Arc<tokio::sync::Semaphore>,
+    /// The master key: round keys for sealed ballots are derived from it.
+    pub master: Arc<crate::keys::MasterKey>,
 }

@@ -1,12 +1,16 @@
 //! BACKEND-SPECIFIC SQL, kept in this one module: the anonymous tables (and the audit
 //! log's append-only triggers).
 //!
-//! Responses, answers and participation must not reveal who answered or in which order.
-//! On SQLite they are `WITHOUT ROWID` tables, so rows are stored in the order of their
-//! random keys (UUIDv4 response ids, person ids) rather than in insertion order, and no
-//! hidden rowid counts arrivals. PostgreSQL does not parse `WITHOUT ROWID`, so the same
-//! tables are declared here per backend (idempotently, after the portable migrations)
-//! instead of in `migrations/`.
+//! While a round is open, what someone answered exists only as a sealed ballot
+//! (`ballots`, ciphertext of one fixed length per round, [`crate::surveys::ballot`]) beside
+//! a live `participation` row that says they answered. At close, one transaction opens
+//! every ballot and writes `responses` and `answers` in an order drawn from a CSPRNG
+//! ([`crate::surveys::materialise`]), so neither the physical order of the plaintext rows
+//! (cell offsets inside SQLite pages, heap order and `xmin` on PostgreSQL, WAL frames)
+//! nor their transaction relates them to arrival or to a participation row. On SQLite the
+//! tables are `WITHOUT ROWID`, so no hidden rowid counts rows. PostgreSQL does not parse
+//! `WITHOUT ROWID`, so the same tables are declared here per backend (idempotently,
+//! after the portable migrations) instead of in `migrations/`.
 
 use diesel::connection::SimpleConnection;
 
@@ -36,6 +40,12 @@ CREATE TABLE IF NOT EXISTS participation (
     person_id TEXT NOT NULL REFERENCES people (id),
     PRIMARY KEY (round_id, person_id)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS ballots (
+    id TEXT PRIMARY KEY NOT NULL,
+    round_id TEXT NOT NULL REFERENCES rounds (id),
+    sealed BLOB NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS ballots_round_idx ON ballots (round_id);
 ";
 
 const POSTGRES: &str = "
@@ -63,6 +73,12 @@ CREATE TABLE IF NOT EXISTS participation (
     person_id TEXT NOT NULL REFERENCES people (id),
     PRIMARY KEY (round_id, person_id)
 );
+CREATE TABLE IF NOT EXISTS ballots (
+    id TEXT PRIMARY KEY NOT NULL,
+    round_id TEXT NOT NULL REFERENCES rounds (id),
+    sealed BYTEA NOT NULL
+);
+CREATE INDEX IF NOT EXISTS ballots_round_idx ON ballots (round_id);
 ";
 
 /// What `answers`' two foreign keys guaranteed, checked once per statement instead of once
@@ -71,7 +87,7 @@ CREATE TABLE IF NOT EXISTS participation (
 ///
 /// A foreign key runs one lookup through the server's query interface for each answer
 /// and each key: on a batch of 30 submissions, 600 of them, which was half of the
-/// writer's time inserting answers, and as much again when the mixer moves rows. These
+/// writer's time inserting answers. These
 /// triggers see all of a statement's rows at once (transition tables) and check them in
 /// one query. The questions an insert refers to are locked `FOR KEY SHARE`, as a foreign
 /// key would, so a concurrent transaction cannot delete one before this one commits;
@@ -212,145 +228,6 @@ pub fn ensure_sqlite(c: &mut diesel::SqliteConnection) -> diesel::QueryResult<()
     c.batch_execute(SQLITE_AUDIT)
 }
 
-/// How many earlier rows of a round are moved for each fresh row (PostgreSQL).
-pub const RELOCATE_FACTOR: i64 = 4;
-/// The fewest earlier rows moved with fresh ones (PostgreSQL): a lone submission's rows
-/// then share their transaction id (`xmin`) with at least this many others.
-pub const RELOCATE_MIN: i64 = 32;
-
-/// Moves fresh rows of a round, and a random sample of its earlier rows, to the end of
-/// the heap, unchanged and in random order (PostgreSQL; a no-op on SQLite). Run by the
-/// mixer ([`crate::surveys::mixer`]) in a transaction of its own after the writer's
-/// batch is durable.
-///
-/// PostgreSQL keeps heap rows in insertion order (`ORDER BY ctid`) and stamps them with
-/// the writing transaction (`xmin`), so the physical position of responses, answers and
-/// participation rows would reveal arrival order, and a batch's shared `xmin` would link
-/// its people with its responses. Moving the fresh rows (`responses` ids, `people` ids)
-/// gives them this transaction's `xmin`, shared with at least [`RELOCATE_MIN`] earlier
-/// rows; moving `RELOCATE_FACTOR` random earlier rows for each fresh one scatters
-/// arrival order (a simulation of batched arrivals puts the rank correlation between
-/// arrival and physical order at 0.1–0.4 with factor 4). The earlier rows are chosen
-/// independently for participation and for responses with their answers, as a range of
-/// the random keys after a random start (wrapping around), so no move sorts the whole
-/// round. An in-place `UPDATE` would not do: PostgreSQL keeps such a tuple on its page
-/// (a HOT update).
-///
-/// The whole move is one statement run inside the server: no row travels to the
-/// application and back. That answers refer to stored responses is checked at the end of
-/// the statement, when every moved row is back ([`postgres_answer_refs`]).
-pub fn mix(
-    conn: &mut AnyConnection,
-    round_id: &str,
-    responses: &[String],
-    people: &[String],
-) -> diesel::QueryResult<()> {
-    use diesel::RunQueryDsl;
-    use diesel::sql_types::{Array, BigInt, Text};
-
-    let AnyConnection::Postgresql(pg) = conn else {
-        return Ok(());
-    };
-    let fresh = responses.len().max(people.len()) as i64;
-    let n = (fresh * RELOCATE_FACTOR).max(RELOCATE_MIN);
-    diesel::sql_query(MIX)
-        .bind::<Text, _>(round_id)
-        .bind::<Text, _>(uuid::Uuid::new_v4().to_string())
-        .bind::<Text, _>(uuid::Uuid::new_v4().to_string())
-        .bind::<BigInt, _>(n)
-        .bind::<Array<Text>, _>(responses)
-        .bind::<Array<Text>, _>(people)
-        .execute(pg)?;
-    Ok(())
-}
-
-/// The last rows of a round in physical order (PostgreSQL; nothing on SQLite): response
-/// ids and person ids of the `n` responses and participation rows at the end of the
-/// heap. Rows a batch wrote and the mixer had not yet moved when the process stopped
-/// are among them.
-pub fn heap_tail(
-    conn: &mut AnyConnection,
-    round_id: &str,
-    n: i64,
-) -> diesel::QueryResult<(Vec<String>, Vec<String>)> {
-    use diesel::prelude::*;
-    use diesel::sql_types::{BigInt, Text};
-
-    #[derive(QueryableByName)]
-    struct Id {
-        #[diesel(sql_type = Text)]
-        id: String,
-    }
-    let AnyConnection::Postgresql(pg) = conn else {
-        return Ok((Vec::new(), Vec::new()));
-    };
-    let tail = |sql: &str, pg: &mut diesel::PgConnection| {
-        diesel::sql_query(sql)
-            .bind::<Text, _>(round_id)
-            .bind::<BigInt, _>(n)
-            .load::<Id>(pg)
-            .map(|rows| rows.into_iter().map(|r| r.id).collect::<Vec<_>>())
-    };
-    let responses = tail(
-        "SELECT id FROM responses WHERE round_id = $1 ORDER BY ctid DESC LIMIT $2",
-        pg,
-    )?;
-    let people = tail(
-        "SELECT person_id AS id FROM participation WHERE round_id = $1 \
-         ORDER BY ctid DESC LIMIT $2",
-        pg,
-    )?;
-    Ok((responses, people))
-}
-
-/// [`mix`]'s statement: $1 round, $2 and $3 random starting keys for responses and for
-/// participation, $4 how many earlier rows of each to move, $5 and $6 the fresh
-/// response and person ids.
-const MIX: &str = "
-WITH picked AS (
-    SELECT ARRAY(
-        (SELECT id FROM (
-            (SELECT id FROM responses WHERE round_id = $1 AND id >= $2 ORDER BY id LIMIT $4)
-            UNION ALL
-            (SELECT id FROM responses WHERE round_id = $1 AND id < $2 ORDER BY id LIMIT $4)
-        ) wrapped LIMIT $4)
-        UNION
-        SELECT id FROM responses WHERE round_id = $1 AND id = ANY($5)
-    ) AS ids
-),
-gone_answers AS (
-    DELETE FROM answers a WHERE a.response_id = ANY((SELECT ids FROM picked)::text[]) RETURNING a.*
-),
-gone_responses AS (
-    DELETE FROM responses r WHERE r.id = ANY((SELECT ids FROM picked)::text[]) RETURNING r.*
-),
-back_responses AS (
-    INSERT INTO responses SELECT * FROM gone_responses ORDER BY random() RETURNING 1
-),
-back_answers AS (
-    INSERT INTO answers SELECT * FROM gone_answers ORDER BY random() RETURNING 1
-),
-picked_people AS (
-    SELECT ARRAY(
-        (SELECT person_id FROM (
-            (SELECT person_id FROM participation WHERE round_id = $1 AND person_id >= $3
-             ORDER BY person_id LIMIT $4)
-            UNION ALL
-            (SELECT person_id FROM participation WHERE round_id = $1 AND person_id < $3
-             ORDER BY person_id LIMIT $4)
-        ) wrapped LIMIT $4)
-        UNION
-        SELECT person_id FROM participation WHERE round_id = $1 AND person_id = ANY($6)
-    ) AS ids
-),
-gone_people AS (
-    DELETE FROM participation t
-    WHERE t.round_id = $1 AND t.person_id = ANY((SELECT ids FROM picked_people)::text[])
-    RETURNING t.*
-)
-INSERT INTO participation SELECT * FROM gone_people ORDER BY random()
-";
-
 /// Inserts a submission's answers: the array statement of [`insert_responses_batch`] on
 /// PostgreSQL; one statement per row on SQLite, where diesel's multi-row insert opens a
 /// transaction of its own, which fails inside the writer's `BEGIN IMMEDIATE`.
@@ -411,6 +288,28 @@ pub fn insert_participation_batch(
     })
 }
 
+/// A batch's sealed ballots (PostgreSQL): (id, round, ciphertext), one array statement.
+pub fn insert_ballots_batch(
+    pg: &mut diesel::PgConnection,
+    ballots: &[(String, &str, &[u8])],
+) -> diesel::QueryResult<()> {
+    use diesel::RunQueryDsl;
+    use diesel::sql_types::{Array, Binary, Text};
+
+    if ballots.is_empty() {
+        return Ok(());
+    }
+    diesel::sql_query(
+        "INSERT INTO ballots (id, round_id, sealed) \
+         SELECT * FROM unnest($1::text[], $2::text[], $3::bytea[])",
+    )
+    .bind::<Array<Text>, _>(ballots.iter().map(|b| b.0.as_str()).collect::<Vec<_>>())
+    .bind::<Array<Text>, _>(ballots.iter().map(|b| b.1).collect::<Vec<_>>())
+    .bind::<Array<Binary>, _>(ballots.iter().map(|b| b.2).collect::<Vec<_>>())
+    .execute(pg)?;
+    Ok(())
+}
+
 /// A batch's responses and their answers (PostgreSQL), in the order given: two short
 /// statements with the columns bound as arrays (see [`insert_participation_batch`]).
 pub fn insert_responses_batch(
@@ -446,7 +345,7 @@ pub fn insert_responses_batch(
 }
 
 /// Answers in the order given (PostgreSQL), the columns bound as arrays.
-fn insert_answers_batch(
+pub fn insert_answers_batch(
     pg: &mut diesel::PgConnection,
     answers: &[crate::surveys::model::AnswerRow],
 ) -> diesel::QueryResult<()> {

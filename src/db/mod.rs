@@ -236,7 +236,7 @@ impl Db {
     }
 
     /// A handle whose writes go through a connection of their own (PostgreSQL), for a
-    /// background thread that writes all the time — the response writer, the mixer.
+    /// background thread that writes all the time — the response writer.
     /// Sharing the pool, such a thread would queue behind every request that holds a
     /// connection: a burst of requests reading (the answering checks) would hold up the
     /// very commit they are all waiting for. Reads still use the shared pool. On SQLite

@@ -109,6 +109,7 @@ diesel::table! {
         closes_at -> Timestamp,
         closed_early_at -> Nullable<Timestamp>,
         created_at -> Timestamp,
+        materialised_at -> Nullable<Timestamp>,
     }
 }
 
@@ -142,6 +143,14 @@ diesel::table! {
         value -> Nullable<Double>,
         choice -> Nullable<Text>,
         text -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    ballots (id) {
+        id -> Text,
+        round_id -> Text,
+        sealed -> Binary,
     }
 }
 
@@ -216,6 +225,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     responses,
     answers,
     participation,
+    ballots,
     audit_log,
     suggestions,
     suggestion_votes,

@@ -48,6 +48,7 @@ pub async fn linkage_analysis(
     let min_ratings = usize::try_from(q.min_ratings.unwrap_or(10)).unwrap_or(10);
     let (p, survey) = (p.clone(), q.survey_id);
     let rounds_cache = state.rounds.clone();
+    crate::surveys::materialise::settle(state).await?;
     let inputs = state
         .db
         .read(move |conn| {

@@ -69,7 +69,7 @@ impl OpsApi {
     }
 
     /// Prometheus metrics: request counts and latency by route and status, and the
-    /// response writer's and mixer's counters. Needs the operator's metrics token
+    /// response writer's counters. Needs the operator's metrics token
     /// (`PULSELINE_METRICS_TOKEN`); 401 without it, and for everyone when none is set.
     #[oai(path = "/metrics", method = "get", operation_id = "metrics")]
     async fn metrics(&self, _token: MetricsToken) -> Result<Probe, ApiError> {

@@ -92,7 +92,7 @@ impl Metrics {
     }
 }
 
-/// The response writer's counters, and the mixer's on PostgreSQL, in Prometheus text.
+/// The response writer's counters, in Prometheus text.
 pub fn render_writer(writer: &crate::surveys::writer::ResponseWriter) -> String {
     use std::sync::atomic::Ordering::Relaxed;
     let mut out = String::new();
@@ -110,7 +110,7 @@ pub fn render_writer(writer: &crate::surveys::writer::ResponseWriter) -> String 
     put(
         "pulseline_writer_stored_total",
         "counter",
-        "Survey responses stored.",
+        "Sealed ballots stored.",
         writer.stats.stored.load(Relaxed) as f64,
     );
     put(
@@ -119,40 +119,12 @@ pub fn render_writer(writer: &crate::surveys::writer::ResponseWriter) -> String 
         "Time the response writer spent writing and committing batches.",
         writer.stats.busy_micros.load(Relaxed) as f64 / 1e6,
     );
-    if writer.mixer.is_none() {
-        put(
-            "pulseline_wal_checkpoints_total",
-            "counter",
-            "SQLite write-ahead log checkpoints run beside the response writer.",
-            writer.stats.checkpoints.load(Relaxed) as f64,
-        );
-    }
-    if let Some(m) = &writer.mixer {
-        put(
-            "pulseline_mix_pending_rows",
-            "gauge",
-            "Committed responses and participation rows not yet mixed.",
-            m.stats.pending.load(Relaxed) as f64,
-        );
-        put(
-            "pulseline_mix_transactions_total",
-            "counter",
-            "Mixing transactions committed.",
-            m.stats.transactions.load(Relaxed) as f64,
-        );
-        put(
-            "pulseline_mix_failures_total",
-            "counter",
-            "Mixing transactions that failed.",
-            m.stats.failures.load(Relaxed) as f64,
-        );
-        put(
-            "pulseline_mix_busy_seconds_total",
-            "counter",
-            "Time the mixer spent in mixing transactions.",
-            m.stats.busy_micros.load(Relaxed) as f64 / 1e6,
-        );
-    }
+    put(
+        "pulseline_wal_checkpoints_total",
+        "counter",
+        "SQLite write-ahead log checkpoints run beside the response writer (0 on PostgreSQL).",
+        writer.stats.checkpoints.load(Relaxed) as f64,
+    );
     out
 }
 

@@ -12,7 +12,7 @@ use diesel::prelude::*;
 use crate::anonymity::min_group::MinGroup;
 use crate::anonymity::suppress::{Atom, Grid, Tree, release};
 use crate::db::AnyConnection;
-use crate::db::schema::{answers, responses, round_invitees, teams};
+use crate::db::schema::{answers, participation, responses, round_invitees, teams};
 use crate::error::ApiError;
 use crate::reports::scores::{Answer, GroupScores, QuestionInfo, engagement_index, score_group};
 use crate::surveys::bank::{Driver, ENPS_KEY, QuestionKind};
@@ -55,6 +55,9 @@ pub struct RoundData {
     pub subtree: Vec<Vec<usize>>,
     /// Invitees per atom (node, values), for participation rates.
     pub invitees: Vec<Atom>,
+    /// The invited team's node of everyone who has answered (participation, which is
+    /// live while the round is open; what they answered is sealed until the close).
+    pub answered: Vec<usize>,
     pub k: MinGroup,
 }
 
@@ -110,6 +113,13 @@ impl RoundCache {
         conn: &mut AnyConnection,
         round: RoundRow,
     ) -> Result<std::sync::Arc<Closed>, ApiError> {
+        if round.materialised_at.is_none() {
+            // Its sealed ballots are not opened yet (moments after the close).
+            return Err(ApiError::Unavailable(
+                "the round has just closed and its answers are being counted; try again in a moment"
+                    .into(),
+            ));
+        }
         let teams = team_rows(conn)?;
         {
             let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
@@ -157,6 +167,7 @@ impl RoundCache {
             let closed: Vec<RoundRow> = rounds::table
                 .filter(rounds::closes_at.le(now))
                 .filter(rounds::closes_at.gt(since))
+                .filter(rounds::materialised_at.is_not_null())
                 .order(rounds::closes_at.desc())
                 .select(RoundRow::as_select())
                 .load(conn)?;
@@ -257,6 +268,19 @@ impl RoundData {
                 round_invitees::tenure,
             ))
             .load(conn)?;
+        let answered_teams: Vec<String> = participation::table
+            .inner_join(
+                round_invitees::table.on(round_invitees::round_id
+                    .eq(participation::round_id)
+                    .and(round_invitees::person_id.eq(participation::person_id))),
+            )
+            .filter(participation::round_id.eq(&round.id))
+            .select(round_invitees::team_id)
+            .load(conn)?;
+        let answered: Vec<usize> = answered_teams
+            .iter()
+            .map(|t| node_of.get(t).copied().unwrap_or(0))
+            .collect();
 
         let mut cuts: Vec<(&'static str, Vec<String>)> =
             collected.iter().map(|&i| (CUTS[i], Vec::new())).collect();
@@ -371,6 +395,7 @@ impl RoundData {
             cuts,
             responses: resps,
             invitees,
+            answered,
         })
     }
 
@@ -493,6 +518,14 @@ impl RoundData {
     }
 
     /// Invitees of a cell.
+    /// How many people of `node`'s subtree have answered (participation).
+    pub fn answered(&self, node: usize) -> usize {
+        self.answered
+            .iter()
+            .filter(|&&n| self.contains(node, n))
+            .count()
+    }
+
     pub fn invited(&self, node: usize, segment: Option<(usize, usize)>) -> usize {
         self.invitees
             .iter()

@@ -164,7 +164,7 @@ fn group_view(
 /// and nothing about answers.
 fn participation_view(data: &RoundData, node: usize) -> Group {
     let invited = data.invited(node, None);
-    let answered = data.cell(node, None).len();
+    let answered = data.answered(node);
     Group {
         label: data.label(node),
         team_id: data.team_id(node).map(str::to_owned),
@@ -208,6 +208,8 @@ where
 {
     let p = principal.clone();
     let actor = p.id.clone();
+    // A round that has just ended is closed (its ballots opened) before it is read.
+    crate::surveys::materialise::settle(state).await?;
     let (out, action, target) = state.db.read(move |conn| read(conn, &p)).await?;
     audit_log::append(state, &actor, action, &target).await?;
     Ok(out)

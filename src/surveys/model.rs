@@ -67,6 +67,8 @@ pub struct RoundRow {
     pub closes_at: NaiveDateTime,
     pub closed_early_at: Option<NaiveDateTime>,
     pub created_at: NaiveDateTime,
+    /// When the round's sealed ballots were opened and written as responses (at close).
+    pub materialised_at: Option<NaiveDateTime>,
 }
 
 impl RoundRow {

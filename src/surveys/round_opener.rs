@@ -1,8 +1,10 @@
-//! Opens rounds on schedule with nobody acting. Every replica runs the same loop; it is
-//! safe because opening is idempotent: a round is keyed by (survey, slot) with a unique
-//! constraint, the check and the insert share one transaction, and a replica that loses
-//! the race gets a unique violation, rolls back, and moves on. Rounds close by time
-//! alone (`closes_at`), so closing needs no job.
+//! Opens and closes rounds on schedule with nobody acting. Every replica runs the same
+//! loop; it is safe because opening is idempotent: a round is keyed by (survey, slot)
+//! with a unique constraint, the check and the insert share one transaction, and a
+//! replica that loses the race gets a unique violation, rolls back, and moves on. A
+//! round stops taking answers by time alone (`closes_at`); the same pass then opens its
+//! sealed ballots ([`crate::surveys::materialise`], also idempotent), and the first pass
+//! after a start does so for rounds that ended while the server was down.
 
 use std::time::Duration;
 
@@ -83,15 +85,23 @@ pub fn tick(db: &Db, now: NaiveDateTime) -> Result<usize, ApiError> {
     Ok(opened)
 }
 
-/// Runs [`tick`] every `every` until the process ends.
-pub fn spawn(db: Db, every: Duration) {
+/// Runs [`tick`] and [`crate::surveys::materialise::close_due`] every `every` (the first
+/// time at once) until the process ends.
+pub fn spawn(db: Db, master: std::sync::Arc<crate::keys::MasterKey>, every: Duration) {
     tokio::spawn(async move {
         let mut interval = tokio::time::interval(every);
         interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             interval.tick().await;
-            let db = db.clone();
-            let outcome = tokio::task::spawn_blocking(move || tick(&db, crate::clock::now())).await;
+            let (db, master) = (db.clone(), master.clone());
+            let outcome = tokio::task::spawn_blocking(move || {
+                let now = crate::clock::now();
+                if let Err(e) = crate::surveys::materialise::close_due(&db, &master, now) {
+                    tracing::warn!(error = %e, "closing ended rounds failed");
+                }
+                tick(&db, now)
+            })
+            .await;
             match outcome {
                 Ok(Err(e)) => tracing::warn!(error = %e, "scheduler pass failed"),
                 Err(e) => tracing::warn!(error = %e, "scheduler pass panicked"),

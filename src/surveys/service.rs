@@ -13,6 +13,7 @@ use crate::org::domain::{Language, parse_text};
 use crate::org::store as org_store;
 use crate::state::AppState;
 use crate::surveys::answers::{self, Given};
+use crate::surveys::ballot::{self, Ballot};
 use crate::surveys::bank::{self, Driver, QuestionKind};
 use crate::surveys::model::{Cut, QuestionRow, RoundRow, SurveyRow, cuts_mask};
 use crate::surveys::schedule::Cadence;
@@ -186,8 +187,9 @@ pub enum Answerer {
     Token(crate::auth::token::Claims),
 }
 
-/// Checks and records the answerer's answers to round `round_id`, once. What is stored
-/// carries the team and generalised segments only: no person, no time.
+/// Checks and records the answerer's answers to round `round_id`, once, as a sealed
+/// ballot ([`ballot`]) that carries the team and generalised segments only: no person,
+/// no time. Nothing of it is readable until the round closes ([`crate::surveys::materialise`]).
 pub async fn submit_response(
     state: &AppState,
     who: Answerer,
@@ -196,6 +198,7 @@ pub async fn submit_response(
 ) -> Result<(), ApiError> {
     let round_id = round_id.to_owned();
     let facts = state.round_facts.clone();
+    let master = state.master.clone();
     // A few checks at a time (first come, first served); the turn ends with the check,
     // before the wait for the writer.
     let turn = state
@@ -236,14 +239,19 @@ pub async fn submit_response(
                 ));
             }
             let answers = answers::check(&f.questions, &given)?;
-            Ok(Submission {
-                round_id,
-                person_id: me,
+            let ballot = Ballot {
                 team_id: invitee.team_id,
                 location: invitee.location,
                 job_family: invitee.job_family,
                 tenure: invitee.tenure,
                 answers,
+            };
+            let key = master.round_key(&round_id);
+            let sealed = ballot::seal(&key, &round_id, &f.questions, &ballot)?;
+            Ok(Submission {
+                round_id,
+                person_id: me,
+                sealed,
             })
         })
         .await?;
@@ -461,6 +469,7 @@ pub async fn close_round_now(state: &AppState, p: &Principal, id: &str) -> Resul
     require_hr(p)?;
     let id = id.to_owned();
     let forget = id.clone();
+    let master = state.master.clone();
     let closed = state
         .db
         .write(move |conn| {
@@ -470,11 +479,18 @@ pub async fn close_round_now(state: &AppState, p: &Principal, id: &str) -> Resul
                 return Err(ApiError::Conflict("the round is not open".into()));
             }
             store::close_round_early(conn, &id, t)?;
+            // The ballots are opened in the same transaction as the close.
+            crate::surveys::materialise::materialise(conn, &master, &id, t)?;
             let r = store::find_round(conn, &id)?.ok_or(ApiError::NotFound("round"))?;
             round_view(conn, r, t)
         })
         .await;
     state.round_facts.forget(&forget);
+    if closed.is_ok() {
+        let db = state.db.clone();
+        let _ = tokio::task::spawn_blocking(move || crate::surveys::materialise::after_close(&db))
+            .await;
+    }
     closed
 }
 

@@ -271,6 +271,7 @@ pub fn open_round(
         closes_at,
         closed_early_at: None,
         created_at: crate::clock::now(),
+        materialised_at: None,
     };
     diesel::insert_into(rounds::table)
         .values(&round)

@@ -1,20 +1,23 @@
-//! The group-commit writer for survey responses.
+//! The group-commit writer for survey answers.
 //!
-//! Every accepted submission is handed to one writer thread, which commits whatever has
-//! arrived together — up to `MAX_BATCH` submissions; an idle writer waits up to
+//! Every accepted submission — a participation row and a sealed ballot
+//! ([`crate::surveys::ballot`]) — is handed to one writer thread, which commits whatever
+//! has arrived together — up to `MAX_BATCH` submissions; an idle writer waits up to
 //! `MAX_WAIT` after the first for more — in a single transaction, and answers each
-//! caller only once that transaction is durable. Inside a batch the submissions are written in a random order, so the physical order
-//! of rows within a batch carries nothing about arrival. A durable (`synchronous=FULL`)
-//! SQLite pays one fsync per batch instead of one per submission; PostgreSQL takes the
-//! same path, and there the committed rows are then handed to the mixer
-//! ([`crate::surveys::mixer`]), which moves them among earlier rows after the callers
-//! have been answered.
+//! caller only once that transaction is durable. A durable (`synchronous=FULL`) SQLite
+//! pays one fsync per batch instead of one per submission; PostgreSQL takes the same
+//! path with one array statement per table.
 //!
 //! A submission that turns out to be a duplicate (the participation row already exists,
 //! e.g. written by another replica a moment ago) or whose round has just closed fails
-//! alone: the participation insert is `ON CONFLICT DO NOTHING` and its response is then
+//! alone: the participation insert is `ON CONFLICT DO NOTHING` and its ballot is then
 //! skipped. Should the batch transaction fail as a whole, each submission is retried in
 //! a transaction of its own, so one bad submission cannot fail its batch-mates.
+//!
+//! A ballot is written only while its round is open and not yet materialised; on
+//! PostgreSQL the check locks the round row (`FOR SHARE`), so the close
+//! ([`crate::surveys::materialise`]), which updates that row first, either waits for the
+//! batch and then sees its ballots, or has committed and the batch's check refuses them.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -26,27 +29,21 @@ use diesel::prelude::*;
 use rand::seq::SliceRandom;
 use tokio::sync::oneshot;
 
-use crate::db::schema::{participation, responses, rounds};
+use crate::db::schema::{ballots, participation, rounds};
 use crate::db::{AnyConnection, Backend, Db};
 use crate::error::ApiError;
-use crate::surveys::answers::Checked;
-use crate::surveys::mixer::Mixer;
-use crate::surveys::model::{AnswerRow, ResponseRow};
 
 /// Most submissions committed in one transaction.
 pub const MAX_BATCH: usize = 64;
 /// Longest a submission waits for batch-mates.
 pub const MAX_WAIT: Duration = Duration::from_millis(2);
 
-/// One response to store: who answered (for the participation record only) and what.
+/// One answer to store: who answered (for the participation record only) and their
+/// sealed ballot, which nothing but the round's key opens.
 pub struct Submission {
     pub round_id: String,
     pub person_id: String,
-    pub team_id: String,
-    pub location: Option<String>,
-    pub job_family: Option<String>,
-    pub tenure: Option<String>,
-    pub answers: Vec<Checked>,
+    pub sealed: Vec<u8>,
 }
 
 type Job = (Submission, oneshot::Sender<Result<(), ApiError>>);
@@ -69,12 +66,7 @@ pub struct WriterStats {
 pub struct ResponseWriter {
     tx: mpsc::Sender<Job>,
     pub stats: Arc<WriterStats>,
-    /// The mixer that moves committed rows (PostgreSQL only).
-    pub mixer: Option<Mixer>,
 }
-
-/// A stored submission's new rows: (round, response id, person id).
-type Fresh = Vec<(String, String, String)>;
 
 impl ResponseWriter {
     /// Starts the writer thread; it ends when every handle is dropped.
@@ -82,11 +74,6 @@ impl ResponseWriter {
         let (tx, rx) = mpsc::channel::<Job>();
         let stats = Arc::new(WriterStats::default());
         let thread_stats = stats.clone();
-        let mixer = match db.backend() {
-            Backend::Postgres => Some(Mixer::start(db.with_own_writer()?)?),
-            Backend::Sqlite => None,
-        };
-        let thread_mixer = mixer.clone();
         let nudge = match db.backend() {
             Backend::Sqlite => Some(start_checkpointer(db.clone(), stats.clone())?),
             Backend::Postgres => None,
@@ -94,22 +81,8 @@ impl ResponseWriter {
         let db = db.with_own_writer()?;
         std::thread::Builder::new()
             .name("pulseline-response-writer".into())
-            .spawn(move || {
-                run(db, rx, &thread_stats, thread_mixer.as_ref(), nudge.as_ref());
-                if let Some(m) = thread_mixer {
-                    m.close();
-                }
-            })?;
-        Ok(ResponseWriter { tx, stats, mixer })
-    }
-
-    /// Waits until the mixer has moved every committed row (at once on SQLite, which
-    /// needs no mixing); whether it did within `timeout`.
-    pub async fn settled(&self, timeout: Duration) -> bool {
-        match &self.mixer {
-            Some(m) => m.settled(timeout).await,
-            None => true,
-        }
+            .spawn(move || run(db, rx, &thread_stats, nudge.as_ref()))?;
+        Ok(ResponseWriter { tx, stats })
     }
 
     /// Queues a submission and waits until it is durable (or refused).
@@ -176,13 +149,7 @@ fn start_checkpointer(db: Db, stats: Arc<WriterStats>) -> anyhow::Result<mpsc::S
     Ok(tx)
 }
 
-fn run(
-    db: Db,
-    rx: mpsc::Receiver<Job>,
-    stats: &WriterStats,
-    mixer: Option<&Mixer>,
-    nudge: Option<&mpsc::Sender<()>>,
-) {
+fn run(db: Db, rx: mpsc::Receiver<Job>, stats: &WriterStats, nudge: Option<&mpsc::Sender<()>>) {
     while let Ok(first) = rx.recv() {
         let mut batch = vec![first];
         // Under load the queue already holds batch-mates: take them without waiting.
@@ -205,7 +172,7 @@ fn run(
         }
         batch.shuffle(&mut rand::thread_rng());
         let started = Instant::now();
-        commit(&db, batch, stats, mixer);
+        commit(&db, batch, stats);
         let busy = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
         stats.busy_micros.fetch_add(busy, Ordering::Relaxed);
         if let Some(n) = nudge {
@@ -214,43 +181,24 @@ fn run(
     }
 }
 
-/// Hands committed rows to the mixer, grouped by round.
-fn hand_over(mixer: Option<&Mixer>, fresh: Fresh) {
-    let Some(mixer) = mixer else { return };
-    let mut by_round: HashMap<String, (Vec<String>, Vec<String>)> = HashMap::new();
-    for (round, response, person) in fresh {
-        let e = by_round.entry(round).or_default();
-        e.0.push(response);
-        e.1.push(person);
-    }
-    for (round, (responses, people)) in by_round {
-        mixer.add(&round, responses, people);
-    }
-}
-
-fn commit(db: &Db, batch: Vec<Job>, stats: &WriterStats, mixer: Option<&Mixer>) {
+fn commit(db: &Db, batch: Vec<Job>, stats: &WriterStats) {
     let (subs, replies): (Vec<Submission>, Vec<_>) = batch.into_iter().unzip();
     let result = db.write_blocking(|conn| {
         let mut open: HashMap<String, bool> = HashMap::new();
-        let mut fresh = Fresh::new();
-        let outcomes = match conn {
-            // One multi-row statement per table for the whole batch.
-            AnyConnection::Postgresql(_) => store_batch(conn, &subs, &mut open, &mut fresh)?,
+        match conn {
+            // One array statement per table for the whole batch.
+            AnyConnection::Postgresql(_) => store_batch(conn, &subs, &mut open),
             // diesel's multi-row insert opens its own transaction on SQLite, which fails
             // inside BEGIN IMMEDIATE: one statement per row there.
             AnyConnection::Sqlite(_) => subs
                 .iter()
-                .map(|s| store_one(conn, s, &mut open, &mut fresh))
-                .collect::<Result<Vec<_>, ApiError>>()?,
-        };
-        Ok((outcomes, fresh))
+                .map(|s| store_one(conn, s, &mut open))
+                .collect::<Result<Vec<_>, ApiError>>(),
+        }
     });
     match result {
-        Ok((outcomes, fresh)) => {
+        Ok(outcomes) => {
             stats.transactions.fetch_add(1, Ordering::Relaxed);
-            // Queued for mixing before anyone is answered, so a caller who has its 201
-            // and then waits for `settled` waits for its own rows too.
-            hand_over(mixer, fresh);
             for (outcome, reply) in outcomes.into_iter().zip(replies) {
                 if outcome.is_ok() {
                     stats.stored.fetch_add(1, Ordering::Relaxed);
@@ -262,15 +210,8 @@ fn commit(db: &Db, batch: Vec<Job>, stats: &WriterStats, mixer: Option<&Mixer>) 
             tracing::warn!(error = %e, size = subs.len(), "batch failed; retrying one by one");
             for (sub, reply) in subs.into_iter().zip(replies) {
                 let outcome = db
-                    .write_blocking(|conn| {
-                        let mut fresh = Fresh::new();
-                        let outcome = store_one(conn, &sub, &mut HashMap::new(), &mut fresh)?;
-                        Ok((outcome, fresh))
-                    })
-                    .and_then(|(outcome, fresh)| {
-                        hand_over(mixer, fresh);
-                        outcome
-                    });
+                    .write_blocking(|conn| store_one(conn, &sub, &mut HashMap::new()))
+                    .and_then(|outcome| outcome);
                 stats.transactions.fetch_add(1, Ordering::Relaxed);
                 if outcome.is_ok() {
                     stats.stored.fetch_add(1, Ordering::Relaxed);
@@ -281,7 +222,9 @@ fn commit(db: &Db, batch: Vec<Job>, stats: &WriterStats, mixer: Option<&Mixer>) 
     }
 }
 
-/// Whether a round is open now, looked up once per batch.
+/// Whether a round takes ballots now (open, not materialised), looked up once per batch.
+/// On PostgreSQL the round row is locked `FOR SHARE` until the batch commits, so a
+/// concurrent close waits for the batch (see the module notes).
 fn round_open(
     conn: &mut AnyConnection,
     round_id: &str,
@@ -291,32 +234,47 @@ fn round_open(
         return Ok(*v);
     }
     let now = crate::clock::now();
-    let v = rounds::table
+    let query = rounds::table
         .find(round_id)
-        .select((rounds::opens_at, rounds::closes_at))
-        .first::<(chrono::NaiveDateTime, chrono::NaiveDateTime)>(conn)
-        .optional()?
-        .is_some_and(|(o, c)| o <= now && now < c);
+        .filter(rounds::materialised_at.is_null())
+        .select((rounds::opens_at, rounds::closes_at));
+    let found = match conn {
+        AnyConnection::Postgresql(pg) => query
+            .for_share()
+            .first::<(chrono::NaiveDateTime, chrono::NaiveDateTime)>(pg)
+            .optional()?,
+        AnyConnection::Sqlite(c) => query
+            .first::<(chrono::NaiveDateTime, chrono::NaiveDateTime)>(c)
+            .optional()?,
+    };
+    let v = found.is_some_and(|(o, c)| o <= now && now < c);
     open.insert(round_id.to_owned(), v);
     Ok(v)
 }
 
-/// The whole batch in three statements (PostgreSQL), each with its columns as arrays:
+fn not_open() -> ApiError {
+    ApiError::Conflict("the round is not open".into())
+}
+
+fn already() -> ApiError {
+    ApiError::Conflict("you have already answered this round".into())
+}
+
+/// The whole batch in two statements (PostgreSQL), each with its columns as arrays:
 /// participation with `ON CONFLICT DO NOTHING RETURNING` tells which submissions are
 /// new (a duplicate — already stored, or twice in this batch — is refused alone), then
-/// their responses, then all their answers.
+/// their ballots.
 fn store_batch(
     conn: &mut AnyConnection,
     subs: &[Submission],
     open: &mut HashMap<String, bool>,
-    fresh: &mut Fresh,
 ) -> Result<Vec<Result<(), ApiError>>, ApiError> {
     let mut outcomes: Vec<Option<Result<(), ApiError>>> = Vec::with_capacity(subs.len());
     for s in subs {
         outcomes.push(if round_open(conn, &s.round_id, open)? {
             None
         } else {
-            Some(Err(ApiError::Conflict("the round is not open".into())))
+            Some(Err(not_open()))
         });
     }
     let AnyConnection::Postgresql(pg) = conn else {
@@ -332,33 +290,24 @@ fn store_batch(
         .unzip();
     let inserted = crate::db::anonymous::insert_participation_batch(pg, &rounds, &people)?;
     let mut inserted: std::collections::HashSet<(String, String)> = inserted.into_iter().collect();
-    let mut new_responses = Vec::new();
-    let mut new_answers = Vec::new();
+    let mut fresh: Vec<(String, &str, &[u8])> = Vec::new();
     for (s, outcome) in subs.iter().zip(outcomes.iter_mut()) {
         if outcome.is_some() {
             continue;
         }
         if !inserted.remove(&(s.round_id.clone(), s.person_id.clone())) {
-            *outcome = Some(Err(ApiError::Conflict(
-                "you have already answered this round".into(),
-            )));
+            *outcome = Some(Err(already()));
             continue;
         }
-        let response_id = uuid::Uuid::new_v4().to_string();
-        new_answers.extend(s.answers.iter().map(|a| answer_row(&response_id, a)));
-        fresh.push((s.round_id.clone(), response_id.clone(), s.person_id.clone()));
-        new_responses.push(ResponseRow {
-            id: response_id,
-            round_id: s.round_id.clone(),
-            team_id: s.team_id.clone(),
-            location: s.location.clone(),
-            job_family: s.job_family.clone(),
-            tenure: s.tenure.clone(),
-        });
+        fresh.push((
+            uuid::Uuid::new_v4().to_string(),
+            s.round_id.as_str(),
+            s.sealed.as_slice(),
+        ));
         *outcome = Some(Ok(()));
     }
-    new_answers.shuffle(&mut rand::thread_rng());
-    crate::db::anonymous::insert_responses_batch(pg, &new_responses, &new_answers)?;
+    fresh.shuffle(&mut rand::thread_rng());
+    crate::db::anonymous::insert_ballots_batch(pg, &fresh)?;
     Ok(outcomes.into_iter().map(|o| o.unwrap_or(Ok(()))).collect())
 }
 
@@ -368,10 +317,9 @@ fn store_one(
     conn: &mut AnyConnection,
     s: &Submission,
     open: &mut HashMap<String, bool>,
-    fresh: &mut Fresh,
 ) -> Result<Result<(), ApiError>, ApiError> {
     if !round_open(conn, &s.round_id, open)? {
-        return Ok(Err(ApiError::Conflict("the round is not open".into())));
+        return Ok(Err(not_open()));
     }
     // The query builder's form (not raw SQL) so the prepared statement is cached.
     let row = (
@@ -386,39 +334,14 @@ fn store_one(
         AnyConnection::Postgresql(c) => insert.execute(c)?,
     };
     if inserted == 0 {
-        return Ok(Err(ApiError::Conflict(
-            "you have already answered this round".into(),
-        )));
+        return Ok(Err(already()));
     }
-    let response_id = uuid::Uuid::new_v4().to_string();
-    diesel::insert_into(responses::table)
-        .values(ResponseRow {
-            id: response_id.clone(),
-            round_id: s.round_id.clone(),
-            team_id: s.team_id.clone(),
-            location: s.location.clone(),
-            job_family: s.job_family.clone(),
-            tenure: s.tenure.clone(),
-        })
+    diesel::insert_into(ballots::table)
+        .values((
+            ballots::id.eq(uuid::Uuid::new_v4().to_string()),
+            ballots::round_id.eq(&s.round_id),
+            ballots::sealed.eq(&s.sealed),
+        ))
         .execute(conn)?;
-    let mut rows: Vec<AnswerRow> = s
-        .answers
-        .iter()
-        .map(|a| answer_row(&response_id, a))
-        .collect();
-    rows.shuffle(&mut rand::thread_rng());
-    crate::db::anonymous::insert_answers(conn, &rows)?;
-    fresh.push((s.round_id.clone(), response_id, s.person_id.clone()));
     Ok(Ok(()))
-}
-
-/// The row that stores checked answer `a` of response `response_id`.
-fn answer_row(response_id: &str, a: &Checked) -> AnswerRow {
-    AnswerRow {
-        response_id: response_id.to_owned(),
-        question_id: a.question_id.clone(),
-        value: a.value,
-        choice: a.choice.clone(),
-        text: a.text.clone(),
-    }
 }

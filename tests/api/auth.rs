@@ -400,35 +400,82 @@ async fn a_deactivated_person_is_signed_out_everywhere() {
 }
 
 #[tokio::test]
-async fn the_signing_key_is_generated_once_into_a_private_file_or_required() {
+async fn the_master_key_is_generated_once_into_a_private_file_or_required() {
     use std::os::unix::fs::PermissionsExt;
     let dir = tempfile::tempdir().expect("dir");
     let db = dir.path().join("keyed.db");
     let db = db.to_string_lossy().into_owned();
     let mut config = test_config(&db);
     config.jwt_secret = None;
+    config.master_key = None;
     let first = pulseline::startup::build_state(&config)
         .await
         .expect("state");
-    let file = pulseline::startup::secret_file_for(&db);
+    let file = pulseline::keys::master_file_for(&db);
     let mode = std::fs::metadata(&file)
-        .expect("secret file")
+        .expect("master key file")
         .permissions()
         .mode();
     assert_eq!(mode & 0o777, 0o600);
     assert!(std::fs::read(&file).expect("read").len() >= 32);
+    // No separate signing key file: the token key is derived from the master key.
+    assert!(!pulseline::startup::secret_file_for(&db).exists());
     // A restart reads the same key: a token from before is still valid.
     let token = first.tokens.issue("someone", 0).expect("issue");
     let second = pulseline::startup::build_state(&config)
         .await
         .expect("state");
     assert!(second.tokens.verify(&token).is_ok());
+    // Another master key derives another token key: the token is refused.
+    let mut other = config.clone();
+    other.master_key = Some(pulseline::config::Secret::new("o".repeat(40)));
+    let third = pulseline::startup::build_state(&other)
+        .await
+        .expect("state");
+    assert!(third.tokens.verify(&token).is_err());
+
+    // A key file named by PULSELINE_MASTER_KEY_FILE is used as given.
+    let named = dir.path().join("elsewhere.key");
+    std::fs::write(&named, "n".repeat(40)).expect("write key");
+    let mut by_file = config.clone();
+    by_file.master_key_file = Some(named.clone());
+    let a = pulseline::startup::build_state(&by_file)
+        .await
+        .expect("state");
+    let mut by_value = config.clone();
+    by_value.master_key = Some(pulseline::config::Secret::new("n".repeat(40)));
+    let b = pulseline::startup::build_state(&by_value)
+        .await
+        .expect("state");
+    assert_eq!(a.vote_key, b.vote_key);
+    assert_ne!(a.vote_key, first.vote_key);
 
     let mut pg = test_config("postgres://postgres@127.0.0.1:1/none");
-    pg.jwt_secret = None;
+    pg.master_key = None;
     let err = pulseline::startup::build_state(&pg)
         .await
         .err()
         .expect("refused");
-    assert!(err.to_string().contains("PULSELINE_JWT_SECRET"), "{err}");
+    assert!(err.to_string().contains("PULSELINE_MASTER_KEY"), "{err}");
+}
+
+#[tokio::test]
+async fn a_signing_key_file_from_an_earlier_version_keeps_its_tokens_valid() {
+    let dir = tempfile::tempdir().expect("dir");
+    let db = dir.path().join("legacy.db");
+    let db = db.to_string_lossy().into_owned();
+    let legacy = "l".repeat(48);
+    std::fs::write(pulseline::startup::secret_file_for(&db), &legacy).expect("write");
+    let mut with_env = test_config(&db);
+    with_env.jwt_secret = Some(pulseline::config::Secret::new(legacy.clone()));
+    let before = pulseline::startup::build_state(&with_env)
+        .await
+        .expect("state");
+    let token = before.tokens.issue("someone", 0).expect("issue");
+    let mut config = test_config(&db);
+    config.jwt_secret = None;
+    let after = pulseline::startup::build_state(&config)
+        .await
+        .expect("state");
+    assert!(after.tokens.verify(&token).is_ok());
 }

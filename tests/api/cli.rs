@@ -11,6 +11,7 @@ fn pulseline(app: &TestApp, args: &[&str], stdin: &str) -> Output {
         .args(args)
         .env("DATABASE_URL", &app.database_url)
         .env("PULSELINE_JWT_SECRET", SECRET)
+        .env("PULSELINE_MASTER_KEY", MASTER_KEY)
         .env("PULSELINE_ARGON2_M_KIB", "64")
         .env("PULSELINE_ARGON2_T", "1")
         .env("RUST_LOG", "warn")
@@ -236,58 +237,11 @@ fn http_get(port: u16, path: &str) -> Option<String> {
 #[tokio::test]
 async fn serve_answers_over_tcp_and_stops_cleanly_on_sigterm() {
     let app = spawn_app().await;
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("free port");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_pulseline"))
-        .arg("serve")
-        .env("DATABASE_URL", &app.database_url)
-        .env("PULSELINE_JWT_SECRET", SECRET)
-        .env("PULSELINE_BIND", format!("127.0.0.1:{port}"))
-        .env("RUST_LOG", "info")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start server");
-    let mut ready = None;
-    for _ in 0..100 {
-        ready = http_get(port, "/readyz");
-        if ready
-            .as_deref()
-            .is_some_and(|r| r.starts_with("HTTP/1.1 200"))
-        {
-            break;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(100));
-    }
-    assert!(
-        ready.is_some_and(|r| r.starts_with("HTTP/1.1 200")),
-        "server never became ready"
-    );
+    let (server, port) = start_server_logging(&app, "info");
     let missing = http_get(port, "/api/v1/me").expect("answer");
     assert!(missing.starts_with("HTTP/1.1 401"));
     assert!(missing.contains("application/problem+json"));
-    let killed = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .expect("kill");
-    assert!(killed.success());
-    let mut status = None;
-    for _ in 0..100 {
-        status = child.try_wait().expect("wait");
-        if status.is_some() {
-            break;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(100));
-    }
-    let Some(status) = status else {
-        let _ = child.kill();
-        panic!("the server did not stop within 10 s of SIGTERM");
-    };
-    assert!(status.success(), "exit status {status:?}");
-    let out = child.wait_with_output().expect("output");
-    let log = String::from_utf8_lossy(&out.stderr);
+    let log = stop_server(server);
     assert!(log.contains("shutting down"), "{log}");
     assert!(!log.contains(SECRET), "the signing key reached the log");
 }
@@ -383,6 +337,7 @@ fn start_server_logging(app: &TestApp, level: &str) -> (Running, u16) {
         .arg("serve")
         .env("DATABASE_URL", &app.database_url)
         .env("PULSELINE_JWT_SECRET", SECRET)
+        .env("PULSELINE_MASTER_KEY", MASTER_KEY)
         .env("PULSELINE_BIND", format!("127.0.0.1:{port}"))
         .env("RUST_LOG", level)
         .stdout(Stdio::null())
@@ -495,7 +450,7 @@ async fn a_server_stopped_after_answers_leaves_an_empty_write_ahead_log() {
         0,
         "a stopped server left its write-ahead log"
     );
-    assert_eq!(app.count("responses").await, 6);
+    assert_eq!(app.count("ballots").await, 6);
 }
 
 /// `pulseline demo` writes twelve rounds of answers; it too leaves no write-ahead log.
@@ -563,7 +518,7 @@ async fn backup_writes_a_consistent_copy_and_never_overwrites() {
         String::from_utf8_lossy(&out.stderr)
     );
     let said = String::from_utf8_lossy(&out.stdout);
-    assert!(said.contains("signing key"), "{said}");
+    assert!(said.contains("master key"), "{said}");
     assert_eq!(wal_bytes(&path), 0);
     // The copy is a whole database: it serves the same data.
     let mut conn =

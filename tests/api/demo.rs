@@ -14,9 +14,17 @@ async fn the_demo_plants_a_lag_one_link_that_the_analysis_recovers() {
         .hash_blocking("demo password for tests")
         .expect("hash");
     let today = chrono::Utc::now().date_naive();
-    let db = app.state.db.clone();
+    let (db, master) = (app.state.db.clone(), app.state.master.clone());
     let summary = tokio::task::spawn_blocking(move || {
-        pulseline::demo::seed(&db, hash, "demo password for tests".into(), 7, today, 5)
+        pulseline::demo::seed(
+            &db,
+            hash,
+            "demo password for tests".into(),
+            7,
+            today,
+            5,
+            &master,
+        )
     })
     .await
     .expect("join")
@@ -55,9 +63,9 @@ async fn the_demo_plants_a_lag_one_link_that_the_analysis_recovers() {
         .json();
     assert_eq!(rounds["total"], json!(1));
     // A second seeding is refused.
-    let db = app.state.db.clone();
+    let (db, master) = (app.state.db.clone(), app.state.master.clone());
     let again = tokio::task::spawn_blocking(move || {
-        pulseline::demo::seed(&db, String::new(), String::new(), 7, today, 5)
+        pulseline::demo::seed(&db, String::new(), String::new(), 7, today, 5, &master)
     })
     .await
     .expect("join");

@@ -16,6 +16,8 @@ use pulseline::state::AppState;
 use serde_json::{Value, json};
 
 pub const SECRET: &str = "test-signing-key-0123456789abcdefghijklmnop";
+/// The instance's master key in tests (sealed ballots, votes).
+pub const MASTER_KEY: &str = "test-master-key-0123456789abcdefghijklmnopq";
 pub const PASSWORD: &str = "a sturdy test password";
 /// The operator's token for `GET /metrics`.
 pub const METRICS_TOKEN: &str = "test-metrics-token-0123456789abcdefghij";
@@ -82,6 +84,7 @@ impl Resp {
 pub fn test_config(database_url: &str) -> Config {
     let mut c = Config::for_database(database_url);
     c.jwt_secret = Some(Secret::new(SECRET.into()));
+    c.master_key = Some(Secret::new(MASTER_KEY.into()));
     c.metrics_token = Some(Secret::new(METRICS_TOKEN.into()));
     c.argon2_m_kib = 64;
     c.argon2_t = 1;

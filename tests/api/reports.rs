@@ -286,8 +286,9 @@ async fn small_groups_and_their_complements_are_suppressed_everywhere() {
     assert_eq!(again, 0, "a round is warmed once");
 
     // Plans of closed rounds are kept between requests, but only for the tree they were
-    // made on: with Legal moved under Sales, Company's one child holds all eight answers,
-    // nothing is hidden beside it, and Sales is released.
+    // made on: with Legal moved under Sales, Company has one child. The two lawyers were
+    // fewer than k, so at the close the eight answers were stored at Company itself
+    // (Sales' six taken in with them): Sales still shows nothing, before or after.
     app.json(
         Method::PATCH,
         &format!("/api/v1/teams/{legal}"),
@@ -306,8 +307,8 @@ async fn small_groups_and_their_complements_are_suppressed_everywhere() {
     let children = rep["children"].as_array().expect("children");
     assert_eq!(children.len(), 1, "{rep}");
     assert_eq!(children[0]["team_id"], json!(sales));
-    assert_eq!(children[0]["suppressed"], json!(false));
-    assert_eq!(children[0]["n"], json!(8));
+    assert_eq!(children[0]["suppressed"], json!(true));
+    assert_eq!(rep["group"]["n"], json!(8));
 }
 
 #[tokio::test]
@@ -705,10 +706,12 @@ async fn an_adversary_with_every_released_aggregate_cannot_solve_for_anyone() {
     trend.expect(200);
 }
 
-/// The adversary: knows every respondent's team and stored segment values (a copy of
-/// the database gives that) and collects every report the API releases — each team and
-/// the organisation, without a cut and with each cut. Each released mean × n is a known
-/// sum over the group's members; it then tries to solve for one person's answer.
+/// The adversary: knows every respondent's team and stored segment values — more than a
+/// copy of the database gives: the invitations say each person's team and segments, and
+/// the test hands the adversary where the close placed each respondent (the placement
+/// rule run on those invitations) — and collects every report the API releases: each
+/// team and the organisation, without a cut and with each cut. Each released mean × n is
+/// a known sum over the group's members; it then tries to solve for one person's answer.
 async fn attack(
     app: &TestApp,
     hr: &Actor,
@@ -728,6 +731,42 @@ async fn attack(
         })
         .await
         .expect("invitees");
+    // Where the close stored each respondent: the placement rule on their invitations.
+    let round_id = r.id.clone();
+    let k: i32 = app
+        .state
+        .db
+        .read(move |conn| {
+            use pulseline::db::schema::{rounds, surveys};
+            Ok(rounds::table
+                .inner_join(surveys::table.on(surveys::id.eq(rounds::survey_id)))
+                .filter(rounds::id.eq(round_id))
+                .select(surveys::min_group)
+                .first(conn)?)
+        })
+        .await
+        .expect("k");
+    let answering: Vec<&(String, String, Option<String>, Option<String>)> =
+        stored.iter().filter(|p| truth.contains_key(&p.0)).collect();
+    let collected = [
+        stored.iter().any(|p| p.2.is_some()),
+        stored.iter().any(|p| p.3.is_some()),
+        false,
+    ];
+    let placed = pulseline::surveys::placement::place(
+        &answering
+            .iter()
+            .map(|p| (p.1.clone(), [p.2.clone(), p.3.clone(), None]))
+            .collect::<Vec<_>>(),
+        parent,
+        collected,
+        usize::try_from(k).expect("k"),
+    );
+    let stored: Vec<(String, String, Option<String>, Option<String>)> = answering
+        .iter()
+        .zip(placed)
+        .filter_map(|(p, at)| at.map(|(team, [l, j, _])| (p.0.clone(), team, l, j)))
+        .collect();
     let under = |team: &str, ancestor: &str| {
         let mut cur = Some(team.to_owned());
         while let Some(c) = cur {

@@ -117,9 +117,9 @@ async fn the_demo_organisation_shows_its_linkage_insights_and_audit_log() {
     let password = "demo password for tests";
     let hash = app.state.hasher.hash_blocking(password).expect("hash");
     let today = chrono::Utc::now().date_naive();
-    let db = app.state.db.clone();
+    let (db, master) = (app.state.db.clone(), app.state.master.clone());
     let summary = tokio::task::spawn_blocking(move || {
-        pulseline::demo::seed(&db, hash, password.into(), 7, today, 5)
+        pulseline::demo::seed(&db, hash, password.into(), 7, today, 5, &master)
     })
     .await
     .expect("join")
