@@ -446,14 +446,17 @@ def q(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
-def stored_counts(db: Database, round_id: str) -> tuple[int, int, int]:
+def stored_counts(db: Database, round_id: str) -> tuple[int, int, int, int]:
+    """(participation, sealed ballots, responses, answers) of a round: ballots while it is
+    open, responses and answers once it has closed."""
     r = q(round_id)
     participation = db.scalar(f"SELECT COUNT(*) FROM participation WHERE round_id = {r}")
+    ballots = db.scalar(f"SELECT COUNT(*) FROM ballots WHERE round_id = {r}")
     responses = db.scalar(f"SELECT COUNT(*) FROM responses WHERE round_id = {r}")
     answers = db.scalar(
         f"SELECT COUNT(*) FROM answers WHERE response_id IN (SELECT id FROM responses WHERE round_id = {r})"
     )
-    return participation, responses, answers
+    return participation, ballots, responses, answers
 
 
 def participants(db: Database, round_id: str) -> set[str]:
@@ -567,9 +570,16 @@ def scenario_load(args, kind: str) -> list[str]:
         n409 = sum(1 for r in results if r and r[0] == 409)
         c.equal(n201, args.people, "201 answers")
         c.equal(n409, args.people, "409 answers (duplicates)")
-        s.stop()
-        participation, responses, answers = stored_counts(run.db, round_id)
+        participation, ballots, responses, _ = stored_counts(run.db, round_id)
         c.equal(participation, n201, "participation rows = 201s")
+        c.equal(ballots, n201, "sealed ballots = 201s while the round is open")
+        c.equal(responses, 0, "no readable response while the round is open")
+        t0 = time.monotonic()
+        h.expect(200, "POST", f"/api/v1/rounds/{round_id}/close", pop.admin)
+        print(f"  closing the round opened {n201} ballots in {time.monotonic() - t0:.2f} s")
+        s.stop()
+        participation, ballots, responses, answers = stored_counts(run.db, round_id)
+        c.equal(ballots, 0, "no ballot left after the close")
         c.equal(responses, n201, "responses = 201s")
         c.equal(answers, n201 * len(questions), "answers = 201s x questions")
         c.check(participants(run.db, round_id) == accepted, "the people who got 201 are exactly those recorded as having answered")
@@ -639,11 +649,11 @@ def scenario_crash(args, kind: str) -> list[str]:
 
         s.start()
         s.wait_ready()
-        participation, responses, answers = stored_counts(run.db, round_id)
-        print(f"  after the restart: {participation} participation, {responses} responses, {answers} answers")
-        c.equal(participation, responses, "participation = responses after the restart")
-        c.check(responses >= len(acked), f"responses ({responses}) >= 201s received before the kill ({len(acked)})")
-        c.equal(answers, responses * len(questions), "answers = responses x questions")
+        participation, ballots, responses, _ = stored_counts(run.db, round_id)
+        print(f"  after the restart: {participation} participation, {ballots} sealed ballots")
+        c.equal(participation, ballots, "participation = sealed ballots after the restart")
+        c.equal(responses, 0, "no readable response while the round is open")
+        c.check(ballots >= len(acked), f"ballots ({ballots}) >= 201s received before the kill ({len(acked)})")
         stored = participants(run.db, round_id)
         c.check(acked <= stored, "everyone who got 201 is recorded", f"{len(acked - stored)} missing")
         c.check(refused <= stored, "everyone who got 409 is recorded", f"{len(refused - stored)} missing")
@@ -659,9 +669,39 @@ def scenario_crash(args, kind: str) -> list[str]:
             if r is None or r[0] != (409 if e in stored else 201)
         ]
         c.check(not wrong, "after the restart: 409 for those stored, 201 for the others", f"{len(wrong)} wrong, e.g. {wrong[:3]}")
+
+        # The close, killed at a random moment: it commits whole or not at all; closing
+        # again after the restart (if it had not committed) opens every ballot once.
+        admin = pop.admin
+        close_delay = rng.uniform(0, 0.05)
+        def close_round() -> None:
+            try:
+                Http(s.port, timeout=10).call("POST", f"/api/v1/rounds/{round_id}/close", admin)
+            except Exception:  # the kill may cut the connection: expected
+                pass
+
+        closer = threading.Thread(target=close_round, daemon=True)
+        closer.start()
+        time.sleep(close_delay)
+        s.sigkill()
+        closer.join(15)
+        s.start()
+        s.wait_ready()
+        participation, ballots, responses, _ = stored_counts(run.db, round_id)
+        print(f"  close killed after {close_delay * 1000:.0f} ms: {ballots} ballots, {responses} responses")
+        c.check(
+            (ballots, responses) in ((args.people, 0), (0, args.people)),
+            "a killed close left all ballots or all responses",
+            f"{ballots} ballots, {responses} responses",
+        )
+        if ballots:
+            h2 = Http(s.port)
+            h2.expect(200, "POST", f"/api/v1/rounds/{round_id}/close", admin)
+            h2.close()
         s.stop()
-        participation, responses, answers = stored_counts(run.db, round_id)
+        participation, ballots, responses, answers = stored_counts(run.db, round_id)
         c.equal(participation, args.people, "finally, participation = people")
+        c.equal(ballots, 0, "finally, no ballot left")
         c.equal(responses, args.people, "finally, responses = people")
         c.equal(answers, args.people * len(questions), "finally, answers = people x questions")
         check_consistency(c, run.db, len(questions))
@@ -765,7 +805,7 @@ def scenario_replicas(args) -> list[str]:
             surveys,
             "participation rows of the person",
         )
-        c.equal(run.db.scalar("SELECT COUNT(*) FROM responses"), surveys, "responses stored")
+        c.equal(run.db.scalar("SELECT COUNT(*) FROM ballots"), surveys, "sealed ballots stored")
 
         # Tokens and logout across replicas.
         login = {"email": person_email, "password": PASSWORD}

@@ -14,6 +14,7 @@ mod openapi;
 mod ops;
 mod org;
 mod reports;
+mod sealed;
 mod suggestions;
 mod surveys;
 mod web;

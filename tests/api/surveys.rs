@@ -13,7 +13,7 @@ fn today() -> String {
     chrono::Utc::now().date_naive().to_string()
 }
 
-fn survey_body(team_ids: &[&str], cuts: &[&str]) -> Value {
+pub(crate) fn survey_body(team_ids: &[&str], cuts: &[&str]) -> Value {
     json!({
         "title": "Autumn pulse",
         "questions": [
@@ -29,21 +29,21 @@ fn survey_body(team_ids: &[&str], cuts: &[&str]) -> Value {
     })
 }
 
-struct Pulse {
-    round: String,
-    likert: String,
-    enps: String,
-    choice: String,
-    text: String,
+pub(crate) struct Pulse {
+    pub round: String,
+    pub likert: String,
+    pub enps: String,
+    pub choice: String,
+    pub text: String,
 }
 
-async fn create_survey(app: &TestApp, hr: &Actor, body: Value) -> String {
+pub(crate) async fn create_survey(app: &TestApp, hr: &Actor, body: Value) -> String {
     let r = app.post("/api/v1/surveys", Some(&hr.token), body).await;
     r.expect(201);
     r.json()["id"].as_str().expect("id").to_owned()
 }
 
-async fn open_round(app: &TestApp, hr: &Actor, survey: &str) -> Pulse {
+pub(crate) async fn open_round(app: &TestApp, hr: &Actor, survey: &str) -> Pulse {
     let round = app.open_round_now(hr, survey).await;
     let s = app
         .get(&format!("/api/v1/surveys/{survey}"), Some(&hr.token))
@@ -66,7 +66,7 @@ async fn open_round(app: &TestApp, hr: &Actor, survey: &str) -> Pulse {
 
 /// An app with one frontline team of `n` seeded people and an open round of a survey for
 /// that team: (app, its HR actor, the team, the people, the round).
-async fn team_with_open_round(n: usize) -> (TestApp, Actor, String, Vec<Actor>, Pulse) {
+pub(crate) async fn team_with_open_round(n: usize) -> (TestApp, Actor, String, Vec<Actor>, Pulse) {
     let app = spawn_app().await;
     let hr = app.hr().await;
     let team = app.create_team(&hr, "Support", None, "frontline").await;
@@ -76,7 +76,7 @@ async fn team_with_open_round(n: usize) -> (TestApp, Actor, String, Vec<Actor>, 
     (app, hr, team, staff, p)
 }
 
-fn answers(p: &Pulse, likert: u8, text: Option<&str>) -> Value {
+pub(crate) fn answers(p: &Pulse, likert: u8, text: Option<&str>) -> Value {
     let mut a = vec![
         json!({"question_id": p.likert, "value": likert}),
         json!({"question_id": p.enps, "value": 9}),
@@ -89,7 +89,10 @@ fn answers(p: &Pulse, likert: u8, text: Option<&str>) -> Value {
 }
 
 /// The sealed ballots of `round`, opened with the round's key (what the close does).
-async fn open_ballots(app: &TestApp, round: &str) -> Vec<pulseline::surveys::ballot::Ballot> {
+pub(crate) async fn open_ballots(
+    app: &TestApp,
+    round: &str,
+) -> Vec<pulseline::surveys::ballot::Ballot> {
     let round = round.to_owned();
     let key = app.state.master.round_key(&round);
     app.state
@@ -110,7 +113,7 @@ async fn open_ballots(app: &TestApp, round: &str) -> Vec<pulseline::surveys::bal
 }
 
 /// HR closes the round now: its ballots are opened and written as responses.
-async fn close_round(app: &TestApp, hr: &Actor, p: &Pulse) {
+pub(crate) async fn close_round(app: &TestApp, hr: &Actor, p: &Pulse) {
     app.send(
         Method::POST,
         &format!("/api/v1/rounds/{}/close", p.round),
@@ -121,7 +124,7 @@ async fn close_round(app: &TestApp, hr: &Actor, p: &Pulse) {
     .expect(200);
 }
 
-async fn submit(app: &TestApp, who: &Actor, p: &Pulse, body: Value) -> Resp {
+pub(crate) async fn submit(app: &TestApp, who: &Actor, p: &Pulse, body: Value) -> Resp {
     app.post(
         &format!("/api/v1/rounds/{}/responses", p.round),
         Some(&who.token),
