@@ -147,6 +147,15 @@ diesel::table! {
 }
 
 diesel::table! {
+    round_teams (round_id, team_id) {
+        round_id -> Text,
+        team_id -> Text,
+        parent_id -> Nullable<Text>,
+        name -> Text,
+    }
+}
+
+diesel::table! {
     ballots (id) {
         id -> Text,
         round_id -> Text,
@@ -226,6 +235,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     answers,
     participation,
     ballots,
+    round_teams,
     audit_log,
     suggestions,
     suggestion_votes,

@@ -12,7 +12,7 @@ use diesel::prelude::*;
 use crate::anonymity::min_group::MinGroup;
 use crate::anonymity::suppress::{Atom, Grid, Tree, release};
 use crate::db::AnyConnection;
-use crate::db::schema::{answers, participation, responses, round_invitees, teams};
+use crate::db::schema::{answers, participation, responses, round_invitees, round_teams, teams};
 use crate::error::ApiError;
 use crate::reports::scores::{Answer, GroupScores, QuestionInfo, engagement_index, score_group};
 use crate::surveys::bank::{Driver, ENPS_KEY, QuestionKind};
@@ -72,12 +72,31 @@ pub struct Plan {
 /// (id, name, parent id) of every team, ordered by name: the tree a round is reported on.
 pub type TeamRows = Vec<(String, String, Option<String>)>;
 
-/// Loads the team tree reports are made on.
+/// Loads the current team tree (an open round's reports are made on it).
 pub fn team_rows(conn: &mut AnyConnection) -> Result<TeamRows, ApiError> {
     Ok(teams::table
         .select((teams::id, teams::name, teams::parent_id))
         .order((teams::name, teams::id))
         .load(conn)?)
+}
+
+/// The tree a closed round's reports are made on: the one frozen when it closed
+/// ([`crate::surveys::materialise`]); the current tree for a round closed before trees
+/// were frozen.
+pub fn closed_team_rows(conn: &mut AnyConnection, round_id: &str) -> Result<TeamRows, ApiError> {
+    let frozen: TeamRows = round_teams::table
+        .filter(round_teams::round_id.eq(round_id))
+        .select((
+            round_teams::team_id,
+            round_teams::name,
+            round_teams::parent_id,
+        ))
+        .order((round_teams::name, round_teams::team_id))
+        .load(conn)?;
+    if frozen.is_empty() {
+        return team_rows(conn);
+    }
+    Ok(frozen)
 }
 
 /// A closed round ready for reports: its data and its release plan.
@@ -120,7 +139,7 @@ impl RoundCache {
                     .into(),
             ));
         }
-        let teams = team_rows(conn)?;
+        let teams = closed_team_rows(conn, &round.id)?;
         {
             let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
             if let Some(i) = entries

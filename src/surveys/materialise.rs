@@ -11,7 +11,9 @@
 //!    least k responses ([`crate::surveys::placement`]); with fewer than k ballots in the
 //!    whole round, none is opened and all are deleted;
 //! 4. writes the responses and answers in an order drawn from the operating system's
-//!    CSPRNG, under fresh random ids, and deletes the ballots.
+//!    CSPRNG, under fresh random ids, and deletes the ballots;
+//! 5. keeps the team tree as it stands (`round_teams`): the round's reports are made on
+//!    it for good, so a later move or rename cannot be diffed against an earlier report.
 //!
 //! A crash leaves either all the ballots (nothing committed) or all the plaintext rows.
 //! Participation is untouched: it says who answered, never what.
@@ -22,7 +24,7 @@ use diesel::prelude::*;
 use rand::seq::SliceRandom;
 
 use crate::anonymity::min_group::MinGroup;
-use crate::db::schema::{ballots, rounds, teams};
+use crate::db::schema::{ballots, round_teams, rounds, teams};
 use crate::db::{AnyConnection, Backend, Db};
 use crate::error::ApiError;
 use crate::keys::MasterKey;
@@ -63,6 +65,7 @@ pub fn materialise(
         return Ok(None);
     }
     let round = store::find_round(conn, round_id)?.ok_or(ApiError::NotFound("round"))?;
+    let frozen = freeze_tree(conn, round_id)?;
     let survey = store::find_survey(conn, &round.survey_id)?.ok_or(ApiError::NotFound("survey"))?;
     let k = MinGroup::stored(survey.min_group).get();
     let sealed: Vec<(String, Vec<u8>)> = ballots::table
@@ -91,10 +94,9 @@ pub fn materialise(
         opened.push(b);
     }
     drop(sealed);
-    let parent_of: HashMap<String, Option<String>> = teams::table
-        .select((teams::id, teams::parent_id))
-        .load::<(String, Option<String>)>(conn)?
-        .into_iter()
+    let parent_of: HashMap<String, Option<String>> = frozen
+        .iter()
+        .map(|(id, parent, _)| (id.clone(), parent.clone()))
         .collect();
     let respondents: Vec<placement::Placed> = opened
         .iter()
@@ -144,6 +146,29 @@ pub fn materialise(
     answers.shuffle(&mut rng);
     write_rows(conn, &responses, &answers)?;
     Ok(Some(closed))
+}
+
+/// Keeps the team tree (ids, parents, names) as it is at the close: the respondents are
+/// placed on it, and every report of the round is made on it, whatever moves, renames
+/// or re-parenting come later. Returns it as (id, parent, name).
+fn freeze_tree(
+    conn: &mut AnyConnection,
+    round_id: &str,
+) -> Result<Vec<(String, Option<String>, String)>, ApiError> {
+    let tree: Vec<(String, Option<String>, String)> = teams::table
+        .select((teams::id, teams::parent_id, teams::name))
+        .load(conn)?;
+    for (team, parent, name) in &tree {
+        diesel::insert_into(round_teams::table)
+            .values((
+                round_teams::round_id.eq(round_id),
+                round_teams::team_id.eq(team),
+                round_teams::parent_id.eq(parent),
+                round_teams::name.eq(name),
+            ))
+            .execute(conn)?;
+    }
+    Ok(tree)
 }
 
 /// Inserts the responses, then the answers, in the order given.

@@ -330,6 +330,88 @@ async fn a_ballot_does_not_open_without_the_master_key() {
     );
 }
 
+#[tokio::test]
+async fn moving_or_renaming_teams_after_the_close_changes_no_report_of_the_round() {
+    // The attack: read a parent's report, move a one-person child out (or rename a team
+    // to tell two apart), read it again; the difference is that person's answers.
+    let app = spawn_app().await;
+    let hr = app.hr().await;
+    let company = app.create_team(&hr, "Company", None, "internal").await;
+    let sales = app
+        .create_team(&hr, "Sales", Some(&company), "frontline")
+        .await;
+    let legal = app
+        .create_team(&hr, "Legal", Some(&company), "internal")
+        .await;
+    let solo = app
+        .create_team(&hr, "Solo", Some(&company), "internal")
+        .await;
+    let mut people = app.seed_people(&sales, 6, |_| (None, None, None)).await;
+    people.extend(app.seed_people(&legal, 5, |_| (None, None, None)).await);
+    people.extend(app.seed_people(&solo, 1, |_| (None, None, None)).await);
+    let survey = create_survey(&app, &hr, survey_body(&[&company], &[])).await;
+    let p = open_round(&app, &hr, &survey).await;
+    for (i, who) in people.iter().enumerate() {
+        let likert = if i == people.len() - 1 { 1 } else { 5 };
+        let comment = format!("comment number {i} from the round");
+        submit(&app, who, &p, answers(&p, likert, Some(&comment)))
+            .await
+            .expect(201);
+    }
+    close_round(&app, &hr, &p).await;
+    let reads = [
+        format!("/api/v1/rounds/{}/report?team_id={company}", p.round),
+        format!("/api/v1/rounds/{}/report", p.round),
+        format!("/api/v1/rounds/{}/heatmap", p.round),
+        format!("/api/v1/rounds/{}/comments?team_id={company}", p.round),
+    ];
+    // Comments come in a new random order on every read: compared as sets.
+    let read = |path: String| {
+        let app = &app;
+        let token = hr.token.clone();
+        async move {
+            let r = app.get(&path, Some(&token)).await;
+            r.expect(200);
+            let mut v = r.json();
+            if let Some(list) = v["comments"].as_array_mut() {
+                list.sort_by_key(|c| c.to_string());
+            }
+            v
+        }
+    };
+    let mut before = Vec::new();
+    for path in &reads {
+        before.push(read(path.clone()).await);
+    }
+    assert_eq!(
+        before[0]["group"]["n"],
+        serde_json::json!(12),
+        "{}",
+        before[0]
+    );
+    // Solo leaves Company; Sales is renamed.
+    app.json(
+        poem::http::Method::PATCH,
+        &format!("/api/v1/teams/{solo}"),
+        Some(&hr.token),
+        serde_json::json!({"parent_id": null}),
+    )
+    .await
+    .expect(200);
+    app.json(
+        poem::http::Method::PATCH,
+        &format!("/api/v1/teams/{sales}"),
+        Some(&hr.token),
+        serde_json::json!({"name": "Sales and Success"}),
+    )
+    .await
+    .expect(200);
+    for (path, was) in reads.iter().zip(&before) {
+        let now = read(path.clone()).await;
+        assert_eq!(&now, was, "{path} changed after the tree changed");
+    }
+}
+
 /// (team, responses) of every stored (team, segments) combination, by team.
 async fn stored_groups(app: &TestApp) -> Vec<(String, i64)> {
     app.state
