@@ -73,6 +73,13 @@ pub struct Audit {
     /// Per atom: the columns it belongs to (the whole group, then one value per cut).
     columns: Vec<Vec<usize>>,
     sizes: Vec<usize>,
+    /// Per atom: the people it counts, as a group id. Atoms of one group count the same
+    /// people (one team's combination answering two items of a driver), so a union
+    /// counts, per group, only its largest atom there: a lower bound of the people in
+    /// it, which errs on the side of hiding. By default every atom is its own group.
+    groups: Vec<usize>,
+    /// Whether some group holds more than one atom.
+    grouped: bool,
     k: usize,
 }
 
@@ -98,12 +105,39 @@ impl Audit {
         sizes: Vec<usize>,
         k: usize,
     ) -> Self {
+        let groups = (0..sizes.len()).collect();
         Audit {
             paths,
             columns,
             sizes,
+            groups,
+            grouped: false,
             k,
         }
+    }
+
+    /// Declares which atoms count the same people (see the `groups` field): `groups[a]`
+    /// names atom `a`'s group.
+    pub fn with_groups(mut self, groups: Vec<usize>) -> Self {
+        if groups.len() == self.sizes.len() {
+            let mut seen = std::collections::HashSet::new();
+            self.grouped = !groups.iter().all(|g| seen.insert(*g));
+            self.groups = groups;
+        }
+        self
+    }
+
+    /// The people a union of atoms counts at least: per group, its largest atom.
+    fn people(&self, atoms: impl IntoIterator<Item = usize>) -> usize {
+        if !self.grouped {
+            return atoms.into_iter().map(|a| self.sizes[a]).sum();
+        }
+        let mut largest: HashMap<usize, usize> = HashMap::new();
+        for a in atoms {
+            let m = largest.entry(self.groups[a]).or_default();
+            *m = (*m).max(self.sizes[a]);
+        }
+        largest.values().sum()
     }
 
     /// The blocks and components of the plan `shown` (`[node][col]`).
@@ -292,14 +326,12 @@ impl Audit {
         for start in 0..small.len() {
             chosen.clear();
             chosen.push(start);
-            let size = self.sizes[comp.atoms[small[start]]];
             if let Some(found) = self.grow(
                 &reduced,
                 &touching,
                 &small,
                 comp,
                 reduced[start].clone(),
-                size,
                 &mut chosen,
                 &mut budget,
             ) {
@@ -309,8 +341,9 @@ impl Audit {
         None
     }
 
-    /// Extends `chosen` (whose reduced sum is `residual` and size `size`) to a union with
-    /// a zero sum, branching over the atoms that touch the first non-zero coordinate.
+    /// Extends `chosen` (whose reduced sum is `residual`) to a union with a zero sum and
+    /// fewer than k people, branching over the atoms that touch the first non-zero
+    /// coordinate.
     #[allow(clippy::too_many_arguments)]
     fn grow(
         &self,
@@ -319,7 +352,6 @@ impl Audit {
         small: &[usize],
         comp: &Component,
         residual: Vec<(usize, u64)>,
-        size: usize,
         chosen: &mut Vec<usize>,
         budget: &mut usize,
     ) -> Option<Vec<usize>> {
@@ -342,14 +374,13 @@ impl Audit {
             if i <= start || chosen.contains(&i) {
                 continue;
             }
-            let s = size + self.sizes[comp.atoms[small[i]]];
-            if s >= self.k {
+            let people = self.people(chosen.iter().chain([&i]).map(|&c| comp.atoms[small[c]]));
+            if people >= self.k {
                 continue;
             }
             chosen.push(i);
             let next = merge(&residual, &reduced[i]);
-            if let Some(found) = self.grow(reduced, touching, small, comp, next, s, chosen, budget)
-            {
+            if let Some(found) = self.grow(reduced, touching, small, comp, next, chosen, budget) {
                 return Some(found);
             }
             chosen.pop();
@@ -586,6 +617,65 @@ mod tests {
         shown[1][1] = false;
         let d = audit.decompose(&shown);
         assert_eq!(audit.first_exposed(&d, &mut cache), None);
+    }
+
+    /// A driver's sum is the sum of its items' sums. One team (node 1 under the
+    /// organisation) answered a required item q1 (6 answers) and an optional item q2 (one
+    /// answer). Atoms are (team, item); columns q1 = 0, q2 = 1, the driver = 2. With q2
+    /// hidden and the driver shown beside q1, q2's single answer is driver − q1.
+    #[test]
+    fn a_driver_beside_its_required_item_determines_the_optional_one() {
+        let audit = Audit::new(
+            vec![vec![1, 0], vec![1, 0]],
+            vec![vec![0, 2], vec![1, 2]],
+            vec![6, 1],
+            5,
+        )
+        .with_groups(vec![0, 0]);
+        let mut shown = vec![vec![true, false, true]; 2];
+        let d = audit.decompose(&shown);
+        assert!(audit.determines(&d, &[1]));
+        let mut cache = HashMap::new();
+        assert_eq!(audit.first_exposed(&d, &mut cache), Some(vec![1]));
+        // The team's driver cell and the item take part.
+        assert_eq!(audit.involved(&d, &[1]), vec![(1, 0), (1, 2)]);
+        // Hiding the team's driver is not enough: the organisation's driver covers the
+        // same answers.
+        shown[1][2] = false;
+        let d = audit.decompose(&shown);
+        assert_eq!(audit.first_exposed(&d, &mut cache), Some(vec![1]));
+        shown[0][2] = false;
+        let d = audit.decompose(&shown);
+        assert_eq!(audit.first_exposed(&d, &mut cache), None);
+        // Without the driver, the item alone tells nothing about q2.
+        assert!(!audit.determines(&d, &[1]));
+    }
+
+    /// Two items answered by the same three people (k = 5): the driver's total over
+    /// them is three people's total, though it sums six answers.
+    #[test]
+    fn atoms_of_the_same_people_count_them_once() {
+        let shown = vec![vec![false, false, true]; 2];
+        let grouped = Audit::new(
+            vec![vec![1, 0], vec![1, 0]],
+            vec![vec![0, 2], vec![1, 2]],
+            vec![3, 3],
+            5,
+        )
+        .with_groups(vec![7, 7]);
+        let d = grouped.decompose(&shown);
+        assert_eq!(
+            grouped.first_exposed(&d, &mut HashMap::new()),
+            Some(vec![0, 1])
+        );
+        let apart = Audit::new(
+            vec![vec![1, 0], vec![1, 0]],
+            vec![vec![0, 2], vec![1, 2]],
+            vec![3, 3],
+            5,
+        );
+        let d = apart.decompose(&shown);
+        assert_eq!(apart.first_exposed(&d, &mut HashMap::new()), None);
     }
 
     /// Blocks are cells minus their released children: a parent and child released in

@@ -149,7 +149,8 @@ impl Grid {
         start..start + self.cut_sizes[cut]
     }
 
-    fn parents(&self) -> Vec<Option<usize>> {
+    /// Each node's parent (`None` for the root).
+    pub fn parents(&self) -> Vec<Option<usize>> {
         let mut parent = vec![None; self.tree.len()];
         for n in 0..self.tree.len() {
             for &c in self.tree.children(n) {
@@ -159,14 +160,13 @@ impl Grid {
         parent
     }
 
-    /// For each atom, the nodes whose subtree contains it.
-    fn atom_ancestors(&self) -> Vec<Vec<usize>> {
+    /// For each node, itself and its ancestors up to the root.
+    pub fn node_paths(&self) -> Vec<Vec<usize>> {
         let parent = self.parents();
-        self.atoms
-            .iter()
-            .map(|a| {
-                let mut out = vec![a.node];
-                let mut cur = a.node;
+        (0..self.tree.len())
+            .map(|node| {
+                let mut out = vec![node];
+                let mut cur = node;
                 while let Some(p) = parent.get(cur).copied().flatten() {
                     if out.contains(&p) {
                         break;
@@ -179,10 +179,24 @@ impl Grid {
             .collect()
     }
 
+    /// For each atom, the nodes whose subtree contains it.
+    fn atom_ancestors(&self) -> Vec<Vec<usize>> {
+        let paths = self.node_paths();
+        self.atoms
+            .iter()
+            .map(|a| paths.get(a.node).cloned().unwrap_or_else(|| vec![a.node]))
+            .collect()
+    }
+
     /// The columns an atom belongs to: the whole group and its value of each cut.
     fn atom_columns(&self, a: &Atom) -> Vec<usize> {
+        self.columns_of(&a.values)
+    }
+
+    /// The columns of a combination of values: the whole group and each value's.
+    pub fn columns_of(&self, values: &[usize]) -> Vec<usize> {
         let mut cols = vec![0];
-        for (c, v) in a.values.iter().enumerate() {
+        for (c, v) in values.iter().enumerate() {
             if c < self.cut_sizes.len() && *v < self.cut_sizes[c] {
                 cols.push(self.col(c, *v));
             }
@@ -294,7 +308,13 @@ pub fn release(grid: &Grid, k: usize, base: Option<&[Vec<bool>]>) -> Vec<Vec<boo
 }
 
 /// Candidate cells tried, per exposure, before the smallest is hidden outright.
-const TRIALS: usize = 8;
+pub const TRIALS: usize = 8;
+
+/// Rules 2–4 to a fixed point after cells of `shown` were hidden from outside (by the
+/// audit of aggregates over several items, [`super::aggregate`]).
+pub fn settle(grid: &Grid, k: usize, shown: Vec<Vec<bool>>) -> Vec<Vec<bool>> {
+    apply_rules(grid, &grid.counts(), k.max(1), shown)
+}
 
 /// Rules 1–4 to a fixed point, starting from `shown`.
 fn apply_rules(

@@ -9,6 +9,7 @@ use std::collections::HashMap;
 
 use diesel::prelude::*;
 
+use crate::anonymity::aggregate::restrict;
 use crate::anonymity::min_group::MinGroup;
 use crate::anonymity::suppress::{Atom, Grid, Tree, release};
 use crate::db::AnyConnection;
@@ -472,16 +473,15 @@ impl RoundData {
         add(Item::Engagement, &|r| {
             usize::from(engagement_index(qs, &r.answers).is_some())
         });
-        if let Some(enps) = qs.iter().find(|q| q.is_enps) {
-            let id = enps.id.clone();
-            add(Item::Enps, &move |r| usize::from(answered(r, &id)));
+        let enps_ids = self.enps_items();
+        if !enps_ids.is_empty() {
+            let ids = enps_ids.clone();
+            add(Item::Enps, &move |r| {
+                usize::from(ids.iter().any(|id| answered(r, id)))
+            });
         }
         for d in Driver::ALL {
-            let ids: Vec<String> = qs
-                .iter()
-                .filter(|q| q.driver == d && q.kind == QuestionKind::Likert5)
-                .map(|q| q.id.clone())
-                .collect();
+            let ids = self.driver_items(d);
             if !ids.is_empty() {
                 add(Item::Driver(d), &move |r| {
                     usize::from(ids.iter().any(|id| answered(r, id)))
@@ -494,6 +494,16 @@ impl RoundData {
                 usize::from(answered(r, &id))
             });
         }
+        // Numbers over several items show only beside those items (their equations are
+        // then sums of released ones).
+        for d in Driver::ALL {
+            let mut over = vec![Item::Driver(d)];
+            if d == Driver::EngagementOutcome {
+                over.push(Item::Engagement);
+            }
+            self.restrict_aggregate(&mut items, &over, &self.driver_items(d));
+        }
+        self.restrict_aggregate(&mut items, &[Item::Enps], &enps_ids);
         let whole: Vec<Vec<bool>> = groups.iter().map(|row| vec![row[0]]).collect();
         let mut comments = HashMap::new();
         for q in qs.iter().filter(|q| q.kind == QuestionKind::Text) {
@@ -512,6 +522,71 @@ impl RoundData {
             groups,
             items,
             comments,
+        }
+    }
+
+    /// The likert items of a driver: its mean and favourable share cover their answers
+    /// (the engagement index, for the engagement outcome, too).
+    fn driver_items(&self, d: Driver) -> Vec<String> {
+        self.questions
+            .iter()
+            .filter(|q| q.driver == d && q.kind == QuestionKind::Likert5)
+            .map(|q| q.id.clone())
+            .collect()
+    }
+
+    /// The items eNPS counts promoters, passives and detractors over.
+    fn enps_items(&self) -> Vec<String> {
+        self.questions
+            .iter()
+            .filter(|q| q.is_enps && q.kind == QuestionKind::Scale11)
+            .map(|q| q.id.clone())
+            .collect()
+    }
+
+    /// Hides the cells of `over` (numbers covering the answers to `ids`) where they would
+    /// give away a hidden item ([`crate::anonymity::aggregate`]).
+    fn restrict_aggregate(
+        &self,
+        items: &mut HashMap<Item, Vec<Vec<bool>>>,
+        over: &[Item],
+        ids: &[String],
+    ) {
+        let numeric = |a: &Answer, id: &str| a.question_id == id && a.value.is_some();
+        let members: Vec<(Grid, Vec<Vec<bool>>)> = ids
+            .iter()
+            .map(|id| {
+                let grid = self.grid(
+                    |r| r.answers.iter().filter(|a| numeric(a, id)).count(),
+                    true,
+                );
+                // An item without a plan counts as hidden everywhere.
+                let mask = items
+                    .get(&Item::Question(id.clone()))
+                    .cloned()
+                    .unwrap_or_else(|| vec![vec![false; grid.cols()]; grid.tree.len()]);
+                (grid, mask)
+            })
+            .collect();
+        let present: Vec<&Item> = over.iter().filter(|i| items.contains_key(i)).collect();
+        // The numbers over the items are planned on the responses they cover.
+        let covered = self.grid(
+            |r| {
+                usize::from(
+                    r.answers
+                        .iter()
+                        .any(|a| ids.iter().any(|id| numeric(a, id))),
+                )
+            },
+            true,
+        );
+        let members: Vec<(&Grid, &[Vec<bool>])> =
+            members.iter().map(|(g, m)| (g, m.as_slice())).collect();
+        for item in present {
+            if let Some(mask) = items.get(item).cloned() {
+                let kept = restrict(&members, &covered, self.k.get(), mask);
+                items.insert(item.clone(), kept);
+            }
         }
     }
 

@@ -63,6 +63,12 @@ fn shown(plan: &Plan, item: &Item, node: usize, col: usize) -> bool {
     plan.items.get(item).is_some_and(|m| m[node][col])
 }
 
+/// A released mean, share, index or eNPS as it is shown: to one decimal, for reading.
+/// Rounding is not the protection (the plan holds for the exact numbers).
+fn legible(x: f64) -> f64 {
+    (x * 10.0).round() / 10.0
+}
+
 fn group_view(
     data: &RoundData,
     plan: &Plan,
@@ -108,8 +114,8 @@ fn group_view(
                 driver: d.driver,
                 suppressed: !on,
                 n: on.then_some(d.n as i64),
-                mean: d.mean.filter(|_| on),
-                favorable: d.favorable.filter(|_| on),
+                mean: d.mean.filter(|_| on).map(legible),
+                favorable: d.favorable.filter(|_| on).map(legible),
             }
         })
         .collect();
@@ -126,8 +132,8 @@ fn group_view(
                 question_id: q.question_id.clone(),
                 suppressed: !on,
                 n: on.then_some(q.n as i64),
-                mean: q.mean.filter(|_| on),
-                favorable: q.favorable.filter(|_| on),
+                mean: q.mean.filter(|_| on).map(legible),
+                favorable: q.favorable.filter(|_| on).map(legible),
                 distribution: on.then(|| {
                     q.distribution
                         .iter()
@@ -153,8 +159,12 @@ fn group_view(
         }),
         engagement_index: s
             .engagement_index
-            .filter(|_| shown(plan, &Item::Engagement, node, col)),
-        enps: s.enps.filter(|_| shown(plan, &Item::Enps, node, col)),
+            .filter(|_| shown(plan, &Item::Engagement, node, col))
+            .map(legible),
+        enps: s
+            .enps
+            .filter(|_| shown(plan, &Item::Enps, node, col))
+            .map(legible),
         drivers: Some(drivers),
         questions: Some(questions),
     }

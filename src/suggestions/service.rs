@@ -57,12 +57,15 @@ fn followup_hash(code: &str) -> String {
 }
 
 /// For an anonymous suggestion: the nearest team, the author's own or an ancestor,
-/// whose subtree has at least k active members.
+/// whose subtree has at least k active members who have activated their account
+/// (only they can have written it, and HR sees who has activated); below that, the
+/// top of the author's chain.
 fn anonymous_team(conn: &mut AnyConnection, own: &str, k: usize) -> Result<String, ApiError> {
     let tree = TeamTree::load(conn)?;
     let chain = tree.ancestors_inclusive(own);
     let members: Vec<String> = people::table
         .filter(people::active.eq(true))
+        .filter(people::password_hash.is_not_null())
         .filter(people::team_id.is_not_null())
         .select(people::team_id.assume_not_null())
         .load(conn)?;

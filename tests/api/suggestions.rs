@@ -40,13 +40,51 @@ async fn org(app: &TestApp) -> Org {
     }
 }
 
+/// Only people who have activated their account can write a suggestion, and HR sees
+/// who has: a team of one activated member and five who never activated is a team of
+/// one for an anonymous suggestion.
+#[tokio::test]
+async fn an_anonymous_suggestion_counts_only_activated_members() {
+    let app = spawn_app().await;
+    let o = org(&app).await;
+    // Tier 1: 6 active members (≥ k = 5), of whom only the author ever activated.
+    let tier1 = app.seed_people(&o.tier1, 6, |_| (None, None, None)).await;
+    app.set_password(&tier1[0].id).await;
+    let author = &tier1[0];
+    let anonymous_team = |r: &Resp| r.json()["team_id"].as_str().unwrap_or("").to_owned();
+    // Support has 4 more members, none activated: 1 activated in the whole chain, so
+    // the suggestion goes to the top of it.
+    let support = app.seed_people(&o.support, 4, |_| (None, None, None)).await;
+    let r = app
+        .post("/api/v1/suggestions", Some(&author.token), idea(true))
+        .await;
+    r.expect(201);
+    assert_eq!(
+        anonymous_team(&r),
+        o.company,
+        "not Tier 1: one could have written it"
+    );
+    // Once Support's members activate, its subtree holds 1 + 4 = 5 activated members.
+    for p in &support {
+        app.set_password(&p.id).await;
+    }
+    let r = app
+        .post("/api/v1/suggestions", Some(&author.token), idea(true))
+        .await;
+    r.expect(201);
+    assert_eq!(anonymous_team(&r), o.support);
+}
+
 #[tokio::test]
 async fn an_anonymous_suggestion_keeps_no_author_and_only_the_day() {
     let app = spawn_app().await;
     let o = org(&app).await;
-    // Tier 1 has 2 people, Support's subtree 2 + 4 = 6 ≥ k = 5.
+    // Tier 1 has 2 people, Support's subtree 2 + 4 = 6 ≥ k = 5, all activated.
     let tier1 = app.seed_people(&o.tier1, 2, |_| (None, None, None)).await;
-    app.seed_people(&o.support, 4, |_| (None, None, None)).await;
+    let support = app.seed_people(&o.support, 4, |_| (None, None, None)).await;
+    for p in tier1.iter().chain(&support) {
+        app.set_password(&p.id).await;
+    }
     let author = &tier1[0];
     let r = app
         .post("/api/v1/suggestions", Some(&author.token), idea(true))
