@@ -153,9 +153,18 @@ fn group_view(
         value,
         suppressed: false,
         n: Some(s.n as i64),
-        participation: (invited >= data.k.get() && invited > 0).then(|| ParticipationCell {
-            invited: invited as i64,
-            rate: s.n as f64 / invited as f64,
+        participation: (invited >= data.k.get() && invited > 0).then(|| {
+            // A team's participation counts who answered (as while the round was open),
+            // also those whose answers the close stored higher up the tree; a cut's
+            // counts the responses stored in it.
+            let answered = match segment {
+                None => data.answered(node),
+                Some(_) => s.n,
+            };
+            ParticipationCell {
+                invited: invited as i64,
+                rate: answered as f64 / invited as f64,
+            }
         }),
         engagement_index: s
             .engagement_index

@@ -445,6 +445,43 @@ async fn moving_or_renaming_teams_after_the_close_changes_no_report_of_the_round
     }
 }
 
+#[tokio::test]
+async fn a_close_with_the_wrong_master_key_destroys_nothing() {
+    // An operator restarts with another key: the close must not delete ballots it
+    // cannot open; with the right key it opens them all.
+    let app = spawn_app().await;
+    let (_hr, _team, staff, p) = round_for(&app, 5).await;
+    for who in &staff {
+        submit(&app, who, &p, answers(&p, 3, None))
+            .await
+            .expect(201);
+    }
+    let round = p.round.clone();
+    app.state
+        .db
+        .write(move |conn| {
+            use pulseline::db::schema::rounds;
+            let past = pulseline::clock::now() - chrono::TimeDelta::seconds(1);
+            Ok(diesel::update(rounds::table.find(round))
+                .set(rounds::closes_at.eq(past))
+                .execute(conn)?)
+        })
+        .await
+        .expect("end the round");
+    let now = pulseline::clock::now();
+    let wrong = pulseline::keys::MasterKey::from_bytes(&[5u8; 32]).expect("key");
+    let closed =
+        pulseline::surveys::materialise::close_due(&app.state.db, &wrong, now).expect("pass");
+    assert_eq!(closed, 0);
+    assert_eq!(app.count("ballots").await, 5);
+    assert_eq!(app.count("responses").await, 0);
+    let closed = pulseline::surveys::materialise::close_due(&app.state.db, &app.state.master, now)
+        .expect("pass");
+    assert_eq!(closed, 1);
+    assert_eq!(app.count("ballots").await, 0);
+    assert_eq!(app.count("responses").await, 5);
+}
+
 /// (team, responses) of every stored (team, segments) combination, by team.
 async fn stored_groups(app: &TestApp) -> Vec<(String, i64)> {
     app.state
