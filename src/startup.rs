@@ -60,7 +60,7 @@ pub fn build_state_blocking(config: &Config) -> anyhow::Result<AppState> {
         writer: ResponseWriter::start(db.clone())?,
         vote_key: Arc::new(master.vote_key()),
         // About 25 rounds of 8,000 responses.
-        rounds: Arc::new(crate::reports::release::RoundCache::new(200_000)),
+        rounds: Arc::new(crate::reports::closed_rounds::RoundCache::new(200_000)),
         round_facts: Arc::default(),
         csrf_key: Arc::new(master.csrf_key()),
         answer_slots: Arc::new(tokio::sync::Semaphore::new(

@@ -25,7 +25,7 @@ pub struct AppState {
     /// Key of the keyed hashes that record votes (derived from the master key).
     pub vote_key: Arc<Vec<u8>>,
     /// Closed rounds already planned for reports.
-    pub rounds: Arc<crate::reports::release::RoundCache>,
+    pub rounds: Arc<crate::reports::closed_rounds::RoundCache>,
     /// Open rounds' windows and questions, for the answering path (moments old at most).
     pub round_facts: Arc<crate::surveys::round_cache::RoundFactsCache>,
     /// Key of the web pages' CSRF tokens (derived from the master key).

@@ -12,7 +12,8 @@ use crate::cx::metrics::{Metric, Period};
 use crate::db::AnyConnection;
 use crate::db::schema::{cx_ratings, rounds, team_serves, teams};
 use crate::error::ApiError;
-use crate::reports::release::{Item, RoundCache};
+use crate::reports::closed_rounds::RoundCache;
+use crate::reports::release::Item;
 use crate::surveys::model::RoundRow;
 
 /// A period as a number (months or quarters since year 0) and back to its label.

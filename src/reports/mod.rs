@@ -5,13 +5,15 @@
 //! The shapes are in [`types`]; how a round's data and release plan become a report, and
 //! the audit of every read and export, in [`service`] (who may read which team's report
 //! is [`crate::org::access::team_report_readable_by`]); a closed round's responses, loaded
-//! (and cached) with the release plan the anonymity engine makes for them, in [`release`];
+//! with the release plan the anonymity engine makes for them, in [`release`], and kept
+//! planned in [`closed_rounds`];
 //! the scores (pure) in [`scores`]; the CSV renderings (pure) in [`csv`]; the append-only
 //! audit log of report reads and exports in [`audit_log`]; and the handlers in [`api`].
 //! There is no `store.rs`: [`release`] and [`audit_log`] run their own queries.
 
 pub mod api;
 pub mod audit_log;
+pub mod closed_rounds;
 pub mod csv;
 pub mod release;
 pub mod scores;

@@ -1,0 +1,118 @@
+//! Closed rounds planned once and kept: a closed round's data and release plan
+//! ([`crate::reports::release`]) for as long as memory allows, and a background warmer
+//! that plans recently closed rounds before their first reader.
+
+use diesel::prelude::*;
+
+use crate::db::AnyConnection;
+use crate::error::ApiError;
+use crate::reports::release::{Plan, RoundData, TeamRows, closed_team_rows};
+use crate::surveys::model::RoundRow;
+
+/// A closed round ready for reports: its data and its release plan.
+pub struct Closed {
+    pub data: RoundData,
+    pub plan: Plan,
+}
+
+/// Closed rounds already planned, so a report does not redo the plan. A closed round's
+/// responses, questions, frozen k and invitees never change; the team tree can, so an
+/// entry is used only while the tree it was made on is the current one. Bounded by the
+/// responses held (the most recently used entry always stays).
+pub struct RoundCache {
+    entries: std::sync::Mutex<Vec<(String, TeamRows, std::sync::Arc<Closed>)>>,
+    max_responses: usize,
+    /// Rounds the background warmer has planned once; it never plans them again, so
+    /// more recently closed rounds than the cache holds cannot keep it busy.
+    warmed: std::sync::Mutex<std::collections::HashSet<String>>,
+}
+
+impl RoundCache {
+    pub fn new(max_responses: usize) -> Self {
+        RoundCache {
+            entries: std::sync::Mutex::new(Vec::new()),
+            max_responses,
+            warmed: std::sync::Mutex::new(std::collections::HashSet::new()),
+        }
+    }
+
+    /// The data and plan of a round the caller has checked is closed.
+    pub fn closed(
+        &self,
+        conn: &mut AnyConnection,
+        round: RoundRow,
+    ) -> Result<std::sync::Arc<Closed>, ApiError> {
+        if round.materialised_at.is_none() {
+            // Its sealed ballots are not opened yet (moments after the close).
+            return Err(ApiError::Unavailable(
+                "the round has just closed and its answers are being counted; try again in a moment"
+                    .into(),
+            ));
+        }
+        let teams = closed_team_rows(conn, &round.id)?;
+        {
+            let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+            if let Some(i) = entries
+                .iter()
+                .position(|(id, t, _)| *id == round.id && *t == teams)
+            {
+                let entry = entries.remove(i);
+                let closed = entry.2.clone();
+                entries.push(entry);
+                return Ok(closed);
+            }
+        }
+        let id = round.id.clone();
+        let data = RoundData::load_with(conn, round, teams.clone())?;
+        let plan = data.plan();
+        let closed = std::sync::Arc::new(Closed { data, plan });
+        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        entries.retain(|(other, _, _)| *other != id);
+        entries.push((id, teams, closed.clone()));
+        let held = |e: &[(String, TeamRows, std::sync::Arc<Closed>)]| -> usize {
+            e.iter().map(|x| x.2.data.responses.len()).sum()
+        };
+        while entries.len() > 1 && held(&entries) > self.max_responses {
+            entries.remove(0);
+        }
+        Ok(closed)
+    }
+}
+
+impl RoundCache {
+    /// Whether round `id` is planned and kept (on any team tree).
+    pub fn holds(&self, id: &str) -> bool {
+        let entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        entries.iter().any(|(round, _, _)| round == id)
+    }
+
+    /// Plans the rounds that closed in the last week and are not kept yet (each at most
+    /// once per process), so the first reader of a report does not wait for its plan.
+    /// Returns how many were planned.
+    pub fn warm(&self, db: &crate::db::Db, now: chrono::NaiveDateTime) -> Result<usize, ApiError> {
+        use crate::db::schema::rounds;
+        let since = now - chrono::TimeDelta::days(7);
+        db.read_blocking(|conn| {
+            let closed: Vec<RoundRow> = rounds::table
+                .filter(rounds::closes_at.le(now))
+                .filter(rounds::closes_at.gt(since))
+                .filter(rounds::materialised_at.is_not_null())
+                .order(rounds::closes_at.desc())
+                .select(RoundRow::as_select())
+                .load(conn)?;
+            let mut planned = 0;
+            for round in closed {
+                let first = self
+                    .warmed
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .insert(round.id.clone());
+                if first && !self.holds(&round.id) {
+                    self.closed(conn, round)?;
+                    planned += 1;
+                }
+            }
+            Ok(planned)
+        })
+    }
+}
