@@ -38,7 +38,8 @@ use poem::test::TestClient;
 use pulseline::config::{Config, Secret};
 use pulseline::db::Db;
 use pulseline::db::schema::{participation, people, responses, round_invitees, teams};
-use pulseline::org::model::{NewTeam, PersonRow};
+use pulseline::org::domain::TeamKind;
+use pulseline::org::model::{PersonRow, TeamRow};
 use pulseline::startup::{build_app, build_state};
 use pulseline::surveys::model::{AnswerRow, InviteeRow, ResponseRow};
 use rand::rngs::StdRng;
@@ -336,14 +337,8 @@ async fn seed_org(db: &Db, args: &Args) -> anyhow::Result<Seeded> {
             let today = now.date();
             let id = || uuid::Uuid::new_v4().to_string();
             let mut team_rows = Vec::with_capacity(n_teams);
-            let team = |name: String, parent: Option<String>| NewTeam {
-                id: id(),
-                name,
-                parent_id: parent,
-                kind: "frontline".into(),
-                team_key: None,
-                created_at: now,
-                updated_at: now,
+            let team = |name: String, parent: Option<String>| {
+                TeamRow::new(name, parent, TeamKind::Frontline, now)
             };
             let root = team("Company".into(), None);
             let root_id = root.id.clone();

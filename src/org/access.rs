@@ -55,6 +55,14 @@ pub fn may_read_person(
     })
 }
 
+/// Whether a caller may make a change that touches administrator rights
+/// (`touches_admin`): granting or removing `admin`, or managing an admin's account
+/// (deactivating it, issuing it an activation token, which signs its holder in as the
+/// admin). Only an admin may; HR may make every other change to people.
+pub fn may_change_admin(caller_is_admin: bool, touches_admin: bool) -> bool {
+    caller_is_admin || !touches_admin
+}
+
 /// Teams whose suggestions `p` may read (`None`: all): the teams visible to them
 /// ([`teams_visible_to`]) and their own team's subtree.
 pub fn suggestion_teams_visible_to(
