@@ -29,12 +29,23 @@ pub fn teams_visible_to(
     conn: &mut AnyConnection,
     p: &Principal,
 ) -> Result<Option<HashSet<String>>, ApiError> {
-    let Some(mut set) = readable_teams(conn, p)? else {
+    let readable = readable_teams(conn, p)?;
+    widen_by_own_team(conn, p, readable, |tree, own| tree.ancestors_inclusive(own))
+}
+
+/// `teams` (`None`: all of them) and, when the principal is in a team, the teams
+/// `related` to it in the tree.
+fn widen_by_own_team<I: IntoIterator<Item = String>>(
+    conn: &mut AnyConnection,
+    p: &Principal,
+    teams: Option<HashSet<String>>,
+    related: impl FnOnce(&TeamTree, &String) -> I,
+) -> Result<Option<HashSet<String>>, ApiError> {
+    let Some(mut set) = teams else {
         return Ok(None);
     };
     if let Some(own) = &p.team_id {
-        let tree = TeamTree::load(conn)?;
-        set.extend(tree.ancestors_inclusive(own));
+        set.extend(related(&TeamTree::load(conn)?, own));
     }
     Ok(Some(set))
 }
@@ -69,13 +80,8 @@ pub fn suggestion_teams_visible_to(
     conn: &mut AnyConnection,
     p: &Principal,
 ) -> Result<Option<HashSet<String>>, ApiError> {
-    let Some(mut set) = teams_visible_to(conn, p)? else {
-        return Ok(None);
-    };
-    if let Some(own) = &p.team_id {
-        set.extend(TeamTree::load(conn)?.subtrees([own]));
-    }
-    Ok(Some(set))
+    let visible = teams_visible_to(conn, p)?;
+    widen_by_own_team(conn, p, visible, |tree, own| tree.subtrees([own]))
 }
 
 /// The teams a summary (CX ratings, frontline insights) covers when `p` asks for
