@@ -228,6 +228,26 @@ where
     Ok(out)
 }
 
+/// [`audited`] for a read of one team's report: `read` gets the team `requested` if
+/// `principal` may read it ([`team_report_readable_by`]; `None`: the whole organisation).
+async fn audited_team_read<T, F>(
+    state: &AppState,
+    principal: &Principal,
+    requested: Option<String>,
+    action: &'static str,
+    read: F,
+) -> Result<T, ApiError>
+where
+    T: Send + 'static,
+    F: FnOnce(&mut AnyConnection, Option<String>) -> Result<(String, T), ApiError> + Send + 'static,
+{
+    audited(state, principal, action, move |conn, principal| {
+        let team = team_report_readable_by(conn, principal, requested)?;
+        read(conn, team)
+    })
+    .await
+}
+
 /// The node of the requested team in a round's tree (the root when none is named).
 fn team_node(data: &RoundData, team: &Option<String>) -> Result<usize, ApiError> {
     match team {
@@ -248,8 +268,7 @@ pub async fn round_report(
     let round_id = round_id.to_owned();
     let rounds = state.rounds.clone();
     let action = purpose.action("report.read", "report.export");
-    audited(state, principal, action, move |conn, principal| {
-        let team = team_report_readable_by(conn, principal, requested)?;
+    audited_team_read(state, principal, requested, action, move |conn, team| {
         let round = store::find_round(conn, &round_id)?.ok_or(ApiError::NotFound("round"))?;
         let released = round.closes_at <= now();
         // A closed round's data and plan come from the cache; an open round is read
@@ -427,8 +446,7 @@ pub async fn round_comments(
     let round_id = round_id.to_owned();
     let rounds = state.rounds.clone();
     let action = purpose.action("comments.read", "comments.export");
-    audited(state, principal, action, move |conn, principal| {
-        let team = team_report_readable_by(conn, principal, requested)?;
+    audited_team_read(state, principal, requested, action, move |conn, team| {
         let round = closed_round(conn, &round_id)?;
         let model = rounds.closed(conn, round)?;
         let (data, plan) = (&model.data, &model.plan);
@@ -476,8 +494,7 @@ pub async fn survey_trend(
     let survey_id = survey_id.to_owned();
     let rounds = state.rounds.clone();
     let action = purpose.action("trend.read", "trend.export");
-    audited(state, principal, action, move |conn, principal| {
-        let team = team_report_readable_by(conn, principal, requested)?;
+    audited_team_read(state, principal, requested, action, move |conn, team| {
         store::find_survey(conn, &survey_id)?.ok_or(ApiError::NotFound("survey"))?;
         let t = now();
         let mut points = Vec::new();
