@@ -24,26 +24,24 @@
 //! Run: `cargo run --release --example reportbench -- --database-url sqlite
 //! --database-url postgres://postgres@127.0.0.1:5432/postgres`.
 
+mod bench;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::time::Instant;
 
 use anyhow::{Context, bail};
+use bench::app::{App, survey};
+use bench::database::{PgDatabases, is_postgres};
 use clap::Parser;
 use diesel::prelude::*;
-use poem::EndpointExt;
-use poem::endpoint::BoxEndpoint;
 use poem::http::Method;
-use poem::test::TestClient;
-use pulseline::config::{Config, Secret};
 use pulseline::db::Db;
 use pulseline::db::schema::{participation, people, responses, round_invitees, teams};
-use pulseline::org::model::{NewTeam, PersonRow};
-use pulseline::startup::{build_app, build_state};
+use pulseline::org::domain::TeamKind;
+use pulseline::org::model::{PersonRow, TeamRow};
 use pulseline::surveys::model::{AnswerRow, InviteeRow, ResponseRow};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
-use serde_json::{Value, json};
 
 /// The bank items of the benchmark survey: the eNPS item, the five engagement items and
 /// two items of each other driver but voice.
@@ -181,106 +179,50 @@ fn median(xs: &[f64]) -> f64 {
 enum Target {
     // The directory is removed when the target is dropped.
     Sqlite(#[allow(dead_code)] tempfile::TempDir, PathBuf),
-    Postgres { admin: String, name: String },
+    // The database is dropped when the target is dropped.
+    Postgres(#[allow(dead_code)] PgDatabases, String),
 }
 
 impl Target {
     fn url(&self) -> String {
         match self {
             Target::Sqlite(_, p) => p.to_string_lossy().into_owned(),
-            Target::Postgres { admin, name } => pulseline::db::with_database(admin, name),
-        }
-    }
-}
-
-impl Drop for Target {
-    fn drop(&mut self) {
-        if let Target::Postgres { admin, name } = self
-            && let Ok(mut conn) = PgConnection::establish(admin)
-        {
-            let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                .execute(&mut conn);
+            Target::Postgres(_, url) => url.clone(),
         }
     }
 }
 
 async fn bench_one(args: &Args, url: &str) -> anyhow::Result<Timings> {
-    let (target, backend) = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        let name = format!("pulseline_reportbench_{}", std::process::id());
-        let mut conn = PgConnection::establish(url).context("connecting to PostgreSQL")?;
-        diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-            .execute(&mut conn)?;
-        diesel::sql_query(format!("CREATE DATABASE {name}")).execute(&mut conn)?;
-        (
-            Target::Postgres {
-                admin: url.to_owned(),
-                name,
-            },
-            "PostgreSQL",
-        )
+    let (target, backend) = if is_postgres(url) {
+        let mut databases = PgDatabases::on(url, false);
+        let db = databases.create(&format!("pulseline_reportbench_{}", std::process::id()))?;
+        (Target::Postgres(databases, db), "PostgreSQL")
     } else {
         let dir = tempfile::tempdir()?;
         let path = dir.path().join("reportbench.db");
         (Target::Sqlite(dir, path), "SQLite")
     };
-    let mut config = Config::for_database(&target.url());
-    config.jwt_secret = Some(Secret::new(
-        "reportbench-signing-key-of-enough-length".into(),
-    ));
-    config.master_key = Some(Secret::new(
-        "reportbench-master-key-of-enough-length".into(),
-    ));
-    let state = build_state(&config).await?;
-    let client = TestClient::new(build_app(state.clone()).map_to_response().boxed());
+    let app = App::build(
+        &target.url(),
+        "reportbench-signing-key-of-enough-length",
+        "reportbench-master-key-of-enough-length",
+    )
+    .await?;
 
     eprintln!(
         "[{backend}] seeding {} people in {} teams",
         args.people, args.teams
     );
-    let seeded = seed_org(&state.db, args).await?;
-    let hr = format!("Bearer {}", state.tokens.issue(&seeded.hr, 0)?);
-    let questions: Vec<Value> = QUESTIONS.iter().map(|k| json!({"bank_item": k})).collect();
-    let today = chrono::Utc::now().date_naive().to_string();
-    let survey = call(
-        &client,
-        Method::POST,
-        "/api/v1/surveys",
-        &hr,
-        Some(json!({
-            "title": "Report benchmark",
-            "questions": questions,
-            "audience": {"team_ids": []},
-            "cuts": ["location", "tenure"],
-            "schedule": {"starts_on": today, "cadence": "quarterly", "window_days": 14}
-        })),
-    )
-    .await?;
-    let survey_id = field(&survey, "id")?;
-    let round = call(
-        &client,
-        Method::POST,
-        &format!("/api/v1/surveys/{survey_id}/rounds"),
-        &hr,
-        None,
-    )
-    .await?;
-    let round_id = field(&round, "id")?;
-    let question_ids: Vec<String> = survey["questions"]
-        .as_array()
-        .context("survey without questions")?
-        .iter()
-        .map(|q| field(q, "id"))
-        .collect::<anyhow::Result<_>>()?;
+    let seeded = seed_org(&app.state.db, args).await?;
+    let hr = app.token(&seeded.hr)?;
+    let cuts = ["location", "tenure"];
+    let survey = survey("Report benchmark", &QUESTIONS, &[], &cuts, "quarterly", 14);
+    let round = app.open_round(&hr, survey).await?;
+    let round_id = round.round_id;
     eprintln!("[{backend}] answering");
-    let responses = answer(&state.db, args, &round_id, &question_ids).await?;
-    call(
-        &client,
-        Method::POST,
-        &format!("/api/v1/rounds/{round_id}/close"),
-        &hr,
-        None,
-    )
-    .await?;
+    let responses = answer(&app.state.db, args, &round_id, &round.question_ids).await?;
+    let close = format!("/api/v1/rounds/{round_id}/close");
+    app.call(Method::POST, &close, &hr, None, 200).await?;
 
     let report_path = format!(
         "/api/v1/rounds/{round_id}/report?team_id={}&cut=location",
@@ -288,13 +230,13 @@ async fn bench_one(args: &Args, url: &str) -> anyhow::Result<Timings> {
     );
     let heatmap_path = format!("/api/v1/rounds/{round_id}/heatmap");
     eprintln!("[{backend}] timing the API");
-    let (report_cold_ms, _) = timed_get(&client, &report_path, &hr).await?;
-    let (heatmap_cold_ms, _) = timed_get(&client, &heatmap_path, &hr).await?;
+    let (report_cold_ms, _) = app.timed_get(&report_path, &hr).await?;
+    let (heatmap_cold_ms, _) = app.timed_get(&heatmap_path, &hr).await?;
     let mut report_ms = Vec::new();
     let mut heatmap_ms = Vec::new();
     for _ in 0..args.repeat {
-        report_ms.push(timed_get(&client, &report_path, &hr).await?.0);
-        heatmap_ms.push(timed_get(&client, &heatmap_path, &hr).await?.0);
+        report_ms.push(app.timed_get(&report_path, &hr).await?.0);
+        heatmap_ms.push(app.timed_get(&heatmap_path, &hr).await?.0);
     }
 
     eprintln!("[{backend}] timing the hand SQL");
@@ -306,8 +248,7 @@ async fn bench_one(args: &Args, url: &str) -> anyhow::Result<Timings> {
         sql_report_ms.push(run_sql(args, &target, &report_sql)?);
         sql_heatmap_ms.push(run_sql(args, &target, &heatmap_sql)?);
     }
-    drop(client);
-    drop(state);
+    drop(app);
     Ok(Timings {
         backend,
         responses,
@@ -336,14 +277,8 @@ async fn seed_org(db: &Db, args: &Args) -> anyhow::Result<Seeded> {
             let today = now.date();
             let id = || uuid::Uuid::new_v4().to_string();
             let mut team_rows = Vec::with_capacity(n_teams);
-            let team = |name: String, parent: Option<String>| NewTeam {
-                id: id(),
-                name,
-                parent_id: parent,
-                kind: "frontline".into(),
-                team_key: None,
-                created_at: now,
-                updated_at: now,
+            let team = |name: String, parent: Option<String>| {
+                TeamRow::new(name, parent, TeamKind::Frontline, now)
             };
             let root = team("Company".into(), None);
             let root_id = root.id.clone();
@@ -492,54 +427,6 @@ async fn answer(
         })
         .await?;
     Ok(n)
-}
-
-async fn call(
-    client: &TestClient<BoxEndpoint<'static>>,
-    method: Method,
-    path: &str,
-    bearer: &str,
-    body: Option<Value>,
-) -> anyhow::Result<Value> {
-    let mut req = client.request(method, path).header("Authorization", bearer);
-    if let Some(b) = body {
-        req = req.body_json(&b);
-    }
-    let resp = req.send().await;
-    let status = resp.0.status();
-    let text = resp.0.into_body().into_string().await?;
-    if !status.is_success() {
-        bail!("{path}: {status}: {text}");
-    }
-    Ok(serde_json::from_str(&text)?)
-}
-
-/// One GET, timed from sending to the whole body read; fails unless 200.
-async fn timed_get(
-    client: &TestClient<BoxEndpoint<'static>>,
-    path: &str,
-    bearer: &str,
-) -> anyhow::Result<(f64, usize)> {
-    let start = Instant::now();
-    let resp = client
-        .get(path)
-        .header("Authorization", bearer)
-        .send()
-        .await;
-    let status = resp.0.status();
-    let body = resp.0.into_body().into_bytes().await?;
-    let ms = start.elapsed().as_secs_f64() * 1000.0;
-    if !status.is_success() {
-        bail!("{path}: {status}: {}", String::from_utf8_lossy(&body));
-    }
-    Ok((ms, body.len()))
-}
-
-fn field(v: &Value, name: &str) -> anyhow::Result<String> {
-    v[name]
-        .as_str()
-        .map(str::to_owned)
-        .with_context(|| format!("no `{name}` in {v}"))
 }
 
 /// The root report by hand: for the root's whole subtree, each child's subtree and each

@@ -4,12 +4,9 @@
 
 use std::io::BufRead;
 
-use diesel::prelude::*;
-
 use crate::auth::password::Password;
 use crate::clock::now;
 use crate::config::{Cli, Command, Config, ImportCommand};
-use crate::db::schema::people;
 use crate::error::{ApiError, Msg};
 use crate::org::domain::{Email, parse_text};
 use crate::org::model::PersonRow;
@@ -121,22 +118,10 @@ fn demo(config: &Config, seed: u64) -> anyhow::Result<()> {
 
 fn import_cx(config: &Config, file: &std::path::Path, dry_run: bool) -> anyhow::Result<()> {
     let state = crate::startup::build_state_blocking(config)?;
-    let reader = std::fs::File::open(file)
-        .map_err(|e| anyhow::anyhow!("cannot open {}: {e}", file.display()))?;
-    let size = reader.metadata().map(|m| m.len()).unwrap_or(0);
-    let bar = indicatif::ProgressBar::new(size);
-    bar.set_style(
-        indicatif::ProgressStyle::with_template("reading  {bar:40} {bytes}/{total_bytes}")
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-    );
-    let rows = crate::cx::ingest::parse_csv(bar.wrap_read(std::io::BufReader::new(reader)))
-        .map_err(user_error)?;
+    let (bar, reader) = open_with_progress(file)?;
+    let rows = crate::cx::ingest::parse_csv(reader).map_err(user_error)?;
     bar.finish_and_clear();
-    let bar = indicatif::ProgressBar::new(rows.len() as u64);
-    bar.set_style(
-        indicatif::ProgressStyle::with_template("storing  {bar:40} {pos}/{len} ratings")
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-    );
+    let bar = progress_bar(rows.len() as u64, "storing  {bar:40} {pos}/{len} ratings");
     let progress_bar = bar.clone();
     let report = state
         .db
@@ -162,6 +147,31 @@ fn import_cx(config: &Config, file: &std::path::Path, dry_run: bool) -> anyhow::
         report.errors.len()
     );
     Ok(())
+}
+
+/// A progress bar of `len` steps drawn with `template`.
+fn progress_bar(len: u64, template: &str) -> indicatif::ProgressBar {
+    let bar = indicatif::ProgressBar::new(len);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(template)
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    bar
+}
+
+/// Opens `file` for reading, with a progress bar that follows the bytes read.
+fn open_with_progress(
+    file: &std::path::Path,
+) -> anyhow::Result<(
+    indicatif::ProgressBar,
+    indicatif::ProgressBarIter<std::io::BufReader<std::fs::File>>,
+)> {
+    let reader = std::fs::File::open(file)
+        .map_err(|e| anyhow::anyhow!("cannot open {}: {e}", file.display()))?;
+    let size = reader.metadata().map(|m| m.len()).unwrap_or(0);
+    let bar = progress_bar(size, "reading  {bar:40} {bytes}/{total_bytes}");
+    let reader = bar.wrap_read(std::io::BufReader::new(reader));
+    Ok((bar, reader))
 }
 
 fn user_error(e: ApiError) -> anyhow::Error {
@@ -195,17 +205,16 @@ pub fn create_admin(
                     Msg::new("{email} already exists").arg("email", &email),
                 ));
             }
-            let t = now();
-            diesel::insert_into(people::table)
-                .values(PersonRow {
+            store::insert_person(
+                conn,
+                &PersonRow {
                     id: new_id,
                     is_hr: true,
                     is_admin: true,
                     password_hash: Some(hash),
-                    ..PersonRow::new(email, name, t)
-                })
-                .execute(conn)?;
-            Ok(())
+                    ..PersonRow::new(email, name, now())
+                },
+            )
         })
         .map_err(user_error)?;
     Ok(id)
@@ -218,25 +227,17 @@ fn import_people(
     partial: bool,
 ) -> anyhow::Result<()> {
     let state = crate::startup::build_state_blocking(config)?;
-    let reader = std::fs::File::open(file)
-        .map_err(|e| anyhow::anyhow!("cannot open {}: {e}", file.display()))?;
-    let size = reader.metadata().map(|m| m.len()).unwrap_or(0);
-    let bar = indicatif::ProgressBar::new(size);
-    bar.set_style(
-        indicatif::ProgressStyle::with_template("reading  {bar:40} {bytes}/{total_bytes}")
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-    );
-    let rows =
-        import::read_rows(bar.wrap_read(std::io::BufReader::new(reader))).map_err(|e| match e {
-            ApiError::ValidationMany(list) => anyhow::anyhow!(
-                "{}",
-                list.iter()
-                    .map(|e| format!("row {}: {}: {}", e.row.unwrap_or(0), e.field, e.message))
-                    .collect::<Vec<_>>()
-                    .join("\n")
-            ),
-            other => user_error(other),
-        })?;
+    let (bar, reader) = open_with_progress(file)?;
+    let rows = import::read_rows(reader).map_err(|e| match e {
+        ApiError::ValidationMany(list) => anyhow::anyhow!(
+            "{}",
+            list.iter()
+                .map(|e| format!("row {}: {}: {}", e.row.unwrap_or(0), e.field, e.message))
+                .collect::<Vec<_>>()
+                .join("\n")
+        ),
+        other => user_error(other),
+    })?;
     bar.finish_and_clear();
     let opts = import::ImportOptions {
         dry_run,
@@ -244,11 +245,7 @@ fn import_people(
         caller_is_admin: true,
         activation_ttl: chrono::TimeDelta::hours(config.activation_ttl_hours),
     };
-    let bar = indicatif::ProgressBar::new(rows.len() as u64);
-    bar.set_style(
-        indicatif::ProgressStyle::with_template("importing {bar:40} {pos}/{len} rows")
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-    );
+    let bar = progress_bar(rows.len() as u64, "importing {bar:40} {pos}/{len} rows");
     let progress_bar = bar.clone();
     let result = state.db.write_blocking(move |conn| {
         import::apply_with_progress(conn, &rows, &opts, &mut |n| progress_bar.set_position(n))

@@ -25,7 +25,8 @@ use crate::db::schema::{
 };
 use crate::error::ApiError;
 use crate::keys::MasterKey;
-use crate::org::model::{NewTeam, PersonRow};
+use crate::org::domain::TeamKind;
+use crate::org::model::{PersonRow, TeamRow};
 use crate::surveys::answers::Checked;
 use crate::surveys::ballot::{Ballot, seal};
 use crate::surveys::bank;
@@ -120,30 +121,25 @@ pub fn seed(
         let team = |conn: &mut crate::db::AnyConnection,
                     name: &str,
                     parent: Option<&str>,
-                    kind: &str|
+                    kind: TeamKind|
          -> Result<String, ApiError> {
-            let tid = id();
+            let row = TeamRow {
+                team_key: Some(name.to_uppercase().replace(' ', "-")),
+                ..TeamRow::new(name.into(), parent.map(str::to_owned), kind, now)
+            };
             diesel::insert_into(teams::table)
-                .values(NewTeam {
-                    id: tid.clone(),
-                    name: name.into(),
-                    parent_id: parent.map(str::to_owned),
-                    kind: kind.into(),
-                    team_key: Some(name.to_uppercase().replace(' ', "-")),
-                    created_at: now,
-                    updated_at: now,
-                })
+                .values(&row)
                 .execute(conn)?;
-            Ok(tid)
+            Ok(row.id)
         };
-        let root = team(conn, "Acme", None, "frontline")?;
+        let root = team(conn, "Acme", None, TeamKind::Frontline)?;
         let mut frontline = Vec::new();
         for name in FRONTLINE {
-            frontline.push(team(conn, name, Some(&root), "frontline")?);
+            frontline.push(team(conn, name, Some(&root), TeamKind::Frontline)?);
         }
         let mut internal = Vec::new();
         for name in INTERNAL {
-            internal.push(team(conn, name, Some(&root), "internal")?);
+            internal.push(team(conn, name, Some(&root), TeamKind::Internal)?);
         }
         let admin_email = "admin@acme.example".to_owned();
         let person = |conn: &mut crate::db::AnyConnection,

@@ -1,8 +1,12 @@
 //! What every API handler shares: the OpenAPI tags, the 201 and 204 response shapes,
-//! the bounds of a list page and the client address of a request. Plumbing below every
-//! capability; it imports none of them.
+//! the bounds of a list page, the [`Id`] of a path and the client address of a request.
+//! Plumbing below every capability; it imports none of them.
 
-use poem_openapi::{ApiResponse, Tags};
+use poem::{Request, RequestBody};
+use poem_openapi::error::ParseParamError;
+use poem_openapi::registry::{MetaParamIn, MetaSchema, MetaSchemaRef};
+use poem_openapi::validation::{MaxLength, Validator, ValidatorMeta};
+use poem_openapi::{ApiExtractor, ApiExtractorType, ApiResponse, ExtractParamOptions, Tags};
 
 #[derive(Tags)]
 pub enum Tag {
@@ -58,4 +62,57 @@ pub fn client_addr(req: &poem::Request) -> String {
         .as_socket_addr()
         .map(|a| a.ip().to_string())
         .unwrap_or_else(|| "unknown".into())
+}
+
+/// Longest id accepted in a path.
+pub const ID_MAX: usize = 64;
+
+/// The id of a resource, the one parameter of a request path like `/teams/:id`:
+/// documented as a path parameter of at most [`ID_MAX`] characters, and a longer one
+/// answered exactly as poem-openapi's own `max_length` validator answers (400, naming
+/// the parameter). It reads the route's only path parameter, so a route with two
+/// cannot take it.
+pub struct Id(pub String);
+
+impl<'a> ApiExtractor<'a> for Id {
+    const TYPES: &'static [ApiExtractorType] = &[ApiExtractorType::Parameter];
+    const PARAM_IS_REQUIRED: bool = true;
+
+    type ParamType = String;
+    type ParamRawType = String;
+
+    fn param_in() -> Option<MetaParamIn> {
+        Some(MetaParamIn::Path)
+    }
+
+    fn param_schema_ref() -> Option<MetaSchemaRef> {
+        let mut schema = MetaSchema::new("string");
+        MaxLength::new(ID_MAX).update_meta(&mut schema);
+        Some(MetaSchemaRef::Inline(Box::new(schema)))
+    }
+
+    fn param_raw_type(&self) -> Option<&String> {
+        Some(&self.0)
+    }
+
+    async fn from_request(
+        request: &'a Request,
+        _body: &mut RequestBody,
+        param_opts: ExtractParamOptions<String>,
+    ) -> poem::Result<Id> {
+        let invalid = |reason: String| ParseParamError {
+            name: param_opts.name,
+            reason,
+        };
+        // poem-openapi routes path parameters under names of its own (`param0`), so
+        // the value is read by position, not by the documented name.
+        let id: String = request
+            .path_params()
+            .map_err(|_| invalid("the path has no single id".into()))?;
+        let max = MaxLength::new(ID_MAX);
+        if !max.check(&id) {
+            return Err(invalid(format!("verification failed. {max}")).into());
+        }
+        Ok(Id(id))
+    }
 }

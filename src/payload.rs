@@ -136,6 +136,11 @@ pub fn csv_field(s: &str) -> String {
     }
 }
 
+/// An optional number or id as a CSV field: empty when absent.
+pub fn csv_optional<T: std::fmt::Display>(v: Option<T>) -> String {
+    v.map(|x| x.to_string()).unwrap_or_default()
+}
+
 /// A 200 answer as JSON, or as CSV when the client asked for `text/csv`; both content
 /// types are documented on the one status.
 pub enum JsonOrCsv<T> {

@@ -29,12 +29,23 @@ pub fn teams_visible_to(
     conn: &mut AnyConnection,
     p: &Principal,
 ) -> Result<Option<HashSet<String>>, ApiError> {
-    let Some(mut set) = readable_teams(conn, p)? else {
+    let readable = readable_teams(conn, p)?;
+    widen_by_own_team(conn, p, readable, |tree, own| tree.ancestors_inclusive(own))
+}
+
+/// `teams` (`None`: all of them) and, when the principal is in a team, the teams
+/// `related` to it in the tree.
+fn widen_by_own_team<I: IntoIterator<Item = String>>(
+    conn: &mut AnyConnection,
+    p: &Principal,
+    teams: Option<HashSet<String>>,
+    related: impl FnOnce(&TeamTree, &String) -> I,
+) -> Result<Option<HashSet<String>>, ApiError> {
+    let Some(mut set) = teams else {
         return Ok(None);
     };
     if let Some(own) = &p.team_id {
-        let tree = TeamTree::load(conn)?;
-        set.extend(tree.ancestors_inclusive(own));
+        set.extend(related(&TeamTree::load(conn)?, own));
     }
     Ok(Some(set))
 }
@@ -55,19 +66,22 @@ pub fn may_read_person(
     })
 }
 
+/// Whether a caller may make a change that touches administrator rights
+/// (`touches_admin`): granting or removing `admin`, or managing an admin's account
+/// (deactivating it, issuing it an activation token, which signs its holder in as the
+/// admin). Only an admin may; HR may make every other change to people.
+pub fn may_change_admin(caller_is_admin: bool, touches_admin: bool) -> bool {
+    caller_is_admin || !touches_admin
+}
+
 /// Teams whose suggestions `p` may read (`None`: all): the teams visible to them
 /// ([`teams_visible_to`]) and their own team's subtree.
 pub fn suggestion_teams_visible_to(
     conn: &mut AnyConnection,
     p: &Principal,
 ) -> Result<Option<HashSet<String>>, ApiError> {
-    let Some(mut set) = teams_visible_to(conn, p)? else {
-        return Ok(None);
-    };
-    if let Some(own) = &p.team_id {
-        set.extend(TeamTree::load(conn)?.subtrees([own]));
-    }
-    Ok(Some(set))
+    let visible = teams_visible_to(conn, p)?;
+    widen_by_own_team(conn, p, visible, |tree, own| tree.subtrees([own]))
 }
 
 /// The teams a summary (CX ratings, frontline insights) covers when `p` asks for

@@ -4,12 +4,12 @@
 //! [`crate::org::service`] and wraps its answer.
 
 use poem_openapi::OpenApi;
-use poem_openapi::param::{Path, Query};
+use poem_openapi::param::Query;
 use poem_openapi::payload::Json;
 
 use crate::auth::bearer::BearerAuth;
 use crate::error::ApiError;
-use crate::http::{Created, NoContent, Tag};
+use crate::http::{Created, Id, NoContent, Tag};
 use crate::org::import::ImportReport;
 use crate::org::service;
 use crate::org::types::{
@@ -58,11 +58,7 @@ impl OrgApi {
 
     /// One team, its managers and the teams it serves.
     #[oai(path = "/teams/:id", method = "get", operation_id = "get_team")]
-    async fn get_team(
-        &self,
-        auth: BearerAuth,
-        #[oai(validator(max_length = 64))] id: Path<String>,
-    ) -> Result<Json<Team>, ApiError> {
+    async fn get_team(&self, auth: BearerAuth, id: Id) -> Result<Json<Team>, ApiError> {
         service::get_team(&self.state, &auth.0, id.0)
             .await
             .map(Json)
@@ -74,7 +70,7 @@ impl OrgApi {
     async fn update_team(
         &self,
         auth: BearerAuth,
-        #[oai(validator(max_length = 64))] id: Path<String>,
+        id: Id,
         body: JsonBody<UpdateTeam>,
     ) -> Result<Json<Team>, ApiError> {
         service::update_team(&self.state, &auth.0, id.0, body.0)
@@ -92,7 +88,7 @@ impl OrgApi {
     async fn set_managers(
         &self,
         auth: BearerAuth,
-        #[oai(validator(max_length = 64))] id: Path<String>,
+        id: Id,
         body: JsonBody<SetManagers>,
     ) -> Result<Json<Team>, ApiError> {
         service::set_managers(&self.state, &auth.0, id.0, body.0)
@@ -109,7 +105,7 @@ impl OrgApi {
     async fn set_serves(
         &self,
         auth: BearerAuth,
-        #[oai(validator(max_length = 64))] id: Path<String>,
+        id: Id,
         body: JsonBody<Vec<ServedTeam>>,
     ) -> Result<Json<Team>, ApiError> {
         service::set_serves(&self.state, &auth.0, id.0, body.0)
@@ -163,11 +159,7 @@ impl OrgApi {
 
     /// One person (HR: anyone; managers: their subtrees; everyone: themselves).
     #[oai(path = "/people/:id", method = "get", operation_id = "get_person")]
-    async fn get_person(
-        &self,
-        auth: BearerAuth,
-        #[oai(validator(max_length = 64))] id: Path<String>,
-    ) -> Result<Json<Person>, ApiError> {
+    async fn get_person(&self, auth: BearerAuth, id: Id) -> Result<Json<Person>, ApiError> {
         service::get_person(&self.state, &auth.0, id.0)
             .await
             .map(Json)
@@ -179,7 +171,7 @@ impl OrgApi {
     async fn update_person(
         &self,
         auth: BearerAuth,
-        #[oai(validator(max_length = 64))] id: Path<String>,
+        id: Id,
         body: JsonBody<UpdatePerson>,
     ) -> Result<Json<Person>, ApiError> {
         service::update_person(&self.state, &auth.0, id.0, body.0)
@@ -194,11 +186,7 @@ impl OrgApi {
         method = "delete",
         operation_id = "deactivate_person"
     )]
-    async fn deactivate_person(
-        &self,
-        auth: BearerAuth,
-        #[oai(validator(max_length = 64))] id: Path<String>,
-    ) -> Result<NoContent, ApiError> {
+    async fn deactivate_person(&self, auth: BearerAuth, id: Id) -> Result<NoContent, ApiError> {
         service::deactivate_person(&self.state, &auth.0, id.0).await?;
         Ok(NoContent::Done)
     }
@@ -213,7 +201,7 @@ impl OrgApi {
     async fn reissue_activation(
         &self,
         auth: BearerAuth,
-        #[oai(validator(max_length = 64))] id: Path<String>,
+        id: Id,
     ) -> Result<Json<ActivationIssued>, ApiError> {
         service::reissue_activation(&self.state, &auth.0, id.0)
             .await

@@ -5,14 +5,13 @@
 
 use std::collections::HashSet;
 
-use diesel::prelude::*;
 use poem_openapi::Object;
 
 use crate::auth::token::{activation_hash, new_activation_token};
 use crate::clock::now;
 use crate::db::AnyConnection;
-use crate::db::schema::people;
 use crate::error::{ApiError, FieldError, Msg};
+use crate::org::access::may_change_admin;
 use crate::org::domain::ATTR_MAX;
 use crate::org::domain::{Email, GrantedRole, Language, Name, parse_optional_text};
 use crate::org::model::{PersonChanges, PersonRow};
@@ -276,7 +275,7 @@ fn check_row(
                 }
             }
         }
-        if flags.1 && !caller_is_admin {
+        if !may_change_admin(caller_is_admin, flags.1) {
             err(
                 "roles",
                 ApiError::invalid("roles", "only an admin may grant admin"),
@@ -355,10 +354,9 @@ pub fn apply_with_progress(
     };
     for (done, p) in planned.into_iter().enumerate() {
         let existing = store::find_person_by_email(conn, &p.email)?;
+        let removes_admin = |row: &PersonRow| row.is_admin && p.roles.is_some_and(|r| !r.1);
         if let Some(row) = &existing
-            && row.is_admin
-            && !opts.caller_is_admin
-            && p.roles.is_some_and(|r| !r.1)
+            && !may_change_admin(opts.caller_is_admin, removes_admin(row))
         {
             report.errors.push(FieldError::new(
                 "roles",
@@ -392,9 +390,7 @@ pub fn apply_with_progress(
                     language: p.language.map(|l| l.as_str().to_owned()),
                     updated_at: Some(t),
                 };
-                diesel::update(people::table.find(&row.id))
-                    .set(&changes)
-                    .execute(conn)?;
+                store::update_person(conn, &row.id, &changes)?;
                 report.updated += 1;
                 row.id
             }
@@ -402,8 +398,9 @@ pub fn apply_with_progress(
                 let (token, _) = new_activation_token();
                 let id = uuid::Uuid::new_v4().to_string();
                 let (is_hr, is_admin) = p.roles.unwrap_or((false, false));
-                diesel::insert_into(people::table)
-                    .values(PersonRow {
+                store::insert_person(
+                    conn,
+                    &PersonRow {
                         id: id.clone(),
                         team_id: p.team_id.clone(),
                         is_hr,
@@ -415,8 +412,8 @@ pub fn apply_with_progress(
                         activation_hash: Some(activation_hash(&token)),
                         activation_expires_at: Some(t + opts.activation_ttl),
                         ..PersonRow::new(p.email.clone(), p.name, t)
-                    })
-                    .execute(conn)?;
+                    },
+                )?;
                 report.created += 1;
                 report.activations.push(ImportActivation {
                     email: p.email,

@@ -4,8 +4,11 @@ use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
 use crate::db::schema::{people, team_managers, team_serves, teams};
+use crate::org::domain::TeamKind;
 
-#[derive(Queryable, Selectable, Identifiable, Debug, Clone)]
+/// A team as stored: read with `TeamRow::as_select()` and inserted as it is, so the
+/// columns are listed once for both.
+#[derive(Queryable, Selectable, Insertable, Identifiable, Debug, Clone)]
 #[diesel(table_name = teams)]
 pub struct TeamRow {
     pub id: String,
@@ -17,16 +20,25 @@ pub struct TeamRow {
     pub updated_at: NaiveDateTime,
 }
 
-#[derive(Insertable, Debug)]
-#[diesel(table_name = teams)]
-pub struct NewTeam {
-    pub id: String,
-    pub name: String,
-    pub parent_id: Option<String>,
-    pub kind: String,
-    pub team_key: Option<String>,
-    pub created_at: NaiveDateTime,
-    pub updated_at: NaiveDateTime,
+impl TeamRow {
+    /// A team of `kind` with a fresh random id and no key; callers set what differs
+    /// with `..`.
+    pub fn new(
+        name: String,
+        parent_id: Option<String>,
+        kind: TeamKind,
+        at: NaiveDateTime,
+    ) -> TeamRow {
+        TeamRow {
+            id: uuid::Uuid::new_v4().to_string(),
+            name,
+            parent_id,
+            kind: kind.as_str().into(),
+            team_key: None,
+            created_at: at,
+            updated_at: at,
+        }
+    }
 }
 
 #[derive(AsChangeset, Debug, Default)]

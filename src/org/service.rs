@@ -14,12 +14,12 @@ use crate::clock::now;
 use crate::db::AnyConnection;
 use crate::error::ApiError;
 use crate::http::page_bounds;
-use crate::org::access::{may_read_person, readable_teams, teams_visible_to};
+use crate::org::access::{may_change_admin, may_read_person, readable_teams, teams_visible_to};
 use crate::org::domain::{
     ATTR_MAX, Email, GrantedRole, Language, Name, TeamKind, parse_optional_text,
 };
 use crate::org::import::{self, ImportOptions, ImportReport};
-use crate::org::model::{NewTeam, PersonChanges, PersonRow, TeamChanges, TeamRow, TeamServes};
+use crate::org::model::{PersonChanges, PersonRow, TeamChanges, TeamRow, TeamServes};
 use crate::org::store::{self, TeamTree};
 use crate::org::types::{
     ActivationIssued, CreatePerson, CreateTeam, CreatedPerson, PeopleQuery, Person, PersonPage,
@@ -93,9 +93,26 @@ fn roles_to_flags(roles: &[GrantedRole]) -> (bool, bool) {
     )
 }
 
+fn team_row(conn: &mut AnyConnection, id: &str) -> Result<TeamRow, ApiError> {
+    store::find_team(conn, id)?.ok_or(ApiError::NotFound("team"))
+}
+
 fn load_team(conn: &mut AnyConnection, id: &str) -> Result<Team, ApiError> {
-    let row = store::find_team(conn, id)?.ok_or(ApiError::NotFound("team"))?;
+    let row = team_row(conn, id)?;
     team_view(conn, row)
+}
+
+fn person_row(conn: &mut AnyConnection, id: &str) -> Result<PersonRow, ApiError> {
+    store::find_person(conn, id)?.ok_or(ApiError::NotFound("person"))
+}
+
+/// Refuses, as forbidden, a change that [`may_change_admin`] does not allow.
+fn require_admin_rights(caller_is_admin: bool, touches_admin: bool) -> Result<(), ApiError> {
+    if may_change_admin(caller_is_admin, touches_admin) {
+        Ok(())
+    } else {
+        Err(ApiError::Forbidden)
+    }
 }
 
 // ---------- teams ----------
@@ -122,21 +139,12 @@ pub async fn create_team(
             {
                 return Err(ApiError::invalid("key", "another team has this key"));
             }
-            let t = now();
-            let id = uuid::Uuid::new_v4().to_string();
-            store::insert_team(
-                conn,
-                &NewTeam {
-                    id: id.clone(),
-                    name,
-                    parent_id,
-                    kind: kind.as_str().into(),
-                    team_key: key,
-                    created_at: t,
-                    updated_at: t,
-                },
-            )?;
-            load_team(conn, &id)
+            let row = TeamRow {
+                team_key: key,
+                ..TeamRow::new(name, parent_id, kind, now())
+            };
+            store::insert_team(conn, &row)?;
+            load_team(conn, &row.id)
         })
         .await
 }
@@ -202,18 +210,12 @@ pub async fn update_team(
         changes.name = Some(Name::parse(n, "name")?.into_inner());
     }
     changes.kind = body.kind.map(|k| k.as_str().to_owned());
-    match &body.key {
-        MaybeUndefined::Undefined => {}
-        MaybeUndefined::Null => changes.team_key = Some(None),
-        MaybeUndefined::Value(k) => {
-            changes.team_key = Some(parse_optional_text(Some(k), "key", ATTR_MAX)?)
-        }
-    }
+    changes.team_key = optional_attr(body.key, "key")?;
     let parent = body.parent_id;
     state
         .db
         .write(move |conn| {
-            store::find_team(conn, &id)?.ok_or(ApiError::NotFound("team"))?;
+            team_row(conn, &id)?;
             match parent {
                 MaybeUndefined::Undefined => {}
                 MaybeUndefined::Null => changes.parent_id = Some(None),
@@ -257,7 +259,7 @@ pub async fn set_managers(
     state
         .db
         .write(move |conn| {
-            store::find_team(conn, &id)?.ok_or(ApiError::NotFound("team"))?;
+            team_row(conn, &id)?;
             for (i, pid) in ids.iter().enumerate() {
                 match store::find_person(conn, pid)? {
                     Some(p) if p.active => {}
@@ -291,7 +293,7 @@ pub async fn set_serves(
     state
         .db
         .write(move |conn| {
-            let team = store::find_team(conn, &id)?.ok_or(ApiError::NotFound("team"))?;
+            let team = team_row(conn, &id)?;
             if !entries.is_empty() && team.kind != "internal" {
                 return Err(ApiError::invalid(
                     "kind",
@@ -356,9 +358,7 @@ pub async fn create_person(
     let job_family = parse_optional_text(body.job_family.as_deref(), "job_family", ATTR_MAX)?;
     let roles = body.roles.clone().unwrap_or_default();
     let (is_hr, is_admin) = roles_to_flags(&roles);
-    if is_admin && !p.is_admin {
-        return Err(ApiError::Forbidden);
-    }
+    require_admin_rights(p.is_admin, is_admin)?;
     let team_id = body.team_id.clone();
     let start_date = body.start_date;
     let language = body.language.unwrap_or(Language::En);
@@ -394,7 +394,7 @@ pub async fn create_person(
                     ..PersonRow::new(email, name, t)
                 },
             )?;
-            let row = store::find_person(conn, &id)?.ok_or(ApiError::NotFound("person"))?;
+            let row = person_row(conn, &id)?;
             Ok((person_view(row), expires))
         })
         .await?;
@@ -457,7 +457,7 @@ pub async fn get_person(state: &AppState, p: &Principal, id: String) -> Result<P
     state
         .db
         .read(move |conn| {
-            let row = store::find_person(conn, &id)?.ok_or(ApiError::NotFound("person"))?;
+            let row = person_row(conn, &id)?;
             if !may_read_person(conn, &principal, &row)? {
                 return Err(ApiError::NotFound("person"));
             }
@@ -484,23 +484,20 @@ pub async fn update_person(
         changes.is_hr = Some(hr);
         changes.is_admin = Some(admin);
     }
-    changes.location = optional_attr(&body.location, "location")?;
-    changes.job_family = optional_attr(&body.job_family, "job_family")?;
-    changes.start_date = match &body.start_date {
-        MaybeUndefined::Undefined => None,
-        MaybeUndefined::Null => Some(None),
-        MaybeUndefined::Value(d) => Some(Some(*d)),
-    };
+    changes.location = optional_attr(body.location, "location")?;
+    changes.job_family = optional_attr(body.job_family, "job_family")?;
+    changes.start_date = body.start_date.into();
     changes.language = body.language.map(|l| l.as_str().to_owned());
     let team = body.team_id.clone();
     let caller_is_admin = p.is_admin;
     state
         .db
         .write(move |conn| {
-            let row = store::find_person(conn, &id)?.ok_or(ApiError::NotFound("person"))?;
-            if changes.is_admin.is_some_and(|a| a != row.is_admin) && !caller_is_admin {
-                return Err(ApiError::Forbidden);
-            }
+            let row = person_row(conn, &id)?;
+            require_admin_rights(
+                caller_is_admin,
+                changes.is_admin.is_some_and(|a| a != row.is_admin),
+            )?;
             match team {
                 MaybeUndefined::Undefined => {}
                 MaybeUndefined::Null => changes.team_id = Some(None),
@@ -511,7 +508,7 @@ pub async fn update_person(
             }
             changes.updated_at = Some(now());
             store::update_person(conn, &id, &changes)?;
-            let row = store::find_person(conn, &id)?.ok_or(ApiError::NotFound("person"))?;
+            let row = person_row(conn, &id)?;
             Ok(person_view(row))
         })
         .await
@@ -532,10 +529,8 @@ pub async fn deactivate_person(
     state
         .db
         .write(move |conn| {
-            let row = store::find_person(conn, &id)?.ok_or(ApiError::NotFound("person"))?;
-            if row.is_admin && !caller_is_admin {
-                return Err(ApiError::Forbidden);
-            }
+            let row = person_row(conn, &id)?;
+            require_admin_rights(caller_is_admin, row.is_admin)?;
             store::deactivate_person(conn, &id, now())
         })
         .await
@@ -555,12 +550,8 @@ pub async fn reissue_activation(
     state
         .db
         .write(move |conn| {
-            let row = store::find_person(conn, &id)?.ok_or(ApiError::NotFound("person"))?;
-            // The token signs its holder in as this person: only an admin may obtain
-            // one for an admin account.
-            if row.is_admin && !caller_is_admin {
-                return Err(ApiError::Forbidden);
-            }
+            let row = person_row(conn, &id)?;
+            require_admin_rights(caller_is_admin, row.is_admin)?;
             if !row.active {
                 return Err(ApiError::Conflict("the person is deactivated".into()));
             }
@@ -603,12 +594,10 @@ pub async fn import_people_csv(
 /// An attribute of a PATCH body as a change: absent leaves it, null clears it, a value
 /// is checked like any attribute text.
 fn optional_attr(
-    v: &MaybeUndefined<String>,
+    v: MaybeUndefined<String>,
     field: &str,
 ) -> Result<Option<Option<String>>, ApiError> {
-    Ok(match v {
-        MaybeUndefined::Undefined => None,
-        MaybeUndefined::Null => Some(None),
-        MaybeUndefined::Value(s) => Some(parse_optional_text(Some(s), field, ATTR_MAX)?),
-    })
+    Option::<Option<String>>::from(v)
+        .map(|s| parse_optional_text(s.as_deref(), field, ATTR_MAX))
+        .transpose()
 }

@@ -9,7 +9,7 @@ use diesel::prelude::*;
 use crate::db::schema::{people, team_managers, team_serves, teams};
 use crate::db::{AnyConnection, lower};
 use crate::error::ApiError;
-use crate::org::model::{NewTeam, PersonChanges, PersonRow, TeamChanges, TeamRow, TeamServes};
+use crate::org::model::{PersonChanges, PersonRow, TeamChanges, TeamRow, TeamServes};
 
 /// The team tree: each team's parent, name and children.
 pub struct TeamTree {
@@ -197,7 +197,7 @@ pub fn team_key_taken(
     Ok(taken > 0)
 }
 
-pub fn insert_team(conn: &mut AnyConnection, team: &NewTeam) -> Result<(), ApiError> {
+pub fn insert_team(conn: &mut AnyConnection, team: &TeamRow) -> Result<(), ApiError> {
     diesel::insert_into(teams::table)
         .values(team)
         .execute(conn)?;

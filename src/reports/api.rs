@@ -6,12 +6,12 @@
 //! the audit log of report reads and exports ([`super::audit_log`]).
 
 use poem_openapi::OpenApi;
-use poem_openapi::param::{Header, Path, Query};
+use poem_openapi::param::{Header, Query};
 use poem_openapi::payload::Json;
 
 use crate::auth::bearer::BearerAuth;
 use crate::error::ApiError;
-use crate::http::{Tag, page_bounds};
+use crate::http::{Id, Tag, page_bounds};
 use crate::payload::JsonOrCsv;
 use crate::reports::audit_log::audit_page;
 use crate::reports::csv;
@@ -56,7 +56,7 @@ impl ReportsApi {
     async fn report(
         &self,
         auth: BearerAuth,
-        #[oai(validator(max_length = 64))] id: Path<String>,
+        id: Id,
         #[oai(validator(max_length = 64))] team_id: Query<Option<String>>,
         cut: Query<Option<Cut>>,
         accept: Header<Option<String>>,
@@ -77,7 +77,7 @@ impl ReportsApi {
     async fn heatmap(
         &self,
         auth: BearerAuth,
-        #[oai(validator(max_length = 64))] id: Path<String>,
+        id: Id,
         accept: Header<Option<String>>,
     ) -> Result<JsonOrCsv<Heatmap>, ApiError> {
         let csv = wants_csv(&accept.0);
@@ -96,7 +96,7 @@ impl ReportsApi {
     async fn comments(
         &self,
         auth: BearerAuth,
-        #[oai(validator(max_length = 64))] id: Path<String>,
+        id: Id,
         #[oai(validator(max_length = 64))] team_id: Query<Option<String>>,
         accept: Header<Option<String>>,
     ) -> Result<JsonOrCsv<Comments>, ApiError> {
@@ -115,7 +115,7 @@ impl ReportsApi {
     async fn trend(
         &self,
         auth: BearerAuth,
-        #[oai(validator(max_length = 64))] id: Path<String>,
+        id: Id,
         #[oai(validator(max_length = 64))] team_id: Query<Option<String>>,
         accept: Header<Option<String>>,
     ) -> Result<JsonOrCsv<Trend>, ApiError> {

@@ -4,7 +4,7 @@
 
 use std::fmt::Write as _;
 
-use crate::payload::csv_field;
+use crate::payload::{csv_field, csv_optional};
 use crate::reports::types::{Comments, Group, Heatmap, Report, Trend};
 
 /// A round's report: participation only while the round is open; once its scores are
@@ -30,14 +30,14 @@ pub fn heatmap(h: &Heatmap) -> String {
         let _ = write!(
             out,
             "{},{},{},{},{}",
-            r.team_id.clone().unwrap_or_default(),
+            csv_optional(r.team_id.as_deref()),
             csv_field(&r.team),
             r.suppressed,
-            r.n.map(|x| x.to_string()).unwrap_or_default(),
-            num(r.engagement_index)
+            csv_optional(r.n),
+            csv_optional(r.engagement_index)
         );
         for c in &r.cells {
-            let _ = write!(out, ",{}", num(c.mean));
+            let _ = write!(out, ",{}", csv_optional(c.mean));
         }
         out.push('\n');
     }
@@ -64,9 +64,9 @@ pub fn trend(t: &Trend) -> String {
             p.sequence,
             p.closes_at,
             p.suppressed,
-            p.n.map(|x| x.to_string()).unwrap_or_default(),
-            num(p.engagement_index),
-            num(p.enps)
+            csv_optional(p.n),
+            csv_optional(p.engagement_index),
+            csv_optional(p.enps)
         );
     }
     out
@@ -84,14 +84,10 @@ fn participation_csv(group: &Group, children: &[Group]) -> String {
             out,
             "{role},{},{},{invited},{rate}",
             csv_field(&g.label),
-            g.team_id.clone().unwrap_or_default()
+            csv_optional(g.team_id.as_deref())
         );
     }
     out
-}
-
-fn num(v: Option<f64>) -> String {
-    v.map(|x| format!("{x}")).unwrap_or_default()
 }
 
 fn report_csv(groups: &[(&str, &Group)]) -> String {
@@ -101,9 +97,9 @@ fn report_csv(groups: &[(&str, &Group)]) -> String {
         let head = format!(
             "{role},{},{},{},{},{}",
             csv_field(&g.label),
-            g.team_id.clone().unwrap_or_default(),
-            g.cut.clone().unwrap_or_default(),
-            csv_field(&g.value.clone().unwrap_or_default()),
+            csv_optional(g.team_id.as_deref()),
+            csv_optional(g.cut.as_deref()),
+            csv_field(&csv_optional(g.value.as_deref())),
             g.suppressed
         );
         if g.suppressed {
@@ -118,17 +114,17 @@ fn report_csv(groups: &[(&str, &Group)]) -> String {
         let _ = writeln!(
             out,
             "{head},engagement_index,{n},{},",
-            num(g.engagement_index)
+            csv_optional(g.engagement_index)
         );
-        let _ = writeln!(out, "{head},enps,{n},{},", num(g.enps));
+        let _ = writeln!(out, "{head},enps,{n},{},", csv_optional(g.enps));
         for d in g.drivers.iter().flatten() {
             let _ = writeln!(
                 out,
                 "{head},driver:{},{},{},{}",
                 d.driver.as_str(),
-                d.n.map(|x| x.to_string()).unwrap_or_default(),
-                num(d.mean),
-                num(d.favorable)
+                csv_optional(d.n),
+                csv_optional(d.mean),
+                csv_optional(d.favorable)
             );
         }
         for q in g.questions.iter().flatten() {
@@ -136,9 +132,9 @@ fn report_csv(groups: &[(&str, &Group)]) -> String {
                 out,
                 "{head},question:{},{},{},{}",
                 q.question_id,
-                q.n.map(|x| x.to_string()).unwrap_or_default(),
-                num(q.mean),
-                num(q.favorable)
+                csv_optional(q.n),
+                csv_optional(q.mean),
+                csv_optional(q.favorable)
             );
         }
     }

@@ -216,22 +216,53 @@ fn target(path: &str, team: &Option<String>, extra: &str) -> String {
 
 // ---------- reads ----------
 
-/// Runs a report read as `principal` and writes who read what to the audit log: `read`
-/// answers the result with its audit action and target.
-async fn audited<T, F>(state: &AppState, principal: &Principal, read: F) -> Result<T, ApiError>
+/// Runs a report read as `principal` and writes who did what to the audit log: the
+/// `action`, and the target that `read` answers before the result.
+async fn audited<T, F>(
+    state: &AppState,
+    principal: &Principal,
+    action: &'static str,
+    read: F,
+) -> Result<T, ApiError>
 where
     T: Send + 'static,
-    F: FnOnce(&mut AnyConnection, &Principal) -> Result<(T, &'static str, String), ApiError>
-        + Send
-        + 'static,
+    F: FnOnce(&mut AnyConnection, &Principal) -> Result<(String, T), ApiError> + Send + 'static,
 {
     let p = principal.clone();
     let actor = p.id.clone();
     // A round that has just ended is closed (its ballots opened) before it is read.
     crate::surveys::materialise::settle(state).await?;
-    let (out, action, target) = state.db.read(move |conn| read(conn, &p)).await?;
+    let (target, out) = state.db.read(move |conn| read(conn, &p)).await?;
     audit_log::append(state, &actor, action, &target).await?;
     Ok(out)
+}
+
+/// [`audited`] for a read of one team's report: `read` gets the team `requested` if
+/// `principal` may read it ([`team_report_readable_by`]; `None`: the whole organisation).
+async fn audited_team_read<T, F>(
+    state: &AppState,
+    principal: &Principal,
+    requested: Option<String>,
+    action: &'static str,
+    read: F,
+) -> Result<T, ApiError>
+where
+    T: Send + 'static,
+    F: FnOnce(&mut AnyConnection, Option<String>) -> Result<(String, T), ApiError> + Send + 'static,
+{
+    audited(state, principal, action, move |conn, principal| {
+        let team = team_report_readable_by(conn, principal, requested)?;
+        read(conn, team)
+    })
+    .await
+}
+
+/// The node of the requested team in a round's tree (the root when none is named).
+fn team_node(data: &RoundData, team: &Option<String>) -> Result<usize, ApiError> {
+    match team {
+        Some(t) => data.node(t).ok_or(ApiError::NotFound("team")),
+        None => Ok(0),
+    }
 }
 
 /// A round's report for a team (participation only while it is open), audited.
@@ -245,8 +276,8 @@ pub async fn round_report(
 ) -> Result<Report, ApiError> {
     let round_id = round_id.to_owned();
     let rounds = state.rounds.clone();
-    audited(state, principal, move |conn, principal| {
-        let team = team_report_readable_by(conn, principal, requested)?;
+    let action = purpose.action("report.read", "report.export");
+    audited_team_read(state, principal, requested, action, move |conn, team| {
         let round = store::find_round(conn, &round_id)?.ok_or(ApiError::NotFound("round"))?;
         let released = round.closes_at <= now();
         // A closed round's data and plan come from the cache; an open round is read
@@ -277,10 +308,7 @@ pub async fn round_report(
                 )
             }
         };
-        let node = match &team {
-            Some(t) => data.node(t).ok_or(ApiError::NotFound("team"))?,
-            None => 0,
-        };
+        let node = team_node(data, &team)?;
         if !released {
             // No live diffing: while the round is open only participation shows.
             let group = participation_view(data, node);
@@ -290,11 +318,8 @@ pub async fn round_report(
                 .iter()
                 .map(|&c| participation_view(data, c))
                 .collect();
-            let (action, target): (&str, String) = (
-                purpose.action("report.read", "report.export"),
-                target(&format!("rounds/{round_id}/report"), &team, ""),
-            );
             return Ok((
+                target(&format!("rounds/{round_id}/report"), &team, ""),
                 Report {
                     round_id: round_id.clone(),
                     scores_released: false,
@@ -304,8 +329,6 @@ pub async fn round_report(
                     children,
                     segments: Vec::new(),
                 },
-                action,
-                target,
             ));
         }
         let Some(model) = &model else {
@@ -331,11 +354,8 @@ pub async fn round_report(
         let extra = cut_index
             .map(|c| format!("cut={}", data.cuts[c].0))
             .unwrap_or_default();
-        let (action, target): (&str, String) = (
-            purpose.action("report.read", "report.export"),
-            (target(&format!("rounds/{round_id}/report"), &team, &extra)).to_string(),
-        );
         Ok((
+            target(&format!("rounds/{round_id}/report"), &team, &extra),
             Report {
                 round_id,
                 scores_released: true,
@@ -345,8 +365,6 @@ pub async fn round_report(
                 children,
                 segments,
             },
-            action,
-            target,
         ))
     })
     .await
@@ -361,7 +379,8 @@ pub async fn round_heatmap(
 ) -> Result<Heatmap, ApiError> {
     let round_id = round_id.to_owned();
     let rounds = state.rounds.clone();
-    audited(state, principal, move |conn, principal| {
+    let action = purpose.action("heatmap.read", "heatmap.export");
+    audited(state, principal, action, move |conn, principal| {
         let visible = readable_teams(conn, principal)?;
         if visible.as_ref().is_some_and(|s| s.is_empty()) {
             return Err(ApiError::Forbidden);
@@ -412,19 +431,14 @@ pub async fn round_heatmap(
                 }
             })
             .collect();
-        let (action, target): (&str, String) = (
-            purpose.action("heatmap.read", "heatmap.export"),
-            (format!("rounds/{round_id}/heatmap")).to_string(),
-        );
         Ok((
+            format!("rounds/{round_id}/heatmap"),
             Heatmap {
                 round_id,
                 min_group: data.k.get() as i64,
                 drivers,
                 rows,
             },
-            action,
-            target,
         ))
     })
     .await
@@ -440,15 +454,12 @@ pub async fn round_comments(
 ) -> Result<Comments, ApiError> {
     let round_id = round_id.to_owned();
     let rounds = state.rounds.clone();
-    audited(state, principal, move |conn, principal| {
-        let team = team_report_readable_by(conn, principal, requested)?;
+    let action = purpose.action("comments.read", "comments.export");
+    audited_team_read(state, principal, requested, action, move |conn, team| {
         let round = closed_round(conn, &round_id)?;
         let model = rounds.closed(conn, round)?;
         let (data, plan) = (&model.data, &model.plan);
-        let node = match &team {
-            Some(t) => data.node(t).ok_or(ApiError::NotFound("team"))?,
-            None => 0,
-        };
+        let node = team_node(data, &team)?;
         let mut comments = Vec::new();
         let mut any_hidden = false;
         for (qid, mask) in &plan.comments {
@@ -467,11 +478,8 @@ pub async fn round_comments(
             }
         }
         comments.shuffle(&mut rand::thread_rng());
-        let (action, target): (&str, String) = (
-            purpose.action("comments.read", "comments.export"),
-            (target(&format!("rounds/{round_id}/comments"), &team, "")).to_string(),
-        );
         Ok((
+            target(&format!("rounds/{round_id}/comments"), &team, ""),
             Comments {
                 round_id,
                 team_id: team,
@@ -479,8 +487,6 @@ pub async fn round_comments(
                 suppressed: any_hidden,
                 comments,
             },
-            action,
-            target,
         ))
     })
     .await
@@ -496,8 +502,8 @@ pub async fn survey_trend(
 ) -> Result<Trend, ApiError> {
     let survey_id = survey_id.to_owned();
     let rounds = state.rounds.clone();
-    audited(state, principal, move |conn, principal| {
-        let team = team_report_readable_by(conn, principal, requested)?;
+    let action = purpose.action("trend.read", "trend.export");
+    audited_team_read(state, principal, requested, action, move |conn, team| {
         store::find_survey(conn, &survey_id)?.ok_or(ApiError::NotFound("survey"))?;
         let t = now();
         let mut points = Vec::new();
@@ -507,10 +513,7 @@ pub async fn survey_trend(
             }
             let model = rounds.closed(conn, round)?;
             let (data, plan) = (&model.data, &model.plan);
-            let node = match &team {
-                Some(x) => data.node(x).ok_or(ApiError::NotFound("team"))?,
-                None => 0,
-            };
+            let node = team_node(data, &team)?;
             let g = group_view(data, plan, node, None);
             points.push(TrendPoint {
                 round_id: data.round.id.clone(),
@@ -522,18 +525,13 @@ pub async fn survey_trend(
                 enps: g.enps,
             });
         }
-        let (action, target): (&str, String) = (
-            purpose.action("trend.read", "trend.export"),
-            (target(&format!("surveys/{survey_id}/trend"), &team, "")).to_string(),
-        );
         Ok((
+            target(&format!("surveys/{survey_id}/trend"), &team, ""),
             Trend {
                 survey_id,
                 team_id: team,
                 points,
             },
-            action,
-            target,
         ))
     })
     .await

@@ -3,13 +3,12 @@
 //! parses its request, calls one function of `service.rs` and wraps the answer.
 
 use poem_openapi::OpenApi;
-use poem_openapi::param::{Path, Query};
+use poem_openapi::param::Query;
 use poem_openapi::payload::Json;
 
 use crate::auth::bearer::BearerAuth;
 use crate::error::ApiError;
-use crate::http::NoContent;
-use crate::http::{Created, Tag, page_bounds};
+use crate::http::{Created, Id, NoContent, Tag, page_bounds};
 use crate::payload::JsonBody;
 use crate::state::AppState;
 use crate::surveys::answers::Given;
@@ -73,11 +72,7 @@ impl SurveysApi {
 
     /// One survey (HR).
     #[oai(path = "/surveys/:id", method = "get", operation_id = "get_survey")]
-    async fn get_survey(
-        &self,
-        auth: BearerAuth,
-        #[oai(validator(max_length = 64))] id: Path<String>,
-    ) -> Result<Json<Survey>, ApiError> {
+    async fn get_survey(&self, auth: BearerAuth, id: Id) -> Result<Json<Survey>, ApiError> {
         service::get_survey(&self.state, &auth.0, &id.0)
             .await
             .map(Json)
@@ -94,7 +89,7 @@ impl SurveysApi {
     async fn update_survey(
         &self,
         auth: BearerAuth,
-        #[oai(validator(max_length = 64))] id: Path<String>,
+        id: Id,
         body: JsonBody<UpdateSurvey>,
     ) -> Result<Json<Survey>, ApiError> {
         service::update_survey(&self.state, &auth.0, id.0, body.0)
@@ -108,11 +103,7 @@ impl SurveysApi {
         method = "delete",
         operation_id = "archive_survey"
     )]
-    async fn archive_survey(
-        &self,
-        auth: BearerAuth,
-        #[oai(validator(max_length = 64))] id: Path<String>,
-    ) -> Result<NoContent, ApiError> {
+    async fn archive_survey(&self, auth: BearerAuth, id: Id) -> Result<NoContent, ApiError> {
         service::archive_survey(&self.state, &auth.0, id.0).await?;
         Ok(NoContent::Done)
     }
@@ -123,11 +114,7 @@ impl SurveysApi {
         method = "get",
         operation_id = "list_rounds"
     )]
-    async fn list_rounds(
-        &self,
-        auth: BearerAuth,
-        #[oai(validator(max_length = 64))] id: Path<String>,
-    ) -> Result<Json<Vec<Round>>, ApiError> {
+    async fn list_rounds(&self, auth: BearerAuth, id: Id) -> Result<Json<Vec<Round>>, ApiError> {
         service::list_rounds(&self.state, &auth.0, &id.0)
             .await
             .map(Json)
@@ -140,11 +127,7 @@ impl SurveysApi {
         method = "post",
         operation_id = "open_round"
     )]
-    async fn open_round(
-        &self,
-        auth: BearerAuth,
-        #[oai(validator(max_length = 64))] id: Path<String>,
-    ) -> Result<Created<Round>, ApiError> {
+    async fn open_round(&self, auth: BearerAuth, id: Id) -> Result<Created<Round>, ApiError> {
         service::open_round_now(&self.state, &auth.0, &id.0)
             .await
             .map(|r| Created::Created(Json(r)))
@@ -156,11 +139,7 @@ impl SurveysApi {
         method = "post",
         operation_id = "close_round"
     )]
-    async fn close_round(
-        &self,
-        auth: BearerAuth,
-        #[oai(validator(max_length = 64))] id: Path<String>,
-    ) -> Result<Json<Round>, ApiError> {
+    async fn close_round(&self, auth: BearerAuth, id: Id) -> Result<Json<Round>, ApiError> {
         service::close_round_now(&self.state, &auth.0, &id.0)
             .await
             .map(Json)
@@ -176,7 +155,7 @@ impl SurveysApi {
     async fn participation(
         &self,
         auth: BearerAuth,
-        #[oai(validator(max_length = 64))] id: Path<String>,
+        id: Id,
     ) -> Result<Json<Participation>, ApiError> {
         service::round_participation(&self.state, &auth.0, &id.0)
             .await
@@ -190,11 +169,7 @@ impl SurveysApi {
         method = "post",
         operation_id = "send_reminders"
     )]
-    async fn reminders(
-        &self,
-        auth: BearerAuth,
-        #[oai(validator(max_length = 64))] id: Path<String>,
-    ) -> Result<RemindersSent, ApiError> {
+    async fn reminders(&self, auth: BearerAuth, id: Id) -> Result<RemindersSent, ApiError> {
         service::send_reminders(&self.state, &auth.0, id.0)
             .await
             .map(|r| RemindersSent::Accepted(Json(r)))
@@ -217,7 +192,7 @@ impl SurveysApi {
     async fn submit(
         &self,
         auth: crate::auth::bearer::BearerToken,
-        #[oai(validator(max_length = 64))] id: Path<String>,
+        id: Id,
         body: JsonBody<ResponseInput>,
     ) -> Result<Created<Recorded>, ApiError> {
         let given: Vec<Given> = body

@@ -256,3 +256,33 @@ async fn text_limits_apply_to_the_text_as_sent_and_control_characters_anywhere()
     assert_eq!(r.field(), "location");
     assert_eq!(app.count("teams").await, 0);
 }
+
+#[tokio::test]
+async fn an_id_in_a_path_longer_than_64_characters_is_a_400_naming_the_id() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let long = "x".repeat(65);
+    for path in [
+        format!("/api/v1/teams/{long}"),
+        format!("/api/v1/people/{long}"),
+        format!("/api/v1/surveys/{long}"),
+        format!("/api/v1/rounds/{long}/report"),
+    ] {
+        let r = app.get(&path, Some(&admin.token)).await;
+        r.expect(400);
+        assert_eq!(r.field(), "id", "for {path}");
+        assert_eq!(
+            r.json()["detail"],
+            json!("failed to parse parameter `id`: verification failed. maxLength(64)"),
+            "for {path}"
+        );
+    }
+    // 64 characters pass: the id is looked up (and not found).
+    let r = app
+        .get(
+            &format!("/api/v1/teams/{}", "x".repeat(64)),
+            Some(&admin.token),
+        )
+        .await;
+    r.expect(404);
+}
