@@ -317,8 +317,12 @@ const RU: &[(&str, &str)] = &[
     ("Send", "Отправить"),
     ("Your suggestion was sent", "Предложение отправлено"),
     (
-        "It is anonymous. Keep this follow-up code: it is the only way to read the replies, and it is shown only now.",
-        "Оно анонимно. Сохраните этот код: только по нему можно прочитать ответы, и он показывается только сейчас.",
+        "It is anonymous. Keep this follow-up code: it is the only way to read the replies, and it is not shown again after a few minutes.",
+        "Оно анонимно. Сохраните этот код: только по нему можно прочитать ответы, и через несколько минут он больше не будет показан.",
+    ),
+    (
+        "Its follow-up code is no longer shown here: it is shown only for a few minutes after sending, to the sign-in that sent it.",
+        "Код для отслеживания здесь больше не показывается: он виден только несколько минут после отправки и только в том входе, из которого предложение отправлено.",
     ),
     ("Back to suggestions", "К предложениям"),
     (

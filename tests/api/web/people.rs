@@ -350,3 +350,30 @@ async fn an_employee_gets_the_403_page_for_people_and_teams() {
         .clone();
     assert_eq!(name, "Desk");
 }
+
+#[tokio::test]
+async fn a_new_team_form_sent_twice_creates_one_team() {
+    let app = spawn_app().await;
+    let hr = app.hr().await;
+    let mut b = Browser::new(&app);
+    b.sign_in(&hr.email, PASSWORD).await;
+    let before = app.count("teams").await;
+    let (first, second) = crate::web::post_twice(
+        &mut b,
+        "/hr/teams",
+        "/hr/teams",
+        &[("name", "Support"), ("kind", "frontline")],
+    )
+    .await;
+    assert_eq!(
+        (first.status, location(&first).as_str()),
+        (303, "/hr/teams")
+    );
+    assert_eq!(
+        (second.status, location(&second).as_str()),
+        (303, "/hr/teams"),
+        "{}",
+        second.text()
+    );
+    assert_eq!(app.count("teams").await, before + 1);
+}
