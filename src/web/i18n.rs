@@ -371,9 +371,14 @@ const RU: &[(&str, &str)] = &[
     ),
     ("Summary", "Сводка"),
     (
-        "A group marked \"fewer than {k} answers\" is not shown. A larger group may be hidden too, so that a small one cannot be worked out by subtraction.",
-        "Группа с пометкой «меньше {k} ответов» не показывается. Может быть скрыта и группа побольше, чтобы малую нельзя было вычислить вычитанием.",
+        "A group marked \"fewer than {k} answers\" is not shown. A larger group may be hidden too, marked \"hidden to protect a smaller group\", so that a small one cannot be worked out by subtraction.",
+        "Группа с пометкой «меньше {k} ответов» не показывается. Может быть скрыта и группа побольше, с пометкой «скрыто, чтобы защитить меньшую группу», чтобы малую нельзя было вычислить вычитанием.",
     ),
+    (
+        "hidden to protect a smaller group",
+        "скрыто, чтобы защитить меньшую группу",
+    ),
+    ("not shown", "не показано"),
     ("Group", "Группа"),
     ("Answers", "Ответов"),
     ("Participation", "Участие"),
