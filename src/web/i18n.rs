@@ -332,7 +332,9 @@ const RU: &[(&str, &str)] = &[
     ("Customers", "Клиенты"),
     ("Replies", "Ответы"),
     ("No reply yet.", "Ответа пока нет."),
-    ("New status", "Новый статус"),
+    ("Status after this reply", "Статус после ответа"),
+    ("Keep as it is ({status})", "Оставить как есть ({status})"),
+    ("status kept", "статус не изменён"),
     ("Reply", "Ответ"),
     (
         "Everyone who can see the suggestion reads it, the author too. At least 10 characters.",

@@ -413,7 +413,11 @@ fn detail_view(c: &Chrome, item: &Suggestion, can_answer: bool, errors: &Errors)
                     @for r in &item.replies {
                         li {
                             p.meta {
-                                (status_label(lang, r.from_status)) " → " strong { (status_label(lang, r.to_status)) }
+                                @if r.from_status == r.to_status {
+                                    strong { (status_label(lang, r.to_status)) } " (" (t(lang, "status kept")) ")"
+                                } @else {
+                                    (status_label(lang, r.from_status)) " → " strong { (status_label(lang, r.to_status)) }
+                                }
                                 " · " (r.replied_on) " · " (r.replied_by)
                             }
                             p { (r.reply) }
@@ -428,10 +432,17 @@ fn detail_view(c: &Chrome, item: &Suggestion, can_answer: bool, errors: &Errors)
                     (csrf_field(c))
                     (once_field(&Form(vec![])))
                     div.field {
-                        label for="f-status" { (t(lang, "New status")) }
+                        label for="f-status" { (t(lang, "Status after this reply")) }
                         select id="f-status" name="status" {
-                            @for x in item.status.next() {
-                                option value=(x.as_str()) { (status_label(lang, *x)) }
+                            // Keeping the status is the first choice: a reply need not move it.
+                            @for x in item.status.reply_targets() {
+                                @if x == item.status {
+                                    option value=(x.as_str()) selected {
+                                        (tf(lang, "Keep as it is ({status})", &[("status", status_label(lang, x))]))
+                                    }
+                                } @else {
+                                    option value=(x.as_str()) { (status_label(lang, x)) }
+                                }
                             }
                         }
                         @if let Some(m) = errors.field("status") { p.error { (m) } }

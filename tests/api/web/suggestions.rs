@@ -269,3 +269,72 @@ async fn a_reply_sent_twice_with_one_form_is_added_once() {
         .json();
     assert_eq!(v["replies"].as_array().map(Vec::len), Some(1), "{v}");
 }
+
+#[tokio::test]
+async fn a_manager_replies_keeping_the_status_as_it_is() {
+    let app = spawn_app().await;
+    let (_, manager, emp, id) = desk_with_a_signed_suggestion(&app).await;
+    let mut mb = Browser::new(&app);
+    mb.sign_in(&manager.email, PASSWORD).await;
+    let page = format!("/suggestions/{id}");
+    let html = mb.get(&page).await.text();
+    assert!(
+        html.contains("<option value=\"new\" selected>Keep as it is (New)</option>"),
+        "{html}"
+    );
+    let r = mb
+        .submit(
+            &page,
+            &format!("{page}/reply"),
+            &[
+                ("status", "new"),
+                (
+                    "reply",
+                    "Which customers are affected? Please add an example.",
+                ),
+            ],
+        )
+        .await;
+    assert_eq!(
+        (r.status, location(&r)),
+        (303, page.clone()),
+        "{}",
+        r.text()
+    );
+    let v = app
+        .get(&format!("/api/v1/suggestions/{id}"), Some(&emp.token))
+        .await
+        .json();
+    assert_eq!(v["status"], "new", "{v}");
+    assert_eq!(v["replies"].as_array().map(Vec::len), Some(1), "{v}");
+    assert_eq!(
+        (
+            v["replies"][0]["from_status"].clone(),
+            v["replies"][0]["to_status"].clone()
+        ),
+        (json!("new"), json!("new"))
+    );
+    let html = mb.get(&page).await.text();
+    assert!(html.contains("Which customers are affected?"));
+    assert!(html.contains("(status kept)"), "{html}");
+    // The status still moves forward when chosen, and in Russian the choice reads so.
+    switch_language(&mut mb, "ru").await;
+    let html = mb.get(&page).await.text();
+    assert!(html.contains("Оставить как есть (Новое)"), "{html}");
+    let r = mb
+        .submit(
+            &page,
+            &format!("{page}/reply"),
+            &[
+                ("status", "acknowledged"),
+                ("reply", "Thank you, we are looking at the refund queue."),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.text());
+    let v = app
+        .get(&format!("/api/v1/suggestions/{id}"), Some(&emp.token))
+        .await
+        .json();
+    assert_eq!(v["status"], "acknowledged");
+}
