@@ -84,6 +84,15 @@ const RU: &[(&str, &str)] = &[
     ),
     ("Not found", "Не найдено"),
     (
+        "You have answered this pulse — thank you.",
+        "Вы уже ответили на этот опрос — спасибо.",
+    ),
+    (
+        "This pulse has closed: answers are no longer taken.",
+        "Этот опрос закрыт: ответы больше не принимаются.",
+    ),
+    ("Back to my pulses", "К моим опросам"),
+    (
         "This page or item does not exist, or is not visible to you.",
         "Такой страницы или записи нет, или она вам не видна.",
     ),
