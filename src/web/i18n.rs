@@ -493,6 +493,14 @@ const RU: &[(&str, &str)] = &[
     ("Older entries", "Более ранние записи"),
     // imports
     ("Row errors", "Ошибки в строках"),
+    (
+        "Rows are numbered from 1, the first row after the header.",
+        "Строки нумеруются с 1 — первой строки после заголовка.",
+    ),
+    (
+        "A team is given by its id, its key for imports, its name, or its path like Company/Sales.",
+        "Команду можно указать по id, ключу для импорта, названию или пути вида Company/Sales.",
+    ),
     ("Row", "Строка"),
     ("Column", "Столбец"),
     ("Problem", "Проблема"),
@@ -777,12 +785,12 @@ const RU_MSG: &[(&str, &str)] = &[
     ("no such bank item", "в банке нет такого вопроса"),
     ("no such team", "нет такой команды"),
     (
-        "no such team (give an id or a path like Company/Sales)",
-        "нет такой команды (укажите id или путь вида Компания/Продажи)",
+        "no such team: give its id, its key for imports, its name or its path like Company/Sales",
+        "нет такой команды: укажите её id, ключ для импорта, название или путь вида Company/Sales",
     ),
     (
-        "no team has this key",
-        "ни у одной команды нет такого ключа",
+        "several teams are named {name}: give its path like Company/Sales, or its key for imports",
+        "несколько команд называются {name}: укажите путь вида Company/Sales или ключ для импорта",
     ),
     ("not a number on the scale", "это не число на шкале"),
     (
