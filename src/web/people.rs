@@ -83,6 +83,32 @@ fn parse_kind(v: &str) -> Option<TeamKind> {
         .find(|k| k.as_str() == v)
 }
 
+/// The teams whose reports `p` may read (HR and admins: all; managers: their
+/// subtrees), as (id, name indented by depth) in tree order.
+pub async fn readable_team_options(
+    state: &AppState,
+    p: &Principal,
+) -> Result<Vec<(String, String)>, ApiError> {
+    let who = p.clone();
+    let readable = state
+        .db
+        .read(move |conn| crate::org::access::readable_teams(conn, &who))
+        .await?;
+    let mut teams = all_teams(state, p).await?;
+    if let Some(set) = &readable {
+        teams.retain(|t| set.contains(&t.id));
+    }
+    Ok(tree_order(&teams)
+        .into_iter()
+        .map(|(depth, team)| {
+            (
+                team.id.clone(),
+                format!("{}{}", "— ".repeat(depth), team.name),
+            )
+        })
+        .collect())
+}
+
 /// The parent choices: none (a top-level team), then every team but `except`, indented
 /// by depth.
 fn parent_options(lang: Language, teams: &[Team], except: Option<&str>) -> Vec<(String, String)> {

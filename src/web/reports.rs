@@ -23,6 +23,7 @@ use crate::web::account::query;
 use crate::web::charts;
 use crate::web::i18n::{t, tf};
 use crate::web::layout::{Chrome, page, when};
+use crate::web::people::readable_team_options;
 use crate::web::respond::{error_page, html as html_response};
 use crate::web::session::{Session, session};
 use crate::web::suggestions::{status_label, touchpoint_label};
@@ -121,19 +122,29 @@ pub async fn index(req: &Request, Data(state): Data<&AppState>) -> Response {
     )
 }
 
-fn team_picker(c: &Chrome, s: &Session, round_id: &str, current: Option<&str>) -> Markup {
+/// The team picker: every team the reader may read (HR and admins: all, after "Whole
+/// organisation"; managers: their subtrees), indented by depth, with the team of the
+/// report shown selected.
+fn team_picker(
+    c: &Chrome,
+    s: &Session,
+    round_id: &str,
+    teams: &[(String, String)],
+    current: Option<&str>,
+) -> Markup {
     let lang = c.lang;
+    let hr = s.principal.is_hr_or_admin();
     html! {
-        @if s.me.managed_teams.len() > 1 || s.principal.is_hr_or_admin() {
+        @if teams.len() > 1 || hr {
             form.filters method="get" action={ "/reports/" (round_id) } {
                 div.field {
                     label for="f-team" { (t(lang, "Team")) }
                     select id="f-team" name="team_id" {
-                        @if s.principal.is_hr_or_admin() {
-                            option value="" { (t(lang, "Whole organisation")) }
+                        @if hr {
+                            option value="" selected[current.is_none()] { (t(lang, "Whole organisation")) }
                         }
-                        @for team in &s.me.managed_teams {
-                            option value=(team.id) selected[current == Some(team.id.as_str())] { (team.name) }
+                        @for (id, name) in teams {
+                            option value=(id) selected[current == Some(id.as_str())] { (name) }
                         }
                     }
                 }
@@ -143,10 +154,16 @@ fn team_picker(c: &Chrome, s: &Session, round_id: &str, current: Option<&str>) -
     }
 }
 
-fn group_row(lang: Language, g: &Group, k: i64, released: bool) -> Markup {
+/// A row of the summary; a child team's label leads to that team's report (`link`).
+fn group_row(lang: Language, g: &Group, k: i64, released: bool, link: Option<&str>) -> Markup {
     html! {
         tr {
-            th scope="row" { (g.label) }
+            th scope="row" {
+                @match (link, &g.team_id) {
+                    (Some(round), Some(team)) => a href={ "/reports/" (round) "?team_id=" (team) } { (g.label) },
+                    _ => (g.label),
+                }
+            }
             @if g.suppressed && !released {
                 td.suppressed colspan="4" { (tf(lang, "fewer than {k} invitees", &[("k", &k.to_string())])) }
             } @else if g.suppressed {
@@ -196,6 +213,7 @@ pub async fn report(
         .await;
     let (round_row, survey) = or_page!(&c, meta);
     let k = report.min_group;
+    let teams = or_page!(&c, readable_team_options(state, &s.principal).await);
     let trend = if report.scores_released {
         survey_trend(
             state,
@@ -244,7 +262,7 @@ pub async fn report(
             html! {
                 h1 { (title) }
                 p.meta { (t(lang, "Closed")) ": " (when(round_row.closes_at)) " · k = " (k) }
-                (team_picker(&c, &s, &id, report.team_id.as_deref()))
+                (team_picker(&c, &s, &id, &teams, report.team_id.as_deref()))
                 @if !report.scores_released {
                     p.notice { (t(lang, "This round is still open: scores are released when it closes. Only participation is shown.")) }
                 }
@@ -257,8 +275,8 @@ pub async fn report(
                         th.num { (t(lang, "Engagement index")) } th.num { "eNPS" }
                     } }
                     tbody {
-                        (group_row(lang, g, k, report.scores_released))
-                        @for child in &report.children { (group_row(lang, child, k, report.scores_released)) }
+                        (group_row(lang, g, k, report.scores_released, None))
+                        @for child in &report.children { (group_row(lang, child, k, report.scores_released, Some(&id))) }
                     }
                 } }
                 @if report.scores_released && !g.suppressed {

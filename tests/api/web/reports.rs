@@ -23,6 +23,8 @@ async fn answer_api(app: &TestApp, who: &Actor, round: &str, qs: &[String]) {
 /// of desk `manager_of` (0 big, 1 mid, 2 small; invited, not answering).
 struct Desks {
     org: String,
+    /// Big, mid and small desk.
+    desks: Vec<String>,
     manager: Actor,
     survey: String,
     round: String,
@@ -65,10 +67,21 @@ async fn desks_answering(app: &TestApp, hr: &Actor, sizes: [usize; 3], manager_o
     }
     Desks {
         org,
+        desks,
         manager,
         survey,
         round,
     }
+}
+
+async fn close_round(app: &TestApp, hr: &Actor, round: &str) {
+    app.post(
+        &format!("/api/v1/rounds/{round}/close"),
+        Some(&hr.token),
+        json!({}),
+    )
+    .await
+    .expect(200);
 }
 
 #[tokio::test]
@@ -80,6 +93,7 @@ async fn reports_show_small_groups_as_fewer_than_k_answers_never_as_zero() {
         manager,
         survey,
         round,
+        ..
     } = desks_answering(&app, &hr, [7, 6, 3], 2).await;
 
     // While open: no scores on the report page.
@@ -102,12 +116,10 @@ async fn reports_show_small_groups_as_fewer_than_k_answers_never_as_zero() {
     let r = hrb.get(&format!("/reports/{round}?team_id={org}")).await;
     assert_html(&r, 200);
     let html = r.text();
-    let small_row = &html[html.find("Small desk").expect("small team row")..];
-    let small_row = &small_row[..small_row.find("</tr>").expect("row end")];
+    let small_row = row_of(&html, "Small desk");
     assert!(small_row.contains("fewer than 5 answers"), "{small_row}");
     assert!(small_row.contains("class=\"suppressed\""));
-    let big_row = &html[html.find("Big desk").expect("big team row")..];
-    let big_row = &big_row[..big_row.find("</tr>").expect("row end")];
+    let big_row = row_of(&html, "Big desk");
     assert!(big_row.contains(">7<"), "{big_row}");
     // Drivers as a chart with the numbers in a table beside it, and the trend.
     assert!(html.contains("<svg"));
@@ -209,13 +221,7 @@ async fn a_group_hidden_by_complementary_suppression_says_so_not_fewer_than_k() 
         round,
         ..
     } = desks_answering(&app, &hr, [12, 9, 3], 1).await;
-    app.post(
-        &format!("/api/v1/rounds/{round}/close"),
-        Some(&hr.token),
-        json!({}),
-    )
-    .await
-    .expect(200);
+    close_round(&app, &hr, &round).await;
 
     // The API says why each hidden group is hidden.
     let v = app
@@ -270,4 +276,55 @@ async fn a_group_hidden_by_complementary_suppression_says_so_not_fewer_than_k() 
         "{html}"
     );
     assert!(!html.contains("меньше 5 ответов</td>"), "{html}");
+}
+
+#[tokio::test]
+async fn hr_picks_any_team_on_a_report_and_child_rows_lead_to_their_reports() {
+    let app = spawn_app().await;
+    let hr = app.hr().await;
+    let Desks {
+        org, desks, round, ..
+    } = desks_answering(&app, &hr, [7, 6, 3], 2).await;
+    close_round(&app, &hr, &round).await;
+    let (big, mid) = (desks[0].clone(), desks[1].clone());
+    let mut b = Browser::new(&app);
+    b.sign_in(&hr.email, PASSWORD).await;
+    // HR manages no team, yet the picker offers every team, the organisation selected.
+    let html = b.get(&format!("/reports/{round}")).await.text();
+    let picker = &html[html.find("<select id=\"f-team\"").expect("a team picker")..];
+    let picker = &picker[..picker.find("</select>").expect("end")];
+    assert!(
+        picker.contains("<option value=\"\" selected>Whole organisation</option>"),
+        "{picker}"
+    );
+    for id in [&org, &big, &mid] {
+        assert!(
+            picker.contains(&format!("<option value=\"{id}\">")),
+            "{id}: {picker}"
+        );
+    }
+    // A team id in the address is the team the picker shows.
+    let html = b
+        .get(&format!("/reports/{round}?team_id={mid}"))
+        .await
+        .text();
+    assert!(
+        html.contains(&format!("<option value=\"{mid}\" selected>")),
+        "{html}"
+    );
+    assert!(!html.contains("<option value=\"\" selected>"));
+    // The organisation's child rows lead to their own reports.
+    let html = b
+        .get(&format!("/reports/{round}?team_id={org}"))
+        .await
+        .text();
+    assert!(
+        html.contains(&format!(
+            "<a href=\"/reports/{round}?team_id={big}\">Big desk</a>"
+        )),
+        "{html}"
+    );
+    let r = b.get(&format!("/reports/{round}?team_id={big}")).await;
+    assert_html(&r, 200);
+    assert!(r.text().contains("<h2>Big desk</h2>"), "{}", r.text());
 }
