@@ -1,9 +1,13 @@
 //! CX ingestion, shared by the API, the HR import page and the `pulseline import cx`
 //! subcommand: reading the CSV form of a batch, checking each rating (team, metric, score
 //! range) and storing the valid ones idempotently by `external_id`, reporting each
-//! refused row by index. Only HR ingests, at most [`MAX_BATCH`] ratings a request.
+//! refused row: by its 0-based index in a JSON batch, by its data row in a CSV (1 = the
+//! first row after the header, as the people import counts). A team is found the way
+//! the people import finds one ([`TeamRefs`]): by id, key for imports, path or unique
+//! name, in any of the `team_id`, `team_key` or `team` columns. Only HR ingests, at most
+//! [`MAX_BATCH`] ratings a request.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
 use chrono::NaiveDate;
 use diesel::prelude::*;
@@ -13,8 +17,9 @@ use crate::auth::require_hr;
 use crate::cx::metrics::Metric;
 use crate::cx::types::{IngestReport, RatingInput, RatingsBody};
 use crate::db::AnyConnection;
-use crate::db::schema::{cx_ratings, teams};
+use crate::db::schema::cx_ratings;
 use crate::error::{ApiError, FieldError, Msg};
+use crate::org::import::TeamRefs;
 use crate::payload::{csv_header, missing_column};
 use crate::state::AppState;
 
@@ -30,8 +35,27 @@ struct Checked {
     occurred_on: NaiveDate,
 }
 
+/// How the rows of a batch are numbered in its errors.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Rows {
+    /// A JSON batch: the 0-based index in `ratings`.
+    Index,
+    /// A CSV file: the data row, 1 being the first after the header.
+    Csv,
+}
+
+impl Rows {
+    fn number(self, index: usize) -> u64 {
+        match self {
+            Rows::Index => index as u64,
+            Rows::Csv => index as u64 + 1,
+        }
+    }
+}
+
 /// Reads the CSV form of a batch into ratings (a row that cannot be read is an error
-/// with its index).
+/// with its data row, 1 being the first after the header). A `team` column may stand
+/// for `team_id` or `team_key`: each holds any team reference ([`TeamRefs`]).
 pub fn parse_csv<R: std::io::Read>(
     reader: R,
 ) -> Result<Vec<Result<RatingInput, FieldError>>, ApiError> {
@@ -43,7 +67,7 @@ pub fn parse_csv<R: std::io::Read>(
     let (ext, tid, tkey, metric, score, day) = (
         col("external_id"),
         col("team_id"),
-        col("team_key"),
+        col("team_key").or_else(|| col("team")),
         col("metric"),
         col("score"),
         col("occurred_on"),
@@ -63,7 +87,7 @@ pub fn parse_csv<R: std::io::Read>(
         if out.len() >= MAX_BATCH * 100 {
             return Err(ApiError::invalid("csv", "too many rows"));
         }
-        let row = i as u64;
+        let row = Rows::Csv.number(i);
         let bad = |field: &str, message: Msg| FieldError::new(field, message, Some(row));
         let record = match record {
             Ok(r) => r,
@@ -100,21 +124,25 @@ pub fn parse_csv<R: std::io::Read>(
 
 /// Checks and stores a batch in the caller's transaction. Valid ratings are stored even
 /// when others are refused (a repeat is harmless: ingestion is idempotent by
-/// `external_id`); each refused row is reported.
+/// `external_id`); each refused row is reported by its 0-based index.
 pub fn ingest(
     conn: &mut AnyConnection,
     rows: Vec<Result<RatingInput, FieldError>>,
     dry_run: bool,
     progress: &mut dyn FnMut(u64),
 ) -> Result<IngestReport, ApiError> {
-    let team_rows: Vec<(String, Option<String>)> = teams::table
-        .select((teams::id, teams::team_key))
-        .load(conn)?;
-    let ids: HashSet<String> = team_rows.iter().map(|t| t.0.clone()).collect();
-    let keys: HashMap<String, String> = team_rows
-        .into_iter()
-        .filter_map(|(id, k)| k.map(|k| (k, id)))
-        .collect();
+    ingest_numbered(conn, rows, dry_run, Rows::Index, progress)
+}
+
+/// [`ingest`], numbering refused rows as `numbering` says.
+pub fn ingest_numbered(
+    conn: &mut AnyConnection,
+    rows: Vec<Result<RatingInput, FieldError>>,
+    dry_run: bool,
+    numbering: Rows,
+    progress: &mut dyn FnMut(u64),
+) -> Result<IngestReport, ApiError> {
+    let teams = TeamRefs::load(conn)?;
     let mut report = IngestReport {
         dry_run,
         received: rows.len() as i64,
@@ -124,11 +152,12 @@ pub fn ingest(
     };
     let mut checked = Vec::new();
     for (i, row) in rows.into_iter().enumerate() {
-        let bad = |field: &str, message: Msg| FieldError::new(field, message, Some(i as u64));
+        let bad =
+            |field: &str, message: Msg| FieldError::new(field, message, Some(numbering.number(i)));
         let r = match row {
             Ok(r) => r,
             Err(mut e) => {
-                e.row = Some(i as u64);
+                e.row = Some(numbering.number(i));
                 report.errors.push(e);
                 continue;
             }
@@ -140,20 +169,19 @@ pub fn ingest(
                 .push(bad("external_id", "must be 1 to 200 characters".into()));
             continue;
         }
-        let team = match (&r.team_id, &r.team_key) {
-            (Some(id), None) if ids.contains(id) => id.clone(),
-            (None, Some(k)) if keys.contains_key(k) => keys[k].clone(),
-            (Some(_), None) => {
-                report.errors.push(bad("team_id", "no such team".into()));
+        // Either column holds any reference the people import takes for a team.
+        let given = match (&r.team_id, &r.team_key) {
+            (Some(id), None) => Some(("team_id", id)),
+            (None, Some(k)) => Some(("team_key", k)),
+            _ => None,
+        };
+        let team = match given.map(|(field, v)| (field, teams.resolve(v))) {
+            Some((_, Ok(id))) => id,
+            Some((field, Err(why))) => {
+                report.errors.push(bad(field, why));
                 continue;
             }
-            (None, Some(_)) => {
-                report
-                    .errors
-                    .push(bad("team_key", "no team has this key".into()));
-                continue;
-            }
-            _ => {
+            None => {
                 report.errors.push(bad(
                     "team_id",
                     "give exactly one of team_id and team_key".into(),
@@ -229,6 +257,7 @@ pub async fn ingest_ratings(
     p: &crate::auth::Principal,
     rows: Vec<Result<RatingInput, FieldError>>,
     dry_run: bool,
+    numbering: Rows,
 ) -> Result<IngestReport, ApiError> {
     require_hr(p)?;
     if rows.len() > MAX_BATCH {
@@ -239,7 +268,7 @@ pub async fn ingest_ratings(
     }
     state
         .db
-        .write(move |conn| ingest(conn, rows, dry_run, &mut |_| {}))
+        .write(move |conn| ingest_numbered(conn, rows, dry_run, numbering, &mut |_| {}))
         .await
 }
 
@@ -251,9 +280,9 @@ pub async fn ingest_body(
     dry_run: bool,
 ) -> Result<IngestReport, ApiError> {
     require_hr(p)?;
-    let rows: Vec<Result<RatingInput, FieldError>> = match body {
-        RatingsBody::Json(b) => b.0.ratings.into_iter().map(Ok).collect(),
-        RatingsBody::Csv(bytes) => parse_csv(bytes.0.as_slice())?,
+    let (rows, numbering): (Vec<Result<RatingInput, FieldError>>, Rows) = match body {
+        RatingsBody::Json(b) => (b.0.ratings.into_iter().map(Ok).collect(), Rows::Index),
+        RatingsBody::Csv(bytes) => (parse_csv(bytes.0.as_slice())?, Rows::Csv),
     };
-    ingest_ratings(state, p, rows, dry_run).await
+    ingest_ratings(state, p, rows, dry_run, numbering).await
 }

@@ -9,7 +9,8 @@ use crate::cx::metrics::Period;
 use crate::error::FieldError;
 use crate::payload::JsonBody;
 
-/// One rating as sent. Give `team_id` or the team's `team_key`.
+/// One rating as sent. Give `team_id` or `team_key`: either holds the team's id, its key
+/// for imports, its path like `Company/Sales`, or its name when no other team has it.
 #[derive(Object, serde::Deserialize, Clone, Default)]
 #[oai(deny_unknown_fields)]
 #[serde(deny_unknown_fields)]
@@ -35,7 +36,8 @@ pub struct RatingsBatch {
 pub enum RatingsBody {
     /// `{ratings: [...]}`.
     Json(JsonBody<RatingsBatch>),
-    /// CSV with the header `external_id,team_id,team_key,metric,score,occurred_on`.
+    /// CSV with the header `external_id,team_id,team_key,metric,score,occurred_on` (a
+    /// `team` column may replace `team_key`).
     #[oai(content_type = "text/csv")]
     Csv(Binary<Vec<u8>>),
 }
@@ -49,7 +51,8 @@ pub struct IngestReport {
     pub accepted: i64,
     /// Ratings whose external id was already stored (or repeated in the batch).
     pub duplicates: i64,
-    /// Each refused row: its 0-based index in the batch, the field and the reason.
+    /// Each refused row: its 0-based index in a JSON batch, or its data row in a CSV (1
+    /// = the first row after the header); the field and the reason.
     pub errors: Vec<FieldError>,
 }
 

@@ -3,7 +3,7 @@
 //! asked for); the same code serves `POST /api/v1/people/import` and the
 //! `pulseline import people` subcommand.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use poem_openapi::Object;
 
@@ -149,6 +149,69 @@ pub fn parse_csv(bytes: &[u8]) -> Result<Vec<RawRow>, ApiError> {
     read_rows(bytes)
 }
 
+/// How both imports (people and CX ratings) find a team from what a file says: its id,
+/// its key for imports (as the Teams page shows it), its path of names from a root
+/// (`Company/Sales`), or its name alone when no other team has it (`Support EMEA`).
+/// Names are matched without regard to case.
+pub struct TeamRefs {
+    tree: TeamTree,
+    keys: HashMap<String, String>,
+    /// Lower-cased name → the ids of the teams with it.
+    names: HashMap<String, Vec<String>>,
+}
+
+impl TeamRefs {
+    pub fn load(conn: &mut AnyConnection) -> Result<TeamRefs, ApiError> {
+        Ok(TeamRefs::from_rows(store::team_refs(conn)?))
+    }
+
+    /// From (id, parent id, name, key) rows.
+    pub fn from_rows(rows: Vec<(String, Option<String>, String, Option<String>)>) -> TeamRefs {
+        let mut keys = HashMap::new();
+        let mut names: HashMap<String, Vec<String>> = HashMap::new();
+        let mut tree_rows = Vec::with_capacity(rows.len());
+        for (id, parent, name, key) in rows {
+            if let Some(k) = key {
+                keys.insert(k, id.clone());
+            }
+            names
+                .entry(name.to_lowercase())
+                .or_default()
+                .push(id.clone());
+            tree_rows.push((id, parent, name));
+        }
+        TeamRefs {
+            tree: TeamTree::from_rows(tree_rows),
+            keys,
+            names,
+        }
+    }
+
+    /// The id of the team `reference` names, or why none.
+    pub fn resolve(&self, reference: &str) -> Result<String, Msg> {
+        let r = reference.trim();
+        if self.tree.contains(r) {
+            return Ok(r.to_owned());
+        }
+        if let Some(id) = self.keys.get(r) {
+            return Ok(id.clone());
+        }
+        if let Some(id) = self.tree.resolve_path(r) {
+            return Ok(id);
+        }
+        match self.names.get(&r.to_lowercase()).map(Vec::as_slice) {
+            Some([id]) => Ok(id.clone()),
+            Some([_, _, ..]) => Err(Msg::new(
+                "several teams are named {name}: give its path like Company/Sales, or its key for imports",
+            )
+            .arg("name", r)),
+            _ => Err(Msg::new(
+                "no such team: give its id, its key for imports, its name or its path like Company/Sales",
+            )),
+        }
+    }
+}
+
 /// A row that passed every check.
 struct Planned {
     email: String,
@@ -172,7 +235,7 @@ fn parse_bool(s: &str) -> Option<bool> {
 
 fn check_row(
     raw: &RawRow,
-    tree: &TeamTree,
+    teams: &TeamRefs,
     seen: &mut HashSet<String>,
     caller_is_admin: bool,
 ) -> Result<Planned, Vec<FieldError>> {
@@ -205,19 +268,14 @@ fn check_row(
         .ok();
     let team_id = if raw.team.is_empty() {
         Some(None)
-    } else if tree.contains(&raw.team) {
-        Some(Some(raw.team.clone()))
-    } else if let Some(id) = tree.resolve_path(&raw.team) {
-        Some(Some(id))
     } else {
-        err(
-            "team",
-            ApiError::invalid(
-                "team",
-                "no such team (give an id or a path like Company/Sales)",
-            ),
-        );
-        None
+        match teams.resolve(&raw.team) {
+            Ok(id) => Some(Some(id)),
+            Err(why) => {
+                err("team", ApiError::invalid("team", why));
+                None
+            }
+        }
     };
     let manager = parse_bool(&raw.manager);
     if manager.is_none() {
@@ -329,12 +387,12 @@ pub fn apply_with_progress(
     opts: &ImportOptions,
     progress: &mut dyn FnMut(u64),
 ) -> Result<ImportReport, ApiError> {
-    let tree = TeamTree::load(conn)?;
+    let teams = TeamRefs::load(conn)?;
     let mut seen = HashSet::new();
     let mut planned = Vec::new();
     let mut errors = Vec::new();
     for raw in rows {
-        match check_row(raw, &tree, &mut seen, opts.caller_is_admin) {
+        match check_row(raw, &teams, &mut seen, opts.caller_is_admin) {
             Ok(p) => planned.push(p),
             Err(mut e) => errors.append(&mut e),
         }
@@ -458,7 +516,7 @@ mod tests {
 
     #[test]
     fn a_row_with_bad_fields_reports_each_one() {
-        let tree = TeamTree::from_rows(vec![("t1".into(), None, "Company".into())]);
+        let tree = TeamRefs::from_rows(vec![("t1".into(), None, "Company".into(), None)]);
         let raw = RawRow {
             row: 3,
             email: "not-an-email".into(),
@@ -476,8 +534,30 @@ mod tests {
     }
 
     #[test]
+    fn a_team_is_found_by_id_key_path_or_unique_name() {
+        let refs = TeamRefs::from_rows(vec![
+            ("t1".into(), None, "Company".into(), None),
+            (
+                "t2".into(),
+                Some("t1".into()),
+                "Support EMEA".into(),
+                Some("SUP-EU".into()),
+            ),
+            ("t3".into(), Some("t1".into()), "Desk".into(), None),
+            ("t4".into(), Some("t2".into()), "Desk".into(), None),
+        ]);
+        assert_eq!(refs.resolve("t2"), Ok("t2".into()));
+        assert_eq!(refs.resolve("SUP-EU"), Ok("t2".into()));
+        assert_eq!(refs.resolve("Company/Support EMEA"), Ok("t2".into()));
+        assert_eq!(refs.resolve("support emea"), Ok("t2".into()));
+        assert_eq!(refs.resolve("Company/Desk"), Ok("t3".into()));
+        assert!(refs.resolve("Desk").is_err(), "two teams are named Desk");
+        assert!(refs.resolve("Nowhere").is_err());
+    }
+
+    #[test]
     fn granting_admin_needs_an_admin() {
-        let tree = TeamTree::from_rows(vec![]);
+        let tree = TeamRefs::from_rows(vec![]);
         let raw = RawRow {
             row: 1,
             email: "a@x.org".into(),

@@ -11,6 +11,16 @@ use crate::db::{AnyConnection, lower};
 use crate::error::ApiError;
 use crate::org::model::{PersonChanges, PersonRow, TeamChanges, TeamRow, TeamServes};
 
+/// (id, parent id, name, key for imports) of every team: what imports resolve team
+/// references against ([`crate::org::import::TeamRefs`]).
+pub fn team_refs(
+    conn: &mut AnyConnection,
+) -> Result<Vec<(String, Option<String>, String, Option<String>)>, ApiError> {
+    Ok(teams::table
+        .select((teams::id, teams::parent_id, teams::name, teams::team_key))
+        .load(conn)?)
+}
+
 /// The team tree: each team's parent, name and children.
 pub struct TeamTree {
     parent: HashMap<String, Option<String>>,

@@ -17,8 +17,8 @@ use crate::org::access::{readable_teams, team_report_readable_by};
 use crate::reports::audit_log;
 use crate::reports::release::{Item, Plan, RoundData};
 use crate::reports::types::{
-    Bucket, Comment, Comments, DriverCell, Group, Heatmap, HeatmapRow, ParticipationCell,
-    QuestionCell, Report, Trend, TrendPoint,
+    Bucket, Comment, Comments, DriverCell, Group, Heatmap, HeatmapRow, HiddenReason,
+    ParticipationCell, QuestionCell, Report, Trend, TrendPoint,
 };
 use crate::state::AppState;
 use crate::surveys::bank::Driver;
@@ -88,6 +88,7 @@ fn group_view(
         None => data.label(node),
     };
     let team_id = data.team_id(node).map(str::to_owned);
+    let k = data.k.get();
     if !plan.groups[node][col] {
         return Group {
             label,
@@ -95,6 +96,7 @@ fn group_view(
             cut,
             value,
             suppressed: true,
+            hidden: Some(HiddenReason::of(data.cell(node, segment).len(), k)),
             n: None,
             participation: None,
             engagement_index: None,
@@ -113,6 +115,7 @@ fn group_view(
             DriverCell {
                 driver: d.driver,
                 suppressed: !on,
+                hidden: (!on).then(|| HiddenReason::of(d.n, k)),
                 n: on.then_some(d.n as i64),
                 mean: d.mean.filter(|_| on).map(legible),
                 favorable: d.favorable.filter(|_| on).map(legible),
@@ -152,6 +155,7 @@ fn group_view(
         cut,
         value,
         suppressed: false,
+        hidden: None,
         n: Some(s.n as i64),
         participation: (invited >= data.k.get() && invited > 0).then(|| {
             // A team's participation counts who answered (as while the round was open),
@@ -190,6 +194,7 @@ fn participation_view(data: &RoundData, node: usize) -> Group {
         cut: None,
         value: None,
         suppressed: invited < data.k.get(),
+        hidden: (invited < data.k.get()).then_some(HiddenReason::FewerThanMinGroup),
         n: None,
         participation: (invited >= data.k.get()).then(|| ParticipationCell {
             invited: invited as i64,
@@ -415,6 +420,7 @@ pub async fn round_heatmap(
                             .unwrap_or(DriverCell {
                                 driver: *d,
                                 suppressed: true,
+                                hidden: g.hidden.or(Some(HiddenReason::FewerThanMinGroup)),
                                 n: None,
                                 mean: None,
                                 favorable: None,
@@ -425,6 +431,7 @@ pub async fn round_heatmap(
                     team_id: g.team_id,
                     team: g.label,
                     suppressed: g.suppressed,
+                    hidden: g.hidden,
                     n: g.n,
                     engagement_index: g.engagement_index,
                     cells,
@@ -520,6 +527,7 @@ pub async fn survey_trend(
                 sequence: data.round.sequence,
                 closes_at: data.round.closes_at,
                 suppressed: g.suppressed,
+                hidden: g.hidden,
                 n: g.n,
                 engagement_index: g.engagement_index,
                 enps: g.enps,

@@ -3,7 +3,7 @@
 //! released comments and a survey's trend, and a page of the audit log. Data only: the service builds them, the API
 //! wraps them as JSON and [`super::csv`] renders them as CSV.
 
-use poem_openapi::Object;
+use poem_openapi::{Enum, Object};
 
 use crate::surveys::bank::Driver;
 
@@ -13,10 +13,34 @@ pub struct Bucket {
     pub count: i64,
 }
 
+/// Why a suppressed group or cell is not shown: it has fewer than k answers (or, while
+/// a round is open, fewer than k invitees), or it has enough but is hidden so that a
+/// smaller group beside it cannot be worked out by subtraction (complementary
+/// suppression).
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+#[oai(rename_all = "snake_case")]
+pub enum HiddenReason {
+    FewerThanMinGroup,
+    ProtectsSmallerGroup,
+}
+
+impl HiddenReason {
+    /// The reason for a suppressed group or cell of `n` answers under `k`.
+    pub fn of(n: usize, k: usize) -> HiddenReason {
+        if n < k {
+            HiddenReason::FewerThanMinGroup
+        } else {
+            HiddenReason::ProtectsSmallerGroup
+        }
+    }
+}
+
 #[derive(Object, Clone)]
 pub struct DriverCell {
     pub driver: Driver,
     pub suppressed: bool,
+    /// Why it is suppressed; absent when shown.
+    pub hidden: Option<HiddenReason>,
     pub n: Option<i64>,
     pub mean: Option<f64>,
     /// Percent of answers 4 or 5.
@@ -48,6 +72,8 @@ pub struct Group {
     pub cut: Option<String>,
     pub value: Option<String>,
     pub suppressed: bool,
+    /// Why it is suppressed; absent when shown.
+    pub hidden: Option<HiddenReason>,
     pub n: Option<i64>,
     pub participation: Option<ParticipationCell>,
     /// 0–100.
@@ -76,6 +102,8 @@ pub struct HeatmapRow {
     pub team_id: Option<String>,
     pub team: String,
     pub suppressed: bool,
+    /// Why it is suppressed; absent when shown.
+    pub hidden: Option<HiddenReason>,
     pub n: Option<i64>,
     pub engagement_index: Option<f64>,
     pub cells: Vec<DriverCell>,
@@ -112,6 +140,8 @@ pub struct TrendPoint {
     pub sequence: i32,
     pub closes_at: chrono::NaiveDateTime,
     pub suppressed: bool,
+    /// Why it is suppressed; absent when shown.
+    pub hidden: Option<HiddenReason>,
     pub n: Option<i64>,
     pub engagement_index: Option<f64>,
     pub enps: Option<f64>,

@@ -433,8 +433,9 @@ pub async fn update_suggestion(
                 return Err(ApiError::Forbidden);
             }
             let from = Status::from_db(&row.status);
-            if !from.next().contains(&to) {
-                let allowed: Vec<&str> = from.next().iter().map(|s| s.as_str()).collect();
+            // A reply may keep the status as it is while the suggestion is open.
+            if !from.reply_targets().contains(&to) {
+                let allowed: Vec<&str> = from.reply_targets().iter().map(|s| s.as_str()).collect();
                 return Err(ApiError::Conflict(if allowed.is_empty() {
                     Msg::new("a suggestion that is {status} cannot change status")
                         .term("status", from.as_str())

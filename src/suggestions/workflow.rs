@@ -48,6 +48,17 @@ impl Status {
             Status::Done | Status::Declined => &[],
         }
     }
+
+    /// The statuses a reply may leave a suggestion in: while it is open, its own (a
+    /// reply that keeps the status as it is) and the moves of [`Status::next`]; none
+    /// once it is done or declined.
+    pub fn reply_targets(self) -> Vec<Status> {
+        let next = self.next();
+        if next.is_empty() {
+            return vec![];
+        }
+        std::iter::once(self).chain(next.iter().copied()).collect()
+    }
 }
 
 /// The customer touchpoint a pain point is about.
@@ -181,6 +192,15 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn an_open_suggestion_may_be_answered_without_changing_its_status() {
+        use Status::*;
+        assert_eq!(New.reply_targets(), vec![New, Acknowledged, Declined]);
+        assert_eq!(InProgress.reply_targets(), vec![InProgress, Done, Declined]);
+        assert!(Done.reply_targets().is_empty());
+        assert!(Declined.reply_targets().is_empty());
     }
 
     #[test]

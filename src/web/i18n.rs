@@ -84,6 +84,15 @@ const RU: &[(&str, &str)] = &[
     ),
     ("Not found", "Не найдено"),
     (
+        "You have answered this pulse — thank you.",
+        "Вы уже ответили на этот опрос — спасибо.",
+    ),
+    (
+        "This pulse has closed: answers are no longer taken.",
+        "Этот опрос закрыт: ответы больше не принимаются.",
+    ),
+    ("Back to my pulses", "К моим опросам"),
+    (
         "This page or item does not exist, or is not visible to you.",
         "Такой страницы или записи нет, или она вам не видна.",
     ),
@@ -317,8 +326,12 @@ const RU: &[(&str, &str)] = &[
     ("Send", "Отправить"),
     ("Your suggestion was sent", "Предложение отправлено"),
     (
-        "It is anonymous. Keep this follow-up code: it is the only way to read the replies, and it is shown only now.",
-        "Оно анонимно. Сохраните этот код: только по нему можно прочитать ответы, и он показывается только сейчас.",
+        "It is anonymous. Keep this follow-up code: it is the only way to read the replies, and it is not shown again after a few minutes.",
+        "Оно анонимно. Сохраните этот код: только по нему можно прочитать ответы, и через несколько минут он больше не будет показан.",
+    ),
+    (
+        "Its follow-up code is no longer shown here: it is shown only for a few minutes after sending, to the sign-in that sent it.",
+        "Код для отслеживания здесь больше не показывается: он виден только несколько минут после отправки и только в том входе, из которого предложение отправлено.",
     ),
     ("Back to suggestions", "К предложениям"),
     (
@@ -328,7 +341,9 @@ const RU: &[(&str, &str)] = &[
     ("Customers", "Клиенты"),
     ("Replies", "Ответы"),
     ("No reply yet.", "Ответа пока нет."),
-    ("New status", "Новый статус"),
+    ("Status after this reply", "Статус после ответа"),
+    ("Keep as it is ({status})", "Оставить как есть ({status})"),
+    ("status kept", "статус не изменён"),
     ("Reply", "Ответ"),
     (
         "Everyone who can see the suggestion reads it, the author too. At least 10 characters.",
@@ -367,9 +382,14 @@ const RU: &[(&str, &str)] = &[
     ),
     ("Summary", "Сводка"),
     (
-        "A group marked \"fewer than {k} answers\" is not shown. A larger group may be hidden too, so that a small one cannot be worked out by subtraction.",
-        "Группа с пометкой «меньше {k} ответов» не показывается. Может быть скрыта и группа побольше, чтобы малую нельзя было вычислить вычитанием.",
+        "A group marked \"fewer than {k} answers\" is not shown. A larger group may be hidden too, marked \"hidden to protect a smaller group\", so that a small one cannot be worked out by subtraction.",
+        "Группа с пометкой «меньше {k} ответов» не показывается. Может быть скрыта и группа побольше, с пометкой «скрыто, чтобы защитить меньшую группу», чтобы малую нельзя было вычислить вычитанием.",
     ),
+    (
+        "hidden to protect a smaller group",
+        "скрыто, чтобы защитить меньшую группу",
+    ),
+    ("not shown", "не показано"),
     ("Group", "Группа"),
     ("Answers", "Ответов"),
     ("Participation", "Участие"),
@@ -473,6 +493,14 @@ const RU: &[(&str, &str)] = &[
     ("Older entries", "Более ранние записи"),
     // imports
     ("Row errors", "Ошибки в строках"),
+    (
+        "Rows are numbered from 1, the first row after the header.",
+        "Строки нумеруются с 1 — первой строки после заголовка.",
+    ),
+    (
+        "A team is given by its id, its key for imports, its name, or its path like Company/Sales.",
+        "Команду можно указать по id, ключу для импорта, названию или пути вида Company/Sales.",
+    ),
     ("Row", "Строка"),
     ("Column", "Столбец"),
     ("Problem", "Проблема"),
@@ -757,12 +785,12 @@ const RU_MSG: &[(&str, &str)] = &[
     ("no such bank item", "в банке нет такого вопроса"),
     ("no such team", "нет такой команды"),
     (
-        "no such team (give an id or a path like Company/Sales)",
-        "нет такой команды (укажите id или путь вида Компания/Продажи)",
+        "no such team: give its id, its key for imports, its name or its path like Company/Sales",
+        "нет такой команды: укажите её id, ключ для импорта, название или путь вида Company/Sales",
     ),
     (
-        "no team has this key",
-        "ни у одной команды нет такого ключа",
+        "several teams are named {name}: give its path like Company/Sales, or its key for imports",
+        "несколько команд называются {name}: укажите путь вида Company/Sales или ключ для импорта",
     ),
     ("not a number on the scale", "это не число на шкале"),
     (

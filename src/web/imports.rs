@@ -7,7 +7,7 @@ use poem::http::StatusCode;
 use poem::web::Data;
 use poem::{Body, Request, Response, handler};
 
-use crate::cx::ingest::{ingest_ratings, parse_csv as parse_ratings};
+use crate::cx::ingest::{Rows, ingest_ratings, parse_csv as parse_ratings};
 use crate::cx::types::RatingInput;
 use crate::error::{ApiError, FieldError};
 use crate::org::domain::Language;
@@ -60,7 +60,8 @@ fn result_section(
 fn errors_table(lang: Language, errors: &[FieldError]) -> Markup {
     html! {
         @if !errors.is_empty() {
-            div.table-wrap tabindex="0" { table {
+            p.hint id="rows-hint" { (t(lang, "Rows are numbered from 1, the first row after the header.")) }
+            div.table-wrap tabindex="0" aria-describedby="rows-hint" { table {
                 caption { (t(lang, "Row errors")) }
                 thead { tr { th.num { (t(lang, "Row")) } th { (t(lang, "Column")) } th { (t(lang, "Problem")) } } }
                 tbody { @for e in errors { tr {
@@ -106,6 +107,7 @@ fn people_view(c: &Chrome, list: Markup, form: &Form, errors: &Errors, result: M
             (result)
             h2 { (t(lang, "Import people from CSV")) }
             (errors.summary(lang, &["csv"]))
+            p.hint { (t(lang, "A team is given by its id, its key for imports, its name, or its path like Company/Sales.")) }
             (import_form(c, "/hr/people/import", form, errors, PEOPLE_HEADER))
         },
     )
@@ -216,7 +218,8 @@ fn cx_view(c: &Chrome, form: &Form, errors: &Errors, result: Markup) -> Markup {
             (result)
             h2 { (t(lang, "Import ratings from CSV")) }
             (errors.summary(lang, &["csv"]))
-            (import_form(c, "/hr/cx/import", form, errors, "external_id,team_id|team_key,metric,score,occurred_on"))
+            p.hint { (t(lang, "A team is given by its id, its key for imports, its name, or its path like Company/Sales.")) }
+            (import_form(c, "/hr/cx/import", form, errors, "external_id,team,metric,score,occurred_on"))
         },
     )
 }
@@ -238,7 +241,10 @@ pub async fn import_cx(req: &Request, Data(state): Data<&AppState>, body: Body) 
     let rows: Result<Vec<Result<RatingInput, FieldError>>, ApiError> =
         parse_ratings(form.text("csv").as_bytes());
     let outcome = match rows {
-        Ok(rows) => ingest_ratings(state, &s.principal, rows, form.get("dry_run").is_some()).await,
+        Ok(rows) => {
+            let dry = form.get("dry_run").is_some();
+            ingest_ratings(state, &s.principal, rows, dry, Rows::Csv).await
+        }
         Err(e) => Err(e),
     };
     match outcome {

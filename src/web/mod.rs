@@ -43,6 +43,7 @@ pub mod i18n;
 pub mod imports;
 pub mod layout;
 pub mod linkage;
+pub mod once;
 pub mod people;
 pub mod pulses;
 pub mod reports;
@@ -86,6 +87,7 @@ pub fn mount(route: Route) -> Route {
             "/suggestions/new",
             secured(get(suggestions::new_page).post(suggestions::create)),
         )
+        .at("/suggestions/sent", secured(get(suggestions::sent)))
         .at(
             "/suggestions/followup",
             secured(poem::post(suggestions::follow)),

@@ -21,7 +21,8 @@ use crate::state::AppState;
 use crate::web::account::status_of;
 use crate::web::i18n::{t, tf};
 use crate::web::layout::{Chrome, Errors, Field, csrf_field, page, select_field};
-use crate::web::respond::{Form, html as html_response, see_other};
+use crate::web::once::{Done, at_most_once, once_field};
+use crate::web::respond::{Form, error_page, html as html_response, see_other};
 use crate::web::session::{Session, urlencode};
 use crate::web::session::{hr_form, hr_session};
 
@@ -80,6 +81,32 @@ fn parse_kind(v: &str) -> Option<TeamKind> {
     [TeamKind::Frontline, TeamKind::Internal]
         .into_iter()
         .find(|k| k.as_str() == v)
+}
+
+/// The teams whose reports `p` may read (HR and admins: all; managers: their
+/// subtrees), as (id, name indented by depth) in tree order.
+pub async fn readable_team_options(
+    state: &AppState,
+    p: &Principal,
+) -> Result<Vec<(String, String)>, ApiError> {
+    let who = p.clone();
+    let readable = state
+        .db
+        .read(move |conn| crate::org::access::readable_teams(conn, &who))
+        .await?;
+    let mut teams = all_teams(state, p).await?;
+    if let Some(set) = &readable {
+        teams.retain(|t| set.contains(&t.id));
+    }
+    Ok(tree_order(&teams)
+        .into_iter()
+        .map(|(depth, team)| {
+            (
+                team.id.clone(),
+                format!("{}{}", "— ".repeat(depth), team.name),
+            )
+        })
+        .collect())
 }
 
 /// The parent choices: none (a top-level team), then every team but `except`, indented
@@ -254,6 +281,7 @@ fn teams_view(c: &Chrome, teams: &[Team], form: &Form, errors: &Errors) -> Marku
             (errors.summary(lang, &["name", "parent_id", "kind", "key"]))
             form method="post" action="/hr/teams" novalidate aria-labelledby="new-team-h" {
                 (csrf_field(c))
+                (once_field(form))
                 (Field::new("name", t(lang, "Name")).value(form.text("name")).required().maxlength(200).render(errors))
                 (select_field("parent_id", t(lang, "Parent team"), &parent_options(lang, teams, None), form.text("parent_id"), errors))
                 (select_field("kind", t(lang, "Kind"), &kind_options(lang), kind, errors))
@@ -326,28 +354,41 @@ fn optional(v: &str) -> Option<String> {
 pub async fn create(req: &Request, Data(state): Data<&AppState>, body: Body) -> Response {
     let (s, form) = or_respond!(hr_form(state, req, body).await);
     let c = s.chrome();
-    let outcome = match parse_kind(form.text("kind")) {
-        None => Err(ApiError::invalid("kind", "choose a kind")),
-        Some(kind) => {
-            let input = CreateTeam {
-                name: form.text("name").to_owned(),
-                parent_id: optional(form.text("parent_id")),
-                kind,
-                key: optional(form.text("key")),
-            };
-            create_team(state, &s.principal, input).await
+    let act = || async {
+        let outcome = match parse_kind(form.text("kind")) {
+            None => Err(ApiError::invalid("kind", "choose a kind")),
+            Some(kind) => {
+                let input = CreateTeam {
+                    name: form.text("name").to_owned(),
+                    parent_id: optional(form.text("parent_id")),
+                    kind,
+                    key: optional(form.text("key")),
+                };
+                create_team(state, &s.principal, input).await
+            }
+        };
+        match outcome {
+            Ok(_) => Ok(Done {
+                location: "/hr/teams".to_owned(),
+                secret: None,
+            }),
+            Err(e) => {
+                let list = match all_teams(state, &s.principal).await {
+                    Ok(l) => l,
+                    Err(e) => return Err(error_page(&c, &e)),
+                };
+                Err(html_response(
+                    status_of(&e),
+                    teams_view(&c, &list, &form, &Errors::from_api(c.lang, &e)),
+                ))
+            }
         }
     };
-    match outcome {
-        Ok(_) => see_other("/hr/teams"),
-        Err(e) => {
-            let list = or_page!(&c, all_teams(state, &s.principal).await);
-            html_response(
-                status_of(&e),
-                teams_view(&c, &list, &form, &Errors::from_api(c.lang, &e)),
-            )
-        }
-    }
+    // Sent at most once per form: a second POST leads where the first one did.
+    at_most_once("team", &s.principal.sid, &form, act, |d, _| {
+        see_other(&d.location)
+    })
+    .await
 }
 
 fn edit_view(c: &Chrome, team: &Team, teams: &[Team], form: &Form, errors: &Errors) -> Markup {

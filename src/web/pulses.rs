@@ -9,12 +9,14 @@ use poem::web::{Data, Path};
 use poem::{Body, Request, Response, handler};
 
 use crate::anonymity::min_group::MinGroup;
+use crate::clock::now;
 use crate::error::ApiError;
 use crate::org::domain::Language;
 use crate::state::AppState;
 use crate::surveys::answers::{Given, MAX_TEXT};
 use crate::surveys::bank::QuestionKind;
 use crate::surveys::service::{Answerer, my_pulses, submit_response};
+use crate::surveys::store;
 use crate::surveys::types::{Pulse, PulseQuestion};
 use crate::web::account::status_of;
 use crate::web::i18n::{t, tf};
@@ -68,6 +70,72 @@ async fn find_pulse(state: &AppState, person: &str, round: &str) -> Result<Pulse
         .ok_or(ApiError::NotFound("open pulse"))
 }
 
+/// Where a person stands with a round that is not open to them for answering.
+enum Standing {
+    /// They answered it (when is not stored: see [`not_open`]).
+    Answered(String),
+    /// They were invited, did not answer, and it has closed.
+    Closed(String),
+    /// Not invited, or no such round: nothing to say.
+    Unknown,
+}
+
+async fn standing(state: &AppState, person: &str, round: &str) -> Result<Standing, ApiError> {
+    let (person, round) = (person.to_owned(), round.to_owned());
+    state
+        .db
+        .read(move |conn| {
+            let Some((_, answered)) = store::invitee_answered(conn, &round, &person)? else {
+                return Ok(Standing::Unknown);
+            };
+            let Some(r) = store::find_round(conn, &round)? else {
+                return Ok(Standing::Unknown);
+            };
+            let title = store::find_survey(conn, &r.survey_id)?
+                .map(|s| s.title)
+                .unwrap_or_default();
+            Ok(if answered {
+                Standing::Answered(title)
+            } else if !r.is_open(now()) {
+                Standing::Closed(title)
+            } else {
+                Standing::Unknown
+            })
+        })
+        .await
+}
+
+/// The page for a round the person cannot answer (any more): "you have answered it —
+/// thank you", "it has closed", or not found. The day of an answer is not shown because
+/// nothing stores it: the participation table keeps only who answered which round (no
+/// time of any kind), so that when someone answered cannot be matched to a response.
+async fn not_open(state: &AppState, c: &Chrome<'_>, person: &str, round: &str) -> Response {
+    let lang = c.lang;
+    let (title, text) = match standing(state, person, round).await {
+        Ok(Standing::Answered(title)) => {
+            (title, t(lang, "You have answered this pulse — thank you."))
+        }
+        Ok(Standing::Closed(title)) => (
+            title,
+            t(lang, "This pulse has closed: answers are no longer taken."),
+        ),
+        Ok(Standing::Unknown) => return error_page(c, &ApiError::NotFound("open pulse")),
+        Err(e) => return error_page(c, &e),
+    };
+    html_response(
+        StatusCode::OK,
+        page(
+            c,
+            &title,
+            html! {
+                h1 { (title) }
+                p.notice role="status" { (text) }
+                p { a href="/pulses" { (t(lang, "Back to my pulses")) } }
+            },
+        ),
+    )
+}
+
 #[handler]
 pub async fn show(
     req: &Request,
@@ -81,6 +149,7 @@ pub async fn show(
             StatusCode::OK,
             pulse_view(&c, &p, &Form(vec![]), &Errors::default()),
         ),
+        Err(ApiError::NotFound(_)) => not_open(state, &c, &s.principal.id, &round).await,
         Err(e) => error_page(&c, &e),
     }
 }
@@ -94,7 +163,12 @@ pub async fn answer(
 ) -> Response {
     let (s, form) = or_respond!(session_form(state, req, body).await);
     let c = s.chrome();
-    let pulse = or_page!(&c, find_pulse(state, &s.principal.id, &round).await);
+    let pulse = match find_pulse(state, &s.principal.id, &round).await {
+        Ok(p) => p,
+        // Answered already (a second click, a reload) or closed: the page says which.
+        Err(ApiError::NotFound(_)) => return see_other(&format!("/pulses/{round}")),
+        Err(e) => return error_page(&c, &e),
+    };
     let given = match answers_from_form(&pulse.questions, &form) {
         Ok(g) => g,
         Err(e) => {

@@ -1,8 +1,9 @@
 //! Reports for managers (their subtrees) and HR (everything): closed rounds, one
 //! round's report with drivers, child teams and the survey's trend, the comments, and
 //! the heatmap. Each number comes from the reports service the API also calls, so the same
-//! suppression applies and each read is audited. A suppressed group reads "fewer than
-//! k answers" and is never drawn as a zero.
+//! suppression applies and each read is audited. A suppressed group reads why it is
+//! hidden — "fewer than k answers", or "hidden to protect a smaller group" when it has
+//! enough answers but complementary suppression hides it — and is never drawn as a zero.
 
 use maud::{Markup, html};
 use poem::http::StatusCode;
@@ -13,7 +14,7 @@ use crate::error::ApiError;
 use crate::org::domain::Language;
 use crate::reports::audit_log::audit_page;
 use crate::reports::service::{Purpose, round_comments, round_heatmap, round_report, survey_trend};
-use crate::reports::types::Group;
+use crate::reports::types::{Group, HiddenReason};
 use crate::state::AppState;
 use crate::suggestions::service::frontline_insights;
 use crate::suggestions::workflow::Touchpoint;
@@ -22,6 +23,7 @@ use crate::web::account::query;
 use crate::web::charts;
 use crate::web::i18n::{t, tf};
 use crate::web::layout::{Chrome, page, when};
+use crate::web::people::readable_team_options;
 use crate::web::respond::{error_page, html as html_response};
 use crate::web::session::{Session, session};
 use crate::web::suggestions::{status_label, touchpoint_label};
@@ -48,6 +50,32 @@ async fn closed_rounds(
 
 fn fewer(lang: Language, k: i64) -> String {
     tf(lang, "fewer than {k} answers", &[("k", &k.to_string())])
+}
+
+/// Why a suppressed group or cell is not shown, as the service says: "fewer than k
+/// answers" only where that is true.
+fn hidden_text(lang: Language, hidden: Option<HiddenReason>, k: i64) -> String {
+    match hidden {
+        Some(HiddenReason::ProtectsSmallerGroup) => {
+            t(lang, "hidden to protect a smaller group").to_owned()
+        }
+        Some(HiddenReason::FewerThanMinGroup) | None => fewer(lang, k),
+    }
+}
+
+/// The label of a suppressed bar or point in a chart: the one reason when all hidden
+/// ones share it, else a plain "not shown" (each table row says its own reason).
+fn chart_gap(
+    lang: Language,
+    reasons: impl Iterator<Item = Option<HiddenReason>>,
+    k: i64,
+) -> String {
+    let reasons: Vec<Option<HiddenReason>> = reasons.collect();
+    match reasons.first() {
+        None => fewer(lang, k),
+        Some(one) if reasons.iter().all(|r| r == one) => hidden_text(lang, *one, k),
+        Some(_) => t(lang, "not shown").to_owned(),
+    }
 }
 
 fn num(v: Option<f64>) -> String {
@@ -94,19 +122,29 @@ pub async fn index(req: &Request, Data(state): Data<&AppState>) -> Response {
     )
 }
 
-fn team_picker(c: &Chrome, s: &Session, round_id: &str, current: Option<&str>) -> Markup {
+/// The team picker: every team the reader may read (HR and admins: all, after "Whole
+/// organisation"; managers: their subtrees), indented by depth, with the team of the
+/// report shown selected.
+fn team_picker(
+    c: &Chrome,
+    s: &Session,
+    round_id: &str,
+    teams: &[(String, String)],
+    current: Option<&str>,
+) -> Markup {
     let lang = c.lang;
+    let hr = s.principal.is_hr_or_admin();
     html! {
-        @if s.me.managed_teams.len() > 1 || s.principal.is_hr_or_admin() {
+        @if teams.len() > 1 || hr {
             form.filters method="get" action={ "/reports/" (round_id) } {
                 div.field {
                     label for="f-team" { (t(lang, "Team")) }
                     select id="f-team" name="team_id" {
-                        @if s.principal.is_hr_or_admin() {
-                            option value="" { (t(lang, "Whole organisation")) }
+                        @if hr {
+                            option value="" selected[current.is_none()] { (t(lang, "Whole organisation")) }
                         }
-                        @for team in &s.me.managed_teams {
-                            option value=(team.id) selected[current == Some(team.id.as_str())] { (team.name) }
+                        @for (id, name) in teams {
+                            option value=(id) selected[current == Some(id.as_str())] { (name) }
                         }
                     }
                 }
@@ -116,12 +154,20 @@ fn team_picker(c: &Chrome, s: &Session, round_id: &str, current: Option<&str>) -
     }
 }
 
-fn group_row(lang: Language, g: &Group, k: i64) -> Markup {
+/// A row of the summary; a child team's label leads to that team's report (`link`).
+fn group_row(lang: Language, g: &Group, k: i64, released: bool, link: Option<&str>) -> Markup {
     html! {
         tr {
-            th scope="row" { (g.label) }
-            @if g.suppressed {
-                td.suppressed colspan="4" { (fewer(lang, k)) }
+            th scope="row" {
+                @match (link, &g.team_id) {
+                    (Some(round), Some(team)) => a href={ "/reports/" (round) "?team_id=" (team) } { (g.label) },
+                    _ => (g.label),
+                }
+            }
+            @if g.suppressed && !released {
+                td.suppressed colspan="4" { (tf(lang, "fewer than {k} invitees", &[("k", &k.to_string())])) }
+            } @else if g.suppressed {
+                td.suppressed colspan="4" { (hidden_text(lang, g.hidden, k)) }
             } @else {
                 td.num { (g.n.map(|n| n.to_string()).unwrap_or_default()) }
                 td.num { (g.participation.as_ref().map(|p| format!("{:.0}%", p.rate * 100.0)).unwrap_or_default()) }
@@ -167,6 +213,7 @@ pub async fn report(
         .await;
     let (round_row, survey) = or_page!(&c, meta);
     let k = report.min_group;
+    let teams = or_page!(&c, readable_team_options(state, &s.principal).await);
     let trend = if report.scores_released {
         survey_trend(
             state,
@@ -215,12 +262,12 @@ pub async fn report(
             html! {
                 h1 { (title) }
                 p.meta { (t(lang, "Closed")) ": " (when(round_row.closes_at)) " · k = " (k) }
-                (team_picker(&c, &s, &id, report.team_id.as_deref()))
+                (team_picker(&c, &s, &id, &teams, report.team_id.as_deref()))
                 @if !report.scores_released {
                     p.notice { (t(lang, "This round is still open: scores are released when it closes. Only participation is shown.")) }
                 }
                 h2 { (g.label) }
-                p.hint { (tf(lang, "A group marked \"fewer than {k} answers\" is not shown. A larger group may be hidden too, so that a small one cannot be worked out by subtraction.", &[("k", &k.to_string())])) }
+                p.hint { (tf(lang, "A group marked \"fewer than {k} answers\" is not shown. A larger group may be hidden too, marked \"hidden to protect a smaller group\", so that a small one cannot be worked out by subtraction.", &[("k", &k.to_string())])) }
                 div.table-wrap tabindex="0" { table {
                     caption { (t(lang, "Summary")) }
                     thead { tr {
@@ -228,15 +275,16 @@ pub async fn report(
                         th.num { (t(lang, "Engagement index")) } th.num { "eNPS" }
                     } }
                     tbody {
-                        (group_row(lang, g, k))
-                        @for child in &report.children { (group_row(lang, child, k)) }
+                        (group_row(lang, g, k, report.scores_released, None))
+                        @for child in &report.children { (group_row(lang, child, k, report.scores_released, Some(&id))) }
                     }
                 } }
                 @if report.scores_released && !g.suppressed {
                     h2 { (t(lang, "Drivers")) }
                     p.hint { (t(lang, "Share of favourable answers (4 or 5), per driver.")) }
                     div.chart-pair {
-                        (charts::bars("drivers", t(lang, "Drivers"), &driver_rows, 100.0, &fewer(lang, k)))
+                        (charts::bars("drivers", t(lang, "Drivers"), &driver_rows, 100.0,
+                            &chart_gap(lang, g.drivers.iter().flatten().filter(|d| d.suppressed).map(|d| d.hidden), k)))
                         div.table-wrap tabindex="0" { table {
                             caption { (t(lang, "Drivers")) }
                             thead { tr { th { (t(lang, "Driver")) } th.num { (t(lang, "Answers")) } th.num { (t(lang, "Mean")) } th.num { (t(lang, "Favourable %")) } } }
@@ -245,7 +293,7 @@ pub async fn report(
                                     tr {
                                         th scope="row" { (d.driver.label(lang_s)) }
                                         @if d.suppressed {
-                                            td.suppressed colspan="3" { (fewer(lang, k)) }
+                                            td.suppressed colspan="3" { (hidden_text(lang, d.hidden, k)) }
                                         } @else {
                                             td.num { (d.n.map(|n| n.to_string()).unwrap_or_default()) }
                                             td.num { (d.mean.map(|m| format!("{m:.2}")).unwrap_or_default()) }
@@ -264,7 +312,8 @@ pub async fn report(
                         .collect();
                     div.chart-pair {
                         @if pts.iter().any(|(_, v)| v.is_some()) {
-                            (charts::line("trend", t(lang, "Engagement index by round"), &pts, 0.0, 100.0, &fewer(lang, k)))
+                            (charts::line("trend", t(lang, "Engagement index by round"), &pts, 0.0, 100.0,
+                                &chart_gap(lang, trend.points.iter().filter(|p| p.suppressed).map(|p| p.hidden), k)))
                         }
                         div.table-wrap tabindex="0" { table {
                             caption { (t(lang, "Engagement index by round")) }
@@ -274,7 +323,7 @@ pub async fn report(
                                     tr {
                                         th scope="row" { "#" (p.sequence) }
                                         @if p.suppressed {
-                                            td.suppressed colspan="3" { (fewer(lang, k)) }
+                                            td.suppressed colspan="3" { (hidden_text(lang, p.hidden, k)) }
                                         } @else {
                                             td.num { (p.n.map(|n| n.to_string()).unwrap_or_default()) }
                                             td.num { (num(p.engagement_index)) }
@@ -351,13 +400,14 @@ pub async fn heatmap(req: &Request, Data(state): Data<&AppState>) -> Response {
                                 tr {
                                     th scope="row" { (row.team) }
                                     @if row.suppressed {
-                                        td.suppressed colspan=(m.drivers.len() + 2) { (fewer(lang, m.min_group)) }
+                                        td.suppressed colspan=(m.drivers.len() + 2) { (hidden_text(lang, row.hidden, m.min_group)) }
                                     } @else {
                                         td.num { (row.n.map(|n| n.to_string()).unwrap_or_default()) }
                                         td.num { (num(row.engagement_index)) }
                                         @for cell in &row.cells {
                                             @if cell.suppressed {
-                                                td.suppressed title=(fewer(lang, m.min_group)) { "—" span.visually-hidden { " " (fewer(lang, m.min_group)) } }
+                                                @let why = hidden_text(lang, cell.hidden, m.min_group);
+                                                td.suppressed title=(why) { "—" span.visually-hidden { " " (why) } }
                                             } @else {
                                                 td.num.(heat_class(cell.mean)) { (cell.mean.map(|v| format!("{v:.2}")).unwrap_or_default()) }
                                             }

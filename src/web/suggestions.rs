@@ -20,8 +20,12 @@ use crate::suggestions::workflow::{Status, Touchpoint};
 use crate::web::account::{query, status_of};
 use crate::web::i18n::{t, tf};
 use crate::web::layout::{Chrome, Errors, Field, csrf_field, page};
+use crate::web::once::{self, Done, once_field};
 use crate::web::respond::{Form, done_or_page, error_page, html as html_response, see_other};
 use crate::web::session::{Session, safe_next, session, session_form};
+
+/// The purpose of the new-suggestion form's keys.
+const PURPOSE_NEW: &str = "suggestion";
 
 const STATUSES: [Status; 5] = [
     Status::New,
@@ -221,6 +225,7 @@ fn new_view(c: &Chrome, form: &Form, errors: &Errors) -> Markup {
             (errors.summary(lang, &["title", "body", "touchpoint", "customer_segment", "anonymous"]))
             form method="post" action="/suggestions/new" novalidate {
                 (csrf_field(c))
+                (once_field(form))
                 (Field::new("title", t(lang, "Title")).value(form.text("title"))
                     .required().maxlength(TITLE_MAX).render(errors))
                 (Field::new("body", t(lang, "What happens, and what would help")).kind("textarea")
@@ -266,7 +271,6 @@ pub async fn new_page(req: &Request, Data(state): Data<&AppState>) -> Response {
 pub async fn create(req: &Request, Data(state): Data<&AppState>, body: Body) -> Response {
     let (s, form) = or_respond!(session_form(state, req, body).await);
     let c = s.chrome();
-    let lang = c.lang;
     let Some(touchpoint) = parse_touchpoint(form.text("touchpoint")) else {
         let errors = Errors::from_api(
             c.lang,
@@ -285,28 +289,69 @@ pub async fn create(req: &Request, Data(state): Data<&AppState>, body: Body) -> 
             .filter(|v| !v.trim().is_empty()),
         anonymous: form.get("anonymous").is_some(),
     };
-    match create_suggestion(state, &s.principal, input).await {
-        Ok(created) => match created.followup_code {
-            None => see_other(&format!("/suggestions/{}", created.suggestion.id)),
-            Some(code) => html_response(
-                StatusCode::CREATED,
-                page(
-                    &c,
-                    t(lang, "Your suggestion was sent"),
-                    html! {
-                        h1 { (t(lang, "Your suggestion was sent")) }
-                        p { (t(lang, "It is anonymous. Keep this follow-up code: it is the only way to read the replies, and it is shown only now.")) }
-                        p.code { strong { (t(lang, "Follow-up code")) ": " } code id="followup-code" { (code) } }
-                        p { a href="/suggestions" { (t(lang, "Back to suggestions")) } }
-                    },
-                ),
-            ),
+    // Sent at most once per form: a reload or a second click leads to the first result.
+    once::at_most_once(
+        PURPOSE_NEW,
+        &s.principal.sid,
+        &form,
+        || async {
+            match create_suggestion(state, &s.principal, input).await {
+                Ok(created) => Ok(Done {
+                    location: format!("/suggestions/{}", created.suggestion.id),
+                    secret: created.followup_code,
+                }),
+                Err(e) => Err(html_response(
+                    status_of(&e),
+                    new_view(&c, &form, &Errors::from_api(c.lang, &e)),
+                )),
+            }
         },
-        Err(e) => html_response(
-            status_of(&e),
-            new_view(&c, &form, &Errors::from_api(c.lang, &e)),
+        |done, key| match &done.secret {
+            // The anonymous one's code is shown on a page of its own (post/redirect/get),
+            // found by the form's key; the suggestion's id is not in that address.
+            Some(_) => see_other(&format!("/suggestions/sent?{}={key}", once::KEY_FIELD)),
+            None => see_other(&done.location),
+        },
+    )
+    .await
+}
+
+/// The confirmation of an anonymous suggestion, with its follow-up code: shown to the
+/// sign-in that sent it, for as long as its form key is remembered.
+#[handler]
+pub async fn sent(req: &Request, Data(state): Data<&AppState>) -> Response {
+    let s = or_respond!(signed_in(state, req).await);
+    let c = s.chrome();
+    let lang = c.lang;
+    let q = query(req);
+    let done = once::done(PURPOSE_NEW, &s.principal.sid, q.text(once::KEY_FIELD));
+    let Some(code) = done.and_then(|d| d.secret) else {
+        return html_response(
+            StatusCode::NOT_FOUND,
+            page(
+                &c,
+                t(lang, "Your suggestion was sent"),
+                html! {
+                    h1 { (t(lang, "Your suggestion was sent")) }
+                    p role="alert" { (t(lang, "Its follow-up code is no longer shown here: it is shown only for a few minutes after sending, to the sign-in that sent it.")) }
+                    p { a href="/suggestions" { (t(lang, "Back to suggestions")) } }
+                },
+            ),
+        );
+    };
+    html_response(
+        StatusCode::OK,
+        page(
+            &c,
+            t(lang, "Your suggestion was sent"),
+            html! {
+                h1 { (t(lang, "Your suggestion was sent")) }
+                p { (t(lang, "It is anonymous. Keep this follow-up code: it is the only way to read the replies, and it is not shown again after a few minutes.")) }
+                p.code { strong { (t(lang, "Follow-up code")) ": " } code id="followup-code" { (code) } }
+                p { a href="/suggestions" { (t(lang, "Back to suggestions")) } }
+            },
         ),
-    }
+    )
 }
 
 #[handler]
@@ -368,7 +413,11 @@ fn detail_view(c: &Chrome, item: &Suggestion, can_answer: bool, errors: &Errors)
                     @for r in &item.replies {
                         li {
                             p.meta {
-                                (status_label(lang, r.from_status)) " → " strong { (status_label(lang, r.to_status)) }
+                                @if r.from_status == r.to_status {
+                                    strong { (status_label(lang, r.to_status)) } " (" (t(lang, "status kept")) ")"
+                                } @else {
+                                    (status_label(lang, r.from_status)) " → " strong { (status_label(lang, r.to_status)) }
+                                }
                                 " · " (r.replied_on) " · " (r.replied_by)
                             }
                             p { (r.reply) }
@@ -381,11 +430,19 @@ fn detail_view(c: &Chrome, item: &Suggestion, can_answer: bool, errors: &Errors)
                 (errors.summary(lang, &["status", "reply"]))
                 form method="post" action={ "/suggestions/" (item.id) "/reply" } novalidate {
                     (csrf_field(c))
+                    (once_field(&Form(vec![])))
                     div.field {
-                        label for="f-status" { (t(lang, "New status")) }
+                        label for="f-status" { (t(lang, "Status after this reply")) }
                         select id="f-status" name="status" {
-                            @for x in item.status.next() {
-                                option value=(x.as_str()) { (status_label(lang, *x)) }
+                            // Keeping the status is the first choice: a reply need not move it.
+                            @for x in item.status.reply_targets() {
+                                @if x == item.status {
+                                    option value=(x.as_str()) selected {
+                                        (tf(lang, "Keep as it is ({status})", &[("status", status_label(lang, x))]))
+                                    }
+                                } @else {
+                                    option value=(x.as_str()) { (status_label(lang, x)) }
+                                }
                             }
                         }
                         @if let Some(m) = errors.field("status") { p.error { (m) } }
@@ -427,21 +484,31 @@ pub async fn reply(
 ) -> Response {
     let (s, form) = or_respond!(session_form(state, req, body).await);
     let c = s.chrome();
-    let outcome = match parse_status(form.text("status")) {
-        Some(to) => update_suggestion(state, &s.principal, &id, to, form.text("reply")).await,
-        None => Err(ApiError::invalid("status", "choose a status")),
-    };
-    match outcome {
-        Ok(_) => see_other(&format!("/suggestions/{id}")),
-        Err(e @ (ApiError::Validation { .. } | ApiError::Conflict(_))) => {
-            match get_suggestion(state, &s.principal, &id).await {
-                Ok(item) => html_response(
-                    status_of(&e),
-                    detail_view(&c, &item, true, &Errors::from_api(c.lang, &e)),
-                ),
-                Err(e2) => error_page(&c, &e2),
+    let act = || async {
+        let outcome = match parse_status(form.text("status")) {
+            Some(to) => update_suggestion(state, &s.principal, &id, to, form.text("reply")).await,
+            None => Err(ApiError::invalid("status", "choose a status")),
+        };
+        match outcome {
+            Ok(_) => Ok(Done {
+                location: format!("/suggestions/{id}"),
+                secret: None,
+            }),
+            Err(e @ (ApiError::Validation { .. } | ApiError::Conflict(_))) => {
+                Err(match get_suggestion(state, &s.principal, &id).await {
+                    Ok(item) => html_response(
+                        status_of(&e),
+                        detail_view(&c, &item, true, &Errors::from_api(c.lang, &e)),
+                    ),
+                    Err(e2) => error_page(&c, &e2),
+                })
             }
+            Err(e) => Err(error_page(&c, &e)),
         }
-        Err(e) => error_page(&c, &e),
-    }
+    };
+    // One reply per form: a second POST of the same form adds no second reply.
+    once::at_most_once("reply", &s.principal.sid, &form, act, |d, _| {
+        see_other(&d.location)
+    })
+    .await
 }

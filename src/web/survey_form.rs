@@ -22,6 +22,7 @@ use crate::surveys::types::{
 use crate::web::account::status_of;
 use crate::web::i18n::{t, tf};
 use crate::web::layout::{Chrome, Errors, Field, csrf_field, field_id, page, select_field};
+use crate::web::once::{Done, at_most_once, once_field};
 use crate::web::respond::{Form, error_page, html as html_response, see_other};
 use crate::web::session::{hr_form, hr_session};
 use crate::web::surveys::cadence_label;
@@ -185,6 +186,7 @@ fn survey_form_view(
             (errors.summary(lang, &shown))
             form method="post" action=(action) novalidate {
                 (csrf_field(c))
+                (once_field(form))
                 @for (k, v) in &form.0 {
                     @if k == "order" { input type="hidden" name="order" value=(v); }
                 }
@@ -476,26 +478,36 @@ pub async fn create(req: &Request, Data(state): Data<&AppState>, body: Body) -> 
         .as_ref()
         .map(|p| p.sources.clone())
         .unwrap_or_default();
-    let outcome = match parsed {
-        Ok(sf) => {
-            let input = CreateSurvey {
-                title: sf.title,
-                questions: sf.questions,
-                audience: Some(AudienceInput {
-                    team_ids: sf.team_ids,
-                }),
-                cuts: Some(sf.cuts),
-                schedule: sf.schedule,
-                min_group: sf.min_group,
-            };
-            create_survey(state, &s.principal, input).await
+    let act = || async {
+        let outcome = match parsed {
+            Ok(sf) => {
+                let input = CreateSurvey {
+                    title: sf.title,
+                    questions: sf.questions,
+                    audience: Some(AudienceInput {
+                        team_ids: sf.team_ids,
+                    }),
+                    cuts: Some(sf.cuts),
+                    schedule: sf.schedule,
+                    min_group: sf.min_group,
+                };
+                create_survey(state, &s.principal, input).await
+            }
+            Err(e) => Err(e),
+        };
+        match outcome {
+            Ok(sv) => Ok(Done {
+                location: format!("/hr/surveys/{}", sv.id),
+                secret: None,
+            }),
+            Err(e) => Err(form_again(state, &c, Mode::New, &form, &e, &sources).await),
         }
-        Err(e) => Err(e),
     };
-    match outcome {
-        Ok(sv) => see_other(&format!("/hr/surveys/{}", sv.id)),
-        Err(e) => form_again(state, &c, Mode::New, &form, &e, &sources).await,
-    }
+    // Sent at most once per form: a second POST leads to the survey the first made.
+    at_most_once("survey", &s.principal.sid, &form, act, |d, _| {
+        see_other(&d.location)
+    })
+    .await
 }
 
 /// The form, filled in from a stored survey: bank items ticked, questions of one's own

@@ -19,7 +19,8 @@ use crate::surveys::types::RoundStatus;
 use crate::web::account::query;
 use crate::web::i18n::{t, tf};
 use crate::web::layout::{csrf_field, page, when};
-use crate::web::respond::{done_or_page, error_page, html as html_response};
+use crate::web::once::{Done, at_most_once, once_field};
+use crate::web::respond::{Form, done_or_page, error_page, html as html_response, see_other};
 use crate::web::session::{hr_session, session_form};
 
 #[handler]
@@ -152,6 +153,7 @@ pub async fn survey(
                 } @else if !sv.archived {
                     form.inline method="post" action={ "/hr/surveys/" (sv.id) "/open" } {
                         (csrf_field(&c))
+                        (once_field(&Form(vec![])))
                         button.primary type="submit" { (t(lang, "Open a round now")) }
                     }
                 }
@@ -230,9 +232,21 @@ pub async fn open_round(
     Path(id): Path<String>,
     body: Body,
 ) -> Response {
-    let (s, _) = or_respond!(session_form(state, req, body).await);
-    let outcome = open_round_now(state, &s.principal, &id).await;
-    done_or_page(&s.chrome(), outcome, |_| format!("/hr/surveys/{id}"))
+    let (s, form) = or_respond!(session_form(state, req, body).await);
+    let act = || async {
+        match open_round_now(state, &s.principal, &id).await {
+            Ok(_) => Ok(Done {
+                location: format!("/hr/surveys/{id}"),
+                secret: None,
+            }),
+            Err(e) => Err(error_page(&s.chrome(), &e)),
+        }
+    };
+    // Opened at most once per click: a second POST of the same form is not a conflict.
+    at_most_once("round", &s.principal.sid, &form, act, |d, _| {
+        see_other(&d.location)
+    })
+    .await
 }
 
 #[handler]

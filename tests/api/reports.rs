@@ -237,9 +237,15 @@ async fn small_groups_and_their_complements_are_suppressed_everywhere() {
         keys.sort();
         assert_eq!(
             keys,
-            vec!["label", "suppressed", "team_id"],
-            "a suppressed group says nothing else"
+            vec!["hidden", "label", "suppressed", "team_id"],
+            "a suppressed group says nothing else but why it is hidden"
         );
+        let why = if child["label"] == "Legal" {
+            "fewer_than_min_group"
+        } else {
+            "protects_smaller_group"
+        };
+        assert_eq!(child["hidden"], why, "{child}");
     }
     // Sales's own report agrees: the plan is the same whichever team is asked for.
     let own = app

@@ -350,3 +350,127 @@ async fn an_employee_gets_the_403_page_for_people_and_teams() {
         .clone();
     assert_eq!(name, "Desk");
 }
+
+#[tokio::test]
+async fn a_new_team_form_sent_twice_creates_one_team() {
+    let app = spawn_app().await;
+    let hr = app.hr().await;
+    let mut b = Browser::new(&app);
+    b.sign_in(&hr.email, PASSWORD).await;
+    let before = app.count("teams").await;
+    let (first, second) = crate::web::post_twice(
+        &mut b,
+        "/hr/teams",
+        "/hr/teams",
+        &[("name", "Support"), ("kind", "frontline")],
+    )
+    .await;
+    assert_eq!(
+        (first.status, location(&first).as_str()),
+        (303, "/hr/teams")
+    );
+    assert_eq!(
+        (second.status, location(&second).as_str()),
+        (303, "/hr/teams"),
+        "{}",
+        second.text()
+    );
+    assert_eq!(app.count("teams").await, before + 1);
+}
+
+/// The row numbers in a page's table of row errors, in order.
+fn error_rows(html: &str) -> Vec<String> {
+    let table = &html[html.find("Row errors").expect("a table of row errors")..];
+    let table = &table[..table.find("</table>").expect("table end")];
+    table
+        .split("<tr><td class=\"num\">")
+        .skip(1)
+        .map(|r| r[..r.find('<').expect("cell end")].to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn both_imports_take_the_team_names_and_keys_the_pages_show_and_count_rows_alike() {
+    let app = spawn_app().await;
+    let hr = app.hr().await;
+    let company = app.create_team(&hr, "Company", None, "internal").await;
+    let mut b = Browser::new(&app);
+    b.sign_in(&hr.email, PASSWORD).await;
+    // The team as HR makes it on the Teams page, with a key for imports.
+    let r = b
+        .submit(
+            "/hr/teams",
+            "/hr/teams",
+            &[
+                ("name", "Support EMEA"),
+                ("parent_id", &company),
+                ("kind", "frontline"),
+                ("key", "SUP-EU"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.text());
+    assert!(b.get("/hr/teams").await.text().contains("Support EMEA"));
+    let support = team_named(&app, &hr, "Support EMEA").await["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+
+    // People: by name, by key, by path; the bad row is the second data row.
+    let csv = "email,name,team\n\
+               ann@example.org,Ann,Support EMEA\n\
+               bob@example.org,Bob,Nowhere\n\
+               cy@example.org,Cy,SUP-EU\n\
+               di@example.org,Di,Company/Support EMEA\n";
+    let r = b
+        .submit(
+            "/hr/people",
+            "/hr/people/import",
+            &[("csv", csv), ("dry_run", "1")],
+        )
+        .await;
+    assert_html(&r, 200);
+    let html = r.text();
+    assert_eq!(error_rows(&html), vec!["2"], "{html}");
+    assert!(html.contains("Rows are numbered from 1, the first row after the header."));
+    let good = "email,name,team\n\
+                ann@example.org,Ann,Support EMEA\n\
+                cy@example.org,Cy,SUP-EU\n\
+                di@example.org,Di,Company/Support EMEA\n";
+    let r = b
+        .submit("/hr/people", "/hr/people/import", &[("csv", good)])
+        .await;
+    assert_html(&r, 200);
+    let people = app
+        .get(
+            &format!("/api/v1/people?team_id={support}"),
+            Some(&hr.token),
+        )
+        .await
+        .json();
+    let in_team = people["items"].as_array().map_or(0, Vec::len);
+    assert_eq!(in_team, 3, "{people}");
+
+    // CX ratings: the same references, the bad row numbered the same way.
+    let ratings = "external_id,team,metric,score,occurred_on\n\
+                   c1,Support EMEA,csat,4,2026-04-01\n\
+                   c2,SUP-EU,csat,x,2026-04-01\n\
+                   c3,SUP-EU,csat,5,2026-04-01\n\
+                   c4,Company/Support EMEA,nps,9,2026-04-02\n";
+    let r = b
+        .submit("/hr/cx", "/hr/cx/import", &[("csv", ratings)])
+        .await;
+    assert_html(&r, 200);
+    let html = r.text();
+    assert_eq!(error_rows(&html), vec!["2"], "{html}");
+    assert_eq!(app.count("cx_ratings").await, 3);
+    // The older columns take the same references.
+    let ratings = "external_id,team_id,team_key,metric,score,occurred_on\n\
+                   d1,,Support EMEA,csat,4,2026-04-03\n\
+                   d2,Nowhere,,csat,4,2026-04-03\n";
+    let r = b
+        .submit("/hr/cx", "/hr/cx/import", &[("csv", ratings)])
+        .await;
+    assert_eq!(error_rows(&r.text()), vec!["2"], "{}", r.text());
+    assert_eq!(app.count("cx_ratings").await, 4);
+}

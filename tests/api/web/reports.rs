@@ -18,25 +18,31 @@ async fn answer_api(app: &TestApp, who: &Actor, round: &str, qs: &[String]) {
     .expect(201);
 }
 
-#[tokio::test]
-async fn reports_show_small_groups_as_fewer_than_k_answers_never_as_zero() {
-    let app = spawn_app().await;
-    let hr = app.hr().await;
-    let org = app.create_team(&hr, "Org", None, "internal").await;
-    let big = app
-        .create_team(&hr, "Big desk", Some(&org), "frontline")
-        .await;
-    let mid = app
-        .create_team(&hr, "Mid desk", Some(&org), "frontline")
-        .await;
-    let small = app
-        .create_team(&hr, "Small desk", Some(&org), "frontline")
-        .await;
+/// An organisation `Org` with a big, a mid and a small desk of `sizes` people, a
+/// two-question bank survey for it whose open round everyone answered, and the manager
+/// of desk `manager_of` (0 big, 1 mid, 2 small; invited, not answering).
+struct Desks {
+    org: String,
+    /// Big, mid and small desk.
+    desks: Vec<String>,
+    manager: Actor,
+    survey: String,
+    round: String,
+}
+
+async fn desks_answering(app: &TestApp, hr: &Actor, sizes: [usize; 3], manager_of: usize) -> Desks {
+    let org = app.create_team(hr, "Org", None, "internal").await;
+    let mut desks = vec![];
     let mut everyone = vec![];
-    for (t, n) in [(&big, 7), (&mid, 6), (&small, 3)] {
-        everyone.extend(app.seed_people(t, n, |_| (None, None, None)).await);
+    for (name, n) in ["Big desk", "Mid desk", "Small desk"]
+        .into_iter()
+        .zip(sizes)
+    {
+        let desk = app.create_team(hr, name, Some(&org), "frontline").await;
+        everyone.extend(app.seed_people(&desk, n, |_| (None, None, None)).await);
+        desks.push(desk);
     }
-    let manager = app.manager_of(&hr, &small).await;
+    let manager = app.manager_of(hr, &desks[manager_of]).await;
     let today = chrono::Utc::now().date_naive().to_string();
     let r = app
         .post(
@@ -55,10 +61,40 @@ async fn reports_show_small_groups_as_fewer_than_k_answers_never_as_zero() {
         .iter()
         .map(|q| q["id"].as_str().expect("id").to_owned())
         .collect();
-    let round = app.open_round_now(&hr, &survey).await;
+    let round = app.open_round_now(hr, &survey).await;
     for who in &everyone {
-        answer_api(&app, who, &round, &qs).await;
+        answer_api(app, who, &round, &qs).await;
     }
+    Desks {
+        org,
+        desks,
+        manager,
+        survey,
+        round,
+    }
+}
+
+async fn close_round(app: &TestApp, hr: &Actor, round: &str) {
+    app.post(
+        &format!("/api/v1/rounds/{round}/close"),
+        Some(&hr.token),
+        json!({}),
+    )
+    .await
+    .expect(200);
+}
+
+#[tokio::test]
+async fn reports_show_small_groups_as_fewer_than_k_answers_never_as_zero() {
+    let app = spawn_app().await;
+    let hr = app.hr().await;
+    let Desks {
+        org,
+        manager,
+        survey,
+        round,
+        ..
+    } = desks_answering(&app, &hr, [7, 6, 3], 2).await;
 
     // While open: no scores on the report page.
     let mut hrb = Browser::new(&app);
@@ -80,12 +116,10 @@ async fn reports_show_small_groups_as_fewer_than_k_answers_never_as_zero() {
     let r = hrb.get(&format!("/reports/{round}?team_id={org}")).await;
     assert_html(&r, 200);
     let html = r.text();
-    let small_row = &html[html.find("Small desk").expect("small team row")..];
-    let small_row = &small_row[..small_row.find("</tr>").expect("row end")];
+    let small_row = row_of(&html, "Small desk");
     assert!(small_row.contains("fewer than 5 answers"), "{small_row}");
     assert!(small_row.contains("class=\"suppressed\""));
-    let big_row = &html[html.find("Big desk").expect("big team row")..];
-    let big_row = &big_row[..big_row.find("</tr>").expect("row end")];
+    let big_row = row_of(&html, "Big desk");
     assert!(big_row.contains(">7<"), "{big_row}");
     // Drivers as a chart with the numbers in a table beside it, and the trend.
     assert!(html.contains("<svg"));
@@ -167,4 +201,130 @@ async fn the_demo_organisation_shows_its_linkage_insights_and_audit_log() {
     let mut hb = Browser::new(&app);
     hb.sign_in(&hr.email, PASSWORD).await;
     assert_html(&hb.get("/admin/audit").await, 403);
+}
+
+/// The row of `label` in a page's table (from the label to the end of its row).
+fn row_of<'a>(html: &'a str, label: &str) -> &'a str {
+    let row = &html[html
+        .find(&format!(">{label}<"))
+        .unwrap_or_else(|| panic!("no row {label}: {html}"))..];
+    &row[..row.find("</tr>").expect("row end")]
+}
+
+#[tokio::test]
+async fn a_group_hidden_by_complementary_suppression_says_so_not_fewer_than_k() {
+    let app = spawn_app().await;
+    let hr = app.hr().await;
+    let Desks {
+        org,
+        manager,
+        round,
+        ..
+    } = desks_answering(&app, &hr, [12, 9, 3], 1).await;
+    close_round(&app, &hr, &round).await;
+
+    // The API says why each hidden group is hidden.
+    let v = app
+        .get(
+            &format!("/api/v1/rounds/{round}/report?team_id={org}"),
+            Some(&hr.token),
+        )
+        .await
+        .json();
+    let child = |label: &str| {
+        v["children"]
+            .as_array()
+            .expect("children")
+            .iter()
+            .find(|c| c["label"] == label)
+            .cloned()
+            .expect("child")
+    };
+    assert_eq!(child("Small desk")["hidden"], "fewer_than_min_group", "{v}");
+    assert_eq!(child("Mid desk")["hidden"], "protects_smaller_group", "{v}");
+    assert!(child("Big desk")["hidden"].is_null(), "{v}");
+
+    // HR's page: the small desk has fewer than 5 answers; the desk of 9 does not.
+    let mut hrb = Browser::new(&app);
+    hrb.sign_in(&hr.email, PASSWORD).await;
+    let html = hrb
+        .get(&format!("/reports/{round}?team_id={org}"))
+        .await
+        .text();
+    assert!(row_of(&html, "Small desk").contains("fewer than 5 answers"));
+    let mid_row = row_of(&html, "Mid desk");
+    assert!(
+        mid_row.contains("hidden to protect a smaller group"),
+        "{mid_row}"
+    );
+    assert!(!mid_row.contains("fewer than"), "{mid_row}");
+    // The heatmap says the same.
+    let heat = hrb.get(&format!("/hr/heatmap?round={round}")).await.text();
+    assert!(row_of(&heat, "Mid desk").contains("hidden to protect a smaller group"));
+    assert!(!row_of(&heat, "Mid desk").contains("fewer than"));
+    assert!(row_of(&heat, "Small desk").contains("fewer than 5 answers"));
+
+    // The manager of the desk of 9, in Russian: the true reason, never "fewer than 5".
+    let mut mb = Browser::new(&app);
+    mb.sign_in(&manager.email, PASSWORD).await;
+    switch_language(&mut mb, "ru").await;
+    let r = mb.get(&format!("/reports/{round}")).await;
+    assert_html(&r, 200);
+    let html = r.text();
+    assert!(
+        html.contains("скрыто, чтобы защитить меньшую группу"),
+        "{html}"
+    );
+    assert!(!html.contains("меньше 5 ответов</td>"), "{html}");
+}
+
+#[tokio::test]
+async fn hr_picks_any_team_on_a_report_and_child_rows_lead_to_their_reports() {
+    let app = spawn_app().await;
+    let hr = app.hr().await;
+    let Desks {
+        org, desks, round, ..
+    } = desks_answering(&app, &hr, [7, 6, 3], 2).await;
+    close_round(&app, &hr, &round).await;
+    let (big, mid) = (desks[0].clone(), desks[1].clone());
+    let mut b = Browser::new(&app);
+    b.sign_in(&hr.email, PASSWORD).await;
+    // HR manages no team, yet the picker offers every team, the organisation selected.
+    let html = b.get(&format!("/reports/{round}")).await.text();
+    let picker = &html[html.find("<select id=\"f-team\"").expect("a team picker")..];
+    let picker = &picker[..picker.find("</select>").expect("end")];
+    assert!(
+        picker.contains("<option value=\"\" selected>Whole organisation</option>"),
+        "{picker}"
+    );
+    for id in [&org, &big, &mid] {
+        assert!(
+            picker.contains(&format!("<option value=\"{id}\">")),
+            "{id}: {picker}"
+        );
+    }
+    // A team id in the address is the team the picker shows.
+    let html = b
+        .get(&format!("/reports/{round}?team_id={mid}"))
+        .await
+        .text();
+    assert!(
+        html.contains(&format!("<option value=\"{mid}\" selected>")),
+        "{html}"
+    );
+    assert!(!html.contains("<option value=\"\" selected>"));
+    // The organisation's child rows lead to their own reports.
+    let html = b
+        .get(&format!("/reports/{round}?team_id={org}"))
+        .await
+        .text();
+    assert!(
+        html.contains(&format!(
+            "<a href=\"/reports/{round}?team_id={big}\">Big desk</a>"
+        )),
+        "{html}"
+    );
+    let r = b.get(&format!("/reports/{round}?team_id={big}")).await;
+    assert_html(&r, 200);
+    assert!(r.text().contains("<h2>Big desk</h2>"), "{}", r.text());
 }

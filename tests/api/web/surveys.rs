@@ -451,3 +451,40 @@ async fn editing_a_survey_on_the_pages_keeps_the_order_of_its_questions() {
         "the old order kept, the new item after"
     );
 }
+
+#[tokio::test]
+async fn a_survey_form_or_an_open_round_button_sent_twice_creates_one() {
+    let app = spawn_app().await;
+    let hr = app.hr().await;
+    let team = app.create_team(&hr, "Desk", None, "frontline").await;
+    let mut b = Browser::new(&app);
+    b.sign_in(&hr.email, PASSWORD).await;
+    let today = chrono::Utc::now().date_naive().to_string();
+    let (first, second) = crate::web::post_twice(
+        &mut b,
+        "/hr/surveys/new",
+        "/hr/surveys/new",
+        &survey_fields(&team, &today),
+    )
+    .await;
+    assert_eq!(first.status, 303, "{}", first.text());
+    assert_eq!(
+        (second.status, location(&second)),
+        (303, location(&first)),
+        "{}",
+        second.text()
+    );
+    assert_eq!(app.count("surveys").await, 1);
+    // Opening a round: the second click of the same button leads to the survey, not
+    // to a conflict, and one round is open.
+    let page = location(&first);
+    let (first, second) = crate::web::post_twice(&mut b, &page, &format!("{page}/open"), &[]).await;
+    assert_eq!((first.status, location(&first)), (303, page.clone()));
+    assert_eq!(
+        (second.status, location(&second)),
+        (303, page.clone()),
+        "{}",
+        second.text()
+    );
+    assert_eq!(app.count("rounds").await, 1);
+}
