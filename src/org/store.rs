@@ -11,11 +11,11 @@ use crate::db::{AnyConnection, lower};
 use crate::error::ApiError;
 use crate::org::model::{PersonChanges, PersonRow, TeamChanges, TeamRow, TeamServes};
 
-/// (id, parent id, name, key for imports) of every team: what imports resolve team
-/// references against ([`crate::org::import::TeamRefs`]).
-pub fn team_refs(
-    conn: &mut AnyConnection,
-) -> Result<Vec<(String, Option<String>, String, Option<String>)>, ApiError> {
+/// (id, parent id, name, key for imports) of a team.
+pub type TeamRef = (String, Option<String>, String, Option<String>);
+
+/// Every team as imports resolve team references ([`crate::org::import::TeamRefs`]).
+pub fn team_refs(conn: &mut AnyConnection) -> Result<Vec<TeamRef>, ApiError> {
     Ok(teams::table
         .select((teams::id, teams::parent_id, teams::name, teams::team_key))
         .load(conn)?)

@@ -96,7 +96,15 @@ fn group_view(
             cut,
             value,
             suppressed: true,
-            hidden: Some(HiddenReason::of(data.cell(node, segment).len(), k)),
+            // A team whose people answered but whose answers the close stored higher
+            // up (to keep a smaller group unsingled) is hidden to protect that group.
+            hidden: Some(HiddenReason::of(
+                match segment {
+                    None => data.cell(node, None).len().max(data.answered(node)),
+                    Some(_) => data.cell(node, segment).len(),
+                },
+                k,
+            )),
             n: None,
             participation: None,
             engagement_index: None,

@@ -133,7 +133,7 @@ async fn revisiting_an_answered_pulse_thanks_instead_of_not_found() {
         "{}",
         r.text()
     );
-    assert_eq!(app.count("responses").await, 1);
+    assert_eq!(app.count("ballots").await, 1);
     let r = b.get(&action).await;
     assert_html(&r, 200);
     let html = r.text();
