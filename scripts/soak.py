@@ -673,7 +673,7 @@ def scenario_crash(args, kind: str) -> list[str]:
         # The close, killed at a random moment: it commits whole or not at all; closing
         # again after the restart (if it had not committed) opens every ballot once.
         admin = pop.admin
-        close_delay = rng.uniform(0, 0.05)
+        close_delay = rng.uniform(0, 0.5)  # the close of 1,000 ballots takes about 0.2 s
         def close_round() -> None:
             try:
                 Http(s.port, timeout=10).call("POST", f"/api/v1/rounds/{round_id}/close", admin)
