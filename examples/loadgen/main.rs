@@ -469,35 +469,22 @@ async fn bench_one(args: &Args, server_bin: &Path, url: &str) -> anyhow::Result<
     }
     if let Some(w) = server.writer_counters().await {
         eprintln!(
-            "[{backend}] writer (warm-up included): {:.0} transactions for {:.0} responses \
-             (mean batch {:.1}), busy {:.2} s{}",
+            "[{backend}] writer (warm-up included): {:.0} transactions for {:.0} ballots \
+             (mean batch {:.1}), busy {:.2} s",
             w.transactions,
             w.stored,
             w.stored / w.transactions.max(1.0),
             w.busy_secs,
-            w.mix_busy_secs
-                .map(|m| format!("; mixer busy {m:.2} s"))
-                .unwrap_or_default(),
         );
     }
-    // PostgreSQL: the mixer moves committed rows after the callers are answered; wait
-    // for it (it also keeps its catch-up out of the raw run) and say how long it took.
-    let settle_started = Instant::now();
-    match server.mix_pending().await {
-        Some(first) => {
-            let mut pending = first;
-            while pending > 0 && settle_started.elapsed() < Duration::from_secs(300) {
-                tokio::time::sleep(Duration::from_millis(20)).await;
-                pending = server.mix_pending().await.unwrap_or(0);
-            }
-            eprintln!(
-                "[{backend}] mixer: {first} rows waiting at the end of the load, {pending} \
-                 left after {:.2} s",
-                settle_started.elapsed().as_secs_f64()
-            );
-        }
-        None => eprintln!("[{backend}] no mixer (not needed on this backend)"),
-    }
+    // The close opens every ballot of the round and writes the responses: timed, as HR
+    // would see it (the request), over all the load's ballots.
+    let took = server.close_round(&fixture.round_id, &fixture.hr).await?;
+    eprintln!(
+        "[{backend}] closing the round: {} ballots opened and written as responses in {:.2} s",
+        args.people + warmups - load.errors,
+        took.as_secs_f64()
+    );
     server.stop();
     let (responses, answers) = stored_counts(&target.url()).await?;
     let expected = (args.people + warmups - load.errors) as i64;

@@ -98,7 +98,7 @@ impl Server {
         (count > 0.0).then(|| (count as u64, 1000.0 * sum / count))
     }
 
-    /// The response writer's counters (and the mixer's busy time) from `/metrics`.
+    /// The response writer's counters from `/metrics`.
     pub async fn writer_counters(&self) -> Option<WriterCounters> {
         let text = self.metrics().await?;
         let value = |name: &str| {
@@ -110,16 +110,26 @@ impl Server {
             transactions: value("pulseline_writer_transactions_total")?,
             stored: value("pulseline_writer_stored_total")?,
             busy_secs: value("pulseline_writer_busy_seconds_total")?,
-            mix_busy_secs: value("pulseline_mix_busy_seconds_total"),
         })
     }
 
-    /// Rows the mixer has still to move (`None`: the server runs no mixer).
-    pub async fn mix_pending(&self) -> Option<u64> {
-        let text = self.metrics().await?;
-        text.lines()
-            .find_map(|l| l.strip_prefix("pulseline_mix_pending_rows "))
-            .and_then(|v| v.trim().parse().ok())
+    /// Closes round `round_id` as HR (`POST /rounds/{id}/close`, which opens its sealed
+    /// ballots and writes the responses) and returns how long the request took.
+    pub async fn close_round(&self, round_id: &str, hr_token: &str) -> anyhow::Result<Duration> {
+        let started = std::time::Instant::now();
+        let r = reqwest::Client::new()
+            .post(format!("{}/api/v1/rounds/{round_id}/close", self.base))
+            .bearer_auth(hr_token)
+            .send()
+            .await?;
+        if r.status() != reqwest::StatusCode::OK {
+            bail!(
+                "closing the round answered {}: {}",
+                r.status(),
+                r.text().await?
+            );
+        }
+        Ok(started.elapsed())
     }
 
     /// SIGTERM (graceful), then SIGKILL after 30 s.
@@ -151,5 +161,4 @@ pub struct WriterCounters {
     pub transactions: f64,
     pub stored: f64,
     pub busy_secs: f64,
-    pub mix_busy_secs: Option<f64>,
 }

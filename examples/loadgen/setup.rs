@@ -16,6 +16,8 @@ pub struct Fixture {
     pub question_ids: Vec<String>,
     /// (person id, bearer token); the first `concurrency` are the warm-up people.
     pub people: Vec<(String, String)>,
+    /// HR's token, to close the round after the load.
+    pub hr: String,
 }
 
 pub async fn set_up(url: &str, secret: &str, people: usize) -> anyhow::Result<Fixture> {
@@ -68,5 +70,6 @@ pub async fn set_up(url: &str, secret: &str, people: usize) -> anyhow::Result<Fi
         team_id,
         question_ids: round.question_ids,
         people: seeded,
+        hr,
     })
 }
