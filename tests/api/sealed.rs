@@ -287,25 +287,8 @@ async fn fewer_than_k_answers_are_never_opened() {
 #[tokio::test]
 async fn two_replicas_closing_at_once_open_every_ballot_once() {
     let app = spawn_app().await;
-    let (_hr, _team, staff, p) = round_for(&app, 12).await;
-    for who in &staff {
-        submit(&app, who, &p, answers(&p, 3, None))
-            .await
-            .expect(201);
-    }
     // The round's window ends; two replicas' passes find it at the same moment.
-    let round = p.round.clone();
-    app.state
-        .db
-        .write(move |conn| {
-            use pulseline::db::schema::rounds;
-            let past = pulseline::clock::now() - chrono::TimeDelta::seconds(1);
-            Ok(diesel::update(rounds::table.find(round))
-                .set(rounds::closes_at.eq(past))
-                .execute(conn)?)
-        })
-        .await
-        .expect("end the round");
+    answered_and_ended(&app, 12).await;
     let other = pulseline::startup::build_state(&test_config(&app.database_url))
         .await
         .expect("second instance");
@@ -450,11 +433,27 @@ async fn a_close_with_the_wrong_master_key_destroys_nothing() {
     // An operator restarts with another key: the close must not delete ballots it
     // cannot open; with the right key it opens them all.
     let app = spawn_app().await;
-    let (_hr, _team, staff, p) = round_for(&app, 5).await;
+    answered_and_ended(&app, 5).await;
+    let now = pulseline::clock::now();
+    let wrong = pulseline::keys::MasterKey::from_bytes(&[5u8; 32]).expect("key");
+    let closed =
+        pulseline::surveys::materialise::close_due(&app.state.db, &wrong, now).expect("pass");
+    assert_eq!(closed, 0);
+    assert_eq!(app.count("ballots").await, 5);
+    assert_eq!(app.count("responses").await, 0);
+    let closed = pulseline::surveys::materialise::close_due(&app.state.db, &app.state.master, now)
+        .expect("pass");
+    assert_eq!(closed, 1);
+    assert_eq!(app.count("ballots").await, 0);
+    assert_eq!(app.count("responses").await, 5);
+}
+
+/// A team of `n` who all answered a round whose window has then ended (not closed yet:
+/// the next pass closes it).
+async fn answered_and_ended(app: &TestApp, n: usize) {
+    let (_hr, _team, staff, p) = round_for(app, n).await;
     for who in &staff {
-        submit(&app, who, &p, answers(&p, 3, None))
-            .await
-            .expect(201);
+        submit(app, who, &p, answers(&p, 3, None)).await.expect(201);
     }
     let round = p.round.clone();
     app.state
@@ -468,18 +467,6 @@ async fn a_close_with_the_wrong_master_key_destroys_nothing() {
         })
         .await
         .expect("end the round");
-    let now = pulseline::clock::now();
-    let wrong = pulseline::keys::MasterKey::from_bytes(&[5u8; 32]).expect("key");
-    let closed =
-        pulseline::surveys::materialise::close_due(&app.state.db, &wrong, now).expect("pass");
-    assert_eq!(closed, 0);
-    assert_eq!(app.count("ballots").await, 5);
-    assert_eq!(app.count("responses").await, 0);
-    let closed = pulseline::surveys::materialise::close_due(&app.state.db, &app.state.master, now)
-        .expect("pass");
-    assert_eq!(closed, 1);
-    assert_eq!(app.count("ballots").await, 0);
-    assert_eq!(app.count("responses").await, 5);
 }
 
 /// (team, responses) of every stored (team, segments) combination, by team.
