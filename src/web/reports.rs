@@ -296,7 +296,7 @@ pub async fn report(
                                             td.suppressed colspan="3" { (hidden_text(lang, d.hidden, k)) }
                                         } @else {
                                             td.num { (d.n.map(|n| n.to_string()).unwrap_or_default()) }
-                                            td.num { (d.mean.map(|m| format!("{m:.2}")).unwrap_or_default()) }
+                                            td.num { (d.mean.map(|m| format!("{m:.1}")).unwrap_or_default()) }
                                             td.num { (num(d.favorable)) }
                                         }
                                     }
@@ -409,7 +409,7 @@ pub async fn heatmap(req: &Request, Data(state): Data<&AppState>) -> Response {
                                                 @let why = hidden_text(lang, cell.hidden, m.min_group);
                                                 td.suppressed title=(why) { "—" span.visually-hidden { " " (why) } }
                                             } @else {
-                                                td.num.(heat_class(cell.mean)) { (cell.mean.map(|v| format!("{v:.2}")).unwrap_or_default()) }
+                                                td.num.(heat_class(cell.mean)) { (cell.mean.map(|v| format!("{v:.1}")).unwrap_or_default()) }
                                             }
                                         }
                                     }
