@@ -140,9 +140,8 @@ pub fn materialise(
     let mut rng = rand::rngs::OsRng;
     rows.shuffle(&mut rng);
     closed.stored = rows.len();
-    let (responses, mut answers): (Vec<ResponseRow>, Vec<Vec<AnswerRow>>) =
-        rows.into_iter().unzip();
-    let mut answers: Vec<AnswerRow> = answers.drain(..).flatten().collect();
+    let (responses, answers): (Vec<ResponseRow>, Vec<Vec<AnswerRow>>) = rows.into_iter().unzip();
+    let mut answers: Vec<AnswerRow> = answers.into_iter().flatten().collect();
     answers.shuffle(&mut rng);
     write_rows(conn, &responses, &answers)?;
     Ok(Some(closed))
