@@ -72,6 +72,17 @@ impl Tree {
         &self.children[node]
     }
 
+    /// The same tree with every node's children in the order of `key` (for display; the
+    /// engine breaks ties by the order children are listed in, so it keeps the tree as
+    /// built).
+    pub fn sorted_by<K: Ord>(&self, key: impl Fn(usize) -> K) -> Tree {
+        let mut children = self.children.clone();
+        for list in &mut children {
+            list.sort_by_key(|&c| key(c));
+        }
+        Tree { children }
+    }
+
     /// Nodes in top-down order (every parent before its children), from the root.
     pub fn top_down(&self) -> Vec<usize> {
         let mut order = Vec::with_capacity(self.len());

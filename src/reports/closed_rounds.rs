@@ -6,6 +6,7 @@ use diesel::prelude::*;
 
 use crate::db::AnyConnection;
 use crate::error::ApiError;
+use crate::reports::across_rounds::Earlier;
 use crate::reports::release::{Plan, RoundData, TeamRows, closed_team_rows};
 use crate::surveys::model::RoundRow;
 
@@ -63,8 +64,33 @@ impl RoundCache {
             }
         }
         let id = round.id.clone();
+        // The earlier closed rounds of the survey, each planned (and kept) first: this
+        // round's plan may not be subtracted from theirs.
+        let earlier: Vec<RoundRow> = {
+            use crate::db::schema::rounds;
+            rounds::table
+                .filter(rounds::survey_id.eq(&round.survey_id))
+                .filter(rounds::id.ne(&round.id))
+                .filter(rounds::closes_at.lt(round.closes_at))
+                .filter(rounds::materialised_at.is_not_null())
+                .order((rounds::closes_at, rounds::id))
+                .select(RoundRow::as_select())
+                .load(conn)?
+        };
+        let earlier: Vec<std::sync::Arc<Closed>> = earlier
+            .into_iter()
+            .map(|r| self.closed(conn, r))
+            .collect::<Result<_, _>>()?;
         let data = RoundData::load_with(conn, round, teams.clone())?;
-        let plan = data.plan();
+        let before: Vec<Earlier> = earlier
+            .iter()
+            .map(|c| Earlier {
+                data: &c.data,
+                groups: &c.plan.groups,
+            })
+            .collect();
+        let plan = data.plan_after(&before);
+        drop(before);
         let closed = std::sync::Arc::new(Closed { data, plan });
         let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
         entries.retain(|(other, _, _)| *other != id);

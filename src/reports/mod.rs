@@ -11,6 +11,7 @@
 //! audit log of report reads and exports in [`audit_log`]; and the handlers in [`api`].
 //! There is no `store.rs`: [`release`] and [`audit_log`] run their own queries.
 
+pub mod across_rounds;
 pub mod api;
 pub mod audit_log;
 pub mod closed_rounds;

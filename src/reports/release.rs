@@ -39,6 +39,9 @@ pub enum Item {
     Question(String),
 }
 
+/// Where a response is stored: its node and the index of its value of each collected cut.
+pub type StoredCell = (usize, Vec<usize>);
+
 pub struct RoundData {
     pub round: RoundRow,
     pub survey: SurveyRow,
@@ -46,7 +49,11 @@ pub struct RoundData {
     /// Node 0 is the organisation; node i + 1 is `teams[i]`.
     pub teams: Vec<(String, String)>,
     pub node_of: HashMap<String, usize>,
+    /// The tree with each node's children by name, for display.
     pub tree: Tree,
+    /// The tree with each node's children by team id: the release plan's ties follow
+    /// this order, never a name.
+    pub plan_tree: Tree,
     /// For each node, itself and its ancestors up to the root.
     pub ancestors: Vec<Vec<usize>>,
     /// The collected cuts: (name, values seen in this round).
@@ -59,6 +66,12 @@ pub struct RoundData {
     /// The invited team's node of everyone who has answered (participation, which is
     /// live while the round is open; what they answered is sealed until the close).
     pub answered: Vec<usize>,
+    /// For a closed round, everyone who answered and the cell their answers are stored
+    /// in (node, value per collected cut), or `None` where they were dropped: the
+    /// placement the close made ([`crate::surveys::placement`]), recomputed from who
+    /// answered. It says nothing of what anyone answered; it lets the plan compare the
+    /// people behind a group with an earlier round's ([`super::across_rounds`]).
+    pub people: Vec<(String, Option<StoredCell>)>,
     pub k: MinGroup,
 }
 
@@ -70,14 +83,17 @@ pub struct Plan {
     pub comments: HashMap<String, Vec<bool>>,
 }
 
-/// (id, name, parent id) of every team, ordered by name: the tree a round is reported on.
+/// (id, name, parent id) of every team, ordered by id: the tree a round is reported on.
+/// The release plan breaks every tie between equal groups by this order, so a team's
+/// name never decides which of two equal teams is shown (renaming one would otherwise
+/// flip the choice and let a reader subtract the two plans).
 pub type TeamRows = Vec<(String, String, Option<String>)>;
 
 /// Loads the current team tree (an open round's reports are made on it).
 pub fn team_rows(conn: &mut AnyConnection) -> Result<TeamRows, ApiError> {
     Ok(teams::table
         .select((teams::id, teams::name, teams::parent_id))
-        .order((teams::name, teams::id))
+        .order(teams::id)
         .load(conn)?)
 }
 
@@ -92,7 +108,7 @@ pub fn closed_team_rows(conn: &mut AnyConnection, round_id: &str) -> Result<Team
             round_teams::name,
             round_teams::parent_id,
         ))
-        .order((round_teams::name, round_teams::team_id))
+        .order(round_teams::team_id)
         .load(conn)?;
     if frozen.is_empty() {
         return team_rows(conn);
@@ -139,7 +155,12 @@ impl RoundData {
                     .unwrap_or(0),
             )
         }));
-        let tree = Tree::from_parents(&parents);
+        let plan_tree = Tree::from_parents(&parents);
+        let tree = plan_tree.sorted_by(|n| {
+            n.checked_sub(1)
+                .and_then(|i| team_rows.get(i))
+                .map(|t| (t.1.clone(), t.0.clone()))
+        });
         let mask = cuts_mask(&survey.cuts);
         let collected: Vec<usize> = (0..3).filter(|&i| mask[i]).collect();
 
@@ -180,18 +201,26 @@ impl RoundData {
                 round_invitees::tenure,
             ))
             .load(conn)?;
-        let answered_teams: Vec<String> = participation::table
+        let respondents: Vec<(String, InviteeTuple)> = participation::table
             .inner_join(
                 round_invitees::table.on(round_invitees::round_id
                     .eq(participation::round_id)
                     .and(round_invitees::person_id.eq(participation::person_id))),
             )
             .filter(participation::round_id.eq(&round.id))
-            .select(round_invitees::team_id)
+            .select((
+                participation::person_id,
+                (
+                    round_invitees::team_id,
+                    round_invitees::location,
+                    round_invitees::job_family,
+                    round_invitees::tenure,
+                ),
+            ))
             .load(conn)?;
-        let answered: Vec<usize> = answered_teams
+        let answered: Vec<usize> = respondents
             .iter()
-            .map(|t| node_of.get(t).copied().unwrap_or(0))
+            .map(|(_, (t, ..))| node_of.get(t).copied().unwrap_or(0))
             .collect();
 
         let mut cuts: Vec<(&'static str, Vec<String>)> =
@@ -280,6 +309,18 @@ impl RoundData {
                 }
             }
         }
+        let people = if round.materialised_at.is_some() {
+            super::across_rounds::placed_people(
+                &respondents,
+                &team_rows,
+                &node_of,
+                &cuts,
+                mask,
+                MinGroup::stored(survey.min_group).get(),
+            )
+        } else {
+            Vec::new()
+        };
         let ancestors = ancestors_of(&parents);
         let mut subtree = vec![Vec::new(); parents.len()];
         for (i, r) in resps.iter().enumerate() {
@@ -304,14 +345,16 @@ impl RoundData {
             node_of,
             ancestors,
             tree,
+            plan_tree,
             cuts,
             responses: resps,
             invitees,
             answered,
+            people,
         })
     }
 
-    fn grid(&self, size: impl Fn(&Resp) -> usize, with_cuts: bool) -> Grid {
+    pub(crate) fn grid(&self, size: impl Fn(&Resp) -> usize, with_cuts: bool) -> Grid {
         let mut atoms = Vec::new();
         let mut index = HashMap::new();
         for r in &self.responses {
@@ -326,7 +369,7 @@ impl RoundData {
             }
         }
         Grid {
-            tree: self.tree.clone(),
+            tree: self.plan_tree.clone(),
             cut_sizes: if with_cuts {
                 self.cuts.iter().map(|c| c.1.len()).collect()
             } else {
@@ -336,10 +379,17 @@ impl RoundData {
         }
     }
 
-    /// The release plan for this round.
+    /// The release plan for this round, on its own.
     pub fn plan(&self) -> Plan {
+        self.plan_after(&[])
+    }
+
+    /// The release plan for this round, after the `earlier` closed rounds of its survey
+    /// ([`super::across_rounds`]).
+    pub fn plan_after(&self, earlier: &[super::across_rounds::Earlier]) -> Plan {
         let k = self.k.get();
         let groups = release(&self.grid(|_| 1, true), k, None);
+        let groups = super::across_rounds::limit(self, groups, earlier);
         let mut items = HashMap::new();
         let qs = &self.questions;
         let answered = |r: &Resp, id: &str| {
@@ -560,7 +610,7 @@ impl RoundData {
 /// (response id, question id, value, choice, text).
 type AnswerTuple = (String, String, Option<f64>, Option<String>, Option<String>);
 /// (team id, location, job family, tenure).
-type InviteeTuple = (String, Option<String>, Option<String>, Option<String>);
+pub(super) type InviteeTuple = (String, Option<String>, Option<String>, Option<String>);
 
 /// Each node's chain up to the root (itself first), from the parent of every node.
 fn ancestors_of(parents: &[Option<usize>]) -> Vec<Vec<usize>> {

@@ -1,6 +1,7 @@
 //! The integration tests: one binary, one module per capability. Each test gets its own
 //! fresh database (SQLite by default, PostgreSQL when TEST_DATABASE_URL is set).
 
+mod across_rounds;
 mod aggregates;
 mod auth;
 mod authz;

@@ -1,0 +1,322 @@
+//! Differencing across rounds, attacked as an HR user would through the API alone: the
+//! reports of two rounds of one survey, read in full (every team, every child), compared
+//! group by group under the attacker's best assumption — everyone who answered both
+//! rounds answered the same way twice — to recover the answer of the one person who
+//! joined in between.
+//!
+//! Before the plan compared rounds, both attacks below recovered the joiner's answer
+//! exactly (checked by running them on the code without `reports::across_rounds`).
+
+use std::collections::HashMap;
+
+use serde_json::Value;
+
+use crate::helpers::*;
+use crate::surveys::{Pulse, answers, close_round, create_survey, open_round, submit, survey_body};
+
+/// What a released group says of the likert question: (respondents, sum of answers),
+/// exact from the distribution.
+type Sums = (i64, i64);
+
+fn likert_sums(group: &Value, p: &Pulse) -> Option<Sums> {
+    if group["suppressed"].as_bool() != Some(false) {
+        return None;
+    }
+    let q = group["questions"]
+        .as_array()?
+        .iter()
+        .find(|q| q["question_id"] == p.likert.as_str())?;
+    if q["suppressed"].as_bool() != Some(false) {
+        return None;
+    }
+    let buckets = q["distribution"].as_array()?;
+    let (mut n, mut sum) = (0, 0);
+    for b in buckets {
+        let value: i64 = b["label"].as_str()?.parse().ok()?;
+        let count = b["count"].as_i64()?;
+        n += count;
+        sum += value * count;
+    }
+    Some((n, sum))
+}
+
+/// Every group of the round an HR user can read, by team id (`""`: the organisation),
+/// as released and as worked out by subtraction (a parent minus its other shown
+/// children).
+async fn view(app: &TestApp, hr: &Actor, p: &Pulse, teams: &[&str]) -> HashMap<String, Sums> {
+    let mut shown: HashMap<String, Sums> = HashMap::new();
+    let mut derived: Vec<(String, Sums)> = Vec::new();
+    for team in std::iter::once("").chain(teams.iter().copied()) {
+        let path = if team.is_empty() {
+            format!("/api/v1/rounds/{}/report", p.round)
+        } else {
+            format!("/api/v1/rounds/{}/report?team_id={team}", p.round)
+        };
+        let r = app.get(&path, Some(&hr.token)).await;
+        r.expect(200);
+        let report = r.json();
+        let Some(whole) = likert_sums(&report["group"], p) else {
+            continue;
+        };
+        shown.insert(team.to_owned(), whole);
+        let children: Vec<(String, Option<Sums>)> = report["children"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|c| {
+                (
+                    c["team_id"].as_str().unwrap_or_default().to_owned(),
+                    likert_sums(c, p),
+                )
+            })
+            .collect();
+        for (id, _) in &children {
+            let (mut n, mut sum) = whole;
+            for (other, s) in &children {
+                if other != id
+                    && let Some((cn, cs)) = s
+                {
+                    n -= cn;
+                    sum -= cs;
+                }
+            }
+            derived.push((id.clone(), (n, sum)));
+        }
+    }
+    for (id, s) in derived {
+        shown.entry(id).or_insert(s);
+    }
+    shown
+}
+
+/// The joiner's answers the attacker recovers: for every group known in both rounds
+/// whose respondents grew by exactly one, the difference of the sums.
+fn recovered(before: &HashMap<String, Sums>, after: &HashMap<String, Sums>) -> Vec<i64> {
+    before
+        .iter()
+        .filter_map(|(id, (n1, s1))| {
+            let (n2, s2) = after.get(id)?;
+            (*n2 == n1 + 1).then_some(s2 - s1)
+        })
+        .collect()
+}
+
+/// The likert answer of person `i` who answers both rounds: varied, never uniform.
+fn answer_of(i: usize) -> u8 {
+    (i % 5) as u8 + 1
+}
+
+#[tokio::test]
+async fn one_joiner_between_rounds_is_not_isolated_by_subtracting_them() {
+    let app = spawn_app().await;
+    let hr = app.hr().await;
+    let team = app.create_team(&hr, "Support", None, "frontline").await;
+    let staff = app.seed_people(&team, 11, |_| (None, None, None)).await;
+    let survey = create_survey(&app, &hr, survey_body(&[&team], &[])).await;
+    let p1 = open_round(&app, &hr, &survey).await;
+    for (i, who) in staff.iter().enumerate() {
+        submit(&app, who, &p1, answers(&p1, answer_of(i), None))
+            .await
+            .expect(201);
+    }
+    close_round(&app, &hr, &p1).await;
+    let before = view(&app, &hr, &p1, &[&team]).await;
+    assert_eq!(before.get(&team), Some(&(11, 31)), "round 1 is released");
+
+    let joiner = app.seed_people(&team, 1, |_| (None, None, None)).await;
+    let p2 = open_round(&app, &hr, &survey).await;
+    for (i, who) in staff.iter().enumerate() {
+        submit(&app, who, &p2, answers(&p2, answer_of(i), None))
+            .await
+            .expect(201);
+    }
+    submit(&app, &joiner[0], &p2, answers(&p2, 2, None))
+        .await
+        .expect(201);
+    close_round(&app, &hr, &p2).await;
+    let after = view(&app, &hr, &p2, &[&team]).await;
+    let got = recovered(&before, &after);
+    assert!(
+        got.is_empty(),
+        "subtracting round 1 from round 2 gives the joiner's answer: {got:?}"
+    );
+    // The later round is not simply withheld for good: a third round with five more
+    // people differs from both by at least k and is released again.
+    let more = app.seed_people(&team, 5, |_| (None, None, None)).await;
+    let p3 = open_round(&app, &hr, &survey).await;
+    for (i, who) in staff.iter().chain(&more).enumerate() {
+        submit(&app, who, &p3, answers(&p3, answer_of(i), None))
+            .await
+            .expect(201);
+    }
+    close_round(&app, &hr, &p3).await;
+    let third = view(&app, &hr, &p3, &[&team]).await;
+    assert_eq!(
+        third.get(&team).map(|s| s.0),
+        Some(16),
+        "round 3 is released"
+    );
+}
+
+#[tokio::test]
+async fn a_joiner_is_not_isolated_through_a_parent_minus_a_sibling_either() {
+    let app = spawn_app().await;
+    let hr = app.hr().await;
+    let parent = app.create_team(&hr, "Operations", None, "frontline").await;
+    let t = app
+        .create_team(&hr, "Support", Some(&parent), "frontline")
+        .await;
+    let s = app
+        .create_team(&hr, "Billing", Some(&parent), "frontline")
+        .await;
+    let in_t = app.seed_people(&t, 11, |_| (None, None, None)).await;
+    let in_s = app.seed_people(&s, 10, |_| (None, None, None)).await;
+    let survey = create_survey(&app, &hr, survey_body(&[&parent], &[])).await;
+    let p1 = open_round(&app, &hr, &survey).await;
+    for (i, who) in in_t.iter().chain(&in_s).enumerate() {
+        submit(&app, who, &p1, answers(&p1, answer_of(i), None))
+            .await
+            .expect(201);
+    }
+    close_round(&app, &hr, &p1).await;
+    let teams = [parent.as_str(), t.as_str(), s.as_str()];
+    let before = view(&app, &hr, &p1, &teams).await;
+    assert!(before.contains_key(&t) && before.contains_key(&s));
+
+    // One joins Support; five join Billing, so Billing and the parent each differ from
+    // round 1 by at least k, and only Support by one.
+    let joiner = app.seed_people(&t, 1, |_| (None, None, None)).await;
+    let new_s = app.seed_people(&s, 5, |_| (None, None, None)).await;
+    let p2 = open_round(&app, &hr, &survey).await;
+    for (i, who) in in_t.iter().chain(&in_s).enumerate() {
+        submit(&app, who, &p2, answers(&p2, answer_of(i), None))
+            .await
+            .expect(201);
+    }
+    for who in &new_s {
+        submit(&app, who, &p2, answers(&p2, 3, None))
+            .await
+            .expect(201);
+    }
+    submit(&app, &joiner[0], &p2, answers(&p2, 5, None))
+        .await
+        .expect(201);
+    close_round(&app, &hr, &p2).await;
+    let after = view(&app, &hr, &p2, &teams).await;
+    let got = recovered(&before, &after);
+    assert!(
+        got.is_empty(),
+        "Support's round-2 sum, worked out as the parent minus Billing, less its round-1 \
+         sum, gives the joiner's answer: {got:?}"
+    );
+    // Less is hidden than everything: the parent (or Billing) still shows.
+    assert!(
+        after.contains_key(&parent) || after.contains_key(&s),
+        "round 2 shows nothing at all: {after:?}"
+    );
+}
+
+/// How many of a released group's answers to the choice question are "Mail".
+fn mail_count(group: &Value, p: &Pulse) -> Option<i64> {
+    let q = group["questions"]
+        .as_array()?
+        .iter()
+        .find(|q| q["question_id"] == p.choice.as_str())?;
+    if q["suppressed"].as_bool() != Some(false) {
+        return None;
+    }
+    q["distribution"]
+        .as_array()?
+        .iter()
+        .find(|b| b["label"] == "Mail")
+        .and_then(|b| b["count"].as_i64())
+        .or(Some(0))
+}
+
+#[tokio::test]
+async fn renaming_a_team_between_rounds_does_not_flip_which_equal_child_is_hidden() {
+    let app = spawn_app().await;
+    let hr = app.hr().await;
+    let support = app.create_team(&hr, "Support", None, "frontline").await;
+    let a = app
+        .create_team(&hr, "Support A", Some(&support), "frontline")
+        .await;
+    let b = app
+        .create_team(&hr, "Support B", Some(&support), "frontline")
+        .await;
+    // Support's own five answer; of them only the lead answers the optional choice
+    // question, so that item's Support total less its two equal children is the lead.
+    let own = app.seed_people(&support, 5, |_| (None, None, None)).await;
+    let in_a = app.seed_people(&a, 10, |_| (None, None, None)).await;
+    let in_b = app.seed_people(&b, 10, |_| (None, None, None)).await;
+    let survey = create_survey(&app, &hr, survey_body(&[&support], &[])).await;
+    let mut seen = Vec::new();
+    for round in 0..2 {
+        let p = open_round(&app, &hr, &survey).await;
+        let body = |choice: Option<&str>, likert: u8| {
+            let mut a = vec![
+                serde_json::json!({"question_id": p.likert, "value": likert}),
+                serde_json::json!({"question_id": p.enps, "value": 9}),
+            ];
+            if let Some(c) = choice {
+                a.push(serde_json::json!({"question_id": p.choice, "choice": c}));
+            }
+            serde_json::json!({ "answers": a })
+        };
+        for (i, who) in own.iter().enumerate() {
+            let choice = (i == 0).then_some("Mail");
+            submit(&app, who, &p, body(choice, answer_of(i)))
+                .await
+                .expect(201);
+        }
+        for (i, who) in in_a.iter().chain(&in_b).enumerate() {
+            submit(&app, who, &p, body(Some("Chat"), answer_of(i)))
+                .await
+                .expect(201);
+        }
+        close_round(&app, &hr, &p).await;
+        let r = app
+            .get(
+                &format!("/api/v1/rounds/{}/report?team_id={support}", p.round),
+                Some(&hr.token),
+            )
+            .await
+            .json();
+        let shown: HashMap<String, i64> = r["children"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|c| Some((c["team_id"].as_str()?.to_owned(), mail_count(c, &p)?)))
+            .collect();
+        let whole = mail_count(&r["group"], &p).expect("Support's choice item is released");
+        assert_eq!(
+            shown.len(),
+            1,
+            "one of two equal children is hidden: {shown:?}"
+        );
+        seen.push((whole, shown));
+        if round == 0 {
+            // Swap the names' order: the hidden child sorts first now.
+            let hidden = if seen[0].1.contains_key(&a) { &b } else { &a };
+            let other = if hidden == &a { &b } else { &a };
+            for (team, name) in [(hidden, "Zz Support"), (other, "Aa Support")] {
+                app.json(
+                    poem::http::Method::PATCH,
+                    &format!("/api/v1/teams/{team}"),
+                    Some(&hr.token),
+                    serde_json::json!({ "name": name }),
+                )
+                .await
+                .expect(200);
+            }
+        }
+    }
+    // The attack: Support less A from one round and B from the other is the lead.
+    let a_any = seen[0].1.get(&a).or(seen[1].1.get(&a));
+    let b_any = seen[0].1.get(&b).or(seen[1].1.get(&b));
+    let lead = a_any.zip(b_any).map(|(x, y)| seen[1].0 - x - y);
+    assert_eq!(
+        lead, None,
+        "Support minus A (one round) minus B (the other) gives the lead's choice"
+    );
+}
