@@ -25,13 +25,17 @@ use crate::linkage::types::{
 };
 use crate::org::access::readable_teams;
 use crate::payload::csv_field;
+use crate::reports::audit_log;
+use crate::reports::service::Purpose;
 use crate::state::AppState;
 
-/// The linkage analysis over the teams `p` may read (HR all, managers their subtrees).
+/// The linkage analysis over the teams `p` may read (HR all, managers their subtrees),
+/// audited: one `linkage.read` (JSON, SVG, the page) or `linkage.export` (CSV) row.
 pub async fn linkage_analysis(
     state: &AppState,
     p: &Principal,
     q: LinkageQuery,
+    purpose: Purpose,
 ) -> Result<Linkage, ApiError> {
     let metric = q.metric.unwrap_or(Metric::Csat);
     let period = q.period.unwrap_or(Period::Month);
@@ -46,29 +50,57 @@ pub async fn linkage_analysis(
         return Err(ApiError::invalid("lag", "must be 0 to 3"));
     }
     let min_ratings = usize::try_from(q.min_ratings.unwrap_or(10)).unwrap_or(10);
-    let (p, survey) = (p.clone(), q.survey_id);
+    let survey = q.survey_id;
     let rounds_cache = state.rounds.clone();
+    let (from_s, to_s, lag_s, min_s) = (
+        from.to_string(),
+        to.to_string(),
+        lag.to_string(),
+        min_ratings.to_string(),
+    );
+    let target = audit_log::target(
+        "insights/linkage",
+        &[
+            ("metric", Some(metric.as_str())),
+            ("period", Some(period_key(period))),
+            ("from", Some(&from_s)),
+            ("to", Some(&to_s)),
+            ("lag", Some(&lag_s)),
+            ("survey_id", survey.as_deref()),
+            ("min_ratings", Some(&min_s)),
+        ],
+    );
+    let action = match purpose {
+        Purpose::Read => "linkage.read",
+        Purpose::Export => "linkage.export",
+    };
     crate::surveys::materialise::settle(state).await?;
-    let inputs = state
-        .db
-        .read(move |conn| {
-            let scope = readable_teams(conn, &p)?;
-            if scope.as_ref().is_some_and(|s| s.is_empty()) {
-                return Err(ApiError::Forbidden);
-            }
-            load(
-                conn,
-                &rounds_cache,
-                metric,
-                period,
-                from,
-                to,
-                survey.as_deref(),
-                scope,
-            )
-        })
-        .await?;
+    let inputs = audit_log::audited_read(state, p, action, move |conn, p| {
+        let scope = readable_teams(conn, p)?;
+        if scope.as_ref().is_some_and(|s| s.is_empty()) {
+            return Err(ApiError::Forbidden);
+        }
+        let inputs = load(
+            conn,
+            &rounds_cache,
+            metric,
+            period,
+            from,
+            to,
+            survey.as_deref(),
+            scope,
+        )?;
+        Ok((target, inputs))
+    })
+    .await?;
     Ok(analyse(&inputs, metric, period, lag, min_ratings))
+}
+
+fn period_key(period: Period) -> &'static str {
+    match period {
+        Period::Month => "month",
+        Period::Quarter => "quarter",
+    }
 }
 
 /// The scatter plot of a linkage analysis: points, the OLS fit and its band.

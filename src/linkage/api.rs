@@ -1,6 +1,7 @@
 //! `GET /api/v1/insights/linkage`: engagement per team and period against customer
 //! satisfaction. The handler parses the query, runs [`super::analysis`] and answers JSON,
-//! the points as CSV or the scatter plot as SVG, as the `Accept` header asks.
+//! the points as CSV or the scatter plot as SVG, as the `Accept` header asks. Each call
+//! writes one audit row (`linkage.read`, or `linkage.export` for the CSV).
 
 use chrono::NaiveDate;
 use poem_openapi::OpenApi;
@@ -13,6 +14,7 @@ use crate::http::Tag;
 use crate::linkage::analysis::{linkage_analysis, linkage_csv, linkage_svg};
 use crate::linkage::types::{Linkage, LinkageQuery};
 use crate::payload::JsonCsvOrSvg;
+use crate::reports::service::Purpose;
 use crate::state::AppState;
 
 pub struct LinkageApi {
@@ -54,11 +56,14 @@ impl LinkageApi {
             survey_id: survey_id.0,
             min_ratings: min_ratings.0,
         };
-        let linkage = linkage_analysis(&self.state, &auth.0, q).await?;
-        if accept.contains("image/svg+xml") {
+        let svg = accept.contains("image/svg+xml");
+        let csv = !svg && accept.contains("text/csv");
+        let purpose = if csv { Purpose::Export } else { Purpose::Read };
+        let linkage = linkage_analysis(&self.state, &auth.0, q, purpose).await?;
+        if svg {
             return Ok(JsonCsvOrSvg::Svg(linkage_svg(&linkage)));
         }
-        if accept.contains("text/csv") {
+        if csv {
             return Ok(JsonCsvOrSvg::Csv(linkage_csv(&linkage)));
         }
         Ok(JsonCsvOrSvg::Json(linkage))

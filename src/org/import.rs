@@ -12,6 +12,7 @@ use crate::clock::now;
 use crate::db::AnyConnection;
 use crate::error::{ApiError, FieldError, Msg};
 use crate::org::access::may_change_admin;
+use crate::org::audit;
 use crate::org::domain::ATTR_MAX;
 use crate::org::domain::{Email, GrantedRole, Language, Name, parse_optional_text};
 use crate::org::model::{PersonChanges, PersonRow};
@@ -42,6 +43,8 @@ pub struct ImportOptions {
     pub partial: bool,
     pub caller_is_admin: bool,
     pub activation_ttl: chrono::TimeDelta,
+    /// Who imports, for the audit log (a person's id, or `cli`).
+    pub actor: String,
 }
 
 /// A new person's activation token, shown once.
@@ -410,6 +413,7 @@ pub fn apply_with_progress(
         errors,
         activations: Vec::new(),
     };
+    let mut counts = audit::ImportCounts::default();
     for (done, p) in planned.into_iter().enumerate() {
         let existing = store::find_person_by_email(conn, &p.email)?;
         let removes_admin = |row: &PersonRow| row.is_admin && p.roles.is_some_and(|r| !r.1);
@@ -450,6 +454,9 @@ pub fn apply_with_progress(
                 };
                 store::update_person(conn, &row.id, &changes)?;
                 report.updated += 1;
+                counts.moved += u64::from(row.team_id != p.team_id);
+                counts.role_changes +=
+                    u64::from(p.roles.is_some_and(|r| r != (row.is_hr, row.is_admin)));
                 row.id
             }
             None => {
@@ -483,9 +490,14 @@ pub fn apply_with_progress(
         if p.manager
             && let Some(team) = &p.team_id
         {
-            store::add_manager(conn, team, &id)?;
+            counts.managers_added += u64::from(store::add_manager(conn, team, &id)?);
         }
         progress(done as u64 + 1);
+    }
+    counts.created = report.created;
+    counts.updated = report.updated;
+    if !opts.dry_run {
+        audit::imported(conn, &opts.actor, counts)?;
     }
     Ok(report)
 }

@@ -8,10 +8,12 @@
 //! (and the in-memory team tree) in [`store`]; who may read which teams and people — the
 //! rule the other capabilities ask too — in [`access`]; values parsed once at the edge
 //! (e-mail addresses, names, team kinds, languages, roles) in [`domain`]; the CSV import in
-//! [`import`]; and the handlers in [`api`].
+//! [`import`]; the audit-log rows of every organisational change in [`audit`]; and the
+//! handlers in [`api`].
 
 pub mod access;
 pub mod api;
+pub mod audit;
 pub mod domain;
 pub mod import;
 pub mod model;

@@ -15,6 +15,7 @@ use crate::db::AnyConnection;
 use crate::error::ApiError;
 use crate::http::page_bounds;
 use crate::org::access::{may_change_admin, may_read_person, readable_teams, teams_visible_to};
+use crate::org::audit;
 use crate::org::domain::{
     ATTR_MAX, Email, GrantedRole, Language, Name, TeamKind, parse_optional_text,
 };
@@ -128,6 +129,7 @@ pub async fn create_team(
     let key = parse_optional_text(body.key.as_deref(), "key", ATTR_MAX)?;
     let parent_id = body.parent_id.clone();
     let kind = body.kind;
+    let actor = p.id.clone();
     state
         .db
         .write(move |conn| {
@@ -144,6 +146,7 @@ pub async fn create_team(
                 ..TeamRow::new(name, parent_id, kind, now())
             };
             store::insert_team(conn, &row)?;
+            audit::team_created(conn, &actor, &row)?;
             load_team(conn, &row.id)
         })
         .await
@@ -212,10 +215,11 @@ pub async fn update_team(
     changes.kind = body.kind.map(|k| k.as_str().to_owned());
     changes.team_key = optional_attr(body.key, "key")?;
     let parent = body.parent_id;
+    let actor = p.id.clone();
     state
         .db
         .write(move |conn| {
-            team_row(conn, &id)?;
+            let before = team_row(conn, &id)?;
             match parent {
                 MaybeUndefined::Undefined => {}
                 MaybeUndefined::Null => changes.parent_id = Some(None),
@@ -237,6 +241,8 @@ pub async fn update_team(
             }
             changes.updated_at = Some(now());
             store::update_team(conn, &id, &changes)?;
+            let after = team_row(conn, &id)?;
+            audit::team_changed(conn, &actor, &before, &after)?;
             load_team(conn, &id)
         })
         .await
@@ -256,6 +262,7 @@ pub async fn set_managers(
     let mut ids = body.person_ids;
     ids.sort();
     ids.dedup();
+    let actor = p.id.clone();
     state
         .db
         .write(move |conn| {
@@ -271,7 +278,9 @@ pub async fn set_managers(
                     }
                 }
             }
+            let before = store::team_manager_ids(conn, &id)?;
             store::set_managers(conn, &id, &ids)?;
+            audit::managers_changed(conn, &actor, &id, &before, &ids)?;
             load_team(conn, &id)
         })
         .await
@@ -290,6 +299,7 @@ pub async fn set_serves(
     if entries.len() > 500 {
         return Err(ApiError::invalid("serves", "at most 500 teams"));
     }
+    let actor = p.id.clone();
     state
         .db
         .write(move |conn| {
@@ -336,7 +346,11 @@ pub async fn set_serves(
                     weight: e.weight,
                 });
             }
+            let before = store::team_serves_list(conn, &id)?;
             store::set_serves(conn, &id, &rows)?;
+            if !same_serves(&before, &rows) {
+                audit::serves_changed(conn, &actor, &id, rows.len())?;
+            }
             load_team(conn, &id)
         })
         .await
@@ -364,6 +378,7 @@ pub async fn create_person(
     let language = body.language.unwrap_or(Language::En);
     let ttl = chrono::TimeDelta::hours(state.config.activation_ttl_hours);
     let (token, hash) = new_activation_token();
+    let actor = p.id.clone();
     let created = state
         .db
         .write(move |conn| {
@@ -395,6 +410,7 @@ pub async fn create_person(
                 },
             )?;
             let row = person_row(conn, &id)?;
+            audit::person_created(conn, &actor, &row)?;
             Ok((person_view(row), expires))
         })
         .await?;
@@ -490,6 +506,7 @@ pub async fn update_person(
     changes.language = body.language.map(|l| l.as_str().to_owned());
     let team = body.team_id.clone();
     let caller_is_admin = p.is_admin;
+    let actor = p.id.clone();
     state
         .db
         .write(move |conn| {
@@ -508,8 +525,9 @@ pub async fn update_person(
             }
             changes.updated_at = Some(now());
             store::update_person(conn, &id, &changes)?;
-            let row = person_row(conn, &id)?;
-            Ok(person_view(row))
+            let after = person_row(conn, &id)?;
+            audit::person_changed(conn, &actor, &row, &after)?;
+            Ok(person_view(after))
         })
         .await
 }
@@ -526,12 +544,14 @@ pub async fn deactivate_person(
         return Err(ApiError::Conflict("you cannot deactivate yourself".into()));
     }
     let caller_is_admin = p.is_admin;
+    let actor = p.id.clone();
     state
         .db
         .write(move |conn| {
             let row = person_row(conn, &id)?;
             require_admin_rights(caller_is_admin, row.is_admin)?;
-            store::deactivate_person(conn, &id, now())
+            store::deactivate_person(conn, &id, now())?;
+            audit::person_deactivated(conn, &actor, &id)
         })
         .await
 }
@@ -583,12 +603,23 @@ pub async fn import_people_csv(
         partial,
         caller_is_admin: p.is_admin,
         activation_ttl: chrono::TimeDelta::hours(state.config.activation_ttl_hours),
+        actor: p.id.clone(),
     };
     let rows = import::parse_csv(csv)?;
     state
         .db
         .write(move |conn| import::apply(conn, &rows, &opts))
         .await
+}
+
+/// Whether a team's service map is unchanged: the same teams with the same weights.
+fn same_serves(before: &[TeamServes], after: &[TeamServes]) -> bool {
+    let key = |s: &TeamServes| (s.served_team_id.clone(), s.weight.to_bits());
+    let mut a: Vec<_> = before.iter().map(key).collect();
+    let mut b: Vec<_> = after.iter().map(key).collect();
+    a.sort();
+    b.sort();
+    a == b
 }
 
 /// An attribute of a PATCH body as a change: absent leaves it, null clears it, a value

@@ -381,12 +381,12 @@ pub fn set_managers(
     Ok(())
 }
 
-/// Adds one manager if not already one.
+/// Adds one manager if not already one; whether it was added.
 pub fn add_manager(
     conn: &mut AnyConnection,
     team_id: &str,
     person_id: &str,
-) -> Result<(), ApiError> {
+) -> Result<bool, ApiError> {
     let exists: i64 = team_managers::table
         .filter(team_managers::team_id.eq(team_id))
         .filter(team_managers::person_id.eq(person_id))
@@ -400,7 +400,7 @@ pub fn add_manager(
             ))
             .execute(conn)?;
     }
-    Ok(())
+    Ok(exists == 0)
 }
 
 /// Replaces the teams a team serves.

@@ -1,5 +1,9 @@
-//! The append-only audit log: every report read and export is recorded with who, what
-//! and when — never the report's content. Admins read it, newest first.
+//! The append-only audit log: every read and export of released data (reports, heatmap,
+//! comments, trend, linkage, participation, frontline insights) and every change to the
+//! organisation is recorded with who, what and when — never the content. A read goes
+//! through [`audited_read`] (answered only once recorded); a change calls [`record`] in
+//! its own transaction (a failed change leaves no row, a change never lands unaudited).
+//! Admins read the log, newest first.
 
 use diesel::prelude::*;
 
@@ -41,6 +45,38 @@ pub async fn append(
         .db
         .write(move |conn| record(conn, &actor, &action, &target))
         .await
+}
+
+/// Runs a read of released data as `principal` and writes who did what to the audit log:
+/// the `action`, and the target that `read` answers beside its result. Nothing is
+/// answered unless it is recorded; a read that fails records nothing.
+pub async fn audited_read<T, F>(
+    state: &AppState,
+    principal: &Principal,
+    action: &'static str,
+    read: F,
+) -> Result<T, ApiError>
+where
+    T: Send + 'static,
+    F: FnOnce(&mut AnyConnection, &Principal) -> Result<(String, T), ApiError> + Send + 'static,
+{
+    let p = principal.clone();
+    let (target, out) = state.db.read(move |conn| read(conn, &p)).await?;
+    append(state, &principal.id, action, &target).await?;
+    Ok(out)
+}
+
+/// A target: `path`, then the `params` that are set as a query string, each value
+/// percent-encoded (`path?a=1&b=x%20y`). Ids and counts only — never content.
+pub fn target(path: &str, params: &[(&str, Option<&str>)]) -> String {
+    let set: Vec<(&str, &str)> = params
+        .iter()
+        .filter_map(|(k, v)| v.map(|v| (*k, v)))
+        .collect();
+    match serde_urlencoded::to_string(&set) {
+        Ok(q) if !q.is_empty() => format!("{path}?{q}"),
+        _ => path.to_owned(),
+    }
 }
 
 /// The audit log (admins), newest first.

@@ -241,13 +241,9 @@ where
     T: Send + 'static,
     F: FnOnce(&mut AnyConnection, &Principal) -> Result<(String, T), ApiError> + Send + 'static,
 {
-    let p = principal.clone();
-    let actor = p.id.clone();
     // A round that has just ended is closed (its ballots opened) before it is read.
     crate::surveys::materialise::settle(state).await?;
-    let (target, out) = state.db.read(move |conn| read(conn, &p)).await?;
-    audit_log::append(state, &actor, action, &target).await?;
-    Ok(out)
+    audit_log::audited_read(state, principal, action, read).await
 }
 
 /// [`audited`] for a read of one team's report: `read` gets the team `requested` if

@@ -21,6 +21,22 @@ pub const MAX_THEMES: usize = 10;
 /// Longest period accepted, in days.
 pub const MAX_PERIOD_DAYS: i64 = 366;
 
+/// The audit-log action of a read of frontline insights (API JSON or CSV, or the page).
+pub const AUDIT_ACTION: &str = "insights.read";
+
+/// The audit-log target of a read of frontline insights: the team and the period.
+pub fn audit_target(team_id: Option<&str>, from: NaiveDate, to: NaiveDate) -> String {
+    let (from, to) = (from.to_string(), to.to_string());
+    crate::reports::audit_log::target(
+        "insights/frontline",
+        &[
+            ("team_id", team_id),
+            ("from", Some(&from)),
+            ("to", Some(&to)),
+        ],
+    )
+}
+
 fn text_of(s: &SuggestionRow) -> String {
     format!("{}. {}", s.title, s.body)
 }

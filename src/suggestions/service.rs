@@ -491,6 +491,10 @@ pub async fn frontline_insights(
     }
     let prev_from = from - chrono::TimeDelta::days(days);
     let prev_to = from - chrono::TimeDelta::days(1);
+    let (actor, target) = (
+        p.id.clone(),
+        insights::audit_target(requested.as_deref(), from, to),
+    );
     let p = p.clone();
     let insights = state
         .db
@@ -533,5 +537,6 @@ pub async fn frontline_insights(
             ))
         })
         .await?;
+    crate::reports::audit_log::append(state, &actor, insights::AUDIT_ACTION, &target).await?;
     Ok(insights)
 }

@@ -502,7 +502,8 @@ pub async fn round_participation(
 ) -> Result<Participation, ApiError> {
     require_hr(p)?;
     let id = id.to_owned();
-    state
+    let target = format!("rounds/{id}/participation");
+    let out = state
         .db
         .read(move |conn| {
             let r = store::find_round(conn, &id)?.ok_or(ApiError::NotFound("round"))?;
@@ -530,7 +531,10 @@ pub async fn round_participation(
                 teams,
             })
         })
-        .await
+        .await?;
+    // Answered only once recorded (`reports::audit_log::audited_read`'s rule).
+    crate::reports::audit_log::append(state, &p.id, "participation.read", &target).await?;
+    Ok(out)
 }
 
 /// Hands the round's invitees who have not answered to the notification hook (the log,

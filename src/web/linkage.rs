@@ -11,6 +11,7 @@ use crate::cx::metrics::{Metric, Period};
 use crate::linkage::analysis::{linkage_analysis, linkage_svg};
 use crate::linkage::types::{Linkage, LinkageQuery, PearsonBlock};
 use crate::org::domain::Language;
+use crate::reports::service::Purpose;
 use crate::state::AppState;
 use crate::web::account::query;
 use crate::web::i18n::{t, tf};
@@ -108,6 +109,7 @@ pub async fn show(req: &Request, Data(state): Data<&AppState>) -> Response {
                 lag: Some(lag),
                 ..LinkageQuery::default()
             },
+            Purpose::Read,
         )
         .await
     );

@@ -3,6 +3,7 @@
 
 mod across_rounds;
 mod aggregates;
+mod audit_trail;
 mod auth;
 mod authz;
 mod cli;
