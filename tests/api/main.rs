@@ -5,6 +5,7 @@ mod aggregates;
 mod auth;
 mod authz;
 mod cli;
+mod crowds;
 mod cx;
 mod demo;
 mod errors;
