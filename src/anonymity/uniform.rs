@@ -348,6 +348,72 @@ mod tests {
         assert_eq!(plan(&grid, &given, 5), before);
     }
 
+    /// How long the check takes for a large organisation (the shape of
+    /// `suppress::tests::plan_for_a_large_org`: 500 teams, 8,000 answers, two cuts), with
+    /// answers 3–5 so that some teams are single-valued; and the plan of its
+    /// distributions at 2k. Run with
+    /// `cargo test --release --lib -- --ignored --nocapture uniform_for_a_large_org`.
+    #[test]
+    #[ignore = "a timing, meaningful only in a release build"]
+    fn uniform_for_a_large_org() {
+        let mut parents = vec![None];
+        for _ in 0..20 {
+            parents.push(Some(0));
+            let dept = parents.len() - 1;
+            for _ in 0..25 {
+                parents.push(Some(dept));
+            }
+        }
+        let t = Tree::from_parents(&parents);
+        let mut seed: u64 = 7;
+        let mut next = |n: usize| {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            ((seed >> 33) as usize) % n
+        };
+        let mut people: Vec<(usize, Vec<usize>, u64)> = Vec::new();
+        for _ in 0..8000 {
+            let node = loop {
+                let n = 1 + next(parents.len() - 1);
+                if t.children(n).is_empty() {
+                    break n;
+                }
+            };
+            // A team's answers lean on its node, so some small teams agree entirely.
+            let key = if next(4) == 0 {
+                3 + next(3) as u64
+            } else {
+                3 + (node % 3) as u64
+            };
+            people.push((node, vec![next(3), next(4)], key));
+        }
+        let refs: Vec<(usize, &[usize], u64)> = people
+            .iter()
+            .map(|(n, v, k)| (*n, v.as_slice(), *k))
+            .collect();
+        let mut cut_grid = setup(&parents, &[3, 4], &refs);
+        cut_grid.0.tree = t;
+        let (grid, given) = cut_grid;
+        let start = std::time::Instant::now();
+        let base = release(&grid, 5, None);
+        let planned = start.elapsed();
+        let start = std::time::Instant::now();
+        let kept = hide_uniform(&grid, 5, &given, base.clone());
+        let uniform = start.elapsed();
+        let start = std::time::Instant::now();
+        let dist = release(&grid, 10, Some(&kept));
+        let distributions = start.elapsed();
+        let count = |m: &[Vec<bool>]| m.iter().flatten().filter(|b| **b).count();
+        println!(
+            "plan {planned:?} ({} cells), uniform {uniform:?} ({} cells), distributions {distributions:?} ({} cells)",
+            count(&base),
+            count(&kept),
+            count(&dist)
+        );
+        assert!(no_uniform_block(&grid, &given, &kept));
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(120))]
         /// Random trees, one cut, few answer values (so blocks are often single-valued):
