@@ -12,10 +12,10 @@ use crate::reports::scores::{Answer, engagement_index};
 use crate::surveys::bank::QuestionKind;
 
 impl RoundData {
-    /// The answers to `item`, for [`hide_uniform`]: each question's answers (a choice by
-    /// its option), a driver's likert answers, each response's engagement index. eNPS
-    /// states shares of categories only (as a favourable share does), and its item is
-    /// checked as a question.
+    /// The answers to `item`, for [`crate::anonymity::uniform::hide_uniform`]: each
+    /// question's answers (a choice by its option), a driver's likert answers, each
+    /// response's engagement index. eNPS states shares of categories only (as a
+    /// favourable share does), and its item is checked as a question.
     pub(super) fn given(&self, item: &Item) -> Vec<Given> {
         let value = |a: &Answer| -> Option<u64> {
             match (&a.value, &a.choice) {
