@@ -532,6 +532,9 @@ pub async fn round_participation(
                     team_id,
                     team,
                     suppressed: !shown,
+                    hidden: (!shown).then(|| {
+                        crate::reports::types::HiddenReason::of(invited as usize, k as usize)
+                    }),
                     invited: shown.then_some(invited),
                     answered: shown.then_some(answered),
                     rate: shown.then(|| answered as f64 / invited as f64),

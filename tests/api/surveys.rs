@@ -780,6 +780,8 @@ async fn participation_is_live_only_for_teams_of_k_invitees_and_reminders_stay_p
     assert_eq!(find(&small)["suppressed"], json!(true));
     assert_eq!(find(&small)["invited"], json!(null));
     assert_eq!(find(&ops)["suppressed"], json!(true));
+    assert_eq!(find(&ops)["hidden"], json!("protects_smaller_group"));
+    assert_eq!(find(&small)["hidden"], json!("fewer_than_min_group"));
     let r = app
         .send(
             Method::POST,
