@@ -6,7 +6,8 @@
 //! the audit of every read and export, in [`service`] (who may read which team's report
 //! is [`crate::org::access::team_report_readable_by`]); a closed round's responses, loaded
 //! with the release plan the anonymity engine makes for them, in [`release`], and kept
-//! planned in [`closed_rounds`];
+//! planned in [`closed_rounds`]; what the plan adds for small and homogeneous crowds
+//! (single-valued groups, participation by invitees) in [`crowds`];
 //! the scores (pure) in [`scores`]; the CSV renderings (pure) in [`csv`]; the append-only
 //! audit log of report reads and exports in [`audit_log`]; and the handlers in [`api`].
 //! There is no `store.rs`: [`release`] and [`audit_log`] run their own queries.
@@ -15,6 +16,7 @@ pub mod across_rounds;
 pub mod api;
 pub mod audit_log;
 pub mod closed_rounds;
+pub mod crowds;
 pub mod csv;
 pub mod release;
 pub mod scores;

@@ -12,6 +12,7 @@ use diesel::prelude::*;
 use crate::anonymity::aggregate::restrict;
 use crate::anonymity::min_group::MinGroup;
 use crate::anonymity::suppress::{Atom, Grid, Tree, release};
+use crate::anonymity::uniform::hide_uniform;
 use crate::db::AnyConnection;
 use crate::db::schema::{answers, participation, responses, round_invitees, round_teams, teams};
 use crate::error::ApiError;
@@ -81,6 +82,13 @@ pub struct Plan {
     pub items: HashMap<Item, Vec<Vec<bool>>>,
     /// Per text question: `[node]` whether its comments are shown.
     pub comments: HashMap<String, Vec<bool>>,
+    /// Per question with a distribution: `[node][col]` whether its counts per answer are
+    /// shown (the question shown, and its group of at least 2k answers; planned like
+    /// the question itself, so no difference gives a smaller group's counts).
+    pub distributions: HashMap<String, Vec<Vec<bool>>>,
+    /// `[node][col]`: whether the group's participation is shown (a shown group's cells
+    /// of [`RoundData::participation_plan`]).
+    pub participation: Vec<Vec<bool>>,
 }
 
 /// (id, name, parent id) of every team, ordered by id: the tree a round is reported on.
@@ -400,17 +408,19 @@ impl RoundData {
         // Items answered by the same responses share a grid, and so a plan: most
         // questions are required, so most items are planned once.
         let mut planned: HashMap<Vec<Atom>, Vec<Vec<bool>>> = HashMap::new();
+        let mut grids: HashMap<Item, Grid> = HashMap::new();
         let mut add = |item: Item, size: &dyn Fn(&Resp) -> usize| {
             let grid = self.grid(size, true);
             let mask = match planned.get(&grid.atoms) {
                 Some(mask) => mask.clone(),
                 None => {
                     let mask = release(&grid, k, Some(&groups));
-                    planned.insert(grid.atoms, mask.clone());
+                    planned.insert(grid.atoms.clone(), mask.clone());
                     mask
                 }
             };
-            items.insert(item, mask);
+            items.insert(item.clone(), mask);
+            grids.insert(item, grid);
         };
         add(Item::Engagement, &|r| {
             usize::from(engagement_index(qs, &r.answers).is_some())
@@ -436,6 +446,14 @@ impl RoundData {
                 usize::from(answered(r, &id))
             });
         }
+        // A group whose answers to an item are all equal would name each member's
+        // answer: no released block of an item is single-valued.
+        for (item, grid) in &grids {
+            if let Some(mask) = items.get(item) {
+                let kept = hide_uniform(grid, k, &self.given(item), mask.clone());
+                items.insert(item.clone(), kept);
+            }
+        }
         // Numbers over several items show only beside those items (their equations are
         // then sums of released ones).
         for d in Driver::ALL {
@@ -446,6 +464,33 @@ impl RoundData {
             self.restrict_aggregate(&mut items, &over, &self.driver_items(d));
         }
         self.restrict_aggregate(&mut items, &[Item::Enps], &enps_ids);
+        // Counts per answer only for groups of at least 2k answers, planned as the
+        // question is (inside its cells), so no difference gives a smaller group's.
+        let mut distributions = HashMap::new();
+        type Planned = HashMap<(Vec<Atom>, Vec<Vec<bool>>), Vec<Vec<bool>>>;
+        let mut dist_planned: Planned = HashMap::new();
+        for q in qs.iter().filter(|q| q.kind != QuestionKind::Text) {
+            let item = Item::Question(q.id.clone());
+            let (Some(grid), Some(mask)) = (grids.get(&item), items.get(&item)) else {
+                continue;
+            };
+            let key = (grid.atoms.clone(), mask.clone());
+            let dist = match dist_planned.get(&key) {
+                Some(d) => d.clone(),
+                None => {
+                    let d = release(grid, 2 * k, Some(mask));
+                    dist_planned.insert(key, d.clone());
+                    d
+                }
+            };
+            distributions.insert(q.id.clone(), dist);
+        }
+        let participation = self
+            .participation_plan(true)
+            .into_iter()
+            .zip(&groups)
+            .map(|(p, g)| p.iter().zip(g).map(|(p, g)| *p && *g).collect())
+            .collect();
         let whole: Vec<Vec<bool>> = groups.iter().map(|row| vec![row[0]]).collect();
         let mut comments = HashMap::new();
         for q in qs.iter().filter(|q| q.kind == QuestionKind::Text) {
@@ -464,6 +509,8 @@ impl RoundData {
             groups,
             items,
             comments,
+            distributions,
+            participation,
         }
     }
 

@@ -17,8 +17,8 @@ use crate::org::access::{readable_teams, team_report_readable_by};
 use crate::reports::audit_log;
 use crate::reports::release::{Item, Plan, RoundData};
 use crate::reports::types::{
-    Bucket, Comment, Comments, DriverCell, Group, Heatmap, HeatmapRow, HiddenReason,
-    ParticipationCell, QuestionCell, Report, Trend, TrendPoint,
+    Bucket, Comment, Comments, DistributionWithheld, DriverCell, Group, Heatmap, HeatmapRow,
+    HiddenReason, ParticipationCell, QuestionCell, Report, Trend, TrendPoint,
 };
 use crate::state::AppState;
 use crate::surveys::bank::Driver;
@@ -139,13 +139,18 @@ fn group_view(
         })
         .map(|q| {
             let on = shown(plan, &Item::Question(q.question_id.clone()), node, col);
+            let counts = on
+                && plan
+                    .distributions
+                    .get(&q.question_id)
+                    .is_some_and(|m| m[node][col]);
             QuestionCell {
                 question_id: q.question_id.clone(),
                 suppressed: !on,
                 n: on.then_some(q.n as i64),
                 mean: q.mean.filter(|_| on).map(legible),
                 favorable: q.favorable.filter(|_| on).map(legible),
-                distribution: on.then(|| {
+                distribution: counts.then(|| {
                     q.distribution
                         .iter()
                         .map(|(label, count)| Bucket {
@@ -153,6 +158,11 @@ fn group_view(
                             count: *count as i64,
                         })
                         .collect()
+                }),
+                distribution_withheld: (on && !counts).then_some(if q.n < 2 * k {
+                    DistributionWithheld::FewerThanTwiceMinGroup
+                } else {
+                    DistributionWithheld::ProtectsSmallerGroup
                 }),
             }
         })
@@ -165,7 +175,8 @@ fn group_view(
         suppressed: false,
         hidden: None,
         n: Some(s.n as i64),
-        participation: (invited >= data.k.get() && invited > 0).then(|| {
+        // Planned on the invitees: no difference of shown counts covers 1 to k − 1.
+        participation: (plan.participation[node][col] && invited > 0).then(|| {
             // A team's participation counts who answered (as while the round was open),
             // also those whose answers the close stored higher up the tree; a cut's
             // counts the responses stored in it.
@@ -191,20 +202,22 @@ fn group_view(
     }
 }
 
-/// A group while its round is open: live participation (only with at least k invitees)
-/// and nothing about answers.
-fn participation_view(data: &RoundData, node: usize) -> Group {
+/// A group while its round is open: live participation where `shown` (the round's
+/// [`RoundData::participation_plan`]: at least k invitees, and no difference of shown
+/// counts covering 1 to k − 1) and nothing about answers.
+fn participation_view(data: &RoundData, shown: &[Vec<bool>], node: usize) -> Group {
     let invited = data.invited(node, None);
     let answered = data.answered(node);
+    let on = shown[node][0] && invited > 0;
     Group {
         label: data.label(node),
         team_id: data.team_id(node).map(str::to_owned),
         cut: None,
         value: None,
-        suppressed: invited < data.k.get(),
-        hidden: (invited < data.k.get()).then_some(HiddenReason::FewerThanMinGroup),
+        suppressed: !on,
+        hidden: (!on).then_some(HiddenReason::of(invited, data.k.get())),
         n: None,
-        participation: (invited >= data.k.get()).then(|| ParticipationCell {
+        participation: on.then(|| ParticipationCell {
             invited: invited as i64,
             rate: answered as f64 / invited as f64,
         }),
@@ -320,12 +333,13 @@ pub async fn round_report(
         let node = team_node(data, &team)?;
         if !released {
             // No live diffing: while the round is open only participation shows.
-            let group = participation_view(data, node);
+            let shown = data.participation_plan(false);
+            let group = participation_view(data, &shown, node);
             let children: Vec<Group> = data
                 .tree
                 .children(node)
                 .iter()
-                .map(|&c| participation_view(data, c))
+                .map(|&c| participation_view(data, &shown, c))
                 .collect();
             return Ok((
                 target(&format!("rounds/{round_id}/report"), &team, ""),

@@ -47,6 +47,16 @@ pub struct DriverCell {
     pub favorable: Option<f64>,
 }
 
+/// Why a shown question's counts per answer are withheld (its mean and favourable share
+/// are shown): the group has fewer than 2k answers to it, or enough but its counts
+/// would give a smaller group's counts away by subtraction.
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+#[oai(rename_all = "snake_case")]
+pub enum DistributionWithheld {
+    FewerThanTwiceMinGroup,
+    ProtectsSmallerGroup,
+}
+
 #[derive(Object, Clone)]
 pub struct QuestionCell {
     pub question_id: String,
@@ -54,7 +64,10 @@ pub struct QuestionCell {
     pub n: Option<i64>,
     pub mean: Option<f64>,
     pub favorable: Option<f64>,
+    /// Counts per answer: only for groups of at least 2k answers to the question.
     pub distribution: Option<Vec<Bucket>>,
+    /// Why `distribution` is absent although the question is shown.
+    pub distribution_withheld: Option<DistributionWithheld>,
 }
 
 #[derive(Object, Clone)]

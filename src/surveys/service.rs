@@ -510,16 +510,32 @@ pub async fn round_participation(
             let survey =
                 store::find_survey(conn, &r.survey_id)?.ok_or(ApiError::NotFound("survey"))?;
             let k = i64::from(survey.min_group);
+            // A team's direct members only where the reports' participation plan (on
+            // the round's tree) already determines them: no difference isolates fewer
+            // than k invitees.
+            let tree = if r.closes_at <= now() {
+                crate::reports::release::closed_team_rows(conn, &id)?
+            } else {
+                crate::reports::release::team_rows(conn)?
+            };
+            let data = crate::reports::release::RoundData::load_with(conn, r, tree)?;
+            let direct = data.direct_participation_shown();
             let mut teams = Vec::new();
             for (team_id, (invited, answered)) in store::participation_by_team(conn, &id)? {
                 let team = org_store::find_team(conn, &team_id)?
                     .map(|t| t.name)
                     .unwrap_or_default();
-                let shown = invited >= k;
+                let planned = data
+                    .node(&team_id)
+                    .is_some_and(|n| direct.get(n).copied().unwrap_or(false));
+                let shown = invited >= k && planned;
                 teams.push(TeamParticipation {
                     team_id,
                     team,
                     suppressed: !shown,
+                    hidden: (!shown).then(|| {
+                        crate::reports::types::HiddenReason::of(invited as usize, k as usize)
+                    }),
                     invited: shown.then_some(invited),
                     answered: shown.then_some(answered),
                     rate: shown.then(|| answered as f64 / invited as f64),

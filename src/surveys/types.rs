@@ -164,8 +164,12 @@ pub struct Round {
 pub struct TeamParticipation {
     pub team_id: String,
     pub team: String,
-    /// True when the team had fewer than k invitees: nothing else is shown.
+    /// True when the team's count is not shown (nothing else is then): it had fewer
+    /// than k invitees, or showing it would let a difference of shown counts cover
+    /// fewer than k invitees.
     pub suppressed: bool,
+    /// Why it is suppressed; absent when shown.
+    pub hidden: Option<crate::reports::types::HiddenReason>,
     pub invited: Option<i64>,
     pub answered: Option<i64>,
     pub rate: Option<f64>,

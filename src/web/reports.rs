@@ -164,7 +164,9 @@ fn group_row(lang: Language, g: &Group, k: i64, released: bool, link: Option<&st
                     _ => (g.label),
                 }
             }
-            @if g.suppressed && !released {
+            @if g.suppressed && !released && g.hidden == Some(HiddenReason::ProtectsSmallerGroup) {
+                td.suppressed colspan="4" { (t(lang, "hidden to protect a smaller group")) }
+            } @else if g.suppressed && !released {
                 td.suppressed colspan="4" { (tf(lang, "fewer than {k} invitees", &[("k", &k.to_string())])) }
             } @else if g.suppressed {
                 td.suppressed colspan="4" { (hidden_text(lang, g.hidden, k)) }

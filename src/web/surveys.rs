@@ -187,7 +187,9 @@ pub async fn survey(
                             @for tp in &p.teams {
                                 tr {
                                     th scope="row" { (tp.team) }
-                                    @if tp.suppressed {
+                                    @if tp.suppressed && tp.hidden == Some(crate::reports::types::HiddenReason::ProtectsSmallerGroup) {
+                                        td.suppressed colspan="3" { (t(lang, "hidden to protect a smaller group")) }
+                                    } @else if tp.suppressed {
                                         td.suppressed colspan="3" { (tf(lang, "fewer than {k} invitees", &[("k", &p.min_group.to_string())])) }
                                     } @else {
                                         td.num { (tp.invited.unwrap_or_default()) }

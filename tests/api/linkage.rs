@@ -41,18 +41,23 @@ async fn linkage_points_match_hand_computed_engagement_and_csat() {
     )
     .await
     .expect(200);
+    // (proud, stay) per person. Each team's answers vary (a team whose members all gave
+    // the same answers would not be shown); the means are those of the comments below.
     let mut groups = Vec::new();
-    for (team, n, proud, stay) in [
-        (&support, 6, 5, 4),
-        (&legal, 2, 5, 4),
-        (&sales, 5, 3, 3),
-        (&it, 5, 4, 4),
-        (&ops, 5, 2, 2),
+    for (team, answers) in [
+        (
+            &support,
+            &[(5, 5), (4, 4), (5, 4), (5, 4), (5, 4), (5, 4)][..],
+        ),
+        (&legal, &[(5, 4), (5, 4)][..]),
+        (&sales, &[(4, 4), (2, 2), (3, 3), (3, 3), (3, 3)][..]),
+        (&it, &[(5, 5), (3, 3), (4, 4), (4, 4), (4, 4)][..]),
+        (&ops, &[(3, 3), (1, 1), (2, 2), (2, 2), (2, 2)][..]),
     ] {
         groups.push((
-            app.seed_people(team, n, |_| (None, None, None)).await,
-            proud,
-            stay,
+            app.seed_people(team, answers.len(), |_| (None, None, None))
+                .await,
+            answers,
         ));
     }
     let survey = app
@@ -81,8 +86,8 @@ async fn linkage_points_match_hand_computed_engagement_and_csat() {
         .await
         .json();
     let rid = round["id"].as_str().expect("round").to_owned();
-    for (people, proud, stay) in &groups {
-        for who in people {
+    for (people, answers) in &groups {
+        for (who, (proud, stay)) in people.iter().zip(answers.iter()) {
             app.post(
                 &format!("/api/v1/rounds/{rid}/responses"),
                 Some(&who.token),

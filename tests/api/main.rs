@@ -7,6 +7,7 @@ mod audit_trail;
 mod auth;
 mod authz;
 mod cli;
+mod crowds;
 mod cx;
 mod demo;
 mod errors;

@@ -747,8 +747,12 @@ async fn participation_is_live_only_for_teams_of_k_invitees_and_reminders_stay_p
     let hr = app.hr().await;
     let big = app.create_team(&hr, "Support", None, "frontline").await;
     let small = app.create_team(&hr, "Legal", None, "internal").await;
+    // A third team, so that the organisation minus Support is not Legal alone (the
+    // organisation's count is shown too): Ops is hidden to protect Legal.
+    let ops = app.create_team(&hr, "Ops", None, "internal").await;
     let staff = app.seed_people(&big, 6, |_| (None, None, None)).await;
     app.seed_people(&small, 2, |_| (None, None, None)).await;
+    app.seed_people(&ops, 5, |_| (None, None, None)).await;
     let survey = create_survey(&app, &hr, survey_body(&[], &[])).await;
     let p = open_round(&app, &hr, &survey).await;
     for who in &staff[..3] {
@@ -775,6 +779,9 @@ async fn participation_is_live_only_for_teams_of_k_invitees_and_reminders_stay_p
     assert_eq!(find(&big)["rate"], json!(0.5));
     assert_eq!(find(&small)["suppressed"], json!(true));
     assert_eq!(find(&small)["invited"], json!(null));
+    assert_eq!(find(&ops)["suppressed"], json!(true));
+    assert_eq!(find(&ops)["hidden"], json!("protects_smaller_group"));
+    assert_eq!(find(&small)["hidden"], json!("fewer_than_min_group"));
     let r = app
         .send(
             Method::POST,
@@ -784,7 +791,7 @@ async fn participation_is_live_only_for_teams_of_k_invitees_and_reminders_stay_p
         )
         .await;
     r.expect(202);
-    assert_eq!(r.json(), json!({"reminded": 5}));
+    assert_eq!(r.json(), json!({"reminded": 10}));
     let emp = &staff[4];
     app.get(
         &format!("/api/v1/rounds/{}/participation", p.round),
