@@ -140,6 +140,22 @@ async fn one_joiner_between_rounds_is_not_isolated_by_subtracting_them() {
         got.is_empty(),
         "subtracting round 1 from round 2 gives the joiner's answer: {got:?}"
     );
+    // The trend reads the same plans: no two shown points differ by one respondent.
+    let trend = app
+        .get(
+            &format!("/api/v1/surveys/{survey}/trend?team_id={team}"),
+            Some(&hr.token),
+        )
+        .await
+        .json();
+    let shown: Vec<i64> = trend["points"]
+        .as_array()
+        .expect("points")
+        .iter()
+        .filter(|p| p["suppressed"] == false)
+        .filter_map(|p| p["n"].as_i64())
+        .collect();
+    assert_eq!(shown, vec![11], "the trend shows round 1 and hides round 2");
     // The later round is not simply withheld for good: a third round with five more
     // people differs from both by at least k and is released again.
     let more = app.seed_people(&team, 5, |_| (None, None, None)).await;
@@ -270,7 +286,8 @@ async fn renaming_a_team_between_rounds_does_not_flip_which_equal_child_is_hidde
                 .expect(201);
         }
         for (i, who) in in_a.iter().chain(&in_b).enumerate() {
-            submit(&app, who, &p, body(Some("Chat"), answer_of(i)))
+            let choice = if i % 3 == 0 { "Mail" } else { "Chat" };
+            submit(&app, who, &p, body(Some(choice), answer_of(i)))
                 .await
                 .expect(201);
         }
