@@ -10,6 +10,7 @@
 //! the handlers in [`api`].
 
 pub mod api;
+pub mod catchment;
 pub mod insights;
 pub mod model;
 pub mod service;
