@@ -13,8 +13,8 @@
 //! 1. A team's pool is its own eligible people plus the pools its children passed up. A
 //!    pool of at least k is kept: that team receives their anonymous suggestions. A
 //!    smaller one (an empty one too) is passed to the parent.
-//! 2. A top-level team whose pool is still short takes in the smallest pools kept below
-//!    it with no kept pool in between (ties broken by team id, never by a name) until
+//! 2. A top-level team whose pool is still short (but not empty: then it receives
+//!    nothing) takes in the smallest pools kept below it with no kept pool in between (ties broken by team id, never by a name) until
 //!    it holds k.
 //! 3. A top-level tree with fewer than k eligible people in all keeps nothing: its people
 //!    cannot raise an anonymous suggestion (it would not be anonymous), and they are told so.
@@ -103,6 +103,11 @@ pub fn compute(
             pool.1 += count;
             continue;
         }
+        if count == 0 {
+            // Nobody is left to file here: the kept pools below stay where they are.
+            refused.extend(origins);
+            continue;
+        }
         // A top-level team short of k takes in the smallest pools kept below it with no
         // other kept pool in between (their people have no nearer team to go to).
         let mut under: Vec<(&String, usize)> = kept
@@ -189,8 +194,9 @@ impl Catchments {
     }
 
     /// The team an anonymous suggestion stored at `stored` is shown and counted at: the
-    /// team that would receive it now. Where its tree is now too small to receive any,
-    /// its top-level team (nothing smaller is shown); an unknown team as it is.
+    /// team that would receive it now. Where none would (its tree is too small now, or
+    /// it is the top of a tree whose people all file below it), its top-level team:
+    /// nothing smaller is shown. An unknown team as it is.
     pub fn shown_at(&self, stored: &str) -> String {
         self.home(stored)
             .or_else(|| self.top.get(stored).map(String::as_str))
@@ -266,6 +272,13 @@ mod tests {
         assert_eq!(c.home("a"), Some("root"));
         assert_eq!(c.home("b"), Some("b"));
         assert_eq!((c.size("root"), c.size("a"), c.size("b")), (6, 0, 5));
+        // A top-level team of nobody, whose children all keep their own, takes in none.
+        let c = compute(&t, &people(&[("a", 5), ("b", 5), ("c", 5)]), 5);
+        assert_eq!(
+            ["a", "b", "c"].map(|t| c.home(t)),
+            [Some("a"), Some("b"), Some("c")]
+        );
+        assert_eq!((c.home("root"), c.size("root")), (None, 0));
     }
 
     #[test]
@@ -320,7 +333,7 @@ mod tests {
                 chain
             };
             // Everyone lands at exactly one team, on their own chain, or their whole
-            // top-level tree has fewer than k people.
+            // top-level tree has fewer than k people (a team of nobody may land nowhere).
             let mut landed: HashMap<String, usize> = HashMap::new();
             for (team, n) in &eligible {
                 let chain = up(team);
@@ -330,7 +343,7 @@ mod tests {
                         passing += usize::from(h != team && *n > 0);
                         *landed.entry(h.to_owned()).or_default() += n;
                     }
-                    None => {
+                    None if *n > 0 => {
                         let top = chain.last().cloned().unwrap_or_default();
                         let in_tree: usize = eligible
                             .iter()
@@ -343,6 +356,7 @@ mod tests {
                         );
                         refusing += 1;
                     }
+                    None => {}
                 }
             }
             // Every receiving team's catchment is what lands there, and at least k.
