@@ -6,6 +6,10 @@
 //! team's subtree and of their own team's ancestors (so frontline staff see what their
 //! colleagues and the teams above them raised); managers also see their managed
 //! subtrees; HR and admins see everything. Anything else answers 404.
+//!
+//! Anonymous suggestions are filed, shown and counted at the team whose possible-author
+//! catchment holds k ([`catchment`]): visibility, team filters, the insights' scope and
+//! who may answer all read an anonymous row at that team, never at one below it.
 
 use std::collections::{HashMap, HashSet};
 
