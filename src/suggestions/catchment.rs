@@ -53,54 +53,72 @@ pub fn compute(
     k: usize,
 ) -> Catchments {
     let k = k.max(1);
-    let bound = parent_of.len() + eligible.len();
     let parent = |team: &str| -> Option<&String> {
         parent_of
             .get(team)
             .and_then(Option::as_ref)
             .filter(|p| parent_of.contains_key(*p))
     };
-    // The chain above a team, nearest first (never looping on a cycle).
-    let chain = |team: &str| -> Vec<&String> {
-        let mut out = Vec::new();
-        let mut at = team;
-        while let Some(p) = parent(at) {
-            if out.len() > bound || p == team || out.contains(&p) {
-                break;
-            }
-            out.push(p);
-            at = p;
-        }
-        out
-    };
     let mut all: Vec<&String> = parent_of.keys().chain(eligible.keys()).collect();
     all.sort();
     all.dedup();
-    let depth: HashMap<&String, usize> = all.iter().map(|t| (*t, chain(t).len())).collect();
+    // Each team's depth (a top-level team is 0) and top-level team, one walk per chain.
+    // A cycle, which the tree never has, is cut where it closes: that team counts as
+    // top-level.
+    let mut depth: HashMap<&String, usize> = HashMap::new();
+    let mut top: HashMap<&String, &String> = HashMap::new();
+    for t in &all {
+        if depth.contains_key(*t) {
+            continue;
+        }
+        let mut path = vec![*t];
+        let mut on_path: HashSet<&String> = HashSet::from([*t]);
+        let (mut d, root) = loop {
+            let at = path[path.len() - 1];
+            match parent(at) {
+                Some(p) if depth.contains_key(p) => break (depth[p] + 1, top[p]),
+                Some(p) if on_path.insert(p) => path.push(p),
+                _ => break (0, at),
+            }
+        };
+        for at in path.into_iter().rev() {
+            depth.insert(at, d);
+            top.insert(at, root);
+            d += 1;
+        }
+    }
     // Deepest first, then by id, so the result never depends on hash order or names.
     let mut order = all.clone();
     order.sort_by(|a, b| depth[b].cmp(&depth[a]).then(a.cmp(b)));
 
-    let mut pools: HashMap<&String, (Vec<&String>, usize)> = all
+    // A pool: the teams whose people it holds, how many they are, and the pools kept
+    // below it with none kept in between (what a short top-level team may take in).
+    type Pool<'a> = (Vec<&'a String>, usize, Vec<&'a String>);
+    let mut pools: HashMap<&String, Pool> = all
         .iter()
-        .map(|t| (*t, (vec![*t], eligible.get(*t).copied().unwrap_or(0))))
+        .map(|t| {
+            let n = eligible.get(*t).copied().unwrap_or(0);
+            (*t, (vec![*t], n, Vec::new()))
+        })
         .collect();
     let mut kept: HashMap<&String, (Vec<&String>, usize)> = HashMap::new();
     let mut refused: Vec<&String> = Vec::new();
     for team in order {
-        let Some((mut origins, mut count)) = pools.remove(team) else {
+        let Some((mut origins, mut count, frontier)) = pools.remove(team) else {
             continue;
         };
+        let up = parent(team).filter(|p| depth[*p] < depth[team]);
         if count >= k {
             kept.insert(team, (origins, count));
+            if let Some(pool) = up.and_then(|p| pools.get_mut(p)) {
+                pool.2.push(team);
+            }
             continue;
         }
-        if let Some(p) = parent(team)
-            && depth.get(p).is_some_and(|d| *d < depth[team])
-            && let Some(pool) = pools.get_mut(p)
-        {
+        if let Some(pool) = up.and_then(|p| pools.get_mut(p)) {
             pool.0.extend(origins);
             pool.1 += count;
+            pool.2.extend(frontier);
             continue;
         }
         if count == 0 {
@@ -110,17 +128,9 @@ pub fn compute(
         }
         // A top-level team short of k takes in the smallest pools kept below it with no
         // other kept pool in between (their people have no nearer team to go to).
-        let mut under: Vec<(&String, usize)> = kept
+        let mut under: Vec<(&String, usize)> = frontier
             .iter()
-            .filter(|(t, _)| {
-                let above = chain(t);
-                above.contains(&team)
-                    && above
-                        .iter()
-                        .take_while(|a| **a != team)
-                        .all(|a| !kept.contains_key(*a))
-            })
-            .map(|(t, (_, n))| (*t, *n))
+            .filter_map(|t| kept.get(*t).map(|(_, n)| (*t, *n)))
             .collect();
         under.sort_by(|a, b| a.1.cmp(&b.1).then(a.0.cmp(b.0)));
         let mut taken = Vec::new();
@@ -153,9 +163,8 @@ pub fn compute(
     for o in refused {
         out.home.insert(o.clone(), None);
     }
-    for t in all {
-        let top = chain(t).last().copied().unwrap_or(t);
-        out.top.insert(t.clone(), top.clone());
+    for (t, root) in top {
+        out.top.insert(t.clone(), root.clone());
     }
     out
 }
