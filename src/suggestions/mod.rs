@@ -7,9 +7,11 @@
 //! queries the API and the web pages call in [`service`]; the pure parts in [`workflow`]
 //! (statuses, transitions, loop-closure figures), [`themes`] (what a period's suggestions
 //! are about, in English and Russian) and [`insights`] (the manager view and its CSV); and
-//! the handlers in [`api`].
+//! the handlers in [`api`]. Where an anonymous suggestion is filed and counted — the team
+//! whose possible-author catchment holds k — is [`catchment`].
 
 pub mod api;
+pub mod catchment;
 pub mod insights;
 pub mod model;
 pub mod service;

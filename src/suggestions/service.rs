@@ -6,8 +6,12 @@
 //! team's subtree and of their own team's ancestors (so frontline staff see what their
 //! colleagues and the teams above them raised); managers also see their managed
 //! subtrees; HR and admins see everything. Anything else answers 404.
+//!
+//! Anonymous suggestions are filed, shown and counted at the team whose possible-author
+//! catchment holds k ([`catchment`]): visibility, team filters, the insights' scope and
+//! who may answer all read an anonymous row at that team, never at one below it.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use chrono::NaiveDate;
 
@@ -24,6 +28,7 @@ use crate::org::access::{readable_teams, suggestion_teams_visible_to, summary_sc
 use crate::org::domain::{parse_optional_text, parse_text};
 use crate::org::store::{self as org_store, TeamTree};
 use crate::state::AppState;
+use crate::suggestions::catchment::{self, Catchments};
 use crate::suggestions::insights::{self, MAX_PERIOD_DAYS};
 use crate::suggestions::model::{EventRow, SuggestionRow};
 use crate::suggestions::types::{
@@ -56,26 +61,35 @@ fn followup_hash(code: &str) -> String {
     hex::encode(Sha256::digest(code.as_bytes()))
 }
 
-/// For an anonymous suggestion: the nearest team, the author's own or an ancestor,
-/// whose subtree has at least k active members who have activated their account
-/// (only they can have written it, and HR sees who has activated); below that, the
-/// top of the author's chain.
+/// For an anonymous suggestion: the team that receives the anonymous suggestions of
+/// `own`'s people, whose catchment holds at least k people who could have written it
+/// ([`catchment`]); refused (422) where the author's part of the organisation is smaller.
 fn anonymous_team(conn: &mut AnyConnection, own: &str, k: usize) -> Result<String, ApiError> {
-    let tree = TeamTree::load(conn)?;
-    let chain = tree.ancestors_inclusive(own);
-    let members: Vec<String> = people::table
-        .filter(people::active.eq(true))
-        .filter(people::password_hash.is_not_null())
-        .filter(people::team_id.is_not_null())
-        .select(people::team_id.assume_not_null())
-        .load(conn)?;
-    for team in &chain {
-        let subtree = tree.subtrees([team]);
-        if members.iter().filter(|t| subtree.contains(*t)).count() >= k {
-            return Ok(team.clone());
-        }
+    match catchment::load(conn, k)?.home(own) {
+        Some(team) => Ok(team.to_owned()),
+        None => Err(ApiError::invalid(
+            "anonymous",
+            Msg::new("anonymous suggestions need at least {k} people who could have written them; your part of the organisation has fewer, so send it signed").arg("k", k),
+        )),
     }
-    Ok(chain.last().cloned().unwrap_or_else(|| own.to_owned()))
+}
+
+/// The row as it is shown and counted: an anonymous one at the team that receives its
+/// catchment now (one filed under an older rule, or before the tree changed, is rolled
+/// up to where its possible authors are at least k).
+fn placed(c: &Catchments, mut row: SuggestionRow) -> SuggestionRow {
+    if row.anonymous {
+        row.team_id = c.shown_at(&row.team_id);
+    }
+    row
+}
+
+/// The stored teams of the rows shown at one of `teams`: signed rows by their own
+/// team, anonymous ones by where they are [`placed`].
+fn scope_of(c: &Catchments, teams: &HashSet<String>) -> (Vec<String>, Vec<String>) {
+    let mut signed: Vec<String> = teams.iter().cloned().collect();
+    signed.sort();
+    (signed, c.stored_for(teams))
 }
 
 fn view(
@@ -140,9 +154,15 @@ fn find(conn: &mut AnyConnection, id: &str) -> Result<Option<SuggestionRow>, Api
         .optional()?)
 }
 
-/// The suggestion if the caller may see it, else 404.
-fn visible(conn: &mut AnyConnection, p: &Principal, id: &str) -> Result<SuggestionRow, ApiError> {
+/// The suggestion as [`placed`] if the caller may see it there, else 404.
+fn visible(
+    conn: &mut AnyConnection,
+    p: &Principal,
+    id: &str,
+    k: usize,
+) -> Result<SuggestionRow, ApiError> {
     let row = find(conn, id)?.ok_or(ApiError::NotFound("suggestion"))?;
+    let row = placed(&catchment::load(conn, k)?, row);
     match suggestion_teams_visible_to(conn, p)? {
         Some(set) if !set.contains(&row.team_id) => Err(ApiError::NotFound("suggestion")),
         _ => Ok(row),
@@ -222,6 +242,7 @@ pub async fn list_suggestions(
 ) -> Result<SuggestionPage, ApiError> {
     let p = p.clone();
     let key = state.vote_key.clone();
+    let k = state.config.k().get();
     let Filter {
         team,
         touchpoint: tp,
@@ -246,13 +267,21 @@ pub async fn list_suggestions(
                     Some(a) => a.intersection(&sub).cloned().collect(),
                 });
             }
+            let c = catchment::load(conn, k)?;
+            let scope = allowed.as_ref().map(|a| scope_of(&c, a));
             let pattern =
                 q.map(|s| format!("%{}%", s.trim().to_lowercase().replace(['%', '_'], "")));
             let build = || {
                 let mut query = suggestions::table.into_boxed();
-                if let Some(a) = &allowed {
-                    query = query
-                        .filter(suggestions::team_id.eq_any(a.iter().cloned().collect::<Vec<_>>()));
+                if let Some((signed, anonymous)) = &scope {
+                    query = query.filter(
+                        (suggestions::anonymous
+                            .eq(false)
+                            .and(suggestions::team_id.eq_any(signed)))
+                        .or(suggestions::anonymous
+                            .eq(true)
+                            .and(suggestions::team_id.eq_any(anonymous))),
+                    );
                 }
                 if let Some(t) = tp {
                     query = query.filter(suggestions::touchpoint.eq(t.as_str()));
@@ -288,7 +317,7 @@ pub async fn list_suggestions(
             let rows: Vec<SuggestionRow> = query.limit(limit).offset(offset).load(conn)?;
             let items = rows
                 .into_iter()
-                .map(|r| view(conn, r, &p.id, &key))
+                .map(|r| view(conn, placed(&c, r), &p.id, &key))
                 .collect::<Result<_, _>>()?;
             Ok(SuggestionPage {
                 items,
@@ -307,10 +336,11 @@ pub async fn get_suggestion(
     id: &str,
 ) -> Result<Suggestion, ApiError> {
     let (p, key, id) = (p.clone(), state.vote_key.clone(), id.to_owned());
+    let k = state.config.k().get();
     state
         .db
         .read(move |conn| {
-            let row = visible(conn, &p, &id)?;
+            let row = visible(conn, &p, &id, k)?;
             view(conn, row, &p.id, &key)
         })
         .await
@@ -323,6 +353,7 @@ pub async fn followup(state: &AppState, p: &Principal, code: &str) -> Result<Sug
         state.vote_key.clone(),
         followup_hash(code.trim()),
     );
+    let k = state.config.k().get();
     state
         .db
         .read(move |conn| {
@@ -332,6 +363,7 @@ pub async fn followup(state: &AppState, p: &Principal, code: &str) -> Result<Sug
                 .first(conn)
                 .optional()?
                 .ok_or(ApiError::NotFound("suggestion"))?;
+            let row = placed(&catchment::load(conn, k)?, row);
             view(conn, row, &p.id, &key)
         })
         .await
@@ -340,13 +372,14 @@ pub async fn followup(state: &AppState, p: &Principal, code: &str) -> Result<Sug
 /// Toggles `p`'s vote on a suggestion they may see. One vote per person.
 pub async fn toggle_vote(state: &AppState, p: &Principal, id: &str) -> Result<VoteState, ApiError> {
     let (p, key, id) = (p.clone(), state.vote_key.clone(), id.to_owned());
+    let k = state.config.k().get();
     let hash = voter_hash(&key, &p.id, &id);
     let outcome = state
         .db
         .write({
             let (p, id, hash) = (p.clone(), id.clone(), hash.clone());
             move |conn| {
-                visible(conn, &p, &id)?;
+                visible(conn, &p, &id, k)?;
                 let removed = diesel::delete(
                     suggestion_votes::table
                         .filter(suggestion_votes::suggestion_id.eq(&id))
@@ -423,10 +456,11 @@ pub async fn update_suggestion(
         ));
     }
     let (p, key, id) = (p.clone(), state.vote_key.clone(), id.to_owned());
+    let k = state.config.k().get();
     state
         .db
         .write(move |conn| {
-            let row = visible(conn, &p, &id)?;
+            let row = visible(conn, &p, &id, k)?;
             if let Some(managed) = readable_teams(conn, &p)?
                 && !managed.contains(&row.team_id)
             {
@@ -462,6 +496,7 @@ pub async fn update_suggestion(
                 .set(suggestions::status.eq(to.as_str()))
                 .execute(conn)?;
             let row = find(conn, &id)?.ok_or(ApiError::NotFound("suggestion"))?;
+            let row = placed(&catchment::load(conn, k)?, row);
             view(conn, row, &p.id, &key)
         })
         .await
@@ -496,10 +531,14 @@ pub async fn frontline_insights(
         insights::audit_target(requested.as_deref(), from, to),
     );
     let p = p.clone();
+    let k = state.config.k().get();
     let insights = state
         .db
         .read(move |conn| {
             let scope = summary_scope(conn, &p, requested.as_deref())?;
+            // Anonymous suggestions count where their catchment holds k ([`placed`]).
+            let c = catchment::load(conn, k)?;
+            let scope = scope.map(|s| scope_of(&c, &s));
             let load = |conn: &mut crate::db::AnyConnection,
                         a: NaiveDate,
                         b: NaiveDate|
@@ -509,9 +548,15 @@ pub async fn frontline_insights(
                     .filter(suggestions::created_on.le(b))
                     .select(SuggestionRow::as_select())
                     .into_boxed();
-                if let Some(s) = &scope {
-                    q = q
-                        .filter(suggestions::team_id.eq_any(s.iter().cloned().collect::<Vec<_>>()));
+                if let Some((signed, anonymous)) = &scope {
+                    q = q.filter(
+                        (suggestions::anonymous
+                            .eq(false)
+                            .and(suggestions::team_id.eq_any(signed)))
+                        .or(suggestions::anonymous
+                            .eq(true)
+                            .and(suggestions::team_id.eq_any(anonymous))),
+                    );
                 }
                 Ok(q.order((suggestions::created_on, suggestions::id))
                     .load(conn)?)

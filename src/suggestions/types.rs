@@ -28,7 +28,9 @@ pub struct CreateSuggestion {
     #[oai(validator(max_length = 100, pattern = r"^[^\x00-\x1f\x7f-\x9f]*$"))]
     pub customer_segment: Option<String>,
     /// Anonymous: no author is stored, only the day, and the team is the nearest one
-    /// (own or above) with at least k members. Keep the follow-up code to read replies.
+    /// (own or above) whose catchment — the people whose anonymous suggestions are filed
+    /// there — holds at least k; refused (422) where fewer than k could have written it.
+    /// Keep the follow-up code to read replies.
     pub anonymous: bool,
 }
 

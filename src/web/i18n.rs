@@ -662,6 +662,10 @@ const RU_MSG: &[(&str, &str)] = &[
         "another team has this key",
         "этот ключ уже есть у другой команды",
     ),
+    (
+        "anonymous suggestions need at least {k} people who could have written them; your part of the organisation has fewer, so send it signed",
+        "для анонимного предложения нужно не меньше {k} человек, которые могли бы его написать, а в вашей части организации их меньше: отправьте его под своим именем",
+    ),
     ("answered twice", "ответ дан дважды"),
     ("appears twice in the file", "встречается в файле дважды"),
     ("at most 100 managers", "не больше 100 руководителей"),

@@ -52,19 +52,15 @@ async fn an_anonymous_suggestion_counts_only_activated_members() {
     app.set_password(&tier1[0].id).await;
     let author = &tier1[0];
     let anonymous_team = |r: &Resp| r.json()["team_id"].as_str().unwrap_or("").to_owned();
-    // Support has 4 more members, none activated: 1 activated in the whole chain, so
-    // the suggestion goes to the top of it.
+    // Support has 4 more members, none activated: 1 activated in the whole tree, so
+    // nowhere could it be anonymous: it is refused, not filed at Tier 1 or Company.
     let support = app.seed_people(&o.support, 4, |_| (None, None, None)).await;
     let r = app
         .post("/api/v1/suggestions", Some(&author.token), idea(true))
         .await;
-    r.expect(201);
-    assert_eq!(
-        anonymous_team(&r),
-        o.company,
-        "not Tier 1: one could have written it"
-    );
-    // Once Support's members activate, its subtree holds 1 + 4 = 5 activated members.
+    r.expect(422);
+    assert_eq!(r.field(), "anonymous", "one could have written it");
+    // Once Support's members activate, its catchment holds 1 (passed up) + 4 = 5.
     for p in &support {
         app.set_password(&p.id).await;
     }
@@ -79,7 +75,7 @@ async fn an_anonymous_suggestion_counts_only_activated_members() {
 async fn an_anonymous_suggestion_keeps_no_author_and_only_the_day() {
     let app = spawn_app().await;
     let o = org(&app).await;
-    // Tier 1 has 2 people, Support's subtree 2 + 4 = 6 ≥ k = 5, all activated.
+    // Tier 1 has 2 people, who pass up to Support: its catchment is 2 + 4 = 6 ≥ k = 5.
     let tier1 = app.seed_people(&o.tier1, 2, |_| (None, None, None)).await;
     let support = app.seed_people(&o.support, 4, |_| (None, None, None)).await;
     for p in tier1.iter().chain(&support) {
@@ -96,7 +92,7 @@ async fn an_anonymous_suggestion_keeps_no_author_and_only_the_day() {
     assert_eq!(
         created["team_id"],
         json!(o.support),
-        "the nearest team with at least k members"
+        "the nearest team whose catchment holds k"
     );
     let code = created["followup_code"].as_str().expect("code").to_owned();
     let id = created["id"].as_str().expect("id").to_owned();
@@ -663,4 +659,254 @@ async fn the_manager_view_has_themes_touchpoints_and_loop_closure() {
     )
     .await
     .expect(422);
+}
+
+/// Company (5 people) ─ Support (nobody) ─ {Tier 1 (5), Night desk (1)}: everyone has
+/// activated their account. Under the old rule the Night desk's lone member was filed at
+/// Support (its subtree holds 6 ≥ k = 5), where nobody else files: Tier 1 keeps its own.
+struct Small {
+    hr: Actor,
+    company: String,
+    support: String,
+    tier1: String,
+    night: String,
+    /// Every eligible person, the lone Night desk member last.
+    everyone: Vec<Actor>,
+}
+
+async fn small_team_org(app: &TestApp) -> Small {
+    let hr = app.hr().await;
+    let company = app.create_team(&hr, "Company", None, "frontline").await;
+    let support = app
+        .create_team(&hr, "Support", Some(&company), "frontline")
+        .await;
+    let tier1 = app
+        .create_team(&hr, "Tier 1", Some(&support), "frontline")
+        .await;
+    let night = app
+        .create_team(&hr, "Night desk", Some(&support), "frontline")
+        .await;
+    let mut everyone = app.seed_people(&company, 5, |_| (None, None, None)).await;
+    everyone.extend(app.seed_people(&tier1, 5, |_| (None, None, None)).await);
+    everyone.extend(app.seed_people(&night, 1, |_| (None, None, None)).await);
+    for p in &everyone {
+        app.set_password(&p.id).await;
+    }
+    Small {
+        hr,
+        company,
+        support,
+        tier1,
+        night,
+        everyone,
+    }
+}
+
+/// HR's view: the anonymous suggestions listed, as (team, title).
+async fn anonymous_by_team(app: &TestApp, hr: &Actor, query: &str) -> Vec<(String, String)> {
+    let v = app
+        .get(
+            &format!("/api/v1/suggestions?limit=200{query}"),
+            Some(&hr.token),
+        )
+        .await
+        .json();
+    v["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter(|s| s["anonymous"] == json!(true))
+        .map(|s| {
+            (
+                s["team_id"].as_str().unwrap_or("").to_owned(),
+                s["title"].as_str().unwrap_or("").to_owned(),
+            )
+        })
+        .collect()
+}
+
+/// HR's frontline insights total for a team's subtree over the last 30 days.
+async fn insights_total(app: &TestApp, hr: &Actor, team: &str) -> i64 {
+    let r = app
+        .get(
+            &format!("/api/v1/insights/frontline?team_id={team}"),
+            Some(&hr.token),
+        )
+        .await;
+    r.expect(200);
+    r.json()["total"].as_i64().unwrap_or(-1)
+}
+
+/// The attack (issue 23, 2): everyone raises one anonymous suggestion, so the number
+/// that land on a team is the number of people who could have written each of them. HR
+/// reads where they are filed, and the frontline insights of Support minus those of its
+/// children. Under the old rule Support held exactly one — the Night desk member's,
+/// attributable to them by name; now every team that holds any holds at least k.
+#[tokio::test]
+async fn the_lone_member_of_a_small_team_is_never_the_only_possible_author() {
+    let app = spawn_app().await;
+    let o = small_team_org(&app).await;
+    let k = 5;
+    for (i, p) in o.everyone.iter().enumerate() {
+        let mut body = idea(true);
+        body["title"] = json!(format!("Pain point {i}"));
+        app.post("/api/v1/suggestions", Some(&p.token), body)
+            .await
+            .expect(201);
+    }
+    let lone_title = format!("Pain point {}", o.everyone.len() - 1);
+    let listed = anonymous_by_team(&app, &o.hr, "").await;
+    assert_eq!(listed.len(), o.everyone.len());
+    let mut per_team: std::collections::HashMap<&str, usize> = Default::default();
+    for (team, _) in &listed {
+        *per_team.entry(team.as_str()).or_default() += 1;
+    }
+    let (lone_team, _) = listed
+        .iter()
+        .find(|(_, t)| *t == lone_title)
+        .expect("the lone member's suggestion");
+    assert!(
+        per_team[lone_team.as_str()] >= k,
+        "the lone member's suggestion is filed at {lone_team} (Support is {}) with {} \
+         possible author(s): HR knows who wrote it",
+        o.support,
+        per_team[lone_team.as_str()]
+    );
+    for (team, n) in &per_team {
+        assert!(*n >= k, "{team} holds the suggestions of {n} < {k} people");
+    }
+    // Filed at the nearest team whose catchment holds k: Company (its 5 and the lone one).
+    assert_eq!(lone_team, &o.company);
+    assert_eq!(per_team.get(o.tier1.as_str()), Some(&5));
+    assert_eq!(per_team.get(o.support.as_str()), None);
+    // Differencing the insights: what is filed at Support itself is none or ≥ k.
+    let support = insights_total(&app, &o.hr, &o.support).await;
+    let below =
+        insights_total(&app, &o.hr, &o.tier1).await + insights_total(&app, &o.hr, &o.night).await;
+    let at_support = support - below;
+    assert!(
+        at_support == 0 || at_support >= k as i64,
+        "Support's own suggestions: {at_support}"
+    );
+    assert_eq!(insights_total(&app, &o.hr, &o.night).await, 0);
+    assert_eq!(insights_total(&app, &o.hr, &o.company).await, 11);
+    // The same for the list filtered by team.
+    assert!(
+        anonymous_by_team(&app, &o.hr, &format!("&team_id={}", o.night))
+            .await
+            .is_empty()
+    );
+}
+
+/// A suggestion filed under the old rule (at Support, where only the Night desk member
+/// filed) is shown and counted where its catchment holds k now: at Company, in lists,
+/// in the insights and to a manager answering it.
+#[tokio::test]
+async fn an_anonymous_suggestion_filed_under_the_old_rule_is_rolled_up_where_k_can_have_written_it()
+{
+    let app = spawn_app().await;
+    let o = small_team_org(&app).await;
+    let today = chrono::Utc::now().date_naive();
+    let id = uuid::Uuid::new_v4().to_string();
+    let (sid, team) = (id.clone(), o.support.clone());
+    app.state
+        .db
+        .write(move |conn| {
+            use pulseline::db::schema::suggestions as s;
+            diesel::insert_into(s::table)
+                .values((
+                    s::id.eq(&sid),
+                    s::team_id.eq(&team),
+                    s::author_id.eq(None::<String>),
+                    s::title.eq("Night shift handover loses tickets"),
+                    s::body.eq("Tickets opened at night are lost at the morning handover."),
+                    s::touchpoint.eq("support"),
+                    s::anonymous.eq(true),
+                    s::status.eq("new"),
+                    s::votes.eq(0),
+                    s::created_on.eq(today),
+                ))
+                .execute(conn)?;
+            Ok(())
+        })
+        .await
+        .expect("insert");
+    let r = app
+        .get(&format!("/api/v1/suggestions/{id}"), Some(&o.hr.token))
+        .await;
+    r.expect(200);
+    assert_eq!(r.json()["team_id"], json!(o.company), "not Support");
+    assert_eq!(r.json()["team"], json!("Company"));
+    assert_eq!(
+        anonymous_by_team(&app, &o.hr, "").await,
+        vec![(
+            o.company.clone(),
+            "Night shift handover loses tickets".to_owned()
+        )]
+    );
+    assert!(
+        anonymous_by_team(&app, &o.hr, &format!("&team_id={}", o.support))
+            .await
+            .is_empty()
+    );
+    assert_eq!(insights_total(&app, &o.hr, &o.support).await, 0);
+    assert_eq!(insights_total(&app, &o.hr, &o.company).await, 1);
+    // Support's manager no longer answers it as their team's; Company's does.
+    let reply = json!({"status": "acknowledged", "reply": "We will look at the handover."});
+    let support_manager = app.manager_of(&o.hr, &o.support).await;
+    app.json(
+        Method::PATCH,
+        &format!("/api/v1/suggestions/{id}"),
+        Some(&support_manager.token),
+        reply.clone(),
+    )
+    .await
+    .expect(403);
+    let company_manager = app.manager_of(&o.hr, &o.company).await;
+    app.json(
+        Method::PATCH,
+        &format!("/api/v1/suggestions/{id}"),
+        Some(&company_manager.token),
+        reply,
+    )
+    .await
+    .expect(200);
+}
+
+/// A top-level tree with fewer than k people who could write one cannot receive an
+/// anonymous suggestion: it is refused with the reason, and a signed one still goes.
+#[tokio::test]
+async fn an_organisation_too_small_for_anonymous_suggestions_refuses_them() {
+    let app = spawn_app().await;
+    let hr = app.hr().await;
+    let desk = app.create_team(&hr, "Desk", None, "frontline").await;
+    // Four activated members, and one who never activated: 4 < k = 5.
+    let staff = app.seed_people(&desk, 5, |_| (None, None, None)).await;
+    for p in &staff[..4] {
+        app.set_password(&p.id).await;
+    }
+    let r = app
+        .post("/api/v1/suggestions", Some(&staff[0].token), idea(true))
+        .await;
+    r.expect(422);
+    assert_eq!(r.field(), "anonymous");
+    assert!(
+        r.json()["detail"]
+            .as_str()
+            .unwrap_or("")
+            .contains("at least 5 people"),
+        "{}",
+        r.text()
+    );
+    assert_eq!(app.count("suggestions").await, 0);
+    app.post("/api/v1/suggestions", Some(&staff[0].token), idea(false))
+        .await
+        .expect(201);
+    // Once the fifth activates, the team holds k and takes anonymous suggestions.
+    app.set_password(&staff[4].id).await;
+    let r = app
+        .post("/api/v1/suggestions", Some(&staff[0].token), idea(true))
+        .await;
+    r.expect(201);
+    assert_eq!(r.json()["team_id"], json!(desk));
 }

@@ -10,7 +10,9 @@ async fn an_anonymous_pain_point_is_answered_and_read_back_by_its_code() {
     let app = spawn_app().await;
     let hr = app.hr().await;
     let team = app.create_team(&hr, "Desk", None, "frontline").await;
-    app.seed_people(&team, 5, |_| (None, None, None)).await;
+    for p in app.seed_people(&team, 5, |_| (None, None, None)).await {
+        app.set_password(&p.id).await; // k who could write an anonymous one
+    }
     let manager = app.manager_of(&hr, &team).await;
     let emp = app.employee(&hr, Some(&team)).await;
 
@@ -153,7 +155,9 @@ async fn sending_an_anonymous_suggestion_twice_with_one_form_creates_one_and_sho
     let app = spawn_app().await;
     let hr = app.hr().await;
     let team = app.create_team(&hr, "Desk", None, "frontline").await;
-    app.seed_people(&team, 5, |_| (None, None, None)).await;
+    for p in app.seed_people(&team, 5, |_| (None, None, None)).await {
+        app.set_password(&p.id).await; // k who could write an anonymous one
+    }
     let emp = app.employee(&hr, Some(&team)).await;
     let other = app.employee(&hr, Some(&team)).await;
     let mut eb = Browser::new(&app);
