@@ -17,6 +17,7 @@ mod linkage;
 mod openapi;
 mod ops;
 mod org;
+mod pg_forensics;
 mod reports;
 mod sealed;
 mod suggestions;

@@ -10,7 +10,7 @@ use crate::helpers::*;
 use crate::surveys::{Pulse, answers, close_round, create_survey, open_round, submit, survey_body};
 
 /// A team of `n` and an open round of a survey for it.
-async fn round_for(app: &TestApp, n: usize) -> (Actor, String, Vec<Actor>, Pulse) {
+pub(crate) async fn round_for(app: &TestApp, n: usize) -> (Actor, String, Vec<Actor>, Pulse) {
     let hr = app.hr().await;
     let team = app.create_team(&hr, "Support", None, "frontline").await;
     let staff = app.seed_people(&team, n, |_| (None, None, None)).await;
@@ -20,7 +20,7 @@ async fn round_for(app: &TestApp, n: usize) -> (Actor, String, Vec<Actor>, Pulse
 }
 
 /// A comment only person `i` of this test would write (unique across concurrent tests).
-fn secret(tag: &str, i: usize) -> String {
+pub(crate) fn secret(tag: &str, i: usize) -> String {
     format!("zq{tag}-{i:03}-words-only-their-writer-knows")
 }
 
@@ -37,7 +37,7 @@ fn bytes_of(files: &[std::path::PathBuf]) -> Vec<u8> {
 
 /// Where each of `tag`'s comments ([`secret`]) first stands in `hay`, by index: one
 /// pass over the bytes, however many comments.
-fn offsets(hay: &[u8], tag: &str) -> Vec<(usize, usize)> {
+pub(crate) fn offsets(hay: &[u8], tag: &str) -> Vec<(usize, usize)> {
     let prefix = format!("zq{tag}-");
     let p = prefix.as_bytes();
     let mut found = std::collections::BTreeMap::new();
@@ -61,7 +61,7 @@ fn offsets(hay: &[u8], tag: &str) -> Vec<(usize, usize)> {
 /// Kendall's tau between arrival (the index) and position on disk, counted only over
 /// pairs of the same page (`page` bytes): +1 or −1 when a page's byte layout records
 /// who came first (cells are written one below another), near 0 when it does not.
-fn tau_within_pages(offsets: &[(usize, usize)], page: usize) -> f64 {
+pub(crate) fn tau_within_pages(offsets: &[(usize, usize)], page: usize) -> f64 {
     let (mut agree, mut disagree) = (0i64, 0i64);
     for (a, &(ia, oa)) in offsets.iter().enumerate() {
         for &(ib, ob) in &offsets[a + 1..] {
@@ -510,7 +510,7 @@ struct Text {
 }
 
 /// A PostgreSQL checkpoint, so the tables' files on disk hold what was written.
-async fn pg_checkpoint(app: &TestApp) {
+pub(crate) async fn pg_checkpoint(app: &TestApp) {
     let url = app.database_url.clone();
     tokio::task::spawn_blocking(move || {
         let mut conn = <diesel::PgConnection as diesel::Connection>::establish(&url)?;
@@ -522,7 +522,7 @@ async fn pg_checkpoint(app: &TestApp) {
     .expect("checkpoint");
 }
 
-async fn pg_data_directory(app: &TestApp) -> std::path::PathBuf {
+pub(crate) async fn pg_data_directory(app: &TestApp) -> std::path::PathBuf {
     let dir = app
         .state
         .db
