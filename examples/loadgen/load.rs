@@ -34,18 +34,21 @@ pub struct Load {
 /// One prepared request: the bearer header and the JSON body.
 pub type Prepared = (String, Vec<u8>);
 
-pub fn prepare(
-    question_ids: &[String],
-    people: &[(String, String)],
-) -> anyhow::Result<Vec<Prepared>> {
+/// A comment of a typical length (about 120 characters).
+pub const COMMENT: &str = "The new rota works for most of us, but the late shift still has one \
+                           person on the phones when the queue is longest.";
+
+pub fn prepare(fixture: &Fixture, people: &[(String, String)]) -> anyhow::Result<Vec<Prepared>> {
     let mut rng = rand::thread_rng();
     people
         .iter()
         .map(|(_, bearer)| {
-            let answers: Vec<Value> = question_ids
+            let mut answers: Vec<Value> = fixture
+                .question_ids
                 .iter()
                 .map(|q| json!({"question_id": q, "value": rng.gen_range(1..=5)}))
                 .collect();
+            answers.push(json!({"question_id": fixture.comment_id, "text": COMMENT}));
             Ok((
                 bearer.clone(),
                 serde_json::to_vec(&json!({ "answers": answers }))?,
@@ -67,8 +70,8 @@ pub async fn run_load(
         "{base}/api/v1/rounds/{}/responses",
         fixture.round_id
     ));
-    let warm = prepare(&fixture.question_ids, warmup)?;
-    let work = Arc::new(prepare(&fixture.question_ids, measured)?);
+    let warm = prepare(fixture, warmup)?;
+    let work = Arc::new(prepare(fixture, measured)?);
     // One client per connection: each keeps exactly one keep-alive connection.
     let clients = (0..args.concurrency)
         .map(|_| {

@@ -1,5 +1,5 @@
-//! Load generator for survey submissions: how many 10-answer responses per second the
-//! release server stores, at what latency, next to the raw limit of the same backend
+//! Load generator for survey submissions: how many responses (ten likert answers and a
+//! comment of about 120 characters) per second the release server stores, at what latency, next to the raw limit of the same backend
 //! measured in the same run.
 //!
 //! For each `--database-url` it:
@@ -7,7 +7,8 @@
 //!    PostgreSQL: a new database on the server the URL points at, dropped at the end),
 //!    builds the application in this process with `build_state`/`build_app` (the one
 //!    wiring) to seed N people (plus one warm-up person per connection), a team, a
-//!    10-question likert5 survey and an open round, then lets go of it;
+//!    survey of ten likert5 items and one comment question and an open round, then lets
+//!    go of it;
 //! 2. copies that database (people, round, questions, no answers) for the raw run;
 //! 3. starts the release `pulseline serve` binary as a separate process on a free
 //!    127.0.0.1 port, opens the connections with one warm-up submission each, then fires
@@ -15,8 +16,8 @@
 //!    in a closed loop by default, or on a fixed schedule with `--rate` (a number a
 //!    second, or `raw`: the raw limit of step 4, then measured first);
 //! 4. stops the server, checks the stored row counts, and measures the raw limit on the
-//!    copy: the same rows (1 participation + 1 response + 10 answers) inserted one
-//!    transaction per submission, by the `sqlite3` CLI (WAL, `synchronous=FULL`,
+//!    copy: the same rows (1 participation row + 1 ballot of the round's sealed length,
+//!    random bytes) inserted one transaction per submission, by the `sqlite3` CLI (WAL, `synchronous=FULL`,
 //!    `foreign_keys=ON`) or by `pgbench` (16 clients).
 //!
 //! Build the server first: `cargo build --release && cargo run --release --example
@@ -284,8 +285,8 @@ struct Row {
 fn print_table(args: &Args, rows: &[Row]) {
     println!();
     println!(
-        "N = {} submissions of 10 answers, {} connections, {}; raw = one transaction per \
-         submission",
+        "N = {} submissions of 10 answers and a comment, {} connections, {}; raw = one \
+         transaction per submission (participation + ballot)",
         args.people,
         args.concurrency,
         describe_rate(args.rate)
@@ -497,7 +498,7 @@ async fn bench_one(args: &Args, server_bin: &Path, url: &str) -> anyhow::Result<
         load.p50_ms,
         load.p99_ms,
         load.errors,
-        expected * 10,
+        expected * 11,
     );
     if let Some(c) = &load.cpu {
         let other = (c.machine - c.server - c.loadgen - c.postgres).max(0.0);
@@ -526,12 +527,12 @@ async fn bench_one(args: &Args, server_bin: &Path, url: &str) -> anyhow::Result<
     for e in &load.samples {
         eprintln!("[{backend}]   error: {e}");
     }
-    if responses != expected || answers != expected * 10 {
+    if responses != expected || answers != expected * 11 {
         eprintln!("[{backend}] WARNING: stored row counts differ from the accepted submissions");
     }
 
     // The server's database is no longer needed: on PostgreSQL, drop it now so that its
-    // autovacuum (the writer deletes and re-inserts rows) does not run during the raw run.
+    // autovacuum (the close deletes every ballot) does not run during the raw run.
     if let Target::Postgres { admin, bench, .. } = &target
         && !args.keep
     {

@@ -1,5 +1,7 @@
-//! The raw limit of a backend: the same rows a submission stores, inserted one
-//! transaction each by `sqlite3` or `pgbench` on a copy of the seeded database.
+//! The raw limit of a backend: the same rows a submission stores — one participation
+//! row and one ballot of the round's sealed length (random bytes, as incompressible as
+//! ciphertext) — inserted one transaction each by `sqlite3` or `pgbench` on a copy of
+//! the seeded database.
 
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -9,7 +11,6 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, bail};
 use diesel::prelude::*;
 use pulseline::db::Db;
-use rand::Rng;
 
 use super::setup::Fixture;
 use super::{Args, Target};
@@ -70,6 +71,7 @@ pub async fn copy_for_raw(args: &Args, target: &Target) -> anyhow::Result<()> {
                      INSERT INTO raw_people
                         SELECT row_number() OVER (ORDER BY id), id FROM people WHERE NOT is_hr;
                      CREATE SEQUENCE raw_seq;
+                     CREATE EXTENSION IF NOT EXISTS pgcrypto;
                      ANALYZE;",
                 )?;
                 Ok(())
@@ -105,7 +107,6 @@ pub async fn raw_sqlite(
             w,
             "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"
         )?;
-        let mut rng = rand::thread_rng();
         // The measured people (after the warm-up ones), as the server run used them.
         for (person, _) in f.people.iter().skip(args.concurrency).take(n) {
             let rid = uuid::Uuid::new_v4();
@@ -117,16 +118,9 @@ pub async fn raw_sqlite(
             )?;
             writeln!(
                 w,
-                "INSERT INTO responses (id, round_id, team_id, location, job_family, tenure) \
-                 VALUES ('{rid}', '{}', '{}', NULL, NULL, NULL);",
-                f.round_id, f.team_id
+                "INSERT INTO ballots (id, round_id, sealed) VALUES ('{rid}', '{}', randomblob({}));",
+                f.round_id, f.ballot_len
             )?;
-            // The ten answers in one statement: the raw run's quickest form (the server
-            // inserts them one by one on SQLite).
-            let insert = answers_insert(&f.question_ids, &rid.to_string(), || {
-                rng.gen_range(1..=5).to_string()
-            });
-            writeln!(w, "{insert}")?;
             writeln!(w, "COMMIT;")?;
         }
         w.flush()?;
@@ -147,9 +141,9 @@ pub async fn raw_sqlite(
     if !out.status.success() {
         bail!("sqlite3 failed: {}", String::from_utf8_lossy(&out.stderr));
     }
-    let stored = count_rows(&db.to_string_lossy(), "responses").await?;
+    let stored = count_rows(&db.to_string_lossy(), "ballots").await?;
     if stored != n as i64 {
-        bail!("the raw SQLite run stored {stored} responses, not {n}");
+        bail!("the raw SQLite run stored {stored} ballots, not {n}");
     }
     Ok((n, n as f64 / elapsed.as_secs_f64()))
 }
@@ -174,7 +168,6 @@ pub async fn raw_postgres(
     let script = dir.join("raw-pgbench.sql");
     {
         let mut w = BufWriter::new(std::fs::File::create(&script)?);
-        writeln!(w, "\\set v random(1, 5)")?;
         writeln!(w, "BEGIN;")?;
         writeln!(
             w,
@@ -188,14 +181,10 @@ pub async fn raw_postgres(
         )?;
         writeln!(
             w,
-            "INSERT INTO responses (id, round_id, team_id, location, job_family, tenure) \
-             VALUES (':rid', '{}', '{}', NULL, NULL, NULL);",
-            f.round_id, f.team_id
+            "INSERT INTO ballots (id, round_id, sealed) VALUES (':rid', '{}', {});",
+            f.round_id,
+            random_bytes_sql(f.ballot_len)
         )?;
-        // The ten answers in one statement, as the server writes them: PostgreSQL checks
-        // that answers refer to stored rows once per statement.
-        let insert = answers_insert(&f.question_ids, ":rid", || ":v".into());
-        writeln!(w, "{insert}")?;
         writeln!(w, "COMMIT;")?;
         w.flush()?;
     }
@@ -256,17 +245,15 @@ pub async fn count_rows(url: &str, table: &'static str) -> anyhow::Result<i64> {
     .await?
 }
 
-/// One multi-row `INSERT` of a submission's answers for a raw run's script: response
-/// `rid` (an id or a script variable), one row per question, each value from `value`.
-pub fn answers_insert(
-    question_ids: &[String],
-    rid: &str,
-    mut value: impl FnMut() -> String,
-) -> String {
-    let rows = question_ids
-        .iter()
-        .map(|q| format!("('{rid}', '{q}', {}, NULL, NULL)", value()))
-        .collect::<Vec<_>>()
-        .join(", ");
-    format!("INSERT INTO answers (response_id, question_id, value, choice, text) VALUES {rows};")
+/// A PostgreSQL expression of `len` random bytes (`gen_random_bytes` gives at most 1,024
+/// a call).
+pub fn random_bytes_sql(len: usize) -> String {
+    let mut parts = vec!["gen_random_bytes(1024)".to_owned(); len / 1024];
+    if !len.is_multiple_of(1024) {
+        parts.push(format!("gen_random_bytes({})", len % 1024));
+    }
+    if parts.is_empty() {
+        return "''::bytea".into();
+    }
+    parts.join(" || ")
 }

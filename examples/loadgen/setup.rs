@@ -12,8 +12,12 @@ use super::bench::seed::{insert_people, person};
 /// What the load and the raw run need to know about the seeded database.
 pub struct Fixture {
     pub round_id: String,
-    pub team_id: String,
+    /// The ten likert questions.
     pub question_ids: Vec<String>,
+    /// The free-text question every submission also answers.
+    pub comment_id: String,
+    /// The length of every sealed ballot of the round (what the raw run writes too).
+    pub ballot_len: usize,
     /// (person id, bearer token); the first `concurrency` are the warm-up people.
     pub people: Vec<(String, String)>,
     /// HR's token, to close the round after the load.
@@ -50,7 +54,7 @@ pub async fn set_up(url: &str, secret: &str, people: usize) -> anyhow::Result<Fi
         insert_people(&app.state.db, std::mem::replace(&mut rows, rest)).await?;
     }
 
-    let survey = survey(
+    let mut survey = survey(
         "Benchmark pulse",
         &QUESTIONS,
         &[&team_id],
@@ -58,17 +62,34 @@ pub async fn set_up(url: &str, secret: &str, people: usize) -> anyhow::Result<Fi
         "monthly",
         7,
     );
-    let round = app.open_round(&hr, survey).await?;
-    if round.question_ids.len() != QUESTIONS.len() {
-        bail!("the survey has {} questions", round.question_ids.len());
+    // One comment question beside the ten likert items: a ballot is padded to the
+    // longest comment, so it sets the size of every ballot.
+    if let Some(list) = survey["questions"].as_array_mut() {
+        list.push(json!({"kind": "text", "driver": "voice", "text": "Anything else?"}));
     }
+    let round = app.open_round(&hr, survey).await?;
+    let mut question_ids = round.question_ids;
+    if question_ids.len() != QUESTIONS.len() + 1 {
+        bail!("the survey has {} questions", question_ids.len());
+    }
+    let comment_id = question_ids.pop().unwrap_or_default();
+    let ballot_len = {
+        let survey_id = round.survey_id.clone();
+        let questions = app
+            .state
+            .db
+            .read(move |conn| pulseline::surveys::store::questions(conn, &survey_id))
+            .await?;
+        pulseline::surveys::ballot::sealed_len(&questions)
+    };
     if round.invited != people as u64 {
         bail!("the round invited {} people, not {people}", round.invited);
     }
     Ok(Fixture {
         round_id: round.round_id,
-        team_id,
-        question_ids: round.question_ids,
+        question_ids,
+        comment_id,
+        ballot_len,
         people: seeded,
         hr,
     })
