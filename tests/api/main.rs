@@ -17,6 +17,7 @@ mod linkage;
 mod openapi;
 mod ops;
 mod org;
+mod reach;
 mod reports;
 mod sealed;
 mod suggestions;
