@@ -3,10 +3,12 @@
 //! ([`crate::anonymity::uniform`]), and participation planned by the engine on the
 //! invitees (complementary suppression, as for scores).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use crate::anonymity::suppress::{Atom, Grid, release};
 use crate::anonymity::uniform::Given;
+use crate::db::AnyConnection;
+use crate::error::ApiError;
 use crate::reports::release::{Item, RoundData};
 use crate::reports::scores::{Answer, engagement_index};
 use crate::surveys::bank::QuestionKind;
@@ -119,6 +121,107 @@ impl RoundData {
                         .children(n)
                         .iter()
                         .all(|&c| plan[c][0] || self.invited(c, None) == 0)
+            })
+            .collect()
+    }
+}
+
+/// Who of a round's invitees can be reached: their account is activated (it has a
+/// password, so they can sign in and answer), or they have answered (which proves it;
+/// it matters only for people given a session without a password, as the demo's are).
+/// A deactivated invitee who had activated stays reachable: they could answer until
+/// they left. Counted per team (node) of the invitee's round record; read afresh on
+/// every report (people activate while a round is open), never cached with the plan.
+pub struct Reach {
+    /// Per node, the reachable invitees recorded in that team itself (not its subtree).
+    pub direct: Vec<usize>,
+}
+
+impl Reach {
+    /// Loads who of `data`'s round invitees can be reached.
+    pub fn load(conn: &mut AnyConnection, data: &RoundData) -> Result<Reach, ApiError> {
+        use crate::db::schema::{participation, people, round_invitees};
+        use diesel::prelude::*;
+        let round_id = data.round.id.clone();
+        let rows: Vec<(String, String, bool)> = round_invitees::table
+            .left_join(people::table.on(people::id.eq(round_invitees::person_id)))
+            .filter(round_invitees::round_id.eq(&round_id))
+            .select((
+                round_invitees::person_id,
+                round_invitees::team_id,
+                people::password_hash.nullable().is_not_null(),
+            ))
+            .load(conn)?;
+        let answered: HashSet<String> = participation::table
+            .filter(participation::round_id.eq(&round_id))
+            .select(participation::person_id)
+            .load::<String>(conn)?
+            .into_iter()
+            .collect();
+        let mut direct = vec![0; data.tree.len()];
+        for (person, team, activated) in rows {
+            if activated || answered.contains(&person) {
+                let node = data.node(&team).unwrap_or(0);
+                if let Some(d) = direct.get_mut(node) {
+                    *d += 1;
+                }
+            }
+        }
+        Ok(Reach { direct })
+    }
+
+    /// Reachable invitees in `node`'s subtree.
+    pub fn reachable(&self, data: &RoundData, node: usize) -> usize {
+        self.direct
+            .iter()
+            .enumerate()
+            .filter(|&(n, _)| data.contains(node, n))
+            .map(|(_, d)| d)
+            .sum()
+    }
+
+    /// Per node, whether its reachable count may be shown: only where its participation
+    /// is shown (the whole-group column of [`RoundData::participation_plan`]) and the
+    /// engine, run on the reachable invitees within that plan, releases it — every shown
+    /// count and every difference of shown counts covers 0 or at least k reachable
+    /// people — or where nobody of the group is reachable (a 0 adds no equation about
+    /// anyone). Any subset of these cells is as safe (fewer differences can be formed),
+    /// so a closed round shows it only on groups whose participation it shows.
+    pub fn plan(&self, data: &RoundData) -> Vec<bool> {
+        let participation = data.participation_plan(false);
+        let atoms = self
+            .direct
+            .iter()
+            .enumerate()
+            .filter(|&(_, &size)| size > 0)
+            .map(|(node, &size)| Atom {
+                node,
+                values: Vec::new(),
+                size,
+            })
+            .collect();
+        let grid = Grid {
+            tree: data.plan_tree.clone(),
+            cut_sizes: Vec::new(),
+            atoms,
+        };
+        let released = release(&grid, data.k.get(), Some(&participation));
+        (0..data.tree.len())
+            .map(|n| participation[n][0] && (released[n][0] || self.reachable(data, n) == 0))
+            .collect()
+    }
+
+    /// Per node, whether the reachable count of its direct members may be shown (the
+    /// per-team list): where the team's is shown and so is each child team's.
+    pub fn direct_shown(&self, data: &RoundData, plan: &[bool]) -> Vec<bool> {
+        (0..data.tree.len())
+            .map(|n| {
+                plan[n]
+                    && data
+                        .tree
+                        .children(n)
+                        .iter()
+                        .all(|&c| plan[c] || self.reachable(data, c) == 0)
             })
             .collect()
     }

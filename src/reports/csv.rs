@@ -73,16 +73,25 @@ pub fn trend(t: &Trend) -> String {
 }
 
 fn participation_csv(group: &Group, children: &[Group]) -> String {
-    let mut out = String::from("role,group,team_id,invited,participation_rate\n");
+    let mut out = String::from(
+        "role,group,team_id,invited,participation_rate,answered,reachable,reachable_rate\n",
+    );
     for (role, g) in std::iter::once(("group", group)).chain(children.iter().map(|c| ("child", c)))
     {
-        let (invited, rate) = match &g.participation {
-            Some(p) => (p.invited.to_string(), p.rate.to_string()),
-            None => (String::new(), String::new()),
+        let cells = match &g.participation {
+            Some(p) => format!(
+                "{},{},{},{},{}",
+                p.invited,
+                p.rate,
+                p.answered,
+                csv_optional(p.reachable),
+                csv_optional(p.reachable_rate)
+            ),
+            None => ",,,,".to_owned(),
         };
         let _ = writeln!(
             out,
-            "{role},{},{},{invited},{rate}",
+            "{role},{},{},{cells}",
             csv_field(&g.label),
             csv_optional(g.team_id.as_deref())
         );
@@ -110,6 +119,15 @@ fn report_csv(groups: &[(&str, &Group)]) -> String {
         let _ = writeln!(out, "{head},responses,{n},,");
         if let Some(p) = &g.participation {
             let _ = writeln!(out, "{head},participation_rate,{},{},", p.invited, p.rate);
+            let _ = writeln!(out, "{head},answered,{},,", p.answered);
+            if p.reachable.is_some() {
+                let _ = writeln!(
+                    out,
+                    "{head},reachable_rate,{},{},",
+                    csv_optional(p.reachable),
+                    csv_optional(p.reachable_rate)
+                );
+            }
         }
         let _ = writeln!(
             out,

@@ -15,6 +15,7 @@ use crate::db::AnyConnection;
 use crate::error::ApiError;
 use crate::org::access::{readable_teams, team_report_readable_by};
 use crate::reports::audit_log;
+use crate::reports::crowds::Reach;
 use crate::reports::release::{Item, Plan, RoundData};
 use crate::reports::types::{
     Bucket, Comment, Comments, DistributionWithheld, DriverCell, Group, Heatmap, HeatmapRow,
@@ -69,9 +70,48 @@ fn legible(x: f64) -> f64 {
     (x * 10.0).round() / 10.0
 }
 
+/// A round's reachable invitees and, per node, whether their count may be shown
+/// ([`Reach::plan`]).
+type Reached<'a> = Option<(&'a Reach, &'a [bool])>;
+
+/// The participation cell of a shown group: invited, answered and, for a team where
+/// `reached` allows it, reachable (a cut's values carry no reachable count).
+fn participation_cell(
+    data: &RoundData,
+    reached: Reached<'_>,
+    node: usize,
+    segment: Option<(usize, usize)>,
+    invited: usize,
+    answered: usize,
+) -> ParticipationCell {
+    let (reachable, reachable_hidden) = match (reached, segment) {
+        (Some((reach, shown)), None) => {
+            let r = reach.reachable(data, node);
+            if shown.get(node).copied().unwrap_or(false) {
+                (Some(r), None)
+            } else {
+                (None, Some(HiddenReason::of(r, data.k.get())))
+            }
+        }
+        _ => (None, None),
+    };
+    ParticipationCell {
+        invited: invited as i64,
+        rate: answered as f64 / invited as f64,
+        answered: answered as i64,
+        reachable: reachable.map(|r| r as i64),
+        // Nobody reachable: nobody could answer, and there is no rate to give.
+        reachable_rate: reachable
+            .filter(|&r| r > 0)
+            .map(|r| answered as f64 / r as f64),
+        reachable_hidden,
+    }
+}
+
 fn group_view(
     data: &RoundData,
     plan: &Plan,
+    reached: Reached<'_>,
     node: usize,
     segment: Option<(usize, usize)>,
 ) -> Group {
@@ -184,10 +224,7 @@ fn group_view(
                 None => data.answered(node),
                 Some(_) => s.n,
             };
-            ParticipationCell {
-                invited: invited as i64,
-                rate: answered as f64 / invited as f64,
-            }
+            participation_cell(data, reached, node, segment, invited, answered)
         }),
         engagement_index: s
             .engagement_index
@@ -205,7 +242,12 @@ fn group_view(
 /// A group while its round is open: live participation where `shown` (the round's
 /// [`RoundData::participation_plan`]: at least k invitees, and no difference of shown
 /// counts covering 1 to k − 1) and nothing about answers.
-fn participation_view(data: &RoundData, shown: &[Vec<bool>], node: usize) -> Group {
+fn participation_view(
+    data: &RoundData,
+    shown: &[Vec<bool>],
+    reached: Reached<'_>,
+    node: usize,
+) -> Group {
     let invited = data.invited(node, None);
     let answered = data.answered(node);
     let on = shown[node][0] && invited > 0;
@@ -217,10 +259,7 @@ fn participation_view(data: &RoundData, shown: &[Vec<bool>], node: usize) -> Gro
         suppressed: !on,
         hidden: (!on).then_some(HiddenReason::of(invited, data.k.get())),
         n: None,
-        participation: on.then(|| ParticipationCell {
-            invited: invited as i64,
-            rate: answered as f64 / invited as f64,
-        }),
+        participation: on.then(|| participation_cell(data, reached, node, None, invited, answered)),
         engagement_index: None,
         enps: None,
         drivers: None,
@@ -334,12 +373,15 @@ pub async fn round_report(
         if !released {
             // No live diffing: while the round is open only participation shows.
             let shown = data.participation_plan(false);
-            let group = participation_view(data, &shown, node);
+            let reach = Reach::load(conn, data)?;
+            let reach_plan = reach.plan(data);
+            let reached = Some((&reach, reach_plan.as_slice()));
+            let group = participation_view(data, &shown, reached, node);
             let children: Vec<Group> = data
                 .tree
                 .children(node)
                 .iter()
-                .map(|&c| participation_view(data, &shown, c))
+                .map(|&c| participation_view(data, &shown, reached, c))
                 .collect();
             return Ok((
                 target(&format!("rounds/{round_id}/report"), &team, ""),
@@ -360,18 +402,21 @@ pub async fn round_report(
             )));
         };
         let plan = &model.plan;
-        let group = group_view(data, plan, node, None);
+        let reach = Reach::load(conn, data)?;
+        let reach_plan = reach.plan(data);
+        let reached = Some((&reach, reach_plan.as_slice()));
+        let group = group_view(data, plan, reached, node, None);
         let children: Vec<Group> = data
             .tree
             .children(node)
             .iter()
-            .map(|&c| group_view(data, plan, c, None))
+            .map(|&c| group_view(data, plan, reached, c, None))
             .collect();
         let segments: Vec<Group> = match cut_index {
             None => Vec::new(),
             Some(c) => (0..data.cuts[c].1.len())
                 .filter(|&v| !data.cell(node, Some((c, v))).is_empty())
-                .map(|v| group_view(data, plan, node, Some((c, v))))
+                .map(|v| group_view(data, plan, reached, node, Some((c, v))))
                 .collect(),
         };
         let extra = cut_index
@@ -428,7 +473,7 @@ pub async fn round_heatmap(
         let rows: Vec<HeatmapRow> = nodes
             .into_iter()
             .map(|n| {
-                let g = group_view(data, plan, n, None);
+                let g = group_view(data, plan, None, n, None);
                 let cells = drivers
                     .iter()
                     .map(|d| {
@@ -539,7 +584,7 @@ pub async fn survey_trend(
             let model = rounds.closed(conn, round)?;
             let (data, plan) = (&model.data, &model.plan);
             let node = team_node(data, &team)?;
-            let g = group_view(data, plan, node, None);
+            let g = group_view(data, plan, None, node, None);
             points.push(TrendPoint {
                 round_id: data.round.id.clone(),
                 sequence: data.round.sequence,

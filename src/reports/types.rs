@@ -70,10 +70,25 @@ pub struct QuestionCell {
     pub distribution_withheld: Option<DistributionWithheld>,
 }
 
+/// Who of a group could and did answer. Three figures: `invited` (everyone the round
+/// invited), `reachable` (those of them who can sign in: their account is activated)
+/// and `answered`. The headline is `reachable_rate` (answered over reachable): people
+/// who never activated their account cannot answer, so `rate` (answered over invited)
+/// understates the response of those who could.
 #[derive(Object, Clone)]
 pub struct ParticipationCell {
     pub invited: i64,
+    /// Answered over invited (0–1).
     pub rate: f64,
+    pub answered: i64,
+    /// Invitees who can sign in (an activated account), or who answered. Absent where
+    /// it is withheld (`reachable_hidden` says why), and for a cut's values.
+    pub reachable: Option<i64>,
+    /// Answered over reachable (0–1): the headline response rate.
+    pub reachable_rate: Option<f64>,
+    /// Why `reachable` is absent for a team: fewer than k reachable people, or it would
+    /// let a difference of shown counts cover fewer than k of them.
+    pub reachable_hidden: Option<HiddenReason>,
 }
 
 /// A group of responses: a team's subtree, or one value of a cut within it. A

@@ -520,6 +520,8 @@ pub async fn round_participation(
             };
             let data = crate::reports::release::RoundData::load_with(conn, r, tree)?;
             let direct = data.direct_participation_shown();
+            let reach = crate::reports::crowds::Reach::load(conn, &data)?;
+            let reach_shown = reach.direct_shown(&data, &reach.plan(&data));
             let mut teams = Vec::new();
             for (team_id, (invited, answered)) in store::participation_by_team(conn, &id)? {
                 let team = org_store::find_team(conn, &team_id)?
@@ -529,6 +531,10 @@ pub async fn round_participation(
                     .node(&team_id)
                     .is_some_and(|n| direct.get(n).copied().unwrap_or(false));
                 let shown = invited >= k && planned;
+                let node = data.node(&team_id);
+                let reachable = node.and_then(|n| reach.direct.get(n)).copied().unwrap_or(0);
+                let reach_on =
+                    shown && node.is_some_and(|n| reach_shown.get(n).copied().unwrap_or(false));
                 teams.push(TeamParticipation {
                     team_id,
                     team,
@@ -539,6 +545,11 @@ pub async fn round_participation(
                     invited: shown.then_some(invited),
                     answered: shown.then_some(answered),
                     rate: shown.then(|| answered as f64 / invited as f64),
+                    reachable: reach_on.then_some(reachable as i64),
+                    reachable_rate: (reach_on && reachable > 0)
+                        .then(|| answered as f64 / reachable as f64),
+                    reachable_hidden: (shown && !reach_on)
+                        .then(|| crate::reports::types::HiddenReason::of(reachable, k as usize)),
                 });
             }
             Ok(Participation {

@@ -172,7 +172,15 @@ pub struct TeamParticipation {
     pub hidden: Option<crate::reports::types::HiddenReason>,
     pub invited: Option<i64>,
     pub answered: Option<i64>,
+    /// Answered over invited (0–1).
     pub rate: Option<f64>,
+    /// Invitees who can sign in (an activated account), or who answered; absent where
+    /// the team's count is not shown or this one is withheld (`reachable_hidden`).
+    pub reachable: Option<i64>,
+    /// Answered over reachable (0–1): the headline response rate.
+    pub reachable_rate: Option<f64>,
+    /// Why `reachable` is withheld for a shown team.
+    pub reachable_hidden: Option<crate::reports::types::HiddenReason>,
 }
 
 #[derive(Object)]

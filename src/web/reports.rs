@@ -14,7 +14,7 @@ use crate::error::ApiError;
 use crate::org::domain::Language;
 use crate::reports::audit_log::audit_page;
 use crate::reports::service::{Purpose, round_comments, round_heatmap, round_report, survey_trend};
-use crate::reports::types::{Group, HiddenReason};
+use crate::reports::types::{Group, HiddenReason, ParticipationCell};
 use crate::state::AppState;
 use crate::suggestions::service::frontline_insights;
 use crate::suggestions::workflow::Touchpoint;
@@ -154,27 +154,96 @@ fn team_picker(
     }
 }
 
-/// A row of the summary; a child team's label leads to that team's report (`link`).
+/// A group's label, a link to its own report where `link` (a child team's).
+fn group_label(g: &Group, link: Option<&str>) -> Markup {
+    html! {
+        th scope="row" {
+            @match (link, &g.team_id) {
+                (Some(round), Some(team)) => a href={ "/reports/" (round) "?team_id=" (team) } { (g.label) },
+                _ => (g.label),
+            }
+        }
+    }
+}
+
+/// Why a suppressed group is not shown, while its round is open (invitees) or after.
+fn suppressed_text(lang: Language, g: &Group, k: i64, released: bool) -> String {
+    match (released, g.hidden) {
+        (false, Some(HiddenReason::ProtectsSmallerGroup)) => {
+            t(lang, "hidden to protect a smaller group").to_owned()
+        }
+        (false, _) => tf(lang, "fewer than {k} invitees", &[("k", &k.to_string())]),
+        (true, h) => hidden_text(lang, h, k),
+    }
+}
+
+/// Why a shown group's reachable count is withheld.
+fn reachable_hidden(lang: Language, hidden: Option<HiddenReason>, k: i64) -> String {
+    match hidden {
+        Some(HiddenReason::ProtectsSmallerGroup) => {
+            t(lang, "hidden to protect a smaller group").to_owned()
+        }
+        _ => tf(lang, "fewer than {k} reachable", &[("k", &k.to_string())]),
+    }
+}
+
+fn percent(x: f64) -> String {
+    format!("{:.0}%", x * 100.0)
+}
+
+/// The headline response rate: answered over reachable, or over invited (said so)
+/// where the reachable count is withheld.
+fn response_rate(lang: Language, p: &ParticipationCell) -> String {
+    match (p.reachable, p.reachable_rate) {
+        (Some(_), Some(r)) => percent(r),
+        (Some(_), None) => "—".to_owned(),
+        (None, _) => format!("{} {}", percent(p.rate), t(lang, "of invited")),
+    }
+}
+
+/// A row of the summary, the key columns first (engagement index and eNPS stay in view
+/// on a phone); a child team's label leads to that team's report (`link`).
 fn group_row(lang: Language, g: &Group, k: i64, released: bool, link: Option<&str>) -> Markup {
     html! {
         tr {
-            th scope="row" {
-                @match (link, &g.team_id) {
-                    (Some(round), Some(team)) => a href={ "/reports/" (round) "?team_id=" (team) } { (g.label) },
-                    _ => (g.label),
-                }
-            }
-            @if g.suppressed && !released && g.hidden == Some(HiddenReason::ProtectsSmallerGroup) {
-                td.suppressed colspan="4" { (t(lang, "hidden to protect a smaller group")) }
-            } @else if g.suppressed && !released {
-                td.suppressed colspan="4" { (tf(lang, "fewer than {k} invitees", &[("k", &k.to_string())])) }
-            } @else if g.suppressed {
-                td.suppressed colspan="4" { (hidden_text(lang, g.hidden, k)) }
+            (group_label(g, link))
+            @if g.suppressed {
+                td.suppressed colspan="4" { (suppressed_text(lang, g, k, released)) }
             } @else {
-                td.num { (g.n.map(|n| n.to_string()).unwrap_or_default()) }
-                td.num { (g.participation.as_ref().map(|p| format!("{:.0}%", p.rate * 100.0)).unwrap_or_default()) }
                 td.num { (num(g.engagement_index)) }
                 td.num { (num(g.enps)) }
+                td.num { (g.n.or(g.participation.as_ref().map(|p| p.answered)).map(|n| n.to_string()).unwrap_or_default()) }
+                td.num { (g.participation.as_ref().map(|p| response_rate(lang, p)).unwrap_or_default()) }
+            }
+        }
+    }
+}
+
+/// A row of the participation table: invited, reachable (who can sign in), answered,
+/// and the rate over each.
+fn participation_row(
+    lang: Language,
+    g: &Group,
+    k: i64,
+    released: bool,
+    link: Option<&str>,
+) -> Markup {
+    html! {
+        tr {
+            (group_label(g, link))
+            @match (&g.participation, g.suppressed) {
+                (Some(p), false) => {
+                    td.num { (p.invited) }
+                    @match p.reachable {
+                        Some(r) => td.num { (r) },
+                        None => td.suppressed { (reachable_hidden(lang, p.reachable_hidden, k)) },
+                    }
+                    td.num { (p.answered) }
+                    td.num { (p.reachable_rate.map(percent).unwrap_or_else(|| "—".to_owned())) }
+                    td.num { (percent(p.rate)) }
+                }
+                (None, false) => td.suppressed colspan="5" { (t(lang, "not shown")) },
+                _ => td.suppressed colspan="5" { (suppressed_text(lang, g, k, released)) },
             }
         }
     }
@@ -270,15 +339,28 @@ pub async fn report(
                 }
                 h2 { (g.label) }
                 p.hint { (tf(lang, "A group marked \"fewer than {k} answers\" is not shown. A larger group may be hidden too, marked \"hidden to protect a smaller group\", so that a small one cannot be worked out by subtraction.", &[("k", &k.to_string())])) }
-                div.table-wrap tabindex="0" { table {
+                div.table-wrap tabindex="0" { table.key-first {
                     caption { (t(lang, "Summary")) }
                     thead { tr {
-                        th { (t(lang, "Group")) } th.num { (t(lang, "Answers")) } th.num { (t(lang, "Participation")) }
-                        th.num { (t(lang, "Engagement index")) } th.num { "eNPS" }
+                        th { (t(lang, "Group")) } th.num { (t(lang, "Engagement index")) } th.num { "eNPS" }
+                        th.num { (t(lang, "Answers")) } th.num { (t(lang, "Response rate")) }
                     } }
                     tbody {
                         (group_row(lang, g, k, report.scores_released, None))
                         @for child in &report.children { (group_row(lang, child, k, report.scores_released, Some(&id))) }
+                    }
+                } }
+                h2 { (t(lang, "Participation")) }
+                p.hint { (t(lang, "Response rate: answered out of the reachable invitees, those who can sign in (their account is activated). People who never activated their account cannot answer; the rate over everyone invited is shown last.")) }
+                div.table-wrap tabindex="0" { table.key-first #participation {
+                    caption.visually-hidden { (t(lang, "Participation")) }
+                    thead { tr {
+                        th { (t(lang, "Group")) } th.num { (t(lang, "Invited")) } th.num { (t(lang, "Reachable")) }
+                        th.num { (t(lang, "Answered")) } th.num { (t(lang, "Response rate")) } th.num { (t(lang, "Of invited")) }
+                    } }
+                    tbody {
+                        (participation_row(lang, g, k, report.scores_released, None))
+                        @for child in &report.children { (participation_row(lang, child, k, report.scores_released, Some(&id))) }
                     }
                 } }
                 @if report.scores_released && !g.suppressed {

@@ -180,20 +180,32 @@ pub async fn survey(
                 @if let Some(p) = &participation {
                     h2 { (t(lang, "Live participation")) }
                     p.hint { (tf(lang, "Shown only for teams of at least {k} invitees; never who answered.", &[("k", &p.min_group.to_string())])) }
+                    p.hint { (t(lang, "Response rate: answered out of the reachable invitees, those who can sign in (their account is activated). People who never activated their account cannot answer; the rate over everyone invited is shown last.")) }
                     div.table-wrap tabindex="0" { table {
                         caption.visually-hidden { (t(lang, "Live participation")) }
-                        thead { tr { th { (t(lang, "Team")) } th.num { (t(lang, "Invited")) } th.num { (t(lang, "Answered")) } th.num { (t(lang, "Participation")) } } }
+                        thead { tr { th { (t(lang, "Team")) } th.num { (t(lang, "Invited")) } th.num { (t(lang, "Reachable")) } th.num { (t(lang, "Answered")) } th.num { (t(lang, "Response rate")) } th.num { (t(lang, "Of invited")) } } }
                         tbody {
                             @for tp in &p.teams {
                                 tr {
                                     th scope="row" { (tp.team) }
                                     @if tp.suppressed && tp.hidden == Some(crate::reports::types::HiddenReason::ProtectsSmallerGroup) {
-                                        td.suppressed colspan="3" { (t(lang, "hidden to protect a smaller group")) }
+                                        td.suppressed colspan="5" { (t(lang, "hidden to protect a smaller group")) }
                                     } @else if tp.suppressed {
-                                        td.suppressed colspan="3" { (tf(lang, "fewer than {k} invitees", &[("k", &p.min_group.to_string())])) }
+                                        td.suppressed colspan="5" { (tf(lang, "fewer than {k} invitees", &[("k", &p.min_group.to_string())])) }
                                     } @else {
                                         td.num { (tp.invited.unwrap_or_default()) }
+                                        @match tp.reachable {
+                                            Some(r) => td.num { (r) },
+                                            None => td.suppressed {
+                                                @if tp.reachable_hidden == Some(crate::reports::types::HiddenReason::ProtectsSmallerGroup) {
+                                                    (t(lang, "hidden to protect a smaller group"))
+                                                } @else {
+                                                    (tf(lang, "fewer than {k} reachable", &[("k", &p.min_group.to_string())]))
+                                                }
+                                            },
+                                        }
                                         td.num { (tp.answered.unwrap_or_default()) }
+                                        td.num { (tp.reachable_rate.map(|r| format!("{:.0}%", r * 100.0)).unwrap_or_else(|| "—".to_owned())) }
                                         td.num { (tp.rate.map(|r| format!("{:.0}%", r * 100.0)).unwrap_or_default()) }
                                     }
                                 }

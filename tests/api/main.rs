@@ -18,6 +18,7 @@ mod openapi;
 mod ops;
 mod org;
 mod pg_forensics;
+mod reach;
 mod reports;
 mod sealed;
 mod suggestions;

@@ -328,3 +328,94 @@ async fn hr_picks_any_team_on_a_report_and_child_rows_lead_to_their_reports() {
     assert_html(&r, 200);
     assert!(r.text().contains("<h2>Big desk</h2>"), "{}", r.text());
 }
+
+/// The text of the table that follows `marker` (its `<table` … `</table>`).
+fn table_after<'a>(html: &'a str, marker: &str) -> &'a str {
+    let at = html
+        .find(marker)
+        .unwrap_or_else(|| panic!("{marker} in {html}"));
+    let start = at + html[at..].find("<table").expect("a table");
+    let end = start + html[start..].find("</table>").expect("its end");
+    &html[start..end]
+}
+
+/// Bug 9 on the pages: a team of 20 invited of whom 14 never activated their account
+/// and 5 of the 6 who could answered reads 83 % of reachable, not only 25 %, with the
+/// three figures beside it — on the report (open and closed) and the survey's live
+/// participation. Bug 10 (phone half): the summary's engagement index and eNPS come
+/// right after the group, in a scrolling wrapper (the e2e screenshots at 390 px are the
+/// real proof).
+#[tokio::test]
+async fn the_pages_show_invited_reachable_and_answered_and_key_columns_first() {
+    let app = spawn_app().await;
+    let hr = app.admin().await;
+    let (team, can) = crate::reach::team_of(&app, &hr, "Field", None, 6, 14).await;
+    let (survey, round, q) = crate::reach::open_enps_round(&app, &hr, &[&team]).await;
+    for (who, v) in can[..5].iter().zip([9, 9, 7, 8, 0]) {
+        crate::reach::answer(&app, who, &round, &q, v).await;
+    }
+    let mut b = Browser::new(&app);
+    b.sign_in(&hr.email, PASSWORD).await;
+
+    let live = b.get(&format!("/hr/surveys/{survey}")).await;
+    assert_html(&live, 200);
+    let html = live.text();
+    let table = table_after(&html, "Live participation</h2>");
+    assert!(table.contains(">Reachable<"), "{table}");
+    let row = &table[table.find(">Field<").expect("the team's row")..];
+    let row = &row[..row.find("</tr>").expect("row end")];
+    for cell in [">20<", ">6<", ">5<", ">83%<", ">25%<"] {
+        assert!(row.contains(cell), "{cell} in {row}");
+    }
+
+    for when in ["open", "closed"] {
+        if when == "closed" {
+            let r = b
+                .submit(
+                    &format!("/hr/surveys/{survey}"),
+                    &format!("/hr/rounds/{round}/close"),
+                    &[],
+                )
+                .await;
+            assert_eq!(r.status, 303);
+        }
+        let r = b.get(&format!("/reports/{round}?team_id={team}")).await;
+        assert_html(&r, 200);
+        let html = r.text();
+        let part = table_after(&html, "<h2>Participation</h2>");
+        let row = &part[part.find("<tbody>").expect("body")..];
+        for cell in [">20<", ">6<", ">5<", ">83%<", ">25%<"] {
+            assert!(row.contains(cell), "{when}: {cell} in {row}");
+        }
+        // The summary: a scrolling wrapper, key columns first, the headline rate over
+        // reachable.
+        let at = html.find("<caption>Summary</caption>").expect("summary");
+        let before = &html[..at];
+        let wrap = before.rfind("<div class=\"table-wrap\"").expect("wrapper");
+        assert!(
+            before[wrap..].contains("<table class=\"key-first\""),
+            "{}",
+            &before[wrap..]
+        );
+        let summary = table_after(&html[wrap..], "table-wrap");
+        let head = &summary[..summary.find("</thead>").expect("head")];
+        let pos = |s: &str| head.find(s).unwrap_or_else(|| panic!("{s} in {head}"));
+        assert!(pos(">Group<") < pos(">Engagement index<"), "{head}");
+        assert!(pos(">Engagement index<") < pos(">eNPS<"), "{head}");
+        assert!(pos(">eNPS<") < pos(">Answers<"), "{head}");
+        assert!(pos(">Answers<") < pos(">Response rate<"), "{head}");
+        assert!(summary.contains(">83%<"), "{when}: {summary}");
+        if when == "closed" {
+            // eNPS: 2 promoters, 1 detractor of 5 = 20.0, in the third column.
+            let body = &summary[summary.find("<tbody>").expect("body")..];
+            let cells: Vec<&str> = body.split("<td").skip(1).collect();
+            assert!(cells.len() >= 4, "{body}");
+            assert!(cells[1].starts_with(" class=\"num\">20.0<"), "{body}");
+        }
+    }
+    let css = b.get("/static/style.css").await.text();
+    assert!(
+        css.contains("table.key-first th[scope=\"row\"] { position: sticky"),
+        "{css}"
+    );
+}
