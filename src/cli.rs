@@ -113,6 +113,10 @@ fn demo(config: &Config, seed: u64) -> anyhow::Result<()> {
         "sign in as {} with password {}",
         s.admin_email, s.admin_password
     );
+    println!(
+        "employees (person1@acme.example, person2@…) have the same password, except every \
+         tenth, who never activated"
+    );
     Ok(())
 }
 
