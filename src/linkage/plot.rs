@@ -14,7 +14,7 @@ use crate::linkage::types::Linkage;
 
 /// The English axis label of the engagement index (the web page translates it).
 pub const X_LABEL: &str = "Engagement index (0–100)";
-/// The English title; `{metric}` is the metric's label, `{lag}` the lag.
+/// The English title; `{metric}` is the metric's short name (`CSAT`), `{lag}` the lag.
 pub const TITLE: &str = "Engagement and {metric}, lag {lag}";
 /// Drawn instead of the axes when there is nothing to plot.
 pub const EMPTY: &str = "No team-period has both engagement and customer scores yet.";
@@ -51,7 +51,7 @@ impl ChartText {
     pub fn english(linkage: &Linkage) -> ChartText {
         ChartText {
             title: TITLE
-                .replace("{metric}", metric_label(linkage.metric))
+                .replace("{metric}", &linkage.metric.as_str().to_uppercase())
                 .replace("{lag}", &linkage.lag.to_string()),
             x_label: X_LABEL.into(),
             y_label: metric_label(linkage.metric).into(),

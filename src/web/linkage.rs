@@ -94,7 +94,10 @@ fn chart_text(lang: Language, l: &Linkage) -> ChartText {
         title: tf(
             lang,
             "Engagement and {metric}, lag {lag}",
-            &[("metric", metric), ("lag", &l.lag.to_string())],
+            &[
+                ("metric", &l.metric.as_str().to_uppercase()),
+                ("lag", &l.lag.to_string()),
+            ],
         ),
         x_label: t(lang, "Engagement index (0–100)").into(),
         y_label: metric.into(),
