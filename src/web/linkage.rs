@@ -240,7 +240,7 @@ fn points_table(lang: Language, l: &Linkage) -> Markup {
     html! {
         div.table-wrap tabindex="0" { table {
             caption { (t(lang, "Points of the plot")) }
-            thead { tr { th { (t(lang, "Team")) } th { (t(lang, "Period")) } th.num { (t(lang, "Engagement index")) } th.num { "CX" } th.num { (t(lang, "Answers")) } th.num { (t(lang, "Ratings")) } } }
+            thead { tr { th { (t(lang, "Team")) } th { (t(lang, "Period")) } th.num { (t(lang, "Engagement index")) } th.num { (l.metric.as_str().to_uppercase()) } th.num { (t(lang, "Answers")) } th.num { (t(lang, "Ratings")) } } }
             tbody { @for p in &l.points { tr {
                 th scope="row" { (p.team) } td { (p.period) }
                 td.num { (format!("{:.1}", p.engagement)) } td.num { (format!("{:.1}", p.cx)) }

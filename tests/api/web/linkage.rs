@@ -49,7 +49,9 @@ async fn the_linkage_charts_x_ticks_are_round_and_inside_the_index() {
     let step = ticks[1] - ticks[0];
     let mantissa = step / 10f64.powf(step.log10().floor());
     assert!(
-        [1.0, 2.0, 5.0, 10.0].iter().any(|m| (mantissa - m).abs() < 1e-9),
+        [1.0, 2.0, 5.0, 10.0]
+            .iter()
+            .any(|m| (mantissa - m).abs() < 1e-9),
         "step {step}: {ticks:?}"
     );
     for (i, t) in ticks.iter().enumerate() {
