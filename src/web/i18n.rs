@@ -623,6 +623,18 @@ const RU: &[(&str, &str)] = &[
         "Импортируйте оценки клиентов и закройте раунд опроса, чтобы увидеть связь.",
     ),
     (
+        "Only {n} team-periods have both engagement and customer scores: too few for a conclusion (at least 10 are needed).",
+        "Точек (команда × период), где есть и вовлечённость, и клиентские оценки: {n} — для вывода мало (нужно не меньше 10).",
+    ),
+    (
+        "The 95% interval of r includes zero: the data are consistent with no link.",
+        "95% интервал r включает ноль: данные совместимы с отсутствием связи.",
+    ),
+    (
+        "One team ({team}) supplies {k} of the {n} points and dominates the result.",
+        "Одна команда ({team}) даёт {k} из {n} точек и определяет результат.",
+    ),
+    (
         "No lag stands out: the correlations at the different lags (r from {lo} to {hi}) differ by less than their uncertainty.",
         "Ни один сдвиг не выделяется: корреляции при разных сдвигах (r от {lo} до {hi}) различаются меньше, чем их погрешность.",
     ),

@@ -2,6 +2,8 @@
 //! table, r with its confidence interval, the lag sweep and the within-team result,
 //! each explained in one plain sentence, and the at-risk quadrant.
 
+use std::collections::HashMap;
+
 use maud::{Markup, PreEscaped, html};
 use poem::http::StatusCode;
 use poem::web::Data;
@@ -85,6 +87,49 @@ fn lag_sentence(lang: Language, l: &Linkage) -> Option<String> {
             ],
         ),
     })
+}
+
+/// An analysis warning in the page's language: each of the analysis' three warnings is
+/// rebuilt from the answer and, where it matches, given in the page's wording; any other
+/// text is shown as the API gave it.
+fn warning(lang: Language, l: &Linkage, w: &str) -> String {
+    let n = l.points.len().to_string();
+    if w == format!(
+        "Only {n} team-periods have both engagement and CX: too few for a conclusion (at least 10 are needed)."
+    ) {
+        return tf(
+            lang,
+            "Only {n} team-periods have both engagement and customer scores: too few for a conclusion (at least 10 are needed).",
+            &[("n", &n)],
+        );
+    }
+    if w == "The 95% confidence interval of r includes zero: the data are consistent with no relationship."
+    {
+        return t(
+            lang,
+            "The 95% interval of r includes zero: the data are consistent with no link.",
+        )
+        .into();
+    }
+    if w.starts_with("One team (") {
+        let mut per_team: HashMap<&str, (&str, usize)> = HashMap::new();
+        for p in &l.points {
+            per_team.entry(&p.team_id).or_insert((&p.team, 0)).1 += 1;
+        }
+        for (team, k) in per_team.into_values() {
+            let k = k.to_string();
+            if w == format!(
+                "One team ({team}) supplies {k} of the {n} points and dominates the result."
+            ) {
+                return tf(
+                    lang,
+                    "One team ({team}) supplies {k} of the {n} points and dominates the result.",
+                    &[("team", team), ("k", &k), ("n", &n)],
+                );
+            }
+        }
+    }
+    w.to_owned()
 }
 
 /// The chart's texts in the page's language.
@@ -191,7 +236,7 @@ pub async fn show(req: &Request, Data(state): Data<&AppState>) -> Response {
                     // Nothing to draw: a warning, and no empty axes.
                     p.warning role="status" { (t(lang, EMPTY)) " " (t(lang, "Import customer ratings and close a survey round to see the link.")) }
                 } @else {
-                    @for w in &l.warnings { p.warning role="status" { (w) } }
+                    @for w in &l.warnings { p.warning role="status" { (warning(lang, &l, w)) } }
                 }
                 h2 { (t(lang, "Correlation")) }
                 @match &l.pearson {
@@ -253,8 +298,58 @@ fn points_table(lang: Language, l: &Linkage) -> Markup {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cx::metrics::Metric;
     use crate::linkage::plot::{TITLE, X_LABEL};
+    use crate::linkage::types::Point;
+
+    fn point(team: &str) -> Point {
+        Point {
+            team_id: team.to_lowercase(),
+            team: team.into(),
+            period: "2026-03".into(),
+            engagement: 50.0,
+            cx: 60.0,
+            n_responses: 5,
+            n_ratings: 10,
+            via_service_map: false,
+        }
+    }
+
+    /// The analysis' warnings read in Russian on a Russian page; an unknown text stays.
+    #[test]
+    fn the_analysis_warnings_are_translated() {
+        let l = Linkage {
+            metric: Metric::Csat,
+            period: Period::Month,
+            lag: 0,
+            n: 3,
+            points: vec![point("Sales"), point("Sales"), point("Ops")],
+            pearson: None,
+            spearman: None,
+            regression: None,
+            within_team: None,
+            lags: vec![],
+            quadrants: vec![],
+            warnings: vec![],
+        };
+        let ru = |w: &str| warning(Language::Ru, &l, w);
+        assert_eq!(
+            ru(
+                "Only 3 team-periods have both engagement and CX: too few for a conclusion (at least 10 are needed)."
+            ),
+            "Точек (команда × период), где есть и вовлечённость, и клиентские оценки: 3 — для вывода мало (нужно не меньше 10)."
+        );
+        assert_eq!(
+            ru(
+                "The 95% confidence interval of r includes zero: the data are consistent with no relationship."
+            ),
+            "95% интервал r включает ноль: данные совместимы с отсутствием связи."
+        );
+        assert_eq!(
+            ru("One team (Sales) supplies 2 of the 3 points and dominates the result."),
+            "Одна команда (Sales) даёт 2 из 3 точек и определяет результат."
+        );
+        assert_eq!(ru("Something else."), "Something else.");
+    }
 
     /// The chart's texts live in the linkage module (the API draws them in English), so
     /// the page-source scan of `i18n` does not see them: each has a Russian entry.
