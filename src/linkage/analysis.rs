@@ -16,7 +16,7 @@ use std::fmt::Write as _;
 use crate::auth::Principal;
 use crate::cx::metrics::{Metric, Period};
 use crate::error::ApiError;
-use crate::linkage::plot::{Fit, scatter};
+use crate::linkage::plot;
 use crate::linkage::stats::{ols, pearson, pearson_within, spearman};
 use crate::linkage::store::{Inputs, load};
 use crate::linkage::types::{
@@ -103,44 +103,10 @@ fn period_key(period: Period) -> &'static str {
     }
 }
 
-/// The scatter plot of a linkage analysis: points, the OLS fit and its band.
+/// The scatter plot of a linkage analysis: points, the OLS fit and its band, in English
+/// (the web page draws it in the reader's language with [`plot::linkage_chart`]).
 pub fn linkage_svg(linkage: &Linkage) -> String {
-    let (points, metric, lag) = (&linkage.points, linkage.metric, linkage.lag);
-    let pts: Vec<(f64, f64, String)> = points
-        .iter()
-        .map(|p| (p.engagement, p.cx, format!("{} {}", p.team, p.period)))
-        .collect();
-    let x: Vec<f64> = points.iter().map(|p| p.engagement).collect();
-    let mean_x = if x.is_empty() {
-        0.0
-    } else {
-        x.iter().sum::<f64>() / x.len() as f64
-    };
-    let sxx: f64 = x.iter().map(|v| (v - mean_x).powi(2)).sum();
-    let plot_fit = linkage.regression.as_ref().map(|f| Fit {
-        slope: f.slope,
-        intercept: f.intercept,
-        s: f.slope_se * sxx.sqrt(),
-        mean_x,
-        sxx,
-        n: x.len(),
-        t: if f.slope_se > 0.0 {
-            (f.slope_ci_high - f.slope) / f.slope_se
-        } else {
-            0.0
-        },
-    });
-    let title = format!(
-        "Engagement vs {} (lag {lag})",
-        metric.as_str().to_uppercase()
-    );
-    scatter(
-        &pts,
-        plot_fit.as_ref(),
-        "Engagement index (0–100)",
-        metric.as_str(),
-        &title,
-    )
+    plot::linkage_chart(linkage, &plot::ChartText::english(linkage))
 }
 
 /// The points of a linkage analysis as CSV, one line per team-period.

@@ -223,6 +223,53 @@ pub fn pearson_within(groups: &[usize], x: &[f64], y: &[f64]) -> Option<PearsonR
     })
 }
 
+/// The index of the lag whose correlation clearly stands out from every other lag, from
+/// each lag's `(r, n)` (`None` where a lag has no correlation); `None` when fewer than two
+/// lags have one or the strongest does not clearly exceed the rest.
+///
+/// Rule: each r gets its 95% Fisher-z interval `tanh(atanh(r) ± 1.96/sqrt(n − 3))` (as
+/// [`pearson`]). The lag with the largest |r| stands out only when the least strength its
+/// interval allows (its bound nearest zero; 0 if it spans zero) exceeds the most strength
+/// every other lag's interval allows (its bound farthest from zero). Two 95% intervals
+/// that do not overlap imply a difference significant well below 5% (Schenker &
+/// Gentleman 2001, "On judging the significance of differences by examining the overlap
+/// between confidence intervals", The American Statistician 55(3), 182–186), so the rule
+/// is conservative: it never ranks differences inside the noise (r = 0.65 against 0.64).
+/// A sharper test for dependent correlations sharing a variable (Steiger 1980, "Tests for
+/// comparing elements of a correlation matrix", Psychological Bulletin 87(2), 245–251)
+/// needs the correlation between the CX series at two lags on the same pairs, which the
+/// sweep does not have: each lag is computed on its own set of team-periods.
+pub fn clearly_strongest(lags: &[Option<(f64, usize)>]) -> Option<usize> {
+    // (index, |r|, least strength, most strength) per lag with an interval.
+    let strengths: Vec<(usize, f64, f64, f64)> = lags
+        .iter()
+        .enumerate()
+        .filter_map(|(i, l)| {
+            let (r, n) = (*l)?;
+            if n < 4 || !r.is_finite() {
+                return None;
+            }
+            let (z, se) = (r.clamp(-1.0, 1.0).atanh(), 1.0 / ((n - 3) as f64).sqrt());
+            let (lo, hi) = ((z - Z_975 * se).tanh(), (z + Z_975 * se).tanh());
+            let least = if lo <= 0.0 && hi >= 0.0 {
+                0.0
+            } else {
+                lo.abs().min(hi.abs())
+            };
+            Some((i, r.abs(), least, lo.abs().max(hi.abs())))
+        })
+        .collect();
+    if strengths.len() < 2 {
+        return None;
+    }
+    let best = strengths.iter().max_by(|a, b| a.1.total_cmp(&b.1))?;
+    strengths
+        .iter()
+        .filter(|o| o.0 != best.0)
+        .all(|o| best.2 > o.3)
+        .then_some(best.0)
+}
+
 /// 1-based ranks of `v`, with ties receiving the mean of their positions.
 /// All values must be finite (callers validate this).
 fn average_ranks(v: &[f64]) -> Vec<f64> {
@@ -588,6 +635,26 @@ mod tests {
     #[test]
     fn centre_within_of_empty_input_is_empty() {
         assert!(centre_within(&[], &[]).is_empty());
+    }
+
+    /// Hand-computed with z = atanh(r), se = 1/sqrt(n − 3), bounds tanh(z ± 1.96·se).
+    #[test]
+    fn a_lag_is_strongest_only_when_its_interval_clears_the_others() {
+        // n = 30: r = 0.65 → (0.38, 0.82), r = 0.64 → (0.36, 0.81): inside the noise.
+        let close = [Some((0.64, 30)), Some((0.65, 30)), None, Some((0.2, 30))];
+        assert_eq!(clearly_strongest(&close), None);
+        // n = 100: r = 0.9 → (0.855, 0.932); r = 0.1 → (−0.098, 0.291); r = −0.3 →
+        // (−0.469, −0.110): 0.855 > 0.469, lag 1 stands out.
+        let clear = [Some((0.1, 100)), Some((0.9, 100)), Some((-0.3, 100))];
+        assert_eq!(clearly_strongest(&clear), Some(1));
+        // A strong negative link counts by its size: −0.9 clears 0.1.
+        assert_eq!(
+            clearly_strongest(&[Some((0.1, 100)), Some((-0.9, 100))]),
+            Some(1)
+        );
+        // Nothing to compare with, or an interval that spans zero.
+        assert_eq!(clearly_strongest(&[Some((0.9, 100)), None]), None);
+        assert_eq!(clearly_strongest(&[Some((0.3, 10)), Some((0.0, 10))]), None);
     }
 
     /// Reference: statsmodels 0.15.0 (SciPy 1.17.1, NumPy) — the slope p-value of

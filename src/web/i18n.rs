@@ -605,6 +605,48 @@ const RU: &[(&str, &str)] = &[
         "Within each team over time, r = {r} (95% interval {lo} to {hi}): a team's customer scores do not clearly follow changes in its own engagement.",
         "Внутри каждой команды во времени r = {r} (95% интервал от {lo} до {hi}): клиентские оценки команды не следуют явно за изменениями её вовлечённости.",
     ),
+    // linkage chart
+    (
+        "Engagement and {metric}, lag {lag}",
+        "Вовлечённость и {metric}, сдвиг {lag}",
+    ),
+    ("Engagement index (0–100)", "Индекс вовлечённости (0–100)"),
+    (
+        "Customer satisfaction (CSAT, % satisfied)",
+        "Удовлетворённость клиентов (CSAT, % довольных)",
+    ),
+    (
+        "Net Promoter Score (NPS, −100 to 100)",
+        "Индекс лояльности клиентов (NPS, от −100 до 100)",
+    ),
+    (
+        "Customer effort score (CES, 1–7)",
+        "Индекс усилий клиента (CES, 1–7)",
+    ),
+    (
+        "No team-period has both engagement and customer scores yet.",
+        "Пока нет ни одного периода команды, где есть и вовлечённость, и клиентские оценки.",
+    ),
+    (
+        "Import customer ratings and close a survey round to see the link.",
+        "Импортируйте оценки клиентов и закройте раунд опроса, чтобы увидеть связь.",
+    ),
+    (
+        "Only {n} team-periods have both engagement and customer scores: too few for a conclusion (at least 10 are needed).",
+        "Точек (команда × период), где есть и вовлечённость, и клиентские оценки: {n} — для вывода мало (нужно не меньше 10).",
+    ),
+    (
+        "The 95% interval of r includes zero: the data are consistent with no link.",
+        "95% интервал r включает ноль: данные совместимы с отсутствием связи.",
+    ),
+    (
+        "One team ({team}) supplies {k} of the {n} points and dominates the result.",
+        "Одна команда ({team}) даёт {k} из {n} точек и определяет результат.",
+    ),
+    (
+        "No lag stands out: the correlations at the different lags (r from {lo} to {hi}) differ by less than their uncertainty.",
+        "Ни один сдвиг не выделяется: корреляции при разных сдвигах (r от {lo} до {hi}) различаются меньше, чем их погрешность.",
+    ),
 ];
 
 /// Russian for the API's messages (validation and conflict errors), keyed by the

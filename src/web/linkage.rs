@@ -2,13 +2,17 @@
 //! table, r with its confidence interval, the lag sweep and the within-team result,
 //! each explained in one plain sentence, and the at-risk quadrant.
 
+use std::collections::HashMap;
+
 use maud::{Markup, PreEscaped, html};
 use poem::http::StatusCode;
 use poem::web::Data;
 use poem::{Request, Response, handler};
 
 use crate::cx::metrics::{Metric, Period};
-use crate::linkage::analysis::{linkage_analysis, linkage_svg};
+use crate::linkage::analysis::linkage_analysis;
+use crate::linkage::plot::{ChartText, EMPTY, linkage_chart, metric_label};
+use crate::linkage::stats::clearly_strongest;
 use crate::linkage::types::{Linkage, LinkageQuery, PearsonBlock};
 use crate::org::domain::Language;
 use crate::reports::service::Purpose;
@@ -49,17 +53,101 @@ fn r_sentence(lang: Language, metric: &str, n: i64, b: &PearsonBlock) -> String 
     tf(lang, text, &args)
 }
 
+/// The lag sweep in one sentence: a lag is called strongest only when it clearly stands
+/// out ([`clearly_strongest`]: its 95% interval clears every other lag's); otherwise the
+/// page says that no lag stands out. `None` with fewer than two lags to compare.
 fn lag_sentence(lang: Language, l: &Linkage) -> Option<String> {
-    let best = l
+    let rows: Vec<Option<(f64, usize)>> = l
         .lags
         .iter()
-        .filter_map(|x| x.r.map(|r| (x.lag, r)))
-        .max_by(|a, b| a.1.abs().total_cmp(&b.1.abs()))?;
-    Some(tf(
-        lang,
-        "The link is strongest when customer scores are taken {lag} period(s) after engagement (r = {r}).",
-        &[("lag", &best.0.to_string()), ("r", &f2(best.1))],
-    ))
+        .map(|x| Some((x.r?, usize::try_from(x.n).ok()?)))
+        .collect();
+    let rs: Vec<f64> = rows.iter().flatten().map(|x| x.0).collect();
+    if rs.len() < 2 {
+        return None;
+    }
+    Some(match clearly_strongest(&rows) {
+        Some(i) => tf(
+            lang,
+            "The link is strongest when customer scores are taken {lag} period(s) after engagement (r = {r}).",
+            &[
+                ("lag", &l.lags[i].lag.to_string()),
+                ("r", &f2(rows[i].map_or(0.0, |x| x.0))),
+            ],
+        ),
+        None => tf(
+            lang,
+            "No lag stands out: the correlations at the different lags (r from {lo} to {hi}) differ by less than their uncertainty.",
+            &[
+                ("lo", &f2(rs.iter().copied().fold(f64::INFINITY, f64::min))),
+                (
+                    "hi",
+                    &f2(rs.iter().copied().fold(f64::NEG_INFINITY, f64::max)),
+                ),
+            ],
+        ),
+    })
+}
+
+/// An analysis warning in the page's language: each of the analysis' three warnings is
+/// rebuilt from the answer and, where it matches, given in the page's wording; any other
+/// text is shown as the API gave it.
+fn warning(lang: Language, l: &Linkage, w: &str) -> String {
+    let n = l.points.len().to_string();
+    if w == format!(
+        "Only {n} team-periods have both engagement and CX: too few for a conclusion (at least 10 are needed)."
+    ) {
+        return tf(
+            lang,
+            "Only {n} team-periods have both engagement and customer scores: too few for a conclusion (at least 10 are needed).",
+            &[("n", &n)],
+        );
+    }
+    if w == "The 95% confidence interval of r includes zero: the data are consistent with no relationship."
+    {
+        return t(
+            lang,
+            "The 95% interval of r includes zero: the data are consistent with no link.",
+        )
+        .into();
+    }
+    if w.starts_with("One team (") {
+        let mut per_team: HashMap<&str, (&str, usize)> = HashMap::new();
+        for p in &l.points {
+            per_team.entry(&p.team_id).or_insert((&p.team, 0)).1 += 1;
+        }
+        for (team, k) in per_team.into_values() {
+            let k = k.to_string();
+            if w == format!(
+                "One team ({team}) supplies {k} of the {n} points and dominates the result."
+            ) {
+                return tf(
+                    lang,
+                    "One team ({team}) supplies {k} of the {n} points and dominates the result.",
+                    &[("team", team), ("k", &k), ("n", &n)],
+                );
+            }
+        }
+    }
+    w.to_owned()
+}
+
+/// The chart's texts in the page's language.
+fn chart_text(lang: Language, l: &Linkage) -> ChartText {
+    let metric = t(lang, metric_label(l.metric));
+    ChartText {
+        title: tf(
+            lang,
+            "Engagement and {metric}, lag {lag}",
+            &[
+                ("metric", &l.metric.as_str().to_uppercase()),
+                ("lag", &l.lag.to_string()),
+            ],
+        ),
+        x_label: t(lang, "Engagement index (0–100)").into(),
+        y_label: metric.into(),
+        empty: t(lang, EMPTY).into(),
+    }
 }
 
 fn within_sentence(lang: Language, b: &PearsonBlock) -> String {
@@ -113,7 +201,7 @@ pub async fn show(req: &Request, Data(state): Data<&AppState>) -> Response {
         )
         .await
     );
-    let svg = linkage_svg(&l);
+    let svg = linkage_chart(&l, &chart_text(lang, &l));
     let at_risk: Vec<_> = l.quadrants.iter().filter(|x| x.at_risk).collect();
     html_response(
         StatusCode::OK,
@@ -144,15 +232,22 @@ pub async fn show(req: &Request, Data(state): Data<&AppState>) -> Response {
                     }
                     button type="submit" { (t(lang, "Show")) }
                 }
-                @for w in &l.warnings { p.notice { (w) } }
+                @if l.points.is_empty() {
+                    // Nothing to draw: a warning, and no empty axes.
+                    p.warning role="status" { (t(lang, EMPTY)) " " (t(lang, "Import customer ratings and close a survey round to see the link.")) }
+                } @else {
+                    @for w in &l.warnings { p.warning role="status" { (warning(lang, &l, w)) } }
+                }
                 h2 { (t(lang, "Correlation")) }
                 @match &l.pearson {
                     Some(b) => p.sentence { (r_sentence(lang, metric_key, l.n, b)) },
                     None => p { (t(lang, "Too few points for a correlation.")) },
                 }
-                div.chart-pair {
-                    figure.scatter { (PreEscaped(svg)) }
-                    (points_table(lang, &l))
+                @if !l.points.is_empty() {
+                    div.chart-pair {
+                        figure.scatter { (PreEscaped(svg)) }
+                        (points_table(lang, &l))
+                    }
                 }
                 h2 { (t(lang, "Lag sweep")) }
                 @if let Some(sentence) = lag_sentence(lang, &l) { p.sentence { (sentence) } }
@@ -190,12 +285,85 @@ fn points_table(lang: Language, l: &Linkage) -> Markup {
     html! {
         div.table-wrap tabindex="0" { table {
             caption { (t(lang, "Points of the plot")) }
-            thead { tr { th { (t(lang, "Team")) } th { (t(lang, "Period")) } th.num { (t(lang, "Engagement index")) } th.num { "CX" } th.num { (t(lang, "Answers")) } th.num { (t(lang, "Ratings")) } } }
+            thead { tr { th { (t(lang, "Team")) } th { (t(lang, "Period")) } th.num { (t(lang, "Engagement index")) } th.num { (l.metric.as_str().to_uppercase()) } th.num { (t(lang, "Answers")) } th.num { (t(lang, "Ratings")) } } }
             tbody { @for p in &l.points { tr {
                 th scope="row" { (p.team) } td { (p.period) }
                 td.num { (format!("{:.1}", p.engagement)) } td.num { (format!("{:.1}", p.cx)) }
                 td.num { (p.n_responses) } td.num { (p.n_ratings) }
             } } }
         } }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::linkage::plot::{TITLE, X_LABEL};
+    use crate::linkage::types::Point;
+
+    fn point(team: &str) -> Point {
+        Point {
+            team_id: team.to_lowercase(),
+            team: team.into(),
+            period: "2026-03".into(),
+            engagement: 50.0,
+            cx: 60.0,
+            n_responses: 5,
+            n_ratings: 10,
+            via_service_map: false,
+        }
+    }
+
+    /// The analysis' warnings read in Russian on a Russian page; an unknown text stays.
+    #[test]
+    fn the_analysis_warnings_are_translated() {
+        let l = Linkage {
+            metric: Metric::Csat,
+            period: Period::Month,
+            lag: 0,
+            n: 3,
+            points: vec![point("Sales"), point("Sales"), point("Ops")],
+            pearson: None,
+            spearman: None,
+            regression: None,
+            within_team: None,
+            lags: vec![],
+            quadrants: vec![],
+            warnings: vec![],
+        };
+        let ru = |w: &str| warning(Language::Ru, &l, w);
+        assert_eq!(
+            ru(
+                "Only 3 team-periods have both engagement and CX: too few for a conclusion (at least 10 are needed)."
+            ),
+            "Точек (команда × период), где есть и вовлечённость, и клиентские оценки: 3 — для вывода мало (нужно не меньше 10)."
+        );
+        assert_eq!(
+            ru(
+                "The 95% confidence interval of r includes zero: the data are consistent with no relationship."
+            ),
+            "95% интервал r включает ноль: данные совместимы с отсутствием связи."
+        );
+        assert_eq!(
+            ru("One team (Sales) supplies 2 of the 3 points and dominates the result."),
+            "Одна команда (Sales) даёт 2 из 3 точек и определяет результат."
+        );
+        assert_eq!(ru("Something else."), "Something else.");
+    }
+
+    /// The chart's texts live in the linkage module (the API draws them in English), so
+    /// the page-source scan of `i18n` does not see them: each has a Russian entry.
+    #[test]
+    fn the_charts_texts_are_translated() {
+        for en in [
+            TITLE,
+            X_LABEL,
+            EMPTY,
+            metric_label(Metric::Csat),
+            metric_label(Metric::Nps),
+            metric_label(Metric::Ces),
+        ] {
+            assert_ne!(t(Language::Ru, en), en, "no Russian for {en}");
+        }
     }
 }

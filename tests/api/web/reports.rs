@@ -168,7 +168,8 @@ async fn the_demo_organisation_shows_its_linkage_insights_and_audit_log() {
     assert!(html.contains("Points of the plot"), "its numbers beside it");
     assert!(html.contains("move together: r = "), "{html}");
     assert!(html.contains("95% interval"));
-    assert!(html.contains("The link is strongest when customer scores are taken"));
+    // The demo's lags differ inside the noise (tests/api/web/linkage.rs).
+    assert!(html.contains("No lag stands out"));
     assert!(html.contains("Within each team over time"));
     assert!(html.contains("Teams at risk"));
 
