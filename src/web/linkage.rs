@@ -244,8 +244,11 @@ pub async fn show(req: &Request, Data(state): Data<&AppState>) -> Response {
                     None => p { (t(lang, "Too few points for a correlation.")) },
                 }
                 @if !l.points.is_empty() {
-                    div.chart-pair {
-                        figure.scatter { (PreEscaped(svg)) }
+                    // The plot across the page; its numbers, one row a point, folded
+                    // below it (beside it, a long table covered the plot).
+                    figure.scatter { (PreEscaped(svg)) }
+                    details.points {
+                        summary { (t(lang, "Points of the plot")) " (" (l.points.len()) ")" }
                         (points_table(lang, &l))
                     }
                 }
