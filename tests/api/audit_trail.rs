@@ -120,14 +120,7 @@ async fn answered_round(app: &TestApp, hr: &Actor, people: &[Actor]) -> (String,
 }
 
 async fn close(app: &TestApp, hr: &Actor, round: &str) {
-    app.send(
-        Method::POST,
-        &format!("/api/v1/rounds/{round}/close"),
-        Some(&hr.token),
-        None,
-    )
-    .await
-    .expect(200);
+    app.close_round_now(hr, round).await;
 }
 
 async fn get_as(app: &TestApp, who: &Actor, path: &str, accept: &str) -> Resp {

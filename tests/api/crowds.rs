@@ -4,7 +4,6 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use poem::http::Method;
 use serde_json::{Value, json};
 
 use crate::helpers::*;
@@ -74,14 +73,7 @@ async fn answer(app: &TestApp, who: &Actor, r: &Round, v: [u8; 4]) {
 }
 
 async fn close(app: &TestApp, hr: &Actor, r: &Round) {
-    app.send(
-        Method::POST,
-        &format!("/api/v1/rounds/{}/close", r.id),
-        Some(&hr.token),
-        None,
-    )
-    .await
-    .expect(200);
+    app.close_round_now(hr, &r.id).await;
 }
 
 async fn report(app: &TestApp, hr: &Actor, round: &str, team: Option<&str>) -> Value {

@@ -252,6 +252,18 @@ impl TestApp {
         r.json()["id"].as_str().expect("round id").to_owned()
     }
 
+    /// Closes round `round` now (as HR).
+    pub async fn close_round_now(&self, hr: &Actor, round: &str) {
+        self.send(
+            Method::POST,
+            &format!("/api/v1/rounds/{round}/close"),
+            Some(&hr.token),
+            None,
+        )
+        .await
+        .expect(200);
+    }
+
     async fn seed_person(&self, email: &str, hr: bool, admin: bool) -> Actor {
         use pulseline::db::schema::people;
         let hash = self.password_hash().await;

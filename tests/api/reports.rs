@@ -81,14 +81,7 @@ async fn answer(app: &TestApp, who: &Actor, r: &Round, v: [u8; 4], text: Option<
 }
 
 async fn close(app: &TestApp, hr: &Actor, r: &Round) {
-    app.send(
-        Method::POST,
-        &format!("/api/v1/rounds/{}/close", r.id),
-        Some(&hr.token),
-        None,
-    )
-    .await
-    .expect(200);
+    app.close_round_now(hr, &r.id).await;
 }
 
 /// One pass of the background planner of closed rounds; how many it planned.

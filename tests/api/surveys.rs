@@ -114,14 +114,7 @@ pub(crate) async fn open_ballots(
 
 /// HR closes the round now: its ballots are opened and written as responses.
 pub(crate) async fn close_round(app: &TestApp, hr: &Actor, p: &Pulse) {
-    app.send(
-        Method::POST,
-        &format!("/api/v1/rounds/{}/close", p.round),
-        Some(&hr.token),
-        None,
-    )
-    .await
-    .expect(200);
+    app.close_round_now(hr, &p.round).await;
 }
 
 pub(crate) async fn submit(app: &TestApp, who: &Actor, p: &Pulse, body: Value) -> Resp {
