@@ -173,7 +173,7 @@ diesel::table! {
 diesel::table! {
     suggestions (id) {
         id -> Text,
-        team_id -> Text,
+        team_id -> Nullable<Text>,
         author_id -> Nullable<Text>,
         title -> Text,
         body -> Text,

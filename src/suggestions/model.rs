@@ -9,7 +9,8 @@ use crate::db::schema::{suggestion_events, suggestions};
 #[diesel(table_name = suggestions)]
 pub struct SuggestionRow {
     pub id: String,
-    pub team_id: String,
+    /// None: an anonymous suggestion filed at the organisation as a whole.
+    pub team_id: Option<String>,
     /// None for anonymous suggestions.
     pub author_id: Option<String>,
     pub title: String,

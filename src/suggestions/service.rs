@@ -61,35 +61,80 @@ fn followup_hash(code: &str) -> String {
     hex::encode(Sha256::digest(code.as_bytes()))
 }
 
-/// For an anonymous suggestion: the team that receives the anonymous suggestions of
-/// `own`'s people, whose catchment holds at least k people who could have written it
-/// ([`catchment`]); refused (422) where the author's part of the organisation is smaller.
-fn anonymous_team(conn: &mut AnyConnection, own: &str, k: usize) -> Result<String, ApiError> {
+/// For an anonymous suggestion: where the anonymous suggestions of `own`'s people are
+/// filed, a team or (`None`) the organisation, whose catchment holds at least k people
+/// who could have written it ([`catchment`]); refused (422) where the whole organisation
+/// has fewer.
+fn anonymous_team(
+    conn: &mut AnyConnection,
+    own: &str,
+    k: usize,
+) -> Result<Option<String>, ApiError> {
     match catchment::load(conn, k)?.home(own) {
-        Some(team) => Ok(team.to_owned()),
+        Some(place) => Ok(place.team().map(str::to_owned)),
         None => Err(ApiError::invalid(
             "anonymous",
-            Msg::new("anonymous suggestions need at least {k} people who could have written them; your part of the organisation has fewer, so send it signed").arg("k", k),
+            Msg::new("anonymous suggestions need at least {k} people who could have written them; the organisation has fewer, so send it signed").arg("k", k),
         )),
     }
 }
 
-/// The row as it is shown and counted: an anonymous one at the team that receives its
+/// The row as it is shown and counted: an anonymous one at the place that receives its
 /// catchment now (one filed under an older rule, or before the tree changed, is rolled
-/// up to where its possible authors are at least k).
+/// up to where its possible authors are at least k; `team_id` None: the organisation).
 fn placed(c: &Catchments, mut row: SuggestionRow) -> SuggestionRow {
     if row.anonymous {
-        row.team_id = c.shown_at(&row.team_id);
+        row.team_id = c.shown_at(row.team_id.as_deref()).team().map(str::to_owned);
     }
     row
 }
 
-/// The stored teams of the rows shown at one of `teams`: signed rows by their own
-/// team, anonymous ones by where they are [`placed`].
-fn scope_of(c: &Catchments, teams: &HashSet<String>) -> (Vec<String>, Vec<String>) {
+/// Which rows a reader sees: signed rows of these teams, anonymous rows stored at these
+/// teams, and (when `organisation`) the anonymous rows stored with no team.
+struct Scope {
+    signed: Vec<String>,
+    anonymous: Vec<String>,
+    organisation: bool,
+}
+
+/// The rows shown at one of `teams` (and at the organisation when `organisation`):
+/// signed rows by their own team, anonymous ones by where they are [`placed`].
+fn scope_of(c: &Catchments, teams: &HashSet<String>, organisation: bool) -> Scope {
     let mut signed: Vec<String> = teams.iter().cloned().collect();
     signed.sort();
-    (signed, c.stored_for(teams))
+    Scope {
+        signed,
+        anonymous: c.stored_for(teams, organisation),
+        organisation,
+    }
+}
+
+/// The filter for a [`Scope`].
+fn in_scope(
+    scope: &Scope,
+) -> Box<
+    dyn BoxableExpression<
+            suggestions::table,
+            <AnyConnection as diesel::Connection>::Backend,
+            SqlType = diesel::sql_types::Nullable<diesel::sql_types::Bool>,
+        >,
+> {
+    let seen = (suggestions::anonymous
+        .eq(false)
+        .and(suggestions::team_id.eq_any(scope.signed.clone())))
+    .or(suggestions::anonymous
+        .eq(true)
+        .and(suggestions::team_id.eq_any(scope.anonymous.clone())));
+    if scope.organisation {
+        Box::new(
+            seen.or(suggestions::anonymous
+                .eq(true)
+                .and(suggestions::team_id.is_null())
+                .nullable()),
+        )
+    } else {
+        Box::new(seen)
+    }
 }
 
 fn view(
@@ -98,9 +143,10 @@ fn view(
     me: &str,
     key: &[u8],
 ) -> Result<Suggestion, ApiError> {
-    let team = org_store::find_team(conn, &row.team_id)?
-        .map(|t| t.name)
-        .unwrap_or_default();
+    let team = match &row.team_id {
+        Some(t) => org_store::find_team(conn, t)?.map(|t| t.name),
+        None => None,
+    };
     let author = match (&row.author_id, row.anonymous) {
         (Some(a), false) => org_store::find_person(conn, a)?.map(|p| Author {
             id: p.id,
@@ -163,8 +209,9 @@ fn visible(
 ) -> Result<SuggestionRow, ApiError> {
     let row = find(conn, id)?.ok_or(ApiError::NotFound("suggestion"))?;
     let row = placed(&catchment::load(conn, k)?, row);
-    match suggestion_teams_visible_to(conn, p)? {
-        Some(set) if !set.contains(&row.team_id) => Err(ApiError::NotFound("suggestion")),
+    // The organisation is above everyone's team: its suggestions are everyone's to see.
+    match (suggestion_teams_visible_to(conn, p)?, &row.team_id) {
+        (Some(set), Some(team)) if !set.contains(team) => Err(ApiError::NotFound("suggestion")),
         _ => Ok(row),
     }
 }
@@ -202,7 +249,7 @@ pub async fn create_suggestion(
             let team_id = if anonymous {
                 anonymous_team(conn, &own, k)?
             } else {
-                own
+                Some(own)
             };
             let t = now();
             let row = SuggestionRow {
@@ -268,20 +315,14 @@ pub async fn list_suggestions(
                 });
             }
             let c = catchment::load(conn, k)?;
-            let scope = allowed.as_ref().map(|a| scope_of(&c, a));
+            // The organisation's own suggestions are in every unfiltered list.
+            let scope = allowed.as_ref().map(|a| scope_of(&c, a, team.is_none()));
             let pattern =
                 q.map(|s| format!("%{}%", s.trim().to_lowercase().replace(['%', '_'], "")));
             let build = || {
                 let mut query = suggestions::table.into_boxed();
-                if let Some((signed, anonymous)) = &scope {
-                    query = query.filter(
-                        (suggestions::anonymous
-                            .eq(false)
-                            .and(suggestions::team_id.eq_any(signed)))
-                        .or(suggestions::anonymous
-                            .eq(true)
-                            .and(suggestions::team_id.eq_any(anonymous))),
-                    );
+                if let Some(scope) = &scope {
+                    query = query.filter(in_scope(scope));
                 }
                 if let Some(t) = tp {
                     query = query.filter(suggestions::touchpoint.eq(t.as_str()));
@@ -461,8 +502,9 @@ pub async fn update_suggestion(
         .db
         .write(move |conn| {
             let row = visible(conn, &p, &id, k)?;
+            // The organisation's suggestions are answered by HR (who manages everything).
             if let Some(managed) = readable_teams(conn, &p)?
-                && !managed.contains(&row.team_id)
+                && !row.team_id.as_ref().is_some_and(|t| managed.contains(t))
             {
                 return Err(ApiError::Forbidden);
             }
@@ -538,7 +580,7 @@ pub async fn frontline_insights(
             let scope = summary_scope(conn, &p, requested.as_deref())?;
             // Anonymous suggestions count where their catchment holds k ([`placed`]).
             let c = catchment::load(conn, k)?;
-            let scope = scope.map(|s| scope_of(&c, &s));
+            let scope = scope.map(|s| scope_of(&c, &s, false));
             let load = |conn: &mut crate::db::AnyConnection,
                         a: NaiveDate,
                         b: NaiveDate|
@@ -548,15 +590,8 @@ pub async fn frontline_insights(
                     .filter(suggestions::created_on.le(b))
                     .select(SuggestionRow::as_select())
                     .into_boxed();
-                if let Some((signed, anonymous)) = &scope {
-                    q = q.filter(
-                        (suggestions::anonymous
-                            .eq(false)
-                            .and(suggestions::team_id.eq_any(signed)))
-                        .or(suggestions::anonymous
-                            .eq(true)
-                            .and(suggestions::team_id.eq_any(anonymous))),
-                    );
+                if let Some(scope) = &scope {
+                    q = q.filter(in_scope(scope));
                 }
                 Ok(q.order((suggestions::created_on, suggestions::id))
                     .load(conn)?)

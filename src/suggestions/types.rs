@@ -29,7 +29,8 @@ pub struct CreateSuggestion {
     pub customer_segment: Option<String>,
     /// Anonymous: no author is stored, only the day, and the team is the nearest one
     /// (own or above) whose catchment — the people whose anonymous suggestions are filed
-    /// there — holds at least k; refused (422) where fewer than k could have written it.
+    /// there — holds at least k; below that, the organisation as a whole (no team);
+    /// refused (422) where the whole organisation has fewer than k who could write it.
     /// Keep the follow-up code to read replies.
     pub anonymous: bool,
 }
@@ -63,8 +64,11 @@ pub struct Reply {
 #[derive(Object)]
 pub struct Suggestion {
     pub id: String,
-    pub team_id: String,
-    pub team: String,
+    /// The team it is filed at; null for an anonymous suggestion filed at the
+    /// organisation as a whole (its author's part of the tree is too small to hide them).
+    pub team_id: Option<String>,
+    /// The team's name; null at the organisation.
+    pub team: Option<String>,
     pub title: String,
     pub body: String,
     pub touchpoint: Touchpoint,

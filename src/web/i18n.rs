@@ -714,8 +714,8 @@ const RU_MSG: &[(&str, &str)] = &[
         "этот ключ уже есть у другой команды",
     ),
     (
-        "anonymous suggestions need at least {k} people who could have written them; your part of the organisation has fewer, so send it signed",
-        "для анонимного предложения нужно не меньше {k} человек, которые могли бы его написать, а в вашей части организации их меньше: отправьте его под своим именем",
+        "anonymous suggestions need at least {k} people who could have written them; the organisation has fewer, so send it signed",
+        "для анонимного предложения нужно не меньше {k} человек, которые могли бы его написать, а в организации их меньше: отправьте его под своим именем",
     ),
     ("answered twice", "ответ дан дважды"),
     ("appears twice in the file", "встречается в файле дважды"),

@@ -165,7 +165,7 @@ fn summary_line(lang: Language, item: &Suggestion) -> Markup {
         p.meta {
             span.badge { (status_label(lang, item.status)) }
             " " (touchpoint_label(lang, item.touchpoint))
-            " · " (item.team)
+            " · " (item.team.as_deref().unwrap_or(t(lang, "Whole organisation")))
             " · " (item.created_on)
             " · "
             @if let Some(a) = &item.author { (a.name) } @else { (t(lang, "Anonymous")) }

@@ -910,3 +910,111 @@ async fn an_organisation_too_small_for_anonymous_suggestions_refuses_them() {
     r.expect(201);
     assert_eq!(r.json()["team_id"], json!(desk));
 }
+
+/// The attack (issue 15, 7, in a forest): Legal, a top-level tree, has two people who
+/// could write an anonymous suggestion. Filed at Legal, HR would know it is one of two.
+/// It goes to the organisation as a whole instead — stored with no team at all, so a copy
+/// of the database does not say which tree it came from — and the organisation takes in
+/// the smallest pool kept below it (Sales), so its catchment holds k. The old rule
+/// refused it (422).
+#[tokio::test]
+async fn a_top_level_tree_too_small_to_hide_its_author_files_at_the_organisation() {
+    let app = spawn_app().await;
+    let hr = app.hr().await;
+    let sales = app.create_team(&hr, "Sales", None, "frontline").await;
+    let legal = app.create_team(&hr, "Legal", None, "internal").await;
+    let sellers = app.seed_people(&sales, 6, |_| (None, None, None)).await;
+    let lawyers = app.seed_people(&legal, 2, |_| (None, None, None)).await;
+    for p in sellers.iter().chain(&lawyers) {
+        app.set_password(&p.id).await;
+    }
+    let mut body = idea(true);
+    body["title"] = json!("Contract review takes weeks");
+    let r = app
+        .post("/api/v1/suggestions", Some(&lawyers[0].token), body)
+        .await;
+    r.expect(201);
+    assert_eq!(r.json()["team_id"], json!(null), "{}", r.text());
+    assert_eq!(r.json()["team"], json!(null));
+    let id = r.json()["id"].as_str().expect("id").to_owned();
+    // What a copy of the database holds: no team.
+    let stored = {
+        let id = id.clone();
+        app.state
+            .db
+            .read(move |conn| {
+                use pulseline::db::schema::suggestions as s;
+                Ok(s::table
+                    .find(&id)
+                    .select(s::team_id)
+                    .first::<Option<String>>(conn)?)
+            })
+            .await
+            .expect("row")
+    };
+    assert_eq!(stored, None);
+    // Sales' people file there too now (the organisation took in their pool): 8 ≥ 5.
+    let r = app
+        .post("/api/v1/suggestions", Some(&sellers[0].token), idea(true))
+        .await;
+    r.expect(201);
+    assert_eq!(r.json()["team_id"], json!(null));
+    // Signed suggestions stay at their team.
+    let r = app
+        .post("/api/v1/suggestions", Some(&lawyers[1].token), idea(false))
+        .await;
+    r.expect(201);
+    assert_eq!(r.json()["team_id"], json!(legal));
+
+    // Shown at the organisation: in every unfiltered list (a seller sees it), never
+    // under Legal, not in Legal's insights; counted in the whole organisation's.
+    let seller_list = app
+        .get("/api/v1/suggestions?limit=50", Some(&sellers[3].token))
+        .await;
+    seller_list.expect(200);
+    assert!(
+        seller_list.json()["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .any(|s| s["id"] == json!(id)),
+        "{}",
+        seller_list.text()
+    );
+    assert_eq!(
+        anonymous_by_team(&app, &hr, "")
+            .await
+            .iter()
+            .filter(|(team, _)| team.is_empty())
+            .count(),
+        2
+    );
+    assert!(
+        anonymous_by_team(&app, &hr, &format!("&team_id={legal}"))
+            .await
+            .is_empty()
+    );
+    assert_eq!(insights_total(&app, &hr, &legal).await, 1, "the signed one");
+    let whole = app.get("/api/v1/insights/frontline", Some(&hr.token)).await;
+    whole.expect(200);
+    assert_eq!(whole.json()["total"], json!(3));
+    // Legal's manager does not answer it as their team's; HR does.
+    let reply = json!({"status": "acknowledged", "reply": "We will look at contract review."});
+    let legal_manager = app.manager_of(&hr, &legal).await;
+    app.json(
+        Method::PATCH,
+        &format!("/api/v1/suggestions/{id}"),
+        Some(&legal_manager.token),
+        reply.clone(),
+    )
+    .await
+    .expect(403);
+    app.json(
+        Method::PATCH,
+        &format!("/api/v1/suggestions/{id}"),
+        Some(&hr.token),
+        reply,
+    )
+    .await
+    .expect(200);
+}
