@@ -20,8 +20,8 @@ use crate::state::AppState;
 use crate::web::account::query;
 use crate::web::i18n::{t, tf};
 use crate::web::layout::page;
-use crate::web::reports::reader;
 use crate::web::respond::html as html_response;
+use crate::web::session::reader;
 
 const METRICS: [(Metric, &str); 3] = [
     (Metric::Csat, "csat"),

@@ -46,6 +46,7 @@ pub mod linkage;
 pub mod once;
 pub mod people;
 pub mod pulses;
+pub mod report_details;
 pub mod reports;
 pub mod respond;
 pub mod session;
@@ -105,6 +106,10 @@ pub fn mount(route: Route) -> Route {
         .at("/reports/insights", secured(get(reports::insights)))
         .at("/admin/audit", secured(get(reports::audit)))
         .at("/reports/:id", secured(get(reports::report)))
+        .at(
+            "/reports/:id/report.csv",
+            secured(get(report_details::report_csv)),
+        )
         .at("/hr/surveys", secured(get(surveys::surveys)))
         .at(
             "/hr/surveys/new",

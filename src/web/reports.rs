@@ -18,25 +18,17 @@ use crate::reports::types::{Group, HiddenReason, ParticipationCell};
 use crate::state::AppState;
 use crate::suggestions::service::frontline_insights;
 use crate::suggestions::workflow::Touchpoint;
+use crate::surveys::model::Cut;
 use crate::surveys::store;
 use crate::web::account::query;
 use crate::web::charts;
 use crate::web::i18n::{t, tf};
 use crate::web::layout::{Chrome, page, when};
 use crate::web::people::readable_team_options;
+use crate::web::report_details as details;
 use crate::web::respond::{error_page, html as html_response};
-use crate::web::session::{Session, session};
+use crate::web::session::{Session, reader, session};
 use crate::web::suggestions::{status_label, touchpoint_label};
-
-/// People who may read reports: managers and HR; others get the 403 page.
-pub async fn reader(state: &AppState, req: &Request) -> Result<Session, Response> {
-    let s = session(state, req).await?;
-    if s.is_manager() || s.principal.is_hr_or_admin() {
-        Ok(s)
-    } else {
-        Err(error_page(&s.chrome(), &ApiError::Forbidden))
-    }
-}
 
 /// The latest closed rounds with their survey titles.
 async fn closed_rounds(
@@ -131,11 +123,13 @@ fn team_picker(
     round_id: &str,
     teams: &[(String, String)],
     current: Option<&str>,
+    cuts: &[Cut],
+    cut: Option<Cut>,
 ) -> Markup {
     let lang = c.lang;
     let hr = s.principal.is_hr_or_admin();
     html! {
-        @if teams.len() > 1 || hr {
+        @if teams.len() > 1 || hr || !cuts.is_empty() {
             form.filters method="get" action={ "/reports/" (round_id) } {
                 div.field {
                     label for="f-team" { (t(lang, "Team")) }
@@ -148,6 +142,7 @@ fn team_picker(
                         }
                     }
                 }
+                (details::cut_field(c, cuts, cut))
                 button type="submit" { (t(lang, "Show")) }
             }
         }
@@ -260,29 +255,32 @@ pub async fn report(
     let lang = c.lang;
     let q = query(req);
     let team = Some(q.text("team_id").to_owned()).filter(|t| !t.is_empty());
-    let report =
-        match round_report(state, &s.principal, &id, team.clone(), None, Purpose::Read).await {
-            Ok(r) => r,
-            Err(ApiError::Validation { field, .. }) if field == "team_id" => {
-                // A manager of several teams: show the first until they choose.
-                let first = s.me.managed_teams.first().map(|t| t.id.clone());
-                or_page!(
-                    &c,
-                    round_report(state, &s.principal, &id, first, None, Purpose::Read).await
-                )
-            }
-            Err(e) => return error_page(&c, &e),
-        };
     let round_id = id.clone();
     let meta = state
         .db
         .read(move |conn| {
             let r = store::find_round(conn, &round_id)?.ok_or(ApiError::NotFound("round"))?;
             let sv = store::find_survey(conn, &r.survey_id)?.ok_or(ApiError::NotFound("survey"))?;
-            Ok((r, sv))
+            let questions = store::questions(conn, &sv.id)?;
+            Ok((r, sv, questions))
         })
         .await;
-    let (round_row, survey) = or_page!(&c, meta);
+    let (round_row, survey, questions) = or_page!(&c, meta);
+    let cuts = details::survey_cuts(&survey.cuts);
+    let cut = details::chosen_cut(q.text("cut"), &cuts);
+    let report =
+        match round_report(state, &s.principal, &id, team.clone(), cut, Purpose::Read).await {
+            Ok(r) => r,
+            Err(ApiError::Validation { field, .. }) if field == "team_id" => {
+                // A manager of several teams: show the first until they choose.
+                let first = s.me.managed_teams.first().map(|t| t.id.clone());
+                or_page!(
+                    &c,
+                    round_report(state, &s.principal, &id, first, cut, Purpose::Read).await
+                )
+            }
+            Err(e) => return error_page(&c, &e),
+        };
     let k = report.min_group;
     let teams = or_page!(&c, readable_team_options(state, &s.principal).await);
     let trend = if report.scores_released {
@@ -333,7 +331,7 @@ pub async fn report(
             html! {
                 h1 { (title) }
                 p.meta { (t(lang, "Closed")) ": " (when(round_row.closes_at)) " · k = " (k) }
-                (team_picker(&c, &s, &id, &teams, report.team_id.as_deref()))
+                (team_picker(&c, &s, &id, &teams, report.team_id.as_deref(), &cuts, cut))
                 @if !report.scores_released {
                     p.notice { (t(lang, "This round is still open: scores are released when it closes. Only participation is shown.")) }
                 }
@@ -350,6 +348,20 @@ pub async fn report(
                         @for child in &report.children { (group_row(lang, child, k, report.scores_released, Some(&id))) }
                     }
                 } }
+                @if let (Some(cut), true) = (cut, report.scores_released) {
+                    h2 { (details::cut_label(lang, cut)) }
+                    div.table-wrap tabindex="0" { table.key-first #segments {
+                        caption.visually-hidden { (details::cut_label(lang, cut)) }
+                        thead { tr {
+                            th { (details::cut_label(lang, cut)) } th.num { (t(lang, "Engagement index")) } th.num { "eNPS" }
+                            th.num { (t(lang, "Answers")) } th.num { (t(lang, "Response rate")) }
+                        } }
+                        tbody {
+                            @for seg in &report.segments { (group_row(lang, seg, k, true, None)) }
+                        }
+                    } }
+                }
+                (details::csv_link(&c, &id, report.team_id.as_deref(), cut))
                 h2 { (t(lang, "Participation")) }
                 p.hint { (t(lang, "Response rate: answered out of the reachable invitees, those who can sign in (their account is activated). People who never activated their account cannot answer; the rate over everyone invited is shown last.")) }
                 div.table-wrap tabindex="0" { table.key-first #participation {
@@ -388,6 +400,9 @@ pub async fn report(
                             }
                         } }
                     }
+                }
+                @if report.scores_released && !g.suppressed {
+                    (details::questions_section(lang, g, &questions, k))
                 }
                 @if let Some(trend) = &trend {
                     h2 { (t(lang, "Trend")) }

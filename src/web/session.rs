@@ -445,6 +445,16 @@ pub async fn hr_form(
     }
 }
 
+/// People who may read reports: managers and HR; others get the 403 page.
+pub async fn reader(state: &AppState, req: &Request) -> Result<Session, Response> {
+    let s = session(state, req).await?;
+    if s.is_manager() || s.principal.is_hr_or_admin() {
+        Ok(s)
+    } else {
+        Err(error_page(&s.chrome(), &ApiError::Forbidden))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -420,3 +420,141 @@ async fn the_pages_show_invited_reachable_and_answered_and_key_columns_first() {
         "{css}"
     );
 }
+
+/// Bug 2, second half: the report page shows the cuts the survey collected (the chosen
+/// cut's values as rows), the results per question — a custom choice question's counts
+/// per option, the 0–10 item split into detractors, passives and promoters — and offers
+/// the CSV of what it shows, byte for byte the API's CSV of the same report. The counts
+/// expected are worked out by hand from the answers given.
+#[tokio::test]
+async fn the_report_page_shows_cuts_results_per_question_and_downloads_its_csv() {
+    let app = spawn_app().await;
+    let hr = app.hr().await;
+    let field = app.create_team(&hr, "Field", None, "frontline").await;
+    let people = app
+        .seed_people(&field, 20, |i| {
+            (
+                Some(if i % 2 == 0 { "Berlin" } else { "Lisbon" }.to_owned()),
+                None,
+                None,
+            )
+        })
+        .await;
+    let today = chrono::Utc::now().date_naive().to_string();
+    let r = app
+        .post(
+            "/api/v1/surveys",
+            Some(&hr.token),
+            json!({"title": "Field pulse",
+                   "questions": [
+                       {"bank_item": "eo_proud"},
+                       {"bank_item": "eo_enps"},
+                       {"kind": "choice", "driver": "voice", "text": "Which channel do you prefer?",
+                        "text_ru": "Какой канал вам удобнее?", "options": ["Chat", "Mail", "Call"]}
+                   ],
+                   "audience": {"team_ids": [field]}, "cuts": ["location"],
+                   "schedule": {"starts_on": today, "cadence": "monthly", "window_days": 7}}),
+        )
+        .await;
+    r.expect(201);
+    let survey = r.json()["id"].as_str().expect("id").to_owned();
+    let qs: Vec<String> = r.json()["questions"]
+        .as_array()
+        .expect("questions")
+        .iter()
+        .map(|q| q["id"].as_str().expect("id").to_owned())
+        .collect();
+    let round = app.open_round_now(&hr, &survey).await;
+    // Person i: proud 1 + i % 5, eNPS i % 11, channel i % 3.
+    for (i, who) in people.iter().enumerate() {
+        let channel = ["Chat", "Mail", "Call"][i % 3];
+        app.post(
+            &format!("/api/v1/rounds/{round}/responses"),
+            Some(&who.token),
+            json!({"answers": [
+                {"question_id": qs[0], "value": 1 + i % 5},
+                {"question_id": qs[1], "value": i % 11},
+                {"question_id": qs[2], "choice": channel}
+            ]}),
+        )
+        .await
+        .expect(201);
+    }
+    app.close_round_now(&hr, &round).await;
+    let mut b = Browser::new(&app);
+    b.sign_in(&hr.email, PASSWORD).await;
+
+    let page = b.get(&format!("/reports/{round}?team_id={field}")).await;
+    assert_html(&page, 200);
+    let html = page.text();
+    let questions = table_after(&html, "Results per question");
+    // eNPS i % 11 over i = 0..19: 0–6 for i = 0–6 and 11–17 (14), 7–8 for i = 7, 8,
+    // 18, 19 (4), 9–10 for i = 9, 10 (2).
+    assert!(
+        questions.contains("Detractors (0–6): 14 · Passives (7–8): 4 · Promoters (9–10): 2"),
+        "{questions}"
+    );
+    // Channel i % 3: Chat for 0, 3, …, 18 (7), Mail for 1, …, 19 (7), Call (6).
+    let choice = &questions[questions
+        .find("Which channel do you prefer?")
+        .expect("the choice question")..];
+    assert!(
+        choice.contains("Chat: 7 · Mail: 7 · Call: 6"),
+        "{questions}"
+    );
+    // proud 1 + i % 5: four answers per point; mean 3.0, favourable 8 / 20 = 40 %.
+    assert!(
+        questions.contains("1: 4 · 2: 4 · 3: 4 · 4: 4 · 5: 4"),
+        "{questions}"
+    );
+    assert!(questions.contains(">3.0<") && questions.contains(">40.0<"));
+    assert!(!html.contains("id=\"segments\""), "no cut chosen");
+
+    // The cut: Berlin (even i) and Lisbon (odd i), 10 answers each.
+    let page = b
+        .get(&format!("/reports/{round}?team_id={field}&cut=location"))
+        .await;
+    assert_html(&page, 200);
+    let html = page.text();
+    assert!(
+        html.contains("<option value=\"location\" selected>Location</option>"),
+        "{html}"
+    );
+    let segments = table_after(&html, "<h2>Location</h2>");
+    for city in ["Berlin", "Lisbon"] {
+        let row = row_of(segments, city);
+        assert!(row.contains(">10<"), "{city}: {row}");
+    }
+    // Its CSV is the API's CSV of the same report.
+    let link = format!("/reports/{round}/report.csv?team_id={field}&amp;cut=location");
+    assert!(html.contains(&link), "{html}");
+    let csv = b.get(&link.replace("&amp;", "&")).await;
+    assert_eq!(csv.status, 200, "{}", csv.text());
+    assert!(
+        csv.headers
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("text/csv"))
+    );
+    let api = app
+        .client
+        .get(format!(
+            "/api/v1/rounds/{round}/report?team_id={field}&cut=location"
+        ))
+        .header("authorization", format!("Bearer {}", hr.token))
+        .header("accept", "text/csv")
+        .send()
+        .await
+        .0
+        .into_body()
+        .into_string()
+        .await
+        .expect("body");
+    assert!(api.contains("Berlin") && api.contains("Lisbon"), "{api}");
+    assert_eq!(csv.text(), api);
+    // A cut the survey does not collect is an error page, not an empty file.
+    let r = b
+        .get(&format!("/reports/{round}/report.csv?cut=shoe_size"))
+        .await;
+    assert_eq!(r.status, 422, "{}", r.text());
+}
