@@ -225,6 +225,9 @@ await trioRow.first().locator("text=fewer than 5 answers").waitFor();
 // The organisation's own row carries numbers; a suppressed group carries none.
 await hr.locator("tbody tr").first().locator("td.num").first().waitFor();
 assert.equal(await trioRow.locator("td.num").count(), 0);
+// Results per question, and the CSV of what the page shows.
+await hr.waitForSelector("#questions");
+await hr.waitForSelector("a[download]");
 await check(hr, "report-hr");
 
 const lead = sessions[`lead-${run}@e2e.example`].page;
@@ -233,6 +236,14 @@ await lead.goto(`${BASE}${reportHref}`);
 await lead.waitForSelector("svg.chart");
 await lead.waitForSelector("caption >> text=Drivers");
 await check(lead, "report-manager");
+
+step("each role's start page: HR the organisation, a manager their teams");
+await hr.goto(`${BASE}/`);
+await hr.waitForSelector("#home-org");
+await check(hr, "home-hr");
+await lead.goto(`${BASE}/`);
+await lead.waitForSelector("#home-teams");
+await check(lead, "home-manager");
 
 step("an anonymous pain point, answered by the manager, read back by its code");
 const author = sessions[people[1].email].page;

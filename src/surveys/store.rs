@@ -68,6 +68,22 @@ pub fn closed_rounds(
         .load(conn)?)
 }
 
+/// The rounds open at `at`, the soonest to close first, with their survey titles.
+pub fn open_rounds(
+    conn: &mut AnyConnection,
+    at: chrono::NaiveDateTime,
+    limit: i64,
+) -> Result<Vec<(RoundRow, String)>, ApiError> {
+    Ok(rounds::table
+        .inner_join(surveys::table.on(surveys::id.eq(rounds::survey_id)))
+        .filter(rounds::opens_at.le(at))
+        .filter(rounds::closes_at.gt(at))
+        .order((rounds::closes_at, rounds::id))
+        .limit(limit)
+        .select((RoundRow::as_select(), surveys::title))
+        .load(conn)?)
+}
+
 pub fn find_round(conn: &mut AnyConnection, id: &str) -> Result<Option<RoundRow>, ApiError> {
     Ok(rounds::table
         .find(id)

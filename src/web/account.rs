@@ -20,14 +20,6 @@ use crate::web::session::{
 };
 
 /// `/`: a person's start page is their pulses; anyone else signs in.
-#[handler]
-pub async fn index(req: &Request, Data(state): Data<&AppState>) -> Response {
-    match session(state, req).await {
-        Ok(_) => see_other("/pulses"),
-        Err(r) => r,
-    }
-}
-
 pub fn query(req: &Request) -> Form {
     Form(
         req.uri()

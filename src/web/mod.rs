@@ -39,6 +39,7 @@ macro_rules! or_page {
 
 pub mod account;
 pub mod charts;
+pub mod home;
 pub mod i18n;
 pub mod imports;
 pub mod layout;
@@ -163,7 +164,7 @@ pub struct WithIndex<E> {
 impl<E: Endpoint> WithIndex<E> {
     pub fn new(inner: E) -> Self {
         WithIndex {
-            index: secured(get(account::index)).map_to_response().boxed(),
+            index: secured(get(home::index)).map_to_response().boxed(),
             inner,
         }
     }
