@@ -433,6 +433,11 @@ const RU: &[(&str, &str)] = &[
     ("Length of service", "Стаж"),
     ("Break down by", "Разбить по"),
     ("Home", "Главная"),
+    ("{change} since #{round}", "{change} с опроса №{round}"),
+    (
+        "{gap} against the organisation",
+        "{gap} относительно организации",
+    ),
     ("Hello, {name}", "Здравствуйте, {name}"),
     ("Open rounds", "Открытые опросы"),
     ("No round is open.", "Открытых опросов нет."),

@@ -204,3 +204,50 @@ pub async fn report_csv(
         )
         .body(csv::report(&report))
 }
+
+fn signed(x: f64) -> String {
+    if x > 0.0 {
+        format!("+{x:.1}")
+    } else if x < 0.0 {
+        format!("−{:.1}", -x)
+    } else {
+        "±0.0".to_owned()
+    }
+}
+
+/// The group's engagement index with its change since the previous round of the survey
+/// whose index was released for the same group (from the trend), and its gap to the
+/// organisation's (`org`: the whole organisation's group, when the reader may read it
+/// and the report is of a team). Nothing when the group's index is not shown.
+pub fn headline(
+    lang: crate::org::domain::Language,
+    g: &Group,
+    round_id: &str,
+    trend: Option<&crate::reports::types::Trend>,
+    org: Option<&Group>,
+) -> Markup {
+    let Some(index) = g.engagement_index.filter(|_| !g.suppressed) else {
+        return html! {};
+    };
+    let previous = trend.and_then(|tr| {
+        let at = tr.points.iter().position(|p| p.round_id == round_id)?;
+        tr.points[..at]
+            .iter()
+            .rev()
+            .find_map(|p| p.engagement_index.filter(|_| !p.suppressed).map(|v| (p, v)))
+    });
+    let gap = org
+        .filter(|o| !o.suppressed)
+        .and_then(|o| o.engagement_index);
+    html! {
+        p.headline #headline {
+            (t(lang, "Engagement index")) ": " strong { (format!("{index:.1}")) }
+            @if let Some((p, v)) = previous {
+                " · " (tf(lang, "{change} since #{round}", &[("change", &signed(index - v)), ("round", &p.sequence.to_string())]))
+            }
+            @if let Some(o) = gap {
+                " · " (tf(lang, "{gap} against the organisation", &[("gap", &signed(index - o))]))
+            }
+        }
+    }
+}

@@ -309,6 +309,16 @@ pub async fn report(
     } else {
         None
     };
+    // HR's team report also says how far the team is from the organisation.
+    let org = match (
+        &report.team_id,
+        report.scores_released && s.principal.is_hr_or_admin(),
+    ) {
+        (Some(_), true) => round_report(state, &s.principal, &id, None, None, Purpose::Read)
+            .await
+            .ok(),
+        _ => None,
+    };
     let g = &report.group;
     let lang_s = lang.as_str();
     let driver_rows: Vec<(String, Option<f64>)> = g
@@ -336,6 +346,7 @@ pub async fn report(
                     p.notice { (t(lang, "This round is still open: scores are released when it closes. Only participation is shown.")) }
                 }
                 h2 { (g.label) }
+                (details::headline(lang, g, &id, trend.as_ref(), org.as_ref().map(|o| &o.group)))
                 p.hint { (tf(lang, "A group marked \"fewer than {k} answers\" is not shown. A larger group may be hidden too, marked \"hidden to protect a smaller group\", so that a small one cannot be worked out by subtraction.", &[("k", &k.to_string())])) }
                 div.table-wrap tabindex="0" { table.key-first {
                     caption { (t(lang, "Summary")) }

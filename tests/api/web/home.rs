@@ -43,7 +43,9 @@ async fn each_role_lands_on_what_matters_to_it() {
     let app = spawn_app().await;
     let hr = app.hr().await;
     let org = app.create_team(&hr, "Org", None, "internal").await;
-    let big = app.create_team(&hr, "Big desk", Some(&org), "frontline").await;
+    let big = app
+        .create_team(&hr, "Big desk", Some(&org), "frontline")
+        .await;
     let small = app
         .create_team(&hr, "Small desk", Some(&org), "frontline")
         .await;
@@ -80,7 +82,10 @@ async fn each_role_lands_on_what_matters_to_it() {
     let html = r.text();
     let pulses = section(&html, "home-pulses");
     assert!(pulses.contains("Weekly check-in"), "{pulses}");
-    assert!(pulses.contains(&format!("href=\"/pulses/{open}\"")), "{pulses}");
+    assert!(
+        pulses.contains(&format!("href=\"/pulses/{open}\"")),
+        "{pulses}"
+    );
     assert!(!html.contains("id=\"home-open\"") && !html.contains("id=\"home-teams\""));
 
     // HR: the open round with how many were invited, the organisation's latest results
@@ -93,9 +98,15 @@ async fn each_role_lands_on_what_matters_to_it() {
     b.sign_in(&hr.email, PASSWORD).await;
     let html = b.get("/").await.text();
     let open_rounds = section(&html, "home-open");
-    assert!(open_rounds.contains("Weekly check-in — #1"), "{open_rounds}");
+    assert!(
+        open_rounds.contains("Weekly check-in — #1"),
+        "{open_rounds}"
+    );
     // 10 seeded, two managers and the employee.
-    assert!(open_rounds.contains("<td class=\"num\">13</td>"), "{open_rounds}");
+    assert!(
+        open_rounds.contains("<td class=\"num\">13</td>"),
+        "{open_rounds}"
+    );
     let results = section(&html, "home-org");
     let index = one_decimal(&api["group"]["engagement_index"]);
     assert!(

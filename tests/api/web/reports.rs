@@ -558,3 +558,100 @@ async fn the_report_page_shows_cuts_results_per_question_and_downloads_its_csv()
         .await;
     assert_eq!(r.status, 422, "{}", r.text());
 }
+
+/// The report says how the group moved since the survey's previous round and, for HR
+/// reading a team, how far it is from the organisation: the differences of the numbers
+/// the API releases for the same groups.
+#[tokio::test]
+async fn a_team_report_shows_the_change_since_the_last_round_and_the_gap_to_the_organisation() {
+    let app = spawn_app().await;
+    let hr = app.hr().await;
+    let org = app.create_team(&hr, "Org", None, "internal").await;
+    let big = app.create_team(&hr, "Big desk", Some(&org), "frontline").await;
+    let mid = app.create_team(&hr, "Mid desk", Some(&org), "frontline").await;
+    let mut people = app.seed_people(&big, 7, |_| (None, None, None)).await;
+    people.extend(app.seed_people(&mid, 6, |_| (None, None, None)).await);
+    let today = chrono::Utc::now().date_naive().to_string();
+    let r = app
+        .post(
+            "/api/v1/surveys",
+            Some(&hr.token),
+            json!({"title": "Monthly", "questions": [{"bank_item": "eo_proud"}],
+                   "audience": {"team_ids": [org]},
+                   "schedule": {"starts_on": today, "cadence": "monthly", "window_days": 7}}),
+        )
+        .await;
+    r.expect(201);
+    let survey = r.json()["id"].as_str().expect("id").to_owned();
+    let q = r.json()["questions"][0]["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let mut rounds = vec![];
+    for shift in [0, 1] {
+        let round = app.open_round_now(&hr, &survey).await;
+        for (i, who) in people.iter().enumerate() {
+            // The big desk (i < 7) rises by one point in the second round.
+            let v = 1 + (i + if i < 7 { shift } else { 0 }) % 5;
+            app.post(
+                &format!("/api/v1/rounds/{round}/responses"),
+                Some(&who.token),
+                json!({"answers": [{"question_id": q, "value": v}]}),
+            )
+            .await
+            .expect(201);
+        }
+        app.close_round_now(&hr, &round).await;
+        rounds.push(round);
+    }
+    let index = |round: &str, team: Option<&str>| {
+        let path = match team {
+            Some(t) => format!("/api/v1/rounds/{round}/report?team_id={t}"),
+            None => format!("/api/v1/rounds/{round}/report"),
+        };
+        let app = &app;
+        let token = hr.token.clone();
+        async move {
+            app.get(&path, Some(&token)).await.json()["group"]["engagement_index"]
+                .as_f64()
+                .expect("released")
+        }
+    };
+    let (before, now, whole) = (
+        index(&rounds[0], Some(&big)).await,
+        index(&rounds[1], Some(&big)).await,
+        index(&rounds[1], None).await,
+    );
+    let signed = |x: f64| {
+        if x > 0.0 {
+            format!("+{x:.1}")
+        } else if x < 0.0 {
+            format!("−{:.1}", -x)
+        } else {
+            "±0.0".to_owned()
+        }
+    };
+    assert!(now != before && now != whole, "{before} {now} {whole}");
+    let mut b = Browser::new(&app);
+    b.sign_in(&hr.email, PASSWORD).await;
+    let html = b
+        .get(&format!("/reports/{}?team_id={big}", rounds[1]))
+        .await
+        .text();
+    let start = html.find("id=\"headline\"").expect("a headline");
+    let line = &html[start..start + html[start..].find("</p>").expect("end")];
+    assert!(line.contains(&format!("<strong>{now:.1}</strong>")), "{line}");
+    assert!(
+        line.contains(&format!("{} since #1", signed(now - before))),
+        "{line}"
+    );
+    assert!(
+        line.contains(&format!("{} against the organisation", signed(now - whole))),
+        "{line}"
+    );
+    // The first round has nothing before it; the organisation's own report no gap.
+    let html = b.get(&format!("/reports/{}", rounds[0])).await.text();
+    let start = html.find("id=\"headline\"").expect("a headline");
+    let line = &html[start..start + html[start..].find("</p>").expect("end")];
+    assert!(!line.contains("since") && !line.contains("against"), "{line}");
+}
