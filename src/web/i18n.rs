@@ -433,6 +433,12 @@ const RU: &[(&str, &str)] = &[
     ("Length of service", "Стаж"),
     ("Break down by", "Разбить по"),
     ("Home", "Главная"),
+    (
+        "Mean per driver (1–5). A team, or one of its cells, leads to that team's report.",
+        "Среднее по фактору (1–5). Команда или любая её ячейка ведёт к отчёту этой команды.",
+    ),
+    ("Legend", "Легенда"),
+    ("hidden", "скрыто"),
     ("{change} since #{round}", "{change} с опроса №{round}"),
     (
         "{gap} against the organisation",

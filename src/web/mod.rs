@@ -39,6 +39,7 @@ macro_rules! or_page {
 
 pub mod account;
 pub mod charts;
+pub mod heatmap;
 pub mod home;
 pub mod i18n;
 pub mod imports;
@@ -149,7 +150,7 @@ pub fn mount(route: Route) -> Route {
         )
         .at("/hr/cx", secured(get(imports::cx)))
         .at("/hr/cx/import", secured(poem::post(imports::import_cx)))
-        .at("/hr/heatmap", secured(get(reports::heatmap)))
+        .at("/hr/heatmap", secured(get(heatmap::heatmap)))
         .at("/static/style.css", secured(get(style)))
         .at("/static/app.js", secured(get(script)))
 }

@@ -13,7 +13,7 @@ use poem::{Request, Response, handler};
 use crate::error::ApiError;
 use crate::org::domain::Language;
 use crate::reports::audit_log::audit_page;
-use crate::reports::service::{Purpose, round_comments, round_heatmap, round_report, survey_trend};
+use crate::reports::service::{Purpose, round_comments, round_report, survey_trend};
 use crate::reports::types::{Group, HiddenReason, ParticipationCell};
 use crate::state::AppState;
 use crate::suggestions::service::frontline_insights;
@@ -31,7 +31,7 @@ use crate::web::session::{Session, reader, session};
 use crate::web::suggestions::{status_label, touchpoint_label};
 
 /// The latest closed rounds with their survey titles.
-async fn closed_rounds(
+pub(crate) async fn closed_rounds(
     state: &AppState,
 ) -> Result<Vec<(crate::surveys::model::RoundRow, String)>, ApiError> {
     state
@@ -46,7 +46,7 @@ fn fewer(lang: Language, k: i64) -> String {
 
 /// Why a suppressed group or cell is not shown, as the service says: "fewer than k
 /// answers" only where that is true.
-fn hidden_text(lang: Language, hidden: Option<HiddenReason>, k: i64) -> String {
+pub(crate) fn hidden_text(lang: Language, hidden: Option<HiddenReason>, k: i64) -> String {
     match hidden {
         Some(HiddenReason::ProtectsSmallerGroup) => {
             t(lang, "hidden to protect a smaller group").to_owned()
@@ -70,7 +70,7 @@ fn chart_gap(
     }
 }
 
-fn num(v: Option<f64>) -> String {
+pub(crate) fn num(v: Option<f64>) -> String {
     v.map(|x| format!("{x:.1}")).unwrap_or_default()
 }
 
@@ -456,95 +456,6 @@ pub async fn report(
             },
         ),
     )
-}
-
-#[handler]
-pub async fn heatmap(req: &Request, Data(state): Data<&AppState>) -> Response {
-    let s = or_respond!(session(state, req).await);
-    let c = s.chrome();
-    let lang = c.lang;
-    if !s.principal.is_hr_or_admin() {
-        return error_page(&c, &ApiError::Forbidden);
-    }
-    let rounds = or_page!(&c, closed_rounds(state).await);
-    let q = query(req);
-    let chosen = Some(q.text("round").to_owned())
-        .filter(|r| !r.is_empty())
-        .or_else(|| rounds.first().map(|(r, _)| r.id.clone()));
-    let map = match &chosen {
-        Some(r) => match round_heatmap(state, &s.principal, r, Purpose::Read).await {
-            Ok(m) => Some(m),
-            Err(e) => return error_page(&c, &e),
-        },
-        None => None,
-    };
-    let lang_s = lang.as_str();
-    html_response(
-        StatusCode::OK,
-        page(
-            &c,
-            t(lang, "Heatmap"),
-            html! {
-                h1 { (t(lang, "Heatmap")) }
-                form.filters method="get" action="/hr/heatmap" {
-                    div.field {
-                        label for="f-round" { (t(lang, "Round")) }
-                        select id="f-round" name="round" {
-                            @for (r, title) in &rounds {
-                                option value=(r.id) selected[chosen.as_deref() == Some(r.id.as_str())] { (title) " #" (r.sequence) }
-                            }
-                        }
-                    }
-                    button type="submit" { (t(lang, "Show")) }
-                }
-                @if let Some(m) = &map {
-                    p.hint { (t(lang, "Mean per driver (1–5). Colour: red below 3, green from 4. Hatched cells have too few answers.")) }
-                    div.table-wrap tabindex="0" { table.heatmap {
-                        caption { (t(lang, "Teams by driver")) }
-                        thead { tr {
-                            th { (t(lang, "Team")) } th.num { (t(lang, "Answers")) } th.num { (t(lang, "Engagement index")) }
-                            @for d in &m.drivers { th.num { (d.label(lang_s)) } }
-                        } }
-                        tbody {
-                            @for row in &m.rows {
-                                tr {
-                                    th scope="row" { (row.team) }
-                                    @if row.suppressed {
-                                        td.suppressed colspan=(m.drivers.len() + 2) { (hidden_text(lang, row.hidden, m.min_group)) }
-                                    } @else {
-                                        td.num { (row.n.map(|n| n.to_string()).unwrap_or_default()) }
-                                        td.num { (num(row.engagement_index)) }
-                                        @for cell in &row.cells {
-                                            @if cell.suppressed {
-                                                @let why = hidden_text(lang, cell.hidden, m.min_group);
-                                                td.suppressed title=(why) { "—" span.visually-hidden { " " (why) } }
-                                            } @else {
-                                                td.num.(heat_class(cell.mean)) { (cell.mean.map(|v| format!("{v:.1}")).unwrap_or_default()) }
-                                            }
-                                        }
-                                    }
-                                }
-                            }
-                        }
-                    } }
-                } @else {
-                    p { (t(lang, "No round has closed yet.")) }
-                }
-            },
-        ),
-    )
-}
-
-/// The colour band of a 1–5 mean.
-fn heat_class(mean: Option<f64>) -> &'static str {
-    match mean {
-        Some(v) if v < 2.5 => "h0",
-        Some(v) if v < 3.0 => "h1",
-        Some(v) if v < 3.5 => "h2",
-        Some(v) if v < 4.0 => "h3",
-        Some(_) => "h4",
-        None => "",
-    }
 }
 
 #[handler]

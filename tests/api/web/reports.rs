@@ -129,6 +129,19 @@ async fn reports_show_small_groups_as_fewer_than_k_answers_never_as_zero() {
     let heat = hrb.get("/hr/heatmap").await.text();
     assert!(heat.contains("Teams by driver"));
     assert!(heat.contains("fewer than 5 answers"));
+    // Each team leads to its report; the organisation's row, the same group as its one
+    // top-level team, is not drawn twice; the legend names every colour.
+    assert!(
+        heat.contains(&format!(
+            "<a href=\"/reports/{round}?team_id={org}\">Org</a>"
+        )),
+        "{heat}"
+    );
+    let body = &heat[heat.find("<tbody>").expect("rows")..];
+    assert!(!body.contains(">All<"), "{body}");
+    for band in ["h0", "h1", "h2", "h3", "h4"] {
+        assert!(heat.contains(&format!("swatch {band}")), "{band}");
+    }
 
     // The manager of the small team sees only that it is too small: no chart of zeros.
     let mut mb = Browser::new(&app);
@@ -567,8 +580,12 @@ async fn a_team_report_shows_the_change_since_the_last_round_and_the_gap_to_the_
     let app = spawn_app().await;
     let hr = app.hr().await;
     let org = app.create_team(&hr, "Org", None, "internal").await;
-    let big = app.create_team(&hr, "Big desk", Some(&org), "frontline").await;
-    let mid = app.create_team(&hr, "Mid desk", Some(&org), "frontline").await;
+    let big = app
+        .create_team(&hr, "Big desk", Some(&org), "frontline")
+        .await;
+    let mid = app
+        .create_team(&hr, "Mid desk", Some(&org), "frontline")
+        .await;
     let mut people = app.seed_people(&big, 7, |_| (None, None, None)).await;
     people.extend(app.seed_people(&mid, 6, |_| (None, None, None)).await);
     let today = chrono::Utc::now().date_naive().to_string();
@@ -640,7 +657,10 @@ async fn a_team_report_shows_the_change_since_the_last_round_and_the_gap_to_the_
         .text();
     let start = html.find("id=\"headline\"").expect("a headline");
     let line = &html[start..start + html[start..].find("</p>").expect("end")];
-    assert!(line.contains(&format!("<strong>{now:.1}</strong>")), "{line}");
+    assert!(
+        line.contains(&format!("<strong>{now:.1}</strong>")),
+        "{line}"
+    );
     assert!(
         line.contains(&format!("{} since #1", signed(now - before))),
         "{line}"
@@ -653,5 +673,8 @@ async fn a_team_report_shows_the_change_since_the_last_round_and_the_gap_to_the_
     let html = b.get(&format!("/reports/{}", rounds[0])).await.text();
     let start = html.find("id=\"headline\"").expect("a headline");
     let line = &html[start..start + html[start..].find("</p>").expect("end")];
-    assert!(!line.contains("since") && !line.contains("against"), "{line}");
+    assert!(
+        !line.contains("since") && !line.contains("against"),
+        "{line}"
+    );
 }
