@@ -7,13 +7,12 @@
 
 use poem_openapi::OpenApi;
 use poem_openapi::param::{Header, Query};
-use poem_openapi::payload::Json;
 
 use crate::auth::bearer::BearerAuth;
 use crate::error::ApiError;
 use crate::http::{Id, Tag, page_bounds};
 use crate::payload::JsonOrCsv;
-use crate::reports::audit_log::audit_page;
+use crate::reports::audit_log::{AuditFilter, audit_page};
 use crate::reports::csv;
 use crate::reports::service::{self, Purpose};
 use crate::reports::types::{AuditPage, Comments, Heatmap, Report, Trend};
@@ -132,8 +131,11 @@ pub struct AuditApi {
 
 #[OpenApi(prefix_path = "/api/v1", tag = "Tag::Reports")]
 impl AuditApi {
-    /// The audit log of report reads and exports (admins), newest first.
+    /// The audit log (admins), newest first: every read and export of released data and
+    /// every change to the organisation, filtered by who, what and when; as CSV with
+    /// `Accept: text/csv`.
     #[oai(path = "/audit-log", method = "get", operation_id = "audit_log")]
+    #[allow(clippy::too_many_arguments)]
     async fn audit_log(
         &self,
         auth: BearerAuth,
@@ -141,10 +143,26 @@ impl AuditApi {
         #[oai(validator(minimum(value = "0"), maximum(value = "1000000")))] offset: Query<
             Option<i64>,
         >,
-    ) -> Result<Json<AuditPage>, ApiError> {
+        /// Who: an e-mail or part of one (case-insensitive), or a person id.
+        #[oai(validator(max_length = 254))]
+        actor: Query<Option<String>>,
+        /// What: an action, exactly (e.g. `report.export`).
+        #[oai(validator(max_length = 64))]
+        action: Query<Option<String>>,
+        /// From this day on (UTC, inclusive).
+        from: Query<Option<chrono::NaiveDate>>,
+        /// Up to this day (UTC, inclusive).
+        to: Query<Option<chrono::NaiveDate>>,
+        accept: Header<Option<String>>,
+    ) -> Result<JsonOrCsv<AuditPage>, ApiError> {
         let (limit, offset) = page_bounds(limit.0, offset.0);
-        audit_page(&self.state, &auth.0, limit, offset)
-            .await
-            .map(Json)
+        let filter = AuditFilter {
+            actor: actor.0,
+            action: action.0,
+            from: from.0,
+            to: to.0,
+        };
+        let page = audit_page(&self.state, &auth.0, filter, limit, offset).await?;
+        Ok(answer(wants_csv(&accept.0), page, csv::audit))
     }
 }

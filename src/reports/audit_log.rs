@@ -8,8 +8,8 @@
 use diesel::prelude::*;
 
 use crate::auth::{Principal, require_admin};
-use crate::db::AnyConnection;
 use crate::db::schema::{audit_log, people};
+use crate::db::{AnyConnection, lower};
 use crate::error::ApiError;
 use crate::reports::types::{AuditEntry, AuditPage};
 use crate::state::AppState;
@@ -79,26 +79,69 @@ pub fn target(path: &str, params: &[(&str, Option<&str>)]) -> String {
     }
 }
 
-/// The audit log (admins), newest first.
+/// Which entries of the audit log to list: by who (an e-mail, or part of one, or a
+/// person id), what (the action, exactly) and when (days, inclusive, UTC).
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter {
+    pub actor: Option<String>,
+    pub action: Option<String>,
+    pub from: Option<chrono::NaiveDate>,
+    pub to: Option<chrono::NaiveDate>,
+}
+
+/// The audit log (admins), newest first, filtered.
 pub async fn audit_page(
     state: &AppState,
     p: &Principal,
+    filter: AuditFilter,
     limit: i64,
     offset: i64,
 ) -> Result<AuditPage, ApiError> {
     require_admin(p)?;
+    if let (Some(f), Some(t)) = (filter.from, filter.to)
+        && f > t
+    {
+        return Err(ApiError::invalid("from", "must not be after `to`"));
+    }
     state
         .db
         .read(move |conn| {
-            let total: i64 = audit_log::table.count().get_result(conn)?;
+            let build = || {
+                let mut q = audit_log::table
+                    .left_join(people::table.on(people::id.eq(audit_log::actor_id)))
+                    .into_boxed();
+                if let Some(a) = filter
+                    .actor
+                    .as_deref()
+                    .map(str::trim)
+                    .filter(|a| !a.is_empty())
+                {
+                    let pattern = format!("%{}%", a.to_lowercase().replace(['%', '_'], ""));
+                    q = q.filter(
+                        audit_log::actor_id
+                            .eq(a.to_owned())
+                            .or(lower(people::email.assume_not_null()).like(pattern)),
+                    );
+                }
+                if let Some(a) = filter.action.as_deref().filter(|a| !a.is_empty()) {
+                    q = q.filter(audit_log::action.eq(a.to_owned()));
+                }
+                if let Some(f) = filter.from {
+                    q = q.filter(audit_log::at.ge(f.and_time(chrono::NaiveTime::MIN)));
+                }
+                if let Some(t) = filter.to.and_then(|t| t.succ_opt()) {
+                    q = q.filter(audit_log::at.lt(t.and_time(chrono::NaiveTime::MIN)));
+                }
+                q
+            };
+            let total: i64 = build().count().get_result(conn)?;
             let rows: Vec<(
                 chrono::NaiveDateTime,
                 String,
                 Option<String>,
                 String,
                 String,
-            )> = audit_log::table
-                .left_join(people::table.on(people::id.eq(audit_log::actor_id)))
+            )> = build()
                 .select((
                     audit_log::at,
                     audit_log::actor_id,
@@ -127,4 +170,79 @@ pub async fn audit_page(
             })
         })
         .await
+}
+
+/// The actions the audit log holds, for a filter's choices (admins).
+pub async fn audit_actions(state: &AppState, p: &Principal) -> Result<Vec<String>, ApiError> {
+    require_admin(p)?;
+    state
+        .db
+        .read(|conn| {
+            Ok(audit_log::table
+                .select(audit_log::action)
+                .distinct()
+                .order(audit_log::action)
+                .load(conn)?)
+        })
+        .await
+}
+
+/// Readable names for the ids an audit page's targets name: rounds (their survey's
+/// title and number), teams, people and surveys; an id not found is left out.
+pub async fn target_names(
+    state: &AppState,
+    p: &Principal,
+    page: &AuditPage,
+) -> Result<std::collections::HashMap<String, String>, ApiError> {
+    require_admin(p)?;
+    let mut ids: Vec<String> = page
+        .items
+        .iter()
+        .flat_map(|e| target_ids(&e.target))
+        .collect();
+    ids.sort();
+    ids.dedup();
+    state
+        .db
+        .read(move |conn| {
+            use crate::db::schema::{rounds, surveys, teams};
+            let mut names = std::collections::HashMap::new();
+            let found: Vec<(String, String, i32)> = rounds::table
+                .inner_join(surveys::table.on(surveys::id.eq(rounds::survey_id)))
+                .filter(rounds::id.eq_any(&ids))
+                .select((rounds::id, surveys::title, rounds::sequence))
+                .load(conn)?;
+            for (id, title, seq) in found {
+                names.insert(id, format!("{title} #{seq}"));
+            }
+            let pairs: Vec<(String, String)> = surveys::table
+                .filter(surveys::id.eq_any(&ids))
+                .select((surveys::id, surveys::title))
+                .load(conn)?;
+            names.extend(pairs);
+            let pairs: Vec<(String, String)> = teams::table
+                .filter(teams::id.eq_any(&ids))
+                .select((teams::id, teams::name))
+                .load(conn)?;
+            names.extend(pairs);
+            let pairs: Vec<(String, String)> = people::table
+                .filter(people::id.eq_any(&ids))
+                .select((people::id, people::name))
+                .load(conn)?;
+            names.extend(pairs);
+            Ok(names)
+        })
+        .await
+}
+
+/// The ids a target names: its path segments and query values that look like ids
+/// (UUIDs), in order.
+pub fn target_ids(target: &str) -> Vec<String> {
+    let (path, query) = target.split_once('?').unwrap_or((target, ""));
+    let values = serde_urlencoded::from_str::<Vec<(String, String)>>(query).unwrap_or_default();
+    path.split('/')
+        .map(str::to_owned)
+        .chain(values.into_iter().map(|(_, v)| v))
+        .filter(|s| uuid::Uuid::parse_str(s).is_ok())
+        .collect()
 }

@@ -5,7 +5,7 @@
 use std::fmt::Write as _;
 
 use crate::payload::{csv_field, csv_optional};
-use crate::reports::types::{Comments, Group, Heatmap, Report, Trend};
+use crate::reports::types::{AuditPage, Comments, Group, Heatmap, Report, Trend};
 
 /// A round's report: participation only while the round is open; once its scores are
 /// released, one line per metric of the group, its child teams and the cut's values.
@@ -49,6 +49,23 @@ pub fn comments(c: &Comments) -> String {
     let mut out = String::from("question_id,text\n");
     for c in &c.comments {
         let _ = writeln!(out, "{},{}", c.question_id, csv_field(&c.text));
+    }
+    out
+}
+
+/// A page of the audit log: one line per entry, newest first.
+pub fn audit(page: &AuditPage) -> String {
+    let mut out = String::from("at,actor_id,actor_email,action,target\n");
+    for e in &page.items {
+        let _ = writeln!(
+            out,
+            "{},{},{},{},{}",
+            e.at.format("%Y-%m-%dT%H:%M:%S"),
+            csv_field(&e.actor_id),
+            csv_optional(e.actor_email.as_deref()),
+            csv_field(&e.action),
+            csv_field(&e.target)
+        );
     }
     out
 }

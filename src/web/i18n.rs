@@ -438,6 +438,9 @@ const RU: &[(&str, &str)] = &[
         "Среднее по фактору (1–5). Команда или любая её ячейка ведёт к отчёту этой команды.",
     ),
     ("Legend", "Легенда"),
+    ("From", "С"),
+    ("To", "По"),
+    ("No entries match.", "Записей не найдено."),
     ("hidden", "скрыто"),
     ("{change} since #{round}", "{change} с опроса №{round}"),
     (
@@ -862,6 +865,7 @@ const RU_MSG: &[(&str, &str)] = &[
     ),
     ("must be true or false", "должно быть true или false"),
     ("must not be after `to`", "не должно быть позже `to`"),
+    ("a day as YYYY-MM-DD", "день в виде ГГГГ-ММ-ДД"),
     (
         "must not be before starts_on",
         "не должно быть раньше даты начала",

@@ -38,6 +38,7 @@ macro_rules! or_page {
 }
 
 pub mod account;
+pub mod audit;
 pub mod charts;
 pub mod heatmap;
 pub mod home;
@@ -106,7 +107,8 @@ pub fn mount(route: Route) -> Route {
         )
         .at("/reports", secured(get(reports::index)))
         .at("/reports/insights", secured(get(reports::insights)))
-        .at("/admin/audit", secured(get(reports::audit)))
+        .at("/admin/audit", secured(get(audit::audit)))
+        .at("/admin/audit.csv", secured(get(audit::audit_csv)))
         .at("/reports/:id", secured(get(reports::report)))
         .at(
             "/reports/:id/report.csv",

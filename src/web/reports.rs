@@ -12,7 +12,6 @@ use poem::{Request, Response, handler};
 
 use crate::error::ApiError;
 use crate::org::domain::Language;
-use crate::reports::audit_log::audit_page;
 use crate::reports::service::{Purpose, round_comments, round_report, survey_trend};
 use crate::reports::types::{Group, HiddenReason, ParticipationCell};
 use crate::state::AppState;
@@ -27,7 +26,7 @@ use crate::web::layout::{Chrome, page, when};
 use crate::web::people::readable_team_options;
 use crate::web::report_details as details;
 use crate::web::respond::{error_page, html as html_response};
-use crate::web::session::{Session, reader, session};
+use crate::web::session::{Session, reader};
 use crate::web::suggestions::{status_label, touchpoint_label};
 
 /// The latest closed rounds with their survey titles.
@@ -541,48 +540,6 @@ pub async fn insights(req: &Request, Data(state): Data<&AppState>) -> Response {
                 ol { @for tv in &ins.top_voted {
                     li { a href={ "/suggestions/" (tv.id) } { (tv.title) } " · " (tf(lang, "{n} votes", &[("n", &tv.votes.to_string())])) " · " (status_label(lang, tv.status)) }
                 } }
-            },
-        ),
-    )
-}
-
-#[handler]
-pub async fn audit(req: &Request, Data(state): Data<&AppState>) -> Response {
-    let s = or_respond!(session(state, req).await);
-    let c = s.chrome();
-    let lang = c.lang;
-    let q = query(req);
-    let offset = q
-        .text("offset")
-        .parse::<i64>()
-        .unwrap_or(0)
-        .clamp(0, 1_000_000);
-    let log = or_page!(&c, audit_page(state, &s.principal, 100, offset).await);
-    html_response(
-        StatusCode::OK,
-        page(
-            &c,
-            t(lang, "Audit log"),
-            html! {
-                h1 { (t(lang, "Audit log")) }
-                p { (t(lang, "Who read or exported which report, and when. The reports' contents are not logged.")) }
-                div.table-wrap tabindex="0" { table {
-                    caption.visually-hidden { (t(lang, "Audit log")) }
-                    thead { tr { th { (t(lang, "When")) } th { (t(lang, "Who")) } th { (t(lang, "Action")) } th { (t(lang, "What")) } } }
-                    tbody {
-                        @for e in &log.items {
-                            tr {
-                                td { (when(e.at)) }
-                                td { (e.actor_email.as_deref().unwrap_or(&e.actor_id)) }
-                                td { code { (e.action) } }
-                                td { code { (e.target) } }
-                            }
-                        }
-                    }
-                } }
-                @if offset + 100 < log.total {
-                    p { a href={ "/admin/audit?offset=" (offset + 100) } { (t(lang, "Older entries")) } }
-                }
             },
         ),
     )

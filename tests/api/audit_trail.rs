@@ -853,7 +853,8 @@ async fn each_page_view_of_released_data_is_audited_once() {
             )],
         )
         .await;
-    // The heatmap page, and a report page (its report, trend and comments).
+    // The heatmap page, and a report page (its report, the organisation's for the gap
+    // shown beside HR's team report, trend and comments).
     let r = browser.get("/hr/heatmap").await;
     assert_eq!(r.status, 200, "{}", r.text());
     trail
@@ -875,6 +876,7 @@ async fn each_page_view_of_released_data_is_audited_once() {
                     "report.read",
                     format!("rounds/{round}/report?team_id={sales}"),
                 ),
+                (&admin, "report.read", format!("rounds/{round}/report")),
                 (
                     &admin,
                     "trend.read",
@@ -888,4 +890,104 @@ async fn each_page_view_of_released_data_is_audited_once() {
             ],
         )
         .await;
+}
+
+/// Reading the trail: the log is filtered by who, what and when (API and
+/// page alike), the page names rounds and teams instead of ids, and both CSVs carry the
+/// filtered entries, the page's byte for byte the API's.
+#[tokio::test]
+async fn the_audit_log_is_filtered_readable_and_exported() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let hr = app.hr().await;
+    let company = app.create_team(&admin, "Company", None, "frontline").await;
+    let sales = app
+        .create_team(&admin, "Sales", Some(&company), "frontline")
+        .await;
+    let people = app.seed_people(&sales, 10, |_| (None, None, None)).await;
+    let (_, round) = answered_round(&app, &hr, &people).await;
+    close(&app, &hr, &round).await;
+    for _ in 0..2 {
+        app.get(
+            &format!("/api/v1/rounds/{round}/report?team_id={sales}"),
+            Some(&hr.token),
+        )
+        .await
+        .expect(200);
+    }
+    let log = |query: String| {
+        let app = &app;
+        let token = admin.token.clone();
+        async move {
+            let r = app
+                .get(&format!("/api/v1/audit-log?limit=200{query}"), Some(&token))
+                .await;
+            r.expect(200);
+            r.json()
+        }
+    };
+    let all = log(String::new()).await;
+    let reads = log("&action=report.read".into()).await;
+    assert_eq!(reads["total"], json!(2), "{reads}");
+    assert!(
+        reads["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .all(|e| e["action"] == json!("report.read") && e["actor_id"] == json!(hr.id))
+    );
+    // Who: part of an e-mail, any case; the admin made the teams, HR read.
+    let by_admin = log(format!("&actor={}", admin.email[..8].to_uppercase())).await;
+    let by_admin_total = by_admin["total"].as_i64().expect("total");
+    assert!(by_admin_total >= 2, "{by_admin}");
+    assert!(
+        by_admin["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .all(|e| e["actor_id"] == json!(admin.id))
+    );
+    assert!(by_admin_total < all["total"].as_i64().expect("total"));
+    // When: today holds everything, tomorrow nothing; a period backwards is named.
+    let today = chrono::Utc::now().date_naive();
+    let tomorrow = today.succ_opt().expect("tomorrow");
+    assert_eq!(
+        log(format!("&from={today}&to={today}")).await["total"],
+        all["total"]
+    );
+    assert_eq!(log(format!("&from={tomorrow}")).await["total"], json!(0));
+    let r = app
+        .get(
+            &format!("/api/v1/audit-log?from={tomorrow}&to={today}"),
+            Some(&admin.token),
+        )
+        .await;
+    r.expect(422);
+    assert_eq!(r.field(), "from");
+
+    // The page: the same filter, the round and team by name.
+    let mut b = Browser::new(&app);
+    b.sign_in(&admin.email, PASSWORD).await;
+    let r = b.get("/admin/audit?action=report.read").await;
+    assert_html(&r, 200);
+    let html = r.text();
+    let table = &html[html.find("id=\"audit\"").expect("the log")..];
+    assert_eq!(table.matches("<code>report.read</code>").count(), 2, "{table}");
+    assert!(!table.contains("<code>team.create</code>"), "{table}");
+    assert!(table.contains("Pulse #1 · report · team_id: Sales"), "{table}");
+    assert!(html.contains("<option value=\"report.read\" selected>"), "{html}");
+    // Its CSV is the API's CSV for the same filter.
+    let csv = b.get("/admin/audit.csv?action=report.read").await;
+    assert_eq!(csv.status, 200);
+    let api = get_as(
+        &app,
+        &admin,
+        "/api/v1/audit-log?limit=200&action=report.read",
+        "text/csv",
+    )
+    .await;
+    api.expect(200);
+    assert_eq!(csv.text(), api.text());
+    assert_eq!(csv.text().lines().count(), 3, "{}", csv.text());
+    assert!(csv.text().starts_with("at,actor_id,actor_email,action,target\n"));
 }
