@@ -266,9 +266,18 @@ pub async fn ingest_ratings(
             Msg::new("at most {n} ratings a request").arg("n", MAX_BATCH),
         ));
     }
+    let actor = p.id.clone();
     state
         .db
-        .write(move |conn| ingest_numbered(conn, rows, dry_run, numbering, &mut |_| {}))
+        .write(move |conn| {
+            let report = ingest_numbered(conn, rows, dry_run, numbering, &mut |_| {})?;
+            if !dry_run && report.accepted > 0 {
+                let n = report.accepted.to_string();
+                let t = crate::reports::audit_log::target("cx/ratings", &[("accepted", Some(&n))]);
+                crate::reports::audit_log::record(conn, &actor, "cx.import", &t)?;
+            }
+            Ok(report)
+        })
         .await
 }
 

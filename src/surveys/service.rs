@@ -11,6 +11,7 @@ use crate::db::AnyConnection;
 use crate::error::{ApiError, Msg};
 use crate::org::domain::{Language, parse_text};
 use crate::org::store as org_store;
+use crate::reports::audit_log::record;
 use crate::state::AppState;
 use crate::surveys::answers::{self, Given};
 use crate::surveys::ballot::{self, Ballot};
@@ -266,6 +267,7 @@ pub async fn create_survey(
     body: CreateSurvey,
 ) -> Result<Survey, ApiError> {
     require_hr(p)?;
+    let actor = p.id.clone();
     let title = parse_text(&body.title, "title", 200)?;
     let questions = check_questions(&body.questions)?;
     check_schedule(&body.schedule)?;
@@ -294,6 +296,12 @@ pub async fn create_survey(
             store::insert_survey(conn, &row)?;
             store::replace_questions(conn, &row.id, question_rows(&row.id, questions))?;
             store::replace_audience(conn, &row.id, &team_ids)?;
+            record(
+                conn,
+                &actor,
+                "survey.create",
+                &format!("surveys/{}", row.id),
+            )?;
             survey_view(conn, row)
         })
         .await?;
@@ -309,6 +317,7 @@ pub async fn update_survey(
     body: UpdateSurvey,
 ) -> Result<Survey, ApiError> {
     require_hr(p)?;
+    let actor = p.id.clone();
     let title = body
         .title
         .as_deref()
@@ -366,6 +375,7 @@ pub async fn update_survey(
                     ..row
                 },
             )?;
+            record(conn, &actor, "survey.update", &format!("surveys/{id}"))?;
             load_survey_view(conn, &id)
         })
         .await
@@ -374,11 +384,13 @@ pub async fn update_survey(
 /// Archives a survey (HR): no more rounds open; results stay.
 pub async fn archive_survey(state: &AppState, p: &Principal, id: String) -> Result<(), ApiError> {
     require_hr(p)?;
+    let actor = p.id.clone();
     state
         .db
         .write(move |conn| {
             store::find_survey(conn, &id)?.ok_or(ApiError::NotFound("survey"))?;
-            store::archive_survey(conn, &id, now())
+            store::archive_survey(conn, &id, now())?;
+            record(conn, &actor, "survey.archive", &format!("surveys/{id}"))
         })
         .await
 }
@@ -441,6 +453,7 @@ pub async fn list_rounds(
 /// Opens a round of a survey now (HR), for its window length.
 pub async fn open_round_now(state: &AppState, p: &Principal, id: &str) -> Result<Round, ApiError> {
     require_hr(p)?;
+    let actor = p.id.clone();
     let id = id.to_owned();
     let round = state
         .db
@@ -457,6 +470,7 @@ pub async fn open_round_now(state: &AppState, p: &Principal, id: &str) -> Result
             }
             let closes = t + chrono::TimeDelta::days(i64::from(survey.window_days));
             let row = store::open_round(conn, &survey, None, t, closes)?;
+            record(conn, &actor, "round.open", &format!("rounds/{}", row.id))?;
             round_view(conn, row, t)
         })
         .await?;
@@ -467,6 +481,7 @@ pub async fn open_round_now(state: &AppState, p: &Principal, id: &str) -> Result
 /// Closes an open round now (HR).
 pub async fn close_round_now(state: &AppState, p: &Principal, id: &str) -> Result<Round, ApiError> {
     require_hr(p)?;
+    let actor = p.id.clone();
     let id = id.to_owned();
     let forget = id.clone();
     let master = state.master.clone();
@@ -479,6 +494,7 @@ pub async fn close_round_now(state: &AppState, p: &Principal, id: &str) -> Resul
                 return Err(ApiError::Conflict("the round is not open".into()));
             }
             store::close_round_early(conn, &id, t)?;
+            record(conn, &actor, "round.close", &format!("rounds/{id}"))?;
             // The ballots are opened in the same transaction as the close.
             crate::surveys::materialise::materialise(conn, &master, &id, t)?;
             let r = store::find_round(conn, &id)?.ok_or(ApiError::NotFound("round"))?;

@@ -972,10 +972,20 @@ async fn the_audit_log_is_filtered_readable_and_exported() {
     assert_html(&r, 200);
     let html = r.text();
     let table = &html[html.find("id=\"audit\"").expect("the log")..];
-    assert_eq!(table.matches("<code>report.read</code>").count(), 2, "{table}");
+    assert_eq!(
+        table.matches("<code>report.read</code>").count(),
+        2,
+        "{table}"
+    );
     assert!(!table.contains("<code>team.create</code>"), "{table}");
-    assert!(table.contains("Pulse #1 · report · team_id: Sales"), "{table}");
-    assert!(html.contains("<option value=\"report.read\" selected>"), "{html}");
+    assert!(
+        table.contains("Pulse #1 · report · team_id: Sales"),
+        "{table}"
+    );
+    assert!(
+        html.contains("<option value=\"report.read\" selected>"),
+        "{html}"
+    );
     // Its CSV is the API's CSV for the same filter.
     let csv = b.get("/admin/audit.csv?action=report.read").await;
     assert_eq!(csv.status, 200);
@@ -989,5 +999,90 @@ async fn the_audit_log_is_filtered_readable_and_exported() {
     api.expect(200);
     assert_eq!(csv.text(), api.text());
     assert_eq!(csv.text().lines().count(), 3, "{}", csv.text());
-    assert!(csv.text().starts_with("at,actor_id,actor_email,action,target\n"));
+    assert!(
+        csv.text()
+            .starts_with("at,actor_id,actor_email,action,target\n")
+    );
+}
+
+/// The changes HR makes to surveys, rounds and customer ratings are in the trail too:
+/// who created, edited, opened, closed and archived which survey, and who imported how
+/// many ratings (a dry run records nothing, and no rating content is logged).
+#[tokio::test]
+async fn survey_round_and_rating_changes_write_their_audit_rows() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let hr = app.hr().await;
+    let team = app.create_team(&admin, "Support", None, "frontline").await;
+    let mut trail = Trail::new(&app, &admin).await;
+
+    let r = app
+        .post("/api/v1/surveys", Some(&hr.token), survey_body())
+        .await;
+    r.expect(201);
+    let survey = r.json()["id"].as_str().expect("id").to_owned();
+    trail
+        .expect(
+            "create",
+            &[(&hr, "survey.create", format!("surveys/{survey}"))],
+        )
+        .await;
+    app.json(
+        Method::PATCH,
+        &format!("/api/v1/surveys/{survey}"),
+        Some(&hr.token),
+        json!({"title": "Pulse, renamed"}),
+    )
+    .await
+    .expect(200);
+    trail
+        .expect(
+            "update",
+            &[(&hr, "survey.update", format!("surveys/{survey}"))],
+        )
+        .await;
+    let round = app.open_round_now(&hr, &survey).await;
+    trail
+        .expect("open", &[(&hr, "round.open", format!("rounds/{round}"))])
+        .await;
+    close(&app, &hr, &round).await;
+    trail
+        .expect("close", &[(&hr, "round.close", format!("rounds/{round}"))])
+        .await;
+    app.send(
+        Method::DELETE,
+        &format!("/api/v1/surveys/{survey}"),
+        Some(&hr.token),
+        None,
+    )
+    .await
+    .expect(204);
+    trail
+        .expect(
+            "archive",
+            &[(&hr, "survey.archive", format!("surveys/{survey}"))],
+        )
+        .await;
+
+    let batch = json!({"ratings": [
+        {"external_id": "a1", "team_id": team, "metric": "csat", "score": 5, "occurred_on": "2026-03-02"},
+        {"external_id": "a2", "team_id": team, "metric": "csat", "score": 3, "occurred_on": "2026-03-03"}
+    ]});
+    app.post(
+        "/api/v1/cx/ratings?dry_run=true",
+        Some(&hr.token),
+        batch.clone(),
+    )
+    .await
+    .expect(200);
+    trail.expect("dry run", &[]).await;
+    app.post("/api/v1/cx/ratings", Some(&hr.token), batch)
+        .await
+        .expect(200);
+    trail
+        .expect(
+            "import",
+            &[(&hr, "cx.import", "cx/ratings?accepted=2".to_owned())],
+        )
+        .await;
 }

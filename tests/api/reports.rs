@@ -526,8 +526,18 @@ async fn csv_exports_keep_the_suppression_and_every_read_is_audited() {
         .await;
     log.expect(200);
     let log = log.json();
-    // The three teams created above, then the two reads.
-    assert_eq!(log["total"], json!(5));
+    // The three teams created above, the survey, its round opened and closed, then the
+    // two reads.
+    assert_eq!(log["total"], json!(8));
+    let actions: Vec<&str> = log["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter_map(|e| e["action"].as_str())
+        .collect();
+    for change in ["survey.create", "round.open", "round.close"] {
+        assert!(actions.contains(&change), "{change}: {actions:?}");
+    }
     assert_eq!(log["items"][0]["action"], json!("heatmap.read"));
     assert_eq!(log["items"][0]["actor_email"], json!(hr.email));
     assert_eq!(log["items"][1]["action"], json!("report.export"));
@@ -548,7 +558,7 @@ async fn csv_exports_keep_the_suppression_and_every_read_is_audited() {
         .write(|conn| Ok(diesel::sql_query("UPDATE audit_log SET action = 'x'").execute(conn)?))
         .await;
     assert!(refused.is_err());
-    assert_eq!(app.count("audit_log").await, 5);
+    assert_eq!(app.count("audit_log").await, 8);
 }
 
 #[tokio::test]
