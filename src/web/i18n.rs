@@ -438,6 +438,29 @@ const RU: &[(&str, &str)] = &[
         "Среднее по фактору (1–5). Команда или любая её ячейка ведёт к отчёту этой команды.",
     ),
     ("Legend", "Легенда"),
+    ("No team", "Без команды"),
+    (
+        "A new activation link; earlier links no longer work. It is shown only once:",
+        "Новая ссылка для активации; прежние больше не действуют. Она показывается только один раз:",
+    ),
+    ("Valid until", "Действует до"),
+    ("Profile", "Профиль"),
+    ("Manager of", "Руководит"),
+    ("Edit", "Изменить"),
+    ("Activation", "Активация"),
+    (
+        "Send a new activation link",
+        "Выдать новую ссылку для активации",
+    ),
+    ("Deactivate", "Деактивировать"),
+    (
+        "A deactivated person can no longer sign in, and stops managing teams. Their anonymous answers stay in the results.",
+        "Деактивированный сотрудник больше не может войти и перестаёт руководить командами. Его анонимные ответы остаются в результатах.",
+    ),
+    (
+        "Yes, deactivate this person",
+        "Да, деактивировать этого сотрудника",
+    ),
     ("From", "С"),
     ("To", "По"),
     ("No entries match.", "Записей не найдено."),
@@ -866,6 +889,10 @@ const RU_MSG: &[(&str, &str)] = &[
     ("must be true or false", "должно быть true или false"),
     ("must not be after `to`", "не должно быть позже `to`"),
     ("a day as YYYY-MM-DD", "день в виде ГГГГ-ММ-ДД"),
+    (
+        "tick the box to confirm the deactivation",
+        "отметьте флажок, чтобы подтвердить деактивацию",
+    ),
     (
         "must not be before starts_on",
         "не должно быть раньше даты начала",

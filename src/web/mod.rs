@@ -48,6 +48,7 @@ pub mod layout;
 pub mod linkage;
 pub mod once;
 pub mod people;
+pub mod person;
 pub mod pulses;
 pub mod report_details;
 pub mod reports;
@@ -141,6 +142,18 @@ pub fn mount(route: Route) -> Route {
         .at(
             "/hr/people/import",
             secured(poem::post(imports::import_people)),
+        )
+        .at(
+            "/hr/people/:id",
+            secured(get(person::show).post(person::edit)),
+        )
+        .at(
+            "/hr/people/:id/activation",
+            secured(poem::post(person::reissue)),
+        )
+        .at(
+            "/hr/people/:id/deactivate",
+            secured(poem::post(person::deactivate)),
         )
         .at(
             "/hr/teams",

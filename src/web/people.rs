@@ -233,7 +233,7 @@ pub async fn people_section(state: &AppState, s: &Session, q: &Form) -> Result<M
                     tbody {
                         @for p in &people.items {
                             tr {
-                                th scope="row" { (p.name) }
+                                th scope="row" { a href={ "/hr/people/" (p.id) } { (p.name) } }
                                 td { (p.email) }
                                 td { (p.team_id.as_deref().and_then(|id| team_names.get(id).copied()).unwrap_or("—")) }
                                 td { (role_labels(lang, p, &managers)) }

@@ -474,3 +474,126 @@ async fn both_imports_take_the_team_names_and_keys_the_pages_show_and_count_rows
     assert_eq!(error_rows(&r.text()), vec!["2"], "{}", r.text());
     assert_eq!(app.count("cx_ratings").await, 4);
 }
+
+/// A person's page: HR reaches it from the list, reads the profile (team, the teams the
+/// person manages, status), edits it, issues a new activation link (the old one stops
+/// working), and deactivates only after ticking the confirmation.
+#[tokio::test]
+async fn hr_reads_edits_reinvites_and_deactivates_a_person_on_their_page() {
+    let app = spawn_app().await;
+    let hr = app.hr().await;
+    let sales = app.create_team(&hr, "Sales", None, "frontline").await;
+    let support = app.create_team(&hr, "Support", None, "frontline").await;
+    let (id, first_link) = app
+        .create_person(&hr, "newcomer@example.org", Some(&sales))
+        .await;
+    let lead = app.manager_of(&hr, &support).await;
+    let mut b = Browser::new(&app);
+    b.sign_in(&hr.email, PASSWORD).await;
+
+    let list = b.get("/hr/people?q=newcomer").await.text();
+    assert!(
+        list.contains(&format!("<a href=\"/hr/people/{id}\">")),
+        "{list}"
+    );
+    let r = b.get(&format!("/hr/people/{id}")).await;
+    assert_html(&r, 200);
+    let html = r.text();
+    assert!(
+        html.contains("newcomer@example.org") && html.contains(">Sales<"),
+        "{html}"
+    );
+    assert!(html.contains("Not activated yet"), "{html}");
+    // The lead's page names the team they manage.
+    let html = b.get(&format!("/hr/people/{}", lead.id)).await.text();
+    assert!(
+        html.contains(&format!("<a href=\"/hr/teams/{support}\">Support</a>")),
+        "{html}"
+    );
+
+    // Edit: a new name, team and language; a blank name is refused with the field named.
+    let page = format!("/hr/people/{id}");
+    let r = b
+        .submit(
+            &page,
+            &page,
+            &[("name", "  "), ("team_id", &support), ("language", "ru")],
+        )
+        .await;
+    assert_eq!(r.status, 422, "{}", r.text());
+    assert!(r.text().contains("id=\"f-name-err\""), "{}", r.text());
+    let r = b
+        .submit(
+            &page,
+            &page,
+            &[
+                ("name", "Nia Newcomer"),
+                ("team_id", &support),
+                ("language", "ru"),
+                ("location", "Lisbon"),
+                ("job_family", ""),
+            ],
+        )
+        .await;
+    assert_eq!((r.status, location(&r).as_str()), (303, page.as_str()));
+    let p = app
+        .get(&format!("/api/v1/people/{id}"), Some(&hr.token))
+        .await
+        .json();
+    assert_eq!(
+        (&p["name"], &p["team_id"], &p["language"], &p["location"]),
+        (
+            &json!("Nia Newcomer"),
+            &json!(support),
+            &json!("ru"),
+            &json!("Lisbon")
+        )
+    );
+
+    // A new activation link, shown once; the first one no longer works.
+    let r = b
+        .submit(&page, &format!("/hr/people/{id}/activation"), &[])
+        .await;
+    assert_html(&r, 200);
+    let html = r.text();
+    let marker = "/activate?token=";
+    let at = html.find(marker).expect("the new link") + marker.len();
+    let token = &html[at..at + html[at..].find('<').expect("end")];
+    assert_ne!(token, first_link);
+    app.post(
+        "/api/v1/auth/activate",
+        None,
+        json!({"token": first_link, "password": PASSWORD}),
+    )
+    .await
+    .expect(404);
+
+    // Deactivation needs the box ticked.
+    let deactivate = format!("/hr/people/{id}/deactivate");
+    let r = b.submit(&page, &deactivate, &[]).await;
+    assert_eq!(r.status, 422, "{}", r.text());
+    assert!(r.text().contains("tick the box"), "{}", r.text());
+    assert_eq!(
+        app.get(&format!("/api/v1/people/{id}"), Some(&hr.token))
+            .await
+            .json()["active"],
+        json!(true)
+    );
+    let r = b.submit(&page, &deactivate, &[("confirm", "yes")]).await;
+    assert_eq!(r.status, 303, "{}", r.text());
+    let html = b.get(&page).await.text();
+    assert!(
+        html.contains("<td id=\"status\">Deactivated</td>"),
+        "{html}"
+    );
+    assert_eq!(
+        app.post(
+            "/api/v1/auth/activate",
+            None,
+            json!({"token": token, "password": PASSWORD}),
+        )
+        .await
+        .status,
+        404
+    );
+}

@@ -1,0 +1,294 @@
+//! A person's page for HR: the profile (team, the teams they manage, roles, language,
+//! status), an edit form, a new activation link for someone who has not activated yet
+//! (shown once; any earlier link stops working) and deactivation behind an explicit
+//! confirmation. Each action is the people service's, as in the API, so the same rules
+//! and the same audit rows apply.
+
+use maud::{Markup, html};
+use poem::http::StatusCode;
+use poem::web::{Data, Path};
+use poem::{Body, Request, Response, handler};
+use poem_openapi::types::MaybeUndefined;
+
+use crate::error::ApiError;
+use crate::org::domain::{GrantedRole, Language};
+use crate::org::service::{deactivate_person, get_person, reissue_activation, update_person};
+use crate::org::types::{ActivationIssued, Person, Team, UpdatePerson};
+use crate::state::AppState;
+use crate::web::account::status_of;
+use crate::web::i18n::t;
+use crate::web::layout::{Chrome, Errors, Field, csrf_field, page, select_field, when};
+use crate::web::people::all_teams;
+use crate::web::respond::{Form, error_page, html as html_response, see_other};
+use crate::web::session::{Session, hr_form, hr_session};
+
+fn status(lang: Language, p: &Person) -> &'static str {
+    if !p.active {
+        t(lang, "Deactivated")
+    } else if p.activated {
+        t(lang, "Active")
+    } else {
+        t(lang, "Not activated yet")
+    }
+}
+
+fn optional(v: &str) -> Option<String> {
+    Some(v.trim().to_owned()).filter(|v| !v.is_empty())
+}
+
+struct View<'a> {
+    person: &'a Person,
+    teams: &'a [Team],
+    form: &'a Form,
+    errors: &'a Errors,
+    issued: Option<&'a ActivationIssued>,
+}
+
+fn view(c: &Chrome, v: View) -> Markup {
+    let lang = c.lang;
+    let p = v.person;
+    let fresh = v.form.0.is_empty();
+    let pick = |field: &str, current: &str| -> String {
+        if fresh {
+            current.to_owned()
+        } else {
+            v.form.text(field).to_owned()
+        }
+    };
+    let team_name = |id: &str| {
+        v.teams
+            .iter()
+            .find(|t| t.id == id)
+            .map(|t| t.name.clone())
+            .unwrap_or_else(|| "—".to_owned())
+    };
+    let manages: Vec<&Team> = v
+        .teams
+        .iter()
+        .filter(|t| t.manager_ids.contains(&p.id))
+        .collect();
+    let mut team_options = vec![(String::new(), t(lang, "No team").to_owned())];
+    team_options.extend(v.teams.iter().map(|t| (t.id.clone(), t.name.clone())));
+    let languages = vec![
+        ("en".to_owned(), "English".to_owned()),
+        ("ru".to_owned(), "Русский".to_owned()),
+    ];
+    let roles: Vec<&str> = p
+        .roles
+        .iter()
+        .map(|r| match r {
+            GrantedRole::Hr => "HR",
+            GrantedRole::Admin => t(lang, "Admin"),
+        })
+        .collect();
+    page(
+        c,
+        &p.name,
+        html! {
+            p { a href="/hr/people" { "← " (t(lang, "People")) } }
+            h1 { (p.name) }
+            (v.errors.summary(lang, &["name", "team_id", "language", "location", "job_family", "confirm"]))
+            @if let Some(i) = v.issued {
+                div.notice role="status" {
+                    p { (t(lang, "A new activation link; earlier links no longer work. It is shown only once:")) }
+                    p { code { "/activate?token=" (i.activation_token) } }
+                    p.meta { (t(lang, "Valid until")) " " (when(i.activation_expires_at)) }
+                }
+            }
+            div.table-wrap { table #profile {
+                caption.visually-hidden { (t(lang, "Profile")) }
+                tbody {
+                    tr { th scope="row" { (t(lang, "E-mail")) } td { (p.email) } }
+                    tr { th scope="row" { (t(lang, "Team")) } td { (p.team_id.as_deref().map(team_name).unwrap_or_else(|| "—".to_owned())) } }
+                    tr { th scope="row" { (t(lang, "Manager of")) } td {
+                        @if manages.is_empty() { "—" }
+                        @for (i, team) in manages.iter().enumerate() {
+                            @if i > 0 { ", " }
+                            a href={ "/hr/teams/" (team.id) } { (team.name) }
+                        }
+                    } }
+                    tr { th scope="row" { (t(lang, "Role")) } td { @if roles.is_empty() { (t(lang, "Employee")) } @else { (roles.join(", ")) } } }
+                    tr { th scope="row" { (t(lang, "Language")) } td { @if p.language == Language::Ru { "Русский" } @else { "English" } } }
+                    tr { th scope="row" { (t(lang, "Status")) } td #status { (status(lang, p)) } }
+                }
+            } }
+            @if p.active {
+                h2 { (t(lang, "Edit")) }
+                form method="post" action={ "/hr/people/" (p.id) } novalidate {
+                    (csrf_field(c))
+                    (Field::new("name", t(lang, "Name")).value(&pick("name", &p.name)).required().maxlength(200).render(v.errors))
+                    (select_field("team_id", t(lang, "Team"), &team_options, &pick("team_id", p.team_id.as_deref().unwrap_or("")), v.errors))
+                    (select_field("language", t(lang, "Language"), &languages, &pick("language", p.language.as_str()), v.errors))
+                    (Field::new("location", t(lang, "Location")).value(&pick("location", p.location.as_deref().unwrap_or(""))).maxlength(100).render(v.errors))
+                    (Field::new("job_family", t(lang, "Job family")).value(&pick("job_family", p.job_family.as_deref().unwrap_or(""))).maxlength(100).render(v.errors))
+                    button.primary type="submit" { (t(lang, "Save")) }
+                }
+                @if !p.activated {
+                    h2 { (t(lang, "Activation")) }
+                    form method="post" action={ "/hr/people/" (p.id) "/activation" } {
+                        (csrf_field(c))
+                        button type="submit" { (t(lang, "Send a new activation link")) }
+                    }
+                }
+                h2 { (t(lang, "Deactivate")) }
+                p.hint { (t(lang, "A deactivated person can no longer sign in, and stops managing teams. Their anonymous answers stay in the results.")) }
+                form method="post" action={ "/hr/people/" (p.id) "/deactivate" } {
+                    (csrf_field(c))
+                    div.field.check.invalid[v.errors.field("confirm").is_some()] {
+                        input id="f-confirm" type="checkbox" name="confirm" value="yes"
+                            aria-describedby=[v.errors.field("confirm").map(|_| "f-confirm-err")];
+                        label for="f-confirm" { (t(lang, "Yes, deactivate this person")) }
+                        @if let Some(m) = v.errors.field("confirm") { p.error #f-confirm-err { (m) } }
+                    }
+                    button.danger type="submit" { (t(lang, "Deactivate")) }
+                }
+            }
+        },
+    )
+}
+
+async fn load(state: &AppState, s: &Session, id: &str) -> Result<(Person, Vec<Team>), ApiError> {
+    let person = get_person(state, &s.principal, id.to_owned()).await?;
+    let teams = all_teams(state, &s.principal).await?;
+    Ok((person, teams))
+}
+
+/// Renders the page after an action (`form`, `errors`, `issued` as it left them).
+async fn respond(
+    state: &AppState,
+    s: &Session,
+    id: &str,
+    status: StatusCode,
+    form: &Form,
+    errors: &Errors,
+    issued: Option<&ActivationIssued>,
+) -> Response {
+    let c = s.chrome();
+    let (person, teams) = or_page!(&c, load(state, s, id).await);
+    html_response(
+        status,
+        view(
+            &c,
+            View {
+                person: &person,
+                teams: &teams,
+                form,
+                errors,
+                issued,
+            },
+        ),
+    )
+}
+
+#[handler]
+pub async fn show(req: &Request, Data(state): Data<&AppState>, Path(id): Path<String>) -> Response {
+    let s = or_respond!(hr_session(state, req).await);
+    let empty = Form(vec![]);
+    respond(
+        state,
+        &s,
+        &id,
+        StatusCode::OK,
+        &empty,
+        &Errors::default(),
+        None,
+    )
+    .await
+}
+
+#[handler]
+pub async fn edit(
+    req: &Request,
+    Data(state): Data<&AppState>,
+    Path(id): Path<String>,
+    body: Body,
+) -> Response {
+    let (s, form) = or_respond!(hr_form(state, req, body).await);
+    let outcome = match Language::parse(form.text("language"), "language") {
+        Err(e) => Err(e),
+        Ok(language) => {
+            let input = UpdatePerson {
+                name: Some(form.text("name").to_owned()),
+                team_id: match optional(form.text("team_id")) {
+                    Some(t) => MaybeUndefined::Value(t),
+                    None => MaybeUndefined::Null,
+                },
+                roles: None,
+                location: match optional(form.text("location")) {
+                    Some(v) => MaybeUndefined::Value(v),
+                    None => MaybeUndefined::Null,
+                },
+                job_family: match optional(form.text("job_family")) {
+                    Some(v) => MaybeUndefined::Value(v),
+                    None => MaybeUndefined::Null,
+                },
+                start_date: MaybeUndefined::Undefined,
+                language: Some(language),
+            };
+            update_person(state, &s.principal, id.clone(), input).await
+        }
+    };
+    match outcome {
+        Ok(_) => see_other(&format!("/hr/people/{id}")),
+        Err(e) => {
+            let errors = Errors::from_api(s.lang, &e);
+            respond(state, &s, &id, status_of(&e), &form, &errors, None).await
+        }
+    }
+}
+
+#[handler]
+pub async fn reissue(
+    req: &Request,
+    Data(state): Data<&AppState>,
+    Path(id): Path<String>,
+    body: Body,
+) -> Response {
+    let (s, _) = or_respond!(hr_form(state, req, body).await);
+    let empty = Form(vec![]);
+    match reissue_activation(state, &s.principal, id.clone()).await {
+        Ok(issued) => {
+            respond(
+                state,
+                &s,
+                &id,
+                StatusCode::OK,
+                &empty,
+                &Errors::default(),
+                Some(&issued),
+            )
+            .await
+        }
+        Err(e) => {
+            let errors = Errors::from_api(s.lang, &e);
+            respond(state, &s, &id, status_of(&e), &empty, &errors, None).await
+        }
+    }
+}
+
+#[handler]
+pub async fn deactivate(
+    req: &Request,
+    Data(state): Data<&AppState>,
+    Path(id): Path<String>,
+    body: Body,
+) -> Response {
+    let (s, form) = or_respond!(hr_form(state, req, body).await);
+    let outcome = if form.text("confirm") == "yes" {
+        deactivate_person(state, &s.principal, id.clone()).await
+    } else {
+        Err(ApiError::invalid(
+            "confirm",
+            "tick the box to confirm the deactivation",
+        ))
+    };
+    match outcome {
+        Ok(()) => see_other(&format!("/hr/people/{id}")),
+        Err(ApiError::NotFound(what)) => error_page(&s.chrome(), &ApiError::NotFound(what)),
+        Err(e) => {
+            let errors = Errors::from_api(s.lang, &e);
+            let empty = Form(vec![]);
+            respond(state, &s, &id, status_of(&e), &empty, &errors, None).await
+        }
+    }
+}
