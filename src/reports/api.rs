@@ -1,6 +1,6 @@
 //! Report endpoints: a round's report for a team (with its child teams and, on request,
-//! one segmentation cut), the teams × drivers heatmap, released comments, and a survey's
-//! trend across rounds — each as JSON or, with `Accept: text/csv`, as CSV with the same
+//! one segmentation cut), the teams × drivers heatmap, released comments, a team's
+//! driver impact, and a survey's trend across rounds — each as JSON or, with `Accept: text/csv`, as CSV with the same
 //! suppression. The handlers parse the request, call [`service`] (access, release rules
 //! and the audit log live there) and answer JSON or the [`csv`] rendering. Admins read
 //! the audit log of report reads and exports ([`super::audit_log`]).
@@ -14,8 +14,9 @@ use crate::http::{Id, Tag, page_bounds};
 use crate::payload::JsonOrCsv;
 use crate::reports::audit_log::{AuditFilter, audit_page};
 use crate::reports::csv;
+use crate::reports::impact::round_impact;
 use crate::reports::service::{self, Purpose};
-use crate::reports::types::{AuditPage, Comments, Heatmap, Report, Trend};
+use crate::reports::types::{AuditPage, Comments, Heatmap, Impact, Report, Trend};
 use crate::state::AppState;
 use crate::surveys::model::Cut;
 
@@ -103,6 +104,29 @@ impl ReportsApi {
         let comments =
             service::round_comments(&self.state, &auth.0, &id.0, team_id.0, purpose(csv)).await?;
         Ok(answer(csv, comments, csv::comments))
+    }
+
+    /// Which drivers go with engagement in a team of a closed round: per driver Pearson's
+    /// r with the engagement index (Fisher-z 95% interval) and Johnson's relative weight
+    /// (they sum to R²), the team's score against the organisation's, and up to three
+    /// focus areas. Released only for groups of at least max(k, 25) complete responses
+    /// that the round's release plan shows; otherwise `withheld` says why. Correlation,
+    /// not causation. Without `team_id`, HR gets the whole organisation.
+    #[oai(
+        path = "/rounds/:id/impact",
+        method = "get",
+        operation_id = "round_impact"
+    )]
+    async fn impact(
+        &self,
+        auth: BearerAuth,
+        id: Id,
+        #[oai(validator(max_length = 64))] team_id: Query<Option<String>>,
+        accept: Header<Option<String>>,
+    ) -> Result<JsonOrCsv<Impact>, ApiError> {
+        let csv = wants_csv(&accept.0);
+        let impact = round_impact(&self.state, &auth.0, &id.0, team_id.0, purpose(csv)).await?;
+        Ok(answer(csv, impact, csv::impact))
     }
 
     /// A survey's engagement index and eNPS for a team, one point per closed round.

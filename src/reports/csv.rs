@@ -5,7 +5,7 @@
 use std::fmt::Write as _;
 
 use crate::payload::{csv_field, csv_optional};
-use crate::reports::types::{AuditPage, Comments, Group, Heatmap, Report, Trend};
+use crate::reports::types::{AuditPage, Comments, Group, Heatmap, Impact, Report, Trend};
 
 /// A round's report: participation only while the round is open; once its scores are
 /// released, one line per metric of the group, its child teams and the cut's values.
@@ -84,6 +84,48 @@ pub fn trend(t: &Trend) -> String {
             csv_optional(p.n),
             csv_optional(p.engagement_index),
             csv_optional(p.enps)
+        );
+    }
+    out
+}
+
+/// A team's driver impact: one line per driver (a withheld group: one line saying why),
+/// with the focus areas' rank (1–3) where a driver is one.
+pub fn impact(i: &Impact) -> String {
+    let mut out = String::from(
+        "team_id,n,r_squared,withheld,driver,suppressed,score,organisation_score,relative_score,r,ci_low,ci_high,relative_weight,share,focus_rank\n",
+    );
+    let head = format!(
+        "{},{},{},{}",
+        csv_optional(i.team_id.as_deref()),
+        csv_optional(i.n),
+        csv_optional(i.r_squared),
+        csv_optional(i.withheld.map(|w| w.as_str()))
+    );
+    if !i.released {
+        let _ = writeln!(out, "{head},,,,,,,,,,,");
+        return out;
+    }
+    for d in &i.drivers {
+        let rank = i
+            .focus_areas
+            .iter()
+            .position(|f| f.driver == d.driver)
+            .map(|p| p + 1);
+        let _ = writeln!(
+            out,
+            "{head},{},{},{},{},{},{},{},{},{},{},{}",
+            d.driver.as_str(),
+            d.suppressed,
+            csv_optional(d.score),
+            csv_optional(d.organisation_score),
+            csv_optional(d.relative_score),
+            csv_optional(d.r),
+            csv_optional(d.ci_low),
+            csv_optional(d.ci_high),
+            csv_optional(d.relative_weight),
+            csv_optional(d.share),
+            csv_optional(rank)
         );
     }
     out

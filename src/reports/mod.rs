@@ -8,7 +8,8 @@
 //! with the release plan the anonymity engine makes for them, in [`release`], and kept
 //! planned in [`closed_rounds`]; what the plan adds for small and homogeneous crowds
 //! (single-valued groups, participation by invitees) in [`crowds`];
-//! the scores (pure) in [`scores`]; the CSV renderings (pure) in [`csv`]; the append-only
+//! the driver impact and focus areas of a team in [`impact`], their statistics (pure) in
+//! [`impact_stats`]; the scores (pure) in [`scores`]; the CSV renderings (pure) in [`csv`]; the append-only
 //! audit log of report reads and exports in [`audit_log`]; and the handlers in [`api`].
 //! There is no `store.rs`: [`release`] and [`audit_log`] run their own queries.
 
@@ -18,6 +19,8 @@ pub mod audit_log;
 pub mod closed_rounds;
 pub mod crowds;
 pub mod csv;
+pub mod impact;
+pub mod impact_stats;
 pub mod release;
 pub mod scores;
 pub mod service;

@@ -35,7 +35,7 @@ pub enum Purpose {
 }
 
 impl Purpose {
-    fn action(self, read: &'static str, export: &'static str) -> &'static str {
+    pub(crate) fn action(self, read: &'static str, export: &'static str) -> &'static str {
         match self {
             Purpose::Read => read,
             Purpose::Export => export,
@@ -45,7 +45,7 @@ impl Purpose {
 
 // ---------- access ----------
 
-fn closed_round(
+pub(crate) fn closed_round(
     conn: &mut AnyConnection,
     round_id: &str,
 ) -> Result<crate::surveys::model::RoundRow, ApiError> {
@@ -300,7 +300,7 @@ where
 
 /// [`audited`] for a read of one team's report: `read` gets the team `requested` if
 /// `principal` may read it ([`team_report_readable_by`]; `None`: the whole organisation).
-async fn audited_team_read<T, F>(
+pub(crate) async fn audited_team_read<T, F>(
     state: &AppState,
     principal: &Principal,
     requested: Option<String>,
@@ -319,7 +319,7 @@ where
 }
 
 /// The node of the requested team in a round's tree (the root when none is named).
-fn team_node(data: &RoundData, team: &Option<String>) -> Result<usize, ApiError> {
+pub(crate) fn team_node(data: &RoundData, team: &Option<String>) -> Result<usize, ApiError> {
     match team {
         Some(t) => data.node(t).ok_or(ApiError::NotFound("team")),
         None => Ok(0),

@@ -200,3 +200,88 @@ pub struct AuditPage {
     pub limit: i64,
     pub offset: i64,
 }
+
+/// Why a group's driver impact is withheld.
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+#[oai(rename_all = "snake_case")]
+pub enum ImpactWithheld {
+    /// Fewer than `min_respondents` complete responses (an engagement index and a score
+    /// on every driver shown).
+    FewerThanMinRespondents,
+    /// The round's release plan hides the group, or its engagement index, here (so that
+    /// a smaller group cannot be worked out by subtraction).
+    ProtectsSmallerGroup,
+    /// Nothing to relate: the engagement index does not vary across the group, or the
+    /// survey asks about no driver besides engagement.
+    NothingToRelate,
+}
+
+impl ImpactWithheld {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ImpactWithheld::FewerThanMinRespondents => "fewer_than_min_respondents",
+            ImpactWithheld::ProtectsSmallerGroup => "protects_smaller_group",
+            ImpactWithheld::NothingToRelate => "nothing_to_relate",
+        }
+    }
+}
+
+/// One driver's impact on the engagement index of a group. Scores are on 0–100 like
+/// the engagement index: (mean answer − 1) / 4 × 100.
+#[derive(Object, Clone)]
+pub struct DriverImpact {
+    pub driver: Driver,
+    /// The release plan hides this driver for the group (it is then left out).
+    pub suppressed: bool,
+    /// Why it is suppressed; absent when shown.
+    pub hidden: Option<HiddenReason>,
+    /// The group's score on the driver (0–100).
+    pub score: Option<f64>,
+    /// The organisation's score on the driver (0–100), where the plan shows it.
+    pub organisation_score: Option<f64>,
+    /// `score − organisation_score`, in points.
+    pub relative_score: Option<f64>,
+    /// Pearson's r between respondents' driver scores and their engagement index;
+    /// absent when the driver's scores do not vary.
+    pub r: Option<f64>,
+    /// The Fisher-z 95% interval of `r`.
+    pub ci_low: Option<f64>,
+    pub ci_high: Option<f64>,
+    /// Johnson's relative weight: the part of R² this driver carries.
+    pub relative_weight: Option<f64>,
+    /// `relative_weight` as a percent of R².
+    pub share: Option<f64>,
+}
+
+/// A driver to focus on: impact above the group's median, score below the organisation's.
+#[derive(Object, Clone)]
+pub struct FocusArea {
+    pub driver: Driver,
+    pub relative_weight: f64,
+    pub share: f64,
+    /// How far the group's score is below the organisation's, in points (0–100 scale).
+    pub points_below: f64,
+}
+
+/// Which drivers go with engagement in a group of a closed round: per driver the
+/// correlation with the engagement index and its relative weight, and the focus areas.
+/// Released only for groups of at least `min_respondents` (max(k, 25)) that the round's
+/// release plan shows; figures rounded to 2 decimals. Correlation, not causation.
+#[derive(Object, Clone)]
+pub struct Impact {
+    pub round_id: String,
+    /// The team; absent for the whole organisation.
+    pub team_id: Option<String>,
+    pub label: String,
+    pub min_respondents: i64,
+    pub released: bool,
+    /// Why nothing is released; absent when released.
+    pub withheld: Option<ImpactWithheld>,
+    /// Complete responses the figures rest on.
+    pub n: Option<i64>,
+    /// R² of the engagement index on the drivers (the sum of the relative weights).
+    pub r_squared: Option<f64>,
+    pub drivers: Vec<DriverImpact>,
+    /// Up to three, largest weight first.
+    pub focus_areas: Vec<FocusArea>,
+}

@@ -417,6 +417,61 @@ const RU: &[(&str, &str)] = &[
         "Среднее по фактору (1–5). Цвет: красный ниже 3, зелёный от 4. Заштрихованы ячейки со слишком малым числом ответов.",
     ),
     ("Teams by driver", "Команды по факторам"),
+    // Driver impact
+    ("Driver impact", "Влияние факторов"),
+    (
+        "How strongly each driver goes with engagement in this group: the correlation between people's score on the driver and their engagement index, and the driver's share of the engagement that all drivers together explain (relative weights). Correlation, not causation: it shows where to look, not what causes what.",
+        "Насколько каждый фактор связан с вовлечённостью в этой группе: корреляция между оценкой фактора и индексом вовлечённости каждого участника и доля объяснённой всеми факторами вовлечённости, которая приходится на фактор (относительные веса). Корреляция, а не причинность: она показывает, куда смотреть, а не что чем вызвано.",
+    ),
+    (
+        "Driver impact is shown only for groups with at least {n} complete answers.",
+        "Влияние факторов показывается только для групп, где не меньше {n} полных ответов.",
+    ),
+    (
+        "Driver impact is hidden here to protect a smaller group.",
+        "Влияние факторов здесь скрыто, чтобы защитить меньшую группу.",
+    ),
+    (
+        "Driver impact cannot be worked out here: engagement does not vary in this group, or the survey asks about no other driver.",
+        "Влияние факторов здесь не вычислить: вовлечённость в группе одинакова или опрос не спрашивает о других факторах.",
+    ),
+    ("Focus areas", "На чём сосредоточиться"),
+    (
+        "No focus area: no driver with above-median impact scores below the company.",
+        "Фокусных областей нет: ни один фактор с влиянием выше медианы не оценён ниже, чем в компании.",
+    ),
+    (
+        "{driver} matters most to your team's engagement and scores {points} points below the company.",
+        "Фактор «{driver}» сильнее всего связан с вовлечённостью вашей команды, и его оценка на {points} п. ниже, чем в компании.",
+    ),
+    (
+        "{driver} is among the drivers that matter most to your team's engagement and scores {points} points below the company.",
+        "Фактор «{driver}» — среди самых значимых для вовлечённости вашей команды, и его оценка на {points} п. ниже, чем в компании.",
+    ),
+    ("Priority matrix", "Матрица приоритетов"),
+    (
+        "Each driver is a point: further right, more of the team's engagement goes with it; lower, further below the company. Focus areas are right of the median and below zero.",
+        "Каждый фактор — точка: чем правее, тем сильнее с ним связана вовлечённость команды; чем ниже, тем сильнее он отстаёт от компании. Фокусные области — правее медианы и ниже нуля.",
+    ),
+    (
+        "Impact: share of the explained engagement, %",
+        "Влияние: доля объяснённой вовлечённости, %",
+    ),
+    (
+        "Score against the company, points",
+        "Оценка относительно компании, пункты",
+    ),
+    (
+        "Against the company, points",
+        "Относительно компании, пункты",
+    ),
+    ("Correlation (95% interval)", "Корреляция (95% интервал)"),
+    ("Relative weight", "Относительный вес"),
+    ("Share, %", "Доля, %"),
+    (
+        "R² = {r2}, from {n} complete answers.",
+        "R² = {r2}, по {n} полным ответам.",
+    ),
     // HR
     ("New survey", "Новый опрос"),
     ("No surveys yet.", "Опросов пока нет."),

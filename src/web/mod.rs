@@ -11,8 +11,8 @@
 //! the same denylist as `POST /api/v1/auth/logout`.
 //!
 //! The pages: [`account`] (sign-in, activation, password, language), [`pulses`]
-//! (answering), [`suggestions`], [`reports`], [`surveys`] and [`survey_form`] (HR survey
-//! list and form), [`people`] (people and teams), [`imports`] (people and CX CSV) and
+//! (answering), [`suggestions`], [`reports`] (with [`impact`], a team's driver impact),
+//! [`surveys`] and [`survey_form`] (HR survey list and form), [`people`] (people and teams), [`imports`] (people and CX CSV) and
 //! [`linkage`]. What they share: [`session`] (cookie, CSRF, renewal), [`respond`] (how a
 //! page answers), [`layout`] (frame and form fields), [`i18n`] (English and Russian texts)
 //! and [`charts`] (SVG charts).
@@ -43,6 +43,7 @@ pub mod charts;
 pub mod heatmap;
 pub mod home;
 pub mod i18n;
+pub mod impact;
 pub mod imports;
 pub mod layout;
 pub mod linkage;

@@ -12,6 +12,7 @@ use poem::{Request, Response, handler};
 
 use crate::error::ApiError;
 use crate::org::domain::Language;
+use crate::reports::impact::round_impact;
 use crate::reports::service::{Purpose, round_comments, round_report, survey_trend};
 use crate::reports::types::{Group, HiddenReason, ParticipationCell};
 use crate::state::AppState;
@@ -319,6 +320,19 @@ pub async fn report(
         _ => None,
     };
     let g = &report.group;
+    let impact = if report.scores_released && !g.suppressed {
+        round_impact(
+            state,
+            &s.principal,
+            &id,
+            report.team_id.clone(),
+            Purpose::Read,
+        )
+        .await
+        .ok()
+    } else {
+        None
+    };
     let lang_s = lang.as_str();
     let driver_rows: Vec<(String, Option<f64>)> = g
         .drivers
@@ -411,6 +425,7 @@ pub async fn report(
                         } }
                     }
                 }
+                @if let Some(i) = &impact { (crate::web::impact::section(lang, i)) }
                 @if report.scores_released && !g.suppressed {
                     (details::questions_section(lang, g, &questions, k))
                 }

@@ -1,4 +1,4 @@
-//! The audit trail: every read of released data (report, heatmap, comments, trend,
+//! The audit trail: every read of released data (report, heatmap, comments, trend, impact,
 //! linkage as JSON, CSV and SVG, live participation, frontline insights — through the
 //! API and through the pages) writes exactly one audit row, and every organisational
 //! change (teams created, renamed, moved, re-kinded; service map; managers; people
@@ -345,14 +345,56 @@ async fn every_read_of_released_data_writes_one_audit_row() {
         .expect("insights outside the manager's subtree", &[])
         .await;
 
-    // There is no impact endpoint (yet): nothing to read, nothing written.
-    assert_eq!(
-        app.get(&format!("/api/v1/rounds/{round}/impact"), Some(&hr.token))
-            .await
-            .status,
-        404
-    );
-    trail.expect("impact", &[]).await;
+    // Driver impact: JSON and CSV by HR (the group is too small, and the answer that
+    // says so is a read too), a manager's team; a refused read writes nothing.
+    for (accept, action) in [
+        ("application/json", "impact.read"),
+        ("text/csv", "impact.export"),
+    ] {
+        get_as(
+            &app,
+            &hr,
+            &format!("/api/v1/rounds/{round}/impact?team_id={sales}"),
+            accept,
+        )
+        .await
+        .expect(200);
+        trail
+            .expect(
+                accept,
+                &[(
+                    &hr,
+                    action,
+                    format!("rounds/{round}/impact?team_id={sales}"),
+                )],
+            )
+            .await;
+    }
+    app.get(
+        &format!("/api/v1/rounds/{round}/impact"),
+        Some(&manager.token),
+    )
+    .await
+    .expect(200);
+    trail
+        .expect(
+            "a manager's impact",
+            &[(
+                &manager,
+                "impact.read",
+                format!("rounds/{round}/impact?team_id={sales}"),
+            )],
+        )
+        .await;
+    get_as(
+        &app,
+        &employee,
+        &format!("/api/v1/rounds/{round}/impact"),
+        "application/json",
+    )
+    .await
+    .expect(403);
+    trail.expect("refused impact", &[]).await;
 }
 
 #[tokio::test]
@@ -886,6 +928,11 @@ async fn each_page_view_of_released_data_is_audited_once() {
                     &admin,
                     "comments.read",
                     format!("rounds/{round}/comments?team_id={sales}"),
+                ),
+                (
+                    &admin,
+                    "impact.read",
+                    format!("rounds/{round}/impact?team_id={sales}"),
                 ),
             ],
         )

@@ -12,6 +12,7 @@ mod cx;
 mod demo;
 mod errors;
 mod helpers;
+mod impact;
 mod layers;
 mod linkage;
 mod openapi;
