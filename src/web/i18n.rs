@@ -494,6 +494,8 @@ const RU: &[(&str, &str)] = &[
     ),
     ("Legend", "Легенда"),
     ("No team", "Без команды"),
+    ("Add a person", "Добавить сотрудника"),
+    ("Add", "Добавить"),
     (
         "A new activation link; earlier links no longer work. It is shown only once:",
         "Новая ссылка для активации; прежние больше не действуют. Она показывается только один раз:",

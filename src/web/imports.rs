@@ -103,6 +103,7 @@ fn people_view(c: &Chrome, list: Markup, form: &Form, errors: &Errors, result: M
         t(lang, "People"),
         html! {
             h1 { (t(lang, "People")) }
+            p { a.button href="/hr/people/new" { (t(lang, "Add a person")) } }
             (list)
             (result)
             h2 { (t(lang, "Import people from CSV")) }

@@ -145,6 +145,10 @@ pub fn mount(route: Route) -> Route {
             secured(poem::post(imports::import_people)),
         )
         .at(
+            "/hr/people/new",
+            secured(get(person::new_page).post(person::create)),
+        )
+        .at(
             "/hr/people/:id",
             secured(get(person::show).post(person::edit)),
         )

@@ -12,15 +12,21 @@ use poem_openapi::types::MaybeUndefined;
 
 use crate::error::ApiError;
 use crate::org::domain::{GrantedRole, Language};
+use crate::org::service::create_person;
 use crate::org::service::{deactivate_person, get_person, reissue_activation, update_person};
-use crate::org::types::{ActivationIssued, Person, Team, UpdatePerson};
+use crate::org::types::{CreatePerson, Person, Team, UpdatePerson};
 use crate::state::AppState;
+use crate::web::account::query;
 use crate::web::account::status_of;
 use crate::web::i18n::t;
 use crate::web::layout::{Chrome, Errors, Field, csrf_field, page, select_field, when};
+use crate::web::once::{self, Done};
 use crate::web::people::all_teams;
 use crate::web::respond::{Form, error_page, html as html_response, see_other};
 use crate::web::session::{Session, hr_form, hr_session};
+
+/// The purpose of the "add a person" form's keys ([`once`]).
+const PURPOSE_NEW: &str = "person";
 
 fn status(lang: Language, p: &Person) -> &'static str {
     if !p.active {
@@ -41,7 +47,8 @@ struct View<'a> {
     teams: &'a [Team],
     form: &'a Form,
     errors: &'a Errors,
-    issued: Option<&'a ActivationIssued>,
+    /// A new activation token to show once, with its expiry when known.
+    issued: Option<(&'a str, Option<chrono::NaiveDateTime>)>,
 }
 
 fn view(c: &Chrome, v: View) -> Markup {
@@ -88,11 +95,11 @@ fn view(c: &Chrome, v: View) -> Markup {
             p { a href="/hr/people" { "← " (t(lang, "People")) } }
             h1 { (p.name) }
             (v.errors.summary(lang, &["name", "team_id", "language", "location", "job_family", "confirm"]))
-            @if let Some(i) = v.issued {
+            @if let Some((token, expires)) = v.issued {
                 div.notice role="status" {
                     p { (t(lang, "A new activation link; earlier links no longer work. It is shown only once:")) }
-                    p { code { "/activate?token=" (i.activation_token) } }
-                    p.meta { (t(lang, "Valid until")) " " (when(i.activation_expires_at)) }
+                    p { code { "/activate?token=" (token) } }
+                    @if let Some(at) = expires { p.meta { (t(lang, "Valid until")) " " (when(at)) } }
                 }
             }
             div.table-wrap { table #profile {
@@ -161,7 +168,7 @@ async fn respond(
     status: StatusCode,
     form: &Form,
     errors: &Errors,
-    issued: Option<&ActivationIssued>,
+    issued: Option<(&str, Option<chrono::NaiveDateTime>)>,
 ) -> Response {
     let c = s.chrome();
     let (person, teams) = or_page!(&c, load(state, s, id).await);
@@ -184,6 +191,10 @@ async fn respond(
 pub async fn show(req: &Request, Data(state): Data<&AppState>, Path(id): Path<String>) -> Response {
     let s = or_respond!(hr_session(state, req).await);
     let empty = Form(vec![]);
+    // Just created through the form: its activation link, once, to the same sign-in.
+    let key = query(req).text(once::KEY_FIELD).to_owned();
+    let created = once::done(PURPOSE_NEW, &s.principal.sid, &key).and_then(|d| d.secret);
+    let shown = created.as_deref().map(|token| (token, None));
     respond(
         state,
         &s,
@@ -191,7 +202,7 @@ pub async fn show(req: &Request, Data(state): Data<&AppState>, Path(id): Path<St
         StatusCode::OK,
         &empty,
         &Errors::default(),
-        None,
+        shown,
     )
     .await
 }
@@ -255,7 +266,10 @@ pub async fn reissue(
                 StatusCode::OK,
                 &empty,
                 &Errors::default(),
-                Some(&issued),
+                Some((
+                    issued.activation_token.as_str(),
+                    Some(issued.activation_expires_at),
+                )),
             )
             .await
         }
@@ -291,4 +305,99 @@ pub async fn deactivate(
             respond(state, &s, &id, status_of(&e), &empty, &errors, None).await
         }
     }
+}
+
+fn new_view(c: &Chrome, teams: &[Team], form: &Form, errors: &Errors) -> Markup {
+    let lang = c.lang;
+    let mut team_options = vec![(String::new(), t(lang, "No team").to_owned())];
+    team_options.extend(teams.iter().map(|t| (t.id.clone(), t.name.clone())));
+    let languages = vec![
+        ("en".to_owned(), "English".to_owned()),
+        ("ru".to_owned(), "Русский".to_owned()),
+    ];
+    let language = match form.text("language") {
+        "" => "en",
+        l => l,
+    };
+    page(
+        c,
+        t(lang, "Add a person"),
+        html! {
+            p { a href="/hr/people" { "← " (t(lang, "People")) } }
+            h1 { (t(lang, "Add a person")) }
+            (errors.summary(lang, &["email", "name", "team_id", "language"]))
+            form method="post" action="/hr/people/new" novalidate {
+                (csrf_field(c))
+                (once::once_field(form))
+                (Field::new("email", t(lang, "E-mail")).kind("email").value(form.text("email")).required().maxlength(254).render(errors))
+                (Field::new("name", t(lang, "Name")).value(form.text("name")).required().maxlength(200).render(errors))
+                (select_field("team_id", t(lang, "Team"), &team_options, form.text("team_id"), errors))
+                (select_field("language", t(lang, "Language"), &languages, language, errors))
+                button.primary type="submit" { (t(lang, "Add")) }
+            }
+        },
+    )
+}
+
+#[handler]
+pub async fn new_page(req: &Request, Data(state): Data<&AppState>) -> Response {
+    let s = or_respond!(hr_session(state, req).await);
+    let c = s.chrome();
+    let teams = or_page!(&c, all_teams(state, &s.principal).await);
+    html_response(
+        StatusCode::OK,
+        new_view(&c, &teams, &Form(vec![]), &Errors::default()),
+    )
+}
+
+#[handler]
+pub async fn create(req: &Request, Data(state): Data<&AppState>, body: Body) -> Response {
+    let (s, form) = or_respond!(hr_form(state, req, body).await);
+    let c = s.chrome();
+    let act = || async {
+        let outcome = match Language::parse(
+            match form.text("language") {
+                "" => "en",
+                l => l,
+            },
+            "language",
+        ) {
+            Err(e) => Err(e),
+            Ok(language) => {
+                let input = CreatePerson {
+                    email: form.text("email").to_owned(),
+                    name: form.text("name").to_owned(),
+                    team_id: optional(form.text("team_id")),
+                    roles: None,
+                    location: None,
+                    job_family: None,
+                    start_date: None,
+                    language: Some(language),
+                };
+                create_person(state, &s.principal, input).await
+            }
+        };
+        match outcome {
+            Ok(created) => Ok(Done {
+                location: format!("/hr/people/{}", created.person.id),
+                secret: Some(created.activation_token),
+            }),
+            Err(e) => {
+                let teams = match all_teams(state, &s.principal).await {
+                    Ok(t) => t,
+                    Err(e) => return Err(error_page(&c, &e)),
+                };
+                Err(html_response(
+                    status_of(&e),
+                    new_view(&c, &teams, &form, &Errors::from_api(c.lang, &e)),
+                ))
+            }
+        }
+    };
+    // Sent at most once per form; the person's page shows the activation link once,
+    // found by the form's key (post/redirect/get).
+    once::at_most_once(PURPOSE_NEW, &s.principal.sid, &form, act, |d, key| {
+        see_other(&format!("{}?{}={key}", d.location, once::KEY_FIELD))
+    })
+    .await
 }

@@ -597,3 +597,74 @@ async fn hr_reads_edits_reinvites_and_deactivates_a_person_on_their_page() {
         404
     );
 }
+
+/// Adding one person on the pages: a bad e-mail is named, the form sent twice adds one
+/// person, and their page shows the activation link once, which works.
+#[tokio::test]
+async fn hr_adds_one_person_once_and_sees_their_activation_link() {
+    let app = spawn_app().await;
+    let hr = app.hr().await;
+    let sales = app.create_team(&hr, "Sales", None, "frontline").await;
+    let mut b = Browser::new(&app);
+    b.sign_in(&hr.email, PASSWORD).await;
+    assert!(
+        b.get("/hr/people")
+            .await
+            .text()
+            .contains("href=\"/hr/people/new\"")
+    );
+    let r = b
+        .submit(
+            "/hr/people/new",
+            "/hr/people/new",
+            &[
+                ("email", "not-an-address"),
+                ("name", "Ada"),
+                ("team_id", &sales),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 422, "{}", r.text());
+    assert!(r.text().contains("id=\"f-email-err\""), "{}", r.text());
+    let before = app.count("people").await;
+    let (first, second) = super::post_twice(
+        &mut b,
+        "/hr/people/new",
+        "/hr/people/new",
+        &[
+            ("email", "ada@example.org"),
+            ("name", "Ada Lovelace"),
+            ("team_id", &sales),
+            ("language", "en"),
+        ],
+    )
+    .await;
+    assert_eq!(first.status, 303, "{}", first.text());
+    assert_eq!(location(&first), location(&second));
+    assert_eq!(app.count("people").await, before + 1);
+    let html = b.get(&location(&first)).await.text();
+    assert!(html.contains("<h1>Ada Lovelace</h1>"), "{html}");
+    let marker = "/activate?token=";
+    let at = html.find(marker).expect("the activation link") + marker.len();
+    let token = html[at..at + html[at..].find('<').expect("end")].to_owned();
+    // Without the form's key the page shows no link.
+    let id = location(&first)
+        .trim_start_matches("/hr/people/")
+        .split('?')
+        .next()
+        .unwrap_or_default()
+        .to_owned();
+    assert!(
+        !b.get(&format!("/hr/people/{id}"))
+            .await
+            .text()
+            .contains(marker)
+    );
+    app.post(
+        "/api/v1/auth/activate",
+        None,
+        json!({"token": token, "password": PASSWORD}),
+    )
+    .await
+    .expect(200);
+}
