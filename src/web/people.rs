@@ -15,7 +15,7 @@ use poem_openapi::types::MaybeUndefined;
 use crate::auth::Principal;
 use crate::error::ApiError;
 use crate::org::domain::{GrantedRole, Language, TeamKind};
-use crate::org::service::{create_team, list_people, list_teams, update_team};
+use crate::org::service::{create_team, get_person, list_people, list_teams, update_team};
 use crate::org::types::{CreateTeam, PeopleQuery, Person, Team, UpdateTeam};
 use crate::state::AppState;
 use crate::web::account::status_of;
@@ -173,6 +173,7 @@ pub async fn people_section(state: &AppState, s: &Session, q: &Form) -> Result<M
         .parse::<i64>()
         .unwrap_or(0)
         .clamp(0, 1_000_000);
+    let team_filter = Some(q.text("team_id").trim().to_owned()).filter(|t| !t.is_empty());
     let people = list_people(
         state,
         &s.principal,
@@ -180,8 +181,8 @@ pub async fn people_section(state: &AppState, s: &Session, q: &Form) -> Result<M
             limit: Some(limit),
             offset: Some(offset),
             q: Some(search.clone()).filter(|v| !v.is_empty()),
+            team_id: team_filter.clone(),
             include_inactive: true,
-            ..PeopleQuery::default()
         },
     )
     .await?;
@@ -196,8 +197,9 @@ pub async fn people_section(state: &AppState, s: &Session, q: &Form) -> Result<M
         .collect();
     let link = |offset: i64| {
         format!(
-            "/hr/people?q={}&limit={limit}&offset={offset}",
-            urlencode(&search)
+            "/hr/people?q={}&team_id={}&limit={limit}&offset={offset}",
+            urlencode(&search),
+            urlencode(team_filter.as_deref().unwrap_or(""))
         )
     };
     let shown_to = offset + people.items.len() as i64;
@@ -206,6 +208,17 @@ pub async fn people_section(state: &AppState, s: &Session, q: &Form) -> Result<M
             h2 id="people-h" { (t(lang, "Everyone")) }
             form.inline method="get" action="/hr/people" role="search" {
                 (Field::new("q", t(lang, "Search by name or e-mail")).kind("search").value(&search).maxlength(100).render(&Errors::default()))
+                div.field {
+                    label for="f-team" { (t(lang, "Team")) }
+                    select id="f-team" name="team_id" {
+                        option value="" selected[team_filter.is_none()] { (t(lang, "All")) }
+                        @for (depth, team) in tree_order(&teams) {
+                            option value=(team.id) selected[team_filter.as_deref() == Some(team.id.as_str())] {
+                                (format!("{}{}", "\u{a0}\u{a0}".repeat(depth), team.name))
+                            }
+                        }
+                    }
+                }
                 div.field {
                     label for="f-limit" { (t(lang, "Per page")) }
                     select id="f-limit" name="limit" {
@@ -391,7 +404,14 @@ pub async fn create(req: &Request, Data(state): Data<&AppState>, body: Body) -> 
     .await
 }
 
-fn edit_view(c: &Chrome, team: &Team, teams: &[Team], form: &Form, errors: &Errors) -> Markup {
+fn edit_view(
+    c: &Chrome,
+    team: &Team,
+    teams: &[Team],
+    form: &Form,
+    errors: &Errors,
+    members: Markup,
+) -> Markup {
     let lang = c.lang;
     let fresh = form.0.is_empty();
     let name = if fresh {
@@ -430,8 +450,44 @@ fn edit_view(c: &Chrome, team: &Team, teams: &[Team], form: &Form, errors: &Erro
                 (key_field(lang, key, errors))
                 button.primary type="submit" { (t(lang, "Save")) }
             }
+            (members)
         },
     )
+}
+
+/// The team's managers and direct members, each leading to their page.
+async fn members_section(state: &AppState, s: &Session, team: &Team) -> Result<Markup, ApiError> {
+    let lang = s.lang;
+    let members = list_people(
+        state,
+        &s.principal,
+        PeopleQuery {
+            limit: Some(200),
+            offset: Some(0),
+            team_id: Some(team.id.clone()),
+            ..PeopleQuery::default()
+        },
+    )
+    .await?;
+    let mut managers = Vec::new();
+    for id in &team.manager_ids {
+        if let Ok(p) = get_person(state, &s.principal, id.clone()).await {
+            managers.push(p);
+        }
+    }
+    Ok(html! {
+        h2 { (t(lang, "Managers")) }
+        @if managers.is_empty() { p { "—" } } @else {
+            ul { @for m in &managers { li { a href={ "/hr/people/" (m.id) } { (m.name) } } } }
+        }
+        h2 { (t(lang, "Members")) " (" (members.total) ")" }
+        @if members.items.is_empty() { p { "—" } } @else {
+            ul #members { @for m in &members.items { li { a href={ "/hr/people/" (m.id) } { (m.name) } } } }
+            @if members.total > members.items.len() as i64 {
+                p { a href={ "/hr/people?team_id=" (team.id) } { (t(lang, "Everyone")) } }
+            }
+        }
+    })
 }
 
 fn find<'a>(teams: &'a [Team], id: &str) -> Result<&'a Team, ApiError> {
@@ -453,7 +509,14 @@ pub async fn edit_page(
     let team = or_page!(&c, find(&list, &id));
     html_response(
         StatusCode::OK,
-        edit_view(&c, team, &list, &Form(vec![]), &Errors::default()),
+        edit_view(
+            &c,
+            team,
+            &list,
+            &Form(vec![]),
+            &Errors::default(),
+            or_page!(&c, members_section(state, &s, team).await),
+        ),
     )
 }
 
@@ -491,7 +554,14 @@ pub async fn edit(
             let team = or_page!(&c, find(&list, &id));
             html_response(
                 status_of(&e),
-                edit_view(&c, team, &list, &form, &Errors::from_api(c.lang, &e)),
+                edit_view(
+                    &c,
+                    team,
+                    &list,
+                    &form,
+                    &Errors::from_api(c.lang, &e),
+                    members_section(state, &s, team).await.unwrap_or_default(),
+                ),
             )
         }
     }

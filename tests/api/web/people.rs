@@ -137,7 +137,7 @@ async fn hr_lists_people_with_search_and_pages_and_manages_the_team_tree() {
     assert_eq!(html.matches("<th scope=\"row\">").count(), 25);
     assert!(html.contains("1–25 of 32"), "{html}");
     assert!(
-        html.contains("href=\"/hr/people?q=&amp;limit=25&amp;offset=25\""),
+        html.contains("href=\"/hr/people?q=&amp;team_id=&amp;limit=25&amp;offset=25\""),
         "{html}"
     );
     let html = b.get("/hr/people?q=&limit=25&offset=25").await.text();
@@ -667,4 +667,41 @@ async fn hr_adds_one_person_once_and_sees_their_activation_link() {
     )
     .await
     .expect(200);
+}
+
+/// A team's page names its managers and members (each leading to their page), and the
+/// people list filters by team.
+#[tokio::test]
+async fn a_team_page_lists_its_managers_and_members_and_the_list_filters_by_team() {
+    let app = spawn_app().await;
+    let hr = app.hr().await;
+    let sales = app.create_team(&hr, "Sales", None, "frontline").await;
+    let support = app.create_team(&hr, "Support", None, "frontline").await;
+    let sellers = app.seed_people(&sales, 3, |_| (None, None, None)).await;
+    let helpers = app.seed_people(&support, 2, |_| (None, None, None)).await;
+    let lead = app.manager_of(&hr, &sales).await;
+    let mut b = Browser::new(&app);
+    b.sign_in(&hr.email, PASSWORD).await;
+    let html = b.get(&format!("/hr/teams/{sales}")).await.text();
+    assert!(html.contains("Members (4)"), "{html}");
+    let members = &html[html.find("id=\"members\"").expect("members")..];
+    for p in sellers.iter().chain([&lead]) {
+        assert!(members.contains(&format!("/hr/people/{}", p.id)), "{members}");
+    }
+    for p in &helpers {
+        assert!(!html.contains(&p.id), "{html}");
+    }
+    let managers = &html[html.find("<h2>Managers</h2>").expect("managers")..];
+    assert!(managers.starts_with(&format!(
+        "<h2>Managers</h2><ul><li><a href=\"/hr/people/{}\">",
+        lead.id
+    )));
+    let list = b.get(&format!("/hr/people?team_id={support}")).await.text();
+    for p in &helpers {
+        assert!(list.contains(&format!("/hr/people/{}", p.id)), "{list}");
+    }
+    for p in &sellers {
+        assert!(!list.contains(&p.id), "{list}");
+    }
+    assert!(list.contains(&format!("<option value=\"{support}\" selected>")));
 }
