@@ -43,6 +43,7 @@ pub fn page(c: &Chrome, title: &str, body: Markup) -> Markup {
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 title { (title) " · pulseline" }
                 link rel="stylesheet" href="/static/style.css";
+                link rel="icon" href="/favicon.svg" type="image/svg+xml";
                 script src="/static/app.js" defer {}
             }
             body {

@@ -62,6 +62,9 @@ pub mod surveys;
 use poem::http::header;
 use poem::{Endpoint, EndpointExt, IntoResponse, Response, Route, get, handler};
 
+/// The site icon: a pulse line on the brand colour.
+const ICON: &str = r##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><rect width="32" height="32" rx="7" fill="#0b5cad"/><path d="M4 17h6l3-7 5 13 3-6h7" fill="none" stroke="#fff" stroke-width="2.5" stroke-linecap="round" stroke-linejoin="round"/></svg>"##;
+
 const STYLE: &str = include_str!("style.css");
 const SCRIPT: &str = include_str!("app.js");
 
@@ -173,6 +176,7 @@ pub fn mount(route: Route) -> Route {
         .at("/hr/heatmap", secured(get(heatmap::heatmap)))
         .at("/static/style.css", secured(get(style)))
         .at("/static/app.js", secured(get(script)))
+        .at("/favicon.svg", secured(get(icon)))
 }
 
 /// Sends exactly `/` to the start page and everything else to `inner` (the router's
@@ -250,6 +254,11 @@ fn secured(ep: impl Endpoint + 'static) -> impl Endpoint + 'static {
 #[handler]
 fn style() -> Response {
     asset(STYLE, "text/css; charset=utf-8")
+}
+
+#[handler]
+fn icon() -> Response {
+    asset(ICON, "image/svg+xml")
 }
 
 #[handler]

@@ -495,3 +495,24 @@ fn max_age(cookie: &str) -> i64 {
         .and_then(|v| v.parse().ok())
         .unwrap_or_else(|| panic!("no Max-Age: {cookie}"))
 }
+
+/// Every page names the site icon, and the icon is served as SVG without a session.
+#[tokio::test]
+async fn every_page_has_a_favicon() {
+    let app = spawn_app().await;
+    let mut b = Browser::new(&app);
+    let page = b.get("/signin").await.text();
+    assert!(
+        page.contains("<link rel=\"icon\" href=\"/favicon.svg\" type=\"image/svg+xml\">"),
+        "{page}"
+    );
+    let icon = b.get("/favicon.svg").await;
+    assert_eq!(icon.status, 200);
+    assert_eq!(
+        icon.headers
+            .get("content-type")
+            .and_then(|v| v.to_str().ok()),
+        Some("image/svg+xml")
+    );
+    assert!(icon.text().starts_with("<svg "));
+}

@@ -686,7 +686,10 @@ async fn a_team_page_lists_its_managers_and_members_and_the_list_filters_by_team
     assert!(html.contains("Members (4)"), "{html}");
     let members = &html[html.find("id=\"members\"").expect("members")..];
     for p in sellers.iter().chain([&lead]) {
-        assert!(members.contains(&format!("/hr/people/{}", p.id)), "{members}");
+        assert!(
+            members.contains(&format!("/hr/people/{}", p.id)),
+            "{members}"
+        );
     }
     for p in &helpers {
         assert!(!html.contains(&p.id), "{html}");
