@@ -39,6 +39,7 @@ macro_rules! or_page {
 
 pub mod account;
 pub mod charts;
+pub mod erasure;
 pub mod i18n;
 pub mod imports;
 pub mod layout;
@@ -140,6 +141,10 @@ pub fn mount(route: Route) -> Route {
         .at(
             "/hr/teams/:id",
             secured(get(people::edit_page).post(people::edit)),
+        )
+        .at(
+            "/hr/people/:id/erase",
+            secured(get(erasure::confirm_page).post(erasure::erase)),
         )
         .at("/hr/cx", secured(get(imports::cx)))
         .at("/hr/cx/import", secured(poem::post(imports::import_cx)))

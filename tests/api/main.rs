@@ -10,6 +10,7 @@ mod cli;
 mod crowds;
 mod cx;
 mod demo;
+mod erasure;
 mod errors;
 mod helpers;
 mod layers;
