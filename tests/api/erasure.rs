@@ -522,3 +522,159 @@ async fn the_people_page_asks_for_confirmation_before_erasing() {
     let r = b.get(&format!("/hr/people/{}/erase", other.id)).await;
     assert_eq!(r.status, 403);
 }
+
+/// Where `value` breaks `schema` of the OpenAPI document `doc` (`$ref`, `allOf`, `enum`,
+/// types, `nullable`, required and unknown properties); empty when it conforms.
+fn breaks(doc: &Value, schema: &Value, value: &Value, at: &str) -> Vec<String> {
+    if let Some(r) = schema["$ref"].as_str() {
+        let name = r.trim_start_matches("#/components/schemas/");
+        return breaks(doc, &doc["components"]["schemas"][name], value, at);
+    }
+    if value.is_null() {
+        let nullable = schema["nullable"] == json!(true);
+        return if nullable {
+            vec![]
+        } else {
+            vec![format!("{at}: null")]
+        };
+    }
+    let mut out = Vec::new();
+    if let Some(all) = schema["allOf"].as_array() {
+        for s in all {
+            out.extend(breaks(doc, s, value, at));
+        }
+    }
+    if let Some(options) = schema["enum"].as_array()
+        && !options.contains(value)
+    {
+        out.push(format!("{at}: {value} is not one of {options:?}"));
+    }
+    match schema["type"].as_str() {
+        Some("object") => {
+            let Some(fields) = value.as_object() else {
+                return vec![format!("{at}: not an object")];
+            };
+            for r in schema["required"].as_array().into_iter().flatten() {
+                let r = r.as_str().unwrap_or_default();
+                if !fields.contains_key(r) {
+                    out.push(format!("{at}.{r}: missing"));
+                }
+            }
+            for (k, v) in fields {
+                match schema["properties"].get(k) {
+                    Some(s) => out.extend(breaks(doc, s, v, &format!("{at}.{k}"))),
+                    None => out.push(format!("{at}.{k}: not in the schema")),
+                }
+            }
+        }
+        Some("array") => match value.as_array() {
+            Some(items) => {
+                for (i, v) in items.iter().enumerate() {
+                    out.extend(breaks(doc, &schema["items"], v, &format!("{at}[{i}]")));
+                }
+            }
+            None => out.push(format!("{at}: not an array")),
+        },
+        Some("string") if !value.is_string() => out.push(format!("{at}: not a string")),
+        Some("integer") if !(value.is_i64() || value.is_u64()) => {
+            out.push(format!("{at}: not an integer"))
+        }
+        Some("number") if !value.is_number() => out.push(format!("{at}: not a number")),
+        Some("boolean") if !value.is_boolean() => out.push(format!("{at}: not a boolean")),
+        _ => {}
+    }
+    out
+}
+
+#[tokio::test]
+async fn an_export_holds_what_is_stored_about_a_person_and_nothing_anonymous() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    let r = app.get("/api/v1/me/export", Some(&w.victim.token)).await;
+    r.expect(200);
+    let export = r.json();
+    let doc = app.get("/openapi.json", None).await.json();
+    let schema = &doc["paths"]["/api/v1/me/export"]["get"]["responses"]["200"]["content"]["application/json; charset=utf-8"]
+        ["schema"];
+    assert!(schema.is_object(), "{}", doc["paths"]["/api/v1/me/export"]);
+    assert_eq!(
+        breaks(&doc, schema, &export, "export"),
+        Vec::<String>::new()
+    );
+    // The validator does catch a wrong shape.
+    let mut broken = export.clone();
+    broken["profile"]["erased"] = json!("no");
+    broken["rounds"] = json!({});
+    assert_eq!(breaks(&doc, schema, &broken, "export").len(), 2);
+
+    assert_eq!(export["profile"]["email"], json!(w.victim.email));
+    assert_eq!(export["profile"]["name"], json!(w.name));
+    assert_eq!(export["team"]["id"], json!(w.team));
+    let signed = export["signed_suggestions"].as_array().expect("signed");
+    assert_eq!(signed.len(), 1);
+    assert_eq!(signed[0]["id"], json!(w.signed));
+    assert_eq!(
+        signed[0]["body"],
+        json!("Signed idea: customers wait three weeks.")
+    );
+    assert_eq!(export["rounds"][0]["round_id"], json!(w.round));
+    assert_eq!(export["rounds"][0]["answered"], json!(true));
+    // Nothing anonymous: not their anonymous suggestion, not their vote, not their
+    // answer or comment.
+    let text = export.to_string();
+    for absent in [
+        w.anonymous.as_str(),
+        "Quiet idea",
+        w.voted.as_str(),
+        "comment 0",
+    ] {
+        assert!(!text.contains(absent), "the export holds {absent}");
+    }
+    // They asked in Russian: what is left out is said in Russian.
+    assert_eq!(export["language"], json!("ru"));
+    let notes = export["not_included"].as_array().expect("notes");
+    assert_eq!(notes.len(), 4);
+    assert!(
+        notes[0]
+            .as_str()
+            .unwrap_or_default()
+            .contains("пульс-опросы")
+    );
+
+    // Admins export anyone, and the export is audited; nobody else exports others.
+    let by_admin = app
+        .get(
+            &format!("/api/v1/people/{}/export", w.victim.id),
+            Some(&w.admin.token),
+        )
+        .await;
+    by_admin.expect(200);
+    assert_eq!(
+        by_admin.json()["signed_suggestions"],
+        export["signed_suggestions"]
+    );
+    let hr = app.hr().await;
+    app.get(
+        &format!("/api/v1/people/{}/export", w.victim.id),
+        Some(&hr.token),
+    )
+    .await
+    .expect(403);
+    app.get(
+        &format!("/api/v1/people/{}/export", w.admin.id),
+        Some(&w.victim.token),
+    )
+    .await
+    .expect(403);
+    let log = app
+        .get("/api/v1/audit-log?limit=200", Some(&w.admin.token))
+        .await
+        .json();
+    let exports = log["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter(|e| e["action"] == json!("person.export"))
+        .count();
+    assert_eq!(exports, 2);
+}
