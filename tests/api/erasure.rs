@@ -13,19 +13,19 @@ use crate::helpers::*;
 /// A team of seven activated people, one of them the person to erase (with a name and
 /// e-mail found nowhere else), a closed round all seven answered, suggestions signed,
 /// anonymous and voted for, and customer ratings.
-struct World {
-    admin: Actor,
-    victim: Actor,
-    name: String,
-    team: String,
-    survey: String,
-    round: String,
-    signed: String,
-    anonymous: String,
-    voted: String,
+pub struct World {
+    pub admin: Actor,
+    pub victim: Actor,
+    pub name: String,
+    pub team: String,
+    pub survey: String,
+    pub round: String,
+    pub signed: String,
+    pub anonymous: String,
+    pub voted: String,
 }
 
-async fn world(app: &TestApp) -> World {
+pub async fn world(app: &TestApp) -> World {
     let admin = app.admin().await;
     let team = app.create_team(&admin, "Support", None, "frontline").await;
     let tag = short();
@@ -165,7 +165,7 @@ async fn world(app: &TestApp) -> World {
 }
 
 /// Every report's answer, as JSON, read by the admin.
-async fn reports(app: &TestApp, w: &World) -> Vec<(String, Value)> {
+pub async fn reports(app: &TestApp, w: &World) -> Vec<(String, Value)> {
     let today = chrono::Utc::now().date_naive();
     let from = today - chrono::TimeDelta::days(30);
     let mut out = Vec::new();

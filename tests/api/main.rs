@@ -21,6 +21,7 @@ mod org;
 mod pg_forensics;
 mod reach;
 mod reports;
+mod restore;
 mod sealed;
 mod suggestions;
 mod surveys;
