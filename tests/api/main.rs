@@ -22,6 +22,7 @@ mod pg_forensics;
 mod reach;
 mod reports;
 mod restore;
+mod retention;
 mod sealed;
 mod suggestions;
 mod surveys;
