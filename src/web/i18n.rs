@@ -800,7 +800,10 @@ const RU_MSG: &[(&str, &str)] = &[
     ("is not the current password", "это не текущий пароль"),
     ("listed twice", "указано дважды"),
     ("must be 0 to 3", "должно быть от 0 до 3"),
-    ("must be 1 to 1200 months", "должно быть от 1 до 1200 месяцев"),
+    (
+        "must be 1 to 1200 months",
+        "должно быть от 1 до 1200 месяцев",
+    ),
     (
         "must be 1 to 200 characters",
         "должно быть от 1 до 200 символов",
