@@ -512,6 +512,10 @@ pub async fn update_person(
         .db
         .write(move |conn| {
             let row = person_row(conn, &id)?;
+            if row.erased_at.is_some() {
+                // An erased row stays nameless: nothing is written back into it.
+                return Err(ApiError::Conflict("the person is already erased".into()));
+            }
             require_admin_rights(
                 caller_is_admin,
                 changes.is_admin.is_some_and(|a| a != row.is_admin),

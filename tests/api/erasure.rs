@@ -418,6 +418,16 @@ async fn an_erased_person_is_nowhere_and_every_report_keeps_its_numbers() {
         ))
     );
 
+    // Nothing is written back into the nameless row.
+    app.json(
+        Method::PATCH,
+        &format!("/api/v1/people/{}", w.victim.id),
+        Some(&w.admin.token),
+        json!({"name": w.name}),
+    )
+    .await
+    .expect(409);
+
     // A second erasure is refused, and leaves no second entry.
     app.post(&path, Some(&w.admin.token), json!({}))
         .await
