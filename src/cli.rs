@@ -1,5 +1,5 @@
 //! The subcommands: `serve` (default), `migrate`, `create-admin`, `import people`,
-//! `import cx`, `demo` and `backup`. A command that writes empties the SQLite
+//! `import cx`, `demo`, `backup` and `restore`. A command that writes empties the SQLite
 //! write-ahead log before it exits ([`crate::db::Db::checkpoint_truncate`]).
 
 use std::io::BufRead;
@@ -63,7 +63,32 @@ fn run_command(config: &Config, command: Command) -> anyhow::Result<()> {
         Command::Import(ImportCommand::Cx { file, dry_run }) => import_cx(config, &file, dry_run),
         Command::Demo { seed } => demo(config, seed),
         Command::Backup { file } => backup(config, &file),
+        Command::Restore { file } => restore(config, &file),
     }
+}
+
+fn restore(config: &Config, file: &std::path::Path) -> anyhow::Result<()> {
+    let r = crate::db::restore::restore(&config.database_url, file)?;
+    println!(
+        "restored {} into {}: integrity check ok, schema at migration {}, {} migration(s) \
+         to apply at the next start",
+        file.display(),
+        r.target.display(),
+        r.applied,
+        r.pending
+    );
+    if config.master_key.is_none() && config.master_key_file.is_none() {
+        let key = crate::keys::master_file_for(&r.target.to_string_lossy());
+        if !key.exists() {
+            println!(
+                "the master key is not in the backup: put it at {} (or set \
+                 PULSELINE_MASTER_KEY) before starting, or a new key is made and open \
+                 rounds cannot be read",
+                key.display()
+            );
+        }
+    }
+    Ok(())
 }
 
 fn backup(config: &Config, file: &std::path::Path) -> anyhow::Result<()> {

@@ -39,7 +39,17 @@ impl std::str::FromStr for Secret {
 /// Without a subcommand, `pulseline` runs `serve`. Every option can also be given as the
 /// environment variable shown beside it.
 #[derive(Parser, Debug)]
-#[command(name = "pulseline", version, about, long_about)]
+#[command(
+    name = "pulseline",
+    version = concat!(
+        env!("CARGO_PKG_VERSION"),
+        " (schema ",
+        env!("PULSELINE_SCHEMA_VERSION"),
+        ")"
+    ),
+    about,
+    long_about
+)]
 pub struct Cli {
     #[command(flatten)]
     pub config: Config,
@@ -85,6 +95,17 @@ pub enum Command {
     /// PostgreSQL use `pg_dump` (see the README).
     Backup {
         /// Where to write the copy; it must not exist.
+        file: PathBuf,
+    },
+    /// Restore a SQLite backup written by `backup` into the database of DATABASE_URL,
+    /// which must not exist yet (or be an empty file).
+    ///
+    /// The copy is checked (`PRAGMA integrity_check`, and a schema this version knows)
+    /// before it is put in place; pending migrations run at the next start. The master
+    /// key is not in the backup: put it back too. For PostgreSQL use `pg_restore` or
+    /// `psql` (see the README).
+    Restore {
+        /// The backup to restore.
         file: PathBuf,
     },
 }

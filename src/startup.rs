@@ -184,6 +184,7 @@ pub async fn serve(state: AppState) -> anyhow::Result<()> {
         Duration::from_secs(state.config.scheduler_secs.max(1)),
     );
     spawn_report_warmer(&state);
+    crate::ops::retention::spawn(state.db.clone());
     let db = state.db.clone();
     let app = build_app(state);
     tracing::info!(%bind, "pulseline listening");

@@ -12,6 +12,7 @@
 //! page names; [`anonymous`] keeps the backend-specific SQL of the anonymous tables.
 
 pub mod anonymous;
+pub mod restore;
 pub mod schema;
 
 use std::time::Duration;

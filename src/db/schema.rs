@@ -32,6 +32,7 @@ diesel::table! {
         activation_expires_at -> Nullable<Timestamp>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        erased_at -> Nullable<Timestamp>,
     }
 }
 
@@ -220,6 +221,15 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    retention_settings (id) {
+        id -> Integer,
+        suggestions_months -> Nullable<Integer>,
+        cx_months -> Nullable<Integer>,
+        updated_at -> Timestamp,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     teams,
     people,
@@ -241,6 +251,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     suggestion_votes,
     suggestion_events,
     cx_ratings,
+    retention_settings,
 );
 
 diesel::table! {

@@ -3,12 +3,15 @@
 use diesel::connection::SimpleConnection;
 use poem::Request;
 use poem_openapi::auth::Bearer;
-use poem_openapi::payload::PlainText;
+use poem_openapi::payload::{Json, PlainText};
 use poem_openapi::{ApiResponse, OpenApi, SecurityScheme};
 use sha2::{Digest, Sha256};
 
+use crate::auth::bearer::BearerAuth;
 use crate::error::ApiError;
 use crate::http::Tag;
+use crate::ops::retention::{self, Retention};
+use crate::payload::JsonBody;
 use crate::state::AppState;
 
 pub struct OpsApi {
@@ -76,5 +79,30 @@ impl OpsApi {
         let mut text = self.state.metrics.render();
         text.push_str(&crate::ops::metrics::render_writer(&self.state.writer));
         Ok(Probe::Ok(PlainText(text)))
+    }
+
+    /// How long closed suggestions and customer ratings are kept (admins); unset: for
+    /// ever. A daily job deletes what has expired.
+    #[oai(
+        path = "/api/v1/retention",
+        method = "get",
+        operation_id = "get_retention"
+    )]
+    async fn get_retention(&self, auth: BearerAuth) -> Result<Json<Retention>, ApiError> {
+        retention::get(&self.state, &auth.0).await.map(Json)
+    }
+
+    /// Replace the retention settings (admins); audited.
+    #[oai(
+        path = "/api/v1/retention",
+        method = "put",
+        operation_id = "set_retention"
+    )]
+    async fn set_retention(
+        &self,
+        auth: BearerAuth,
+        body: JsonBody<Retention>,
+    ) -> Result<Json<Retention>, ApiError> {
+        retention::set(&self.state, &auth.0, body.0).await.map(Json)
     }
 }

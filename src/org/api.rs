@@ -11,11 +11,12 @@ use crate::auth::bearer::BearerAuth;
 use crate::error::ApiError;
 use crate::http::{Created, Id, NoContent, Tag};
 use crate::org::import::ImportReport;
-use crate::org::service;
 use crate::org::types::{
-    ActivationIssued, CreatePerson, CreateTeam, CreatedPerson, ImportBody, PeopleQuery, Person,
-    PersonPage, ServedTeam, SetManagers, Team, TeamPage, UpdatePerson, UpdateTeam,
+    ActivationIssued, CreatePerson, CreateTeam, CreatedPerson, ErasePerson, Erased, ImportBody,
+    PeopleQuery, Person, PersonExport, PersonPage, ServedTeam, SetManagers, Team, TeamPage,
+    UpdatePerson, UpdateTeam,
 };
+use crate::org::{erasure, export, service};
 use crate::payload::JsonBody;
 use crate::state::AppState;
 
@@ -189,6 +190,50 @@ impl OrgApi {
     async fn deactivate_person(&self, auth: BearerAuth, id: Id) -> Result<NoContent, ApiError> {
         service::deactivate_person(&self.state, &auth.0, id.0).await?;
         Ok(NoContent::Done)
+    }
+
+    /// Erase a person (admins): their name, e-mail, attributes, roles, password and
+    /// sessions go, and their signed suggestions lose their author (or are deleted with
+    /// `delete_suggestions`). The row stays as "erased person" so reports keep their
+    /// numbers. Erasing an erased person is refused (409).
+    #[oai(
+        path = "/people/:id/erase",
+        method = "post",
+        operation_id = "erase_person"
+    )]
+    async fn erase_person(
+        &self,
+        auth: BearerAuth,
+        id: Id,
+        body: JsonBody<ErasePerson>,
+    ) -> Result<Json<Erased>, ApiError> {
+        erasure::erase_person(&self.state, &auth.0, id.0, body.0)
+            .await
+            .map(Json)
+    }
+
+    /// Everything stored about a person (admins), and what is not stored because it is
+    /// anonymous, in the person's language.
+    #[oai(
+        path = "/people/:id/export",
+        method = "get",
+        operation_id = "export_person"
+    )]
+    async fn export_person(
+        &self,
+        auth: BearerAuth,
+        id: Id,
+    ) -> Result<Json<PersonExport>, ApiError> {
+        export::export_person(&self.state, &auth.0, id.0)
+            .await
+            .map(Json)
+    }
+
+    /// Everything stored about the signed-in person, and what is not stored because it
+    /// is anonymous, in their language.
+    #[oai(path = "/me/export", method = "get", operation_id = "export_me")]
+    async fn export_me(&self, auth: BearerAuth) -> Result<Json<PersonExport>, ApiError> {
+        export::export_me(&self.state, &auth.0).await.map(Json)
     }
 
     /// Issue a new activation token for a person who has not activated yet (HR); any

@@ -15,6 +15,8 @@ pub mod access;
 pub mod api;
 pub mod audit;
 pub mod domain;
+pub mod erasure;
+pub mod export;
 pub mod import;
 pub mod model;
 pub mod service;

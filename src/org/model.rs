@@ -73,6 +73,8 @@ pub struct PersonRow {
     pub activation_expires_at: Option<NaiveDateTime>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// When the person was erased: the row then holds no personal data.
+    pub erased_at: Option<NaiveDateTime>,
 }
 
 impl PersonRow {
@@ -97,6 +99,7 @@ impl PersonRow {
             activation_expires_at: None,
             created_at: at,
             updated_at: at,
+            erased_at: None,
         }
     }
 }

@@ -64,7 +64,7 @@ pub fn person_view(row: PersonRow) -> Person {
     }
     Person {
         language: Language::from_db(&row.language),
-        activated: row.password_hash.is_some(),
+        activated: row.password_hash.is_some() && row.erased_at.is_none(),
         id: row.id,
         email: row.email,
         name: row.name,
@@ -74,6 +74,7 @@ pub fn person_view(row: PersonRow) -> Person {
         job_family: row.job_family,
         start_date: row.start_date,
         active: row.active,
+        erased: row.erased_at.is_some(),
         created_at: row.created_at,
     }
 }
@@ -511,6 +512,10 @@ pub async fn update_person(
         .db
         .write(move |conn| {
             let row = person_row(conn, &id)?;
+            if row.erased_at.is_some() {
+                // An erased row stays nameless: nothing is written back into it.
+                return Err(ApiError::Conflict("the person is already erased".into()));
+            }
             require_admin_rights(
                 caller_is_admin,
                 changes.is_admin.is_some_and(|a| a != row.is_admin),

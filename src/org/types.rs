@@ -103,6 +103,8 @@ pub struct Person {
     pub active: bool,
     /// Whether the person has set a password.
     pub activated: bool,
+    /// True once erased: the row then holds no personal data.
+    pub erased: bool,
     pub created_at: chrono::NaiveDateTime,
 }
 
@@ -194,4 +196,101 @@ pub struct PeopleQuery {
     /// Case-insensitive search in name and e-mail.
     pub q: Option<String>,
     pub include_inactive: bool,
+}
+
+/// How to erase a person.
+#[derive(Object, Default, serde::Deserialize)]
+#[oai(deny_unknown_fields)]
+#[serde(deny_unknown_fields)]
+pub struct ErasePerson {
+    /// Delete the person's signed suggestions (with their votes and replies) instead of
+    /// keeping their text as anonymous suggestions. Default false.
+    pub delete_suggestions: Option<bool>,
+}
+
+/// What an erasure did.
+#[derive(Object)]
+pub struct Erased {
+    pub id: String,
+    pub erased_at: chrono::NaiveDateTime,
+    /// Signed suggestions kept as anonymous ones.
+    pub suggestions_anonymised: i64,
+    /// Signed suggestions deleted.
+    pub suggestions_deleted: i64,
+}
+
+/// A team named in an export.
+#[derive(Object)]
+pub struct ExportTeam {
+    pub id: String,
+    pub name: String,
+}
+
+/// A reply to a suggestion (a change of its status), in an export.
+#[derive(Object)]
+pub struct ExportReply {
+    pub suggestion_id: String,
+    pub from_status: String,
+    pub to_status: String,
+    pub reply: String,
+    pub replied_on: chrono::NaiveDate,
+}
+
+/// A suggestion the person signed, with the replies it received.
+#[derive(Object)]
+pub struct ExportSuggestion {
+    pub id: String,
+    pub team_id: String,
+    pub title: String,
+    pub body: String,
+    pub touchpoint: String,
+    pub customer_segment: Option<String>,
+    pub status: String,
+    pub votes: i64,
+    pub created_on: chrono::NaiveDate,
+    pub created_at: Option<chrono::NaiveDateTime>,
+    pub replies: Vec<ExportReply>,
+}
+
+/// A pulse round the person was invited to: the team and segments recorded for them
+/// when it opened (already generalised), and whether they answered — never what.
+#[derive(Object)]
+pub struct ExportRound {
+    pub round_id: String,
+    pub survey_title: String,
+    pub team_id: String,
+    pub location: Option<String>,
+    pub job_family: Option<String>,
+    pub tenure: Option<String>,
+    pub answered: bool,
+}
+
+/// An audit-log entry of something the person did (read a report, changed the
+/// organisation).
+#[derive(Object)]
+pub struct ExportAuditEntry {
+    pub at: chrono::NaiveDateTime,
+    pub action: String,
+    pub target: String,
+}
+
+/// Everything pulseline stores about one person, and what it does not hold because it
+/// is anonymous.
+#[derive(Object)]
+pub struct PersonExport {
+    pub generated_at: chrono::NaiveDateTime,
+    /// The language of `not_included` (the person's own).
+    pub language: Language,
+    pub profile: Person,
+    pub team: Option<ExportTeam>,
+    /// Teams the person manages.
+    pub manages: Vec<ExportTeam>,
+    pub signed_suggestions: Vec<ExportSuggestion>,
+    /// Replies the person wrote to suggestions.
+    pub replies_written: Vec<ExportReply>,
+    pub rounds: Vec<ExportRound>,
+    /// What the person did, from the audit log.
+    pub audit_entries: Vec<ExportAuditEntry>,
+    /// What is not in this export, and why, in the person's language.
+    pub not_included: Vec<String>,
 }

@@ -181,6 +181,28 @@ const RU: &[(&str, &str)] = &[
     ("Manager", "Руководитель"),
     ("Admin", "Администратор"),
     ("Deactivated", "Деактивирован"),
+    ("Erased", "Стёрт"),
+    ("Erase…", "Стереть…"),
+    ("Erase", "Стереть"),
+    ("Cancel", "Отмена"),
+    ("Actions", "Действия"),
+    ("Erase a person", "Стереть данные сотрудника"),
+    (
+        "Erasing removes the person's name, e-mail, team, roles, attributes, password and sessions. It cannot be undone.",
+        "Стирание удаляет имя, e-mail, команду, роли, атрибуты, пароль и сеансы сотрудника. Отменить его нельзя.",
+    ),
+    (
+        "Their anonymous answers stay in the reports, which keep their numbers; their signed suggestions stay without an author unless you delete them.",
+        "Анонимные ответы остаются в отчётах, и цифры отчётов не меняются; подписанные предложения остаются без автора, если вы их не удалите.",
+    ),
+    (
+        "Also delete their signed suggestions",
+        "Также удалить подписанные предложения",
+    ),
+    (
+        "I understand that this cannot be undone",
+        "Я понимаю, что это нельзя отменить",
+    ),
     ("Active", "Активен"),
     ("Not activated yet", "Ещё не активирован"),
     ("Everyone", "Все сотрудники"),
@@ -899,6 +921,10 @@ const RU_MSG: &[(&str, &str)] = &[
     ("listed twice", "указано дважды"),
     ("must be 0 to 3", "должно быть от 0 до 3"),
     (
+        "must be 1 to 1200 months",
+        "должно быть от 1 до 1200 месяцев",
+    ),
+    (
         "must be 1 to 200 characters",
         "должно быть от 1 до 200 символов",
     ),
@@ -1035,6 +1061,18 @@ const RU_MSG: &[(&str, &str)] = &[
         "сотрудник уже активировал учётную запись",
     ),
     ("the person is deactivated", "сотрудник деактивирован"),
+    (
+        "the person is already erased",
+        "данные сотрудника уже стёрты",
+    ),
+    (
+        "you cannot erase yourself",
+        "нельзя стереть собственные данные",
+    ),
+    (
+        "tick the box to confirm the erasure",
+        "отметьте флажок, чтобы подтвердить стирание",
+    ),
     (
         "the record is referenced by, or references, another",
         "на запись ссылается другая запись, или она сама ссылается на другую",

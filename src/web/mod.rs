@@ -40,6 +40,7 @@ macro_rules! or_page {
 pub mod account;
 pub mod audit;
 pub mod charts;
+pub mod erasure;
 pub mod heatmap;
 pub mod home;
 pub mod i18n;
@@ -170,6 +171,10 @@ pub fn mount(route: Route) -> Route {
         .at(
             "/hr/teams/:id",
             secured(get(people::edit_page).post(people::edit)),
+        )
+        .at(
+            "/hr/people/:id/erase",
+            secured(get(erasure::confirm_page).post(erasure::erase)),
         )
         .at("/hr/cx", secured(get(imports::cx)))
         .at("/hr/cx/import", secured(poem::post(imports::import_cx)))

@@ -148,7 +148,9 @@ fn role_labels(lang: Language, p: &Person, managers: &HashSet<&str>) -> String {
 }
 
 fn status_label(lang: Language, p: &Person) -> &'static str {
-    if !p.active {
+    if p.erased {
+        t(lang, "Erased")
+    } else if !p.active {
         t(lang, "Deactivated")
     } else if p.activated {
         t(lang, "Active")
@@ -242,6 +244,7 @@ pub async fn people_section(state: &AppState, s: &Session, q: &Form) -> Result<M
                     thead { tr {
                         th { (t(lang, "Name")) } th { (t(lang, "E-mail")) } th { (t(lang, "Team")) }
                         th { (t(lang, "Role")) } th { (t(lang, "Status")) }
+                        @if s.principal.is_admin { th { span.visually-hidden { (t(lang, "Actions")) } } }
                     } }
                     tbody {
                         @for p in &people.items {
@@ -251,6 +254,11 @@ pub async fn people_section(state: &AppState, s: &Session, q: &Form) -> Result<M
                                 td { (p.team_id.as_deref().and_then(|id| team_names.get(id).copied()).unwrap_or("—")) }
                                 td { (role_labels(lang, p, &managers)) }
                                 td { (status_label(lang, p)) }
+                                @if s.principal.is_admin {
+                                    td { @if !p.erased && p.id != s.principal.id {
+                                        a href={ "/hr/people/" (p.id) "/erase" } { (t(lang, "Erase…")) }
+                                    } }
+                                }
                             }
                         }
                     }

@@ -129,6 +129,21 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
     }
 }
 
+/// The application on an existing database (`url`, e.g. a restored SQLite file), with
+/// the same configuration as [`spawn_app`]; the database is left as it is afterwards.
+pub async fn spawn_app_on(url: &str) -> TestApp {
+    pulseline::telemetry::init_for_tests();
+    let state = build_state(&test_config(url)).await.expect("build state");
+    let client = TestClient::new(build_app(state.clone()).map_to_response().boxed());
+    TestApp {
+        client,
+        state,
+        database_url: url.to_owned(),
+        _dir: None,
+        pg: None,
+    }
+}
+
 impl Drop for TestApp {
     fn drop(&mut self) {
         if let Some((admin, name)) = &self.pg

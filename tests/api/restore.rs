@@ -1,0 +1,134 @@
+//! Backup and restore as an operator runs them: `pulseline backup` of a live database,
+//! `pulseline restore` into a new path, and a server on the restored file that serves the
+//! same reports, suggestions and customer-rating numbers; restore refuses a non-empty
+//! target, a damaged backup and PostgreSQL. And `--version` names the schema.
+
+use std::process::{Command, Output};
+
+use serde_json::json;
+
+use crate::erasure::{reports, world};
+use crate::helpers::*;
+
+fn pulseline(database_url: &str, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_pulseline"))
+        .args(args)
+        .env("DATABASE_URL", database_url)
+        .env("PULSELINE_JWT_SECRET", SECRET)
+        .env("PULSELINE_MASTER_KEY", MASTER_KEY)
+        .env("RUST_LOG", "warn")
+        .output()
+        .expect("run pulseline")
+}
+
+fn said(out: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+#[tokio::test]
+async fn a_restored_backup_serves_the_same_reports_suggestions_and_ratings() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    let dir = tempfile::tempdir().expect("dir");
+    let backup = dir.path().join("backup.db");
+    let backup = backup.to_string_lossy().into_owned();
+    let restored = dir.path().join("restored.db");
+    let restored = restored.to_string_lossy().into_owned();
+    if matches!(app.state.db.backend(), pulseline::db::Backend::Postgres) {
+        let out = pulseline(&app.database_url, &["restore", &backup]);
+        assert!(!out.status.success());
+        assert!(said(&out).contains("pg_restore"), "{}", said(&out));
+        return;
+    }
+    let out = pulseline(&app.database_url, &["backup", &backup]);
+    assert!(out.status.success(), "{}", said(&out));
+    let before = reports(&app, &w).await;
+    let signed_before = app
+        .get(
+            &format!("/api/v1/suggestions/{}", w.signed),
+            Some(&w.admin.token),
+        )
+        .await
+        .json();
+
+    let out = pulseline(&restored, &["restore", &backup]);
+    assert!(out.status.success(), "{}", said(&out));
+    assert!(said(&out).contains("integrity check ok"), "{}", said(&out));
+    assert!(
+        !std::path::Path::new(&format!("{restored}.restoring")).exists(),
+        "no staging copy is left"
+    );
+
+    // A server on the restored file serves the same numbers (the same signing key and
+    // master key, so the same admin token works).
+    let copy = spawn_app_on(&restored).await;
+    let after = reports(&copy, &w).await;
+    for ((path, a), (_, b)) in before.iter().zip(&after) {
+        assert_eq!(a, b, "{path} differs after the restore");
+    }
+    let signed_after = copy
+        .get(
+            &format!("/api/v1/suggestions/{}", w.signed),
+            Some(&w.admin.token),
+        )
+        .await
+        .json();
+    assert_eq!(signed_before, signed_after);
+    assert_eq!(copy.count("cx_ratings").await, 2);
+    assert_eq!(copy.count("responses").await, 7);
+    // The restored instance works on: the victim signs in and exports themselves.
+    copy.post(
+        "/api/v1/auth/login",
+        None,
+        json!({"email": w.victim.email, "password": PASSWORD}),
+    )
+    .await
+    .expect(200);
+    drop(copy);
+
+    // Never over a database that holds something.
+    let again = pulseline(&restored, &["restore", &backup]);
+    assert!(!again.status.success());
+    assert!(said(&again).contains("not empty"), "{}", said(&again));
+    let live = pulseline(&app.database_url, &["restore", &backup]);
+    assert!(!live.status.success());
+
+    // A damaged backup is refused and leaves nothing behind.
+    let damaged = dir.path().join("damaged.db");
+    let mut bytes = std::fs::read(&backup).expect("read backup");
+    let middle = bytes.len() / 2;
+    for b in &mut bytes[middle..middle + 4096] {
+        *b = 0x5a;
+    }
+    std::fs::write(&damaged, &bytes).expect("write damaged");
+    let target = dir.path().join("from-damaged.db");
+    let target = target.to_string_lossy().into_owned();
+    let out = pulseline(&target, &["restore", &damaged.to_string_lossy()]);
+    assert!(!out.status.success(), "{}", said(&out));
+    assert!(!std::path::Path::new(&target).exists());
+    let text = dir.path().join("notes.txt");
+    std::fs::write(&text, "not a database").expect("write");
+    let out = pulseline(&target, &["restore", &text.to_string_lossy()]);
+    assert!(!out.status.success());
+    assert!(!std::path::Path::new(&target).exists());
+}
+
+#[tokio::test]
+async fn version_names_the_binary_and_its_schema() {
+    let app = spawn_app().await;
+    let out = pulseline(&app.database_url, &["--version"]);
+    assert!(out.status.success());
+    let newest = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations"))
+        .expect("migrations")
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .max()
+        .expect("a migration");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        format!("pulseline {} (schema {newest})", env!("CARGO_PKG_VERSION"))
+    );
+}
