@@ -192,7 +192,8 @@ pub struct Participation {
 
 #[derive(Object)]
 pub struct Reminded {
-    /// How many invitees who have not answered were handed to the notification hook.
+    /// How many reminders were queued (invitees who have not answered and were not
+    /// reminded of this round today).
     pub reminded: i64,
 }
 
@@ -248,7 +249,7 @@ pub struct Recorded {
 
 #[derive(ApiResponse)]
 pub enum RemindersSent {
-    /// The reminder list went to the notification hook.
+    /// The reminders were queued in the outbox.
     #[oai(status = 202)]
     Accepted(Json<Reminded>),
 }

@@ -14,6 +14,7 @@ mod errors;
 mod helpers;
 mod layers;
 mod linkage;
+mod mail;
 mod openapi;
 mod ops;
 mod org;
