@@ -117,6 +117,25 @@ pub async fn link_pulse(state: &AppState, token: &str) -> Result<Pulse, ApiError
         .ok_or_else(|| ApiError::Conflict("this pulse has already been answered".into()))
 }
 
+/// [`link_pulse`] with the person's language (`en` or `ru`), for the link's page.
+pub async fn link_pulse_and_language(
+    state: &AppState,
+    token: &str,
+) -> Result<(Pulse, String), ApiError> {
+    let (round, person) = resolve(state, token).await?;
+    let who = person.clone();
+    let lang = state
+        .db
+        .read(move |conn| crate::surveys::store::person_language(conn, &who))
+        .await?;
+    let pulse = surveys::my_pulses(state, &person)
+        .await?
+        .into_iter()
+        .find(|p| p.round_id == round)
+        .ok_or_else(|| ApiError::Conflict("this pulse has already been answered".into()))?;
+    Ok((pulse, lang))
+}
+
 /// Answers the pulse of a personal link, once, exactly as a signed-in answer.
 pub async fn link_answer(state: &AppState, token: &str, given: Vec<Given>) -> Result<(), ApiError> {
     let (round, person) = resolve(state, token).await?;

@@ -637,3 +637,65 @@ async fn a_restart_mid_queue_and_a_second_sender_send_nothing_twice() {
     }
     assert_eq!(sink.messages().len(), 30);
 }
+
+#[tokio::test]
+async fn the_emailed_link_opens_the_pulse_page_and_answers_without_signing_in() {
+    let sink = Sink::start();
+    let app = spawn_app_with(mail_config(&sink)).await;
+    let admin = app.admin().await;
+    let team = app.create_team(&admin, "Floor", None, "frontline").await;
+    let e = app.employee(&admin, Some(&team)).await;
+    // The person reads Russian: the page follows their language, not the browser's.
+    app.json(
+        Method::PATCH,
+        &format!("/api/v1/people/{}", e.id),
+        Some(&admin.token),
+        json!({"language": "ru"}),
+    )
+    .await
+    .expect(200);
+    let (_, _, q) = open_enps_round(&app, &admin, &[&team]).await;
+    let s = start_sender(&app);
+    drained(&app, 20).await;
+    s.stop().await;
+    let mails = sink.to(&e.email, "http://pulse.test/p/");
+    assert_eq!(mails.len(), 1);
+    assert!(
+        mails[0]["subject"]
+            .as_str()
+            .expect("subject")
+            .contains("открыт")
+    );
+    let token = link_token(&mails[0]["text"]);
+    let page = format!("/p/{token}");
+
+    let mut b = Browser::new(&app);
+    let r = b.get(&page).await;
+    assert_html(&r, 200);
+    assert!(r.text().contains("lang=\"ru\""), "{}", r.text());
+    assert!(r.text().contains(&format!("action=\"{page}\"")));
+    let field = format!("answers.{q}");
+    // A form without the page's CSRF token is refused and records nothing.
+    let r = b.post(&page, &[(&field, "8")]).await;
+    assert!(r.status >= 400, "{}", r.text());
+    assert_eq!(app.count("participation").await, 0);
+    let r = b.submit(&page, &page, &[(&field, "8")]).await;
+    assert_html(&r, 200);
+    assert_eq!(app.count("participation").await, 1);
+    assert_eq!(app.count("ballots").await, 1);
+    // Opened again: answered, thank you; no form.
+    let r = b.get(&page).await;
+    assert_html(&r, 200);
+    assert!(!r.text().contains("<form method=\"post\" action=\"/p/"));
+    // Nobody was signed in.
+    assert!(
+        r.headers
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .all(|c| !c.starts_with("pulseline_session="))
+    );
+    // An unknown link is a plain 404 page.
+    let r = b.get("/p/not-a-real-token").await;
+    assert_html(&r, 404);
+}
