@@ -699,3 +699,50 @@ async fn the_emailed_link_opens_the_pulse_page_and_answers_without_signing_in() 
     let r = b.get("/p/not-a-real-token").await;
     assert_html(&r, 404);
 }
+
+#[tokio::test]
+async fn messages_claimed_by_a_sender_that_died_are_sent_once_when_the_claim_lapses() {
+    let sink = Sink::start();
+    let app = spawn_app_with(mail_config(&sink)).await;
+    let admin = app.admin().await;
+    let team = app.create_team(&admin, "Floor", None, "frontline").await;
+    let staff = app.seed_people(&team, 6, |_| (None, None, None)).await;
+    open_enps_round(&app, &admin, &[&team]).await;
+    // A sender claims four messages and dies (kill -9) before sending any: its claims
+    // stay `sending` until they lapse.
+    let claimed = app
+        .state
+        .db
+        .write(|conn| {
+            let now = pulseline::clock::now();
+            pulseline::notify::store::claim_due(conn, now, now + chrono::TimeDelta::seconds(5), 4)
+        })
+        .await
+        .expect("claim");
+    assert_eq!(claimed.len(), 4);
+    let s = start_sender(&app);
+    // The other two go out at once; the four wait for their claim to lapse.
+    let until = Instant::now() + Duration::from_secs(4);
+    while sink.messages().len() < 2 && Instant::now() < until {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(sink.messages().len(), 2);
+    let waiting = statuses(&app)
+        .await
+        .iter()
+        .filter(|r| r.1 == "sending")
+        .count();
+    assert_eq!(waiting, 4, "the dead sender's claims are not taken early");
+    drained(&app, 20).await;
+    s.stop().await;
+    for e in &staff {
+        assert_eq!(
+            sink.to(&e.email, "http://pulse.test/p/").len(),
+            1,
+            "{}",
+            e.email
+        );
+    }
+    let tries: Vec<i32> = statuses(&app).await.iter().map(|r| r.2).collect();
+    assert!(tries.iter().all(|t| *t == 1 || *t == 2), "{tries:?}");
+}
