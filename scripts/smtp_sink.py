@@ -10,7 +10,9 @@ tests can see retries and failures:
   "permfail"       550 every time.
 Every RCPT answer is also appended to FILE.rcpt as {"to": ..., "code": ...}.
 
-usage: smtp_sink.py FILE   (prints the port on stdout, then serves until killed)
+usage: smtp_sink.py FILE [CERT KEY]
+With CERT and KEY (PEM) the server requires STARTTLS with that certificate. Prints the
+port on stdout, then serves until killed.
 """
 
 import email
@@ -18,6 +20,7 @@ import email.policy
 import json
 import signal
 import socket
+import ssl
 import sys
 import threading
 
@@ -76,7 +79,12 @@ def main():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    controller = Controller(Sink(path), hostname="127.0.0.1", port=port)
+    tls = {}
+    if len(sys.argv) == 4:
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(sys.argv[2], sys.argv[3])
+        tls = {"tls_context": context, "require_starttls": True}
+    controller = Controller(Sink(path), hostname="127.0.0.1", port=port, **tls)
     controller.start()
     print(port, flush=True)
     stop = threading.Event()

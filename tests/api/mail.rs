@@ -33,13 +33,18 @@ impl Drop for Sink {
 
 impl Sink {
     pub fn start() -> Sink {
-        let dir = tempfile::tempdir().expect("temp dir");
+        Self::start_with(tempfile::tempdir().expect("temp dir"), &[])
+    }
+
+    /// A sink that requires STARTTLS with the certificate and key in `tls`.
+    pub fn start_with(dir: tempfile::TempDir, tls: &[PathBuf]) -> Sink {
         let file = dir.path().join("mail.jsonl");
         let python = std::env::var("PULSELINE_TEST_PYTHON").unwrap_or_else(|_| "python3".into());
         let script = concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/smtp_sink.py");
         let mut child = std::process::Command::new(&python)
             .arg(script)
             .arg(&file)
+            .args(tls)
             .stdout(std::process::Stdio::piped())
             .spawn()
             .unwrap_or_else(|e| panic!("cannot start {python} {script}: {e}"));
@@ -723,16 +728,20 @@ async fn messages_claimed_by_a_sender_that_died_are_sent_once_when_the_claim_lap
     let s = start_sender(&app);
     // The other two go out at once; the four wait for their claim to lapse.
     let until = Instant::now() + Duration::from_secs(4);
-    while sink.messages().len() < 2 && Instant::now() < until {
+    let count = |rows: &[(String, String, i32, Option<String>)], st: &str| {
+        rows.iter().filter(|r| r.1 == st).count()
+    };
+    while count(&statuses(&app).await, "sent") < 2 && Instant::now() < until {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
+    let rows = statuses(&app).await;
+    assert_eq!(count(&rows, "sent"), 2);
     assert_eq!(sink.messages().len(), 2);
-    let waiting = statuses(&app)
-        .await
-        .iter()
-        .filter(|r| r.1 == "sending")
-        .count();
-    assert_eq!(waiting, 4, "the dead sender's claims are not taken early");
+    assert_eq!(
+        count(&rows, "sending"),
+        4,
+        "the dead sender's claims are not taken early"
+    );
     drained(&app, 20).await;
     s.stop().await;
     for e in &staff {
@@ -745,4 +754,122 @@ async fn messages_claimed_by_a_sender_that_died_are_sent_once_when_the_claim_lap
     }
     let tries: Vec<i32> = statuses(&app).await.iter().map(|r| r.2).collect();
     assert!(tries.iter().all(|t| *t == 1 || *t == 2), "{tries:?}");
+}
+
+/// Runs `openssl` with `args` in `dir`.
+fn openssl(dir: &std::path::Path, args: &[&str]) {
+    let out = std::process::Command::new("openssl")
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .expect("openssl is installed");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[tokio::test]
+async fn starttls_to_a_private_server_trusts_only_the_configured_ca() {
+    // A private CA and the server's certificate for 127.0.0.1, signed by it.
+    let dir = tempfile::tempdir().expect("temp dir");
+    let d = dir.path();
+    let ec = [
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:prime256v1",
+        "-nodes",
+    ];
+    let mut ca = vec![
+        "req",
+        "-x509",
+        "-days",
+        "2",
+        "-subj",
+        "/CN=pulseline test CA",
+    ];
+    ca.extend(ec);
+    ca.extend(["-keyout", "ca.key", "-out", "ca.pem"]);
+    openssl(d, &ca);
+    let mut csr = vec!["req", "-subj", "/CN=127.0.0.1"];
+    csr.extend(ec);
+    csr.extend(["-keyout", "server.key", "-out", "server.csr"]);
+    openssl(d, &csr);
+    std::fs::write(
+        d.join("ext.cnf"),
+        "basicConstraints=critical,CA:FALSE\nsubjectAltName=IP:127.0.0.1\n",
+    )
+    .expect("ext");
+    openssl(
+        d,
+        &[
+            "x509",
+            "-req",
+            "-days",
+            "2",
+            "-in",
+            "server.csr",
+            "-CA",
+            "ca.pem",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-extfile",
+            "ext.cnf",
+            "-out",
+            "server.pem",
+        ],
+    );
+    let ca_file = d.join("ca.pem");
+    let tls = [d.join("server.pem"), d.join("server.key")];
+    let sink = Sink::start_with(dir, &tls);
+    let port = sink.port;
+
+    // Without the CA the certificate is not trusted: nothing is sent, the try is kept.
+    let base = mail_config(&sink);
+    let app = spawn_app_with(move |c| {
+        base(c);
+        c.smtp_url = Some(Secret::new(format!("smtp://127.0.0.1:{port}?tls=required")));
+        c.mail_max_tries = 1;
+    })
+    .await;
+    let admin = app.admin().await;
+    let email = format!("new-{}@example.org", short());
+    app.create_person(&admin, &email, None).await;
+    let s = start_sender(&app);
+    drained(&app, 20).await;
+    s.stop().await;
+    let m = outbox_of(&app, &admin, &email).await;
+    assert_eq!(m["status"], json!("failed"), "{m}");
+    let err = m["last_error"].as_str().expect("error kept");
+    assert!(err.contains("certificate"), "{err}");
+    assert!(sink.messages().is_empty());
+
+    // With the CA: sent over STARTTLS (the sink refuses MAIL before STARTTLS).
+    let mut config = (*app.state.config).clone();
+    config.smtp_ca_file = Some(ca_file);
+    let state = pulseline::startup::build_state(&config)
+        .await
+        .expect("state");
+    let id = m["id"].as_str().expect("id");
+    app.post(
+        &format!("/api/v1/outbox/{id}/retry"),
+        Some(&admin.token),
+        json!({}),
+    )
+    .await
+    .expect(200);
+    let s = sender::start(&state).expect("ok").expect("smtp");
+    drained(&app, 20).await;
+    s.stop().await;
+    assert_eq!(
+        outbox_of(&app, &admin, &email).await["status"],
+        json!("sent")
+    );
+    assert_eq!(
+        sink.to(&email, "http://pulse.test/activate?token=").len(),
+        1
+    );
 }
