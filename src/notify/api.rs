@@ -21,7 +21,7 @@ pub struct NotifyApi {
 #[OpenApi(prefix_path = "/api/v1")]
 impl NotifyApi {
     /// The outbox (admins), newest first: every message with its status, tries and last
-    /// error. Reminders name no recipient. Without an SMTP server every message stays
+    /// error; reminders are not listed (who gets one is who has not answered). Without an SMTP server every message stays
     /// `queued` (`sending` is false).
     #[oai(
         path = "/outbox",

@@ -185,11 +185,17 @@ pub fn reminders(
         title,
         closes_at,
     })?;
+    // One time for the whole batch: the rows' order says nothing.
+    let t = crate::clock::now();
     let rows: Vec<OutboxRow> = store::languages(conn, pending)?
         .into_iter()
         .map(|(person, lang)| {
             let key = format!("{}:{round_id}:{person}:{day}", kind::REMINDER);
-            row(kind::REMINDER, &person, &lang, payload.clone(), key)
+            OutboxRow {
+                created_at: t,
+                next_attempt_at: t,
+                ..row(kind::REMINDER, &person, &lang, payload.clone(), key)
+            }
         })
         .collect();
     store::enqueue(conn, &rows)

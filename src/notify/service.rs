@@ -19,10 +19,9 @@ use crate::surveys::service::{self as surveys, Answerer};
 use crate::surveys::types::Pulse;
 
 fn view(r: OutboxRow, email: String) -> OutboxMessage {
-    let hidden = r.kind == kind::REMINDER;
     OutboxMessage {
-        recipient_id: (!hidden).then_some(r.person_id),
-        recipient: (!hidden).then_some(email),
+        recipient_id: r.person_id,
+        recipient: email,
         id: r.id,
         kind: r.kind,
         language: r.language,
@@ -35,7 +34,7 @@ fn view(r: OutboxRow, email: String) -> OutboxMessage {
     }
 }
 
-/// The outbox, newest first (admins).
+/// The outbox, newest first (admins); reminders are not listed ([`store::page`]).
 pub async fn list(
     state: &AppState,
     p: &Principal,
@@ -66,7 +65,9 @@ pub async fn retry(state: &AppState, p: &Principal, id: String) -> Result<Outbox
     state
         .db
         .write(move |conn| {
-            let row = store::find(conn, &id)?.ok_or(ApiError::NotFound("message"))?;
+            let row = store::find(conn, &id)?
+                .filter(|r| r.kind != kind::REMINDER)
+                .ok_or(ApiError::NotFound("message"))?;
             if row.status != status::FAILED && row.status != status::CANCELLED {
                 return Err(ApiError::Conflict(
                     "only a failed or cancelled message can be retried".into(),

@@ -185,15 +185,21 @@ pub fn release(conn: &mut AnyConnection, id: &str, at: NaiveDateTime) -> Result<
 }
 
 /// A page of the outbox, newest first, with each recipient's address; and the total.
+/// Reminders are left out: their recipients, and even their outcomes beside the other
+/// messages (a reminder failing like one person's invitation did), say who has not
+/// answered.
 pub fn page(
     conn: &mut AnyConnection,
     only: Option<&str>,
     limit: i64,
     offset: i64,
 ) -> Result<(i64, Vec<(OutboxRow, String)>), ApiError> {
-    let mut count = outbox::table.into_boxed();
+    let mut count = outbox::table
+        .filter(outbox::kind.ne(crate::notify::model::kind::REMINDER))
+        .into_boxed();
     let mut q = outbox::table
         .inner_join(people::table.on(people::id.eq(outbox::person_id)))
+        .filter(outbox::kind.ne(crate::notify::model::kind::REMINDER))
         .into_boxed();
     if let Some(s) = only {
         count = count.filter(outbox::status.eq(s.to_owned()));

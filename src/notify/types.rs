@@ -46,12 +46,12 @@ impl OutboxStatus {
 #[derive(Object)]
 pub struct OutboxMessage {
     pub id: String,
-    /// `invitation`, `pulse_open` or `reminder`.
+    /// `invitation` or `pulse_open`. Reminders are never listed: who gets one is who has
+    /// not answered.
     pub kind: String,
-    /// The recipient; absent for reminders, whose list is who has not answered a round.
-    pub recipient_id: Option<String>,
-    /// The recipient's address; absent for reminders.
-    pub recipient: Option<String>,
+    pub recipient_id: String,
+    /// The recipient's address.
+    pub recipient: String,
     pub language: String,
     pub status: OutboxStatus,
     /// Tries so far.
