@@ -342,3 +342,17 @@ pub fn round_title(
         .first(conn)
         .optional()?)
 }
+
+/// The round's pulse-open messages per status.
+pub fn pulse_open_counts(
+    conn: &mut AnyConnection,
+    round_id: &str,
+) -> Result<Vec<(String, i64)>, ApiError> {
+    let prefix = format!("{}:{round_id}:%", crate::notify::model::kind::PULSE_OPEN);
+    Ok(outbox::table
+        .filter(outbox::kind.eq(crate::notify::model::kind::PULSE_OPEN))
+        .filter(outbox::idempotency_key.like(prefix))
+        .group_by(outbox::status)
+        .select((outbox::status, diesel::dsl::count_star()))
+        .load(conn)?)
+}

@@ -111,7 +111,17 @@ fn round_view(conn: &mut AnyConnection, r: RoundRow, at: NaiveDateTime) -> Resul
     } else {
         RoundStatus::Closed
     };
+    let mut messages = crate::surveys::types::RoundMessages::default();
+    for (status, n) in crate::notify::store::pulse_open_counts(conn, &r.id)? {
+        match status.as_str() {
+            "sent" => messages.sent += n,
+            "failed" => messages.failed += n,
+            "cancelled" => messages.cancelled += n,
+            _ => messages.queued += n,
+        }
+    }
     Ok(Round {
+        messages,
         closed_early: r.closed_early_at.is_some(),
         id: r.id,
         survey_id: r.survey_id,

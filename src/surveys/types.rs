@@ -158,6 +158,20 @@ pub struct Round {
     pub closed_early: bool,
     /// People invited when the round opened.
     pub invited: i64,
+    /// The round's pulse-open messages by status (counts only).
+    pub messages: RoundMessages,
+}
+
+/// How many of a round's pulse-open messages are waiting, sent, failed or cancelled.
+/// Every invitee gets one whether or not they answer, so these say nothing of who did.
+#[derive(Object, Default)]
+pub struct RoundMessages {
+    /// Queued or being sent (all of them while no SMTP server is configured).
+    pub queued: i64,
+    pub sent: i64,
+    pub failed: i64,
+    /// Not sent: the person was deactivated or the round closed first.
+    pub cancelled: i64,
 }
 
 #[derive(Object)]

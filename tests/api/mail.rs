@@ -180,10 +180,21 @@ async fn each_invitee_gets_one_pulse_open_message_whose_link_answers_once() {
     for _ in 0..3 {
         staff.push(app.employee(&admin, Some(&team)).await);
     }
-    let (_, round, q) = open_enps_round(&app, &admin, &[&team]).await;
+    let (survey, round, q) = open_enps_round(&app, &admin, &[&team]).await;
+    let rounds = format!("/api/v1/surveys/{survey}/rounds");
+    let listed = app.get(&rounds, Some(&admin.token)).await.json();
+    assert_eq!(
+        listed[0]["messages"],
+        json!({"queued": 3, "sent": 0, "failed": 0, "cancelled": 0})
+    );
     let s = start_sender(&app);
     drained(&app, 20).await;
     s.stop().await;
+    let listed = app.get(&rounds, Some(&admin.token)).await.json();
+    assert_eq!(
+        listed[0]["messages"],
+        json!({"queued": 0, "sent": 3, "failed": 0, "cancelled": 0})
+    );
 
     for e in &staff {
         let mails = sink.to(&e.email, "http://pulse.test/p/");
