@@ -6,6 +6,7 @@ use poem_openapi::OpenApiService;
 use crate::auth::api::AuthApi;
 use crate::cx::api::CxApi;
 use crate::linkage::api::LinkageApi;
+use crate::notify::api::NotifyApi;
 use crate::ops::api::OpsApi;
 use crate::org::api::OrgApi;
 use crate::reports::api::AuditApi;
@@ -25,6 +26,7 @@ pub type Apis = (
     InsightsApi,
     CxApi,
     LinkageApi,
+    NotifyApi,
     OpsApi,
 );
 
@@ -57,6 +59,9 @@ pub fn service(state: &AppState) -> OpenApiService<Apis, ()> {
                 state: state.clone(),
             },
             LinkageApi {
+                state: state.clone(),
+            },
+            NotifyApi {
                 state: state.clone(),
             },
             OpsApi {

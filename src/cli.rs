@@ -274,6 +274,7 @@ fn import_people(
         caller_is_admin: true,
         activation_ttl: chrono::TimeDelta::hours(config.activation_ttl_hours),
         actor: "cli".into(),
+        outbox_key: state.master.outbox_key(),
     };
     let bar = progress_bar(rows.len() as u64, "importing {bar:40} {pos}/{len} rows");
     let progress_bar = bar.clone();

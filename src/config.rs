@@ -347,6 +347,75 @@ pub struct Config {
         global = true
     )]
     pub cookie_secure: bool,
+    /// SMTP server for e-mail: `smtp://[user[:password]@]host[:port]` (plain),
+    /// `smtp://…?tls=required` (STARTTLS) or `smtps://…` (TLS). Without it messages stay
+    /// queued in the outbox, listed for admins, and nothing is sent.
+    #[arg(
+        long,
+        env = "PULSELINE_SMTP_URL",
+        hide_env_values = true,
+        global = true
+    )]
+    pub smtp_url: Option<Secret>,
+
+    /// A file holding the SMTP password (used instead of a password in the URL).
+    #[arg(long, env = "PULSELINE_SMTP_PASSWORD_FILE", global = true)]
+    pub smtp_password_file: Option<PathBuf>,
+
+    /// A PEM file of a CA to trust for the SMTP server's certificate (a private mail
+    /// server), besides the public roots.
+    #[arg(long, env = "PULSELINE_SMTP_CA_FILE", global = true)]
+    pub smtp_ca_file: Option<PathBuf>,
+
+    /// The sender of every message, e.g. `Pulse <pulse@example.org>` (required with
+    /// SMTP).
+    #[arg(long, env = "PULSELINE_MAIL_FROM", global = true)]
+    pub mail_from: Option<String>,
+
+    /// Most messages sent per second by one server.
+    #[arg(long, env = "PULSELINE_MAIL_RATE", default_value_t = 30, global = true)]
+    pub mail_rate: u32,
+
+    /// Tries before a message is given up (its error is kept in the outbox).
+    #[arg(
+        long,
+        env = "PULSELINE_MAIL_MAX_TRIES",
+        default_value_t = 8,
+        global = true
+    )]
+    pub mail_max_tries: u32,
+
+    /// Wait before the first retry in milliseconds; doubled on each try, half of it random.
+    #[arg(
+        long,
+        env = "PULSELINE_MAIL_RETRY_BASE_MS",
+        default_value_t = 60_000,
+        global = true
+    )]
+    pub mail_retry_base_ms: u64,
+
+    /// How often the sender looks for due messages, in milliseconds.
+    #[arg(
+        long,
+        env = "PULSELINE_MAIL_POLL_MS",
+        default_value_t = 2_000,
+        global = true
+    )]
+    pub mail_poll_ms: u64,
+
+    /// The address people reach this server at, e.g. `https://pulse.example.org`: the
+    /// base of every link in a message. Required with SMTP.
+    #[arg(long, env = "PULSELINE_PUBLIC_URL", global = true)]
+    pub public_url: Option<String>,
+
+    /// The organisation's name, as messages name it.
+    #[arg(
+        long,
+        env = "PULSELINE_ORG_NAME",
+        default_value = "Your organisation",
+        global = true
+    )]
+    pub org_name: String,
 }
 
 impl Config {
@@ -363,6 +432,13 @@ impl Config {
         self.hash_concurrency
             .unwrap_or_else(|| cores.saturating_sub(1))
             .max(1)
+    }
+
+    /// `PULSELINE_PUBLIC_URL` without a trailing `/`.
+    pub fn public_url(&self) -> Option<String> {
+        self.public_url
+            .as_deref()
+            .map(|u| u.trim_end_matches('/').to_owned())
     }
 
     /// The instance's minimum group size (validated by [`Config::validate`]).
@@ -418,10 +494,47 @@ impl Config {
         if self.answer_concurrency == 0 {
             anyhow::bail!("PULSELINE_ANSWER_CONCURRENCY must be at least 1");
         }
+        self.validate_mail()?;
         if !matches!(self.log_format.as_str(), "text" | "json") {
             anyhow::bail!("PULSELINE_LOG_FORMAT must be text or json");
         }
         Ok(())
+    }
+}
+
+impl Config {
+    fn validate_mail(&self) -> anyhow::Result<()> {
+        if let Some(u) = &self.public_url {
+            let ok = (u.starts_with("https://") || u.starts_with("http://"))
+                && !u.contains(['?', '#', ' ']);
+            if !ok {
+                anyhow::bail!(
+                    "PULSELINE_PUBLIC_URL must be an http(s) URL without query, e.g. https://pulse.example.org"
+                );
+            }
+        }
+        if self.mail_rate == 0 || self.mail_max_tries == 0 {
+            anyhow::bail!("PULSELINE_MAIL_RATE and PULSELINE_MAIL_MAX_TRIES must be at least 1");
+        }
+        let Some(url) = &self.smtp_url else {
+            return Ok(());
+        };
+        crate::notify::mail::SmtpSettings::parse(url.expose())?;
+        if self.public_url.is_none() {
+            anyhow::bail!(
+                "PULSELINE_SMTP_URL is set but PULSELINE_PUBLIC_URL is not: every link in a \
+                 message starts with it (e.g. https://pulse.example.org)"
+            );
+        }
+        match &self.mail_from {
+            None => anyhow::bail!(
+                "PULSELINE_SMTP_URL is set but PULSELINE_MAIL_FROM is not (e.g. Pulse <pulse@example.org>)"
+            ),
+            Some(f) if f.parse::<lettre::message::Mailbox>().is_err() => {
+                anyhow::bail!("PULSELINE_MAIL_FROM is not an e-mail address: {f}")
+            }
+            Some(_) => Ok(()),
+        }
     }
 }
 
@@ -481,6 +594,22 @@ mod tests {
         assert_eq!(c.hash_threads(2), 3);
         c.hash_concurrency = Some(0);
         assert_eq!(c.hash_threads(2), 1);
+    }
+
+    #[test]
+    fn smtp_needs_a_public_url_and_a_sender() {
+        let mut c = Config::for_database("x.db");
+        c.smtp_url = Some(Secret::new("smtp://127.0.0.1:2525".into()));
+        let e = c.validate().map(|_| ()).unwrap_err().to_string();
+        assert!(e.contains("PULSELINE_PUBLIC_URL"), "{e}");
+        c.public_url = Some("https://pulse.example.org/".into());
+        let e = c.validate().map(|_| ()).unwrap_err().to_string();
+        assert!(e.contains("PULSELINE_MAIL_FROM"), "{e}");
+        c.mail_from = Some("Pulse <pulse@example.org>".into());
+        assert!(c.validate().is_ok());
+        assert_eq!(c.public_url().as_deref(), Some("https://pulse.example.org"));
+        c.public_url = Some("pulse.example.org".into());
+        assert!(c.validate().is_err());
     }
 
     #[test]

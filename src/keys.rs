@@ -28,6 +28,8 @@ const TOKENS: &[u8] = b"pulseline tokens v1";
 const VOTES: &[u8] = b"pulseline votes v1";
 const CSRF: &[u8] = b"pulseline csrf v1";
 const ROUND: &[u8] = b"pulseline round ballots v1";
+const OUTBOX: &[u8] = b"pulseline outbox secrets v1";
+const PULSE_LINK: &[u8] = b"pulseline pulse links v1";
 
 /// The master key. Its bytes never leave this module except through HKDF.
 pub struct MasterKey(Vec<u8>);
@@ -70,6 +72,19 @@ impl MasterKey {
     /// The key of the web forms' CSRF tokens.
     pub fn csrf_key(&self) -> Vec<u8> {
         self.derive(CSRF, b"").to_vec()
+    }
+
+    /// The key that seals the secrets a queued message carries (an activation token).
+    pub fn outbox_key(&self) -> [u8; 32] {
+        self.derive(OUTBOX, b"")
+    }
+
+    /// The 256 bits of person `person_id`'s personal answer link to round `round_id`:
+    /// unpredictable without the master key, so the database keeps only their SHA-256
+    /// and the sender derives the link again when it writes the message.
+    pub fn pulse_link_bytes(&self, round_id: &str, person_id: &str) -> [u8; 32] {
+        let context = format!("{round_id}\n{person_id}");
+        self.derive(PULSE_LINK, context.as_bytes())
     }
 
     /// The key that seals and opens the ballots of round `round_id`.

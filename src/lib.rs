@@ -6,7 +6,7 @@
 //! One binary serves an OpenAPI-documented HTTP API and server-rendered web pages over
 //! SQLite (embedded default) or PostgreSQL. Each capability ([`auth`], [`org`],
 //! [`surveys`], [`anonymity`], [`reports`], [`suggestions`], [`cx`], [`linkage`],
-//! [`ops`]) is a folder of its own, split by role as far as it has each part: `types.rs`
+//! [`notify`], [`ops`]) is a folder of its own, split by role as far as it has each part: `types.rs`
 //! for the request and response shapes, `service.rs` for the access checks, validation
 //! and orchestration that the API, the web pages ([`web`]) and the CLI ([`cli`]) call,
 //! `store.rs` for the queries, pure logic in files named for what they compute, and
@@ -33,6 +33,7 @@ pub mod error;
 pub mod http;
 pub mod keys;
 pub mod linkage;
+pub mod notify;
 pub mod ops;
 pub mod org;
 pub mod payload;

@@ -185,12 +185,22 @@ pub async fn serve(state: AppState) -> anyhow::Result<()> {
     );
     spawn_report_warmer(&state);
     crate::ops::retention::spawn(state.db.clone());
+    // Without SMTP there is no sender: messages stay queued, listed for admins.
+    let sender = crate::notify::sender::start(&state)?;
+    if sender.is_none() {
+        tracing::info!("no PULSELINE_SMTP_URL: messages stay queued in the outbox");
+    }
     let db = state.db.clone();
     let app = build_app(state);
     tracing::info!(%bind, "pulseline listening");
     Server::new(TcpListener::bind(bind))
         .run_with_graceful_shutdown(app, shutdown_signal(), Some(Duration::from_secs(30)))
         .await?;
+    // The message in flight is sent and recorded; the rest of its batch goes back to
+    // the queue for the next start.
+    if let Some(s) = sender {
+        s.stop().await;
+    }
     // Every answered request is committed by now; a stopped server's files keep no
     // write-ahead log of who committed when.
     match tokio::task::spawn_blocking(move || db.checkpoint_truncate()).await {

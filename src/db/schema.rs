@@ -252,6 +252,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     suggestion_events,
     cx_ratings,
     retention_settings,
+    outbox,
+    pulse_links,
 );
 
 diesel::table! {
@@ -261,5 +263,31 @@ diesel::table! {
         actor_id -> Text,
         action -> Text,
         target -> Text,
+    }
+}
+
+diesel::table! {
+    outbox (id) {
+        id -> Text,
+        kind -> Text,
+        person_id -> Text,
+        language -> Text,
+        payload -> Text,
+        idempotency_key -> Text,
+        status -> Text,
+        tries -> Integer,
+        next_attempt_at -> Timestamp,
+        claimed_until -> Nullable<Timestamp>,
+        last_error -> Nullable<Text>,
+        sent_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    pulse_links (token_hash) {
+        token_hash -> Text,
+        round_id -> Text,
+        person_id -> Text,
     }
 }

@@ -29,7 +29,9 @@ use diesel::prelude::*;
 use crate::auth::{Principal, require_admin};
 use crate::clock::now;
 use crate::db::AnyConnection;
-use crate::db::schema::{people, suggestion_events, suggestion_votes, suggestions, team_managers};
+use crate::db::schema::{
+    outbox, people, pulse_links, suggestion_events, suggestion_votes, suggestions, team_managers,
+};
 use crate::error::ApiError;
 use crate::org::types::{ErasePerson, Erased};
 use crate::reports::audit_log::{record, target};
@@ -119,6 +121,9 @@ fn erase_in(
         (n, 0)
     };
     diesel::delete(team_managers::table.filter(team_managers::person_id.eq(id))).execute(conn)?;
+    // Messages to them, sent or not (with their delivery records), and personal links.
+    diesel::delete(outbox::table.filter(outbox::person_id.eq(id))).execute(conn)?;
+    diesel::delete(pulse_links::table.filter(pulse_links::person_id.eq(id))).execute(conn)?;
     let at = now();
     diesel::update(people::table.find(id))
         .set((

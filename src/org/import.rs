@@ -45,6 +45,9 @@ pub struct ImportOptions {
     pub activation_ttl: chrono::TimeDelta,
     /// Who imports, for the audit log (a person's id, or `cli`).
     pub actor: String,
+    /// The key that seals the activation token in each new person's invitation
+    /// ([`crate::notify::queue::invitation`]).
+    pub outbox_key: [u8; 32],
 }
 
 /// A new person's activation token, shown once.
@@ -463,6 +466,7 @@ pub fn apply_with_progress(
                 let (token, _) = new_activation_token();
                 let id = uuid::Uuid::new_v4().to_string();
                 let (is_hr, is_admin) = p.roles.unwrap_or((false, false));
+                let language = p.language.unwrap_or(Language::En).as_str();
                 store::insert_person(
                     conn,
                     &PersonRow {
@@ -473,11 +477,20 @@ pub fn apply_with_progress(
                         location: p.location,
                         job_family: p.job_family,
                         start_date: p.start_date,
-                        language: p.language.unwrap_or(Language::En).as_str().into(),
+                        language: language.into(),
                         activation_hash: Some(activation_hash(&token)),
                         activation_expires_at: Some(t + opts.activation_ttl),
                         ..PersonRow::new(p.email.clone(), p.name, t)
                     },
+                )?;
+                crate::notify::queue::invitation(
+                    conn,
+                    &opts.outbox_key,
+                    &id,
+                    language,
+                    &token,
+                    &activation_hash(&token),
+                    t + opts.activation_ttl,
                 )?;
                 report.created += 1;
                 report.activations.push(ImportActivation {

@@ -380,6 +380,7 @@ pub async fn create_person(
     let ttl = chrono::TimeDelta::hours(state.config.activation_ttl_hours);
     let (token, hash) = new_activation_token();
     let actor = p.id.clone();
+    let (outbox_key, sealed_token) = (state.master.outbox_key(), token.clone());
     let created = state
         .db
         .write(move |conn| {
@@ -405,10 +406,19 @@ pub async fn create_person(
                     job_family,
                     start_date,
                     language: language.as_str().into(),
-                    activation_hash: Some(hash),
+                    activation_hash: Some(hash.clone()),
                     activation_expires_at: Some(expires),
                     ..PersonRow::new(email, name, t)
                 },
+            )?;
+            crate::notify::queue::invitation(
+                conn,
+                &outbox_key,
+                &id,
+                language.as_str(),
+                &sealed_token,
+                &hash,
+                expires,
             )?;
             let row = person_row(conn, &id)?;
             audit::person_created(conn, &actor, &row)?;
@@ -572,6 +582,7 @@ pub async fn reissue_activation(
     let caller_is_admin = p.is_admin;
     let (token, hash) = new_activation_token();
     let expires = now() + chrono::TimeDelta::hours(state.config.activation_ttl_hours);
+    let (outbox_key, sealed_token) = (state.master.outbox_key(), token.clone());
     state
         .db
         .write(move |conn| {
@@ -585,7 +596,17 @@ pub async fn reissue_activation(
                     "the person has already activated their account".into(),
                 ));
             }
-            store::set_activation(conn, &id, hash, expires, now())
+            store::set_activation(conn, &id, hash.clone(), expires, now())?;
+            // The new link in a new invitation; one still queued is cancelled.
+            crate::notify::queue::invitation(
+                conn,
+                &outbox_key,
+                &id,
+                &row.language,
+                &sealed_token,
+                &hash,
+                expires,
+            )
         })
         .await?;
     Ok(ActivationIssued {
@@ -609,6 +630,7 @@ pub async fn import_people_csv(
         caller_is_admin: p.is_admin,
         activation_ttl: chrono::TimeDelta::hours(state.config.activation_ttl_hours),
         actor: p.id.clone(),
+        outbox_key: state.master.outbox_key(),
     };
     let rows = import::parse_csv(csv)?;
     state

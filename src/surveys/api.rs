@@ -162,8 +162,10 @@ impl SurveysApi {
             .map(Json)
     }
 
-    /// Remind the invitees who have not answered (HR). The list goes to the notification
-    /// hook (the log, for now) and never into an API response.
+    /// Remind the invitees who have not answered (HR): a reminder with their personal
+    /// link is queued in the outbox for each, at most one a day per round and person.
+    /// The list goes into the outbox only, never into an API response or the log; the
+    /// answer is how many were queued.
     #[oai(
         path = "/rounds/:id/reminders",
         method = "post",

@@ -67,7 +67,8 @@ pub fn tick(db: &Db, now: NaiveDateTime) -> Result<usize, ApiError> {
             if taken > 0 || store::open_round_of(conn, &survey.id, now)?.is_some() {
                 return Ok(false);
             }
-            store::open_round(conn, &survey, Some(slot), opens, closes)?;
+            let round = store::open_round(conn, &survey, Some(slot), opens, closes)?;
+            crate::notify::queue::pulse_open(conn, &round.id)?;
             Ok(true)
         });
         match result {

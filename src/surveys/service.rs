@@ -112,7 +112,17 @@ fn round_view(conn: &mut AnyConnection, r: RoundRow, at: NaiveDateTime) -> Resul
     } else {
         RoundStatus::Closed
     };
+    let mut messages = crate::surveys::types::RoundMessages::default();
+    for (status, n) in crate::notify::store::pulse_open_counts(conn, &r.id)? {
+        match status.as_str() {
+            "sent" => messages.sent += n,
+            "failed" => messages.failed += n,
+            "cancelled" => messages.cancelled += n,
+            _ => messages.queued += n,
+        }
+    }
     Ok(Round {
+        messages,
         closed_early: r.closed_early_at.is_some(),
         id: r.id,
         survey_id: r.survey_id,
@@ -471,6 +481,7 @@ pub async fn open_round_now(state: &AppState, p: &Principal, id: &str) -> Result
             let closes = t + chrono::TimeDelta::days(i64::from(survey.window_days));
             let row = store::open_round(conn, &survey, None, t, closes)?;
             record(conn, &actor, "round.open", &format!("rounds/{}", row.id))?;
+            crate::notify::queue::pulse_open(conn, &row.id)?;
             round_view(conn, row, t)
         })
         .await?;
@@ -580,31 +591,28 @@ pub async fn round_participation(
     Ok(out)
 }
 
-/// Hands the round's invitees who have not answered to the notification hook (the log,
-/// for now) and says how many (HR). The list never goes into a response.
+/// Queues a reminder to each of the round's invitees who have not answered, at most one
+/// a day per round and person, and says how many were queued (HR). The list goes into
+/// the outbox only: never into a response or the log.
 pub async fn send_reminders(
     state: &AppState,
     p: &Principal,
     id: String,
 ) -> Result<Reminded, ApiError> {
     require_hr(p)?;
-    let pending = state
+    let queued = state
         .db
-        .read(move |conn| {
+        .write(move |conn| {
             let r = store::find_round(conn, &id)?.ok_or(ApiError::NotFound("round"))?;
-            if !r.is_open(now()) {
+            let t = now();
+            if !r.is_open(t) {
                 return Err(ApiError::Conflict("the round is not open".into()));
             }
             let ids = store::not_answered(conn, &id)?;
-            let emails = store::active_emails(conn, &ids)?;
-            Ok((r.id, emails))
+            crate::notify::queue::reminders(conn, &r.id, &ids, t.date())
         })
         .await?;
-    let (round_id, emails) = pending;
-    for email in &emails {
-        tracing::info!(target: "pulseline::notify", round = %round_id, to = %email, "pulse reminder");
-    }
     Ok(Reminded {
-        reminded: emails.len() as i64,
+        reminded: queued as i64,
     })
 }

@@ -505,13 +505,3 @@ pub fn answered_rounds(
         .into_iter()
         .collect())
 }
-
-/// The emails of the active people among `ids` (for reminders only; never returned by
-/// the API).
-pub fn active_emails(conn: &mut AnyConnection, ids: &[String]) -> Result<Vec<String>, ApiError> {
-    Ok(people::table
-        .filter(people::id.eq_any(ids))
-        .filter(people::active.eq(true))
-        .select(people::email)
-        .load(conn)?)
-}

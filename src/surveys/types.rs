@@ -158,6 +158,20 @@ pub struct Round {
     pub closed_early: bool,
     /// People invited when the round opened.
     pub invited: i64,
+    /// The round's pulse-open messages by status (counts only).
+    pub messages: RoundMessages,
+}
+
+/// How many of a round's pulse-open messages are waiting, sent, failed or cancelled.
+/// Every invitee gets one whether or not they answer, so these say nothing of who did.
+#[derive(Object, Default)]
+pub struct RoundMessages {
+    /// Queued or being sent (all of them while no SMTP server is configured).
+    pub queued: i64,
+    pub sent: i64,
+    pub failed: i64,
+    /// Not sent: the person was deactivated or the round closed first.
+    pub cancelled: i64,
 }
 
 #[derive(Object)]
@@ -192,7 +206,8 @@ pub struct Participation {
 
 #[derive(Object)]
 pub struct Reminded {
-    /// How many invitees who have not answered were handed to the notification hook.
+    /// How many reminders were queued (invitees who have not answered and were not
+    /// reminded of this round today).
     pub reminded: i64,
 }
 
@@ -248,7 +263,7 @@ pub struct Recorded {
 
 #[derive(ApiResponse)]
 pub enum RemindersSent {
-    /// The reminder list went to the notification hook.
+    /// The reminders were queued in the outbox.
     #[oai(status = 202)]
     Accepted(Json<Reminded>),
 }

@@ -1083,6 +1083,15 @@ const RU_MSG: &[(&str, &str)] = &[
     ),
     ("the round is not open", "раунд не открыт"),
     (
+        "only a failed or cancelled message can be retried",
+        "повторить можно только неотправленное или отменённое сообщение",
+    ),
+    (
+        "this pulse has already been answered",
+        "на этот опрос уже ответили",
+    ),
+    ("the round has closed", "раунд закрыт"),
+    (
         "the service is temporarily unavailable",
         "сервис временно недоступен",
     ),

@@ -48,6 +48,7 @@ pub mod impact;
 pub mod imports;
 pub mod layout;
 pub mod linkage;
+pub mod links;
 pub mod once;
 pub mod people;
 pub mod person;
@@ -88,6 +89,7 @@ pub fn mount(route: Route) -> Route {
         )
         .at("/language", secured(poem::post(account::language)))
         .at("/pulses", secured(get(pulses::list)))
+        .at("/p/:token", secured(get(links::show).post(links::answer)))
         .at(
             "/pulses/:round",
             secured(get(pulses::show).post(pulses::answer)),

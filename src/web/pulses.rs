@@ -202,7 +202,7 @@ fn field_name(q: &PulseQuestion) -> String {
 
 /// Turns the posted form into answers; an unanswered question is left out (the shared
 /// check then refuses it when it is required).
-fn answers_from_form(questions: &[PulseQuestion], form: &Form) -> Result<Vec<Given>, ApiError> {
+pub fn answers_from_form(questions: &[PulseQuestion], form: &Form) -> Result<Vec<Given>, ApiError> {
     let mut out = Vec::new();
     for q in questions {
         let name = field_name(q);
@@ -245,6 +245,12 @@ pub fn anonymity_statement(lang: Language, k: MinGroup) -> Markup {
 }
 
 fn pulse_view(c: &Chrome, p: &Pulse, form: &Form, errors: &Errors) -> Markup {
+    pulse_form(c, p, &format!("/pulses/{}", p.round_id), form, errors)
+}
+
+/// The pulse's questions as a form that posts to `action` (this page's own path, or a
+/// personal link's).
+pub fn pulse_form(c: &Chrome, p: &Pulse, action: &str, form: &Form, errors: &Errors) -> Markup {
     let lang = c.lang;
     let names: Vec<String> = p.questions.iter().map(field_name).collect();
     let shown: Vec<&str> = names.iter().map(String::as_str).collect();
@@ -256,7 +262,7 @@ fn pulse_view(c: &Chrome, p: &Pulse, form: &Form, errors: &Errors) -> Markup {
             p.meta { (tf(lang, "Open until {date}", &[("date", &when(p.closes_at))])) }
             (anonymity_statement(lang, MinGroup::stored(p.min_group)))
             (errors.summary(lang, &shown))
-            form method="post" action={ "/pulses/" (p.round_id) } {
+            form method="post" action=(action) {
                 (csrf_field(c))
                 @for (i, q) in p.questions.iter().enumerate() {
                     (question(lang, i + 1, q, form, errors))

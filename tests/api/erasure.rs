@@ -284,6 +284,28 @@ async fn an_erased_person_is_nowhere_and_every_report_keeps_its_numbers() {
         app.state.db.checkpoint_truncate().expect("checkpoint");
         assert!(!in_sqlite_files(&app.database_url, &[&w.name]).is_empty());
     }
+    // Messages were queued for them (their invitation, the pulse).
+    let theirs = |app: &TestApp, id: String| {
+        let db = app.state.db.clone();
+        async move {
+            db.read(move |conn| {
+                use pulseline::db::schema::{outbox, pulse_links};
+                let o: i64 = outbox::table
+                    .filter(outbox::person_id.eq(&id))
+                    .count()
+                    .get_result(conn)?;
+                let l: i64 = pulse_links::table
+                    .filter(pulse_links::person_id.eq(&id))
+                    .count()
+                    .get_result(conn)?;
+                Ok((o, l))
+            })
+            .await
+            .expect("counts")
+        }
+    };
+    let (messages, links) = theirs(&app, w.victim.id.clone()).await;
+    assert!(messages >= 2, "{messages} {links}");
     let before = reports(&app, &w).await;
     // The reports show numbers to compare: all seven answered, and the round's score.
     let participation = before[2].1.to_string();
@@ -324,6 +346,8 @@ async fn an_erased_person_is_nowhere_and_every_report_keeps_its_numbers() {
     r.expect(200);
     assert_eq!(r.json()["suggestions_anonymised"], json!(1));
     assert_eq!(r.json()["suggestions_deleted"], json!(0));
+    // Their messages and personal links are gone with them.
+    assert_eq!(theirs(&app, w.victim.id.clone()).await, (0, 0));
 
     // Nothing names them: not a column of any table, not a byte of the SQLite files.
     for needle in [w.name.as_str(), w.victim.email.as_str()] {

@@ -16,6 +16,7 @@ mod helpers;
 mod impact;
 mod layers;
 mod linkage;
+mod mail;
 mod openapi;
 mod ops;
 mod org;

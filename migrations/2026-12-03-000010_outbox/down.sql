@@ -1,0 +1,2 @@
+DROP TABLE pulse_links;
+DROP TABLE outbox;

@@ -1,0 +1,231 @@
+//! What is queued, called inside the transaction of the event that causes it: a new
+//! person or a re-sent activation (an invitation), a round that opens (a pulse-open
+//! message to each invitee), a reminder (to those who have not answered; the list
+//! goes into the outbox and nowhere else). Each message has an idempotency key, so the
+//! same event queues it once however often it is replayed.
+//!
+//! A secret a message carries (an activation token) is sealed with XChaCha20-Poly1305
+//! under a key derived from the master key, the idempotency key as associated data:
+//! the database alone does not hold a working activation link. A personal answer
+//! link is not stored at all: the sender derives it from the master key
+//! ([`crate::keys::MasterKey::pulse_link_bytes`]).
+
+use base64::Engine;
+use chacha20poly1305::aead::{Aead, KeyInit, Payload};
+use chacha20poly1305::{XChaCha20Poly1305, XNonce};
+use chrono::NaiveDateTime;
+use rand::RngCore;
+use serde::{Deserialize, Serialize};
+
+use crate::db::AnyConnection;
+use crate::error::ApiError;
+use crate::notify::model::{OutboxRow, kind, status};
+use crate::notify::store;
+
+const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+
+/// What a pulse-open message or a reminder says.
+#[derive(Serialize, Deserialize, Debug, Clone)]
+pub struct PulsePayload {
+    pub round_id: String,
+    pub title: String,
+    pub closes_at: NaiveDateTime,
+}
+
+/// What an invitation carries: the sealed activation token and when it expires.
+#[derive(Serialize, Deserialize, Debug, Clone)]
+pub struct InvitationPayload {
+    pub secret: String,
+    pub expires_at: NaiveDateTime,
+}
+
+fn row(kind: &str, person_id: &str, language: &str, payload: String, key: String) -> OutboxRow {
+    let t = crate::clock::now();
+    OutboxRow {
+        id: uuid::Uuid::new_v4().to_string(),
+        kind: kind.to_owned(),
+        person_id: person_id.to_owned(),
+        language: language.to_owned(),
+        payload,
+        idempotency_key: key,
+        status: status::QUEUED.to_owned(),
+        tries: 0,
+        next_attempt_at: t,
+        claimed_until: None,
+        last_error: None,
+        sent_at: None,
+        created_at: t,
+    }
+}
+
+fn to_json<T: Serialize>(v: &T) -> Result<String, ApiError> {
+    serde_json::to_string(v).map_err(|e| ApiError::Internal(e.into()))
+}
+
+/// Seals `secret` for the message with idempotency key `aad`.
+pub fn seal(key: &[u8; 32], aad: &str, secret: &str) -> Result<String, ApiError> {
+    let cipher = XChaCha20Poly1305::new(key.into());
+    let mut nonce = [0u8; 24];
+    rand::rngs::OsRng.fill_bytes(&mut nonce);
+    let ct = cipher
+        .encrypt(
+            &XNonce::from(nonce),
+            Payload {
+                msg: secret.as_bytes(),
+                aad: aad.as_bytes(),
+            },
+        )
+        .map_err(|_| ApiError::Internal(anyhow::anyhow!("sealing a message secret failed")))?;
+    let mut out = nonce.to_vec();
+    out.extend(ct);
+    Ok(B64.encode(out))
+}
+
+/// Opens what [`seal`] sealed; `None` if it was not sealed for `aad` under `key`.
+pub fn open(key: &[u8; 32], aad: &str, sealed: &str) -> Option<String> {
+    let bytes = B64.decode(sealed).ok()?;
+    if bytes.len() < 24 {
+        return None;
+    }
+    let (nonce, ct) = bytes.split_at(24);
+    let nonce: [u8; 24] = nonce.try_into().ok()?;
+    let cipher = XChaCha20Poly1305::new(key.into());
+    let plain = cipher
+        .decrypt(
+            &XNonce::from(nonce),
+            Payload {
+                msg: ct,
+                aad: aad.as_bytes(),
+            },
+        )
+        .ok()?;
+    String::from_utf8(plain).ok()
+}
+
+/// The idempotency key of person `person_id`'s invitation with activation token hash
+/// `hash`: a re-sent invitation (a new token) is a new message.
+fn invitation_key(person_id: &str, hash: &str) -> String {
+    format!(
+        "{}:{person_id}:{}",
+        kind::INVITATION,
+        &hash[..hash.len().min(16)]
+    )
+}
+
+/// Queues an account invitation carrying activation `token` (sealed with
+/// `outbox_key`); an earlier invitation still queued is cancelled, its link no longer
+/// working.
+#[allow(clippy::too_many_arguments)]
+pub fn invitation(
+    conn: &mut AnyConnection,
+    outbox_key: &[u8; 32],
+    person_id: &str,
+    language: &str,
+    token: &str,
+    token_hash: &str,
+    expires_at: NaiveDateTime,
+) -> Result<(), ApiError> {
+    store::cancel_queued(
+        conn,
+        person_id,
+        kind::INVITATION,
+        "replaced by a newer invitation",
+    )?;
+    let key = invitation_key(person_id, token_hash);
+    let payload = InvitationPayload {
+        secret: seal(outbox_key, &key, token)?,
+        expires_at,
+    };
+    store::enqueue(
+        conn,
+        &[row(
+            kind::INVITATION,
+            person_id,
+            language,
+            to_json(&payload)?,
+            key,
+        )],
+    )?;
+    Ok(())
+}
+
+/// Queues the pulse-open message of round `round_id` to each of its invitees.
+pub fn pulse_open(conn: &mut AnyConnection, round_id: &str) -> Result<usize, ApiError> {
+    let Some((title, closes_at)) = store::round_title(conn, round_id)? else {
+        return Ok(0);
+    };
+    let payload = to_json(&PulsePayload {
+        round_id: round_id.to_owned(),
+        title,
+        closes_at,
+    })?;
+    let rows: Vec<OutboxRow> = store::invitees(conn, round_id)?
+        .into_iter()
+        .map(|(person, lang)| {
+            let key = format!("{}:{round_id}:{person}", kind::PULSE_OPEN);
+            row(kind::PULSE_OPEN, &person, &lang, payload.clone(), key)
+        })
+        .collect();
+    store::enqueue(conn, &rows)
+}
+
+/// Queues a reminder of round `round_id` to each of `pending` (invitees who have not
+/// answered), at most one per person, round and day `day`. Returns how many were new.
+pub fn reminders(
+    conn: &mut AnyConnection,
+    round_id: &str,
+    pending: &[String],
+    day: chrono::NaiveDate,
+) -> Result<usize, ApiError> {
+    let Some((title, closes_at)) = store::round_title(conn, round_id)? else {
+        return Ok(0);
+    };
+    let payload = to_json(&PulsePayload {
+        round_id: round_id.to_owned(),
+        title,
+        closes_at,
+    })?;
+    // One time for the whole batch: the rows' order says nothing.
+    let t = crate::clock::now();
+    let rows: Vec<OutboxRow> = store::languages(conn, pending)?
+        .into_iter()
+        .map(|(person, lang)| {
+            let key = format!("{}:{round_id}:{person}:{day}", kind::REMINDER);
+            OutboxRow {
+                created_at: t,
+                next_attempt_at: t,
+                ..row(kind::REMINDER, &person, &lang, payload.clone(), key)
+            }
+        })
+        .collect();
+    store::enqueue(conn, &rows)
+}
+
+/// The token of a personal answer link as it appears in the link.
+pub fn link_token(bytes: &[u8; 32]) -> String {
+    B64.encode(bytes)
+}
+
+/// What the database keeps of a link's token: its SHA-256, in hex.
+pub fn link_hash(token: &str) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(token.as_bytes()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_sealed_secret_opens_only_for_its_message() {
+        let key = [7u8; 32];
+        let s = seal(&key, "invitation:a:1", "the token").expect("seal");
+        assert_eq!(
+            open(&key, "invitation:a:1", &s).as_deref(),
+            Some("the token")
+        );
+        assert_eq!(open(&key, "invitation:b:1", &s), None);
+        assert_eq!(open(&[8u8; 32], "invitation:a:1", &s), None);
+        assert!(!s.contains("the token"));
+    }
+}

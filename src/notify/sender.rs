@@ -1,0 +1,369 @@
+//! The outbox sender: a task that claims due messages, sends each by SMTP at the
+//! configured rate, and records the outcome. A temporary failure (a 4xx answer, a lost
+//! connection) is tried again after an exponential backoff with jitter; a permanent
+//! one (5xx), or a temporary one on the last allowed try, fails the message with its
+//! error kept. Stopping lets the message being sent finish and be recorded, and hands
+//! the rest of the claimed batch back to the queue, so a restart sends nothing twice.
+//!
+//! The one window in which a message can go out twice: the server has accepted it and
+//! the process dies before the row is marked sent. The claim then lapses and another
+//! sender sends it again. Nothing marks a message sent before the server accepts it, so
+//! no message is lost either.
+//!
+//! Neither the log nor an error kept in the outbox names a recipient's address.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{NaiveDateTime, TimeDelta};
+use rand::Rng;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+use crate::db::Db;
+use crate::error::ApiError;
+use crate::keys::MasterKey;
+use crate::notify::mail::{Letter, Mailer, SendError, SmtpSettings};
+use crate::notify::model::{OutboxRow, PulseLinkRow, kind, status};
+use crate::notify::queue::{self, InvitationPayload, PulsePayload};
+use crate::notify::store;
+use crate::notify::templates::{Content, render};
+use crate::state::AppState;
+
+/// How long a claim lasts: far longer than a batch takes to send.
+const LEASE_SECS: i64 = 600;
+/// Messages claimed at a time.
+const BATCH: i64 = 16;
+/// The longest wait between two tries.
+const MAX_BACKOFF_MS: u64 = 6 * 3600 * 1000;
+
+/// A running sender.
+pub struct SenderHandle {
+    stop: watch::Sender<bool>,
+    task: JoinHandle<()>,
+}
+
+impl SenderHandle {
+    /// Stops after the message in flight (if any) is sent and recorded.
+    pub async fn stop(self) {
+        let _ = self.stop.send(true);
+        if let Err(e) = self.task.await {
+            tracing::warn!(error = %e, "the outbox sender panicked");
+        }
+    }
+}
+
+struct Sender {
+    db: Db,
+    master: Arc<MasterKey>,
+    mailer: Mailer,
+    public_url: String,
+    org: String,
+    max_tries: i32,
+    retry_base_ms: u64,
+    poll: Duration,
+    every: Duration,
+}
+
+/// The wait before try `tries + 1`: `base · 2^(tries-1)`, capped, half of it random
+/// ("equal jitter"), from a `unit` in [0, 1).
+pub fn backoff_ms(base_ms: u64, tries: i32, unit: f64) -> u64 {
+    let exp = u32::try_from(tries.saturating_sub(1).clamp(0, 40)).unwrap_or(40);
+    let full = base_ms
+        .saturating_mul(2u64.saturating_pow(exp))
+        .min(MAX_BACKOFF_MS);
+    let half = full / 2;
+    half + (half as f64 * unit.clamp(0.0, 1.0)) as u64
+}
+
+/// Starts the sender when SMTP is configured (`None` otherwise: messages stay queued).
+pub fn start(state: &AppState) -> anyhow::Result<Option<SenderHandle>> {
+    let c = &state.config;
+    let Some(url) = &c.smtp_url else {
+        return Ok(None);
+    };
+    let settings = SmtpSettings::parse(url.expose())?;
+    let password = match &c.smtp_password_file {
+        Some(f) => Some(
+            std::fs::read_to_string(f)
+                .map_err(|e| anyhow::anyhow!("PULSELINE_SMTP_PASSWORD_FILE {}: {e}", f.display()))?
+                .trim_end_matches(['\n', '\r'])
+                .to_owned(),
+        ),
+        None => None,
+    };
+    let ca = match &c.smtp_ca_file {
+        Some(f) => Some(
+            std::fs::read(f)
+                .map_err(|e| anyhow::anyhow!("PULSELINE_SMTP_CA_FILE {}: {e}", f.display()))?,
+        ),
+        None => None,
+    };
+    let from = c.mail_from.clone().ok_or_else(|| {
+        anyhow::anyhow!("PULSELINE_MAIL_FROM is required with PULSELINE_SMTP_URL")
+    })?;
+    let public_url = c.public_url().ok_or_else(|| {
+        anyhow::anyhow!("PULSELINE_PUBLIC_URL is required with PULSELINE_SMTP_URL")
+    })?;
+    let sender = Sender {
+        db: state.db.clone(),
+        master: state.master.clone(),
+        mailer: Mailer::new(&settings, password, ca.as_deref(), &from)?,
+        public_url,
+        org: c.org_name.clone(),
+        max_tries: i32::try_from(c.mail_max_tries).unwrap_or(i32::MAX),
+        retry_base_ms: c.mail_retry_base_ms,
+        poll: Duration::from_millis(c.mail_poll_ms.max(10)),
+        every: Duration::from_secs_f64(1.0 / f64::from(c.mail_rate.max(1))),
+    };
+    let (stop, stopped) = watch::channel(false);
+    let task = tokio::spawn(sender.run(stopped));
+    tracing::info!(host = %settings.host, port = settings.port, "outbox sender started");
+    Ok(Some(SenderHandle { stop, task }))
+}
+
+/// What became of one message.
+enum Outcome {
+    Sent,
+    Retry(String),
+    Final(&'static str, String),
+}
+
+impl Sender {
+    async fn run(self, mut stopped: watch::Receiver<bool>) {
+        let mut pace = tokio::time::interval(self.every);
+        pace.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        'outer: loop {
+            if *stopped.borrow() {
+                break;
+            }
+            let batch = match self.claim().await {
+                Ok(b) => b,
+                Err(e) => {
+                    tracing::warn!(error = %e, "claiming outbox messages failed");
+                    Vec::new()
+                }
+            };
+            if batch.is_empty() {
+                tokio::select! {
+                    _ = tokio::time::sleep(self.poll) => {}
+                    _ = stopped.changed() => {}
+                }
+                continue;
+            }
+            for (i, row) in batch.iter().enumerate() {
+                tokio::select! {
+                    _ = pace.tick() => {}
+                    _ = stopped.changed() => {}
+                }
+                if *stopped.borrow() {
+                    self.release(&batch[i..]).await;
+                    break 'outer;
+                }
+                let outcome = self.deliver(row).await;
+                if let Err(e) = self.record(row, outcome).await {
+                    tracing::warn!(error = %e, id = %row.id, "recording a message's outcome failed");
+                }
+            }
+        }
+        tracing::info!("outbox sender stopped");
+    }
+
+    async fn claim(&self) -> Result<Vec<OutboxRow>, ApiError> {
+        let master = self.master.clone();
+        self.db
+            .write(move |conn| {
+                let at = crate::clock::now();
+                let rows = store::claim_due(conn, at, at + TimeDelta::seconds(LEASE_SECS), BATCH)?;
+                // The personal link's hash is recorded before the link can go out.
+                for r in &rows {
+                    if r.kind == kind::PULSE_OPEN || r.kind == kind::REMINDER {
+                        let Ok(p) = serde_json::from_str::<PulsePayload>(&r.payload) else {
+                            continue;
+                        };
+                        let token =
+                            queue::link_token(&master.pulse_link_bytes(&p.round_id, &r.person_id));
+                        store::insert_link(
+                            conn,
+                            &PulseLinkRow {
+                                token_hash: queue::link_hash(&token),
+                                round_id: p.round_id,
+                                person_id: r.person_id.clone(),
+                            },
+                        )?;
+                    }
+                }
+                Ok(rows)
+            })
+            .await
+    }
+
+    async fn release(&self, rows: &[OutboxRow]) {
+        let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
+        let released = self
+            .db
+            .write(move |conn| {
+                let at = crate::clock::now();
+                for id in &ids {
+                    store::release(conn, id, at)?;
+                }
+                Ok(())
+            })
+            .await;
+        if let Err(e) = released {
+            tracing::warn!(error = %e, "handing claimed messages back failed; they are sent when the claim lapses");
+        }
+    }
+
+    async fn deliver(&self, row: &OutboxRow) -> Outcome {
+        if row.tries > self.max_tries {
+            return Outcome::Final(
+                status::FAILED,
+                format!("gave up after {} tries", self.max_tries),
+            );
+        }
+        let person = row.person_id.clone();
+        let recipient = self
+            .db
+            .read(move |conn| store::recipient(conn, &person))
+            .await;
+        let (to, name) = match recipient {
+            Ok(Some(r)) if r.active && r.activated && row.kind == kind::INVITATION => {
+                return Outcome::Final(
+                    status::CANCELLED,
+                    "the account was activated before the invitation was sent".into(),
+                );
+            }
+            Ok(Some(r)) if r.active => (r.email, r.name),
+            Ok(_) => {
+                return Outcome::Final(status::CANCELLED, "the person is deactivated".into());
+            }
+            Err(e) => return Outcome::Retry(e.to_string()),
+        };
+        let now = crate::clock::now();
+        let letter = match self.compose(row, &name, now) {
+            Ok(r) => r,
+            Err(o) => return o,
+        };
+        let letter = Letter {
+            to: to.clone(),
+            to_name: name,
+            subject: letter.subject,
+            text: letter.text,
+            html: letter.html,
+        };
+        match self.mailer.send(&letter).await {
+            Ok(()) => Outcome::Sent,
+            Err(SendError::Temporary(e)) => Outcome::Retry(e.replace(&to, "<recipient>")),
+            Err(SendError::Permanent(e)) => {
+                Outcome::Final(status::FAILED, e.replace(&to, "<recipient>"))
+            }
+        }
+    }
+
+    fn compose(
+        &self,
+        row: &OutboxRow,
+        name: &str,
+        now: NaiveDateTime,
+    ) -> Result<crate::notify::templates::Rendered, Outcome> {
+        let bad = |what: &str| Outcome::Final(status::FAILED, format!("unreadable {what}"));
+        let lang = row.language.as_str();
+        match row.kind.as_str() {
+            kind::INVITATION => {
+                let p: InvitationPayload =
+                    serde_json::from_str(&row.payload).map_err(|_| bad("payload"))?;
+                if p.expires_at <= now {
+                    return Err(Outcome::Final(
+                        status::CANCELLED,
+                        "the activation link expired before it was sent".into(),
+                    ));
+                }
+                let token = queue::open(&self.master.outbox_key(), &row.idempotency_key, &p.secret)
+                    .ok_or_else(|| bad("activation token (was the master key changed?)"))?;
+                let link = format!("{}/activate?token={token}", self.public_url);
+                let content = Content::Invitation {
+                    expires_at: p.expires_at,
+                };
+                Ok(render(&content, lang, &self.org, name, &link))
+            }
+            kind::PULSE_OPEN | kind::REMINDER => {
+                let p: PulsePayload =
+                    serde_json::from_str(&row.payload).map_err(|_| bad("payload"))?;
+                if p.closes_at <= now {
+                    return Err(Outcome::Final(
+                        status::CANCELLED,
+                        "the round closed before the message was sent".into(),
+                    ));
+                }
+                let token =
+                    queue::link_token(&self.master.pulse_link_bytes(&p.round_id, &row.person_id));
+                let link = format!("{}/p/{token}", self.public_url);
+                let content = if row.kind == kind::PULSE_OPEN {
+                    Content::PulseOpen {
+                        title: &p.title,
+                        closes_at: p.closes_at,
+                    }
+                } else {
+                    Content::Reminder {
+                        title: &p.title,
+                        closes_at: p.closes_at,
+                    }
+                };
+                Ok(render(&content, lang, &self.org, name, &link))
+            }
+            _ => Err(bad("kind")),
+        }
+    }
+
+    async fn record(&self, row: &OutboxRow, outcome: Outcome) -> Result<(), ApiError> {
+        let id = row.id.clone();
+        let tries = row.tries;
+        let (max, base) = (self.max_tries, self.retry_base_ms);
+        let unit: f64 = rand::thread_rng().r#gen();
+        match &outcome {
+            Outcome::Sent => tracing::debug!(id = %id, kind = %row.kind, "message sent"),
+            Outcome::Retry(e) => {
+                tracing::info!(id = %id, tries, error = %e, "message not sent; retrying")
+            }
+            Outcome::Final(s, e) => {
+                tracing::warn!(id = %id, status = %s, error = %e, "message not sent")
+            }
+        }
+        self.db
+            .write(move |conn| {
+                let now = crate::clock::now();
+                match outcome {
+                    Outcome::Sent => store::mark_sent(conn, &id, now),
+                    Outcome::Retry(e) if tries >= max => store::mark_final(
+                        conn,
+                        &id,
+                        status::FAILED,
+                        &format!("{e} (gave up after {tries} tries)"),
+                    ),
+                    Outcome::Retry(e) => {
+                        let wait = backoff_ms(base, tries, unit);
+                        let next =
+                            now + TimeDelta::milliseconds(i64::try_from(wait).unwrap_or(i64::MAX));
+                        store::mark_retry(conn, &id, next, &e)
+                    }
+                    Outcome::Final(s, e) => store::mark_final(conn, &id, s, &e),
+                }
+            })
+            .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::backoff_ms;
+
+    #[test]
+    fn backoff_doubles_with_jitter_and_is_capped() {
+        assert_eq!(backoff_ms(1000, 1, 0.0), 500);
+        assert_eq!(backoff_ms(1000, 1, 1.0), 1000);
+        assert_eq!(backoff_ms(1000, 3, 0.0), 2000);
+        assert_eq!(backoff_ms(1000, 3, 0.999_999), 3999);
+        assert_eq!(backoff_ms(1000, 60, 1.0), 6 * 3600 * 1000);
+    }
+}

@@ -1,0 +1,358 @@
+//! The queries of the outbox and of the personal answer links.
+//!
+//! Claiming is one statement in a write transaction: on PostgreSQL the due rows are
+//! picked with `FOR UPDATE SKIP LOCKED`, so replicas claiming at once take different
+//! rows; on SQLite the transaction runs on the single writer (`BEGIN IMMEDIATE`), so
+//! claims never overlap. A claimed row is `sending` until `claimed_until`; a sender
+//! that dies leaves it to be claimed again when that passes.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Text, Timestamp};
+
+use crate::db::AnyConnection;
+use crate::db::schema::{outbox, people, pulse_links, round_invitees, rounds, surveys};
+use crate::error::ApiError;
+use crate::notify::model::{OutboxRow, PulseLinkRow, status};
+
+/// Rows inserted per statement (SQLite binds at most 32,766 values).
+const CHUNK: usize = 500;
+
+/// Queues `rows`; a row whose idempotency key is already queued is left out. Returns
+/// how many were new.
+pub fn enqueue(conn: &mut AnyConnection, rows: &[OutboxRow]) -> Result<usize, ApiError> {
+    let mut added = 0;
+    match conn {
+        // SQLite has no multi-row upsert in diesel; one row at a time on the writer.
+        AnyConnection::Sqlite(c) => {
+            for r in rows {
+                added += diesel::insert_into(outbox::table)
+                    .values(r)
+                    .on_conflict(outbox::idempotency_key)
+                    .do_nothing()
+                    .execute(c)?;
+            }
+        }
+        AnyConnection::Postgresql(c) => {
+            for chunk in rows.chunks(CHUNK) {
+                added += diesel::insert_into(outbox::table)
+                    .values(chunk)
+                    .on_conflict(outbox::idempotency_key)
+                    .do_nothing()
+                    .execute(c)?;
+            }
+        }
+    }
+    Ok(added)
+}
+
+/// Cancels the person's queued messages of `kind` (a newer one replaces them).
+pub fn cancel_queued(
+    conn: &mut AnyConnection,
+    person_id: &str,
+    kind: &str,
+    why: &str,
+) -> Result<usize, ApiError> {
+    Ok(diesel::update(
+        outbox::table
+            .filter(outbox::person_id.eq(person_id))
+            .filter(outbox::kind.eq(kind))
+            .filter(outbox::status.eq(status::QUEUED)),
+    )
+    .set((
+        outbox::status.eq(status::CANCELLED),
+        outbox::last_error.eq(Some(why)),
+    ))
+    .execute(conn)?)
+}
+
+#[derive(QueryableByName)]
+struct Claimed {
+    #[diesel(sql_type = Text)]
+    id: String,
+}
+
+/// Claims up to `limit` due messages until `lease_until`: queued ones whose time has
+/// come, and `sending` ones whose claim has lapsed (their sender died). Each claim
+/// counts as a try. Run inside [`crate::db::Db::write`].
+pub fn claim_due(
+    conn: &mut AnyConnection,
+    at: NaiveDateTime,
+    lease_until: NaiveDateTime,
+    limit: i64,
+) -> Result<Vec<OutboxRow>, ApiError> {
+    let lock = match conn {
+        AnyConnection::Postgresql(_) => " FOR UPDATE SKIP LOCKED",
+        AnyConnection::Sqlite(_) => "",
+    };
+    let sql = format!(
+        "UPDATE outbox SET status = 'sending', claimed_until = $1, tries = tries + 1 \
+         WHERE id IN (SELECT id FROM outbox \
+           WHERE (status = 'queued' AND next_attempt_at <= $2) \
+              OR (status = 'sending' AND claimed_until <= $2) \
+           ORDER BY next_attempt_at LIMIT $3{lock}) \
+         RETURNING id"
+    );
+    let ids: Vec<Claimed> = diesel::sql_query(sql)
+        .bind::<Timestamp, _>(lease_until)
+        .bind::<Timestamp, _>(at)
+        .bind::<BigInt, _>(limit)
+        .load(conn)?;
+    let ids: Vec<String> = ids.into_iter().map(|c| c.id).collect();
+    Ok(outbox::table
+        .filter(outbox::id.eq_any(&ids))
+        .order(outbox::next_attempt_at)
+        .select(OutboxRow::as_select())
+        .load(conn)?)
+}
+
+/// Records a message as sent (only while it is still this sender's claim).
+pub fn mark_sent(conn: &mut AnyConnection, id: &str, at: NaiveDateTime) -> Result<(), ApiError> {
+    diesel::update(
+        outbox::table
+            .filter(outbox::id.eq(id))
+            .filter(outbox::status.eq(status::SENDING)),
+    )
+    .set((
+        outbox::status.eq(status::SENT),
+        outbox::sent_at.eq(Some(at)),
+        outbox::claimed_until.eq(None::<NaiveDateTime>),
+        outbox::last_error.eq(None::<String>),
+    ))
+    .execute(conn)?;
+    Ok(())
+}
+
+/// Puts a message back in the queue for `next` (a temporary failure), keeping the error.
+pub fn mark_retry(
+    conn: &mut AnyConnection,
+    id: &str,
+    next: NaiveDateTime,
+    error: &str,
+) -> Result<(), ApiError> {
+    diesel::update(
+        outbox::table
+            .filter(outbox::id.eq(id))
+            .filter(outbox::status.eq(status::SENDING)),
+    )
+    .set((
+        outbox::status.eq(status::QUEUED),
+        outbox::next_attempt_at.eq(next),
+        outbox::claimed_until.eq(None::<NaiveDateTime>),
+        outbox::last_error.eq(Some(error)),
+    ))
+    .execute(conn)?;
+    Ok(())
+}
+
+/// Gives a message up (`failed`) or drops it (`cancelled`), keeping why.
+pub fn mark_final(
+    conn: &mut AnyConnection,
+    id: &str,
+    final_status: &str,
+    error: &str,
+) -> Result<(), ApiError> {
+    diesel::update(
+        outbox::table
+            .filter(outbox::id.eq(id))
+            .filter(outbox::status.eq(status::SENDING)),
+    )
+    .set((
+        outbox::status.eq(final_status),
+        outbox::claimed_until.eq(None::<NaiveDateTime>),
+        outbox::last_error.eq(Some(error)),
+    ))
+    .execute(conn)?;
+    Ok(())
+}
+
+/// Hands a claimed message back unsent (the sender is stopping): due at once, and the
+/// claim does not count as a try.
+pub fn release(conn: &mut AnyConnection, id: &str, at: NaiveDateTime) -> Result<(), ApiError> {
+    diesel::update(
+        outbox::table
+            .filter(outbox::id.eq(id))
+            .filter(outbox::status.eq(status::SENDING)),
+    )
+    .set((
+        outbox::status.eq(status::QUEUED),
+        outbox::next_attempt_at.eq(at),
+        outbox::claimed_until.eq(None::<NaiveDateTime>),
+        outbox::tries.eq(outbox::tries - 1),
+    ))
+    .execute(conn)?;
+    Ok(())
+}
+
+/// A page of the outbox, newest first, with each recipient's address; and the total.
+/// Reminders are left out: their recipients, and even their outcomes beside the other
+/// messages (a reminder failing like one person's invitation did), say who has not
+/// answered.
+pub fn page(
+    conn: &mut AnyConnection,
+    only: Option<&str>,
+    limit: i64,
+    offset: i64,
+) -> Result<(i64, Vec<(OutboxRow, String)>), ApiError> {
+    let mut count = outbox::table
+        .filter(outbox::kind.ne(crate::notify::model::kind::REMINDER))
+        .into_boxed();
+    let mut q = outbox::table
+        .inner_join(people::table.on(people::id.eq(outbox::person_id)))
+        .filter(outbox::kind.ne(crate::notify::model::kind::REMINDER))
+        .into_boxed();
+    if let Some(s) = only {
+        count = count.filter(outbox::status.eq(s.to_owned()));
+        q = q.filter(outbox::status.eq(s.to_owned()));
+    }
+    let total = count.count().get_result(conn)?;
+    let rows = q
+        .order((outbox::created_at.desc(), outbox::id))
+        .limit(limit)
+        .offset(offset)
+        .select((OutboxRow::as_select(), people::email))
+        .load(conn)?;
+    Ok((total, rows))
+}
+
+pub fn find(conn: &mut AnyConnection, id: &str) -> Result<Option<OutboxRow>, ApiError> {
+    Ok(outbox::table
+        .find(id)
+        .select(OutboxRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// Queues a failed or cancelled message again, due now, with a fresh count of tries.
+pub fn requeue(conn: &mut AnyConnection, id: &str, at: NaiveDateTime) -> Result<(), ApiError> {
+    diesel::update(outbox::table.find(id))
+        .set((
+            outbox::status.eq(status::QUEUED),
+            outbox::next_attempt_at.eq(at),
+            outbox::tries.eq(0),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Where a message goes and in whose name.
+pub struct Recipient {
+    pub email: String,
+    pub name: String,
+    pub active: bool,
+    /// Whether the person has set a password (an invitation is then moot).
+    pub activated: bool,
+}
+
+pub fn recipient(conn: &mut AnyConnection, person_id: &str) -> Result<Option<Recipient>, ApiError> {
+    let row: Option<(String, String, bool, Option<String>)> = people::table
+        .find(person_id)
+        .select((
+            people::email,
+            people::name,
+            people::active,
+            people::password_hash,
+        ))
+        .first(conn)
+        .optional()?;
+    Ok(row.map(|(email, name, active, hash)| Recipient {
+        email,
+        name,
+        active,
+        activated: hash.is_some(),
+    }))
+}
+
+/// The round's invitees with their language: who gets the pulse-open message.
+pub fn invitees(
+    conn: &mut AnyConnection,
+    round_id: &str,
+) -> Result<Vec<(String, String)>, ApiError> {
+    Ok(round_invitees::table
+        .inner_join(people::table.on(people::id.eq(round_invitees::person_id)))
+        .filter(round_invitees::round_id.eq(round_id))
+        .filter(people::active.eq(true))
+        .select((people::id, people::language))
+        .load(conn)?)
+}
+
+/// The languages of `ids` (active people only).
+pub fn languages(
+    conn: &mut AnyConnection,
+    ids: &[String],
+) -> Result<Vec<(String, String)>, ApiError> {
+    let mut out = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(CHUNK) {
+        out.extend(
+            people::table
+                .filter(people::id.eq_any(chunk))
+                .filter(people::active.eq(true))
+                .select((people::id, people::language))
+                .load::<(String, String)>(conn)?,
+        );
+    }
+    Ok(out)
+}
+
+/// Records a personal answer link by its hash (again: nothing changes).
+pub fn insert_link(conn: &mut AnyConnection, row: &PulseLinkRow) -> Result<(), ApiError> {
+    let insert = diesel::insert_into(pulse_links::table)
+        .values(row)
+        .on_conflict_do_nothing();
+    match conn {
+        AnyConnection::Sqlite(c) => insert.execute(c)?,
+        AnyConnection::Postgresql(c) => insert.execute(c)?,
+    };
+    Ok(())
+}
+
+/// The round and person of a link, by the hash of its token.
+pub fn find_link(
+    conn: &mut AnyConnection,
+    token_hash: &str,
+) -> Result<Option<PulseLinkRow>, ApiError> {
+    Ok(pulse_links::table
+        .find(token_hash)
+        .select(PulseLinkRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// When a round closes and the title of its survey.
+pub fn round_window(
+    conn: &mut AnyConnection,
+    round_id: &str,
+) -> Result<Option<(NaiveDateTime, NaiveDateTime)>, ApiError> {
+    Ok(rounds::table
+        .find(round_id)
+        .select((rounds::opens_at, rounds::closes_at))
+        .first(conn)
+        .optional()?)
+}
+
+/// The title of the round's survey and when the round closes.
+pub fn round_title(
+    conn: &mut AnyConnection,
+    round_id: &str,
+) -> Result<Option<(String, NaiveDateTime)>, ApiError> {
+    Ok(rounds::table
+        .inner_join(surveys::table.on(surveys::id.eq(rounds::survey_id)))
+        .filter(rounds::id.eq(round_id))
+        .select((surveys::title, rounds::closes_at))
+        .first(conn)
+        .optional()?)
+}
+
+/// The round's pulse-open messages per status.
+pub fn pulse_open_counts(
+    conn: &mut AnyConnection,
+    round_id: &str,
+) -> Result<Vec<(String, i64)>, ApiError> {
+    let prefix = format!("{}:{round_id}:%", crate::notify::model::kind::PULSE_OPEN);
+    Ok(outbox::table
+        .filter(outbox::kind.eq(crate::notify::model::kind::PULSE_OPEN))
+        .filter(outbox::idempotency_key.like(prefix))
+        .group_by(outbox::status)
+        .select((outbox::status, diesel::dsl::count_star()))
+        .load(conn)?)
+}

@@ -1,0 +1,172 @@
+//! The words of each message, in English and Russian, as plain text and as HTML. The
+//! HTML has no images, no remote content and no tracking: a heading, the text and
+//! one link, which is the same link as in the text part.
+
+use chrono::NaiveDateTime;
+use maud::{DOCTYPE, html};
+
+/// What a message says, in one language.
+pub struct Rendered {
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+}
+
+/// Which message, with what it needs.
+pub enum Content<'a> {
+    Invitation {
+        expires_at: NaiveDateTime,
+    },
+    PulseOpen {
+        title: &'a str,
+        closes_at: NaiveDateTime,
+    },
+    Reminder {
+        title: &'a str,
+        closes_at: NaiveDateTime,
+    },
+}
+
+fn when(t: NaiveDateTime) -> String {
+    format!("{} UTC", t.format("%Y-%m-%d %H:%M"))
+}
+
+/// The message `content` for `name` in `lang` (`ru`, else English), from `org`, with
+/// `link` as its one link.
+pub fn render(content: &Content<'_>, lang: &str, org: &str, name: &str, link: &str) -> Rendered {
+    let ru = lang == "ru";
+    let (subject, lines, button): (String, Vec<String>, &str) = match content {
+        Content::Invitation { expires_at } => {
+            if ru {
+                (
+                    format!("{org}: приглашение в pulseline"),
+                    vec![
+                        format!("Здравствуйте, {name}!"),
+                        format!(
+                            "{org} приглашает вас в pulseline — анонимные пульс-опросы и предложения."
+                        ),
+                        "Задайте пароль по ссылке, чтобы войти.".into(),
+                        format!("Ссылка действует до {}.", when(*expires_at)),
+                    ],
+                    "Задать пароль",
+                )
+            } else {
+                (
+                    format!("{org}: your pulseline invitation"),
+                    vec![
+                        format!("Hello {name},"),
+                        format!(
+                            "{org} invites you to pulseline: anonymous pulse surveys and suggestions."
+                        ),
+                        "Set your password with the link below to sign in.".into(),
+                        format!("The link works until {}.", when(*expires_at)),
+                    ],
+                    "Set your password",
+                )
+            }
+        }
+        Content::PulseOpen { title, closes_at } | Content::Reminder { title, closes_at } => {
+            let reminder = matches!(content, Content::Reminder { .. });
+            if ru {
+                (
+                    if reminder {
+                        format!("Напоминание: пульс-опрос «{title}» открыт")
+                    } else {
+                        format!("Пульс-опрос «{title}» открыт")
+                    },
+                    vec![
+                        format!("Здравствуйте, {name}!"),
+                        format!(
+                            "{org} спрашивает, как вам работается: пульс-опрос «{title}» займёт пару минут."
+                        ),
+                        "Ответы анонимны: отчёты показывают только группы не меньше k человек."
+                            .into(),
+                        format!(
+                            "Ссылка личная, не пересылайте её. Опрос открыт до {}.",
+                            when(*closes_at)
+                        ),
+                    ],
+                    "Ответить",
+                )
+            } else {
+                (
+                    if reminder {
+                        format!("Reminder: the pulse \"{title}\" is open")
+                    } else {
+                        format!("The pulse \"{title}\" is open")
+                    },
+                    vec![
+                        format!("Hello {name},"),
+                        format!(
+                            "{org} asks how work is going: the pulse \"{title}\" takes a couple of minutes."
+                        ),
+                        "Answers are anonymous: reports show only groups of at least k people."
+                            .into(),
+                        format!(
+                            "The link is yours alone; do not forward it. The pulse is open until {}.",
+                            when(*closes_at)
+                        ),
+                    ],
+                    "Answer now",
+                )
+            }
+        }
+    };
+    let text = format!("{}\n\n{link}\n", lines.join("\n\n"));
+    let lang_attr = if ru { "ru" } else { "en" };
+    let html = html! {
+        (DOCTYPE)
+        html lang=(lang_attr) {
+            head {
+                meta charset="utf-8";
+                title { (subject) }
+            }
+            body {
+                @for l in &lines {
+                    p { (l) }
+                }
+                p { a href=(link) { (button) } }
+                p { (link) }
+            }
+        }
+    }
+    .into_string();
+    Rendered {
+        subject,
+        text,
+        html,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_html_escapes_and_tracks_nothing() {
+        let t = chrono::NaiveDate::from_ymd_opt(2026, 12, 3)
+            .and_then(|d| d.and_hms_opt(10, 0, 0))
+            .expect("time");
+        let r = render(
+            &Content::PulseOpen {
+                title: "<b>Q4</b>",
+                closes_at: t,
+            },
+            "en",
+            "Acme",
+            "Ann",
+            "https://p.example.org/p/abc",
+        );
+        assert!(r.html.contains("&lt;b&gt;Q4&lt;/b&gt;"));
+        assert!(!r.html.contains("<img"));
+        assert!(r.text.contains("https://p.example.org/p/abc"));
+        let ru = render(
+            &Content::Invitation { expires_at: t },
+            "ru",
+            "Acme",
+            "Аня",
+            "x",
+        );
+        assert!(ru.subject.contains("приглашение"));
+    }
+}
