@@ -42,6 +42,20 @@ fn optional(v: &str) -> Option<String> {
     Some(v.trim().to_owned()).filter(|v| !v.is_empty())
 }
 
+/// The team choices of a person's form: none, then every team.
+fn team_options(lang: Language, teams: &[Team]) -> Vec<(String, String)> {
+    let mut out = vec![(String::new(), t(lang, "No team").to_owned())];
+    out.extend(teams.iter().map(|t| (t.id.clone(), t.name.clone())));
+    out
+}
+
+fn language_options() -> Vec<(String, String)> {
+    vec![
+        ("en".to_owned(), "English".to_owned()),
+        ("ru".to_owned(), "Русский".to_owned()),
+    ]
+}
+
 struct View<'a> {
     person: &'a Person,
     teams: &'a [Team],
@@ -74,12 +88,7 @@ fn view(c: &Chrome, v: View) -> Markup {
         .iter()
         .filter(|t| t.manager_ids.contains(&p.id))
         .collect();
-    let mut team_options = vec![(String::new(), t(lang, "No team").to_owned())];
-    team_options.extend(v.teams.iter().map(|t| (t.id.clone(), t.name.clone())));
-    let languages = vec![
-        ("en".to_owned(), "English".to_owned()),
-        ("ru".to_owned(), "Русский".to_owned()),
-    ];
+    let (team_options, languages) = (team_options(lang, v.teams), language_options());
     let roles: Vec<&str> = p
         .roles
         .iter()
@@ -309,12 +318,7 @@ pub async fn deactivate(
 
 fn new_view(c: &Chrome, teams: &[Team], form: &Form, errors: &Errors) -> Markup {
     let lang = c.lang;
-    let mut team_options = vec![(String::new(), t(lang, "No team").to_owned())];
-    team_options.extend(teams.iter().map(|t| (t.id.clone(), t.name.clone())));
-    let languages = vec![
-        ("en".to_owned(), "English".to_owned()),
-        ("ru".to_owned(), "Русский".to_owned()),
-    ];
+    let (team_options, languages) = (team_options(lang, teams), language_options());
     let language = match form.text("language") {
         "" => "en",
         l => l,
