@@ -38,12 +38,29 @@ impl<T: Type> Payload for JsonBody<T> {
     }
 }
 
-impl<T: DeserializeOwned + Send> ParsePayload for JsonBody<T> {
+impl<T: DeserializeOwned + Type + Send> ParsePayload for JsonBody<T> {
     const IS_REQUIRED: bool = true;
 
     async fn from_request(request: &Request, body: &mut RequestBody) -> Result<Self> {
         let data = Vec::<u8>::from_request(request, body).await?;
+        // A named schema is an object: serde would also take its fields as an array.
+        if matches!(T::schema_ref(), MetaSchemaRef::Reference(_)) {
+            require_object(&data)?;
+        }
         Ok(JsonBody(parse_json(&data)?))
+    }
+}
+
+/// Refuses a document that is well-formed JSON but not an object (422 on `body`).
+fn require_object(data: &[u8]) -> std::result::Result<(), ApiError> {
+    let first = data.iter().find(|b| !b.is_ascii_whitespace());
+    match first {
+        Some(b'{') | None => Ok(()),
+        Some(_) if serde_json::from_slice::<serde::de::IgnoredAny>(data).is_err() => Ok(()),
+        Some(_) => Err(ApiError::invalid(
+            "body",
+            "the request body must be a JSON object",
+        )),
     }
 }
 

@@ -975,6 +975,10 @@ const RU_MSG: &[(&str, &str)] = &[
     ("must not be after `to`", "не должно быть позже `to`"),
     ("a day as YYYY-MM-DD", "день в виде ГГГГ-ММ-ДД"),
     (
+        "the request body must be a JSON object",
+        "тело запроса должно быть JSON-объектом",
+    ),
+    (
         "tick the box to confirm the deactivation",
         "отметьте флажок, чтобы подтвердить деактивацию",
     ),

@@ -286,3 +286,42 @@ async fn an_id_in_a_path_longer_than_64_characters_is_a_400_naming_the_id() {
         .await;
     r.expect(404);
 }
+
+/// A body whose schema is an object must be one: serde would otherwise read an array
+/// as the object's fields in order (`[null, null]` set the retention settings).
+#[tokio::test]
+async fn an_array_where_an_object_is_expected_is_a_422_on_the_body() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    for body in ["[null, null]", "[]", "7", "\"x\""] {
+        let r = app
+            .raw(
+                Method::PUT,
+                "/api/v1/retention",
+                Some(&admin.token),
+                "application/json",
+                body,
+            )
+            .await;
+        r.expect(422);
+        assert_eq!(r.field(), "body", "{body}");
+    }
+    // The object form still works, and malformed JSON is still a 400.
+    app.json(
+        Method::PUT,
+        "/api/v1/retention",
+        Some(&admin.token),
+        json!({"suggestions_months": 24}),
+    )
+    .await
+    .expect(200);
+    app.raw(
+        Method::PUT,
+        "/api/v1/retention",
+        Some(&admin.token),
+        "application/json",
+        "[1,",
+    )
+    .await
+    .expect(400);
+}
