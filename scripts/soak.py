@@ -11,7 +11,9 @@ script exits with status 1; a run with no failure exits 0.
     scripts/soak.py crash   --db sqlite|postgres   # the same load, SIGKILL at a random moment
     scripts/soak.py replicas                       # two servers on one PostgreSQL database
     scripts/soak.py flood   [--db sqlite|postgres] # login flood vs GET /me (benchmark)
-    scripts/soak.py ci                             # load, crash (both databases), replicas
+    scripts/soak.py upgrade --old-bin OLD [--db …] # OLD serves while this binary migrates and joins
+    scripts/soak.py ci                             # load, crash (both databases), replicas;
+                                                   # upgrade too when --old-bin is given
 
 The binary is `$CARGO_TARGET_DIR/release/pulseline` (or `target/release/pulseline`)
 unless `--bin` is given; build it first with `cargo build --release`. PostgreSQL runs use
@@ -834,6 +836,110 @@ def scenario_replicas(args) -> list[str]:
         run.close()
 
 
+def scenario_upgrade(args, kind: str) -> list[str]:
+    """An upgrade without downtime: the previous version (`--old-bin`) serves a database
+    and takes answers; the new binary starts on the same database while the old one
+    still serves, applies its migrations, and from then on both take answers — every
+    person exactly once, whichever replica they reach — and both serve the same report
+    of the round the new one closes."""
+    print(f"\n== upgrade on {kind}: {args.old_bin} serving while {args.bin} migrates and joins")
+    run = Run(args, "upgrade", kind)
+    c = run.checks
+    try:
+        old = Server("old", args.old_bin, run.db, run.workdir, dict(CHEAP_ARGON2))
+        new = Server("new", args.bin, run.db, run.workdir, dict(CHEAP_ARGON2))
+        run.servers += [old, new]
+        old_version = old.run_cli(["--version"]).strip()
+        new_version = new.run_cli(["--version"]).strip()
+        print(f"  old: {old_version}; new: {new_version}")
+        create_admin(old)
+        old.start()
+        old.wait_ready()
+        h_old = Http(old.port)
+        people = 40
+        pop = populate(h_old, old.port, people, 4, 8)
+        round_id, questions, invited = open_manual_round(h_old, pop.admin)
+        c.equal(invited, people, "people invited by the old version")
+        rng = random.Random(args.seed)
+        first = pop.people[: people // 2]
+        results = run_pool(old.port, [
+            ("POST", f"/api/v1/rounds/{round_id}/responses", tok, answers_for(questions, rng)) for _, tok in first
+        ], 4)
+        c.check(all(r and r[0] == 201 for r in results), "half the people answered on the old version",
+                str([r[0] if r else None for r in results if not r or r[0] != 201][:5]))
+        applied_before = run.db.scalar("SELECT COUNT(*) FROM __diesel_schema_migrations")
+
+        # The new binary starts while the old one serves and answers go on reaching it.
+        stop = threading.Event()
+        during: list = []
+
+        def keep_answering() -> None:
+            h = Http(old.port)
+            i = 0
+            while not stop.is_set():
+                # The people who answered already: each try must be refused (409), not lost.
+                _, tok = first[i % len(first)]
+                try:
+                    during.append(h.call("POST", f"/api/v1/rounds/{round_id}/responses", tok, answers_for(questions, rng))[0])
+                except Exception as e:  # noqa: BLE001
+                    during.append(repr(e))
+                i += 1
+                time.sleep(0.02)
+            h.close()
+
+        worker = threading.Thread(target=keep_answering, daemon=True)
+        worker.start()
+        new.start()
+        new.wait_ready()
+        stop.set()
+        worker.join()
+        applied_after = run.db.scalar("SELECT COUNT(*) FROM __diesel_schema_migrations")
+        print(f"  migrations applied: {applied_before} before, {applied_after} after the new version started")
+        c.check(applied_after >= applied_before, "the new version applied its migrations (none lost)")
+        c.check(bool(during) and all(s == 409 for s in during),
+                f"the old version kept answering while the new one migrated ({len(during)} repeat answers, all 409)",
+                str(sorted(set(map(str, during)))))
+        c.equal(Http(old.port).call("GET", "/readyz")[0], 200, "the old version is still ready on the migrated database")
+
+        # The second half answers, alternately through the old and the new replica.
+        rest = pop.people[people // 2:]
+        h_new = Http(new.port)
+        statuses = []
+        for i, (_, tok) in enumerate(rest):
+            h = h_old if i % 2 == 0 else h_new
+            statuses.append(h.call("POST", f"/api/v1/rounds/{round_id}/responses", tok, answers_for(questions, rng))[0])
+        c.check(all(s == 201 for s in statuses), "the second half answered, half on each version", str(statuses))
+        again = [
+            (h_new if i % 2 == 0 else h_old).call("POST", f"/api/v1/rounds/{round_id}/responses", tok, answers_for(questions, rng))[0]
+            for i, (_, tok) in enumerate(rest)
+        ]
+        c.check(all(s == 409 for s in again), "a second answer on the other version is refused (409)", str(again))
+        participation, ballots, _, _ = stored_counts(run.db, round_id)
+        c.equal(participation, people, "participation rows")
+        c.equal(ballots, people, "sealed ballots")
+
+        h_new.expect(200, "POST", f"/api/v1/rounds/{round_id}/close", pop.admin)
+        report_new = h_new.expect(200, "GET", f"/api/v1/rounds/{round_id}/report", pop.admin)
+        report_old = h_old.expect(200, "GET", f"/api/v1/rounds/{round_id}/report", pop.admin)
+        c.equal(report_new["group"].get("n"), people, "respondents in the new version's report")
+        c.check(report_old == report_new, "the old and the new version serve the same report")
+        h_old.close()
+        h_new.close()
+        old.stop()
+        new.stop()
+        _, ballots, responses, _ = stored_counts(run.db, round_id)
+        c.equal(ballots, 0, "no ballot left after the close")
+        c.equal(responses, people, "responses after the close")
+        check_consistency(c, run.db, len(questions))
+        check_logs(c, run.servers)
+        return c.failures
+    except Fail as e:
+        c.check(False, "the run completed", str(e))
+        return c.failures
+    finally:
+        run.close()
+
+
 def scenario_flood(args, kind: str) -> list[str]:
     """A benchmark: 32 clients sign in as fast as they can for 10 s with the production
     argon2 parameters while one client reads GET /me; reports the latency of /me with
@@ -922,9 +1028,10 @@ def default_bin() -> str:
 
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("scenario", choices=["load", "crash", "replicas", "flood", "ci"])
+    p.add_argument("scenario", choices=["load", "crash", "replicas", "flood", "upgrade", "ci"])
     p.add_argument("--db", choices=["sqlite", "postgres", "both"], default="both", help="database(s) for load, crash, flood")
     p.add_argument("--bin", default=default_bin(), help="the pulseline binary (default: %(default)s)")
+    p.add_argument("--old-bin", default=None, help="the previous version's binary, for the upgrade scenario")
     p.add_argument("--pg", default=os.environ.get("SOAK_PG_URL", "postgres://postgres@127.0.0.1:5432/postgres"))
     p.add_argument("--people", type=int, default=1000)
     p.add_argument("--concurrency", type=int, default=64)
@@ -951,6 +1058,12 @@ def main() -> int:
             failures += scenario_crash(args, kind)
     if args.scenario in ("replicas", "ci"):
         failures += scenario_replicas(args)
+    if args.scenario == "upgrade" or (args.scenario == "ci" and args.old_bin):
+        if not args.old_bin or not os.access(args.old_bin, os.X_OK):
+            print(f"FAIL: --old-bin {args.old_bin} is not an executable", file=sys.stderr)
+            return 1
+        for kind in kinds:
+            failures += scenario_upgrade(args, kind)
     if args.scenario == "flood":
         for kind in (["sqlite"] if args.db == "both" else kinds):
             failures += scenario_flood(args, kind)

@@ -328,6 +328,20 @@ pub struct Config {
     )]
     pub scheduler_secs: u64,
 
+    /// Apply pending migrations when `serve` (or another command) starts, the
+    /// default. With `false` only `pulseline migrate` changes the schema: the server
+    /// starts on what it finds and `/readyz` answers 503 until every migration this
+    /// version carries has been applied (by `pulseline migrate` or a replica that
+    /// migrates).
+    #[arg(
+        long,
+        env = "PULSELINE_MIGRATE_ON_START",
+        default_value_t = true,
+        action = clap::ArgAction::Set,
+        global = true
+    )]
+    pub migrate_on_start: bool,
+
     /// Log format: `text` or `json`.
     #[arg(
         long,

@@ -172,6 +172,9 @@ pub enum ApiError {
     Conflict(Msg),
     #[error("{0}")]
     Gone(Msg),
+    /// Up, but not ready to serve (503), with what it waits for.
+    #[error("{0}")]
+    NotReady(Msg),
     #[error("the request body is larger than {0} bytes")]
     PayloadTooLarge(usize),
     #[error("{field}: {message}")]
@@ -210,7 +213,7 @@ impl ApiError {
             ApiError::Unauthorized => Msg::new("authentication is required"),
             ApiError::Forbidden => Msg::new("you are not allowed to do this"),
             ApiError::NotFound(what) => Msg::new("{what} not found").arg("what", what),
-            ApiError::Conflict(m) | ApiError::Gone(m) => m.clone(),
+            ApiError::Conflict(m) | ApiError::Gone(m) | ApiError::NotReady(m) => m.clone(),
             ApiError::Validation { message, .. } => message.clone(),
             ApiError::PayloadTooLarge(n) => {
                 Msg::new("the request body is larger than {n} bytes").arg("n", n)
@@ -241,7 +244,7 @@ impl ApiError {
                 StatusCode::UNPROCESSABLE_ENTITY
             }
             ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
-            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Unavailable(_) | ApiError::NotReady(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -270,6 +273,7 @@ impl ApiError {
             ),
             ApiError::TooManyRequests { .. } => ("too-many-requests", None, None, self.to_string()),
             ApiError::Unavailable(_) => ("unavailable", None, None, self.to_string()),
+            ApiError::NotReady(_) => ("not-ready", None, None, self.to_string()),
             ApiError::Internal(_) => (
                 "internal",
                 None,

@@ -34,9 +34,22 @@ pub fn build_state_blocking(config: &Config) -> anyhow::Result<AppState> {
     config.validate()?;
     let master = crate::keys::resolve(config)?;
     let db = Db::connect(&config.database_url, config.db_pool_size)?;
-    let applied = db.migrate()?;
-    if applied > 0 {
-        tracing::info!(applied, "database migrations applied");
+    if config.migrate_on_start {
+        let applied = db.migrate()?;
+        if applied > 0 {
+            tracing::info!(applied, "database migrations applied");
+        }
+    } else {
+        match db.pending_migrations() {
+            Ok(pending) if pending.is_empty() => {}
+            Ok(pending) => tracing::warn!(
+                pending = pending.len(),
+                newest = pending.last().map(String::as_str).unwrap_or_default(),
+                "migrations are pending and PULSELINE_MIGRATE_ON_START is false: not ready \
+                 until `pulseline migrate` has run"
+            ),
+            Err(e) => tracing::warn!(error = %e, "the applied migrations cannot be read"),
+        }
     }
     let secret = resolve_token_key(config, &master)?;
     let concurrency =
@@ -184,7 +197,7 @@ pub async fn serve(state: AppState) -> anyhow::Result<()> {
         Duration::from_secs(state.config.scheduler_secs.max(1)),
     );
     spawn_report_warmer(&state);
-    crate::ops::retention::spawn(state.db.clone());
+    crate::ops::retention::spawn(state.db.clone(), state.rounds.clone());
     // Without SMTP there is no sender: messages stay queued, listed for admins.
     let sender = crate::notify::sender::start(&state)?;
     if sender.is_none() {

@@ -1,5 +1,5 @@
 //! BACKEND-SPECIFIC SQL, kept in this one module: the anonymous tables (and the audit
-//! log's append-only triggers).
+//! log's append-only triggers, which let only entries past the legal minimum go).
 //!
 //! While a round is open, what someone answered exists only as a sealed ballot
 //! (`ballots`, ciphertext of one fixed length per round, [`crate::surveys::ballot`]) beside
@@ -192,22 +192,45 @@ REFERENCING {referencing} FOR EACH STATEMENT EXECUTE FUNCTION {function}();
     )
 }
 
-/// The audit log refuses changes: rows can be added, never updated or deleted.
-const SQLITE_AUDIT: &str = "
+/// The shortest time, in months, the audit log keeps an entry: PCI DSS v4.0 requirement
+/// 10.5.1 asks for twelve months of audit log history, the longest floor among the
+/// common frameworks a customer is held to, so retention may never go below it.
+pub const AUDIT_LOG_MIN_MONTHS: u32 = 12;
+
+/// The audit log refuses changes: rows can be added, never updated, and deleted only
+/// once they are older than [`AUDIT_LOG_MIN_MONTHS`] (the retention purge), which the
+/// database itself checks against its own clock.
+fn sqlite_audit() -> String {
+    format!(
+        "
 CREATE TRIGGER IF NOT EXISTS audit_log_no_update BEFORE UPDATE ON audit_log
 BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
-CREATE TRIGGER IF NOT EXISTS audit_log_no_delete BEFORE DELETE ON audit_log
+DROP TRIGGER IF EXISTS audit_log_no_delete;
+CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+WHEN OLD.at >= datetime('now', '-{AUDIT_LOG_MIN_MONTHS} months')
 BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
-";
+"
+    )
+}
 
-const POSTGRES_AUDIT: &str = "
+fn postgres_audit() -> String {
+    format!(
+        "
 CREATE OR REPLACE FUNCTION audit_log_append_only() RETURNS trigger AS $$
-BEGIN RAISE EXCEPTION 'the audit log is append-only'; END;
+BEGIN
+    IF TG_OP = 'DELETE'
+       AND OLD.at < (now() AT TIME ZONE 'UTC') - interval '{AUDIT_LOG_MIN_MONTHS} months' THEN
+        RETURN OLD;
+    END IF;
+    RAISE EXCEPTION 'the audit log is append-only';
+END;
 $$ LANGUAGE plpgsql;
 DROP TRIGGER IF EXISTS audit_log_no_change ON audit_log;
 CREATE TRIGGER audit_log_no_change BEFORE UPDATE OR DELETE ON audit_log
 FOR EACH ROW EXECUTE FUNCTION audit_log_append_only();
-";
+"
+    )
+}
 
 /// Creates the anonymous tables if they do not exist yet, and the audit log's
 /// append-only triggers.
@@ -217,7 +240,7 @@ pub fn ensure(conn: &mut AnyConnection) -> diesel::QueryResult<()> {
         AnyConnection::Postgresql(c) => {
             c.batch_execute(POSTGRES)?;
             c.batch_execute(&postgres_answer_refs())?;
-            c.batch_execute(POSTGRES_AUDIT)
+            c.batch_execute(&postgres_audit())
         }
     }
 }
@@ -225,7 +248,7 @@ pub fn ensure(conn: &mut AnyConnection) -> diesel::QueryResult<()> {
 /// [`ensure`] for a SQLite connection.
 pub fn ensure_sqlite(c: &mut diesel::SqliteConnection) -> diesel::QueryResult<()> {
     c.batch_execute(SQLITE)?;
-    c.batch_execute(SQLITE_AUDIT)
+    c.batch_execute(&sqlite_audit())
 }
 
 /// Inserts a submission's answers: the array statement of [`insert_responses_batch`] on

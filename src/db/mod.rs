@@ -15,6 +15,8 @@ pub mod anonymous;
 pub mod restore;
 pub mod schema;
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use diesel::connection::SimpleConnection;
@@ -115,6 +117,9 @@ pub struct Db {
     manager: Manager,
     read: Pool,
     write: Pool,
+    /// Set once every migration this binary carries was seen applied; migrations are
+    /// forward-only, so it never goes back.
+    schema_current: Arc<AtomicBool>,
 }
 
 impl Db {
@@ -139,6 +144,7 @@ impl Db {
             manager,
             read,
             write,
+            schema_current: Arc::default(),
         })
     }
 
@@ -287,6 +293,42 @@ impl Db {
                 run_migrations(&mut conn)
             }
         }
+    }
+
+    /// The migrations this binary carries that the database has not applied, oldest
+    /// first (their names, as `pulseline --version` prints the newest). Migrations the database has and this binary does not
+    /// know (a newer replica applied them) are not pending: they only add what this
+    /// version does not use yet.
+    pub fn pending_migrations(&self) -> anyhow::Result<Vec<String>> {
+        if self.schema_current.load(Ordering::Acquire) {
+            return Ok(Vec::new());
+        }
+        #[derive(QueryableByName)]
+        struct Applied {
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            version: String,
+        }
+        let mut conn = self.read.get()?;
+        // Read only (diesel's own check would create its table when it is missing).
+        let applied: std::collections::HashSet<String> =
+            diesel::sql_query("SELECT version FROM __diesel_schema_migrations")
+                .load::<Applied>(&mut conn)
+                .map_err(|e| anyhow::anyhow!("cannot read the applied migrations: {e}"))?
+                .into_iter()
+                .map(|a| a.version)
+                .collect();
+        let mut pending: Vec<String> =
+            diesel::migration::MigrationSource::<diesel::sqlite::Sqlite>::migrations(&MIGRATIONS)
+                .map_err(|e| anyhow::anyhow!("{e}"))?
+                .iter()
+                .filter(|m| !applied.contains(&m.name().version().to_string()))
+                .map(|m| m.name().to_string())
+                .collect();
+        pending.sort();
+        if pending.is_empty() {
+            self.schema_current.store(true, Ordering::Release);
+        }
+        Ok(pending)
     }
 
     /// Runs `f` on a reader connection, off the async runtime.

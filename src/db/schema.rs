@@ -111,6 +111,8 @@ diesel::table! {
         closed_early_at -> Nullable<Timestamp>,
         created_at -> Timestamp,
         materialised_at -> Nullable<Timestamp>,
+        answers_purged_at -> Nullable<Timestamp>,
+        comments_purged_at -> Nullable<Timestamp>,
     }
 }
 
@@ -227,6 +229,9 @@ diesel::table! {
         suggestions_months -> Nullable<Integer>,
         cx_months -> Nullable<Integer>,
         updated_at -> Timestamp,
+        answers_months -> Nullable<Integer>,
+        comments_months -> Nullable<Integer>,
+        audit_months -> Nullable<Integer>,
     }
 }
 

@@ -59,6 +59,8 @@ pub(super) fn load(
     for round in closed
         .into_iter()
         .filter(|r| (from..=to).contains(&r.closes_at.date()))
+        // A round whose answers have expired under retention is no period's data.
+        .filter(|r| r.answers_purged_at.is_none())
     {
         let p = period_index(period, round.closes_at.date());
         let model = rounds_cache.closed(conn, round)?;

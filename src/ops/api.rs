@@ -8,7 +8,7 @@ use poem_openapi::{ApiResponse, OpenApi, SecurityScheme};
 use sha2::{Digest, Sha256};
 
 use crate::auth::bearer::BearerAuth;
-use crate::error::ApiError;
+use crate::error::{ApiError, Msg};
 use crate::http::Tag;
 use crate::ops::retention::{self, Retention};
 use crate::payload::JsonBody;
@@ -58,7 +58,9 @@ impl OpsApi {
         Probe::Ok(PlainText("ok".into()))
     }
 
-    /// Readiness: the database answers. 503 when it does not.
+    /// Readiness: the database answers and has every migration this version needs.
+    /// 503 when it does not answer, or while a migration is pending (a replica started
+    /// with `PULSELINE_MIGRATE_ON_START=false` waits for `pulseline migrate`).
     #[oai(path = "/readyz", method = "get", operation_id = "readyz")]
     async fn readyz(&self) -> Result<Probe, ApiError> {
         self.state
@@ -68,7 +70,22 @@ impl OpsApi {
                     .map_err(|e| ApiError::Unavailable(e.to_string()))
             })
             .await?;
-        Ok(Probe::Ok(PlainText("ready".into())))
+        let db = self.state.db.clone();
+        let pending = tokio::task::spawn_blocking(move || db.pending_migrations())
+            .await
+            .map_err(|e| ApiError::Internal(anyhow::anyhow!("database task failed: {e}")))?;
+        let pending = pending.map_err(|e| ApiError::NotReady(Msg::from(e.to_string())))?;
+        match pending.last() {
+            None => Ok(Probe::Ok(PlainText("ready".into()))),
+            Some(newest) => Err(ApiError::NotReady(
+                Msg::new(
+                    "{n} migration(s) pending, the newest {newest}; apply them with \
+                     `pulseline migrate`",
+                )
+                .arg("n", pending.len())
+                .arg("newest", newest),
+            )),
+        }
     }
 
     /// Prometheus metrics: request counts and latency by route and status, and the
@@ -81,8 +98,9 @@ impl OpsApi {
         Ok(Probe::Ok(PlainText(text)))
     }
 
-    /// How long closed suggestions and customer ratings are kept (admins); unset: for
-    /// ever. A daily job deletes what has expired.
+    /// How long answers and comments of closed rounds, closed suggestions, customer
+    /// ratings and audit entries are kept (admins); unset: for ever. A daily job
+    /// deletes what has expired.
     #[oai(
         path = "/api/v1/retention",
         method = "get",

@@ -106,6 +106,13 @@ impl RoundCache {
 }
 
 impl RoundCache {
+    /// Drops rounds `ids` (their data has changed under retention): the next reader
+    /// loads what is left.
+    pub fn forget(&self, ids: &[String]) {
+        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        entries.retain(|(id, _, _)| !ids.contains(id));
+    }
+
     /// Whether round `id` is planned and kept (on any team tree).
     pub fn holds(&self, id: &str) -> bool {
         let entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());

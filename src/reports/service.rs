@@ -55,7 +55,22 @@ pub(crate) fn closed_round(
             "scores are released only after the round closes".into(),
         ));
     }
+    kept(&round)?;
     Ok(round)
+}
+
+/// A closed round whose answer values the retention purge has deleted has no reports
+/// any more: 410 with the day it happened.
+pub(crate) fn kept(round: &crate::surveys::model::RoundRow) -> Result<(), ApiError> {
+    match round.answers_purged_at {
+        Some(at) => Err(ApiError::Gone(
+            crate::error::Msg::new(
+                "the answers of this round were deleted on {day} under the organisation's retention settings",
+            )
+            .arg("day", at.date()),
+        )),
+        None => Ok(()),
+    }
 }
 
 // ---------- assembly ----------
@@ -344,6 +359,7 @@ pub async fn round_report(
         // A closed round's data and plan come from the cache; an open round is read
         // afresh (its participation moves).
         let (model, open_data) = if released {
+            kept(&round)?;
             (Some(rounds.closed(conn, round)?), None)
         } else {
             (None, Some(RoundData::load(conn, round)?))
@@ -527,6 +543,14 @@ pub async fn round_comments(
     let action = purpose.action("comments.read", "comments.export");
     audited_team_read(state, principal, requested, action, move |conn, team| {
         let round = closed_round(conn, &round_id)?;
+        if let Some(at) = round.comments_purged_at {
+            return Err(ApiError::Gone(
+                crate::error::Msg::new(
+                    "the comments of this round were deleted on {day} under the organisation's retention settings",
+                )
+                .arg("day", at.date()),
+            ));
+        }
         let model = rounds.closed(conn, round)?;
         let (data, plan) = (&model.data, &model.plan);
         let node = team_node(data, &team)?;
@@ -578,7 +602,8 @@ pub async fn survey_trend(
         let t = now();
         let mut points = Vec::new();
         for round in store::rounds_of(conn, &survey_id)? {
-            if round.closes_at > t {
+            // An open round is not a point yet; one whose answers have expired no more.
+            if round.closes_at > t || round.answers_purged_at.is_some() {
                 continue;
             }
             let model = rounds.closed(conn, round)?;

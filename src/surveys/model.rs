@@ -69,6 +69,10 @@ pub struct RoundRow {
     pub created_at: NaiveDateTime,
     /// When the round's sealed ballots were opened and written as responses (at close).
     pub materialised_at: Option<NaiveDateTime>,
+    /// When the retention purge deleted the round's answer values (its reports are gone).
+    pub answers_purged_at: Option<NaiveDateTime>,
+    /// When the retention purge deleted the round's comments.
+    pub comments_purged_at: Option<NaiveDateTime>,
 }
 
 impl RoundRow {

@@ -288,6 +288,8 @@ pub fn open_round(
         closed_early_at: None,
         created_at: crate::clock::now(),
         materialised_at: None,
+        answers_purged_at: None,
+        comments_purged_at: None,
     };
     diesel::insert_into(rounds::table)
         .values(&round)

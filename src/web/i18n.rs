@@ -72,6 +72,32 @@ const RU: &[(&str, &str)] = &[
     ("Heatmap", "Тепловая карта"),
     ("Linkage", "Связь EX–CX"),
     ("Audit log", "Журнал аудита"),
+    ("Retention", "Хранение данных"),
+    ("Data retention", "Хранение данных"),
+    ("Saved.", "Сохранено."),
+    ("Survey answers", "Ответы на опросы"),
+    ("Closed suggestions", "Закрытые предложения"),
+    (
+        "A daily job deletes what is older than these limits, for good, and records each run in the audit log. Leave a field empty to keep that data for ever.",
+        "Ежедневная задача безвозвратно удаляет то, что старше этих сроков, и записывает каждый запуск в журнал аудита. Оставьте поле пустым, чтобы хранить эти данные всегда.",
+    ),
+    (
+        "Months after a round closes. The round's reports are deleted with its answers.",
+        "Месяцев после закрытия раунда. Отчёты раунда удаляются вместе с его ответами.",
+    ),
+    (
+        "Months after a round closes; the other answers are kept.",
+        "Месяцев после закрытия раунда; остальные ответы сохраняются.",
+    ),
+    (
+        "Months after the last reply to a done or declined suggestion.",
+        "Месяцев после последнего ответа на выполненное или отклонённое предложение.",
+    ),
+    (
+        "Months after the day a rating describes.",
+        "Месяцев после дня, к которому относится оценка.",
+    ),
+    ("Months; at least {n}.", "Месяцев; не меньше {n}."),
     ("Password", "Пароль"),
     ("Sign out", "Выйти"),
     ("Language", "Язык"),
@@ -1035,6 +1061,26 @@ const RU_MSG: &[(&str, &str)] = &[
     (
         "scores are released only after the round closes",
         "результаты публикуются только после закрытия раунда",
+    ),
+    (
+        "the answers of this round were deleted on {day} under the organisation's retention settings",
+        "ответы этого раунда удалены {day} по правилам хранения данных организации",
+    ),
+    (
+        "{n} migration(s) pending, the newest {newest}; apply them with `pulseline migrate`",
+        "ожидают применения миграций: {n}, последняя {newest}; примените их командой `pulseline migrate`",
+    ),
+    (
+        "must be a whole number of months",
+        "должно быть целым числом месяцев",
+    ),
+    (
+        "the audit log is kept for at least {n} months (PCI DSS v4.0 requirement 10.5.1)",
+        "журнал аудита хранится не меньше {n} месяцев (требование 10.5.1 PCI DSS v4.0)",
+    ),
+    (
+        "the comments of this round were deleted on {day} under the organisation's retention settings",
+        "комментарии этого раунда удалены {day} по правилам хранения данных организации",
     ),
     (
         "served teams must be frontline teams",

@@ -56,6 +56,7 @@ pub mod pulses;
 pub mod report_details;
 pub mod reports;
 pub mod respond;
+pub mod retention;
 pub mod session;
 pub mod suggestions;
 pub mod survey_form;
@@ -117,6 +118,10 @@ pub fn mount(route: Route) -> Route {
         .at("/reports/insights", secured(get(reports::insights)))
         .at("/admin/audit", secured(get(audit::audit)))
         .at("/admin/audit.csv", secured(get(audit::audit_csv)))
+        .at(
+            "/admin/retention",
+            secured(get(retention::show).post(retention::save)),
+        )
         .at("/reports/:id", secured(get(reports::report)))
         .at(
             "/reports/:id/report.csv",

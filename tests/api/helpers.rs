@@ -132,8 +132,15 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
 /// The application on an existing database (`url`, e.g. a restored SQLite file), with
 /// the same configuration as [`spawn_app`]; the database is left as it is afterwards.
 pub async fn spawn_app_on(url: &str) -> TestApp {
+    spawn_app_on_with(url, |_| {}).await
+}
+
+/// [`spawn_app_on`] with the configuration adjusted.
+pub async fn spawn_app_on_with(url: &str, adjust: impl FnOnce(&mut Config)) -> TestApp {
     pulseline::telemetry::init_for_tests();
-    let state = build_state(&test_config(url)).await.expect("build state");
+    let mut config = test_config(url);
+    adjust(&mut config);
+    let state = build_state(&config).await.expect("build state");
     let client = TestClient::new(build_app(state.clone()).map_to_response().boxed());
     TestApp {
         client,

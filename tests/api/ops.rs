@@ -11,6 +11,51 @@ async fn probes_answer() {
     app.get("/readyz", None).await.expect(200);
 }
 
+/// A replica that does not migrate (`PULSELINE_MIGRATE_ON_START=false`) on a database
+/// behind its version must stay out of the load balancer: `/readyz` is 503 and names
+/// the pending migration until `pulseline migrate` has run, then 200. A database ahead
+/// of the binary (a newer replica migrated it) is no reason to be unready.
+#[tokio::test]
+async fn readyz_fails_while_a_migration_is_pending_on_a_replica_that_does_not_migrate() {
+    use diesel_migrations::MigrationHarness;
+    let app = spawn_app().await;
+    // The database as the previous version left it: the newest migration reverted (on
+    // a connection outside the writer's transaction, as diesel opens its own).
+    let reverted = app
+        .state
+        .db
+        .read_blocking(|conn| {
+            let reverted = conn
+                .revert_last_migration(pulseline::db::MIGRATIONS)
+                .map_err(|e| pulseline::error::ApiError::Internal(anyhow::anyhow!("{e}")))?;
+            Ok(reverted.to_string())
+        })
+        .expect("the newest migration reverts");
+    // The newest migration's name, `2026-12-04-000400_name`, has version `20261204000400`.
+    let newest = pulseline::db::restore::schema_version();
+    assert!(
+        newest.replace('-', "").starts_with(&reverted),
+        "{reverted} {newest}"
+    );
+
+    let replica = spawn_app_on_with(&app.database_url, |c| c.migrate_on_start = false).await;
+    let r = replica.get("/readyz", None).await;
+    r.expect(503);
+    let detail = r.json()["detail"].as_str().unwrap_or_default().to_owned();
+    assert!(
+        detail.contains("1 migration(s) pending") && detail.contains(&newest),
+        "{detail}"
+    );
+    replica.get("/healthz", None).await.expect(200);
+    // Still pending: nothing changed the schema behind the probe.
+    replica.get("/readyz", None).await.expect(503);
+
+    assert_eq!(app.state.db.migrate().expect("migrate"), 1);
+    let r = replica.get("/readyz", None).await;
+    r.expect(200);
+    assert_eq!(r.text(), "ready");
+}
+
 #[tokio::test]
 async fn metrics_count_requests_by_route_pattern_without_ids() {
     let app = spawn_app().await;
