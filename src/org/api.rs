@@ -97,6 +97,14 @@ impl OrgApi {
             .map(Json)
     }
 
+    /// Delete a team (HR) with no child teams, nobody in it and no history; 409 says
+    /// what keeps it. Its managers and service-map links go with it.
+    #[oai(path = "/teams/:id", method = "delete", operation_id = "delete_team")]
+    async fn delete_team(&self, auth: BearerAuth, id: Id) -> Result<NoContent, ApiError> {
+        service::delete_team(&self.state, &auth.0, id.0).await?;
+        Ok(NoContent::Done)
+    }
+
     /// Replace the frontline teams an internal team serves, with weights (HR).
     #[oai(
         path = "/teams/:id/serves",

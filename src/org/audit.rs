@@ -5,7 +5,7 @@
 //! roles, a team's new name — team names are not personal data); never a person's name
 //! or attributes.
 //!
-//! Actions: `team.create`, `team.rename`, `team.move`, `team.rekind`, `team.rekey`,
+//! Actions: `team.create`, `team.delete`, `team.rename`, `team.move`, `team.rekind`, `team.rekey`,
 //! `team.serves`, `manager.add`, `manager.remove`, `person.create`, `person.move`,
 //! `role.change`, `person.update` (which attribute fields changed, not their values),
 //! `person.deactivate` and `people.import` (one row per import, with counts).
@@ -185,6 +185,12 @@ pub fn person_changed(
         record(conn, actor, "person.update", &t)?;
     }
     Ok(())
+}
+
+/// A team was deleted (its name kept in the entry: team names are not personal data).
+pub fn team_deleted(conn: &mut AnyConnection, actor: &str, team: &TeamRow) -> Result<(), ApiError> {
+    let t = target(&team_path(&team.id), &[("name", Some(&team.name))]);
+    record(conn, actor, "team.delete", &t)
 }
 
 /// A person was deactivated (and stopped managing their teams).

@@ -12,7 +12,7 @@ use crate::auth::token::new_activation_token;
 use crate::auth::{Principal, require_hr};
 use crate::clock::now;
 use crate::db::AnyConnection;
-use crate::error::ApiError;
+use crate::error::{ApiError, Msg};
 use crate::http::page_bounds;
 use crate::org::access::{may_change_admin, may_read_person, readable_teams, teams_visible_to};
 use crate::org::audit;
@@ -245,6 +245,42 @@ pub async fn update_team(
             let after = team_row(conn, &id)?;
             audit::team_changed(conn, &actor, &before, &after)?;
             load_team(conn, &id)
+        })
+        .await
+}
+
+/// Deletes a team (HR) that nothing needs: no child teams, nobody in it, and no
+/// history (a survey audience, a round, answers, suggestions or customer ratings that
+/// name it; such a team is renamed or moved instead, so past reports keep it). Its
+/// managers and service-map links go with it; audited.
+pub async fn delete_team(state: &AppState, p: &Principal, id: String) -> Result<(), ApiError> {
+    require_hr(p)?;
+    let actor = p.id.clone();
+    state
+        .db
+        .write(move |conn| {
+            let team = team_row(conn, &id)?;
+            let used = store::team_use(conn, &id)?;
+            if used.children > 0 {
+                return Err(ApiError::Conflict(
+                    Msg::new("the team has {n} child team(s): move or delete them first")
+                        .arg("n", used.children),
+                ));
+            }
+            if used.people > 0 {
+                return Err(ApiError::Conflict(
+                    Msg::new("{n} person(s) belong to the team: move them to another team first")
+                        .arg("n", used.people),
+                ));
+            }
+            if used.history {
+                return Err(ApiError::Conflict(Msg::new(
+                    "the team has history (surveys, answers, suggestions or customer ratings) \
+                     that past reports keep: rename or move it instead",
+                )));
+            }
+            store::delete_team(conn, &id)?;
+            audit::team_deleted(conn, &actor, &team)
         })
         .await
 }

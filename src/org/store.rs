@@ -6,7 +6,10 @@ use std::collections::{HashMap, HashSet};
 
 use diesel::prelude::*;
 
-use crate::db::schema::{people, team_managers, team_serves, teams};
+use crate::db::schema::{
+    cx_ratings, people, responses, round_invitees, round_teams, suggestions, survey_audience,
+    team_managers, team_serves, teams,
+};
 use crate::db::{AnyConnection, lower};
 use crate::error::ApiError;
 use crate::org::model::{PersonChanges, PersonRow, TeamChanges, TeamRow, TeamServes};
@@ -415,6 +418,81 @@ pub fn set_serves(
             .values(s)
             .execute(conn)?;
     }
+    Ok(())
+}
+
+/// What keeps a team from being deleted.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct TeamUse {
+    pub children: i64,
+    /// People whose team it is, active or not.
+    pub people: i64,
+    /// Surveys, rounds, answers, suggestions or customer ratings name it: reports and
+    /// the linkage of the past keep it.
+    pub history: bool,
+}
+
+pub fn team_use(conn: &mut AnyConnection, id: &str) -> Result<TeamUse, ApiError> {
+    let children = teams::table
+        .filter(teams::parent_id.eq(id))
+        .count()
+        .get_result(conn)?;
+    let people = people::table
+        .filter(people::team_id.eq(id))
+        .count()
+        .get_result(conn)?;
+    let named = |n: i64| n > 0;
+    let history = named(
+        survey_audience::table
+            .filter(survey_audience::team_id.eq(id))
+            .count()
+            .get_result(conn)?,
+    ) || named(
+        round_teams::table
+            .filter(round_teams::team_id.eq(id))
+            .count()
+            .get_result(conn)?,
+    ) || named(
+        round_invitees::table
+            .filter(round_invitees::team_id.eq(id))
+            .count()
+            .get_result(conn)?,
+    ) || named(
+        responses::table
+            .filter(responses::team_id.eq(id))
+            .count()
+            .get_result(conn)?,
+    ) || named(
+        suggestions::table
+            .filter(suggestions::team_id.eq(id))
+            .count()
+            .get_result(conn)?,
+    ) || named(
+        cx_ratings::table
+            .filter(cx_ratings::team_id.eq(id))
+            .count()
+            .get_result(conn)?,
+    );
+    Ok(TeamUse {
+        children,
+        people,
+        history,
+    })
+}
+
+/// Deletes a team with its managers and its service-map links (both ways); the caller
+/// has checked [`team_use`].
+pub fn delete_team(conn: &mut AnyConnection, id: &str) -> Result<(), ApiError> {
+    diesel::delete(team_managers::table.filter(team_managers::team_id.eq(id))).execute(conn)?;
+    diesel::delete(
+        team_serves::table.filter(
+            team_serves::team_id
+                .eq(id)
+                .or(team_serves::served_team_id.eq(id)),
+        ),
+    )
+    .execute(conn)?;
+    diesel::delete(teams::table.filter(teams::id.eq(id))).execute(conn)?;
     Ok(())
 }
 

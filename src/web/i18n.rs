@@ -247,6 +247,33 @@ const RU: &[(&str, &str)] = &[
     ("Kind", "Тип"),
     ("Create team", "Создать команду"),
     ("Back to the teams", "К списку команд"),
+    ("Teams served", "Обслуживаемые команды"),
+    (
+        "This team serves no frontline team yet.",
+        "Эта команда пока не обслуживает ни одной фронтлайн-команды.",
+    ),
+    ("weight", "вес"),
+    ("Edit the teams served", "Изменить обслуживаемые команды"),
+    ("Delete the team", "Удалить команду"),
+    ("Delete this team…", "Удалить эту команду…"),
+    ("Back to the team", "К команде"),
+    (
+        "Tick the frontline teams this team serves. A weight says how much of its work goes to each (any positive numbers; the linkage uses their proportions).",
+        "Отметьте фронтлайн-команды, которые обслуживает эта команда. Вес говорит, какая доля её работы приходится на каждую (любые положительные числа; в связи с CX учитываются их пропорции).",
+    ),
+    (
+        "There is no frontline team to serve yet.",
+        "Пока нет ни одной фронтлайн-команды, которую можно обслуживать.",
+    ),
+    ("Serves", "Обслуживает"),
+    ("Weight", "Вес"),
+    (
+        "Only a team with no child teams, nobody in it and no history (surveys, answers, suggestions, customer ratings) can be deleted; its managers and the teams it serves or is served by are let go. A team with history is renamed or moved instead, so past reports keep it.",
+        "Удалить можно только команду без дочерних команд, без сотрудников и без истории (опросов, ответов, предложений, оценок клиентов); её руководители и связи обслуживания снимаются. Команду с историей переименовывают или переносят, чтобы прошлые отчёты её сохранили.",
+    ),
+    ("Teams served by {name}", "Команды, которые обслуживает {name}"),
+    ("Weight for {name}", "Вес для {name}"),
+    ("Delete the team {name}", "Удалить команду {name}"),
     ("Save", "Сохранить"),
     ("{from}–{to} of {total}", "{from}–{to} из {total}"),
     ("Team: {name}", "Команда: {name}"),
@@ -820,6 +847,18 @@ const RU: &[(&str, &str)] = &[
 /// Russian for the API's messages (validation and conflict errors), keyed by the
 /// English template of `error::Msg`.
 const RU_MSG: &[(&str, &str)] = &[
+    (
+        "the team has {n} child team(s): move or delete them first",
+        "у команды есть дочерние команды ({n}): сначала перенесите или удалите их",
+    ),
+    (
+        "{n} person(s) belong to the team: move them to another team first",
+        "в команде сотрудников: {n}; сначала переведите их в другую команду",
+    ),
+    (
+        "the team has history (surveys, answers, suggestions or customer ratings) that past reports keep: rename or move it instead",
+        "у команды есть история (опросы, ответы, предложения или оценки клиентов), которую хранят прошлые отчёты: переименуйте или перенесите её",
+    ),
     ("choose a driver", "выберите фактор"),
     ("choose a kind", "выберите тип"),
     ("{email} already exists", "{email} уже есть"),

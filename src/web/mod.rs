@@ -61,6 +61,7 @@ pub mod session;
 pub mod suggestions;
 pub mod survey_form;
 pub mod surveys;
+pub mod teams;
 
 use poem::http::header;
 use poem::{Endpoint, EndpointExt, IntoResponse, Response, Route, get, handler};
@@ -178,6 +179,14 @@ pub fn mount(route: Route) -> Route {
         .at(
             "/hr/teams/:id",
             secured(get(people::edit_page).post(people::edit)),
+        )
+        .at(
+            "/hr/teams/:id/serves",
+            secured(get(teams::serves_page).post(teams::save_serves)),
+        )
+        .at(
+            "/hr/teams/:id/delete",
+            secured(get(teams::delete_page).post(teams::delete)),
         )
         .at(
             "/hr/people/:id/erase",

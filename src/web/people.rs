@@ -15,7 +15,7 @@ use poem_openapi::types::MaybeUndefined;
 use crate::auth::Principal;
 use crate::error::ApiError;
 use crate::org::domain::{GrantedRole, Language, TeamKind};
-use crate::org::service::{create_team, get_person, list_people, list_teams, update_team};
+use crate::org::service::{create_team, get_person, list_people, update_team};
 use crate::org::types::{CreateTeam, PeopleQuery, Person, Team, UpdateTeam};
 use crate::state::AppState;
 use crate::web::account::status_of;
@@ -25,23 +25,11 @@ use crate::web::once::{Done, at_most_once, once_field};
 use crate::web::respond::{Form, error_page, html as html_response, see_other};
 use crate::web::session::{Session, urlencode};
 use crate::web::session::{hr_form, hr_session};
+use crate::web::teams::{all_teams, team_tools};
 
 /// The page sizes offered for the list of people.
 const PAGE_SIZES: [i64; 4] = [25, 50, 100, 200];
 const DEFAULT_PAGE_SIZE: i64 = 50;
-
-/// Every team the principal may see, through the API's paged list.
-pub async fn all_teams(state: &AppState, p: &Principal) -> Result<Vec<Team>, ApiError> {
-    let mut out = Vec::new();
-    loop {
-        let page = list_teams(state, p, Some(200), Some(out.len() as i64), None).await?;
-        let got = page.items.len();
-        out.extend(page.items);
-        if got == 0 || out.len() as i64 >= page.total {
-            return Ok(out);
-        }
-    }
-}
 
 /// The teams in tree order (each parent before its children, siblings by name), with
 /// their depth. A team whose parent is not visible starts a tree of its own.
@@ -459,6 +447,7 @@ fn edit_view(
                 button.primary type="submit" { (t(lang, "Save")) }
             }
             (members)
+            (team_tools(c, team, teams))
         },
     )
 }

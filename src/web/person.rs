@@ -21,9 +21,9 @@ use crate::web::account::status_of;
 use crate::web::i18n::t;
 use crate::web::layout::{Chrome, Errors, Field, csrf_field, page, select_field, when};
 use crate::web::once::{self, Done};
-use crate::web::people::all_teams;
 use crate::web::respond::{Form, error_page, html as html_response, see_other};
 use crate::web::session::{Session, hr_form, hr_session};
+use crate::web::teams::all_teams;
 
 /// The purpose of the "add a person" form's keys ([`once`]).
 const PURPOSE_NEW: &str = "person";

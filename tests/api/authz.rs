@@ -354,6 +354,7 @@ struct Fixture {
     patch_teams: Vec<String>,
     manager_teams: Vec<String>,
     serves_teams: Vec<String>,
+    delete_teams: Vec<String>,
     patch_people: Vec<String>,
     delete_people: Vec<String>,
     /// Not activated yet: reissuing its activation token is repeatable.
@@ -409,6 +410,7 @@ async fn build_org(app: &TestApp, org: &mut Org) -> Fixture {
         patch_teams: throwaway_teams(app, org, &hr, &a, "frontline", "patchTeam").await,
         manager_teams: throwaway_teams(app, org, &hr, &a, "frontline", "mgrsTeam").await,
         serves_teams: throwaway_teams(app, org, &hr, &a, "internal", "servesTeam").await,
+        delete_teams: throwaway_teams(app, org, &hr, &a, "frontline", "deleteTeam").await,
         patch_people: throwaway_people(app, org, &hr, &a1, "patchPerson").await,
         delete_people: throwaway_people(app, org, &hr, &a1, "deletePerson").await,
         pending: throwaway_person(app, org, &hr, &a1, "pending").await,
@@ -504,6 +506,14 @@ fn matrix(f: &Fixture) -> Vec<Row> {
         json_body(json!([{"team_id": f.a, "weight": 2.0}])),                    [401, 403, 403, 403, 200, 200]));
     rows.extend(per_caller(put.clone(), at(format!("{}/serves", team_path(m))), json_body(json!([])),
                                                                                 [401, 403, 403, 403, 404, 404]));
+    rows.extend(per_caller(delete.clone(), |w| team_path(&f.delete_teams[slot(w)]), no_body,
+                                                                                [401, 403, 403, 403, 204, 204]));
+    rows.extend(per_caller(delete.clone(), at(team_path(m)), no_body,         [401, 403, 403, 403, 404, 404]));
+    // A has a child team and people; B has its manager: neither goes.
+    rows.extend([
+        Row::new(Hr,    delete.clone(), team_path(&f.a), Body::None, 409),
+        Row::new(Admin, delete.clone(), team_path(&f.b), Body::None, 409),
+    ]);
 
     // ----- people: HR writes; managers read their subtrees; everyone reads themselves -----
     rows.extend(per_caller(post.clone(), at("/api/v1/people"), |_| new_person("New Person", &[]),

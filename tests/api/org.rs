@@ -409,3 +409,126 @@ async fn a_csv_with_a_bad_header_or_duplicate_emails_is_refused() {
     assert_eq!(r.json()["errors"][0]["row"], json!(2));
     assert_eq!(app.count("people").await, 1);
 }
+
+/// Deleting a team: only one that nothing needs goes (its managers and service-map
+/// links with it, audited); a team with a child, a person or history stays, and the
+/// 409 says which.
+#[tokio::test]
+async fn hr_deletes_an_empty_team_and_nothing_that_has_children_people_or_history() {
+    let app = spawn_app().await;
+    let hr = app.hr().await;
+    let admin = app.admin().await;
+    let company = app.create_team(&hr, "Company", None, "frontline").await;
+    let doomed = app
+        .create_team(&hr, "Doomed", Some(&company), "frontline")
+        .await;
+    let ops = app.create_team(&hr, "Ops", None, "internal").await;
+    let with_child = app.create_team(&hr, "Parent", None, "frontline").await;
+    app.create_team(&hr, "Child", Some(&with_child), "frontline")
+        .await;
+    let staffed = app.create_team(&hr, "Staffed", None, "frontline").await;
+    app.seed_people(&staffed, 1, |_| (None, None, None)).await;
+    let surveyed = app.create_team(&hr, "Surveyed", None, "frontline").await;
+    app.post(
+        "/api/v1/surveys",
+        Some(&hr.token),
+        json!({
+            "title": "Pulse",
+            "questions": [{"bank_item": "eo_proud"}],
+            "audience": {"team_ids": [surveyed]},
+            "cuts": [],
+            "schedule": {"starts_on": "2099-01-01", "cadence": "monthly", "window_days": 7}
+        }),
+    )
+    .await
+    .expect(201);
+    // The doomed team has a manager from elsewhere and is on the service map.
+    let lead = app.manager_of(&hr, &company).await;
+    app.json(
+        Method::PUT,
+        &format!("/api/v1/teams/{doomed}/managers"),
+        Some(&hr.token),
+        json!({"person_ids": [lead.id]}),
+    )
+    .await
+    .expect(200);
+    app.json(
+        Method::PUT,
+        &format!("/api/v1/teams/{ops}/serves"),
+        Some(&hr.token),
+        json!([{"team_id": doomed, "weight": 2.0}, {"team_id": company, "weight": 1.0}]),
+    )
+    .await
+    .expect(200);
+
+    for (team, says) in [
+        (&with_child, "1 child team(s)"),
+        (&staffed, "1 person(s) belong to the team"),
+        (&surveyed, "the team has history"),
+    ] {
+        let r = app
+            .send(
+                Method::DELETE,
+                &format!("/api/v1/teams/{team}"),
+                Some(&hr.token),
+                None,
+            )
+            .await;
+        r.expect(409);
+        let detail = r.json()["detail"].as_str().unwrap_or_default().to_owned();
+        assert!(detail.contains(says), "{detail}");
+        app.get(&format!("/api/v1/teams/{team}"), Some(&hr.token))
+            .await
+            .expect(200);
+    }
+    let teams_before = app.count("teams").await;
+
+    app.send(
+        Method::DELETE,
+        &format!("/api/v1/teams/{doomed}"),
+        Some(&hr.token),
+        None,
+    )
+    .await
+    .expect(204);
+    app.get(&format!("/api/v1/teams/{doomed}"), Some(&hr.token))
+        .await
+        .expect(404);
+    assert_eq!(app.count("teams").await, teams_before - 1);
+    let ops_now = app
+        .get(&format!("/api/v1/teams/{ops}"), Some(&hr.token))
+        .await
+        .json();
+    assert_eq!(
+        ops_now["serves"],
+        json!([{"team_id": company, "weight": 1.0}])
+    );
+    // The manager stays a person, and a manager of their own team.
+    let me = app.get("/api/v1/me", Some(&lead.token)).await;
+    me.expect(200);
+    // Gone is gone: a second delete is 404.
+    app.send(
+        Method::DELETE,
+        &format!("/api/v1/teams/{doomed}"),
+        Some(&hr.token),
+        None,
+    )
+    .await
+    .expect(404);
+    let log = app
+        .get("/api/v1/audit-log?limit=200", Some(&admin.token))
+        .await
+        .json();
+    let deletes: Vec<&serde_json::Value> = log["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter(|e| e["action"] == "team.delete")
+        .collect();
+    assert_eq!(deletes.len(), 1, "{log}");
+    assert_eq!(deletes[0]["actor_id"], json!(hr.id));
+    assert_eq!(
+        deletes[0]["target"],
+        json!(format!("teams/{doomed}?name=Doomed"))
+    );
+}

@@ -708,3 +708,122 @@ async fn a_team_page_lists_its_managers_and_members_and_the_list_filters_by_team
     }
     assert!(list.contains(&format!("<option value=\"{support}\" selected>")));
 }
+
+/// The service map and deleting a team, on their pages: ticking teams with weights
+/// (a comma decimal taken, a zero weight refused beside its own row and nothing
+/// saved), then deleting — refused with the reason for a team that has people, done
+/// for an empty one, and a reload of that form leads back to the list.
+#[tokio::test]
+async fn hr_edits_the_teams_served_and_deletes_an_empty_team_on_their_pages() {
+    let app = spawn_app().await;
+    let hr = app.hr().await;
+    let support = app.create_team(&hr, "Support", None, "frontline").await;
+    let sales = app.create_team(&hr, "Sales", None, "frontline").await;
+    let ops = app.create_team(&hr, "Ops", None, "internal").await;
+    let empty = app.create_team(&hr, "Empty", None, "frontline").await;
+    app.seed_people(&sales, 1, |_| (None, None, None)).await;
+    let mut b = Browser::new(&app);
+    b.sign_in(&hr.email, PASSWORD).await;
+
+    let page = b.get(&format!("/hr/teams/{ops}")).await.text();
+    assert!(
+        page.contains("This team serves no frontline team yet."),
+        "{page}"
+    );
+    assert!(page.contains(&format!("/hr/teams/{ops}/serves")), "{page}");
+    let editor = format!("/hr/teams/{ops}/serves");
+    let (w_support, w_sales) = (format!("weight-{support}"), format!("weight-{sales}"));
+    let r = b
+        .submit(
+            &editor,
+            &editor,
+            &[
+                ("serves", &support),
+                (&w_support, "2,5"),
+                ("serves", &sales),
+                (&w_sales, "0"),
+            ],
+        )
+        .await;
+    assert_html(&r, 422);
+    let html = r.text();
+    assert_eq!(
+        error_beside(&html, &format!("f-weight-{sales}")),
+        "must be a positive number"
+    );
+    assert!(
+        !html.contains(&format!("id=\"f-weight-{support}-err\"")),
+        "{html}"
+    );
+    let team = app
+        .get(&format!("/api/v1/teams/{ops}"), Some(&hr.token))
+        .await
+        .json();
+    assert_eq!(team["serves"], json!([]));
+
+    let r = b
+        .submit(
+            &editor,
+            &editor,
+            &[("serves", &support), (&w_support, "2,5"), (&w_sales, "1")],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.text());
+    assert_eq!(location(&r), format!("/hr/teams/{ops}"));
+    let team = app
+        .get(&format!("/api/v1/teams/{ops}"), Some(&hr.token))
+        .await
+        .json();
+    assert_eq!(team["serves"], json!([{"team_id": support, "weight": 2.5}]));
+    let page = b.get(&format!("/hr/teams/{ops}")).await.text();
+    assert!(page.contains("Support · weight 2.5"), "{page}");
+    let editor_page = b.get(&editor).await.text();
+    assert!(
+        editor_page.contains(&format!(
+            "id=\"f-serves-{support}\" type=\"checkbox\" name=\"serves\" value=\"{support}\" checked"
+        )),
+        "{editor_page}"
+    );
+
+    // A team with someone in it stays, and the page says why.
+    let r = b
+        .submit(
+            &format!("/hr/teams/{sales}/delete"),
+            &format!("/hr/teams/{sales}/delete"),
+            &[],
+        )
+        .await;
+    assert_html(&r, 409);
+    assert!(
+        r.text().contains("1 person(s) belong to the team"),
+        "{}",
+        r.text()
+    );
+    app.get(&format!("/api/v1/teams/{sales}"), Some(&hr.token))
+        .await
+        .expect(200);
+
+    let confirm = b.get(&format!("/hr/teams/{empty}/delete")).await;
+    assert_html(&confirm, 200);
+    let token = csrf_of(&confirm.text());
+    let action = format!("/hr/teams/{empty}/delete");
+    let r = b.post(&action, &[("csrf", &token)]).await;
+    assert_eq!(r.status, 303, "{}", r.text());
+    assert_eq!(location(&r), "/hr/teams");
+    app.get(&format!("/api/v1/teams/{empty}"), Some(&hr.token))
+        .await
+        .expect(404);
+    let again = b.post(&action, &[("csrf", &token)]).await;
+    assert_eq!(again.status, 303, "{}", again.text());
+    assert_eq!(location(&again), "/hr/teams");
+
+    // Nobody but HR reaches either page.
+    let emp = app.employee(&hr, Some(&support)).await;
+    let mut e = Browser::new(&app);
+    e.sign_in(&emp.email, PASSWORD).await;
+    assert_eq!(e.get(&editor).await.status, 403);
+    assert_eq!(
+        e.get(&format!("/hr/teams/{sales}/delete")).await.status,
+        403
+    );
+}
