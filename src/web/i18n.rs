@@ -271,7 +271,10 @@ const RU: &[(&str, &str)] = &[
         "Only a team with no child teams, nobody in it and no history (surveys, answers, suggestions, customer ratings) can be deleted; its managers and the teams it serves or is served by are let go. A team with history is renamed or moved instead, so past reports keep it.",
         "Удалить можно только команду без дочерних команд, без сотрудников и без истории (опросов, ответов, предложений, оценок клиентов); её руководители и связи обслуживания снимаются. Команду с историей переименовывают или переносят, чтобы прошлые отчёты её сохранили.",
     ),
-    ("Teams served by {name}", "Команды, которые обслуживает {name}"),
+    (
+        "Teams served by {name}",
+        "Команды, которые обслуживает {name}",
+    ),
     ("Weight for {name}", "Вес для {name}"),
     ("Delete the team {name}", "Удалить команду {name}"),
     ("Save", "Сохранить"),
