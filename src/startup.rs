@@ -51,6 +51,7 @@ pub fn build_state_blocking(config: &Config) -> anyhow::Result<AppState> {
             Err(e) => tracing::warn!(error = %e, "the applied migrations cannot be read"),
         }
     }
+    fill_name_keys(&db);
     let secret = resolve_token_key(config, &master)?;
     let concurrency =
         config.hash_threads(std::thread::available_parallelism().map_or(2, |n| n.get()));
@@ -82,6 +83,26 @@ pub fn build_state_blocking(config: &Config) -> anyhow::Result<AppState> {
         config: Arc::new(config.clone()),
         master: Arc::new(master),
     })
+}
+
+/// Gives people written without a sort key (bulk demo data, a previous version during
+/// an upgrade) theirs, a thousand per transaction. Skipped while migrations are
+/// pending (the column may not exist yet); a failure is logged, never fatal: those
+/// people sort by their lower-cased name meanwhile.
+fn fill_name_keys(db: &Db) {
+    if !matches!(db.pending_migrations(), Ok(p) if p.is_empty()) {
+        return;
+    }
+    loop {
+        match db.write_blocking(|c| crate::org::store::fill_name_keys(c, 1000)) {
+            Ok(0) => return,
+            Ok(_) => {}
+            Err(e) => {
+                tracing::warn!(error = %e, "the people's sort keys could not be written");
+                return;
+            }
+        }
+    }
 }
 
 /// Where the token signing key of an earlier version was kept for a SQLite database.

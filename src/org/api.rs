@@ -10,6 +10,7 @@ use poem_openapi::payload::Json;
 use crate::auth::bearer::BearerAuth;
 use crate::error::ApiError;
 use crate::http::{Created, Id, NoContent, Tag};
+use crate::org::domain::PersonStatus;
 use crate::org::import::ImportReport;
 use crate::org::types::{
     ActivationIssued, CreatePerson, CreateTeam, CreatedPerson, ErasePerson, Erased, ImportBody,
@@ -153,6 +154,9 @@ impl OrgApi {
         q: Query<Option<String>>,
         /// Include deactivated people.
         include_inactive: Query<Option<bool>>,
+        /// Only people in this state; `deactivated` and `erased` need no
+        /// `include_inactive`.
+        status: Query<Option<PersonStatus>>,
     ) -> Result<Json<PersonPage>, ApiError> {
         let query = PeopleQuery {
             limit: limit.0,
@@ -160,6 +164,7 @@ impl OrgApi {
             team_id: team_id.0,
             q: q.0,
             include_inactive: include_inactive.0.unwrap_or(false),
+            status: status.0,
         };
         service::list_people(&self.state, &auth.0, query)
             .await

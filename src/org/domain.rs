@@ -104,6 +104,72 @@ pub fn parse_optional_text(
     }
 }
 
+/// The key the people list sorts names by: lower case, and every run of digits
+/// compared as a number (`Person 2` before `Person 10`): leading zeros dropped and the
+/// run left-padded with zeros to 20 places (a longer run is kept as it is).
+pub fn natural_key(name: &str) -> String {
+    let mut out = String::with_capacity(name.len() + 8);
+    let mut digits = String::new();
+    let flush = |digits: &mut String, out: &mut String| {
+        if digits.is_empty() {
+            return;
+        }
+        let trimmed = digits.trim_start_matches('0');
+        let trimmed = if trimmed.is_empty() { "0" } else { trimmed };
+        for _ in trimmed.len()..20 {
+            out.push('0');
+        }
+        out.push_str(trimmed);
+        digits.clear();
+    };
+    for c in name.chars() {
+        if c.is_ascii_digit() {
+            digits.push(c);
+        } else {
+            flush(&mut digits, &mut out);
+            out.extend(c.to_lowercase());
+        }
+    }
+    flush(&mut digits, &mut out);
+    out
+}
+
+/// Where a person's account stands, as the people list filters it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, poem_openapi::Enum)]
+#[oai(rename_all = "lowercase")]
+pub enum PersonStatus {
+    /// Active and signed up (a password set).
+    Active,
+    /// Active, invited, and not signed up yet.
+    Invited,
+    /// Deactivated (and not erased).
+    Deactivated,
+    /// Erased: the row holds no personal data.
+    Erased,
+}
+
+impl PersonStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PersonStatus::Active => "active",
+            PersonStatus::Invited => "invited",
+            PersonStatus::Deactivated => "deactivated",
+            PersonStatus::Erased => "erased",
+        }
+    }
+
+    pub fn parse(v: &str) -> Option<PersonStatus> {
+        [
+            PersonStatus::Active,
+            PersonStatus::Invited,
+            PersonStatus::Deactivated,
+            PersonStatus::Erased,
+        ]
+        .into_iter()
+        .find(|s| s.as_str() == v)
+    }
+}
+
 /// A team's kind.
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, poem_openapi::Enum, serde::Serialize, serde::Deserialize,
@@ -227,6 +293,41 @@ mod tests {
 
     fn d(y: i32, m: u32, day: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, day).expect("date")
+    }
+
+    #[test]
+    fn names_sort_with_their_numbers_as_numbers() {
+        let mut names = vec![
+            "Person 10",
+            "person 2",
+            "Person 1",
+            "Person 02b",
+            "Person 2a",
+            "Büro 3",
+            "büro 20",
+            "Zed",
+            "alpha",
+        ];
+        names.sort_by_key(|n| natural_key(n));
+        assert_eq!(
+            names,
+            vec![
+                "alpha",
+                "Büro 3",
+                "büro 20",
+                "Person 1",
+                "person 2",
+                "Person 2a",
+                "Person 02b",
+                "Person 10",
+                "Zed"
+            ]
+        );
+        assert_eq!(natural_key("A7"), format!("a{}7", "0".repeat(19)));
+        assert_eq!(natural_key("x000"), format!("x{}0", "0".repeat(19)));
+        // A run longer than 20 digits is kept whole, after the shorter ones.
+        let long = "n 123456789012345678901";
+        assert!(natural_key("n 99") < natural_key(long));
     }
 
     #[test]

@@ -33,6 +33,7 @@ use crate::db::schema::{
     outbox, people, pulse_links, suggestion_events, suggestion_votes, suggestions, team_managers,
 };
 use crate::error::ApiError;
+use crate::org::domain::natural_key;
 use crate::org::types::{ErasePerson, Erased};
 use crate::reports::audit_log::{record, target};
 use crate::state::AppState;
@@ -129,6 +130,8 @@ fn erase_in(
         .set((
             people::email.eq(erased_email(id)),
             people::name.eq(ERASED_NAME),
+            // The sort key is the name's, lower-cased: it goes with it.
+            people::name_key.eq(natural_key(ERASED_NAME)),
             people::team_id.eq(None::<String>),
             people::is_hr.eq(false),
             people::is_admin.eq(false),

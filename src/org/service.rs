@@ -249,10 +249,9 @@ pub async fn update_team(
         .await
 }
 
-/// Deletes a team (HR) that nothing needs: no child teams, nobody in it, and no
-/// history (a survey audience, a round, answers, suggestions or customer ratings that
-/// name it; such a team is renamed or moved instead, so past reports keep it). Its
-/// managers and service-map links go with it; audited.
+/// Deletes a team (HR) with no child teams, nobody in it and no history (surveys,
+/// rounds, answers, suggestions or ratings naming it: past reports keep such a team).
+/// Its managers and service-map links go with it; audited.
 pub async fn delete_team(state: &AppState, p: &Principal, id: String) -> Result<(), ApiError> {
     require_hr(p)?;
     let actor = p.id.clone();
@@ -476,7 +475,8 @@ pub async fn list_people(
 ) -> Result<PersonPage, ApiError> {
     let (limit, offset) = page_bounds(query.limit, query.offset);
     let principal = p.clone();
-    let (team_filter, search, inactive) = (query.team_id, query.q, query.include_inactive);
+    let (team_filter, search, inactive, status) =
+        (query.team_id, query.q, query.include_inactive, query.status);
     state
         .db
         .read(move |conn| {
@@ -497,9 +497,12 @@ pub async fn list_people(
                 search.map(|s| format!("%{}%", s.trim().to_lowercase().replace(['%', '_'], "")));
             let (total, rows) = store::page_people(
                 conn,
-                allowed.as_ref(),
-                inactive,
-                pattern.as_deref(),
+                &store::PeopleFilter {
+                    allowed: allowed.as_ref(),
+                    include_inactive: inactive,
+                    status,
+                    pattern: pattern.as_deref(),
+                },
                 limit,
                 offset,
             )?;

@@ -10,8 +10,9 @@ use crate::db::schema::{
     cx_ratings, people, responses, round_invitees, round_teams, suggestions, survey_audience,
     team_managers, team_serves, teams,
 };
-use crate::db::{AnyConnection, lower};
+use crate::db::{AnyConnection, coalesce, lower};
 use crate::error::ApiError;
+use crate::org::domain::{PersonStatus, natural_key};
 use crate::org::model::{PersonChanges, PersonRow, TeamChanges, TeamRow, TeamServes};
 
 /// (id, parent id, name, key for imports) of a team.
@@ -257,26 +258,50 @@ pub fn page_teams(
     Ok((total, rows))
 }
 
-/// One page of people by name, and how many there are in all: only those in the teams
-/// `allowed` (all when `None`), only active ones unless `include_inactive`, and only
-/// those whose lower-cased name or e-mail is `LIKE` the `pattern`.
+/// Which people a page lists.
+pub struct PeopleFilter<'a> {
+    /// Only people of these teams (all when `None`).
+    pub allowed: Option<&'a HashSet<String>>,
+    /// Deactivated people too (a `status` decides on its own).
+    pub include_inactive: bool,
+    pub status: Option<PersonStatus>,
+    /// Lower-cased name or e-mail `LIKE` this.
+    pub pattern: Option<&'a str>,
+}
+
+/// One page of people by name under `filter`, and how many there are in all.
 pub fn page_people(
     conn: &mut AnyConnection,
-    allowed: Option<&HashSet<String>>,
-    include_inactive: bool,
-    pattern: Option<&str>,
+    filter: &PeopleFilter<'_>,
     limit: i64,
     offset: i64,
 ) -> Result<(i64, Vec<PersonRow>), ApiError> {
     let build = || {
         let mut q = people::table.into_boxed();
-        if let Some(a) = allowed {
+        if let Some(a) = filter.allowed {
             q = q.filter(people::team_id.eq_any(a.iter().cloned().collect::<Vec<_>>()));
         }
-        if !include_inactive {
-            q = q.filter(people::active.eq(true));
+        match filter.status {
+            None if !filter.include_inactive => q = q.filter(people::active.eq(true)),
+            None => {}
+            Some(PersonStatus::Active) => {
+                q = q
+                    .filter(people::active.eq(true))
+                    .filter(people::password_hash.is_not_null())
+            }
+            Some(PersonStatus::Invited) => {
+                q = q
+                    .filter(people::active.eq(true))
+                    .filter(people::password_hash.is_null())
+            }
+            Some(PersonStatus::Deactivated) => {
+                q = q
+                    .filter(people::active.eq(false))
+                    .filter(people::erased_at.is_null())
+            }
+            Some(PersonStatus::Erased) => q = q.filter(people::erased_at.is_not_null()),
         }
-        if let Some(p) = pattern {
+        if let Some(p) = filter.pattern {
             q = q.filter(
                 lower(people::name)
                     .like(p.to_owned())
@@ -288,7 +313,7 @@ pub fn page_people(
     let total: i64 = build().count().get_result(conn)?;
     let rows: Vec<PersonRow> = build()
         .select(PersonRow::as_select())
-        .order((people::name, people::id))
+        .order((coalesce(people::name_key, lower(people::name)), people::id))
         .limit(limit)
         .offset(offset)
         .load(conn)?;
@@ -297,7 +322,7 @@ pub fn page_people(
 
 pub fn insert_person(conn: &mut AnyConnection, person: &PersonRow) -> Result<(), ApiError> {
     diesel::insert_into(people::table)
-        .values(person)
+        .values((person, people::name_key.eq(natural_key(&person.name))))
         .execute(conn)?;
     Ok(())
 }
@@ -310,7 +335,28 @@ pub fn update_person(
     diesel::update(people::table.find(id))
         .set(changes)
         .execute(conn)?;
+    if let Some(name) = &changes.name {
+        diesel::update(people::table.find(id))
+            .set(people::name_key.eq(natural_key(name)))
+            .execute(conn)?;
+    }
     Ok(())
+}
+
+/// Writes the sort key of people written without one (by bulk inserts, or by a
+/// previous version during an upgrade), at most `batch` of them; returns how many.
+pub fn fill_name_keys(conn: &mut AnyConnection, batch: i64) -> Result<usize, ApiError> {
+    let rows: Vec<(String, String)> = people::table
+        .filter(people::name_key.is_null())
+        .select((people::id, people::name))
+        .limit(batch)
+        .load(conn)?;
+    for (id, name) in &rows {
+        diesel::update(people::table.find(id))
+            .set(people::name_key.eq(natural_key(name)))
+            .execute(conn)?;
+    }
+    Ok(rows.len())
 }
 
 /// Deactivates a person: no sign-in, every token of theirs revoked (the token version

@@ -7,7 +7,7 @@ use poem_openapi::payload::Binary;
 use poem_openapi::types::MaybeUndefined;
 use poem_openapi::{ApiRequest, Object};
 
-use crate::org::domain::{GrantedRole, Language, TeamKind};
+use crate::org::domain::{GrantedRole, Language, PersonStatus, TeamKind};
 
 /// A team the owning team serves, and how much weight its CX carries.
 #[derive(Object, Clone, serde::Deserialize)]
@@ -196,6 +196,8 @@ pub struct PeopleQuery {
     /// Case-insensitive search in name and e-mail.
     pub q: Option<String>,
     pub include_inactive: bool,
+    /// Only people in this state (deactivated and erased ones too when asked for).
+    pub status: Option<PersonStatus>,
 }
 
 /// How to erase a person.

@@ -14,7 +14,7 @@ use poem_openapi::types::MaybeUndefined;
 
 use crate::auth::Principal;
 use crate::error::ApiError;
-use crate::org::domain::{GrantedRole, Language, TeamKind};
+use crate::org::domain::{GrantedRole, Language, PersonStatus, TeamKind};
 use crate::org::service::{create_team, get_person, list_people, update_team};
 use crate::org::types::{CreateTeam, PeopleQuery, Person, Team, UpdateTeam};
 use crate::state::AppState;
@@ -135,16 +135,28 @@ fn role_labels(lang: Language, p: &Person, managers: &HashSet<&str>) -> String {
     out.join(", ")
 }
 
-fn status_label(lang: Language, p: &Person) -> &'static str {
-    if p.erased {
-        t(lang, "Erased")
-    } else if !p.active {
-        t(lang, "Deactivated")
-    } else if p.activated {
-        t(lang, "Active")
-    } else {
-        t(lang, "Not activated yet")
+fn status_name(lang: Language, s: PersonStatus) -> &'static str {
+    match s {
+        PersonStatus::Erased => t(lang, "Erased"),
+        PersonStatus::Deactivated => t(lang, "Deactivated"),
+        PersonStatus::Active => t(lang, "Active"),
+        PersonStatus::Invited => t(lang, "Not activated yet"),
     }
+}
+
+fn status_label(lang: Language, p: &Person) -> &'static str {
+    status_name(
+        lang,
+        if p.erased {
+            PersonStatus::Erased
+        } else if !p.active {
+            PersonStatus::Deactivated
+        } else if p.activated {
+            PersonStatus::Active
+        } else {
+            PersonStatus::Invited
+        },
+    )
 }
 
 /// The list of people for `q` (its `q`, `limit` and `offset`): a search form, the
@@ -164,6 +176,7 @@ pub async fn people_section(state: &AppState, s: &Session, q: &Form) -> Result<M
         .unwrap_or(0)
         .clamp(0, 1_000_000);
     let team_filter = Some(q.text("team_id").trim().to_owned()).filter(|t| !t.is_empty());
+    let status = PersonStatus::parse(q.text("status").trim());
     let people = list_people(
         state,
         &s.principal,
@@ -173,6 +186,7 @@ pub async fn people_section(state: &AppState, s: &Session, q: &Form) -> Result<M
             q: Some(search.clone()).filter(|v| !v.is_empty()),
             team_id: team_filter.clone(),
             include_inactive: true,
+            status,
         },
     )
     .await?;
@@ -187,9 +201,10 @@ pub async fn people_section(state: &AppState, s: &Session, q: &Form) -> Result<M
         .collect();
     let link = |offset: i64| {
         format!(
-            "/hr/people?q={}&team_id={}&limit={limit}&offset={offset}",
+            "/hr/people?q={}&team_id={}&status={}&limit={limit}&offset={offset}",
             urlencode(&search),
-            urlencode(team_filter.as_deref().unwrap_or(""))
+            urlencode(team_filter.as_deref().unwrap_or("")),
+            status.map_or("", PersonStatus::as_str)
         )
     };
     let shown_to = offset + people.items.len() as i64;
@@ -206,6 +221,15 @@ pub async fn people_section(state: &AppState, s: &Session, q: &Form) -> Result<M
                             option value=(team.id) selected[team_filter.as_deref() == Some(team.id.as_str())] {
                                 (format!("{}{}", "\u{a0}\u{a0}".repeat(depth), team.name))
                             }
+                        }
+                    }
+                }
+                div.field {
+                    label for="f-status" { (t(lang, "Status")) }
+                    select id="f-status" name="status" {
+                        option value="" selected[status.is_none()] { (t(lang, "All")) }
+                        @for st in [PersonStatus::Active, PersonStatus::Invited, PersonStatus::Deactivated, PersonStatus::Erased] {
+                            option value=(st.as_str()) selected[status == Some(st)] { (status_name(lang, st)) }
                         }
                     }
                 }

@@ -532,3 +532,147 @@ async fn hr_deletes_an_empty_team_and_nothing_that_has_children_people_or_histor
         json!(format!("teams/{doomed}?name=Doomed"))
     );
 }
+
+async fn listed(app: &TestApp, token: &str, query: &str) -> serde_json::Value {
+    let r = app
+        .get(&format!("/api/v1/people?{query}"), Some(token))
+        .await;
+    r.expect(200);
+    r.json()
+}
+
+/// The people list filters by account state and sorts names with their numbers as
+/// numbers (`Person 2` before `Person 10`), also for people written without a sort key
+/// (bulk inserts), once a start has filled theirs in.
+#[tokio::test]
+async fn people_filter_by_status_and_sort_naturally() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let team = app.create_team(&admin, "Floor", None, "frontline").await;
+    let mut ids = std::collections::HashMap::new();
+    for name in ["Person 10", "person 2", "Person 1", "Person 9"] {
+        let r = app
+            .post(
+                "/api/v1/people",
+                Some(&admin.token),
+                json!({"email": format!("{}-{}@example.org", name.replace(' ', "").to_lowercase(), short()),
+                       "name": name, "team_id": team}),
+            )
+            .await;
+        r.expect(201);
+        let v = r.json();
+        ids.insert(
+            name,
+            (
+                v["id"].as_str().expect("id").to_owned(),
+                v["activation_token"].as_str().expect("token").to_owned(),
+            ),
+        );
+    }
+    // Person 1 signs up, Person 9 is deactivated, Person 10 is erased; person 2 is only invited.
+    app.post(
+        "/api/v1/auth/activate",
+        None,
+        json!({"token": ids["Person 1"].1, "password": PASSWORD}),
+    )
+    .await
+    .expect(200);
+    app.send(
+        Method::DELETE,
+        &format!("/api/v1/people/{}", ids["Person 9"].0),
+        Some(&admin.token),
+        None,
+    )
+    .await
+    .expect(204);
+    app.post(
+        &format!("/api/v1/people/{}/erase", ids["Person 10"].0),
+        Some(&admin.token),
+        json!({}),
+    )
+    .await
+    .expect(200);
+    let names = |v: &serde_json::Value| -> Vec<String> {
+        v["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .map(|p| p["name"].as_str().unwrap_or_default().to_owned())
+            .collect()
+    };
+    assert_eq!(
+        names(
+            &listed(
+                &app,
+                &admin.token,
+                &format!("team_id={team}&include_inactive=true")
+            )
+            .await
+        ),
+        ["Person 1", "person 2", "Person 9"]
+    );
+    assert_eq!(
+        names(&listed(&app, &admin.token, &format!("team_id={team}")).await),
+        ["Person 1", "person 2"]
+    );
+    assert_eq!(
+        names(&listed(&app, &admin.token, &format!("team_id={team}&status=active")).await),
+        ["Person 1"]
+    );
+    assert_eq!(
+        names(
+            &listed(
+                &app,
+                &admin.token,
+                &format!("team_id={team}&status=invited")
+            )
+            .await
+        ),
+        ["person 2"]
+    );
+    assert_eq!(
+        names(
+            &listed(
+                &app,
+                &admin.token,
+                &format!("team_id={team}&status=deactivated")
+            )
+            .await
+        ),
+        ["Person 9"]
+    );
+    // Erasure takes the person out of their team.
+    let erased = listed(&app, &admin.token, "status=erased").await;
+    assert_eq!(names(&erased), ["erased person"]);
+    assert_eq!(erased["total"], json!(1));
+    let r = app
+        .get("/api/v1/people?status=gone", Some(&admin.token))
+        .await;
+    assert_eq!(r.status, 400, "{}", r.text());
+
+    // People written in bulk have no sort key and sort by their lower-cased name...
+    let floor2 = app.create_team(&admin, "Floor 2", None, "frontline").await;
+    app.seed_people(&floor2, 12, |_| (None, None, None)).await;
+    let bulk = |v: &serde_json::Value| names(v);
+    let before = bulk(
+        &app.get(
+            &format!("/api/v1/people?team_id={floor2}&limit=3"),
+            Some(&admin.token),
+        )
+        .await
+        .json(),
+    );
+    assert_eq!(before, ["Person 0", "Person 1", "Person 10"]);
+    // ... until a start writes theirs.
+    let replica = spawn_app_on(&app.database_url).await;
+    let after = bulk(
+        &replica
+            .get(
+                &format!("/api/v1/people?team_id={floor2}&limit=3"),
+                Some(&admin.token),
+            )
+            .await
+            .json(),
+    );
+    assert_eq!(after, ["Person 0", "Person 1", "Person 2"]);
+}

@@ -137,7 +137,7 @@ async fn hr_lists_people_with_search_and_pages_and_manages_the_team_tree() {
     assert_eq!(html.matches("<th scope=\"row\">").count(), 25);
     assert!(html.contains("1–25 of 32"), "{html}");
     assert!(
-        html.contains("href=\"/hr/people?q=&amp;team_id=&amp;limit=25&amp;offset=25\""),
+        html.contains("href=\"/hr/people?q=&amp;team_id=&amp;status=&amp;limit=25&amp;offset=25\""),
         "{html}"
     );
     let html = b.get("/hr/people?q=&limit=25&offset=25").await.text();
@@ -826,4 +826,45 @@ async fn hr_edits_the_teams_served_and_deletes_an_empty_team_on_their_pages() {
         e.get(&format!("/hr/teams/{sales}/delete")).await.status,
         403
     );
+}
+
+/// The people page filters by account state, and lists names in natural order.
+#[tokio::test]
+async fn the_people_page_filters_by_status_in_natural_order() {
+    let app = spawn_app().await;
+    let hr = app.hr().await;
+    let team = app.create_team(&hr, "Floor", None, "frontline").await;
+    for name in ["Agent 10", "Agent 2"] {
+        app.post(
+            "/api/v1/people",
+            Some(&hr.token),
+            json!({"email": format!("{}-{}@example.org", name.replace(' ', ""), short()),
+                   "name": name, "team_id": team}),
+        )
+        .await
+        .expect(201);
+    }
+    let active = app.employee(&hr, Some(&team)).await;
+    let mut b = Browser::new(&app);
+    b.sign_in(&hr.email, PASSWORD).await;
+    let html = b
+        .get(&format!("/hr/people?team_id={team}&status=invited"))
+        .await
+        .text();
+    let (two, ten) = (
+        html.find(">Agent 2<").expect("Agent 2 listed"),
+        html.find(">Agent 10<").expect("Agent 10 listed"),
+    );
+    assert!(two < ten, "natural order: {html}");
+    assert!(!html.contains(&active.email), "{html}");
+    assert!(
+        html.contains("<option value=\"invited\" selected>"),
+        "{html}"
+    );
+    let html = b
+        .get(&format!("/hr/people?team_id={team}&status=active"))
+        .await
+        .text();
+    assert!(html.contains(&active.email), "{html}");
+    assert!(!html.contains(">Agent 2<"), "{html}");
 }

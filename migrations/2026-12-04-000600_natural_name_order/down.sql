@@ -1,0 +1,2 @@
+DROP INDEX people_name_key;
+ALTER TABLE people DROP COLUMN name_key;
