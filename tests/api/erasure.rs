@@ -276,6 +276,11 @@ async fn an_erased_person_is_nowhere_and_every_report_keeps_its_numbers() {
             .contains(&"people.name".to_owned())
     );
     assert!(
+        columns_holding(&app, &pulseline::org::domain::natural_key(&w.name))
+            .await
+            .contains(&"people.name_key".to_owned())
+    );
+    assert!(
         columns_holding(&app, &w.victim.email)
             .await
             .contains(&"people.email".to_owned())
@@ -349,8 +354,10 @@ async fn an_erased_person_is_nowhere_and_every_report_keeps_its_numbers() {
     // Their messages and personal links are gone with them.
     assert_eq!(theirs(&app, w.victim.id.clone()).await, (0, 0));
 
-    // Nothing names them: not a column of any table, not a byte of the SQLite files.
-    for needle in [w.name.as_str(), w.victim.email.as_str()] {
+    // Nothing names them: not a column of any table, not a byte of the SQLite files;
+    // nor the name's sort key, which holds the name lower-cased with its digits padded.
+    let key = pulseline::org::domain::natural_key(&w.name);
+    for needle in [w.name.as_str(), w.victim.email.as_str(), key.as_str()] {
         assert_eq!(
             columns_holding(&app, needle).await,
             Vec::<String>::new(),
@@ -371,7 +378,7 @@ async fn an_erased_person_is_nowhere_and_every_report_keeps_its_numbers() {
             .expect("pragma");
         assert_eq!(on.secure_delete, 1, "secure_delete is on");
         assert_eq!(
-            in_sqlite_files(&app.database_url, &[&w.name, &w.victim.email]),
+            in_sqlite_files(&app.database_url, &[&w.name, &w.victim.email, &key]),
             Vec::<String>::new()
         );
     }
