@@ -247,6 +247,8 @@ const RU: &[(&str, &str)] = &[
     ("Kind", "Тип"),
     ("Create team", "Создать команду"),
     ("Back to the teams", "К списку команд"),
+    ("CSV file", "Файл CSV"),
+    ("… or paste the CSV", "… или вставьте CSV"),
     ("Teams served", "Обслуживаемые команды"),
     (
         "This team serves no frontline team yet.",
@@ -850,6 +852,7 @@ const RU: &[(&str, &str)] = &[
 /// Russian for the API's messages (validation and conflict errors), keyed by the
 /// English template of `error::Msg`.
 const RU_MSG: &[(&str, &str)] = &[
+    ("the file is not UTF-8 text", "файл не является текстом в UTF-8"),
     (
         "the team has {n} child team(s): move or delete them first",
         "у команды есть дочерние команды ({n}): сначала перенесите или удалите их",

@@ -57,6 +57,23 @@ fn result_section(
     }
 }
 
+/// The form with the chosen file's content, when there is one, as the pasted CSV: it
+/// is what is imported, and what the form shows again after a dry run, so the import
+/// that follows needs no second choice of the file.
+fn pasted(form: Form) -> Form {
+    let file = form.text("csv_file").to_owned();
+    let mut fields: Vec<(String, String)> = form
+        .0
+        .into_iter()
+        .filter(|(k, _)| k != "csv_file")
+        .collect();
+    if !file.trim().is_empty() {
+        fields.retain(|(k, _)| k != "csv");
+        fields.push(("csv".to_owned(), file));
+    }
+    Form(fields)
+}
+
 fn errors_table(lang: Language, errors: &[FieldError]) -> Markup {
     html! {
         @if !errors.is_empty() {
@@ -78,9 +95,16 @@ fn import_form(c: &Chrome, action: &str, form: &Form, errors: &Errors, hint: &st
     let lang = c.lang;
     let dry = form.0.is_empty() || form.get("dry_run").is_some();
     html! {
-        form method="post" action=(action) novalidate {
+        form method="post" action=(action) enctype="multipart/form-data" novalidate {
             (csrf_field(c))
-            (Field::new("csv", t(lang, "CSV")).kind("textarea").value(form.text("csv")).hint(hint).required().render(errors))
+            div.field.invalid[errors.field("csv_file").is_some()] {
+                label for="f-csv_file" { (t(lang, "CSV file")) }
+                input id="f-csv_file" type="file" name="csv_file" accept=".csv,text/csv"
+                    aria-invalid=[errors.field("csv_file").map(|_| "true")]
+                    aria-describedby=[errors.field("csv_file").map(|_| "f-csv_file-err")];
+                @if let Some(m) = errors.field("csv_file") { p.error id="f-csv_file-err" { (m) } }
+            }
+            (Field::new("csv", t(lang, "… or paste the CSV")).kind("textarea").value(form.text("csv")).hint(hint).render(errors))
             div.field {
                 input id="f-dry_run" type="checkbox" name="dry_run" value="1" checked[dry];
                 " " label for="f-dry_run" { (t(lang, "Dry run: check every row and show what would happen, without writing")) }
@@ -133,6 +157,7 @@ pub async fn people(req: &Request, Data(state): Data<&AppState>) -> Response {
 #[handler]
 pub async fn import_people(req: &Request, Data(state): Data<&AppState>, body: Body) -> Response {
     let (s, form) = or_respond!(hr_form(state, req, body).await);
+    let form = pasted(form);
     let c = s.chrome();
     let lang = c.lang;
     let dry = form.get("dry_run").is_some();
@@ -237,6 +262,7 @@ pub async fn cx(req: &Request, Data(state): Data<&AppState>) -> Response {
 #[handler]
 pub async fn import_cx(req: &Request, Data(state): Data<&AppState>, body: Body) -> Response {
     let (s, form) = or_respond!(session_form(state, req, body).await);
+    let form = pasted(form);
     let c = s.chrome();
     let lang = c.lang;
     let rows: Result<Vec<Result<RatingInput, FieldError>>, ApiError> =

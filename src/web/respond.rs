@@ -2,7 +2,8 @@
 //! page in the reader's language, and the submitted form it reads.
 
 use poem::http::{StatusCode, header};
-use poem::{Body, Response};
+use poem::web::Multipart;
+use poem::{Body, FromRequest, Request, RequestBody, Response};
 
 use crate::error::ApiError;
 use crate::web::i18n::{msg, t};
@@ -88,8 +89,19 @@ pub fn error_page(c: &Chrome, err: &ApiError) -> Response {
 pub struct Form(pub Vec<(String, String)>);
 
 impl Form {
-    /// Reads an `application/x-www-form-urlencoded` body (the body limit applies).
-    pub async fn read(body: Body) -> Result<Form, ApiError> {
+    /// Reads a form body (the body limit applies): `application/x-www-form-urlencoded`,
+    /// or `multipart/form-data` when the form sends a file (a chosen file's content is
+    /// the field's value; it must be UTF-8 text, and a field left without a file is
+    /// empty).
+    pub async fn read(req: &Request, body: Body) -> Result<Form, ApiError> {
+        let multipart = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.trim_start().starts_with("multipart/form-data"));
+        if multipart {
+            return Form::read_multipart(req, body).await;
+        }
         let bytes = body
             .into_bytes()
             .await
@@ -97,6 +109,25 @@ impl Form {
         serde_urlencoded::from_bytes::<Vec<(String, String)>>(&bytes)
             .map(Form)
             .map_err(|e| ApiError::bad_request(format!("malformed form: {e}"), None))
+    }
+
+    async fn read_multipart(req: &Request, body: Body) -> Result<Form, ApiError> {
+        let bad =
+            |e: &dyn std::fmt::Display| ApiError::bad_request(format!("malformed form: {e}"), None);
+        let mut parts = Multipart::from_request(req, &mut RequestBody::new(body))
+            .await
+            .map_err(|e| bad(&e))?;
+        let mut fields = Vec::new();
+        while let Some(part) = parts.next_field().await.map_err(|e| bad(&e))? {
+            let name = part.name().unwrap_or_default().to_owned();
+            let bytes = part.bytes().await.map_err(|e| {
+                ApiError::bad_request(format!("unreadable form: {e}"), Some(name.clone()))
+            })?;
+            let text = String::from_utf8(bytes)
+                .map_err(|_| ApiError::invalid(name.clone(), "the file is not UTF-8 text"))?;
+            fields.push((name, text));
+        }
+        Ok(Form(fields))
     }
 
     /// The first value of `name`.

@@ -194,7 +194,7 @@ pub async fn guest_form(
     body: poem::Body,
 ) -> Result<(Guest, Form), Response> {
     let guest = Guest::new(state, req);
-    let form = match Form::read(body).await {
+    let form = match Form::read(req, body).await {
         Ok(f) => f,
         Err(e) => return Err(error_page(&guest.chrome(), &e)),
     };
@@ -353,7 +353,7 @@ pub async fn session_form(
     body: poem::Body,
 ) -> Result<(Session, Form), Response> {
     let s = session(state, req).await?;
-    let form = match Form::read(body).await {
+    let form = match Form::read(req, body).await {
         Ok(f) => f,
         Err(e) => return Err(error_page(&s.chrome(), &e)),
     };

@@ -33,6 +33,47 @@ impl<'a> Browser<'a> {
     }
 
     pub async fn request(&mut self, method: Method, path: &str, form: Option<String>) -> Resp {
+        let body = form.map(|f| {
+            (
+                "application/x-www-form-urlencoded".to_owned(),
+                f.into_bytes(),
+            )
+        });
+        self.send(method, path, body).await
+    }
+
+    /// Posts `fields` and one file (`field`, file name, content) as
+    /// `multipart/form-data`, as a browser sends a form with a file input.
+    pub async fn post_file(
+        &mut self,
+        path: &str,
+        fields: &[(&str, &str)],
+        file: (&str, &str, &[u8]),
+    ) -> Resp {
+        let boundary = "pulselineTestBoundary7d1f";
+        let mut body = Vec::new();
+        for (k, v) in fields {
+            body.extend_from_slice(
+                format!(
+                    "--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n"
+                )
+                .as_bytes(),
+            );
+        }
+        let (name, filename, content) = file;
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"; filename=\"{filename}\"\r\nContent-Type: text/csv\r\n\r\n"
+            )
+            .as_bytes(),
+        );
+        body.extend_from_slice(content);
+        body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+        let ct = format!("multipart/form-data; boundary={boundary}");
+        self.send(Method::POST, path, Some((ct, body))).await
+    }
+
+    async fn send(&mut self, method: Method, path: &str, body: Option<(String, Vec<u8>)>) -> Resp {
         let mut req = self.app.client.request(method, path);
         if !self.cookies.is_empty() {
             req = req.header("cookie", self.cookie_header());
@@ -40,10 +81,8 @@ impl<'a> Browser<'a> {
         for (k, v) in &self.headers {
             req = req.header(*k, v.clone());
         }
-        if let Some(body) = form {
-            req = req
-                .content_type("application/x-www-form-urlencoded")
-                .body(body);
+        if let Some((ct, bytes)) = body {
+            req = req.content_type(ct).body(bytes);
         }
         let resp = req.send().await.0;
         let status = resp.status().as_u16();

@@ -868,3 +868,68 @@ async fn the_people_page_filters_by_status_in_natural_order() {
     assert!(html.contains(&active.email), "{html}");
     assert!(!html.contains(">Agent 2<"), "{html}");
 }
+
+/// The import takes a CSV file, as a browser sends a file input (multipart): a dry run
+/// of the file shows its rows and keeps its text in the form, and the import that
+/// follows needs no second choice of the file; a file that is not UTF-8 text is refused
+/// and nothing is written.
+#[tokio::test]
+async fn hr_imports_people_from_a_chosen_csv_file() {
+    let app = spawn_app().await;
+    let hr = app.hr().await;
+    app.create_team(&hr, "Desk", None, "frontline").await;
+    let mut b = Browser::new(&app);
+    b.sign_in(&hr.email, PASSWORD).await;
+    let page = b.get("/hr/people").await.text();
+    assert!(page.contains("enctype=\"multipart/form-data\""), "{page}");
+    assert!(page.contains("type=\"file\" name=\"csv_file\""), "{page}");
+    let csv =
+        "email,name,team\nfile.one@example.org,File One,Desk\nfile.two@example.org,File Two,Desk\n";
+    let token = csrf_of(&page);
+    let r = b
+        .post_file(
+            "/hr/people/import",
+            &[("csrf", &token), ("dry_run", "1"), ("csv", "")],
+            ("csv_file", "people.csv", csv.as_bytes()),
+        )
+        .await;
+    assert_html(&r, 200);
+    let html = r.text();
+    assert!(html.contains("Dry run"), "{html}");
+    assert!(
+        html.contains("file.two@example.org,File Two,Desk"),
+        "the file's text stays in the form: {html}"
+    );
+    let people_before = app.count("people").await;
+    assert_eq!(people_before, 1, "a dry run writes nothing");
+
+    let r = b
+        .post_file(
+            "/hr/people/import",
+            &[("csrf", &token)],
+            ("csv_file", "people.csv", csv.as_bytes()),
+        )
+        .await;
+    assert_html(&r, 200);
+    assert_eq!(app.count("people").await, 3);
+    let list = b.get("/hr/people?q=file.").await.text();
+    assert!(
+        list.contains("file.one@example.org") && list.contains("file.two@example.org"),
+        "{list}"
+    );
+
+    let r = b
+        .post_file(
+            "/hr/people/import",
+            &[("csrf", &token)],
+            ("csv_file", "people.csv", b"email,name\n\xff\xfe,Bad\n"),
+        )
+        .await;
+    assert_eq!(r.status, 422, "{}", r.text());
+    assert!(
+        r.text().contains("the file is not UTF-8 text"),
+        "{}",
+        r.text()
+    );
+    assert_eq!(app.count("people").await, 3);
+}
