@@ -48,6 +48,8 @@ fn ru_term(en: &str) -> Option<&'static str> {
         ("in_progress", "в работе"),
         ("done", "сделано"),
         ("declined", "отклонено"),
+        ("planned", "запланировано"),
+        ("dropped", "отменено"),
     ];
     TERMS.iter().find(|(e, _)| *e == en).map(|(_, r)| *r)
 }
@@ -61,6 +63,54 @@ fn ru(en: &str) -> Option<&'static str> {
 }
 
 const RU: &[(&str, &str)] = &[
+    // action plans
+    ("A suggestion", "Предложение"),
+    ("Add an update", "Добавить новость"),
+    ("Add the update", "Добавить"),
+    ("All actions", "Все действия"),
+    ("Create", "Создать"),
+    (
+        "Driver it answers (optional)",
+        "Фактор, на который оно отвечает (необязательно)",
+    ),
+    ("Due on", "Срок"),
+    ("For", "Для кого"),
+    (
+        "No action is planned yet.",
+        "Пока никаких действий не запланировано.",
+    ),
+    ("No update yet.", "Новостей пока нет."),
+    ("None", "Нет"),
+    ("Only overdue", "Только просроченные"),
+    (
+        "Or a theme of the suggestions (optional)",
+        "Или тема предложений (необязательно)",
+    ),
+    ("Overdue", "Просрочено"),
+    ("Owner", "Ответственный"),
+    ("Plan an action", "Запланировать действие"),
+    (
+        "Planned by {name} on {date}",
+        "Запланировал(а) {name}, {date}",
+    ),
+    (
+        "Say what you will do about the results, who owns it and by when. The team sees it on their start page and beside each pulse.",
+        "Опишите, что будет сделано по итогам, кто за это отвечает и к какому сроку. Команда увидит это на главной странице и рядом с каждым опросом.",
+    ),
+    ("Status after this update", "Статус после этой новости"),
+    ("Updates", "Ход работы"),
+    ("What happened", "Что сделано"),
+    (
+        "What we are doing about your feedback",
+        "Что мы делаем по вашим отзывам",
+    ),
+    ("What will be done", "Что будет сделано"),
+    ("closed on {date}", "закрыто {date}"),
+    ("due {date}", "срок {date}"),
+    ("nobody", "никто"),
+    ("{n} actions", "действий: {n}"),
+    ("Planned", "Запланировано"),
+    ("Dropped", "Отменено"),
     // chrome
     ("Skip to content", "Перейти к содержимому"),
     ("Main navigation", "Основная навигация"),
@@ -1151,6 +1201,19 @@ const RU_MSG: &[(&str, &str)] = &[
     ),
     ("{n} invalid item(s)", "ошибок в данных: {n}"),
     ("{what} not found", "не найдено: {what}"),
+    // actions
+    (
+        "give at most one of driver, theme and suggestion_id",
+        "укажите не больше одного: фактор, тему или предложение",
+    ),
+    ("unknown team", "такой команды нет"),
+    ("unknown driver", "такого фактора нет"),
+    ("unknown person", "такого сотрудника нет"),
+    ("unknown suggestion", "такого предложения нет"),
+    (
+        "the owner must be able to see the action: a member of its team, one of its managers, or HR",
+        "ответственный должен видеть действие: участник команды, её руководитель или HR",
+    ),
 ];
 
 #[cfg(test)]
