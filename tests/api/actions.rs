@@ -488,3 +488,51 @@ async fn an_owner_is_reminded_once_before_the_due_day() {
         .expect("payload");
     assert!(payload.contains(&soon), "{payload}");
 }
+
+/// The messages reach people through SMTP, in their language, with the action's link.
+#[tokio::test]
+async fn the_team_and_the_owner_get_their_messages_with_the_action_s_link() {
+    use crate::mail::{Sink, drained, mail_config, start_sender};
+    let sink = Sink::start();
+    let app = spawn_app_with(mail_config(&sink)).await;
+    let o = org(&app).await;
+    app.json(
+        Method::PATCH,
+        &format!("/api/v1/people/{}", o.member.id),
+        Some(&o.hr.token),
+        json!({"language": "ru"}),
+    )
+    .await
+    .expect(200);
+    let id = create(&app, &o.boss, plan(Some(&o.support), "Shorter queues", 1)).await;
+    let db = app.state.db.clone();
+    tokio::task::spawn_blocking(move || {
+        pulseline::actions::reminders::run(&db, pulseline::clock::today())
+    })
+    .await
+    .expect("join")
+    .expect("reminders");
+    let s = start_sender(&app);
+    drained(&app, 20).await;
+    s.stop().await;
+    let link = format!("http://pulse.test/actions/{id}");
+    let told = sink.to(&o.member.email, &link);
+    assert_eq!(told.len(), 1, "{:?}", sink.messages());
+    assert!(
+        told[0]["subject"]
+            .as_str()
+            .is_some_and(|s| s.contains("Новое действие")),
+        "{}",
+        told[0]
+    );
+    let reminded = sink.to(&o.boss.email, &link);
+    assert_eq!(reminded.len(), 1, "the owner: a reminder, not the news");
+    assert!(
+        reminded[0]["subject"]
+            .as_str()
+            .is_some_and(|s| s.contains("is due on")),
+        "{}",
+        reminded[0]
+    );
+    assert!(sink.to(&o.outsider.email, &link).is_empty());
+}
