@@ -2,7 +2,8 @@
 -- belongs to a team, or (team_id NULL) to the whole organisation; it may name what it
 -- answers: a driver, a suggestion theme or one suggestion (kept as an id without a
 -- foreign key, so that retention and erasure may delete the suggestion). `closed_on` is
--- the day it was marked done or dropped. `owner_id` is NULL when nobody owns it (an
+-- the day it was marked done or dropped (`closed_at`: the moment, which decides which
+-- rounds come before and after it). `owner_id` is NULL when nobody owns it (an
 -- organisation action whose owner was erased).
 CREATE TABLE actions (
     id TEXT PRIMARY KEY NOT NULL,
@@ -16,6 +17,7 @@ CREATE TABLE actions (
     due_on DATE NOT NULL,
     status TEXT NOT NULL,
     closed_on DATE NULL,
+    closed_at TIMESTAMP NULL,
     created_by TEXT NOT NULL REFERENCES people (id),
     created_at TIMESTAMP NOT NULL,
     updated_at TIMESTAMP NOT NULL

@@ -5,11 +5,13 @@ use poem_openapi::OpenApi;
 use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::Json;
 
+use crate::actions::effect::action_effect;
 use crate::actions::service::{
     add_update, create_action, get_action, list_actions, list_updates, update_action,
 };
 use crate::actions::types::{
-    Action, ActionPage, ActionUpdate, CreateAction, Filter, NewActionUpdate, UpdateAction,
+    Action, ActionEffect, ActionPage, ActionUpdate, CreateAction, Filter, NewActionUpdate,
+    UpdateAction,
 };
 use crate::actions::workflow::Status;
 use crate::auth::bearer::BearerAuth;
@@ -132,5 +134,22 @@ impl ActionsApi {
         add_update(&self.state, &auth.0, &id.0, body.0)
             .await
             .map(|u| Created::Created(Json(u)))
+    }
+
+    /// The effect of a done action: its team's engagement index and the score of the
+    /// driver it answers in the rounds before and after it was done, each round under
+    /// its own release plan (for the team's managers and HR; each round read is
+    /// audited). Says plainly when the data cannot show an effect.
+    #[oai(
+        path = "/actions/:id/effect",
+        method = "get",
+        operation_id = "action_effect"
+    )]
+    async fn effect(
+        &self,
+        auth: BearerAuth,
+        #[oai(validator(max_length = 64))] id: Path<String>,
+    ) -> Result<Json<ActionEffect>, ApiError> {
+        action_effect(&self.state, &auth.0, &id.0).await.map(Json)
     }
 }

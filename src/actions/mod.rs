@@ -7,10 +7,12 @@
 //! ([`workflow`]) and dated updates. Who may do what is [`access`]; the shapes are in
 //! [`types`], the rows in [`model`], the queries in [`store`]; the rules, the audit and
 //! the messages each change queues are in [`service`]; the owners' reminders are the
-//! daily [`reminders`] job; the handlers are in [`api`].
+//! daily [`reminders`] job; what the rounds before and after a done action show is
+//! [`effect`]; the handlers are in [`api`].
 
 pub mod access;
 pub mod api;
+pub mod effect;
 pub mod model;
 pub mod reminders;
 pub mod service;

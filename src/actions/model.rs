@@ -22,6 +22,8 @@ pub struct ActionRow {
     pub status: String,
     /// The day it was marked done or dropped.
     pub closed_on: Option<NaiveDate>,
+    /// The moment it was marked done or dropped.
+    pub closed_at: Option<NaiveDateTime>,
     pub created_by: String,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,

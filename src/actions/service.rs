@@ -245,6 +245,7 @@ pub async fn create_action(
                 due_on: b.due_on,
                 status: status.as_str().to_owned(),
                 closed_on: (!status.is_open()).then_some(t.date()),
+                closed_at: (!status.is_open()).then_some(t),
                 created_by: p.id.clone(),
                 created_at: t,
                 updated_at: t,
@@ -419,7 +420,8 @@ pub async fn update_action(
             let from = Status::from_db(&before.status);
             if let Some(to) = b.status {
                 after.status = to.as_str().to_owned();
-                after.closed_on = closed_on_after(from, to, before.closed_on, t.date());
+                after.closed_at = closed_on_after(from, to, before.closed_at, t);
+                after.closed_on = after.closed_at.map(|c| c.date());
             }
             let fields: Vec<&str> = [
                 ("title", before.title != after.title),
@@ -518,7 +520,8 @@ pub async fn add_update(
             let to = b.status.filter(|s| *s != from);
             if let Some(to) = to {
                 row.status = to.as_str().to_owned();
-                row.closed_on = closed_on_after(from, to, row.closed_on, t.date());
+                row.closed_at = closed_on_after(from, to, row.closed_at, t);
+                row.closed_on = row.closed_at.map(|c| c.date());
             }
             row.updated_at = t;
             store::save(conn, &row)?;

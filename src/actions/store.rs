@@ -28,6 +28,7 @@ pub fn save(conn: &mut AnyConnection, row: &ActionRow) -> Result<(), ApiError> {
             actions::due_on.eq(row.due_on),
             actions::status.eq(&row.status),
             actions::closed_on.eq(row.closed_on),
+            actions::closed_at.eq(row.closed_at),
             actions::updated_at.eq(row.updated_at),
         ))
         .execute(conn)?;

@@ -150,3 +150,56 @@ pub struct Filter {
     pub owner: Option<String>,
     pub overdue: bool,
 }
+
+/// What the data can say about a done action's effect.
+#[derive(poem_openapi::Enum, Clone, Copy, Debug, PartialEq, Eq)]
+#[oai(rename = "EffectVerdict", rename_all = "snake_case")]
+pub enum EffectVerdict {
+    /// The action is not done (yet, or it was dropped).
+    NotDone,
+    /// No round before it released the group's scores.
+    NoResultsBefore,
+    /// No round after it released the group's scores (yet).
+    NoResultsAfter,
+    /// The last released round before and the first after are compared.
+    Compared,
+}
+
+/// The action's group in one round, as that round's own release plan shows it.
+#[derive(Object, Clone, Debug)]
+pub struct EffectRound {
+    pub round_id: String,
+    pub survey: String,
+    pub opens_at: NaiveDateTime,
+    pub closes_at: NaiveDateTime,
+    /// Whether the round's plan releases the group's scores (false: the values are
+    /// absent).
+    pub released: bool,
+    pub n: Option<i64>,
+    /// 0–100.
+    pub engagement_index: Option<f64>,
+    /// The action's driver: the mean answer (1–5), where the round asked it.
+    pub driver_mean: Option<f64>,
+    /// The action's driver: percent of answers 4 or 5.
+    pub driver_favorable: Option<f64>,
+}
+
+/// The action's team (or the organisation) in the rounds before and after the action
+/// was done, each round under its own release plan.
+#[derive(Object, Clone, Debug)]
+pub struct ActionEffect {
+    pub action_id: String,
+    pub team_id: Option<String>,
+    pub driver: Option<Driver>,
+    /// Up to three rounds that closed before it was done, the latest first.
+    pub before: Vec<EffectRound>,
+    /// Up to three rounds that opened after it was done, the earliest first.
+    pub after: Vec<EffectRound>,
+    pub verdict: EffectVerdict,
+    /// Engagement index of the first released round after minus the last before.
+    pub engagement_change: Option<f64>,
+    /// The driver's favourable share, the same two rounds.
+    pub driver_favorable_change: Option<f64>,
+    /// What the figures can and cannot say, in plain words.
+    pub note: String,
+}

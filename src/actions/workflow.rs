@@ -50,20 +50,15 @@ impl Status {
     }
 }
 
-/// The day an action closed after it moves from `from` to `to` on `today`, given the
-/// day it had (`closed_on`): kept when it stays closed, set when it closes, cleared
-/// when it opens again.
-pub fn closed_on_after(
-    from: Status,
-    to: Status,
-    closed_on: Option<NaiveDate>,
-    today: NaiveDate,
-) -> Option<NaiveDate> {
+/// When an action closed (a day or a moment) after it moves from `from` to `to` at
+/// `now`, given when it had closed (`closed`): kept when it stays as it was, set when it
+/// closes or moves between done and dropped, cleared when it opens again.
+pub fn closed_on_after<T: Copy>(from: Status, to: Status, closed: Option<T>, now: T) -> Option<T> {
     match (from.is_open(), to.is_open()) {
         (_, true) => None,
-        (true, false) => Some(today),
-        (false, false) if from == to => closed_on.or(Some(today)),
-        (false, false) => Some(today),
+        (true, false) => Some(now),
+        (false, false) if from == to => closed.or(Some(now)),
+        (false, false) => Some(now),
     }
 }
 

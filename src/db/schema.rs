@@ -307,6 +307,7 @@ diesel::table! {
         due_on -> Date,
         status -> Text,
         closed_on -> Nullable<Date>,
+        closed_at -> Nullable<Timestamp>,
         created_by -> Text,
         created_at -> Timestamp,
         updated_at -> Timestamp,

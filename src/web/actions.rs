@@ -10,11 +10,14 @@ use poem::http::StatusCode;
 use poem::web::{Data, Path};
 use poem::{Body, Request, Response, handler};
 
+use crate::actions::effect::action_effect;
 use crate::actions::service::{
     DESCRIPTION_MAX, THEME_MAX, TITLE_MAX, UPDATE_MAX, action_teams, add_update, create_action,
     get_action, list_actions, list_updates,
 };
-use crate::actions::types::{Action, CreateAction, Filter, NewActionUpdate};
+use crate::actions::types::{
+    Action, ActionEffect, CreateAction, EffectRound, EffectVerdict, Filter, NewActionUpdate,
+};
 use crate::actions::workflow::Status;
 use crate::error::ApiError;
 use crate::org::domain::Language;
@@ -309,6 +312,85 @@ pub async fn create(req: &Request, Data(state): Data<&AppState>, body: Body) -> 
     .await
 }
 
+fn one_decimal(v: Option<f64>) -> String {
+    v.map(|x| format!("{x:.1}"))
+        .unwrap_or_else(|| "—".to_owned())
+}
+
+fn effect_rows(lang: Language, rounds: &[EffectRound]) -> Markup {
+    html! {
+        @for r in rounds {
+            tr {
+                th scope="row" { (r.survey) }
+                td { (when(r.closes_at)) }
+                @if r.released {
+                    td.num { (r.n.map(|n| n.to_string()).unwrap_or_default()) }
+                    td.num { (one_decimal(r.engagement_index)) }
+                    td.num { (one_decimal(r.driver_favorable)) }
+                } @else {
+                    td colspan="3" { span.suppressed { (t(lang, "not released for this group")) } }
+                }
+            }
+        }
+    }
+}
+
+/// What the rounds before and after a done action show, with what they cannot say.
+fn effect_section(lang: Language, e: &ActionEffect) -> Markup {
+    let verdict = match e.verdict {
+        EffectVerdict::NotDone => t(
+            lang,
+            "The action is not done: its effect can be read once it is marked done.",
+        ),
+        EffectVerdict::NoResultsBefore => t(
+            lang,
+            "No round that closed before the action was done released these results: the data cannot show an effect.",
+        ),
+        EffectVerdict::NoResultsAfter => t(
+            lang,
+            "No round that opened after the action was done has released these results yet: the data cannot show an effect.",
+        ),
+        EffectVerdict::Compared => t(
+            lang,
+            "The change from the last released round before the action to the first after it. It compares two rounds and proves nothing by itself: other things changed too, the rounds may ask different questions, and no interval is given, so read a change of a few points as no change.",
+        ),
+    };
+    html! {
+        section aria-labelledby="effect" {
+            h2 #effect { (t(lang, "Effect")) }
+            p { (verdict) }
+            @if e.verdict == EffectVerdict::Compared {
+                p {
+                    (t(lang, "Engagement index")) ": " strong { (one_decimal(e.engagement_change)) }
+                    @if e.driver.is_some() {
+                        " · " (t(lang, "Driver, favourable %")) ": " strong { (one_decimal(e.driver_favorable_change)) }
+                    }
+                }
+            }
+            @if !e.before.is_empty() || !e.after.is_empty() {
+                div.table-wrap tabindex="0" { table {
+                    caption.visually-hidden { (t(lang, "Effect")) }
+                    thead { tr {
+                        th { (t(lang, "Survey")) } th { (t(lang, "Closes")) }
+                        th.num { (t(lang, "Answers")) } th.num { (t(lang, "Engagement index")) }
+                        th.num { (t(lang, "Driver, favourable %")) }
+                    } }
+                    tbody {
+                        @if !e.before.is_empty() {
+                            tr { th colspan="5" { (t(lang, "Before")) } }
+                            (effect_rows(lang, &e.before))
+                        }
+                        @if !e.after.is_empty() {
+                            tr { th colspan="5" { (t(lang, "After")) } }
+                            (effect_rows(lang, &e.after))
+                        }
+                    }
+                } }
+            }
+        }
+    }
+}
+
 async fn detail_page(
     state: &AppState,
     s: &Session,
@@ -321,6 +403,13 @@ async fn detail_page(
     let lang = c.lang;
     let a = or_page!(&c, get_action(state, &s.principal, id).await);
     let updates = or_page!(&c, list_updates(state, &s.principal, id).await);
+    // The effect is read (and audited) only for a done action, by those who may read
+    // the team's reports.
+    let effect = if a.status == Status::Done && a.can_edit {
+        Some(or_page!(&c, action_effect(state, &s.principal, id).await))
+    } else {
+        None
+    };
     let mut statuses = vec![(
         String::new(),
         tf(
@@ -348,6 +437,7 @@ async fn detail_page(
                     div.body { @for para in a.description.split("\n\n") { p { (para) } } }
                 }
                 p.meta { (tf(lang, "Planned by {name} on {date}", &[("name", &a.created_by.name), ("date", &when(a.created_at))])) }
+                @if let Some(e) = &effect { (effect_section(lang, e)) }
                 h2 { (t(lang, "Updates")) }
                 @if updates.is_empty() {
                     p { (t(lang, "No update yet.")) }

@@ -111,6 +111,30 @@ const RU: &[(&str, &str)] = &[
     ("{n} actions", "действий: {n}"),
     ("Planned", "Запланировано"),
     ("Dropped", "Отменено"),
+    ("After", "После"),
+    ("Before", "До"),
+    ("Driver, favourable %", "Фактор, % согласных"),
+    ("Effect", "Результат"),
+    (
+        "not released for this group",
+        "для этой группы не раскрывается",
+    ),
+    (
+        "The action is not done: its effect can be read once it is marked done.",
+        "Действие ещё не выполнено: его результат можно будет оценить, когда оно будет отмечено как сделанное.",
+    ),
+    (
+        "No round that closed before the action was done released these results: the data cannot show an effect.",
+        "Ни один раунд, закрытый до выполнения действия, не раскрыл эти результаты: по данным нельзя судить о результате.",
+    ),
+    (
+        "No round that opened after the action was done has released these results yet: the data cannot show an effect.",
+        "Ни один раунд, открытый после выполнения действия, пока не раскрыл эти результаты: по данным нельзя судить о результате.",
+    ),
+    (
+        "The change from the last released round before the action to the first after it. It compares two rounds and proves nothing by itself: other things changed too, the rounds may ask different questions, and no interval is given, so read a change of a few points as no change.",
+        "Изменение от последнего раскрытого раунда до действия к первому после него. Это сравнение двух раундов, само по себе оно ничего не доказывает: менялось и другое, вопросы раундов могут различаться, а доверительный интервал не рассчитан, поэтому изменение на несколько пунктов стоит считать отсутствием изменений.",
+    ),
     // chrome
     ("Skip to content", "Перейти к содержимому"),
     ("Main navigation", "Основная навигация"),

@@ -536,3 +536,104 @@ async fn the_team_and_the_owner_get_their_messages_with_the_action_s_link() {
     );
     assert!(sink.to(&o.outsider.email, &link).is_empty());
 }
+
+/// One round of `survey` for the team: person i answers pride and recognition with
+/// `values[i % len]`; closed at once.
+async fn answered_round(app: &TestApp, hr: &Actor, survey: &str, people: &[Actor], values: &[u8]) {
+    let round = app.open_round_now(hr, survey).await;
+    let qs = app
+        .get(&format!("/api/v1/surveys/{survey}"), Some(&hr.token))
+        .await
+        .json()["questions"]
+        .as_array()
+        .expect("questions")
+        .iter()
+        .map(|q| q["id"].as_str().expect("qid").to_owned())
+        .collect::<Vec<_>>();
+    for (i, p) in people.iter().enumerate() {
+        let value = values[i % values.len()];
+        app.post(
+            &format!("/api/v1/rounds/{round}/responses"),
+            Some(&p.token),
+            json!({"answers": qs.iter().map(|q| json!({"question_id": q, "value": value}))
+                   .collect::<Vec<_>>()}),
+        )
+        .await
+        .expect(201);
+    }
+    app.close_round_now(hr, &round).await;
+}
+
+#[tokio::test]
+async fn a_done_action_s_effect_compares_the_rounds_around_it_and_says_when_it_cannot() {
+    let app = spawn_app().await;
+    let o = org(&app).await;
+    let people = app.seed_people(&o.support, 6, |_| (None, None, None)).await;
+    let r = app
+        .post(
+            "/api/v1/surveys",
+            Some(&o.hr.token),
+            json!({"title": "Monthly pulse",
+                   "questions": [{"bank_item": "eo_proud"}, {"bank_item": "rc_noticed"}],
+                   "audience": {"team_ids": [o.support]}, "cuts": [],
+                   "schedule": {"starts_on": day(0), "cadence": "monthly", "window_days": 7}}),
+        )
+        .await;
+    r.expect(201);
+    let survey = r.json()["id"].as_str().expect("id").to_owned();
+    answered_round(&app, &o.hr, &survey, &people, &[1, 2, 3]).await;
+    let id = create(&app, &o.boss, plan(Some(&o.support), "Thank people", 10)).await;
+    let effect = format!("/api/v1/actions/{id}/effect");
+    let r = app.get(&effect, Some(&o.boss.token)).await;
+    r.expect(200);
+    assert_eq!(r.json()["verdict"], json!("not_done"));
+    app.json(
+        Method::PATCH,
+        &format!("/api/v1/actions/{id}"),
+        Some(&o.boss.token),
+        json!({"status": "done"}),
+    )
+    .await
+    .expect(200);
+    let r = app.get(&effect, Some(&o.boss.token)).await;
+    r.expect(200);
+    assert_eq!(r.json()["verdict"], json!("no_results_after"));
+    assert!(
+        r.json()["note"]
+            .as_str()
+            .is_some_and(|n| n.contains("cannot show"))
+    );
+    assert_eq!(
+        r.json()["before"][0]["engagement_index"],
+        json!(25.0),
+        "{}",
+        r.text()
+    );
+    answered_round(&app, &o.hr, &survey, &people, &[3, 4, 5]).await;
+    let r = app.get(&effect, Some(&o.boss.token)).await;
+    r.expect(200);
+    let e = r.json();
+    assert_eq!(e["verdict"], json!("compared"), "{e}");
+    assert_eq!(e["engagement_change"], json!(50.0));
+    assert_eq!(e["driver_favorable_change"], json!(66.7));
+    assert_eq!(e["after"][0]["n"], json!(6));
+    assert!(
+        e["note"]
+            .as_str()
+            .is_some_and(|n| n.contains("proves nothing"))
+    );
+    // Each round read is a report read in the audit log.
+    let reads = audited(&app, "report.read", String::new()).await;
+    assert!(reads.iter().filter(|(a, _)| a == &o.boss.id).count() >= 3);
+    // Its team's members read the action, not the effect; other teams not even that.
+    app.get(&effect, Some(&o.member.token)).await.expect(403);
+    app.get(&effect, Some(&o.other_boss.token))
+        .await
+        .expect(404);
+    // On the page, for its manager.
+    let mut bb = Browser::new(&app);
+    bb.sign_in(&o.boss.email, PASSWORD).await;
+    let page = bb.get(&format!("/actions/{id}")).await.text();
+    assert!(page.contains("proves nothing by itself"), "{page}");
+    assert!(page.contains("Monthly pulse"));
+}
