@@ -740,6 +740,17 @@ async fn an_erased_owner_s_actions_pass_to_the_team_s_manager() {
         r.expect(201);
         ids.push(r.json()["id"].as_str().expect("id").to_owned());
     }
+    // Their export holds the actions they own.
+    let export = app.get("/api/v1/me/export", Some(&victim.token)).await;
+    export.expect(200);
+    let owned: Vec<Value> = export.json()["actions_owned"]
+        .as_array()
+        .expect("actions_owned")
+        .iter()
+        .map(|a| a["id"].clone())
+        .collect();
+    assert_eq!(owned.len(), 2);
+    assert!(ids.iter().all(|id| owned.contains(&json!(id))));
     let r = app
         .post(
             &format!("/api/v1/people/{}/erase", victim.id),
