@@ -576,3 +576,24 @@ pub async fn action_teams(
         })
         .await
 }
+
+/// Who may own action `id`, as (id, name) by name, for a caller who may change it.
+pub async fn owner_choices(
+    state: &AppState,
+    p: &Principal,
+    id: &str,
+) -> Result<Vec<(String, String)>, ApiError> {
+    let (p, id) = (p.clone(), id.to_owned());
+    state
+        .db
+        .read(move |conn| {
+            let rights = Rights::of(conn, &p)?;
+            let row = changeable(conn, &rights, &id)?;
+            let chain = match &row.team_id {
+                Some(t) => TeamTree::load(conn)?.ancestors_inclusive(t),
+                None => Vec::new(),
+            };
+            store::owner_candidates(conn, row.team_id.as_deref(), &chain)
+        })
+        .await
+}

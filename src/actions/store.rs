@@ -166,3 +166,40 @@ pub fn due_between(
         .select(ActionRow::as_select())
         .load(conn)?)
 }
+
+/// Active people who may own an action of `team`: its members and the managers of it
+/// and of the teams above it (`chain`: the team and its ancestors); for the
+/// organisation (`team` None), HR and admins and every team's managers. By name.
+pub fn owner_candidates(
+    conn: &mut AnyConnection,
+    team: Option<&str>,
+    chain: &[String],
+) -> Result<Vec<(String, String)>, ApiError> {
+    use crate::db::schema::team_managers;
+    let managers: Vec<String> = match team {
+        Some(_) => team_managers::table
+            .filter(team_managers::team_id.eq_any(chain))
+            .select(team_managers::person_id)
+            .load(conn)?,
+        None => team_managers::table
+            .select(team_managers::person_id)
+            .load(conn)?,
+    };
+    let mut q = people::table
+        .filter(people::active.eq(true))
+        .select((people::id, people::name))
+        .into_boxed();
+    q = match team {
+        Some(t) => q.filter(
+            people::team_id
+                .eq(t.to_owned())
+                .or(people::id.eq_any(managers)),
+        ),
+        None => q.filter(
+            people::is_hr
+                .or(people::is_admin)
+                .or(people::id.eq_any(managers)),
+        ),
+    };
+    Ok(q.order((people::name, people::id)).load(conn)?)
+}

@@ -13,10 +13,11 @@ use poem::{Body, Request, Response, handler};
 use crate::actions::effect::action_effect;
 use crate::actions::service::{
     DESCRIPTION_MAX, THEME_MAX, TITLE_MAX, UPDATE_MAX, action_teams, add_update, create_action,
-    get_action, list_actions, list_updates,
+    get_action, list_actions, list_updates, owner_choices, update_action,
 };
 use crate::actions::types::{
     Action, ActionEffect, CreateAction, EffectRound, EffectVerdict, Filter, NewActionUpdate,
+    UpdateAction,
 };
 use crate::actions::workflow::Status;
 use crate::error::ApiError;
@@ -405,6 +406,22 @@ async fn detail_page(
     let updates = or_page!(&c, list_updates(state, &s.principal, id).await);
     // The effect is read (and audited) only for a done action, by those who may read
     // the team's reports.
+    let owners = if a.can_edit {
+        or_page!(&c, owner_choices(state, &s.principal, id).await)
+    } else {
+        Vec::new()
+    };
+    let owner_now = a.owner.as_ref().map(|o| o.id.clone()).unwrap_or_default();
+    let mut owner_options: Vec<(String, String)> = Vec::new();
+    if a.owner.is_none() {
+        owner_options.push((String::new(), t(lang, "nobody").to_owned()));
+    }
+    owner_options.extend(owners);
+    let owner_selected = form.get("owner_id").unwrap_or(&owner_now).to_owned();
+    let due_value = form
+        .get("due_on")
+        .map(str::to_owned)
+        .unwrap_or_else(|| a.due_on.to_string());
     let effect = if a.status == Status::Done && a.can_edit {
         Some(or_page!(&c, action_effect(state, &s.principal, id).await))
     } else {
@@ -468,6 +485,17 @@ async fn detail_page(
                         button.primary type="submit" { (t(lang, "Add the update")) }
                     }
                 }
+                @if a.can_edit {
+                    h2 { (t(lang, "Owner and due day")) }
+                    (errors.summary(lang, &["owner_id", "due_on"]))
+                    form method="post" action={ "/actions/" (a.id) "/edit" } novalidate {
+                        (csrf_field(&c))
+                        (select_field("owner_id", t(lang, "Owner"), &owner_options, &owner_selected, errors))
+                        (Field::new("due_on", t(lang, "Due on")).kind("date").value(&due_value)
+                            .required().render(errors))
+                        button type="submit" { (t(lang, "Save")) }
+                    }
+                }
                 p { a href="/actions" { (t(lang, "All actions")) } }
             },
         ),
@@ -528,4 +556,41 @@ pub async fn update(
         see_other(&d.location)
     })
     .await
+}
+
+#[handler]
+pub async fn edit(
+    req: &Request,
+    Data(state): Data<&AppState>,
+    Path(id): Path<String>,
+    body: Body,
+) -> Response {
+    let (s, form) = or_respond!(session_form(state, req, body).await);
+    let c = s.chrome();
+    let outcome = match form.text("due_on").parse() {
+        Ok(due_on) => {
+            let change = UpdateAction {
+                owner_id: Some(form.text("owner_id").to_owned()).filter(|v| !v.is_empty()),
+                due_on: Some(due_on),
+                ..UpdateAction::default()
+            };
+            update_action(state, &s.principal, &id, change).await
+        }
+        Err(_) => Err(ApiError::invalid("due_on", "give a date")),
+    };
+    match outcome {
+        Ok(_) => see_other(&format!("/actions/{id}")),
+        Err(e @ ApiError::Validation { .. }) => {
+            detail_page(
+                state,
+                &s,
+                &id,
+                &form,
+                &Errors::from_api(c.lang, &e),
+                status_of(&e),
+            )
+            .await
+        }
+        Err(e) => error_page(&c, &e),
+    }
 }

@@ -115,6 +115,7 @@ const RU: &[(&str, &str)] = &[
     ("Before", "До"),
     ("Driver, favourable %", "Фактор, % согласных"),
     ("Effect", "Результат"),
+    ("Owner and due day", "Ответственный и срок"),
     (
         "not released for this group",
         "для этой группы не раскрывается",

@@ -121,6 +121,7 @@ pub fn mount(route: Route) -> Route {
         )
         .at("/actions/:id", secured(get(actions::detail)))
         .at("/actions/:id/updates", secured(poem::post(actions::update)))
+        .at("/actions/:id/edit", secured(poem::post(actions::edit)))
         .at("/reports", secured(get(reports::index)))
         .at("/reports/insights", secured(get(reports::insights)))
         .at("/admin/audit", secured(get(audit::audit)))

@@ -73,6 +73,33 @@ async fn a_manager_plans_an_action_and_the_team_sees_it_at_home_and_in_the_pulse
     let r = bb.get(&page).await.text();
     assert!(r.contains("First Friday done."));
     assert!(r.contains("In progress"));
+    // The owner passes to a member of the team and the day moves; someone of another
+    // team cannot own it.
+    let outsider = app.employee(&hr, None).await;
+    let r = bb
+        .submit(
+            &page,
+            &format!("{page}/edit"),
+            &[("owner_id", &outsider.id), ("due_on", "2031-02-28")],
+        )
+        .await;
+    assert_html(&r, 422);
+    assert!(!error_beside(&r.text(), "f-owner_id").is_empty());
+    let r = bb
+        .submit(
+            &page,
+            &format!("{page}/edit"),
+            &[("owner_id", &member.id), ("due_on", "2031-02-28")],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.text());
+    let id = page.trim_start_matches("/actions/");
+    let a = app
+        .get(&format!("/api/v1/actions/{id}"), Some(&hr.token))
+        .await
+        .json();
+    assert_eq!(a["owner"]["id"], serde_json::json!(member.id));
+    assert_eq!(a["due_on"], serde_json::json!("2031-02-28"));
 
     // The team sees it on the start page and beside its pulse; it cannot change it.
     let mut mb = Browser::new(&app);
