@@ -17,8 +17,9 @@ use crate::state::AppState;
 use crate::surveys::bank::Driver;
 use crate::surveys::store as survey_store;
 
-/// Rounds read on each side of the action.
-pub const ROUNDS_EACH_SIDE: usize = 3;
+/// Rounds read at most on each side of the action: from the nearest outwards, until
+/// one releases the group's results.
+pub const ROUNDS_EACH_SIDE: usize = 6;
 /// Closed rounds looked through for them.
 const ROUNDS_SEARCHED: i64 = 200;
 
@@ -96,6 +97,9 @@ pub async fn action_effect(
     after.truncate(ROUNDS_EACH_SIDE);
     for (side, list) in [(&mut effect.before, before), (&mut effect.after, after)] {
         for (round, survey) in list {
+            if side.iter().any(|r| r.released) {
+                break;
+            }
             let report = round_report(
                 state,
                 p,

@@ -191,9 +191,11 @@ pub struct ActionEffect {
     pub action_id: String,
     pub team_id: Option<String>,
     pub driver: Option<Driver>,
-    /// Up to three rounds that closed before it was done, the latest first.
+    /// The rounds that closed before it was done, the latest first, up to the first that
+    /// releases the group's results (at most six).
     pub before: Vec<EffectRound>,
-    /// Up to three rounds that opened after it was done, the earliest first.
+    /// The rounds that opened after it was done, the earliest first, up to the first
+    /// that releases the group's results (at most six).
     pub after: Vec<EffectRound>,
     pub verdict: EffectVerdict,
     /// Engagement index of the first released round after minus the last before.
