@@ -135,8 +135,9 @@ pub async fn action_effect(
                     point.driver_mean = cell.as_ref().and_then(|c| c.mean);
                     point.driver_favorable = cell.as_ref().and_then(|c| c.favorable);
                 }
-                // The team was not in that round (or the round holds nothing for it).
-                Ok(_) | Err(ApiError::NotFound(_)) => {}
+                // The team was not in that round, the round holds nothing for it, or its
+                // answers were purged under the retention settings.
+                Ok(_) | Err(ApiError::NotFound(_) | ApiError::Gone(_)) => {}
                 Err(e) => return Err(e),
             }
             side.push(point);
