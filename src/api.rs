@@ -3,6 +3,7 @@
 
 use poem_openapi::OpenApiService;
 
+use crate::actions::api::ActionsApi;
 use crate::auth::api::AuthApi;
 use crate::cx::api::CxApi;
 use crate::linkage::api::LinkageApi;
@@ -26,6 +27,7 @@ pub type Apis = (
     InsightsApi,
     CxApi,
     LinkageApi,
+    ActionsApi,
     NotifyApi,
     OpsApi,
 );
@@ -59,6 +61,9 @@ pub fn service(state: &AppState) -> OpenApiService<Apis, ()> {
                 state: state.clone(),
             },
             LinkageApi {
+                state: state.clone(),
+            },
+            ActionsApi {
                 state: state.clone(),
             },
             NotifyApi {

@@ -1,7 +1,7 @@
 //! `pulseline demo`: seeds an empty database with a realistic organisation — frontline
 //! and internal teams, people with attributes, a monthly
 //! pulse survey with twelve closed rounds of answers, customer ratings that follow each
-//! team's engagement a month later, and a few frontline suggestions — so every
+//! team's engagement a month later, a few frontline suggestions and action plans — so every
 //! capability has something to show. Deterministic for a given seed.
 //!
 //! The planted link: a frontline team's CSAT share in month m + 1 is
@@ -186,7 +186,8 @@ pub fn seed(
                 .execute(conn)?;
             Ok(pid)
         };
-        person(conn, &mut rng, 0, None, true)?;
+        let admin_id = person(conn, &mut rng, 0, None, true)?;
+        let mut managers = Vec::new();
         let mut count = 0;
         let mut base: Vec<(String, f64)> = Vec::new();
         for t in frontline.iter().chain(&internal) {
@@ -195,6 +196,7 @@ pub fn seed(
                 count += 1;
                 let pid = person(conn, &mut rng, count, Some(t), false)?;
                 if i == 0 {
+                    managers.push(pid.clone());
                     diesel::insert_into(team_managers::table)
                         .values((
                             team_managers::team_id.eq(t),
@@ -394,6 +396,68 @@ pub fn seed(
                     suggestions::votes.eq(0),
                     suggestions::created_on.eq(today - chrono::TimeDelta::days(i as i64 * 3)),
                 ))
+                .execute(conn)?;
+        }
+        // Action plans: one of the whole organisation done half a year ago (its effect
+        // reads the rounds around it), one overdue, one planned.
+        let day = |n: i64| today + chrono::TimeDelta::days(n);
+        let at_noon =
+            |d: NaiveDate| d.and_time(NaiveTime::from_hms_opt(12, 0, 0).unwrap_or_default());
+        let plans = [
+            (
+                None,
+                Some("growth"),
+                None,
+                "Publish the career paths of every role",
+                &admin_id,
+                "done",
+                -200,
+                -160,
+                Some(-150),
+            ),
+            (
+                Some(&frontline[1]),
+                None,
+                Some("refund delays"),
+                "A weekly refund review with Billing",
+                &managers[1],
+                "in_progress",
+                -40,
+                -5,
+                None,
+            ),
+            (
+                Some(&frontline[0]),
+                Some("customer_focus"),
+                None,
+                "Let the desk approve refunds up to 50 euros",
+                &managers[0],
+                "planned",
+                -3,
+                30,
+                None,
+            ),
+        ];
+        for (team, driver, theme, title, owner, status, created, due, closed) in plans {
+            let closed_at = closed.map(|c| at_noon(day(c)));
+            diesel::insert_into(crate::db::schema::actions::table)
+                .values(&crate::actions::model::ActionRow {
+                    id: id(),
+                    team_id: team.cloned(),
+                    driver: driver.map(str::to_owned),
+                    theme: theme.map(str::to_owned),
+                    suggestion_id: None,
+                    title: title.to_owned(),
+                    description: String::new(),
+                    owner_id: Some(owner.clone()),
+                    due_on: day(due),
+                    status: status.to_owned(),
+                    closed_on: closed_at.map(|c| c.date()),
+                    closed_at,
+                    created_by: admin_id.clone(),
+                    created_at: at_noon(day(created)),
+                    updated_at: closed_at.unwrap_or_else(|| at_noon(day(created))),
+                })
                 .execute(conn)?;
         }
         Ok(DemoSummary {

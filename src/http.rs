@@ -22,6 +22,8 @@ pub enum Tag {
     Suggestions,
     /// Customer satisfaction ratings and summaries.
     Cx,
+    /// Action plans on the results: owners, due days, dated updates.
+    Actions,
     /// Health, readiness and metrics.
     Operations,
 }

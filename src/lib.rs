@@ -6,7 +6,7 @@
 //! One binary serves an OpenAPI-documented HTTP API and server-rendered web pages over
 //! SQLite (embedded default) or PostgreSQL. Each capability ([`auth`], [`org`],
 //! [`surveys`], [`anonymity`], [`reports`], [`suggestions`], [`cx`], [`linkage`],
-//! [`notify`], [`ops`]) is a folder of its own, split by role as far as it has each part: `types.rs`
+//! [`notify`], [`ops`], [`actions`]) is a folder of its own, split by role as far as it has each part: `types.rs`
 //! for the request and response shapes, `service.rs` for the access checks, validation
 //! and orchestration that the API, the web pages ([`web`]) and the CLI ([`cli`]) call,
 //! `store.rs` for the queries, pure logic in files named for what they compute, and
@@ -19,6 +19,7 @@
 //! pure logic and the database — and the `layers` integration test fails on an import
 //! loop or an upward import.
 
+pub mod actions;
 pub mod anonymity;
 pub mod api;
 pub mod auth;

@@ -219,6 +219,7 @@ pub async fn serve(state: AppState) -> anyhow::Result<()> {
     );
     spawn_report_warmer(&state);
     crate::ops::retention::spawn(state.db.clone(), state.rounds.clone());
+    crate::actions::reminders::spawn(state.db.clone());
     // Without SMTP there is no sender: messages stay queued, listed for admins.
     let sender = crate::notify::sender::start(&state)?;
     if sender.is_none() {

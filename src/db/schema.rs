@@ -260,6 +260,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     retention_settings,
     outbox,
     pulse_links,
+    actions,
+    action_updates,
 );
 
 diesel::table! {
@@ -295,5 +297,38 @@ diesel::table! {
         token_hash -> Text,
         round_id -> Text,
         person_id -> Text,
+    }
+}
+
+diesel::table! {
+    actions (id) {
+        id -> Text,
+        team_id -> Nullable<Text>,
+        driver -> Nullable<Text>,
+        theme -> Nullable<Text>,
+        suggestion_id -> Nullable<Text>,
+        title -> Text,
+        description -> Text,
+        owner_id -> Nullable<Text>,
+        due_on -> Date,
+        status -> Text,
+        closed_on -> Nullable<Date>,
+        closed_at -> Nullable<Timestamp>,
+        created_by -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    action_updates (id) {
+        id -> Text,
+        action_id -> Text,
+        body -> Text,
+        from_status -> Nullable<Text>,
+        to_status -> Nullable<Text>,
+        author_id -> Text,
+        created_on -> Date,
+        created_at -> Timestamp,
     }
 }

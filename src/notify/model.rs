@@ -45,4 +45,8 @@ pub mod kind {
     pub const INVITATION: &str = "invitation";
     pub const PULSE_OPEN: &str = "pulse_open";
     pub const REMINDER: &str = "reminder";
+    /// A new action on the person's team (or the whole organisation).
+    pub const ACTION_NEW: &str = "action_new";
+    /// An action the person owns is due soon.
+    pub const ACTION_DUE: &str = "action_due";
 }

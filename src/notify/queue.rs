@@ -39,6 +39,16 @@ pub struct InvitationPayload {
     pub expires_at: NaiveDateTime,
 }
 
+/// What a message about an action says: its title, its team's name (none: the whole
+/// organisation) and, for a reminder, its due day.
+#[derive(Serialize, Deserialize, Debug, Clone)]
+pub struct ActionPayload {
+    pub action_id: String,
+    pub title: String,
+    pub team: Option<String>,
+    pub due_on: Option<chrono::NaiveDate>,
+}
+
 fn row(kind: &str, person_id: &str, language: &str, payload: String, key: String) -> OutboxRow {
     let t = crate::clock::now();
     OutboxRow {
@@ -210,6 +220,56 @@ pub fn link_token(bytes: &[u8; 32]) -> String {
 pub fn link_hash(token: &str) -> String {
     use sha2::Digest;
     hex::encode(sha2::Sha256::digest(token.as_bytes()))
+}
+
+/// Queues "a new action on your team" about action `action_id` to each of `audience`
+/// (person, language), once per person and action.
+pub fn action_new(
+    conn: &mut AnyConnection,
+    action_id: &str,
+    title: &str,
+    team: Option<&str>,
+    audience: &[(String, String)],
+) -> Result<usize, ApiError> {
+    let payload = to_json(&ActionPayload {
+        action_id: action_id.to_owned(),
+        title: title.to_owned(),
+        team: team.map(str::to_owned),
+        due_on: None,
+    })?;
+    let rows: Vec<OutboxRow> = audience
+        .iter()
+        .map(|(person, lang)| {
+            let key = format!("{}:{action_id}:{person}", kind::ACTION_NEW);
+            row(kind::ACTION_NEW, person, lang, payload.clone(), key)
+        })
+        .collect();
+    store::enqueue(conn, &rows)
+}
+
+/// Queues the reminder that action `action_id`, due on `due_on`, is due soon to its
+/// owner (active people only), once per action, owner and due day. Returns 1 when new.
+pub fn action_due(
+    conn: &mut AnyConnection,
+    action_id: &str,
+    title: &str,
+    owner: &str,
+    due_on: chrono::NaiveDate,
+) -> Result<usize, ApiError> {
+    let payload = to_json(&ActionPayload {
+        action_id: action_id.to_owned(),
+        title: title.to_owned(),
+        team: None,
+        due_on: Some(due_on),
+    })?;
+    let rows: Vec<OutboxRow> = store::languages(conn, &[owner.to_owned()])?
+        .into_iter()
+        .map(|(person, lang)| {
+            let key = format!("{}:{action_id}:{person}:{due_on}", kind::ACTION_DUE);
+            row(kind::ACTION_DUE, &person, &lang, payload.clone(), key)
+        })
+        .collect();
+    store::enqueue(conn, &rows)
 }
 
 #[cfg(test)]

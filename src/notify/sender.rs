@@ -25,7 +25,7 @@ use crate::error::ApiError;
 use crate::keys::MasterKey;
 use crate::notify::mail::{Letter, Mailer, SendError, SmtpSettings};
 use crate::notify::model::{OutboxRow, PulseLinkRow, kind, status};
-use crate::notify::queue::{self, InvitationPayload, PulsePayload};
+use crate::notify::queue::{self, ActionPayload, InvitationPayload, PulsePayload};
 use crate::notify::store;
 use crate::notify::templates::{Content, render};
 use crate::state::AppState;
@@ -309,6 +309,22 @@ impl Sender {
                         title: &p.title,
                         closes_at: p.closes_at,
                     }
+                };
+                Ok(render(&content, lang, &self.org, name, &link))
+            }
+            kind::ACTION_NEW | kind::ACTION_DUE => {
+                let p: ActionPayload =
+                    serde_json::from_str(&row.payload).map_err(|_| bad("payload"))?;
+                let link = format!("{}/actions/{}", self.public_url, p.action_id);
+                let content = match p.due_on {
+                    Some(due_on) if row.kind == kind::ACTION_DUE => Content::ActionDue {
+                        title: &p.title,
+                        due_on,
+                    },
+                    _ => Content::ActionNew {
+                        title: &p.title,
+                        team: p.team.as_deref(),
+                    },
                 };
                 Ok(render(&content, lang, &self.org, name, &link))
             }

@@ -25,6 +25,16 @@ pub enum Content<'a> {
         title: &'a str,
         closes_at: NaiveDateTime,
     },
+    /// A new action on the person's team (`team` None: the whole organisation).
+    ActionNew {
+        title: &'a str,
+        team: Option<&'a str>,
+    },
+    /// An action the person owns is due on `due_on`.
+    ActionDue {
+        title: &'a str,
+        due_on: chrono::NaiveDate,
+    },
 }
 
 fn when(t: NaiveDateTime) -> String {
@@ -108,6 +118,66 @@ pub fn render(content: &Content<'_>, lang: &str, org: &str, name: &str, link: &s
                         ),
                     ],
                     "Answer now",
+                )
+            }
+        }
+        Content::ActionNew { title, team } => {
+            if ru {
+                (
+                    format!("Новое действие по итогам опросов: «{title}»"),
+                    vec![
+                        format!("Здравствуйте, {name}!"),
+                        match team {
+                            Some(t) => format!(
+                                "Для команды «{t}» запланировано действие по вашим отзывам: «{title}»."
+                            ),
+                            None => {
+                                format!("{org} запланировала действие по вашим отзывам: «{title}».")
+                            }
+                        },
+                        "По ссылке — что именно будет сделано, кто отвечает и к какому сроку."
+                            .into(),
+                    ],
+                    "Посмотреть",
+                )
+            } else {
+                (
+                    format!("A new action on your feedback: \"{title}\""),
+                    vec![
+                        format!("Hello {name},"),
+                        match team {
+                            Some(t) => format!(
+                                "An action on your feedback is planned for {t}: \"{title}\"."
+                            ),
+                            None => format!("{org} plans an action on your feedback: \"{title}\"."),
+                        },
+                        "The link shows what will be done, who owns it and by when.".into(),
+                    ],
+                    "See the action",
+                )
+            }
+        }
+        Content::ActionDue { title, due_on } => {
+            if ru {
+                (
+                    format!("Срок действия «{title}» — {due_on}"),
+                    vec![
+                        format!("Здравствуйте, {name}!"),
+                        format!("Вы отвечаете за действие «{title}»; срок — {due_on}."),
+                        "Отметьте, что сделано, или перенесите срок: команда видит ход работы."
+                            .into(),
+                    ],
+                    "Открыть действие",
+                )
+            } else {
+                (
+                    format!("\"{title}\" is due on {due_on}"),
+                    vec![
+                        format!("Hello {name},"),
+                        format!("You own the action \"{title}\", due on {due_on}."),
+                        "Add an update or move the day: the team sees how it goes.".into(),
+                    ],
+                    "Open the action",
                 )
             }
         }

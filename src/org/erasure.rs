@@ -8,6 +8,10 @@
 //! (the token version is bumped) and they manage no team any more. Their signed
 //! suggestions lose their author and their time of day (they become anonymous, as if
 //! written so) — or are deleted with their votes and replies when the admin asks.
+//! The actions they own pass to a manager of the action's team (the nearest team above
+//! it that has one when it has none) or, for the organisation's actions or where no team
+//! above has a manager, to nobody; the actions they created and the updates they wrote
+//! stay, under the erased person's name.
 //!
 //! What stays: the person's id, which then names nobody. Their round records
 //! (`round_invitees`, with segments already generalised to groups of at least k, and
@@ -30,10 +34,12 @@ use crate::auth::{Principal, require_admin};
 use crate::clock::now;
 use crate::db::AnyConnection;
 use crate::db::schema::{
-    outbox, people, pulse_links, suggestion_events, suggestion_votes, suggestions, team_managers,
+    actions, outbox, people, pulse_links, suggestion_events, suggestion_votes, suggestions,
+    team_managers,
 };
 use crate::error::ApiError;
 use crate::org::domain::natural_key;
+use crate::org::store::{TeamTree, team_manager_ids};
 use crate::org::types::{ErasePerson, Erased};
 use crate::reports::audit_log::{record, target};
 use crate::state::AppState;
@@ -122,6 +128,7 @@ fn erase_in(
         (n, 0)
     };
     diesel::delete(team_managers::table.filter(team_managers::person_id.eq(id))).execute(conn)?;
+    let reassigned = reassign_actions(conn, id)?;
     // Messages to them, sent or not (with their delivery records), and personal links.
     diesel::delete(outbox::table.filter(outbox::person_id.eq(id))).execute(conn)?;
     diesel::delete(pulse_links::table.filter(pulse_links::person_id.eq(id))).execute(conn)?;
@@ -148,12 +155,17 @@ fn erase_in(
             people::erased_at.eq(Some(at)),
         ))
         .execute(conn)?;
-    let (a, d) = (anonymised.to_string(), deleted.to_string());
+    let (a, d, r) = (
+        anonymised.to_string(),
+        deleted.to_string(),
+        reassigned.to_string(),
+    );
     let t = target(
         &format!("people/{id}"),
         &[
             ("suggestions_anonymised", Some(&a)),
             ("suggestions_deleted", Some(&d)),
+            ("actions_reassigned", (reassigned > 0).then_some(r.as_str())),
         ],
     );
     record(conn, actor, "person.erase", &t)?;
@@ -163,4 +175,34 @@ fn erase_in(
         suggestions_anonymised: anonymised as i64,
         suggestions_deleted: deleted as i64,
     })
+}
+
+/// Gives the actions `id` owns to a manager of each action's team — the team's own,
+/// else the nearest team above with one (the first by id) — or to nobody; `id` no
+/// longer manages anything when this runs. Returns how many actions changed owner.
+fn reassign_actions(conn: &mut AnyConnection, id: &str) -> Result<usize, ApiError> {
+    let owned: Vec<(String, Option<String>)> = actions::table
+        .filter(actions::owner_id.eq(id))
+        .select((actions::id, actions::team_id))
+        .load(conn)?;
+    if owned.is_empty() {
+        return Ok(0);
+    }
+    let tree = TeamTree::load(conn)?;
+    for (action, team) in &owned {
+        let mut heir = None;
+        if let Some(team) = team {
+            for t in tree.ancestors_inclusive(team) {
+                // Ordered by id: the same heir on every replica.
+                if let Some(m) = team_manager_ids(conn, &t)?.into_iter().find(|m| m != id) {
+                    heir = Some(m);
+                    break;
+                }
+            }
+        }
+        diesel::update(actions::table.find(action))
+            .set(actions::owner_id.eq(heir))
+            .execute(conn)?;
+    }
+    Ok(owned.len())
 }

@@ -1,6 +1,7 @@
 //! Export for a person: everything pulseline stores about them, keyed by their id —
 //! profile, team, the teams they manage, their signed suggestions (with the replies
-//! they received), the replies they wrote, the pulse rounds they were invited to (the
+//! they received), the replies they wrote, the actions they own and the updates they
+//! wrote on actions, the pulse rounds they were invited to (the
 //! team and generalised segments recorded then, and whether they answered), and what
 //! they did according to the audit log — with an explanation, in their language, of
 //! what is not there because it is anonymous. Nobody's sign-in history is kept (the
@@ -15,8 +16,8 @@ use crate::auth::{Principal, require_admin};
 use crate::clock::now;
 use crate::db::AnyConnection;
 use crate::db::schema::{
-    audit_log, participation, round_invitees, rounds, suggestion_events, suggestions, surveys,
-    team_managers, teams,
+    action_updates, actions, audit_log, participation, round_invitees, rounds, suggestion_events,
+    suggestions, surveys, team_managers, teams,
 };
 use crate::error::ApiError;
 use crate::org::domain::Language;
@@ -24,7 +25,8 @@ use crate::org::model::PersonRow;
 use crate::org::service::person_view;
 use crate::org::store;
 use crate::org::types::{
-    ExportAuditEntry, ExportReply, ExportRound, ExportSuggestion, ExportTeam, PersonExport,
+    ExportAction, ExportActionUpdate, ExportAuditEntry, ExportReply, ExportRound, ExportSuggestion,
+    ExportTeam, PersonExport,
 };
 use crate::reports::audit_log::record;
 use crate::state::AppState;
@@ -160,6 +162,61 @@ fn collect(conn: &mut AnyConnection, row: PersonRow) -> Result<PersonExport, Api
         .into_iter()
         .map(reply)
         .collect();
+    type OwnedAction = (
+        String,
+        Option<String>,
+        String,
+        String,
+        String,
+        chrono::NaiveDate,
+        Option<chrono::NaiveDate>,
+    );
+    let actions_owned = actions::table
+        .filter(actions::owner_id.eq(&id))
+        .select((
+            actions::id,
+            actions::team_id,
+            actions::title,
+            actions::description,
+            actions::status,
+            actions::due_on,
+            actions::closed_on,
+        ))
+        .order((actions::due_on, actions::id))
+        .load::<OwnedAction>(conn)?
+        .into_iter()
+        .map(
+            |(id, team_id, title, description, status, due_on, closed_on)| ExportAction {
+                id,
+                team_id,
+                title,
+                description,
+                status,
+                due_on,
+                closed_on,
+            },
+        )
+        .collect();
+    let action_updates_written = action_updates::table
+        .filter(action_updates::author_id.eq(&id))
+        .select((
+            action_updates::action_id,
+            action_updates::body,
+            action_updates::to_status,
+            action_updates::created_at,
+        ))
+        .order((action_updates::created_at, action_updates::id))
+        .load::<(String, String, Option<String>, chrono::NaiveDateTime)>(conn)?
+        .into_iter()
+        .map(
+            |(action_id, text, to_status, created_at)| ExportActionUpdate {
+                action_id,
+                text,
+                to_status,
+                created_at,
+            },
+        )
+        .collect();
     let answered: std::collections::HashSet<String> = participation::table
         .filter(participation::person_id.eq(&id))
         .select(participation::round_id)
@@ -226,6 +283,8 @@ fn collect(conn: &mut AnyConnection, row: PersonRow) -> Result<PersonExport, Api
         manages,
         signed_suggestions,
         replies_written,
+        actions_owned,
+        action_updates_written,
         rounds,
         audit_entries,
         not_included,

@@ -274,8 +274,8 @@ pub async fn delete_team(state: &AppState, p: &Principal, id: String) -> Result<
             }
             if used.history {
                 return Err(ApiError::Conflict(Msg::new(
-                    "the team has history (surveys, answers, suggestions or customer ratings) \
-                     that past reports keep: rename or move it instead",
+                    "the team has history (surveys, answers, suggestions, customer ratings or \
+                     action plans) that past reports keep: rename or move it instead",
                 )));
             }
             store::delete_team(conn, &id)?;

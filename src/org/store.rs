@@ -7,8 +7,8 @@ use std::collections::{HashMap, HashSet};
 use diesel::prelude::*;
 
 use crate::db::schema::{
-    cx_ratings, people, responses, round_invitees, round_teams, suggestions, survey_audience,
-    team_managers, team_serves, teams,
+    actions, cx_ratings, people, responses, round_invitees, round_teams, suggestions,
+    survey_audience, team_managers, team_serves, teams,
 };
 use crate::db::{AnyConnection, coalesce, lower};
 use crate::error::ApiError;
@@ -473,8 +473,8 @@ pub struct TeamUse {
     pub children: i64,
     /// People whose team it is, active or not.
     pub people: i64,
-    /// Surveys, rounds, answers, suggestions or customer ratings name it: reports and
-    /// the linkage of the past keep it.
+    /// Surveys, rounds, answers, suggestions, customer ratings or action plans name
+    /// it: reports, the linkage and the plans of the past keep it.
     pub history: bool,
 }
 
@@ -516,6 +516,11 @@ pub fn team_use(conn: &mut AnyConnection, id: &str) -> Result<TeamUse, ApiError>
     ) || named(
         cx_ratings::table
             .filter(cx_ratings::team_id.eq(id))
+            .count()
+            .get_result(conn)?,
+    ) || named(
+        actions::table
+            .filter(actions::team_id.eq(id))
             .count()
             .get_result(conn)?,
     );

@@ -254,6 +254,28 @@ pub struct ExportSuggestion {
     pub replies: Vec<ExportReply>,
 }
 
+/// An action the person owns, in an export.
+#[derive(Object)]
+pub struct ExportAction {
+    pub id: String,
+    /// Null: the whole organisation.
+    pub team_id: Option<String>,
+    pub title: String,
+    pub description: String,
+    pub status: String,
+    pub due_on: chrono::NaiveDate,
+    pub closed_on: Option<chrono::NaiveDate>,
+}
+
+/// An update the person wrote on an action, in an export.
+#[derive(Object)]
+pub struct ExportActionUpdate {
+    pub action_id: String,
+    pub text: String,
+    pub to_status: Option<String>,
+    pub created_at: chrono::NaiveDateTime,
+}
+
 /// A pulse round the person was invited to: the team and segments recorded for them
 /// when it opened (already generalised), and whether they answered — never what.
 #[derive(Object)]
@@ -290,6 +312,10 @@ pub struct PersonExport {
     pub signed_suggestions: Vec<ExportSuggestion>,
     /// Replies the person wrote to suggestions.
     pub replies_written: Vec<ExportReply>,
+    /// Actions the person owns.
+    pub actions_owned: Vec<ExportAction>,
+    /// Updates the person wrote on actions.
+    pub action_updates_written: Vec<ExportActionUpdate>,
     pub rounds: Vec<ExportRound>,
     /// What the person did, from the audit log.
     pub audit_entries: Vec<ExportAuditEntry>,

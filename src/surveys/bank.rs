@@ -178,6 +178,10 @@ impl BankItem {
     }
 }
 
+/// The key of the item asking whether people have seen action on the results of the
+/// last pulse (read next to the team's action plans).
+pub const SEEN_ACTION_KEY: &str = "vo_seen_action";
+
 /// The key of the eNPS item, the bank's only `scale11` question.
 pub const ENPS_KEY: &str = "eo_enps";
 
@@ -508,6 +512,14 @@ pub static ITEMS: &[BankItem] = &[
         "I believe something will change as a result of this survey.",
         "Я верю, что по итогам этого опроса что-то изменится.",
     ),
+    // Asked beside the team's action plans: whether the last round's actions were seen.
+    it(
+        SEEN_ACTION_KEY,
+        D::Voice,
+        K::Likert5,
+        "I have seen action on the results of the last pulse.",
+        "Я вижу, что по итогам прошлого опроса были приняты меры.",
+    ),
     it(
         "vo_one_change",
         D::Voice,
@@ -617,6 +629,17 @@ mod tests {
             i.text_en,
             "I have what I need to solve customers' problems."
         );
+    }
+
+    #[test]
+    fn the_seen_action_item_asks_in_both_languages_on_a_scored_scale() {
+        let i = item(SEEN_ACTION_KEY).expect("in the bank");
+        assert_eq!(i.kind, QuestionKind::Likert5);
+        assert_eq!(
+            i.text("en"),
+            "I have seen action on the results of the last pulse."
+        );
+        assert!(i.text("ru").contains("прошлого опроса"));
     }
 
     #[test]

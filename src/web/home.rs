@@ -1,7 +1,8 @@
 //! The start page (`/`): each role lands on what matters to it. Everyone sees their open
 //! pulses; a manager sees the latest released results of each team they manage; HR and
 //! admins see the organisation's open rounds (how many were invited) and the latest
-//! results of the whole organisation. Every number comes from the reports service, so
+//! results of the whole organisation; everyone sees what is being done about their
+//! team's feedback (its actions and the organisation's). Every number comes from the reports service, so
 //! the same suppression applies and each read is audited like any report read.
 
 use maud::{Markup, html};
@@ -9,6 +10,7 @@ use poem::http::StatusCode;
 use poem::web::Data;
 use poem::{Request, Response, handler};
 
+use crate::actions::service::team_actions;
 use crate::clock::now;
 use crate::error::ApiError;
 use crate::org::domain::Language;
@@ -18,6 +20,7 @@ use crate::state::AppState;
 use crate::surveys::model::RoundRow;
 use crate::surveys::service::my_pulses;
 use crate::surveys::store;
+use crate::web::actions::feedback_section;
 use crate::web::i18n::{t, tf};
 use crate::web::layout::{page, when};
 use crate::web::respond::html as html_response;
@@ -123,6 +126,8 @@ pub async fn index(req: &Request, Data(state): Data<&AppState>) -> Response {
         let r = latest_results(state, &s, &closed, Some(&team.id)).await;
         team_results.push((team.clone(), r));
     }
+    // What is being done about the feedback of the person's team and the organisation.
+    let done = or_page!(&c, team_actions(state, &s.principal).await);
     let title = t(lang, "Home");
     html_response(
         StatusCode::OK,
@@ -147,6 +152,7 @@ pub async fn index(req: &Request, Data(state): Data<&AppState>) -> Response {
                         }
                     }
                 }
+                (feedback_section(lang, &done))
                 @if hr {
                     section aria-labelledby="home-open" {
                         h2 #home-open { (t(lang, "Open rounds")) }
@@ -196,7 +202,10 @@ pub async fn index(req: &Request, Data(state): Data<&AppState>) -> Response {
                                 }
                             }
                         }
-                        p { a href="/reports/insights" { (t(lang, "Frontline insights")) } }
+                        p {
+                            a href="/reports/insights" { (t(lang, "Frontline insights")) }
+                            " · " a href="/actions" { (t(lang, "Actions")) }
+                        }
                     }
                 }
             },

@@ -48,6 +48,8 @@ fn ru_term(en: &str) -> Option<&'static str> {
         ("in_progress", "в работе"),
         ("done", "сделано"),
         ("declined", "отклонено"),
+        ("planned", "запланировано"),
+        ("dropped", "отменено"),
     ];
     TERMS.iter().find(|(e, _)| *e == en).map(|(_, r)| *r)
 }
@@ -61,6 +63,79 @@ fn ru(en: &str) -> Option<&'static str> {
 }
 
 const RU: &[(&str, &str)] = &[
+    // action plans
+    ("A suggestion", "Предложение"),
+    ("Add an update", "Добавить новость"),
+    ("Add the update", "Добавить"),
+    ("All actions", "Все действия"),
+    ("Create", "Создать"),
+    (
+        "Driver it answers (optional)",
+        "Фактор, на который оно отвечает (необязательно)",
+    ),
+    ("Due on", "Срок"),
+    ("For", "Для кого"),
+    (
+        "No action is planned yet.",
+        "Пока никаких действий не запланировано.",
+    ),
+    ("No update yet.", "Новостей пока нет."),
+    ("None", "Нет"),
+    ("Only overdue", "Только просроченные"),
+    (
+        "Or a theme of the suggestions (optional)",
+        "Или тема предложений (необязательно)",
+    ),
+    ("Overdue", "Просрочено"),
+    ("Owner", "Ответственный"),
+    ("Plan an action", "Запланировать действие"),
+    (
+        "Planned by {name} on {date}",
+        "Запланировал(а) {name}, {date}",
+    ),
+    (
+        "Say what you will do about the results, who owns it and by when. The team sees it on their start page and beside each pulse.",
+        "Опишите, что будет сделано по итогам, кто за это отвечает и к какому сроку. Команда увидит это на главной странице и рядом с каждым опросом.",
+    ),
+    ("Status after this update", "Статус после этой новости"),
+    ("Updates", "Ход работы"),
+    ("What happened", "Что сделано"),
+    (
+        "What we are doing about your feedback",
+        "Что мы делаем по вашим отзывам",
+    ),
+    ("What will be done", "Что будет сделано"),
+    ("closed on {date}", "закрыто {date}"),
+    ("due {date}", "срок {date}"),
+    ("nobody", "никто"),
+    ("{n} actions", "действий: {n}"),
+    ("Planned", "Запланировано"),
+    ("Dropped", "Отменено"),
+    ("After", "После"),
+    ("Before", "До"),
+    ("Driver, favourable %", "Фактор, % согласных"),
+    ("Effect", "Результат"),
+    ("Owner and due day", "Ответственный и срок"),
+    (
+        "not released for this group",
+        "для этой группы не раскрывается",
+    ),
+    (
+        "The action is not done: its effect can be read once it is marked done.",
+        "Действие ещё не выполнено: его результат можно будет оценить, когда оно будет отмечено как сделанное.",
+    ),
+    (
+        "No round that closed before the action was done released these results: the data cannot show an effect.",
+        "Ни один раунд, закрытый до выполнения действия, не раскрыл эти результаты: по данным нельзя судить о результате.",
+    ),
+    (
+        "No round that opened after the action was done has released these results yet: the data cannot show an effect.",
+        "Ни один раунд, открытый после выполнения действия, пока не раскрыл эти результаты: по данным нельзя судить о результате.",
+    ),
+    (
+        "The change from the last released round before the action to the first after it. It compares two rounds and proves nothing by itself: other things changed too, the rounds may ask different questions, and no interval is given, so read a change of a few points as no change.",
+        "Изменение от последнего раскрытого раунда до действия к первому после него. Это сравнение двух раундов, само по себе оно ничего не доказывает: менялось и другое, вопросы раундов могут различаться, а доверительный интервал не рассчитан, поэтому изменение на несколько пунктов стоит считать отсутствием изменений.",
+    ),
     // chrome
     ("Skip to content", "Перейти к содержимому"),
     ("Main navigation", "Основная навигация"),
@@ -852,7 +927,10 @@ const RU: &[(&str, &str)] = &[
 /// Russian for the API's messages (validation and conflict errors), keyed by the
 /// English template of `error::Msg`.
 const RU_MSG: &[(&str, &str)] = &[
-    ("the file is not UTF-8 text", "файл не является текстом в UTF-8"),
+    (
+        "the file is not UTF-8 text",
+        "файл не является текстом в UTF-8",
+    ),
     (
         "the team has {n} child team(s): move or delete them first",
         "у команды есть дочерние команды ({n}): сначала перенесите или удалите их",
@@ -862,8 +940,8 @@ const RU_MSG: &[(&str, &str)] = &[
         "в команде сотрудников: {n}; сначала переведите их в другую команду",
     ),
     (
-        "the team has history (surveys, answers, suggestions or customer ratings) that past reports keep: rename or move it instead",
-        "у команды есть история (опросы, ответы, предложения или оценки клиентов), которую хранят прошлые отчёты: переименуйте или перенесите её",
+        "the team has history (surveys, answers, suggestions, customer ratings or action plans) that past reports keep: rename or move it instead",
+        "у команды есть история (опросы, ответы, предложения, оценки клиентов или планы действий), которую хранят прошлые отчёты: переименуйте или перенесите её",
     ),
     ("choose a driver", "выберите фактор"),
     ("choose a kind", "выберите тип"),
@@ -1242,6 +1320,19 @@ const RU_MSG: &[(&str, &str)] = &[
     ),
     ("{n} invalid item(s)", "ошибок в данных: {n}"),
     ("{what} not found", "не найдено: {what}"),
+    // actions
+    (
+        "give at most one of driver, theme and suggestion_id",
+        "укажите не больше одного: фактор, тему или предложение",
+    ),
+    ("unknown team", "такой команды нет"),
+    ("unknown driver", "такого фактора нет"),
+    ("unknown person", "такого сотрудника нет"),
+    ("unknown suggestion", "такого предложения нет"),
+    (
+        "the owner must be able to see the action: a member of its team, one of its managers, or HR",
+        "ответственный должен видеть действие: участник команды, её руководитель или HR",
+    ),
 ];
 
 #[cfg(test)]

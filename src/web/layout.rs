@@ -57,6 +57,7 @@ pub fn page(c: &Chrome, title: &str, body: Markup) -> Markup {
                                 li { a href="/suggestions" { (t(lang, "Suggestions")) } }
                                 @if c.has_role("manager") || c.has_role("hr") || c.has_role("admin") {
                                     li { a href="/reports" { (t(lang, "Reports")) } }
+                                    li { a href="/actions" { (t(lang, "Actions")) } }
                                 }
                                 @if c.has_role("hr") || c.has_role("admin") {
                                     li { a href="/hr/surveys" { (t(lang, "Surveys")) } }

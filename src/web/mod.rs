@@ -13,7 +13,7 @@
 //! The pages: [`account`] (sign-in, activation, password, language), [`pulses`]
 //! (answering), [`suggestions`], [`reports`] (with [`impact`], a team's driver impact),
 //! [`surveys`] and [`survey_form`] (HR survey list and form), [`people`] (people and teams), [`imports`] (people and CX CSV) and
-//! [`linkage`]. What they share: [`session`] (cookie, CSRF, renewal), [`respond`] (how a
+//! [`linkage`], and [`actions`] (action plans). What they share: [`session`] (cookie, CSRF, renewal), [`respond`] (how a
 //! page answers), [`layout`] (frame and form fields), [`i18n`] (English and Russian texts)
 //! and [`charts`] (SVG charts).
 
@@ -38,6 +38,7 @@ macro_rules! or_page {
 }
 
 pub mod account;
+pub mod actions;
 pub mod audit;
 pub mod charts;
 pub mod erasure;
@@ -115,6 +116,14 @@ pub fn mount(route: Route) -> Route {
             "/suggestions/:id/reply",
             secured(poem::post(suggestions::reply)),
         )
+        .at("/actions", secured(get(actions::list)))
+        .at(
+            "/actions/new",
+            secured(get(actions::new_page).post(actions::create)),
+        )
+        .at("/actions/:id", secured(get(actions::detail)))
+        .at("/actions/:id/updates", secured(poem::post(actions::update)))
+        .at("/actions/:id/edit", secured(poem::post(actions::edit)))
         .at("/reports", secured(get(reports::index)))
         .at("/reports/insights", secured(get(reports::insights)))
         .at("/admin/audit", secured(get(audit::audit)))

@@ -8,6 +8,8 @@ use poem::http::StatusCode;
 use poem::web::{Data, Path};
 use poem::{Body, Request, Response, handler};
 
+use crate::actions::service::team_actions;
+use crate::actions::types::Action;
 use crate::anonymity::min_group::MinGroup;
 use crate::clock::now;
 use crate::error::ApiError;
@@ -19,6 +21,7 @@ use crate::surveys::service::{Answerer, my_pulses, submit_response};
 use crate::surveys::store;
 use crate::surveys::types::{Pulse, PulseQuestion};
 use crate::web::account::status_of;
+use crate::web::actions::feedback_section;
 use crate::web::i18n::{t, tf};
 use crate::web::layout::{Chrome, Errors, csrf_field, field_id, page, when};
 use crate::web::respond::{Form, error_page, html as html_response, see_other};
@@ -145,10 +148,13 @@ pub async fn show(
     let s = or_respond!(session(state, req).await);
     let c = s.chrome();
     match find_pulse(state, &s.principal.id, &round).await {
-        Ok(p) => html_response(
-            StatusCode::OK,
-            pulse_view(&c, &p, &Form(vec![]), &Errors::default()),
-        ),
+        Ok(p) => {
+            let done = or_page!(&c, team_actions(state, &s.principal).await);
+            html_response(
+                StatusCode::OK,
+                pulse_view(&c, &p, &Form(vec![]), &Errors::default(), &done),
+            )
+        }
         Err(ApiError::NotFound(_)) => not_open(state, &c, &s.principal.id, &round).await,
         Err(e) => error_page(&c, &e),
     }
@@ -169,12 +175,13 @@ pub async fn answer(
         Err(ApiError::NotFound(_)) => return see_other(&format!("/pulses/{round}")),
         Err(e) => return error_page(&c, &e),
     };
+    let done = or_page!(&c, team_actions(state, &s.principal).await);
     let given = match answers_from_form(&pulse.questions, &form) {
         Ok(g) => g,
         Err(e) => {
             return html_response(
                 status_of(&e),
-                pulse_view(&c, &pulse, &form, &Errors::from_api(c.lang, &e)),
+                pulse_view(&c, &pulse, &form, &Errors::from_api(c.lang, &e), &done),
             );
         }
     };
@@ -189,7 +196,7 @@ pub async fn answer(
         Ok(()) => see_other("/pulses?done=1"),
         Err(e @ (ApiError::Validation { .. } | ApiError::ValidationMany(_))) => html_response(
             status_of(&e),
-            pulse_view(&c, &pulse, &form, &Errors::from_api(c.lang, &e)),
+            pulse_view(&c, &pulse, &form, &Errors::from_api(c.lang, &e), &done),
         ),
         Err(e) => error_page(&c, &e),
     }
@@ -244,13 +251,34 @@ pub fn anonymity_statement(lang: Language, k: MinGroup) -> Markup {
     }
 }
 
-fn pulse_view(c: &Chrome, p: &Pulse, form: &Form, errors: &Errors) -> Markup {
-    pulse_form(c, p, &format!("/pulses/{}", p.round_id), form, errors)
+/// The pulse's page for a signed-in person, with what is being done about the team's
+/// feedback below the questions.
+fn pulse_view(c: &Chrome, p: &Pulse, form: &Form, errors: &Errors, done: &[Action]) -> Markup {
+    let feedback = feedback_section(c.lang, done);
+    pulse_page(
+        c,
+        p,
+        &format!("/pulses/{}", p.round_id),
+        form,
+        errors,
+        feedback,
+    )
 }
 
 /// The pulse's questions as a form that posts to `action` (this page's own path, or a
 /// personal link's).
 pub fn pulse_form(c: &Chrome, p: &Pulse, action: &str, form: &Form, errors: &Errors) -> Markup {
+    pulse_page(c, p, action, form, errors, html! {})
+}
+
+fn pulse_page(
+    c: &Chrome,
+    p: &Pulse,
+    action: &str,
+    form: &Form,
+    errors: &Errors,
+    feedback: Markup,
+) -> Markup {
     let lang = c.lang;
     let names: Vec<String> = p.questions.iter().map(field_name).collect();
     let shown: Vec<&str> = names.iter().map(String::as_str).collect();
@@ -269,6 +297,7 @@ pub fn pulse_form(c: &Chrome, p: &Pulse, action: &str, form: &Form, errors: &Err
                 }
                 button.primary type="submit" { (t(lang, "Send answers")) }
             }
+            (feedback)
         },
     )
 }

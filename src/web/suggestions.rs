@@ -425,6 +425,9 @@ fn detail_view(c: &Chrome, item: &Suggestion, can_answer: bool, errors: &Errors)
                     }
                 }
             }
+            @if can_answer {
+                p { a href={ "/actions/new?suggestion_id=" (item.id) } { (t(lang, "Plan an action")) } }
+            }
             @if can_answer && !item.status.next().is_empty() {
                 h2 { (t(lang, "Answer")) }
                 (errors.summary(lang, &["status", "reply"]))

@@ -65,6 +65,27 @@ async fn the_demo_plants_a_lag_one_link_that_the_analysis_recovers() {
         .await
         .json();
     assert_eq!(rounds["total"], json!(1));
+    // Action plans: one overdue comes first, and the done one's effect reads the
+    // rounds around it.
+    let actions = app.get("/api/v1/actions", Some(&token)).await.json();
+    assert_eq!(actions["total"], json!(3));
+    assert_eq!(actions["items"][0]["overdue"], json!(true));
+    let done = actions["items"]
+        .as_array()
+        .and_then(|a| a.iter().find(|a| a["status"] == json!("done")))
+        .and_then(|a| a["id"].as_str())
+        .expect("a done action")
+        .to_owned();
+    let effect = app
+        .get(&format!("/api/v1/actions/{done}/effect"), Some(&token))
+        .await;
+    effect.expect(200);
+    assert_eq!(
+        effect.json()["verdict"],
+        json!("compared"),
+        "{}",
+        effect.text()
+    );
     // A second seeding is refused.
     let (db, master) = (app.state.db.clone(), app.state.master.clone());
     let again = tokio::task::spawn_blocking(move || {

@@ -719,3 +719,76 @@ async fn an_export_holds_what_is_stored_about_a_person_and_nothing_anonymous() {
         .count();
     assert_eq!(exports, 2);
 }
+
+/// The actions an erased person owned pass to the nearest manager above (their own
+/// team has none here) or, for the organisation's, to nobody; what they wrote stays
+/// under the erased person's name.
+#[tokio::test]
+async fn an_erased_owner_s_actions_pass_to_the_team_s_manager() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let company = app.create_team(&admin, "Company", None, "frontline").await;
+    let support = app
+        .create_team(&admin, "Support", Some(&company), "frontline")
+        .await;
+    let boss = app.manager_of(&admin, &company).await;
+    let victim = app.employee(&admin, Some(&support)).await;
+    let due = (pulseline::clock::today() + chrono::TimeDelta::days(10)).to_string();
+    let mut ids = Vec::new();
+    for team in [Some(support.as_str()), None] {
+        let r = app
+            .post(
+                "/api/v1/actions",
+                Some(&admin.token),
+                json!({"team_id": team, "title": "Shorter queues", "owner_id": victim.id,
+                       "due_on": due}),
+            )
+            .await;
+        r.expect(201);
+        ids.push(r.json()["id"].as_str().expect("id").to_owned());
+    }
+    // Their export holds the actions they own.
+    let export = app.get("/api/v1/me/export", Some(&victim.token)).await;
+    export.expect(200);
+    let owned: Vec<Value> = export.json()["actions_owned"]
+        .as_array()
+        .expect("actions_owned")
+        .iter()
+        .map(|a| a["id"].clone())
+        .collect();
+    assert_eq!(owned.len(), 2);
+    assert!(ids.iter().all(|id| owned.contains(&json!(id))));
+    let r = app
+        .post(
+            &format!("/api/v1/people/{}/erase", victim.id),
+            Some(&admin.token),
+            json!({}),
+        )
+        .await;
+    r.expect(200);
+    let owner = |i: usize| {
+        let path = format!("/api/v1/actions/{}", ids[i]);
+        let token = admin.token.clone();
+        let app = &app;
+        async move { app.get(&path, Some(&token)).await.json()["owner"].clone() }
+    };
+    assert_eq!(owner(0).await["id"], json!(boss.id), "the manager above");
+    assert_eq!(owner(1).await, Value::Null, "the organisation's: nobody");
+    let log = app
+        .get("/api/v1/audit-log", Some(&admin.token))
+        .await
+        .json();
+    let entry = log["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .find(|e| e["action"] == json!("person.erase"))
+        .expect("the erasure is audited")
+        .clone();
+    assert!(
+        entry["target"]
+            .as_str()
+            .is_some_and(|t| t.ends_with("&actions_reassigned=2")),
+        "{entry}"
+    );
+}

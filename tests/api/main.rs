@@ -2,6 +2,7 @@
 //! fresh database (SQLite by default, PostgreSQL when TEST_DATABASE_URL is set).
 
 mod across_rounds;
+mod actions;
 mod aggregates;
 mod audit_trail;
 mod auth;

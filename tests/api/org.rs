@@ -442,6 +442,14 @@ async fn hr_deletes_an_empty_team_and_nothing_that_has_children_people_or_histor
     )
     .await
     .expect(201);
+    let planned = app.create_team(&hr, "Planned", None, "frontline").await;
+    app.post(
+        "/api/v1/actions",
+        Some(&hr.token),
+        json!({"team_id": planned, "title": "Weekly 1:1s", "due_on": "2099-01-01"}),
+    )
+    .await
+    .expect(201);
     // The doomed team has a manager from elsewhere and is on the service map.
     let lead = app.manager_of(&hr, &company).await;
     app.json(
@@ -465,6 +473,7 @@ async fn hr_deletes_an_empty_team_and_nothing_that_has_children_people_or_histor
         (&with_child, "1 child team(s)"),
         (&staffed, "1 person(s) belong to the team"),
         (&surveyed, "the team has history"),
+        (&planned, "action plans"),
     ] {
         let r = app
             .send(

@@ -3,6 +3,7 @@
 //! browser-like client is in `helpers::browser`.
 
 mod account;
+mod actions;
 mod home;
 mod linkage;
 mod people;

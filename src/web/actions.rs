@@ -1,0 +1,596 @@
+//! Action plans: the list (HR every action, with filters and overdue ones first;
+//! managers their teams'; employees their own team's and the organisation's), the
+//! create form for managers and HR, and an action's page with its dated updates and a
+//! form to add one or move its status. What employees are shown on their start page
+//! and beside each pulse ("what we are doing about your feedback") is
+//! [`feedback_section`]. Every action is the API's own function.
+
+use maud::{Markup, html};
+use poem::http::StatusCode;
+use poem::web::{Data, Path};
+use poem::{Body, Request, Response, handler};
+
+use crate::actions::effect::action_effect;
+use crate::actions::service::{
+    DESCRIPTION_MAX, THEME_MAX, TITLE_MAX, UPDATE_MAX, action_teams, add_update, create_action,
+    get_action, list_actions, list_updates, owner_choices, update_action,
+};
+use crate::actions::types::{
+    Action, ActionEffect, CreateAction, EffectRound, EffectVerdict, Filter, NewActionUpdate,
+    UpdateAction,
+};
+use crate::actions::workflow::Status;
+use crate::error::ApiError;
+use crate::org::domain::Language;
+use crate::state::AppState;
+use crate::surveys::bank::Driver;
+use crate::web::account::{query, status_of};
+use crate::web::i18n::{t, tf};
+use crate::web::layout::{Chrome, Errors, Field, csrf_field, page, select_field, when};
+use crate::web::once::{self, Done, once_field};
+use crate::web::respond::{Form, error_page, html as html_response, see_other};
+use crate::web::session::{Session, session, session_form};
+
+/// The purpose of the new-action form's keys.
+const PURPOSE_NEW: &str = "action";
+
+pub fn status_label(lang: Language, s: Status) -> &'static str {
+    t(
+        lang,
+        match s {
+            Status::Planned => "Planned",
+            Status::InProgress => "In progress",
+            Status::Done => "Done",
+            Status::Dropped => "Dropped",
+        },
+    )
+}
+
+fn may_create(s: &Session) -> bool {
+    s.is_manager() || s.principal.is_hr_or_admin()
+}
+
+/// What an action answers, in words: a driver, a theme or a suggestion.
+fn answers(lang: Language, a: &Action) -> Markup {
+    html! {
+        @if let Some(d) = a.driver {
+            (t(lang, "Driver")) ": " (d.label(lang.as_str()))
+        } @else if let Some(theme) = &a.theme {
+            (t(lang, "Theme")) ": " (theme)
+        } @else if let Some(sid) = &a.suggestion_id {
+            a href={ "/suggestions/" (sid) } { (t(lang, "A suggestion")) }
+        }
+    }
+}
+
+fn due_line(lang: Language, a: &Action) -> Markup {
+    html! {
+        @if let Some(d) = a.closed_on {
+            (tf(lang, "closed on {date}", &[("date", &d.to_string())]))
+        } @else {
+            (tf(lang, "due {date}", &[("date", &a.due_on.to_string())]))
+            @if a.overdue { " " span.badge.overdue { (t(lang, "Overdue")) } }
+        }
+    }
+}
+
+fn summary_line(lang: Language, a: &Action) -> Markup {
+    html! {
+        p.meta {
+            span.badge { (status_label(lang, a.status)) }
+            " " (a.team.as_deref().unwrap_or(t(lang, "Whole organisation")))
+            " · " (due_line(lang, a))
+            " · " (t(lang, "Owner")) ": "
+            @if let Some(o) = &a.owner { (o.name) } @else { (t(lang, "nobody")) }
+        }
+    }
+}
+
+/// "What we are doing about your feedback": the actions of the reader's team and of
+/// the organisation (open ones and those closed lately).
+pub fn feedback_section(lang: Language, items: &[Action]) -> Markup {
+    html! {
+        section aria-labelledby="feedback-actions" {
+            h2 #feedback-actions { (t(lang, "What we are doing about your feedback")) }
+            @if items.is_empty() {
+                p { (t(lang, "No action is planned yet.")) }
+            } @else {
+                ul.cards {
+                    @for a in items {
+                        li.card {
+                            h3 { a href={ "/actions/" (a.id) } { (a.title) } }
+                            (summary_line(lang, a))
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[handler]
+pub async fn list(req: &Request, Data(state): Data<&AppState>) -> Response {
+    let s = or_respond!(session(state, req).await);
+    let c = s.chrome();
+    let lang = c.lang;
+    let q = query(req);
+    let team = q.text("team_id");
+    let filter = Filter {
+        team: (!team.is_empty() && team != "organisation").then(|| team.to_owned()),
+        organisation: team == "organisation",
+        status: Status::parse(q.text("status")),
+        overdue: q.text("overdue") == "1",
+        owner: None,
+    };
+    let (status, overdue) = (filter.status, filter.overdue);
+    let page_items = or_page!(&c, list_actions(state, &s.principal, filter, 200, 0).await);
+    let (teams, _) = if may_create(&s) {
+        or_page!(&c, action_teams(state, &s.principal).await)
+    } else {
+        (Vec::new(), false)
+    };
+    html_response(
+        StatusCode::OK,
+        page(
+            &c,
+            t(lang, "Actions"),
+            html! {
+                h1 { (t(lang, "Actions")) }
+                @if may_create(&s) {
+                    p { a.button href="/actions/new" { (t(lang, "Plan an action")) } }
+                }
+                form.filters method="get" action="/actions" {
+                    @if !teams.is_empty() {
+                        div.field {
+                            label for="f-team" { (t(lang, "Team")) }
+                            select id="f-team" name="team_id" {
+                                option value="" { (t(lang, "All")) }
+                                option value="organisation" selected[team == "organisation"] { (t(lang, "Whole organisation")) }
+                                @for (id, name) in &teams {
+                                    option value=(id) selected[team == id] { (name) }
+                                }
+                            }
+                        }
+                    }
+                    div.field {
+                        label for="f-status" { (t(lang, "Status")) }
+                        select id="f-status" name="status" {
+                            option value="" { (t(lang, "All")) }
+                            @for x in Status::ALL {
+                                option value=(x.as_str()) selected[status == Some(x)] { (status_label(lang, x)) }
+                            }
+                        }
+                    }
+                    div.field {
+                        input id="f-overdue" type="checkbox" name="overdue" value="1" checked[overdue];
+                        " " label for="f-overdue" { (t(lang, "Only overdue")) }
+                    }
+                    button type="submit" { (t(lang, "Show")) }
+                }
+                p.meta { (tf(lang, "{n} actions", &[("n", &page_items.total.to_string())])) }
+                ul.cards {
+                    @for a in &page_items.items {
+                        li.card {
+                            h2 { a href={ "/actions/" (a.id) } { (a.title) } }
+                            (summary_line(lang, a))
+                        }
+                    }
+                }
+            },
+        ),
+    )
+}
+
+fn new_view(
+    c: &Chrome,
+    teams: &[(String, String)],
+    org: bool,
+    form: &Form,
+    errors: &Errors,
+) -> Markup {
+    let lang = c.lang;
+    let mut team_options: Vec<(String, String)> = Vec::new();
+    if org {
+        team_options.push((String::new(), t(lang, "Whole organisation").to_owned()));
+    }
+    team_options.extend(teams.iter().cloned());
+    let mut drivers = vec![(String::new(), t(lang, "None").to_owned())];
+    drivers.extend(
+        Driver::ALL
+            .iter()
+            .map(|d| (d.as_str().to_owned(), d.label(lang.as_str()).to_owned())),
+    );
+    let suggestion = form.text("suggestion_id");
+    page(
+        c,
+        t(lang, "Plan an action"),
+        html! {
+            h1 { (t(lang, "Plan an action")) }
+            p { (t(lang, "Say what you will do about the results, who owns it and by when. The team sees it on their start page and beside each pulse.")) }
+            (errors.summary(lang, &["team_id", "title", "description", "driver", "theme", "suggestion_id", "owner_id", "due_on"]))
+            form method="post" action="/actions/new" novalidate {
+                (csrf_field(c))
+                (once_field(form))
+                (select_field("team_id", t(lang, "For"), &team_options, form.text("team_id"), errors))
+                (Field::new("title", t(lang, "Title")).value(form.text("title"))
+                    .required().maxlength(TITLE_MAX).render(errors))
+                (Field::new("description", t(lang, "What will be done")).kind("textarea")
+                    .value(form.text("description")).maxlength(DESCRIPTION_MAX).render(errors))
+                (select_field("driver", t(lang, "Driver it answers (optional)"), &drivers, form.text("driver"), errors))
+                (Field::new("theme", t(lang, "Or a theme of the suggestions (optional)"))
+                    .value(form.text("theme")).maxlength(THEME_MAX).render(errors))
+                @if !suggestion.is_empty() {
+                    input type="hidden" name="suggestion_id" value=(suggestion);
+                    p.meta { a href={ "/suggestions/" (suggestion) } { (t(lang, "A suggestion")) } }
+                }
+                (Field::new("due_on", t(lang, "Due on")).kind("date").value(form.text("due_on"))
+                    .required().render(errors))
+                button.primary type="submit" { (t(lang, "Create")) }
+            }
+        },
+    )
+}
+
+#[handler]
+pub async fn new_page(req: &Request, Data(state): Data<&AppState>) -> Response {
+    let s = or_respond!(session(state, req).await);
+    let c = s.chrome();
+    if !may_create(&s) {
+        return error_page(&c, &ApiError::Forbidden);
+    }
+    let (teams, org) = or_page!(&c, action_teams(state, &s.principal).await);
+    // A link from a suggestion names it.
+    let q = query(req);
+    let form = Form(
+        q.get("suggestion_id")
+            .map(|v| vec![("suggestion_id".to_owned(), v.to_owned())])
+            .unwrap_or_default(),
+    );
+    html_response(
+        StatusCode::OK,
+        new_view(&c, &teams, org, &form, &Errors::default()),
+    )
+}
+
+/// The form as the API's input, or the field at fault.
+fn input_of(form: &Form) -> Result<CreateAction, ApiError> {
+    let due_on = form
+        .text("due_on")
+        .parse()
+        .map_err(|_| ApiError::invalid("due_on", "give a date"))?;
+    let opt = |name: &str| Some(form.text(name).to_owned()).filter(|v| !v.trim().is_empty());
+    let driver = match form.text("driver") {
+        "" => None,
+        d => Some(Driver::parse(d).ok_or_else(|| ApiError::invalid("driver", "unknown driver"))?),
+    };
+    Ok(CreateAction {
+        team_id: opt("team_id"),
+        driver,
+        theme: opt("theme"),
+        suggestion_id: opt("suggestion_id"),
+        title: form.text("title").to_owned(),
+        description: opt("description"),
+        owner_id: None,
+        due_on,
+        status: None,
+    })
+}
+
+#[handler]
+pub async fn create(req: &Request, Data(state): Data<&AppState>, body: Body) -> Response {
+    let (s, form) = or_respond!(session_form(state, req, body).await);
+    let c = s.chrome();
+    let (teams, org) = or_page!(&c, action_teams(state, &s.principal).await);
+    let input = match input_of(&form) {
+        Ok(i) => i,
+        Err(e) => {
+            return html_response(
+                status_of(&e),
+                new_view(&c, &teams, org, &form, &Errors::from_api(c.lang, &e)),
+            );
+        }
+    };
+    // Sent at most once per form: a reload or a second click leads to the first result.
+    once::at_most_once(
+        PURPOSE_NEW,
+        &s.principal.sid,
+        &form,
+        || async {
+            match create_action(state, &s.principal, input).await {
+                Ok(a) => Ok(Done {
+                    location: format!("/actions/{}", a.id),
+                    secret: None,
+                }),
+                Err(e @ ApiError::Validation { .. }) => Err(html_response(
+                    status_of(&e),
+                    new_view(&c, &teams, org, &form, &Errors::from_api(c.lang, &e)),
+                )),
+                Err(e) => Err(error_page(&c, &e)),
+            }
+        },
+        |done, _| see_other(&done.location),
+    )
+    .await
+}
+
+fn one_decimal(v: Option<f64>) -> String {
+    v.map(|x| format!("{x:.1}"))
+        .unwrap_or_else(|| "—".to_owned())
+}
+
+fn effect_rows(lang: Language, rounds: &[EffectRound]) -> Markup {
+    html! {
+        @for r in rounds {
+            tr {
+                th scope="row" { (r.survey) }
+                td { (when(r.closes_at)) }
+                @if r.released {
+                    td.num { (r.n.map(|n| n.to_string()).unwrap_or_default()) }
+                    td.num { (one_decimal(r.engagement_index)) }
+                    td.num { (one_decimal(r.driver_favorable)) }
+                } @else {
+                    td colspan="3" { span.suppressed { (t(lang, "not released for this group")) } }
+                }
+            }
+        }
+    }
+}
+
+/// What the rounds before and after a done action show, with what they cannot say.
+fn effect_section(lang: Language, e: &ActionEffect) -> Markup {
+    let verdict = match e.verdict {
+        EffectVerdict::NotDone => t(
+            lang,
+            "The action is not done: its effect can be read once it is marked done.",
+        ),
+        EffectVerdict::NoResultsBefore => t(
+            lang,
+            "No round that closed before the action was done released these results: the data cannot show an effect.",
+        ),
+        EffectVerdict::NoResultsAfter => t(
+            lang,
+            "No round that opened after the action was done has released these results yet: the data cannot show an effect.",
+        ),
+        EffectVerdict::Compared => t(
+            lang,
+            "The change from the last released round before the action to the first after it. It compares two rounds and proves nothing by itself: other things changed too, the rounds may ask different questions, and no interval is given, so read a change of a few points as no change.",
+        ),
+    };
+    html! {
+        section aria-labelledby="effect" {
+            h2 #effect { (t(lang, "Effect")) }
+            p { (verdict) }
+            @if e.verdict == EffectVerdict::Compared {
+                p {
+                    (t(lang, "Engagement index")) ": " strong { (one_decimal(e.engagement_change)) }
+                    @if e.driver.is_some() {
+                        " · " (t(lang, "Driver, favourable %")) ": " strong { (one_decimal(e.driver_favorable_change)) }
+                    }
+                }
+            }
+            @if !e.before.is_empty() || !e.after.is_empty() {
+                div.table-wrap tabindex="0" { table {
+                    caption.visually-hidden { (t(lang, "Effect")) }
+                    thead { tr {
+                        th { (t(lang, "Survey")) } th { (t(lang, "Closes")) }
+                        th.num { (t(lang, "Answers")) } th.num { (t(lang, "Engagement index")) }
+                        th.num { (t(lang, "Driver, favourable %")) }
+                    } }
+                    tbody {
+                        @if !e.before.is_empty() {
+                            tr { th colspan="5" { (t(lang, "Before")) } }
+                            (effect_rows(lang, &e.before))
+                        }
+                        @if !e.after.is_empty() {
+                            tr { th colspan="5" { (t(lang, "After")) } }
+                            (effect_rows(lang, &e.after))
+                        }
+                    }
+                } }
+            }
+        }
+    }
+}
+
+async fn detail_page(
+    state: &AppState,
+    s: &Session,
+    id: &str,
+    form: &Form,
+    errors: &Errors,
+    status: StatusCode,
+) -> Response {
+    let c = s.chrome();
+    let lang = c.lang;
+    let a = or_page!(&c, get_action(state, &s.principal, id).await);
+    let updates = or_page!(&c, list_updates(state, &s.principal, id).await);
+    // The effect is read (and audited) only for a done action, by those who may read
+    // the team's reports.
+    let owners = if a.can_edit {
+        or_page!(&c, owner_choices(state, &s.principal, id).await)
+    } else {
+        Vec::new()
+    };
+    let owner_now = a.owner.as_ref().map(|o| o.id.clone()).unwrap_or_default();
+    let mut owner_options: Vec<(String, String)> = Vec::new();
+    if a.owner.is_none() {
+        owner_options.push((String::new(), t(lang, "nobody").to_owned()));
+    }
+    owner_options.extend(owners);
+    let owner_selected = form.get("owner_id").unwrap_or(&owner_now).to_owned();
+    let due_value = form
+        .get("due_on")
+        .map(str::to_owned)
+        .unwrap_or_else(|| a.due_on.to_string());
+    let effect = if a.status == Status::Done && a.can_edit {
+        Some(or_page!(&c, action_effect(state, &s.principal, id).await))
+    } else {
+        None
+    };
+    let mut statuses = vec![(
+        String::new(),
+        tf(
+            lang,
+            "Keep as it is ({status})",
+            &[("status", status_label(lang, a.status))],
+        ),
+    )];
+    statuses.extend(
+        Status::ALL
+            .into_iter()
+            .filter(|x| *x != a.status)
+            .map(|x| (x.as_str().to_owned(), status_label(lang, x).to_owned())),
+    );
+    html_response(
+        status,
+        page(
+            &c,
+            &a.title,
+            html! {
+                h1 { (a.title) }
+                (summary_line(lang, &a))
+                p.meta { (answers(lang, &a)) }
+                @if !a.description.is_empty() {
+                    div.body { @for para in a.description.split("\n\n") { p { (para) } } }
+                }
+                p.meta { (tf(lang, "Planned by {name} on {date}", &[("name", &a.created_by.name), ("date", &when(a.created_at))])) }
+                @if let Some(e) = &effect { (effect_section(lang, e)) }
+                h2 { (t(lang, "Updates")) }
+                @if updates.is_empty() {
+                    p { (t(lang, "No update yet.")) }
+                } @else {
+                    ol.replies {
+                        @for u in &updates {
+                            li {
+                                p.meta {
+                                    (u.created_on) " · " (u.author.name)
+                                    @if let (Some(from), Some(to)) = (u.from_status, u.to_status) {
+                                        " · " (status_label(lang, from)) " → " strong { (status_label(lang, to)) }
+                                    }
+                                }
+                                @for para in u.text.split("\n\n") { p { (para) } }
+                            }
+                        }
+                    }
+                }
+                @if a.can_edit {
+                    h2 { (t(lang, "Add an update")) }
+                    (errors.summary(lang, &["text", "status"]))
+                    form method="post" action={ "/actions/" (a.id) "/updates" } novalidate {
+                        (csrf_field(&c))
+                        (once_field(form))
+                        (Field::new("text", t(lang, "What happened")).kind("textarea")
+                            .value(form.text("text")).required().maxlength(UPDATE_MAX).render(errors))
+                        (select_field("status", t(lang, "Status after this update"), &statuses, form.text("status"), errors))
+                        button.primary type="submit" { (t(lang, "Add the update")) }
+                    }
+                }
+                @if a.can_edit {
+                    h2 { (t(lang, "Owner and due day")) }
+                    (errors.summary(lang, &["owner_id", "due_on"]))
+                    form method="post" action={ "/actions/" (a.id) "/edit" } novalidate {
+                        (csrf_field(&c))
+                        (select_field("owner_id", t(lang, "Owner"), &owner_options, &owner_selected, errors))
+                        (Field::new("due_on", t(lang, "Due on")).kind("date").value(&due_value)
+                            .required().render(errors))
+                        button type="submit" { (t(lang, "Save")) }
+                    }
+                }
+                p { a href="/actions" { (t(lang, "All actions")) } }
+            },
+        ),
+    )
+}
+
+#[handler]
+pub async fn detail(
+    req: &Request,
+    Data(state): Data<&AppState>,
+    Path(id): Path<String>,
+) -> Response {
+    let s = or_respond!(session(state, req).await);
+    detail_page(
+        state,
+        &s,
+        &id,
+        &Form(vec![]),
+        &Errors::default(),
+        StatusCode::OK,
+    )
+    .await
+}
+
+#[handler]
+pub async fn update(
+    req: &Request,
+    Data(state): Data<&AppState>,
+    Path(id): Path<String>,
+    body: Body,
+) -> Response {
+    let (s, form) = or_respond!(session_form(state, req, body).await);
+    let c = s.chrome();
+    let input = NewActionUpdate {
+        text: form.text("text").to_owned(),
+        status: Status::parse(form.text("status")),
+    };
+    let act = || async {
+        match add_update(state, &s.principal, &id, input).await {
+            Ok(_) => Ok(Done {
+                location: format!("/actions/{id}"),
+                secret: None,
+            }),
+            Err(e @ ApiError::Validation { .. }) => Err(detail_page(
+                state,
+                &s,
+                &id,
+                &form,
+                &Errors::from_api(c.lang, &e),
+                status_of(&e),
+            )
+            .await),
+            Err(e) => Err(error_page(&c, &e)),
+        }
+    };
+    // One update per form: a second POST of the same form adds nothing.
+    once::at_most_once("action-update", &s.principal.sid, &form, act, |d, _| {
+        see_other(&d.location)
+    })
+    .await
+}
+
+#[handler]
+pub async fn edit(
+    req: &Request,
+    Data(state): Data<&AppState>,
+    Path(id): Path<String>,
+    body: Body,
+) -> Response {
+    let (s, form) = or_respond!(session_form(state, req, body).await);
+    let c = s.chrome();
+    let outcome = match form.text("due_on").parse() {
+        Ok(due_on) => {
+            let change = UpdateAction {
+                owner_id: Some(form.text("owner_id").to_owned()).filter(|v| !v.is_empty()),
+                due_on: Some(due_on),
+                ..UpdateAction::default()
+            };
+            update_action(state, &s.principal, &id, change).await
+        }
+        Err(_) => Err(ApiError::invalid("due_on", "give a date")),
+    };
+    match outcome {
+        Ok(_) => see_other(&format!("/actions/{id}")),
+        Err(e @ ApiError::Validation { .. }) => {
+            detail_page(
+                state,
+                &s,
+                &id,
+                &form,
+                &Errors::from_api(c.lang, &e),
+                status_of(&e),
+            )
+            .await
+        }
+        Err(e) => error_page(&c, &e),
+    }
+}
