@@ -36,6 +36,44 @@ fn run(cmd: &mut Command) -> Output {
     out
 }
 
+/// Every report and the signed suggestion, as an instance serves them.
+type Served = (Vec<(String, serde_json::Value)>, serde_json::Value);
+
+/// What the live instance serves before its backup.
+async fn served(app: &TestApp, w: &crate::erasure::World) -> Served {
+    let signed = app
+        .get(
+            &format!("/api/v1/suggestions/{}", w.signed),
+            Some(&w.admin.token),
+        )
+        .await
+        .json();
+    (reports(app, w).await, signed)
+}
+
+/// A server on the restored database serves what the live one did (the same signing
+/// and master keys, so the same admin token works), and works on: the victim signs in.
+async fn serves_the_same(restored: &str, w: &crate::erasure::World, before: &Served) {
+    let copy = spawn_app_on(restored).await;
+    let after = served(&copy, w).await;
+    for ((path, a), (_, b)) in before.0.iter().zip(&after.0) {
+        assert_eq!(a, b, "{path} differs after the restore");
+    }
+    assert_eq!(
+        before.1, after.1,
+        "the signed suggestion differs after the restore"
+    );
+    assert_eq!(copy.count("cx_ratings").await, 2);
+    assert_eq!(copy.count("responses").await, 7);
+    copy.post(
+        "/api/v1/auth/login",
+        None,
+        json!({"email": w.victim.email, "password": PASSWORD}),
+    )
+    .await
+    .expect(200);
+}
+
 /// PostgreSQL, as the README tells an operator: `pg_dump -Fc` of the live database,
 /// `pg_restore` into an empty one, and a server there serves the same numbers.
 async fn postgres_round_trip(app: &TestApp, w: &crate::erasure::World, dir: &std::path::Path) {
@@ -58,37 +96,7 @@ async fn postgres_round_trip(app: &TestApp, w: &crate::erasure::World, dir: &std
         .arg("-d")
         .arg(&target)
         .arg(&dump));
-    let before = reports(app, w).await;
-    let signed_before = app
-        .get(
-            &format!("/api/v1/suggestions/{}", w.signed),
-            Some(&w.admin.token),
-        )
-        .await
-        .json();
-    let copy = spawn_app_on(&target).await;
-    let after = reports(&copy, w).await;
-    for ((path, a), (_, b)) in before.iter().zip(&after) {
-        assert_eq!(a, b, "{path} differs after pg_restore");
-    }
-    let signed_after = copy
-        .get(
-            &format!("/api/v1/suggestions/{}", w.signed),
-            Some(&w.admin.token),
-        )
-        .await
-        .json();
-    assert_eq!(signed_before, signed_after);
-    assert_eq!(copy.count("cx_ratings").await, 2);
-    assert_eq!(copy.count("responses").await, 7);
-    copy.post(
-        "/api/v1/auth/login",
-        None,
-        json!({"email": w.victim.email, "password": PASSWORD}),
-    )
-    .await
-    .expect(200);
-    drop(copy);
+    serves_the_same(&target, w, &served(app, w).await).await;
     diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
         .execute(&mut admin)
         .expect("drop the restored database");
@@ -111,14 +119,7 @@ async fn a_restored_backup_serves_the_same_reports_suggestions_and_ratings() {
     }
     let out = pulseline(&app.database_url, &["backup", &backup]);
     assert!(out.status.success(), "{}", said(&out));
-    let before = reports(&app, &w).await;
-    let signed_before = app
-        .get(
-            &format!("/api/v1/suggestions/{}", w.signed),
-            Some(&w.admin.token),
-        )
-        .await
-        .json();
+    let before = served(&app, &w).await;
 
     let out = pulseline(&restored, &["restore", &backup]);
     assert!(out.status.success(), "{}", said(&out));
@@ -128,32 +129,7 @@ async fn a_restored_backup_serves_the_same_reports_suggestions_and_ratings() {
         "no staging copy is left"
     );
 
-    // A server on the restored file serves the same numbers (the same signing key and
-    // master key, so the same admin token works).
-    let copy = spawn_app_on(&restored).await;
-    let after = reports(&copy, &w).await;
-    for ((path, a), (_, b)) in before.iter().zip(&after) {
-        assert_eq!(a, b, "{path} differs after the restore");
-    }
-    let signed_after = copy
-        .get(
-            &format!("/api/v1/suggestions/{}", w.signed),
-            Some(&w.admin.token),
-        )
-        .await
-        .json();
-    assert_eq!(signed_before, signed_after);
-    assert_eq!(copy.count("cx_ratings").await, 2);
-    assert_eq!(copy.count("responses").await, 7);
-    // The restored instance works on: the victim signs in and exports themselves.
-    copy.post(
-        "/api/v1/auth/login",
-        None,
-        json!({"email": w.victim.email, "password": PASSWORD}),
-    )
-    .await
-    .expect(200);
-    drop(copy);
+    serves_the_same(&restored, &w, &before).await;
 
     // Never over a database that holds something.
     let again = pulseline(&restored, &["restore", &backup]);
