@@ -108,6 +108,33 @@ pub fn feedback_section(lang: Language, items: &[Action]) -> Markup {
     }
 }
 
+/// On a team's report: the team's actions, beside the share who have seen action on
+/// the last pulse (the bank item `vo_seen_action`) when the survey asked it and the
+/// report releases it.
+pub fn report_section(lang: Language, items: &[Action], seen: Option<f64>) -> Markup {
+    html! {
+        section aria-labelledby="report-actions" {
+            h2 #report-actions { (t(lang, "Actions on this team's feedback")) }
+            @if let Some(share) = seen {
+                p #seen-action { (tf(lang, "{share}% of the team have seen action on the results of the last pulse.", &[("share", &format!("{share:.0}"))])) }
+            }
+            @if items.is_empty() {
+                p { (t(lang, "No action is planned yet.")) }
+            } @else {
+                ul.cards {
+                    @for a in items {
+                        li.card {
+                            h3 { a href={ "/actions/" (a.id) } { (a.title) } }
+                            (summary_line(lang, a))
+                        }
+                    }
+                }
+            }
+            p { a href="/actions" { (t(lang, "All actions")) } }
+        }
+    }
+}
+
 #[handler]
 pub async fn list(req: &Request, Data(state): Data<&AppState>) -> Response {
     let s = or_respond!(session(state, req).await);

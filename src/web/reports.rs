@@ -10,6 +10,8 @@ use poem::http::StatusCode;
 use poem::web::{Data, Path};
 use poem::{Request, Response, handler};
 
+use crate::actions::service::list_actions;
+use crate::actions::types::Filter;
 use crate::error::ApiError;
 use crate::org::domain::Language;
 use crate::reports::impact::round_impact;
@@ -18,9 +20,11 @@ use crate::reports::types::{Group, HiddenReason, ParticipationCell};
 use crate::state::AppState;
 use crate::suggestions::service::frontline_insights;
 use crate::suggestions::workflow::Touchpoint;
+use crate::surveys::bank::SEEN_ACTION_KEY;
 use crate::surveys::model::Cut;
 use crate::surveys::store;
 use crate::web::account::query;
+use crate::web::actions::report_section;
 use crate::web::charts;
 use crate::web::i18n::{t, tf};
 use crate::web::layout::{Chrome, page, when};
@@ -320,6 +324,36 @@ pub async fn report(
         _ => None,
     };
     let g = &report.group;
+    // A team's report lists the team's actions (a reader of the report may read them),
+    // with the released share who have seen action on the last pulse.
+    let actions = match &report.team_id {
+        Some(team) => list_actions(
+            state,
+            &s.principal,
+            Filter {
+                team: Some(team.clone()),
+                organisation: false,
+                status: None,
+                owner: None,
+                overdue: false,
+            },
+            20,
+            0,
+        )
+        .await
+        .ok(),
+        None => None,
+    };
+    let seen = questions
+        .iter()
+        .find(|q| q.bank_item.as_deref() == Some(SEEN_ACTION_KEY))
+        .and_then(|q| {
+            g.questions
+                .iter()
+                .flatten()
+                .find(|c| c.question_id == q.id && !c.suppressed)
+        })
+        .and_then(|c| c.favorable);
     let impact = if report.scores_released && !g.suppressed {
         round_impact(
             state,
@@ -426,6 +460,9 @@ pub async fn report(
                     }
                 }
                 @if let Some(i) = &impact { (crate::web::impact::section(lang, i)) }
+                @if let Some(page) = &actions {
+                    (report_section(lang, &page.items, if report.scores_released { seen } else { None }))
+                }
                 @if report.scores_released && !g.suppressed {
                     (details::questions_section(lang, g, &questions, k))
                 }

@@ -163,3 +163,91 @@ async fn hr_filters_the_list_with_overdue_actions_first() {
     let overdue = hb.get("/actions?overdue=1").await.text();
     assert!(overdue.contains("Alpha late") && !overdue.contains("Alpha later"));
 }
+
+/// A team's report lists the team's actions beside the share who have seen action on
+/// the last pulse (the bank item), computed by hand: of six answers 5, 5, 4, 3, 2, 1,
+/// three are favourable (4 or 5), 50%.
+#[tokio::test]
+async fn a_team_report_shows_its_actions_beside_the_seen_action_item() {
+    use serde_json::json;
+    let app = spawn_app().await;
+    let hr = app.hr().await;
+    let team = app.create_team(&hr, "Support", None, "frontline").await;
+    let people = app.seed_people(&team, 6, |_| (None, None, None)).await;
+    let boss = app.manager_of(&hr, &team).await;
+    let today = chrono::Utc::now().date_naive().to_string();
+    let r = app
+        .post(
+            "/api/v1/surveys",
+            Some(&hr.token),
+            json!({
+                "title": "Pulse",
+                "questions": [{"bank_item": "eo_proud"}, {"bank_item": "vo_seen_action"}],
+                "audience": {"team_ids": [team]},
+                "schedule": {"starts_on": today, "cadence": "monthly", "window_days": 7}
+            }),
+        )
+        .await;
+    r.expect(201);
+    let survey = r.json();
+    let ids: Vec<String> = survey["questions"]
+        .as_array()
+        .expect("questions")
+        .iter()
+        .map(|q| q["id"].as_str().expect("id").to_owned())
+        .collect();
+    let round = app
+        .open_round_now(&hr, survey["id"].as_str().expect("id"))
+        .await;
+    for (p, seen) in people.iter().zip([5, 5, 4, 3, 2, 1]) {
+        app.post(
+            &format!("/api/v1/rounds/{round}/responses"),
+            Some(&p.token),
+            json!({"answers": [{"question_id": ids[0], "value": 4},
+                               {"question_id": ids[1], "value": seen}]}),
+        )
+        .await
+        .expect(201);
+    }
+    app.post(
+        &format!("/api/v1/rounds/{round}/close"),
+        Some(&hr.token),
+        json!(null),
+    )
+    .await
+    .expect(200);
+    app.post(
+        "/api/v1/actions",
+        Some(&boss.token),
+        json!({"team_id": team, "title": "Share the results in the Monday huddle",
+               "due_on": "2099-01-31"}),
+    )
+    .await
+    .expect(201);
+    let elsewhere = app.create_team(&hr, "Sales", None, "frontline").await;
+    app.post(
+        "/api/v1/actions",
+        Some(&hr.token),
+        json!({"team_id": elsewhere, "title": "Another team's plan", "due_on": "2099-01-31"}),
+    )
+    .await
+    .expect(201);
+
+    let mut b = Browser::new(&app);
+    b.sign_in(&boss.email, PASSWORD).await;
+    let page = b.get(&format!("/reports/{round}?team_id={team}")).await;
+    assert_html(&page, 200);
+    let html = page.text();
+    let section = &html[html
+        .find("id=\"report-actions\"")
+        .expect("the actions section")..];
+    assert!(
+        section.contains("Share the results in the Monday huddle"),
+        "{section}"
+    );
+    assert!(!html.contains("Another team&#39;s plan") && !html.contains("Another team's plan"));
+    assert!(
+        section.contains("50% of the team have seen action on the results of the last pulse."),
+        "{section}"
+    );
+}
