@@ -440,6 +440,22 @@ pub async fn update_action(
             store::save(conn, &after)?;
             let (old, new) = (before.status.clone(), after.status.clone());
             let moved = old != new;
+            if moved {
+                // The action's timeline shows the move, as when an update makes it.
+                store::insert_update(
+                    conn,
+                    &UpdateRow {
+                        id: uuid::Uuid::new_v4().to_string(),
+                        action_id: id.clone(),
+                        body: String::new(),
+                        from_status: Some(old.clone()),
+                        to_status: Some(new.clone()),
+                        author_id: p.id.clone(),
+                        created_on: t.date(),
+                        created_at: t,
+                    },
+                )?;
+            }
             let joined = fields.join(",");
             record(
                 conn,

@@ -495,7 +495,7 @@ async fn detail_page(
                                         " · " (status_label(lang, from)) " → " strong { (status_label(lang, to)) }
                                     }
                                 }
-                                @for para in u.text.split("\n\n") { p { (para) } }
+                                @for para in u.text.split("\n\n").filter(|p| !p.trim().is_empty()) { p { (para) } }
                             }
                         }
                     }

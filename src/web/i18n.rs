@@ -322,7 +322,10 @@ const RU: &[(&str, &str)] = &[
     ("Kind", "Тип"),
     ("Create team", "Создать команду"),
     ("Back to the teams", "К списку команд"),
-    ("Actions on this team's feedback", "Действия по отзывам команды"),
+    (
+        "Actions on this team's feedback",
+        "Действия по отзывам команды",
+    ),
     (
         "{share}% of the team have seen action on the results of the last pulse.",
         "{share}% команды видели действия по итогам прошлого опроса.",

@@ -330,6 +330,17 @@ async fn updates_move_the_status_record_the_day_and_are_audited() {
         rows[0].1
     );
     assert!(rows[0].1.contains("to_status=in_progress"), "{}", rows[0].1);
+    // The move is on the action's timeline too, as an update without text.
+    let list = app
+        .get(&format!("{path}/updates"), Some(&o.member.token))
+        .await
+        .json();
+    let list = list.as_array().expect("array");
+    assert_eq!(list.len(), 3);
+    assert_eq!(list[2]["text"], json!(""));
+    assert_eq!(list[2]["from_status"], json!("done"));
+    assert_eq!(list[2]["to_status"], json!("in_progress"));
+    assert_eq!(list[2]["author"]["id"], json!(o.boss.id));
     // A change that changes nothing records nothing.
     app.json(
         Method::PATCH,
@@ -345,6 +356,11 @@ async fn updates_move_the_status_record_the_day_and_are_audited() {
             .len(),
         1
     );
+    let list = app
+        .get(&format!("{path}/updates"), Some(&o.member.token))
+        .await
+        .json();
+    assert_eq!(list.as_array().map(Vec::len), Some(3));
 }
 
 fn ids_of(r: &Resp) -> Vec<String> {
