@@ -6,6 +6,7 @@
 //! the answer says so, and says plainly when the data cannot show anything.
 
 use crate::actions::access::Rights;
+use crate::actions::cx_effect;
 use crate::actions::store;
 use crate::actions::types::{ActionEffect, EffectRound, EffectVerdict};
 use crate::actions::workflow::Status;
@@ -75,6 +76,8 @@ pub async fn action_effect(
         engagement_change: None,
         driver_favorable_change: None,
         note: String::new(),
+        cx_teams: Vec::new(),
+        cx: Vec::new(),
     };
     let done_at = match (Status::from_db(&row.status), row.closed_at) {
         (Status::Done, Some(at)) => at,
@@ -159,5 +162,12 @@ pub async fn action_effect(
         }
     };
     effect.note = note(effect.verdict).to_owned();
+    let team = row.team_id.clone();
+    let (cx_teams, cx) = state
+        .db
+        .read(move |conn| cx_effect::load(conn, team.as_deref(), done_at.date(), now().date()))
+        .await?;
+    effect.cx_teams = cx_teams;
+    effect.cx = cx;
     Ok(effect)
 }

@@ -8,10 +8,12 @@
 //! [`types`], the rows in [`model`], the queries in [`store`]; the rules, the audit and
 //! the messages each change queues are in [`service`]; the owners' reminders are the
 //! daily [`reminders`] job; what the rounds before and after a done action show is
-//! [`effect`]; the handlers are in [`api`].
+//! [`effect`], and what the customer ratings around it show [`cx_effect`]; the
+//! handlers are in [`api`].
 
 pub mod access;
 pub mod api;
+pub mod cx_effect;
 pub mod effect;
 pub mod model;
 pub mod reminders;

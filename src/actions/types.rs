@@ -165,6 +165,37 @@ pub enum EffectVerdict {
     Compared,
 }
 
+/// What the customer ratings around a done action say, per metric.
+#[derive(poem_openapi::Enum, Clone, Copy, Debug, PartialEq, Eq)]
+#[oai(rename = "CxEffectVerdict", rename_all = "snake_case")]
+pub enum CxVerdict {
+    /// Fewer than 30 ratings on a side: not compared.
+    TooFewRatings,
+    /// The 95% interval of the change contains 0.
+    NoClearChange,
+    /// The 95% interval of the change excludes 0 (a before/after comparison, not a
+    /// proof of cause).
+    Changed,
+}
+
+/// One metric of the ratings of the teams served, before and after a done action.
+#[derive(Object, Clone, Debug)]
+pub struct CxEffect {
+    pub metric: crate::cx::metrics::Metric,
+    /// Ratings in the 90 days before the day the action was done.
+    pub before_n: i64,
+    /// CSAT: % of 4–5; NPS: % 9–10 − % 0–6; CES: the mean.
+    pub before: Option<f64>,
+    /// Ratings from that day, for up to 90 days (or until today).
+    pub after_n: i64,
+    pub after: Option<f64>,
+    /// After − before, with its 95% interval; absent with too few ratings.
+    pub change: Option<f64>,
+    pub change_low: Option<f64>,
+    pub change_high: Option<f64>,
+    pub verdict: CxVerdict,
+}
+
 /// The action's group in one round, as that round's own release plan shows it.
 #[derive(Object, Clone, Debug)]
 pub struct EffectRound {
@@ -204,4 +235,10 @@ pub struct ActionEffect {
     pub driver_favorable_change: Option<f64>,
     /// What the figures can and cannot say, in plain words.
     pub note: String,
+    /// The teams whose customer ratings `cx` pools: the teams the action's team serves,
+    /// or the team itself when it serves none; empty for the whole organisation.
+    pub cx_teams: Vec<String>,
+    /// The customer ratings before and after the day the action was done, per metric
+    /// rated on either side; empty while the action is not done.
+    pub cx: Vec<CxEffect>,
 }

@@ -16,8 +16,8 @@ use crate::actions::service::{
     get_action, list_actions, list_updates, owner_choices, update_action,
 };
 use crate::actions::types::{
-    Action, ActionEffect, CreateAction, EffectRound, EffectVerdict, Filter, NewActionUpdate,
-    UpdateAction,
+    Action, ActionEffect, CreateAction, CxEffect, CxVerdict, EffectRound, EffectVerdict, Filter,
+    NewActionUpdate, UpdateAction,
 };
 use crate::actions::workflow::Status;
 use crate::error::ApiError;
@@ -415,7 +415,49 @@ fn effect_section(lang: Language, e: &ActionEffect) -> Markup {
                     }
                 } }
             }
+            @if !e.cx.is_empty() { (cx_effect_table(lang, &e.cx)) }
         }
+    }
+}
+
+/// The customer ratings of the teams served around the day the action was done.
+fn cx_effect_table(lang: Language, cx: &[CxEffect]) -> Markup {
+    let verdict = |v: CxVerdict| match v {
+        CxVerdict::TooFewRatings => t(
+            lang,
+            "Too few ratings to compare (at least 30 on each side).",
+        ),
+        CxVerdict::NoClearChange => t(lang, "No clear change: the interval contains 0."),
+        CxVerdict::Changed => t(
+            lang,
+            "A change beyond the noise; a before/after comparison does not show its cause.",
+        ),
+    };
+    html! {
+        h3 #effect-cx { (t(lang, "Customers of the teams served")) }
+        p.hint { (t(lang, "Customer ratings of the teams this team serves, in the 90 days before the day the action was done and from that day.")) }
+        div.table-wrap tabindex="0" { table {
+            caption.visually-hidden { (t(lang, "Customers of the teams served")) }
+            thead { tr {
+                th { (t(lang, "Metric")) } th.num { (t(lang, "Before")) } th.num { (t(lang, "After")) }
+                th.num { (t(lang, "Change (95% interval)")) } th { (t(lang, "What it says")) }
+            } }
+            tbody {
+                @for m in cx {
+                    tr {
+                        th scope="row" { (m.metric.as_str().to_uppercase()) }
+                        td.num { (one_decimal(m.before)) " (" (m.before_n) ")" }
+                        td.num { (one_decimal(m.after)) " (" (m.after_n) ")" }
+                        td.num {
+                            @if let (Some(c), Some(lo), Some(hi)) = (m.change, m.change_low, m.change_high) {
+                                (format!("{c:+.1} ({lo:.1} … {hi:.1})"))
+                            } @else { "—" }
+                        }
+                        td { (verdict(m.verdict)) }
+                    }
+                }
+            }
+        } }
     }
 }
 

@@ -330,6 +330,29 @@ const RU: &[(&str, &str)] = &[
         "{share}% of the team have seen action on the results of the last pulse.",
         "{share}% команды видели действия по итогам прошлого опроса.",
     ),
+    (
+        "Too few ratings to compare (at least 30 on each side).",
+        "Слишком мало оценок для сравнения (нужно не меньше 30 с каждой стороны).",
+    ),
+    (
+        "No clear change: the interval contains 0.",
+        "Явного изменения нет: интервал содержит 0.",
+    ),
+    (
+        "A change beyond the noise; a before/after comparison does not show its cause.",
+        "Изменение больше шума; сравнение «до и после» не показывает его причину.",
+    ),
+    (
+        "Customers of the teams served",
+        "Клиенты обслуживаемых команд",
+    ),
+    (
+        "Customer ratings of the teams this team serves, in the 90 days before the day the action was done and from that day.",
+        "Оценки клиентов команд, которые обслуживает эта команда, за 90 дней до дня выполнения действия и начиная с этого дня.",
+    ),
+    ("Change (95% interval)", "Изменение (95% интервал)"),
+    ("What it says", "Что это значит"),
+    ("Metric", "Метрика"),
     ("CSV file", "Файл CSV"),
     ("… or paste the CSV", "… или вставьте CSV"),
     ("Teams served", "Обслуживаемые команды"),

@@ -653,3 +653,112 @@ async fn a_done_action_s_effect_compares_the_rounds_around_it_and_says_when_it_c
     assert!(page.contains("proves nothing by itself"), "{page}");
     assert!(page.contains("Monthly pulse"));
 }
+
+/// The customer side of a done action's effect: an internal team's action is read in
+/// the ratings of the frontline team it serves, 90 days before the day it was done and
+/// from that day, with the change and its 95% interval — the same figures as worked by
+/// hand in `cx_effect`'s unit test (CSAT 50% of 30 before, 75% of 40 after: +25, interval
+/// 2.29 to 47.71). Ratings of a team it does not serve, and older than 90 days, do not
+/// count.
+#[tokio::test]
+async fn a_done_action_s_effect_reads_the_ratings_of_the_teams_served() {
+    let app = spawn_app().await;
+    let hr = app.hr().await;
+    let support = app.create_team(&hr, "Support", None, "frontline").await;
+    let sales = app.create_team(&hr, "Sales", None, "frontline").await;
+    let it = app.create_team(&hr, "IT", None, "internal").await;
+    app.json(
+        Method::PUT,
+        &format!("/api/v1/teams/{it}/serves"),
+        Some(&hr.token),
+        json!([{"team_id": support, "weight": 1.0}]),
+    )
+    .await
+    .expect(200);
+    let id = create(
+        &app,
+        &hr,
+        json!({"team_id": it, "title": "Faster laptop swaps", "due_on": day(10)}),
+    )
+    .await;
+    app.json(
+        Method::PATCH,
+        &format!("/api/v1/actions/{id}"),
+        Some(&hr.token),
+        json!({"status": "done"}),
+    )
+    .await
+    .expect(200);
+    // Done 60 days ago.
+    let done = pulseline::clock::now() - chrono::Duration::days(60);
+    let action = id.clone();
+    app.state
+        .db
+        .write(move |conn| {
+            use pulseline::db::schema::actions;
+            diesel::update(actions::table.find(&action))
+                .set((
+                    actions::closed_at.eq(Some(done)),
+                    actions::closed_on.eq(Some(done.date())),
+                ))
+                .execute(conn)?;
+            Ok(())
+        })
+        .await
+        .expect("backdate");
+    let d = done.date();
+    let mut ratings = Vec::new();
+    let mut rate = |team: &str, score: f64, on: chrono::NaiveDate| {
+        ratings.push(
+            json!({"external_id": format!("r{}", ratings.len()), "team_id": team,
+                            "metric": "csat", "score": score, "occurred_on": on}),
+        );
+    };
+    for i in 0..30 {
+        rate(
+            &support,
+            if i < 15 { 5.0 } else { 2.0 },
+            d - chrono::Duration::days(1 + i % 80),
+        );
+    }
+    for i in 0..40 {
+        rate(
+            &support,
+            if i < 30 { 4.0 } else { 1.0 },
+            d + chrono::Duration::days(i % 50),
+        );
+    }
+    // Not served, and too old: neither counts.
+    for i in 0..10 {
+        rate(&sales, 1.0, d + chrono::Duration::days(i));
+        rate(&support, 1.0, d - chrono::Duration::days(91 + i));
+    }
+    app.post(
+        "/api/v1/cx/ratings",
+        Some(&hr.token),
+        json!({"ratings": ratings}),
+    )
+    .await
+    .expect(200);
+
+    let r = app
+        .get(&format!("/api/v1/actions/{id}/effect"), Some(&hr.token))
+        .await;
+    r.expect(200);
+    let e = r.json();
+    assert_eq!(e["cx_teams"], json!([support]));
+    assert_eq!(
+        e["cx"],
+        json!([{"metric": "csat", "before_n": 30, "before": 50.0, "after_n": 40, "after": 75.0,
+                "change": 25.0, "change_low": 2.29, "change_high": 47.71, "verdict": "changed"}])
+    );
+    // The action's page shows the same, in words.
+    let mut b = Browser::new(&app);
+    b.sign_in(&hr.email, PASSWORD).await;
+    let html = b.get(&format!("/actions/{id}")).await.text();
+    let cx = &html[html.find("id=\"effect-cx\"").expect("the customer section")..];
+    assert!(cx.contains("<th scope=\"row\">CSAT</th>"), "{cx}");
+    assert!(cx.contains("50.0 (30)") && cx.contains("75.0 (40)"), "{cx}");
+    assert!(cx.contains("+25.0 (2.3 … 47.7)"), "{cx}");
+    assert!(cx.contains("A change beyond the noise"), "{cx}");
+}
