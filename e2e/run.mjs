@@ -3,7 +3,8 @@
 // builds a survey from the bank and opens a round;
 // employees answer on a phone-sized screen; the round closes; reports show small teams
 // as "fewer than k answers"; an anonymous pain point is answered and read back by its
-// follow-up code; the linkage page plots the demo data. Every main page is checked with
+// follow-up code; a manager plans an action that the team then sees; the linkage page
+// plots the demo data. Every main page is checked with
 // axe-core (no critical violations) and screenshotted into docs/screenshots/.
 import { chromium } from "playwright-core";
 import { createRequire } from "node:module";
@@ -244,6 +245,28 @@ await check(hr, "home-hr");
 await lead.goto(`${BASE}/`);
 await lead.waitForSelector("#home-teams");
 await check(lead, "home-manager");
+
+step("the lead plans an action for the squad; it is on the report and on a member's phone");
+const actionTitle = `Huddle on the results ${run}`;
+await lead.goto(`${BASE}/actions/new`);
+await lead.selectOption("#f-team_id", squad.id);
+await lead.fill("#f-title", actionTitle);
+await lead.fill("#f-description", "Ten minutes every Monday on what the pulse said, and what we change.");
+await lead.fill("#f-due_on", "2099-01-31");
+await check(lead, "action-new");
+await Promise.all([lead.waitForURL(/\/actions\/(?!new)[^/]+$/), lead.click("button.primary")]);
+await lead.waitForSelector(`h1 >> text=${actionTitle}`);
+await check(lead, "action");
+await lead.goto(`${BASE}${reportHref}`);
+await lead.waitForSelector(`section[aria-labelledby=report-actions] >> text=${actionTitle}`);
+const member = sessions[people[1].email].page;
+await member.goto(`${BASE}/`);
+await member.waitForSelector(`#feedback-actions`);
+await member.waitForSelector(`text=${actionTitle}`);
+await check(member, "actions-home-phone");
+await hr.goto(`${BASE}/actions`);
+await hr.waitForSelector(`text=${actionTitle}`);
+await check(hr, "actions");
 
 step("an anonymous pain point, answered by the manager, read back by its code");
 const author = sessions[people[1].email].page;
