@@ -49,4 +49,6 @@ pub mod kind {
     pub const ACTION_NEW: &str = "action_new";
     /// An action the person owns is due soon.
     pub const ACTION_DUE: &str = "action_due";
+    /// A reply to a suggestion the person signed (never to an anonymous author).
+    pub const SUGGESTION_REPLY: &str = "suggestion_reply";
 }

@@ -49,6 +49,15 @@ pub struct ActionPayload {
     pub due_on: Option<chrono::NaiveDate>,
 }
 
+/// What a message about a reply to a signed suggestion says: its title and the status
+/// the reply left it in.
+#[derive(Serialize, Deserialize, Debug, Clone)]
+pub struct SuggestionPayload {
+    pub suggestion_id: String,
+    pub title: String,
+    pub status: String,
+}
+
 fn row(kind: &str, person_id: &str, language: &str, payload: String, key: String) -> OutboxRow {
     let t = crate::clock::now();
     OutboxRow {
@@ -267,6 +276,31 @@ pub fn action_due(
         .map(|(person, lang)| {
             let key = format!("{}:{action_id}:{person}:{due_on}", kind::ACTION_DUE);
             row(kind::ACTION_DUE, &person, &lang, payload.clone(), key)
+        })
+        .collect();
+    store::enqueue(conn, &rows)
+}
+
+/// Queues "your suggestion got a reply" to `author` (an active person) about reply
+/// `event_id` of suggestion `suggestion_id`, once per reply.
+pub fn suggestion_reply(
+    conn: &mut AnyConnection,
+    suggestion_id: &str,
+    event_id: &str,
+    title: &str,
+    status: &str,
+    author: &str,
+) -> Result<usize, ApiError> {
+    let payload = to_json(&SuggestionPayload {
+        suggestion_id: suggestion_id.to_owned(),
+        title: title.to_owned(),
+        status: status.to_owned(),
+    })?;
+    let rows: Vec<OutboxRow> = store::languages(conn, &[author.to_owned()])?
+        .into_iter()
+        .map(|(person, lang)| {
+            let key = format!("{}:{event_id}:{person}", kind::SUGGESTION_REPLY);
+            row(kind::SUGGESTION_REPLY, &person, &lang, payload.clone(), key)
         })
         .collect();
     store::enqueue(conn, &rows)

@@ -25,7 +25,9 @@ use crate::error::ApiError;
 use crate::keys::MasterKey;
 use crate::notify::mail::{Letter, Mailer, SendError, SmtpSettings};
 use crate::notify::model::{OutboxRow, PulseLinkRow, kind, status};
-use crate::notify::queue::{self, ActionPayload, InvitationPayload, PulsePayload};
+use crate::notify::queue::{
+    self, ActionPayload, InvitationPayload, PulsePayload, SuggestionPayload,
+};
 use crate::notify::store;
 use crate::notify::templates::{Content, render};
 use crate::state::AppState;
@@ -325,6 +327,16 @@ impl Sender {
                         title: &p.title,
                         team: p.team.as_deref(),
                     },
+                };
+                Ok(render(&content, lang, &self.org, name, &link))
+            }
+            kind::SUGGESTION_REPLY => {
+                let p: SuggestionPayload =
+                    serde_json::from_str(&row.payload).map_err(|_| bad("payload"))?;
+                let link = format!("{}/suggestions/{}", self.public_url, p.suggestion_id);
+                let content = Content::SuggestionReply {
+                    title: &p.title,
+                    status: &p.status,
                 };
                 Ok(render(&content, lang, &self.org, name, &link))
             }

@@ -35,6 +35,29 @@ pub enum Content<'a> {
         title: &'a str,
         due_on: chrono::NaiveDate,
     },
+    /// A manager or HR replied to the person's signed suggestion, leaving it `status`.
+    SuggestionReply {
+        title: &'a str,
+        status: &'a str,
+    },
+}
+
+/// A suggestion's status in words.
+fn status_words(status: &str, ru: bool) -> &'static str {
+    match (status, ru) {
+        ("new", false) => "new",
+        ("new", true) => "новое",
+        ("acknowledged", false) => "acknowledged",
+        ("acknowledged", true) => "принято к рассмотрению",
+        ("in_progress", false) => "in progress",
+        ("in_progress", true) => "в работе",
+        ("done", false) => "done",
+        ("done", true) => "выполнено",
+        ("declined", false) => "declined",
+        ("declined", true) => "отклонено",
+        (_, false) => "updated",
+        (_, true) => "обновлено",
+    }
 }
 
 fn when(t: NaiveDateTime) -> String {
@@ -154,6 +177,35 @@ pub fn render(content: &Content<'_>, lang: &str, org: &str, name: &str, link: &s
                         "The link shows what will be done, who owns it and by when.".into(),
                     ],
                     "See the action",
+                )
+            }
+        }
+        Content::SuggestionReply { title, status } => {
+            if ru {
+                (
+                    format!("Ответ на ваше предложение «{title}»"),
+                    vec![
+                        format!("Здравствуйте, {name}!"),
+                        format!(
+                            "На ваше предложение «{title}» ответили; его статус — «{}».",
+                            status_words(status, true)
+                        ),
+                        "Ответ — по ссылке.".into(),
+                    ],
+                    "Прочитать ответ",
+                )
+            } else {
+                (
+                    format!("A reply to your suggestion \"{title}\""),
+                    vec![
+                        format!("Hello {name},"),
+                        format!(
+                            "Your suggestion \"{title}\" got a reply; it is now {}.",
+                            status_words(status, false)
+                        ),
+                        "The link shows the reply.".into(),
+                    ],
+                    "Read the reply",
                 )
             }
         }

@@ -24,6 +24,7 @@ use crate::clock::now;
 use crate::db::schema::{people, suggestion_events, suggestion_votes, suggestions};
 use crate::db::{AnyConnection, lower};
 use crate::error::{ApiError, Msg};
+use crate::notify::queue;
 use crate::org::access::{readable_teams, suggestion_teams_visible_to, summary_scope};
 use crate::org::domain::{parse_optional_text, parse_text};
 use crate::org::store::{self as org_store, TeamTree};
@@ -522,9 +523,10 @@ pub async fn update_suggestion(
                 }));
             }
             let t = now();
+            let event_id = uuid::Uuid::new_v4().to_string();
             diesel::insert_into(suggestion_events::table)
                 .values(EventRow {
-                    id: uuid::Uuid::new_v4().to_string(),
+                    id: event_id.clone(),
                     suggestion_id: id.clone(),
                     from_status: from.as_str().into(),
                     to_status: to.as_str().into(),
@@ -537,6 +539,10 @@ pub async fn update_suggestion(
             diesel::update(suggestions::table.find(&id))
                 .set(suggestions::status.eq(to.as_str()))
                 .execute(conn)?;
+            // A signed author hears of the reply; an anonymous one reads it by code only.
+            if let Some(author) = row.author_id.as_deref().filter(|a| *a != p.id) {
+                queue::suggestion_reply(conn, &id, &event_id, &row.title, to.as_str(), author)?;
+            }
             let row = find(conn, &id)?.ok_or(ApiError::NotFound("suggestion"))?;
             let row = placed(&catchment::load(conn, k)?, row);
             view(conn, row, &p.id, &key)

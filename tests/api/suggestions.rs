@@ -1018,3 +1018,110 @@ async fn a_top_level_tree_too_small_to_hide_its_author_files_at_the_organisation
     .await
     .expect(200);
 }
+
+async fn raise(app: &TestApp, by: &Actor, anonymous: bool) -> String {
+    let r = app
+        .post("/api/v1/suggestions", Some(&by.token), idea(anonymous))
+        .await;
+    r.expect(201);
+    r.json()["id"].as_str().expect("id").to_owned()
+}
+
+/// A reply reaches a signed author by e-mail, in their language, with the suggestion's
+/// link and its new status — once per reply. An anonymous author gets nothing (a
+/// message would name them), nor does a manager replying to their own suggestion.
+#[tokio::test]
+async fn a_signed_author_hears_of_a_reply_and_an_anonymous_one_does_not() {
+    use crate::mail::{Sink, drained, mail_config, start_sender};
+    let sink = Sink::start();
+    let app = spawn_app_with(mail_config(&sink)).await;
+    let o = org(&app).await;
+    let tier1 = app.seed_people(&o.tier1, 2, |_| (None, None, None)).await;
+    let support = app.seed_people(&o.support, 4, |_| (None, None, None)).await;
+    for p in tier1.iter().chain(&support) {
+        app.set_password(&p.id).await;
+    }
+    let (signer, hidden) = (&tier1[0], &tier1[1]);
+    app.json(
+        Method::PATCH,
+        &format!("/api/v1/people/{}", signer.id),
+        Some(&o.hr.token),
+        json!({"language": "ru"}),
+    )
+    .await
+    .expect(200);
+    let signed = raise(&app, signer, false).await;
+    let anonymous = raise(&app, hidden, true).await;
+    let manager = app.manager_of(&o.hr, &o.support).await;
+    let own = raise(&app, &manager, false).await;
+    for id in [&signed, &anonymous, &own] {
+        app.json(
+            Method::PATCH,
+            &format!("/api/v1/suggestions/{id}"),
+            Some(&manager.token),
+            json!({"status": "acknowledged", "reply": "Thanks, we are looking into refunds."}),
+        )
+        .await
+        .expect(200);
+    }
+    app.json(
+        Method::PATCH,
+        &format!("/api/v1/suggestions/{signed}"),
+        Some(&manager.token),
+        json!({"status": "in_progress", "reply": "The new refund queue starts on Monday."}),
+    )
+    .await
+    .expect(200);
+    let s = start_sender(&app);
+    drained(&app, 20).await;
+    s.stop().await;
+
+    let link = format!("http://pulse.test/suggestions/{signed}");
+    let told = sink.to(&signer.email, &link);
+    assert_eq!(
+        told.len(),
+        2,
+        "one message per reply: {:?}",
+        sink.messages()
+    );
+    let subjects: Vec<&str> = told.iter().filter_map(|m| m["subject"].as_str()).collect();
+    assert!(
+        subjects
+            .iter()
+            .all(|s| s.contains("Ответ на ваше предложение «Refund delays»")),
+        "{subjects:?}"
+    );
+    let texts: String = told.iter().map(|m| m.to_string()).collect();
+    assert!(
+        texts.contains("принято к рассмотрению") && texts.contains("в работе"),
+        "{texts}"
+    );
+    assert!(
+        !texts.contains("refund queue starts"),
+        "the reply itself stays behind the link"
+    );
+    // Nobody else hears of these replies: not the anonymous author, not the manager.
+    assert!(
+        sink.to(&hidden.email, "/suggestions/").is_empty(),
+        "{:?}",
+        sink.messages()
+    );
+    assert!(
+        sink.to(&manager.email, "/suggestions/").is_empty(),
+        "{:?}",
+        sink.messages()
+    );
+    let kinds: i64 = app
+        .state
+        .db
+        .read(|conn| {
+            use pulseline::db::schema::outbox;
+            Ok(outbox::table
+                .filter(outbox::kind.eq("suggestion_reply"))
+                .count()
+                .get_result(conn)?)
+        })
+        .await
+        .expect("count");
+    assert_eq!(kinds, 2);
+}
