@@ -7,9 +7,10 @@ use poem_openapi::OpenApi;
 use poem_openapi::payload::Json;
 
 use crate::auth::bearer::BearerAuth;
-use crate::auth::service::{activate, change_password, load_me, revoke, sign_in};
+use crate::auth::service::{self, activate, change_password, load_me, revoke, sign_in};
 use crate::auth::types::{
-    ActivateRequest, ChangePasswordRequest, LoginRequest, Me, TokenResponse, TokenResult,
+    ActivateRequest, ChangePasswordRequest, LoginRequest, Me, ReminderChoice, TokenResponse,
+    TokenResult,
 };
 use crate::error::ApiError;
 use crate::http::{NoContent, Tag, client_addr};
@@ -66,6 +67,23 @@ impl AuthApi {
     #[oai(path = "/me", method = "get", operation_id = "me")]
     async fn me(&self, auth: BearerAuth) -> Result<Json<Me>, ApiError> {
         load_me(&self.state, &auth.0.id).await.map(Json)
+    }
+
+    /// Turn one's own e-mail reminders of unanswered pulses on or off (invitations to
+    /// answer always come).
+    #[oai(
+        path = "/me/reminders",
+        method = "put",
+        operation_id = "set_my_reminders"
+    )]
+    async fn set_reminders(
+        &self,
+        auth: BearerAuth,
+        body: JsonBody<ReminderChoice>,
+    ) -> Result<Json<ReminderChoice>, ApiError> {
+        service::set_reminders(&self.state, &auth.0.id, body.0)
+            .await
+            .map(Json)
     }
 
     /// Change one's own password. Every token issued before the change stops working.

@@ -6,7 +6,7 @@ use diesel::prelude::*;
 
 use crate::auth::Principal;
 use crate::auth::password::Password;
-use crate::auth::types::{Me, TeamRef};
+use crate::auth::types::{Me, ReminderChoice, TeamRef};
 use crate::clock::now;
 use crate::db::schema::{people, revoked_tokens};
 use crate::error::ApiError;
@@ -124,6 +124,20 @@ pub async fn revoke(state: &AppState, principal: &Principal) -> Result<(), ApiEr
 }
 
 /// The person `id` with roles, team and managed teams.
+/// Turns one's own pulse reminders on or off.
+pub async fn set_reminders(
+    state: &AppState,
+    id: &str,
+    choice: ReminderChoice,
+) -> Result<ReminderChoice, ApiError> {
+    let id = id.to_owned();
+    state
+        .db
+        .write(move |conn| store::set_reminders_off(conn, &id, !choice.enabled))
+        .await?;
+    Ok(choice)
+}
+
 pub async fn load_me(state: &AppState, id: &str) -> Result<Me, ApiError> {
     let id = id.to_owned();
     state
@@ -157,7 +171,9 @@ pub async fn load_me(state: &AppState, id: &str) -> Result<Me, ApiError> {
             if p.is_admin {
                 roles.push("admin".into());
             }
+            let reminders_off = store::reminders_off(conn, &id)?;
             Ok(Me {
+                reminders: !reminders_off,
                 id: p.id,
                 email: p.email,
                 name: p.name,

@@ -73,6 +73,18 @@ pub struct Me {
     pub location: Option<String>,
     pub job_family: Option<String>,
     pub start_date: Option<chrono::NaiveDate>,
+    /// Whether e-mail reminders of pulses not yet answered reach this person (on
+    /// unless they turned them off; invitations to answer always come).
+    pub reminders: bool,
+}
+
+/// One's own choice about pulse reminders by e-mail.
+#[derive(Object, serde::Deserialize, Debug, Clone, Copy)]
+#[oai(deny_unknown_fields)]
+#[serde(deny_unknown_fields)]
+pub struct ReminderChoice {
+    /// True: remind me of pulses I have not answered; false: do not.
+    pub enabled: bool,
 }
 
 #[derive(ApiResponse)]

@@ -34,6 +34,7 @@ diesel::table! {
         updated_at -> Timestamp,
         erased_at -> Nullable<Timestamp>,
         name_key -> Nullable<Text>,
+        reminders_off -> Bool,
     }
 }
 

@@ -206,7 +206,8 @@ pub fn reminders(
     })?;
     // One time for the whole batch: the rows' order says nothing.
     let t = crate::clock::now();
-    let rows: Vec<OutboxRow> = store::languages(conn, pending)?
+    // Those who turned reminders off get none.
+    let rows: Vec<OutboxRow> = store::reminder_languages(conn, pending)?
         .into_iter()
         .map(|(person, lang)| {
             let key = format!("{}:{round_id}:{person}:{day}", kind::REMINDER);

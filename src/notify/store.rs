@@ -294,6 +294,25 @@ pub fn languages(
     Ok(out)
 }
 
+/// [`languages`] of the active people among `ids` who have not turned reminders off.
+pub fn reminder_languages(
+    conn: &mut AnyConnection,
+    ids: &[String],
+) -> Result<Vec<(String, String)>, ApiError> {
+    let mut out = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(CHUNK) {
+        out.extend(
+            people::table
+                .filter(people::id.eq_any(chunk))
+                .filter(people::active.eq(true))
+                .filter(people::reminders_off.eq(false))
+                .select((people::id, people::language))
+                .load::<(String, String)>(conn)?,
+        );
+    }
+    Ok(out)
+}
+
 /// Records a personal answer link by its hash (again: nothing changes).
 pub fn insert_link(conn: &mut AnyConnection, row: &PulseLinkRow) -> Result<(), ApiError> {
     let insert = diesel::insert_into(pulse_links::table)

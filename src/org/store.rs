@@ -343,6 +343,23 @@ pub fn update_person(
     Ok(())
 }
 
+/// Whether `id` turned pulse reminders off.
+pub fn reminders_off(conn: &mut AnyConnection, id: &str) -> Result<bool, ApiError> {
+    Ok(people::table
+        .find(id)
+        .select(people::reminders_off)
+        .first::<bool>(conn)
+        .optional()?
+        .unwrap_or(false))
+}
+
+pub fn set_reminders_off(conn: &mut AnyConnection, id: &str, off: bool) -> Result<(), ApiError> {
+    diesel::update(people::table.find(id))
+        .set(people::reminders_off.eq(off))
+        .execute(conn)?;
+    Ok(())
+}
+
 /// Writes the sort key of people written without one (by bulk inserts, or by a
 /// previous version during an upgrade), at most `batch` of them; returns how many.
 pub fn fill_name_keys(conn: &mut AnyConnection, batch: i64) -> Result<usize, ApiError> {

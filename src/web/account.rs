@@ -6,7 +6,10 @@ use poem::http::StatusCode;
 use poem::web::Data;
 use poem::{Body, Request, Response, handler};
 
-use crate::auth::service::{activate as activate_account, change_password, revoke, sign_in};
+use crate::auth::service::{
+    activate as activate_account, change_password, revoke, set_reminders, sign_in,
+};
+use crate::auth::types::ReminderChoice;
 use crate::error::ApiError;
 use crate::http::client_addr;
 use crate::org::domain::Language;
@@ -188,7 +191,7 @@ pub async fn signout(req: &Request, Data(state): Data<&AppState>, body: Body) ->
     )
 }
 
-fn password_view(c: &Chrome, errors: &Errors) -> maud::Markup {
+fn password_view(c: &Chrome, errors: &Errors, reminders_on: bool) -> maud::Markup {
     let lang = c.lang;
     page(
         c,
@@ -206,6 +209,16 @@ fn password_view(c: &Chrome, errors: &Errors) -> maud::Markup {
                     .required().maxlength(128).render(errors))
                 button.primary type="submit" { (t(lang, "Change password")) }
             }
+            h2 #reminders { (t(lang, "Reminders")) }
+            form method="post" action="/account/reminders" {
+                (csrf_field(c))
+                div.field {
+                    input id="f-reminders" type="checkbox" name="reminders" value="1" checked[reminders_on];
+                    " " label for="f-reminders" { (t(lang, "Remind me by e-mail of pulses I have not answered")) }
+                }
+                p.hint { (t(lang, "Invitations to answer a pulse always come.")) }
+                button type="submit" { (t(lang, "Save")) }
+            }
         },
     )
 }
@@ -215,7 +228,7 @@ pub async fn password_page(req: &Request, Data(state): Data<&AppState>) -> Respo
     match session(state, req).await {
         Ok(s) => html_response(
             StatusCode::OK,
-            password_view(&s.chrome(), &Errors::default()),
+            password_view(&s.chrome(), &Errors::default(), s.me.reminders),
         ),
         Err(r) => r,
     }
@@ -238,8 +251,22 @@ pub async fn password(req: &Request, Data(state): Data<&AppState>, body: Body) -
         ),
         Err(e) => html_response(
             status_of(&e),
-            password_view(&s.chrome(), &Errors::from_api(s.lang, &e)),
+            password_view(&s.chrome(), &Errors::from_api(s.lang, &e), s.me.reminders),
         ),
+    }
+}
+
+/// Turns one's own pulse reminders on or off (the box ticked or not), then back to the
+/// account page.
+#[handler]
+pub async fn reminders(req: &Request, Data(state): Data<&AppState>, body: Body) -> Response {
+    let (s, form) = or_respond!(session_form(state, req, body).await);
+    let choice = ReminderChoice {
+        enabled: form.get("reminders").is_some(),
+    };
+    match set_reminders(state, &s.principal.id, choice).await {
+        Ok(_) => see_other("/password#reminders"),
+        Err(e) => error_page(&s.chrome(), &e),
     }
 }
 

@@ -353,6 +353,15 @@ const RU: &[(&str, &str)] = &[
     ("Change (95% interval)", "Изменение (95% интервал)"),
     ("What it says", "Что это значит"),
     ("Metric", "Метрика"),
+    ("Reminders", "Напоминания"),
+    (
+        "Remind me by e-mail of pulses I have not answered",
+        "Напоминать по почте об опросах, на которые я не ответил(а)",
+    ),
+    (
+        "Invitations to answer a pulse always come.",
+        "Приглашения ответить на опрос приходят всегда.",
+    ),
     ("CSV file", "Файл CSV"),
     ("… or paste the CSV", "… или вставьте CSV"),
     ("Teams served", "Обслуживаемые команды"),

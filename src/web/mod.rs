@@ -190,6 +190,10 @@ pub fn mount(route: Route) -> Route {
             secured(get(people::edit_page).post(people::edit)),
         )
         .at(
+            "/account/reminders",
+            secured(poem::post(account::reminders)),
+        )
+        .at(
             "/hr/teams/:id/serves",
             secured(get(teams::serves_page).post(teams::save_serves)),
         )

@@ -906,3 +906,101 @@ async fn starttls_to_a_private_server_trusts_only_the_configured_ca() {
         1
     );
 }
+
+/// A person who turns reminders off gets none (turned off on the API by one, on the
+/// account page by another); the others still do, and HR's count says how many were
+/// reminded. Turning them back on is read back by `/me`.
+#[tokio::test]
+async fn a_person_who_turns_reminders_off_gets_none() {
+    let sink = Sink::start();
+    let app = spawn_app_with(mail_config(&sink)).await;
+    let admin = app.admin().await;
+    let team = app.create_team(&admin, "Floor", None, "frontline").await;
+    let mut staff = Vec::new();
+    for _ in 0..4 {
+        staff.push(app.employee(&admin, Some(&team)).await);
+    }
+    let me = app.get("/api/v1/me", Some(&staff[0].token)).await.json();
+    assert_eq!(me["reminders"], json!(true), "on unless turned off");
+    app.json(
+        Method::PUT,
+        "/api/v1/me/reminders",
+        Some(&staff[0].token),
+        json!({"enabled": false}),
+    )
+    .await
+    .expect(200);
+    let r = app
+        .json(
+            Method::PUT,
+            "/api/v1/me/reminders",
+            Some(&staff[0].token),
+            json!({"enabled": "no"}),
+        )
+        .await;
+    r.expect(422);
+    assert_eq!(
+        app.get("/api/v1/me", Some(&staff[0].token)).await.json()["reminders"],
+        json!(false)
+    );
+    // The second turns them off on the account page.
+    let mut b = Browser::new(&app);
+    b.sign_in(&staff[1].email, PASSWORD).await;
+    let page = b.get("/password").await.text();
+    assert!(
+        page.contains(
+            "id=\"f-reminders\" type=\"checkbox\" name=\"reminders\" value=\"1\" checked"
+        ),
+        "{page}"
+    );
+    let token = csrf_of(&page);
+    let r = b.post("/account/reminders", &[("csrf", &token)]).await;
+    assert_eq!(r.status, 303, "{}", r.text());
+    let page = b.get("/password").await.text();
+    assert!(
+        !page.contains("name=\"reminders\" value=\"1\" checked"),
+        "{page}"
+    );
+
+    let (_, round, _) = open_enps_round(&app, &admin, &[&team]).await;
+    let hr = app.hr().await;
+    let r = app
+        .send(
+            Method::POST,
+            &format!("/api/v1/rounds/{round}/reminders"),
+            Some(&hr.token),
+            None,
+        )
+        .await;
+    r.expect(202);
+    assert_eq!(r.json(), json!({"reminded": 2}));
+    let s = start_sender(&app);
+    drained(&app, 20).await;
+    s.stop().await;
+    let reminded = |who: &Actor| {
+        sink.messages()
+            .iter()
+            .filter(|m| {
+                m.to_string().contains(&who.email)
+                    && m.to_string().to_lowercase().contains("reminder")
+            })
+            .count()
+    };
+    assert_eq!(reminded(&staff[0]), 0, "{:?}", sink.messages());
+    assert_eq!(reminded(&staff[1]), 0);
+    assert_eq!(reminded(&staff[2]), 1, "{:?}", sink.messages());
+    assert_eq!(reminded(&staff[3]), 1);
+    // Back on.
+    app.json(
+        Method::PUT,
+        "/api/v1/me/reminders",
+        Some(&staff[0].token),
+        json!({"enabled": true}),
+    )
+    .await
+    .expect(200);
+    assert_eq!(
+        app.get("/api/v1/me", Some(&staff[0].token)).await.json()["reminders"],
+        json!(true)
+    );
+}
