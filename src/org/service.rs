@@ -261,16 +261,18 @@ pub async fn delete_team(state: &AppState, p: &Principal, id: String) -> Result<
             let team = team_row(conn, &id)?;
             let used = store::team_use(conn, &id)?;
             if used.children > 0 {
-                return Err(ApiError::Conflict(
-                    Msg::new("the team has {n} child team(s): move or delete them first")
-                        .arg("n", used.children),
-                ));
+                return Err(ApiError::Conflict(Msg::plural(
+                    "the team has {n} child team: move or delete it first",
+                    "the team has {n} child teams: move or delete them first",
+                    used.children as u64,
+                )));
             }
             if used.people > 0 {
-                return Err(ApiError::Conflict(
-                    Msg::new("{n} person(s) belong to the team: move them to another team first")
-                        .arg("n", used.people),
-                ));
+                return Err(ApiError::Conflict(Msg::plural(
+                    "{n} person belongs to the team: move them to another team first",
+                    "{n} people belong to the team: move them to another team first",
+                    used.people as u64,
+                )));
             }
             if used.history {
                 return Err(ApiError::Conflict(Msg::new(
