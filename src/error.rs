@@ -103,7 +103,7 @@ impl Msg {
 impl std::fmt::Display for Msg {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let template = match self.plural {
-            Some((one, n)) => crate::web::plural::english(n, one, &self.template),
+            Some((one, n)) => crate::plural::english(n, one, &self.template),
             None => &self.template,
         };
         f.write_str(&self.fill(template))

@@ -4,7 +4,7 @@
 
 use crate::error::Msg;
 use crate::org::domain::Language;
-use crate::web::plural;
+use crate::plural;
 
 /// `en` in the page's language.
 pub fn t(lang: Language, en: &'static str) -> &'static str {

@@ -53,7 +53,6 @@ pub mod links;
 pub mod once;
 pub mod people;
 pub mod person;
-pub mod plural;
 pub mod pulses;
 pub mod report_details;
 pub mod reports;

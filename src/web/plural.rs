@@ -1,14 +1,14 @@
 //! Plural forms by the CLDR rules, through `intl_pluralrules`: English has the
 //! categories one/other, Russian one/few/many/other (and `other` only for fractions).
 //! A message keeps its forms in one place per language: the English ones where it is
-//! made (`i18n::tn`, `Msg::plural`), the Russian ones in `i18n`'s plural table.
+//! made (`web::i18n::tn`, `Msg::plural`), the Russian ones in `web::i18n`'s plural table.
+//! Pure logic below `error` (whose messages pick their English form here), so it names
+//! languages by their own functions rather than `org::domain::Language`.
 
 use std::sync::OnceLock;
 
 use intl_pluralrules::{PluralCategory, PluralRuleType, PluralRules};
 use unic_langid::LanguageIdentifier;
-
-use crate::org::domain::Language;
 
 /// The cardinal rules of `code`, made once.
 fn rules(cell: &'static OnceLock<PluralRules>, code: &str) -> &'static PluralRules {
@@ -18,28 +18,34 @@ fn rules(cell: &'static OnceLock<PluralRules>, code: &str) -> &'static PluralRul
     })
 }
 
-/// The CLDR cardinal plural category of `n` in `lang`.
-pub fn category(lang: Language, n: u64) -> PluralCategory {
+/// The CLDR cardinal plural category of `n` in English.
+pub fn english_category(n: u64) -> PluralCategory {
     static EN: OnceLock<PluralRules> = OnceLock::new();
+    rules(&EN, "en").select(n).unwrap_or(PluralCategory::OTHER)
+}
+
+/// The CLDR cardinal plural category of `n` in Russian.
+pub fn russian_category(n: u64) -> PluralCategory {
     static RU: OnceLock<PluralRules> = OnceLock::new();
-    let r = match lang {
-        Language::En => rules(&EN, "en"),
-        Language::Ru => rules(&RU, "ru"),
-    };
-    r.select(n).unwrap_or(PluralCategory::OTHER)
+    rules(&RU, "ru").select(n).unwrap_or(PluralCategory::OTHER)
 }
 
 /// The English form for `n`: `one` or `other`.
 pub fn english<'a>(n: u64, one: &'a str, other: &'a str) -> &'a str {
-    match category(Language::En, n) {
+    match english_category(n) {
         PluralCategory::ONE => one,
         _ => other,
     }
 }
 
+/// The English form for `n` with `{n}` filled in: `"{n} error"`, `"{n} errors"`.
+pub fn english_n(n: u64, one: &str, other: &str) -> String {
+    english(n, one, other).replace("{n}", &n.to_string())
+}
+
 /// The Russian form for `n` of `[one, few, many, other]`.
 pub fn russian<'a>(n: u64, forms: &[&'a str; 4]) -> &'a str {
-    match category(Language::Ru, n) {
+    match russian_category(n) {
         PluralCategory::ONE => forms[0],
         PluralCategory::FEW => forms[1],
         PluralCategory::MANY => forms[2],
@@ -71,10 +77,10 @@ mod tests {
             (101, ONE),
             (111, MANY),
         ] {
-            assert_eq!(category(Language::Ru, n), want, "ru {n}");
+            assert_eq!(russian_category(n), want, "ru {n}");
         }
         for (n, want) in [(0, OTHER), (1, ONE), (2, OTHER)] {
-            assert_eq!(category(Language::En, n), want, "en {n}");
+            assert_eq!(english_category(n), want, "en {n}");
         }
     }
 
@@ -98,5 +104,7 @@ mod tests {
             english(0, "{n} suggestion", "{n} suggestions"),
             "{n} suggestions"
         );
+        assert_eq!(english_n(1, "{n} error", "{n} errors"), "1 error");
+        assert_eq!(english_n(2, "{n} error", "{n} errors"), "2 errors");
     }
 }
