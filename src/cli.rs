@@ -11,6 +11,7 @@ use crate::error::{ApiError, Msg};
 use crate::org::domain::{Email, parse_text};
 use crate::org::model::PersonRow;
 use crate::org::{import, store};
+use crate::plural::english_n;
 
 pub fn run(cli: Cli) -> anyhow::Result<()> {
     let config = cli.config;
@@ -44,7 +45,8 @@ fn run_command(config: &Config, command: Command) -> anyhow::Result<()> {
         Command::Migrate => {
             let db = crate::db::Db::connect(&config.database_url, 1)?;
             let n = db.migrate()?;
-            println!("applied {n} migration(s)");
+            let applied = english_n(n as u64, "{n} migration", "{n} migrations");
+            println!("applied {applied}");
             Ok(())
         }
         Command::CreateAdmin { email, name } => {
@@ -70,12 +72,12 @@ fn run_command(config: &Config, command: Command) -> anyhow::Result<()> {
 fn restore(config: &Config, file: &std::path::Path) -> anyhow::Result<()> {
     let r = crate::db::restore::restore(&config.database_url, file)?;
     println!(
-        "restored {} into {}: integrity check ok, schema at migration {}, {} migration(s) \
-         to apply at the next start",
+        "restored {} into {}: integrity check ok, schema at migration {}, {} to apply at the \
+         next start",
         file.display(),
         r.target.display(),
         r.applied,
-        r.pending
+        english_n(r.pending as u64, "{n} migration", "{n} migrations")
     );
     if config.master_key.is_none() && config.master_key_file.is_none() {
         let key = crate::keys::master_file_for(&r.target.to_string_lossy());
@@ -289,8 +291,8 @@ fn import_people(
                 eprintln!("row {}: {}: {}", e.row.unwrap_or(0), e.field, e.message);
             }
             anyhow::bail!(
-                "{} error(s); nothing was imported (use --partial to import the valid rows)",
-                list.len()
+                "{}; nothing was imported (use --partial to import the valid rows)",
+                english_n(list.len() as u64, "{n} error", "{n} errors")
             );
         }
         Err(e) => return Err(user_error(e)),

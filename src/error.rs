@@ -24,6 +24,9 @@ pub struct Msg {
     /// The placeholders whose values are fixed terms of the API (a cadence, a status)
     /// that a translation may show in its own words.
     terms: Vec<&'static str>,
+    /// For a message with a count: the English singular form (the template is the
+    /// plural one) and the count `{n}`, whose CLDR category picks the form.
+    plural: Option<(&'static str, u64)>,
 }
 
 impl Msg {
@@ -33,7 +36,25 @@ impl Msg {
             template: Cow::Borrowed(template),
             args: Vec::new(),
             terms: Vec::new(),
+            plural: None,
         }
+    }
+
+    /// A message about `n` things, in its English forms for one and for other counts
+    /// (e.g. `"{n} invalid item"`, `"{n} invalid items"`); `{n}` is filled with `n`.
+    /// The `other` form is the translation key.
+    pub fn plural(one: &'static str, other: &'static str, n: u64) -> Msg {
+        Msg {
+            template: Cow::Borrowed(other),
+            args: vec![("n", n.to_string())],
+            terms: Vec::new(),
+            plural: Some((one, n)),
+        }
+    }
+
+    /// The count of a plural message ([`Msg::plural`]).
+    pub fn count(&self) -> Option<u64> {
+        self.plural.map(|(_, n)| n)
     }
 
     /// Fills the placeholder `{name}` with `value`.
@@ -81,7 +102,11 @@ impl Msg {
 
 impl std::fmt::Display for Msg {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.fill(&self.template))
+        let template = match self.plural {
+            Some((one, n)) => crate::plural::english(n, one, &self.template),
+            None => &self.template,
+        };
+        f.write_str(&self.fill(template))
     }
 }
 
@@ -98,6 +123,7 @@ impl From<String> for Msg {
             template: Cow::Owned(s),
             args: Vec::new(),
             terms: Vec::new(),
+            plural: None,
         }
     }
 }
@@ -179,7 +205,7 @@ pub enum ApiError {
     PayloadTooLarge(usize),
     #[error("{field}: {message}")]
     Validation { field: String, message: Msg },
-    #[error("{} invalid item(s)", .0.len())]
+    #[error("{}", invalid_items(.0))]
     ValidationMany(Vec<FieldError>),
     #[error("too many attempts; retry after {retry_after_secs} s")]
     TooManyRequests { retry_after_secs: u64 },
@@ -187,6 +213,11 @@ pub enum ApiError {
     Unavailable(String),
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
+}
+
+/// "3 invalid items": the message of a validation problem with several faults.
+fn invalid_items(list: &[FieldError]) -> Msg {
+    Msg::plural("{n} invalid item", "{n} invalid items", list.len() as u64)
 }
 
 impl ApiError {
@@ -218,7 +249,7 @@ impl ApiError {
             ApiError::PayloadTooLarge(n) => {
                 Msg::new("the request body is larger than {n} bytes").arg("n", n)
             }
-            ApiError::ValidationMany(list) => Msg::new("{n} invalid item(s)").arg("n", list.len()),
+            ApiError::ValidationMany(list) => invalid_items(list),
             ApiError::TooManyRequests { retry_after_secs } => {
                 Msg::new("too many attempts; retry after {s} s").arg("s", retry_after_secs)
             }

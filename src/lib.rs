@@ -38,6 +38,7 @@ pub mod notify;
 pub mod ops;
 pub mod org;
 pub mod payload;
+pub mod plural;
 pub mod reports;
 pub mod startup;
 pub mod state;

@@ -78,11 +78,12 @@ impl OpsApi {
         match pending.last() {
             None => Ok(Probe::Ok(PlainText("ready".into()))),
             Some(newest) => Err(ApiError::NotReady(
-                Msg::new(
-                    "{n} migration(s) pending, the newest {newest}; apply them with \
+                Msg::plural(
+                    "{n} migration pending, {newest}; apply it with `pulseline migrate`",
+                    "{n} migrations pending, the newest {newest}; apply them with \
                      `pulseline migrate`",
+                    pending.len() as u64,
                 )
-                .arg("n", pending.len())
                 .arg("newest", newest),
             )),
         }

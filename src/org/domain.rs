@@ -286,6 +286,26 @@ impl MonthIndex for chrono::NaiveDate {
     }
 }
 
+/// Why a team with `children` child teams and `people` people in it cannot be deleted,
+/// counted in the forms of the count (`Msg::plural`); `None` when it is empty.
+pub fn team_in_use(children: i64, people: i64) -> Option<Msg> {
+    if children > 0 {
+        return Some(Msg::plural(
+            "the team has {n} child team: move or delete it first",
+            "the team has {n} child teams: move or delete them first",
+            children.unsigned_abs(),
+        ));
+    }
+    if people > 0 {
+        return Some(Msg::plural(
+            "{n} person belongs to the team: move them to another team first",
+            "{n} people belong to the team: move them to another team first",
+            people.unsigned_abs(),
+        ));
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -17,7 +17,7 @@ use crate::http::page_bounds;
 use crate::org::access::{may_change_admin, may_read_person, readable_teams, teams_visible_to};
 use crate::org::audit;
 use crate::org::domain::{
-    ATTR_MAX, Email, GrantedRole, Language, Name, TeamKind, parse_optional_text,
+    ATTR_MAX, Email, GrantedRole, Language, Name, TeamKind, parse_optional_text, team_in_use,
 };
 use crate::org::import::{self, ImportOptions, ImportReport};
 use crate::org::model::{PersonChanges, PersonRow, TeamChanges, TeamRow, TeamServes};
@@ -260,17 +260,8 @@ pub async fn delete_team(state: &AppState, p: &Principal, id: String) -> Result<
         .write(move |conn| {
             let team = team_row(conn, &id)?;
             let used = store::team_use(conn, &id)?;
-            if used.children > 0 {
-                return Err(ApiError::Conflict(
-                    Msg::new("the team has {n} child team(s): move or delete them first")
-                        .arg("n", used.children),
-                ));
-            }
-            if used.people > 0 {
-                return Err(ApiError::Conflict(
-                    Msg::new("{n} person(s) belong to the team: move them to another team first")
-                        .arg("n", used.people),
-                ));
+            if let Some(why) = team_in_use(used.children, used.people) {
+                return Err(ApiError::Conflict(why));
             }
             if used.history {
                 return Err(ApiError::Conflict(Msg::new(

@@ -25,7 +25,7 @@ use crate::org::domain::Language;
 use crate::state::AppState;
 use crate::surveys::bank::Driver;
 use crate::web::account::{query, status_of};
-use crate::web::i18n::{t, tf};
+use crate::web::i18n::{t, tf, tn};
 use crate::web::layout::{Chrome, Errors, Field, csrf_field, page, select_field, when};
 use crate::web::once::{self, Done, once_field};
 use crate::web::respond::{Form, error_page, html as html_response, see_other};
@@ -194,7 +194,7 @@ pub async fn list(req: &Request, Data(state): Data<&AppState>) -> Response {
                     }
                     button type="submit" { (t(lang, "Show")) }
                 }
-                p.meta { (tf(lang, "{n} actions", &[("n", &page_items.total.to_string())])) }
+                p.meta { (tn(lang, "{n} action", "{n} actions", page_items.total as u64, &[])) }
                 ul.cards {
                     @for a in &page_items.items {
                         li.card {

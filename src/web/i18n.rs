@@ -4,6 +4,7 @@
 
 use crate::error::Msg;
 use crate::org::domain::Language;
+use crate::plural;
 
 /// `en` in the page's language.
 pub fn t(lang: Language, en: &'static str) -> &'static str {
@@ -22,16 +23,44 @@ pub fn tf(lang: Language, en: &'static str, args: &[(&str, &str)]) -> String {
     s
 }
 
+/// A text about `n` things, in its English forms for one and for other counts (e.g.
+/// `"{n} suggestion"`, `"{n} suggestions"`), in the page's language: the form is picked by
+/// the language's CLDR plural rules ([`plural`]), `{n}` is filled with `n` and the other
+/// placeholders with `args`. The Russian forms are in [`RU_PLURAL`], keyed by `other`.
+pub fn tn(
+    lang: Language,
+    one: &'static str,
+    other: &'static str,
+    n: u64,
+    args: &[(&str, &str)],
+) -> String {
+    let template = match (lang, ru_plural(other)) {
+        (Language::Ru, Some(forms)) => plural::russian(n, forms),
+        _ => plural::english(n, one, other),
+    };
+    let mut s = template.replace("{n}", &n.to_string());
+    for (k, v) in args {
+        s = s.replace(&format!("{{{k}}}"), v);
+    }
+    s
+}
+
 /// An API message (an error's `detail`, a field or row error) in the page's language:
 /// its template is looked up in the Russian message table and its values filled in.
 /// A message without an entry (e.g. a parser's own words) stays in English.
 pub fn msg(lang: Language, m: &Msg) -> String {
     match lang {
         Language::En => m.to_string(),
-        Language::Ru => match ru_msg(m.key()) {
-            Some(ru) => m.fill_translated(ru, ru_term),
-            None => m.to_string(),
-        },
+        Language::Ru => {
+            let ru = match m.count() {
+                Some(n) => ru_plural(m.key()).map(|forms| plural::russian(n, forms)),
+                None => ru_msg(m.key()),
+            };
+            match ru {
+                Some(ru) => m.fill_translated(ru, ru_term),
+                None => m.to_string(),
+            }
+        }
     }
 }
 
@@ -57,6 +86,89 @@ fn ru_term(en: &str) -> Option<&'static str> {
 fn ru_msg(en: &str) -> Option<&'static str> {
     RU_MSG.iter().find(|(e, _)| *e == en).map(|(_, r)| *r)
 }
+
+fn ru_plural(en: &str) -> Option<&'static [&'static str; 4]> {
+    RU_PLURAL.iter().find(|(e, _)| *e == en).map(|(_, r)| r)
+}
+
+/// Russian forms of the texts and API messages with a count, keyed by the English
+/// `other` form: `[one, few, many, other]` by the CLDR categories (`other` is only for
+/// fractions). Used by [`tn`] and, for `Msg::plural`, by [`msg`].
+const RU_PLURAL: &[(&str, [&str; 4])] = &[
+    // pages
+    (
+        "{n} actions",
+        [
+            "{n} действие",
+            "{n} действия",
+            "{n} действий",
+            "{n} действия",
+        ],
+    ),
+    (
+        "{n} questions",
+        ["{n} вопрос", "{n} вопроса", "{n} вопросов", "{n} вопроса"],
+    ),
+    (
+        "{n} suggestions",
+        [
+            "{n} предложение",
+            "{n} предложения",
+            "{n} предложений",
+            "{n} предложения",
+        ],
+    ),
+    (
+        "{n} votes",
+        ["{n} голос", "{n} голоса", "{n} голосов", "{n} голоса"],
+    ),
+    (
+        "The link is strongest when customer scores are taken {n} periods after engagement (r = {r}).",
+        [
+            "Связь сильнее всего, когда клиентские оценки берутся через {n} период после вовлечённости (r = {r}).",
+            "Связь сильнее всего, когда клиентские оценки берутся через {n} периода после вовлечённости (r = {r}).",
+            "Связь сильнее всего, когда клиентские оценки берутся через {n} периодов после вовлечённости (r = {r}).",
+            "Связь сильнее всего, когда клиентские оценки берутся через {n} периода после вовлечённости (r = {r}).",
+        ],
+    ),
+    // API messages
+    (
+        "{n} invalid items",
+        [
+            "{n} ошибка в данных",
+            "{n} ошибки в данных",
+            "{n} ошибок в данных",
+            "{n} ошибки в данных",
+        ],
+    ),
+    (
+        "the team has {n} child teams: move or delete them first",
+        [
+            "у команды {n} дочерняя команда: сначала перенесите или удалите её",
+            "у команды {n} дочерние команды: сначала перенесите или удалите их",
+            "у команды {n} дочерних команд: сначала перенесите или удалите их",
+            "у команды {n} дочерней команды: сначала перенесите или удалите их",
+        ],
+    ),
+    (
+        "{n} people belong to the team: move them to another team first",
+        [
+            "в команде {n} сотрудник: сначала переведите его в другую команду",
+            "в команде {n} сотрудника: сначала переведите их в другую команду",
+            "в команде {n} сотрудников: сначала переведите их в другую команду",
+            "в команде {n} сотрудника: сначала переведите их в другую команду",
+        ],
+    ),
+    (
+        "{n} migrations pending, the newest {newest}; apply them with `pulseline migrate`",
+        [
+            "ожидает применения {n} миграция, {newest}; примените её командой `pulseline migrate`",
+            "ожидают применения {n} миграции, последняя {newest}; примените их командой `pulseline migrate`",
+            "ожидают применения {n} миграций, последняя {newest}; примените их командой `pulseline migrate`",
+            "ожидают применения {n} миграции, последняя {newest}; примените их командой `pulseline migrate`",
+        ],
+    ),
+];
 
 fn ru(en: &str) -> Option<&'static str> {
     RU.iter().find(|(e, _)| *e == en).map(|(_, r)| *r)
@@ -108,7 +220,6 @@ const RU: &[(&str, &str)] = &[
     ("closed on {date}", "закрыто {date}"),
     ("due {date}", "срок {date}"),
     ("nobody", "никто"),
-    ("{n} actions", "действий: {n}"),
     ("Planned", "Запланировано"),
     ("Dropped", "Отменено"),
     ("After", "После"),
@@ -442,7 +553,6 @@ const RU: &[(&str, &str)] = &[
         "Спасибо, ваши ответы записаны.",
     ),
     ("Open until {date}", "Открыт до {date}"),
-    ("{n} questions", "Вопросов: {n}"),
     ("Answer", "Ответить"),
     ("Send answers", "Отправить ответы"),
     ("Required", "Обязательный"),
@@ -493,9 +603,7 @@ const RU: &[(&str, &str)] = &[
     ("Newest first", "Сначала новые"),
     ("Most votes first", "Сначала популярные"),
     ("Show", "Показать"),
-    ("{n} suggestions", "Предложений: {n}"),
     ("Anonymous", "Анонимно"),
-    ("{n} votes", "Голосов: {n}"),
     ("Take back my vote", "Отозвать голос"),
     ("Vote", "Поддержать"),
     ("Follow-up code", "Код для ответа"),
@@ -909,10 +1017,6 @@ const RU: &[(&str, &str)] = &[
         "По {n} точкам (команда × период) r = {r}, но 95% интервал (от {lo} до {hi}) включает ноль: явной связи между вовлечённостью и {m} эти данные не показывают.",
     ),
     (
-        "The link is strongest when customer scores are taken {lag} period(s) after engagement (r = {r}).",
-        "Связь сильнее всего, когда клиентские оценки берутся через {lag} период(а) после вовлечённости (r = {r}).",
-    ),
-    (
         "Within each team over time, r = {r} (95% interval {lo} to {hi}): when a team's engagement moves away from its usual level, its customer scores move with it.",
         "Внутри каждой команды во времени r = {r} (95% интервал от {lo} до {hi}): когда вовлечённость команды отходит от её обычного уровня, клиентские оценки меняются вместе с ней.",
     ),
@@ -970,14 +1074,6 @@ const RU_MSG: &[(&str, &str)] = &[
     (
         "the file is not UTF-8 text",
         "файл не является текстом в UTF-8",
-    ),
-    (
-        "the team has {n} child team(s): move or delete them first",
-        "у команды есть дочерние команды ({n}): сначала перенесите или удалите их",
-    ),
-    (
-        "{n} person(s) belong to the team: move them to another team first",
-        "в команде сотрудников: {n}; сначала переведите их в другую команду",
     ),
     (
         "the team has history (surveys, answers, suggestions, customer ratings or action plans) that past reports keep: rename or move it instead",
@@ -1230,10 +1326,6 @@ const RU_MSG: &[(&str, &str)] = &[
         "ответы этого раунда удалены {day} по правилам хранения данных организации",
     ),
     (
-        "{n} migration(s) pending, the newest {newest}; apply them with `pulseline migrate`",
-        "ожидают применения миграций: {n}, последняя {newest}; примените их командой `pulseline migrate`",
-    ),
-    (
         "must be a whole number of months",
         "должно быть целым числом месяцев",
     ),
@@ -1358,7 +1450,6 @@ const RU_MSG: &[(&str, &str)] = &[
         "you need a team to raise a suggestion",
         "чтобы подать предложение, нужно состоять в команде",
     ),
-    ("{n} invalid item(s)", "ошибок в данных: {n}"),
     ("{what} not found", "не найдено: {what}"),
     // actions
     (
@@ -1384,7 +1475,7 @@ mod tests {
     fn every_page_text_has_a_russian_translation() {
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/web");
         let mut missing = Vec::new();
-        let mut seen = 0;
+        let (mut seen, mut plurals) = (0, 0);
         for entry in std::fs::read_dir(&dir).expect("src/web") {
             let path = entry.expect("entry").path();
             if path.extension().and_then(|e| e.to_str()) != Some("rs")
@@ -1399,6 +1490,12 @@ mod tests {
                     missing.push(format!("{}: {text}", path.display()));
                 }
             }
+            for (one, other) in plural_texts(&src, "tn(") {
+                plurals += 1;
+                if let Err(e) = check_plural(&one, &other) {
+                    missing.push(format!("{}: {e}", path.display()));
+                }
+            }
         }
         assert!(
             missing.is_empty(),
@@ -1407,6 +1504,7 @@ mod tests {
         );
         // The scan found the pages' texts (it would pass on finding none).
         assert!(seen > 200, "only {seen} page texts found");
+        assert!(plurals >= 7, "only {plurals} plural page texts found");
     }
 
     /// The string literal that follows each `t(<lang>, ` or `tf(<lang>, ` call, with
@@ -1437,6 +1535,70 @@ mod tests {
         out
     }
 
+    /// The two string literals (the English `one` and `other` forms) that follow
+    /// `marker` and a first argument (`tn(lang, "..", "..", ..)`, or with `marker` =
+    /// `Msg::plural(`, the first two arguments).
+    fn plural_texts(src: &str, marker: &str) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        for (i, _) in src.match_indices(marker) {
+            let standalone = src[..i]
+                .chars()
+                .next_back()
+                .is_none_or(|c| !(c.is_alphanumeric() || c == '_' || c == ':'));
+            if !standalone && marker == "tn(" {
+                continue;
+            }
+            let mut rest = &src[i + marker.len()..];
+            if marker == "tn(" {
+                match after_first_argument(rest) {
+                    Some(r) => rest = r,
+                    None => continue,
+                }
+            }
+            let Some(one) = leading_literal(rest) else {
+                continue;
+            };
+            let Some(other) = after_first_argument(rest).and_then(leading_literal) else {
+                continue;
+            };
+            out.push((one, other));
+        }
+        out
+    }
+
+    /// The placeholders of `text`, e.g. `{n}`.
+    fn placeholders(text: &str) -> Vec<&str> {
+        text.match_indices('{')
+            .map(|(i, _)| {
+                let end = text[i..].find('}').map_or(text.len(), |e| i + e + 1);
+                &text[i..end]
+            })
+            .collect()
+    }
+
+    /// A plural text has `{n}` and the same placeholders in both English forms, and
+    /// Russian forms for every CLDR category that keep them all.
+    fn check_plural(one: &str, other: &str) -> Result<(), String> {
+        let mut want = placeholders(other);
+        want.sort_unstable();
+        let mut got = placeholders(one);
+        got.sort_unstable();
+        if !want.contains(&"{n}") || want != got {
+            return Err(format!(
+                "{one:?} / {other:?}: placeholders differ or lack {{n}}"
+            ));
+        }
+        let forms = ru_plural(other).ok_or_else(|| format!("no Russian forms for {other:?}"))?;
+        for form in forms {
+            for p in &want {
+                if !form.contains(p) {
+                    return Err(format!("{form:?} lacks {p} of {other:?}"));
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// Every message literal the API builds (`ApiError::invalid(field, "..")`,
     /// `Msg::new("..")`, `Conflict("..")`, `Gone("..")`, row errors) has a Russian entry,
     /// and every placeholder of the English template is kept in the Russian one.
@@ -1458,7 +1620,7 @@ mod tests {
             }
         }
         let mut missing = Vec::new();
-        let mut seen = 0;
+        let (mut seen, mut plurals) = (0, 0);
         for path in files {
             let src = std::fs::read_to_string(&path).expect("read");
             for text in message_literals(&src) {
@@ -1477,8 +1639,18 @@ mod tests {
                     }
                 }
             }
+            for (one, other) in plural_texts(&src, "Msg::plural(") {
+                plurals += 1;
+                if let Err(e) = check_plural(&one, &other) {
+                    missing.push(format!("{}: {e}", path.display()));
+                }
+            }
         }
         assert!(seen > 50, "the scan found only {seen} messages");
+        assert!(
+            plurals >= 4,
+            "the scan found only {plurals} plural messages"
+        );
         assert!(
             missing.is_empty(),
             "no Russian for these API messages:\n{}",
@@ -1588,6 +1760,14 @@ mod tests {
             msg(Language::En, &termed),
             "a suggestion that is done cannot change status"
         );
+        let one = Msg::plural("{n} invalid item", "{n} invalid items", 1);
+        let three = Msg::plural("{n} invalid item", "{n} invalid items", 3);
+        let five = Msg::plural("{n} invalid item", "{n} invalid items", 5);
+        assert_eq!(msg(Language::En, &one), "1 invalid item");
+        assert_eq!(msg(Language::En, &three), "3 invalid items");
+        assert_eq!(msg(Language::Ru, &one), "1 ошибка в данных");
+        assert_eq!(msg(Language::Ru, &three), "3 ошибки в данных");
+        assert_eq!(msg(Language::Ru, &five), "5 ошибок в данных");
         let dynamic = Msg::from("expected a string".to_owned());
         assert_eq!(msg(Language::Ru, &dynamic), "expected a string");
     }
@@ -1599,5 +1779,11 @@ mod tests {
             "Открыт до 1 мая"
         );
         assert_eq!(t(Language::En, "Sign in"), "Sign in");
+        let votes = |lang, n| tn(lang, "{n} vote", "{n} votes", n, &[]);
+        assert_eq!(votes(Language::En, 1), "1 vote");
+        assert_eq!(votes(Language::En, 0), "0 votes");
+        assert_eq!(votes(Language::Ru, 21), "21 голос");
+        assert_eq!(votes(Language::Ru, 22), "22 голоса");
+        assert_eq!(votes(Language::Ru, 11), "11 голосов");
     }
 }

@@ -18,7 +18,7 @@ use crate::org::domain::Language;
 use crate::reports::service::Purpose;
 use crate::state::AppState;
 use crate::web::account::query;
-use crate::web::i18n::{t, tf};
+use crate::web::i18n::{t, tf, tn};
 use crate::web::layout::page;
 use crate::web::respond::html as html_response;
 use crate::web::session::reader;
@@ -67,13 +67,12 @@ fn lag_sentence(lang: Language, l: &Linkage) -> Option<String> {
         return None;
     }
     Some(match clearly_strongest(&rows) {
-        Some(i) => tf(
+        Some(i) => tn(
             lang,
-            "The link is strongest when customer scores are taken {lag} period(s) after engagement (r = {r}).",
-            &[
-                ("lag", &l.lags[i].lag.to_string()),
-                ("r", &f2(rows[i].map_or(0.0, |x| x.0))),
-            ],
+            "The link is strongest when customer scores are taken {n} period after engagement (r = {r}).",
+            "The link is strongest when customer scores are taken {n} periods after engagement (r = {r}).",
+            l.lags[i].lag as u64,
+            &[("r", &f2(rows[i].map_or(0.0, |x| x.0)))],
         ),
         None => tf(
             lang,

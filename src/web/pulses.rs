@@ -22,7 +22,7 @@ use crate::surveys::store;
 use crate::surveys::types::{Pulse, PulseQuestion};
 use crate::web::account::status_of;
 use crate::web::actions::feedback_section;
-use crate::web::i18n::{t, tf};
+use crate::web::i18n::{t, tf, tn};
 use crate::web::layout::{Chrome, Errors, csrf_field, field_id, page, when};
 use crate::web::respond::{Form, error_page, html as html_response, see_other};
 use crate::web::session::{session, session_form};
@@ -52,7 +52,7 @@ pub async fn list(req: &Request, Data(state): Data<&AppState>) -> Response {
                                 p.meta {
                                     (tf(lang, "Open until {date}", &[("date", &when(p.closes_at))]))
                                     " · "
-                                    (tf(lang, "{n} questions", &[("n", &p.questions.len().to_string())]))
+                                    (tn(lang, "{n} question", "{n} questions", p.questions.len() as u64, &[]))
                                 }
                                 a.button href={ "/pulses/" (p.round_id) } { (t(lang, "Answer")) }
                             }

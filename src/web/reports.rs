@@ -26,7 +26,7 @@ use crate::surveys::store;
 use crate::web::account::query;
 use crate::web::actions::report_section;
 use crate::web::charts;
-use crate::web::i18n::{t, tf};
+use crate::web::i18n::{t, tf, tn};
 use crate::web::layout::{Chrome, page, when};
 use crate::web::people::readable_team_options;
 use crate::web::report_details as details;
@@ -546,7 +546,7 @@ pub async fn insights(req: &Request, Data(state): Data<&AppState>) -> Response {
             t(lang, "Frontline insights"),
             html! {
                 h1 { (t(lang, "Frontline insights")) }
-                p.meta { (ins.from) " – " (ins.to) " · " (tf(lang, "{n} suggestions", &[("n", &ins.total.to_string())])) }
+                p.meta { (ins.from) " – " (ins.to) " · " (tn(lang, "{n} suggestion", "{n} suggestions", ins.total as u64, &[])) }
                 form.filters method="get" action="/reports/insights" {
                     div.field {
                         label for="f-team" { (t(lang, "Team")) }
@@ -590,7 +590,7 @@ pub async fn insights(req: &Request, Data(state): Data<&AppState>) -> Response {
                 }
                 h2 { (t(lang, "Top voted")) }
                 ol { @for tv in &ins.top_voted {
-                    li { a href={ "/suggestions/" (tv.id) } { (tv.title) } " · " (tf(lang, "{n} votes", &[("n", &tv.votes.to_string())])) " · " (status_label(lang, tv.status)) }
+                    li { a href={ "/suggestions/" (tv.id) } { (tv.title) } " · " (tn(lang, "{n} vote", "{n} votes", tv.votes as u64, &[])) " · " (status_label(lang, tv.status)) }
                 } }
             },
         ),

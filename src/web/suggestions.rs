@@ -18,7 +18,7 @@ use crate::suggestions::service::{
 use crate::suggestions::types::{CreateSuggestion, Filter, Sort, Suggestion};
 use crate::suggestions::workflow::{Status, Touchpoint};
 use crate::web::account::{query, status_of};
-use crate::web::i18n::{t, tf};
+use crate::web::i18n::{t, tf, tn};
 use crate::web::layout::{Chrome, Errors, Field, csrf_field, page};
 use crate::web::once::{self, Done, once_field};
 use crate::web::respond::{Form, done_or_page, error_page, html as html_response, see_other};
@@ -145,7 +145,7 @@ pub async fn list(req: &Request, Data(state): Data<&AppState>) -> Response {
                     }
                     button type="submit" { (t(lang, "Show")) }
                 }
-                p.meta { (tf(lang, "{n} suggestions", &[("n", &list.total.to_string())])) }
+                p.meta { (tn(lang, "{n} suggestion", "{n} suggestions", list.total as u64, &[])) }
                 ul.cards {
                     @for item in &list.items {
                         li.card {
@@ -179,7 +179,7 @@ fn vote_form(c: &Chrome, item: &Suggestion, back: &str) -> Markup {
         form.inline method="post" action={ "/suggestions/" (item.id) "/vote" } {
             (csrf_field(c))
             input type="hidden" name="next" value=(back);
-            span { (tf(lang, "{n} votes", &[("n", &item.votes.to_string())])) }
+            span { (tn(lang, "{n} vote", "{n} votes", item.votes as u64, &[])) }
             button type="submit" aria-pressed=(if item.voted_by_me { "true" } else { "false" }) {
                 @if item.voted_by_me { (t(lang, "Take back my vote")) } @else { (t(lang, "Vote")) }
                 span.visually-hidden { ": " (item.title) }

@@ -17,7 +17,7 @@ use crate::surveys::service::{
 };
 use crate::surveys::types::RoundStatus;
 use crate::web::account::query;
-use crate::web::i18n::{t, tf};
+use crate::web::i18n::{t, tf, tn};
 use crate::web::layout::{csrf_field, page, when};
 use crate::web::once::{Done, at_most_once, once_field};
 use crate::web::respond::{Form, done_or_page, error_page, html as html_response, see_other};
@@ -134,7 +134,7 @@ pub async fn survey(
                 h1 { (sv.title) }
                 p.meta {
                     (cadence_label(lang, sv.schedule.cadence)) " · " (sv.schedule.starts_on)
-                    " · k = " (sv.min_group) " · " (tf(lang, "{n} questions", &[("n", &sv.questions.len().to_string())]))
+                    " · k = " (sv.min_group) " · " (tn(lang, "{n} question", "{n} questions", sv.questions.len() as u64, &[]))
                 }
                 @if sv.archived {
                     p.notice role="status" { (t(lang, "This survey is archived: no more rounds open. Its results stay.")) }

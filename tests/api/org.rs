@@ -342,6 +342,8 @@ async fn a_csv_with_one_bad_row_imports_nothing_and_names_the_row() {
         )
         .await;
     r.expect(422);
+    // The detail counts the faults in English by the CLDR plural rules.
+    assert_eq!(r.json()["detail"], json!("1 invalid item"));
     let errors = r.json()["errors"].clone();
     assert_eq!(errors.as_array().map(Vec::len), Some(1));
     assert_eq!(errors[0]["row"], json!(2));
@@ -379,6 +381,21 @@ async fn a_csv_with_one_bad_row_imports_nothing_and_names_the_row() {
     assert_eq!(r.json()["created"], json!(2));
     assert_eq!(r.json()["skipped"], json!(1));
     assert_eq!(app.count("people").await, before + 2);
+
+    // Two bad rows: "items".
+    let two_bad = bad.replace("ann@example.org", "not-an-email");
+    let r = app
+        .raw(
+            Method::POST,
+            "/api/v1/people/import",
+            Some(&admin.token),
+            "text/csv",
+            &two_bad,
+        )
+        .await;
+    r.expect(422);
+    assert_eq!(r.json()["detail"], json!("2 invalid items"));
+    assert_eq!(r.json()["errors"].as_array().map(Vec::len), Some(2));
 }
 
 #[tokio::test]
@@ -470,8 +487,11 @@ async fn hr_deletes_an_empty_team_and_nothing_that_has_children_people_or_histor
     .expect(200);
 
     for (team, says) in [
-        (&with_child, "1 child team(s)"),
-        (&staffed, "1 person(s) belong to the team"),
+        (
+            &with_child,
+            "the team has 1 child team: move or delete it first",
+        ),
+        (&staffed, "1 person belongs to the team"),
         (&surveyed, "the team has history"),
         (&planned, "action plans"),
     ] {

@@ -795,7 +795,7 @@ async fn hr_edits_the_teams_served_and_deletes_an_empty_team_on_their_pages() {
         .await;
     assert_html(&r, 409);
     assert!(
-        r.text().contains("1 person(s) belong to the team"),
+        r.text().contains("1 person belongs to the team"),
         "{}",
         r.text()
     );
@@ -932,4 +932,50 @@ async fn hr_imports_people_from_a_chosen_csv_file() {
         r.text()
     );
     assert_eq!(app.count("people").await, 3);
+}
+
+/// A team with people in it stays, and the page counts them by the CLDR plural rules of
+/// the reader's language: "1 person" / "2 people"; "1 сотрудник", "2 сотрудника",
+/// "5 сотрудников".
+#[tokio::test]
+async fn a_team_with_people_says_how_many_in_the_readers_language() {
+    let app = spawn_app().await;
+    let hr = app.hr().await;
+    let mut teams = Vec::new();
+    for (name, n) in [("One", 1), ("Two", 2), ("Five", 5)] {
+        let team = app.create_team(&hr, name, None, "frontline").await;
+        app.seed_people(&team, n, |_| (None, None, None)).await;
+        teams.push(team);
+    }
+    let before = app.count("teams").await;
+    let mut b = Browser::new(&app);
+    b.sign_in(&hr.email, PASSWORD).await;
+    let english = [
+        "1 person belongs to the team",
+        "2 people belong to the team",
+        "5 people belong to the team",
+    ];
+    for (team, says) in teams.iter().zip(english) {
+        let html = refusal(&mut b, team).await;
+        assert!(html.contains(says), "{says}: {html}");
+    }
+    switch_language(&mut b, "ru").await;
+    let russian = [
+        "в команде 1 сотрудник: сначала переведите его",
+        "в команде 2 сотрудника: сначала переведите их",
+        "в команде 5 сотрудников: сначала переведите их",
+    ];
+    for (team, says) in teams.iter().zip(russian) {
+        let html = refusal(&mut b, team).await;
+        assert!(html.contains(says), "{says}: {html}");
+    }
+    assert_eq!(app.count("teams").await, before, "no team was deleted");
+}
+
+/// The page a refused team deletion answers with.
+async fn refusal(b: &mut Browser<'_>, team: &str) -> String {
+    let path = format!("/hr/teams/{team}/delete");
+    let r = b.submit(&path, &path, &[]).await;
+    assert_html(&r, 409);
+    r.text()
 }
