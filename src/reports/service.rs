@@ -18,10 +18,11 @@ use crate::reports::audit_log;
 use crate::reports::crowds::Reach;
 use crate::reports::release::{Item, Plan, RoundData};
 use crate::reports::types::{
-    Bucket, Comment, Comments, DistributionWithheld, DriverCell, Group, Heatmap, HeatmapRow,
-    HiddenReason, ParticipationCell, QuestionCell, Report, Trend, TrendPoint,
+    Bucket, Comment, CommentTheme, Comments, DistributionWithheld, DriverCell, Group, Heatmap,
+    HeatmapRow, HiddenReason, ParticipationCell, QuestionCell, Report, Trend, TrendPoint,
 };
 use crate::state::AppState;
+use crate::suggestions::themes::{Doc, themes};
 use crate::surveys::bank::Driver;
 use crate::surveys::model::Cut;
 use crate::surveys::store;
@@ -572,6 +573,7 @@ pub async fn round_comments(
             }
         }
         comments.shuffle(&mut rand::thread_rng());
+        let themes = comment_themes(&comments);
         Ok((
             target(&format!("rounds/{round_id}/comments"), &team, ""),
             Comments {
@@ -580,10 +582,32 @@ pub async fn round_comments(
                 min_comments: data.k.comment_floor() as i64,
                 suppressed: any_hidden,
                 comments,
+                themes,
             },
         ))
     })
     .await
+}
+
+/// The themes of the comments a group's plan releases (the suggestions' engine: the
+/// same comments give the same themes, whatever their order); nothing is read beyond
+/// the comments shown.
+fn comment_themes(comments: &[Comment]) -> Vec<CommentTheme> {
+    const MAX_THEMES: usize = 5;
+    let ids: Vec<String> = (0..comments.len()).map(|i| i.to_string()).collect();
+    let docs: Vec<Doc<'_>> = comments
+        .iter()
+        .zip(&ids)
+        .map(|(c, id)| Doc { id, text: &c.text })
+        .collect();
+    themes(&docs, MAX_THEMES)
+        .into_iter()
+        .map(|t| CommentTheme {
+            label: t.label,
+            keywords: t.stems,
+            comments: t.doc_ids.len() as i64,
+        })
+        .collect()
 }
 
 /// A survey's engagement index and eNPS for a team, one point per closed round; audited.

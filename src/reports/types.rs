@@ -160,6 +160,20 @@ pub struct Comments {
     pub suppressed: bool,
     /// In random order, without the rest of their response.
     pub comments: Vec<Comment>,
+    /// What several of the comments shown are about (EN and RU words alike), at most
+    /// five, largest first; computed from the shown comments only.
+    pub themes: Vec<CommentTheme>,
+}
+
+/// Comments that share keywords.
+#[derive(Object)]
+pub struct CommentTheme {
+    /// A readable name: its most frequent word (and the second, when close).
+    pub label: String,
+    /// Its keywords (word stems), heaviest first.
+    pub keywords: Vec<String>,
+    /// How many of the comments shown are about it.
+    pub comments: i64,
 }
 
 #[derive(Object)]

@@ -97,6 +97,15 @@ fn ru_plural(en: &str) -> Option<&'static [&'static str; 4]> {
 const RU_PLURAL: &[(&str, [&str; 4])] = &[
     // pages
     (
+        "{n} comments",
+        [
+            "{n} комментарий",
+            "{n} комментария",
+            "{n} комментариев",
+            "{n} комментария",
+        ],
+    ),
+    (
         "{n} actions",
         [
             "{n} действие",
@@ -464,6 +473,7 @@ const RU: &[(&str, &str)] = &[
     ("Change (95% interval)", "Изменение (95% интервал)"),
     ("What it says", "Что это значит"),
     ("Metric", "Метрика"),
+    ("What the comments are about", "О чём комментарии"),
     ("Reminders", "Напоминания"),
     (
         "Remind me by e-mail of pulses I have not answered",

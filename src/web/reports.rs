@@ -501,6 +501,14 @@ pub async fn report(
                     @if cm.comments.is_empty() {
                         p { (tf(lang, "Comments are shown only for groups with at least {n} of them.", &[("n", &cm.min_comments.to_string())])) }
                     } @else {
+                        @if !cm.themes.is_empty() {
+                            h3 { (t(lang, "What the comments are about")) }
+                            ul #comment-themes {
+                                @for th in &cm.themes {
+                                    li { strong { (th.label) } " — " (tn(lang, "{n} comment", "{n} comments", u64::try_from(th.comments).unwrap_or(0), &[])) }
+                                }
+                            }
+                        }
                         ul { @for x in &cm.comments { li { (x.text) } } }
                     }
                 }

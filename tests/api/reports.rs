@@ -448,6 +448,100 @@ async fn comments_need_ten_and_come_shuffled_without_their_response() {
     assert!(csv.content_type().starts_with("application/json"));
 }
 
+/// Themes of the comments shown: four about refund delays and three about the printer
+/// group apart from five unrelated ones (English and Russian alike); a group whose
+/// comments are withheld has no themes either.
+#[tokio::test]
+async fn the_comments_shown_come_with_their_themes_and_withheld_ones_with_none() {
+    let app = spawn_app().await;
+    let hr = app.hr().await;
+    let team = app.create_team(&hr, "Support", None, "frontline").await;
+    let staff = app.seed_people(&team, 12, |_| (None, None, None)).await;
+    let texts = [
+        "Refund delays make customers angry",
+        "The refund delays are far too long",
+        "Refund delays again this week",
+        "Customers call twice about refund delays",
+        "The printer jams every morning",
+        "Printer jams slow the whole team",
+        "Another printer jam today",
+        "Great team spirit lately",
+        "More training on the new tools please",
+        "Parking near the office is hard",
+        "Кофемашина снова сломалась",
+        "Спасибо за гибкий график",
+    ];
+    let (_, r) = open(&app, &hr, body(&[&team], &[])).await;
+    for (who, text) in staff.iter().zip(texts) {
+        answer(&app, who, &r, [4, 4, 9, 4], Some(text)).await;
+    }
+    close(&app, &hr, &r).await;
+    let c = app
+        .get(
+            &format!("/api/v1/rounds/{}/comments?team_id={team}", r.id),
+            Some(&hr.token),
+        )
+        .await;
+    c.expect(200);
+    let c = c.json();
+    assert_eq!(c["comments"].as_array().map(Vec::len), Some(12));
+    let themes = c["themes"].as_array().expect("themes");
+    let sized = |word: &str| {
+        themes
+            .iter()
+            .find(|t| {
+                t["keywords"]
+                    .as_array()
+                    .is_some_and(|k| k.iter().any(|w| w == word))
+            })
+            .map(|t| t["comments"].as_i64().unwrap_or(0))
+    };
+    assert_eq!(sized("refund"), Some(4), "{themes:?}");
+    assert_eq!(sized("printer"), Some(3), "{themes:?}");
+    assert_eq!(
+        themes.len(),
+        2,
+        "nothing else is shared by two comments: {themes:?}"
+    );
+    // The report page lists them above the comments.
+    let mut b = Browser::new(&app);
+    b.sign_in(&hr.email, PASSWORD).await;
+    let html = b
+        .get(&format!("/reports/{}?team_id={team}", r.id))
+        .await
+        .text();
+    let section = &html[html
+        .find("id=\"comment-themes\"")
+        .expect("themes on the page")..];
+    assert!(
+        section.contains("4 comments") && section.contains("3 comments"),
+        "{section}"
+    );
+
+    // Nine comments are withheld, and so are their themes.
+    let (_, r2) = open(&app, &hr, body(&[&team], &[])).await;
+    for (i, who) in staff.iter().enumerate() {
+        answer(
+            &app,
+            who,
+            &r2,
+            [4, 4, 9, 4],
+            (i < 9).then_some(texts[i % 4]),
+        )
+        .await;
+    }
+    close(&app, &hr, &r2).await;
+    let c = app
+        .get(
+            &format!("/api/v1/rounds/{}/comments?team_id={team}", r2.id),
+            Some(&hr.token),
+        )
+        .await
+        .json();
+    assert_eq!(c["comments"], json!([]));
+    assert_eq!(c["themes"], json!([]));
+}
+
 #[tokio::test]
 async fn csv_exports_keep_the_suppression_and_every_read_is_audited() {
     let app = spawn_app().await;
