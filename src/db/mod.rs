@@ -28,6 +28,18 @@ use crate::error::ApiError;
 
 pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
 
+/// The migrations this binary carries: (version, name), e.g. (`20261204000400`,
+/// `2026-12-04-000400_retention_of_answers`).
+pub fn embedded_migrations() -> anyhow::Result<Vec<(String, String)>> {
+    Ok(
+        diesel::migration::MigrationSource::<diesel::sqlite::Sqlite>::migrations(&MIGRATIONS)
+            .map_err(|e| anyhow::anyhow!("{e}"))?
+            .iter()
+            .map(|m| (m.name().version().to_string(), m.name().to_string()))
+            .collect(),
+    )
+}
+
 /// A connection to either backend; queries written once with diesel's DSL run on both.
 #[derive(diesel::MultiConnection)]
 pub enum AnyConnection {
@@ -322,13 +334,11 @@ impl Db {
                 .into_iter()
                 .map(|a| a.version)
                 .collect();
-        let mut pending: Vec<String> =
-            diesel::migration::MigrationSource::<diesel::sqlite::Sqlite>::migrations(&MIGRATIONS)
-                .map_err(|e| anyhow::anyhow!("{e}"))?
-                .iter()
-                .filter(|m| !applied.contains(&m.name().version().to_string()))
-                .map(|m| m.name().to_string())
-                .collect();
+        let mut pending: Vec<String> = embedded_migrations()?
+            .into_iter()
+            .filter(|(version, _)| !applied.contains(version))
+            .map(|(_, name)| name)
+            .collect();
         pending.sort();
         if pending.is_empty() {
             self.schema_current.store(true, Ordering::Release);

@@ -7,11 +7,9 @@
 
 use std::path::{Path, PathBuf};
 
-use diesel::migration::MigrationSource;
 use diesel::prelude::*;
-use diesel::sqlite::Sqlite;
 
-use super::{Backend, MIGRATIONS};
+use super::{Backend, embedded_migrations};
 
 /// The newest migration this binary carries (its schema version), e.g.
 /// `2026-12-03-000020_erasure`.
@@ -101,10 +99,9 @@ fn check(path: &Path) -> anyhow::Result<(String, usize)> {
     )
     .load(&mut conn)
     .map_err(|_| anyhow::anyhow!("the backup is not a pulseline database (no migrations)"))?;
-    let ours: Vec<String> = MigrationSource::<Sqlite>::migrations(&MIGRATIONS)
-        .map_err(|e| anyhow::anyhow!("{e}"))?
-        .iter()
-        .map(|m| m.name().version().to_string())
+    let ours: Vec<String> = embedded_migrations()?
+        .into_iter()
+        .map(|(version, _)| version)
         .collect();
     if let Some(unknown) = applied.iter().find(|a| !ours.contains(&a.line)) {
         anyhow::bail!(
