@@ -504,43 +504,22 @@ pub fn team_use(conn: &mut AnyConnection, id: &str) -> Result<TeamUse, ApiError>
         .filter(people::team_id.eq(id))
         .count()
         .get_result(conn)?;
-    let named = |n: i64| n > 0;
-    let history = named(
-        survey_audience::table
-            .filter(survey_audience::team_id.eq(id))
-            .count()
-            .get_result(conn)?,
-    ) || named(
-        round_teams::table
-            .filter(round_teams::team_id.eq(id))
-            .count()
-            .get_result(conn)?,
-    ) || named(
-        round_invitees::table
-            .filter(round_invitees::team_id.eq(id))
-            .count()
-            .get_result(conn)?,
-    ) || named(
-        responses::table
-            .filter(responses::team_id.eq(id))
-            .count()
-            .get_result(conn)?,
-    ) || named(
-        suggestions::table
-            .filter(suggestions::team_id.eq(id))
-            .count()
-            .get_result(conn)?,
-    ) || named(
-        cx_ratings::table
-            .filter(cx_ratings::team_id.eq(id))
-            .count()
-            .get_result(conn)?,
-    ) || named(
-        actions::table
-            .filter(actions::team_id.eq(id))
-            .count()
-            .get_result(conn)?,
-    );
+    // Whether any row of `$table` names the team (EXISTS: the first one answers).
+    macro_rules! names_it {
+        ($table:ident) => {
+            diesel::select(diesel::dsl::exists(
+                $table::table.filter($table::team_id.eq(id)),
+            ))
+            .get_result::<bool>(conn)?
+        };
+    }
+    let history = names_it!(survey_audience)
+        || names_it!(round_teams)
+        || names_it!(round_invitees)
+        || names_it!(responses)
+        || names_it!(suggestions)
+        || names_it!(cx_ratings)
+        || names_it!(actions);
     Ok(TeamUse {
         children,
         people,
