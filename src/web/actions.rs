@@ -415,13 +415,13 @@ fn effect_section(lang: Language, e: &ActionEffect) -> Markup {
                     }
                 } }
             }
-            @if !e.cx.is_empty() { (cx_effect_table(lang, &e.cx)) }
+            @if !e.cx.is_empty() { (cx_effect_table(lang, &e.cx, e.team_id.is_none())) }
         }
     }
 }
 
 /// The customer ratings of the teams served around the day the action was done.
-fn cx_effect_table(lang: Language, cx: &[CxEffect]) -> Markup {
+fn cx_effect_table(lang: Language, cx: &[CxEffect], organisation: bool) -> Markup {
     let verdict = |v: CxVerdict| match v {
         CxVerdict::TooFewRatings => t(
             lang,
@@ -435,7 +435,13 @@ fn cx_effect_table(lang: Language, cx: &[CxEffect]) -> Markup {
     };
     html! {
         h3 #effect-cx { (t(lang, "Customers of the teams served")) }
-        p.hint { (t(lang, "Customer ratings of the teams this team serves, in the 90 days before the day the action was done and from that day.")) }
+        p.hint {
+            @if organisation {
+                (t(lang, "Every customer rating of the organisation, in the 90 days before the day the action was done and from that day."))
+            } @else {
+                (t(lang, "Customer ratings of the teams this team serves, in the 90 days before the day the action was done and from that day."))
+            }
+        }
         div.table-wrap tabindex="0" { table {
             caption.visually-hidden { (t(lang, "Customers of the teams served")) }
             thead { tr {

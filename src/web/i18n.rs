@@ -470,6 +470,10 @@ const RU: &[(&str, &str)] = &[
         "Customer ratings of the teams this team serves, in the 90 days before the day the action was done and from that day.",
         "Оценки клиентов команд, которые обслуживает эта команда, за 90 дней до дня выполнения действия и начиная с этого дня.",
     ),
+    (
+        "Every customer rating of the organisation, in the 90 days before the day the action was done and from that day.",
+        "Все оценки клиентов организации за 90 дней до дня выполнения действия и начиная с этого дня.",
+    ),
     ("Change (95% interval)", "Изменение (95% интервал)"),
     ("What it says", "Что это значит"),
     ("Metric", "Метрика"),
