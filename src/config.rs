@@ -8,31 +8,7 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::anonymity::min_group::{self, MinGroup};
 
-/// A value that must never be printed.
-#[derive(Clone)]
-pub struct Secret(String);
-
-impl Secret {
-    pub fn new(value: String) -> Self {
-        Self(value)
-    }
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl std::fmt::Debug for Secret {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Secret(***)")
-    }
-}
-
-impl std::str::FromStr for Secret {
-    type Err = std::convert::Infallible;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(Self(s.to_owned()))
-    }
-}
+pub use crate::secret::Secret;
 
 /// pulseline: anonymous pulse surveys, frontline insights and the EX-CX link, in one binary.
 ///
@@ -430,6 +406,10 @@ pub struct Config {
         global = true
     )]
     pub org_name: String,
+
+    /// Company sign-in (OpenID Connect) and who may still use a password.
+    #[command(flatten)]
+    pub oidc: crate::auth::oidc::config::OidcConfig,
 }
 
 impl Config {
@@ -509,6 +489,7 @@ impl Config {
             anyhow::bail!("PULSELINE_ANSWER_CONCURRENCY must be at least 1");
         }
         self.validate_mail()?;
+        self.oidc.validate(self.public_url.as_deref())?;
         if !matches!(self.log_format.as_str(), "text" | "json") {
             anyhow::bail!("PULSELINE_LOG_FORMAT must be text or json");
         }

@@ -211,6 +211,9 @@ pub enum ApiError {
     TooManyRequests { retry_after_secs: u64 },
     #[error("the service is temporarily unavailable")]
     Unavailable(String),
+    /// Password sign-in is switched off for this person (`PULSELINE_PASSWORD_LOGIN`).
+    #[error("password sign-in is off here; sign in with your company account")]
+    PasswordLoginOff,
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
@@ -254,6 +257,9 @@ impl ApiError {
                 Msg::new("too many attempts; retry after {s} s").arg("s", retry_after_secs)
             }
             ApiError::Unavailable(_) => Msg::new("the service is temporarily unavailable"),
+            ApiError::PasswordLoginOff => {
+                Msg::new("password sign-in is off here; sign in with your company account")
+            }
             ApiError::Internal(_) => Msg::new("an internal error occurred; it has been logged"),
         }
     }
@@ -266,7 +272,7 @@ impl ApiError {
         match self {
             ApiError::BadRequest { .. } => StatusCode::BAD_REQUEST,
             ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
-            ApiError::Forbidden => StatusCode::FORBIDDEN,
+            ApiError::Forbidden | ApiError::PasswordLoginOff => StatusCode::FORBIDDEN,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::Gone(_) => StatusCode::GONE,
@@ -289,6 +295,7 @@ impl ApiError {
             }
             ApiError::Unauthorized => ("unauthorized", None, None, self.to_string()),
             ApiError::Forbidden => ("forbidden", None, None, self.to_string()),
+            ApiError::PasswordLoginOff => ("password-login-off", None, None, self.to_string()),
             ApiError::NotFound(_) => ("not-found", None, None, self.to_string()),
             ApiError::Conflict(_) => ("conflict", None, None, self.to_string()),
             ApiError::Gone(_) => ("gone", None, None, self.to_string()),

@@ -82,6 +82,11 @@ pub fn build_state_blocking(config: &Config) -> anyhow::Result<AppState> {
         )),
         config: Arc::new(config.clone()),
         master: Arc::new(master),
+        oidc: crate::auth::oidc::client::Provider::new(
+            &config.oidc,
+            config.public_url().as_deref(),
+        )?
+        .map(Arc::new),
     })
 }
 

@@ -34,4 +34,6 @@ pub struct AppState {
     pub answer_slots: Arc<tokio::sync::Semaphore>,
     /// The master key: round keys for sealed ballots are derived from it.
     pub master: Arc<crate::keys::MasterKey>,
+    /// The company's identity provider, when company sign-in is configured.
+    pub oidc: Option<Arc<crate::auth::oidc::client::Provider>>,
 }

@@ -12,6 +12,7 @@
 
 pub mod api;
 pub mod bearer;
+pub mod oidc;
 pub mod password;
 pub mod service;
 pub mod throttle;

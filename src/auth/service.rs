@@ -5,6 +5,7 @@
 use diesel::prelude::*;
 
 use crate::auth::Principal;
+use crate::auth::oidc::config::PasswordLogin;
 use crate::auth::password::Password;
 use crate::auth::types::{Me, ReminderChoice, TeamRef};
 use crate::clock::now;
@@ -27,6 +28,10 @@ pub async fn sign_in(
     if password.len() > 1024 {
         return Err(ApiError::invalid("password", "must be at most 1024 bytes"));
     }
+    let mode = state.config.oidc.password_login;
+    if mode == PasswordLogin::Off {
+        return Err(ApiError::PasswordLoginOff);
+    }
     let account = email.trim().to_lowercase();
     if let Some(wait) = state.throttle.retry_after(&account, addr) {
         return Err(ApiError::TooManyRequests {
@@ -44,6 +49,11 @@ pub async fn sign_in(
     match person {
         Some(p) if ok => {
             state.throttle.success(&account);
+            // Checked only once the password is right, so the refusal tells a stranger
+            // nothing about who has an account.
+            if mode == PasswordLogin::Admins && !p.is_admin {
+                return Err(ApiError::PasswordLoginOff);
+            }
             let token = state.tokens.issue(&p.id, p.token_version)?;
             // No person id: with the log's timestamps, a sign-in named just before an
             // anonymous action would name who acted.

@@ -333,3 +333,26 @@ diesel::table! {
         created_at -> Timestamp,
     }
 }
+
+diesel::table! {
+    identities (issuer, subject) {
+        issuer -> Text,
+        subject -> Text,
+        person_id -> Text,
+        created_at -> Timestamp,
+        last_used_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    oidc_logins (state_hash) {
+        state_hash -> Text,
+        nonce -> Text,
+        pkce_verifier -> Text,
+        next_path -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(identities -> people (person_id));
+diesel::allow_tables_to_appear_in_same_query!(identities, people);

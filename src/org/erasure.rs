@@ -4,7 +4,8 @@
 //!
 //! What goes: name, e-mail (replaced by `erased-<id>@erased.invalid`, which names no
 //! one and keeps the column unique), team, roles, location, job family, start date,
-//! language, password hash, any pending activation; every token of theirs stops working
+//! language, password hash, any pending activation, the accounts at the company's
+//! identity provider that sign them in; every token of theirs stops working
 //! (the token version is bumped) and they manage no team any more. Their signed
 //! suggestions lose their author and their time of day (they become anonymous, as if
 //! written so) — or are deleted with their votes and replies when the admin asks.
@@ -34,8 +35,8 @@ use crate::auth::{Principal, require_admin};
 use crate::clock::now;
 use crate::db::AnyConnection;
 use crate::db::schema::{
-    actions, outbox, people, pulse_links, suggestion_events, suggestion_votes, suggestions,
-    team_managers,
+    actions, identities, outbox, people, pulse_links, suggestion_events, suggestion_votes,
+    suggestions, team_managers,
 };
 use crate::error::ApiError;
 use crate::org::domain::natural_key;
@@ -132,6 +133,8 @@ fn erase_in(
     // Messages to them, sent or not (with their delivery records), and personal links.
     diesel::delete(outbox::table.filter(outbox::person_id.eq(id))).execute(conn)?;
     diesel::delete(pulse_links::table.filter(pulse_links::person_id.eq(id))).execute(conn)?;
+    // Their accounts at the company's identity provider: the subject names them there.
+    diesel::delete(identities::table.filter(identities::person_id.eq(id))).execute(conn)?;
     let at = now();
     diesel::update(people::table.find(id))
         .set((

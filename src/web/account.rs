@@ -6,6 +6,7 @@ use poem::http::StatusCode;
 use poem::web::Data;
 use poem::{Body, Request, Response, handler};
 
+use crate::auth::oidc::config::PasswordLogin;
 use crate::auth::service::{
     activate as activate_account, change_password, revoke, set_reminders, sign_in,
 };
@@ -19,7 +20,7 @@ use crate::web::layout::{Chrome, Errors, Field, csrf_field, page};
 use crate::web::respond::{Form, error_page, html as html_response, see_other};
 use crate::web::session::{
     Guest, LANG_COOKIE, SESSION_COOKIE, clear_session_cookie, cookie, guest_form, safe_next,
-    session, session_cookie, session_form, set_cookie, with_cookie,
+    session, session_cookie, session_form, set_cookie, urlencode, with_cookie,
 };
 
 /// `/`: a person's start page is their pulses; anyone else signs in.
@@ -32,21 +33,49 @@ pub fn query(req: &Request) -> Form {
     )
 }
 
+/// How the sign-in page offers to sign in: the company's provider (its name) first
+/// when configured, and the password form unless it is off.
+pub struct Ways<'a> {
+    pub company: Option<&'a str>,
+    pub password: PasswordLogin,
+}
+
+impl<'a> Ways<'a> {
+    pub fn of(state: &'a AppState) -> Ways<'a> {
+        let o = &state.config.oidc;
+        Ways {
+            company: state.oidc.as_ref().map(|_| o.oidc_name.as_str()),
+            password: o.password_login,
+        }
+    }
+}
+
 fn signin_view(
     c: &Chrome,
+    ways: &Ways,
     email: &str,
     next: &str,
     notice: Option<&str>,
     errors: &Errors,
 ) -> maud::Markup {
     let lang = c.lang;
+    let start = format!("/auth/oidc/start?next={}", urlencode(next));
     page(
         c,
         t(lang, "Sign in"),
         html! {
             h1 { (t(lang, "Sign in")) }
             @if let Some(n) = notice { p.notice role="status" { (n) } }
+            @if let Some(name) = ways.company {
+                p { a.button.primary href=(start) {
+                    (tf(lang, "Sign in with {name}", &[("name", name)]))
+                } }
+            }
+            @if ways.password == PasswordLogin::Admins {
+                p.hint { (t(lang, "Only administrators sign in with a password here.")) }
+            }
             (errors.summary(lang, &["email", "password"]))
+            @if ways.password != PasswordLogin::Off {
             form method="post" action="/signin" novalidate {
                 (csrf_field(c))
                 input type="hidden" name="next" value=(next);
@@ -54,7 +83,8 @@ fn signin_view(
                     .autocomplete("username").required().maxlength(254).render(errors))
                 (Field::new("password", t(lang, "Password")).kind("password")
                     .autocomplete("current-password").required().render(errors))
-                button.primary type="submit" { (t(lang, "Sign in")) }
+                button.primary[ways.company.is_none()] type="submit" { (t(lang, "Sign in")) }
+            }
             }
         },
     )
@@ -79,7 +109,14 @@ pub async fn signin_page(req: &Request, Data(state): Data<&AppState>) -> Respons
     } else {
         None
     };
-    let view = signin_view(&guest.chrome(), "", &next, notice, &Errors::default());
+    let view = signin_view(
+        &guest.chrome(),
+        &Ways::of(state),
+        "",
+        &next,
+        notice,
+        &Errors::default(),
+    );
     guest.finish(html_response(StatusCode::OK, view))
 }
 
@@ -105,11 +142,18 @@ pub async fn signin(req: &Request, Data(state): Data<&AppState>, body: Body) -> 
                         &[("s", &retry_after_secs.to_string())],
                     )),
                 ),
+                ApiError::PasswordLoginOff => (
+                    StatusCode::FORBIDDEN,
+                    Errors::general(t(
+                        lang,
+                        "Password sign-in is off here. Sign in with your company account.",
+                    )),
+                ),
                 other => (status_of(other), Errors::from_api(c.lang, other)),
             };
             guest.finish(html_response(
                 status,
-                signin_view(&c, email, &next, None, &errors),
+                signin_view(&c, &Ways::of(state), email, &next, None, &errors),
             ))
         }
     }

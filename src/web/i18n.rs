@@ -528,6 +528,60 @@ const RU: &[(&str, &str)] = &[
     ),
     // sign-in, activation, password
     ("Sign in", "Вход"),
+    // company sign-in
+    ("Sign in with {name}", "Войти через {name}"),
+    (
+        "Only administrators sign in with a password here.",
+        "Здесь по паролю входят только администраторы.",
+    ),
+    (
+        "Password sign-in is off here. Sign in with your company account.",
+        "Вход по паролю здесь отключён. Войдите через учётную запись компании.",
+    ),
+    (
+        "Company sign-in is not set up here.",
+        "Вход через учётную запись компании здесь не настроен.",
+    ),
+    (
+        "This sign-in was not started here, was used already or took too long. Please start again.",
+        "Этот вход начат не здесь, уже использован или занял слишком много времени. Начните заново.",
+    ),
+    (
+        "The identity provider did not sign you in.",
+        "Поставщик учётных записей не выполнил вход.",
+    ),
+    (
+        "The identity provider refused this sign-in (it may have been used already). Please start again.",
+        "Поставщик учётных записей отклонил этот вход (возможно, он уже использован). Начните заново.",
+    ),
+    (
+        "The identity provider's answer failed our checks, so it was not trusted.",
+        "Ответ поставщика учётных записей не прошёл проверку, поэтому ему не доверяем.",
+    ),
+    (
+        "The identity provider cannot be reached just now. Please try again later.",
+        "Поставщик учётных записей сейчас недоступен. Попробуйте позже.",
+    ),
+    (
+        "Your identity provider does not confirm your e-mail address.",
+        "Ваш поставщик учётных записей не подтверждает ваш адрес эл. почты.",
+    ),
+    (
+        "Accounts of your e-mail domain cannot sign in here.",
+        "Учётные записи вашего почтового домена не могут входить здесь.",
+    ),
+    (
+        "There is no account here for your e-mail address. Ask HR to add you.",
+        "Здесь нет учётной записи с вашим адресом эл. почты. Попросите HR добавить вас.",
+    ),
+    (
+        "Your account here is deactivated. Ask HR if this is a mistake.",
+        "Ваша учётная запись здесь деактивирована. Если это ошибка, обратитесь в HR.",
+    ),
+    ("You are not signed in", "Вход не выполнен"),
+    ("Back to sign-in", "Назад ко входу"),
+    ("Signed in", "Вход выполнен"),
+    ("Continue", "Продолжить"),
     ("E-mail", "Эл. почта"),
     (
         "The e-mail or the password is wrong.",
@@ -1447,6 +1501,10 @@ const RU_MSG: &[(&str, &str)] = &[
     (
         "you are not allowed to do this",
         "у вас нет права на это действие",
+    ),
+    (
+        "password sign-in is off here; sign in with your company account",
+        "вход по паролю здесь отключён; войдите через учётную запись компании",
     ),
     (
         "you cannot deactivate yourself",

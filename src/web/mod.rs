@@ -10,7 +10,8 @@
 //! cookie) and is refused without it. Signing out revokes the token server-side through
 //! the same denylist as `POST /api/v1/auth/logout`.
 //!
-//! The pages: [`account`] (sign-in, activation, password, language), [`pulses`]
+//! The pages: [`account`] (sign-in, activation, password, language), [`sso`] (company
+//! sign-in), [`pulses`]
 //! (answering), [`suggestions`], [`reports`] (with [`impact`], a team's driver impact),
 //! [`surveys`] and [`survey_form`] (HR survey list and form), [`people`] (people and teams), [`imports`] (people and CX CSV) and
 //! [`linkage`], and [`actions`] (action plans). What they share: [`session`] (cookie, CSRF, renewal), [`respond`] (how a
@@ -59,6 +60,7 @@ pub mod reports;
 pub mod respond;
 pub mod retention;
 pub mod session;
+pub mod sso;
 pub mod suggestions;
 pub mod survey_form;
 pub mod surveys;
@@ -86,6 +88,8 @@ pub fn mount(route: Route) -> Route {
             secured(get(account::activate_page).post(account::activate)),
         )
         .at("/signout", secured(poem::post(account::signout)))
+        .at("/auth/oidc/start", secured(get(sso::begin)))
+        .at("/auth/oidc/callback", secured(get(sso::callback)))
         .at(
             "/password",
             secured(get(account::password_page).post(account::password)),

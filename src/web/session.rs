@@ -70,7 +70,7 @@ pub fn cookie<'a>(req: &'a Request, name: &str) -> Option<&'a str> {
 }
 
 /// Whether the request came over TLS (directly, or as a proxy says).
-fn is_tls(state: &AppState, req: &Request) -> bool {
+pub fn is_tls(state: &AppState, req: &Request) -> bool {
     state.config.cookie_secure
         || req.uri().scheme_str() == Some("https")
         || req

@@ -18,6 +18,7 @@ mod impact;
 mod layers;
 mod linkage;
 mod mail;
+mod oidc;
 mod openapi;
 mod ops;
 mod org;
