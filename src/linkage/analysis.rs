@@ -319,10 +319,7 @@ fn analyse(
     let pear = block(&x, &y);
     let mut warnings = Vec::new();
     if points.len() < 10 {
-        warnings.push(format!(
-            "Only {} team-periods have both engagement and CX: too few for a conclusion (at least 10 are needed).",
-            points.len()
-        ));
+        warnings.push(too_few_points(points.len()));
     }
     if let Some(p) = &pear
         && p.ci_low <= 0.0
@@ -362,6 +359,16 @@ fn analyse(
         warnings,
         points,
     }
+}
+
+/// The warning that `n` team-periods are too few for a conclusion, in English with the
+/// count's plural form ("1 team-period has", "3 team-periods have").
+pub fn too_few_points(n: usize) -> String {
+    crate::plural::english_n(
+        n as u64,
+        "Only {n} team-period has both engagement and CX: too few for a conclusion (at least 10 are needed).",
+        "Only {n} team-periods have both engagement and CX: too few for a conclusion (at least 10 are needed).",
+    )
 }
 
 #[cfg(test)]

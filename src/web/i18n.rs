@@ -97,6 +97,15 @@ fn ru_plural(en: &str) -> Option<&'static [&'static str; 4]> {
 const RU_PLURAL: &[(&str, [&str; 4])] = &[
     // pages
     (
+        "Only {n} team-periods have both engagement and customer scores: too few for a conclusion (at least 10 are needed).",
+        [
+            "Точек (команда × период), где есть и вовлечённость, и клиентские оценки: {n} — для вывода мало (нужно не меньше 10).",
+            "Точек (команда × период), где есть и вовлечённость, и клиентские оценки: {n} — для вывода мало (нужно не меньше 10).",
+            "Точек (команда × период), где есть и вовлечённость, и клиентские оценки: {n} — для вывода мало (нужно не меньше 10).",
+            "Точек (команда × период), где есть и вовлечённость, и клиентские оценки: {n} — для вывода мало (нужно не меньше 10).",
+        ],
+    ),
+    (
         "{n} comments",
         [
             "{n} комментарий",
@@ -1117,10 +1126,6 @@ const RU: &[(&str, &str)] = &[
     (
         "Import customer ratings and close a survey round to see the link.",
         "Импортируйте оценки клиентов и закройте раунд опроса, чтобы увидеть связь.",
-    ),
-    (
-        "Only {n} team-periods have both engagement and customer scores: too few for a conclusion (at least 10 are needed).",
-        "Точек (команда × период), где есть и вовлечённость, и клиентские оценки: {n} — для вывода мало (нужно не меньше 10).",
     ),
     (
         "The 95% interval of r includes zero: the data are consistent with no link.",

@@ -10,7 +10,7 @@ use poem::web::Data;
 use poem::{Request, Response, handler};
 
 use crate::cx::metrics::{Metric, Period};
-use crate::linkage::analysis::linkage_analysis;
+use crate::linkage::analysis::{linkage_analysis, too_few_points};
 use crate::linkage::plot::{ChartText, EMPTY, linkage_chart, metric_label};
 use crate::linkage::stats::clearly_strongest;
 use crate::linkage::types::{Linkage, LinkageQuery, PearsonBlock};
@@ -93,13 +93,13 @@ fn lag_sentence(lang: Language, l: &Linkage) -> Option<String> {
 /// text is shown as the API gave it.
 fn warning(lang: Language, l: &Linkage, w: &str) -> String {
     let n = l.points.len().to_string();
-    if w == format!(
-        "Only {n} team-periods have both engagement and CX: too few for a conclusion (at least 10 are needed)."
-    ) {
-        return tf(
+    if w == too_few_points(l.points.len()) {
+        return tn(
             lang,
+            "Only {n} team-period has both engagement and customer scores: too few for a conclusion (at least 10 are needed).",
             "Only {n} team-periods have both engagement and customer scores: too few for a conclusion (at least 10 are needed).",
-            &[("n", &n)],
+            l.points.len() as u64,
+            &[],
         );
     }
     if w == "The 95% confidence interval of r includes zero: the data are consistent with no relationship."
@@ -351,6 +351,34 @@ mod tests {
             "Одна команда (Sales) даёт 2 из 3 точек и определяет результат."
         );
         assert_eq!(ru("Something else."), "Something else.");
+    }
+
+    /// One team-period is one, not "1 team-periods", in the API and on the page.
+    #[test]
+    fn too_few_points_speak_of_one_in_the_singular() {
+        let one = too_few_points(1);
+        assert!(one.starts_with("Only 1 team-period has both"), "{one}");
+        assert!(too_few_points(3).starts_with("Only 3 team-periods have both"));
+        let l = Linkage {
+            metric: Metric::Csat,
+            period: Period::Month,
+            lag: 0,
+            n: 1,
+            points: vec![point("Sales")],
+            pearson: None,
+            spearman: None,
+            regression: None,
+            within_team: None,
+            lags: vec![],
+            quadrants: vec![],
+            warnings: vec![],
+        };
+        let en = warning(Language::En, &l, &one);
+        assert!(
+            en.starts_with("Only 1 team-period has both engagement and customer scores"),
+            "{en}"
+        );
+        assert!(warning(Language::Ru, &l, &one).contains(": 1 — для вывода мало"));
     }
 
     /// The chart's texts live in the linkage module (the API draws them in English), so
