@@ -15,21 +15,19 @@ use crate::actions::service::{
     DESCRIPTION_MAX, THEME_MAX, TITLE_MAX, UPDATE_MAX, action_teams, add_update, create_action,
     get_action, list_actions, list_updates, owner_choices, update_action,
 };
-use crate::actions::types::{
-    Action, ActionEffect, CreateAction, CxEffect, CxVerdict, EffectRound, EffectVerdict, Filter,
-    NewActionUpdate, UpdateAction,
-};
+use crate::actions::types::{Action, CreateAction, Filter, NewActionUpdate, UpdateAction};
 use crate::actions::workflow::Status;
 use crate::error::ApiError;
 use crate::org::domain::Language;
 use crate::state::AppState;
 use crate::surveys::bank::Driver;
 use crate::web::account::{query, status_of};
+use crate::web::action_effect::effect_section;
 use crate::web::i18n::{t, tf, tn};
 use crate::web::layout::{Chrome, Errors, Field, csrf_field, page, select_field, when};
 use crate::web::once::{self, Done, once_field};
 use crate::web::respond::{Form, error_page, html as html_response, see_other};
-use crate::web::session::{Session, session, session_form};
+use crate::web::session::{Session, session, session_form, urlencode};
 
 /// The purpose of the new-action form's keys.
 const PURPOSE_NEW: &str = "action";
@@ -135,6 +133,9 @@ pub fn report_section(lang: Language, items: &[Action], seen: Option<f64>) -> Ma
     }
 }
 
+/// Actions per page of the list.
+const LIST_PAGE: i64 = 50;
+
 #[handler]
 pub async fn list(req: &Request, Data(state): Data<&AppState>) -> Response {
     let s = or_respond!(session(state, req).await);
@@ -150,7 +151,24 @@ pub async fn list(req: &Request, Data(state): Data<&AppState>) -> Response {
         owner: None,
     };
     let (status, overdue) = (filter.status, filter.overdue);
-    let page_items = or_page!(&c, list_actions(state, &s.principal, filter, 200, 0).await);
+    let offset = q
+        .text("offset")
+        .parse::<i64>()
+        .unwrap_or(0)
+        .clamp(0, 1_000_000);
+    let page_items = or_page!(
+        &c,
+        list_actions(state, &s.principal, filter, LIST_PAGE, offset).await
+    );
+    let link = |offset: i64| {
+        format!(
+            "/actions?team_id={}&status={}&overdue={}&offset={offset}",
+            urlencode(team),
+            status.map_or("", Status::as_str),
+            if overdue { "1" } else { "" }
+        )
+    };
+    let shown_to = offset + page_items.items.len() as i64;
     let (teams, _) = if may_create(&s) {
         or_page!(&c, action_teams(state, &s.principal).await)
     } else {
@@ -194,13 +212,32 @@ pub async fn list(req: &Request, Data(state): Data<&AppState>) -> Response {
                     }
                     button type="submit" { (t(lang, "Show")) }
                 }
-                p.meta { (tn(lang, "{n} action", "{n} actions", page_items.total as u64, &[])) }
+                p.meta role="status" {
+                    (tn(lang, "{n} action", "{n} actions", page_items.total as u64, &[]))
+                    @if page_items.total > LIST_PAGE {
+                        " · "
+                        (tf(lang, "{from}–{to} of {total}", &[
+                            ("from", &(offset + 1).min(page_items.total).to_string()),
+                            ("to", &shown_to.to_string()),
+                            ("total", &page_items.total.to_string()),
+                        ]))
+                    }
+                }
                 ul.cards {
                     @for a in &page_items.items {
                         li.card {
                             h2 { a href={ "/actions/" (a.id) } { (a.title) } }
                             (summary_line(lang, a))
                         }
+                    }
+                }
+                nav aria-label=(t(lang, "Pages of the list")) {
+                    @if offset > 0 {
+                        a href=(link((offset - LIST_PAGE).max(0))) rel="prev" { (t(lang, "Previous page")) }
+                        " "
+                    }
+                    @if shown_to < page_items.total {
+                        a href=(link(shown_to)) rel="next" { (t(lang, "Next page")) }
                     }
                 }
             },
@@ -338,133 +375,6 @@ pub async fn create(req: &Request, Data(state): Data<&AppState>, body: Body) -> 
         |done, _| see_other(&done.location),
     )
     .await
-}
-
-fn one_decimal(v: Option<f64>) -> String {
-    v.map(|x| format!("{x:.1}"))
-        .unwrap_or_else(|| "—".to_owned())
-}
-
-fn effect_rows(lang: Language, rounds: &[EffectRound]) -> Markup {
-    html! {
-        @for r in rounds {
-            tr {
-                th scope="row" { (r.survey) }
-                td { (when(r.closes_at)) }
-                @if r.released {
-                    td.num { (r.n.map(|n| n.to_string()).unwrap_or_default()) }
-                    td.num { (one_decimal(r.engagement_index)) }
-                    td.num { (one_decimal(r.driver_favorable)) }
-                } @else {
-                    td colspan="3" { span.suppressed { (t(lang, "not released for this group")) } }
-                }
-            }
-        }
-    }
-}
-
-/// What the rounds before and after a done action show, with what they cannot say.
-fn effect_section(lang: Language, e: &ActionEffect) -> Markup {
-    let verdict = match e.verdict {
-        EffectVerdict::NotDone => t(
-            lang,
-            "The action is not done: its effect can be read once it is marked done.",
-        ),
-        EffectVerdict::NoResultsBefore => t(
-            lang,
-            "No round that closed before the action was done released these results: the data cannot show an effect.",
-        ),
-        EffectVerdict::NoResultsAfter => t(
-            lang,
-            "No round that opened after the action was done has released these results yet: the data cannot show an effect.",
-        ),
-        EffectVerdict::Compared => t(
-            lang,
-            "The change from the last released round before the action to the first after it. It compares two rounds and proves nothing by itself: other things changed too, the rounds may ask different questions, and no interval is given, so read a change of a few points as no change.",
-        ),
-    };
-    html! {
-        section aria-labelledby="effect" {
-            h2 #effect { (t(lang, "Effect")) }
-            p { (verdict) }
-            @if e.verdict == EffectVerdict::Compared {
-                p {
-                    (t(lang, "Engagement index")) ": " strong { (one_decimal(e.engagement_change)) }
-                    @if e.driver.is_some() {
-                        " · " (t(lang, "Driver, favourable %")) ": " strong { (one_decimal(e.driver_favorable_change)) }
-                    }
-                }
-            }
-            @if !e.before.is_empty() || !e.after.is_empty() {
-                div.table-wrap tabindex="0" { table {
-                    caption.visually-hidden { (t(lang, "Effect")) }
-                    thead { tr {
-                        th { (t(lang, "Survey")) } th { (t(lang, "Closes")) }
-                        th.num { (t(lang, "Answers")) } th.num { (t(lang, "Engagement index")) }
-                        th.num { (t(lang, "Driver, favourable %")) }
-                    } }
-                    tbody {
-                        @if !e.before.is_empty() {
-                            tr { th colspan="5" { (t(lang, "Before")) } }
-                            (effect_rows(lang, &e.before))
-                        }
-                        @if !e.after.is_empty() {
-                            tr { th colspan="5" { (t(lang, "After")) } }
-                            (effect_rows(lang, &e.after))
-                        }
-                    }
-                } }
-            }
-            @if !e.cx.is_empty() { (cx_effect_table(lang, &e.cx, e.team_id.is_none())) }
-        }
-    }
-}
-
-/// The customer ratings of the teams served around the day the action was done.
-fn cx_effect_table(lang: Language, cx: &[CxEffect], organisation: bool) -> Markup {
-    let verdict = |v: CxVerdict| match v {
-        CxVerdict::TooFewRatings => t(
-            lang,
-            "Too few ratings to compare (at least 30 on each side).",
-        ),
-        CxVerdict::NoClearChange => t(lang, "No clear change: the interval contains 0."),
-        CxVerdict::Changed => t(
-            lang,
-            "A change beyond the noise; a before/after comparison does not show its cause.",
-        ),
-    };
-    html! {
-        h3 #effect-cx { (t(lang, "Customers of the teams served")) }
-        p.hint {
-            @if organisation {
-                (t(lang, "Every customer rating of the organisation, in the 90 days before the day the action was done and from that day."))
-            } @else {
-                (t(lang, "Customer ratings of the teams this team serves, in the 90 days before the day the action was done and from that day."))
-            }
-        }
-        div.table-wrap tabindex="0" { table {
-            caption.visually-hidden { (t(lang, "Customers of the teams served")) }
-            thead { tr {
-                th { (t(lang, "Metric")) } th.num { (t(lang, "Before")) } th.num { (t(lang, "After")) }
-                th.num { (t(lang, "Change (95% interval)")) } th { (t(lang, "What it says")) }
-            } }
-            tbody {
-                @for m in cx {
-                    tr {
-                        th scope="row" { (m.metric.as_str().to_uppercase()) }
-                        td.num { (one_decimal(m.before)) " (" (m.before_n) ")" }
-                        td.num { (one_decimal(m.after)) " (" (m.after_n) ")" }
-                        td.num {
-                            @if let (Some(c), Some(lo), Some(hi)) = (m.change, m.change_low, m.change_high) {
-                                (format!("{c:+.1} ({lo:.1} … {hi:.1})"))
-                            } @else { "—" }
-                        }
-                        td { (verdict(m.verdict)) }
-                    }
-                }
-            }
-        } }
-    }
 }
 
 async fn detail_page(

@@ -39,6 +39,7 @@ macro_rules! or_page {
 }
 
 pub mod account;
+pub mod action_effect;
 pub mod actions;
 pub mod audit;
 pub mod charts;

@@ -164,6 +164,65 @@ async fn hr_filters_the_list_with_overdue_actions_first() {
     assert!(overdue.contains("Alpha late") && !overdue.contains("Alpha later"));
 }
 
+/// Past one page the list pages: every action is reachable, once, keeping the filter.
+#[tokio::test]
+async fn the_action_list_pages_past_fifty_keeping_its_filter() {
+    let app = spawn_app().await;
+    let hr = app.hr().await;
+    let a = app.create_team(&hr, "Alpha", None, "frontline").await;
+    let b = app.create_team(&hr, "Beta", None, "frontline").await;
+    for i in 0..53 {
+        app.post(
+            "/api/v1/actions",
+            Some(&hr.token),
+            serde_json::json!({"team_id": a, "title": format!("Alpha step {i:02}"), "due_on": "2031-01-01"}),
+        )
+        .await
+        .expect(201);
+    }
+    app.post(
+        "/api/v1/actions",
+        Some(&hr.token),
+        serde_json::json!({"team_id": b, "title": "Beta step", "due_on": "2031-01-01"}),
+    )
+    .await
+    .expect(201);
+    let mut hb = Browser::new(&app);
+    hb.sign_in(&hr.email, PASSWORD).await;
+    let first = hb.get(&format!("/actions?team_id={a}")).await;
+    assert_html(&first, 200);
+    let html = first.text();
+    assert!(html.contains("53 actions · 1–50 of 53"), "{html}");
+    let count = |h: &str| h.matches("Alpha step ").count();
+    assert_eq!(count(&html), 50);
+    assert!(!html.contains("rel=\"prev\""));
+    let marker = "href=\"";
+    let next_at = html.find("rel=\"next\"").expect("a next page");
+    let start = html[..next_at].rfind(marker).expect("its link") + marker.len();
+    let next = html[start..next_at]
+        .trim_end_matches("\" ")
+        .replace("&amp;", "&");
+    assert!(
+        next.contains(&format!("team_id={a}")),
+        "keeps the filter: {next}"
+    );
+    let second = hb.get(&next).await;
+    assert_html(&second, 200);
+    let html2 = second.text();
+    assert_eq!(count(&html2), 3);
+    assert!(html2.contains("rel=\"prev\"") && !html2.contains("rel=\"next\""));
+    assert!(!html2.contains("Beta step"));
+    // Every action once across the two pages.
+    for i in 0..53 {
+        let title = format!("Alpha step {i:02}");
+        assert_eq!(
+            u8::from(html.contains(&title)) + u8::from(html2.contains(&title)),
+            1,
+            "{title}"
+        );
+    }
+}
+
 /// A team's report lists the team's actions beside the share who have seen action on
 /// the last pulse (the bank item), computed by hand: of six answers 5, 5, 4, 3, 2, 1,
 /// three are favourable (4 or 5), 50%.
