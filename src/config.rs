@@ -430,6 +430,8 @@ pub struct Config {
         global = true
     )]
     pub org_name: String,
+    #[command(flatten)]
+    pub scim: crate::scim::config::ScimConfig,
 }
 
 impl Config {
