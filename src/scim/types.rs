@@ -67,7 +67,12 @@ impl From<ApiError> for ScimError {
             ApiError::Unauthorized => ScimError::unauthorized(),
             ApiError::Forbidden => ScimError::new(403, None, detail),
             ApiError::NotFound(_) => ScimError::new(404, None, detail),
-            ApiError::Conflict(_) => ScimError::new(409, Some("uniqueness"), detail),
+            // A clash with an existing userName or externalId; other conflicts (a team
+            // still in use) have no SCIM type.
+            ApiError::Conflict(m) if m.key().contains("already exists") => {
+                ScimError::new(409, Some("uniqueness"), detail)
+            }
+            ApiError::Conflict(_) => ScimError::new(409, None, detail),
             ApiError::Validation { .. } | ApiError::ValidationMany(_) => {
                 ScimError::bad("invalidValue", detail)
             }
