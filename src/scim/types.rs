@@ -270,7 +270,7 @@ mod tests {
 
     #[test]
     fn an_error_body_has_the_error_schema_a_string_status_and_the_scim_type() {
-        let b = ScimError::bad("invalidFilter", "nope").body();
+        let b = ScimError::bad("invalidFilter", "userName is required").body();
         assert_eq!(b["schemas"], json!([ERROR]));
         assert_eq!(b["status"], json!("400"));
         assert_eq!(b["scimType"], json!("invalidFilter"));

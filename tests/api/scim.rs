@@ -829,3 +829,84 @@ async fn discovery_announces_what_is_supported_and_the_team_names() {
         None,
     );
 }
+
+#[tokio::test]
+async fn the_provisioning_page_makes_tokens_shows_the_guard_and_confirms_in_english_and_russian() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let team = app.create_team(&admin, "Kitchen", None, "frontline").await;
+    let people = app.seed_people(&team, 1, |_| (None, None, None)).await;
+    let mut b = Browser::new(&app);
+    assert_eq!(b.sign_in(&admin.email, PASSWORD).await.status, 303);
+    let page = b.get("/admin/scim").await;
+    assert_html(&page, 200);
+    assert!(page.text().contains("Mass-change guard") && page.text().contains("No tokens yet."));
+    // A token made on the page is shown once and works.
+    let r = b
+        .submit("/admin/scim", "/admin/scim/tokens", &[("name", "Okta")])
+        .await;
+    assert_html(&r, 200);
+    let html = r.text();
+    let start = html.find("id=\"scim-secret\">").expect("the secret") + "id=\"scim-secret\">".len();
+    let secret = html[start..start + html[start..].find('<').expect("end")].to_owned();
+    expect_scim(
+        &scim(&app, Method::GET, "/Users", &secret, None).await,
+        200,
+        None,
+    );
+    assert!(!b.get("/admin/scim").await.text().contains(&secret));
+    // Two active people: deactivating one is beyond 10%, so it is held and listed.
+    let r = scim(
+        &app,
+        Method::DELETE,
+        &format!("/Users/{}", people[0].id),
+        &secret,
+        None,
+    )
+    .await;
+    expect_scim(&r, 409, None);
+    let page = b.get("/admin/scim").await;
+    assert!(page.text().contains("id=\"scim-held\""), "{}", page.text());
+    assert!(page.text().contains(&people[0].email));
+    let r = b.submit("/admin/scim", "/admin/scim/confirm", &[]).await;
+    assert_eq!(r.status, 303, "{}", r.text());
+    assert_eq!(location(&r), "/admin/scim?confirmed=1");
+    let p = app
+        .get(
+            &format!("/api/v1/people/{}", people[0].id),
+            Some(&admin.token),
+        )
+        .await;
+    assert_eq!(p.json()["active"], json!(false));
+    let page = b.get("/admin/scim?confirmed=1").await;
+    assert!(page.text().contains("the held deactivations were applied"));
+    // In Russian.
+    switch_language(&mut b, "ru").await;
+    let page = b.get("/admin/scim").await;
+    assert!(
+        page.text().contains("Защита от массовых изменений"),
+        "{}",
+        page.text()
+    );
+    // Revoked on the page: the token stops working.
+    let list = app.get("/api/v1/scim-tokens", Some(&admin.token)).await;
+    let id = list.json()[0]["id"].as_str().expect("id").to_owned();
+    let r = b
+        .submit(
+            "/admin/scim",
+            &format!("/admin/scim/tokens/{id}/revoke"),
+            &[],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.text());
+    expect_scim(
+        &scim(&app, Method::GET, "/Users", &secret, None).await,
+        401,
+        None,
+    );
+    // HR who is not an admin gets 403.
+    let hr = app.hr().await;
+    let mut h = Browser::new(&app);
+    h.sign_in(&hr.email, PASSWORD).await;
+    assert_eq!(h.get("/admin/scim").await.status, 403);
+}
