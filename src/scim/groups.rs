@@ -1,6 +1,7 @@
 //! What the SCIM routes call for groups. A group is a team: `displayName` its name,
-//! `externalId` its import key, `members` its active people. Creating a group creates a
-//! root team (internal); deleting one follows the organisation's team-deletion rules
+//! `externalId` its import key, `members` its people. Creating a group creates a
+//! root team (internal); members are the people of the team SCIM sees, deactivated
+//! ones too; deleting one follows the organisation's team-deletion rules
 //! (409 while people, child teams or history name it). Members are written only when
 //! groups drive teams (`PULSELINE_SCIM_TEAMS=groups`): adding a person to a group moves
 //! them into that team, removing them leaves them without a team. Otherwise `members`
@@ -37,7 +38,6 @@ pub fn group_json(conn: &mut AnyConnection, base: &str, team: &TeamRow) -> Resul
         "schemas": [GROUP],
         "id": team.id,
         "displayName": team.name,
-        "members": members,
         "meta": {
             "resourceType": "Group",
             "created": timestamp(team.created_at),
@@ -45,8 +45,14 @@ pub fn group_json(conn: &mut AnyConnection, base: &str, team: &TeamRow) -> Resul
             "location": format!("{base}/Groups/{}", team.id),
         },
     });
-    if let (Some(k), Some(o)) = (&team.team_key, g.as_object_mut()) {
-        o.insert("externalId".into(), json!(k));
+    if let Some(o) = g.as_object_mut() {
+        if let Some(k) = &team.team_key {
+            o.insert("externalId".into(), json!(k));
+        }
+        // No members: no attribute (RFC 7643 §2.5: unassigned, not an empty list).
+        if !members.is_empty() {
+            o.insert("members".into(), Value::Array(members));
+        }
     }
     Ok(g)
 }
@@ -212,6 +218,10 @@ pub async fn modify(
 ) -> Result<Value, ScimError> {
     let mut current = get(state, ctx.clone(), id.clone()).await?;
     patch::apply(&mut current, &req.operations)?;
+    // Members removed altogether: none (absent from a PUT would leave them).
+    if let Some(o) = current.as_object_mut() {
+        o.entry("members").or_insert_with(|| json!([]));
+    }
     replace(state, ctx, id, current).await
 }
 

@@ -2,7 +2,9 @@
 //! and `/Schemas`. They announce what pulseline does and nothing more: PATCH yes, bulk
 //! no, filters yes (the few in [`crate::scim::filter`], at most
 //! [`MAX_RESULTS`] a page), no password change, no sorting, no ETags; and the schemas
-//! list only the attributes pulseline keeps, with their real mutability: `emails` is
+//! list only the attributes pulseline keeps, with their real mutability (and as
+//! required what a person always has: `displayName`, `active`, `preferredLanguage`;
+//! `name` is read when sent but the one name is `displayName`): `emails` is
 //! read-only (the e-mail address is the `userName`), `manager` write-only (it becomes a
 //! team's manager, not an attribute of the person), `department` names one of the teams
 //! (listed as its canonical values) and is read-only when groups drive teams, as group
@@ -143,13 +145,18 @@ pub fn schemas(base: &str, source: TeamSource, teams: Vec<String>) -> Vec<Value>
             ..A::new("userName", "string", rw)
         }
         .json(),
+        // What pulseline always holds is required: a name, whether the person is
+        // active, a language.
         A {
-            sub: vec![A::new("formatted", "string", rw).json()],
-            ..A::new("name", "complex", rw)
+            required: true,
+            ..A::new("displayName", "string", rw)
         }
         .json(),
-        A::new("displayName", "string", rw).json(),
-        A::new("active", "boolean", rw).json(),
+        A {
+            required: true,
+            ..A::new("active", "boolean", rw)
+        }
+        .json(),
         A {
             multi: true,
             sub: vec![
@@ -179,6 +186,7 @@ pub fn schemas(base: &str, source: TeamSource, teams: Vec<String>) -> Vec<Value>
         .json(),
         A {
             canonical: vec!["en".into(), "ru".into()],
+            required: true,
             ..A::new("preferredLanguage", "string", rw)
         }
         .json(),

@@ -3,13 +3,14 @@
 //! transaction, audited as `scim:{token id}`, deactivations through the guard.
 //!
 //! The mapping: `userName` is the person's e-mail address (their login, unique without
-//! regard to case); `name.formatted` (else `displayName`, else given and family name) is
+//! regard to case); `displayName` (else `name.formatted`, else given and family name) is
 //! their name; `externalId`, the work (else primary, else first) phone number and the
 //! enterprise `employeeNumber` are kept as sent; `preferredLanguage` `ru…` is Russian
 //! and anything else English; the enterprise `department` names the team (by name,
 //! path or import key, as the CSV import resolves them) unless groups drive teams; the
 //! enterprise `manager.value` (a user id) becomes a manager of the person's team.
-//! Left as they are when absent: name, language, team and active. SCIM never grants or
+//! Left as they are when absent from a PUT: name, language, team and active; a PATCH
+//! that removes the department takes the person out of their team. SCIM never grants or
 //! removes roles, never deactivates or renames an admin (403), and sends no invitation:
 //! people it creates have no password and sign in with single sign-on or an activation
 //! link HR issues.
@@ -83,15 +84,13 @@ pub fn user_json(
         ext.insert("department".into(), json!(d));
     }
     let mut u = json!({
-        "schemas": [USER, ENTERPRISE],
+        "schemas": [USER],
         "id": row.id,
         "userName": row.email,
-        "name": {"formatted": row.name},
         "displayName": row.name,
         "active": row.active,
         "emails": [{"value": row.email, "type": "work", "primary": true}],
         "preferredLanguage": row.language,
-        ENTERPRISE: ext,
         "meta": {
             "resourceType": "User",
             "created": timestamp(row.created_at),
@@ -106,6 +105,10 @@ pub fn user_json(
         if let Some(p) = phone {
             o.insert("phoneNumbers".into(), json!([{"value": p, "type": "work"}]));
         }
+        if !ext.is_empty() {
+            o.insert("schemas".into(), json!([USER, ENTERPRISE]));
+            o.insert(ENTERPRISE.into(), Value::Object(ext));
+        }
     }
     Ok(u)
 }
@@ -118,6 +121,9 @@ struct Desired {
     extra: Extra,
     language: Option<Language>,
     department: Option<String>,
+    /// The department was removed (by a PATCH): the person leaves their team when the
+    /// department drives teams.
+    clear_team: bool,
     manager: Option<String>,
     active: Option<bool>,
 }
@@ -148,7 +154,7 @@ fn desired(body: Value) -> Result<Desired, ScimError> {
         .flatten()
         .collect::<Vec<_>>()
         .join(" ");
-    let name = [name_in.formatted, u.display_name.clone(), Some(joined)]
+    let name = [u.display_name.clone(), name_in.formatted, Some(joined)]
         .into_iter()
         .flatten()
         .find(|n| !n.trim().is_empty())
@@ -190,6 +196,7 @@ fn desired(body: Value) -> Result<Desired, ScimError> {
             }
         }),
         department: ext.department.filter(|d| !d.trim().is_empty()),
+        clear_team: false,
         manager: ext.manager.and_then(|m| m.value).filter(|m| !m.is_empty()),
         active: u.active,
     })
@@ -237,6 +244,7 @@ fn team_of(
             .resolve(dep)
             .map(|t| Some(Some(t)))
             .map_err(|m| ApiError::invalid("department", m)),
+        (None, TeamSource::Department) if d.clear_team => Ok(Some(None)),
         _ => Ok(None),
     }
 }
@@ -412,6 +420,15 @@ pub async fn replace(
     body: Value,
 ) -> Result<Value, ScimError> {
     let d = desired(body)?;
+    replace_with(state, ctx, id, d).await
+}
+
+async fn replace_with(
+    state: &AppState,
+    ctx: Ctx,
+    id: String,
+    d: Desired,
+) -> Result<Value, ScimError> {
     let share = ctx.share;
     state
         .db
@@ -420,7 +437,8 @@ pub async fn replace(
         .into_result(share)
 }
 
-/// PATCH /Users/{id}: the operations applied to the user as it is, then a replacement.
+/// PATCH /Users/{id}: the operations applied to the user as it is, then a replacement
+/// (a removed department takes the person out of their team).
 pub async fn modify(
     state: &AppState,
     ctx: Ctx,
@@ -428,8 +446,19 @@ pub async fn modify(
     req: PatchRequest,
 ) -> Result<Value, ScimError> {
     let mut current = get(state, ctx.clone(), id.clone()).await?;
+    let had_department = current[ENTERPRISE]["department"].is_string();
+    let name_before = current["displayName"].clone();
     patch::apply(&mut current, &req.operations)?;
-    replace(state, ctx, id, current).await
+    // `name.formatted` patched (the answers carry only `displayName`): the new name.
+    if current["displayName"] == name_before
+        && let Some(formatted) = current["name"]["formatted"].as_str().map(str::to_owned)
+        && let Some(o) = current.as_object_mut()
+    {
+        o.insert("displayName".into(), Value::String(formatted));
+    }
+    let mut d = desired(current)?;
+    d.clear_team = had_department && d.department.is_none();
+    replace_with(state, ctx, id, d).await
 }
 
 /// DELETE /Users/{id}: the person is deactivated (their answers and suggestions stay,

@@ -317,11 +317,15 @@ pub fn page_groups(
     Ok((total, rows))
 }
 
-/// The active people of a team, (id, name), oldest first.
+/// The people of a team SCIM sees (deactivated ones too: membership is not `active`),
+/// (id, name), oldest first.
 pub fn members(conn: &mut AnyConnection, team: &str) -> Result<Vec<(String, String)>, ApiError> {
     Ok(people::table
         .filter(people::team_id.eq(team))
-        .filter(people::active.eq(true))
+        .filter(people::erased_at.is_null())
+        .filter(diesel::dsl::not(diesel::dsl::exists(
+            scim_deleted::table.filter(scim_deleted::person_id.eq(people::id)),
+        )))
         .select((people::id, people::name))
         .order((people::created_at, people::id))
         .load(conn)?)

@@ -740,7 +740,7 @@ async fn groups_are_teams_and_their_members_move_people_when_groups_drive_teams(
         None,
     );
     let r = gpatch(json!([{"op": "remove", "path": format!("members[value eq \"{uid}\"]")}])).await;
-    assert_eq!(expect_scim(&r, 200, None)["members"], json!([]));
+    assert!(expect_scim(&r, 200, None).get("members").is_none());
     let p = app
         .get(&format!("/api/v1/people/{uid}"), Some(&admin.token))
         .await;
