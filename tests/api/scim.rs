@@ -136,6 +136,15 @@ async fn a_provisioned_user_gets_its_team_manager_language_phone_and_employee_nu
         .get(&format!("/api/v1/teams/{support}"), Some(&admin.token))
         .await;
     assert_eq!(t.json()["manager_ids"], json!([boss.id]));
+    // The person's export holds what the provider sent.
+    let export = app
+        .get(&format!("/api/v1/people/{id}/export"), Some(&admin.token))
+        .await;
+    export.expect(200);
+    assert_eq!(
+        export.json()["provisioning"],
+        json!({"external_id": "entra-42", "phone": "+7 495 000", "employee_number": "E-1001"})
+    );
     // Read back, the same.
     let got = scim(&app, Method::GET, &format!("/Users/{id}"), &token, None).await;
     assert_eq!(
