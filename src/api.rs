@@ -12,6 +12,7 @@ use crate::ops::api::OpsApi;
 use crate::org::api::OrgApi;
 use crate::reports::api::AuditApi;
 use crate::reports::api::ReportsApi;
+use crate::scim::api::ScimApi;
 use crate::state::AppState;
 use crate::suggestions::api::InsightsApi;
 use crate::suggestions::api::SuggestionsApi;
@@ -30,6 +31,7 @@ pub type Apis = (
     ActionsApi,
     NotifyApi,
     OpsApi,
+    ScimApi,
 );
 
 /// The whole API as one OpenAPI service.
@@ -70,6 +72,9 @@ pub fn service(state: &AppState) -> OpenApiService<Apis, ()> {
                 state: state.clone(),
             },
             OpsApi {
+                state: state.clone(),
+            },
+            ScimApi {
                 state: state.clone(),
             },
         ),

@@ -410,6 +410,10 @@ pub struct Config {
     /// Company sign-in (OpenID Connect) and who may still use a password.
     #[command(flatten)]
     pub oidc: crate::auth::oidc::config::OidcConfig,
+
+    /// SCIM provisioning.
+    #[command(flatten)]
+    pub scim: crate::scim::config::ScimConfig,
 }
 
 impl Config {

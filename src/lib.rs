@@ -40,6 +40,7 @@ pub mod org;
 pub mod payload;
 pub mod plural;
 pub mod reports;
+pub mod scim;
 pub mod secret;
 pub mod startup;
 pub mod state;

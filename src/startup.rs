@@ -166,6 +166,7 @@ pub fn build_app(state: AppState) -> impl Endpoint + use<> {
                 IntoResponse::with_content_type(spec.clone(), "application/json").into_response()
             }),
         )
+        .nest("/scim/v2", crate::scim::routes::endpoint())
         .nest(
             "/",
             api.into_endpoint()

@@ -35,6 +35,9 @@ diesel::table! {
         erased_at -> Nullable<Timestamp>,
         name_key -> Nullable<Text>,
         reminders_off -> Bool,
+        external_id -> Nullable<Text>,
+        phone -> Nullable<Text>,
+        employee_number -> Nullable<Text>,
     }
 }
 
@@ -263,6 +266,11 @@ diesel::allow_tables_to_appear_in_same_query!(
     pulse_links,
     actions,
     action_updates,
+    scim_tokens,
+    scim_deleted,
+    scim_deactivations,
+    scim_held,
+    scim_releases,
 );
 
 diesel::table! {
@@ -356,3 +364,48 @@ diesel::table! {
 
 diesel::joinable!(identities -> people (person_id));
 diesel::allow_tables_to_appear_in_same_query!(identities, people);
+
+diesel::table! {
+    scim_tokens (id) {
+        id -> Text,
+        name -> Text,
+        token_hash -> Text,
+        created_by -> Text,
+        created_at -> Timestamp,
+        last_used_at -> Nullable<Timestamp>,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    scim_deleted (person_id) {
+        person_id -> Text,
+        at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    scim_deactivations (id) {
+        id -> Text,
+        person_id -> Text,
+        at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    scim_held (person_id) {
+        person_id -> Text,
+        token_id -> Text,
+        delete_after -> Bool,
+        requested_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    scim_releases (id) {
+        id -> Text,
+        confirmed_by -> Text,
+        confirmed_at -> Timestamp,
+        until -> Timestamp,
+    }
+}

@@ -156,6 +156,10 @@ fn erase_in(
             people::activation_expires_at.eq(None::<chrono::NaiveDateTime>),
             people::updated_at.eq(at),
             people::erased_at.eq(Some(at)),
+            // What a SCIM client sent about them.
+            people::external_id.eq(None::<String>),
+            people::phone.eq(None::<String>),
+            people::employee_number.eq(None::<String>),
         ))
         .execute(conn)?;
     let (a, d, r) = (

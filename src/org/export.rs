@@ -16,8 +16,8 @@ use crate::auth::{Principal, require_admin};
 use crate::clock::now;
 use crate::db::AnyConnection;
 use crate::db::schema::{
-    action_updates, actions, audit_log, participation, round_invitees, rounds, suggestion_events,
-    suggestions, surveys, team_managers, teams,
+    action_updates, actions, audit_log, participation, people, round_invitees, rounds,
+    suggestion_events, suggestions, surveys, team_managers, teams,
 };
 use crate::error::ApiError;
 use crate::org::domain::Language;
@@ -25,8 +25,8 @@ use crate::org::model::PersonRow;
 use crate::org::service::person_view;
 use crate::org::store;
 use crate::org::types::{
-    ExportAction, ExportActionUpdate, ExportAuditEntry, ExportReply, ExportRound, ExportSuggestion,
-    ExportTeam, PersonExport,
+    ExportAction, ExportActionUpdate, ExportAuditEntry, ExportProvisioning, ExportReply,
+    ExportRound, ExportSuggestion, ExportTeam, PersonExport,
 };
 use crate::reports::audit_log::record;
 use crate::state::AppState;
@@ -275,10 +275,19 @@ fn collect(conn: &mut AnyConnection, row: PersonRow) -> Result<PersonExport, Api
             Language::En => (*en).to_owned(),
         })
         .collect();
+    let (external_id, phone, employee_number) = people::table
+        .find(&id)
+        .select((people::external_id, people::phone, people::employee_number))
+        .first::<(Option<String>, Option<String>, Option<String>)>(conn)?;
     Ok(PersonExport {
         generated_at: now(),
         language,
         profile: person_view(row),
+        provisioning: ExportProvisioning {
+            external_id,
+            phone,
+            employee_number,
+        },
         team,
         manages,
         signed_suggestions,

@@ -8,7 +8,8 @@
 //! (and the in-memory team tree) in [`store`]; who may read which teams and people — the
 //! rule the other capabilities ask too — in [`access`]; values parsed once at the edge
 //! (e-mail addresses, names, team kinds, languages, roles) in [`domain`]; the CSV import in
-//! [`import`]; the audit-log rows of every organisational change in [`audit`]; and the
+//! [`import`]; the rules of deactivation and team deletion every door shares in
+//! [`lifecycle`]; the audit-log rows of every organisational change in [`audit`]; and the
 //! handlers in [`api`].
 
 pub mod access;
@@ -18,6 +19,7 @@ pub mod domain;
 pub mod erasure;
 pub mod export;
 pub mod import;
+pub mod lifecycle;
 pub mod model;
 pub mod service;
 pub mod store;

@@ -12,14 +12,15 @@ use crate::auth::token::new_activation_token;
 use crate::auth::{Principal, require_hr};
 use crate::clock::now;
 use crate::db::AnyConnection;
-use crate::error::{ApiError, Msg};
+use crate::error::ApiError;
 use crate::http::page_bounds;
 use crate::org::access::{may_change_admin, may_read_person, readable_teams, teams_visible_to};
 use crate::org::audit;
 use crate::org::domain::{
-    ATTR_MAX, Email, GrantedRole, Language, Name, TeamKind, parse_optional_text, team_in_use,
+    ATTR_MAX, Email, GrantedRole, Language, Name, TeamKind, parse_optional_text,
 };
 use crate::org::import::{self, ImportOptions, ImportReport};
+use crate::org::lifecycle;
 use crate::org::model::{PersonChanges, PersonRow, TeamChanges, TeamRow, TeamServes};
 use crate::org::store::{self, TeamTree};
 use crate::org::types::{
@@ -257,21 +258,7 @@ pub async fn delete_team(state: &AppState, p: &Principal, id: String) -> Result<
     let actor = p.id.clone();
     state
         .db
-        .write(move |conn| {
-            let team = team_row(conn, &id)?;
-            let used = store::team_use(conn, &id)?;
-            if let Some(why) = team_in_use(used.children, used.people) {
-                return Err(ApiError::Conflict(why));
-            }
-            if used.history {
-                return Err(ApiError::Conflict(Msg::new(
-                    "the team has history (surveys, answers, suggestions, customer ratings or \
-                     action plans) that past reports keep: rename or move it instead",
-                )));
-            }
-            store::delete_team(conn, &id)?;
-            audit::team_deleted(conn, &actor, &team)
-        })
+        .write(move |conn| lifecycle::delete_team(conn, &actor, &id))
         .await
 }
 
@@ -588,16 +575,10 @@ pub async fn deactivate_person(
     if id == p.id {
         return Err(ApiError::Conflict("you cannot deactivate yourself".into()));
     }
-    let caller_is_admin = p.is_admin;
-    let actor = p.id.clone();
+    let (caller_is_admin, actor) = (p.is_admin, p.id.clone());
     state
         .db
-        .write(move |conn| {
-            let row = person_row(conn, &id)?;
-            require_admin_rights(caller_is_admin, row.is_admin)?;
-            store::deactivate_person(conn, &id, now())?;
-            audit::person_deactivated(conn, &actor, &id)
-        })
+        .write(move |conn| lifecycle::deactivate(conn, &actor, caller_is_admin, &id))
         .await
 }
 

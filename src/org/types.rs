@@ -306,6 +306,9 @@ pub struct PersonExport {
     /// The language of `not_included` (the person's own).
     pub language: Language,
     pub profile: Person,
+    /// What an identity provider sent through SCIM: its id of the person, their work
+    /// phone number and employee number.
+    pub provisioning: ExportProvisioning,
     pub team: Option<ExportTeam>,
     /// Teams the person manages.
     pub manages: Vec<ExportTeam>,
@@ -321,4 +324,12 @@ pub struct PersonExport {
     pub audit_entries: Vec<ExportAuditEntry>,
     /// What is not in this export, and why, in the person's language.
     pub not_included: Vec<String>,
+}
+
+/// What SCIM provisioning keeps about a person.
+#[derive(Object, Debug, Clone)]
+pub struct ExportProvisioning {
+    pub external_id: Option<String>,
+    pub phone: Option<String>,
+    pub employee_number: Option<String>,
 }

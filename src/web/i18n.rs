@@ -193,6 +193,58 @@ fn ru(en: &str) -> Option<&'static str> {
 }
 
 const RU: &[(&str, &str)] = &[
+    // The provisioning page (/admin/scim).
+    ("Provisioning", "Синхронизация (SCIM)"),
+    ("Provisioning (SCIM)", "Синхронизация сотрудников (SCIM)"),
+    (
+        "Your identity provider creates, updates and deactivates people and teams through SCIM 2.0 at this address, with a token made here:",
+        "Ваш провайдер учётных записей создаёт, изменяет и деактивирует сотрудников и команды через SCIM 2.0 по этому адресу с токеном, созданным здесь:",
+    ),
+    (
+        "The new token (copy it now: it is not shown again):",
+        "Новый токен (скопируйте его сейчас: больше он не будет показан):",
+    ),
+    (
+        "Confirmed: the held deactivations were applied, and SCIM may deactivate freely for an hour.",
+        "Подтверждено: задержанные деактивации выполнены, и в течение часа SCIM может деактивировать без ограничений.",
+    ),
+    ("Tokens", "Токены"),
+    ("No tokens yet.", "Токенов пока нет."),
+    ("Created", "Создан"),
+    ("Last used", "Последнее использование"),
+    ("never", "ни разу"),
+    ("revoked {date}", "отозван {date}"),
+    ("active", "действует"),
+    ("Revoke", "Отозвать"),
+    ("Name of a new token", "Название нового токена"),
+    (
+        "For example the identity provider's name.",
+        "Например, название провайдера учётных записей.",
+    ),
+    ("Create a token", "Создать токен"),
+    ("Mass-change guard", "Защита от массовых изменений"),
+    (
+        "SCIM may deactivate at most {share}% of the active people within an hour; beyond that, deactivations wait here for an admin.",
+        "SCIM может деактивировать не более {share}% активных сотрудников за час; сверх этого деактивации ждут здесь решения администратора.",
+    ),
+    (
+        "Deactivated through SCIM in the last hour: {done}. Active people: {active}.",
+        "Деактивировано через SCIM за последний час: {done}. Активных сотрудников: {active}.",
+    ),
+    (
+        "Confirmed: SCIM may deactivate freely until {date}.",
+        "Подтверждено: SCIM может деактивировать без ограничений до {date}.",
+    ),
+    ("No deactivation is held.", "Задержанных деактиваций нет."),
+    ("Person", "Сотрудник"),
+    ("Asked", "Запрос"),
+    ("Requested", "Когда"),
+    ("delete", "удалить"),
+    ("deactivate", "деактивировать"),
+    (
+        "Confirm the held deactivations",
+        "Подтвердить задержанные деактивации",
+    ),
     // action plans
     ("A suggestion", "Предложение"),
     ("Add an update", "Добавить новость"),
@@ -1144,6 +1196,28 @@ const RU: &[(&str, &str)] = &[
 /// Russian for the API's messages (validation and conflict errors), keyed by the
 /// English template of `error::Msg`.
 const RU_MSG: &[(&str, &str)] = &[
+    // SCIM provisioning.
+    (
+        "a person with this userName already exists",
+        "сотрудник с таким userName уже есть",
+    ),
+    (
+        "a group with this externalId already exists",
+        "группа с таким externalId уже есть",
+    ),
+    ("no such user", "нет такого пользователя"),
+    ("remove needs a path", "для remove нужен path"),
+    (
+        "an operation without a path needs an object as its value",
+        "операции без path нужен объект в value",
+    ),
+    ("not an object", "не объект"),
+    ("a value is required", "нужно значение value"),
+    ("userName is required", "нужен userName"),
+    (
+        "userName must be the person's e-mail address, like name@example.org",
+        "userName должен быть адресом электронной почты сотрудника, например name@example.org",
+    ),
     (
         "the file is not UTF-8 text",
         "файл не является текстом в UTF-8",

@@ -70,6 +70,7 @@ pub fn page(c: &Chrome, title: &str, body: Markup) -> Markup {
                                 @if c.has_role("admin") {
                                     li { a href="/admin/audit" { (t(lang, "Audit log")) } }
                                     li { a href="/admin/retention" { (t(lang, "Retention")) } }
+                                    li { a href="/admin/scim" { (t(lang, "Provisioning")) } }
                                 }
                                 li { a href="/password" { (t(lang, "Password")) } }
                             }

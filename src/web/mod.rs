@@ -14,7 +14,8 @@
 //! sign-in), [`pulses`]
 //! (answering), [`suggestions`], [`reports`] (with [`impact`], a team's driver impact),
 //! [`surveys`] and [`survey_form`] (HR survey list and form), [`people`] (people and teams), [`imports`] (people and CX CSV) and
-//! [`linkage`], and [`actions`] (action plans). What they share: [`session`] (cookie, CSRF, renewal), [`respond`] (how a
+//! [`linkage`], [`actions`] (action plans) and [`scim`] (provisioning tokens and the
+//! mass-change guard). What they share: [`session`] (cookie, CSRF, renewal), [`respond`] (how a
 //! page answers), [`layout`] (frame and form fields), [`i18n`] (English and Russian texts)
 //! and [`charts`] (SVG charts).
 
@@ -60,6 +61,7 @@ pub mod report_details;
 pub mod reports;
 pub mod respond;
 pub mod retention;
+pub mod scim;
 pub mod session;
 pub mod sso;
 pub mod suggestions;
@@ -137,6 +139,13 @@ pub fn mount(route: Route) -> Route {
             "/admin/retention",
             secured(get(retention::show).post(retention::save)),
         )
+        .at("/admin/scim", secured(get(scim::show)))
+        .at("/admin/scim/tokens", secured(poem::post(scim::create)))
+        .at(
+            "/admin/scim/tokens/:id/revoke",
+            secured(poem::post(scim::revoke)),
+        )
+        .at("/admin/scim/confirm", secured(poem::post(scim::confirm)))
         .at("/reports/:id", secured(get(reports::report)))
         .at(
             "/reports/:id/report.csv",

@@ -34,6 +34,9 @@ enum Who {
     Hr,
     /// An admin (HR rights too).
     Admin,
+    /// A SCIM provisioning token an admin created (not a sign-in token): only the SCIM
+    /// paths let it in; every sign-in token gets 401 there.
+    Scim,
 }
 
 /// The callers, in the order of the status arrays of [`per_caller`].
@@ -232,6 +235,17 @@ fn problem_check(r: &Resp, status: u16) -> Result<(), String> {
     })
 }
 
+/// A SCIM error body with `status` (what the `/scim/v2` paths answer instead of
+/// problem+json).
+fn scim_error_check(r: &Resp, status: u16) -> Result<(), String> {
+    let v: Value = serde_json::from_slice(&r.body).map_err(|e| format!("not JSON: {e}"))?;
+    let ok = r.content_type() == "application/scim+json"
+        && v["schemas"] == json!(["urn:ietf:params:scim:api:messages:2.0:Error"])
+        && v["status"] == json!(status.to_string());
+    ok.then_some(())
+        .ok_or_else(|| format!("not a SCIM error: {} {v}", r.content_type()))
+}
+
 fn clip(text: &str) -> String {
     text.chars().take(300).collect()
 }
@@ -263,7 +277,11 @@ async fn run(
             ));
         }
         if r.status >= 400 {
-            if let Err(e) = problem_check(&r, r.status) {
+            if row.path.starts_with("/scim/") {
+                if let Err(e) = scim_error_check(&r, r.status) {
+                    mismatches.push(format!("{what}: error body is not a SCIM error: {e}"));
+                }
+            } else if let Err(e) = problem_check(&r, r.status) {
                 mismatches.push(format!("{what}: error body is not problem+json: {e}"));
             }
             let body = r.text();
@@ -582,6 +600,43 @@ fn matrix(f: &Fixture) -> Vec<Row> {
         json_body(json!({"current_password": PASSWORD, "new_password": OTHER_PASSWORD})),
                                                                                 [401, 204, 204, 204, 204, 204])));
 
+    // ----- SCIM provisioning: admins manage the tokens and the guard; the SCIM paths
+    // let in a provisioning token and nothing else (a sign-in token, even an admin's,
+    // is 401 there) -----
+    rows.extend(per_caller(post.clone(), at("/api/v1/scim-tokens"), json_body(json!({"name": "IdP"})),
+                                                                                [401, 403, 403, 403, 403, 201]));
+    rows.extend(per_caller(get.clone(), at("/api/v1/scim-tokens"), no_body,   [401, 403, 403, 403, 403, 200]));
+    rows.extend(per_caller(delete.clone(), at(format!("/api/v1/scim-tokens/{m}")), no_body,
+                                                                                [401, 403, 403, 403, 403, 404]));
+    rows.extend(per_caller(get.clone(), at("/api/v1/scim-guard"), no_body,    [401, 403, 403, 403, 403, 200]));
+    rows.extend(per_caller(post.clone(), at("/api/v1/scim-guard/confirm"), no_body,
+                                                                                [401, 403, 403, 403, 403, 200]));
+    rows.extend([
+        Row::new(Scim, get.clone(), "/api/v1/me", Body::None, 401),
+        Row::new(Scim, get.clone(), "/api/v1/scim-tokens", Body::None, 401),
+    ]);
+    let scim_user = || Body::Json(json!({"userName": format!("scim-{}@example.org", short())}));
+    let scim_paths: Vec<(Method, String, Body, u16)> = vec![
+        (get.clone(), "/scim/v2/ServiceProviderConfig".into(), Body::None, 200),
+        (get.clone(), "/scim/v2/Schemas".into(), Body::None, 200),
+        (get.clone(), "/scim/v2/ResourceTypes".into(), Body::None, 200),
+        (get.clone(), "/scim/v2/Users".into(), Body::None, 200),
+        (get.clone(), format!("/scim/v2/Users/{}", f.emp.id), Body::None, 200),
+        (get.clone(), format!("/scim/v2/Users/{m}"), Body::None, 404),
+        (post.clone(), "/scim/v2/Users".into(), scim_user(), 201),
+        (patch.clone(), format!("/scim/v2/Users/{m}"), Body::Json(json!({"Operations": []})), 404),
+        (get.clone(), "/scim/v2/Groups".into(), Body::None, 200),
+        (get.clone(), format!("/scim/v2/Groups/{}", f.a), Body::None, 200),
+        (delete.clone(), format!("/scim/v2/Groups/{m}"), Body::None, 404),
+    ];
+    for (method, path, body, status) in scim_paths {
+        rows.extend(per_caller(method.clone(), at(path.clone()), |_| body.clone(), [401; 6]));
+        rows.push(Row::new(Scim, method, path, body, status));
+    }
+    // A path that is no SCIM endpoint is 404 (a SCIM error) for everyone.
+    rows.extend(per_caller(get.clone(), at("/scim/v2/Nothing"), no_body,      [404; 6]));
+    rows.push(Row::new(Scim, get.clone(), "/scim/v2/Nothing", Body::None, 404));
+
     // ----- what successful reads must not show -----
     for row in &mut rows {
         let hidden: Vec<&String> = match (row.path.as_str(), row.who) {
@@ -612,6 +667,23 @@ async fn every_endpoint_answers_every_caller_as_the_access_rules_say() {
         (Who::Admin, f.admin.clone()),
     ]);
 
+    let scim = app
+        .post(
+            "/api/v1/scim-tokens",
+            Some(&f.admin.token),
+            json!({"name": "matrix"}),
+        )
+        .await;
+    scim.expect(201);
+    actors.insert(
+        Who::Scim,
+        Actor {
+            id: String::new(),
+            email: String::new(),
+            token: scim.json()["secret"].as_str().expect("secret").to_owned(),
+        },
+    );
+
     let rows = matrix(&f);
     let mismatches = run(&app, &mut actors, &org, &rows).await;
     assert!(
@@ -623,7 +695,7 @@ async fn every_endpoint_answers_every_caller_as_the_access_rules_say() {
     );
 
     // Every caller's own token still works after the run: nothing revoked it by accident.
-    for (who, a) in &actors {
+    for (who, a) in actors.iter().filter(|(w, _)| **w != Who::Scim) {
         let r = app.get("/api/v1/me", Some(&a.token)).await;
         assert_eq!(
             r.status,

@@ -269,6 +269,33 @@ async fn an_erased_person_is_nowhere_and_every_report_keeps_its_numbers() {
     let app = spawn_app().await;
     let w = world(&app).await;
     let sqlite = matches!(app.state.db.backend(), pulseline::db::Backend::Sqlite);
+    // What a SCIM client sent about them: their provider's id, phone and employee number.
+    let scim = [
+        format!("ext-{}", short()),
+        format!("tel-{}", short()),
+        format!("emp-{}", short()),
+    ];
+    let (id, v) = (w.victim.id.clone(), scim.clone());
+    app.state
+        .db
+        .write(move |conn| {
+            use pulseline::db::schema::people;
+            diesel::update(people::table.find(&id))
+                .set((
+                    people::external_id.eq(Some(&v[0])),
+                    people::phone.eq(Some(&v[1])),
+                    people::employee_number.eq(Some(&v[2])),
+                ))
+                .execute(conn)?;
+            Ok(())
+        })
+        .await
+        .expect("SCIM attributes");
+    assert!(
+        columns_holding(&app, &scim[1])
+            .await
+            .contains(&"people.phone".to_owned())
+    );
     // The search finds the person before: it would find them after.
     assert!(
         columns_holding(&app, &w.name)
@@ -357,7 +384,15 @@ async fn an_erased_person_is_nowhere_and_every_report_keeps_its_numbers() {
     // Nothing names them: not a column of any table, not a byte of the SQLite files;
     // nor the name's sort key, which holds the name lower-cased with its digits padded.
     let key = pulseline::org::domain::natural_key(&w.name);
-    for needle in [w.name.as_str(), w.victim.email.as_str(), key.as_str()] {
+    let [ext, tel, emp] = &scim;
+    for needle in [
+        w.name.as_str(),
+        w.victim.email.as_str(),
+        key.as_str(),
+        ext,
+        tel,
+        emp,
+    ] {
         assert_eq!(
             columns_holding(&app, needle).await,
             Vec::<String>::new(),
@@ -378,7 +413,10 @@ async fn an_erased_person_is_nowhere_and_every_report_keeps_its_numbers() {
             .expect("pragma");
         assert_eq!(on.secure_delete, 1, "secure_delete is on");
         assert_eq!(
-            in_sqlite_files(&app.database_url, &[&w.name, &w.victim.email, &key]),
+            in_sqlite_files(
+                &app.database_url,
+                &[&w.name, &w.victim.email, &key, ext, tel, emp]
+            ),
             Vec::<String>::new()
         );
     }

@@ -27,6 +27,7 @@ mod reach;
 mod reports;
 mod restore;
 mod retention;
+mod scim;
 mod sealed;
 mod suggestions;
 mod surveys;

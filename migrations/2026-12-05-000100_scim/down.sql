@@ -1,0 +1,10 @@
+DROP TABLE scim_releases;
+DROP TABLE scim_held;
+DROP INDEX scim_deactivations_at_idx;
+DROP TABLE scim_deactivations;
+DROP TABLE scim_deleted;
+DROP TABLE scim_tokens;
+DROP INDEX people_external_id_idx;
+ALTER TABLE people DROP COLUMN employee_number;
+ALTER TABLE people DROP COLUMN phone;
+ALTER TABLE people DROP COLUMN external_id;
