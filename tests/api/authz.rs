@@ -705,3 +705,65 @@ async fn every_endpoint_answers_every_caller_as_the_access_rules_say() {
         );
     }
 }
+
+/// The company sign-in pages in the matrix: they are public, so every caller — no
+/// session, an employee, a manager, HR and an admin, each with their session cookie —
+/// gets the same answer, and none names anyone. With company sign-in configured (its
+/// provider unreachable here) the start is the 502 page and a callback that no sign-in
+/// of this browser started is the 400 page; with it off, both are 404.
+#[tokio::test]
+async fn the_company_sign_in_pages_answer_every_caller_alike() {
+    use crate::helpers::spawn_app_with;
+    use pulseline::config::Secret;
+    let configured = spawn_app_with(|c| {
+        c.public_url = Some("http://pulse.test".into());
+        c.oidc.oidc_issuer = Some("http://127.0.0.1:9".into());
+        c.oidc.oidc_client_id = Some("pulseline".into());
+        c.oidc.oidc_client_secret = Some(Secret::new("a-client-secret".into()));
+    })
+    .await;
+    let off = spawn_app().await;
+    for (app, start, callback) in [
+        (&configured, (502, "unavailable"), (400, "state")),
+        (&off, (404, "off"), (404, "off")),
+    ] {
+        let admin = app.admin().await;
+        let hr = app.hr().await;
+        let team = app.create_team(&admin, "Alpha", None, "frontline").await;
+        let employee = app.employee(&admin, Some(&team)).await;
+        let manager = app.manager_of(&admin, &team).await;
+        let callers: [(&str, Option<&Actor>); 5] = [
+            ("anon", None),
+            ("employee", Some(&employee)),
+            ("manager", Some(&manager)),
+            ("hr", Some(&hr)),
+            ("admin", Some(&admin)),
+        ];
+        for (who, actor) in callers {
+            for (path, (status, reason)) in [
+                ("/auth/oidc/start?next=/hr/people", start),
+                ("/auth/oidc/callback?state=forged&code=forged", callback),
+            ] {
+                let mut req = app.client.get(path);
+                if let Some(a) = actor {
+                    req = req.header("cookie", format!("pulseline_session={}", a.token));
+                }
+                let resp = req.send().await.0;
+                let got = resp.status().as_u16();
+                let body = resp.into_body().into_string().await.expect("body");
+                assert_eq!(got, status, "{who} {path}: {body}");
+                assert!(
+                    body.contains(&format!("data-reason=\"{reason}\"")),
+                    "{who} {path}: {body}"
+                );
+                assert!(
+                    !body.contains("Alpha")
+                        && [&admin, &hr, &employee, &manager]
+                            .iter()
+                            .all(|p| !body.contains(&p.email) && !body.contains(&p.id)),
+                    "{who} {path} names someone: {body}"
+                );
+            }
+        }
+    }
+}
