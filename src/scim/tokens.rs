@@ -45,7 +45,12 @@ pub struct CreatedScimToken {
 #[oai(deny_unknown_fields)]
 #[serde(deny_unknown_fields)]
 pub struct CreateScimToken {
-    /// A name for the token (1 to 100 characters).
+    /// A name for the token (1 to 100 characters, not only spaces, no control
+    /// characters).
+    #[oai(validator(
+        max_length = 100,
+        pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$"
+    ))]
     pub name: String,
 }
 
