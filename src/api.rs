@@ -5,6 +5,7 @@ use poem_openapi::OpenApiService;
 
 use crate::actions::api::ActionsApi;
 use crate::auth::api::AuthApi;
+use crate::conversations::api::ConversationsApi;
 use crate::cx::api::CxApi;
 use crate::linkage::api::LinkageApi;
 use crate::notify::api::NotifyApi;
@@ -29,6 +30,7 @@ pub type Apis = (
     CxApi,
     LinkageApi,
     ActionsApi,
+    ConversationsApi,
     NotifyApi,
     OpsApi,
     ScimApi,
@@ -66,6 +68,9 @@ pub fn service(state: &AppState) -> OpenApiService<Apis, ()> {
                 state: state.clone(),
             },
             ActionsApi {
+                state: state.clone(),
+            },
+            ConversationsApi {
                 state: state.clone(),
             },
             NotifyApi {

@@ -336,6 +336,7 @@ pub fn seed(
                     job_family: inv.job_family.clone(),
                     tenure: inv.tenure.clone(),
                     answers,
+                    reply: None,
                 };
                 let sealed = seal(&master.round_key(&round.id), &round.id, &questions, &ballot)?;
                 diesel::insert_into(crate::db::schema::ballots::table)

@@ -24,6 +24,8 @@ pub enum Tag {
     Cx,
     /// Action plans on the results: owners, due days, dated updates.
     Actions,
+    /// Anonymous two-way conversations about pulse comments and anonymous suggestions.
+    Conversations,
     /// Health, readiness and metrics.
     Operations,
 }

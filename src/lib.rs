@@ -27,6 +27,7 @@ pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod contract;
+pub mod conversations;
 pub mod cx;
 pub mod db;
 pub mod demo;

@@ -11,6 +11,10 @@
 //! tables are `WITHOUT ROWID`, so no hidden rowid counts rows. PostgreSQL does not parse
 //! `WITHOUT ROWID`, so the same tables are declared here per backend (idempotently,
 //! after the portable migrations) instead of in `migrations/`.
+//!
+//! The conversations about comments (`conversations`, `conversation_messages`,
+//! [`crate::conversations`]) are written at the same close, in the same random order,
+//! and carry a code's hash but no person and no time finer than a day.
 
 use diesel::connection::SimpleConnection;
 
@@ -46,6 +50,27 @@ CREATE TABLE IF NOT EXISTS ballots (
     sealed BLOB NOT NULL
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS ballots_round_idx ON ballots (round_id);
+CREATE TABLE IF NOT EXISTS conversations (
+    id TEXT PRIMARY KEY NOT NULL,
+    code_hash TEXT NOT NULL,
+    round_id TEXT NULL REFERENCES rounds (id),
+    response_id TEXT NULL,
+    question_id TEXT NULL,
+    suggestion_id TEXT NULL,
+    closed_by TEXT NULL,
+    closed_on DATE NULL
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS conversations_code_idx ON conversations (code_hash);
+CREATE INDEX IF NOT EXISTS conversations_round_idx ON conversations (round_id);
+CREATE TABLE IF NOT EXISTS conversation_messages (
+    conversation_id TEXT NOT NULL REFERENCES conversations (id),
+    seq INTEGER NOT NULL,
+    side TEXT NOT NULL,
+    body TEXT NOT NULL,
+    written_on DATE NOT NULL,
+    replies_before INTEGER NOT NULL,
+    PRIMARY KEY (conversation_id, seq)
+) WITHOUT ROWID;
 ";
 
 const POSTGRES: &str = "
@@ -79,6 +104,27 @@ CREATE TABLE IF NOT EXISTS ballots (
     sealed BYTEA NOT NULL
 );
 CREATE INDEX IF NOT EXISTS ballots_round_idx ON ballots (round_id);
+CREATE TABLE IF NOT EXISTS conversations (
+    id TEXT PRIMARY KEY NOT NULL,
+    code_hash TEXT NOT NULL,
+    round_id TEXT NULL REFERENCES rounds (id),
+    response_id TEXT NULL,
+    question_id TEXT NULL,
+    suggestion_id TEXT NULL,
+    closed_by TEXT NULL,
+    closed_on DATE NULL
+);
+CREATE INDEX IF NOT EXISTS conversations_code_idx ON conversations (code_hash);
+CREATE INDEX IF NOT EXISTS conversations_round_idx ON conversations (round_id);
+CREATE TABLE IF NOT EXISTS conversation_messages (
+    conversation_id TEXT NOT NULL REFERENCES conversations (id),
+    seq INTEGER NOT NULL,
+    side TEXT NOT NULL,
+    body TEXT NOT NULL,
+    written_on DATE NOT NULL,
+    replies_before INTEGER NOT NULL,
+    PRIMARY KEY (conversation_id, seq)
+);
 ";
 
 /// What `answers`' two foreign keys guaranteed, checked once per statement instead of once

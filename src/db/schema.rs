@@ -240,6 +240,30 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    conversations (id) {
+        id -> Text,
+        code_hash -> Text,
+        round_id -> Nullable<Text>,
+        response_id -> Nullable<Text>,
+        question_id -> Nullable<Text>,
+        suggestion_id -> Nullable<Text>,
+        closed_by -> Nullable<Text>,
+        closed_on -> Nullable<Date>,
+    }
+}
+
+diesel::table! {
+    conversation_messages (conversation_id, seq) {
+        conversation_id -> Text,
+        seq -> Integer,
+        side -> Text,
+        body -> Text,
+        written_on -> Date,
+        replies_before -> Integer,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     teams,
     people,
@@ -260,6 +284,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     suggestions,
     suggestion_votes,
     suggestion_events,
+    conversations,
+    conversation_messages,
     cx_ratings,
     retention_settings,
     outbox,
@@ -363,6 +389,7 @@ diesel::table! {
 }
 
 diesel::joinable!(identities -> people (person_id));
+
 diesel::allow_tables_to_appear_in_same_query!(identities, people);
 
 diesel::table! {

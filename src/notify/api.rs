@@ -85,6 +85,7 @@ impl NotifyApi {
         #[oai(validator(max_length = 128))] token: Path<String>,
         body: JsonBody<ResponseInput>,
     ) -> Result<Created<Recorded>, ApiError> {
+        let allow_replies = body.0.allow_replies;
         let given: Vec<Given> = body
             .0
             .answers
@@ -96,9 +97,10 @@ impl NotifyApi {
                 text: a.text,
             })
             .collect();
-        service::link_answer(&self.state, &token.0, given).await?;
+        let code = service::link_answer(&self.state, &token.0, given, allow_replies).await?;
         Ok(Created::Created(Json(Recorded {
             status: "recorded".into(),
+            conversation_code: code,
         })))
     }
 }

@@ -137,8 +137,21 @@ pub async fn link_pulse_and_language(
     Ok((pulse, lang))
 }
 
-/// Answers the pulse of a personal link, once, exactly as a signed-in answer.
-pub async fn link_answer(state: &AppState, token: &str, given: Vec<Given>) -> Result<(), ApiError> {
+/// Answers the pulse of a personal link, once, exactly as a signed-in answer; the
+/// conversation code when replies were allowed to a comment.
+pub async fn link_answer(
+    state: &AppState,
+    token: &str,
+    given: Vec<Given>,
+    allow_replies: bool,
+) -> Result<Option<String>, ApiError> {
     let (round, person) = resolve(state, token).await?;
-    surveys::submit_response(state, Answerer::Person(person), &round, given).await
+    surveys::submit_response(
+        state,
+        Answerer::Person(person),
+        &round,
+        given,
+        allow_replies,
+    )
+    .await
 }

@@ -153,7 +153,8 @@ fn esc(s: &str) -> String {
 
 /// Whether a request is one of the anonymous actions — answering a pulse, raising a
 /// suggestion (which may be anonymous), voting, an anonymous author reading their
-/// follow-up — whose time must not reach the log: a log line a moment after a
+/// follow-up, an author reading or answering a conversation by code — whose time must
+/// not reach the log: a log line a moment after a
 /// colleague's sign-in would name who acted.
 pub fn is_anonymous_action(method: &str, path: &str) -> bool {
     let segs: Vec<&str> = path.trim_end_matches('/').split('/').collect();
@@ -163,6 +164,8 @@ pub fn is_anonymous_action(method: &str, path: &str) -> bool {
             | ("POST", ["", "api", "v1", "suggestions"])
             | ("POST", ["", "api", "v1", "suggestions", _, "votes"])
             | ("GET", ["", "api", "v1", "suggestions", "followup", _])
+            | ("GET" | "POST", ["", "api", "v1", "conversations", _])
+            | ("GET" | "POST", ["", "conversations"])
             | ("POST", ["", "pulses", _])
             | ("POST", ["", "suggestions", "new" | "followup"])
             | ("POST", ["", "suggestions", _, "vote"])

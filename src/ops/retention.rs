@@ -221,6 +221,8 @@ fn purge_rounds(
             diesel::delete(answers::table.filter(answers::response_id.eq_any(of_round)))
                 .execute(conn)?
         };
+        // The conversations about the comments go with them.
+        crate::conversations::store::delete_of(conn, std::slice::from_ref(id), &[])?;
         diesel::update(rounds::table.find(id))
             .filter(rounds::comments_purged_at.is_null())
             .set(rounds::comments_purged_at.eq(Some(at)))
@@ -261,6 +263,7 @@ fn purge_suggestions(conn: &mut AnyConnection, cutoff: NaiveDateTime) -> Result<
             suggestion_events::table.filter(suggestion_events::suggestion_id.eq_any(chunk)),
         )
         .execute(conn)?;
+        crate::conversations::store::delete_of(conn, &[], chunk)?;
         deleted += diesel::delete(suggestions::table.filter(suggestions::id.eq_any(chunk)))
             .execute(conn)?;
     }

@@ -21,8 +21,9 @@ use crate::surveys::bank::{Driver, ENPS_KEY, QuestionKind};
 use crate::surveys::model::{CUTS, RoundRow, SurveyRow, cuts_mask};
 use crate::surveys::store;
 
-/// One stored response, placed in the tree and in each cut.
+/// One stored response (its id names its conversations), placed in the tree and cuts.
 pub struct Resp {
+    pub id: String,
     pub node: usize,
     /// Per collected cut, the index of its value in `RoundData::cuts`.
     pub values: Vec<usize>,
@@ -230,7 +231,6 @@ impl RoundData {
             .iter()
             .map(|(_, (t, ..))| node_of.get(t).copied().unwrap_or(0))
             .collect();
-
         let mut cuts: Vec<(&'static str, Vec<String>)> =
             collected.iter().map(|&i| (CUTS[i], Vec::new())).collect();
         let mut value_index = |cut: usize, v: Option<&String>| -> usize {
@@ -268,6 +268,7 @@ impl RoundData {
                 .collect();
             by_id.insert(id.clone(), resps.len());
             resps.push(Resp {
+                id: id.clone(),
                 node,
                 values,
                 answers: Vec::new(),

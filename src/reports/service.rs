@@ -555,18 +555,25 @@ pub async fn round_comments(
         let model = rounds.closed(conn, round)?;
         let (data, plan) = (&model.data, &model.plan);
         let node = team_node(data, &team)?;
+        let threads = crate::conversations::store::of_round(conn, &round_id)?;
         let mut comments = Vec::new();
         let mut any_hidden = false;
         for (qid, mask) in &plan.comments {
-            let texts: Vec<&(String, String)> = data
+            let texts: Vec<(&str, &(String, String))> = data
                 .cell(node, None)
                 .into_iter()
-                .flat_map(|r| r.texts.iter().filter(|(q, _)| q == qid))
+                .flat_map(|r| {
+                    r.texts
+                        .iter()
+                        .filter(|(q, _)| q == qid)
+                        .map(move |t| (r.id.as_str(), t))
+                })
                 .collect();
             if mask[node] {
-                comments.extend(texts.into_iter().map(|(q, t)| Comment {
+                comments.extend(texts.into_iter().map(|(rid, (q, t))| Comment {
                     question_id: q.clone(),
                     text: t.clone(),
+                    conversation_id: threads.get(&(rid.to_owned(), q.clone())).cloned(),
                 }));
             } else if !texts.is_empty() {
                 any_hidden = true;

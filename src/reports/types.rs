@@ -149,6 +149,9 @@ pub struct Heatmap {
 pub struct Comment {
     pub question_id: String,
     pub text: String,
+    /// When its author allowed replies: the conversation to read and answer at
+    /// `/api/v1/comment-threads/{id}`.
+    pub conversation_id: Option<String>,
 }
 
 #[derive(Object)]

@@ -21,6 +21,8 @@ use sha2::{Digest, Sha256};
 
 use crate::auth::Principal;
 use crate::clock::now;
+use crate::conversations::model::Side;
+use crate::conversations::store as conv_store;
 use crate::db::schema::{people, suggestion_events, suggestion_votes, suggestions};
 use crate::db::{AnyConnection, lower};
 use crate::error::{ApiError, Msg};
@@ -33,8 +35,8 @@ use crate::suggestions::catchment::{self, Catchments};
 use crate::suggestions::insights::{self, MAX_PERIOD_DAYS};
 use crate::suggestions::model::{EventRow, SuggestionRow};
 use crate::suggestions::types::{
-    Author, CreateSuggestion, CreatedSuggestion, Filter, FrontlineInsights, Reply, Sort,
-    Suggestion, SuggestionPage, VoteState,
+    Author, AuthorAnswer, CreateSuggestion, CreatedSuggestion, Filter, FrontlineInsights, Reply,
+    Sort, Suggestion, SuggestionPage, VoteState,
 };
 use crate::suggestions::workflow::{Status, Touchpoint};
 
@@ -166,7 +168,23 @@ fn view(
         .filter(suggestion_votes::voter_hash.eq(voter_hash(key, me, &row.id)))
         .count()
         .get_result(conn)?;
+    let (author_answers, author_closed) = match conv_store::of_suggestion(conn, &row.id)? {
+        Some(c) => (
+            conv_store::messages(conn, std::slice::from_ref(&c.id))?
+                .into_iter()
+                .map(|m| AuthorAnswer {
+                    text: m.body,
+                    written_on: m.written_on,
+                    after_replies: i64::from(m.replies_before),
+                })
+                .collect(),
+            c.closed_by.as_deref() == Some(Side::Author.as_str()),
+        ),
+        None => (Vec::new(), false),
+    };
     Ok(Suggestion {
+        author_answers,
+        author_closed,
         team,
         author,
         touchpoint: Touchpoint::from_db(&row.touchpoint),
@@ -409,6 +427,50 @@ pub async fn followup(state: &AppState, p: &Principal, code: &str) -> Result<Sug
             view(conn, row, &p.id, &key)
         })
         .await
+}
+
+/// The suggestion a follow-up code belongs to, if any.
+pub fn by_followup_code(
+    conn: &mut AnyConnection,
+    code: &str,
+) -> Result<Option<SuggestionRow>, ApiError> {
+    Ok(suggestions::table
+        .filter(suggestions::followup_hash.eq(followup_hash(code.trim())))
+        .select(SuggestionRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// A suggestion's replies in order, each with the side that wrote it (HR for HR or an
+/// administrator, a manager otherwise) and its day: what its anonymous author's
+/// conversation shows of them ([`crate::conversations`]).
+pub fn replies_by_side(
+    conn: &mut AnyConnection,
+    id: &str,
+) -> Result<Vec<(Side, String, NaiveDate)>, ApiError> {
+    let rows: Vec<(String, NaiveDate, bool, bool)> = suggestion_events::table
+        .inner_join(people::table.on(people::id.eq(suggestion_events::replied_by)))
+        .filter(suggestion_events::suggestion_id.eq(id))
+        .order(suggestion_events::replied_at)
+        .select((
+            suggestion_events::reply,
+            suggestion_events::replied_on,
+            people::is_hr,
+            people::is_admin,
+        ))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(reply, on, hr, admin)| {
+            let side = if hr || admin { Side::Hr } else { Side::Manager };
+            (side, reply, on)
+        })
+        .collect())
+}
+
+/// Whether a suggestion's status ends its conversation (done or declined).
+pub fn is_closed_status(status: &str) -> bool {
+    matches!(Status::from_db(status), Status::Done | Status::Declined)
 }
 
 /// Toggles `p`'s vote on a suggestion they may see. One vote per person.

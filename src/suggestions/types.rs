@@ -82,6 +82,19 @@ pub struct Suggestion {
     /// The day it was raised.
     pub created_on: NaiveDate,
     pub replies: Vec<Reply>,
+    /// An anonymous author's answers back, written with the follow-up code, in order.
+    pub author_answers: Vec<AuthorAnswer>,
+    /// Whether the anonymous author closed the conversation.
+    pub author_closed: bool,
+}
+
+/// What an anonymous author wrote back: the text and its day only.
+#[derive(Object)]
+pub struct AuthorAnswer {
+    pub text: String,
+    pub written_on: NaiveDate,
+    /// How many of the suggestion's replies came before it.
+    pub after_replies: i64,
 }
 
 #[derive(Object)]

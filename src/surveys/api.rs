@@ -197,6 +197,7 @@ impl SurveysApi {
         id: Id,
         body: JsonBody<ResponseInput>,
     ) -> Result<Created<Recorded>, ApiError> {
+        let allow_replies = body.0.allow_replies;
         let given: Vec<Given> = body
             .0
             .answers
@@ -208,9 +209,17 @@ impl SurveysApi {
                 text: a.text,
             })
             .collect();
-        service::submit_response(&self.state, Answerer::Token(auth.0), &id.0, given).await?;
+        let code = service::submit_response(
+            &self.state,
+            Answerer::Token(auth.0),
+            &id.0,
+            given,
+            allow_replies,
+        )
+        .await?;
         Ok(Created::Created(Json(Recorded {
             status: "recorded".into(),
+            conversation_code: code,
         })))
     }
 }

@@ -10,8 +10,12 @@
 //! the round closes, [`crate::surveys::materialise`] opens them all at once.
 //!
 //! The plaintext layout (all integers big-endian): a u32 body length, the body, zero
-//! padding. The body is a version byte, the team id, three optional segment values and
-//! the answers; strings are a u32 byte length and the bytes.
+//! padding. The body is a version byte, the team id, three optional segment values, the
+//! answers and (version 2) the hash of the conversation code the respondent chose to
+//! allow replies under ([`crate::conversations::code`]), or a zero flag; strings are a
+//! u32 byte length and the bytes. Version 1 ballots (sealed before replies existed)
+//! still open: they carry no code. Every ballot sealed now has room for the hash, so a
+//! round's ballots stay one length whether or not replies were allowed.
 
 use chacha20poly1305::aead::{Aead, KeyInit, Payload};
 use chacha20poly1305::{XChaCha20Poly1305, XNonce};
@@ -23,7 +27,9 @@ use crate::surveys::answers::{Checked, MAX_TEXT};
 use crate::surveys::bank::QuestionKind;
 use crate::surveys::model::QuestionRow;
 
-const VERSION: u8 = 1;
+const VERSION: u8 = 2;
+/// A conversation code's hash: a flag byte and 32 bytes.
+const REPLY_SLOT: usize = 1 + 32;
 const NONCE: usize = 24;
 const TAG: usize = 16;
 /// Longest team id a ballot holds, in bytes.
@@ -39,6 +45,9 @@ pub struct Ballot {
     pub job_family: Option<String>,
     pub tenure: Option<String>,
     pub answers: Vec<Checked>,
+    /// The SHA-256 of the conversation code under which replies to this ballot's
+    /// comments may be read, when the respondent allowed them.
+    pub reply: Option<[u8; 32]>,
 }
 
 /// The most bytes one answer to `q` takes in a ballot body.
@@ -56,7 +65,13 @@ fn answer_max(q: &QuestionRow) -> usize {
 /// The length of the padded plaintext of every ballot of a round with these questions.
 fn plain_len(questions: &[QuestionRow]) -> usize {
     let segments = 3 * (1 + 4 + ATTR_MAX * 4);
-    4 + 1 + 4 + TEAM_MAX + segments + 2 + questions.iter().map(answer_max).sum::<usize>()
+    4 + 1
+        + 4
+        + TEAM_MAX
+        + segments
+        + 2
+        + questions.iter().map(answer_max).sum::<usize>()
+        + REPLY_SLOT
 }
 
 /// The length of every sealed ballot of a round with these questions.
@@ -117,6 +132,13 @@ fn encode(b: &Ballot) -> Result<Vec<u8>, ApiError> {
             }
         }
     }
+    match &b.reply {
+        Some(hash) => {
+            out.push(1);
+            out.extend_from_slice(hash);
+        }
+        None => out.push(0),
+    }
     Ok(out)
 }
 
@@ -158,7 +180,7 @@ impl<'a> Reader<'a> {
 fn decode(body: &[u8]) -> anyhow::Result<Ballot> {
     let mut r = Reader(body);
     let version = r.u8()?;
-    if version != VERSION {
+    if version != 1 && version != VERSION {
         anyhow::bail!("a ballot of unknown version {version}");
     }
     let team_id = r.str()?;
@@ -186,12 +208,26 @@ fn decode(body: &[u8]) -> anyhow::Result<Ballot> {
         }
         answers.push(a);
     }
+    let reply = if version == 1 {
+        None
+    } else {
+        match r.u8()? {
+            0 => None,
+            1 => {
+                let mut hash = [0u8; 32];
+                hash.copy_from_slice(r.take(32)?);
+                Some(hash)
+            }
+            other => anyhow::bail!("a ballot has a bad reply flag {other}"),
+        }
+    };
     Ok(Ballot {
         team_id,
         location,
         job_family,
         tenure,
         answers,
+        reply,
     })
 }
 
@@ -300,6 +336,7 @@ mod tests {
             job_family: None,
             tenure: None,
             answers: vec![answer("q1", Some(4.0), None, None)],
+            reply: None,
         };
         let long = Ballot {
             team_id: "a-much-longer-team-id-0000-1111".into(),
@@ -311,6 +348,7 @@ mod tests {
                 answer("q2", None, Some("not really"), None),
                 answer("q3", None, None, Some(&"ж".repeat(MAX_TEXT))),
             ],
+            reply: Some([7u8; 32]),
         };
         let a = seal(&key, "r1", &qs, &short).expect("seal");
         let b = seal(&key, "r1", &qs, &long).expect("seal");
@@ -332,6 +370,7 @@ mod tests {
             job_family: None,
             tenure: None,
             answers: vec![answer("q3", None, None, Some("secret words"))],
+            reply: Some([9u8; 32]),
         };
         let sealed = seal(&key, "r1", &qs, &b).expect("seal");
         assert!(open(&[4u8; 32], "r1", &sealed).is_err());
@@ -340,7 +379,46 @@ mod tests {
         let last = altered.len() - 1;
         altered[last] ^= 1;
         assert!(open(&key, "r1", &altered).is_err());
-        // The plaintext is nowhere in the sealed bytes.
+        // The plaintext is nowhere in the sealed bytes, nor the code's hash.
         assert!(!sealed.windows(12).any(|w| w == b"secret words"));
+        assert!(!sealed.windows(8).any(|w| w == [9u8; 8]));
+    }
+
+    /// A version 1 ballot, as a release before conversation codes sealed it: its
+    /// body had no reply slot after the answers.
+    #[test]
+    fn a_ballot_sealed_before_replies_existed_opens_without_a_code() {
+        let key = [5u8; 32];
+        let b = Ballot {
+            team_id: "t".into(),
+            location: Some("Berlin".into()),
+            job_family: None,
+            tenure: None,
+            answers: vec![answer("q3", None, None, Some("old words"))],
+            reply: None,
+        };
+        let mut body = encode(&b).expect("encode");
+        assert_eq!(
+            body.pop(),
+            Some(0),
+            "the version 2 body ends with the reply flag"
+        );
+        body[0] = 1;
+        let mut plain = (body.len() as u32).to_be_bytes().to_vec();
+        plain.extend_from_slice(&body);
+        plain.resize(plain_len(&questions()) - REPLY_SLOT, 0);
+        let nonce = [1u8; NONCE];
+        let sealed = XChaCha20Poly1305::new((&key).into())
+            .encrypt(
+                &XNonce::from(nonce),
+                Payload {
+                    msg: &plain,
+                    aad: b"r1",
+                },
+            )
+            .expect("encrypt");
+        let mut bytes = nonce.to_vec();
+        bytes.extend_from_slice(&sealed);
+        assert_eq!(open(&key, "r1", &bytes).expect("open"), b);
     }
 }

@@ -12,7 +12,10 @@
 //!    whole round, none is opened and all are deleted;
 //! 4. writes the responses and answers in an order drawn from the operating system's
 //!    CSPRNG, under fresh random ids, and deletes the ballots;
-//! 5. keeps the team tree as it stands (`round_teams`): the round's reports are made on
+//! 5. opens a conversation ([`crate::conversations`]) for each comment whose author
+//!    allowed replies, under the code hash the ballot carried and a fresh random id,
+//!    written in a random order too;
+//! 6. keeps the team tree as it stands (`round_teams`): the round's reports are made on
 //!    it for good, so a later move or rename cannot be diffed against an earlier report.
 //!
 //! A crash leaves either all the ballots (nothing committed) or all the plaintext rows.
@@ -24,6 +27,7 @@ use diesel::prelude::*;
 use rand::seq::SliceRandom;
 
 use crate::anonymity::min_group::MinGroup;
+use crate::conversations::model::ConversationRow;
 use crate::db::schema::{ballots, round_teams, rounds, teams};
 use crate::db::{AnyConnection, Backend, Db};
 use crate::error::ApiError;
@@ -107,12 +111,28 @@ pub fn materialise(
         .collect();
     let places = placement::place(&respondents, &parent_of, cuts_mask(&survey.cuts), k);
     let mut rows: Vec<(ResponseRow, Vec<AnswerRow>)> = Vec::with_capacity(opened.len());
+    let mut threads: Vec<ConversationRow> = Vec::new();
     for (b, place) in opened.into_iter().zip(places) {
         let Some((team_id, [location, job_family, tenure])) = place else {
             closed.dropped += 1;
             continue;
         };
         let id = uuid::Uuid::new_v4().to_string();
+        if let Some(hash) = b.reply {
+            let code_hash = hex::encode(hash);
+            threads.extend(b.answers.iter().filter(|a| a.text.is_some()).map(|a| {
+                ConversationRow {
+                    id: uuid::Uuid::new_v4().to_string(),
+                    code_hash: code_hash.clone(),
+                    round_id: Some(round_id.to_owned()),
+                    response_id: Some(id.clone()),
+                    question_id: Some(a.question_id.clone()),
+                    suggestion_id: None,
+                    closed_by: None,
+                    closed_on: None,
+                }
+            }));
+        }
         let answers = b
             .answers
             .into_iter()
@@ -144,6 +164,8 @@ pub fn materialise(
     let mut answers: Vec<AnswerRow> = answers.into_iter().flatten().collect();
     answers.shuffle(&mut rng);
     write_rows(conn, &responses, &answers)?;
+    threads.shuffle(&mut rng);
+    crate::conversations::store::insert_conversations(conn, &threads)?;
     Ok(Some(closed))
 }
 

@@ -206,7 +206,8 @@ pub async fn submit_response(
     who: Answerer,
     round_id: &str,
     given: Vec<Given>,
-) -> Result<(), ApiError> {
+    allow_replies: bool,
+) -> Result<Option<String>, ApiError> {
     let round_id = round_id.to_owned();
     let facts = state.round_facts.clone();
     let master = state.master.clone();
@@ -217,7 +218,7 @@ pub async fn submit_response(
         .acquire()
         .await
         .map_err(|_| ApiError::Unavailable("the server is shutting down".into()))?;
-    let submission = state
+    let (submission, reply_code) = state
         .db
         .read(move |conn| {
             // The answerer's standing, invitation and earlier answer: one query.
@@ -250,7 +251,14 @@ pub async fn submit_response(
                 ));
             }
             let answers = answers::check(&f.questions, &given)?;
+            // A conversation code only where there is a comment to answer; its hash
+            // is sealed with the answers and the code goes back to the respondent alone.
+            let reply_code = (allow_replies && answers.iter().any(|a| a.text.is_some()))
+                .then(crate::conversations::code::generate);
             let ballot = Ballot {
+                reply: reply_code
+                    .as_deref()
+                    .and_then(crate::conversations::code::hash),
                 team_id: invitee.team_id,
                 location: invitee.location,
                 job_family: invitee.job_family,
@@ -259,15 +267,19 @@ pub async fn submit_response(
             };
             let key = master.round_key(&round_id);
             let sealed = ballot::seal(&key, &round_id, &f.questions, &ballot)?;
-            Ok(Submission {
-                round_id,
-                person_id: me,
-                sealed,
-            })
+            Ok((
+                Submission {
+                    round_id,
+                    person_id: me,
+                    sealed,
+                },
+                reply_code,
+            ))
         })
         .await?;
     drop(turn);
-    state.writer.submit(submission).await
+    state.writer.submit(submission).await?;
+    Ok(reply_code)
 }
 
 /// Creates a survey (HR): questions, audience, cuts, schedule and k.

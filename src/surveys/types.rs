@@ -252,6 +252,11 @@ pub struct AnswerInput {
 #[serde(deny_unknown_fields)]
 pub struct ResponseInput {
     pub answers: Vec<AnswerInput>,
+    /// Allow managers and HR to reply to this answer's comments: the answer then
+    /// carries a conversation code, shown once, to read and answer the replies by.
+    #[oai(default)]
+    #[serde(default)]
+    pub allow_replies: bool,
 }
 
 /// The answer to a submission: no response id, nothing that could identify it.
@@ -259,6 +264,10 @@ pub struct ResponseInput {
 pub struct Recorded {
     /// Always `recorded`.
     pub status: String,
+    /// With `allow_replies` and at least one comment: the conversation code (five
+    /// groups of four), shown only here. Read and answer replies at
+    /// `GET|POST /api/v1/conversations/{code}` once the round has closed.
+    pub conversation_code: Option<String>,
 }
 
 #[derive(ApiResponse)]

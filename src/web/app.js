@@ -1,5 +1,6 @@
 // pulseline pages work without this script; it only adds a live character counter to
-// text areas that declare data-counter.
+// text areas that declare data-counter, and shows the copy buttons (data-copy names the
+// element whose text they copy).
 "use strict";
 document.addEventListener("DOMContentLoaded", function () {
   document.querySelectorAll("textarea[data-counter]").forEach(function (area) {
@@ -16,5 +17,13 @@ document.addEventListener("DOMContentLoaded", function () {
     };
     area.addEventListener("input", update);
     update();
+  });
+  document.querySelectorAll("button[data-copy]").forEach(function (button) {
+    var source = document.getElementById(button.getAttribute("data-copy"));
+    if (!source || !navigator.clipboard) { return; }
+    button.hidden = false;
+    button.addEventListener("click", function () {
+      navigator.clipboard.writeText(source.textContent.trim());
+    });
   });
 });

@@ -193,6 +193,70 @@ fn ru(en: &str) -> Option<&'static str> {
 }
 
 const RU: &[(&str, &str)] = &[
+    // Conversations (/conversations, /comment-threads).
+    (
+        "The code is remembered on this device. Its conversations open here once the pulse has closed.",
+        "Код сохранён на этом устройстве. Переписки по нему откроются здесь после закрытия опроса.",
+    ),
+    ("Reply to the author", "Ответить автору"),
+    (
+        "Allow replies to my comments",
+        "Разрешить ответы на мои комментарии",
+    ),
+    (
+        "You get a conversation code, shown once. With it, and only with it, you read your manager's or HR's replies and answer back, without your name. Nobody can link the code to you.",
+        "Вы получите код переписки — он показывается один раз. По нему, и только по нему, вы читаете ответы руководителя или HR и отвечаете им без своего имени. Никто не может связать код с вами.",
+    ),
+    ("Your conversation code", "Ваш код переписки"),
+    (
+        "Keep this code: it is shown only now and it is the only way to read replies to your comments. Replies can come once the pulse has closed, if your group's comments are shown.",
+        "Сохраните этот код: он показывается только сейчас, и только по нему можно прочитать ответы на ваши комментарии. Ответы возможны после закрытия опроса, если комментарии вашей группы показываются.",
+    ),
+    ("Copy", "Копировать"),
+    ("Remember it on this device", "Запомнить на этом устройстве"),
+    ("You", "Вы"),
+    ("The author", "Автор"),
+    ("Your manager", "Ваш руководитель"),
+    ("A manager", "Руководитель"),
+    ("HR", "HR"),
+    ("No message yet.", "Сообщений пока нет."),
+    ("This conversation is closed.", "Переписка закрыта."),
+    ("Your message", "Ваше сообщение"),
+    ("Close the conversation", "Закрыть переписку"),
+    ("About your comment", "О вашем комментарии"),
+    ("About your suggestion", "О вашем предложении"),
+    (
+        "Your group's comments are not shown to managers (the group is too small), so nobody can read or answer this conversation.",
+        "Комментарии вашей группы не показываются руководителям (группа слишком мала), поэтому эту переписку никто не может прочитать или ответить в ней.",
+    ),
+    (
+        "Conversation or follow-up code",
+        "Код переписки или код отслеживания",
+    ),
+    (
+        "Remember my codes on this device",
+        "Запомнить мои коды на этом устройстве",
+    ),
+    ("Your conversations", "Ваши переписки"),
+    (
+        "Read and answer replies to your comments and anonymous suggestions with their code. Nobody sees your name: your messages show as from the author.",
+        "Читайте ответы на ваши комментарии и анонимные предложения и отвечайте по их коду. Вашего имени никто не видит: ваши сообщения подписаны «Автор».",
+    ),
+    ("Open a code", "Открыть код"),
+    (
+        "Forget the codes remembered on this device",
+        "Забыть коды, сохранённые на этом устройстве",
+    ),
+    (
+        "Nothing opens with this code. A pulse's code works once the pulse has closed.",
+        "По этому коду ничего не найдено. Код опроса начинает работать после закрытия опроса.",
+    ),
+    ("Conversation about a comment", "Переписка о комментарии"),
+    (
+        "The author allowed replies. They read your reply as from \"your manager\" or \"HR\", never with your name, and answer back without theirs.",
+        "Автор разрешил ответы. Он увидит ваш ответ как ответ «руководителя» или «HR», без вашего имени, и ответит без своего.",
+    ),
+    ("Back to the report", "Назад к отчёту"),
     // The provisioning page (/admin/scim).
     ("Provisioning", "Синхронизация (SCIM)"),
     ("Provisioning (SCIM)", "Синхронизация сотрудников (SCIM)"),
@@ -1196,6 +1260,27 @@ const RU: &[(&str, &str)] = &[
 /// Russian for the API's messages (validation and conflict errors), keyed by the
 /// English template of `error::Msg`.
 const RU_MSG: &[(&str, &str)] = &[
+    // Conversations.
+    (
+        "write a message, close the conversation, or both",
+        "напишите сообщение, закройте переписку или и то и другое",
+    ),
+    (
+        "this code opens several conversations: choose one",
+        "по этому коду открывается несколько переписок: выберите одну",
+    ),
+    (
+        "not a conversation of this code",
+        "это не переписка этого кода",
+    ),
+    (
+        "this conversation is closed: nobody can write in it any more",
+        "переписка закрыта: писать в неё больше нельзя",
+    ),
+    (
+        "nobody can read this conversation: the group of your comment is too small for comments to be shown",
+        "эту переписку никто не может прочитать: группа вашего комментария слишком мала, чтобы комментарии показывались",
+    ),
     // SCIM provisioning.
     (
         "a person with this userName already exists",

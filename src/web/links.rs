@@ -14,6 +14,7 @@ use crate::notify::service::{link_answer, link_pulse_and_language};
 use crate::org::domain::Language;
 use crate::state::AppState;
 use crate::web::account::status_of;
+use crate::web::conversations::code_page;
 use crate::web::i18n::t;
 use crate::web::layout::{Chrome, Errors, page};
 use crate::web::pulses::{answers_from_form, pulse_form};
@@ -89,11 +90,12 @@ pub async fn answer(
     let c = guest.chrome();
     let action = format!("/p/{token}");
     let outcome = match answers_from_form(&pulse.questions, &form) {
-        Ok(given) => link_answer(state, &token, given).await,
+        Ok(given) => link_answer(state, &token, given, form.get("allow_replies").is_some()).await,
         Err(e) => Err(e),
     };
     let resp = match outcome {
-        Ok(()) => notice(&c, t(c.lang, "Thank you, your answers were recorded.")),
+        Ok(None) => notice(&c, t(c.lang, "Thank you, your answers were recorded.")),
+        Ok(Some(code)) => html_response(StatusCode::OK, code_page(&c, &code, &guest.csrf)),
         Err(e @ (ApiError::Validation { .. } | ApiError::ValidationMany(_))) => html_response(
             status_of(&e),
             pulse_form(&c, &pulse, &action, &form, &Errors::from_api(c.lang, &e)),

@@ -44,6 +44,7 @@ pub mod action_effect;
 pub mod actions;
 pub mod audit;
 pub mod charts;
+pub mod conversations;
 pub mod erasure;
 pub mod heatmap;
 pub mod home;
@@ -122,6 +123,14 @@ pub fn mount(route: Route) -> Route {
         .at(
             "/suggestions/:id/reply",
             secured(poem::post(suggestions::reply)),
+        )
+        .at(
+            "/conversations",
+            secured(get(conversations::codes_page).post(conversations::codes_post)),
+        )
+        .at(
+            "/comment-threads/:id",
+            secured(get(conversations::thread_page).post(conversations::thread_post)),
         )
         .at("/actions", secured(get(actions::list)))
         .at(

@@ -22,10 +22,11 @@ use crate::surveys::store;
 use crate::surveys::types::{Pulse, PulseQuestion};
 use crate::web::account::status_of;
 use crate::web::actions::feedback_section;
+use crate::web::conversations::{allow_replies_field, code_page};
 use crate::web::i18n::{t, tf, tn};
 use crate::web::layout::{Chrome, Errors, csrf_field, field_id, page, when};
 use crate::web::respond::{Form, error_page, html as html_response, see_other};
-use crate::web::session::{session, session_form};
+use crate::web::session::{Guest, session, session_form};
 
 #[handler]
 pub async fn list(req: &Request, Data(state): Data<&AppState>) -> Response {
@@ -185,15 +186,26 @@ pub async fn answer(
             );
         }
     };
+    let allow_replies = form.get("allow_replies").is_some();
     match submit_response(
         state,
         Answerer::Person(s.principal.id.clone()),
         &round,
         given,
+        allow_replies,
     )
     .await
     {
-        Ok(()) => see_other("/pulses?done=1"),
+        Ok(None) => see_other("/pulses?done=1"),
+        // The code is shown here, once, and kept nowhere: a reload posts again, finds
+        // the pulse answered and says so.
+        Ok(Some(code)) => {
+            let guest = Guest::new(state, req);
+            guest.finish(html_response(
+                StatusCode::OK,
+                code_page(&c, &code, &guest.csrf),
+            ))
+        }
         Err(e @ (ApiError::Validation { .. } | ApiError::ValidationMany(_))) => html_response(
             status_of(&e),
             pulse_view(&c, &pulse, &form, &Errors::from_api(c.lang, &e), &done),
@@ -294,6 +306,9 @@ fn pulse_page(
                 (csrf_field(c))
                 @for (i, q) in p.questions.iter().enumerate() {
                     (question(lang, i + 1, q, form, errors))
+                }
+                @if p.questions.iter().any(|q| q.kind == QuestionKind::Text) {
+                    (allow_replies_field(lang, form.get("allow_replies").is_some()))
                 }
                 button.primary type="submit" { (t(lang, "Send answers")) }
             }

@@ -509,7 +509,12 @@ pub async fn report(
                                 }
                             }
                         }
-                        ul { @for x in &cm.comments { li { (x.text) } } }
+                        ul { @for x in &cm.comments { li {
+                            (x.text)
+                            @if let Some(id) = &x.conversation_id {
+                                " " a.reply href={ "/comment-threads/" (id) } { (t(lang, "Reply to the author")) }
+                            }
+                        } } }
                     }
                 }
             },

@@ -8,6 +8,7 @@ mod audit_trail;
 mod auth;
 mod authz;
 mod cli;
+mod conversations;
 mod crowds;
 mod cx;
 mod demo;

@@ -1125,3 +1125,147 @@ async fn a_signed_author_hears_of_a_reply_and_an_anonymous_one_does_not() {
         .expect("count");
     assert_eq!(kinds, 2);
 }
+
+/// The anonymous author answers back with the follow-up code (the same conversations
+/// API as a pulse comment's code): the manager sees the answers in the suggestion's
+/// thread, in the order they were written, without a name; either side closes it.
+#[tokio::test]
+async fn an_anonymous_author_answers_back_by_code_and_closes_the_conversation() {
+    let app = spawn_app().await;
+    let o = org(&app).await;
+    let tier1 = app.seed_people(&o.tier1, 2, |_| (None, None, None)).await;
+    let support = app.seed_people(&o.support, 4, |_| (None, None, None)).await;
+    for p in tier1.iter().chain(&support) {
+        app.set_password(&p.id).await;
+    }
+    let author = &tier1[0];
+    let r = app
+        .post("/api/v1/suggestions", Some(&author.token), idea(true))
+        .await;
+    r.expect(201);
+    let code = r.json()["followup_code"].as_str().expect("code").to_owned();
+    let id = r.json()["id"].as_str().expect("id").to_owned();
+    let manager = app.manager_of(&o.hr, &o.support).await;
+    let reply = |status: &'static str, text: &'static str| {
+        let (app, token, id) = (&app, manager.token.clone(), id.clone());
+        async move {
+            app.json(
+                Method::PATCH,
+                &format!("/api/v1/suggestions/{id}"),
+                Some(&token),
+                json!({"status": status, "reply": text}),
+            )
+            .await
+            .expect(200);
+        }
+    };
+    let conv = format!("/api/v1/conversations/{code}");
+    let c = app.get(&conv, None).await;
+    c.expect(200);
+    assert_eq!(c.json()["kind"], json!("suggestion"));
+    assert_eq!(c.json()["threads"][0]["about"], json!("Refund delays"));
+    assert_eq!(c.json()["threads"][0]["messages"], json!([]));
+    reply("acknowledged", "Which customers wait longest?").await;
+    app.post(
+        &conv,
+        None,
+        json!({"text": "Business customers paying by invoice."}),
+    )
+    .await
+    .expect(200);
+    reply("in_progress", "Thanks, we are fixing invoices first.").await;
+    let c = app.get(&conv, None).await.json();
+    let thread: Vec<(String, String)> = c["threads"][0]["messages"]
+        .as_array()
+        .expect("messages")
+        .iter()
+        .map(|m| {
+            (
+                m["from"].as_str().unwrap_or("").to_owned(),
+                m["text"].as_str().unwrap_or("").to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        thread,
+        [
+            ("manager".into(), "Which customers wait longest?".into()),
+            (
+                "author".into(),
+                "Business customers paying by invoice.".into()
+            ),
+            (
+                "manager".into(),
+                "Thanks, we are fixing invoices first.".into()
+            ),
+        ]
+    );
+    // The manager's view of the suggestion: the author's answer after the first reply.
+    let s = app
+        .get(&format!("/api/v1/suggestions/{id}"), Some(&manager.token))
+        .await;
+    s.expect(200);
+    let s = s.json();
+    assert_eq!(
+        s["author_answers"],
+        json!([{"text": "Business customers paying by invoice.",
+                "written_on": chrono::Utc::now().date_naive().to_string(),
+                "after_replies": 1}])
+    );
+    assert_eq!(s["author_closed"], json!(false));
+    assert!(!s.to_string().contains(&author.id) && !s.to_string().contains(&author.email));
+    // The author closes it; nothing more can be written by code.
+    let r = app.post(&conv, None, json!({"close": true})).await;
+    r.expect(200);
+    assert_eq!(r.json()["threads"][0]["closed_by"], json!("author"));
+    app.post(&conv, None, json!({"text": "One more detail here."}))
+        .await
+        .expect(409);
+    let s = app
+        .get(&format!("/api/v1/suggestions/{id}"), Some(&manager.token))
+        .await
+        .json();
+    assert_eq!(s["author_closed"], json!(true));
+    // A signed suggestion has no conversation by code, and a wrong code opens nothing.
+    let signed = app
+        .post("/api/v1/suggestions", Some(&author.token), idea(false))
+        .await;
+    signed.expect(201);
+    app.get("/api/v1/conversations/not-a-code-at-all", None)
+        .await
+        .expect(404);
+}
+
+/// A suggestion done or declined closes its conversation for the author too.
+#[tokio::test]
+async fn a_declined_suggestion_closes_its_conversation() {
+    let app = spawn_app().await;
+    let o = org(&app).await;
+    let tier1 = app.seed_people(&o.tier1, 2, |_| (None, None, None)).await;
+    let support = app.seed_people(&o.support, 4, |_| (None, None, None)).await;
+    for p in tier1.iter().chain(&support) {
+        app.set_password(&p.id).await;
+    }
+    let r = app
+        .post("/api/v1/suggestions", Some(&tier1[0].token), idea(true))
+        .await;
+    r.expect(201);
+    let code = r.json()["followup_code"].as_str().expect("code").to_owned();
+    let id = r.json()["id"].as_str().expect("id").to_owned();
+    let manager = app.manager_of(&o.hr, &o.support).await;
+    app.json(
+        Method::PATCH,
+        &format!("/api/v1/suggestions/{id}"),
+        Some(&manager.token),
+        json!({"status": "declined", "reply": "Refunds are handled by the bank."}),
+    )
+    .await
+    .expect(200);
+    let conv = format!("/api/v1/conversations/{code}");
+    let c = app.get(&conv, None).await.json();
+    assert_eq!(c["threads"][0]["closed"], json!(true));
+    assert_eq!(c["threads"][0]["closed_by"], json!("manager"));
+    app.post(&conv, None, json!({"text": "Confirmed, thank you."}))
+        .await
+        .expect(409);
+}

@@ -4,6 +4,7 @@
 
 mod account;
 mod actions;
+mod conversations;
 mod home;
 mod linkage;
 mod people;
