@@ -9,7 +9,8 @@
 //! (what a survey may contain), [`answers`] (a submission against the round's questions),
 //! [`schedule`] (when the n-th round opens and closes), [`generalise`] (k-anonymity of
 //! segment values), [`placement`] (k respondents per stored team and segments at close)
-//! and [`bank`] (the built-in question bank). The write path: [`ballot`] seals a checked
+//! [`reminder_times`] (when a round's automatic reminders go out) and [`bank`] (the
+//! built-in question bank). The write path: [`ballot`] seals a checked
 //! submission, [`writer`] stores ballots in group commits, and [`materialise`] opens a
 //! closed round's ballots once and writes them as responses in random order. In the
 //! background, [`round_opener`] opens due rounds and materialises closed ones, and
@@ -24,6 +25,7 @@ pub mod generalise;
 pub mod materialise;
 pub mod model;
 pub mod placement;
+pub mod reminder_times;
 pub mod round_cache;
 pub mod round_opener;
 pub mod schedule;
