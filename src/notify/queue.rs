@@ -198,40 +198,63 @@ pub fn pulse_open(conn: &mut AnyConnection, round_id: &str) -> Result<usize, Api
     store::enqueue(conn, &rows)
 }
 
+/// Nobody gets two reminders of one round, by hand or automatic, within this many hours.
+pub const REMINDER_GAP_HOURS: i64 = 12;
+
 /// Queues a reminder of round `round_id` to each of `pending` (invitees who have not
-/// answered), at most one per person, round and day `day`. Returns how many were new.
+/// answered), at most one per person, round and day `day`, and none to someone reminded
+/// of the round in the last [`REMINDER_GAP_HOURS`]. Returns how many were new.
 pub fn reminders(
     conn: &mut AnyConnection,
     round_id: &str,
     pending: &[String],
     day: chrono::NaiveDate,
 ) -> Result<usize, ApiError> {
-    reminder_rows(conn, round_id, pending, &day.to_string())
+    reminder_rows(
+        conn,
+        round_id,
+        pending,
+        &day.to_string(),
+        crate::clock::now(),
+    )
 }
 
 /// Queues automatic reminder `number` (1 to 3) of round `round_id` to each of `pending`
-/// (invitees who have not answered), at most once per person, round and number.
+/// (invitees who have not answered), at most once per person, round and number, and
+/// none to someone reminded of the round in the [`REMINDER_GAP_HOURS`] before `now`.
 /// Returns how many were new.
 pub fn numbered_reminders(
     conn: &mut AnyConnection,
     round_id: &str,
     pending: &[String],
     number: i32,
+    now: NaiveDateTime,
 ) -> Result<usize, ApiError> {
-    reminder_rows(conn, round_id, pending, &format!("#{number}"))
+    reminder_rows(conn, round_id, pending, &format!("#{number}"), now)
 }
 
 /// Queues a reminder of `round_id` to those of `pending` who have not turned reminders
-/// off, under keys ending in `which` (a day, or an automatic reminder's number).
+/// off and were not reminded of it in the [`REMINDER_GAP_HOURS`] before `now`, under
+/// keys ending in `which` (a day, or an automatic reminder's number).
 fn reminder_rows(
     conn: &mut AnyConnection,
     round_id: &str,
     pending: &[String],
     which: &str,
+    now: NaiveDateTime,
 ) -> Result<usize, ApiError> {
     let Some((title, closes_at)) = store::round_title(conn, round_id)? else {
         return Ok(0);
     };
+    let prefix = format!("{}:{round_id}:", kind::REMINDER);
+    let since = now - chrono::TimeDelta::hours(REMINDER_GAP_HOURS);
+    let recent = store::reminded_since(conn, &prefix, since)?;
+    let pending: Vec<String> = pending
+        .iter()
+        .filter(|p| !recent.contains(*p))
+        .cloned()
+        .collect();
+    let pending = pending.as_slice();
     let payload = to_json(&PulsePayload {
         round_id: round_id.to_owned(),
         title,

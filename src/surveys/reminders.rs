@@ -4,7 +4,8 @@
 //! was lower, so a replayed pass, a restart or a second replica finds it raised and does
 //! nothing — and queues it to each invitee who has not answered and has not turned
 //! reminders off ([`crate::notify::queue::numbered_reminders`], each message under a key
-//! naming the round, the person and the reminder's number).
+//! naming the round, the person and the reminder's number), nor to anyone reminded of
+//! the round, by hand or automatically, in the last 12 hours.
 //!
 //! Who has not answered goes into the outbox and nowhere else: nothing here logs, counts
 //! aloud or returns it.
@@ -58,7 +59,7 @@ pub fn run(db: &Db, hours: &WorkingHours, now: NaiveDateTime) -> Result<usize, A
                 return Ok(false);
             }
             let pending = store::not_answered(conn, &id)?;
-            crate::notify::queue::numbered_reminders(conn, &id, &pending, number)?;
+            crate::notify::queue::numbered_reminders(conn, &id, &pending, number, now)?;
             Ok(true)
         })?;
         if claimed {

@@ -601,7 +601,8 @@ pub async fn round_participation(
 }
 
 /// Queues a reminder to each of the round's invitees who have not answered, at most one
-/// a day per round and person, and says how many were queued (HR). The list goes into
+/// a day per round and person (and none within 12 hours of an automatic one), and says
+/// how many were queued (HR). The list goes into
 /// the outbox only: never into a response or the log.
 pub async fn send_reminders(
     state: &AppState,

@@ -217,7 +217,8 @@ pub struct Participation {
 #[derive(Object)]
 pub struct Reminded {
     /// How many reminders were queued (invitees who have not answered and were not
-    /// reminded of this round today).
+    /// reminded of this round today, nor, by hand or automatically, in the last 12
+    /// hours).
     pub reminded: i64,
 }
 

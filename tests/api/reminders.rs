@@ -478,3 +478,79 @@ async fn the_survey_form_sets_the_reminders_in_english_and_russian() {
         "{ru}"
     );
 }
+
+/// The latest weekday noon (UTC) at least an hour before now.
+fn last_weekday_noon() -> NaiveDateTime {
+    let now = pulseline::clock::now() - TimeDelta::hours(1);
+    let mut d = now.date();
+    loop {
+        let noon = d.and_hms_opt(12, 0, 0).expect("noon");
+        if noon <= now && d.weekday().number_from_monday() <= 5 {
+            return noon;
+        }
+        d = d.pred_opt().expect("a day");
+    }
+}
+
+/// A survey of `team` with one reminder and its round, open now, whose reminder (at
+/// the half of an eight-day window) came at the latest weekday noon.
+async fn round_whose_reminder_has_come(app: &TestApp, hr: &Actor, team: &str) -> String {
+    let today = chrono::Utc::now().date_naive().to_string();
+    let r = app
+        .post(
+            "/api/v1/surveys",
+            Some(&hr.token),
+            json!({"title": "One reminder", "questions": [{"bank_item": "eo_enps"}],
+                   "audience": {"team_ids": [team]}, "reminders": 1,
+                   "schedule": {"starts_on": today, "cadence": "monthly", "window_days": 7}}),
+        )
+        .await;
+    r.expect(201);
+    let survey = r.json()["id"].as_str().expect("id").to_owned();
+    let round = app.open_round_now(hr, &survey).await;
+    let half = last_weekday_noon();
+    set_window(
+        app,
+        &round,
+        half - TimeDelta::days(4),
+        half + TimeDelta::days(4),
+    )
+    .await;
+    round
+}
+
+#[tokio::test]
+async fn nobody_gets_a_reminder_by_hand_and_an_automatic_one_within_12_hours() {
+    let app = spawn_app().await;
+    let hr = app.admin().await;
+    let team = app.create_team(&hr, "Floor", None, "frontline").await;
+    for _ in 0..2 {
+        app.employee(&hr, Some(&team)).await;
+    }
+    let remind_by_hand = |round: String| {
+        let (app, token) = (&app, hr.token.clone());
+        async move {
+            let r = app
+                .send(
+                    Method::POST,
+                    &format!("/api/v1/rounds/{round}/reminders"),
+                    Some(&token),
+                    None,
+                )
+                .await;
+            r.expect(202);
+            r.json()["reminded"].clone()
+        }
+    };
+    // HR reminded everyone by hand: the automatic reminder that has come sends nothing.
+    let first = round_whose_reminder_has_come(&app, &hr, &team).await;
+    assert_eq!(remind_by_hand(first.clone()).await, json!(2));
+    assert_eq!(remind_at(&app, pulseline::clock::now()).await, 1);
+    assert_eq!(reminder_rows(&app).await.len(), 2);
+    // The automatic reminder went first: reminding by hand sends nothing.
+    let second = round_whose_reminder_has_come(&app, &hr, &team).await;
+    assert_eq!(remind_at(&app, pulseline::clock::now()).await, 1);
+    assert_eq!(reminder_rows(&app).await.len(), 4);
+    assert_eq!(remind_by_hand(second).await, json!(0));
+    assert_eq!(reminder_rows(&app).await.len(), 4);
+}
