@@ -469,6 +469,8 @@ async fn the_survey_form_sets_the_reminders_in_english_and_russian() {
         .await
         .json();
     assert_eq!(v["reminders"], json!(1));
+    let shown = b.get(&format!("/hr/surveys/{survey}")).await.text();
+    assert!(shown.contains("1 reminder per round"), "{shown}");
     let edit = b.get(&format!("/hr/surveys/{survey}/edit")).await.text();
     assert!(edit.contains("<option value=\"1\" selected>"), "{edit}");
     switch_language(&mut b, "ru").await;
@@ -477,6 +479,8 @@ async fn the_survey_form_sets_the_reminders_in_english_and_russian() {
         ru.contains("Автоматические напоминания тем, кто не ответил"),
         "{ru}"
     );
+    let shown = b.get(&format!("/hr/surveys/{survey}")).await.text();
+    assert!(shown.contains("1 напоминание за раунд"), "{shown}");
 }
 
 /// The latest weekday noon (UTC) at least an hour before now.
