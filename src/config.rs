@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 use crate::anonymity::min_group::{self, MinGroup};
+use crate::surveys::reminder_times::WorkingHours;
 
 pub use crate::secret::Secret;
 
@@ -407,6 +408,26 @@ pub struct Config {
     )]
     pub org_name: String,
 
+    /// The time zone of working hours, an IANA name (e.g. `Europe/Berlin`): automatic
+    /// pulse reminders go out only in its working hours.
+    #[arg(
+        long,
+        env = "PULSELINE_TIME_ZONE",
+        default_value = "UTC",
+        global = true
+    )]
+    pub time_zone: String,
+
+    /// Working hours in that time zone, Monday to Friday, as `START-END` in whole hours
+    /// (e.g. `9-17`); a reminder due outside them waits for the next start.
+    #[arg(
+        long,
+        env = "PULSELINE_WORKING_HOURS",
+        default_value = "9-17",
+        global = true
+    )]
+    pub working_hours: String,
+
     /// Company sign-in (OpenID Connect) and who may still use a password.
     #[command(flatten)]
     pub oidc: crate::auth::oidc::config::OidcConfig,
@@ -437,6 +458,11 @@ impl Config {
         self.public_url
             .as_deref()
             .map(|u| u.trim_end_matches('/').to_owned())
+    }
+
+    /// Working hours for reminders (validated by [`Config::validate`]).
+    pub fn hours(&self) -> WorkingHours {
+        WorkingHours::parse(&self.time_zone, &self.working_hours).unwrap_or_default()
     }
 
     /// The instance's minimum group size (validated by [`Config::validate`]).
@@ -493,6 +519,7 @@ impl Config {
             anyhow::bail!("PULSELINE_ANSWER_CONCURRENCY must be at least 1");
         }
         self.validate_mail()?;
+        WorkingHours::parse(&self.time_zone, &self.working_hours).map_err(anyhow::Error::msg)?;
         self.oidc.validate(self.public_url.as_deref())?;
         if !matches!(self.log_format.as_str(), "text" | "json") {
             anyhow::bail!("PULSELINE_LOG_FORMAT must be text or json");

@@ -224,6 +224,7 @@ pub fn seed(
             archived: false,
             created_at: now,
             updated_at: now,
+            reminders: crate::surveys::reminder_times::DEFAULT,
         };
         diesel::insert_into(surveys::table)
             .values(&survey)

@@ -220,7 +220,11 @@ pub async fn serve(state: AppState) -> anyhow::Result<()> {
     let bind = state.config.bind.clone();
     crate::surveys::round_opener::spawn(
         state.db.clone(),
-        state.master.clone(),
+        crate::surveys::round_opener::Pass {
+            master: state.master.clone(),
+            cache: state.rounds.clone(),
+            hours: state.config.hours(),
+        },
         Duration::from_secs(state.config.scheduler_secs.max(1)),
     );
     spawn_report_warmer(&state);

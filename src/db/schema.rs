@@ -80,6 +80,7 @@ diesel::table! {
         archived -> Bool,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        reminders -> Integer,
     }
 }
 
@@ -118,6 +119,8 @@ diesel::table! {
         materialised_at -> Nullable<Timestamp>,
         answers_purged_at -> Nullable<Timestamp>,
         comments_purged_at -> Nullable<Timestamp>,
+        reminders_queued -> Integer,
+        results_announced_at -> Nullable<Timestamp>,
     }
 }
 

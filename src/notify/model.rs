@@ -51,4 +51,6 @@ pub mod kind {
     pub const ACTION_DUE: &str = "action_due";
     /// A reply to a suggestion the person signed (never to an anonymous author).
     pub const SUGGESTION_REPLY: &str = "suggestion_reply";
+    /// A closed round released results for a team the person manages.
+    pub const RESULTS_READY: &str = "results_ready";
 }

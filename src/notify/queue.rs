@@ -1,7 +1,8 @@
 //! What is queued, called inside the transaction of the event that causes it: a new
 //! person or a re-sent activation (an invitation), a round that opens (a pulse-open
 //! message to each invitee), a reminder (to those who have not answered; the list
-//! goes into the outbox and nowhere else). Each message has an idempotency key, so the
+//! goes into the outbox and nowhere else), a closed round's results (to the managers
+//! of the teams it releases). Each message has an idempotency key, so the
 //! same event queues it once however often it is replayed.
 //!
 //! A secret a message carries (an activation token) is sealed with XChaCha20-Poly1305
@@ -30,6 +31,15 @@ pub struct PulsePayload {
     pub round_id: String,
     pub title: String,
     pub closes_at: NaiveDateTime,
+}
+
+/// What "results ready" says: the survey's title and the team whose report it links to.
+#[derive(Serialize, Deserialize, Debug, Clone)]
+pub struct ResultsPayload {
+    pub round_id: String,
+    pub title: String,
+    pub team_id: String,
+    pub team: String,
 }
 
 /// What an invitation carries: the sealed activation token and when it expires.
@@ -188,17 +198,63 @@ pub fn pulse_open(conn: &mut AnyConnection, round_id: &str) -> Result<usize, Api
     store::enqueue(conn, &rows)
 }
 
+/// Nobody gets two reminders of one round, by hand or automatic, within this many hours.
+pub const REMINDER_GAP_HOURS: i64 = 12;
+
 /// Queues a reminder of round `round_id` to each of `pending` (invitees who have not
-/// answered), at most one per person, round and day `day`. Returns how many were new.
+/// answered), at most one per person, round and day `day`, and none to someone reminded
+/// of the round in the last [`REMINDER_GAP_HOURS`]. Returns how many were new.
 pub fn reminders(
     conn: &mut AnyConnection,
     round_id: &str,
     pending: &[String],
     day: chrono::NaiveDate,
 ) -> Result<usize, ApiError> {
+    reminder_rows(
+        conn,
+        round_id,
+        pending,
+        &day.to_string(),
+        crate::clock::now(),
+    )
+}
+
+/// Queues automatic reminder `number` (1 to 3) of round `round_id` to each of `pending`
+/// (invitees who have not answered), at most once per person, round and number, and
+/// none to someone reminded of the round in the [`REMINDER_GAP_HOURS`] before `now`.
+/// Returns how many were new.
+pub fn numbered_reminders(
+    conn: &mut AnyConnection,
+    round_id: &str,
+    pending: &[String],
+    number: i32,
+    now: NaiveDateTime,
+) -> Result<usize, ApiError> {
+    reminder_rows(conn, round_id, pending, &format!("#{number}"), now)
+}
+
+/// Queues a reminder of `round_id` to those of `pending` who have not turned reminders
+/// off and were not reminded of it in the [`REMINDER_GAP_HOURS`] before `now`, under
+/// keys ending in `which` (a day, or an automatic reminder's number).
+fn reminder_rows(
+    conn: &mut AnyConnection,
+    round_id: &str,
+    pending: &[String],
+    which: &str,
+    now: NaiveDateTime,
+) -> Result<usize, ApiError> {
     let Some((title, closes_at)) = store::round_title(conn, round_id)? else {
         return Ok(0);
     };
+    let prefix = format!("{}:{round_id}:", kind::REMINDER);
+    let since = now - chrono::TimeDelta::hours(REMINDER_GAP_HOURS);
+    let recent = store::reminded_since(conn, &prefix, since)?;
+    let pending: Vec<String> = pending
+        .iter()
+        .filter(|p| !recent.contains(*p))
+        .cloned()
+        .collect();
+    let pending = pending.as_slice();
     let payload = to_json(&PulsePayload {
         round_id: round_id.to_owned(),
         title,
@@ -210,7 +266,7 @@ pub fn reminders(
     let rows: Vec<OutboxRow> = store::reminder_languages(conn, pending)?
         .into_iter()
         .map(|(person, lang)| {
-            let key = format!("{}:{round_id}:{person}:{day}", kind::REMINDER);
+            let key = format!("{}:{round_id}:{person}:{which}", kind::REMINDER);
             OutboxRow {
                 created_at: t,
                 next_attempt_at: t,
@@ -218,6 +274,35 @@ pub fn reminders(
             }
         })
         .collect();
+    store::enqueue(conn, &rows)
+}
+
+/// Queues "the results of round `round_id` are ready" to each manager in `managers`
+/// (person, team id, team name: the team the message links to), once per round and
+/// manager; active people only. The message carries no score.
+pub fn results_ready(
+    conn: &mut AnyConnection,
+    round_id: &str,
+    title: &str,
+    managers: &[(String, String, String)],
+) -> Result<usize, ApiError> {
+    let ids: Vec<String> = managers.iter().map(|m| m.0.clone()).collect();
+    let langs: std::collections::HashMap<String, String> =
+        store::languages(conn, &ids)?.into_iter().collect();
+    let mut rows = Vec::with_capacity(managers.len());
+    for (person, team_id, team) in managers {
+        let Some(lang) = langs.get(person) else {
+            continue;
+        };
+        let payload = to_json(&ResultsPayload {
+            round_id: round_id.to_owned(),
+            title: title.to_owned(),
+            team_id: team_id.clone(),
+            team: team.clone(),
+        })?;
+        let key = format!("{}:{round_id}:{person}", kind::RESULTS_READY);
+        rows.push(row(kind::RESULTS_READY, person, lang, payload, key));
+    }
     store::enqueue(conn, &rows)
 }
 

@@ -26,7 +26,7 @@ use crate::keys::MasterKey;
 use crate::notify::mail::{Letter, Mailer, SendError, SmtpSettings};
 use crate::notify::model::{OutboxRow, PulseLinkRow, kind, status};
 use crate::notify::queue::{
-    self, ActionPayload, InvitationPayload, PulsePayload, SuggestionPayload,
+    self, ActionPayload, InvitationPayload, PulsePayload, ResultsPayload, SuggestionPayload,
 };
 use crate::notify::store;
 use crate::notify::templates::{Content, render};
@@ -337,6 +337,19 @@ impl Sender {
                 let content = Content::SuggestionReply {
                     title: &p.title,
                     status: &p.status,
+                };
+                Ok(render(&content, lang, &self.org, name, &link))
+            }
+            kind::RESULTS_READY => {
+                let p: ResultsPayload =
+                    serde_json::from_str(&row.payload).map_err(|_| bad("payload"))?;
+                let link = format!(
+                    "{}/reports/{}?team_id={}",
+                    self.public_url, p.round_id, p.team_id
+                );
+                let content = Content::ResultsReady {
+                    title: &p.title,
+                    team: &p.team,
                 };
                 Ok(render(&content, lang, &self.org, name, &link))
             }

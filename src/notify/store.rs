@@ -313,6 +313,23 @@ pub fn reminder_languages(
     Ok(out)
 }
 
+/// Who got a reminder whose idempotency key starts with `prefix` (one round's) queued at
+/// or after `since`.
+pub fn reminded_since(
+    conn: &mut AnyConnection,
+    prefix: &str,
+    since: NaiveDateTime,
+) -> Result<std::collections::HashSet<String>, ApiError> {
+    Ok(outbox::table
+        .filter(outbox::kind.eq(crate::notify::model::kind::REMINDER))
+        .filter(outbox::idempotency_key.like(format!("{prefix}%")))
+        .filter(outbox::created_at.ge(since))
+        .select(outbox::person_id)
+        .load::<String>(conn)?
+        .into_iter()
+        .collect())
+}
+
 /// Records a personal answer link by its hash (again: nothing changes).
 pub fn insert_link(conn: &mut AnyConnection, row: &PulseLinkRow) -> Result<(), ApiError> {
     let insert = diesel::insert_into(pulse_links::table)

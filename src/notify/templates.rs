@@ -40,6 +40,12 @@ pub enum Content<'a> {
         title: &'a str,
         status: &'a str,
     },
+    /// A closed round of survey `title` released results for `team`, which the person
+    /// manages (no score: the link leads to the report).
+    ResultsReady {
+        title: &'a str,
+        team: &'a str,
+    },
 }
 
 /// A suggestion's status in words.
@@ -206,6 +212,35 @@ pub fn render(content: &Content<'_>, lang: &str, org: &str, name: &str, link: &s
                         "The link shows the reply.".into(),
                     ],
                     "Read the reply",
+                )
+            }
+        }
+        Content::ResultsReady { title, team } => {
+            if ru {
+                (
+                    format!("Результаты опроса «{title}» готовы: {team}"),
+                    vec![
+                        format!("Здравствуйте, {name}!"),
+                        format!(
+                            "Пульс-опрос «{title}» закрыт, и результаты команды «{team}» можно посмотреть."
+                        ),
+                        "Отчёт показывает только группы не меньше k ответов; то, что могло бы указать на человека, скрыто."
+                            .into(),
+                    ],
+                    "Посмотреть результаты",
+                )
+            } else {
+                (
+                    format!("Results of \"{title}\" are ready: {team}"),
+                    vec![
+                        format!("Hello {name},"),
+                        format!(
+                            "The pulse \"{title}\" has closed and the results for {team} are ready to read."
+                        ),
+                        "The report shows only groups of at least k answers; whatever could point to a person stays hidden."
+                            .into(),
+                    ],
+                    "See the results",
                 )
             }
         }

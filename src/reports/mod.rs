@@ -10,7 +10,9 @@
 //! (single-valued groups, participation by invitees) in [`crowds`];
 //! the driver impact and focus areas of a team in [`impact`], their statistics (pure) in
 //! [`impact_stats`]; the scores (pure) in [`scores`]; the CSV renderings (pure) in [`csv`]; the append-only
-//! audit log of report reads and exports in [`audit_log`]; and the handlers in [`api`].
+//! audit log of report reads and exports in [`audit_log`]; the "results ready" messages
+//! to the managers of the teams a closed round releases in [`results_ready`]; and the
+//! handlers in [`api`].
 //! There is no `store.rs`: [`release`] and [`audit_log`] run their own queries.
 
 pub mod across_rounds;
@@ -22,6 +24,7 @@ pub mod csv;
 pub mod impact;
 pub mod impact_stats;
 pub mod release;
+pub mod results_ready;
 pub mod scores;
 pub mod service;
 pub mod types;

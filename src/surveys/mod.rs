@@ -12,7 +12,9 @@
 //! and [`bank`] (the built-in question bank). The write path: [`ballot`] seals a checked
 //! submission, [`writer`] stores ballots in group commits, and [`materialise`] opens a
 //! closed round's ballots once and writes them as responses in random order. In the
-//! background, [`round_opener`] opens due rounds and materialises closed ones, and
+//! background, [`round_opener`] opens due rounds and materialises closed ones,
+//! [`reminders`] queues the automatic reminders whose moment ([`reminder_times`], pure:
+//! half the window, a day before the close, in working hours) has come, and
 //! [`round_cache`] keeps an open round's window and questions in memory for the
 //! answering path. The handlers are in [`api`].
 
@@ -24,6 +26,8 @@ pub mod generalise;
 pub mod materialise;
 pub mod model;
 pub mod placement;
+pub mod reminder_times;
+pub mod reminders;
 pub mod round_cache;
 pub mod round_opener;
 pub mod schedule;

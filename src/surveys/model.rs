@@ -21,6 +21,8 @@ pub struct SurveyRow {
     pub archived: bool,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// Automatic reminders each round sends to those who have not answered (0 to 3).
+    pub reminders: i32,
 }
 
 #[derive(Queryable, Selectable, Insertable, Debug, Clone)]

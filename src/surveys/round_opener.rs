@@ -86,21 +86,39 @@ pub fn tick(db: &Db, now: NaiveDateTime) -> Result<usize, ApiError> {
     Ok(opened)
 }
 
-/// Runs [`tick`] and [`crate::surveys::materialise::close_due`] every `every` (the first
-/// time at once) until the process ends.
-pub fn spawn(db: Db, master: std::sync::Arc<crate::keys::MasterKey>, every: Duration) {
+/// What the scheduler's pass needs besides the database.
+pub struct Pass {
+    pub master: std::sync::Arc<crate::keys::MasterKey>,
+    /// Closed rounds' plans, for the "results ready" messages.
+    pub cache: std::sync::Arc<crate::reports::closed_rounds::RoundCache>,
+    pub hours: crate::surveys::reminder_times::WorkingHours,
+}
+
+/// Every `every` (the first time at once) until the process ends: closes ended rounds
+/// ([`crate::surveys::materialise::close_due`]) and queues their "results ready"
+/// messages ([`crate::reports::results_ready`]), opens due rounds ([`tick`]) and queues
+/// the automatic reminders that have come ([`crate::surveys::reminders`]).
+pub fn spawn(db: Db, pass: Pass, every: Duration) {
+    let pass = std::sync::Arc::new(pass);
     tokio::spawn(async move {
         let mut interval = tokio::time::interval(every);
         interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             interval.tick().await;
-            let (db, master) = (db.clone(), master.clone());
+            let (db, pass) = (db.clone(), pass.clone());
             let outcome = tokio::task::spawn_blocking(move || {
                 let now = crate::clock::now();
-                if let Err(e) = crate::surveys::materialise::close_due(&db, &master, now) {
+                if let Err(e) = crate::surveys::materialise::close_due(&db, &pass.master, now) {
                     tracing::warn!(error = %e, "closing ended rounds failed");
                 }
-                tick(&db, now)
+                if let Err(e) = crate::reports::results_ready::run(&db, &pass.cache, now) {
+                    tracing::warn!(error = %e, "queueing results-ready messages failed");
+                }
+                let opened = tick(&db, now);
+                if let Err(e) = crate::surveys::reminders::run(&db, &pass.hours, now) {
+                    tracing::warn!(error = %e, "queueing reminders failed");
+                }
+                opened
             })
             .await;
             match outcome {

@@ -25,7 +25,8 @@ use crate::surveys::types::{
     UpdateSurvey,
 };
 use crate::surveys::validate::{
-    MAX_QUESTIONS, check_min_group, check_questions, check_schedule, cuts_string, question_rows,
+    MAX_QUESTIONS, check_min_group, check_questions, check_reminders, check_schedule, cuts_string,
+    question_rows,
 };
 use crate::surveys::writer::Submission;
 
@@ -91,6 +92,7 @@ fn survey_view(conn: &mut AnyConnection, s: SurveyRow) -> Result<Survey, ApiErro
         audience: Audience { team_ids },
         cuts,
         min_group: s.min_group,
+        reminders: s.reminders,
         archived: s.archived,
         frozen,
         created_at: s.created_at,
@@ -294,6 +296,7 @@ pub async fn create_survey(
     let questions = check_questions(&body.questions)?;
     check_schedule(&body.schedule)?;
     let min_group = check_min_group(body.min_group, state.config.k())?;
+    let reminders = check_reminders(body.reminders)?;
     let cuts = cuts_string(body.cuts.as_deref().unwrap_or(&[]));
     let audience = body.audience.unwrap_or(AudienceInput { team_ids: vec![] });
     let schedule = body.schedule;
@@ -314,6 +317,7 @@ pub async fn create_survey(
                 archived: false,
                 created_at: t,
                 updated_at: t,
+                reminders,
             };
             store::insert_survey(conn, &row)?;
             store::replace_questions(conn, &row.id, question_rows(&row.id, questions))?;
@@ -353,6 +357,10 @@ pub async fn update_survey(
         .min_group
         .map(|k| check_min_group(Some(k), state.config.k()))
         .transpose()?;
+    let reminders = body
+        .reminders
+        .map(|n| check_reminders(Some(n)))
+        .transpose()?;
     let cuts = body.cuts.as_deref().map(cuts_string);
     let (audience, schedule) = (body.audience, body.schedule);
     state
@@ -389,6 +397,7 @@ pub async fn update_survey(
                     title: title.unwrap_or(row.title),
                     cuts: cuts.unwrap_or(row.cuts),
                     min_group: min_group.unwrap_or(row.min_group),
+                    reminders: reminders.unwrap_or(row.reminders),
                     starts_on: s.starts_on,
                     cadence: s.cadence.as_str().into(),
                     window_days: s.window_days,
@@ -604,7 +613,8 @@ pub async fn round_participation(
 }
 
 /// Queues a reminder to each of the round's invitees who have not answered, at most one
-/// a day per round and person, and says how many were queued (HR). The list goes into
+/// a day per round and person (and none within 12 hours of an automatic one), and says
+/// how many were queued (HR). The list goes into
 /// the outbox only: never into a response or the log.
 pub async fn send_reminders(
     state: &AppState,

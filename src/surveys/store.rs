@@ -362,7 +362,8 @@ pub fn insert_survey(conn: &mut AnyConnection, row: &SurveyRow) -> Result<(), Ap
     Ok(())
 }
 
-/// Writes a survey's editable settings (title, cuts, k, schedule) and `updated_at`.
+/// Writes a survey's editable settings (title, cuts, k, schedule, reminders) and
+/// `updated_at`.
 pub fn update_survey(conn: &mut AnyConnection, row: &SurveyRow) -> Result<(), ApiError> {
     diesel::update(surveys::table.find(&row.id))
         .set((
@@ -373,6 +374,7 @@ pub fn update_survey(conn: &mut AnyConnection, row: &SurveyRow) -> Result<(), Ap
             surveys::cadence.eq(&row.cadence),
             surveys::window_days.eq(row.window_days),
             surveys::ends_on.eq(row.ends_on),
+            surveys::reminders.eq(row.reminders),
             surveys::updated_at.eq(row.updated_at),
         ))
         .execute(conn)?;

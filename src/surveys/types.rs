@@ -75,6 +75,10 @@ pub struct CreateSurvey {
     pub schedule: ScheduleInput,
     /// Minimum group size k for this survey's reports (at least the configured minimum).
     pub min_group: Option<i32>,
+    /// Automatic reminders per round to invitees who have not answered, 0 to 3
+    /// (default 2: at half the window and one day before the close), in working hours.
+    #[oai(validator(minimum(value = "0"), maximum(value = "3")))]
+    pub reminders: Option<i32>,
 }
 
 #[derive(Object, serde::Deserialize)]
@@ -94,6 +98,10 @@ pub struct UpdateSurvey {
     pub schedule: Option<ScheduleInput>,
     /// Frozen once the first round has opened.
     pub min_group: Option<i32>,
+    /// Automatic reminders per round, 0 to 3; a change applies to the reminders still
+    /// to come of an open round.
+    #[oai(validator(minimum(value = "0"), maximum(value = "3")))]
+    pub reminders: Option<i32>,
 }
 
 #[derive(Object)]
@@ -123,6 +131,8 @@ pub struct Survey {
     pub cuts: Vec<Cut>,
     pub schedule: ScheduleInput,
     pub min_group: i32,
+    /// Automatic reminders per round (0 to 3) to invitees who have not answered.
+    pub reminders: i32,
     pub archived: bool,
     /// True once a round has opened: questions, cuts and min_group can no longer change.
     pub frozen: bool,
@@ -207,7 +217,8 @@ pub struct Participation {
 #[derive(Object)]
 pub struct Reminded {
     /// How many reminders were queued (invitees who have not answered and were not
-    /// reminded of this round today).
+    /// reminded of this round today, nor, by hand or automatically, in the last 12
+    /// hours).
     pub reminded: i64,
 }
 

@@ -9,6 +9,7 @@ use crate::error::{ApiError, Msg};
 use crate::org::domain::parse_text;
 use crate::surveys::bank::{self, Driver, QuestionKind};
 use crate::surveys::model::{CUTS, Cut, QuestionRow};
+use crate::surveys::reminder_times::{DEFAULT, MOST};
 use crate::surveys::types::{QuestionInput, ScheduleInput};
 
 /// Most questions in one survey.
@@ -161,6 +162,19 @@ pub fn check_min_group(v: Option<i32>, configured: MinGroup) -> Result<i32, ApiE
         Some(_) => Err(ApiError::invalid(
             "min_group",
             Msg::new("must be from {floor} to 1000").arg("floor", configured.as_i32()),
+        )),
+    }
+}
+
+/// A survey's number of automatic reminders: [`DEFAULT`] when none is given, else 0 to
+/// [`MOST`].
+pub fn check_reminders(v: Option<i32>) -> Result<i32, ApiError> {
+    match v {
+        None => Ok(DEFAULT),
+        Some(n) if (0..=MOST).contains(&n) => Ok(n),
+        Some(_) => Err(ApiError::invalid(
+            "reminders",
+            Msg::new("must be from 0 to {most}").arg("most", MOST),
         )),
     }
 }

@@ -128,6 +128,15 @@ const RU_PLURAL: &[(&str, [&str; 4])] = &[
         ["{n} вопрос", "{n} вопроса", "{n} вопросов", "{n} вопроса"],
     ),
     (
+        "{n} reminders per round",
+        [
+            "{n} напоминание за раунд",
+            "{n} напоминания за раунд",
+            "{n} напоминаний за раунд",
+            "{n} напоминания за раунд",
+        ],
+    ),
+    (
         "{n} suggestions",
         [
             "{n} предложение",
@@ -1058,6 +1067,27 @@ const RU: &[(&str, &str)] = &[
     ("First round opens on", "Первый раунд открывается"),
     ("Days each round stays open", "Сколько дней открыт раунд"),
     ("Minimum group size k", "Минимальный размер группы k"),
+    ("No reminders", "Без напоминаний"),
+    (
+        "1 reminder: at half the window",
+        "1 напоминание: в середине срока",
+    ),
+    (
+        "2 reminders: at half the window and a day before the close",
+        "2 напоминания: в середине срока и за день до закрытия",
+    ),
+    (
+        "3 reminders: at a third, two thirds and a day before the close",
+        "3 напоминания: через треть и две трети срока и за день до закрытия",
+    ),
+    (
+        "Automatic reminders to those who have not answered",
+        "Автоматические напоминания тем, кто не ответил",
+    ),
+    (
+        "Sent in working hours, never to someone who turned reminders off. Nobody sees who was reminded.",
+        "Отправляются в рабочее время и никогда тем, кто отключил напоминания. Кому они ушли, не видит никто.",
+    ),
     (
         "Reports show no group with fewer answers than this. It cannot change once the first round opens.",
         "Отчёты не показывают группы с меньшим числом ответов. После открытия первого раунда изменить нельзя.",
@@ -1400,6 +1430,7 @@ const RU_MSG: &[(&str, &str)] = &[
         "такого варианта нет среди предложенных",
     ),
     ("choose a cadence", "выберите периодичность"),
+    ("choose how many reminders", "выберите число напоминаний"),
     ("choose a status", "выберите статус"),
     ("choose a touchpoint", "выберите точку контакта"),
     (
@@ -1488,6 +1519,7 @@ const RU_MSG: &[(&str, &str)] = &[
         "must be from {floor} to 1000",
         "должно быть от {floor} до 1000",
     ),
+    ("must be from 0 to {most}", "должно быть от 0 до {most}"),
     ("must be true or false", "должно быть true или false"),
     ("must not be after `to`", "не должно быть позже `to`"),
     ("a day as YYYY-MM-DD", "день в виде ГГГГ-ММ-ДД"),

@@ -34,6 +34,19 @@ const CADENCES: [Cadence; 5] = [
     Cadence::Monthly,
     Cadence::Quarterly,
 ];
+/// The choices of automatic reminders per round, 0 to 3.
+const REMINDERS: [(&str, &str); 4] = [
+    ("0", "No reminders"),
+    ("1", "1 reminder: at half the window"),
+    (
+        "2",
+        "2 reminders: at half the window and a day before the close",
+    ),
+    (
+        "3",
+        "3 reminders: at a third, two thirds and a day before the close",
+    ),
+];
 const CUTS: [(Cut, &str); 3] = [
     (Cut::Location, "Location"),
     (Cut::JobFamily, "Job family"),
@@ -139,6 +152,16 @@ fn survey_form_view(
     } else {
         form.text("schedule.window_days")
     };
+    let reminders_default = crate::surveys::reminder_times::DEFAULT.to_string();
+    let reminders = if fresh {
+        reminders_default.as_str()
+    } else {
+        form.text("reminders")
+    };
+    let reminder_choices: Vec<(String, String)> = REMINDERS
+        .iter()
+        .map(|(v, label)| ((*v).to_owned(), t(lang, label).to_owned()))
+        .collect();
     let k_default = min_k.to_string();
     let k = if fresh {
         k_default.as_str()
@@ -167,6 +190,7 @@ fn survey_form_view(
         "starts_on",
         "cadence",
         "min_group",
+        "reminders",
     ]
     .map(str::to_owned)
     .to_vec();
@@ -258,6 +282,8 @@ fn survey_form_view(
                     }
                     (Field::new("schedule.window_days", t(lang, "Days each round stays open")).kind("number").value(window).required().render(errors))
                     (Field::new("schedule.ends_on", t(lang, "No round opens after (optional)")).kind("date").value(form.text("schedule.ends_on")).render(errors))
+                    (select_field("reminders", t(lang, "Automatic reminders to those who have not answered"), &reminder_choices, reminders, errors))
+                    p.hint { (t(lang, "Sent in working hours, never to someone who turned reminders off. Nobody sees who was reminded.")) }
                 }
                 @if !frozen {
                     (Field::new("min_group", t(lang, "Minimum group size k")).kind("number").value(k)
@@ -311,6 +337,7 @@ struct SurveyForm {
     cuts: Vec<Cut>,
     schedule: ScheduleInput,
     min_group: Option<i32>,
+    reminders: Option<i32>,
 }
 
 /// The survey the form describes, or the field at fault.
@@ -345,6 +372,13 @@ fn survey_from_form(form: &Form) -> Result<SurveyForm, ApiError> {
         v => Some(
             v.parse::<i32>()
                 .map_err(|_| ApiError::invalid("min_group", "give a whole number"))?,
+        ),
+    };
+    let reminders = match form.text("reminders").trim() {
+        "" => None,
+        v => Some(
+            v.parse::<i32>()
+                .map_err(|_| ApiError::invalid("reminders", "choose how many reminders"))?,
         ),
     };
     let cuts = all("cut")
@@ -414,6 +448,7 @@ fn survey_from_form(form: &Form) -> Result<SurveyForm, ApiError> {
             ends_on,
         },
         min_group,
+        reminders,
     })
 }
 
@@ -490,6 +525,7 @@ pub async fn create(req: &Request, Data(state): Data<&AppState>, body: Body) -> 
                     cuts: Some(sf.cuts),
                     schedule: sf.schedule,
                     min_group: sf.min_group,
+                    reminders: sf.reminders,
                 };
                 create_survey(state, &s.principal, input).await
             }
@@ -551,6 +587,7 @@ fn form_of(sv: &Survey) -> Form {
         f.push(("schedule.ends_on".into(), e.to_string()));
     }
     f.push(("min_group".into(), sv.min_group.to_string()));
+    f.push(("reminders".into(), sv.reminders.to_string()));
     Form(f)
 }
 
@@ -609,6 +646,7 @@ pub async fn edit(
                 cuts: (!frozen).then_some(sf.cuts),
                 schedule: Some(sf.schedule),
                 min_group: if frozen { None } else { sf.min_group },
+                reminders: sf.reminders,
             };
             update_survey(state, &s.principal, id.clone(), input).await
         }

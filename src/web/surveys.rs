@@ -135,6 +135,7 @@ pub async fn survey(
                 p.meta {
                     (cadence_label(lang, sv.schedule.cadence)) " · " (sv.schedule.starts_on)
                     " · k = " (sv.min_group) " · " (tn(lang, "{n} question", "{n} questions", sv.questions.len() as u64, &[]))
+                    " · " (tn(lang, "{n} reminder per round", "{n} reminders per round", u64::try_from(sv.reminders).unwrap_or(0), &[]))
                 }
                 @if sv.archived {
                     p.notice role="status" { (t(lang, "This survey is archived: no more rounds open. Its results stay.")) }

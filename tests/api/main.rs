@@ -25,6 +25,7 @@ mod ops;
 mod org;
 mod pg_forensics;
 mod reach;
+mod reminders;
 mod reports;
 mod restore;
 mod retention;
