@@ -3,7 +3,9 @@
 // builds a survey from the bank and opens a round;
 // employees answer on a phone-sized screen; the round closes; reports show small teams
 // as "fewer than k answers"; an anonymous pain point is answered and read back by its
-// follow-up code; a manager plans an action that the team then sees; the linkage page
+// follow-up code; an employee allows replies to a pulse comment, HR replies from the
+// report and the employee answers back by code on a phone; a manager plans an action
+// that the team then sees; the linkage page
 // plots the demo data. Every main page is checked with
 // axe-core (no critical violations) and screenshotted into docs/screenshots/.
 import { chromium } from "playwright-core";
@@ -162,6 +164,7 @@ await hr.goto(`${BASE}/hr/surveys/new`);
 await hr.fill("#f-title", `Phone pulse ${run}`);
 await hr.check("#f-bank-eo_proud");
 await hr.check("#f-bank-eo_enps");
+await hr.check("#f-bank-vo_one_change");
 await hr.check(`#f-team-${org.id}`);
 await check(hr, "survey-new");
 await Promise.all([hr.waitForURL(/\/hr\/surveys\/[^/]+$/), hr.click("button.primary")]);
@@ -192,12 +195,25 @@ async function activateAndAnswer(email, shots, k) {
     const pick = count === 11 ? [9, 7, 10, 8][k % 4] : [3, 2, 4, 3, 2][k % 5];
     await labels.nth(Math.min(pick, count - 1)).click();
   }
+  // Everyone comments (so the organisation's comments reach the floor and are shown);
+  // one person allows replies and keeps the code the thank-you page shows once.
+  await page.locator(".field.question textarea").first().fill(k === REPLIES_FROM ? "Nights have no trainer when the lead is away." : `Remark ${k} on the rota`);
+  if (k === REPLIES_FROM) await page.check("#f-allow_replies");
   if (shots) await check(page, "pulse-answer-phone");
-  await Promise.all([page.waitForURL(/done=1/), page.click("button.primary")]);
-  await page.waitForSelector(".notice");
+  let code = null;
+  if (k === REPLIES_FROM) {
+    await Promise.all([page.waitForSelector("#conversation-code"), page.click("button.primary")]);
+    code = (await page.locator("#conversation-code").textContent()).trim();
+    assert.match(code, /^[0-9A-Z]{4}(-[0-9A-Z]{4}){4}$/, "a conversation code in five groups");
+    await check(page, "pulse-conversation-code-phone");
+  } else {
+    await Promise.all([page.waitForURL(/done=1/), page.click("button.primary")]);
+    await page.waitForSelector(".notice");
+  }
   if (shots) await shoot(page, "pulse-answered-phone");
-  return { ctx, page };
+  return { ctx, page, code };
 }
+const REPLIES_FROM = 2;
 
 step("six employees and their lead answer on a phone; the crew and the trio too");
 const sessions = {};
@@ -296,6 +312,28 @@ await author.fill("#f-code", code);
 await author.click("text=Read replies");
 await author.waitForSelector("text=reorganising the refund queue");
 await shoot(author, "suggestion-followup-phone");
+
+step("HR replies to a comment from the report; its author answers back by code on a phone");
+await hr.goto(`${BASE}${reportHref}?team_id=${org.id}`);
+await Promise.all([hr.waitForURL(/\/comment-threads\//), hr.click("a.reply")]);
+await hr.waitForSelector("blockquote >> text=Nights have no trainer");
+await hr.fill("#f-text-0", "Thank you: from May a second trainer covers the nights.");
+await check(hr, "comment-thread");
+await Promise.all([hr.waitForLoadState("load"), hr.click("button.primary")]);
+await hr.waitForSelector("text=a second trainer covers the nights");
+const replier = sessions[people[REPLIES_FROM].email];
+const phone = replier.page;
+await phone.goto(`${BASE}/conversations`);
+await phone.fill("#f-code", replier.code.toLowerCase());
+await Promise.all([phone.waitForLoadState("load"), phone.click("button.primary >> text=Open")]);
+await phone.waitForSelector("text=a second trainer covers the nights");
+await phone.waitForSelector("strong >> text=HR");
+await phone.fill("#f-text-0", "Great, thank you. Could it start in April?");
+await Promise.all([phone.waitForLoadState("load"), phone.click("button.primary >> text=Send")]);
+await phone.waitForSelector("text=Could it start in April?");
+await check(phone, "conversation-phone");
+await hr.reload();
+await hr.waitForSelector("text=Could it start in April?");
 
 step("the linkage page plots the demo data; insights and the heatmap");
 await hr.goto(`${BASE}/hr/linkage?metric=csat&lag=1`);

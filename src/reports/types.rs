@@ -150,7 +150,8 @@ pub struct Comment {
     pub question_id: String,
     pub text: String,
     /// When its author allowed replies: the conversation to read and answer at
-    /// `/api/v1/comment-threads/{id}`.
+    /// `/api/v1/comment-threads/{id}`. Absent otherwise.
+    #[oai(skip_serializing_if_is_none)]
     pub conversation_id: Option<String>,
 }
 

@@ -277,7 +277,9 @@ pub struct Recorded {
     pub status: String,
     /// With `allow_replies` and at least one comment: the conversation code (five
     /// groups of four), shown only here. Read and answer replies at
-    /// `GET|POST /api/v1/conversations/{code}` once the round has closed.
+    /// `GET|POST /api/v1/conversations/{code}` once the round has closed. Absent
+    /// otherwise.
+    #[oai(skip_serializing_if_is_none)]
     pub conversation_code: Option<String>,
 }
 
