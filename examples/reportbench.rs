@@ -14,9 +14,10 @@
 //!    round through the API;
 //! 3. times, through the in-process HTTP stack (routing, authentication, the anonymity
 //!    plan, JSON, the audit-log write; no TCP): the root team's report with its children
-//!    and the location cut, and the heatmap (every team × every driver) — the first,
-//!    cold request (loading the round and making its release plan) and then `--repeat`
-//!    warm ones;
+//!    and the location cut, the heatmap (every team × every driver) and the root
+//!    team's driver impact (correlations and relative weights over every respondent) —
+//!    the first, cold request (loading the round and making its release plan; the
+//!    impact's first request computes it on the warm plan) and then `--repeat` warm ones;
 //! 4. times the hand-written SQL for the same aggregates (no suppression) with
 //!    `sqlite3` (`.timer on`) or `psql` (`\timing on`), `--repeat` times, summing the
 //!    statements of one run.
@@ -115,6 +116,8 @@ struct Timings {
     report_ms: Vec<f64>,
     heatmap_cold_ms: f64,
     heatmap_ms: Vec<f64>,
+    impact_cold_ms: f64,
+    impact_ms: Vec<f64>,
     sql_report_ms: Vec<f64>,
     sql_heatmap_ms: Vec<f64>,
 }
@@ -160,6 +163,17 @@ async fn main() -> anyhow::Result<()> {
             h,
             hs,
             h / hs
+        );
+    }
+    println!();
+    println!("| backend | impact cold | impact |");
+    println!("| --- | ---: | ---: |");
+    for t in &rows {
+        println!(
+            "| {} | {:.0} ms | {:.1} ms |",
+            t.backend,
+            t.impact_cold_ms,
+            median(&t.impact_ms)
         );
     }
     Ok(())
@@ -232,11 +246,15 @@ async fn bench_one(args: &Args, url: &str) -> anyhow::Result<Timings> {
     eprintln!("[{backend}] timing the API");
     let (report_cold_ms, _) = app.timed_get(&report_path, &hr).await?;
     let (heatmap_cold_ms, _) = app.timed_get(&heatmap_path, &hr).await?;
+    let impact_path = format!("/api/v1/rounds/{round_id}/impact?team_id={}", seeded.root);
+    let (impact_cold_ms, _) = app.timed_get(&impact_path, &hr).await?;
     let mut report_ms = Vec::new();
     let mut heatmap_ms = Vec::new();
+    let mut impact_ms = Vec::new();
     for _ in 0..args.repeat {
         report_ms.push(app.timed_get(&report_path, &hr).await?.0);
         heatmap_ms.push(app.timed_get(&heatmap_path, &hr).await?.0);
+        impact_ms.push(app.timed_get(&impact_path, &hr).await?.0);
     }
 
     eprintln!("[{backend}] timing the hand SQL");
@@ -256,6 +274,8 @@ async fn bench_one(args: &Args, url: &str) -> anyhow::Result<Timings> {
         report_ms,
         heatmap_cold_ms,
         heatmap_ms,
+        impact_cold_ms,
+        impact_ms,
         sql_report_ms,
         sql_heatmap_ms,
     })

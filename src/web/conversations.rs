@@ -49,6 +49,22 @@ fn remembered(req: &Request) -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// The form a code is remembered in: a conversation code's canonical groups, or a
+/// follow-up code as it is (URL-safe base64); `None` for anything else, which a cookie
+/// could not carry safely.
+fn storable(typed: &str) -> Option<String> {
+    if let Some(c) = code::normalise(typed) {
+        let groups: Vec<&str> = (0..c.len()).step_by(4).map(|i| &c[i..i + 4]).collect();
+        return Some(groups.join("-"));
+    }
+    let t = typed.trim();
+    (!t.is_empty()
+        && t.len() <= 128
+        && t.chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'))
+    .then(|| t.to_owned())
+}
+
 fn codes_cookie(state: &AppState, req: &Request, codes: &[String]) -> String {
     let value = codes.join(".");
     let age = if codes.is_empty() { 0 } else { CODES_AGE };
@@ -273,7 +289,10 @@ pub async fn codes_post(req: &Request, Data(state): Data<&AppState>, body: Body)
             &codes_cookie(state, req, &[]),
         ));
     }
-    let code = form.text("code").trim().to_owned();
+    // One spelling of a code (its canonical groups), so that a code typed in lower
+    // case or with spaces is the one remembered and shown once.
+    let typed = form.text("code").trim();
+    let code = storable(typed).unwrap_or_else(|| typed.to_owned());
     let text = Some(form.text("text")).filter(|s| !s.trim().is_empty());
     let close = form.get("close").is_some();
     let writes = text.is_some() || close;
@@ -289,7 +308,9 @@ pub async fn codes_post(req: &Request, Data(state): Data<&AppState>, body: Body)
     };
     match outcome {
         Ok(conv) => {
-            let remember = form.get("remember").is_some() && !codes.contains(&code);
+            let remember = form.get("remember").is_some()
+                && storable(&code).is_some()
+                && !codes.contains(&code);
             if remember {
                 codes.insert(0, code.clone());
                 codes.truncate(CODES_MAX);
@@ -435,5 +456,23 @@ pub async fn thread_post(
             Err(e) => error_page(&c, &e),
         },
         Err(e) => error_page(&c, &e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::storable;
+
+    #[test]
+    fn a_code_is_remembered_in_one_spelling_and_nothing_a_cookie_cannot_carry() {
+        assert_eq!(
+            storable(" abcd efgh jkmn pqrs tvwx ").as_deref(),
+            Some("ABCD-EFGH-JKMN-PQRS-TVWX")
+        );
+        assert_eq!(storable("Zx_9-aQ").as_deref(), Some("Zx_9-aQ"));
+        for unsafe_code in ["a;b", "a b", "a=b", "", "ж"] {
+            assert_eq!(storable(unsafe_code), None, "{unsafe_code}");
+        }
+        assert_eq!(storable(&"a".repeat(129)), None);
     }
 }
