@@ -18,9 +18,9 @@ use crate::actions::workflow::{Status, closed_on_after, is_overdue};
 use crate::auth::Principal;
 use crate::clock::now;
 use crate::db::AnyConnection;
-use crate::error::{ApiError, Msg};
+use crate::error::ApiError;
 use crate::notify::queue;
-use crate::org::domain::parse_text;
+use crate::org::domain::{parse_long_text, parse_text};
 use crate::org::store::{self as org_store, TeamTree};
 use crate::reports::audit_log::{record, target};
 use crate::state::AppState;
@@ -34,36 +34,6 @@ pub const UPDATE_MAX: usize = 2_000;
 /// How long a closed action stays on the team's pages ("what we are doing about your
 /// feedback").
 pub const SHOWN_AFTER_CLOSING_DAYS: i64 = 90;
-
-/// A text of several lines: not blank (when `required`), at most `max` characters as
-/// sent, no control characters but line breaks and tabs; returned trimmed, with
-/// Windows line breaks made plain.
-pub fn parse_long_text(
-    raw: &str,
-    field: &str,
-    max: usize,
-    required: bool,
-) -> Result<String, ApiError> {
-    if required && raw.trim().is_empty() {
-        return Err(ApiError::invalid(field, "must not be empty"));
-    }
-    if raw.chars().count() > max {
-        return Err(ApiError::invalid(
-            field,
-            Msg::new("must be at most {n} characters").arg("n", max),
-        ));
-    }
-    if raw
-        .chars()
-        .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
-    {
-        return Err(ApiError::invalid(
-            field,
-            "must not contain control characters",
-        ));
-    }
-    Ok(raw.trim().replace("\r\n", "\n"))
-}
 
 /// Whether `owner` may own an action of `team` (`None`: the organisation): an active
 /// person who may read it — HR, a manager of the team (or above it), a member of it;

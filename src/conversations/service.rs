@@ -22,37 +22,19 @@ use crate::conversations::types::{
     AuthorPost, Conversation, ConversationKind, MESSAGE_MAX, Message, ReplyPost, Thread,
 };
 use crate::db::AnyConnection;
-use crate::error::{ApiError, Msg};
+use crate::error::ApiError;
 use crate::org::access::readable_teams;
+use crate::org::domain::parse_long_text;
 use crate::reports::audit_log::record;
 use crate::reports::closed_rounds::RoundCache;
 use crate::state::AppState;
 use crate::suggestions::model::SuggestionRow;
 use crate::suggestions::service as suggestions;
 
-/// A message's text: trimmed, not empty, at most [`MESSAGE_MAX`] characters, no control
-/// characters but line breaks and tabs.
+/// A message's text: not blank, at most [`MESSAGE_MAX`] characters, no control
+/// characters but line breaks and tabs ([`parse_long_text`]).
 pub fn parse_message(raw: &str, field: &str) -> Result<String, ApiError> {
-    let s = raw.trim();
-    if s.is_empty() {
-        return Err(ApiError::invalid(field, "must not be empty"));
-    }
-    if raw.chars().count() > MESSAGE_MAX {
-        return Err(ApiError::invalid(
-            field,
-            Msg::new("must be at most {n} characters").arg("n", MESSAGE_MAX),
-        ));
-    }
-    if raw
-        .chars()
-        .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
-    {
-        return Err(ApiError::invalid(
-            field,
-            "must not contain control characters",
-        ));
-    }
-    Ok(s.to_owned())
+    parse_long_text(raw, field, MESSAGE_MAX, true)
 }
 
 /// What a code opens: a comment's conversations, or an anonymous suggestion (with its

@@ -65,6 +65,36 @@ pub fn parse_text(raw: &str, field: &str, max: usize) -> Result<String, ApiError
     Ok(s.to_owned())
 }
 
+/// A text of several lines: not blank (when `required`), at most `max` characters as
+/// sent, no control characters but line breaks and tabs; returned trimmed, with
+/// Windows line breaks made plain.
+pub fn parse_long_text(
+    raw: &str,
+    field: &str,
+    max: usize,
+    required: bool,
+) -> Result<String, ApiError> {
+    if required && raw.trim().is_empty() {
+        return Err(ApiError::invalid(field, "must not be empty"));
+    }
+    if raw.chars().count() > max {
+        return Err(ApiError::invalid(
+            field,
+            Msg::new("must be at most {n} characters").arg("n", max),
+        ));
+    }
+    if raw
+        .chars()
+        .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+    {
+        return Err(ApiError::invalid(
+            field,
+            "must not contain control characters",
+        ));
+    }
+    Ok(raw.trim().replace("\r\n", "\n"))
+}
+
 /// A team or person name: [`parse_text`] with the [`NAME_MAX`] limit, so every place
 /// that takes a name applies the same rule.
 #[derive(Debug, Clone, PartialEq, Eq)]
