@@ -32,10 +32,12 @@ pub fn insert_conversations(conn: &mut AnyConnection, rows: &[ConversationRow]) 
     Ok(())
 }
 
-/// The conversations a code's hash opens, in a stable order.
+/// The comments' conversations a code's hash opens, in a stable order (a suggestion's
+/// conversation carries its follow-up code's hash too, and is found by its suggestion).
 pub fn by_code(conn: &mut AnyConnection, code_hash: &str) -> QueryResult<Vec<ConversationRow>> {
     conversations::table
         .filter(conversations::code_hash.eq(code_hash))
+        .filter(conversations::round_id.is_not_null())
         .order(conversations::id)
         .select(ConversationRow::as_select())
         .load(conn)

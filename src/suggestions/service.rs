@@ -60,8 +60,15 @@ pub fn voter_hash(key: &[u8], person_id: &str, suggestion_id: &str) -> String {
     hex::encode(mac.finalize().into_bytes())
 }
 
-fn followup_hash(code: &str) -> String {
-    hex::encode(Sha256::digest(code.as_bytes()))
+/// The hashes a typed follow-up code may be stored under: a code of today's form
+/// (groups of Crockford base32, [`crate::conversations::code`]) by its canonical
+/// symbols, and one of the earlier form (URL-safe base64) as it was given.
+fn followup_hashes(code: &str) -> Vec<String> {
+    let mut out = vec![hex::encode(Sha256::digest(code.trim().as_bytes()))];
+    if let Some(h) = crate::conversations::code::hash(code) {
+        out.insert(0, hex::encode(h));
+    }
+    out
 }
 
 /// For an anonymous suggestion: where the anonymous suggestions of `own`'s people are
@@ -253,14 +260,13 @@ pub async fn create_suggestion(
         .ok_or_else(|| ApiError::invalid("team", "you need a team to raise a suggestion"))?;
     let k = state.config.k().get();
     let key = state.vote_key.clone();
-    let code = b.anonymous.then(|| {
-        use base64::Engine;
-        use rand::RngCore;
-        let mut bytes = [0u8; 24];
-        rand::rngs::OsRng.fill_bytes(&mut bytes);
-        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
-    });
-    let hash = code.as_deref().map(followup_hash);
+    // Five groups of four (100 bits), the same form as a pulse comment's code; only its
+    // hash is stored.
+    let code = b.anonymous.then(crate::conversations::code::generate);
+    let hash = code
+        .as_deref()
+        .and_then(crate::conversations::code::hash)
+        .map(hex::encode);
     let (anonymous, touchpoint, me) = (b.anonymous, b.touchpoint, p.id.clone());
     let created = state
         .db
@@ -408,21 +414,12 @@ pub async fn get_suggestion(
 
 /// An anonymous suggestion and its replies, found by its follow-up code.
 pub async fn followup(state: &AppState, p: &Principal, code: &str) -> Result<Suggestion, ApiError> {
-    let (p, key, hash) = (
-        p.clone(),
-        state.vote_key.clone(),
-        followup_hash(code.trim()),
-    );
+    let (p, key, code) = (p.clone(), state.vote_key.clone(), code.to_owned());
     let k = state.config.k().get();
     state
         .db
         .read(move |conn| {
-            let row: SuggestionRow = suggestions::table
-                .filter(suggestions::followup_hash.eq(&hash))
-                .select(SuggestionRow::as_select())
-                .first(conn)
-                .optional()?
-                .ok_or(ApiError::NotFound("suggestion"))?;
+            let row = by_followup_code(conn, &code)?.ok_or(ApiError::NotFound("suggestion"))?;
             let row = placed(&catchment::load(conn, k)?, row);
             view(conn, row, &p.id, &key)
         })
@@ -435,7 +432,7 @@ pub fn by_followup_code(
     code: &str,
 ) -> Result<Option<SuggestionRow>, ApiError> {
     Ok(suggestions::table
-        .filter(suggestions::followup_hash.eq(followup_hash(code.trim())))
+        .filter(suggestions::followup_hash.eq_any(followup_hashes(code)))
         .select(SuggestionRow::as_select())
         .first(conn)
         .optional()?)

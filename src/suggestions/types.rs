@@ -101,7 +101,9 @@ pub struct AuthorAnswer {
 pub struct CreatedSuggestion {
     #[oai(flatten)]
     pub suggestion: Suggestion,
-    /// Anonymous only, shown once: read replies at `GET /api/v1/suggestions/followup/{code}`.
+    /// Anonymous only, shown once, in five groups of four: read the replies and answer
+    /// back at `GET|POST /api/v1/conversations/{code}` (or read them at
+    /// `GET /api/v1/suggestions/followup/{code}`).
     pub followup_code: Option<String>,
 }
 

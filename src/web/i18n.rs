@@ -204,6 +204,10 @@ fn ru(en: &str) -> Option<&'static str> {
 const RU: &[(&str, &str)] = &[
     // Conversations (/conversations, /comment-threads).
     (
+        "Read and answer the replies with it on the conversations page.",
+        "С ним можно читать ответы и отвечать на странице переписок.",
+    ),
+    (
         "The code is remembered on this device. Its conversations open here once the pulse has closed.",
         "Код сохранён на этом устройстве. Переписки по нему откроются здесь после закрытия опроса.",
     ),

@@ -347,7 +347,9 @@ pub async fn sent(req: &Request, Data(state): Data<&AppState>) -> Response {
             html! {
                 h1 { (t(lang, "Your suggestion was sent")) }
                 p { (t(lang, "It is anonymous. Keep this follow-up code: it is the only way to read the replies, and it is not shown again after a few minutes.")) }
-                p.code { strong { (t(lang, "Follow-up code")) ": " } code id="followup-code" { (code) } }
+                p.code { strong { (t(lang, "Follow-up code")) ": " } code id="followup-code" { (code) } " "
+                    button type="button" data-copy="followup-code" hidden { (t(lang, "Copy")) } }
+                p { (t(lang, "Read and answer the replies with it on the conversations page.")) " " a href="/conversations" { (t(lang, "Your conversations")) } }
                 p { a href="/suggestions" { (t(lang, "Back to suggestions")) } }
             },
         ),

@@ -1226,6 +1226,40 @@ async fn an_anonymous_author_answers_back_by_code_and_closes_the_conversation() 
         .await
         .json();
     assert_eq!(s["author_closed"], json!(true));
+    // A code of the earlier form (URL-safe base64, hashed as given) still opens its
+    // suggestion, by both paths.
+    assert_eq!(
+        code.split('-').map(str::len).collect::<Vec<_>>(),
+        [4, 4, 4, 4, 4]
+    );
+    let legacy = "Zq3xK9v_pL2mN8bR4tY6wA1cE5gH7jD0";
+    app.state
+        .db
+        .write({
+            let id = id.clone();
+            move |conn| {
+                use pulseline::db::schema::suggestions as s;
+                use sha2::Digest;
+                let hash = hex::encode(sha2::Sha256::digest(legacy.as_bytes()));
+                diesel::update(s::table.find(&id))
+                    .set(s::followup_hash.eq(Some(hash)))
+                    .execute(conn)?;
+                Ok(())
+            }
+        })
+        .await
+        .expect("legacy hash");
+    app.get(
+        &format!("/api/v1/suggestions/followup/{legacy}"),
+        Some(&author.token),
+    )
+    .await
+    .expect(200);
+    let c = app
+        .get(&format!("/api/v1/conversations/{legacy}"), None)
+        .await;
+    c.expect(200);
+    assert_eq!(c.json()["threads"][0]["id"], json!(id));
     // A signed suggestion has no conversation by code, and a wrong code opens nothing.
     let signed = app
         .post("/api/v1/suggestions", Some(&author.token), idea(false))
