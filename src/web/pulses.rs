@@ -253,9 +253,9 @@ pub fn answers_from_form(questions: &[PulseQuestion], form: &Form) -> Result<Vec
 pub fn anonymity_statement(lang: Language, k: MinGroup) -> Markup {
     let (k_s, c_s) = (k.to_string(), k.comment_floor().to_string());
     html! {
-        section.privacy aria-labelledby="privacy-h" {
-            h2 id="privacy-h" { (t(lang, "What is stored and who sees it")) }
-            p { strong { (t(lang, "Nobody can see your individual answers.")) } }
+        // Folded to its first line; the whole statement opens with a tap or the keyboard.
+        details.privacy {
+            summary { (t(lang, "Nobody can see your individual answers.")) " " span.more { (t(lang, "What is stored and who sees it")) } }
             p { (t(lang, "Your answers are stored without your name, your account or the time you answered: only with your team and, if this survey collects them, your location, job family and length of service (rare values are stored as \"other\").")) }
             p { (t(lang, "Separately, we note that you answered this round, so you are not asked twice and HR can remind those who have not. The two records are never joined.")) }
             p { (tf(lang, "Your manager and HR see only group results after the round closes, and only for groups of at least {k} answers; smaller groups are shown as \"fewer than {k} answers\". Written comments are shown only for groups of at least {c} answers, in random order and apart from the other answers.", &[("k", &k_s), ("c", &c_s)])) }

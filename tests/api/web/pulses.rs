@@ -37,8 +37,15 @@ async fn an_employee_signs_in_and_answers_a_pulse_with_form_posts() {
     }
     assert!(html.contains(&format!("name=\"answers.{}\" value=\"Mail\"", qid(2))));
     assert!(html.contains("maxlength=\"2000\""));
-    // The plain statement of what is stored, with this survey's k.
+    // The plain statement of what is stored, with this survey's k, folded on the page
+    // to its first line (a phone shows the questions first).
     assert!(html.contains("What is stored and who sees it"));
+    assert!(
+        html.contains(
+            "<details class=\"privacy\"><summary>Nobody can see your individual answers."
+        ),
+        "{html}"
+    );
     assert!(html.contains("at least 5 answers"), "{html}");
     // Every radio has its own label.
     // (and the text area one more).
