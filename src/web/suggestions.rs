@@ -148,10 +148,11 @@ pub async fn list(req: &Request, Data(state): Data<&AppState>) -> Response {
                 p.meta { (tn(lang, "{n} suggestion", "{n} suggestions", list.total as u64, &[])) }
                 ul.cards {
                     @for item in &list.items {
-                        li.card {
+                        // A vote comes back to its own card, not the top of the list.
+                        li.card id={ "s-" (item.id) } {
                             h2 { a href={ "/suggestions/" (item.id) } { (item.title) } }
                             (summary_line(lang, item))
-                            (vote_form(&c, item, &here))
+                            (vote_form(&c, item, &format!("{here}#s-{}", item.id)))
                         }
                     }
                 }

@@ -79,14 +79,21 @@ async fn an_anonymous_pain_point_is_answered_and_read_back_by_its_code() {
             .json();
         v["items"][0]["id"].as_str().expect("id").to_owned()
     };
+    // The vote form comes back to its own card (the scroll position is kept).
+    let back = format!("/suggestions#s-{id}");
+    assert!(list.contains(&format!("id=\"s-{id}\"")), "{list}");
+    assert!(
+        list.contains(&format!("name=\"next\" value=\"{back}\"")),
+        "{list}"
+    );
     let r = eb
         .submit(
             "/suggestions",
             &format!("/suggestions/{id}/vote"),
-            &[("next", "/suggestions")],
+            &[("next", &back)],
         )
         .await;
-    assert_eq!((r.status, location(&r).as_str()), (303, "/suggestions"));
+    assert_eq!((r.status, location(&r)), (303, back));
     let v = app
         .get(&format!("/api/v1/suggestions/{id}"), Some(&emp.token))
         .await
