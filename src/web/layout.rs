@@ -55,6 +55,7 @@ pub fn page(c: &Chrome, title: &str, body: Markup) -> Markup {
                             ul {
                                 li { a href="/pulses" { (t(lang, "My pulses")) } }
                                 li { a href="/suggestions" { (t(lang, "Suggestions")) } }
+                                li { a href="/conversations" { (t(lang, "Conversations")) } }
                                 @if c.has_role("manager") || c.has_role("hr") || c.has_role("admin") {
                                     li { a href="/reports" { (t(lang, "Reports")) } }
                                     li { a href="/actions" { (t(lang, "Actions")) } }
