@@ -232,9 +232,10 @@ pub async fn author_post(
     typed: &str,
     post: AuthorPost,
 ) -> Result<Conversation, ApiError> {
-    let text = check_post(post.text.as_deref(), post.close)?;
+    let close = post.close.unwrap_or(false);
+    let text = check_post(post.text.as_deref(), close)?;
     let (typed, rounds) = (typed.to_owned(), state.rounds.clone());
-    let (thread_id, close) = (post.thread_id, post.close);
+    let thread_id = post.thread_id;
     state
         .db
         .write(move |conn| {
@@ -357,13 +358,14 @@ pub async fn reply(
     id: &str,
     post: ReplyPost,
 ) -> Result<Thread, ApiError> {
-    let text = check_post(post.text.as_deref(), post.close)?;
+    let close = post.close.unwrap_or(false);
+    let text = check_post(post.text.as_deref(), close)?;
     let side = if p.is_hr_or_admin() {
         Side::Hr
     } else {
         Side::Manager
     };
-    let (p2, id2, rounds, close) = (p.clone(), id.to_owned(), state.rounds.clone(), post.close);
+    let (p2, id2, rounds) = (p.clone(), id.to_owned(), state.rounds.clone());
     state
         .db
         .write(move |conn| {

@@ -70,9 +70,8 @@ pub struct AuthorPost {
     #[serde(default)]
     pub text: Option<String>,
     /// Close the conversation: nobody can write in it afterwards.
-    #[oai(default)]
     #[serde(default)]
-    pub close: bool,
+    pub close: Option<bool>,
 }
 
 /// A manager's or HR's reply, a close, or both (the reply first).
@@ -87,7 +86,6 @@ pub struct ReplyPost {
     ))]
     #[serde(default)]
     pub text: Option<String>,
-    #[oai(default)]
     #[serde(default)]
-    pub close: bool,
+    pub close: Option<bool>,
 }

@@ -85,7 +85,7 @@ impl NotifyApi {
         #[oai(validator(max_length = 128))] token: Path<String>,
         body: JsonBody<ResponseInput>,
     ) -> Result<Created<Recorded>, ApiError> {
-        let allow_replies = body.0.allow_replies;
+        let allow_replies = body.0.allow_replies.unwrap_or(false);
         let given: Vec<Given> = body
             .0
             .answers

@@ -197,7 +197,7 @@ impl SurveysApi {
         id: Id,
         body: JsonBody<ResponseInput>,
     ) -> Result<Created<Recorded>, ApiError> {
-        let allow_replies = body.0.allow_replies;
+        let allow_replies = body.0.allow_replies.unwrap_or(false);
         let given: Vec<Given> = body
             .0
             .answers

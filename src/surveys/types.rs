@@ -265,9 +265,8 @@ pub struct ResponseInput {
     pub answers: Vec<AnswerInput>,
     /// Allow managers and HR to reply to this answer's comments: the answer then
     /// carries a conversation code, shown once, to read and answer the replies by.
-    #[oai(default)]
     #[serde(default)]
-    pub allow_replies: bool,
+    pub allow_replies: Option<bool>,
 }
 
 /// The answer to a submission: no response id, nothing that could identify it.

@@ -300,7 +300,7 @@ pub async fn codes_post(req: &Request, Data(state): Data<&AppState>, body: Body)
         let post = AuthorPost {
             thread_id: form.get("thread_id").map(str::to_owned),
             text: text.map(str::to_owned),
-            close,
+            close: Some(close),
         };
         author_post(state, &code, post).await
     } else {
@@ -440,7 +440,7 @@ pub async fn thread_post(
         text: Some(form.text("text"))
             .filter(|t| !t.trim().is_empty())
             .map(str::to_owned),
-        close: form.get("close").is_some(),
+        close: Some(form.get("close").is_some()),
     };
     match reply(state, &s.principal, &id, post).await {
         // The page again (a reload re-reads it; a second post of the same text is a

@@ -63,7 +63,8 @@ async fn answer(
         .post(
             &format!("/api/v1/rounds/{}/responses", p.round),
             Some(&who.token),
-            json!({"answers": a, "allow_replies": allow}),
+            // Not allowing is sent as null, which the schema allows, and means false.
+            json!({"answers": a, "allow_replies": if allow { json!(true) } else { Value::Null }}),
         )
         .await;
     r.expect(201);
