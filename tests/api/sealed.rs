@@ -25,7 +25,7 @@ pub(crate) fn secret(tag: &str, i: usize) -> String {
 }
 
 /// Everything in `files`, concatenated (missing files are empty).
-fn bytes_of(files: &[std::path::PathBuf]) -> Vec<u8> {
+pub(crate) fn bytes_of(files: &[std::path::PathBuf]) -> Vec<u8> {
     let mut all = Vec::new();
     for f in files {
         if let Ok(b) = std::fs::read(f) {
@@ -495,13 +495,22 @@ async fn stored_groups(app: &TestApp) -> Vec<(String, i64)> {
 /// The files a copy of the database holds: SQLite's file and its companions; on
 /// PostgreSQL, the write-ahead log segments (the tables' files are read by the tests
 /// that need them).
-async fn disk_of(app: &TestApp, since: std::time::SystemTime) -> Vec<std::path::PathBuf> {
+pub(crate) async fn disk_of(
+    app: &TestApp,
+    since: std::time::SystemTime,
+) -> Vec<std::path::PathBuf> {
     match app.state.db.backend() {
         pulseline::db::Backend::Sqlite => sqlite_files(app),
         pulseline::db::Backend::Postgres => {
             pg_checkpoint(app).await;
             let mut files = pg_wal_files(app, since).await;
-            for table in ["ballots", "responses", "answers", "participation"] {
+            for table in [
+                "ballots",
+                "responses",
+                "answers",
+                "participation",
+                "conversations",
+            ] {
                 files.push(pg_table_file(app, table).await);
             }
             files
