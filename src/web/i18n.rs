@@ -1665,6 +1665,15 @@ const RU_MSG: &[(&str, &str)] = &[
         "сервис временно недоступен",
     ),
     ("the survey is archived", "опрос в архиве"),
+    // webhooks
+    (
+        "must be an http:// or https:// URL with a host, without spaces",
+        "нужен адрес http:// или https:// с именем сервера, без пробелов",
+    ),
+    (
+        "give one to five events",
+        "укажите от одного до пяти событий",
+    ),
     (
         "this bank item is already in the survey",
         "этот вопрос из банка уже есть в опросе",
