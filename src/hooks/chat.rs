@@ -4,7 +4,8 @@
 //!
 //! Slack (an incoming webhook) gets `{"text": …}` in Slack's link markup; Microsoft
 //! Teams (a Workflows webhook) gets a message with one Adaptive Card (version 1.4:
-//! two text blocks and an `Action.OpenUrl`).
+//! two text blocks and an `Action.OpenUrl`; enum values in lower case, as the
+//! Adaptive Card JSON schema lists them — renderers read them in any case).
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -99,8 +100,8 @@ pub fn message(
                     "type": "AdaptiveCard",
                     "version": "1.4",
                     "body": [
-                        {"type": "TextBlock", "text": w.headline, "weight": "Bolder",
-                         "size": "Medium", "wrap": true},
+                        {"type": "TextBlock", "text": w.headline, "weight": "bolder",
+                         "size": "medium", "wrap": true},
                         {"type": "TextBlock", "text": w.detail, "wrap": true},
                     ],
                     "actions": [

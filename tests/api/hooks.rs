@@ -1,7 +1,8 @@
 //! Signed outgoing webhooks and Slack/Teams channels, proven against a real local HTTP
 //! receiver: `scripts/webhook_sink.py`, started per test, records every request and
 //! verifies each signature with the `standardwebhooks` PyPI package (in the python of
-//! `PULSELINE_TEST_PYTHON`, which `.ci/run` sets up).
+//! `PULSELINE_TEST_PYTHON`, which `.ci/run` sets up). Teams cards are checked against
+//! Microsoft's Adaptive Card JSON schema by `scripts/adaptive_card_check.py`.
 
 use std::io::BufRead;
 use std::path::PathBuf;
@@ -437,6 +438,46 @@ async fn two_replicas_deliver_each_event_once() {
     assert!(got.iter().all(|r| r["verified"] == json!(true)));
 }
 
+/// Runs `scripts/adaptive_card_check.py` (Microsoft's Adaptive Card JSON schema, from
+/// the npm package adaptivecards-designer, found through
+/// `PULSELINE_TEST_ADAPTIVE_CARD_SCHEMA`; `.ci/run` fetches it) on `docs`: whether all
+/// are valid, and what it said.
+fn schema_check(docs: &[Value]) -> (bool, String) {
+    let python = std::env::var("PULSELINE_TEST_PYTHON")
+        .unwrap_or_else(|_| "/var/tmp/pulseline-ci-py/bin/python".into());
+    let schema = std::env::var("PULSELINE_TEST_ADAPTIVE_CARD_SCHEMA").unwrap_or_else(|_| {
+        "/var/tmp/pulseline-ci-py/adaptivecards-designer-2.4.4/package/src/adaptive-card-schema.ts"
+            .into()
+    });
+    let dir = tempfile::tempdir().expect("temp dir");
+    let files: Vec<PathBuf> = docs
+        .iter()
+        .enumerate()
+        .map(|(i, d)| {
+            let f = dir.path().join(format!("card{i}.json"));
+            std::fs::write(&f, d.to_string()).expect("write");
+            f
+        })
+        .collect();
+    let out = std::process::Command::new(&python)
+        .arg(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/scripts/adaptive_card_check.py"
+        ))
+        .arg(&schema)
+        .args(&files)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {python}: {e}"));
+    let said = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert_ne!(out.status.code(), Some(2), "no schema at {schema}: {said}");
+    assert!(
+        out.status.code().is_some(),
+        "the check did not run: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.success(), said)
+}
+
 /// Checks a Microsoft Teams message by hand against what the Adaptive Card schema
 /// (1.4) and the Teams Workflows webhook require.
 fn check_teams_card(m: &Value) -> &Value {
@@ -560,6 +601,15 @@ async fn slack_and_teams_channels_hear_of_an_open_pulse_and_of_results_without_l
         rx.to("elsewhere").is_empty(),
         "a team the round does not reach"
     );
+    // Both cards are valid under the Adaptive Card schema; a broken one is not (the
+    // check can fail).
+    let (ok, said) = schema_check(&[opened.clone(), results.clone()]);
+    assert!(ok, "{said}");
+    let mut broken = opened.clone();
+    broken["attachments"][0]["content"]["body"][0] = json!({"type": "TextBlock"});
+    broken["attachments"][0]["content"]["actions"][0] = json!({"type": "Action.OpenUrl"});
+    let (ok, said) = schema_check(&[broken]);
+    assert!(!ok, "a card without text or url passed: {said}");
 
     // Never a personal link, a score or a count.
     for r in sl.iter().chain(&te) {
