@@ -738,3 +738,54 @@ async fn the_webhook_api_is_for_admins_checks_its_input_and_shows_a_secret_once(
     .await
     .expect(404);
 }
+
+#[tokio::test]
+async fn the_webhooks_page_lists_hooks_and_their_deliveries_for_admins_in_english_and_russian() {
+    let rx = Receiver::start();
+    let app = spawn_app_with(hooks_config).await;
+    let admin = app.admin().await;
+    webhook(&app, &admin, &rx, "dead", "?fail=always", &["round.opened"]).await;
+    hook(
+        &app,
+        &admin,
+        json!({"kind": "slack", "url": "https://hooks.slack.com/services/T0/B0/s3cr3t",
+               "enabled": false}),
+    )
+    .await;
+    let team = app.create_team(&admin, "Floor", None, "frontline").await;
+    app.employee(&admin, Some(&team)).await;
+    open_enps_round(&app, &admin, &[&team]).await;
+    let s = start_sender(&app.state);
+    drained(&app, 30).await;
+    s.stop().await;
+
+    let mut b = Browser::new(&app);
+    assert_eq!(b.sign_in(&admin.email, PASSWORD).await.status, 303);
+    let page = b.get("/admin/webhooks").await;
+    assert_html(&page, 200);
+    let text = page.text();
+    for needle in [
+        "Webhooks and chat",
+        "Signed webhook",
+        "Slack channel",
+        "round.opened",
+        "failed",
+        "HTTP 500",
+        "https://hooks.slack.com/…",
+        "disabled",
+        "Nothing delivered yet.",
+    ] {
+        assert!(text.contains(needle), "{needle}: {text}");
+    }
+    assert!(!text.contains("s3cr3t") && !text.contains("whsec_"));
+    switch_language(&mut b, "ru").await;
+    let page = b.get("/admin/webhooks").await;
+    assert!(page.text().contains("Вебхуки и чаты"), "{}", page.text());
+    assert!(page.text().contains("не доставлено"));
+
+    // HR who is not an admin gets the 403 page.
+    let hr = app.hr().await;
+    let mut b = Browser::new(&app);
+    assert_eq!(b.sign_in(&hr.email, PASSWORD).await.status, 303);
+    assert_eq!(b.get("/admin/webhooks").await.status, 403);
+}
