@@ -5,7 +5,8 @@ CREATE TABLE hooks (
     kind TEXT NOT NULL,
     url TEXT NOT NULL,
     events TEXT NOT NULL,
-    team_id TEXT NULL REFERENCES teams (id),
+    -- No foreign key: deleting a team leaves its channel hearing of nothing.
+    team_id TEXT NULL,
     language TEXT NOT NULL,
     secret TEXT NULL,
     enabled BOOLEAN NOT NULL DEFAULT TRUE,

@@ -248,3 +248,16 @@ pub fn round_facts(
         .first(conn)
         .optional()?)
 }
+
+/// Deletes the deliveries whose body names `person_id` as a suggestion's author (sent
+/// or not), when that person is erased: what went out cannot be called back, but
+/// pulseline keeps no copy linking them to a suggestion.
+pub fn forget_author(conn: &mut AnyConnection, person_id: &str) -> Result<usize, ApiError> {
+    let named = format!("%\"author_id\":\"{person_id}\"%");
+    Ok(diesel::delete(
+        hook_deliveries::table
+            .filter(hook_deliveries::event.like("suggestion.%"))
+            .filter(hook_deliveries::payload.like(named)),
+    )
+    .execute(conn)?)
+}

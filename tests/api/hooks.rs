@@ -293,6 +293,17 @@ async fn each_event_reaches_a_subscribed_endpoint_once_with_a_valid_signature() 
         assert_eq!(d["tries"], json!(1));
         assert_eq!(d["response_status"], json!(204));
     }
+
+    // Erasing the author removes the deliveries that named them.
+    app.post(
+        &format!("/api/v1/people/{}/erase", staff.id),
+        Some(&admin.token),
+        json!({}),
+    )
+    .await
+    .expect(200);
+    let l = log(&app, &admin, &all).await;
+    assert_eq!(l["total"], json!(2), "the two suggestion events are gone");
 }
 
 #[tokio::test]
@@ -705,6 +716,31 @@ async fn the_webhook_api_is_for_admins_checks_its_input_and_shows_a_secret_once(
     )
     .await
     .expect(422);
+
+    // A channel's team can still be deleted; the channel then hears of nothing.
+    let gone = app
+        .create_team(&admin, "Short-lived", None, "frontline")
+        .await;
+    let (teams_hook, _) = hook(
+        &app,
+        &admin,
+        json!({"kind": "teams", "url": "https://example.org/flow", "team_id": gone, "enabled": false}),
+    )
+    .await;
+    app.send(
+        Method::DELETE,
+        &format!("/api/v1/teams/{gone}"),
+        Some(&admin.token),
+        None,
+    )
+    .await
+    .expect(204);
+    app.get(
+        &format!("/api/v1/webhooks/{teams_hook}"),
+        Some(&admin.token),
+    )
+    .await
+    .expect(200);
 
     // A chat URL is a credential: shown as its origin only.
     let r = app
