@@ -64,7 +64,8 @@ fn events_text(events: Option<Vec<HookEvent>>) -> Result<String, ApiError> {
 
 fn check_team(conn: &mut AnyConnection, team: Option<&str>) -> Result<(), ApiError> {
     match team {
-        Some(t) if !store::team_exists(conn, t)? => {
+        // A control character (NUL, which PostgreSQL refuses) names no team.
+        Some(t) if t.chars().any(char::is_control) || !store::team_exists(conn, t)? => {
             Err(ApiError::invalid("team_id", "unknown team"))
         }
         _ => Ok(()),

@@ -662,6 +662,10 @@ async fn the_webhook_api_is_for_admins_checks_its_input_and_shows_a_secret_once(
             "team_id",
         ),
         (json!({"kind": "pager", "url": "https://h"}), "kind"),
+        (
+            json!({"kind": "teams", "url": "https://h", "team_id": "a\u{0}b"}),
+            "team_id",
+        ),
     ] {
         let r = app
             .post("/api/v1/webhooks", Some(&admin.token), bad.clone())
