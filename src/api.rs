@@ -7,6 +7,7 @@ use crate::actions::api::ActionsApi;
 use crate::auth::api::AuthApi;
 use crate::conversations::api::ConversationsApi;
 use crate::cx::api::CxApi;
+use crate::hooks::api::HooksApi;
 use crate::linkage::api::LinkageApi;
 use crate::notify::api::NotifyApi;
 use crate::ops::api::OpsApi;
@@ -32,6 +33,7 @@ pub type Apis = (
     ActionsApi,
     ConversationsApi,
     NotifyApi,
+    HooksApi,
     OpsApi,
     ScimApi,
 );
@@ -74,6 +76,9 @@ pub fn service(state: &AppState) -> OpenApiService<Apis, ()> {
                 state: state.clone(),
             },
             NotifyApi {
+                state: state.clone(),
+            },
+            HooksApi {
                 state: state.clone(),
             },
             OpsApi {

@@ -30,6 +30,7 @@ const CSRF: &[u8] = b"pulseline csrf v1";
 const ROUND: &[u8] = b"pulseline round ballots v1";
 const OUTBOX: &[u8] = b"pulseline outbox secrets v1";
 const PULSE_LINK: &[u8] = b"pulseline pulse links v1";
+const HOOKS: &[u8] = b"pulseline webhook secrets v1";
 
 /// The master key. Its bytes never leave this module except through HKDF.
 pub struct MasterKey(Vec<u8>);
@@ -77,6 +78,11 @@ impl MasterKey {
     /// The key that seals the secrets a queued message carries (an activation token).
     pub fn outbox_key(&self) -> [u8; 32] {
         self.derive(OUTBOX, b"")
+    }
+
+    /// The key that seals the signing secrets of outgoing webhooks.
+    pub fn hook_key(&self) -> [u8; 32] {
+        self.derive(HOOKS, b"")
     }
 
     /// The 256 bits of person `person_id`'s personal answer link to round `round_id`:

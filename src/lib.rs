@@ -32,6 +32,7 @@ pub mod cx;
 pub mod db;
 pub mod demo;
 pub mod error;
+pub mod hooks;
 pub mod http;
 pub mod keys;
 pub mod linkage;

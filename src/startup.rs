@@ -235,6 +235,7 @@ pub async fn serve(state: AppState) -> anyhow::Result<()> {
     if sender.is_none() {
         tracing::info!("no PULSELINE_SMTP_URL: messages stay queued in the outbox");
     }
+    let hooks = crate::hooks::sender::start(&state)?;
     let db = state.db.clone();
     let app = build_app(state);
     tracing::info!(%bind, "pulseline listening");
@@ -246,6 +247,7 @@ pub async fn serve(state: AppState) -> anyhow::Result<()> {
     if let Some(s) = sender {
         s.stop().await;
     }
+    hooks.stop().await;
     // Every answered request is committed by now; a stopped server's files keep no
     // write-ahead log of who committed when.
     match tokio::task::spawn_blocking(move || db.checkpoint_truncate()).await {

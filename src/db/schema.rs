@@ -396,6 +396,42 @@ diesel::joinable!(identities -> people (person_id));
 diesel::allow_tables_to_appear_in_same_query!(identities, people);
 
 diesel::table! {
+    hooks (id) {
+        id -> Text,
+        kind -> Text,
+        url -> Text,
+        events -> Text,
+        team_id -> Nullable<Text>,
+        language -> Text,
+        secret -> Nullable<Text>,
+        enabled -> Bool,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    hook_deliveries (id) {
+        id -> Text,
+        hook_id -> Text,
+        event -> Text,
+        payload -> Text,
+        idempotency_key -> Text,
+        status -> Text,
+        tries -> Integer,
+        next_attempt_at -> Timestamp,
+        claimed_until -> Nullable<Timestamp>,
+        last_error -> Nullable<Text>,
+        response_status -> Nullable<Integer>,
+        sent_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(hook_deliveries -> hooks (hook_id));
+diesel::allow_tables_to_appear_in_same_query!(hooks, hook_deliveries, teams);
+
+diesel::table! {
     scim_tokens (id) {
         id -> Text,
         name -> Text,

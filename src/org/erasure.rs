@@ -133,6 +133,8 @@ fn erase_in(
     // Messages to them, sent or not (with their delivery records), and personal links.
     diesel::delete(outbox::table.filter(outbox::person_id.eq(id))).execute(conn)?;
     diesel::delete(pulse_links::table.filter(pulse_links::person_id.eq(id))).execute(conn)?;
+    // Webhook deliveries that name them as a suggestion's author.
+    crate::hooks::store::forget_author(conn, id)?;
     // Their accounts at the company's identity provider: the subject names them there.
     diesel::delete(identities::table.filter(identities::person_id.eq(id))).execute(conn)?;
     let at = now();

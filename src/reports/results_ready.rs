@@ -74,6 +74,7 @@ pub fn run(db: &Db, cache: &RoundCache, now: NaiveDateTime) -> Result<usize, Api
                 .select((team_managers::person_id, team_managers::team_id))
                 .load(conn)?;
             let recipients = recipients(&released, &managed);
+            crate::hooks::queue::results_ready(conn, &id, &title, &teams)?;
             crate::notify::queue::results_ready(conn, &id, &title, &recipients).map(Some)
         })?;
         if let Some(queued) = done {

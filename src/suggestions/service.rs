@@ -295,6 +295,7 @@ pub async fn create_suggestion(
             diesel::insert_into(suggestions::table)
                 .values(&row)
                 .execute(conn)?;
+            crate::hooks::queue::suggestion_created(conn, &row)?;
             view(conn, row, &me, &key)
         })
         .await?;
@@ -598,6 +599,7 @@ pub async fn update_suggestion(
             diesel::update(suggestions::table.find(&id))
                 .set(suggestions::status.eq(to.as_str()))
                 .execute(conn)?;
+            crate::hooks::queue::suggestion_status(conn, &row, &event_id, to.as_str())?;
             // A signed author hears of the reply; an anonymous one reads it by code only.
             if let Some(author) = row.author_id.as_deref().filter(|a| *a != p.id) {
                 queue::suggestion_reply(conn, &id, &event_id, &row.title, to.as_str(), author)?;

@@ -238,7 +238,14 @@ pub fn close_due(
     for id in due {
         // One round that cannot be closed (say, a master key that does not open its
         // ballots) is logged and left for the next pass; the others are closed.
-        match db.write_blocking(|conn| materialise(conn, master, &id, now)) {
+        let closed = db.write_blocking(|conn| {
+            let c = materialise(conn, master, &id, now)?;
+            if c.is_some() {
+                crate::hooks::queue::round_closed(conn, &id)?;
+            }
+            Ok(c)
+        });
+        match closed {
             Ok(Some(c)) => {
                 done += 1;
                 tracing::info!(

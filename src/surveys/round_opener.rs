@@ -69,6 +69,7 @@ pub fn tick(db: &Db, now: NaiveDateTime) -> Result<usize, ApiError> {
             }
             let round = store::open_round(conn, &survey, Some(slot), opens, closes)?;
             crate::notify::queue::pulse_open(conn, &round.id)?;
+            crate::hooks::queue::round_opened(conn, &round.id)?;
             Ok(true)
         });
         match result {

@@ -503,6 +503,7 @@ pub async fn open_round_now(state: &AppState, p: &Principal, id: &str) -> Result
             let row = store::open_round(conn, &survey, None, t, closes)?;
             record(conn, &actor, "round.open", &format!("rounds/{}", row.id))?;
             crate::notify::queue::pulse_open(conn, &row.id)?;
+            crate::hooks::queue::round_opened(conn, &row.id)?;
             round_view(conn, row, t)
         })
         .await?;
@@ -529,6 +530,7 @@ pub async fn close_round_now(state: &AppState, p: &Principal, id: &str) -> Resul
             record(conn, &actor, "round.close", &format!("rounds/{id}"))?;
             // The ballots are opened in the same transaction as the close.
             crate::surveys::materialise::materialise(conn, &master, &id, t)?;
+            crate::hooks::queue::round_closed(conn, &id)?;
             let r = store::find_round(conn, &id)?.ok_or(ApiError::NotFound("round"))?;
             round_view(conn, r, t)
         })

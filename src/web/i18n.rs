@@ -273,6 +273,33 @@ const RU: &[(&str, &str)] = &[
     ("Back to the report", "Назад к отчёту"),
     // The provisioning page (/admin/scim).
     ("Provisioning", "Синхронизация (SCIM)"),
+    // webhooks page
+    ("Webhooks", "Вебхуки"),
+    ("Webhooks and chat", "Вебхуки и чаты"),
+    (
+        "Events go to these endpoints and channels as they happen; each delivery is tried a few times before it is given up. Admins add and change them through the API (/api/v1/webhooks).",
+        "События уходят на эти адреса и в эти каналы по мере того, как случаются; каждую доставку пробуют несколько раз, прежде чем сдаться. Администраторы добавляют и меняют их через API (/api/v1/webhooks).",
+    ),
+    (
+        "No webhooks or channels yet.",
+        "Вебхуков и каналов пока нет.",
+    ),
+    ("Signed webhook", "Подписанный вебхук"),
+    ("Slack channel", "Канал Slack"),
+    ("Microsoft Teams channel", "Канал Microsoft Teams"),
+    ("enabled", "включён"),
+    ("disabled", "выключен"),
+    ("Events", "События"),
+    ("Nothing delivered yet.", "Доставок пока не было."),
+    ("Event", "Событие"),
+    ("Tries", "Попытки"),
+    ("HTTP status", "Код HTTP"),
+    ("Last error", "Последняя ошибка"),
+    ("queued", "в очереди"),
+    ("sending", "отправляется"),
+    ("sent", "отправлено"),
+    ("failed", "не доставлено"),
+    ("cancelled", "отменено"),
     ("Provisioning (SCIM)", "Синхронизация сотрудников (SCIM)"),
     (
         "Your identity provider creates, updates and deactivates people and teams through SCIM 2.0 at this address, with a token made here:",
@@ -1670,6 +1697,15 @@ const RU_MSG: &[(&str, &str)] = &[
         "сервис временно недоступен",
     ),
     ("the survey is archived", "опрос в архиве"),
+    // webhooks
+    (
+        "must be an http:// or https:// URL with a host, without spaces",
+        "нужен адрес http:// или https:// с именем сервера, без пробелов",
+    ),
+    (
+        "give one to five events",
+        "укажите от одного до пяти событий",
+    ),
     (
         "this bank item is already in the survey",
         "этот вопрос из банка уже есть в опросе",

@@ -69,6 +69,7 @@ pub mod suggestions;
 pub mod survey_form;
 pub mod surveys;
 pub mod teams;
+pub mod webhooks;
 
 use poem::http::header;
 use poem::{Endpoint, EndpointExt, IntoResponse, Response, Route, get, handler};
@@ -149,6 +150,7 @@ pub fn mount(route: Route) -> Route {
             secured(get(retention::show).post(retention::save)),
         )
         .at("/admin/scim", secured(get(scim::show)))
+        .at("/admin/webhooks", secured(get(webhooks::show)))
         .at("/admin/scim/tokens", secured(poem::post(scim::create)))
         .at(
             "/admin/scim/tokens/:id/revoke",

@@ -15,6 +15,7 @@ mod demo;
 mod erasure;
 mod errors;
 mod helpers;
+mod hooks;
 mod impact;
 mod layers;
 mod linkage;

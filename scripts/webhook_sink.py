@@ -1,0 +1,88 @@
+#!/usr/bin/env python3
+"""A local HTTP receiver for the webhook and chat tests (tests/api/hooks.rs).
+
+Usage: webhook_sink.py FILE
+
+Listens on 127.0.0.1 (a free port, printed on the first line of stdout) and appends
+one JSON line per request to FILE: the path, the body, the webhook-* headers, the
+answer it gave and, for a path whose secret is known, whether the Standard Webhooks
+signature verifies with the `standardwebhooks` package under that secret and whether
+it (wrongly) verifies under a different secret.
+
+  POST /_secret/NAME   (body: the whsec_ secret) registers the secret of /h/NAME...
+  POST /h/NAME[?fail=N|?fail=always]
+                       answers 500 to the first N requests to NAME (or to all), else 204.
+"""
+
+import json
+import sys
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
+
+from standardwebhooks.webhooks import Webhook, WebhookVerificationError
+
+OUT = sys.argv[1]
+LOCK = threading.Lock()
+SECRETS = {}
+SEEN = {}
+# A secret nobody was given: a signature must never verify under it.
+WRONG = "whsec_" + "QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVo="
+
+
+def verifies(secret, body, headers):
+    try:
+        Webhook(secret).verify(body, headers)
+        return True
+    except WebhookVerificationError:
+        return False
+
+
+class Handler(BaseHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+    def do_POST(self):
+        length = int(self.headers.get("content-length") or 0)
+        body = self.rfile.read(length).decode("utf-8")
+        url = urlsplit(self.path)
+        parts = url.path.strip("/").split("/")
+        if parts[0] == "_secret" and len(parts) == 2:
+            with LOCK:
+                SECRETS[parts[1]] = body
+            self.send_response(204)
+            self.end_headers()
+            return
+        name = parts[1] if len(parts) > 1 else ""
+        fail = parse_qs(url.query).get("fail", ["0"])[0]
+        headers = {
+            k: self.headers.get(k)
+            for k in ("webhook-id", "webhook-timestamp", "webhook-signature")
+            if self.headers.get(k) is not None
+        }
+        with LOCK:
+            SEEN[name] = SEEN.get(name, 0) + 1
+            n = SEEN[name]
+            secret = SECRETS.get(name)
+        code = 500 if fail == "always" or (fail.isdigit() and n <= int(fail)) else 204
+        record = {
+            "path": url.path,
+            "name": name,
+            "body": body,
+            "headers": headers,
+            "content_type": self.headers.get("content-type"),
+            "answered": code,
+        }
+        if secret is not None:
+            record["verified"] = verifies(secret, body, headers)
+            record["verified_with_wrong_secret"] = verifies(WRONG, body, headers)
+        with LOCK:
+            with open(OUT, "a", encoding="utf-8") as f:
+                f.write(json.dumps(record) + "\n")
+        self.send_response(code)
+        self.end_headers()
+
+
+server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+print(server.server_address[1], flush=True)
+server.serve_forever()
