@@ -8,7 +8,6 @@ use std::collections::{HashMap, HashSet};
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Text, Timestamp};
 
 use crate::db::AnyConnection;
 use crate::db::schema::{hook_deliveries, hooks, teams};
@@ -108,38 +107,15 @@ pub fn enqueue(conn: &mut AnyConnection, rows: &[DeliveryRow]) -> Result<usize, 
     Ok(added)
 }
 
-#[derive(QueryableByName)]
-struct Claimed {
-    #[diesel(sql_type = Text)]
-    id: String,
-}
-
-/// Claims up to `limit` due deliveries until `lease_until` (queued ones whose time has
-/// come, and claimed ones whose claim lapsed); each claim counts as a try.
+/// Claims up to `limit` due deliveries until `lease_until`, as the outbox's messages are
+/// claimed ([`crate::notify::store::claim_due_ids`]).
 pub fn claim_due(
     conn: &mut AnyConnection,
     at: NaiveDateTime,
     lease_until: NaiveDateTime,
     limit: i64,
 ) -> Result<Vec<DeliveryRow>, ApiError> {
-    let lock = match conn {
-        AnyConnection::Postgresql(_) => " FOR UPDATE SKIP LOCKED",
-        AnyConnection::Sqlite(_) => "",
-    };
-    let sql = format!(
-        "UPDATE hook_deliveries SET status = 'sending', claimed_until = $1, tries = tries + 1 \
-         WHERE id IN (SELECT id FROM hook_deliveries \
-           WHERE (status = 'queued' AND next_attempt_at <= $2) \
-              OR (status = 'sending' AND claimed_until <= $2) \
-           ORDER BY next_attempt_at LIMIT $3{lock}) \
-         RETURNING id"
-    );
-    let ids: Vec<Claimed> = diesel::sql_query(sql)
-        .bind::<Timestamp, _>(lease_until)
-        .bind::<Timestamp, _>(at)
-        .bind::<BigInt, _>(limit)
-        .load(conn)?;
-    let ids: Vec<String> = ids.into_iter().map(|c| c.id).collect();
+    let ids = crate::notify::store::claim_due_ids(conn, "hook_deliveries", at, lease_until, limit)?;
     Ok(hook_deliveries::table
         .filter(hook_deliveries::id.eq_any(&ids))
         .order(hook_deliveries::next_attempt_at)

@@ -72,22 +72,25 @@ struct Claimed {
     id: String,
 }
 
-/// Claims up to `limit` due messages until `lease_until`: queued ones whose time has
-/// come, and `sending` ones whose claim has lapsed (their sender died). Each claim
-/// counts as a try. Run inside [`crate::db::Db::write`].
-pub fn claim_due(
+/// Claims up to `limit` due rows of a delivery table (`outbox`, or the webhooks'
+/// `hook_deliveries`, which share its status, claim, tries and next-attempt columns)
+/// until `lease_until`: queued ones whose time has come, and `sending` ones whose claim
+/// has lapsed (their sender died). Each claim counts as a try. PostgreSQL skips rows
+/// another replica holds. Returns the ids claimed.
+pub fn claim_due_ids(
     conn: &mut AnyConnection,
+    table: &'static str,
     at: NaiveDateTime,
     lease_until: NaiveDateTime,
     limit: i64,
-) -> Result<Vec<OutboxRow>, ApiError> {
+) -> Result<Vec<String>, ApiError> {
     let lock = match conn {
         AnyConnection::Postgresql(_) => " FOR UPDATE SKIP LOCKED",
         AnyConnection::Sqlite(_) => "",
     };
     let sql = format!(
-        "UPDATE outbox SET status = 'sending', claimed_until = $1, tries = tries + 1 \
-         WHERE id IN (SELECT id FROM outbox \
+        "UPDATE {table} SET status = 'sending', claimed_until = $1, tries = tries + 1 \
+         WHERE id IN (SELECT id FROM {table} \
            WHERE (status = 'queued' AND next_attempt_at <= $2) \
               OR (status = 'sending' AND claimed_until <= $2) \
            ORDER BY next_attempt_at LIMIT $3{lock}) \
@@ -98,7 +101,18 @@ pub fn claim_due(
         .bind::<Timestamp, _>(at)
         .bind::<BigInt, _>(limit)
         .load(conn)?;
-    let ids: Vec<String> = ids.into_iter().map(|c| c.id).collect();
+    Ok(ids.into_iter().map(|c| c.id).collect())
+}
+
+/// Claims up to `limit` due messages until `lease_until` ([`claim_due_ids`]). Run inside
+/// [`crate::db::Db::write`].
+pub fn claim_due(
+    conn: &mut AnyConnection,
+    at: NaiveDateTime,
+    lease_until: NaiveDateTime,
+    limit: i64,
+) -> Result<Vec<OutboxRow>, ApiError> {
+    let ids = claim_due_ids(conn, "outbox", at, lease_until, limit)?;
     Ok(outbox::table
         .filter(outbox::id.eq_any(&ids))
         .order(outbox::next_attempt_at)
