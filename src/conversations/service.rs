@@ -60,14 +60,16 @@ fn find_code(conn: &mut AnyConnection, typed: &str) -> Result<Found, ApiError> {
     Err(ApiError::NotFound("conversation"))
 }
 
+fn message(m: MessageRow) -> Message {
+    Message {
+        from: Side::from_db(&m.side),
+        text: m.body,
+        on: m.written_on,
+    }
+}
+
 fn messages_of(rows: Vec<MessageRow>) -> Vec<Message> {
-    rows.into_iter()
-        .map(|m| Message {
-            from: Side::from_db(&m.side),
-            text: m.body,
-            on: m.written_on,
-        })
-        .collect()
+    rows.into_iter().map(message).collect()
 }
 
 /// Whether the plan of the comment's round shows its group's comments somewhere on its
@@ -149,7 +151,7 @@ fn suggestion_thread(
     let mut own = mine.into_iter().peekable();
     for (i, (side, text, on)) in replies.into_iter().enumerate() {
         while let Some(m) = own.next_if(|m| m.replies_before as usize <= i) {
-            messages.extend(messages_of(vec![m]));
+            messages.push(message(m));
         }
         messages.push(Message {
             from: side,
@@ -279,7 +281,9 @@ pub async fn author_post(
                             "not a conversation of this code",
                         ));
                     }
-                    if suggestion_thread(conn, s, c.as_ref())?.closed {
+                    let closed = c.as_ref().is_some_and(|c| c.closed_by.is_some())
+                        || suggestions::is_closed_status(&s.status);
+                    if closed {
                         return Err(closed_conflict());
                     }
                     let id = match c {
