@@ -325,7 +325,7 @@ const replier = sessions[people[REPLIES_FROM].email];
 const phone = replier.page;
 await phone.goto(`${BASE}/conversations`);
 await phone.fill("#f-code", replier.code.toLowerCase());
-await Promise.all([phone.waitForLoadState("load"), phone.click("button.primary >> text=Open")]);
+await Promise.all([phone.waitForLoadState("load"), phone.click("button.primary >> text=Open its conversations")]);
 await phone.waitForSelector("text=a second trainer covers the nights");
 await phone.waitForSelector("strong >> text=HR");
 await phone.fill("#f-text-0", "Great, thank you. Could it start in April?");

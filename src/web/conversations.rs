@@ -207,7 +207,7 @@ fn code_form(lang: Language, csrf: &str, code: &str, errors: &Errors) -> Markup 
                 " "
                 label for="f-remember" { (t(lang, "Remember my codes on this device")) }
             }
-            button.primary type="submit" { (t(lang, "Open")) }
+            button.primary type="submit" { (t(lang, "Open its conversations")) }
         }
     }
 }

@@ -204,6 +204,7 @@ fn ru(en: &str) -> Option<&'static str> {
 const RU: &[(&str, &str)] = &[
     // Conversations (/conversations, /comment-threads).
     ("Conversations", "Переписки"),
+    ("Open its conversations", "Открыть переписки"),
     (
         "Read and answer the replies with it on the conversations page.",
         "С ним можно читать ответы и отвечать на странице переписок.",
