@@ -4,10 +4,17 @@
 //! ([`super::impact_stats`], pure). Every read and export is audited.
 //!
 //! Release: the group must be shown by the round's release plan (the group and its
-//! engagement index), and have at least max(k, [`MIN_RESPONDENTS`]) complete responses;
-//! a driver the plan hides for the group is left out of the figures. Otherwise the
-//! answer says `withheld` and why — never an empty list that looks like "no impact".
-//! Figures are rounded to 2 decimals.
+//! engagement index), and have at least max(k, [`MIN_RESPONDENTS`]) responses; a driver
+//! the plan hides for the group is left out of the figures. Otherwise the answer says
+//! `withheld` and why — never an empty list that looks like "no impact". Figures are
+//! rounded to 2 decimals.
+//!
+//! The figures rest on every response of the group, the very set of people the report
+//! releases, so impact adds no set an adversary could subtract from another: a driver
+//! that somebody of the group left unanswered is left out (`protects_smaller_group`),
+//! and a missing engagement index withholds the whole impact. (Computed over the complete
+//! cases, "the group but its two skippers" beside the group itself would single the
+//! skippers out; `tests/api/impact/adversary.rs` shows the attack.)
 
 use crate::auth::Principal;
 use crate::error::ApiError;
@@ -104,30 +111,40 @@ pub fn impact_of(data: &RoundData, plan: &Plan, node: usize) -> Impact {
     if !group_shown || !shown(plan, &Item::Engagement, node) {
         return withhold(out, ImpactWithheld::ProtectsSmallerGroup);
     }
+    // Impact rests on the whole group the report releases, never on a part of it: a
+    // figure over "the group but those who skipped an item", beside the group's own
+    // figures, would single the skippers out. So a driver somebody of the group left
+    // unanswered is left out, and an engagement index missing for anybody withholds all.
     let asked = asked_drivers(data);
+    let scored: Vec<(Option<f64>, Vec<Option<f64>>)> = cell
+        .iter()
+        .map(|r| respondent_scores(&data.questions, &asked, &r.answers))
+        .collect();
+    if scored.iter().any(|(e, _)| e.is_none()) {
+        return withhold(out, ImpactWithheld::ProtectsSmallerGroup);
+    }
+    let answered_by_all = |j: usize| scored.iter().all(|(_, s)| s[j].is_some());
     let modelled: Vec<Driver> = asked
         .iter()
-        .copied()
-        .filter(|d| shown(plan, &Item::Driver(*d), node))
+        .enumerate()
+        .filter(|&(j, d)| shown(plan, &Item::Driver(*d), node) && answered_by_all(j))
+        .map(|(_, d)| *d)
         .collect();
     if modelled.is_empty() {
         return withhold(out, ImpactWithheld::NothingToRelate);
     }
-    // Complete cases: an engagement index and a score on every modelled driver.
     let mut columns: Vec<Vec<f64>> = vec![Vec::new(); modelled.len()];
     let mut index = Vec::new();
-    for r in &cell {
-        let (e, scores) = respondent_scores(&data.questions, &modelled, &r.answers);
-        let (Some(e), Some(scores)) = (e, scores.into_iter().collect::<Option<Vec<f64>>>()) else {
-            continue;
-        };
-        index.push(e);
-        for (c, s) in columns.iter_mut().zip(scores) {
+    for (e, scores) in &scored {
+        index.push(e.unwrap_or_default());
+        let of_modelled = asked
+            .iter()
+            .zip(scores)
+            .filter(|(d, _)| modelled.contains(d))
+            .map(|(_, s)| s.unwrap_or_default());
+        for (c, s) in columns.iter_mut().zip(of_modelled) {
             c.push(s);
         }
-    }
-    if index.len() < min {
-        return withhold(out, ImpactWithheld::FewerThanMinRespondents);
     }
     let f = fit(&columns, &index);
     if f.correlations.iter().all(Option::is_none) {
@@ -152,10 +169,16 @@ pub fn impact_of(data: &RoundData, plan: &Plan, node: usize) -> Impact {
                 .iter()
                 .find(|x| x.driver == d)
                 .map_or(0, |x| x.n);
+            // Shown by the plan but skipped by somebody: left out for their sake.
+            let hidden = if shown(plan, &Item::Driver(d), node) {
+                HiddenReason::ProtectsSmallerGroup
+            } else {
+                HiddenReason::of(n, k)
+            };
             out.drivers.push(DriverImpact {
                 driver: d,
                 suppressed: true,
-                hidden: Some(HiddenReason::of(n, k)),
+                hidden: Some(hidden),
                 score: None,
                 organisation_score: None,
                 relative_score: None,

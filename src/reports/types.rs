@@ -223,11 +223,12 @@ pub struct AuditPage {
 #[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
 #[oai(rename_all = "snake_case")]
 pub enum ImpactWithheld {
-    /// Fewer than `min_respondents` complete responses (an engagement index and a score
-    /// on every driver shown).
+    /// Fewer than `min_respondents` responses.
     FewerThanMinRespondents,
     /// The round's release plan hides the group, or its engagement index, here (so that
-    /// a smaller group cannot be worked out by subtraction).
+    /// a smaller group cannot be worked out by subtraction); or somebody of the group
+    /// left the engagement items unanswered (impact rests only on the whole group, never
+    /// on "all but those who skipped").
     ProtectsSmallerGroup,
     /// Nothing to relate: the engagement index does not vary across the group, or the
     /// survey asks about no driver besides engagement.

@@ -11,6 +11,8 @@ use serde_json::{Value, json};
 
 use crate::helpers::*;
 
+mod adversary;
+
 /// The survey's items: engagement (proud, stay), recognition (two items), growth,
 /// manager support, autonomy.
 const ITEMS: [&str; 7] = [
@@ -22,6 +24,8 @@ const ITEMS: [&str; 7] = [
     "ms_approachable",
     "au_trusted",
 ];
+/// The index of the growth item in [`ITEMS`].
+const GROWTH: usize = 4;
 /// The drivers besides engagement and the indexes of their items in [`ITEMS`].
 const DRIVERS: [(&str, &[usize]); 4] = [
     ("recognition", &[2, 3]),
@@ -72,11 +76,21 @@ struct Seeded {
     small: String,
     /// Every response, by team: Support's, Sales', Small's.
     answers: [Vec<[u8; 7]>; 3],
+    /// The first this many of Support left the growth item unanswered.
+    skippers: usize,
+    /// The survey's question ids, in [`ITEMS`] order.
+    qids: Vec<String>,
 }
 
 /// Support (30 people), Sales (30) and Small (10) answer a round of the survey; it is
 /// left open.
 async fn seed() -> Seeded {
+    seed_with(0).await
+}
+
+/// As [`seed`], with the growth item optional and left unanswered by the first
+/// `skippers` people of Support.
+async fn seed_with(skippers: usize) -> Seeded {
     let app = spawn_app().await;
     let hr = app.hr().await;
     let support = app.create_team(&hr, "Support", None, "frontline").await;
@@ -97,7 +111,11 @@ async fn seed() -> Seeded {
             Some(&hr.token),
             json!({
                 "title": "Pulse",
-                "questions": ITEMS.iter().map(|k| json!({"bank_item": k})).collect::<Vec<_>>(),
+                "questions": ITEMS.iter().map(|k| if skippers > 0 && *k == ITEMS[GROWTH] {
+                    json!({"bank_item": k, "required": false})
+                } else {
+                    json!({"bank_item": k})
+                }).collect::<Vec<_>>(),
                 "audience": {"team_ids": [&support, &sales, &small]},
                 "schedule": {"starts_on": chrono::Utc::now().date_naive().to_string(), "cadence": "quarterly", "window_days": 14}
             }),
@@ -118,10 +136,13 @@ async fn seed() -> Seeded {
     for (t, ((_, _, f), who)) in plan.iter().zip(&people).enumerate() {
         for (i, person) in who.iter().enumerate() {
             let v = f(i);
+            let skips = t == 0 && i < skippers;
             let a: Vec<Value> = qids
                 .iter()
                 .zip(v)
-                .map(|(q, x)| json!({"question_id": q, "value": x}))
+                .enumerate()
+                .filter(|(j, _)| !(skips && *j == GROWTH))
+                .map(|(_, (q, x))| json!({"question_id": q, "value": x}))
                 .collect();
             app.post(
                 &format!("/api/v1/rounds/{round}/responses"),
@@ -141,6 +162,8 @@ async fn seed() -> Seeded {
         sales,
         small,
         answers,
+        skippers,
+        qids,
     }
 }
 

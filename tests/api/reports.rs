@@ -62,6 +62,18 @@ async fn open(app: &TestApp, hr: &Actor, body: Value) -> (String, Round) {
 
 /// proud, stay (1–5), enps (0–10), learning (1–5), optional comment.
 async fn answer(app: &TestApp, who: &Actor, r: &Round, v: [u8; 4], text: Option<&str>) {
+    answer_allowing(app, who, r, v, text, false).await;
+}
+
+/// As [`answer`]; `allow_replies` opens a conversation on the comment.
+async fn answer_allowing(
+    app: &TestApp,
+    who: &Actor,
+    r: &Round,
+    v: [u8; 4],
+    text: Option<&str>,
+    allow_replies: bool,
+) {
     let mut a = vec![
         json!({"question_id": r.q[0], "value": v[0]}),
         json!({"question_id": r.q[1], "value": v[1]}),
@@ -74,7 +86,7 @@ async fn answer(app: &TestApp, who: &Actor, r: &Round, v: [u8; 4], text: Option<
     app.post(
         &format!("/api/v1/rounds/{}/responses", r.id),
         Some(&who.token),
-        json!({"answers": a}),
+        json!({"answers": a, "allow_replies": allow_replies}),
     )
     .await
     .expect(201);
@@ -714,6 +726,21 @@ async fn the_trend_has_one_point_per_closed_round() {
 
 // ---------- the adversary ----------
 
+/// A respondent's four answers, and whether they commented allowing replies (1), or
+/// commented without (0); `NaN` when they left no comment.
+type Truth = [f64; 5];
+
+fn with_replies(v: [u8; 4], allowed: Option<bool>) -> Truth {
+    let [a, b, c, d] = v.map(f64::from);
+    [
+        a,
+        b,
+        c,
+        d,
+        allowed.map_or(f64::NAN, |x| f64::from(u8::from(x))),
+    ]
+}
+
 /// Reduces `rows` to reduced row echelon form in place; returns (row, pivot column).
 fn reduce(rows: &mut [Vec<f64>], width: usize) -> Vec<(usize, usize)> {
     let mut pivots = Vec::new();
@@ -785,7 +812,7 @@ async fn an_adversary_with_every_released_aggregate_cannot_solve_for_anyone() {
     let mut b = body(&[], &["location", "job_family"]);
     b["min_group"] = json!(3);
     let (sid, r) = open(&app, &hr, b).await;
-    let mut truth: HashMap<String, [f64; 4]> = HashMap::new();
+    let mut truth: HashMap<String, Truth> = HashMap::new();
     // Not everyone answers, so some combinations have fewer respondents than invitees.
     for (i, (who, _)) in people.iter().enumerate() {
         if i % 3 == 0 {
@@ -797,8 +824,9 @@ async fn an_adversary_with_every_released_aggregate_cannot_solve_for_anyone() {
             ((i * 7) % 11) as u8,
             ((i * 2) % 5 + 1) as u8,
         ];
-        answer(&app, who, &r, v, Some("a comment")).await;
-        truth.insert(who.id.clone(), v.map(f64::from));
+        let allow = i % 4 < 2;
+        answer_allowing(&app, who, &r, v, Some("a comment"), allow).await;
+        truth.insert(who.id.clone(), with_replies(v, Some(allow)));
     }
     close(&app, &hr, &r).await;
 
@@ -830,7 +858,7 @@ async fn attack(
     hr: &Actor,
     r: &Round,
     parent: &HashMap<String, Option<String>>,
-    truth: &HashMap<String, [f64; 4]>,
+    truth: &HashMap<String, Truth>,
 ) {
     // What the adversary knows: everyone's team and stored segment values.
     let stored: Vec<(String, String, Option<String>, Option<String>)> = app
@@ -938,9 +966,10 @@ async fn attack(
         "the test org must release something to attack"
     );
 
-    // The unknowns: every respondent's proud, stay, eNPS and learning answers (4 blocks
-    // of n). Each released figure is a known linear sum of them.
-    let width = 4 * n;
+    // The unknowns: every respondent's proud, stay, eNPS and learning answers, and
+    // whether their comment allows replies (5 blocks of n). Each released figure is a
+    // known linear sum of them.
+    let width = 5 * n;
     let mut rows: Vec<Vec<f64>> = Vec::new();
     let mut add_row = |g: &Value, blocks: &[usize]| {
         let mut row = vec![0.0; width];
@@ -1022,6 +1051,62 @@ async fn attack(
             }
         }
     }
+    // Conversations: each released comment list shows which of its comments allow
+    // replies (those carry a conversation id), so their count is a sum of block 4 over
+    // the list's commenters; and an id marks one comment in every list it is in.
+    let commented =
+        |p: &&(String, String, Option<String>, Option<String>)| !truth[&p.0][4].is_nan();
+    let mut lists: Vec<(Value, Vec<String>)> = Vec::new();
+    for team in &targets {
+        let mut path = format!("/api/v1/rounds/{}/comments", r.id);
+        if let Some(t) = team {
+            path.push_str(&format!("?team_id={t}"));
+        }
+        let got = app.get(&path, Some(&hr.token)).await;
+        got.expect(200);
+        let got = got.json();
+        let comments = got["comments"].as_array().cloned().unwrap_or_default();
+        if got["suppressed"] == json!(true) || comments.is_empty() {
+            continue;
+        }
+        let g = json!({ "team_id": team });
+        let writers: Vec<usize> = (0..n)
+            .filter(|&i| member(&g, persons[i]) && commented(&persons[i]))
+            .collect();
+        assert_eq!(comments.len(), writers.len(), "one comment a writer");
+        assert!(writers.len() >= 10, "a comment list under the floor");
+        let ids: Vec<String> = comments
+            .iter()
+            .filter_map(|c| c["conversation_id"].as_str().map(str::to_owned))
+            .collect();
+        let allowed: f64 = writers.iter().map(|&i| truth[&persons[i].0][4]).sum();
+        assert_eq!(ids.len() as f64, allowed, "conversations of {team:?}");
+        let mut row = vec![0.0; width];
+        for i in writers {
+            row[4 * n + i] = 1.0;
+        }
+        rows.push(row);
+        lists.push((g, ids));
+    }
+    // Whom a conversation id points to: a commenter of every list it is in, and of no
+    // released list it is not in. Never fewer than k people.
+    let min_group = usize::try_from(k).expect("k");
+    let ids: std::collections::BTreeSet<&String> = lists.iter().flat_map(|l| &l.1).collect();
+    for id in ids {
+        let candidates = persons
+            .iter()
+            .filter(|p| {
+                commented(p)
+                    && lists
+                        .iter()
+                        .all(|(g, ids)| ids.contains(id) == member(g, p))
+            })
+            .count();
+        assert!(
+            candidates >= min_group,
+            "conversation {id} narrows its author to {candidates}"
+        );
+    }
     assert!(!rows.is_empty());
     let pivots = reduce(&mut rows, width);
     let mut pivot_row = vec![None; width];
@@ -1051,7 +1136,7 @@ async fn attack(
     let mut checked = 0usize;
     while let Some((set, from)) = stack.pop() {
         if !set.is_empty() {
-            for block in 0..4 {
+            for block in 0..5 {
                 let cols: Vec<usize> = set.iter().map(|i| block * n + i).collect();
                 if determined(&cols) {
                     let who: Vec<&str> = set.iter().map(|&i| persons[i].0.as_str()).collect();
@@ -1117,7 +1202,7 @@ async fn a_two_way_table_cannot_be_solved_through_a_row_and_a_column() {
             ((i * 2) % 5 + 1) as u8,
         ];
         answer(&app, who, &r, v, None).await;
-        truth.insert(who.id.clone(), v.map(f64::from));
+        truth.insert(who.id.clone(), with_replies(v, None));
     }
     close(&app, &hr, &r).await;
     let parent: HashMap<String, Option<String>> = [
@@ -1169,8 +1254,9 @@ async fn the_issues_adversary_finds_no_group_smaller_than_k() {
             ((i * 7) % 11) as u8,
             ((i * 2) % 5 + 1) as u8,
         ];
-        answer(&app, who, &r, v, Some("a comment")).await;
-        truth.insert(who.id.clone(), v.map(f64::from));
+        let allow = i % 3 == 0;
+        answer_allowing(&app, who, &r, v, Some("a comment"), allow).await;
+        truth.insert(who.id.clone(), with_replies(v, Some(allow)));
     }
     close(&app, &hr, &r).await;
     attack(&app, &hr, &r, &parent, &truth).await;
