@@ -114,13 +114,33 @@ await check(hr, "signin");
 await signIn(hr, ADMIN.email, ADMIN.password);
 
 step("people import: dry run, then import");
+// Who answers in the browser.
 const people = [];
 for (let i = 1; i <= 6; i++) people.push({ email: `squad${i}-${run}@e2e.example`, team: `E2E Org ${run}/Squad`, manager: "" });
 people.push({ email: `lead-${run}@e2e.example`, team: `E2E Org ${run}/Squad`, manager: "true" });
 for (let i = 1; i <= 5; i++) people.push({ email: `crew${i}-${run}@e2e.example`, team: `E2E Org ${run}/Crew`, manager: "" });
 for (let i = 1; i <= 3; i++) people.push({ email: `trio${i}-${run}@e2e.example`, team: `E2E Org ${run}/Trio`, manager: "" });
+// Who answers through the API, with the answers they give: five digits for "I am proud
+// to tell people where I work" (the engagement index), recognition, growth, manager
+// support and autonomy (1 to 5). In the Squad, recognition goes with engagement and the
+// other drivers hardly do; the Crew feels more recognised than the Squad. So the
+// Squad's 32 answers make recognition its focus area: the driver that matters most to
+// its engagement, scoring below the company. Every driver's answers vary within each
+// team (a team that all gave one answer to an item is not shown as it).
+const SQUAD_ANSWERS = (
+  "11343 43435 45254 22532 54344 11423 33344 55335 32453 34235 11544 43322 45444 " +
+  "22333 44354 21435 23243 55525 32344 34432 22354 11333 43444 12225 11543"
+).split(" ");
+const CREW_ANSWERS = "45333 54222 45343 55432 34224 45333".split(" ");
+const apiPeople = [];
+SQUAD_ANSWERS.forEach((digits, i) =>
+  apiPeople.push({ email: `squad${i + 7}-${run}@e2e.example`, team: `E2E Org ${run}/Squad`, manager: "", digits }),
+);
+CREW_ANSWERS.forEach((digits, i) =>
+  apiPeople.push({ email: `crew${i + 6}-${run}@e2e.example`, team: `E2E Org ${run}/Crew`, manager: "", digits }),
+);
 const csv = ["email,name,team,manager,language"]
-  .concat(people.map((p, i) => `${p.email},Person ${i},${p.team},${p.manager},${i === 0 ? "ru" : "en"}`))
+  .concat(people.concat(apiPeople).map((p, i) => `${p.email},Person ${i},${p.team},${p.manager},${i === 0 ? "ru" : "en"}`))
   .join("\n");
 await hr.goto(`${BASE}/hr/people`);
 await hr.fill("#f-csv", `${csv}\nbroken-row,,Nowhere,,`);
@@ -138,7 +158,7 @@ for (const li of await hr.locator("section li").allTextContents()) {
   const m = li.match(/^(\S+): (\/activate\?token=\S+)$/);
   if (m) links[m[1]] = m[2];
 }
-assert.equal(Object.keys(links).length, people.length, "an activation link per person");
+assert.equal(Object.keys(links).length, people.length + apiPeople.length, "an activation link per person");
 
 step("HR finds people in the list, builds a team with the keyboard, and sees a cycle refused");
 await hr.goto(`${BASE}/hr/people?q=${encodeURIComponent(`squad1-${run}`)}`);
@@ -160,11 +180,12 @@ await hr.waitForSelector("#f-parent_id-err >> text=cannot be placed under itself
 await check(hr, "team-cycle-refused");
 
 step("HR creates a survey from the bank and opens a round");
+const surveyTitle = `Phone pulse ${run}`;
 await hr.goto(`${BASE}/hr/surveys/new`);
-await hr.fill("#f-title", `Phone pulse ${run}`);
-await hr.check("#f-bank-eo_proud");
-await hr.check("#f-bank-eo_enps");
-await hr.check("#f-bank-vo_one_change");
+await hr.fill("#f-title", surveyTitle);
+for (const key of ["eo_proud", "eo_enps", "rc_noticed", "gr_learning", "ms_approachable", "au_trusted", "vo_one_change"]) {
+  await hr.check(`#f-bank-${key}`);
+}
 await hr.check(`#f-team-${org.id}`);
 await check(hr, "survey-new");
 await Promise.all([hr.waitForURL(/\/hr\/surveys\/[^/]+$/), hr.click("button.primary")]);
@@ -228,6 +249,37 @@ const ru = sessions[people[0].email].page;
 await ru.goto(`${BASE}/pulses`);
 await ru.waitForSelector("html[lang=ru]");
 await shoot(ru, "pulses-russian-phone");
+
+// Through the API: activate with the token of the activation link, sign in, find the
+// open pulse and answer it (every other Squad member and every Crew member comments).
+async function answerByApi(p, i) {
+  const activation = new URL(links[p.email], BASE).searchParams.get("token");
+  await api("POST", "/api/v1/auth/activate", null, { token: activation, password: PASSWORD });
+  const bearer = (await api("POST", "/api/v1/auth/login", null, { email: p.email, password: PASSWORD })).access_token;
+  const pulse = (await api("GET", "/api/v1/me/pulses", bearer)).find((x) => x.title === surveyTitle);
+  assert.ok(pulse, `${p.email} has the pulse to answer`);
+  const [proud, recognition, growth, support, autonomy] = [...p.digits].map(Number);
+  const likert = { recognition, growth, manager_support: support, autonomy };
+  const comment = p.team.endsWith("/Crew") || i % 2 === 0;
+  const answers = [];
+  for (const q of pulse.questions) {
+    if (q.kind === "likert5") {
+      answers.push({ question_id: q.id, value: q.driver === "engagement_outcome" ? proud : likert[q.driver] });
+    } else if (q.kind === "scale11") {
+      // Those who are proud of their workplace recommend it more.
+      answers.push({ question_id: q.id, value: Math.max(0, 2 * proud - (i % 3)) });
+    } else if (q.kind === "text" && comment) {
+      answers.push({ question_id: q.id, text: `Note ${i} on how the week went` });
+    }
+  }
+  assert.ok(answers.every((a) => a.text !== undefined || a.value !== undefined), "every scored question has an answer");
+  const recorded = await api("POST", `/api/v1/rounds/${pulse.round_id}/responses`, bearer, { answers });
+  assert.equal(recorded.status, "recorded");
+}
+step(`${SQUAD_ANSWERS.length} more of the Squad and ${CREW_ANSWERS.length} more of the Crew answer through the API`);
+for (let i = 0; i < apiPeople.length; i += 4) {
+  await Promise.all(apiPeople.slice(i, i + 4).map((p, j) => answerByApi(p, i + j)));
+}
 
 step("HR closes the round; reports show the small team as fewer than k answers");
 await hr.goto(surveyPage);
