@@ -1,13 +1,17 @@
 // pulseline in a real browser: HR imports people, searches the list of people and
 // builds a team (a cycle in the team tree is refused beside the parent field); HR
-// builds a survey from the bank and opens a round;
-// employees answer on a phone-sized screen; the round closes; reports show small teams
-// as "fewer than k answers"; an anonymous pain point is answered and read back by its
-// follow-up code; an employee allows replies to a pulse comment, HR replies from the
-// report and the employee answers back by code on a phone; a manager plans an action
-// that the team then sees; the linkage page
-// plots the demo data. Every main page is checked with
-// axe-core (no critical violations) and screenshotted into docs/screenshots/.
+// builds a survey from the bank (engagement, recognition, growth, manager support,
+// autonomy, eNPS and a comment) and opens a round. Employees answer on a phone-sized
+// screen (one reads pages in Russian; one allows replies to their comment), and the
+// rest of the Squad and a few of the Crew answer through the API, so that the Squad is
+// large enough for driver impact and its comments are shown to its manager. The round
+// closes; reports show small teams as "fewer than k answers". The Squad's manager reads
+// the focus areas on the team's report (recognition goes with engagement and scores
+// below the company), plans an action that the team then sees on a phone, answers an
+// anonymous pain point read back by its follow-up code, and replies to a comment from
+// the report: its author reads the reply as from "your manager" and answers back by
+// code on a phone. The linkage page plots the demo data. Every main page is checked
+// with axe-core (no critical violations) and screenshotted into docs/screenshots/.
 import { chromium } from "playwright-core";
 import { createRequire } from "node:module";
 import { mkdirSync } from "node:fs";
