@@ -318,6 +318,22 @@ await lead.goto(`${BASE}/`);
 await lead.waitForSelector("#home-teams");
 await check(lead, "home-manager");
 
+step("the lead reads the Squad's focus areas: recognition matters most and scores below the company");
+const roundId = reportHref.split("/").pop();
+const leadToken = (await api("POST", "/api/v1/auth/login", null, { email: `lead-${run}@e2e.example`, password: PASSWORD })).access_token;
+const impact = await api("GET", `/api/v1/rounds/${roundId}/impact?team_id=${squad.id}`, leadToken);
+assert.equal(impact.released, true, `the Squad's driver impact is released: ${JSON.stringify(impact)}`);
+assert.equal(impact.n, people.filter((p) => p.team.endsWith("/Squad")).length + SQUAD_ANSWERS.length);
+assert.ok(impact.focus_areas.length > 0, `the Squad has a focus area: ${JSON.stringify(impact)}`);
+assert.equal(impact.focus_areas[0].driver, "recognition", `recognition comes first: ${JSON.stringify(impact.focus_areas)}`);
+assert.ok(impact.focus_areas[0].points_below > 0);
+await lead.goto(`${BASE}${reportHref}?team_id=${squad.id}`);
+// The priority matrix plots a point per driver asked about.
+await lead.locator("svg#impact-matrix").waitFor({ state: "attached" });
+assert.equal(await lead.locator("svg#impact-matrix circle").count(), impact.drivers.length);
+await lead.waitForSelector("ul.focus-areas >> text=Recognition matters most to your team's engagement and scores");
+await check(lead, "report-focus-areas");
+
 step("the lead plans an action for the squad; it is on the report and on a member's phone");
 const actionTitle = `Huddle on the results ${run}`;
 await lead.goto(`${BASE}/actions/new`);
@@ -369,27 +385,29 @@ await author.click("text=Read replies");
 await author.waitForSelector("text=reorganising the refund queue");
 await shoot(author, "suggestion-followup-phone");
 
-step("HR replies to a comment from the report; its author answers back by code on a phone");
-await hr.goto(`${BASE}${reportHref}?team_id=${org.id}`);
-await Promise.all([hr.waitForURL(/\/comment-threads\//), hr.click("a.reply")]);
-await hr.waitForSelector("blockquote >> text=Nights have no trainer");
-await hr.fill("#f-text-0", "Thank you: from May a second trainer covers the nights.");
-await check(hr, "comment-thread");
-await Promise.all([hr.waitForLoadState("load"), hr.click("button.primary")]);
-await hr.waitForSelector("text=a second trainer covers the nights");
+step("the lead replies to a comment from the Squad's report; its author answers back by code on a phone");
+await lead.goto(`${BASE}${reportHref}?team_id=${squad.id}`);
+const commented = lead.locator("li", { hasText: "Nights have no trainer" });
+await Promise.all([lead.waitForURL(/\/comment-threads\//), commented.locator("a.reply").click()]);
+await lead.waitForSelector("blockquote >> text=Nights have no trainer");
+await lead.fill("#f-text-0", "Thank you: from May a second trainer covers the nights.");
+await check(lead, "comment-thread");
+await Promise.all([lead.waitForLoadState("load"), lead.click("button.primary")]);
+await lead.waitForSelector("li[data-side=manager] >> text=a second trainer covers the nights");
 const replier = sessions[people[REPLIES_FROM].email];
 const phone = replier.page;
 await phone.goto(`${BASE}/conversations`);
 await phone.fill("#f-code", replier.code.toLowerCase());
 await Promise.all([phone.waitForLoadState("load"), phone.click("button.primary >> text=Open its conversations")]);
 await phone.waitForSelector("text=a second trainer covers the nights");
-await phone.waitForSelector("strong >> text=HR");
+// The author reads the reply as from their manager, never with a name.
+await phone.waitForSelector("li[data-side=manager] strong >> text=Your manager");
 await phone.fill("#f-text-0", "Great, thank you. Could it start in April?");
 await Promise.all([phone.waitForLoadState("load"), phone.click("button.primary >> text=Send")]);
 await phone.waitForSelector("text=Could it start in April?");
 await check(phone, "conversation-phone");
-await hr.reload();
-await hr.waitForSelector("text=Could it start in April?");
+await lead.reload();
+await lead.waitForSelector("li[data-side=author] >> text=Could it start in April?");
 
 step("the linkage page plots the demo data; insights and the heatmap");
 await hr.goto(`${BASE}/hr/linkage?metric=csat&lag=1`);
