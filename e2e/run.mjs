@@ -1,13 +1,17 @@
 // pulseline in a real browser: HR imports people, searches the list of people and
 // builds a team (a cycle in the team tree is refused beside the parent field); HR
-// builds a survey from the bank and opens a round;
-// employees answer on a phone-sized screen; the round closes; reports show small teams
-// as "fewer than k answers"; an anonymous pain point is answered and read back by its
-// follow-up code; an employee allows replies to a pulse comment, HR replies from the
-// report and the employee answers back by code on a phone; a manager plans an action
-// that the team then sees; the linkage page
-// plots the demo data. Every main page is checked with
-// axe-core (no critical violations) and screenshotted into docs/screenshots/.
+// builds a survey from the bank (engagement, recognition, growth, manager support,
+// autonomy, eNPS and a comment) and opens a round. Employees answer on a phone-sized
+// screen (one reads pages in Russian; one allows replies to their comment), and the
+// rest of the Squad and a few of the Crew answer through the API, so that the Squad is
+// large enough for driver impact and its comments are shown to its manager. The round
+// closes; reports show small teams as "fewer than k answers". The Squad's manager reads
+// the focus areas on the team's report (recognition goes with engagement and scores
+// below the company), plans an action that the team then sees on a phone, answers an
+// anonymous pain point read back by its follow-up code, and replies to a comment from
+// the report: its author reads the reply as from "your manager" and answers back by
+// code on a phone. The linkage page plots the demo data. Every main page is checked
+// with axe-core (no critical violations) and screenshotted into docs/screenshots/.
 import { chromium } from "playwright-core";
 import { createRequire } from "node:module";
 import { mkdirSync } from "node:fs";
@@ -114,13 +118,33 @@ await check(hr, "signin");
 await signIn(hr, ADMIN.email, ADMIN.password);
 
 step("people import: dry run, then import");
+// Who answers in the browser.
 const people = [];
 for (let i = 1; i <= 6; i++) people.push({ email: `squad${i}-${run}@e2e.example`, team: `E2E Org ${run}/Squad`, manager: "" });
 people.push({ email: `lead-${run}@e2e.example`, team: `E2E Org ${run}/Squad`, manager: "true" });
 for (let i = 1; i <= 5; i++) people.push({ email: `crew${i}-${run}@e2e.example`, team: `E2E Org ${run}/Crew`, manager: "" });
 for (let i = 1; i <= 3; i++) people.push({ email: `trio${i}-${run}@e2e.example`, team: `E2E Org ${run}/Trio`, manager: "" });
+// Who answers through the API, with the answers they give: five digits for "I am proud
+// to tell people where I work" (the engagement index), recognition, growth, manager
+// support and autonomy (1 to 5). In the Squad, recognition goes with engagement and the
+// other drivers hardly do; the Crew feels more recognised than the Squad. So the
+// Squad's 32 answers make recognition its focus area: the driver that matters most to
+// its engagement, scoring below the company. Every driver's answers vary within each
+// team (a team that all gave one answer to an item is not shown as it).
+const SQUAD_ANSWERS = (
+  "11343 43435 45254 22532 54344 11423 33344 55335 32453 34235 11544 43322 45444 " +
+  "22333 44354 21435 23243 55525 32344 34432 22354 11333 43444 12225 11543"
+).split(" ");
+const CREW_ANSWERS = "45333 54222 45343 55432 34224 45333".split(" ");
+const apiPeople = [];
+SQUAD_ANSWERS.forEach((digits, i) =>
+  apiPeople.push({ email: `squad${i + 7}-${run}@e2e.example`, team: `E2E Org ${run}/Squad`, manager: "", digits }),
+);
+CREW_ANSWERS.forEach((digits, i) =>
+  apiPeople.push({ email: `crew${i + 6}-${run}@e2e.example`, team: `E2E Org ${run}/Crew`, manager: "", digits }),
+);
 const csv = ["email,name,team,manager,language"]
-  .concat(people.map((p, i) => `${p.email},Person ${i},${p.team},${p.manager},${i === 0 ? "ru" : "en"}`))
+  .concat(people.concat(apiPeople).map((p, i) => `${p.email},Person ${i},${p.team},${p.manager},${i === 0 ? "ru" : "en"}`))
   .join("\n");
 await hr.goto(`${BASE}/hr/people`);
 await hr.fill("#f-csv", `${csv}\nbroken-row,,Nowhere,,`);
@@ -138,7 +162,7 @@ for (const li of await hr.locator("section li").allTextContents()) {
   const m = li.match(/^(\S+): (\/activate\?token=\S+)$/);
   if (m) links[m[1]] = m[2];
 }
-assert.equal(Object.keys(links).length, people.length, "an activation link per person");
+assert.equal(Object.keys(links).length, people.length + apiPeople.length, "an activation link per person");
 
 step("HR finds people in the list, builds a team with the keyboard, and sees a cycle refused");
 await hr.goto(`${BASE}/hr/people?q=${encodeURIComponent(`squad1-${run}`)}`);
@@ -160,11 +184,12 @@ await hr.waitForSelector("#f-parent_id-err >> text=cannot be placed under itself
 await check(hr, "team-cycle-refused");
 
 step("HR creates a survey from the bank and opens a round");
+const surveyTitle = `Phone pulse ${run}`;
 await hr.goto(`${BASE}/hr/surveys/new`);
-await hr.fill("#f-title", `Phone pulse ${run}`);
-await hr.check("#f-bank-eo_proud");
-await hr.check("#f-bank-eo_enps");
-await hr.check("#f-bank-vo_one_change");
+await hr.fill("#f-title", surveyTitle);
+for (const key of ["eo_proud", "eo_enps", "rc_noticed", "gr_learning", "ms_approachable", "au_trusted", "vo_one_change"]) {
+  await hr.check(`#f-bank-${key}`);
+}
 await hr.check(`#f-team-${org.id}`);
 await check(hr, "survey-new");
 await Promise.all([hr.waitForURL(/\/hr\/surveys\/[^/]+$/), hr.click("button.primary")]);
@@ -229,6 +254,37 @@ await ru.goto(`${BASE}/pulses`);
 await ru.waitForSelector("html[lang=ru]");
 await shoot(ru, "pulses-russian-phone");
 
+// Through the API: activate with the token of the activation link, sign in, find the
+// open pulse and answer it (every other Squad member and every Crew member comments).
+async function answerByApi(p, i) {
+  const activation = new URL(links[p.email], BASE).searchParams.get("token");
+  await api("POST", "/api/v1/auth/activate", null, { token: activation, password: PASSWORD });
+  const bearer = (await api("POST", "/api/v1/auth/login", null, { email: p.email, password: PASSWORD })).access_token;
+  const pulse = (await api("GET", "/api/v1/me/pulses", bearer)).find((x) => x.title === surveyTitle);
+  assert.ok(pulse, `${p.email} has the pulse to answer`);
+  const [proud, recognition, growth, support, autonomy] = [...p.digits].map(Number);
+  const likert = { recognition, growth, manager_support: support, autonomy };
+  const comment = p.team.endsWith("/Crew") || i % 2 === 0;
+  const answers = [];
+  for (const q of pulse.questions) {
+    if (q.kind === "likert5") {
+      answers.push({ question_id: q.id, value: q.driver === "engagement_outcome" ? proud : likert[q.driver] });
+    } else if (q.kind === "scale11") {
+      // Those who are proud of their workplace recommend it more.
+      answers.push({ question_id: q.id, value: Math.max(0, 2 * proud - (i % 3)) });
+    } else if (q.kind === "text" && comment) {
+      answers.push({ question_id: q.id, text: `Note ${i} on how the week went` });
+    }
+  }
+  assert.ok(answers.every((a) => a.text !== undefined || a.value !== undefined), "every scored question has an answer");
+  const recorded = await api("POST", `/api/v1/rounds/${pulse.round_id}/responses`, bearer, { answers });
+  assert.equal(recorded.status, "recorded");
+}
+step(`${SQUAD_ANSWERS.length} more of the Squad and ${CREW_ANSWERS.length} more of the Crew answer through the API`);
+for (let i = 0; i < apiPeople.length; i += 4) {
+  await Promise.all(apiPeople.slice(i, i + 4).map((p, j) => answerByApi(p, i + j)));
+}
+
 step("HR closes the round; reports show the small team as fewer than k answers");
 await hr.goto(surveyPage);
 await Promise.all([hr.waitForLoadState("load"), hr.click("text=Close the open round now")]);
@@ -261,6 +317,22 @@ await check(hr, "home-hr");
 await lead.goto(`${BASE}/`);
 await lead.waitForSelector("#home-teams");
 await check(lead, "home-manager");
+
+step("the lead reads the Squad's focus areas: recognition matters most and scores below the company");
+const roundId = reportHref.split("/").pop();
+const leadToken = (await api("POST", "/api/v1/auth/login", null, { email: `lead-${run}@e2e.example`, password: PASSWORD })).access_token;
+const impact = await api("GET", `/api/v1/rounds/${roundId}/impact?team_id=${squad.id}`, leadToken);
+assert.equal(impact.released, true, `the Squad's driver impact is released: ${JSON.stringify(impact)}`);
+assert.equal(impact.n, people.filter((p) => p.team.endsWith("/Squad")).length + SQUAD_ANSWERS.length);
+assert.ok(impact.focus_areas.length > 0, `the Squad has a focus area: ${JSON.stringify(impact)}`);
+assert.equal(impact.focus_areas[0].driver, "recognition", `recognition comes first: ${JSON.stringify(impact.focus_areas)}`);
+assert.ok(impact.focus_areas[0].points_below > 0);
+await lead.goto(`${BASE}${reportHref}?team_id=${squad.id}`);
+// The priority matrix plots a point per driver asked about.
+await lead.locator("svg#impact-matrix").waitFor({ state: "attached" });
+assert.equal(await lead.locator("svg#impact-matrix circle").count(), impact.drivers.length);
+await lead.waitForSelector("ul.focus-areas >> text=Recognition matters most to your team's engagement and scores");
+await check(lead, "report-focus-areas");
 
 step("the lead plans an action for the squad; it is on the report and on a member's phone");
 const actionTitle = `Huddle on the results ${run}`;
@@ -313,27 +385,29 @@ await author.click("text=Read replies");
 await author.waitForSelector("text=reorganising the refund queue");
 await shoot(author, "suggestion-followup-phone");
 
-step("HR replies to a comment from the report; its author answers back by code on a phone");
-await hr.goto(`${BASE}${reportHref}?team_id=${org.id}`);
-await Promise.all([hr.waitForURL(/\/comment-threads\//), hr.click("a.reply")]);
-await hr.waitForSelector("blockquote >> text=Nights have no trainer");
-await hr.fill("#f-text-0", "Thank you: from May a second trainer covers the nights.");
-await check(hr, "comment-thread");
-await Promise.all([hr.waitForLoadState("load"), hr.click("button.primary")]);
-await hr.waitForSelector("text=a second trainer covers the nights");
+step("the lead replies to a comment from the Squad's report; its author answers back by code on a phone");
+await lead.goto(`${BASE}${reportHref}?team_id=${squad.id}`);
+const commented = lead.locator("li", { hasText: "Nights have no trainer" });
+await Promise.all([lead.waitForURL(/\/comment-threads\//), commented.locator("a.reply").click()]);
+await lead.waitForSelector("blockquote >> text=Nights have no trainer");
+await lead.fill("#f-text-0", "Thank you: from May a second trainer covers the nights.");
+await check(lead, "comment-thread");
+await Promise.all([lead.waitForLoadState("load"), lead.click("button.primary")]);
+await lead.waitForSelector("li[data-side=manager] >> text=a second trainer covers the nights");
 const replier = sessions[people[REPLIES_FROM].email];
 const phone = replier.page;
 await phone.goto(`${BASE}/conversations`);
 await phone.fill("#f-code", replier.code.toLowerCase());
 await Promise.all([phone.waitForLoadState("load"), phone.click("button.primary >> text=Open its conversations")]);
 await phone.waitForSelector("text=a second trainer covers the nights");
-await phone.waitForSelector("strong >> text=HR");
+// The author reads the reply as from their manager, never with a name.
+await phone.waitForSelector("li[data-side=manager] strong >> text=Your manager");
 await phone.fill("#f-text-0", "Great, thank you. Could it start in April?");
 await Promise.all([phone.waitForLoadState("load"), phone.click("button.primary >> text=Send")]);
 await phone.waitForSelector("text=Could it start in April?");
 await check(phone, "conversation-phone");
-await hr.reload();
-await hr.waitForSelector("text=Could it start in April?");
+await lead.reload();
+await lead.waitForSelector("li[data-side=author] >> text=Could it start in April?");
 
 step("the linkage page plots the demo data; insights and the heatmap");
 await hr.goto(`${BASE}/hr/linkage?metric=csat&lag=1`);
