@@ -16,8 +16,9 @@
 //!    plan, JSON, the audit-log write; no TCP): the root team's report with its children
 //!    and the location cut, the heatmap (every team × every driver) and the root
 //!    team's driver impact (correlations and relative weights over every respondent) —
-//!    the first, cold request (loading the round and making its release plan; the
-//!    impact's first request computes it on the warm plan) and then `--repeat` warm ones;
+//!    the first, cold request (loading the round and making its release plan, which
+//!    computes every group's impact too) and then `--repeat` warm ones; and, on its own,
+//!    how long the plan's computation of every group's impact takes;
 //! 4. times the hand-written SQL for the same aggregates (no suppression) with
 //!    `sqlite3` (`.timer on`) or `psql` (`\timing on`), `--repeat` times, summing the
 //!    statements of one run.
@@ -118,6 +119,8 @@ struct Timings {
     heatmap_ms: Vec<f64>,
     impact_cold_ms: f64,
     impact_ms: Vec<f64>,
+    /// Computing every group's impact, as the round's plan does (median of `--repeat`).
+    impacts_plan_ms: Vec<f64>,
     sql_report_ms: Vec<f64>,
     sql_heatmap_ms: Vec<f64>,
 }
@@ -166,14 +169,15 @@ async fn main() -> anyhow::Result<()> {
         );
     }
     println!();
-    println!("| backend | impact cold | impact |");
-    println!("| --- | ---: | ---: |");
+    println!("| backend | impact cold | impact | every group's impact, in the plan |");
+    println!("| --- | ---: | ---: | ---: |");
     for t in &rows {
         println!(
-            "| {} | {:.0} ms | {:.1} ms |",
+            "| {} | {:.0} ms | {:.1} ms | {:.1} ms |",
             t.backend,
             t.impact_cold_ms,
-            median(&t.impact_ms)
+            median(&t.impact_ms),
+            median(&t.impacts_plan_ms)
         );
     }
     Ok(())
@@ -257,6 +261,28 @@ async fn bench_one(args: &Args, url: &str) -> anyhow::Result<Timings> {
         impact_ms.push(app.timed_get(&impact_path, &hr).await?.0);
     }
 
+    // Every group's impact, as the plan computes it, timed on its own.
+    let state = app.state.clone();
+    let id = round_id.clone();
+    let closed = app
+        .state
+        .db
+        .read(move |conn| {
+            let round = pulseline::surveys::store::find_round(conn, &id)?
+                .ok_or(pulseline::error::ApiError::NotFound("round"))?;
+            state.rounds.closed(conn, round)
+        })
+        .await?;
+    let mut impacts_plan_ms = Vec::new();
+    for _ in 0..args.repeat {
+        let start = std::time::Instant::now();
+        let all = pulseline::reports::impact_release::impacts_of(&closed.data, &closed.plan);
+        impacts_plan_ms.push(start.elapsed().as_secs_f64() * 1000.0);
+        if all.len() != closed.data.subtree.len() {
+            bail!("an impact per group was expected");
+        }
+    }
+
     eprintln!("[{backend}] timing the hand SQL");
     let report_sql = report_sql(&round_id, &seeded.root);
     let heatmap_sql = heatmap_sql(&round_id);
@@ -276,6 +302,7 @@ async fn bench_one(args: &Args, url: &str) -> anyhow::Result<Timings> {
         heatmap_ms,
         impact_cold_ms,
         impact_ms,
+        impacts_plan_ms,
         sql_report_ms,
         sql_heatmap_ms,
     })

@@ -7,13 +7,17 @@ use diesel::prelude::*;
 use crate::db::AnyConnection;
 use crate::error::ApiError;
 use crate::reports::across_rounds::Earlier;
+use crate::reports::impact_release::impacts_of;
 use crate::reports::release::{Plan, RoundData, TeamRows, closed_team_rows};
+use crate::reports::types::Impact;
 use crate::surveys::model::RoundRow;
 
-/// A closed round ready for reports: its data and its release plan.
+/// A closed round ready for reports: its data, its release plan, and each group's driver
+/// impact under that plan (node order).
 pub struct Closed {
     pub data: RoundData,
     pub plan: Plan,
+    pub impacts: Vec<Impact>,
 }
 
 /// Closed rounds already planned, so a report does not redo the plan. A closed round's
@@ -91,7 +95,12 @@ impl RoundCache {
             .collect();
         let plan = data.plan_after(&before);
         drop(before);
-        let closed = std::sync::Arc::new(Closed { data, plan });
+        let impacts = impacts_of(&data, &plan);
+        let closed = std::sync::Arc::new(Closed {
+            data,
+            plan,
+            impacts,
+        });
         let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
         entries.retain(|(other, _, _)| *other != id);
         entries.push((id, teams, closed.clone()));

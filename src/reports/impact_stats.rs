@@ -21,8 +21,10 @@
 //! Nothing here knows about release rules: the caller decides which groups and drivers
 //! may be shown ([`super::impact`]).
 
+use std::collections::HashMap;
+
 use crate::linkage::stats::{PearsonResult, pearson};
-use crate::reports::scores::{Answer, QuestionInfo, engagement_index};
+use crate::reports::scores::{Answer, QuestionInfo, engagement_indexes};
 use crate::surveys::bank::{Driver, QuestionKind};
 
 /// One respondent's engagement index and score per driver asked (in `drivers` order).
@@ -31,24 +33,53 @@ pub fn respondent_scores(
     drivers: &[Driver],
     answers: &[Answer],
 ) -> (Option<f64>, Vec<Option<f64>>) {
-    let scores = drivers
+    respondents_scores(questions, drivers, &[answers])
+        .pop()
+        .unwrap_or((None, vec![None; drivers.len()]))
+}
+
+/// [`respondent_scores`] of each response, the questions looked up once for all.
+pub fn respondents_scores(
+    questions: &[QuestionInfo],
+    drivers: &[Driver],
+    responses: &[&[Answer]],
+) -> Vec<(Option<f64>, Vec<Option<f64>>)> {
+    // Per question id (its first entry, as everywhere): the position of its driver in
+    // `drivers`, for a likert item of one of them.
+    let mut driver_of: HashMap<&str, Option<usize>> = HashMap::with_capacity(questions.len());
+    for q in questions {
+        driver_of.entry(q.id.as_str()).or_insert_with(|| {
+            (q.kind == QuestionKind::Likert5)
+                .then(|| drivers.iter().position(|d| *d == q.driver))
+                .flatten()
+        });
+    }
+    let indexes = engagement_indexes(questions, responses.iter().copied());
+    responses
         .iter()
-        .map(|&d| {
-            let values: Vec<f64> = answers
-                .iter()
-                .filter(|a| {
-                    questions
-                        .iter()
-                        .find(|q| q.id == a.question_id)
-                        .is_some_and(|q| q.driver == d && q.kind == QuestionKind::Likert5)
-                })
-                .filter_map(|a| a.value)
-                .filter(|v| v.is_finite() && v.fract() == 0.0 && (1.0..=5.0).contains(v))
+        .zip(indexes)
+        .map(|(answers, index)| {
+            let mut sums = vec![(0.0, 0usize); drivers.len()];
+            for a in *answers {
+                let Some(Some(j)) = driver_of.get(a.question_id.as_str()) else {
+                    continue;
+                };
+                if let Some(v) = a.value
+                    && v.is_finite()
+                    && v.fract() == 0.0
+                    && (1.0..=5.0).contains(&v)
+                {
+                    sums[*j].0 += v;
+                    sums[*j].1 += 1;
+                }
+            }
+            let scores = sums
+                .into_iter()
+                .map(|(sum, n)| (n > 0).then(|| sum / n as f64))
                 .collect();
-            (!values.is_empty()).then(|| values.iter().sum::<f64>() / values.len() as f64)
+            (index, scores)
         })
-        .collect();
-    (engagement_index(questions, answers), scores)
+        .collect()
 }
 
 /// What the data of one group say about its drivers.

@@ -22,6 +22,7 @@ pub mod closed_rounds;
 pub mod crowds;
 pub mod csv;
 pub mod impact;
+pub mod impact_release;
 pub mod impact_stats;
 pub mod release;
 pub mod results_ready;

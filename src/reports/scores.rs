@@ -121,6 +121,18 @@ pub fn engagement_index(questions: &[QuestionInfo], response: &[Answer]) -> Opti
     response_index(&lookup, response)
 }
 
+/// [`engagement_index`] of each response, the questions looked up once for all.
+pub fn engagement_indexes<'r>(
+    questions: &[QuestionInfo],
+    responses: impl IntoIterator<Item = &'r [Answer]>,
+) -> Vec<Option<f64>> {
+    let lookup = Lookup::new(questions);
+    responses
+        .into_iter()
+        .map(|r| response_index(&lookup, r))
+        .collect()
+}
+
 /// Scores a group of responses against the survey's questions; see [`GroupScores`],
 /// [`DriverScore`] and [`QuestionScore`] for what each number means.
 pub fn score_group<R: AsRef<[Answer]>>(questions: &[QuestionInfo], responses: &[R]) -> GroupScores {
