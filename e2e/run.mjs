@@ -331,6 +331,9 @@ await lead.goto(`${BASE}${reportHref}?team_id=${squad.id}`);
 // The priority matrix plots a point per driver asked about.
 await lead.locator("svg#impact-matrix").waitFor({ state: "attached" });
 assert.equal(await lead.locator("svg#impact-matrix circle").count(), impact.drivers.length);
+// ... at a size a reader can see on a desktop screen (not squeezed beside its table).
+const box = await lead.locator("svg#impact-matrix").boundingBox();
+assert.ok(box && box.width >= 400 && box.height >= 200, `the priority matrix is drawn at ${JSON.stringify(box)}`);
 await lead.waitForSelector("ul.focus-areas >> text=Recognition matters most to your team's engagement and scores");
 await check(lead, "report-focus-areas");
 

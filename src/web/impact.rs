@@ -79,12 +79,44 @@ fn matrix(lang: Language, i: &Impact) -> Markup {
                 transform={ "rotate(-90 14 " ((top + h - bottom) / 2.0) ")" } {
                 (t(lang, "Score against the company, points"))
             }
-            @for (label, x, y) in &points {
+            @for (_, x, y) in &points {
                 circle cx=(f1(px(*x))) cy=(f1(py(*y))) r="6" fill="#0b5cad" {}
-                text x=(f1(px(*x) + 9.0)) y=(f1(py(*y) + 4.0)) font-size="12" fill="#1b1f24" { (label) }
+            }
+            @for (label, x, y, anchor) in labels(&points, px, py, w) {
+                text x=(f1(x)) y=(f1(y)) text-anchor=(anchor) font-size="12" fill="#1b1f24" { (label) }
             }
         }
     }
+}
+
+/// Where each point's label goes: right of the point, or left of it in the right half
+/// of the plot (so it is not cut at the edge); moved down past labels it would overlap.
+fn labels<'a>(
+    points: &[(&'a str, f64, f64)],
+    px: impl Fn(f64) -> f64,
+    py: impl Fn(f64) -> f64,
+    width: f64,
+) -> Vec<(&'a str, f64, f64, &'static str)> {
+    let mut placed: Vec<(&str, f64, f64, &'static str)> = Vec::new();
+    let mut order: Vec<&(&str, f64, f64)> = points.iter().collect();
+    order.sort_by(|a, b| b.2.total_cmp(&a.2));
+    for (label, x, y) in order {
+        let (cx, cy) = (px(*x), py(*y));
+        let (lx, anchor) = if cx > width / 2.0 {
+            (cx - 9.0, "end")
+        } else {
+            (cx + 9.0, "start")
+        };
+        let mut ly = cy + 4.0;
+        while placed
+            .iter()
+            .any(|p| p.3 == anchor && (p.1 - lx).abs() < 110.0 && (p.2 - ly).abs() < 13.0)
+        {
+            ly += 13.0;
+        }
+        placed.push((label, lx, ly, anchor));
+    }
+    placed
 }
 
 /// The section of the report page, for a group the report shows.
@@ -118,8 +150,10 @@ pub fn section(lang: Language, i: &Impact) -> Markup {
                         } }
                     } }
                 }
-                div.chart-pair {
-                    (matrix(lang, i))
+                // The matrix above its table, each at full width: beside a five-column
+                // table the matrix had no room left on a desktop screen.
+                (matrix(lang, i))
+                div {
                     div.table-wrap tabindex="0" { table {
                         caption { (t(lang, "Driver impact")) }
                         thead { tr {
