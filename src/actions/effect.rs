@@ -2,8 +2,9 @@
 //! the score of the driver it answers, in the rounds that closed before it was done and
 //! those that opened after, each read through the report service — so each round's own
 //! release plan decides what is shown, and each read is audited like any report read.
-//! The figures are a before/after comparison, with no control group and no interval;
-//! the answer says so, and says plainly when the data cannot show anything.
+//! The figures are a before/after comparison with no control group; the engagement
+//! index's change comes with a 95% interval ([`welch`]). The answer says what that can
+//! and cannot show, and says plainly when the data cannot show anything.
 
 use crate::actions::access::Rights;
 use crate::actions::cx_effect;
@@ -36,9 +37,29 @@ fn note(verdict: EffectVerdict) -> &'static str {
             "No round that opened after the action was done has released these results yet: the data cannot show an effect."
         }
         EffectVerdict::Compared => {
-            "The change from the last released round before the action to the first after it. It compares two rounds and proves nothing by itself: other things changed too, the rounds may ask different questions, and no interval is given, so read a change of a few points as no change."
+            "The change from the last released round before the action to the first after it, with its 95% interval. It compares two rounds and proves nothing by itself: other things changed too, and the rounds may ask different questions. A change whose interval includes 0 is no clear change."
         }
     }
+}
+
+/// The 95% interval of the engagement index's change from round `b` to round `a`:
+/// Welch's t interval, from each round's released mean, spread and count (its degrees
+/// of freedom by Welch–Satterthwaite). `None` where a round withholds its spread.
+pub fn welch(b: &EffectRound, a: &EffectRound) -> Option<(f64, f64)> {
+    use statrs::distribution::{ContinuousCDF, StudentsT};
+    let side = |r: &EffectRound| {
+        let n = r.n.filter(|n| *n >= 2)? as f64;
+        Some((r.engagement_index?, r.engagement_index_sd?.powi(2) / n, n))
+    };
+    let ((mb, vb, nb), (ma, va, na)) = (side(b)?, side(a)?);
+    let se2 = vb + va;
+    if se2 <= 0.0 {
+        return None;
+    }
+    let df = se2.powi(2) / (vb.powi(2) / (nb - 1.0) + va.powi(2) / (na - 1.0));
+    let t = StudentsT::new(0.0, 1.0, df).ok()?.inverse_cdf(0.975);
+    let half = t * se2.sqrt();
+    Some((ma - mb - half, ma - mb + half))
 }
 
 /// The effect of action `id` as `p` may read it: whoever may change the action and read
@@ -74,6 +95,8 @@ pub async fn action_effect(
         after: Vec::new(),
         verdict: EffectVerdict::NotDone,
         engagement_change: None,
+        engagement_change_low: None,
+        engagement_change_high: None,
         driver_favorable_change: None,
         note: String::new(),
         cx_teams: Vec::new(),
@@ -120,6 +143,9 @@ pub async fn action_effect(
                 released: false,
                 n: None,
                 engagement_index: None,
+                engagement_index_low: None,
+                engagement_index_high: None,
+                engagement_index_sd: None,
                 driver_mean: None,
                 driver_favorable: None,
             };
@@ -135,6 +161,9 @@ pub async fn action_effect(
                     point.released = true;
                     point.n = r.group.n;
                     point.engagement_index = r.group.engagement_index;
+                    point.engagement_index_low = r.group.engagement_index_low;
+                    point.engagement_index_high = r.group.engagement_index_high;
+                    point.engagement_index_sd = r.group.engagement_index_sd;
                     point.driver_mean = cell.as_ref().and_then(|c| c.mean);
                     point.driver_favorable = cell.as_ref().and_then(|c| c.favorable);
                 }
@@ -157,6 +186,10 @@ pub async fn action_effect(
                 _ => None,
             };
             effect.engagement_change = diff(b.engagement_index, a.engagement_index);
+            if let Some((low, high)) = welch(b, a) {
+                effect.engagement_change_low = Some((low * 100.0).round() / 100.0);
+                effect.engagement_change_high = Some((high * 100.0).round() / 100.0);
+            }
             effect.driver_favorable_change = diff(b.driver_favorable, a.driver_favorable);
             EffectVerdict::Compared
         }

@@ -209,6 +209,11 @@ pub struct EffectRound {
     pub n: Option<i64>,
     /// 0–100.
     pub engagement_index: Option<f64>,
+    /// The index's 95% interval and the spread of the responses' indexes, as the
+    /// round's report gives them (absent where it withholds them).
+    pub engagement_index_low: Option<f64>,
+    pub engagement_index_high: Option<f64>,
+    pub engagement_index_sd: Option<f64>,
     /// The action's driver: the mean answer (1–5), where the round asked it.
     pub driver_mean: Option<f64>,
     /// The action's driver: percent of answers 4 or 5.
@@ -231,6 +236,11 @@ pub struct ActionEffect {
     pub verdict: EffectVerdict,
     /// Engagement index of the first released round after minus the last before.
     pub engagement_change: Option<f64>,
+    /// Its 95% interval: Welch's, as if the two rounds' respondents were independent
+    /// samples. Many are the same people, and their answers go together, so the true
+    /// interval is narrower: this one errs on the side of "no clear change".
+    pub engagement_change_low: Option<f64>,
+    pub engagement_change_high: Option<f64>,
     /// The driver's favourable share, the same two rounds.
     pub driver_favorable_change: Option<f64>,
     /// What the figures can and cannot say, in plain words.

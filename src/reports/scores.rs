@@ -60,6 +60,9 @@ pub struct GroupScores {
     pub engagement_index: Option<f64>,
     /// Number of responses that have an engagement index.
     pub engagement_n: usize,
+    /// Sample standard deviation of those engagement indexes (n − 1 in the divisor);
+    /// `None` with fewer than two.
+    pub engagement_sd: Option<f64>,
     /// Employee Net Promoter Score, −100..100, over every answer to the `scale11`
     /// question(s) flagged `is_enps`: 100 × (share of answers 9–10 − share of answers
     /// 0–6). `None` without answers.
@@ -139,6 +142,7 @@ pub fn score_group<R: AsRef<[Answer]>>(questions: &[QuestionInfo], responses: &[
     let lookup = Lookup::new(questions);
 
     let mut index_sum = 0.0;
+    let mut indexes = Vec::new();
     let mut engagement_n = 0;
     let mut drivers = [DriverTally::default(); Driver::ALL.len()];
     let mut tallies: Vec<Tally> = questions.iter().map(Tally::new).collect();
@@ -147,6 +151,7 @@ pub fn score_group<R: AsRef<[Answer]>>(questions: &[QuestionInfo], responses: &[
         let response = response.as_ref();
         if let Some(index) = response_index(&lookup, response) {
             index_sum += index;
+            indexes.push(index);
             engagement_n += 1;
         }
         let mut answered = [false; Driver::ALL.len()];
@@ -194,15 +199,37 @@ pub fn score_group<R: AsRef<[Answer]>>(questions: &[QuestionInfo], responses: &[
         })
         .collect();
 
+    let engagement_index = mean(index_sum, engagement_n);
+    // Two passes (around the mean), not the sum of squares: no cancellation.
+    let engagement_sd = engagement_index.filter(|_| engagement_n >= 2).map(|m| {
+        let squares: f64 = indexes.iter().map(|x| (x - m).powi(2)).sum();
+        (squares / (engagement_n - 1) as f64).sqrt()
+    });
     GroupScores {
         n: responses.len(),
-        engagement_index: mean(index_sum, engagement_n),
+        engagement_index,
         engagement_n,
+        engagement_sd,
         enps,
         enps_n,
         drivers: driver_scores,
         questions: question_scores,
     }
+}
+
+/// The 95% interval of a mean of `n` values with sample standard deviation `sd`
+/// (Student's t, n − 1 degrees of freedom); `None` when the values are all equal (the
+/// spread would give each away) or fewer than two.
+pub fn mean_interval(mean: f64, sd: f64, n: usize) -> Option<(f64, f64)> {
+    use statrs::distribution::{ContinuousCDF, StudentsT};
+    if n < 2 || sd.is_nan() || sd <= 1e-9 {
+        return None;
+    }
+    let t = StudentsT::new(0.0, 1.0, (n - 1) as f64)
+        .ok()?
+        .inverse_cdf(0.975);
+    let half = t * sd / (n as f64).sqrt();
+    Some((mean - half, mean + half))
 }
 
 /// Questions by id, the first entry winning for a repeated id.
@@ -803,6 +830,7 @@ mod tests {
                 n: 0,
                 engagement_index: None,
                 engagement_n: 0,
+                engagement_sd: None,
                 enps: None,
                 enps_n: 0,
                 drivers: Vec::new(),
@@ -884,5 +912,17 @@ mod tests {
         assert_eq!(eo.answers, 14);
         assert_close(eo.mean, 46.0 / 14.0);
         assert_close(eo.favorable, 50.0);
+    }
+
+    /// Reference: t(0.975, 4) = 2.7764451051977987 from a t table; the values 87.5, 75,
+    /// 37.5, 12.5, 100 have mean 62.5 and sample variance 5312.5 / 4.
+    #[test]
+    fn the_mean_interval_uses_student_t_and_withholds_a_uniform_group() {
+        let sd = (5312.5_f64 / 4.0).sqrt();
+        let (low, high) = mean_interval(62.5, sd, 5).expect("an interval");
+        let half = 2.776_445_105_197_798_7 * sd / 5.0_f64.sqrt();
+        assert!((low - (62.5 - half)).abs() < 1e-9 && (high - (62.5 + half)).abs() < 1e-9);
+        assert_eq!(mean_interval(50.0, 0.0, 8), None, "every index equal");
+        assert_eq!(mean_interval(50.0, 3.0, 1), None, "one response");
     }
 }

@@ -164,6 +164,9 @@ fn group_view(
             n: None,
             participation: None,
             engagement_index: None,
+            engagement_index_sd: None,
+            engagement_index_low: None,
+            engagement_index_high: None,
             enps: None,
             drivers: None,
             questions: None,
@@ -171,6 +174,12 @@ fn group_view(
     }
     let s = data.scores(node, segment);
     let invited = data.invited(node, segment);
+    let spread = s
+        .engagement_index
+        .zip(s.engagement_sd)
+        .filter(|_| shown(plan, &Item::Engagement, node, col))
+        .and_then(|(mean, sd)| crate::reports::scores::mean_interval(mean, sd, s.engagement_n))
+        .map(|(low, high)| (s.engagement_sd.unwrap_or_default(), low, high));
     let drivers = s
         .drivers
         .iter()
@@ -242,6 +251,9 @@ fn group_view(
             };
             participation_cell(data, reached, node, segment, invited, answered)
         }),
+        engagement_index_sd: spread.map(|(sd, _, _)| legible(sd)),
+        engagement_index_low: spread.map(|(_, low, _)| legible(low)),
+        engagement_index_high: spread.map(|(_, _, high)| legible(high)),
         engagement_index: s
             .engagement_index
             .filter(|_| shown(plan, &Item::Engagement, node, col))
@@ -277,6 +289,9 @@ fn participation_view(
         n: None,
         participation: on.then(|| participation_cell(data, reached, node, None, invited, answered)),
         engagement_index: None,
+        engagement_index_sd: None,
+        engagement_index_low: None,
+        engagement_index_high: None,
         enps: None,
         drivers: None,
         questions: None,

@@ -106,6 +106,13 @@ pub struct Group {
     pub participation: Option<ParticipationCell>,
     /// 0–100.
     pub engagement_index: Option<f64>,
+    /// The spread of the responses' engagement indexes (sample standard deviation) and
+    /// the index's 95% interval (Student's t with n − 1 degrees of freedom: mean ± t ×
+    /// sd / √n; it may reach past 0–100 for small groups). Shown with the index, except
+    /// where every response has the same index (it would give each one away).
+    pub engagement_index_sd: Option<f64>,
+    pub engagement_index_low: Option<f64>,
+    pub engagement_index_high: Option<f64>,
     /// −100..100.
     pub enps: Option<f64>,
     pub drivers: Option<Vec<DriverCell>>,

@@ -6,7 +6,7 @@ use maud::{Markup, html};
 
 use crate::actions::types::{ActionEffect, CxEffect, CxVerdict, EffectRound, EffectVerdict};
 use crate::org::domain::Language;
-use crate::web::i18n::t;
+use crate::web::i18n::{t, tf};
 use crate::web::layout::when;
 
 fn one_decimal(v: Option<f64>) -> String {
@@ -49,7 +49,7 @@ pub fn effect_section(lang: Language, e: &ActionEffect) -> Markup {
         ),
         EffectVerdict::Compared => t(
             lang,
-            "The change from the last released round before the action to the first after it. It compares two rounds and proves nothing by itself: other things changed too, the rounds may ask different questions, and no interval is given, so read a change of a few points as no change.",
+            "The change from the last released round before the action to the first after it, with its 95% interval. It compares two rounds and proves nothing by itself: other things changed too, and the rounds may ask different questions. A change whose interval includes 0 is no clear change.",
         ),
     };
     html! {
@@ -59,6 +59,9 @@ pub fn effect_section(lang: Language, e: &ActionEffect) -> Markup {
             @if e.verdict == EffectVerdict::Compared {
                 p {
                     (t(lang, "Engagement index")) ": " strong { (one_decimal(e.engagement_change)) }
+                    @if let (Some(low), Some(high)) = (e.engagement_change_low, e.engagement_change_high) {
+                        " " (tf(lang, "(95% interval {low} to {high})", &[("low", &format!("{low:.1}")), ("high", &format!("{high:.1}"))]))
+                    }
                     @if e.driver.is_some() {
                         " · " (t(lang, "Driver, favourable %")) ": " strong { (one_decimal(e.driver_favorable_change)) }
                     }

@@ -420,8 +420,12 @@ const RU: &[(&str, &str)] = &[
         "Ни один раунд, открытый после выполнения действия, пока не раскрыл эти результаты: по данным нельзя судить о результате.",
     ),
     (
-        "The change from the last released round before the action to the first after it. It compares two rounds and proves nothing by itself: other things changed too, the rounds may ask different questions, and no interval is given, so read a change of a few points as no change.",
-        "Изменение от последнего раскрытого раунда до действия к первому после него. Это сравнение двух раундов, само по себе оно ничего не доказывает: менялось и другое, вопросы раундов могут различаться, а доверительный интервал не рассчитан, поэтому изменение на несколько пунктов стоит считать отсутствием изменений.",
+        "The change from the last released round before the action to the first after it, with its 95% interval. It compares two rounds and proves nothing by itself: other things changed too, and the rounds may ask different questions. A change whose interval includes 0 is no clear change.",
+        "Изменение от последнего раскрытого раунда до действия к первому после него, с 95% интервалом. Это сравнение двух раундов, само по себе оно ничего не доказывает: менялось и другое, а вопросы раундов могут различаться. Если интервал включает 0, явного изменения нет.",
+    ),
+    (
+        "(95% interval {low} to {high})",
+        "(95% интервал от {low} до {high})",
     ),
     // chrome
     ("Skip to content", "Перейти к содержимому"),

@@ -631,6 +631,35 @@ async fn a_done_action_s_effect_compares_the_rounds_around_it_and_says_when_it_c
     let e = r.json();
     assert_eq!(e["verdict"], json!("compared"), "{e}");
     assert_eq!(e["engagement_change"], json!(50.0));
+    // The intervals, worked here from the answers: each round's indexes are 0, 25, 50,
+    // 0, 25, 50 (50 more after), sample variance 2500 / 5 = 500. A round's: t(0.975, 5)
+    // = 2.570581835636314 → 25 ± t·√(500 / 6). The change's (Welch): equal spreads and
+    // counts give 10 degrees of freedom, t(0.975, 10) = 2.2281388519649385 (a t table)
+    // → 50 ± t·√(2 · 500 / 6). The API works from the reports' spread, shown to one
+    // decimal (22.4 for 22.36), hence the tolerance.
+    let round_half = 2.570_581_835_636_314 * (500.0_f64 / 6.0).sqrt();
+    let change_half = 2.228_138_851_964_938_5 * (1000.0_f64 / 6.0).sqrt();
+    let near = |v: &Value, want: f64, tol: f64| {
+        let got = v.as_f64().unwrap_or(f64::NAN);
+        assert!((got - want).abs() <= tol, "{got} vs {want}");
+    };
+    near(
+        &e["before"][0]["engagement_index_low"],
+        25.0 - round_half,
+        0.051,
+    );
+    near(
+        &e["before"][0]["engagement_index_high"],
+        25.0 + round_half,
+        0.051,
+    );
+    near(
+        &e["after"][0]["engagement_index_low"],
+        75.0 - round_half,
+        0.051,
+    );
+    near(&e["engagement_change_low"], 50.0 - change_half, 0.1);
+    near(&e["engagement_change_high"], 50.0 + change_half, 0.1);
     assert_eq!(e["driver_favorable_change"], json!(66.7));
     assert_eq!(e["after"][0]["n"], json!(6));
     assert!(

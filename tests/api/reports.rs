@@ -163,6 +163,23 @@ async fn a_team_report_matches_hand_computed_scores() {
         "{}",
         g["engagement_index"]
     );
+    // Its spread and 95% interval: deviations 25, 12.5, −25, −50, 37.5 → squares sum
+    // 5312.5, sample sd √(5312.5 / 4) = 36.44; t(0.975, 4) = 2.7764451051977987 (a t
+    // table) → 62.5 ± 2.7764 × 36.44 / √5 = 17.25 to 107.75 (a normal-theory interval
+    // of five may pass 100), each shown to one decimal.
+    let sd = (5312.5_f64 / 4.0).sqrt();
+    let half = 2.776_445_105_197_798_7 * sd / 5.0_f64.sqrt();
+    for (field, want) in [
+        ("engagement_index_sd", sd),
+        ("engagement_index_low", 62.5 - half),
+        ("engagement_index_high", 62.5 + half),
+    ] {
+        let got = g[field].as_f64().unwrap_or(f64::NAN);
+        assert!(
+            (got - want).abs() <= 0.05 + 1e-9,
+            "{field}: {got} vs {want}"
+        );
+    }
     // eNPS: promoters 10, 9 (2); detractors 6, 0 (2); passive 8 → (2 − 2)/5 = 0.
     assert!(close_to(&g["enps"], 0.0));
     // Growth driver (learning): 4, 2, 5, 4, 3 → mean 3.6; favourable 3/5 = 60 %.
