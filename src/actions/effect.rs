@@ -42,14 +42,17 @@ fn note(verdict: EffectVerdict) -> &'static str {
     }
 }
 
-/// The 95% interval of the engagement index's change from round `b` to round `a`:
-/// Welch's t interval, from each round's released mean, spread and count (its degrees
-/// of freedom by Welch–Satterthwaite). `None` where a round withholds its spread.
-pub fn welch(b: &EffectRound, a: &EffectRound) -> Option<(f64, f64)> {
+/// (mean, sample standard deviation, count) of one round, as released.
+type Released = (Option<f64>, Option<f64>, Option<i64>);
+
+/// The 95% interval of a mean's change from round `b` to round `a`: Welch's t interval,
+/// from each round's released mean, spread and count (its degrees of freedom by
+/// Welch–Satterthwaite). `None` where a round withholds its spread.
+pub fn welch(b: Released, a: Released) -> Option<(f64, f64)> {
     use statrs::distribution::{ContinuousCDF, StudentsT};
-    let side = |r: &EffectRound| {
-        let n = r.n.filter(|n| *n >= 2)? as f64;
-        Some((r.engagement_index?, r.engagement_index_sd?.powi(2) / n, n))
+    let side = |(mean, sd, n): Released| {
+        let n = n.filter(|n| *n >= 2)? as f64;
+        Some((mean?, sd?.powi(2) / n, n))
     };
     let ((mb, vb, nb), (ma, va, na)) = (side(b)?, side(a)?);
     let se2 = vb + va;
@@ -98,6 +101,9 @@ pub async fn action_effect(
         engagement_change_low: None,
         engagement_change_high: None,
         driver_favorable_change: None,
+        driver_mean_change: None,
+        driver_mean_change_low: None,
+        driver_mean_change_high: None,
         note: String::new(),
         cx_teams: Vec::new(),
         cx: Vec::new(),
@@ -147,6 +153,10 @@ pub async fn action_effect(
                 engagement_index_high: None,
                 engagement_index_sd: None,
                 driver_mean: None,
+                driver_mean_low: None,
+                driver_mean_high: None,
+                driver_sd: None,
+                driver_n: None,
                 driver_favorable: None,
             };
             match report {
@@ -165,6 +175,10 @@ pub async fn action_effect(
                     point.engagement_index_high = r.group.engagement_index_high;
                     point.engagement_index_sd = r.group.engagement_index_sd;
                     point.driver_mean = cell.as_ref().and_then(|c| c.mean);
+                    point.driver_mean_low = cell.as_ref().and_then(|c| c.low);
+                    point.driver_mean_high = cell.as_ref().and_then(|c| c.high);
+                    point.driver_sd = cell.as_ref().and_then(|c| c.sd);
+                    point.driver_n = cell.as_ref().and_then(|c| c.n);
                     point.driver_favorable = cell.as_ref().and_then(|c| c.favorable);
                 }
                 // The team was not in that round, the round holds nothing for it, or its
@@ -185,10 +199,18 @@ pub async fn action_effect(
                 (Some(x), Some(y)) => Some(((y - x) * 100.0).round() / 100.0),
                 _ => None,
             };
+            let round2 = |x: f64| (x * 100.0).round() / 100.0;
             effect.engagement_change = diff(b.engagement_index, a.engagement_index);
-            if let Some((low, high)) = welch(b, a) {
-                effect.engagement_change_low = Some((low * 100.0).round() / 100.0);
-                effect.engagement_change_high = Some((high * 100.0).round() / 100.0);
+            let index = |r: &EffectRound| (r.engagement_index, r.engagement_index_sd, r.n);
+            if let Some((low, high)) = welch(index(b), index(a)) {
+                effect.engagement_change_low = Some(round2(low));
+                effect.engagement_change_high = Some(round2(high));
+            }
+            effect.driver_mean_change = diff(b.driver_mean, a.driver_mean);
+            let driver = |r: &EffectRound| (r.driver_mean, r.driver_sd, r.driver_n);
+            if let Some((low, high)) = welch(driver(b), driver(a)) {
+                effect.driver_mean_change_low = Some(round2(low));
+                effect.driver_mean_change_high = Some(round2(high));
             }
             effect.driver_favorable_change = diff(b.driver_favorable, a.driver_favorable);
             EffectVerdict::Compared

@@ -216,6 +216,13 @@ pub struct EffectRound {
     pub engagement_index_sd: Option<f64>,
     /// The action's driver: the mean answer (1–5), where the round asked it.
     pub driver_mean: Option<f64>,
+    /// Its 95% interval and the spread of the responses' driver scores, as the round's
+    /// report gives them.
+    pub driver_mean_low: Option<f64>,
+    pub driver_mean_high: Option<f64>,
+    pub driver_sd: Option<f64>,
+    /// How many responses answered the driver.
+    pub driver_n: Option<i64>,
     /// The action's driver: percent of answers 4 or 5.
     pub driver_favorable: Option<f64>,
 }
@@ -243,6 +250,11 @@ pub struct ActionEffect {
     pub engagement_change_high: Option<f64>,
     /// The driver's favourable share, the same two rounds.
     pub driver_favorable_change: Option<f64>,
+    /// The driver's mean answer (1–5), the same two rounds, with its 95% interval
+    /// (Welch's, as for the engagement index).
+    pub driver_mean_change: Option<f64>,
+    pub driver_mean_change_low: Option<f64>,
+    pub driver_mean_change_high: Option<f64>,
     /// What the figures can and cannot say, in plain words.
     pub note: String,
     /// The teams whose customer ratings `cx` pools: the teams the action's team serves,

@@ -91,6 +91,9 @@ pub struct DriverScore {
     pub mean: Option<f64>,
     /// Percent (0–100) of those answers that are 4 or 5; `None` if `answers` is 0.
     pub favorable: Option<f64>,
+    /// Sample standard deviation of the responses' scores (a response's score: its mean
+    /// answer to the driver's items); `None` with fewer than two responses.
+    pub sd: Option<f64>,
 }
 
 /// The scores of one question over a group.
@@ -155,6 +158,7 @@ pub fn score_group<R: AsRef<[Answer]>>(questions: &[QuestionInfo], responses: &[
             engagement_n += 1;
         }
         let mut answered = [false; Driver::ALL.len()];
+        let mut own = [(0.0, 0usize); Driver::ALL.len()];
         for answer in response {
             let Some((pos, question)) = lookup.get(&answer.question_id) else {
                 continue;
@@ -168,11 +172,16 @@ pub fn score_group<R: AsRef<[Answer]>>(questions: &[QuestionInfo], responses: &[
                 answered[d] = true;
                 // Likert buckets 0..=4 stand for the answers 1..=5.
                 drivers[d].add(bucket + 1);
+                own[d].0 += (bucket + 1) as f64;
+                own[d].1 += 1;
             }
         }
-        for (tally, hit) in drivers.iter_mut().zip(answered) {
+        for ((tally, hit), (sum, count)) in drivers.iter_mut().zip(answered).zip(own) {
             if hit {
                 tally.responses += 1;
+                let score = sum / count as f64;
+                tally.score_sum += score;
+                tally.score_squares += score * score;
             }
         }
     }
@@ -364,6 +373,10 @@ struct DriverTally {
     answers: usize,
     sum: f64,
     favorable: usize,
+    /// Over the responses: the sum of their scores (each response's mean answer to the
+    /// driver's items) and of their squares.
+    score_sum: f64,
+    score_squares: f64,
 }
 
 impl DriverTally {
@@ -383,6 +396,11 @@ impl DriverTally {
             answers: self.answers,
             mean: mean(self.sum, self.answers),
             favorable: percent(self.favorable, self.answers),
+            sd: (self.responses >= 2).then(|| {
+                let n = self.responses as f64;
+                let squares = self.score_squares - self.score_sum.powi(2) / n;
+                (squares.max(0.0) / (n - 1.0)).sqrt()
+            }),
         }
     }
 }

@@ -185,6 +185,12 @@ fn group_view(
         .iter()
         .map(|d| {
             let on = shown(plan, &Item::Driver(d.driver), node, col);
+            let spread = d
+                .mean
+                .zip(d.sd)
+                .filter(|_| on)
+                .and_then(|(m, sd)| crate::reports::scores::mean_interval(m, sd, d.n))
+                .map(|(low, high)| (d.sd.unwrap_or_default(), low, high));
             DriverCell {
                 driver: d.driver,
                 suppressed: !on,
@@ -192,6 +198,9 @@ fn group_view(
                 n: on.then_some(d.n as i64),
                 mean: d.mean.filter(|_| on).map(legible),
                 favorable: d.favorable.filter(|_| on).map(legible),
+                sd: spread.map(|s| (s.0 * 100.0).round() / 100.0),
+                low: spread.map(|s| (s.1 * 100.0).round() / 100.0),
+                high: spread.map(|s| (s.2 * 100.0).round() / 100.0),
             }
         })
         .collect();
@@ -519,6 +528,9 @@ pub async fn round_heatmap(
                                 n: None,
                                 mean: None,
                                 favorable: None,
+                                sd: None,
+                                low: None,
+                                high: None,
                             })
                     })
                     .collect();

@@ -45,6 +45,12 @@ pub struct DriverCell {
     pub mean: Option<f64>,
     /// Percent of answers 4 or 5.
     pub favorable: Option<f64>,
+    /// The spread of the responses' scores on the driver (sample standard deviation,
+    /// 1–5 scale, 2 decimals) and the mean's 95% interval (Student's t, n − 1 degrees
+    /// of freedom). Shown with the mean, except where every response scores the same.
+    pub sd: Option<f64>,
+    pub low: Option<f64>,
+    pub high: Option<f64>,
 }
 
 /// Why a shown question's counts per answer are withheld (its mean and favourable share

@@ -64,6 +64,12 @@ pub fn effect_section(lang: Language, e: &ActionEffect) -> Markup {
                     }
                     @if e.driver.is_some() {
                         " · " (t(lang, "Driver, favourable %")) ": " strong { (one_decimal(e.driver_favorable_change)) }
+                        @if let Some(change) = e.driver_mean_change {
+                            " · " (t(lang, "Driver, mean (1–5)")) ": " strong { (format!("{change:+.2}")) }
+                            @if let (Some(low), Some(high)) = (e.driver_mean_change_low, e.driver_mean_change_high) {
+                                " " (tf(lang, "(95% interval {low} to {high})", &[("low", &format!("{low:.2}")), ("high", &format!("{high:.2}"))]))
+                            }
+                        }
                     }
                 }
             }

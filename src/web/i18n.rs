@@ -427,6 +427,7 @@ const RU: &[(&str, &str)] = &[
         "(95% interval {low} to {high})",
         "(95% интервал от {low} до {high})",
     ),
+    ("Driver, mean (1–5)", "Драйвер, среднее (1–5)"),
     // chrome
     ("Skip to content", "Перейти к содержимому"),
     ("Main navigation", "Основная навигация"),

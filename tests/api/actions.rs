@@ -660,6 +660,13 @@ async fn a_done_action_s_effect_compares_the_rounds_around_it_and_says_when_it_c
     );
     near(&e["engagement_change_low"], 50.0 - change_half, 0.1);
     near(&e["engagement_change_high"], 50.0 + change_half, 0.1);
+    // The driver (recognition, answered as proud was): 1, 2, 3, ... then 3, 4, 5, ...;
+    // sample variance 4 / 5 each, the change 2 ± t(0.975, 10)·√(2 · 0.8 / 6). The API
+    // works from the reports' spread to 2 decimals (0.89 for 0.894), hence the tolerance.
+    assert_eq!(e["driver_mean_change"], json!(2.0));
+    let driver_half = 2.228_138_851_964_938_5 * (1.6_f64 / 6.0).sqrt();
+    near(&e["driver_mean_change_low"], 2.0 - driver_half, 0.02);
+    near(&e["driver_mean_change_high"], 2.0 + driver_half, 0.02);
     assert_eq!(e["driver_favorable_change"], json!(66.7));
     assert_eq!(e["after"][0]["n"], json!(6));
     assert!(

@@ -189,6 +189,17 @@ async fn a_team_report_matches_hand_computed_scores() {
         .expect("growth");
     assert!(close_to(&growth["mean"], 3.6));
     assert!(close_to(&growth["favorable"], 60.0));
+    // Its spread: deviations 0.4, −1.6, 1.4, 0.4, −0.6 → squares 5.2, sd √(5.2 / 4);
+    // interval 3.6 ± t(0.975, 4) × sd / √5, to 2 decimals.
+    let sd = (5.2_f64 / 4.0).sqrt();
+    let half = 2.776_445_105_197_798_7 * sd / 5.0_f64.sqrt();
+    for (field, want) in [("sd", sd), ("low", 3.6 - half), ("high", 3.6 + half)] {
+        let got = growth[field].as_f64().unwrap_or(f64::NAN);
+        assert!(
+            (got - want).abs() <= 0.005 + 1e-9,
+            "growth {field}: {got} vs {want}"
+        );
+    }
     // Engagement driver over proud and stay answers (10 of them): 5,4,4,4,3,2,2,1,5,5 →
     // mean 3.5; favourable (4–5) 6/10 = 60 %; n counts responses, not answers.
     let eo = g["drivers"]
