@@ -178,7 +178,7 @@ pub async fn action_effect(
                     point.driver_mean_low = cell.as_ref().and_then(|c| c.low);
                     point.driver_mean_high = cell.as_ref().and_then(|c| c.high);
                     point.driver_sd = cell.as_ref().and_then(|c| c.sd);
-                    point.driver_n = cell.as_ref().and_then(|c| c.n);
+                    point.driver_n = cell.as_ref().and_then(|c| c.answers);
                     point.driver_favorable = cell.as_ref().and_then(|c| c.favorable);
                 }
                 // The team was not in that round, the round holds nothing for it, or its

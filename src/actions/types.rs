@@ -221,7 +221,7 @@ pub struct EffectRound {
     pub driver_mean_low: Option<f64>,
     pub driver_mean_high: Option<f64>,
     pub driver_sd: Option<f64>,
-    /// How many responses answered the driver.
+    /// How many answers the driver's mean is over.
     pub driver_n: Option<i64>,
     /// The action's driver: percent of answers 4 or 5.
     pub driver_favorable: Option<f64>,

@@ -91,8 +91,10 @@ pub struct DriverScore {
     pub mean: Option<f64>,
     /// Percent (0–100) of those answers that are 4 or 5; `None` if `answers` is 0.
     pub favorable: Option<f64>,
-    /// Sample standard deviation of the responses' scores (a response's score: its mean
-    /// answer to the driver's items); `None` with fewer than two responses.
+    /// Sample standard deviation of those answers; `None` with fewer than two. (Over
+    /// answers, not responses' scores: the release plan never shows a driver whose
+    /// answers are all equal, so a shown driver's spread is never 0 and its absence
+    /// never says "all equal".)
     pub sd: Option<f64>,
 }
 
@@ -158,7 +160,6 @@ pub fn score_group<R: AsRef<[Answer]>>(questions: &[QuestionInfo], responses: &[
             engagement_n += 1;
         }
         let mut answered = [false; Driver::ALL.len()];
-        let mut own = [(0.0, 0usize); Driver::ALL.len()];
         for answer in response {
             let Some((pos, question)) = lookup.get(&answer.question_id) else {
                 continue;
@@ -172,16 +173,11 @@ pub fn score_group<R: AsRef<[Answer]>>(questions: &[QuestionInfo], responses: &[
                 answered[d] = true;
                 // Likert buckets 0..=4 stand for the answers 1..=5.
                 drivers[d].add(bucket + 1);
-                own[d].0 += (bucket + 1) as f64;
-                own[d].1 += 1;
             }
         }
-        for ((tally, hit), (sum, count)) in drivers.iter_mut().zip(answered).zip(own) {
+        for (tally, hit) in drivers.iter_mut().zip(answered) {
             if hit {
                 tally.responses += 1;
-                let score = sum / count as f64;
-                tally.score_sum += score;
-                tally.score_squares += score * score;
             }
         }
     }
@@ -228,10 +224,11 @@ pub fn score_group<R: AsRef<[Answer]>>(questions: &[QuestionInfo], responses: &[
 
 /// The 95% interval of a mean of `n` values with sample standard deviation `sd`
 /// (Student's t, n − 1 degrees of freedom); `None` when the values are all equal (the
-/// spread would give each away) or fewer than two.
+/// spread would give each away: a spread under 10⁻⁶, far below any real one on these
+/// scales, counts as none, so rounding noise cannot pass for one) or fewer than two.
 pub fn mean_interval(mean: f64, sd: f64, n: usize) -> Option<(f64, f64)> {
     use statrs::distribution::{ContinuousCDF, StudentsT};
-    if n < 2 || sd.is_nan() || sd <= 1e-9 {
+    if n < 2 || sd.is_nan() || sd <= 1e-6 {
         return None;
     }
     let t = StudentsT::new(0.0, 1.0, (n - 1) as f64)
@@ -373,10 +370,8 @@ struct DriverTally {
     answers: usize,
     sum: f64,
     favorable: usize,
-    /// Over the responses: the sum of their scores (each response's mean answer to the
-    /// driver's items) and of their squares.
-    score_sum: f64,
-    score_squares: f64,
+    /// The sum of the answers' squares.
+    squares: f64,
 }
 
 impl DriverTally {
@@ -384,6 +379,7 @@ impl DriverTally {
     fn add(&mut self, value: usize) {
         self.answers += 1;
         self.sum += value as f64;
+        self.squares += (value * value) as f64;
         if value >= 4 {
             self.favorable += 1;
         }
@@ -396,9 +392,10 @@ impl DriverTally {
             answers: self.answers,
             mean: mean(self.sum, self.answers),
             favorable: percent(self.favorable, self.answers),
-            sd: (self.responses >= 2).then(|| {
-                let n = self.responses as f64;
-                let squares = self.score_squares - self.score_sum.powi(2) / n;
+            sd: (self.answers >= 2).then(|| {
+                let n = self.answers as f64;
+                // Whole answers of 1–5: the sums are exact, so no cancellation.
+                let squares = self.squares - self.sum.powi(2) / n;
                 (squares.max(0.0) / (n - 1.0)).sqrt()
             }),
         }
@@ -942,5 +939,26 @@ mod tests {
         assert!((low - (62.5 - half)).abs() < 1e-9 && (high - (62.5 + half)).abs() < 1e-9);
         assert_eq!(mean_interval(50.0, 0.0, 8), None, "every index equal");
         assert_eq!(mean_interval(50.0, 3.0, 1), None, "one response");
+    }
+
+    /// A two-item driver's spread is over its answers: 2, 3 / 3, 4 / 4, 5 have mean
+    /// 3.5 and squared deviations 2.25 + 0.25 + 0.25 + 0.25 + 0.25 + 2.25 = 5.5, so a
+    /// sample sd of √(5.5 / 5); with every answer equal there is none.
+    #[test]
+    fn a_driver_s_spread_is_over_its_answers() {
+        use Driver as D;
+        use QuestionKind as K;
+        let qs = vec![
+            q("g1", K::Likert5, D::Growth),
+            q("g2", K::Likert5, D::Growth),
+        ];
+        let r = |a: f64, b: f64| vec![v("g1", a), v("g2", b)];
+        let s = score_group(&qs, &[r(2.0, 3.0), r(3.0, 4.0), r(4.0, 5.0)]);
+        let growth = driver(&s, D::Growth);
+        assert_eq!((growth.n, growth.answers), (3, 6));
+        assert_close(growth.sd, (5.5_f64 / 5.0).sqrt());
+        let same = score_group(&qs, &[r(4.0, 4.0), r(4.0, 4.0)]);
+        let sd = driver(&same, D::Growth).sd.unwrap_or(f64::NAN);
+        assert_eq!(mean_interval(4.0, sd, 4), None);
     }
 }

@@ -189,7 +189,7 @@ fn group_view(
                 .mean
                 .zip(d.sd)
                 .filter(|_| on)
-                .and_then(|(m, sd)| crate::reports::scores::mean_interval(m, sd, d.n))
+                .and_then(|(m, sd)| crate::reports::scores::mean_interval(m, sd, d.answers))
                 .map(|(low, high)| (d.sd.unwrap_or_default(), low, high));
             DriverCell {
                 driver: d.driver,
@@ -198,6 +198,7 @@ fn group_view(
                 n: on.then_some(d.n as i64),
                 mean: d.mean.filter(|_| on).map(legible),
                 favorable: d.favorable.filter(|_| on).map(legible),
+                answers: spread.map(|_| d.answers as i64),
                 sd: spread.map(|s| (s.0 * 100.0).round() / 100.0),
                 low: spread.map(|s| (s.1 * 100.0).round() / 100.0),
                 high: spread.map(|s| (s.2 * 100.0).round() / 100.0),
@@ -528,6 +529,7 @@ pub async fn round_heatmap(
                                 n: None,
                                 mean: None,
                                 favorable: None,
+                                answers: None,
                                 sd: None,
                                 low: None,
                                 high: None,

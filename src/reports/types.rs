@@ -45,9 +45,12 @@ pub struct DriverCell {
     pub mean: Option<f64>,
     /// Percent of answers 4 or 5.
     pub favorable: Option<f64>,
-    /// The spread of the responses' scores on the driver (sample standard deviation,
-    /// 1–5 scale, 2 decimals) and the mean's 95% interval (Student's t, n − 1 degrees
-    /// of freedom). Shown with the mean, except where every response scores the same.
+    /// The answers behind the mean, their spread (sample standard deviation, 1–5
+    /// scale, 2 decimals) and the mean's 95% interval (Student's t over the answers,
+    /// answers − 1 degrees of freedom). Shown with the mean. One person's answers to a
+    /// driver's items go together, so for a driver of several items the interval is
+    /// narrower than the truth.
+    pub answers: Option<i64>,
     pub sd: Option<f64>,
     pub low: Option<f64>,
     pub high: Option<f64>,
