@@ -3,7 +3,9 @@
 //! on a fresh PostgreSQL database created for the test and dropped after it.
 
 mod browser;
+mod linalg;
 pub use browser::*;
+pub use linalg::*;
 
 use diesel::prelude::*;
 use poem::EndpointExt;

@@ -769,32 +769,6 @@ fn with_replies(v: [u8; 4], allowed: Option<bool>) -> Truth {
     ]
 }
 
-/// Reduces `rows` to reduced row echelon form in place; returns (row, pivot column).
-fn reduce(rows: &mut [Vec<f64>], width: usize) -> Vec<(usize, usize)> {
-    let mut pivots = Vec::new();
-    let mut r = 0;
-    for c in 0..width {
-        let Some(p) = (r..rows.len()).find(|&i| rows[i][c].abs() > 1e-9) else {
-            continue;
-        };
-        rows.swap(r, p);
-        let lead = rows[r][c];
-        let pivot: Vec<f64> = rows[r].iter().map(|x| x / lead).collect();
-        rows[r] = pivot.clone();
-        for (i, row) in rows.iter_mut().enumerate() {
-            if i != r && row[c].abs() > 1e-9 {
-                let f = row[c];
-                for (x, p) in row.iter_mut().zip(&pivot) {
-                    *x -= f * p;
-                }
-            }
-        }
-        pivots.push((r, c));
-        r += 1;
-    }
-    pivots
-}
-
 #[tokio::test]
 async fn an_adversary_with_every_released_aggregate_cannot_solve_for_anyone() {
     let app = spawn_app_with(|c| c.min_group = 3).await;

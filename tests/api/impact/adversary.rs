@@ -19,6 +19,7 @@ use std::collections::BTreeMap;
 use serde_json::{Value, json};
 
 use super::{DRIVERS, GROWTH, ITEMS, Seeded, seed_with};
+use crate::helpers::reduce;
 
 /// One released sum: per item, the people it adds up.
 type Row = Vec<(usize, Vec<bool>)>;
@@ -158,33 +159,6 @@ async fn impact_sets(s: &Seeded, everyone: &[(String, usize)]) -> Vec<(String, V
     sets
 }
 
-/// Reduced row echelon form in place; the pivot column of each row kept.
-fn echelon(rows: &mut Vec<Vec<f64>>, width: usize) -> Vec<usize> {
-    let mut pivots = Vec::new();
-    let mut r = 0;
-    for c in 0..width {
-        let Some(p) = (r..rows.len()).find(|&i| rows[i][c].abs() > 1e-9) else {
-            continue;
-        };
-        rows.swap(r, p);
-        let lead = rows[r][c];
-        let pivot: Vec<f64> = rows[r].iter().map(|x| x / lead).collect();
-        rows[r] = pivot.clone();
-        for (i, row) in rows.iter_mut().enumerate() {
-            if i != r && row[c].abs() > 1e-9 {
-                let f = row[c];
-                for (x, q) in row.iter_mut().zip(&pivot) {
-                    *x -= f * q;
-                }
-            }
-        }
-        pivots.push(c);
-        r += 1;
-    }
-    rows.truncate(r);
-    pivots
-}
-
 /// A union of fewer than `k` people, and the item, whose total the released sums
 /// determine; `None` when there is none.
 fn exposed(rows: &[Row], people: usize, k: usize) -> Option<(usize, Vec<usize>)> {
@@ -222,10 +196,11 @@ fn exposed(rows: &[Row], people: usize, k: usize) -> Option<(usize, Vec<usize>)>
                 .collect()
         })
         .collect();
-    let pivots = echelon(&mut matrix, width);
+    let pivots = reduce(&mut matrix, width);
     let in_span = |target: &[f64]| {
         let mut t = target.to_vec();
-        for (row, &c) in matrix.iter().zip(&pivots) {
+        for &(r, c) in &pivots {
+            let row = &matrix[r];
             let f = t[c];
             if f.abs() > 1e-9 {
                 for (x, q) in t.iter_mut().zip(row) {
