@@ -113,7 +113,7 @@ fn impact_of(data: &RoundData, plan: &Plan, node: usize, scored: &Scored<'_>) ->
     // figure over "the group but those who skipped an item", beside the group's own
     // figures, would single the skippers out. So a driver somebody of the group left
     // unanswered is left out, and an engagement index missing for anybody withholds all.
-    let asked = scored.asked.clone();
+    let asked = &scored.asked;
     let scored_rows: Vec<&(Option<f64>, Vec<Option<f64>>)> =
         members.iter().filter_map(|&i| scored.rows.get(i)).collect();
     if scored_rows.iter().any(|(e, _)| e.is_none()) {
@@ -158,7 +158,7 @@ fn impact_of(data: &RoundData, plan: &Plan, node: usize, scored: &Scored<'_>) ->
     let k = data.k.get();
     // (driver, exact weight, exact score relative to the organisation) of the modelled.
     let mut exact: Vec<(Driver, Option<f64>, Option<f64>)> = Vec::new();
-    for d in asked {
+    for &d in asked {
         let Some(j) = modelled.iter().position(|m| *m == d) else {
             let n = group
                 .drivers

@@ -27,18 +27,8 @@ use crate::linkage::stats::{PearsonResult, pearson};
 use crate::reports::scores::{Answer, QuestionInfo, engagement_indexes};
 use crate::surveys::bank::{Driver, QuestionKind};
 
-/// One respondent's engagement index and score per driver asked (in `drivers` order).
-pub fn respondent_scores(
-    questions: &[QuestionInfo],
-    drivers: &[Driver],
-    answers: &[Answer],
-) -> (Option<f64>, Vec<Option<f64>>) {
-    respondents_scores(questions, drivers, &[answers])
-        .pop()
-        .unwrap_or((None, vec![None; drivers.len()]))
-}
-
-/// [`respondent_scores`] of each response, the questions looked up once for all.
+/// Per response: its engagement index and its score per driver of `drivers` (the mean
+/// of its answers to the driver's likert items), the questions looked up once for all.
 pub fn respondents_scores(
     questions: &[QuestionInfo],
     drivers: &[Driver],
@@ -375,13 +365,12 @@ mod tests {
             value: Some(v),
             choice: None,
         };
-        let (e, s) = respondent_scores(
-            &qs,
-            &[Driver::Recognition, Driver::Growth],
-            &[a("e1", 4.0), a("e2", 5.0), a("r1", 2.0), a("r2", 5.0)],
-        );
-        assert_eq!(e, Some(87.5));
-        assert_eq!(s, vec![Some(3.5), None]);
+        let one = [a("e1", 4.0), a("e2", 5.0), a("r1", 2.0), a("r2", 5.0)];
+        let other = [a("r1", 3.0), a("g1", 1.0)];
+        let scored =
+            respondents_scores(&qs, &[Driver::Recognition, Driver::Growth], &[&one, &other]);
+        assert_eq!(scored[0], (Some(87.5), vec![Some(3.5), None]));
+        assert_eq!(scored[1], (None, vec![Some(3.0), Some(1.0)]));
     }
 
     #[test]

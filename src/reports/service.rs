@@ -174,23 +174,20 @@ fn group_view(
     }
     let s = data.scores(node, segment);
     let invited = data.invited(node, segment);
-    let spread = s
-        .engagement_index
-        .zip(s.engagement_sd)
-        .filter(|_| shown(plan, &Item::Engagement, node, col))
-        .and_then(|(mean, sd)| crate::reports::scores::mean_interval(mean, sd, s.engagement_n))
-        .map(|(low, high)| (s.engagement_sd.unwrap_or_default(), low, high));
+    // (sd, low, high) of a mean shown, when it has a spread.
+    let spread_of = |mean: Option<f64>, sd: Option<f64>, n: usize| {
+        let (mean, sd) = mean.zip(sd)?;
+        let (low, high) = crate::reports::scores::mean_interval(mean, sd, n)?;
+        Some((sd, low, high))
+    };
+    let spread = spread_of(s.engagement_index, s.engagement_sd, s.engagement_n)
+        .filter(|_| shown(plan, &Item::Engagement, node, col));
     let drivers = s
         .drivers
         .iter()
         .map(|d| {
             let on = shown(plan, &Item::Driver(d.driver), node, col);
-            let spread = d
-                .mean
-                .zip(d.sd)
-                .filter(|_| on)
-                .and_then(|(m, sd)| crate::reports::scores::mean_interval(m, sd, d.answers))
-                .map(|(low, high)| (d.sd.unwrap_or_default(), low, high));
+            let spread = spread_of(d.mean, d.sd, d.answers).filter(|_| on);
             DriverCell {
                 driver: d.driver,
                 suppressed: !on,

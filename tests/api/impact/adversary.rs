@@ -60,20 +60,26 @@ fn and(a: &[bool], f: impl Fn(usize) -> bool) -> Vec<bool> {
     a.iter().enumerate().map(|(i, &x)| x && f(i)).collect()
 }
 
+/// HR's read of `what` (`report`, `impact`) for the organisation and for each team.
+async fn every_read(s: &Seeded, what: &str) -> Vec<Value> {
+    let mut out = Vec::new();
+    for team in [None, Some(&s.support), Some(&s.sales), Some(&s.small)] {
+        let mut path = format!("/api/v1/rounds/{}/{what}", s.round);
+        if let Some(t) = team {
+            path.push_str(&format!("?team_id={t}"));
+        }
+        let r = s.app.get(&path, Some(&s.hr.token)).await;
+        r.expect(200);
+        out.push(r.json());
+    }
+    out
+}
+
 /// The sums the reports release: per shown group, each shown question's, its
 /// engagement index's and each shown driver's.
 async fn report_rows(s: &Seeded, everyone: &[(String, usize)]) -> Vec<Row> {
     let mut rows = Vec::new();
-    let targets: Vec<Option<&String>> =
-        vec![None, Some(&s.support), Some(&s.sales), Some(&s.small)];
-    for team in targets {
-        let mut path = format!("/api/v1/rounds/{}/report", s.round);
-        if let Some(t) = team {
-            path.push_str(&format!("?team_id={t}"));
-        }
-        let rep = s.app.get(&path, Some(&s.hr.token)).await;
-        rep.expect(200);
-        let rep = rep.json();
+    for rep in every_read(s, "report").await {
         let mut groups = vec![rep["group"].clone()];
         groups.extend(rep["children"].as_array().cloned().unwrap_or_default());
         for g in groups.iter().filter(|g| g["suppressed"] == json!(false)) {
@@ -119,16 +125,7 @@ fn every_sum_over(s: &Seeded, everyone: &[(String, usize)], set: &[bool]) -> Vec
 /// score on every driver the impact models), checked against the `n` it releases.
 async fn impact_sets(s: &Seeded, everyone: &[(String, usize)]) -> Vec<(String, Vec<bool>)> {
     let mut sets = Vec::new();
-    let targets: Vec<Option<&String>> =
-        vec![None, Some(&s.support), Some(&s.sales), Some(&s.small)];
-    for team in targets {
-        let mut path = format!("/api/v1/rounds/{}/impact", s.round);
-        if let Some(t) = team {
-            path.push_str(&format!("?team_id={t}"));
-        }
-        let r = s.app.get(&path, Some(&s.hr.token)).await;
-        r.expect(200);
-        let impact = r.json();
+    for impact in every_read(s, "impact").await {
         if impact["released"] != json!(true) {
             continue;
         }
