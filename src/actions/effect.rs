@@ -2,9 +2,10 @@
 //! the score of the driver it answers, in the rounds that closed before it was done and
 //! those that opened after, each read through the report service — so each round's own
 //! release plan decides what is shown, and each read is audited like any report read.
-//! The figures are a before/after comparison with no control group; the engagement
-//! index's change comes with a 95% interval ([`welch`]). The answer says what that can
-//! and cannot show, and says plainly when the data cannot show anything.
+//! The figures are a before/after comparison with no control group; the changes of
+//! the engagement index and of the driver's mean come with 95% intervals ([`welch`]).
+//! The answer says what that can and cannot show, and says plainly when the data cannot
+//! show anything.
 
 use crate::actions::access::Rights;
 use crate::actions::cx_effect;
