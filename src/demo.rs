@@ -225,6 +225,7 @@ pub fn seed(
             created_at: now,
             updated_at: now,
             reminders: crate::surveys::reminder_times::DEFAULT,
+            title_ru: "Ежемесячный пульс".into(),
         };
         diesel::insert_into(surveys::table)
             .values(&survey)
@@ -244,6 +245,7 @@ pub fn seed(
                 text_en: item.text_en.into(),
                 text_ru: item.text_ru.into(),
                 options: None,
+                options_ru: None,
             };
             diesel::insert_into(survey_questions::table)
                 .values(&q)

@@ -81,6 +81,7 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         reminders -> Integer,
+        title_ru -> Text,
     }
 }
 
@@ -103,6 +104,7 @@ diesel::table! {
         text_en -> Text,
         text_ru -> Text,
         options -> Nullable<Text>,
+        options_ru -> Nullable<Text>,
     }
 }
 

@@ -160,6 +160,7 @@ mod tests {
             text_en: "Q".into(),
             text_ru: "В".into(),
             options: options.map(String::from),
+            options_ru: None,
         }
     }
 

@@ -306,6 +306,7 @@ mod tests {
             text_en: String::new(),
             text_ru: String::new(),
             options: options.map(str::to_owned),
+            options_ru: None,
         }
     }
 

@@ -25,6 +25,7 @@ pub mod bank;
 pub mod generalise;
 pub mod materialise;
 pub mod model;
+pub mod opening;
 pub mod placement;
 pub mod reminder_times;
 pub mod reminders;

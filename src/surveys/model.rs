@@ -23,6 +23,19 @@ pub struct SurveyRow {
     pub updated_at: NaiveDateTime,
     /// Automatic reminders each round sends to those who have not answered (0 to 3).
     pub reminders: i32,
+    /// The title in Russian; "" when there is none (the English one is shown).
+    pub title_ru: String,
+}
+
+impl SurveyRow {
+    /// The title in language `lang` (`en`, `ru`), the English one when untranslated.
+    pub fn title(&self, lang: &str) -> &str {
+        if lang == "ru" && !self.title_ru.is_empty() {
+            &self.title_ru
+        } else {
+            &self.title
+        }
+    }
 }
 
 #[derive(Queryable, Selectable, Insertable, Debug, Clone)]
@@ -39,11 +52,34 @@ pub struct QuestionRow {
     pub text_ru: String,
     /// JSON array of option labels, for `choice` questions.
     pub options: Option<String>,
+    /// JSON array of the options in Russian, in the order of `options`; `None` when
+    /// untranslated. The English options stay the values answers store.
+    pub options_ru: Option<String>,
 }
 
 impl QuestionRow {
     pub fn options_list(&self) -> Vec<String> {
         self.options
+            .as_deref()
+            .and_then(|o| serde_json::from_str(o).ok())
+            .unwrap_or_default()
+    }
+
+    /// The options as an answerer reading `lang` sees them, in the order of
+    /// [`Self::options_list`] (whose values the answers carry).
+    pub fn option_labels(&self, lang: &str) -> Vec<String> {
+        let ru: Vec<String> = self
+            .options_ru
+            .as_deref()
+            .filter(|_| lang == "ru")
+            .and_then(|o| serde_json::from_str(o).ok())
+            .unwrap_or_default();
+        let en = self.options_list();
+        if ru.len() == en.len() { ru } else { en }
+    }
+
+    pub fn options_ru_list(&self) -> Vec<String> {
+        self.options_ru
             .as_deref()
             .and_then(|o| serde_json::from_str(o).ok())
             .unwrap_or_default()

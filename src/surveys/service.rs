@@ -32,6 +32,15 @@ use crate::surveys::writer::Submission;
 
 // ---------- checks that read the database ----------
 
+/// A survey's Russian title: `None` when not given, "" to have none.
+fn check_title_ru(v: Option<&str>) -> Result<Option<String>, ApiError> {
+    match v.map(str::trim) {
+        None => Ok(None),
+        Some("") => Ok(Some(String::new())),
+        Some(t) => parse_text(t, "title_ru", 200).map(Some),
+    }
+}
+
 fn check_audience(conn: &mut AnyConnection, a: &AudienceInput) -> Result<Vec<String>, ApiError> {
     if a.team_ids.len() > 500 {
         return Err(ApiError::invalid("audience.team_ids", "at most 500 teams"));
@@ -57,6 +66,7 @@ fn question_view(q: QuestionRow) -> Question {
         kind: QuestionKind::parse(&q.kind).unwrap_or(QuestionKind::Text),
         driver: Driver::parse(&q.driver).unwrap_or(Driver::Voice),
         options: q.options_list(),
+        options_ru: q.options_ru_list(),
         id: q.id,
         position: q.position,
         required: q.required,
@@ -88,6 +98,7 @@ fn survey_view(conn: &mut AnyConnection, s: SurveyRow) -> Result<Survey, ApiErro
         },
         id: s.id,
         title: s.title,
+        title_ru: s.title_ru,
         questions,
         audience: Audience { team_ids },
         cuts,
@@ -152,6 +163,19 @@ pub fn question_bank(lang: Option<Language>) -> Vec<BankQuestion> {
         .collect()
 }
 
+/// A question as an answerer reading `lang` (`en`, `ru`) sees it.
+pub fn pulse_question(q: QuestionRow, lang: &str) -> PulseQuestion {
+    PulseQuestion {
+        kind: QuestionKind::parse(&q.kind).unwrap_or(QuestionKind::Text),
+        driver: Driver::parse(&q.driver).unwrap_or(Driver::Voice),
+        text: q.text(lang).to_owned(),
+        option_labels: q.option_labels(lang),
+        options: q.options_list(),
+        id: q.id,
+        required: q.required,
+    }
+}
+
 /// Person `me`'s open rounds not answered yet, with questions in their language.
 pub async fn my_pulses(state: &AppState, me: &str) -> Result<Vec<Pulse>, ApiError> {
     let me = me.to_owned();
@@ -168,19 +192,12 @@ pub async fn my_pulses(state: &AppState, me: &str) -> Result<Vec<Pulse>, ApiErro
                     store::find_survey(conn, &r.survey_id)?.ok_or(ApiError::NotFound("survey"))?;
                 let questions = store::questions(conn, &s.id)?
                     .into_iter()
-                    .map(|q| PulseQuestion {
-                        kind: QuestionKind::parse(&q.kind).unwrap_or(QuestionKind::Text),
-                        driver: Driver::parse(&q.driver).unwrap_or(Driver::Voice),
-                        text: q.text(&lang).to_owned(),
-                        options: q.options_list(),
-                        id: q.id,
-                        required: q.required,
-                    })
+                    .map(|q| pulse_question(q, &lang))
                     .collect();
                 out.push(Pulse {
                     round_id: r.id,
+                    title: s.title(&lang).to_owned(),
                     survey_id: s.id,
-                    title: s.title,
                     closes_at: r.closes_at,
                     min_group: s.min_group,
                     questions,
@@ -293,6 +310,7 @@ pub async fn create_survey(
     require_hr(p)?;
     let actor = p.id.clone();
     let title = parse_text(&body.title, "title", 200)?;
+    let title_ru = check_title_ru(body.title_ru.as_deref())?.unwrap_or_default();
     let questions = check_questions(&body.questions)?;
     check_schedule(&body.schedule)?;
     let min_group = check_min_group(body.min_group, state.config.k())?;
@@ -318,6 +336,7 @@ pub async fn create_survey(
                 created_at: t,
                 updated_at: t,
                 reminders,
+                title_ru,
             };
             store::insert_survey(conn, &row)?;
             store::replace_questions(conn, &row.id, question_rows(&row.id, questions))?;
@@ -349,6 +368,7 @@ pub async fn update_survey(
         .as_deref()
         .map(|t| parse_text(t, "title", 200))
         .transpose()?;
+    let title_ru = check_title_ru(body.title_ru.as_deref())?;
     let questions = body.questions.as_deref().map(check_questions).transpose()?;
     if let Some(s) = &body.schedule {
         check_schedule(s)?;
@@ -395,6 +415,7 @@ pub async fn update_survey(
                 conn,
                 &SurveyRow {
                     title: title.unwrap_or(row.title),
+                    title_ru: title_ru.unwrap_or(row.title_ru),
                     cuts: cuts.unwrap_or(row.cuts),
                     min_group: min_group.unwrap_or(row.min_group),
                     reminders: reminders.unwrap_or(row.reminders),

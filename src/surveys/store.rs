@@ -45,6 +45,45 @@ pub fn audience_team_ids(
         .load(conn)?)
 }
 
+/// The teams whose members a round of the survey invites: the audience's teams with
+/// their whole subtrees, or `None` for the whole organisation.
+pub fn audience_teams(
+    conn: &mut AnyConnection,
+    survey_id: &str,
+) -> Result<Option<HashSet<String>>, ApiError> {
+    let audience = audience_team_ids(conn, survey_id)?;
+    if audience.is_empty() {
+        return Ok(None);
+    }
+    Ok(Some(TeamTree::load(conn)?.subtrees(&audience)))
+}
+
+/// Who a round of the survey opened now would invite (active people in a team of its
+/// audience), each with whether they have activated their account.
+pub fn audience_people(
+    conn: &mut AnyConnection,
+    survey_id: &str,
+) -> Result<Vec<(String, bool)>, ApiError> {
+    let teams = audience_teams(conn, survey_id)?;
+    let mut q = people::table
+        .filter(people::active.eq(true))
+        .filter(people::team_id.is_not_null())
+        .select((people::id, people::password_hash.is_not_null()))
+        .into_boxed();
+    if let Some(t) = teams {
+        q = q.filter(people::team_id.eq_any(t.into_iter().collect::<Vec<_>>()));
+    }
+    Ok(q.load(conn)?)
+}
+
+/// The invitees of a round.
+pub fn invitee_ids(conn: &mut AnyConnection, round_id: &str) -> Result<Vec<String>, ApiError> {
+    Ok(round_invitees::table
+        .filter(round_invitees::round_id.eq(round_id))
+        .select(round_invitees::person_id)
+        .load(conn)?)
+}
+
 pub fn rounds_of(conn: &mut AnyConnection, survey_id: &str) -> Result<Vec<RoundRow>, ApiError> {
     Ok(rounds::table
         .filter(rounds::survey_id.eq(survey_id))
@@ -295,13 +334,7 @@ pub fn open_round(
         .values(&round)
         .execute(conn)?;
 
-    let audience = audience_team_ids(conn, &survey.id)?;
-    let tree = TeamTree::load(conn)?;
-    let teams = if audience.is_empty() {
-        None
-    } else {
-        Some(tree.subtrees(&audience))
-    };
+    let teams = audience_teams(conn, &survey.id)?;
     let mut q = people::table
         .filter(people::active.eq(true))
         .filter(people::team_id.is_not_null())
@@ -368,6 +401,7 @@ pub fn update_survey(conn: &mut AnyConnection, row: &SurveyRow) -> Result<(), Ap
     diesel::update(surveys::table.find(&row.id))
         .set((
             surveys::title.eq(&row.title),
+            surveys::title_ru.eq(&row.title_ru),
             surveys::cuts.eq(&row.cuts),
             surveys::min_group.eq(row.min_group),
             surveys::starts_on.eq(row.starts_on),

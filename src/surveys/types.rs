@@ -37,6 +37,9 @@ pub struct QuestionInput {
     pub required: Option<bool>,
     /// The options of a `choice` question (2 to 20).
     pub options: Option<Vec<String>>,
+    /// The options in Russian, one for each of `options` in the same order; Russian
+    /// readers see these, and an answer still names the English option.
+    pub options_ru: Option<Vec<String>>,
 }
 
 #[derive(Object, serde::Deserialize, Clone)]
@@ -69,6 +72,9 @@ pub struct CreateSurvey {
         pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$"
     ))]
     pub title: String,
+    /// The title in Russian (≤ 200 characters); "" or none: the English one is shown.
+    #[oai(validator(max_length = 200))]
+    pub title_ru: Option<String>,
     pub questions: Vec<QuestionInput>,
     pub audience: Option<AudienceInput>,
     pub cuts: Option<Vec<Cut>>,
@@ -91,6 +97,9 @@ pub struct UpdateSurvey {
     ))]
     pub title: Option<String>,
     /// Frozen once the first round has opened.
+    /// The title in Russian (≤ 200 characters); "" or none: the English one is shown.
+    #[oai(validator(max_length = 200))]
+    pub title_ru: Option<String>,
     pub questions: Option<Vec<QuestionInput>>,
     pub audience: Option<AudienceInput>,
     /// Frozen once the first round has opened.
@@ -115,6 +124,8 @@ pub struct Question {
     pub text: String,
     pub text_ru: String,
     pub options: Vec<String>,
+    /// The options in Russian, in the order of `options`; empty when untranslated.
+    pub options_ru: Vec<String>,
 }
 
 #[derive(Object)]
@@ -126,6 +137,8 @@ pub struct Audience {
 pub struct Survey {
     pub id: String,
     pub title: String,
+    /// The title in Russian; "" when there is none.
+    pub title_ru: String,
     pub questions: Vec<Question>,
     pub audience: Audience,
     pub cuts: Vec<Cut>,
@@ -230,7 +243,10 @@ pub struct PulseQuestion {
     pub required: bool,
     /// In the caller's language.
     pub text: String,
+    /// The values a `choice` answer names.
     pub options: Vec<String>,
+    /// The options as shown to the caller, in their language, in the order of `options`.
+    pub option_labels: Vec<String>,
 }
 
 /// An open round the caller has not answered yet.
@@ -238,6 +254,7 @@ pub struct PulseQuestion {
 pub struct Pulse {
     pub round_id: String,
     pub survey_id: String,
+    /// In the caller's language.
     pub title: String,
     pub closes_at: NaiveDateTime,
     /// Reports about this survey only ever show groups of at least this many answers.

@@ -26,6 +26,7 @@ pub struct NewQuestion {
     text_en: String,
     text_ru: String,
     options: Option<Vec<String>>,
+    options_ru: Option<Vec<String>>,
 }
 
 pub fn check_questions(inputs: &[QuestionInput]) -> Result<Vec<NewQuestion>, ApiError> {
@@ -53,6 +54,7 @@ pub fn check_questions(inputs: &[QuestionInput]) -> Result<Vec<NewQuestion>, Api
                 || q.text.is_some()
                 || q.text_ru.is_some()
                 || q.options.is_some()
+                || q.options_ru.is_some()
             {
                 return Err(ApiError::invalid(
                     f("bank_item"),
@@ -73,6 +75,7 @@ pub fn check_questions(inputs: &[QuestionInput]) -> Result<Vec<NewQuestion>, Api
                 text_en: item.text_en.to_owned(),
                 text_ru: item.text_ru.to_owned(),
                 options: None,
+                options_ru: None,
             });
             continue;
         }
@@ -122,6 +125,7 @@ pub fn check_questions(inputs: &[QuestionInput]) -> Result<Vec<NewQuestion>, Api
             }
             (_, None) => None,
         };
+        let options_ru = check_options_ru(i, options.as_deref(), q.options_ru.as_deref())?;
         out.push(NewQuestion {
             kind,
             driver,
@@ -130,9 +134,49 @@ pub fn check_questions(inputs: &[QuestionInput]) -> Result<Vec<NewQuestion>, Api
             text_en,
             text_ru,
             options,
+            options_ru,
         });
     }
     Ok(out)
+}
+
+/// A choice question's Russian options: one for each English option, none blank or
+/// listed twice; an empty list (or none) leaves them untranslated.
+fn check_options_ru(
+    i: usize,
+    options: Option<&[String]>,
+    ru: Option<&[String]>,
+) -> Result<Option<Vec<String>>, ApiError> {
+    let field = format!("questions[{i}].options_ru");
+    let ru = match ru {
+        None => return Ok(None),
+        Some([]) => return Ok(None),
+        Some(ru) => ru,
+    };
+    let Some(options) = options else {
+        return Err(ApiError::invalid(
+            field,
+            "only choice questions have options",
+        ));
+    };
+    if ru.len() != options.len() {
+        return Err(ApiError::invalid(
+            field,
+            Msg::new("give one Russian option for each of the {n} options").arg("n", options.len()),
+        ));
+    }
+    let mut clean: Vec<String> = Vec::new();
+    for (j, o) in ru.iter().enumerate() {
+        let o = parse_text(o, &format!("questions[{i}].options_ru[{j}]"), 200)?;
+        if clean.contains(&o) {
+            return Err(ApiError::invalid(
+                format!("questions[{i}].options_ru[{j}]"),
+                "listed twice",
+            ));
+        }
+        clean.push(o);
+    }
+    Ok(Some(clean))
 }
 
 pub fn check_schedule(s: &ScheduleInput) -> Result<(), ApiError> {
@@ -203,6 +247,9 @@ pub fn question_rows(survey_id: &str, qs: Vec<NewQuestion>) -> Vec<QuestionRow> 
             text_ru: q.text_ru,
             options: q
                 .options
+                .map(|o| serde_json::to_string(&o).unwrap_or_else(|_| "[]".into())),
+            options_ru: q
+                .options_ru
                 .map(|o| serde_json::to_string(&o).unwrap_or_else(|_| "[]".into())),
         })
         .collect()

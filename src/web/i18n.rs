@@ -195,6 +195,33 @@ const RU_PLURAL: &[(&str, [&str; 4])] = &[
             "ожидают применения {n} миграции, последняя {newest}; примените их командой `pulseline migrate`",
         ],
     ),
+    (
+        "It invites {n} people",
+        [
+            "Будет приглашён {n} человек",
+            "Будут приглашены {n} человека",
+            "Будут приглашены {n} человек",
+            "Будут приглашены {n} человека",
+        ],
+    ),
+    (
+        "{n} people in common",
+        [
+            "{n} человек в обоих",
+            "{n} человека в обоих",
+            "{n} человек в обоих",
+            "{n} человека в обоих",
+        ],
+    ),
+    (
+        "Closing it now ends it for everyone: whoever of the {n} people invited has not answered can no longer answer. The answers are then opened and the reports released; this cannot be undone.",
+        [
+            "Закрытие сейчас завершает раунд для всех: кто из {n} приглашённого не ответил, ответить уже не сможет. Затем ответы вскрываются, а отчёты публикуются; отменить это нельзя.",
+            "Закрытие сейчас завершает раунд для всех: кто из {n} приглашённых не ответил, ответить уже не сможет. Затем ответы вскрываются, а отчёты публикуются; отменить это нельзя.",
+            "Закрытие сейчас завершает раунд для всех: кто из {n} приглашённых не ответил, ответить уже не сможет. Затем ответы вскрываются, а отчёты публикуются; отменить это нельзя.",
+            "Закрытие сейчас завершает раунд для всех: кто из {n} приглашённых не ответил, ответить уже не сможет. Затем ответы вскрываются, а отчёты публикуются; отменить это нельзя.",
+        ],
+    ),
 ];
 
 fn ru(en: &str) -> Option<&'static str> {
@@ -1322,12 +1349,88 @@ const RU: &[(&str, &str)] = &[
     (
         "No lag stands out: the correlations at the different lags (r from {lo} to {hi}) differ by less than their uncertainty.",
         "Ни один сдвиг не выделяется: корреляции при разных сдвигах (r от {lo} до {hi}) различаются меньше, чем их погрешность.",
+    ), // The survey editor and its preview.
+    ("Add a question", "Добавить вопрос"),
+    ("Order of the questions", "Порядок вопросов"),
+    (
+        "These buttons change the form only: nothing is saved until you save the survey.",
+        "Эти кнопки меняют только форму: ничего не сохраняется, пока вы не сохраните опрос.",
+    ),
+    ("Move up", "Выше"),
+    ("Move down", "Ниже"),
+    ("Remove", "Убрать"),
+    (
+        "Options in Russian, one per line in the same order (optional)",
+        "Варианты на русском, по одному в строке в том же порядке (необязательно)",
+    ),
+    (
+        "Title in Russian (optional)",
+        "Название на русском (необязательно)",
+    ),
+    ("Preview: {title}", "Предпросмотр: {title}"),
+    (
+        "This is the pulse as the people invited will see it on their phone or computer. The answers given here are not sent.",
+        "Так опрос увидят приглашённые на телефоне или компьютере. Ответы отсюда не отправляются.",
+    ),
+    ("Language of the preview", "Язык предпросмотра"),
+    (
+        "Preview as an employee sees it",
+        "Посмотреть глазами сотрудника",
+    ),
+    // Opening and closing a round by hand.
+    (
+        "Close the open round now…",
+        "Закрыть открытый раунд сейчас…",
+    ),
+    ("Open a round now…", "Открыть раунд сейчас…"),
+    ("Participation in round {n}", "Участие в раунде {n}"),
+    ("Closed on {date}.", "Закрыт {date}."),
+    (
+        "Open a round of “{title}”?",
+        "Открыть раунд опроса «{title}»?",
+    ),
+    ("Back to the survey", "Назад к опросу"),
+    (
+        "A round of this survey is already open. Close it before opening another.",
+        "Раунд этого опроса уже открыт. Закройте его, прежде чем открывать следующий.",
+    ),
+    (
+        "{m} of them have activated their account and can sign in now",
+        "из них {m} активировали учётную запись и могут войти сейчас",
+    ),
+    (
+        "It stays open until {date}; a message that it is open is queued for everyone invited.",
+        "Он будет открыт до {date}; всем приглашённым ставится в очередь сообщение о том, что он открыт.",
+    ),
+    (
+        "Nobody would be invited: the survey's audience has no active people in a team.",
+        "Приглашать некого: в аудитории опроса нет активных сотрудников, состоящих в команде.",
+    ),
+    (
+        "Some of these people are already asked by an open round of another survey. Two pulses at once tire people and lower the response rate of both.",
+        "Часть этих людей уже опрашивает открытый раунд другого опроса. Два опроса одновременно утомляют людей и снижают долю ответов в обоих.",
+    ),
+    ("open until {date}", "открыт до {date}"),
+    ("Open the round", "Открыть раунд"),
+    ("This round is not open.", "Этот раунд не открыт."),
+    (
+        "It would stay open until {date}.",
+        "Иначе он был бы открыт до {date}.",
+    ),
+    ("Close the round now", "Закрыть раунд сейчас"),
+    (
+        "Close round {n} of “{title}” now?",
+        "Закрыть раунд {n} опроса «{title}» сейчас?",
     ),
 ];
 
 /// Russian for the API's messages (validation and conflict errors), keyed by the
 /// English template of `error::Msg`.
 const RU_MSG: &[(&str, &str)] = &[
+    (
+        "give one Russian option for each of the {n} options",
+        "укажите по одному варианту на русском для каждого из {n} вариантов",
+    ),
     // Conversations.
     (
         "write a message, close the conversation, or both",

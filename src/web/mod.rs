@@ -62,11 +62,13 @@ pub mod report_details;
 pub mod reports;
 pub mod respond;
 pub mod retention;
+pub mod rounds;
 pub mod scim;
 pub mod session;
 pub mod sso;
 pub mod suggestions;
 pub mod survey_form;
+pub mod survey_questions;
 pub mod surveys;
 pub mod teams;
 pub mod webhooks;
@@ -168,6 +170,7 @@ pub fn mount(route: Route) -> Route {
             secured(get(survey_form::new_page).post(survey_form::create)),
         )
         .at("/hr/surveys/:id", secured(get(surveys::survey)))
+        .at("/hr/surveys/:id/preview", secured(get(surveys::preview)))
         .at(
             "/hr/surveys/:id/edit",
             secured(get(survey_form::edit_page).post(survey_form::edit)),
@@ -178,11 +181,11 @@ pub fn mount(route: Route) -> Route {
         )
         .at(
             "/hr/surveys/:id/open",
-            secured(poem::post(surveys::open_round)),
+            secured(get(rounds::confirm_open).post(surveys::open_round)),
         )
         .at(
             "/hr/rounds/:id/close",
-            secured(poem::post(surveys::close_round)),
+            secured(get(rounds::confirm_close).post(surveys::close_round)),
         )
         .at("/hr/linkage", secured(get(linkage::show)))
         .at("/hr/people", secured(get(imports::people)))

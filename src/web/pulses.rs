@@ -317,6 +317,28 @@ fn pulse_page(
     )
 }
 
+/// The pulse as its invitees reading `lang` will see it, inside a page in the viewer's
+/// own language: the same statement and questions, which can be tried, and a send
+/// button that does nothing.
+pub fn pulse_preview(lang: Language, p: &Pulse) -> Markup {
+    html! {
+        div.preview lang=(lang.as_str()) {
+            h2 { (p.title) }
+            p.meta { (tf(lang, "Open until {date}", &[("date", &when(p.closes_at))])) }
+            (anonymity_statement(lang, MinGroup::stored(p.min_group)))
+            form {
+                @for (i, q) in p.questions.iter().enumerate() {
+                    (question(lang, i + 1, q, &Form(vec![]), &Errors::default()))
+                }
+                @if p.questions.iter().any(|q| q.kind == QuestionKind::Text) {
+                    (allow_replies_field(lang, false))
+                }
+                button type="button" disabled { (t(lang, "Send answers")) }
+            }
+        }
+    }
+}
+
 fn question(lang: Language, n: usize, q: &PulseQuestion, form: &Form, errors: &Errors) -> Markup {
     let name = field_name(q);
     let id = field_id(&name);
@@ -341,7 +363,16 @@ fn question(lang: Language, n: usize, q: &PulseQuestion, form: &Form, errors: &E
         .map(|(i, l)| ((i + 1).to_string(), t(lang, l).to_owned()))
         .collect(),
         QuestionKind::Scale11 => (0..=10).map(|v| (v.to_string(), v.to_string())).collect(),
-        QuestionKind::Choice => q.options.iter().map(|o| (o.clone(), o.clone())).collect(),
+        QuestionKind::Choice => q
+            .options
+            .iter()
+            .zip(
+                q.option_labels
+                    .iter()
+                    .chain(q.options.iter().skip(q.option_labels.len())),
+            )
+            .map(|(value, label)| (value.clone(), label.clone()))
+            .collect(),
         QuestionKind::Text => vec![],
     };
     html! {
@@ -403,6 +434,7 @@ mod tests {
             required: true,
             text: "?".into(),
             options: vec!["a".into(), "b".into()],
+            option_labels: vec!["A".into(), "B".into()],
         }
     }
 

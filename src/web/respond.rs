@@ -142,4 +142,13 @@ impl Form {
     pub fn text(&self, name: &str) -> &str {
         self.get(name).unwrap_or("")
     }
+
+    /// Every value of `name`, in the order sent (ticked boxes of one name).
+    pub fn all(&self, name: &str) -> Vec<String> {
+        self.0
+            .iter()
+            .filter(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+            .collect()
+    }
 }

@@ -17,7 +17,7 @@ use crate::surveys::model::Cut;
 use crate::surveys::schedule::Cadence;
 use crate::surveys::service::{create_survey, get_survey, update_survey};
 use crate::surveys::types::{
-    AudienceInput, CreateSurvey, QuestionInput, ScheduleInput, Survey, UpdateSurvey,
+    AudienceInput, CreateSurvey, QuestionInput, ScheduleInput, UpdateSurvey,
 };
 use crate::web::account::status_of;
 use crate::web::i18n::{t, tf};
@@ -25,6 +25,9 @@ use crate::web::layout::{Chrome, Errors, Field, csrf_field, field_id, page, sele
 use crate::web::once::{Done, at_most_once, once_field};
 use crate::web::respond::{Form, error_page, html as html_response, see_other};
 use crate::web::session::{hr_form, hr_session};
+use crate::web::survey_questions::{
+    MAX_SLOTS, Op, apply, form_of, place_question_errors, slot, slot_count, tags,
+};
 use crate::web::surveys::cadence_label;
 
 const CADENCES: [Cadence; 5] = [
@@ -60,36 +63,12 @@ enum Mode<'a> {
     Edit { id: &'a str, frozen: bool },
 }
 
-/// Blank slots for questions of one's own shown after the filled ones, and at most
-/// how many slots there are.
-const BLANK_SLOTS: usize = 2;
-const MAX_SLOTS: usize = 40;
-
 const KINDS: [(QuestionKind, &str); 4] = [
     (QuestionKind::Likert5, "Agreement, 1 to 5"),
     (QuestionKind::Scale11, "Scale, 0 to 10"),
     (QuestionKind::Choice, "One of listed options"),
     (QuestionKind::Text, "Free text"),
 ];
-
-fn slot(i: usize, part: &str) -> String {
-    format!("custom.{i}.{part}")
-}
-
-/// Whether slot `i` of the form holds a question.
-fn slot_filled(form: &Form, i: usize) -> bool {
-    ["text", "text_ru", "options"]
-        .iter()
-        .any(|p| !form.text(&slot(i, p)).trim().is_empty())
-}
-
-/// How many question slots to show: the filled ones and a few blank ones.
-fn slot_count(form: &Form) -> usize {
-    let last = (0..MAX_SLOTS).rev().find(|&i| slot_filled(form, i));
-    last.map_or(0, |i| i + 1)
-        .saturating_add(BLANK_SLOTS)
-        .min(MAX_SLOTS)
-}
 
 fn custom_slot(c: &Chrome, form: &Form, errors: &Errors, i: usize) -> Markup {
     let lang = c.lang;
@@ -101,6 +80,7 @@ fn custom_slot(c: &Chrome, form: &Form, errors: &Errors, i: usize) -> Markup {
         slot(i, "required"),
         slot(i, "options"),
     );
+    let options_ru = slot(i, "options_ru");
     let kinds: Vec<(String, String)> = KINDS
         .iter()
         .map(|(k, label)| (k.as_str().to_owned(), t(lang, label).to_owned()))
@@ -126,6 +106,54 @@ fn custom_slot(c: &Chrome, form: &Form, errors: &Errors, i: usize) -> Markup {
             }
             (Field::new(&options, t(lang, "Options, one per line (choice questions only)"))
                 .kind("textarea").value(form.text(&options)).render(errors))
+            (Field::new(&options_ru, t(lang, "Options in Russian, one per line in the same order (optional)"))
+                .kind("textarea").value(form.text(&options_ru)).render(errors))
+        }
+    }
+}
+
+/// The chosen questions in their order, each with buttons that move it up or down or
+/// remove it (the form is drawn again; nothing is saved until the survey is).
+fn order_section(lang: Language, form: &Form, order: &[String]) -> Markup {
+    let label = |tag: &str| -> String {
+        if let Some(key) = tag.strip_prefix("bank:") {
+            return bank::item(key)
+                .map_or_else(|| key.to_owned(), |i| i.text(lang.as_str()).to_owned());
+        }
+        let i = tag.strip_prefix("custom:").unwrap_or(tag);
+        let text = form.text(&format!("custom.{i}.text")).trim();
+        if text.is_empty() {
+            form.text(&format!("custom.{i}.text_ru")).trim().to_owned()
+        } else {
+            text.to_owned()
+        }
+    };
+    html! {
+        @if !order.is_empty() {
+            section.question-order aria-labelledby="order-h" {
+                h2 id="order-h" { (t(lang, "Order of the questions")) }
+                p.hint { (t(lang, "These buttons change the form only: nothing is saved until you save the survey.")) }
+                ol {
+                    @for (n, tag) in order.iter().enumerate() {
+                        @let text = label(tag);
+                        li {
+                            span.q { (text) }
+                            " "
+                            button.small type="submit" name="op" value=(Op::value("up", tag)) disabled[n == 0] {
+                                (t(lang, "Move up")) span.visually-hidden { ": " (text) }
+                            }
+                            " "
+                            button.small type="submit" name="op" value=(Op::value("down", tag)) disabled[n + 1 == order.len()] {
+                                (t(lang, "Move down")) span.visually-hidden { ": " (text) }
+                            }
+                            " "
+                            button.small type="submit" name="op" value=(Op::value("remove", tag)) {
+                                (t(lang, "Remove")) span.visually-hidden { ": " (text) }
+                            }
+                        }
+                    }
+                }
+            }
         }
     }
 }
@@ -181,8 +209,14 @@ fn survey_form_view(
         ),
     };
     let slots = slot_count(form);
+    let order = tags(form);
+    let save_label = match mode {
+        Mode::New => t(lang, "Create survey"),
+        Mode::Edit { .. } => t(lang, "Save changes"),
+    };
     let mut shown: Vec<String> = [
         "title",
+        "title_ru",
         "questions",
         "audience.team_ids",
         "schedule.window_days",
@@ -196,7 +230,7 @@ fn survey_form_view(
     .to_vec();
     if !frozen {
         for i in 0..slots {
-            for part in ["text", "text_ru", "kind", "driver", "options"] {
+            for part in ["text", "text_ru", "kind", "driver", "options", "options_ru"] {
                 shown.push(slot(i, part));
             }
         }
@@ -211,10 +245,16 @@ fn survey_form_view(
             form method="post" action=(action) novalidate {
                 (csrf_field(c))
                 (once_field(form))
-                @for (k, v) in &form.0 {
-                    @if k == "order" { input type="hidden" name="order" value=(v); }
+                // Enter in a field saves: the first submit button is the form's default.
+                button.visually-hidden type="submit" tabindex="-1" aria-hidden="true" {
+                    (save_label)
+                }
+                @if !frozen {
+                    @for tag in &order { input type="hidden" name="order" value=(tag); }
+                    input type="hidden" name="slots" value=(slots);
                 }
                 (Field::new("title", t(lang, "Title")).value(form.text("title")).required().maxlength(200).render(errors))
+                (Field::new("title_ru", t(lang, "Title in Russian (optional)")).value(form.text("title_ru")).maxlength(200).render(errors))
                 @if frozen {
                     input type="hidden" name="frozen" value="1";
                     section.frozen aria-labelledby="frozen-h" {
@@ -243,6 +283,10 @@ fn survey_form_view(
                     }
                     p.hint { (t(lang, "Questions of your own come after the bank's. A slot left without text is skipped.")) }
                     @for i in 0..slots { (custom_slot(c, form, errors, i)) }
+                    @if slots < MAX_SLOTS {
+                        p { button type="submit" name="op" value="add" { (t(lang, "Add a question")) } }
+                    }
+                    (order_section(lang, form, &order))
                 }
                 fieldset.invalid[errors.field("audience.team_ids").is_some()] {
                     legend { (t(lang, "Audience")) }
@@ -289,12 +333,7 @@ fn survey_form_view(
                     (Field::new("min_group", t(lang, "Minimum group size k")).kind("number").value(k)
                         .hint(t(lang, "Reports show no group with fewer answers than this. It cannot change once the first round opens.")).render(errors))
                 }
-                button.primary type="submit" {
-                    @match mode {
-                        Mode::New => (t(lang, "Create survey")),
-                        Mode::Edit { .. } => (t(lang, "Save changes")),
-                    }
-                }
+                button.primary type="submit" { (save_label) }
             }
         },
     )
@@ -331,6 +370,7 @@ pub async fn new_page(req: &Request, Data(state): Data<&AppState>) -> Response {
 /// that holds it (`questions` for a bank item, `custom.<slot>` for one's own).
 struct SurveyForm {
     title: String,
+    title_ru: String,
     questions: Vec<QuestionInput>,
     sources: Vec<String>,
     team_ids: Vec<String>,
@@ -342,13 +382,6 @@ struct SurveyForm {
 
 /// The survey the form describes, or the field at fault.
 fn survey_from_form(form: &Form) -> Result<SurveyForm, ApiError> {
-    let all = |name: &str| -> Vec<String> {
-        form.0
-            .iter()
-            .filter(|(k, _)| k == name)
-            .map(|(_, v)| v.clone())
-            .collect()
-    };
     let starts_on = chrono::NaiveDate::parse_from_str(form.text("starts_on"), "%Y-%m-%d")
         .map_err(|_| ApiError::invalid("starts_on", "give a date"))?;
     let ends_on = match form.text("schedule.ends_on").trim() {
@@ -381,65 +414,68 @@ fn survey_from_form(form: &Form) -> Result<SurveyForm, ApiError> {
                 .map_err(|_| ApiError::invalid("reminders", "choose how many reminders"))?,
         ),
     };
-    let cuts = all("cut")
+    let cuts = form
+        .all("cut")
         .into_iter()
         .filter_map(|c| CUTS.iter().map(|(x, _)| *x).find(|x| x.as_str() == c))
         .collect();
-    // Each question with the tag the form's `order` fields name it by.
-    let mut tagged: Vec<(String, QuestionInput, String)> = Vec::new();
-    for key in all("bank_item") {
-        let tag = format!("bank:{key}");
-        tagged.push((
-            tag,
-            QuestionInput {
-                bank_item: Some(key),
+    // The questions in the order the form gives them (`survey_questions::tags`).
+    let mut questions = Vec::new();
+    let mut sources = Vec::new();
+    for tag in tags(form) {
+        if let Some(key) = tag.strip_prefix("bank:") {
+            questions.push(QuestionInput {
+                bank_item: Some(key.to_owned()),
                 kind: None,
                 driver: None,
                 text: None,
                 text_ru: None,
                 required: None,
                 options: None,
-            },
-            "questions".to_owned(),
-        ));
-    }
-    for i in (0..MAX_SLOTS).filter(|&i| slot_filled(form, i)) {
+                options_ru: None,
+            });
+            sources.push("questions".to_owned());
+            continue;
+        }
+        let Some(i) = tag
+            .strip_prefix("custom:")
+            .and_then(|i| i.parse::<usize>().ok())
+            .filter(|&i| i < MAX_SLOTS)
+        else {
+            continue;
+        };
         let kind = QuestionKind::parse(form.text(&slot(i, "kind")))
             .ok_or_else(|| ApiError::invalid(slot(i, "kind"), "choose a kind"))?;
         let driver = Driver::parse(form.text(&slot(i, "driver")))
             .ok_or_else(|| ApiError::invalid(slot(i, "driver"), "choose a driver"))?;
-        let options: Vec<String> = form
-            .text(&slot(i, "options"))
-            .lines()
-            .map(str::trim)
-            .filter(|o| !o.is_empty())
-            .map(str::to_owned)
-            .collect();
+        let lines = |part: &str| -> Vec<String> {
+            form.text(&slot(i, part))
+                .lines()
+                .map(str::trim)
+                .filter(|o| !o.is_empty())
+                .map(str::to_owned)
+                .collect()
+        };
+        let (options, options_ru) = (lines("options"), lines("options_ru"));
         let text_ru = form.text(&slot(i, "text_ru")).trim();
-        tagged.push((
-            format!("custom:{i}"),
-            QuestionInput {
-                bank_item: None,
-                kind: Some(kind),
-                driver: Some(driver),
-                text: Some(form.text(&slot(i, "text")).to_owned()),
-                text_ru: Some(text_ru.to_owned()).filter(|t| !t.is_empty()),
-                required: Some(form.get(&slot(i, "required")).is_some()),
-                options: (!options.is_empty()).then_some(options),
-            },
-            format!("custom.{i}"),
-        ));
+        questions.push(QuestionInput {
+            bank_item: None,
+            kind: Some(kind),
+            driver: Some(driver),
+            text: Some(form.text(&slot(i, "text")).to_owned()),
+            text_ru: Some(text_ru.to_owned()).filter(|t| !t.is_empty()),
+            required: Some(form.get(&slot(i, "required")).is_some()),
+            options: (!options.is_empty()).then_some(options),
+            options_ru: (!options_ru.is_empty()).then_some(options_ru),
+        });
+        sources.push(format!("custom.{i}"));
     }
-    // A survey being edited keeps its questions' order (the form lists the bank's items
-    // and one's own apart); questions added on the form come after, bank items first.
-    let order = all("order");
-    tagged.sort_by_key(|(tag, _, _)| order.iter().position(|o| o == tag).unwrap_or(usize::MAX));
-    let (questions, sources) = tagged.into_iter().map(|(_, q, src)| (q, src)).unzip();
     Ok(SurveyForm {
         title: form.text("title").to_owned(),
+        title_ru: form.text("title_ru").to_owned(),
         questions,
         sources,
-        team_ids: all("team_id"),
+        team_ids: form.all("team_id"),
         cuts,
         schedule: ScheduleInput {
             starts_on,
@@ -450,30 +486,6 @@ fn survey_from_form(form: &Form) -> Result<SurveyForm, ApiError> {
         min_group,
         reminders,
     })
-}
-
-/// The API names a question by its place (`questions[3].text`, `questions[3].options[1]`);
-/// the page puts that beside the slot the question came from.
-fn place_question_errors(mut errors: Errors, sources: &[String]) -> Errors {
-    for (field, _) in &mut errors.fields {
-        let Some(rest) = field.strip_prefix("questions[") else {
-            continue;
-        };
-        let Some((index, part)) = rest.split_once(']') else {
-            continue;
-        };
-        let Some(source) = index.parse::<usize>().ok().and_then(|i| sources.get(i)) else {
-            continue;
-        };
-        let part = part.trim_start_matches('.');
-        let part = part.split('[').next().unwrap_or(part);
-        *field = if source == "questions" || part.is_empty() || part == "bank_item" {
-            "questions".to_owned()
-        } else {
-            format!("{source}.{part}")
-        };
-    }
-    errors
 }
 
 /// The form's errors: the API's (or the form's own), placed beside their fields.
@@ -504,10 +516,35 @@ async fn form_again(
     )
 }
 
+/// The form drawn again after an editing button (add, move, remove): nothing is saved.
+async fn redraw(
+    state: &AppState,
+    c: &Chrome<'_>,
+    mode: Mode<'_>,
+    form: &Form,
+    op: &Op,
+) -> Response {
+    let ts = or_page!(c, teams(state).await);
+    html_response(
+        StatusCode::OK,
+        survey_form_view(
+            c,
+            mode,
+            &ts,
+            &apply(form, op),
+            &Errors::default(),
+            state.config.min_group,
+        ),
+    )
+}
+
 #[handler]
 pub async fn create(req: &Request, Data(state): Data<&AppState>, body: Body) -> Response {
     let (s, form) = or_respond!(hr_form(state, req, body).await);
     let c = s.chrome();
+    if let Some(op) = Op::of(&form) {
+        return redraw(state, &c, Mode::New, &form, &op).await;
+    }
     let parsed = survey_from_form(&form);
     let sources = parsed
         .as_ref()
@@ -518,6 +555,7 @@ pub async fn create(req: &Request, Data(state): Data<&AppState>, body: Body) -> 
             Ok(sf) => {
                 let input = CreateSurvey {
                     title: sf.title,
+                    title_ru: Some(sf.title_ru),
                     questions: sf.questions,
                     audience: Some(AudienceInput {
                         team_ids: sf.team_ids,
@@ -544,51 +582,6 @@ pub async fn create(req: &Request, Data(state): Data<&AppState>, body: Body) -> 
         see_other(&d.location)
     })
     .await
-}
-
-/// The form, filled in from a stored survey: bank items ticked, questions of one's own
-/// in their slots, audience, cuts, schedule and k.
-fn form_of(sv: &Survey) -> Form {
-    let mut f = vec![("title".to_owned(), sv.title.clone())];
-    let mut i = 0;
-    for q in &sv.questions {
-        match &q.bank_item {
-            Some(key) => {
-                f.push(("bank_item".into(), key.clone()));
-                f.push(("order".into(), format!("bank:{key}")));
-            }
-            None => {
-                f.push(("order".into(), format!("custom:{i}")));
-                f.push((slot(i, "text"), q.text.clone()));
-                f.push((slot(i, "text_ru"), q.text_ru.clone()));
-                f.push((slot(i, "kind"), q.kind.as_str().into()));
-                f.push((slot(i, "driver"), q.driver.as_str().into()));
-                if q.required {
-                    f.push((slot(i, "required"), "1".into()));
-                }
-                f.push((slot(i, "options"), q.options.join("\n")));
-                i += 1;
-            }
-        }
-    }
-    for team in &sv.audience.team_ids {
-        f.push(("team_id".into(), team.clone()));
-    }
-    for cut in &sv.cuts {
-        f.push(("cut".into(), cut.as_str().into()));
-    }
-    f.push(("starts_on".into(), sv.schedule.starts_on.to_string()));
-    f.push(("cadence".into(), sv.schedule.cadence.as_str().into()));
-    f.push((
-        "schedule.window_days".into(),
-        sv.schedule.window_days.to_string(),
-    ));
-    if let Some(e) = sv.schedule.ends_on {
-        f.push(("schedule.ends_on".into(), e.to_string()));
-    }
-    f.push(("min_group".into(), sv.min_group.to_string()));
-    f.push(("reminders".into(), sv.reminders.to_string()));
-    Form(f)
 }
 
 #[handler]
@@ -630,6 +623,9 @@ pub async fn edit(
     // A form drawn for a frozen survey sends only what can still change; one drawn
     // before the first round opened sends everything, and the API says if it froze since.
     let frozen = form.get("frozen").is_some();
+    if let Some(op) = Op::of(&form).filter(|_| !frozen) {
+        return redraw(state, &c, Mode::Edit { id: &id, frozen }, &form, &op).await;
+    }
     let parsed = survey_from_form(&form);
     let sources = parsed
         .as_ref()
@@ -639,6 +635,7 @@ pub async fn edit(
         Ok(sf) => {
             let input = UpdateSurvey {
                 title: Some(sf.title),
+                title_ru: Some(sf.title_ru),
                 questions: (!frozen).then_some(sf.questions),
                 audience: Some(AudienceInput {
                     team_ids: sf.team_ids,

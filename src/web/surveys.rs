@@ -10,6 +10,7 @@ use poem::{Body, Request, Response, handler};
 
 use crate::org::domain::Language;
 use crate::state::AppState;
+use crate::surveys::opening;
 use crate::surveys::schedule::Cadence;
 use crate::surveys::service::{
     archive_survey, close_round_now, get_survey, list_rounds, list_surveys, open_round_now,
@@ -19,8 +20,9 @@ use crate::surveys::types::RoundStatus;
 use crate::web::account::query;
 use crate::web::i18n::{t, tf, tn};
 use crate::web::layout::{csrf_field, page, when};
-use crate::web::once::{Done, at_most_once, once_field};
-use crate::web::respond::{Form, done_or_page, error_page, html as html_response, see_other};
+use crate::web::once::{Done, at_most_once};
+use crate::web::pulses::pulse_preview;
+use crate::web::respond::{done_or_page, error_page, html as html_response, see_other};
 use crate::web::session::{hr_session, session_form};
 
 #[handler]
@@ -92,6 +94,52 @@ pub fn cadence_label(lang: Language, c: Cadence) -> &'static str {
     )
 }
 
+/// The survey's pulse as an employee will see it, in English or Russian (`?lang=`).
+#[handler]
+pub async fn preview(
+    req: &Request,
+    Data(state): Data<&AppState>,
+    Path(id): Path<String>,
+) -> Response {
+    let s = or_respond!(hr_session(state, req).await);
+    let c = s.chrome();
+    let lang = c.lang;
+    let shown_in = match query(req).get("lang") {
+        Some("ru") => Language::Ru,
+        Some("en") => Language::En,
+        _ => lang,
+    };
+    let p = or_page!(
+        &c,
+        opening::preview(state, &s.principal, &id, shown_in).await
+    );
+    let title = tf(lang, "Preview: {title}", &[("title", &p.title)]);
+    let here = format!("/hr/surveys/{id}/preview");
+    html_response(
+        StatusCode::OK,
+        page(
+            &c,
+            &title,
+            html! {
+                h1 { (title) }
+                p.notice role="note" { (t(lang, "This is the pulse as the people invited will see it on their phone or computer. The answers given here are not sent.")) }
+                nav.preview-languages aria-label=(t(lang, "Language of the preview")) {
+                    @for (code, name) in [("en", "English"), ("ru", "Русский")] {
+                        @if code == shown_in.as_str() {
+                            strong aria-current="true" { (name) }
+                        } @else {
+                            a href={ (here) "?lang=" (code) } lang=(code) { (name) }
+                        }
+                        " "
+                    }
+                }
+                (pulse_preview(shown_in, &p))
+                p { a href={ "/hr/surveys/" (id) } { (t(lang, "Back to the survey")) } }
+            },
+        ),
+    )
+}
+
 #[handler]
 pub async fn archive(
     req: &Request,
@@ -121,9 +169,27 @@ pub async fn survey(
         (Err(e), _) | (_, Err(e)) => return error_page(&c, &e),
     };
     let open = rounds.iter().find(|r| r.status == RoundStatus::Open);
-    let participation = match open {
-        Some(r) => round_participation(state, &s.principal, &r.id).await.ok(),
-        None => None,
+    // The open round's live figures; a closed round keeps its own, shown when picked
+    // (the latest closed one when none is open and none is picked).
+    let picked = query(req).get("round").map(str::to_owned);
+    let shown = picked
+        .as_deref()
+        .and_then(|p| rounds.iter().find(|r| r.id == p))
+        .or(open)
+        .or_else(|| {
+            rounds
+                .iter()
+                .rev()
+                .find(|r| r.status == RoundStatus::Closed)
+        });
+    let participation = match shown {
+        Some(r) if r.status != RoundStatus::Scheduled => {
+            round_participation(state, &s.principal, &r.id)
+                .await
+                .ok()
+                .map(|p| (r, p))
+        }
+        _ => None,
     };
     html_response(
         StatusCode::OK,
@@ -140,23 +206,20 @@ pub async fn survey(
                 @if sv.archived {
                     p.notice role="status" { (t(lang, "This survey is archived: no more rounds open. Its results stay.")) }
                 } @else {
-                    p { a.button href={ "/hr/surveys/" (sv.id) "/edit" } { (t(lang, "Edit the survey")) } }
+                    p {
+                        a.button href={ "/hr/surveys/" (sv.id) "/edit" } { (t(lang, "Edit the survey")) }
+                        " "
+                        a href={ "/hr/surveys/" (sv.id) "/preview" } { (t(lang, "Preview as an employee sees it")) }
+                    }
                     @if sv.frozen {
                         p.hint { (t(lang, "Questions, cuts and k are frozen since the first round opened.")) }
                     }
                 }
                 h2 { (t(lang, "Rounds")) }
                 @if let Some(r) = open {
-                    form.inline method="post" action={ "/hr/rounds/" (r.id) "/close" } {
-                        (csrf_field(&c))
-                        button type="submit" { (t(lang, "Close the open round now")) }
-                    }
+                    p { a.button href={ "/hr/rounds/" (r.id) "/close" } { (t(lang, "Close the open round now…")) } }
                 } @else if !sv.archived {
-                    form.inline method="post" action={ "/hr/surveys/" (sv.id) "/open" } {
-                        (csrf_field(&c))
-                        (once_field(&Form(vec![])))
-                        button.primary type="submit" { (t(lang, "Open a round now")) }
-                    }
+                    p { a.button.primary href={ "/hr/surveys/" (sv.id) "/open" } { (t(lang, "Open a round now…")) } }
                 }
                 @if rounds.is_empty() {
                     p { (t(lang, "No rounds yet.")) }
@@ -172,18 +235,29 @@ pub async fn survey(
                                     td { (when(r.opens_at)) }
                                     td { (when(r.closes_at)) }
                                     td.num { (r.invited) }
-                                    td { @if r.status == RoundStatus::Closed { a href={ "/reports/" (r.id) } { (t(lang, "Report")) } } }
+                                    td {
+                                        @if r.status == RoundStatus::Closed {
+                                            a href={ "/reports/" (r.id) } { (t(lang, "Report")) }
+                                            " · "
+                                            a href={ "/hr/surveys/" (sv.id) "?round=" (r.id) "#participation" } { (t(lang, "Participation")) }
+                                        }
+                                    }
                                 }
                             }
                         }
                     } }
                 }
-                @if let Some(p) = &participation {
-                    h2 { (t(lang, "Live participation")) }
+                @if let Some((r, p)) = &participation {
+                    @if r.status == RoundStatus::Open {
+                        h2 id="participation" { (t(lang, "Live participation")) }
+                    } @else {
+                        h2 id="participation" { (tf(lang, "Participation in round {n}", &[("n", &r.sequence.to_string())])) }
+                        p.hint { (tf(lang, "Closed on {date}.", &[("date", &when(r.closes_at))])) }
+                    }
                     p.hint { (tf(lang, "Shown only for teams of at least {k} invitees; never who answered.", &[("k", &p.min_group.to_string())])) }
                     p.hint { (t(lang, "Response rate: answered out of the reachable invitees, those who can sign in (their account is activated). People who never activated their account cannot answer; the rate over everyone invited is shown last.")) }
                     div.table-wrap tabindex="0" { table {
-                        caption.visually-hidden { (t(lang, "Live participation")) }
+                        caption.visually-hidden { (t(lang, "Participation")) }
                         thead { tr { th { (t(lang, "Team")) } th.num { (t(lang, "Invited")) } th.num { (t(lang, "Reachable")) } th.num { (t(lang, "Answered")) } th.num { (t(lang, "Response rate")) } th.num { (t(lang, "Of invited")) } } }
                         tbody {
                             @for tp in &p.teams {

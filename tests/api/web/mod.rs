@@ -11,6 +11,7 @@ mod people;
 mod pulses;
 mod reports;
 mod suggestions;
+mod survey_editor;
 mod surveys;
 
 /// The value of the form key (`name="once"`) in a page's first form that has one.

@@ -475,10 +475,11 @@ async fn a_survey_form_or_an_open_round_button_sent_twice_creates_one() {
         second.text()
     );
     assert_eq!(app.count("surveys").await, 1);
-    // Opening a round: the second click of the same button leads to the survey, not
-    // to a conflict, and one round is open.
+    // Opening a round (its button is on the confirmation page): the second click of
+    // the same button leads to the survey, not to a conflict, and one round is open.
     let page = location(&first);
-    let (first, second) = crate::web::post_twice(&mut b, &page, &format!("{page}/open"), &[]).await;
+    let confirm = format!("{page}/open");
+    let (first, second) = crate::web::post_twice(&mut b, &confirm, &confirm, &[]).await;
     assert_eq!((first.status, location(&first)), (303, page.clone()));
     assert_eq!(
         (second.status, location(&second)),
