@@ -194,7 +194,16 @@ await hr.check(`#f-team-${org.id}`);
 await check(hr, "survey-new");
 await Promise.all([hr.waitForURL(/\/hr\/surveys\/[^/]+$/), hr.click("button.primary")]);
 const surveyPage = hr.url();
-await Promise.all([hr.waitForLoadState("load"), hr.click("text=Open a round now")]);
+// The preview shows the pulse as the invitees will see it, in either language.
+await hr.goto(`${surveyPage}/preview?lang=ru`);
+await hr.waitForSelector(".preview fieldset.question");
+await check(hr, "survey-preview");
+await hr.goto(surveyPage);
+// Opening asks first, saying how many people are invited.
+await Promise.all([hr.waitForURL(/\/open$/), hr.click("text=Open a round now")]);
+assert.match(await hr.textContent("#invited"), /It invites \d+ (person|people)/);
+await check(hr, "round-open-confirm");
+await Promise.all([hr.waitForURL(/\/hr\/surveys\/[^/]+$/), hr.click("button.primary")]);
 await hr.waitForSelector("text=Close the open round now");
 await check(hr, "survey-rounds");
 
@@ -287,8 +296,11 @@ for (let i = 0; i < apiPeople.length; i += 4) {
 
 step("HR closes the round; reports show the small team as fewer than k answers");
 await hr.goto(surveyPage);
-await Promise.all([hr.waitForLoadState("load"), hr.click("text=Close the open round now")]);
+await Promise.all([hr.waitForURL(/\/close$/), hr.click("text=Close the open round now")]);
+await check(hr, "round-close-confirm");
+await Promise.all([hr.waitForURL(/\/hr\/surveys\/[^/]+$/), hr.click("button.primary")]);
 await hr.waitForSelector("text=Open a round now");
+await hr.waitForSelector("text=Participation in round 1");
 const reportLink = hr.locator("a", { hasText: "Report" }).last();
 const reportHref = await reportLink.getAttribute("href");
 await hr.goto(`${BASE}${reportHref}?team_id=${org.id}`);
