@@ -5,7 +5,8 @@
 //!
 //! The shapes are in [`types`] and the rows in [`model`]; the HR check, the checks that
 //! need the database, the views and the answering path in [`service`]; the queries,
-//! including opening a round with its audience, in [`store`]. Pure logic: [`validate`]
+//! including opening a round with its audience, in [`store`]; what HR sees before a
+//! round (the preview, and what opening or closing one by hand would do) in [`opening`]. Pure logic: [`validate`]
 //! (what a survey may contain), [`answers`] (a submission against the round's questions),
 //! [`schedule`] (when the n-th round opens and closes), [`generalise`] (k-anonymity of
 //! segment values), [`placement`] (k respondents per stored team and segments at close)

@@ -13,7 +13,7 @@
 //! The pages: [`account`] (sign-in, activation, password, language), [`sso`] (company
 //! sign-in), [`pulses`]
 //! (answering), [`suggestions`], [`reports`] (with [`impact`], a team's driver impact),
-//! [`surveys`] and [`survey_form`] (HR survey list and form), [`people`] (people and teams), [`imports`] (people and CX CSV) and
+//! [`surveys`], [`survey_form`], [`survey_questions`] and [`rounds`] (HR survey list, form, the form's question list, and the round confirmations), [`people`] (people and teams), [`imports`] (people and CX CSV) and
 //! [`linkage`], [`actions`] (action plans) and [`scim`] (provisioning tokens and the
 //! mass-change guard). What they share: [`session`] (cookie, CSRF, renewal), [`respond`] (how a
 //! page answers), [`layout`] (frame and form fields), [`i18n`] (English and Russian texts)
