@@ -14,7 +14,7 @@
 // with axe-core (no critical violations) and screenshotted into docs/screenshots/.
 import { chromium } from "playwright-core";
 import { createRequire } from "node:module";
-import { mkdirSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
 import assert from "node:assert/strict";
 
 const require = createRequire(import.meta.url);
@@ -143,8 +143,12 @@ SQUAD_ANSWERS.forEach((digits, i) =>
 CREW_ANSWERS.forEach((digits, i) =>
   apiPeople.push({ email: `crew${i + 6}-${run}@e2e.example`, team: `E2E Org ${run}/Crew`, manager: "", digits }),
 );
+// Who answers through the personal link of the e-mail that announces the pulse, never
+// activating an account.
+const MAILED = `mailed-${run}@e2e.example`;
 const csv = ["email,name,team,manager,language"]
   .concat(people.concat(apiPeople).map((p, i) => `${p.email},Person ${i},${p.team},${p.manager},${i === 0 ? "ru" : "en"}`))
+  .concat([`${MAILED},Mailed person,E2E Org ${run}/Crew,,en`])
   .join("\n");
 await hr.goto(`${BASE}/hr/people`);
 await hr.fill("#f-csv", `${csv}\nbroken-row,,Nowhere,,`);
@@ -162,7 +166,7 @@ for (const li of await hr.locator("section li").allTextContents()) {
   const m = li.match(/^(\S+): (\/activate\?token=\S+)$/);
   if (m) links[m[1]] = m[2];
 }
-assert.equal(Object.keys(links).length, people.length + apiPeople.length, "an activation link per person");
+assert.equal(Object.keys(links).length, people.length + apiPeople.length + 1, "an activation link per person");
 
 step("HR finds people in the list, builds a team with the keyboard, and sees a cycle refused");
 await hr.goto(`${BASE}/hr/people?q=${encodeURIComponent(`squad1-${run}`)}`);
@@ -206,6 +210,61 @@ await check(hr, "round-open-confirm");
 await Promise.all([hr.waitForURL(/\/hr\/surveys\/[^/]+$/), hr.click("button.primary")]);
 await hr.waitForSelector("text=Close the open round now");
 await check(hr, "survey-rounds");
+
+// The messages the SMTP server accepted to `email`, whose text holds `needle`; waits
+// up to 30 s for the first.
+async function mailTo(email, needle) {
+  for (let i = 0; i < 150; i++) {
+    let lines = [];
+    try {
+      lines = readFileSync(process.env.MAIL_FILE, "utf8").split("\n").filter(Boolean);
+    } catch {
+      // not written yet
+    }
+    const found = lines
+      .map((l) => {
+        try {
+          return JSON.parse(l);
+        } catch {
+          return null; // the line being written
+        }
+      })
+      .filter((m) => m && m.to.includes(email) && m.text.includes(needle));
+    if (found.length > 0) return found;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`no message to ${email} with ${needle}`);
+}
+
+step("an invited employee follows the e-mailed link on a phone and answers without a password");
+const [announcement] = await mailTo(MAILED, `${BASE}/p/`);
+const personal = announcement.text.match(new RegExp(`${BASE.replace(/[.]/g, "\\.")}/p/[A-Za-z0-9_-]+`))[0];
+const mailedCtx = await context(PHONE);
+const mailed = await mailedCtx.newPage();
+await mailed.goto(personal);
+await mailed.waitForSelector(`h1 >> text=${surveyTitle}`);
+assert.equal(await mailed.locator("a[href='/signout'], form[action='/signout']").count(), 0, "nobody is signed in");
+const mailedQuestions = mailed.locator("fieldset.question");
+for (let i = 0; i < (await mailedQuestions.count()); i++) {
+  const labels = mailedQuestions.nth(i).locator(".choice label");
+  const count = await labels.count();
+  if (count > 0) await labels.nth(Math.min(3, count - 1)).click();
+}
+await check(mailed, "pulse-link-phone");
+await Promise.all([mailed.waitForLoadState("load"), mailed.click("button.primary")]);
+await mailed.waitForSelector(".notice >> text=Thank you, your answers were recorded.");
+await shoot(mailed, "pulse-link-answered-phone");
+// The link answers once.
+await mailed.goto(personal);
+await mailed.waitForSelector(".notice >> text=You have answered this pulse");
+await mailedCtx.close();
+
+step("admins read the outbox; the round counts its messages");
+await hr.goto(`${BASE}/admin/outbox`);
+await hr.waitForSelector("#outbox >> text=A pulse opened");
+await check(hr, "outbox");
+await hr.goto(surveyPage);
+await hr.waitForSelector("td >> text=/\\d+ sent/");
 
 // ---- employees on phones ----
 async function activateAndAnswer(email, shots, k) {

@@ -15,8 +15,10 @@ fi
 
 work="$(mktemp -d)"
 server=""
+sink_pid=""
 cleanup() {
   if [ -n "$server" ]; then kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; fi
+  if [ -n "$sink_pid" ]; then kill "$sink_pid" 2>/dev/null || true; wait "$sink_pid" 2>/dev/null || true; fi
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -32,6 +34,20 @@ admin_password="$(sed -n 's/^sign in as .* with password \(.*\)$/\1/p' <<<"$demo
 
 port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
 export PULSELINE_BIND="127.0.0.1:$port"
+
+# A real SMTP server (scripts/smtp_sink.py, aiosmtpd) takes the server's e-mail; the
+# scenarios read the messages from its file (the personal answer link, for one).
+mail_python="${PULSELINE_TEST_PYTHON:-python3}"
+mail_file="$work/mail.jsonl"
+coproc SINK { exec "$mail_python" ../scripts/smtp_sink.py "$mail_file"; }
+sink_pid=$SINK_PID
+read -r smtp_port <&"${SINK[0]}" || true
+[[ "$smtp_port" =~ ^[0-9]+$ ]] || { echo "the SMTP sink did not start (is aiosmtpd installed for $mail_python?)" >&2; exit 1; }
+export PULSELINE_SMTP_URL="smtp://127.0.0.1:$smtp_port"
+export PULSELINE_PUBLIC_URL="http://127.0.0.1:$port"
+export PULSELINE_MAIL_FROM="Pulse <pulse@e2e.example>"
+export PULSELINE_MAIL_POLL_MS=200
+export PULSELINE_MAIL_RATE=200
 "$bin" serve >"$work/server.log" 2>&1 &
 server=$!
 for _ in $(seq 1 60); do
@@ -41,6 +57,6 @@ for _ in $(seq 1 60); do
 done
 curl -fsS "http://127.0.0.1:$port/healthz" >/dev/null || { cat "$work/server.log" >&2; exit 1; }
 
-BASE_URL="http://127.0.0.1:$port" ADMIN_EMAIL="$admin_email" ADMIN_PASSWORD="$admin_password" \
+MAIL_FILE="$mail_file" BASE_URL="http://127.0.0.1:$port" ADMIN_EMAIL="$admin_email" ADMIN_PASSWORD="$admin_password" \
   CHROMIUM="$chromium" SCREENSHOTS="${PULSELINE_E2E_SCREENSHOTS:-$(realpath ../docs)/screenshots}" node run.mjs \
   || { echo "--- server log ---" >&2; tail -n 50 "$work/server.log" >&2; exit 1; }

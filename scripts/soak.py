@@ -12,7 +12,9 @@ script exits with status 1; a run with no failure exits 0.
     scripts/soak.py replicas                       # two servers on one PostgreSQL database
     scripts/soak.py flood   [--db sqlite|postgres] # login flood vs GET /me (benchmark)
     scripts/soak.py upgrade --old-bin OLD [--db …] # OLD serves while this binary migrates and joins
-    scripts/soak.py ci                             # load, crash (both databases), replicas;
+    scripts/soak.py mail                           # two replicas, one SMTP server, kill -9 mid-send
+    scripts/soak.py mail-bench --mail-people 10000 # pulse-open messages per hour (benchmark)
+    scripts/soak.py ci                             # load, crash (both databases), replicas, mail;
                                                    # upgrade too when --old-bin is given
 
 The binary is `$CARGO_TARGET_DIR/release/pulseline` (or `target/release/pulseline`)
@@ -836,6 +838,223 @@ def scenario_replicas(args) -> list[str]:
         run.close()
 
 
+# ---------- e-mail through the outbox ----------
+
+
+class SmtpSink:
+    """scripts/smtp_sink.py (aiosmtpd) on a free port; every accepted message is one
+    JSON line of its file. Its python is PULSELINE_TEST_PYTHON (which has aiosmtpd)."""
+
+    def __init__(self, workdir: str) -> None:
+        self.file = os.path.join(workdir, "mail.jsonl")
+        python = os.environ.get("PULSELINE_TEST_PYTHON", sys.executable)
+        script = os.path.join(os.path.dirname(os.path.abspath(__file__)), "smtp_sink.py")
+        self.proc = subprocess.Popen([python, script, self.file], stdout=subprocess.PIPE, text=True)
+        assert self.proc.stdout is not None
+        line = self.proc.stdout.readline().strip()
+        if not line.isdigit():
+            raise Fail(f"the SMTP sink did not start (is aiosmtpd installed for {python}?): {line!r}")
+        self.port = int(line)
+
+    def messages(self) -> list[dict]:
+        out = []
+        try:
+            with open(self.file, encoding="utf-8") as f:
+                for line in f:
+                    try:
+                        out.append(json.loads(line))
+                    except ValueError:
+                        pass  # the line being written
+        except FileNotFoundError:
+            pass
+        return out
+
+    def count(self) -> int:
+        try:
+            with open(self.file, "rb") as f:
+                return sum(1 for _ in f)
+        except FileNotFoundError:
+            return 0
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+
+
+def mail_env(sink: SmtpSink, rate: int) -> dict[str, str]:
+    return {
+        "PULSELINE_SMTP_URL": f"smtp://127.0.0.1:{sink.port}",
+        "PULSELINE_PUBLIC_URL": "http://pulse.test",
+        "PULSELINE_MAIL_FROM": "Pulse <pulse@example.org>",
+        "PULSELINE_MAIL_RATE": str(rate),
+        "PULSELINE_MAIL_POLL_MS": "100",
+        "PULSELINE_MAIL_RETRY_BASE_MS": "200",
+        "PULSELINE_MAIL_LEASE_SECS": "5",
+        "PULSELINE_SCHEDULER_SECS": "3600",
+    }
+
+
+def per_recipient(messages: list[dict], marker: str, start: int = 0) -> dict[str, int]:
+    """How many messages (from the `start`-th on) whose text holds `marker` each
+    address got."""
+    got: dict[str, int] = {}
+    for m in messages[start:]:
+        if marker in m.get("text", ""):
+            for to in m.get("to", []):
+                got[to] = got.get(to, 0) + 1
+    return got
+
+
+def import_people(h: Http, admin: str, prefix: str, n: int, team_ids: list[str]) -> list[str]:
+    """Imports `n` people (never activated) into `team_ids` round robin; their e-mails."""
+    emails = [f"{prefix}-{i}@example.org" for i in range(n)]
+    lines = ["email,name,team"] + [f"{e},Mail person {i},{team_ids[i % len(team_ids)]}" for i, e in enumerate(emails)]
+    h.expect(200, "POST", "/api/v1/people/import", admin, ("\n".join(lines) + "\n").encode(), ctype="text/csv")
+    return emails
+
+
+def wait_drained(run: Run, timeout: float) -> float:
+    """Waits until no message is queued or being sent; the seconds it took."""
+    t0 = time.monotonic()
+    while time.monotonic() - t0 < timeout:
+        if run.db.scalar("SELECT COUNT(*) FROM outbox WHERE status IN ('queued', 'sending')") == 0:
+            return time.monotonic() - t0
+        time.sleep(0.2)
+    busy = run.db.rows("SELECT status, COUNT(*) FROM outbox GROUP BY status")
+    raise Fail(f"the outbox did not drain within {timeout:.0f} s: {busy}")
+
+
+def open_round_for_all(h: Http, admin: str, title: str) -> str:
+    survey = h.expect(201, "POST", "/api/v1/surveys", admin, survey_body(title, "2099-01-01"))
+    return h.expect(201, "POST", f"/api/v1/surveys/{survey['id']}/rounds", admin)["id"]
+
+
+def scenario_mail(args) -> list[str]:
+    """Two replicas on one PostgreSQL send through one real SMTP server (aiosmtpd):
+    `--mail-people` imported people each get exactly one invitation and exactly one
+    pulse-open message; then a second round's messages go out while one replica is
+    killed with SIGKILL and restarted: none is lost, and at most the one message in
+    flight at the kill goes out twice (the documented window between the SMTP server
+    accepting it and the row being marked sent)."""
+    n = args.mail_people
+    print(f"\n== mail on postgres: two replicas, {n} people, one SMTP sink, a kill -9 mid-send")
+    run = Run(args, "mail", "postgres")
+    c = run.checks
+    sink = SmtpSink(run.workdir)
+    try:
+        env = mail_env(sink, args.mail_rate)
+        a = run.server("replica-a", env)
+        b = run.server("replica-b", env)
+        a.start()
+        b.start()
+        a.wait_ready()
+        b.wait_ready()
+        create_admin(a)
+        h = Http(a.port)
+        admin = h.expect(200, "POST", "/api/v1/auth/login", None, {"email": ADMIN_EMAIL, "password": PASSWORD})[
+            "access_token"
+        ]
+        teams = [h.expect(201, "POST", "/api/v1/teams", admin, {"name": f"Mail team {t}", "kind": "frontline"})["id"] for t in range(10)]
+        emails = import_people(h, admin, "mail", n, teams)
+        took = wait_drained(run, 120 + n / 10)
+        invitations = per_recipient(sink.messages(), "/activate?token=")
+        c.equal(sum(1 for e in emails if invitations.get(e) == 1), n, "people with exactly one invitation")
+        c.equal(sum(invitations.values()), n, "invitations sent in all")
+        print(f"  {n} invitations in {took:.1f} s")
+
+        round1 = open_round_for_all(h, admin, "Mail pulse 1")
+        took = wait_drained(run, 120 + n / 10)
+        opened = per_recipient(sink.messages(), "http://pulse.test/p/")
+        c.equal(sum(1 for e in emails if opened.get(e) == 1), n, "invitees with exactly one pulse-open message (two replicas)")
+        c.equal(
+            run.db.scalar(
+                "SELECT COUNT(*) FROM outbox o JOIN people p ON p.id = o.person_id WHERE o.kind = 'pulse_open' "
+                f"AND o.status = 'sent' AND p.email LIKE 'mail-%' AND o.idempotency_key LIKE {q('pulse_open:' + round1 + ':%')}"
+            ),
+            n,
+            "the people's pulse-open rows marked sent",
+        )
+        print(f"  {n} pulse-open messages in {took:.1f} s")
+
+        # The second round: kill -9 one replica once a quarter of its messages are out.
+        before = sink.count()
+        open_round_for_all(h, admin, "Mail pulse 2")
+        deadline = time.monotonic() + 120
+        while sink.count() - before < n // 4 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        at_kill = sink.count() - before
+        a.sigkill()
+        claimed = run.db.scalar("SELECT COUNT(*) FROM outbox WHERE status = 'sending'")
+        c.check(0 < at_kill < n, f"killed mid-send ({at_kill} of about {n} out, {claimed} claimed)")
+        time.sleep(1)
+        a.start()
+        a.wait_ready()
+        took = wait_drained(run, 120 + n / 10)
+        second = per_recipient(sink.messages(), "http://pulse.test/p/", before)
+        lost = [e for e in emails if second.get(e, 0) == 0]
+        twice = [e for e in emails if second.get(e, 0) > 1]
+        c.equal(len(lost), 0, "pulse-open messages lost to the kill")
+        c.check(len(twice) <= 1, f"messages sent twice: {len(twice)} (at most the one in flight at the kill)", ", ".join(twice[:5]))
+        c.equal(run.db.scalar("SELECT COUNT(*) FROM outbox WHERE status <> 'sent' AND kind = 'pulse_open'"), 0, "pulse-open rows not sent")
+        print(f"  the second round drained {took:.1f} s after the restart; sent twice: {len(twice)}")
+        h.close()
+        a.stop()
+        b.stop()
+        check_logs(c, run.servers)
+        return c.failures
+    except Fail as e:
+        c.check(False, "the run completed", str(e))
+        return c.failures
+    finally:
+        sink.stop()
+        run.close()
+
+
+def scenario_mail_bench(args) -> list[str]:
+    """A benchmark, not a check: one server sends the pulse-open message of a
+    `--mail-people` round to the SMTP sink at `--mail-rate` per second; prints messages
+    per hour and the server's peak memory."""
+    n = args.mail_people
+    print(f"\n== mail-bench on {args.db if args.db != 'both' else 'postgres'}: {n} people, rate limit {args.mail_rate}/s")
+    kind = "sqlite" if args.db == "sqlite" else "postgres"
+    run = Run(args, "mail-bench", kind)
+    c = run.checks
+    sink = SmtpSink(run.workdir)
+    try:
+        s = run.server("server", mail_env(sink, args.mail_rate))
+        s.start()
+        s.wait_ready()
+        create_admin(s)
+        h = Http(s.port)
+        admin = h.expect(200, "POST", "/api/v1/auth/login", None, {"email": ADMIN_EMAIL, "password": PASSWORD})[
+            "access_token"
+        ]
+        teams = [h.expect(201, "POST", "/api/v1/teams", admin, {"name": f"Bench team {t}", "kind": "frontline"})["id"] for t in range(20)]
+        t0 = time.monotonic()
+        emails = import_people(h, admin, "bench", n, teams)
+        took = wait_drained(run, 3600)
+        total = time.monotonic() - t0
+        print(f"  invitations: {n} in {total:.1f} s (drained {took:.1f} s after the import) = {n / total * 3600:,.0f} an hour")
+        before = sink.count()
+        t0 = time.monotonic()
+        open_round_for_all(h, admin, "Bench pulse")
+        wait_drained(run, 3600)
+        total = time.monotonic() - t0
+        sent = sink.count() - before
+        print(f"  pulse-open: {sent} in {total:.1f} s = {sent / total * 3600:,.0f} an hour; peak RSS {s.status_kib('VmHWM') / 1024:.0f} MiB")
+        opened = per_recipient(sink.messages(), "http://pulse.test/p/", before)
+        c.equal(sum(1 for e in emails if opened.get(e) == 1), n, "invitees with exactly one pulse-open message")
+        h.close()
+        return c.failures
+    except Fail as e:
+        c.check(False, "the run completed", str(e))
+        return c.failures
+    finally:
+        sink.stop()
+        run.close()
+
+
 def as_old(old, new):
     """`new` cut down to the fields `old` has, recursively (lists item by item)."""
     if isinstance(old, dict) and isinstance(new, dict):
@@ -1058,7 +1277,7 @@ def default_bin() -> str:
 
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("scenario", choices=["load", "crash", "replicas", "flood", "upgrade", "ci"])
+    p.add_argument("scenario", choices=["load", "crash", "replicas", "flood", "upgrade", "mail", "mail-bench", "ci"])
     p.add_argument("--db", choices=["sqlite", "postgres", "both"], default="both", help="database(s) for load, crash, flood")
     p.add_argument("--bin", default=default_bin(), help="the pulseline binary (default: %(default)s)")
     p.add_argument("--old-bin", default=None, help="the previous version's binary, for the upgrade scenario")
@@ -1069,6 +1288,8 @@ def main() -> int:
     p.add_argument("--seed", type=int, default=None, help="random seed (default: random, printed)")
     p.add_argument("--flood-clients", type=int, default=32)
     p.add_argument("--flood-secs", type=int, default=10)
+    p.add_argument("--mail-people", type=int, default=1000, help="people for the mail scenarios")
+    p.add_argument("--mail-rate", type=int, default=200, help="PULSELINE_MAIL_RATE per server for the mail scenarios")
     p.add_argument("--keep", action="store_true", help="keep logs and databases")
     args = p.parse_args()
     if args.seed is None:
@@ -1088,6 +1309,10 @@ def main() -> int:
             failures += scenario_crash(args, kind)
     if args.scenario in ("replicas", "ci"):
         failures += scenario_replicas(args)
+    if args.scenario in ("mail", "ci"):
+        failures += scenario_mail(args)
+    if args.scenario == "mail-bench":
+        failures += scenario_mail_bench(args)
     if args.scenario == "upgrade" or (args.scenario == "ci" and args.old_bin):
         if not args.old_bin or not os.access(args.old_bin, os.X_OK):
             print(f"FAIL: --old-bin {args.old_bin} is not an executable", file=sys.stderr)

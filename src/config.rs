@@ -394,6 +394,17 @@ pub struct Config {
     )]
     pub mail_poll_ms: u64,
 
+    /// How long a sender's claim on a batch of messages lasts, in seconds: when a server
+    /// dies mid-batch, another sends its claimed messages once this has passed. Keep it
+    /// far longer than a batch of 16 takes at the configured rate.
+    #[arg(
+        long,
+        env = "PULSELINE_MAIL_LEASE_SECS",
+        default_value_t = 600,
+        global = true
+    )]
+    pub mail_lease_secs: u32,
+
     /// The address people reach this server at, e.g. `https://pulse.example.org`: the
     /// base of every link in a message. Required with SMTP.
     #[arg(long, env = "PULSELINE_PUBLIC_URL", global = true)]
@@ -541,6 +552,9 @@ impl Config {
         }
         if self.mail_rate == 0 || self.mail_max_tries == 0 {
             anyhow::bail!("PULSELINE_MAIL_RATE and PULSELINE_MAIL_MAX_TRIES must be at least 1");
+        }
+        if self.mail_lease_secs < 5 {
+            anyhow::bail!("PULSELINE_MAIL_LEASE_SECS must be at least 5");
         }
         let Some(url) = &self.smtp_url else {
             return Ok(());

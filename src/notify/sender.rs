@@ -32,8 +32,6 @@ use crate::notify::store;
 use crate::notify::templates::{Content, render};
 use crate::state::AppState;
 
-/// How long a claim lasts: far longer than a batch takes to send.
-const LEASE_SECS: i64 = 600;
 /// Messages claimed at a time.
 const BATCH: i64 = 16;
 /// The longest wait between two tries.
@@ -65,6 +63,8 @@ struct Sender {
     retry_base_ms: u64,
     poll: Duration,
     every: Duration,
+    /// How long a claim lasts: far longer than a batch takes to send.
+    lease: TimeDelta,
 }
 
 /// The wait before try `tries + 1`: `base · 2^(tries-1)`, capped, half of it random
@@ -117,6 +117,7 @@ pub fn start(state: &AppState) -> anyhow::Result<Option<SenderHandle>> {
         retry_base_ms: c.mail_retry_base_ms,
         poll: Duration::from_millis(c.mail_poll_ms.max(10)),
         every: Duration::from_secs_f64(1.0 / f64::from(c.mail_rate.max(1))),
+        lease: TimeDelta::seconds(i64::from(c.mail_lease_secs.max(5))),
     };
     let (stop, stopped) = watch::channel(false);
     let task = tokio::spawn(sender.run(stopped));
@@ -172,11 +173,11 @@ impl Sender {
     }
 
     async fn claim(&self) -> Result<Vec<OutboxRow>, ApiError> {
-        let master = self.master.clone();
+        let (master, lease) = (self.master.clone(), self.lease);
         self.db
             .write(move |conn| {
                 let at = crate::clock::now();
-                let rows = store::claim_due(conn, at, at + TimeDelta::seconds(LEASE_SECS), BATCH)?;
+                let rows = store::claim_due(conn, at, at + lease, BATCH)?;
                 // The personal link's hash is recorded before the link can go out.
                 for r in &rows {
                     if r.kind == kind::PULSE_OPEN || r.kind == kind::REMINDER {

@@ -6,13 +6,13 @@
 //! goes through the same answering path as a signed-in person
 //! ([`crate::surveys::service::submit_response`]) — sealed ballot, participation, once.
 
-use crate::auth::{Principal, require_admin};
+use crate::auth::{Principal, require_admin, require_hr};
 use crate::clock::now;
 use crate::error::ApiError;
 use crate::notify::model::{OutboxRow, kind, status};
 use crate::notify::queue::link_hash;
 use crate::notify::store;
-use crate::notify::types::{OutboxMessage, OutboxPage, OutboxStatus};
+use crate::notify::types::{AddressStatus, OutboxMessage, OutboxPage, OutboxStatus};
 use crate::state::AppState;
 use crate::surveys::answers::Given;
 use crate::surveys::service::{self as surveys, Answerer};
@@ -79,6 +79,34 @@ pub async fn retry(state: &AppState, p: &Principal, id: String) -> Result<Outbox
                 .map(|r| r.email)
                 .unwrap_or_default();
             Ok(view(row, email))
+        })
+        .await
+}
+
+/// Whether the person's address takes mail (HR): the latest message of the kinds that
+/// go to everyone alike ([`store::ADDRESS_KINDS`]), none before any was queued.
+pub async fn address_status(
+    state: &AppState,
+    p: &Principal,
+    person_id: String,
+) -> Result<Option<AddressStatus>, ApiError> {
+    require_hr(p)?;
+    state
+        .db
+        .read(move |conn| {
+            Ok(store::latest_to(conn, &person_id)?.map(|r| {
+                let status = OutboxStatus::parse(&r.status);
+                let at = match status {
+                    OutboxStatus::Sent => r.sent_at.unwrap_or(r.next_attempt_at),
+                    OutboxStatus::Failed => r.next_attempt_at,
+                    _ => r.created_at,
+                };
+                AddressStatus {
+                    status,
+                    at,
+                    error: r.last_error.filter(|_| status == OutboxStatus::Failed),
+                }
+            }))
         })
         .await
 }

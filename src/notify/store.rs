@@ -406,3 +406,27 @@ pub fn pulse_open_counts(
         .select((outbox::status, diesel::dsl::count_star()))
         .load(conn)?)
 }
+
+/// The kinds of message whose outcome HR may see on a person's page: every one goes to
+/// a person whatever they answered. Reminders (sent only to who has not answered) and
+/// replies to suggestions (sent only to who signed one) are never among them.
+pub const ADDRESS_KINDS: [&str; 5] = [
+    crate::notify::model::kind::INVITATION,
+    crate::notify::model::kind::PULSE_OPEN,
+    crate::notify::model::kind::RESULTS_READY,
+    crate::notify::model::kind::ACTION_NEW,
+    crate::notify::model::kind::ACTION_DUE,
+];
+
+/// The person's latest message of the [`ADDRESS_KINDS`] that was not cancelled: whether
+/// their address takes mail.
+pub fn latest_to(conn: &mut AnyConnection, person_id: &str) -> Result<Option<OutboxRow>, ApiError> {
+    Ok(outbox::table
+        .filter(outbox::person_id.eq(person_id))
+        .filter(outbox::kind.eq_any(ADDRESS_KINDS))
+        .filter(outbox::status.ne(status::CANCELLED))
+        .order((outbox::created_at.desc(), outbox::id.desc()))
+        .select(OutboxRow::as_select())
+        .first(conn)
+        .optional()?)
+}

@@ -73,3 +73,15 @@ pub struct OutboxPage {
     /// queued.
     pub sending: bool,
 }
+
+/// Whether a person's address takes mail, as HR sees it on the person's page: the
+/// outcome of the latest message that goes to everyone alike (never a reminder).
+#[derive(Debug, Clone)]
+pub struct AddressStatus {
+    pub status: OutboxStatus,
+    /// When it was sent; for a failed message, when it was last tried; otherwise when
+    /// it was queued.
+    pub at: NaiveDateTime,
+    /// Why it failed (recipients' addresses removed).
+    pub error: Option<String>,
+}

@@ -97,6 +97,15 @@ fn ru_plural(en: &str) -> Option<&'static [&'static str; 4]> {
 const RU_PLURAL: &[(&str, [&str; 4])] = &[
     // pages
     (
+        "{n} messages",
+        [
+            "{n} сообщение",
+            "{n} сообщения",
+            "{n} сообщений",
+            "{n} сообщения",
+        ],
+    ),
+    (
         "Only {n} team-periods have both engagement and customer scores: too few for a conclusion (at least 10 are needed).",
         [
             "Точек (команда × период), где есть и вовлечённость, и клиентские оценки: {n} — для вывода мало (нужно не меньше 10).",
@@ -229,6 +238,41 @@ fn ru(en: &str) -> Option<&'static str> {
 }
 
 const RU: &[(&str, &str)] = &[
+    ("Outbox", "Исходящие"),
+    (
+        "Every e-mail the server queued: invitations, pulse openings, results and actions. A message that cannot be delivered is tried a few times, then marked as not delivered; it can be sent again here. Reminders are not listed: who gets one is who has not answered.",
+        "Все письма, которые сервер поставил в очередь: приглашения, открытие опросов, результаты и действия. Письмо, которое не удаётся доставить, отправляется ещё несколько раз, затем помечается как недоставленное; здесь его можно отправить снова. Напоминаний в списке нет: их получают те, кто ещё не ответил.",
+    ),
+    (
+        "No SMTP server is configured: messages stay in the queue until one is.",
+        "SMTP-сервер не настроен: письма остаются в очереди, пока он не появится.",
+    ),
+    (
+        "The message is queued to be sent again.",
+        "Письмо снова поставлено в очередь на отправку.",
+    ),
+    ("Message", "Письмо"),
+    ("Recipient", "Получатель"),
+    ("Send again", "Отправить снова"),
+    ("Newer messages", "Более новые письма"),
+    ("Older messages", "Более ранние письма"),
+    (
+        "Invitation to activate",
+        "Приглашение активировать учётную запись",
+    ),
+    ("A pulse opened", "Открыт опрос"),
+    ("Results ready", "Готовы результаты"),
+    ("A new action", "Новое действие"),
+    ("An action is due", "Срок действия подходит"),
+    ("A reply to a suggestion", "Ответ на предложение"),
+    ("No message yet", "Писем ещё не было"),
+    ("Messages", "Письма"),
+    ("Waiting to be sent", "Ждёт отправки"),
+    ("Delivered on {date}", "Доставлено {date}"),
+    (
+        "Could not be delivered ({date})",
+        "Не удалось доставить ({date})",
+    ),
     // Conversations (/conversations, /comment-threads).
     ("Conversations", "Переписки"),
     ("Open its conversations", "Открыть переписки"),

@@ -73,6 +73,7 @@ pub fn page(c: &Chrome, title: &str, body: Markup) -> Markup {
                                     li { a href="/admin/retention" { (t(lang, "Retention")) } }
                                     li { a href="/admin/scim" { (t(lang, "Provisioning")) } }
                                     li { a href="/admin/webhooks" { (t(lang, "Webhooks")) } }
+                                    li { a href="/admin/outbox" { (t(lang, "Outbox")) } }
                                 }
                                 li { a href="/password" { (t(lang, "Password")) } }
                             }

@@ -14,8 +14,8 @@
 //! sign-in), [`pulses`]
 //! (answering), [`suggestions`], [`reports`] (with [`impact`], a team's driver impact),
 //! [`surveys`], [`survey_form`], [`survey_questions`] and [`rounds`] (HR survey list, form, the form's question list, and the round confirmations), [`people`] (people and teams), [`imports`] (people and CX CSV) and
-//! [`linkage`], [`actions`] (action plans) and [`scim`] (provisioning tokens and the
-//! mass-change guard). What they share: [`session`] (cookie, CSRF, renewal), [`respond`] (how a
+//! [`linkage`], [`actions`] (action plans), [`scim`] (provisioning tokens and the
+//! mass-change guard), [`webhooks`] and [`outbox`] (e-mail delivery, with sending again). What they share: [`session`] (cookie, CSRF, renewal), [`respond`] (how a
 //! page answers), [`layout`] (frame and form fields), [`i18n`] (English and Russian texts)
 //! and [`charts`] (SVG charts).
 
@@ -55,6 +55,7 @@ pub mod layout;
 pub mod linkage;
 pub mod links;
 pub mod once;
+pub mod outbox;
 pub mod people;
 pub mod person;
 pub mod pulses;
@@ -153,6 +154,11 @@ pub fn mount(route: Route) -> Route {
         )
         .at("/admin/scim", secured(get(scim::show)))
         .at("/admin/webhooks", secured(get(webhooks::show)))
+        .at("/admin/outbox", secured(get(outbox::show)))
+        .at(
+            "/admin/outbox/:id/retry",
+            secured(poem::post(outbox::retry)),
+        )
         .at("/admin/scim/tokens", secured(poem::post(scim::create)))
         .at(
             "/admin/scim/tokens/:id/revoke",

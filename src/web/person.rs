@@ -11,6 +11,8 @@ use poem::{Body, Request, Response, handler};
 use poem_openapi::types::MaybeUndefined;
 
 use crate::error::ApiError;
+use crate::notify::service::address_status;
+use crate::notify::types::{AddressStatus, OutboxStatus};
 use crate::org::domain::{GrantedRole, Language};
 use crate::org::service::create_person;
 use crate::org::service::{deactivate_person, get_person, reissue_activation, update_person};
@@ -18,7 +20,7 @@ use crate::org::types::{CreatePerson, Person, Team, UpdatePerson};
 use crate::state::AppState;
 use crate::web::account::query;
 use crate::web::account::status_of;
-use crate::web::i18n::t;
+use crate::web::i18n::{t, tf};
 use crate::web::layout::{Chrome, Errors, Field, csrf_field, page, select_field, when};
 use crate::web::once::{self, Done};
 use crate::web::respond::{Form, error_page, html as html_response, see_other};
@@ -56,8 +58,27 @@ fn language_options() -> Vec<(String, String)> {
     ]
 }
 
+/// What the latest message to the person says of their address.
+fn delivery(lang: Language, d: Option<&AddressStatus>) -> Markup {
+    html! {
+        @match d {
+            None => { (t(lang, "No message yet")) }
+            Some(d) => { @match d.status {
+                OutboxStatus::Sent => { (tf(lang, "Delivered on {date}", &[("date", &when(d.at))])) }
+                OutboxStatus::Failed => {
+                    strong { (tf(lang, "Could not be delivered ({date})", &[("date", &when(d.at))])) }
+                    @if let Some(e) = &d.error { br; small { (e) } }
+                }
+                _ => { (t(lang, "Waiting to be sent")) }
+            } }
+        }
+    }
+}
+
 struct View<'a> {
     person: &'a Person,
+    /// The outcome of the latest message that goes to everyone alike.
+    delivery: Option<&'a AddressStatus>,
     teams: &'a [Team],
     form: &'a Form,
     errors: &'a Errors,
@@ -126,6 +147,7 @@ fn view(c: &Chrome, v: View) -> Markup {
                     tr { th scope="row" { (t(lang, "Role")) } td { @if roles.is_empty() { (t(lang, "Employee")) } @else { (roles.join(", ")) } } }
                     tr { th scope="row" { (t(lang, "Language")) } td { @if p.language == Language::Ru { "Русский" } @else { "English" } } }
                     tr { th scope="row" { (t(lang, "Status")) } td #status { (status(lang, p)) } }
+                    tr { th scope="row" { (t(lang, "Messages")) } td id="delivery" { (delivery(lang, v.delivery)) } }
                 }
             } }
             @if p.active {
@@ -163,10 +185,13 @@ fn view(c: &Chrome, v: View) -> Markup {
     )
 }
 
-async fn load(state: &AppState, s: &Session, id: &str) -> Result<(Person, Vec<Team>), ApiError> {
+type Loaded = (Person, Vec<Team>, Option<AddressStatus>);
+
+async fn load(state: &AppState, s: &Session, id: &str) -> Result<Loaded, ApiError> {
     let person = get_person(state, &s.principal, id.to_owned()).await?;
     let teams = all_teams(state, &s.principal).await?;
-    Ok((person, teams))
+    let delivery = address_status(state, &s.principal, person.id.clone()).await?;
+    Ok((person, teams, delivery))
 }
 
 /// Renders the page after an action (`form`, `errors`, `issued` as it left them).
@@ -180,13 +205,14 @@ async fn respond(
     issued: Option<(&str, Option<chrono::NaiveDateTime>)>,
 ) -> Response {
     let c = s.chrome();
-    let (person, teams) = or_page!(&c, load(state, s, id).await);
+    let (person, teams, delivery) = or_page!(&c, load(state, s, id).await);
     html_response(
         status,
         view(
             &c,
             View {
                 person: &person,
+                delivery: delivery.as_ref(),
                 teams: &teams,
                 form,
                 errors,

@@ -366,11 +366,7 @@ fn question(lang: Language, n: usize, q: &PulseQuestion, form: &Form, errors: &E
         QuestionKind::Choice => q
             .options
             .iter()
-            .zip(
-                q.option_labels
-                    .iter()
-                    .chain(q.options.iter().skip(q.option_labels.len())),
-            )
+            .zip(&q.option_labels)
             .map(|(value, label)| (value.clone(), label.clone()))
             .collect(),
         QuestionKind::Text => vec![],

@@ -16,7 +16,7 @@ use crate::surveys::service::{
     archive_survey, close_round_now, get_survey, list_rounds, list_surveys, open_round_now,
     round_participation,
 };
-use crate::surveys::types::RoundStatus;
+use crate::surveys::types::{RoundMessages, RoundStatus};
 use crate::web::account::query;
 use crate::web::i18n::{t, tf, tn};
 use crate::web::layout::{csrf_field, page, when};
@@ -226,7 +226,7 @@ pub async fn survey(
                 } @else {
                     div.table-wrap tabindex="0" { table {
                         caption.visually-hidden { (t(lang, "Rounds")) }
-                        thead { tr { th { "#" } th { (t(lang, "Status")) } th { (t(lang, "Opens")) } th { (t(lang, "Closes")) } th.num { (t(lang, "Invited")) } th { (t(lang, "Report")) } } }
+                        thead { tr { th { "#" } th { (t(lang, "Status")) } th { (t(lang, "Opens")) } th { (t(lang, "Closes")) } th.num { (t(lang, "Invited")) } th { (t(lang, "Messages")) } th { (t(lang, "Report")) } } }
                         tbody {
                             @for r in &rounds {
                                 tr {
@@ -235,6 +235,7 @@ pub async fn survey(
                                     td { (when(r.opens_at)) }
                                     td { (when(r.closes_at)) }
                                     td.num { (r.invited) }
+                                    td { (messages(lang, &r.messages)) }
                                     td {
                                         @if r.status == RoundStatus::Closed {
                                             a href={ "/reports/" (r.id) } { (t(lang, "Report")) }
@@ -301,6 +302,25 @@ pub async fn survey(
             },
         ),
     )
+}
+
+/// A round's pulse-open messages by status ("12 sent · 1 failed"), zeros left out.
+fn messages(lang: Language, m: &RoundMessages) -> String {
+    let parts: Vec<String> = [
+        (m.sent, "sent"),
+        (m.failed, "failed"),
+        (m.queued, "queued"),
+        (m.cancelled, "cancelled"),
+    ]
+    .into_iter()
+    .filter(|(n, _)| *n > 0)
+    .map(|(n, label)| format!("{n} {}", t(lang, label)))
+    .collect();
+    if parts.is_empty() {
+        "—".to_owned()
+    } else {
+        parts.join(" · ")
+    }
 }
 
 fn round_status(lang: Language, s: RoundStatus) -> &'static str {

@@ -7,6 +7,7 @@ mod actions;
 mod conversations;
 mod home;
 mod linkage;
+mod outbox;
 mod people;
 mod pulses;
 mod reports;
