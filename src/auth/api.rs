@@ -9,8 +9,8 @@ use poem_openapi::payload::Json;
 use crate::auth::bearer::BearerAuth;
 use crate::auth::service::{self, activate, change_password, load_me, revoke, sign_in};
 use crate::auth::types::{
-    ActivateRequest, ChangePasswordRequest, LoginRequest, Me, ReminderChoice, TokenResponse,
-    TokenResult,
+    ActivateRequest, ChangePasswordRequest, LoginRequest, Me, ReminderChoice, TimeZoneChoice,
+    TokenResponse, TokenResult,
 };
 use crate::error::ApiError;
 use crate::http::{NoContent, Tag, client_addr};
@@ -82,6 +82,23 @@ impl AuthApi {
         body: JsonBody<ReminderChoice>,
     ) -> Result<Json<ReminderChoice>, ApiError> {
         service::set_reminders(&self.state, &auth.0.id, body.0)
+            .await
+            .map(Json)
+    }
+
+    /// Set one's own time zone (an IANA name), or clear it (null) to read times in the
+    /// organisation's; the web pages show times in it.
+    #[oai(
+        path = "/me/time-zone",
+        method = "put",
+        operation_id = "set_my_time_zone"
+    )]
+    async fn set_time_zone(
+        &self,
+        auth: BearerAuth,
+        body: JsonBody<TimeZoneChoice>,
+    ) -> Result<Json<TimeZoneChoice>, ApiError> {
+        service::set_time_zone(&self.state, &auth.0.id, body.0)
             .await
             .map(Json)
     }

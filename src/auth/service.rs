@@ -7,7 +7,7 @@ use diesel::prelude::*;
 use crate::auth::Principal;
 use crate::auth::oidc::config::PasswordLogin;
 use crate::auth::password::Password;
-use crate::auth::types::{Me, ReminderChoice, TeamRef};
+use crate::auth::types::{Me, ReminderChoice, TeamRef, TimeZoneChoice};
 use crate::clock::now;
 use crate::db::schema::{people, revoked_tokens};
 use crate::error::ApiError;
@@ -148,8 +148,37 @@ pub async fn set_reminders(
     Ok(choice)
 }
 
+/// Sets or clears one's own time zone; an unknown name is refused (422, `time_zone`).
+pub async fn set_time_zone(
+    state: &AppState,
+    id: &str,
+    choice: TimeZoneChoice,
+) -> Result<TimeZoneChoice, ApiError> {
+    let zone = match choice.time_zone.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(name) => Some(
+            name.parse::<chrono_tz::Tz>()
+                .map_err(|_| {
+                    ApiError::invalid(
+                        "time_zone",
+                        "not a known time zone; use an IANA name such as Europe/Berlin",
+                    )
+                })?
+                .name()
+                .to_owned(),
+        ),
+    };
+    let (id, stored) = (id.to_owned(), zone.clone());
+    state
+        .db
+        .write(move |conn| store::set_time_zone(conn, &id, stored))
+        .await?;
+    Ok(TimeZoneChoice { time_zone: zone })
+}
+
 pub async fn load_me(state: &AppState, id: &str) -> Result<Me, ApiError> {
     let id = id.to_owned();
+    let org_zone = state.config.time_zone.clone();
     state
         .db
         .read(move |conn| {
@@ -182,8 +211,11 @@ pub async fn load_me(state: &AppState, id: &str) -> Result<Me, ApiError> {
                 roles.push("admin".into());
             }
             let reminders_off = store::reminders_off(conn, &id)?;
+            let time_zone = store::time_zone(conn, &id)?;
             Ok(Me {
                 reminders: !reminders_off,
+                shown_time_zone: time_zone.clone().unwrap_or(org_zone),
+                time_zone,
                 id: p.id,
                 email: p.email,
                 name: p.name,

@@ -76,6 +76,22 @@ pub struct Me {
     /// Whether e-mail reminders of pulses not yet answered reach this person (on
     /// unless they turned them off; invitations to answer always come).
     pub reminders: bool,
+    /// The person's own time zone (an IANA name); absent when they read times in the
+    /// organisation's.
+    pub time_zone: Option<String>,
+    /// The time zone the web pages show this person's times in: their own, else the
+    /// organisation's (`PULSELINE_TIME_ZONE`).
+    pub shown_time_zone: String,
+}
+
+/// One's own time zone for the times the pages show.
+#[derive(Object, serde::Deserialize, Debug, Clone)]
+#[oai(deny_unknown_fields)]
+#[serde(deny_unknown_fields)]
+pub struct TimeZoneChoice {
+    /// An IANA time zone name, e.g. `Europe/Berlin`; null (or absent) for the
+    /// organisation's.
+    pub time_zone: Option<String>,
 }
 
 /// One's own choice about pulse reminders by e-mail.

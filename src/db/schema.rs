@@ -38,6 +38,7 @@ diesel::table! {
         external_id -> Nullable<Text>,
         phone -> Nullable<Text>,
         employee_number -> Nullable<Text>,
+        time_zone -> Nullable<Text>,
     }
 }
 

@@ -162,6 +162,7 @@ fn erase_in(
             people::external_id.eq(None::<String>),
             people::phone.eq(None::<String>),
             people::employee_number.eq(None::<String>),
+            people::time_zone.eq(None::<String>),
         ))
         .execute(conn)?;
     let (a, d, r) = (

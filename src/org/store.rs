@@ -360,6 +360,27 @@ pub fn set_reminders_off(conn: &mut AnyConnection, id: &str, off: bool) -> Resul
     Ok(())
 }
 
+/// The person's own time zone (an IANA name), if they chose one.
+pub fn time_zone(conn: &mut AnyConnection, id: &str) -> Result<Option<String>, ApiError> {
+    Ok(people::table
+        .find(id)
+        .select(people::time_zone)
+        .first::<Option<String>>(conn)
+        .optional()?
+        .flatten())
+}
+
+pub fn set_time_zone(
+    conn: &mut AnyConnection,
+    id: &str,
+    zone: Option<String>,
+) -> Result<(), ApiError> {
+    diesel::update(people::table.find(id))
+        .set(people::time_zone.eq(zone))
+        .execute(conn)?;
+    Ok(())
+}
+
 /// Writes the sort key of people written without one (by bulk inserts, or by a
 /// previous version during an upgrade), at most `batch` of them; returns how many.
 pub fn fill_name_keys(conn: &mut AnyConnection, batch: i64) -> Result<usize, ApiError> {

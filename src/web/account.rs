@@ -1,5 +1,5 @@
-//! Everyone's pages: sign in, activate an account from its link, change password, sign
-//! out, and switch language. Each calls the same function as its API operation.
+//! Everyone's pages: sign in, activate an account from its link, change password, the
+//! reminder and time zone settings, sign out, and switch language. Each calls the same function as its API operation.
 
 use maud::html;
 use poem::http::StatusCode;
@@ -8,9 +8,9 @@ use poem::{Body, Request, Response, handler};
 
 use crate::auth::oidc::config::PasswordLogin;
 use crate::auth::service::{
-    activate as activate_account, change_password, revoke, set_reminders, sign_in,
+    activate as activate_account, change_password, revoke, set_reminders, set_time_zone, sign_in,
 };
-use crate::auth::types::ReminderChoice;
+use crate::auth::types::{Me, ReminderChoice, TimeZoneChoice};
 use crate::error::ApiError;
 use crate::http::client_addr;
 use crate::org::domain::Language;
@@ -235,8 +235,15 @@ pub async fn signout(req: &Request, Data(state): Data<&AppState>, body: Body) ->
     )
 }
 
-fn password_view(c: &Chrome, errors: &Errors, reminders_on: bool) -> maud::Markup {
+/// The time zones a person may pick, by IANA name.
+fn zone_names() -> impl Iterator<Item = &'static str> {
+    chrono_tz::TZ_VARIANTS.iter().map(|z| z.name())
+}
+
+fn password_view(c: &Chrome, errors: &Errors, me: &Me, org_zone: &str) -> maud::Markup {
     let lang = c.lang;
+    let reminders_on = me.reminders;
+    let own = me.time_zone.as_deref().unwrap_or("");
     page(
         c,
         t(lang, "Change password"),
@@ -263,6 +270,21 @@ fn password_view(c: &Chrome, errors: &Errors, reminders_on: bool) -> maud::Marku
                 p.hint { (t(lang, "Invitations to answer a pulse always come.")) }
                 button type="submit" { (t(lang, "Save")) }
             }
+            h2 id="time-zone" { (t(lang, "Time zone")) }
+            form method="post" action="/account/time-zone" {
+                (csrf_field(c))
+                div.field {
+                    label for="f-time_zone" { (t(lang, "Show times in")) }
+                    select id="f-time_zone" name="time_zone" aria-describedby="f-time_zone-hint" {
+                        option value="" selected[own.is_empty()] { (tf(lang, "The organisation's ({zone})", &[("zone", org_zone)])) }
+                        @for z in zone_names() {
+                            option value=(z) selected[own == z] { (z) }
+                        }
+                    }
+                    p.hint id="f-time_zone-hint" { (tf(lang, "Now: {time}.", &[("time", &c.when(crate::clock::now()))])) }
+                }
+                button type="submit" { (t(lang, "Save")) }
+            }
         },
     )
 }
@@ -272,7 +294,12 @@ pub async fn password_page(req: &Request, Data(state): Data<&AppState>) -> Respo
     match session(state, req).await {
         Ok(s) => html_response(
             StatusCode::OK,
-            password_view(&s.chrome(), &Errors::default(), s.me.reminders),
+            password_view(
+                &s.chrome(),
+                &Errors::default(),
+                &s.me,
+                &state.config.time_zone,
+            ),
         ),
         Err(r) => r,
     }
@@ -295,7 +322,12 @@ pub async fn password(req: &Request, Data(state): Data<&AppState>, body: Body) -
         ),
         Err(e) => html_response(
             status_of(&e),
-            password_view(&s.chrome(), &Errors::from_api(s.lang, &e), s.me.reminders),
+            password_view(
+                &s.chrome(),
+                &Errors::from_api(s.lang, &e),
+                &s.me,
+                &state.config.time_zone,
+            ),
         ),
     }
 }
@@ -310,6 +342,20 @@ pub async fn reminders(req: &Request, Data(state): Data<&AppState>, body: Body) 
     };
     match set_reminders(state, &s.principal.id, choice).await {
         Ok(_) => see_other("/password#reminders"),
+        Err(e) => error_page(&s.chrome(), &e),
+    }
+}
+
+/// Sets or clears one's own time zone (the API's own function), then back to the
+/// account page.
+#[handler]
+pub async fn time_zone(req: &Request, Data(state): Data<&AppState>, body: Body) -> Response {
+    let (s, form) = or_respond!(session_form(state, req, body).await);
+    let choice = TimeZoneChoice {
+        time_zone: Some(form.text("time_zone").to_owned()),
+    };
+    match set_time_zone(state, &s.principal.id, choice).await {
+        Ok(_) => see_other("/password#time-zone"),
         Err(e) => error_page(&s.chrome(), &e),
     }
 }

@@ -7,19 +7,19 @@ use maud::{Markup, html};
 use crate::actions::types::{ActionEffect, CxEffect, CxVerdict, EffectRound, EffectVerdict};
 use crate::org::domain::Language;
 use crate::web::i18n::{t, tf};
-use crate::web::layout::when;
+use crate::web::layout::when_in;
 
 fn one_decimal(v: Option<f64>) -> String {
     v.map(|x| format!("{x:.1}"))
         .unwrap_or_else(|| "—".to_owned())
 }
 
-fn effect_rows(lang: Language, rounds: &[EffectRound]) -> Markup {
+fn effect_rows(lang: Language, tz: chrono_tz::Tz, rounds: &[EffectRound]) -> Markup {
     html! {
         @for r in rounds {
             tr {
                 th scope="row" { (r.survey) }
-                td { (when(r.closes_at)) }
+                td { (when_in(tz, r.closes_at)) }
                 @if r.released {
                     td.num { (r.n.map(|n| n.to_string()).unwrap_or_default()) }
                     td.num { (one_decimal(r.engagement_index)) }
@@ -33,7 +33,7 @@ fn effect_rows(lang: Language, rounds: &[EffectRound]) -> Markup {
 }
 
 /// What the rounds before and after a done action show, with what they cannot say.
-pub fn effect_section(lang: Language, e: &ActionEffect) -> Markup {
+pub fn effect_section(lang: Language, tz: chrono_tz::Tz, e: &ActionEffect) -> Markup {
     let verdict = match e.verdict {
         EffectVerdict::NotDone => t(
             lang,
@@ -84,11 +84,11 @@ pub fn effect_section(lang: Language, e: &ActionEffect) -> Markup {
                     tbody {
                         @if !e.before.is_empty() {
                             tr { th colspan="5" { (t(lang, "Before")) } }
-                            (effect_rows(lang, &e.before))
+                            (effect_rows(lang, tz, &e.before))
                         }
                         @if !e.after.is_empty() {
                             tr { th colspan="5" { (t(lang, "After")) } }
-                            (effect_rows(lang, &e.after))
+                            (effect_rows(lang, tz, &e.after))
                         }
                     }
                 } }

@@ -24,7 +24,7 @@ use crate::surveys::bank::Driver;
 use crate::web::account::{query, status_of};
 use crate::web::action_effect::effect_section;
 use crate::web::i18n::{t, tf, tn};
-use crate::web::layout::{Chrome, Errors, Field, csrf_field, page, select_field, when};
+use crate::web::layout::{Chrome, Errors, Field, csrf_field, page, select_field};
 use crate::web::once::{self, Done, once_field};
 use crate::web::respond::{Form, error_page, html as html_response, see_other};
 use crate::web::session::{Session, session, session_form, urlencode};
@@ -438,8 +438,8 @@ async fn detail_page(
                 @if !a.description.is_empty() {
                     div.body { @for para in a.description.split("\n\n") { p { (para) } } }
                 }
-                p.meta { (tf(lang, "Planned by {name} on {date}", &[("name", &a.created_by.name), ("date", &when(a.created_at))])) }
-                @if let Some(e) = &effect { (effect_section(lang, e)) }
+                p.meta { (tf(lang, "Planned by {name} on {date}", &[("name", &a.created_by.name), ("date", &c.when(a.created_at))])) }
+                @if let Some(e) = &effect { (effect_section(lang, c.tz, e)) }
                 h2 { (t(lang, "Updates")) }
                 @if updates.is_empty() {
                     p { (t(lang, "No update yet.")) }

@@ -15,7 +15,7 @@ use crate::reports::csv;
 use crate::state::AppState;
 use crate::web::account::query;
 use crate::web::i18n::t;
-use crate::web::layout::{Chrome, page, when};
+use crate::web::layout::{Chrome, page};
 use crate::web::respond::{Form, error_page, html as html_response};
 use crate::web::session::session;
 
@@ -144,7 +144,7 @@ pub async fn audit(req: &Request, Data(state): Data<&AppState>) -> Response {
                     tbody {
                         @for e in &log.items {
                             tr {
-                                td { (when(e.at)) }
+                                td { (c.when(e.at)) }
                                 td { (e.actor_email.as_deref().unwrap_or(&e.actor_id)) }
                                 td { code { (e.action) } }
                                 td { (readable(&e.target, &names)) br; small { code { (e.target) } } }

@@ -22,7 +22,7 @@ use crate::surveys::service::my_pulses;
 use crate::surveys::store;
 use crate::web::actions::feedback_section;
 use crate::web::i18n::{t, tf};
-use crate::web::layout::{page, when};
+use crate::web::layout::page;
 use crate::web::respond::html as html_response;
 use crate::web::session::{Session, session};
 
@@ -145,7 +145,7 @@ pub async fn index(req: &Request, Data(state): Data<&AppState>) -> Response {
                             @for p in &pulses {
                                 li.card {
                                     h3 { (p.title) }
-                                    p.meta { (tf(lang, "Open until {date}", &[("date", &when(p.closes_at))])) }
+                                    p.meta { (tf(lang, "Open until {date}", &[("date", &c.when(p.closes_at))])) }
                                     a.button href={ "/pulses/" (p.round_id) } { (t(lang, "Answer")) }
                                 }
                             }
@@ -166,7 +166,7 @@ pub async fn index(req: &Request, Data(state): Data<&AppState>) -> Response {
                                     @for (round, title, n) in &invited {
                                         tr {
                                             th scope="row" { a href={ "/hr/surveys/" (round.survey_id) } { (title) " — #" (round.sequence) } }
-                                            td { (when(round.closes_at)) }
+                                            td { (c.when(round.closes_at)) }
                                             td.num { (n) }
                                         }
                                     }

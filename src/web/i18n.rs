@@ -238,6 +238,10 @@ fn ru(en: &str) -> Option<&'static str> {
 }
 
 const RU: &[(&str, &str)] = &[
+    ("Time zone", "Часовой пояс"),
+    ("Show times in", "Показывать время в поясе"),
+    ("The organisation's ({zone})", "Пояс организации ({zone})"),
+    ("Now: {time}.", "Сейчас: {time}."),
     ("Outbox", "Исходящие"),
     (
         "Every e-mail the server queued: invitations, pulse openings, results and actions. A message that cannot be delivered is tried a few times, then marked as not delivered; it can be sent again here. Reminders are not listed: who gets one is who has not answered.",
@@ -1471,6 +1475,10 @@ const RU: &[(&str, &str)] = &[
 /// Russian for the API's messages (validation and conflict errors), keyed by the
 /// English template of `error::Msg`.
 const RU_MSG: &[(&str, &str)] = &[
+    (
+        "not a known time zone; use an IANA name such as Europe/Berlin",
+        "неизвестный часовой пояс; укажите имя IANA, например Europe/Moscow",
+    ),
     (
         "give one Russian option for each of the {n} options",
         "укажите по одному варианту на русском для каждого из {n} вариантов",

@@ -12,6 +12,8 @@ use crate::web::i18n::{msg, t, tf};
 /// What every page needs to draw its frame.
 pub struct Chrome<'a> {
     pub lang: Language,
+    /// The time zone the page shows times in: the person's own, else the organisation's.
+    pub tz: chrono_tz::Tz,
     pub me: Option<&'a Me>,
     pub csrf: &'a str,
     /// This page's path and query, where the language switch returns to.
@@ -19,6 +21,12 @@ pub struct Chrome<'a> {
 }
 
 impl Chrome<'_> {
+    /// A time as the page shows it: in the viewer's time zone, to the minute, with the
+    /// zone's abbreviation (e.g. `2026-12-06 10:30 CET`).
+    pub fn when(&self, t: chrono::NaiveDateTime) -> String {
+        when_in(self.tz, t)
+    }
+
     fn has_role(&self, role: &str) -> bool {
         self.me.is_some_and(|m| m.roles.iter().any(|r| r == role))
     }
@@ -324,7 +332,11 @@ pub fn select_field(
     }
 }
 
-/// A date and time as shown on pages (UTC).
-pub fn when(t: chrono::NaiveDateTime) -> String {
-    t.format("%Y-%m-%d %H:%M UTC").to_string()
+/// A date and time (stored in UTC) in the time zone `tz`, to the minute, with the zone's
+/// abbreviation.
+pub fn when_in(tz: chrono_tz::Tz, t: chrono::NaiveDateTime) -> String {
+    t.and_utc()
+        .with_timezone(&tz)
+        .format("%Y-%m-%d %H:%M %Z")
+        .to_string()
 }

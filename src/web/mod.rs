@@ -228,6 +228,10 @@ pub fn mount(route: Route) -> Route {
             secured(poem::post(account::reminders)),
         )
         .at(
+            "/account/time-zone",
+            secured(poem::post(account::time_zone)),
+        )
+        .at(
             "/hr/teams/:id/serves",
             secured(get(teams::serves_page).post(teams::save_serves)),
         )

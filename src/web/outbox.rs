@@ -14,7 +14,7 @@ use crate::notify::types::{OutboxPage, OutboxStatus};
 use crate::state::AppState;
 use crate::web::account::query;
 use crate::web::i18n::{t, tn};
-use crate::web::layout::{Chrome, csrf_field, page, when};
+use crate::web::layout::{Chrome, csrf_field, page};
 use crate::web::respond::{html as html_response, see_other};
 use crate::web::session::{hr_form, hr_session};
 
@@ -106,11 +106,11 @@ fn view(
                         th {}
                     } }
                     tbody { @for m in &box_.items { tr {
-                        td { (when(m.created_at)) }
+                        td { (c.when(m.created_at)) }
                         td { (t(lang, kind_label(&m.kind))) }
                         td { a href={ "/hr/people/" (m.recipient_id) } { (m.recipient) } }
                         td { (t(lang, m.status.as_str()))
-                            @if let Some(at) = m.sent_at { br; small { (when(at)) } } }
+                            @if let Some(at) = m.sent_at { br; small { (c.when(at)) } } }
                         td.num { (m.tries) }
                         td { (m.last_error.as_deref().unwrap_or("")) }
                         td { @if matches!(m.status, OutboxStatus::Failed | OutboxStatus::Cancelled) {

@@ -21,7 +21,7 @@ use crate::state::AppState;
 use crate::web::account::query;
 use crate::web::account::status_of;
 use crate::web::i18n::{t, tf};
-use crate::web::layout::{Chrome, Errors, Field, csrf_field, page, select_field, when};
+use crate::web::layout::{Chrome, Errors, Field, csrf_field, page, select_field};
 use crate::web::once::{self, Done};
 use crate::web::respond::{Form, error_page, html as html_response, see_other};
 use crate::web::session::{Session, hr_form, hr_session};
@@ -59,14 +59,15 @@ fn language_options() -> Vec<(String, String)> {
 }
 
 /// What the latest message to the person says of their address.
-fn delivery(lang: Language, d: Option<&AddressStatus>) -> Markup {
+fn delivery(c: &Chrome, d: Option<&AddressStatus>) -> Markup {
+    let lang = c.lang;
     html! {
         @match d {
             None => { (t(lang, "No message yet")) }
             Some(d) => { @match d.status {
-                OutboxStatus::Sent => { (tf(lang, "Delivered on {date}", &[("date", &when(d.at))])) }
+                OutboxStatus::Sent => { (tf(lang, "Delivered on {date}", &[("date", &c.when(d.at))])) }
                 OutboxStatus::Failed => {
-                    strong { (tf(lang, "Could not be delivered ({date})", &[("date", &when(d.at))])) }
+                    strong { (tf(lang, "Could not be delivered ({date})", &[("date", &c.when(d.at))])) }
                     @if let Some(e) = &d.error { br; small { (e) } }
                 }
                 _ => { (t(lang, "Waiting to be sent")) }
@@ -129,7 +130,7 @@ fn view(c: &Chrome, v: View) -> Markup {
                 div.notice role="status" {
                     p { (t(lang, "A new activation link; earlier links no longer work. It is shown only once:")) }
                     p { code { "/activate?token=" (token) } }
-                    @if let Some(at) = expires { p.meta { (t(lang, "Valid until")) " " (when(at)) } }
+                    @if let Some(at) = expires { p.meta { (t(lang, "Valid until")) " " (c.when(at)) } }
                 }
             }
             div.table-wrap { table #profile {
@@ -147,7 +148,7 @@ fn view(c: &Chrome, v: View) -> Markup {
                     tr { th scope="row" { (t(lang, "Role")) } td { @if roles.is_empty() { (t(lang, "Employee")) } @else { (roles.join(", ")) } } }
                     tr { th scope="row" { (t(lang, "Language")) } td { @if p.language == Language::Ru { "Русский" } @else { "English" } } }
                     tr { th scope="row" { (t(lang, "Status")) } td #status { (status(lang, p)) } }
-                    tr { th scope="row" { (t(lang, "Messages")) } td id="delivery" { (delivery(lang, v.delivery)) } }
+                    tr { th scope="row" { (t(lang, "Messages")) } td id="delivery" { (delivery(c, v.delivery)) } }
                 }
             } }
             @if p.active {

@@ -24,7 +24,7 @@ use crate::web::account::status_of;
 use crate::web::actions::feedback_section;
 use crate::web::conversations::{allow_replies_field, code_page};
 use crate::web::i18n::{t, tf, tn};
-use crate::web::layout::{Chrome, Errors, csrf_field, field_id, page, when};
+use crate::web::layout::{Chrome, Errors, csrf_field, field_id, page, when_in};
 use crate::web::respond::{Form, error_page, html as html_response, see_other};
 use crate::web::session::{Guest, session, session_form};
 
@@ -51,7 +51,7 @@ pub async fn list(req: &Request, Data(state): Data<&AppState>) -> Response {
                             li.card {
                                 h2 { (p.title) }
                                 p.meta {
-                                    (tf(lang, "Open until {date}", &[("date", &when(p.closes_at))]))
+                                    (tf(lang, "Open until {date}", &[("date", &c.when(p.closes_at))]))
                                     " · "
                                     (tn(lang, "{n} question", "{n} questions", p.questions.len() as u64, &[]))
                                 }
@@ -299,7 +299,7 @@ fn pulse_page(
         &p.title,
         html! {
             h1 { (p.title) }
-            p.meta { (tf(lang, "Open until {date}", &[("date", &when(p.closes_at))])) }
+            p.meta { (tf(lang, "Open until {date}", &[("date", &c.when(p.closes_at))])) }
             (anonymity_statement(lang, MinGroup::stored(p.min_group)))
             (errors.summary(lang, &shown))
             form method="post" action=(action) {
@@ -320,11 +320,11 @@ fn pulse_page(
 /// The pulse as its invitees reading `lang` will see it, inside a page in the viewer's
 /// own language: the same statement and questions, which can be tried, and a send
 /// button that does nothing.
-pub fn pulse_preview(lang: Language, p: &Pulse) -> Markup {
+pub fn pulse_preview(lang: Language, tz: chrono_tz::Tz, p: &Pulse) -> Markup {
     html! {
         div.preview lang=(lang.as_str()) {
             h2 { (p.title) }
-            p.meta { (tf(lang, "Open until {date}", &[("date", &when(p.closes_at))])) }
+            p.meta { (tf(lang, "Open until {date}", &[("date", &when_in(tz, p.closes_at))])) }
             (anonymity_statement(lang, MinGroup::stored(p.min_group)))
             form {
                 @for (i, q) in p.questions.iter().enumerate() {

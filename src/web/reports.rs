@@ -27,7 +27,7 @@ use crate::web::account::query;
 use crate::web::actions::report_section;
 use crate::web::charts;
 use crate::web::i18n::{t, tf, tn};
-use crate::web::layout::{Chrome, page, when};
+use crate::web::layout::{Chrome, page};
 use crate::web::people::readable_team_options;
 use crate::web::report_details as details;
 use crate::web::respond::{error_page, html as html_response};
@@ -103,7 +103,7 @@ pub async fn index(req: &Request, Data(state): Data<&AppState>) -> Response {
                                 tr {
                                     td { a href={ "/reports/" (r.id) } { (title) } }
                                     td.num { "#" (r.sequence) }
-                                    td { (when(r.closes_at)) }
+                                    td { (c.when(r.closes_at)) }
                                 }
                             }
                         }
@@ -387,7 +387,7 @@ pub async fn report(
             &title,
             html! {
                 h1 { (title) }
-                p.meta { (t(lang, "Closed")) ": " (when(round_row.closes_at)) " · k = " (k) }
+                p.meta { (t(lang, "Closed")) ": " (c.when(round_row.closes_at)) " · k = " (k) }
                 (team_picker(&c, &s, &id, &teams, report.team_id.as_deref(), &cuts, cut))
                 @if !report.scores_released {
                     p.notice { (t(lang, "This round is still open: scores are released when it closes. Only participation is shown.")) }

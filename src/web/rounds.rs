@@ -11,7 +11,7 @@ use poem::{Request, Response, handler};
 use crate::state::AppState;
 use crate::surveys::opening::{closing, opening};
 use crate::web::i18n::{t, tf, tn};
-use crate::web::layout::{csrf_field, page, when};
+use crate::web::layout::{csrf_field, page};
 use crate::web::once::once_field;
 use crate::web::respond::{Form, html as html_response};
 use crate::web::session::hr_session;
@@ -50,7 +50,7 @@ pub async fn confirm_open(
                         (tf(lang, "{m} of them have activated their account and can sign in now", &[("m", &activated)]))
                         ")."
                     }
-                    p { (tf(lang, "It stays open until {date}; a message that it is open is queued for everyone invited.", &[("date", &when(o.closes_at))])) }
+                    p { (tf(lang, "It stays open until {date}; a message that it is open is queued for everyone invited.", &[("date", &c.when(o.closes_at))])) }
                     @if o.invited == 0 {
                         p.warning role="status" { (t(lang, "Nobody would be invited: the survey's audience has no active people in a team.")) }
                     }
@@ -64,7 +64,7 @@ pub async fn confirm_open(
                                         ": "
                                         (tn(lang, "{n} person in common", "{n} people in common", u64::try_from(ov.shared).unwrap_or(u64::MAX), &[]))
                                         ", "
-                                        (tf(lang, "open until {date}", &[("date", &when(ov.closes_at))]))
+                                        (tf(lang, "open until {date}", &[("date", &c.when(ov.closes_at))]))
                                     }
                                 }
                             }
@@ -112,7 +112,7 @@ pub async fn confirm_close(
                     p.warning role="status" { (t(lang, "This round is not open.")) }
                     p { a href=(back) { (t(lang, "Back to the survey")) } }
                 } @else {
-                    p { (tf(lang, "It would stay open until {date}.", &[("date", &when(r.closes_at))])) }
+                    p { (tf(lang, "It would stay open until {date}.", &[("date", &c.when(r.closes_at))])) }
                     p id="closing" {
                         (tn(lang, "Closing it now ends it for everyone: whoever of the {n} person invited has not answered can no longer answer. The answers are then opened and the reports released; this cannot be undone.", "Closing it now ends it for everyone: whoever of the {n} people invited has not answered can no longer answer. The answers are then opened and the reports released; this cannot be undone.", invited, &[]))
                     }

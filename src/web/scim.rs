@@ -15,7 +15,7 @@ use crate::scim::tokens::{self, CreateScimToken, ScimToken};
 use crate::state::AppState;
 use crate::web::account::status_of;
 use crate::web::i18n::{t, tf};
-use crate::web::layout::{Chrome, Errors, Field, csrf_field, page, when};
+use crate::web::layout::{Chrome, Errors, Field, csrf_field, page};
 use crate::web::respond::{html as html_response, see_other};
 use crate::web::session::{Session, hr_form, hr_session};
 
@@ -70,10 +70,10 @@ fn view(
                     } }
                     tbody { @for k in list { tr {
                         td { (k.name) }
-                        td { (when(k.created_at)) }
-                        td { (k.last_used_at.map(when).unwrap_or_else(|| t(lang, "never").to_owned())) }
+                        td { (c.when(k.created_at)) }
+                        td { (k.last_used_at.map(|at| c.when(at)).unwrap_or_else(|| t(lang, "never").to_owned())) }
                         td { @match k.revoked_at {
-                            Some(at) => { (tf(lang, "revoked {date}", &[("date", &when(at))])) }
+                            Some(at) => { (tf(lang, "revoked {date}", &[("date", &c.when(at))])) }
                             None => { (t(lang, "active")) }
                         } }
                         td { @if k.revoked_at.is_none() {
@@ -94,7 +94,7 @@ fn view(
             p { (tf(lang, "SCIM may deactivate at most {share}% of the active people within an hour; beyond that, deactivations wait here for an admin.", &[("share", &share)])) }
             p { (tf(lang, "Deactivated through SCIM in the last hour: {done}. Active people: {active}.", &[("done", &done), ("active", &active)])) }
             @if let Some(until) = g.released_until {
-                p { (tf(lang, "Confirmed: SCIM may deactivate freely until {date}.", &[("date", &when(until))])) }
+                p { (tf(lang, "Confirmed: SCIM may deactivate freely until {date}.", &[("date", &c.when(until))])) }
             }
             @if g.held.is_empty() {
                 p { (t(lang, "No deactivation is held.")) }
@@ -108,7 +108,7 @@ fn view(
                     tbody { @for h in &g.held { tr {
                         td { (h.email) }
                         td { (if h.delete { t(lang, "delete") } else { t(lang, "deactivate") }) }
-                        td { (when(h.requested_at)) }
+                        td { (c.when(h.requested_at)) }
                     } } }
                 } }
                 form method="post" action="/admin/scim/confirm" {

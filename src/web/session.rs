@@ -35,6 +35,8 @@ pub const LANG_COOKIE: &str = "pulseline_lang";
 /// A signed-in person on a page.
 pub struct Session {
     pub here: String,
+    /// The time zone of the pages: the person's own, else the organisation's.
+    pub tz: chrono_tz::Tz,
     pub principal: Principal,
     pub me: Me,
     pub lang: Language,
@@ -46,6 +48,7 @@ impl Session {
     pub fn chrome(&self) -> Chrome<'_> {
         Chrome {
             lang: self.lang,
+            tz: self.tz,
             me: Some(&self.me),
             csrf: &self.csrf,
             here: &self.here,
@@ -145,6 +148,8 @@ pub fn guest_language(req: &Request) -> Language {
 /// cookie to set when they had no pre-session value yet.
 pub struct Guest {
     pub here: String,
+    /// The organisation's time zone.
+    pub tz: chrono_tz::Tz,
     pub lang: Language,
     pub csrf: String,
     pub set_cookie: Option<String>,
@@ -162,6 +167,7 @@ impl Guest {
         };
         Guest {
             here: here(req),
+            tz: org_zone(state),
             lang: guest_language(req),
             csrf: csrf_for(state, "pre", &value),
             set_cookie,
@@ -171,6 +177,7 @@ impl Guest {
     pub fn chrome(&self) -> Chrome<'_> {
         Chrome {
             lang: self.lang,
+            tz: self.tz,
             me: None,
             csrf: &self.csrf,
             here: &self.here,
@@ -204,6 +211,11 @@ pub async fn guest_form(
         return Err(guest.finish(csrf_refused(&guest.chrome())));
     }
     Ok((guest, form))
+}
+
+/// The organisation's time zone (`PULSELINE_TIME_ZONE`, checked at start), else UTC.
+pub fn org_zone(state: &AppState) -> chrono_tz::Tz {
+    state.config.time_zone.parse().unwrap_or(chrono_tz::Tz::UTC)
 }
 
 /// The signed-in session, or a redirect to sign-in (clearing a dead cookie).
@@ -266,6 +278,10 @@ pub async fn session(state: &AppState, req: &Request) -> Result<Session, Respons
     let csrf = csrf_for(state, "session", &principal.sid);
     Ok(Session {
         here: here(req),
+        tz: me
+            .shown_time_zone
+            .parse()
+            .unwrap_or_else(|_| org_zone(state)),
         lang: Language::from_db(&me.language),
         principal,
         me,

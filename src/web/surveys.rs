@@ -19,7 +19,7 @@ use crate::surveys::service::{
 use crate::surveys::types::{RoundMessages, RoundStatus};
 use crate::web::account::query;
 use crate::web::i18n::{t, tf, tn};
-use crate::web::layout::{csrf_field, page, when};
+use crate::web::layout::{csrf_field, page};
 use crate::web::once::{Done, at_most_once};
 use crate::web::pulses::pulse_preview;
 use crate::web::respond::{done_or_page, error_page, html as html_response, see_other};
@@ -133,7 +133,7 @@ pub async fn preview(
                         " "
                     }
                 }
-                (pulse_preview(shown_in, &p))
+                (pulse_preview(shown_in, c.tz, &p))
                 p { a href={ "/hr/surveys/" (id) } { (t(lang, "Back to the survey")) } }
             },
         ),
@@ -232,8 +232,8 @@ pub async fn survey(
                                 tr {
                                     td.num { (r.sequence) }
                                     td { (round_status(lang, r.status)) }
-                                    td { (when(r.opens_at)) }
-                                    td { (when(r.closes_at)) }
+                                    td { (c.when(r.opens_at)) }
+                                    td { (c.when(r.closes_at)) }
                                     td.num { (r.invited) }
                                     td { (messages(lang, &r.messages)) }
                                     td {
@@ -253,7 +253,7 @@ pub async fn survey(
                         h2 id="participation" { (t(lang, "Live participation")) }
                     } @else {
                         h2 id="participation" { (tf(lang, "Participation in round {n}", &[("n", &r.sequence.to_string())])) }
-                        p.hint { (tf(lang, "Closed on {date}.", &[("date", &when(r.closes_at))])) }
+                        p.hint { (tf(lang, "Closed on {date}.", &[("date", &c.when(r.closes_at))])) }
                     }
                     p.hint { (tf(lang, "Shown only for teams of at least {k} invitees; never who answered.", &[("k", &p.min_group.to_string())])) }
                     p.hint { (t(lang, "Response rate: answered out of the reachable invitees, those who can sign in (their account is activated). People who never activated their account cannot answer; the rate over everyone invited is shown last.")) }

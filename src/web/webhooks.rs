@@ -12,7 +12,7 @@ use crate::hooks::service;
 use crate::hooks::types::{DeliveryPage, Hook, HookKind};
 use crate::state::AppState;
 use crate::web::i18n::t;
-use crate::web::layout::{Chrome, page, when};
+use crate::web::layout::{Chrome, page};
 use crate::web::respond::html as html_response;
 use crate::web::session::hr_session;
 
@@ -68,7 +68,7 @@ fn view(c: &Chrome, hooks: &[(Hook, DeliveryPage)]) -> Markup {
                                 td { (d.tries) }
                                 td { (d.response_status.map(|s| s.to_string()).unwrap_or_default()) }
                                 td { (d.last_error.as_deref().unwrap_or("")) }
-                                td { (when(d.created_at)) }
+                                td { (c.when(d.created_at)) }
                             } } }
                         } }
                     }

@@ -516,3 +516,113 @@ async fn every_page_has_a_favicon() {
     );
     assert!(icon.text().starts_with("<svg "));
 }
+
+/// "Open until …" of the pulses page, as it reads.
+fn open_until(html: &str) -> String {
+    let marker = "Open until ";
+    let start = html.find(marker).expect("an open pulse") + marker.len();
+    let rest = &html[start..start + html[start..].find('<').expect("end")];
+    rest.split(" · ").next().unwrap_or(rest).to_owned()
+}
+
+#[tokio::test]
+async fn times_read_in_the_organisation_s_zone_or_one_s_own() {
+    // The organisation keeps Tokyo time (UTC+9 all year, no daylight saving).
+    let app = spawn_app_with(|c| c.time_zone = "Asia/Tokyo".into()).await;
+    let hr = app.hr().await;
+    let (people, _, round) = team_with_open_round(&app, &hr, 5).await;
+    let me = &people[0];
+    let pulses = app.get("/api/v1/me/pulses", Some(&me.token)).await.json();
+    let closes = pulses
+        .as_array()
+        .expect("pulses")
+        .iter()
+        .find(|p| p["round_id"] == json!(round))
+        .expect("the open round")["closes_at"]
+        .as_str()
+        .expect("closes_at")
+        .to_owned();
+    let closes = chrono::NaiveDateTime::parse_from_str(&closes, "%Y-%m-%dT%H:%M:%S%.f")
+        .expect("a timestamp");
+    // Worked by hand: Tokyo is UTC+9 ("JST"); Moscow is UTC+3 ("MSK") since 2014.
+    let tokyo = format!(
+        "{} JST",
+        (closes + chrono::TimeDelta::hours(9)).format("%Y-%m-%d %H:%M")
+    );
+    let moscow = format!(
+        "{} MSK",
+        (closes + chrono::TimeDelta::hours(3)).format("%Y-%m-%d %H:%M")
+    );
+
+    let r = app.get("/api/v1/me", Some(&me.token)).await.json();
+    assert_eq!(r["time_zone"], json!(null));
+    assert_eq!(r["shown_time_zone"], json!("Asia/Tokyo"));
+    app.set_password(&me.id).await;
+    let mut b = Browser::new(&app);
+    b.sign_in(&me.email, PASSWORD).await;
+    assert_eq!(open_until(&b.get("/pulses").await.text()), tokyo);
+
+    // One's own zone, on the account page.
+    let r = b
+        .submit(
+            "/password",
+            "/account/time-zone",
+            &[("time_zone", "Europe/Moscow")],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.text());
+    assert_eq!(location(&r), "/password#time-zone");
+    assert_eq!(open_until(&b.get("/pulses").await.text()), moscow);
+    let page = b.get("/password").await.text();
+    assert!(
+        page.contains("<option value=\"Europe/Moscow\" selected>"),
+        "{page}"
+    );
+    let r = app.get("/api/v1/me", Some(&me.token)).await.json();
+    assert_eq!(
+        (r["time_zone"].clone(), r["shown_time_zone"].clone()),
+        (json!("Europe/Moscow"), json!("Europe/Moscow"))
+    );
+    // Back to the organisation's.
+    b.submit("/password", "/account/time-zone", &[("time_zone", "")])
+        .await;
+    assert_eq!(open_until(&b.get("/pulses").await.text()), tokyo);
+
+    // The API: an unknown name is refused with the field named; null clears.
+    let bad = app
+        .json(
+            poem::http::Method::PUT,
+            "/api/v1/me/time-zone",
+            Some(&me.token),
+            json!({"time_zone": "Mars/Olympus_Mons"}),
+        )
+        .await;
+    bad.expect(422);
+    assert_eq!(bad.field(), "time_zone");
+    let ok = app
+        .json(
+            poem::http::Method::PUT,
+            "/api/v1/me/time-zone",
+            Some(&me.token),
+            json!({"time_zone": "America/New_York"}),
+        )
+        .await;
+    ok.expect(200);
+    assert_eq!(ok.json(), json!({"time_zone": "America/New_York"}));
+    let r = app.get("/api/v1/me", Some(&me.token)).await.json();
+    assert_eq!(r["shown_time_zone"], json!("America/New_York"));
+    let ok = app
+        .json(
+            poem::http::Method::PUT,
+            "/api/v1/me/time-zone",
+            Some(&me.token),
+            json!({"time_zone": null}),
+        )
+        .await;
+    ok.expect(200);
+    let r = app.get("/api/v1/me", Some(&me.token)).await.json();
+    assert_eq!(r["time_zone"], json!(null));
+    // Someone else's setting is not touched by one's own.
+    let other = app.get("/api/v1/me", Some(&people[1].token)).await.json();
+    assert_eq!(other["shown_time_zone"], json!("Asia/Tokyo"));
+}
