@@ -103,7 +103,7 @@ fn view(
                         th { (t(lang, "Status")) }
                         th.num { (t(lang, "Tries")) }
                         th { (t(lang, "Last error")) }
-                        th {}
+                        th { span.visually-hidden { (t(lang, "Actions")) } }
                     } }
                     tbody { @for m in &box_.items { tr {
                         td { (c.when(m.created_at)) }
