@@ -934,9 +934,9 @@ def scenario_mail(args) -> list[str]:
     """Two replicas on one PostgreSQL send through one real SMTP server (aiosmtpd):
     `--mail-people` imported people each get exactly one invitation and exactly one
     pulse-open message; then a second round's messages go out while one replica is
-    killed with SIGKILL and restarted: none is lost, and at most the one message in
-    flight at the kill goes out twice (the documented window between the SMTP server
-    accepting it and the row being marked sent)."""
+    killed with SIGKILL and restarted: none is lost, and at most the messages in flight
+    at the kill (8) go out twice (the documented window between the SMTP server
+    accepting a message and its row being marked sent)."""
     n = args.mail_people
     print(f"\n== mail on postgres: two replicas, {n} people, one SMTP sink, a kill -9 mid-send")
     run = Run(args, "mail", "postgres")
@@ -995,7 +995,7 @@ def scenario_mail(args) -> list[str]:
         lost = [e for e in emails if second.get(e, 0) == 0]
         twice = [e for e in emails if second.get(e, 0) > 1]
         c.equal(len(lost), 0, "pulse-open messages lost to the kill")
-        c.check(len(twice) <= 1, f"messages sent twice: {len(twice)} (at most the one in flight at the kill)", ", ".join(twice[:5]))
+        c.check(len(twice) <= 8, f"messages sent twice: {len(twice)} (at most the 8 in flight at the kill)", ", ".join(twice[:5]))
         c.equal(run.db.scalar("SELECT COUNT(*) FROM outbox WHERE status <> 'sent' AND kind = 'pulse_open'"), 0, "pulse-open rows not sent")
         print(f"  the second round drained {took:.1f} s after the restart; sent twice: {len(twice)}")
         h.close()

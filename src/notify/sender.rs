@@ -1,12 +1,13 @@
-//! The outbox sender: a task that claims due messages, sends each by SMTP at the
-//! configured rate, and records the outcome. A temporary failure (a 4xx answer, a lost
+//! The outbox sender: a task that claims due messages, sends them by SMTP at the
+//! configured rate (up to 8 at once, each on its own connection, so the server's
+//! latency does not cap the rate), and records each outcome. A temporary failure (a 4xx answer, a lost
 //! connection) is tried again after an exponential backoff with jitter; a permanent
 //! one (5xx), or a temporary one on the last allowed try, fails the message with its
-//! error kept. Stopping lets the message being sent finish and be recorded, and hands
+//! error kept. Stopping lets the messages being sent finish and be recorded, and hands
 //! the rest of the claimed batch back to the queue, so a restart sends nothing twice.
 //!
 //! The one window in which a message can go out twice: the server has accepted it and
-//! the process dies before the row is marked sent. The claim then lapses and another
+//! the process dies before the row is marked sent (at most the 8 messages in flight). The claim then lapses and another
 //! sender sends it again. Nothing marks a message sent before the server accepts it, so
 //! no message is lost either.
 //!
@@ -16,6 +17,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{NaiveDateTime, TimeDelta};
+use futures_util::StreamExt;
+use futures_util::stream::FuturesUnordered;
 use rand::Rng;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
@@ -34,6 +37,8 @@ use crate::state::AppState;
 
 /// Messages claimed at a time.
 const BATCH: i64 = 16;
+/// Messages being sent at once (each on its own SMTP connection).
+const IN_FLIGHT: usize = 8;
 /// The longest wait between two tries.
 const MAX_BACKOFF_MS: u64 = 6 * 3600 * 1000;
 
@@ -154,22 +159,42 @@ impl Sender {
                 }
                 continue;
             }
-            for (i, row) in batch.iter().enumerate() {
+            // Up to IN_FLIGHT messages at once, each started on its turn of the pace, so
+            // one slow SMTP exchange does not hold the others up.
+            let mut in_flight = FuturesUnordered::new();
+            let mut next = 0;
+            let mut stopping = false;
+            while next < batch.len() || !in_flight.is_empty() {
+                let more = next < batch.len() && in_flight.len() < IN_FLIGHT && !stopping;
                 tokio::select! {
-                    _ = pace.tick() => {}
-                    _ = stopped.changed() => {}
+                    Some(()) = in_flight.next(), if !in_flight.is_empty() => {}
+                    _ = pace.tick(), if more => {
+                        let row = &batch[next];
+                        next += 1;
+                        in_flight.push(self.send_one(row));
+                    }
+                    _ = stopped.changed(), if !stopping => {}
                 }
-                if *stopped.borrow() {
-                    self.release(&batch[i..]).await;
-                    break 'outer;
+                if *stopped.borrow() && !stopping {
+                    // The messages being sent finish and are recorded; the rest go back.
+                    stopping = true;
+                    self.release(&batch[next..]).await;
+                    next = batch.len();
                 }
-                let outcome = self.deliver(row).await;
-                if let Err(e) = self.record(row, outcome).await {
-                    tracing::warn!(error = %e, id = %row.id, "recording a message's outcome failed");
-                }
+            }
+            if stopping {
+                break 'outer;
             }
         }
         tracing::info!("outbox sender stopped");
+    }
+
+    /// Sends one claimed message and records what became of it.
+    async fn send_one(&self, row: &OutboxRow) {
+        let outcome = self.deliver(row).await;
+        if let Err(e) = self.record(row, outcome).await {
+            tracing::warn!(error = %e, id = %row.id, "recording a message's outcome failed");
+        }
     }
 
     async fn claim(&self) -> Result<Vec<OutboxRow>, ApiError> {
