@@ -91,12 +91,24 @@ fn count_of(buckets: &[Bucket], range: std::ops::RangeInclusive<u32>) -> i64 {
 /// A shown question's answers per option, or why they are withheld.
 fn distribution(
     lang: crate::org::domain::Language,
-    kind: &str,
+    question: &QuestionRow,
     q: &QuestionCell,
     k: i64,
 ) -> Markup {
+    // A choice's counts are named by its English options (the values answers store);
+    // the page names them as its reader's language does.
+    let values = question.options_list();
+    let labels = question.option_labels(lang.as_str());
+    let label = |value: &str| -> String {
+        values
+            .iter()
+            .position(|v| v == value)
+            .and_then(|i| labels.get(i))
+            .cloned()
+            .unwrap_or_else(|| value.to_owned())
+    };
     match (&q.distribution, q.distribution_withheld) {
-        (Some(b), _) if kind == "scale11" => html! {
+        (Some(b), _) if question.kind == "scale11" => html! {
             (t(lang, "Detractors (0–6)")) ": " (count_of(b, 0..=6)) " · "
             (t(lang, "Passives (7–8)")) ": " (count_of(b, 7..=8)) " · "
             (t(lang, "Promoters (9–10)")) ": " (count_of(b, 9..=10))
@@ -104,7 +116,7 @@ fn distribution(
         (Some(b), _) => html! {
             @for (i, bucket) in b.iter().enumerate() {
                 @if i > 0 { " · " }
-                (bucket.label) ": " (bucket.count)
+                (label(&bucket.label)) ": " (bucket.count)
             }
         },
         (None, Some(DistributionWithheld::ProtectsSmallerGroup)) => html! {
@@ -155,7 +167,7 @@ pub fn questions_section(
                                 td.num { (cell.n.map(|n| n.to_string()).unwrap_or_default()) }
                                 td.num { (one_decimal(cell.mean)) }
                                 td.num { (one_decimal(cell.favorable)) }
-                                td { (distribution(lang, &q.kind, cell, k)) }
+                                td { (distribution(lang, q, cell, k)) }
                             }
                         }
                     }

@@ -463,7 +463,8 @@ async fn the_report_page_shows_cuts_results_per_question_and_downloads_its_csv()
                        {"bank_item": "eo_proud"},
                        {"bank_item": "eo_enps"},
                        {"kind": "choice", "driver": "voice", "text": "Which channel do you prefer?",
-                        "text_ru": "Какой канал вам удобнее?", "options": ["Chat", "Mail", "Call"]}
+                        "text_ru": "Какой канал вам удобнее?", "options": ["Chat", "Mail", "Call"],
+                        "options_ru": ["Чат", "Почта", "Звонок"]}
                    ],
                    "audience": {"team_ids": [field]}, "cuts": ["location"],
                    "schedule": {"starts_on": today, "cadence": "monthly", "window_days": 7}}),
@@ -522,6 +523,24 @@ async fn the_report_page_shows_cuts_results_per_question_and_downloads_its_csv()
     );
     assert!(questions.contains(">3.0<") && questions.contains(">40.0<"));
     assert!(!html.contains("id=\"segments\""), "no cut chosen");
+    // A Russian reader reads the question and its options in Russian, with the same
+    // counts.
+    let mut ru = Browser::new(&app);
+    ru.sign_in(&hr.email, PASSWORD).await;
+    switch_language(&mut ru, "ru").await;
+    let html = ru
+        .get(&format!("/reports/{round}?team_id={field}"))
+        .await
+        .text();
+    let questions = table_after(&html, "Результаты по вопросам");
+    let choice = &questions[questions
+        .find("Какой канал вам удобнее?")
+        .expect("the choice question in Russian")..];
+    assert!(
+        choice.contains("Чат: 7 · Почта: 7 · Звонок: 6"),
+        "{questions}"
+    );
+    switch_language(&mut ru, "en").await;
 
     // The cut: Berlin (even i) and Lisbon (odd i), 10 answers each.
     let page = b
