@@ -14,6 +14,7 @@ script exits with status 1; a run with no failure exits 0.
     scripts/soak.py upgrade --old-bin OLD [--db …] # OLD serves while this binary migrates and joins
     scripts/soak.py mail                           # two replicas, one SMTP server, kill -9 mid-send
     scripts/soak.py mail-bench --mail-people 10000 # pulse-open messages per hour (benchmark)
+    scripts/soak.py pages  [--db …]                # every page's load time, demo data (benchmark)
     scripts/soak.py ci                             # load, crash (both databases), replicas, mail;
                                                    # upgrade too when --old-bin is given
 
@@ -1055,6 +1056,97 @@ def scenario_mail_bench(args) -> list[str]:
         run.close()
 
 
+# ---------- page loads ----------
+
+
+def items_of(v) -> list:
+    return v if isinstance(v, list) else (v or {}).get("items", [])
+
+
+def page_get(port: int, path: str, token: str) -> tuple[int, float]:
+    """One GET of a page with the session cookie (which holds the API's access token):
+    its status and seconds to the last byte."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    t0 = time.perf_counter()
+    conn.request("GET", path, headers={"Cookie": f"pulseline_session={token}"})
+    resp = conn.getresponse()
+    resp.read()
+    took = time.perf_counter() - t0
+    conn.close()
+    return resp.status, took
+
+
+def scenario_pages(args, kind: str) -> list[str]:
+    """A benchmark, not a check: the demo organisation (`pulseline demo --seed 7`) and
+    every page of the web app as HR and as an employee, each loaded `--page-runs` times
+    one after another over loopback: the time to the last byte, median, 95th percentile
+    and worst, against the 300 ms budget."""
+    print(f"\n== pages on {kind}: the demo organisation, every page {args.page_runs} times")
+    run = Run(args, "pages", kind)
+    c = run.checks
+    try:
+        s = run.server("server", cheap_hashing=False)
+        out = s.run_cli(["demo", "--seed", "7"])
+        m = re.search(r"sign in as (\S+) with password (\S+)", out)
+        if not m:
+            raise Fail(f"demo printed no credentials: {out}")
+        admin_email, password = m.group(1), m.group(2)
+        s.start()
+        s.wait_ready()
+        h = Http(s.port)
+        hr = h.expect(200, "POST", "/api/v1/auth/login", None, {"email": admin_email, "password": password})["access_token"]
+        emp = h.expect(200, "POST", "/api/v1/auth/login", None, {"email": "person1@acme.example", "password": password})["access_token"]
+        surveys = items_of(h.expect(200, "GET", "/api/v1/surveys", hr))
+        survey = surveys[0]["id"]
+        rounds = items_of(h.expect(200, "GET", f"/api/v1/surveys/{survey}/rounds", hr))
+        closed = [r for r in rounds if r["status"] == "closed"]
+        round_id = closed[-1]["id"]
+        teams = items_of(h.expect(200, "GET", "/api/v1/teams", hr))
+        team = teams[0]["id"]
+        person = items_of(h.expect(200, "GET", "/api/v1/people?limit=1", hr))[0]["id"]
+        suggestion = items_of(h.expect(200, "GET", "/api/v1/suggestions?limit=1", hr))
+        actions = items_of(h.expect(200, "GET", "/api/v1/actions", hr))
+        h.close()
+        pages = [
+            (hr, "/"), (hr, "/reports"), (hr, f"/reports/{round_id}"), (hr, f"/reports/{round_id}?team_id={team}"),
+            (hr, "/reports/insights"), (hr, "/hr/heatmap"), (hr, "/hr/linkage"), (hr, "/hr/surveys"),
+            (hr, f"/hr/surveys/{survey}"), (hr, f"/hr/surveys/{survey}/preview"), (hr, f"/hr/surveys/{survey}/edit"),
+            (hr, "/hr/surveys/new"), (hr, "/hr/people"), (hr, f"/hr/people/{person}"), (hr, "/hr/people/new"),
+            (hr, "/hr/teams"), (hr, f"/hr/teams/{team}"), (hr, f"/hr/teams/{team}/serves"), (hr, "/hr/cx"),
+            (hr, "/suggestions"), (hr, "/suggestions/new"), (hr, "/actions"), (hr, "/actions/new"),
+            (hr, "/admin/audit"), (hr, "/admin/retention"), (hr, "/admin/scim"), (hr, "/admin/webhooks"),
+            (hr, "/admin/outbox"), (hr, "/password"), (hr, "/conversations"),
+            (emp, "/"), (emp, "/pulses"), (emp, "/suggestions"), (emp, "/actions"),
+        ]
+        if suggestion:
+            pages.append((hr, f"/suggestions/{suggestion[0]['id']}"))
+        if actions:
+            pages.append((hr, f"/actions/{actions[0]['id']}"))
+        print(f"  {'page':<58} {'p50 ms':>7} {'p95 ms':>7} {'max ms':>7}")
+        worst = 0.0
+        for token, path in pages:
+            status, _ = page_get(s.port, path, token)  # a first load, not counted
+            times = []
+            for _ in range(args.page_runs):
+                status, took = page_get(s.port, path, token)
+                if status != 200:
+                    break
+                times.append(took * 1000)
+            if status != 200:
+                c.check(False, f"{path}: 200", f"status {status}")
+                continue
+            worst = max(worst, pct(times, 95))
+            who = "HR" if token == hr else "employee"
+            print(f"  {who + ' ' + re.sub(r'[0-9a-f-]{36}', '{id}', path):<58} {pct(times, 50):>7.1f} {pct(times, 95):>7.1f} {max(times):>7.1f}")
+        print(f"  the slowest page's p95: {worst:.1f} ms (budget 300 ms)")
+        return c.failures
+    except Fail as e:
+        c.check(False, "the run completed", str(e))
+        return c.failures
+    finally:
+        run.close()
+
+
 def as_old(old, new):
     """`new` cut down to the fields `old` has, recursively (lists item by item)."""
     if isinstance(old, dict) and isinstance(new, dict):
@@ -1277,7 +1369,7 @@ def default_bin() -> str:
 
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("scenario", choices=["load", "crash", "replicas", "flood", "upgrade", "mail", "mail-bench", "ci"])
+    p.add_argument("scenario", choices=["load", "crash", "replicas", "flood", "upgrade", "mail", "mail-bench", "pages", "ci"])
     p.add_argument("--db", choices=["sqlite", "postgres", "both"], default="both", help="database(s) for load, crash, flood")
     p.add_argument("--bin", default=default_bin(), help="the pulseline binary (default: %(default)s)")
     p.add_argument("--old-bin", default=None, help="the previous version's binary, for the upgrade scenario")
@@ -1290,6 +1382,7 @@ def main() -> int:
     p.add_argument("--flood-secs", type=int, default=10)
     p.add_argument("--mail-people", type=int, default=1000, help="people for the mail scenarios")
     p.add_argument("--mail-rate", type=int, default=200, help="PULSELINE_MAIL_RATE per server for the mail scenarios")
+    p.add_argument("--page-runs", type=int, default=20, help="loads of each page for the pages benchmark")
     p.add_argument("--keep", action="store_true", help="keep logs and databases")
     args = p.parse_args()
     if args.seed is None:
@@ -1313,6 +1406,9 @@ def main() -> int:
         failures += scenario_mail(args)
     if args.scenario == "mail-bench":
         failures += scenario_mail_bench(args)
+    if args.scenario == "pages":
+        for kind in kinds:
+            failures += scenario_pages(args, kind)
     if args.scenario == "upgrade" or (args.scenario == "ci" and args.old_bin):
         if not args.old_bin or not os.access(args.old_bin, os.X_OK):
             print(f"FAIL: --old-bin {args.old_bin} is not an executable", file=sys.stderr)
