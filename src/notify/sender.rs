@@ -70,6 +70,8 @@ struct Sender {
     every: Duration,
     /// How long a claim lasts: far longer than a batch takes to send.
     lease: TimeDelta,
+    /// The organisation's time zone, for recipients who chose none.
+    org_zone: chrono_tz::Tz,
 }
 
 /// The wait before try `tries + 1`: `base · 2^(tries-1)`, capped, half of it random
@@ -123,6 +125,7 @@ pub fn start(state: &AppState) -> anyhow::Result<Option<SenderHandle>> {
         poll: Duration::from_millis(c.mail_poll_ms.max(10)),
         every: Duration::from_secs_f64(1.0 / f64::from(c.mail_rate.max(1))),
         lease: TimeDelta::seconds(i64::from(c.mail_lease_secs.max(5))),
+        org_zone: c.time_zone.parse().unwrap_or(chrono_tz::Tz::UTC),
     };
     let (stop, stopped) = watch::channel(false);
     let task = tokio::spawn(sender.run(stopped));
@@ -255,21 +258,27 @@ impl Sender {
             .db
             .read(move |conn| store::recipient(conn, &person))
             .await;
-        let (to, name) = match recipient {
+        let (to, name, zone) = match recipient {
             Ok(Some(r)) if r.active && r.activated && row.kind == kind::INVITATION => {
                 return Outcome::Final(
                     status::CANCELLED,
                     "the account was activated before the invitation was sent".into(),
                 );
             }
-            Ok(Some(r)) if r.active => (r.email, r.name),
+            Ok(Some(r)) if r.active => {
+                let zone = r
+                    .time_zone
+                    .and_then(|z| z.parse().ok())
+                    .unwrap_or(self.org_zone);
+                (r.email, r.name, zone)
+            }
             Ok(_) => {
                 return Outcome::Final(status::CANCELLED, "the person is deactivated".into());
             }
             Err(e) => return Outcome::Retry(e.to_string()),
         };
         let now = crate::clock::now();
-        let letter = match self.compose(row, &name, now) {
+        let letter = match self.compose(row, &name, zone, now) {
             Ok(r) => r,
             Err(o) => return o,
         };
@@ -293,6 +302,7 @@ impl Sender {
         &self,
         row: &OutboxRow,
         name: &str,
+        zone: chrono_tz::Tz,
         now: NaiveDateTime,
     ) -> Result<crate::notify::templates::Rendered, Outcome> {
         let bad = |what: &str| Outcome::Final(status::FAILED, format!("unreadable {what}"));
@@ -313,7 +323,7 @@ impl Sender {
                 let content = Content::Invitation {
                     expires_at: p.expires_at,
                 };
-                Ok(render(&content, lang, &self.org, name, &link))
+                Ok(render(&content, lang, &self.org, name, &link, zone))
             }
             kind::PULSE_OPEN | kind::REMINDER => {
                 let p: PulsePayload =
@@ -338,7 +348,7 @@ impl Sender {
                         closes_at: p.closes_at,
                     }
                 };
-                Ok(render(&content, lang, &self.org, name, &link))
+                Ok(render(&content, lang, &self.org, name, &link, zone))
             }
             kind::ACTION_NEW | kind::ACTION_DUE => {
                 let p: ActionPayload =
@@ -354,7 +364,7 @@ impl Sender {
                         team: p.team.as_deref(),
                     },
                 };
-                Ok(render(&content, lang, &self.org, name, &link))
+                Ok(render(&content, lang, &self.org, name, &link, zone))
             }
             kind::SUGGESTION_REPLY => {
                 let p: SuggestionPayload =
@@ -364,7 +374,7 @@ impl Sender {
                     title: &p.title,
                     status: &p.status,
                 };
-                Ok(render(&content, lang, &self.org, name, &link))
+                Ok(render(&content, lang, &self.org, name, &link, zone))
             }
             kind::RESULTS_READY => {
                 let p: ResultsPayload =
@@ -377,7 +387,7 @@ impl Sender {
                     title: &p.title,
                     team: &p.team,
                 };
-                Ok(render(&content, lang, &self.org, name, &link))
+                Ok(render(&content, lang, &self.org, name, &link, zone))
             }
             _ => Err(bad("kind")),
         }

@@ -256,24 +256,31 @@ pub struct Recipient {
     pub active: bool,
     /// Whether the person has set a password (an invitation is then moot).
     pub activated: bool,
+    /// Their own time zone, if they chose one (the message's times are in it).
+    pub time_zone: Option<String>,
 }
 
+/// A recipient's row: e-mail, name, active, password hash, time zone.
+type RecipientRow = (String, String, bool, Option<String>, Option<String>);
+
 pub fn recipient(conn: &mut AnyConnection, person_id: &str) -> Result<Option<Recipient>, ApiError> {
-    let row: Option<(String, String, bool, Option<String>)> = people::table
+    let row: Option<RecipientRow> = people::table
         .find(person_id)
         .select((
             people::email,
             people::name,
             people::active,
             people::password_hash,
+            people::time_zone,
         ))
         .first(conn)
         .optional()?;
-    Ok(row.map(|(email, name, active, hash)| Recipient {
+    Ok(row.map(|(email, name, active, hash, time_zone)| Recipient {
         email,
         name,
         active,
         activated: hash.is_some(),
+        time_zone,
     }))
 }
 

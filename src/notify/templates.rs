@@ -66,13 +66,24 @@ fn status_words(status: &str, ru: bool) -> &'static str {
     }
 }
 
-fn when(t: NaiveDateTime) -> String {
-    format!("{} UTC", t.format("%Y-%m-%d %H:%M"))
+/// A time (stored in UTC) in the recipient's time zone, with its abbreviation.
+fn when(t: NaiveDateTime, zone: chrono_tz::Tz) -> String {
+    t.and_utc()
+        .with_timezone(&zone)
+        .format("%Y-%m-%d %H:%M %Z")
+        .to_string()
 }
 
 /// The message `content` for `name` in `lang` (`ru`, else English), from `org`, with
-/// `link` as its one link.
-pub fn render(content: &Content<'_>, lang: &str, org: &str, name: &str, link: &str) -> Rendered {
+/// `link` as its one link and its times in `zone` (the recipient's).
+pub fn render(
+    content: &Content<'_>,
+    lang: &str,
+    org: &str,
+    name: &str,
+    link: &str,
+    zone: chrono_tz::Tz,
+) -> Rendered {
     let ru = lang == "ru";
     let (subject, lines, button): (String, Vec<String>, &str) = match content {
         Content::Invitation { expires_at } => {
@@ -85,7 +96,7 @@ pub fn render(content: &Content<'_>, lang: &str, org: &str, name: &str, link: &s
                             "{org} приглашает вас в pulseline — анонимные пульс-опросы и предложения."
                         ),
                         "Задайте пароль по ссылке, чтобы войти.".into(),
-                        format!("Ссылка действует до {}.", when(*expires_at)),
+                        format!("Ссылка действует до {}.", when(*expires_at, zone)),
                     ],
                     "Задать пароль",
                 )
@@ -98,7 +109,7 @@ pub fn render(content: &Content<'_>, lang: &str, org: &str, name: &str, link: &s
                             "{org} invites you to pulseline: anonymous pulse surveys and suggestions."
                         ),
                         "Set your password with the link below to sign in.".into(),
-                        format!("The link works until {}.", when(*expires_at)),
+                        format!("The link works until {}.", when(*expires_at, zone)),
                     ],
                     "Set your password",
                 )
@@ -122,7 +133,7 @@ pub fn render(content: &Content<'_>, lang: &str, org: &str, name: &str, link: &s
                             .into(),
                         format!(
                             "Ссылка личная, не пересылайте её. Опрос открыт до {}.",
-                            when(*closes_at)
+                            when(*closes_at, zone)
                         ),
                     ],
                     "Ответить",
@@ -143,7 +154,7 @@ pub fn render(content: &Content<'_>, lang: &str, org: &str, name: &str, link: &s
                             .into(),
                         format!(
                             "The link is yours alone; do not forward it. The pulse is open until {}.",
-                            when(*closes_at)
+                            when(*closes_at, zone)
                         ),
                     ],
                     "Answer now",
@@ -313,6 +324,7 @@ mod tests {
             "Acme",
             "Ann",
             "https://p.example.org/p/abc",
+            chrono_tz::Tz::UTC,
         );
         assert!(r.html.contains("&lt;b&gt;Q4&lt;/b&gt;"));
         assert!(!r.html.contains("<img"));
@@ -323,7 +335,11 @@ mod tests {
             "Acme",
             "Аня",
             "x",
+            chrono_tz::Tz::Europe__Moscow,
         );
         assert!(ru.subject.contains("приглашение"));
+        // 10:00 UTC is 13:00 in Moscow (UTC+3 all year since 2014).
+        assert!(ru.text.contains("2026-12-03 13:00 MSK"), "{}", ru.text);
+        assert!(r.text.contains("2026-12-03 10:00 UTC"), "{}", r.text);
     }
 }

@@ -180,6 +180,16 @@ async fn each_invitee_gets_one_pulse_open_message_whose_link_answers_once() {
     for _ in 0..3 {
         staff.push(app.employee(&admin, Some(&team)).await);
     }
+    // One reads times in Tokyo (UTC+9, no daylight saving); the others in the
+    // organisation's zone (UTC here).
+    app.json(
+        Method::PUT,
+        "/api/v1/me/time-zone",
+        Some(&staff[1].token),
+        json!({"time_zone": "Asia/Tokyo"}),
+    )
+    .await
+    .expect(200);
     let (survey, round, q) = open_enps_round(&app, &admin, &[&team]).await;
     let rounds = format!("/api/v1/surveys/{survey}/rounds");
     let listed = app.get(&rounds, Some(&admin.token)).await.json();
@@ -205,6 +215,31 @@ async fn each_invitee_gets_one_pulse_open_message_whose_link_answers_once() {
         assert!(html.contains("http://pulse.test/p/"), "{html}");
         assert!(!html.contains("<img"), "no tracking pixel");
     }
+    // "Open until" in each recipient's zone.
+    let closes = listed[0]["closes_at"].as_str().expect("closes_at");
+    let closes =
+        chrono::NaiveDateTime::parse_from_str(closes, "%Y-%m-%dT%H:%M:%S%.f").expect("a timestamp");
+    let utc = format!("open until {} UTC", closes.format("%Y-%m-%d %H:%M"));
+    let tokyo = format!(
+        "open until {} JST",
+        (closes + chrono::TimeDelta::hours(9)).format("%Y-%m-%d %H:%M")
+    );
+    let text = |e: &str| {
+        sink.to(e, "http://pulse.test/p/")[0]["text"]
+            .as_str()
+            .unwrap_or("")
+            .to_owned()
+    };
+    assert!(
+        text(&staff[0].email).contains(&utc),
+        "{}",
+        text(&staff[0].email)
+    );
+    assert!(
+        text(&staff[1].email).contains(&tokyo),
+        "{}",
+        text(&staff[1].email)
+    );
     // The invitations of people who activated at once were not sent.
     assert!(sink.to(&staff[0].email, "/activate?token=").is_empty());
 
