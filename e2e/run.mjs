@@ -426,6 +426,13 @@ await member.goto(`${BASE}/`);
 await member.waitForSelector(`#feedback-actions`);
 await member.waitForSelector(`text=${actionTitle}`);
 await check(member, "actions-home-phone");
+// On a phone the header is compact: brand, sign-out and language on one line, the
+// navigation on one sideways-scrolling row below (it was five rows, 213 px, before).
+const header = await member.locator("header.top").boundingBox();
+assert.ok(header && header.height <= 110, `a compact header on a phone: ${JSON.stringify(header)}`);
+const navRow = await member.locator("header.top nav ul").boundingBox();
+const firstLink = await member.locator("header.top nav li").first().boundingBox();
+assert.ok(navRow && firstLink && navRow.height < 2 * firstLink.height, "the navigation is one row");
 await hr.goto(`${BASE}/actions`);
 await hr.waitForSelector(`text=${actionTitle}`);
 await check(hr, "actions");
@@ -495,6 +502,14 @@ await hr.goto(`${BASE}/reports/insights`);
 await check(hr, "insights");
 await hr.goto(`${BASE}/admin/audit`);
 await check(hr, "audit-log");
+
+step("HR on a phone: the same compact header, the long navigation on one row");
+await hr.setViewportSize(PHONE.viewport);
+await hr.goto(`${BASE}/hr/surveys`);
+const hrHeader = await hr.locator("header.top").boundingBox();
+assert.ok(hrHeader && hrHeader.height <= 110, `a compact header for HR on a phone: ${JSON.stringify(hrHeader)}`);
+await check(hr, "surveys-phone");
+await hr.setViewportSize(DESKTOP.viewport);
 
 step("an employee opening an HR page gets the 403 page");
 const emp = sessions[people[2].email].page;
