@@ -931,6 +931,16 @@ def open_round_for_all(h: Http, admin: str, title: str) -> str:
     return h.expect(201, "POST", f"/api/v1/surveys/{survey['id']}/rounds", admin)["id"]
 
 
+def admin_with_teams(s: Server, prefix: str, n_teams: int) -> tuple[Http, str, list[str]]:
+    """Creates the admin on `s`, signs in and creates `n_teams` frontline teams: the
+    connection, the admin's token and the team ids."""
+    create_admin(s)
+    h = Http(s.port)
+    admin = h.expect(200, "POST", "/api/v1/auth/login", None, {"email": ADMIN_EMAIL, "password": PASSWORD})["access_token"]
+    teams = [h.expect(201, "POST", "/api/v1/teams", admin, {"name": f"{prefix} team {t}", "kind": "frontline"})["id"] for t in range(n_teams)]
+    return h, admin, teams
+
+
 def scenario_mail(args) -> list[str]:
     """Two replicas on one PostgreSQL send through one real SMTP server (aiosmtpd):
     `--mail-people` imported people each get exactly one invitation and exactly one
@@ -951,12 +961,7 @@ def scenario_mail(args) -> list[str]:
         b.start()
         a.wait_ready()
         b.wait_ready()
-        create_admin(a)
-        h = Http(a.port)
-        admin = h.expect(200, "POST", "/api/v1/auth/login", None, {"email": ADMIN_EMAIL, "password": PASSWORD})[
-            "access_token"
-        ]
-        teams = [h.expect(201, "POST", "/api/v1/teams", admin, {"name": f"Mail team {t}", "kind": "frontline"})["id"] for t in range(10)]
+        h, admin, teams = admin_with_teams(a, "Mail", 10)
         emails = import_people(h, admin, "mail", n, teams)
         took = wait_drained(run, 120 + n / 10)
         invitations = per_recipient(sink.messages(), "/activate?token=")
@@ -1026,12 +1031,7 @@ def scenario_mail_bench(args) -> list[str]:
         s = run.server("server", mail_env(sink, args.mail_rate))
         s.start()
         s.wait_ready()
-        create_admin(s)
-        h = Http(s.port)
-        admin = h.expect(200, "POST", "/api/v1/auth/login", None, {"email": ADMIN_EMAIL, "password": PASSWORD})[
-            "access_token"
-        ]
-        teams = [h.expect(201, "POST", "/api/v1/teams", admin, {"name": f"Bench team {t}", "kind": "frontline"})["id"] for t in range(20)]
+        h, admin, teams = admin_with_teams(s, "Bench", 20)
         t0 = time.monotonic()
         emails = import_people(h, admin, "bench", n, teams)
         took = wait_drained(run, 3600)

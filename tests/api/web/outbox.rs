@@ -18,8 +18,8 @@ fn delivery_cell(html: &str) -> String {
     html[start..start + html[start..].find("</td>").expect("end")].to_owned()
 }
 
-/// The outbox status of the messages to `email` of `kind`, read from the database.
-async fn status_of(app: &TestApp, email: &str, kind: &str) -> Vec<String> {
+/// The id and status of each message to `email` of `kind`, read from the database.
+async fn messages_to(app: &TestApp, email: &str, kind: &str) -> Vec<(String, String)> {
     use pulseline::db::schema::{outbox, people};
     let (email, kind) = (email.to_owned(), kind.to_owned());
     app.state
@@ -29,11 +29,23 @@ async fn status_of(app: &TestApp, email: &str, kind: &str) -> Vec<String> {
                 .inner_join(people::table.on(people::id.eq(outbox::person_id)))
                 .filter(people::email.eq(email))
                 .filter(outbox::kind.eq(kind))
-                .select(outbox::status)
+                .select((outbox::id, outbox::status))
                 .load(conn)?)
         })
         .await
         .expect("outbox")
+}
+
+/// The statuses of the messages to `email` of `kind`.
+async fn status_of(app: &TestApp, email: &str, kind: &str) -> Vec<String> {
+    let rows = messages_to(app, email, kind).await;
+    rows.into_iter().map(|(_, s)| s).collect()
+}
+
+/// The id of the (first) message to `email` of `kind`.
+async fn message_id(app: &TestApp, email: &str, kind: &str) -> String {
+    let rows = messages_to(app, email, kind).await;
+    rows.into_iter().next().expect("a message").0
 }
 
 #[tokio::test]
@@ -179,21 +191,4 @@ async fn admins_read_the_outbox_and_send_again_and_a_reminder_never_shows_on_a_p
         .await;
     assert_html(&r, 403);
     assert_eq!(status_of(&app, &refused, "invitation").await, ["failed"]);
-}
-
-async fn message_id(app: &TestApp, email: &str, kind: &str) -> String {
-    use pulseline::db::schema::{outbox, people};
-    let (email, kind) = (email.to_owned(), kind.to_owned());
-    app.state
-        .db
-        .read(move |conn| {
-            Ok(outbox::table
-                .inner_join(people::table.on(people::id.eq(outbox::person_id)))
-                .filter(people::email.eq(email))
-                .filter(outbox::kind.eq(kind))
-                .select(outbox::id)
-                .first(conn)?)
-        })
-        .await
-        .expect("message id")
 }
