@@ -158,7 +158,8 @@ impl Sender {
             if batch.is_empty() {
                 tokio::select! {
                     _ = tokio::time::sleep(self.poll) => {}
-                    _ = stopped.changed() => {}
+                    // A dropped handle can never stop the sender: it stops now.
+                    changed = stopped.changed() => if changed.is_err() { break 'outer; },
                 }
                 continue;
             }
@@ -166,7 +167,7 @@ impl Sender {
             // one slow SMTP exchange does not hold the others up.
             let mut in_flight = FuturesUnordered::new();
             let mut next = 0;
-            let mut stopping = false;
+            let (mut stopping, mut orphaned) = (false, false);
             while next < batch.len() || !in_flight.is_empty() {
                 let more = next < batch.len() && in_flight.len() < IN_FLIGHT && !stopping;
                 tokio::select! {
@@ -176,9 +177,9 @@ impl Sender {
                         next += 1;
                         in_flight.push(self.send_one(row));
                     }
-                    _ = stopped.changed(), if !stopping => {}
+                    changed = stopped.changed(), if !stopping => orphaned = changed.is_err(),
                 }
-                if *stopped.borrow() && !stopping {
+                if (orphaned || *stopped.borrow()) && !stopping {
                     // The messages being sent finish and are recorded; the rest go back.
                     stopping = true;
                     self.release(&batch[next..]).await;
