@@ -246,9 +246,10 @@ fn password_view(c: &Chrome, errors: &Errors, me: &Me, org_zone: &str) -> maud::
     let own = me.time_zone.as_deref().unwrap_or("");
     page(
         c,
-        t(lang, "Change password"),
+        t(lang, "Settings"),
         html! {
-            h1 { (t(lang, "Change password")) }
+            h1 { (t(lang, "Settings")) }
+            h2 id="password" { (t(lang, "Change password")) }
             p { (t(lang, "After the change you will sign in again on every device.")) }
             (errors.summary(lang, &["current_password", "new_password"]))
             form method="post" action="/password" novalidate {

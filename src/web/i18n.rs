@@ -238,6 +238,7 @@ fn ru(en: &str) -> Option<&'static str> {
 }
 
 const RU: &[(&str, &str)] = &[
+    ("Settings", "Настройки"),
     ("Time zone", "Часовой пояс"),
     ("Show times in", "Показывать время в поясе"),
     ("The organisation's ({zone})", "Пояс организации ({zone})"),

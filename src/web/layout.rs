@@ -83,7 +83,7 @@ pub fn page(c: &Chrome, title: &str, body: Markup) -> Markup {
                                     li { a href="/admin/webhooks" { (t(lang, "Webhooks")) } }
                                     li { a href="/admin/outbox" { (t(lang, "Outbox")) } }
                                 }
-                                li { a href="/password" { (t(lang, "Password")) } }
+                                li { a href="/password" { (t(lang, "Settings")) } }
                             }
                         }
                         form.inline method="post" action="/signout" {
