@@ -91,6 +91,7 @@ pub struct Me {
 pub struct TimeZoneChoice {
     /// An IANA time zone name, e.g. `Europe/Berlin`; null (or absent) for the
     /// organisation's.
+    #[oai(validator(max_length = 64))]
     pub time_zone: Option<String>,
 }
 
