@@ -26,7 +26,7 @@ use crate::org::service::person_view;
 use crate::org::store;
 use crate::org::types::{
     ExportAction, ExportActionUpdate, ExportAuditEntry, ExportProvisioning, ExportReply,
-    ExportRound, ExportSuggestion, ExportTeam, PersonExport,
+    ExportRound, ExportSettings, ExportSuggestion, ExportTeam, PersonExport,
 };
 use crate::reports::audit_log::record;
 use crate::state::AppState;
@@ -279,6 +279,10 @@ fn collect(conn: &mut AnyConnection, row: PersonRow) -> Result<PersonExport, Api
         .find(&id)
         .select((people::external_id, people::phone, people::employee_number))
         .first::<(Option<String>, Option<String>, Option<String>)>(conn)?;
+    let (reminders_off, time_zone) = people::table
+        .find(&id)
+        .select((people::reminders_off, people::time_zone))
+        .first::<(bool, Option<String>)>(conn)?;
     Ok(PersonExport {
         generated_at: now(),
         language,
@@ -287,6 +291,10 @@ fn collect(conn: &mut AnyConnection, row: PersonRow) -> Result<PersonExport, Api
             external_id,
             phone,
             employee_number,
+        },
+        settings: ExportSettings {
+            reminders: !reminders_off,
+            time_zone,
         },
         team,
         manages,

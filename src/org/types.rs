@@ -309,6 +309,8 @@ pub struct PersonExport {
     /// What an identity provider sent through SCIM: its id of the person, their work
     /// phone number and employee number.
     pub provisioning: ExportProvisioning,
+    /// The person's own choices: reminders and time zone.
+    pub settings: ExportSettings,
     pub team: Option<ExportTeam>,
     /// Teams the person manages.
     pub manages: Vec<ExportTeam>,
@@ -324,6 +326,15 @@ pub struct PersonExport {
     pub audit_entries: Vec<ExportAuditEntry>,
     /// What is not in this export, and why, in the person's language.
     pub not_included: Vec<String>,
+}
+
+/// What a person chose for themselves.
+#[derive(Object, Debug, Clone)]
+pub struct ExportSettings {
+    /// Whether e-mail reminders of unanswered pulses reach them.
+    pub reminders: bool,
+    /// Their own time zone (an IANA name); absent when they read the organisation's.
+    pub time_zone: Option<String>,
 }
 
 /// What SCIM provisioning keeps about a person.

@@ -669,6 +669,18 @@ fn breaks(doc: &Value, schema: &Value, value: &Value, at: &str) -> Vec<String> {
 async fn an_export_holds_what_is_stored_about_a_person_and_nothing_anonymous() {
     let app = spawn_app().await;
     let w = world(&app).await;
+    // The person's own settings are theirs to read back too.
+    for (path, body) in [
+        (
+            "/api/v1/me/time-zone",
+            json!({"time_zone": "Europe/Lisbon"}),
+        ),
+        ("/api/v1/me/reminders", json!({"enabled": false})),
+    ] {
+        app.json(poem::http::Method::PUT, path, Some(&w.victim.token), body)
+            .await
+            .expect(200);
+    }
     let r = app.get("/api/v1/me/export", Some(&w.victim.token)).await;
     r.expect(200);
     let export = r.json();
@@ -686,6 +698,10 @@ async fn an_export_holds_what_is_stored_about_a_person_and_nothing_anonymous() {
     broken["rounds"] = json!({});
     assert_eq!(breaks(&doc, schema, &broken, "export").len(), 2);
 
+    assert_eq!(
+        export["settings"],
+        json!({"reminders": false, "time_zone": "Europe/Lisbon"})
+    );
     assert_eq!(export["profile"]["email"], json!(w.victim.email));
     assert_eq!(export["profile"]["name"], json!(w.name));
     assert_eq!(export["team"]["id"], json!(w.team));
