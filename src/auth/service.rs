@@ -210,8 +210,7 @@ pub async fn load_me(state: &AppState, id: &str) -> Result<Me, ApiError> {
             if p.is_admin {
                 roles.push("admin".into());
             }
-            let reminders_off = store::reminders_off(conn, &id)?;
-            let time_zone = store::time_zone(conn, &id)?;
+            let (reminders_off, time_zone) = store::settings(conn, &id)?;
             Ok(Me {
                 reminders: !reminders_off,
                 shown_time_zone: time_zone.clone().unwrap_or(org_zone),

@@ -125,7 +125,7 @@ pub fn start(state: &AppState) -> anyhow::Result<Option<SenderHandle>> {
         poll: Duration::from_millis(c.mail_poll_ms.max(10)),
         every: Duration::from_secs_f64(1.0 / f64::from(c.mail_rate.max(1))),
         lease: TimeDelta::seconds(i64::from(c.mail_lease_secs.max(5))),
-        org_zone: c.time_zone.parse().unwrap_or(chrono_tz::Tz::UTC),
+        org_zone: c.hours().zone,
     };
     let (stop, stopped) = watch::channel(false);
     let task = tokio::spawn(sender.run(stopped));

@@ -66,14 +66,6 @@ fn status_words(status: &str, ru: bool) -> &'static str {
     }
 }
 
-/// A time (stored in UTC) in the recipient's time zone, with its abbreviation.
-fn when(t: NaiveDateTime, zone: chrono_tz::Tz) -> String {
-    t.and_utc()
-        .with_timezone(&zone)
-        .format("%Y-%m-%d %H:%M %Z")
-        .to_string()
-}
-
 /// The message `content` for `name` in `lang` (`ru`, else English), from `org`, with
 /// `link` as its one link and its times in `zone` (the recipient's).
 pub fn render(
@@ -96,7 +88,10 @@ pub fn render(
                             "{org} приглашает вас в pulseline — анонимные пульс-опросы и предложения."
                         ),
                         "Задайте пароль по ссылке, чтобы войти.".into(),
-                        format!("Ссылка действует до {}.", when(*expires_at, zone)),
+                        format!(
+                            "Ссылка действует до {}.",
+                            crate::clock::in_zone(*expires_at, zone)
+                        ),
                     ],
                     "Задать пароль",
                 )
@@ -109,7 +104,10 @@ pub fn render(
                             "{org} invites you to pulseline: anonymous pulse surveys and suggestions."
                         ),
                         "Set your password with the link below to sign in.".into(),
-                        format!("The link works until {}.", when(*expires_at, zone)),
+                        format!(
+                            "The link works until {}.",
+                            crate::clock::in_zone(*expires_at, zone)
+                        ),
                     ],
                     "Set your password",
                 )
@@ -133,7 +131,7 @@ pub fn render(
                             .into(),
                         format!(
                             "Ссылка личная, не пересылайте её. Опрос открыт до {}.",
-                            when(*closes_at, zone)
+                            crate::clock::in_zone(*closes_at, zone)
                         ),
                     ],
                     "Ответить",
@@ -154,7 +152,7 @@ pub fn render(
                             .into(),
                         format!(
                             "The link is yours alone; do not forward it. The pulse is open until {}.",
-                            when(*closes_at, zone)
+                            crate::clock::in_zone(*closes_at, zone)
                         ),
                     ],
                     "Answer now",

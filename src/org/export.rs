@@ -279,10 +279,7 @@ fn collect(conn: &mut AnyConnection, row: PersonRow) -> Result<PersonExport, Api
         .find(&id)
         .select((people::external_id, people::phone, people::employee_number))
         .first::<(Option<String>, Option<String>, Option<String>)>(conn)?;
-    let (reminders_off, time_zone) = people::table
-        .find(&id)
-        .select((people::reminders_off, people::time_zone))
-        .first::<(bool, Option<String>)>(conn)?;
+    let (reminders_off, time_zone) = store::settings(conn, &id)?;
     Ok(PersonExport {
         generated_at: now(),
         language,

@@ -343,14 +343,15 @@ pub fn update_person(
     Ok(())
 }
 
-/// Whether `id` turned pulse reminders off.
-pub fn reminders_off(conn: &mut AnyConnection, id: &str) -> Result<bool, ApiError> {
+/// A person's own settings: whether they turned pulse reminders off, and their own
+/// time zone (an IANA name), if they chose one.
+pub fn settings(conn: &mut AnyConnection, id: &str) -> Result<(bool, Option<String>), ApiError> {
     Ok(people::table
         .find(id)
-        .select(people::reminders_off)
-        .first::<bool>(conn)
+        .select((people::reminders_off, people::time_zone))
+        .first::<(bool, Option<String>)>(conn)
         .optional()?
-        .unwrap_or(false))
+        .unwrap_or((false, None)))
 }
 
 pub fn set_reminders_off(conn: &mut AnyConnection, id: &str, off: bool) -> Result<(), ApiError> {
@@ -358,16 +359,6 @@ pub fn set_reminders_off(conn: &mut AnyConnection, id: &str, off: bool) -> Resul
         .set(people::reminders_off.eq(off))
         .execute(conn)?;
     Ok(())
-}
-
-/// The person's own time zone (an IANA name), if they chose one.
-pub fn time_zone(conn: &mut AnyConnection, id: &str) -> Result<Option<String>, ApiError> {
-    Ok(people::table
-        .find(id)
-        .select(people::time_zone)
-        .first::<Option<String>>(conn)
-        .optional()?
-        .flatten())
 }
 
 pub fn set_time_zone(

@@ -335,8 +335,5 @@ pub fn select_field(
 /// A date and time (stored in UTC) in the time zone `tz`, to the minute, with the zone's
 /// abbreviation.
 pub fn when_in(tz: chrono_tz::Tz, t: chrono::NaiveDateTime) -> String {
-    t.and_utc()
-        .with_timezone(&tz)
-        .format("%Y-%m-%d %H:%M %Z")
-        .to_string()
+    crate::clock::in_zone(t, tz)
 }

@@ -215,7 +215,7 @@ pub async fn guest_form(
 
 /// The organisation's time zone (`PULSELINE_TIME_ZONE`, checked at start), else UTC.
 pub fn org_zone(state: &AppState) -> chrono_tz::Tz {
-    state.config.time_zone.parse().unwrap_or(chrono_tz::Tz::UTC)
+    state.config.hours().zone
 }
 
 /// The signed-in session, or a redirect to sign-in (clearing a dead cookie).
