@@ -117,6 +117,15 @@ impl RoundRow {
     pub fn is_open(&self, now: NaiveDateTime) -> bool {
         self.opens_at <= now && now < self.closes_at
     }
+
+    /// The round as its survey's schedule sees it.
+    pub fn held(&self) -> crate::surveys::schedule::Held {
+        crate::surveys::schedule::Held {
+            slot: self.slot,
+            opens_at: self.opens_at,
+            closes_at: self.closes_at,
+        }
+    }
 }
 
 #[derive(Queryable, Selectable, Insertable, Debug, Clone)]

@@ -13,6 +13,7 @@ use crate::clock::now;
 use crate::error::ApiError;
 use crate::org::domain::Language;
 use crate::state::AppState;
+use crate::surveys::round_opener::schedule_of;
 use crate::surveys::service::pulse_question;
 use crate::surveys::store;
 use crate::surveys::types::Pulse;
@@ -48,12 +49,16 @@ pub async fn preview(
         .await
 }
 
-/// Another survey's open round that asks some of the same people.
+/// Another survey's round, open or on its schedule, that asks some of the same people
+/// at the same time.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Overlap {
     pub survey_id: String,
     pub title: String,
+    pub opens_at: NaiveDateTime,
     pub closes_at: NaiveDateTime,
+    /// The round is not open yet: its survey's schedule will open it.
+    pub scheduled: bool,
     /// How many of the people this round would invite that round has invited too.
     pub shared: usize,
 }
@@ -88,36 +93,143 @@ pub async fn opening(state: &AppState, p: &Principal, id: &str) -> Result<Openin
             let people = store::audience_people(conn, &id)?;
             let activated = people.iter().filter(|(_, a)| *a).count();
             let asked: HashSet<String> = people.into_iter().map(|(p, _)| p).collect();
-            let mut overlaps = Vec::new();
-            for (round, title) in store::open_rounds(conn, t, MAX_COMPARED)? {
-                if round.survey_id == id {
-                    continue;
-                }
-                let shared = store::invitee_ids(conn, &round.id)?
-                    .into_iter()
-                    .filter(|p| asked.contains(p))
-                    .count();
-                if shared > 0 {
-                    overlaps.push(Overlap {
-                        survey_id: round.survey_id,
-                        title,
-                        closes_at: round.closes_at,
-                        shared,
-                    });
-                }
-            }
+            let closes_at = t + chrono::TimeDelta::days(i64::from(survey.window_days));
+            let overlaps = overlaps_with(conn, &id, &asked, (t, closes_at), t)?;
             Ok(Opening {
                 already_open: store::open_round_of(conn, &id, t)?.is_some(),
                 survey_id: survey.id,
                 title: survey.title,
                 invited: asked.len(),
                 activated,
-                closes_at: t + chrono::TimeDelta::days(i64::from(survey.window_days)),
+                closes_at,
                 archived: survey.archived,
                 overlaps,
             })
         })
         .await
+}
+
+/// The next round a survey's schedule will open, and the other surveys' rounds (open
+/// now, or next on their own schedule) that would ask some of the same people while it
+/// is open.
+#[derive(Debug, Clone)]
+pub struct NextRound {
+    pub opens_at: NaiveDateTime,
+    pub closes_at: NaiveDateTime,
+    pub overlaps: Vec<Overlap>,
+}
+
+/// How many occurrences ahead a schedule is searched for a free slot.
+const LOOK_AHEAD: u32 = 64;
+
+/// When survey `id`'s schedule opens its next round, and what that round would overlap
+/// (HR); `None` when the schedule opens no more rounds (a one-off survey that had its
+/// round, a schedule past its end, an archived survey).
+pub async fn next_round(
+    state: &AppState,
+    p: &Principal,
+    id: &str,
+) -> Result<Option<NextRound>, ApiError> {
+    require_hr(p)?;
+    let id = id.to_owned();
+    state
+        .db
+        .read(move |conn| {
+            let survey = store::find_survey(conn, &id)?.ok_or(ApiError::NotFound("survey"))?;
+            let t = now();
+            let Some((opens_at, closes_at)) = next_window(conn, &survey, t)? else {
+                return Ok(None);
+            };
+            let asked: HashSet<String> = store::audience_people(conn, &id)?
+                .into_iter()
+                .map(|(p, _)| p)
+                .collect();
+            let overlaps = overlaps_with(conn, &id, &asked, (opens_at, closes_at), t)?;
+            Ok(Some(NextRound {
+                opens_at,
+                closes_at,
+                overlaps,
+            }))
+        })
+        .await
+}
+
+/// The rounds of surveys other than `id` — open at `t`, or next on their schedule —
+/// that are open at some time in `window` and invite some of `asked`, soonest first.
+fn overlaps_with(
+    conn: &mut crate::db::AnyConnection,
+    id: &str,
+    asked: &HashSet<String>,
+    (opens_at, closes_at): (NaiveDateTime, NaiveDateTime),
+    t: NaiveDateTime,
+) -> Result<Vec<Overlap>, ApiError> {
+    let during = |o: NaiveDateTime, c: NaiveDateTime| o < closes_at && c > opens_at;
+    let mut overlaps = Vec::new();
+    for (round, title) in store::open_rounds(conn, t, MAX_COMPARED)? {
+        if round.survey_id == id || !during(round.opens_at, round.closes_at) {
+            continue;
+        }
+        let shared = store::invitee_ids(conn, &round.id)?
+            .into_iter()
+            .filter(|p| asked.contains(p))
+            .count();
+        if shared > 0 {
+            overlaps.push(Overlap {
+                survey_id: round.survey_id,
+                title,
+                opens_at: round.opens_at,
+                closes_at: round.closes_at,
+                scheduled: false,
+                shared,
+            });
+        }
+    }
+    let (_, others) = store::surveys_page(conn, false, MAX_COMPARED, 0)?;
+    for other in others {
+        if other.id == id {
+            continue;
+        }
+        let Some((o, c)) = next_window(conn, &other, t)? else {
+            continue;
+        };
+        if !during(o, c) {
+            continue;
+        }
+        let shared = store::audience_people(conn, &other.id)?
+            .into_iter()
+            .filter(|(p, _)| asked.contains(p))
+            .count();
+        if shared > 0 {
+            overlaps.push(Overlap {
+                title: other.title.clone(),
+                survey_id: other.id,
+                opens_at: o,
+                closes_at: c,
+                scheduled: true,
+                shared,
+            });
+        }
+    }
+    overlaps.sort_by(|a, b| (a.opens_at, &a.title).cmp(&(b.opens_at, &b.title)));
+    Ok(overlaps)
+}
+
+/// The window of the next round `survey`'s schedule opens after `t`, if any.
+fn next_window(
+    conn: &mut crate::db::AnyConnection,
+    survey: &crate::surveys::model::SurveyRow,
+    t: NaiveDateTime,
+) -> Result<Option<(NaiveDateTime, NaiveDateTime)>, ApiError> {
+    if survey.archived {
+        return Ok(None);
+    }
+    let held: Vec<_> = store::rounds_of(conn, &survey.id)?
+        .iter()
+        .map(|r| r.held())
+        .collect();
+    Ok(schedule_of(survey)
+        .next_after(t, &held, LOOK_AHEAD)
+        .map(|(_, o, c)| (o, c)))
 }
 
 /// A round as HR is asked to confirm its early close.

@@ -12,7 +12,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use crate::db::Db;
-use crate::db::schema::{rounds, surveys};
+use crate::db::schema::surveys;
 use crate::error::ApiError;
 use crate::surveys::model::SurveyRow;
 use crate::surveys::schedule::{Cadence, Schedule};
@@ -46,27 +46,19 @@ pub fn tick(db: &Db, now: NaiveDateTime) -> Result<usize, ApiError> {
         let Some((opens, closes)) = schedule.window(slot) else {
             continue;
         };
-        let slot = i32::try_from(slot).unwrap_or(i32::MAX);
-        let once = schedule.cadence == Cadence::Once;
         let result = db.write_blocking(|conn| {
-            // The slot is taken by its own round, or by any round (opened by hand) that
-            // was open during the slot's window; a one-off survey by any round at all.
-            // Opening another would ask again people who have answered.
-            let mut taken = rounds::table
-                .filter(rounds::survey_id.eq(&survey.id))
-                .into_boxed();
-            if !once {
-                taken = taken.filter(
-                    rounds::slot.eq(slot).or(rounds::slot
-                        .is_null()
-                        .and(rounds::opens_at.lt(closes))
-                        .and(rounds::closes_at.gt(opens))),
-                );
-            }
-            let taken: i64 = taken.count().get_result(conn)?;
-            if taken > 0 || store::open_round_of(conn, &survey.id, now)?.is_some() {
+            // A slot that had its round (see `Schedule::slot_taken`) opens none: another
+            // would ask again people who have answered.
+            let held: Vec<_> = store::rounds_of(conn, &survey.id)?
+                .iter()
+                .map(|r| r.held())
+                .collect();
+            if schedule.slot_taken(slot, opens, closes, &held)
+                || store::open_round_of(conn, &survey.id, now)?.is_some()
+            {
                 return Ok(false);
             }
+            let slot = i32::try_from(slot).unwrap_or(i32::MAX);
             let round = store::open_round(conn, &survey, Some(slot), opens, closes)?;
             crate::notify::queue::pulse_open(conn, &round.id)?;
             crate::hooks::queue::round_opened(conn, &round.id)?;

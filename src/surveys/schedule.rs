@@ -6,7 +6,7 @@
 //! again on 31 March (month lengths do not drift). Times are UTC, so daylight-saving
 //! changes never move a weekly round by an hour.
 
-use chrono::{Days, Months, NaiveDate, NaiveDateTime, NaiveTime};
+use chrono::{Datelike, Days, Months, NaiveDate, NaiveDateTime, NaiveTime};
 
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, poem_openapi::Enum, serde::Serialize, serde::Deserialize,
@@ -120,6 +120,69 @@ impl Schedule {
     }
 }
 
+/// A round of the survey as far as the schedule cares: its slot (`None` when HR opened
+/// it by hand) and its window.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Held {
+    pub slot: Option<i32>,
+    pub opens_at: NaiveDateTime,
+    pub closes_at: NaiveDateTime,
+}
+
+impl Schedule {
+    /// Whether occurrence `slot` (opening at `opens`, closing at `closes`) has already
+    /// had its round among `held`: its own, or one HR opened by hand that was open during
+    /// its window; for a one-off survey, any round at all. The scheduler opens no round
+    /// for a taken slot (it would ask again people who have answered), and the survey
+    /// page announces none.
+    pub fn slot_taken(
+        &self,
+        slot: u32,
+        opens: NaiveDateTime,
+        closes: NaiveDateTime,
+        held: &[Held],
+    ) -> bool {
+        if self.cadence == Cadence::Once {
+            return !held.is_empty();
+        }
+        let slot = i32::try_from(slot).unwrap_or(i32::MAX);
+        held.iter().any(|h| match h.slot {
+            Some(s) => s == slot,
+            None => h.opens_at < closes && h.closes_at > opens,
+        })
+    }
+
+    /// The next round the schedule will open after `now`: the first occurrence that
+    /// opens later than `now` and whose slot is not taken by `held`, with its window.
+    /// Looks at most `look` occurrences ahead.
+    pub fn next_after(
+        &self,
+        now: NaiveDateTime,
+        held: &[Held],
+        look: u32,
+    ) -> Option<(u32, NaiveDateTime, NaiveDateTime)> {
+        // The occurrence that opened last at `now` is about k + 1; start one earlier
+        // (month lengths vary) and keep the first that opens after `now`.
+        let days = u32::try_from((now.date() - self.starts_on).num_days().max(0)).unwrap_or(0);
+        let months = u32::try_from(
+            (now.year() - self.starts_on.year()) * 12 + now.month() as i32
+                - self.starts_on.month() as i32,
+        )
+        .unwrap_or(0);
+        let k = match self.cadence {
+            Cadence::Once => 0,
+            Cadence::Weekly => days / 7,
+            Cadence::Biweekly => days / 14,
+            Cadence::Monthly => months,
+            Cadence::Quarterly => months / 3,
+        };
+        let first = k.max(1);
+        (first..first.saturating_add(look))
+            .filter_map(|n| self.window(n).map(|(o, c)| (n, o, c)))
+            .find(|&(n, o, c)| o > now && !self.slot_taken(n, o, c, held))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -135,6 +198,74 @@ mod tests {
             window_days: window,
             ends_on: None,
         }
+    }
+
+    fn at(y: i32, m: u32, day: u32, h: u32) -> NaiveDateTime {
+        d(y, m, day).and_hms_opt(h, 0, 0).expect("valid time")
+    }
+
+    #[test]
+    fn the_next_round_skips_slots_taken_by_a_round_opened_by_hand() {
+        // Weekly from Monday 5 January 2026, open 3 days. On Wednesday 7 January the
+        // first round is open; the next opens on 12 January.
+        let s = sched(d(2026, 1, 5), Cadence::Weekly, 3);
+        let first = Held {
+            slot: Some(1),
+            opens_at: at(2026, 1, 5, 0),
+            closes_at: at(2026, 1, 8, 0),
+        };
+        assert_eq!(
+            s.next_after(at(2026, 1, 7, 12), &[first], 10),
+            Some((2, at(2026, 1, 12, 0), at(2026, 1, 15, 0)))
+        );
+        // Between windows (Friday 9 January) the answer is the same.
+        assert_eq!(
+            s.next_after(at(2026, 1, 9, 12), &[first], 10).map(|n| n.0),
+            Some(2)
+        );
+        // A round HR opened by hand on 11 January for 3 days covers slot 2's window:
+        // the schedule skips to slot 3 (19 January).
+        let by_hand = Held {
+            slot: None,
+            opens_at: at(2026, 1, 11, 9),
+            closes_at: at(2026, 1, 14, 9),
+        };
+        assert_eq!(
+            s.next_after(at(2026, 1, 11, 12), &[first, by_hand], 10),
+            Some((3, at(2026, 1, 19, 0), at(2026, 1, 22, 0)))
+        );
+        // Before the start, the first occurrence.
+        assert_eq!(
+            s.next_after(at(2025, 12, 30, 0), &[], 10).map(|n| n.0),
+            Some(1)
+        );
+    }
+
+    #[test]
+    fn a_one_off_survey_has_no_next_round_once_it_had_one() {
+        let s = sched(d(2026, 3, 2), Cadence::Once, 5);
+        assert_eq!(
+            s.next_after(at(2026, 3, 1, 0), &[], 10),
+            Some((1, at(2026, 3, 2, 0), at(2026, 3, 7, 0)))
+        );
+        let by_hand = Held {
+            slot: None,
+            opens_at: at(2026, 2, 1, 0),
+            closes_at: at(2026, 2, 3, 0),
+        };
+        assert_eq!(s.next_after(at(2026, 3, 1, 0), &[by_hand], 10), None);
+        assert_eq!(s.next_after(at(2026, 3, 9, 0), &[], 10), None);
+    }
+
+    #[test]
+    fn a_schedule_past_its_end_has_no_next_round() {
+        let mut s = sched(d(2026, 1, 1), Cadence::Monthly, 7);
+        s.ends_on = Some(d(2026, 2, 15));
+        assert_eq!(
+            s.next_after(at(2026, 1, 20, 0), &[], 10).map(|n| n.0),
+            Some(2)
+        );
+        assert_eq!(s.next_after(at(2026, 2, 20, 0), &[], 10), None);
     }
 
     #[test]

@@ -24,7 +24,7 @@ use crate::surveys::bank::Driver;
 use crate::web::account::{query, status_of};
 use crate::web::action_effect::effect_section;
 use crate::web::i18n::{t, tf, tn};
-use crate::web::layout::{Chrome, Errors, Field, csrf_field, page, select_field};
+use crate::web::layout::{Chrome, Errors, Field, csrf_field, filters, page, select_field};
 use crate::web::once::{self, Done, once_field};
 use crate::web::respond::{Form, error_page, html as html_response, see_other};
 use crate::web::session::{Session, session, session_form, urlencode};
@@ -184,34 +184,36 @@ pub async fn list(req: &Request, Data(state): Data<&AppState>) -> Response {
                 @if may_create(&s) {
                     p { a.button href="/actions/new" { (t(lang, "Plan an action")) } }
                 }
-                form.filters method="get" action="/actions" {
-                    @if !teams.is_empty() {
-                        div.field {
-                            label for="f-team" { (t(lang, "Team")) }
-                            select id="f-team" name="team_id" {
-                                option value="" { (t(lang, "All")) }
-                                option value="organisation" selected[team == "organisation"] { (t(lang, "Whole organisation")) }
-                                @for (id, name) in &teams {
-                                    option value=(id) selected[team == id] { (name) }
+                (filters(lang, &[!team.is_empty(), status.is_some(), overdue], html! {
+                    form.filters method="get" action="/actions" {
+                        @if !teams.is_empty() {
+                            div.field {
+                                label for="f-team" { (t(lang, "Team")) }
+                                select id="f-team" name="team_id" {
+                                    option value="" { (t(lang, "All")) }
+                                    option value="organisation" selected[team == "organisation"] { (t(lang, "Whole organisation")) }
+                                    @for (id, name) in &teams {
+                                        option value=(id) selected[team == id] { (name) }
+                                    }
                                 }
                             }
                         }
-                    }
-                    div.field {
-                        label for="f-status" { (t(lang, "Status")) }
-                        select id="f-status" name="status" {
-                            option value="" { (t(lang, "All")) }
-                            @for x in Status::ALL {
-                                option value=(x.as_str()) selected[status == Some(x)] { (status_label(lang, x)) }
+                        div.field {
+                            label for="f-status" { (t(lang, "Status")) }
+                            select id="f-status" name="status" {
+                                option value="" { (t(lang, "All")) }
+                                @for x in Status::ALL {
+                                    option value=(x.as_str()) selected[status == Some(x)] { (status_label(lang, x)) }
+                                }
                             }
                         }
+                        div.field {
+                            input id="f-overdue" type="checkbox" name="overdue" value="1" checked[overdue];
+                            " " label for="f-overdue" { (t(lang, "Only overdue")) }
+                        }
+                        button type="submit" { (t(lang, "Show")) }
                     }
-                    div.field {
-                        input id="f-overdue" type="checkbox" name="overdue" value="1" checked[overdue];
-                        " " label for="f-overdue" { (t(lang, "Only overdue")) }
-                    }
-                    button type="submit" { (t(lang, "Show")) }
-                }
+                }))
                 p.meta role="status" {
                     (tn(lang, "{n} action", "{n} actions", page_items.total as u64, &[]))
                     @if page_items.total > LIST_PAGE {

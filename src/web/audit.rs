@@ -15,7 +15,7 @@ use crate::reports::csv;
 use crate::state::AppState;
 use crate::web::account::query;
 use crate::web::i18n::t;
-use crate::web::layout::{Chrome, page};
+use crate::web::layout::{Chrome, filters, page};
 use crate::web::respond::{Form, error_page, html as html_response};
 use crate::web::session::session;
 
@@ -78,33 +78,35 @@ pub fn readable(target: &str, names: &HashMap<String, String>) -> String {
     out.join(" · ")
 }
 
-fn filters(c: &Chrome, f: &AuditFilter, actions: &[String]) -> Markup {
+fn filter_form(c: &Chrome, f: &AuditFilter, actions: &[String]) -> Markup {
     let lang = c.lang;
     html! {
-        form.filters method="get" action="/admin/audit" {
-            div.field {
-                label for="f-actor" { (t(lang, "Who")) }
-                input id="f-actor" name="actor" type="search" maxlength="254" value=(f.actor.as_deref().unwrap_or(""));
-            }
-            div.field {
-                label for="f-action" { (t(lang, "Action")) }
-                select id="f-action" name="action" {
-                    option value="" selected[f.action.is_none()] { (t(lang, "All")) }
-                    @for a in actions {
-                        option value=(a) selected[f.action.as_deref() == Some(a.as_str())] { (a) }
+        (filters(lang, &[f.actor.is_some(), f.action.is_some(), f.from.is_some(), f.to.is_some()], html! {
+            form.filters method="get" action="/admin/audit" {
+                div.field {
+                    label for="f-actor" { (t(lang, "Who")) }
+                    input id="f-actor" name="actor" type="search" maxlength="254" value=(f.actor.as_deref().unwrap_or(""));
+                }
+                div.field {
+                    label for="f-action" { (t(lang, "Action")) }
+                    select id="f-action" name="action" {
+                        option value="" selected[f.action.is_none()] { (t(lang, "All")) }
+                        @for a in actions {
+                            option value=(a) selected[f.action.as_deref() == Some(a.as_str())] { (a) }
+                        }
                     }
                 }
+                div.field {
+                    label for="f-from" { (t(lang, "From")) }
+                    input id="f-from" name="from" type="date" value=(f.from.map(|d| d.to_string()).unwrap_or_default());
+                }
+                div.field {
+                    label for="f-to" { (t(lang, "To")) }
+                    input id="f-to" name="to" type="date" value=(f.to.map(|d| d.to_string()).unwrap_or_default());
+                }
+                button type="submit" { (t(lang, "Show")) }
             }
-            div.field {
-                label for="f-from" { (t(lang, "From")) }
-                input id="f-from" name="from" type="date" value=(f.from.map(|d| d.to_string()).unwrap_or_default());
-            }
-            div.field {
-                label for="f-to" { (t(lang, "To")) }
-                input id="f-to" name="to" type="date" value=(f.to.map(|d| d.to_string()).unwrap_or_default());
-            }
-            button type="submit" { (t(lang, "Show")) }
-        }
+        }))
     }
 }
 
@@ -136,7 +138,7 @@ pub async fn audit(req: &Request, Data(state): Data<&AppState>) -> Response {
             html! {
                 h1 { (t(lang, "Audit log")) }
                 p { (t(lang, "Who read or exported which report, and when. The reports' contents are not logged.")) }
-                (filters(&c, &filter, &actions))
+                (filter_form(&c, &filter, &actions))
                 p { a.button href={ "/admin/audit.csv" @if !qs.is_empty() { "?" (qs) } } download { (t(lang, "Download CSV")) } }
                 div.table-wrap tabindex="0" { table #audit {
                     caption.visually-hidden { (t(lang, "Audit log")) }

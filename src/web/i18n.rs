@@ -95,6 +95,15 @@ fn ru_plural(en: &str) -> Option<&'static [&'static str; 4]> {
 /// `other` form: `[one, few, many, other]` by the CLDR categories (`other` is only for
 /// fractions). Used by [`tn`] and, for `Msg::plural`, by [`msg`].
 const RU_PLURAL: &[(&str, [&str; 4])] = &[
+    (
+        "{n} active",
+        [
+            "выбрано: {n}",
+            "выбрано: {n}",
+            "выбрано: {n}",
+            "выбрано: {n}",
+        ],
+    ),
     // pages
     (
         "{n} messages",
@@ -911,6 +920,7 @@ const RU: &[(&str, &str)] = &[
         "Follow an anonymous suggestion",
         "Найти анонимное предложение",
     ),
+    ("Filters", "Фильтры"),
     ("Search", "Поиск"),
     ("Touchpoint", "Точка контакта"),
     ("All", "Все"),
@@ -1456,8 +1466,20 @@ const RU: &[(&str, &str)] = &[
         "Приглашать некого: в аудитории опроса нет активных сотрудников, состоящих в команде.",
     ),
     (
-        "Some of these people are already asked by an open round of another survey. Two pulses at once tire people and lower the response rate of both.",
-        "Часть этих людей уже опрашивает открытый раунд другого опроса. Два опроса одновременно утомляют людей и снижают долю ответов в обоих.",
+        "Some of these people are asked by another survey's round at the same time, open now or on its schedule. Two pulses at once tire people and lower the response rate of both.",
+        "Часть этих людей в то же время опрашивает раунд другого опроса — открытый сейчас или по его расписанию. Два опроса одновременно утомляют людей и снижают долю ответов в обоих.",
+    ),
+    (
+        "Some of the people it invites are asked by another survey's round at the same time. Two pulses at once tire people and lower the response rate of both: consider moving one of the schedules.",
+        "Часть приглашённых в то же время опрашивает раунд другого опроса. Два опроса одновременно утомляют людей и снижают долю ответов в обоих: подумайте, не сдвинуть ли одно из расписаний.",
+    ),
+    (
+        "The schedule opens the next round on {from}; it stays open until {date}.",
+        "По расписанию следующий раунд откроется {from} и будет открыт до {date}.",
+    ),
+    (
+        "on its schedule from {from} until {date}",
+        "по расписанию с {from} до {date}",
     ),
     ("open until {date}", "открыт до {date}"),
     ("Open the round", "Открыть раунд"),

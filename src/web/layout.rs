@@ -7,7 +7,7 @@ use maud::{DOCTYPE, Markup, html};
 use crate::auth::types::Me;
 use crate::error::{ApiError, FieldError};
 use crate::org::domain::Language;
-use crate::web::i18n::{msg, t, tf};
+use crate::web::i18n::{msg, t, tf, tn};
 
 /// What every page needs to draw its frame.
 pub struct Chrome<'a> {
@@ -38,6 +38,25 @@ pub const CSRF_FIELD: &str = "csrf";
 /// The hidden CSRF field every state-changing form carries.
 pub fn csrf_field(c: &Chrome) -> Markup {
     html! { input type="hidden" name=(CSRF_FIELD) value=(c.csrf); }
+}
+
+/// A page's filter form, folded on a phone behind one "Filters" line that says how many
+/// of the form's filters are `set` (one flag each; a tap or the keyboard opens it); on a
+/// wider screen the form is always shown and the line is not (see `details.filters` in
+/// the style sheet).
+pub fn filters(lang: Language, set: &[bool], form: Markup) -> Markup {
+    let set = set.iter().filter(|s| **s).count();
+    html! {
+        details.filters {
+            summary {
+                (t(lang, "Filters"))
+                @if set > 0 {
+                    " · " (tn(lang, "{n} active", "{n} active", u64::try_from(set).unwrap_or(u64::MAX), &[]))
+                }
+            }
+            (form)
+        }
+    }
 }
 
 /// A whole page with `title` and `body`.

@@ -19,7 +19,7 @@ use crate::reports::service::Purpose;
 use crate::state::AppState;
 use crate::web::account::query;
 use crate::web::i18n::{t, tf, tn};
-use crate::web::layout::page;
+use crate::web::layout::{filters, page};
 use crate::web::respond::html as html_response;
 use crate::web::session::reader;
 
@@ -209,28 +209,30 @@ pub async fn show(req: &Request, Data(state): Data<&AppState>) -> Response {
             t(lang, "Engagement and customer experience"),
             html! {
                 h1 { (t(lang, "Engagement and customer experience")) }
-                form.filters method="get" action="/hr/linkage" {
-                    div.field {
-                        label for="f-metric" { (t(lang, "Customer metric")) }
-                        select id="f-metric" name="metric" {
-                            @for (m, k) in METRICS { option value=(k) selected[m == metric] { (k.to_uppercase()) } }
+                (filters(lang, &[metric != Metric::Csat, lag != 0, quarter], html! {
+                    form.filters method="get" action="/hr/linkage" {
+                        div.field {
+                            label for="f-metric" { (t(lang, "Customer metric")) }
+                            select id="f-metric" name="metric" {
+                                @for (m, k) in METRICS { option value=(k) selected[m == metric] { (k.to_uppercase()) } }
+                            }
                         }
-                    }
-                    div.field {
-                        label for="f-lag" { (t(lang, "Customer scores taken this many periods later")) }
-                        select id="f-lag" name="lag" {
-                            @for v in 0..=3 { option value=(v) selected[v == lag] { (v) } }
+                        div.field {
+                            label for="f-lag" { (t(lang, "Customer scores taken this many periods later")) }
+                            select id="f-lag" name="lag" {
+                                @for v in 0..=3 { option value=(v) selected[v == lag] { (v) } }
+                            }
                         }
-                    }
-                    div.field {
-                        label for="f-period" { (t(lang, "Period")) }
-                        select id="f-period" name="period" {
-                            option value="month" selected[!quarter] { (t(lang, "Month")) }
-                            option value="quarter" selected[quarter] { (t(lang, "Quarter")) }
+                        div.field {
+                            label for="f-period" { (t(lang, "Period")) }
+                            select id="f-period" name="period" {
+                                option value="month" selected[!quarter] { (t(lang, "Month")) }
+                                option value="quarter" selected[quarter] { (t(lang, "Quarter")) }
+                            }
                         }
+                        button type="submit" { (t(lang, "Show")) }
                     }
-                    button type="submit" { (t(lang, "Show")) }
-                }
+                }))
                 @if l.points.is_empty() {
                     // Nothing to draw: a warning, and no empty axes.
                     p.warning role="status" { (t(lang, EMPTY)) " " (t(lang, "Import customer ratings and close a survey round to see the link.")) }

@@ -20,7 +20,7 @@ use crate::org::types::{CreateTeam, PeopleQuery, Person, Team, UpdateTeam};
 use crate::state::AppState;
 use crate::web::account::status_of;
 use crate::web::i18n::{t, tf};
-use crate::web::layout::{Chrome, Errors, Field, csrf_field, page, select_field};
+use crate::web::layout::{Chrome, Errors, Field, csrf_field, filters, page, select_field};
 use crate::web::once::{Done, at_most_once, once_field};
 use crate::web::respond::{Form, error_page, html as html_response, see_other};
 use crate::web::session::{Session, urlencode};
@@ -211,36 +211,38 @@ pub async fn people_section(state: &AppState, s: &Session, q: &Form) -> Result<M
     Ok(html! {
         section aria-labelledby="people-h" {
             h2 id="people-h" { (t(lang, "Everyone")) }
-            form.inline method="get" action="/hr/people" role="search" {
-                (Field::new("q", t(lang, "Search by name or e-mail")).kind("search").value(&search).maxlength(100).render(&Errors::default()))
-                div.field {
-                    label for="f-team" { (t(lang, "Team")) }
-                    select id="f-team" name="team_id" {
-                        option value="" selected[team_filter.is_none()] { (t(lang, "All")) }
-                        @for (depth, team) in tree_order(&teams) {
-                            option value=(team.id) selected[team_filter.as_deref() == Some(team.id.as_str())] {
-                                (format!("{}{}", "\u{a0}\u{a0}".repeat(depth), team.name))
+            (filters(lang, &[!search.is_empty(), team_filter.is_some(), status.is_some()], html! {
+                form.inline method="get" action="/hr/people" role="search" {
+                    (Field::new("q", t(lang, "Search by name or e-mail")).kind("search").value(&search).maxlength(100).render(&Errors::default()))
+                    div.field {
+                        label for="f-team" { (t(lang, "Team")) }
+                        select id="f-team" name="team_id" {
+                            option value="" selected[team_filter.is_none()] { (t(lang, "All")) }
+                            @for (depth, team) in tree_order(&teams) {
+                                option value=(team.id) selected[team_filter.as_deref() == Some(team.id.as_str())] {
+                                    (format!("{}{}", "\u{a0}\u{a0}".repeat(depth), team.name))
+                                }
                             }
                         }
                     }
-                }
-                div.field {
-                    label for="f-status" { (t(lang, "Status")) }
-                    select id="f-status" name="status" {
-                        option value="" selected[status.is_none()] { (t(lang, "All")) }
-                        @for st in [PersonStatus::Active, PersonStatus::Invited, PersonStatus::Deactivated, PersonStatus::Erased] {
-                            option value=(st.as_str()) selected[status == Some(st)] { (status_name(lang, st)) }
+                    div.field {
+                        label for="f-status" { (t(lang, "Status")) }
+                        select id="f-status" name="status" {
+                            option value="" selected[status.is_none()] { (t(lang, "All")) }
+                            @for st in [PersonStatus::Active, PersonStatus::Invited, PersonStatus::Deactivated, PersonStatus::Erased] {
+                                option value=(st.as_str()) selected[status == Some(st)] { (status_name(lang, st)) }
+                            }
                         }
                     }
-                }
-                div.field {
-                    label for="f-limit" { (t(lang, "Per page")) }
-                    select id="f-limit" name="limit" {
-                        @for n in PAGE_SIZES { option value=(n) selected[n == limit] { (n) } }
+                    div.field {
+                        label for="f-limit" { (t(lang, "Per page")) }
+                        select id="f-limit" name="limit" {
+                            @for n in PAGE_SIZES { option value=(n) selected[n == limit] { (n) } }
+                        }
                     }
+                    button type="submit" { (t(lang, "Search")) }
                 }
-                button type="submit" { (t(lang, "Search")) }
-            }
+            }))
             @if people.items.is_empty() {
                 p { (t(lang, "Nobody matches.")) }
             } @else {

@@ -27,7 +27,7 @@ use crate::web::account::query;
 use crate::web::actions::report_section;
 use crate::web::charts;
 use crate::web::i18n::{t, tf, tn};
-use crate::web::layout::{Chrome, page};
+use crate::web::layout::{Chrome, filters, page};
 use crate::web::people::readable_team_options;
 use crate::web::report_details as details;
 use crate::web::respond::{error_page, html as html_response};
@@ -560,20 +560,22 @@ pub async fn insights(req: &Request, Data(state): Data<&AppState>) -> Response {
             html! {
                 h1 { (t(lang, "Frontline insights")) }
                 p.meta { (ins.from) " – " (ins.to) " · " (tn(lang, "{n} suggestion", "{n} suggestions", ins.total as u64, &[])) }
-                form.filters method="get" action="/reports/insights" {
-                    div.field {
-                        label for="f-team" { (t(lang, "Team")) }
-                        select id="f-team" name="team_id" {
-                            @if s.principal.is_hr_or_admin() {
-                                option value="" { (t(lang, "Whole organisation")) }
-                            }
-                            @for tm in &s.me.managed_teams {
-                                option value=(tm.id) selected[team.as_deref() == Some(tm.id.as_str())] { (tm.name) }
+                (filters(lang, &[team.is_some()], html! {
+                    form.filters method="get" action="/reports/insights" {
+                        div.field {
+                            label for="f-team" { (t(lang, "Team")) }
+                            select id="f-team" name="team_id" {
+                                @if s.principal.is_hr_or_admin() {
+                                    option value="" { (t(lang, "Whole organisation")) }
+                                }
+                                @for tm in &s.me.managed_teams {
+                                    option value=(tm.id) selected[team.as_deref() == Some(tm.id.as_str())] { (tm.name) }
+                                }
                             }
                         }
+                        button type="submit" { (t(lang, "Show")) }
                     }
-                    button type="submit" { (t(lang, "Show")) }
-                }
+                }))
                 h2 { (t(lang, "Closing the loop")) }
                 div.table-wrap tabindex="0" { table {
                     caption.visually-hidden { (t(lang, "Closing the loop")) }

@@ -3,18 +3,41 @@
 //! surveys already ask some of the same people) and before closing one early. The
 //! buttons on these pages post to the handlers in `surveys.rs`.
 
-use maud::html;
+use maud::{Markup, html};
 use poem::http::StatusCode;
 use poem::web::{Data, Path};
 use poem::{Request, Response, handler};
 
 use crate::state::AppState;
-use crate::surveys::opening::{closing, opening};
+use crate::surveys::opening::{Overlap, closing, opening};
 use crate::web::i18n::{t, tf, tn};
-use crate::web::layout::{csrf_field, page};
+use crate::web::layout::{Chrome, csrf_field, page};
 use crate::web::once::once_field;
 use crate::web::respond::{Form, html as html_response};
 use crate::web::session::hr_session;
+
+/// Other surveys' rounds that ask some of the same people at the same time: each with
+/// a link to its survey, how many people it shares, and its window.
+pub fn overlap_list(c: &Chrome, overlaps: &[Overlap]) -> Markup {
+    let lang = c.lang;
+    html! {
+        ul {
+            @for ov in overlaps {
+                li {
+                    a href={ "/hr/surveys/" (ov.survey_id) } { (ov.title) }
+                    ": "
+                    (tn(lang, "{n} person in common", "{n} people in common", u64::try_from(ov.shared).unwrap_or(u64::MAX), &[]))
+                    ", "
+                    @if ov.scheduled {
+                        (tf(lang, "on its schedule from {from} until {date}", &[("from", &c.when(ov.opens_at)), ("date", &c.when(ov.closes_at))]))
+                    } @else {
+                        (tf(lang, "open until {date}", &[("date", &c.when(ov.closes_at))]))
+                    }
+                }
+            }
+        }
+    }
+}
 
 #[handler]
 pub async fn confirm_open(
@@ -56,18 +79,8 @@ pub async fn confirm_open(
                     }
                     @if !o.overlaps.is_empty() {
                         div.warning id="overlaps" role="status" {
-                            p { (t(lang, "Some of these people are already asked by an open round of another survey. Two pulses at once tire people and lower the response rate of both.")) }
-                            ul {
-                                @for ov in &o.overlaps {
-                                    li {
-                                        a href={ "/hr/surveys/" (ov.survey_id) } { (ov.title) }
-                                        ": "
-                                        (tn(lang, "{n} person in common", "{n} people in common", u64::try_from(ov.shared).unwrap_or(u64::MAX), &[]))
-                                        ", "
-                                        (tf(lang, "open until {date}", &[("date", &c.when(ov.closes_at))]))
-                                    }
-                                }
-                            }
+                            p { (t(lang, "Some of these people are asked by another survey's round at the same time, open now or on its schedule. Two pulses at once tire people and lower the response rate of both.")) }
+                            (overlap_list(&c, &o.overlaps))
                         }
                     }
                     form method="post" action={ "/hr/surveys/" (o.survey_id) "/open" } {

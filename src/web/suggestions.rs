@@ -19,7 +19,7 @@ use crate::suggestions::types::{CreateSuggestion, Filter, Sort, Suggestion};
 use crate::suggestions::workflow::{Status, Touchpoint};
 use crate::web::account::{query, status_of};
 use crate::web::i18n::{t, tf, tn};
-use crate::web::layout::{Chrome, Errors, Field, csrf_field, page};
+use crate::web::layout::{Chrome, Errors, Field, csrf_field, filters, page};
 use crate::web::once::{self, Done, once_field};
 use crate::web::respond::{Form, done_or_page, error_page, html as html_response, see_other};
 use crate::web::session::{Session, safe_next, session, session_form};
@@ -113,38 +113,40 @@ pub async fn list(req: &Request, Data(state): Data<&AppState>) -> Response {
                     summary { (t(lang, "Follow an anonymous suggestion")) }
                     (followup_form(&c, "", &Errors::default()))
                 }
-                form.filters method="get" action="/suggestions" {
-                    div.field {
-                        label for="f-q" { (t(lang, "Search")) }
-                        input id="f-q" name="q" type="search" value=(text) maxlength="100";
-                    }
-                    div.field {
-                        label for="f-touchpoint" { (t(lang, "Touchpoint")) }
-                        select id="f-touchpoint" name="touchpoint" {
-                            option value="" { (t(lang, "All")) }
-                            @for x in Touchpoint::ALL {
-                                option value=(x.as_str()) selected[tp == Some(x)] { (touchpoint_label(lang, x)) }
+                (filters(lang, &[!text.is_empty(), tp.is_some(), st.is_some(), sort == Some(Sort::Votes)], html! {
+                    form.filters method="get" action="/suggestions" {
+                        div.field {
+                            label for="f-q" { (t(lang, "Search")) }
+                            input id="f-q" name="q" type="search" value=(text) maxlength="100";
+                        }
+                        div.field {
+                            label for="f-touchpoint" { (t(lang, "Touchpoint")) }
+                            select id="f-touchpoint" name="touchpoint" {
+                                option value="" { (t(lang, "All")) }
+                                @for x in Touchpoint::ALL {
+                                    option value=(x.as_str()) selected[tp == Some(x)] { (touchpoint_label(lang, x)) }
+                                }
                             }
                         }
-                    }
-                    div.field {
-                        label for="f-status" { (t(lang, "Status")) }
-                        select id="f-status" name="status" {
-                            option value="" { (t(lang, "All")) }
-                            @for x in STATUSES {
-                                option value=(x.as_str()) selected[st == Some(x)] { (status_label(lang, x)) }
+                        div.field {
+                            label for="f-status" { (t(lang, "Status")) }
+                            select id="f-status" name="status" {
+                                option value="" { (t(lang, "All")) }
+                                @for x in STATUSES {
+                                    option value=(x.as_str()) selected[st == Some(x)] { (status_label(lang, x)) }
+                                }
                             }
                         }
-                    }
-                    div.field {
-                        label for="f-sort" { (t(lang, "Order")) }
-                        select id="f-sort" name="sort" {
-                            option value="recent" selected[sort != Some(Sort::Votes)] { (t(lang, "Newest first")) }
-                            option value="votes" selected[sort == Some(Sort::Votes)] { (t(lang, "Most votes first")) }
+                        div.field {
+                            label for="f-sort" { (t(lang, "Order")) }
+                            select id="f-sort" name="sort" {
+                                option value="recent" selected[sort != Some(Sort::Votes)] { (t(lang, "Newest first")) }
+                                option value="votes" selected[sort == Some(Sort::Votes)] { (t(lang, "Most votes first")) }
+                            }
                         }
+                        button type="submit" { (t(lang, "Show")) }
                     }
-                    button type="submit" { (t(lang, "Show")) }
-                }
+                }))
                 p.meta { (tn(lang, "{n} suggestion", "{n} suggestions", list.total as u64, &[])) }
                 ul.cards {
                     @for item in &list.items {

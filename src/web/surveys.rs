@@ -23,6 +23,7 @@ use crate::web::layout::{csrf_field, page};
 use crate::web::once::{Done, at_most_once};
 use crate::web::pulses::pulse_preview;
 use crate::web::respond::{done_or_page, error_page, html as html_response, see_other};
+use crate::web::rounds::overlap_list;
 use crate::web::session::{hr_session, session_form};
 
 #[handler]
@@ -161,12 +162,13 @@ pub async fn survey(
     let s = or_respond!(hr_session(state, req).await);
     let c = s.chrome();
     let lang = c.lang;
-    let (sv, rounds) = match (
+    let (sv, rounds, next) = match (
         get_survey(state, &s.principal, &id).await,
         list_rounds(state, &s.principal, &id).await,
+        opening::next_round(state, &s.principal, &id).await,
     ) {
-        (Ok(a), Ok(b)) => (a, b),
-        (Err(e), _) | (_, Err(e)) => return error_page(&c, &e),
+        (Ok(a), Ok(b), Ok(n)) => (a, b, n),
+        (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => return error_page(&c, &e),
     };
     let open = rounds.iter().find(|r| r.status == RoundStatus::Open);
     // The open round's live figures; a closed round keeps its own, shown when picked
@@ -220,6 +222,15 @@ pub async fn survey(
                     p { a.button href={ "/hr/rounds/" (r.id) "/close" } { (t(lang, "Close the open round now…")) } }
                 } @else if !sv.archived {
                     p { a.button.primary href={ "/hr/surveys/" (sv.id) "/open" } { (t(lang, "Open a round now…")) } }
+                }
+                @if let Some(n) = &next {
+                    p id="next-round" { (tf(lang, "The schedule opens the next round on {from}; it stays open until {date}.", &[("from", &c.when(n.opens_at)), ("date", &c.when(n.closes_at))])) }
+                    @if !n.overlaps.is_empty() {
+                        div.warning id="schedule-overlaps" role="status" {
+                            p { (t(lang, "Some of the people it invites are asked by another survey's round at the same time. Two pulses at once tire people and lower the response rate of both: consider moving one of the schedules.")) }
+                            (overlap_list(&c, &n.overlaps))
+                        }
+                    }
                 }
                 @if rounds.is_empty() {
                     p { (t(lang, "No rounds yet.")) }

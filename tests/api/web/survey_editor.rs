@@ -3,6 +3,7 @@
 //! the confirmations before opening and closing a round (with the invitee count and
 //! other open rounds that ask the same people), and a closed round's participation.
 
+use poem::http::Method;
 use serde_json::json;
 
 use crate::helpers::*;
@@ -525,4 +526,111 @@ async fn hr_confirms_a_round_before_it_opens_or_closes_and_is_told_of_overlappin
     assert!(html.contains(&format!("href=\"{page}?round={round}#participation\"")));
     assert!(!html.contains("Live participation"));
     assert!(html.contains("<th scope=\"row\">Desk</th>"), "{html}");
+}
+
+#[tokio::test]
+async fn the_survey_page_warns_when_its_next_scheduled_round_asks_people_another_round_asks() {
+    let app = spawn_app().await;
+    let hr = app.hr().await;
+    let desk = app.create_team(&hr, "Desk", None, "frontline").await;
+    let back = app.create_team(&hr, "Back office", None, "internal").await;
+    for _ in 0..3 {
+        app.employee(&hr, Some(&desk)).await;
+    }
+    for _ in 0..2 {
+        app.employee(&hr, Some(&back)).await;
+    }
+    let day = |d: i64| (chrono::Utc::now().date_naive() + chrono::TimeDelta::days(d)).to_string();
+    let create = |title: &str, teams: &[&str], starts: String, cadence: &str| {
+        let app = &app;
+        let hr = &hr;
+        let v = json!({
+            "title": title,
+            "questions": [{"bank_item": "eo_proud"}],
+            "audience": {"team_ids": teams},
+            "schedule": {"starts_on": starts, "cadence": cadence, "window_days": 3}
+        });
+        async move {
+            let r = app.post("/api/v1/surveys", Some(&hr.token), v).await;
+            r.expect(201);
+            r.json()["id"].as_str().expect("id").to_owned()
+        }
+    };
+    // Weekly from tomorrow, 3 days open: the desk's and the company's rounds run at the
+    // same time and share the desk's 3 people; the back office shares the company's 2.
+    let desk_survey = create("Desk pulse", &[&desk], day(1), "weekly").await;
+    let org_survey = create("Company pulse", &[], day(1), "weekly").await;
+    let back_survey = create("Back office pulse", &[&back], day(1), "weekly").await;
+    // The desk again, but its first round opens after the others' have closed.
+    let later = create("Later desk pulse", &[&desk], day(4), "monthly").await;
+
+    let mut b = Browser::new(&app);
+    b.sign_in(&hr.email, PASSWORD).await;
+    let html = b.get(&format!("/hr/surveys/{desk_survey}")).await.text();
+    assert!(
+        html.contains("The schedule opens the next round on"),
+        "{html}"
+    );
+    assert!(html.contains("id=\"schedule-overlaps\""), "{html}");
+    assert!(
+        html.contains("Company pulse</a>: 3 people in common, on its schedule from"),
+        "{html}"
+    );
+    assert!(!html.contains("Back office pulse</a>"), "no one in common");
+    assert!(
+        !html.contains("Later desk pulse</a>"),
+        "the same people, but not at the same time"
+    );
+    let html = b.get(&format!("/hr/surveys/{back_survey}")).await.text();
+    assert!(
+        html.contains("Company pulse</a>: 2 people in common"),
+        "{html}"
+    );
+    let html = b.get(&format!("/hr/surveys/{later}")).await.text();
+    assert!(html.contains("id=\"next-round\""), "{html}");
+    assert!(!html.contains("id=\"schedule-overlaps\""), "{html}");
+
+    // HR opens the company's round by hand now: it is open during the desk's next round
+    // (named as open), and it takes the company's first slot, so the company's own
+    // schedule opens nothing during the desk's next round.
+    app.open_round_now(&hr, &org_survey).await;
+    let html = b.get(&format!("/hr/surveys/{desk_survey}")).await.text();
+    assert!(
+        html.contains("Company pulse</a>: 3 people in common, open until"),
+        "{html}"
+    );
+    assert_eq!(
+        html.matches("Company pulse</a>").count(),
+        1,
+        "the company's round once: {html}"
+    );
+    // The hand-opened round also shows on the desk's confirmation.
+    let html = b
+        .get(&format!("/hr/surveys/{desk_survey}/open"))
+        .await
+        .text();
+    assert!(html.contains("id=\"overlaps\""), "{html}");
+
+    // In Russian.
+    switch_language(&mut b, "ru").await;
+    let html = b.get(&format!("/hr/surveys/{desk_survey}")).await.text();
+    assert!(
+        html.contains("По расписанию следующий раунд откроется"),
+        "{html}"
+    );
+    assert!(html.contains("Часть приглашённых в то же время"), "{html}");
+    switch_language(&mut b, "en").await;
+
+    // Archived: no next round, no warning.
+    app.send(
+        Method::DELETE,
+        &format!("/api/v1/surveys/{desk_survey}"),
+        Some(&hr.token),
+        None,
+    )
+    .await
+    .expect(204);
+    let html = b.get(&format!("/hr/surveys/{desk_survey}")).await.text();
+    assert!(!html.contains("id=\"next-round\""), "{html}");
+    assert!(!html.contains("id=\"schedule-overlaps\""), "{html}");
 }
