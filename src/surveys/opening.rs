@@ -13,6 +13,7 @@ use crate::clock::now;
 use crate::error::ApiError;
 use crate::org::domain::Language;
 use crate::state::AppState;
+use crate::surveys::model::SurveyRow;
 use crate::surveys::round_opener::schedule_of;
 use crate::surveys::service::pulse_question;
 use crate::surveys::store;
@@ -26,27 +27,22 @@ pub async fn preview(
     id: &str,
     lang: Language,
 ) -> Result<Pulse, ApiError> {
-    require_hr(p)?;
-    let id = id.to_owned();
-    state
-        .db
-        .read(move |conn| {
-            let s = store::find_survey(conn, &id)?.ok_or(ApiError::NotFound("survey"))?;
-            let lang = lang.as_str();
-            let questions = store::questions(conn, &s.id)?
-                .into_iter()
-                .map(|q| pulse_question(q, lang))
-                .collect();
-            Ok(Pulse {
-                round_id: String::new(),
-                title: s.title(lang).to_owned(),
-                closes_at: now() + chrono::TimeDelta::days(i64::from(s.window_days)),
-                survey_id: s.id,
-                min_group: s.min_group,
-                questions,
-            })
+    hr_read_survey(state, p, id, move |conn, s| {
+        let lang = lang.as_str();
+        let questions = store::questions(conn, &s.id)?
+            .into_iter()
+            .map(|q| pulse_question(q, lang))
+            .collect();
+        Ok(Pulse {
+            round_id: String::new(),
+            title: s.title(lang).to_owned(),
+            closes_at: now() + chrono::TimeDelta::days(i64::from(s.window_days)),
+            survey_id: s.id,
+            min_group: s.min_group,
+            questions,
         })
-        .await
+    })
+    .await
 }
 
 /// Another survey's round, open or on its schedule, that asks some of the same people
@@ -83,30 +79,26 @@ const MAX_COMPARED: i64 = 200;
 
 /// What opening a round of survey `id` now would do (HR).
 pub async fn opening(state: &AppState, p: &Principal, id: &str) -> Result<Opening, ApiError> {
-    require_hr(p)?;
-    let id = id.to_owned();
-    state
-        .db
-        .read(move |conn| {
-            let survey = store::find_survey(conn, &id)?.ok_or(ApiError::NotFound("survey"))?;
-            let t = now();
-            let people = store::audience_people(conn, &id)?;
-            let activated = people.iter().filter(|(_, a)| *a).count();
-            let asked: HashSet<String> = people.into_iter().map(|(p, _)| p).collect();
-            let closes_at = t + chrono::TimeDelta::days(i64::from(survey.window_days));
-            let overlaps = overlaps_with(conn, &id, &asked, (t, closes_at), t)?;
-            Ok(Opening {
-                already_open: store::open_round_of(conn, &id, t)?.is_some(),
-                survey_id: survey.id,
-                title: survey.title,
-                invited: asked.len(),
-                activated,
-                closes_at,
-                archived: survey.archived,
-                overlaps,
-            })
+    hr_read_survey(state, p, id, move |conn, survey| {
+        let id = survey.id.clone();
+        let t = now();
+        let people = store::audience_people(conn, &id)?;
+        let activated = people.iter().filter(|(_, a)| *a).count();
+        let asked: HashSet<String> = people.into_iter().map(|(p, _)| p).collect();
+        let closes_at = t + chrono::TimeDelta::days(i64::from(survey.window_days));
+        let overlaps = overlaps_with(conn, &id, &asked, (t, closes_at), t)?;
+        Ok(Opening {
+            already_open: store::open_round_of(conn, &id, t)?.is_some(),
+            survey_id: survey.id,
+            title: survey.title,
+            invited: asked.len(),
+            activated,
+            closes_at,
+            archived: survey.archived,
+            overlaps,
         })
-        .await
+    })
+    .await
 }
 
 /// The next round a survey's schedule will open, and the other surveys' rounds (open
@@ -130,26 +122,44 @@ pub async fn next_round(
     p: &Principal,
     id: &str,
 ) -> Result<Option<NextRound>, ApiError> {
+    hr_read_survey(state, p, id, move |conn, survey| {
+        let id = survey.id.clone();
+        let t = now();
+        let Some((opens_at, closes_at)) = next_window(conn, &survey, t)? else {
+            return Ok(None);
+        };
+        let asked: HashSet<String> = store::audience_people(conn, &id)?
+            .into_iter()
+            .map(|(p, _)| p)
+            .collect();
+        let overlaps = overlaps_with(conn, &id, &asked, (opens_at, closes_at), t)?;
+        Ok(Some(NextRound {
+            opens_at,
+            closes_at,
+            overlaps,
+        }))
+    })
+    .await
+}
+
+/// `f` on survey `id` (read, HR only); a survey that does not exist is a 404.
+async fn hr_read_survey<T, F>(
+    state: &AppState,
+    p: &Principal,
+    id: &str,
+    f: F,
+) -> Result<T, ApiError>
+where
+    F: FnOnce(&mut crate::db::AnyConnection, SurveyRow) -> Result<T, ApiError> + Send + 'static,
+    T: Send + 'static,
+{
     require_hr(p)?;
     let id = id.to_owned();
     state
         .db
         .read(move |conn| {
             let survey = store::find_survey(conn, &id)?.ok_or(ApiError::NotFound("survey"))?;
-            let t = now();
-            let Some((opens_at, closes_at)) = next_window(conn, &survey, t)? else {
-                return Ok(None);
-            };
-            let asked: HashSet<String> = store::audience_people(conn, &id)?
-                .into_iter()
-                .map(|(p, _)| p)
-                .collect();
-            let overlaps = overlaps_with(conn, &id, &asked, (opens_at, closes_at), t)?;
-            Ok(Some(NextRound {
-                opens_at,
-                closes_at,
-                overlaps,
-            }))
+            f(conn, survey)
         })
         .await
 }
@@ -217,7 +227,7 @@ fn overlaps_with(
 /// The window of the next round `survey`'s schedule opens after `t`, if any.
 fn next_window(
     conn: &mut crate::db::AnyConnection,
-    survey: &crate::surveys::model::SurveyRow,
+    survey: &SurveyRow,
     t: NaiveDateTime,
 ) -> Result<Option<(NaiveDateTime, NaiveDateTime)>, ApiError> {
     if survey.archived {
