@@ -572,7 +572,8 @@ async function sweep(page, who, paths) {
           problems.push(e.message);
         }
         if (lang === "ru" && size === "phone") {
-          await shoot(page, `ru-phone-${who}${path.replace(/[^a-z0-9]+/gi, "-").replace(/-+$/, "")}`);
+          const stable = path.split("?")[0].replace(/[0-9a-f]{8}-[0-9a-f-]{27}/g, "id");
+          await shoot(page, `ru-phone-${who}${stable.replace(/[^a-z0-9]+/gi, "-").replace(/-+$/, "")}`);
         }
       }
     }
@@ -593,6 +594,21 @@ await hr.setViewportSize(DESKTOP.viewport);
 await hr.goto(`${BASE}/hr/people`);
 assert.ok(await hr.locator("#f-status").isVisible(), "on a desktop the filters are open");
 assert.ok(!(await hr.locator("details.filters summary").isVisible()), "and their line is hidden");
+
+step("a vote on a phone comes back to its own card, not the top of the list");
+const voter = sessions[people[4].email].page;
+await voter.goto(`${BASE}/suggestions`);
+const card = voter.locator("li.card", { hasText: `Refunds are slow ${run}` });
+await Promise.all([voter.waitForLoadState("load"), card.locator("button[aria-pressed=false]").click()]);
+assert.match(voter.url(), /#s-[0-9a-f-]+$/, "back to the card's anchor");
+await voter.locator("li.card", { hasText: `Refunds are slow ${run}` }).locator("button[aria-pressed=true]").waitFor();
+assert.ok(
+  await voter.evaluate((id) => {
+    const r = document.getElementById(id).getBoundingClientRect();
+    return r.top >= 0 && r.top < window.innerHeight;
+  }, voter.url().split("#")[1]),
+  "the voted card is on screen",
+);
 
 step("the privacy statement on a phone: one short line that opens");
 const memberPage = sessions[people[3].email].page;
