@@ -382,7 +382,7 @@ async fn seed_org(db: &Db, args: &Args) -> anyhow::Result<Seeded> {
                     ),
                     start_date: Some(today - chrono::TimeDelta::days(rng.gen_range(10..4000))),
                     ..PersonRow::new(
-                        format!("p{i}@bench.example.org"),
+                        Some(format!("p{i}@bench.example.org")),
                         format!("Person {i}"),
                         now,
                     )

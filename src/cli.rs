@@ -243,7 +243,7 @@ pub fn create_admin(
                     is_hr: true,
                     is_admin: true,
                     password_hash: Some(hash),
-                    ..PersonRow::new(email, name, now())
+                    ..PersonRow::new(Some(email), name, now())
                 },
             )
         })
@@ -309,9 +309,9 @@ fn import_people(
         report.skipped
     );
     if !report.activations.is_empty() {
-        println!("email,activation_token");
+        println!("person,activation_token");
         for a in &report.activations {
-            println!("{},{}", a.email, a.activation_token);
+            println!("{},{}", a.identifier(), a.activation_token);
         }
     }
     Ok(())

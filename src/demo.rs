@@ -170,11 +170,11 @@ pub fn seed(
                     // activated members make a catchment of k.
                     password_hash: (admin || !n.is_multiple_of(10)).then(|| admin_hash.clone()),
                     ..PersonRow::new(
-                        if admin {
+                        Some(if admin {
                             admin_email.clone()
                         } else {
                             format!("person{n}@acme.example")
-                        },
+                        }),
                         if admin {
                             "Demo Admin".into()
                         } else {

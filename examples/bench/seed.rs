@@ -15,7 +15,7 @@ pub fn person(id: &str, handle: &str, team: Option<&str>, hr: bool) -> PersonRow
         is_hr: hr,
         is_admin: hr,
         ..PersonRow::new(
-            format!("{handle}-{}@bench.example.org", &id[..8]),
+            Some(format!("{handle}-{}@bench.example.org", &id[..8])),
             format!("Bench {handle}"),
             pulseline::clock::now(),
         )

@@ -14,8 +14,9 @@ use crate::error::ApiError;
 use crate::org::store;
 use crate::state::AppState;
 
-/// Checks e-mail and password (throttled per account and client address) and issues a
-/// token. An unknown e-mail and a wrong password fail alike.
+/// Checks an account (an e-mail address, or the employee number of someone who has no
+/// e-mail) and password (throttled per account and client address) and issues a
+/// token. An unknown account and a wrong password fail alike.
 pub async fn sign_in(
     state: &AppState,
     email: &str,
@@ -38,10 +39,10 @@ pub async fn sign_in(
             retry_after_secs: wait,
         });
     }
-    let lookup = account.clone();
+    let lookup = email.trim().to_owned();
     let person = state
         .db
-        .read(move |conn| store::find_person_by_email(conn, &lookup))
+        .read(move |conn| store::find_person_to_sign_in(conn, &lookup))
         .await?
         .filter(|p| p.active);
     let stored = person.as_ref().and_then(|p| p.password_hash.clone());

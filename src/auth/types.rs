@@ -9,7 +9,7 @@ use poem_openapi::{ApiResponse, Object};
 #[oai(deny_unknown_fields)]
 #[serde(deny_unknown_fields)]
 pub struct LoginRequest {
-    /// The account's e-mail address.
+    /// The account's e-mail address; someone without one gives their employee number.
     #[oai(validator(max_length = 254))]
     pub email: String,
     /// The account's password.
@@ -61,7 +61,8 @@ pub struct TeamRef {
 #[derive(Object)]
 pub struct Me {
     pub id: String,
-    pub email: String,
+    /// Absent for someone without an e-mail address.
+    pub email: Option<String>,
     pub name: String,
     /// `employee` always; `manager` when managing a team; `hr`, `admin` when granted.
     pub roles: Vec<String>,

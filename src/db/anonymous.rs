@@ -278,12 +278,72 @@ FOR EACH ROW EXECUTE FUNCTION audit_log_append_only();
     )
 }
 
+/// A person's e-mail address may be empty (migration `people_without_email`): drops the
+/// foundation's NOT NULL on `people.email`, once.
+const POSTGRES_EMAIL_OPTIONAL: &str = "
+DO $$ BEGIN
+    IF EXISTS (SELECT 1 FROM information_schema.columns WHERE table_schema = current_schema()
+               AND table_name = 'people' AND column_name = 'email' AND is_nullable = 'NO') THEN
+        ALTER TABLE people ALTER COLUMN email DROP NOT NULL;
+    END IF;
+END $$;
+";
+
+/// [`POSTGRES_EMAIL_OPTIONAL`] for SQLite, which has no `ALTER COLUMN`: the procedure
+/// SQLite documents for removing a NOT NULL constraint (section 7 of its `ALTER TABLE`
+/// page), which edits the stored `CREATE TABLE` text and bumps the schema version, so
+/// no row is rewritten and no foreign key pointing at `people` is touched. It runs
+/// inside the migration's `BEGIN IMMEDIATE` transaction, so a failure leaves the
+/// schema as it was.
+fn sqlite_email_optional(c: &mut diesel::SqliteConnection) -> diesel::QueryResult<()> {
+    use diesel::prelude::*;
+    use diesel::sql_types::{BigInt, Integer};
+
+    #[derive(QueryableByName)]
+    struct NotNull {
+        #[diesel(sql_type = Integer)]
+        notnull: i32,
+    }
+    #[derive(QueryableByName)]
+    struct Version {
+        #[diesel(sql_type = BigInt)]
+        schema_version: i64,
+    }
+    let column: Vec<NotNull> = diesel::sql_query(
+        "SELECT \"notnull\" FROM pragma_table_info('people') WHERE name = 'email'",
+    )
+    .load(c)?;
+    if !column.iter().any(|col| col.notnull == 1) {
+        return Ok(());
+    }
+    let version: Version = diesel::sql_query("PRAGMA schema_version").get_result(c)?;
+    c.batch_execute(&format!(
+        "PRAGMA writable_schema = ON;
+         UPDATE sqlite_schema SET sql = replace(sql, 'email TEXT NOT NULL UNIQUE', 'email TEXT NULL UNIQUE')
+          WHERE type = 'table' AND name = 'people';
+         PRAGMA schema_version = {};
+         PRAGMA writable_schema = OFF;",
+        version.schema_version + 1
+    ))?;
+    let after: Vec<NotNull> = diesel::sql_query(
+        "SELECT \"notnull\" FROM pragma_table_info('people') WHERE name = 'email'",
+    )
+    .load(c)?;
+    if after.iter().any(|col| col.notnull == 1) {
+        return Err(diesel::result::Error::QueryBuilderError(
+            "people.email is still NOT NULL: its CREATE TABLE text is not the foundation's".into(),
+        ));
+    }
+    Ok(())
+}
+
 /// Creates the anonymous tables if they do not exist yet, and the audit log's
 /// append-only triggers.
 pub fn ensure(conn: &mut AnyConnection) -> diesel::QueryResult<()> {
     match conn {
         AnyConnection::Sqlite(c) => ensure_sqlite(c),
         AnyConnection::Postgresql(c) => {
+            c.batch_execute(POSTGRES_EMAIL_OPTIONAL)?;
             c.batch_execute(POSTGRES)?;
             c.batch_execute(&postgres_answer_refs())?;
             c.batch_execute(&postgres_audit())
@@ -293,6 +353,7 @@ pub fn ensure(conn: &mut AnyConnection) -> diesel::QueryResult<()> {
 
 /// [`ensure`] for a SQLite connection.
 pub fn ensure_sqlite(c: &mut diesel::SqliteConnection) -> diesel::QueryResult<()> {
+    sqlite_email_optional(c)?;
     c.batch_execute(SQLITE)?;
     c.batch_execute(&sqlite_audit())
 }
@@ -435,4 +496,125 @@ pub fn insert_answers_batch(
     .bind::<Array<Nullable<Text>>, _>(answers.iter().map(|a| &a.text).collect::<Vec<_>>())
     .execute(pg)?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use diesel::connection::SimpleConnection;
+    use diesel::prelude::*;
+    use diesel::sql_types::{Integer, Text};
+    use diesel_migrations::MigrationHarness;
+
+    #[derive(QueryableByName)]
+    struct Line {
+        #[diesel(sql_type = Text)]
+        line: String,
+    }
+
+    #[derive(QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = Integer)]
+        n: i32,
+    }
+
+    fn lines(c: &mut SqliteConnection, sql: &str) -> Vec<String> {
+        diesel::sql_query(sql)
+            .load::<Line>(c)
+            .expect(sql)
+            .into_iter()
+            .map(|l| l.line)
+            .collect()
+    }
+
+    fn email_not_null(c: &mut SqliteConnection) -> i32 {
+        diesel::sql_query(
+            "SELECT \"notnull\" AS n FROM pragma_table_info('people') WHERE name = 'email'",
+        )
+        .get_result::<Count>(c)
+        .expect("table info")
+        .n
+    }
+
+    /// A SQLite file whose `people` the foundation made (e-mail NOT NULL), with rows
+    /// and a foreign key into it, gets a nullable e-mail from `ensure_sqlite`: the rows,
+    /// the foreign keys and the e-mail's uniqueness stay, the file checks clean, and a
+    /// second run changes nothing.
+    #[test]
+    fn an_existing_sqlite_file_lets_a_person_go_without_e_mail_and_keeps_its_rows() {
+        let dir = tempfile::tempdir().expect("dir");
+        let path = dir.path().join("upgrade.db");
+        let url = path.to_str().expect("path").to_owned();
+        let mut c = SqliteConnection::establish(&url).expect("open");
+        c.batch_execute("PRAGMA foreign_keys = ON").expect("fk");
+        c.run_pending_migrations(crate::db::MIGRATIONS)
+            .expect("migrations");
+        assert_eq!(email_not_null(&mut c), 1, "the foundation's column");
+        c.batch_execute(
+            "INSERT INTO teams (id, name, kind, created_at, updated_at)
+                 VALUES ('t1', 'Floor', 'frontline', '2026-01-01 00:00:00', '2026-01-01 00:00:00');
+             INSERT INTO people (id, email, name, team_id, created_at, updated_at)
+                 VALUES ('p1', 'ann@example.org', 'Ann', 't1', '2026-01-01 00:00:00', '2026-01-01 00:00:00');
+             INSERT INTO team_managers (team_id, person_id) VALUES ('t1', 'p1');",
+        )
+        .expect("rows");
+        let without =
+            "INSERT INTO people (id, email, name, employee_number, created_at, updated_at)
+             VALUES ('p2', NULL, 'Ola', 'E-1', '2026-01-01 00:00:00', '2026-01-01 00:00:00')";
+        assert!(c.batch_execute(without).is_err(), "NOT NULL before");
+
+        for _ in 0..2 {
+            c.immediate_transaction(super::ensure_sqlite)
+                .expect("ensure");
+            assert_eq!(email_not_null(&mut c), 0);
+        }
+        c.batch_execute(without).expect("a person without e-mail");
+        let twin = "INSERT INTO people (id, email, name, created_at, updated_at)
+             VALUES ('p3', 'ann@example.org', 'Twin', '2026-01-01 00:00:00', '2026-01-01 00:00:00')";
+        assert!(c.batch_execute(twin).is_err(), "e-mail is still unique");
+        let number_twin = "INSERT INTO people (id, name, employee_number, created_at, updated_at)
+             VALUES ('p4', 'Twin', 'E-1', '2026-01-01 00:00:00', '2026-01-01 00:00:00')";
+        assert!(
+            c.batch_execute(number_twin).is_err(),
+            "an employee number is unique"
+        );
+        assert_eq!(
+            lines(
+                &mut c,
+                "SELECT email || '/' || name AS line FROM people WHERE id = 'p1'"
+            ),
+            vec!["ann@example.org/Ann".to_owned()]
+        );
+        assert_eq!(
+            lines(
+                &mut c,
+                "SELECT integrity_check AS line FROM pragma_integrity_check"
+            ),
+            vec!["ok".to_owned()]
+        );
+        assert!(
+            lines(
+                &mut c,
+                "SELECT \"table\" AS line FROM pragma_foreign_key_check"
+            )
+            .is_empty()
+        );
+        // The foreign key into `people` still holds.
+        assert!(
+            c.batch_execute(
+                "INSERT INTO team_managers (team_id, person_id) VALUES ('t1', 'ghost')"
+            )
+            .is_err()
+        );
+        // A new connection reads the edited schema.
+        drop(c);
+        let mut again = SqliteConnection::establish(&url).expect("reopen");
+        assert_eq!(email_not_null(&mut again), 0);
+        assert_eq!(
+            lines(
+                &mut again,
+                "SELECT name AS line FROM people WHERE email IS NULL"
+            ),
+            vec!["Ola".to_owned()]
+        );
+    }
 }

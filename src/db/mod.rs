@@ -53,6 +53,12 @@ diesel::define_sql_function! {
 }
 
 diesel::define_sql_function! {
+    /// [`lower`] of a column that may be NULL.
+    #[sql_name = "lower"]
+    fn lower_nullable(x: diesel::sql_types::Nullable<diesel::sql_types::Text>) -> diesel::sql_types::Nullable<diesel::sql_types::Text>;
+}
+
+diesel::define_sql_function! {
     /// SQL `coalesce(a, b)` of a nullable text and a text.
     fn coalesce(x: diesel::sql_types::Nullable<diesel::sql_types::Text>, y: diesel::sql_types::Text) -> diesel::sql_types::Text;
 }

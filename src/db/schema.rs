@@ -16,7 +16,7 @@ diesel::table! {
 diesel::table! {
     people (id) {
         id -> Text,
-        email -> Text,
+        email -> Nullable<Text>,
         name -> Text,
         team_id -> Nullable<Text>,
         is_hr -> Bool,

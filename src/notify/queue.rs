@@ -143,7 +143,7 @@ fn invitation_key(person_id: &str, hash: &str) -> String {
 
 /// Queues an account invitation carrying activation `token` (sealed with
 /// `outbox_key`); an earlier invitation still queued is cancelled, its link no longer
-/// working.
+/// working. Someone without an e-mail address gets none (HR hands them the link).
 #[allow(clippy::too_many_arguments)]
 pub fn invitation(
     conn: &mut AnyConnection,
@@ -160,6 +160,9 @@ pub fn invitation(
         kind::INVITATION,
         "replaced by a newer invitation",
     )?;
+    if !store::has_email(conn, person_id)? {
+        return Ok(());
+    }
     let key = invitation_key(person_id, token_hash);
     let payload = InvitationPayload {
         secret: seal(outbox_key, &key, token)?,

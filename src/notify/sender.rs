@@ -31,7 +31,7 @@ use crate::notify::model::{OutboxRow, PulseLinkRow, kind, status};
 use crate::notify::queue::{
     self, ActionPayload, InvitationPayload, PulsePayload, ResultsPayload, SuggestionPayload,
 };
-use crate::notify::store;
+use crate::notify::store::{self, Recipient};
 use crate::notify::templates::{Content, render};
 use crate::state::AppState;
 
@@ -266,12 +266,27 @@ impl Sender {
                     "the account was activated before the invitation was sent".into(),
                 );
             }
-            Ok(Some(r)) if r.active => {
-                let zone = r
-                    .time_zone
+            Ok(Some(Recipient {
+                email: None,
+                active: true,
+                ..
+            })) => {
+                return Outcome::Final(
+                    status::CANCELLED,
+                    "the person has no e-mail address".into(),
+                );
+            }
+            Ok(Some(Recipient {
+                email: Some(email),
+                name,
+                active: true,
+                time_zone,
+                ..
+            })) => {
+                let zone = time_zone
                     .and_then(|z| z.parse().ok())
                     .unwrap_or(self.org_zone);
-                (r.email, r.name, zone)
+                (email, name, zone)
             }
             Ok(_) => {
                 return Outcome::Final(status::CANCELLED, "the person is deactivated".into());

@@ -18,7 +18,7 @@ use crate::surveys::answers::Given;
 use crate::surveys::service::{self as surveys, Answerer};
 use crate::surveys::types::Pulse;
 
-fn view(r: OutboxRow, email: String) -> OutboxMessage {
+fn view(r: OutboxRow, email: Option<String>) -> OutboxMessage {
     OutboxMessage {
         recipient_id: r.person_id,
         recipient: email,
@@ -75,9 +75,7 @@ pub async fn retry(state: &AppState, p: &Principal, id: String) -> Result<Outbox
             }
             store::requeue(conn, &id, now())?;
             let row = store::find(conn, &id)?.ok_or(ApiError::NotFound("message"))?;
-            let email = store::recipient(conn, &row.person_id)?
-                .map(|r| r.email)
-                .unwrap_or_default();
+            let email = store::recipient(conn, &row.person_id)?.and_then(|r| r.email);
             Ok(view(row, email))
         })
         .await

@@ -198,6 +198,9 @@ pub fn release(conn: &mut AnyConnection, id: &str, at: NaiveDateTime) -> Result<
     Ok(())
 }
 
+/// A message and its recipient's address, if they have one.
+pub type Addressed = (OutboxRow, Option<String>);
+
 /// A page of the outbox, newest first, with each recipient's address; and the total.
 /// Reminders are left out: their recipients, and even their outcomes beside the other
 /// messages (a reminder failing like one person's invitation did), say who has not
@@ -207,7 +210,7 @@ pub fn page(
     only: Option<&str>,
     limit: i64,
     offset: i64,
-) -> Result<(i64, Vec<(OutboxRow, String)>), ApiError> {
+) -> Result<(i64, Vec<Addressed>), ApiError> {
     let mut count = outbox::table
         .filter(outbox::kind.ne(crate::notify::model::kind::REMINDER))
         .into_boxed();
@@ -249,9 +252,21 @@ pub fn requeue(conn: &mut AnyConnection, id: &str, at: NaiveDateTime) -> Result<
     Ok(())
 }
 
+/// Whether person `person_id` has an e-mail address (every message is an e-mail).
+pub fn has_email(conn: &mut AnyConnection, person_id: &str) -> Result<bool, ApiError> {
+    Ok(people::table
+        .find(person_id)
+        .filter(people::email.is_not_null())
+        .select(people::id)
+        .first::<String>(conn)
+        .optional()?
+        .is_some())
+}
+
 /// Where a message goes and in whose name.
 pub struct Recipient {
-    pub email: String,
+    /// None once the address was removed after the message was queued.
+    pub email: Option<String>,
     pub name: String,
     pub active: bool,
     /// Whether the person has set a password (an invitation is then moot).
@@ -261,7 +276,7 @@ pub struct Recipient {
 }
 
 /// A recipient's row: e-mail, name, active, password hash, time zone.
-type RecipientRow = (String, String, bool, Option<String>, Option<String>);
+type RecipientRow = (Option<String>, String, bool, Option<String>, Option<String>);
 
 pub fn recipient(conn: &mut AnyConnection, person_id: &str) -> Result<Option<Recipient>, ApiError> {
     let row: Option<RecipientRow> = people::table
@@ -293,11 +308,12 @@ pub fn invitees(
         .inner_join(people::table.on(people::id.eq(round_invitees::person_id)))
         .filter(round_invitees::round_id.eq(round_id))
         .filter(people::active.eq(true))
+        .filter(people::email.is_not_null())
         .select((people::id, people::language))
         .load(conn)?)
 }
 
-/// The languages of `ids` (active people only).
+/// The languages of `ids` (active people with an e-mail address only).
 pub fn languages(
     conn: &mut AnyConnection,
     ids: &[String],
@@ -308,6 +324,7 @@ pub fn languages(
             people::table
                 .filter(people::id.eq_any(chunk))
                 .filter(people::active.eq(true))
+                .filter(people::email.is_not_null())
                 .select((people::id, people::language))
                 .load::<(String, String)>(conn)?,
         );
@@ -326,6 +343,7 @@ pub fn reminder_languages(
             people::table
                 .filter(people::id.eq_any(chunk))
                 .filter(people::active.eq(true))
+                .filter(people::email.is_not_null())
                 .filter(people::reminders_off.eq(false))
                 .select((people::id, people::language))
                 .load::<(String, String)>(conn)?,

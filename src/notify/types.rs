@@ -50,8 +50,8 @@ pub struct OutboxMessage {
     /// not answered.
     pub kind: String,
     pub recipient_id: String,
-    /// The recipient's address.
-    pub recipient: String,
+    /// The recipient's address (absent once it was removed).
+    pub recipient: Option<String>,
     pub language: String,
     pub status: OutboxStatus,
     /// Tries so far.

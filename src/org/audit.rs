@@ -176,6 +176,12 @@ pub fn person_changed(
         ("job_family", before.job_family != after.job_family),
         ("start_date", before.start_date != after.start_date),
         ("language", before.language != after.language),
+        ("email", before.email != after.email),
+        ("phone", before.phone != after.phone),
+        (
+            "employee_number",
+            before.employee_number != after.employee_number,
+        ),
     ]
     .into_iter()
     .filter_map(|(f, changed)| changed.then_some(f))

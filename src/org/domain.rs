@@ -37,6 +37,137 @@ impl Email {
     }
 }
 
+/// A mobile number in international (E.164) form: `+`, a country code and at most 15
+/// digits in all. Spaces, dots, hyphens and brackets as people write them are dropped.
+pub fn parse_phone(raw: &str, field: &str) -> Result<String, ApiError> {
+    let bad = || {
+        ApiError::invalid(
+            field,
+            "must be a phone number in international form, like +44 20 7946 0000",
+        )
+    };
+    if raw.chars().count() > 32 {
+        return Err(bad());
+    }
+    let s: String = raw
+        .trim()
+        .chars()
+        .filter(|c| !matches!(c, ' ' | '.' | '-' | '(' | ')'))
+        .collect();
+    let digits = s.strip_prefix('+').ok_or_else(bad)?;
+    if !(7..=15).contains(&digits.len())
+        || !digits.bytes().all(|b| b.is_ascii_digit())
+        || digits.starts_with('0')
+    {
+        return Err(bad());
+    }
+    Ok(s)
+}
+
+/// Longest employee number.
+pub const EMPLOYEE_NUMBER_MAX: usize = 64;
+
+/// An employee number as the HR system writes it: any non-blank text without control
+/// characters, at most [`EMPLOYEE_NUMBER_MAX`] characters, trimmed.
+pub fn parse_employee_number(raw: &str, field: &str) -> Result<String, ApiError> {
+    parse_text(raw, field, EMPLOYEE_NUMBER_MAX)
+}
+
+/// What tells one person from another: an e-mail address, a mobile number, an employee
+/// number. A person has at least one; each is unique among people.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Identifiers {
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub employee_number: Option<String>,
+}
+
+impl Identifiers {
+    /// Parses the three as sent (`None`: not given), each error naming its field.
+    pub fn parse(
+        email: Option<&str>,
+        phone: Option<&str>,
+        employee_number: Option<&str>,
+    ) -> Result<Identifiers, ApiError> {
+        Ok(Identifiers {
+            email: email
+                .map(|e| Email::parse(e, "email").map(Email::into_inner))
+                .transpose()?,
+            phone: phone.map(|p| parse_phone(p, "phone")).transpose()?,
+            employee_number: employee_number
+                .map(|n| parse_employee_number(n, "employee_number"))
+                .transpose()?,
+        })
+    }
+
+    /// Refuses a person with none of the three, naming `email` (the usual one).
+    pub fn require_one(self) -> Result<Identifiers, ApiError> {
+        if self.email.is_none() && self.phone.is_none() && self.employee_number.is_none() {
+            return Err(ApiError::invalid(
+                "email",
+                "a person needs an e-mail address, a phone number or an employee number",
+            ));
+        }
+        Ok(self)
+    }
+}
+
+/// What a 409 says when `field` (`email`, `phone`, `employee_number`) is someone
+/// else's.
+pub fn taken_message(field: &str) -> &'static str {
+    match field {
+        "phone" => "a person with this phone number already exists",
+        "employee_number" => "a person with this employee number already exists",
+        _ => "a person with this e-mail already exists",
+    }
+}
+
+/// An update's changes to the three identifiers, each `None` (untouched),
+/// `Some(None)` (removed) or `Some(Some(v))` (set, parsed).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct IdentifierChanges {
+    pub email: Option<Option<String>>,
+    pub phone: Option<Option<String>>,
+    pub employee_number: Option<Option<String>>,
+}
+
+impl IdentifierChanges {
+    /// Parses the three as sent, each error naming its field.
+    pub fn parse(
+        email: Option<Option<String>>,
+        phone: Option<Option<String>>,
+        employee_number: Option<Option<String>>,
+    ) -> Result<IdentifierChanges, ApiError> {
+        fn each(
+            v: Option<Option<String>>,
+            parse: impl Fn(&str) -> Result<String, ApiError>,
+        ) -> Result<Option<Option<String>>, ApiError> {
+            v.map(|v| v.as_deref().map(parse).transpose()).transpose()
+        }
+        Ok(IdentifierChanges {
+            email: each(email, |e| Email::parse(e, "email").map(Email::into_inner))?,
+            phone: each(phone, |p| parse_phone(p, "phone"))?,
+            employee_number: each(employee_number, |n| {
+                parse_employee_number(n, "employee_number")
+            })?,
+        })
+    }
+
+    /// The identifiers a person keeps once these changes apply to `stored`; refuses
+    /// leaving none.
+    pub fn applied_to(&self, stored: Identifiers) -> Result<Identifiers, ApiError> {
+        Identifiers {
+            email: self.email.clone().unwrap_or(stored.email),
+            phone: self.phone.clone().unwrap_or(stored.phone),
+            employee_number: self
+                .employee_number
+                .clone()
+                .unwrap_or(stored.employee_number),
+        }
+        .require_one()
+    }
+}
+
 /// Longest team or person name.
 pub const NAME_MAX: usize = 200;
 /// Longest attribute value (location, job family, team key).
@@ -378,6 +509,28 @@ mod tests {
         // A run longer than 20 digits is kept whole, after the shorter ones.
         let long = "n 123456789012345678901";
         assert!(natural_key("n 99") < natural_key(long));
+    }
+
+    #[test]
+    fn a_phone_number_is_kept_in_international_form() {
+        assert_eq!(
+            parse_phone(" +44 (20) 7946-0000 ", "phone").expect("valid"),
+            "+442079460000"
+        );
+        assert_eq!(
+            parse_phone("+7.912.345.67.89", "phone").expect("valid"),
+            "+79123456789"
+        );
+        for bad in [
+            "020 7946 0000",
+            "+44",
+            "+0442079460000",
+            "+44 20 7946 0000 ext 2",
+            "+1234567890123456",
+            "",
+        ] {
+            assert!(parse_phone(bad, "phone").is_err(), "{bad}");
+        }
     }
 
     #[test]

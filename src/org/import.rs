@@ -1,4 +1,7 @@
-//! CSV import of people: upsert by e-mail. Every row is checked before anything is
+//! CSV import of people: upsert by e-mail address, employee number or phone number
+//! (whichever the row gives; a person without an e-mail address is matched by the
+//! others). A blank identifier cell leaves the stored one as it is: an import adds and
+//! changes identifiers, it never removes one. Every row is checked before anything is
 //! written, so an invalid row means nothing is imported (unless a partial import is
 //! asked for); the same code serves `POST /api/v1/people/import` and the
 //! `pulseline import people` subcommand.
@@ -14,7 +17,10 @@ use crate::error::{ApiError, FieldError, Msg};
 use crate::org::access::may_change_admin;
 use crate::org::audit;
 use crate::org::domain::ATTR_MAX;
-use crate::org::domain::{Email, GrantedRole, Language, Name, parse_optional_text};
+use crate::org::domain::{
+    Email, GrantedRole, Identifiers, Language, Name, parse_employee_number, parse_optional_text,
+    parse_phone,
+};
 use crate::org::model::{PersonChanges, PersonRow};
 use crate::org::store::{self, TeamTree};
 use crate::payload::{csv_header, missing_column};
@@ -36,6 +42,8 @@ pub struct RawRow {
     pub start_date: String,
     pub language: String,
     pub roles: String,
+    pub employee_number: String,
+    pub phone: String,
 }
 
 pub struct ImportOptions {
@@ -53,8 +61,21 @@ pub struct ImportOptions {
 /// A new person's activation token, shown once.
 #[derive(Object, Debug, Clone)]
 pub struct ImportActivation {
-    pub email: String,
+    pub email: Option<String>,
+    pub employee_number: Option<String>,
+    pub phone: Option<String>,
     pub activation_token: String,
+}
+
+impl ImportActivation {
+    /// The person's e-mail address, else employee number, else phone number.
+    pub fn identifier(&self) -> &str {
+        self.email
+            .as_deref()
+            .or(self.employee_number.as_deref())
+            .or(self.phone.as_deref())
+            .unwrap_or_default()
+    }
 }
 
 /// What an import did (or, in a dry run, would do).
@@ -72,7 +93,7 @@ pub struct ImportReport {
     pub activations: Vec<ImportActivation>,
 }
 
-const COLUMNS: [&str; 9] = [
+const COLUMNS: [&str; 11] = [
     "email",
     "name",
     "team",
@@ -82,17 +103,19 @@ const COLUMNS: [&str; 9] = [
     "start_date",
     "language",
     "roles",
+    "employee_number",
+    "phone",
 ];
 
-/// Reads CSV records from any reader. `email` and `name` columns are required; the
-/// others may be absent.
+/// Reads CSV records from any reader. `name` and at least one of `email`,
+/// `employee_number` and `phone` are required columns; the others may be absent.
 pub fn read_rows<R: std::io::Read>(reader: R) -> Result<Vec<RawRow>, ApiError> {
     let mut rdr = csv::ReaderBuilder::new()
         .flexible(false)
         .trim(csv::Trim::All)
         .from_reader(reader);
     let headers = csv_header(&mut rdr)?;
-    let mut index = [None; 9];
+    let mut index = [None; COLUMNS.len()];
     for (i, h) in headers.into_iter().enumerate() {
         match COLUMNS.iter().position(|c| *c == h) {
             Some(pos) => index[pos] = Some(i),
@@ -104,10 +127,11 @@ pub fn read_rows<R: std::io::Read>(reader: R) -> Result<Vec<RawRow>, ApiError> {
             }
         }
     }
-    for required in [0, 1] {
-        if index[required].is_none() {
-            return Err(missing_column(COLUMNS[required]));
-        }
+    if index[0].is_none() && index[9].is_none() && index[10].is_none() {
+        return Err(missing_column(COLUMNS[0]));
+    }
+    if index[1].is_none() {
+        return Err(missing_column(COLUMNS[1]));
     }
     let mut rows = Vec::new();
     for (n, record) in rdr.records().enumerate() {
@@ -142,6 +166,8 @@ pub fn read_rows<R: std::io::Read>(reader: R) -> Result<Vec<RawRow>, ApiError> {
             start_date: get(6),
             language: get(7),
             roles: get(8),
+            employee_number: get(9),
+            phone: get(10),
         });
     }
     Ok(rows)
@@ -220,7 +246,8 @@ impl TeamRefs {
 
 /// A row that passed every check.
 struct Planned {
-    email: String,
+    row: u64,
+    ids: Identifiers,
     name: String,
     team_id: Option<String>,
     manager: bool,
@@ -253,20 +280,46 @@ fn check_row(
         };
         errors.push(FieldError::new(field, message, Some(raw.row)));
     };
-    let email = match Email::parse(&raw.email, "email") {
-        Ok(e) => {
-            if !seen.insert(e.as_str().to_owned()) {
-                err(
-                    "email",
-                    ApiError::invalid("email", "appears twice in the file"),
-                );
+    let given = |v: &str| (!v.is_empty()).then(|| v.to_owned());
+    let email = given(&raw.email).and_then(|e| {
+        Email::parse(&e, "email")
+            .map(Email::into_inner)
+            .map_err(|e| err("email", e))
+            .ok()
+    });
+    let phone =
+        given(&raw.phone).and_then(|v| parse_phone(&v, "phone").map_err(|e| err("phone", e)).ok());
+    let employee_number = given(&raw.employee_number).and_then(|v| {
+        parse_employee_number(&v, "employee_number")
+            .map_err(|e| err("employee_number", e))
+            .ok()
+    });
+    let ids = Identifiers {
+        email,
+        phone,
+        employee_number,
+    };
+    for (field, value) in [
+        ("email", &ids.email),
+        ("phone", &ids.phone),
+        ("employee_number", &ids.employee_number),
+    ] {
+        if let Some(v) = value
+            && !seen.insert(format!("{field}:{}", v.to_lowercase()))
+        {
+            err(field, ApiError::invalid(field, "appears twice in the file"));
+        }
+    }
+    let ids = if raw.email.is_empty() && raw.phone.is_empty() && raw.employee_number.is_empty() {
+        match ids.require_one() {
+            Ok(ids) => Some(ids),
+            Err(e) => {
+                err("email", e);
+                None
             }
-            Some(e.into_inner())
         }
-        Err(e) => {
-            err("email", e);
-            None
-        }
+    } else {
+        Some(ids)
     };
     let name = Name::parse(&raw.name, "name")
         .map(Name::into_inner)
@@ -349,10 +402,10 @@ fn check_row(
         ok.then_some(Some(flags))
     };
     match (
-        email, name, team_id, manager, location, job_family, start_date, language, roles,
+        ids, name, team_id, manager, location, job_family, start_date, language, roles,
     ) {
         (
-            Some(email),
+            Some(ids),
             Some(name),
             Some(team_id),
             Some(manager),
@@ -362,7 +415,8 @@ fn check_row(
             Some(language),
             Some(roles),
         ) if errors.is_empty() => Ok(Planned {
-            email,
+            row: raw.row,
+            ids,
             name,
             team_id,
             manager,
@@ -418,7 +472,20 @@ pub fn apply_with_progress(
     };
     let mut counts = audit::ImportCounts::default();
     for (done, p) in planned.into_iter().enumerate() {
-        let existing = store::find_person_by_email(conn, &p.email)?;
+        let existing = match store::find_person_by_identifiers(conn, &p.ids)? {
+            Ok(row) => row,
+            Err(field) => {
+                report.errors.push(FieldError::new(
+                    field,
+                    "names someone other than the row's other identifiers do",
+                    Some(p.row),
+                ));
+                if !opts.partial && !opts.dry_run {
+                    return Err(ApiError::ValidationMany(report.errors));
+                }
+                continue;
+            }
+        };
         let removes_admin = |row: &PersonRow| row.is_admin && p.roles.is_some_and(|r| !r.1);
         if let Some(row) = &existing
             && !may_change_admin(opts.caller_is_admin, removes_admin(row))
@@ -453,6 +520,9 @@ pub fn apply_with_progress(
                     job_family: Some(p.job_family),
                     start_date: Some(p.start_date),
                     language: p.language.map(|l| l.as_str().to_owned()),
+                    email: p.ids.email.clone().map(Some),
+                    phone: p.ids.phone.clone().map(Some),
+                    employee_number: p.ids.employee_number.clone().map(Some),
                     updated_at: Some(t),
                 };
                 store::update_person(conn, &row.id, &changes)?;
@@ -480,7 +550,9 @@ pub fn apply_with_progress(
                         language: language.into(),
                         activation_hash: Some(activation_hash(&token)),
                         activation_expires_at: Some(t + opts.activation_ttl),
-                        ..PersonRow::new(p.email.clone(), p.name, t)
+                        phone: p.ids.phone.clone(),
+                        employee_number: p.ids.employee_number.clone(),
+                        ..PersonRow::new(p.ids.email.clone(), p.name, t)
                     },
                 )?;
                 crate::notify::queue::invitation(
@@ -494,7 +566,9 @@ pub fn apply_with_progress(
                 )?;
                 report.created += 1;
                 report.activations.push(ImportActivation {
-                    email: p.email,
+                    email: p.ids.email,
+                    employee_number: p.ids.employee_number,
+                    phone: p.ids.phone,
                     activation_token: token,
                 });
                 id

@@ -57,7 +57,8 @@ pub struct TeamChanges {
 #[diesel(table_name = people)]
 pub struct PersonRow {
     pub id: String,
-    pub email: String,
+    /// Absent for someone reached by phone, by a kiosk code or by employee number only.
+    pub email: Option<String>,
     pub name: String,
     pub team_id: Option<String>,
     pub is_hr: bool,
@@ -75,12 +76,15 @@ pub struct PersonRow {
     pub updated_at: NaiveDateTime,
     /// When the person was erased: the row then holds no personal data.
     pub erased_at: Option<NaiveDateTime>,
+    /// A mobile number in international form (`+` and digits), for SMS.
+    pub phone: Option<String>,
+    pub employee_number: Option<String>,
 }
 
 impl PersonRow {
     /// An active employee with a fresh random id and no team, roles, attributes,
     /// password or activation token; callers set what differs with `..`.
-    pub fn new(email: String, name: String, at: NaiveDateTime) -> PersonRow {
+    pub fn new(email: Option<String>, name: String, at: NaiveDateTime) -> PersonRow {
         PersonRow {
             id: uuid::Uuid::new_v4().to_string(),
             email,
@@ -100,6 +104,8 @@ impl PersonRow {
             created_at: at,
             updated_at: at,
             erased_at: None,
+            phone: None,
+            employee_number: None,
         }
     }
 }
@@ -115,6 +121,9 @@ pub struct PersonChanges {
     pub job_family: Option<Option<String>>,
     pub start_date: Option<Option<NaiveDate>>,
     pub language: Option<String>,
+    pub email: Option<Option<String>>,
+    pub phone: Option<Option<String>>,
+    pub employee_number: Option<Option<String>>,
     pub updated_at: Option<NaiveDateTime>,
 }
 

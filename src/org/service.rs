@@ -17,7 +17,8 @@ use crate::http::page_bounds;
 use crate::org::access::{may_change_admin, may_read_person, readable_teams, teams_visible_to};
 use crate::org::audit;
 use crate::org::domain::{
-    ATTR_MAX, Email, GrantedRole, Language, Name, TeamKind, parse_optional_text,
+    ATTR_MAX, GrantedRole, IdentifierChanges, Identifiers, Language, Name, TeamKind,
+    parse_optional_text, taken_message,
 };
 use crate::org::import::{self, ImportOptions, ImportReport};
 use crate::org::lifecycle;
@@ -68,6 +69,8 @@ pub fn person_view(row: PersonRow) -> Person {
         activated: row.password_hash.is_some() && row.erased_at.is_none(),
         id: row.id,
         email: row.email,
+        phone: row.phone,
+        employee_number: row.employee_number,
         name: row.name,
         team_id: row.team_id,
         roles,
@@ -380,7 +383,12 @@ pub async fn create_person(
     body: CreatePerson,
 ) -> Result<CreatedPerson, ApiError> {
     require_hr(p)?;
-    let email = Email::parse(&body.email, "email")?.into_inner();
+    let ids = Identifiers::parse(
+        body.email.as_deref(),
+        body.phone.as_deref(),
+        body.employee_number.as_deref(),
+    )?
+    .require_one()?;
     let name = Name::parse(&body.name, "name")?.into_inner();
     let location = parse_optional_text(body.location.as_deref(), "location", ATTR_MAX)?;
     let job_family = parse_optional_text(body.job_family.as_deref(), "job_family", ATTR_MAX)?;
@@ -400,10 +408,8 @@ pub async fn create_person(
             if let Some(t) = &team_id {
                 ensure_team_exists(conn, t, "team_id")?;
             }
-            if store::find_person_by_email(conn, &email)?.is_some() {
-                return Err(ApiError::Conflict(
-                    "a person with this e-mail already exists".into(),
-                ));
+            if let Some(field) = store::identifier_taken(conn, &ids, None)? {
+                return Err(ApiError::Conflict(taken_message(field).into()));
             }
             let t = now();
             let expires = t + ttl;
@@ -421,7 +427,9 @@ pub async fn create_person(
                     language: language.as_str().into(),
                     activation_hash: Some(hash.clone()),
                     activation_expires_at: Some(expires),
-                    ..PersonRow::new(email, name, t)
+                    phone: ids.phone.clone(),
+                    employee_number: ids.employee_number.clone(),
+                    ..PersonRow::new(ids.email.clone(), name, t)
                 },
             )?;
             crate::notify::queue::invitation(
@@ -532,6 +540,14 @@ pub async fn update_person(
     changes.job_family = optional_attr(body.job_family, "job_family")?;
     changes.start_date = body.start_date.into();
     changes.language = body.language.map(|l| l.as_str().to_owned());
+    let id_changes = IdentifierChanges::parse(
+        body.email.into(),
+        body.phone.into(),
+        body.employee_number.into(),
+    )?;
+    changes.email = id_changes.email.clone();
+    changes.phone = id_changes.phone.clone();
+    changes.employee_number = id_changes.employee_number.clone();
     let team = body.team_id.clone();
     let caller_is_admin = p.is_admin;
     let actor = p.id.clone();
@@ -554,6 +570,14 @@ pub async fn update_person(
                     ensure_team_exists(conn, &t, "team_id")?;
                     changes.team_id = Some(Some(t));
                 }
+            }
+            let ids = id_changes.applied_to(Identifiers {
+                email: row.email.clone(),
+                phone: row.phone.clone(),
+                employee_number: row.employee_number.clone(),
+            })?;
+            if let Some(field) = store::identifier_taken(conn, &ids, Some(&id))? {
+                return Err(ApiError::Conflict(taken_message(field).into()));
             }
             changes.updated_at = Some(now());
             store::update_person(conn, &id, &changes)?;

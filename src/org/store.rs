@@ -10,7 +10,7 @@ use crate::db::schema::{
     actions, cx_ratings, people, responses, round_invitees, round_teams, suggestions,
     survey_audience, team_managers, team_serves, teams,
 };
-use crate::db::{AnyConnection, coalesce, lower};
+use crate::db::{AnyConnection, coalesce, lower, lower_nullable};
 use crate::error::ApiError;
 use crate::org::domain::{PersonStatus, natural_key};
 use crate::org::model::{PersonChanges, PersonRow, TeamChanges, TeamRow, TeamServes};
@@ -195,6 +195,105 @@ pub fn find_person_by_email(
         .select(PersonRow::as_select())
         .first(conn)
         .optional()?)
+}
+
+/// Whom a sign-in names: the person with this e-mail address (any case), or, for
+/// `account` without an `@`, the person without an e-mail address with this employee
+/// number.
+pub fn find_person_to_sign_in(
+    conn: &mut AnyConnection,
+    account: &str,
+) -> Result<Option<PersonRow>, ApiError> {
+    if account.contains('@') {
+        return find_person_by_email(conn, &account.to_lowercase());
+    }
+    Ok(people::table
+        .filter(people::employee_number.eq(account))
+        .filter(people::email.is_null())
+        .select(PersonRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// The one person `ids` names: by e-mail address, employee number or phone number,
+/// whichever are given. `Err(field)` when `field` names someone other than an earlier
+/// identifier does.
+#[allow(clippy::type_complexity)]
+pub fn find_person_by_identifiers(
+    conn: &mut AnyConnection,
+    ids: &crate::org::domain::Identifiers,
+) -> Result<Result<Option<PersonRow>, &'static str>, ApiError> {
+    let mut found: Option<PersonRow> = None;
+    for (field, value) in [
+        ("email", &ids.email),
+        ("employee_number", &ids.employee_number),
+        ("phone", &ids.phone),
+    ] {
+        let Some(v) = value else { continue };
+        let q = people::table.select(PersonRow::as_select());
+        let hit = match field {
+            "email" => q
+                .filter(lower_nullable(people::email).eq(v.to_lowercase()))
+                .first(conn)
+                .optional()?,
+            "employee_number" => q
+                .filter(people::employee_number.eq(v))
+                .first(conn)
+                .optional()?,
+            _ => q.filter(people::phone.eq(v)).first(conn).optional()?,
+        };
+        match (&found, hit) {
+            (Some(a), Some(b)) if a.id != b.id => return Ok(Err(field)),
+            (None, Some(b)) => found = Some(b),
+            _ => {}
+        }
+    }
+    Ok(Ok(found))
+}
+
+/// Which of a person's identifiers (`email`, `phone`, `employee_number`) someone other
+/// than `except` already has: the field's name, for a 409 that names it.
+pub fn identifier_taken(
+    conn: &mut AnyConnection,
+    ids: &crate::org::domain::Identifiers,
+    except: Option<&str>,
+) -> Result<Option<&'static str>, ApiError> {
+    // No id is empty, so `<> ''` excepts nobody.
+    let except = except.unwrap_or_default().to_owned();
+    if let Some(e) = &ids.email {
+        let hit = people::table
+            .filter(lower_nullable(people::email).eq(e.to_lowercase()))
+            .filter(people::id.ne(except.clone()))
+            .select(people::id)
+            .first::<String>(conn)
+            .optional()?;
+        if hit.is_some() {
+            return Ok(Some("email"));
+        }
+    }
+    if let Some(ph) = &ids.phone {
+        let hit = people::table
+            .filter(people::phone.eq(ph.clone()))
+            .filter(people::id.ne(except.clone()))
+            .select(people::id)
+            .first::<String>(conn)
+            .optional()?;
+        if hit.is_some() {
+            return Ok(Some("phone"));
+        }
+    }
+    if let Some(n) = &ids.employee_number {
+        let hit = people::table
+            .filter(people::employee_number.eq(n.clone()))
+            .filter(people::id.ne(except))
+            .select(people::id)
+            .first::<String>(conn)
+            .optional()?;
+        if hit.is_some() {
+            return Ok(Some("employee_number"));
+        }
+    }
+    Ok(None)
 }
 
 /// Whether a team other than `except` already has the key `key`.

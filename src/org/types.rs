@@ -90,7 +90,11 @@ pub struct TeamPage {
 #[derive(Object)]
 pub struct Person {
     pub id: String,
-    pub email: String,
+    /// Absent for someone reached by phone, kiosk code or employee number only.
+    pub email: Option<String>,
+    /// A mobile number in international form (`+` and digits).
+    pub phone: Option<String>,
+    pub employee_number: Option<String>,
     pub name: String,
     pub team_id: Option<String>,
     /// Granted roles (everyone is also an employee; managers are named on teams).
@@ -106,6 +110,18 @@ pub struct Person {
     /// True once erased: the row then holds no personal data.
     pub erased: bool,
     pub created_at: chrono::NaiveDateTime,
+}
+
+impl Person {
+    /// How pages name the person beside their name: their e-mail address, else their
+    /// employee number, else their phone number.
+    pub fn identifier(&self) -> &str {
+        self.email
+            .as_deref()
+            .or(self.employee_number.as_deref())
+            .or(self.phone.as_deref())
+            .unwrap_or("—")
+    }
 }
 
 #[derive(Object)]
@@ -128,8 +144,16 @@ pub struct ActivationIssued {
 #[oai(deny_unknown_fields)]
 #[serde(deny_unknown_fields)]
 pub struct CreatePerson {
+    /// At least one of `email`, `phone` and `employee_number` identifies the person;
+    /// each is unique.
     #[oai(validator(max_length = 254))]
-    pub email: String,
+    pub email: Option<String>,
+    /// A mobile number in international form, e.g. `+44 20 7946 0000` (kept as
+    /// `+442079460000`).
+    #[oai(validator(max_length = 32))]
+    pub phone: Option<String>,
+    #[oai(validator(max_length = 64, pattern = r"^[^\x00-\x1f\x7f-\x9f]*$"))]
+    pub employee_number: Option<String>,
     #[oai(validator(
         max_length = 200,
         pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$"
@@ -157,6 +181,17 @@ pub struct UpdatePerson {
         pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$"
     ))]
     pub name: Option<String>,
+    /// `null` removes it; the person keeps at least one of `email`, `phone` and
+    /// `employee_number`.
+    #[serde(default)]
+    #[oai(validator(max_length = 254))]
+    pub email: MaybeUndefined<String>,
+    #[serde(default)]
+    #[oai(validator(max_length = 32))]
+    pub phone: MaybeUndefined<String>,
+    #[serde(default)]
+    #[oai(validator(max_length = 64, pattern = r"^[^\x00-\x1f\x7f-\x9f]*$"))]
+    pub employee_number: MaybeUndefined<String>,
     #[serde(default)]
     pub team_id: MaybeUndefined<String>,
     #[oai(validator(max_items = 2))]

@@ -146,7 +146,7 @@ pub async fn state_of(state: &AppState, p: &Principal) -> Result<GuardState, Api
             let mut held = Vec::new();
             for (person, _, delete, requested_at) in store::held(conn)? {
                 let email = crate::org::store::find_person(conn, &person)?
-                    .map(|r| r.email)
+                    .and_then(|r| r.email)
                     .unwrap_or_default();
                 held.push(HeldDeactivation {
                     person_id: person,

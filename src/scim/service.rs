@@ -22,7 +22,7 @@ use crate::clock::now;
 use crate::db::AnyConnection;
 use crate::error::ApiError;
 use crate::org::audit;
-use crate::org::domain::{ATTR_MAX, Email, Language, Name, parse_optional_text};
+use crate::org::domain::{ATTR_MAX, Email, Identifiers, Language, Name, parse_optional_text};
 use crate::org::import::TeamRefs;
 use crate::org::model::{PersonChanges, PersonRow};
 use crate::org::store as org_store;
@@ -86,10 +86,12 @@ pub fn user_json(
     let mut u = json!({
         "schemas": [USER],
         "id": row.id,
-        "userName": row.email,
+        // Someone imported without an e-mail address is named by their employee
+        // number, else by their id: SCIM requires a userName.
+        "userName": row.email.clone().or_else(|| employee_number.clone()).unwrap_or_else(|| row.id.clone()),
         "displayName": row.name,
         "active": row.active,
-        "emails": [{"value": row.email, "type": "work", "primary": true}],
+        "emails": row.email.iter().map(|e| json!({"value": e, "type": "work", "primary": true})).collect::<Vec<_>>(),
         "preferredLanguage": row.language,
         "meta": {
             "resourceType": "User",
@@ -278,12 +280,31 @@ fn reload(conn: &mut AnyConnection, ctx: &Ctx, id: &str) -> Result<Outcome, ApiE
     Ok(Outcome::Done(user_json(conn, &ctx.base, &row)?))
 }
 
+/// Refuses an `employeeNumber` another person has (the database holds it unique).
+fn employee_number_free(
+    conn: &mut AnyConnection,
+    d: &Desired,
+    except: Option<&str>,
+) -> Result<(), ApiError> {
+    let ids = Identifiers {
+        employee_number: d.extra.2.clone(),
+        ..Identifiers::default()
+    };
+    if org_store::identifier_taken(conn, &ids, except)?.is_some() {
+        return Err(ApiError::Conflict(
+            "a person with this employeeNumber already exists".into(),
+        ));
+    }
+    Ok(())
+}
+
 fn create_in(conn: &mut AnyConnection, ctx: &Ctx, d: Desired) -> Result<Outcome, ApiError> {
     if store::email_taken(conn, &d.email, None)? {
         return Err(ApiError::Conflict(
             "a person with this userName already exists".into(),
         ));
     }
+    employee_number_free(conn, &d, None)?;
     let team = team_of(conn, ctx, &d)?.flatten();
     let t = now();
     let local = d.email.split('@').next().unwrap_or_default().to_owned();
@@ -291,7 +312,7 @@ fn create_in(conn: &mut AnyConnection, ctx: &Ctx, d: Desired) -> Result<Outcome,
         team_id: team,
         language: d.language.unwrap_or(Language::En).as_str().into(),
         active: d.active.unwrap_or(true),
-        ..PersonRow::new(d.email.clone(), d.name.clone().unwrap_or(local), t)
+        ..PersonRow::new(Some(d.email.clone()), d.name.clone().unwrap_or(local), t)
     };
     org_store::insert_person(conn, &row)?;
     store::set_extra(conn, &row.id, &d.extra)?;
@@ -318,7 +339,7 @@ fn replace_in(
         guard::hold(conn, &actor, &ctx.token_id, id, false, at)?;
         return Ok(Outcome::Held { done, base });
     }
-    let email_changed = d.email != row.email;
+    let email_changed = row.email.as_deref() != Some(d.email.as_str());
     if row.is_admin && (email_changed || deactivating) {
         return Err(ApiError::Forbidden);
     }
@@ -330,6 +351,7 @@ fn replace_in(
         }
         store::set_email(conn, id, &d.email)?;
     }
+    employee_number_free(conn, &d, Some(id))?;
     let mut changes = PersonChanges {
         name: d.name.clone().filter(|n| *n != row.name),
         language: d.language.map(|l| l.as_str().to_owned()),

@@ -9,7 +9,7 @@ use diesel::prelude::*;
 use crate::db::schema::{
     people, scim_deactivations, scim_deleted, scim_held, scim_releases, scim_tokens, teams,
 };
-use crate::db::{AnyConnection, lower};
+use crate::db::{AnyConnection, lower, lower_nullable};
 use crate::error::ApiError;
 use crate::org::model::{PersonRow, TeamRow};
 use crate::scim::filter::{Filter, Term};
@@ -128,7 +128,7 @@ pub fn page_users(
         for t in &filter.0 {
             q = match t {
                 Term::UserName(v) | Term::Email(v) => {
-                    q.filter(lower(people::email).eq(v.trim().to_lowercase()))
+                    q.filter(lower_nullable(people::email).eq(v.trim().to_lowercase()))
                 }
                 Term::ExternalId(v) => q.filter(people::external_id.eq(v.clone())),
                 Term::DisplayName(_) => q.filter(people::id.eq("")),
@@ -156,7 +156,7 @@ pub fn email_taken(
     except: Option<&str>,
 ) -> Result<bool, ApiError> {
     let mut q = people::table
-        .filter(lower(people::email).eq(email.to_lowercase()))
+        .filter(lower_nullable(people::email).eq(email.to_lowercase()))
         .into_boxed();
     if let Some(id) = except {
         q = q.filter(people::id.ne(id.to_owned()));

@@ -79,7 +79,7 @@ fn signin_view(
             form method="post" action="/signin" novalidate {
                 (csrf_field(c))
                 input type="hidden" name="next" value=(next);
-                (Field::new("email", t(lang, "E-mail")).kind("email").value(email)
+                (Field::new("email", t(lang, "E-mail or employee number")).value(email)
                     .autocomplete("username").required().maxlength(254).render(errors))
                 (Field::new("password", t(lang, "Password")).kind("password")
                     .autocomplete("current-password").required().render(errors))

@@ -28,7 +28,7 @@ fn confirm_view(c: &Chrome, person: &Person, form: &Form, errors: &Errors) -> Ma
         html! {
             h1 { (t(lang, "Erase a person")) }
             (errors.summary(lang, &["confirm"]))
-            p { strong { (person.name) } " · " (person.email) }
+            p { strong { (person.name) } " · " (person.identifier()) }
             p { (t(lang, "Erasing removes the person's name, e-mail, team, roles, attributes, password and sessions. It cannot be undone.")) }
             p { (t(lang, "Their anonymous answers stay in the reports, which keep their numbers; their signed suggestions stay without an author unless you delete them.")) }
             form method="post" action={ "/hr/people/" (person.id) "/erase" } novalidate {

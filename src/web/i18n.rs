@@ -840,6 +840,15 @@ const RU: &[(&str, &str)] = &[
     ("Signed in", "Вход выполнен"),
     ("Continue", "Продолжить"),
     ("E-mail", "Эл. почта"),
+    ("E-mail or employee number", "Эл. почта или табельный номер"),
+    ("E-mail or number", "Эл. почта или номер"),
+    ("Employee number", "Табельный номер"),
+    ("Phone", "Телефон"),
+    ("Mobile phone", "Мобильный телефон"),
+    (
+        "Give at least one of e-mail, employee number and phone. Someone without e-mail signs in with their employee number.",
+        "Укажите хотя бы одно: эл. почту, табельный номер или телефон. Сотрудник без эл. почты входит по табельному номеру.",
+    ),
     (
         "The e-mail or the password is wrong.",
         "Неверная эл. почта или пароль.",
@@ -1498,6 +1507,30 @@ const RU: &[(&str, &str)] = &[
 /// Russian for the API's messages (validation and conflict errors), keyed by the
 /// English template of `error::Msg`.
 const RU_MSG: &[(&str, &str)] = &[
+    (
+        "a person needs an e-mail address, a phone number or an employee number",
+        "у сотрудника должен быть адрес эл. почты, телефон или табельный номер",
+    ),
+    (
+        "must be a phone number in international form, like +44 20 7946 0000",
+        "должен быть телефоном в международном формате, например +7 912 345 67 89",
+    ),
+    (
+        "a person with this phone number already exists",
+        "сотрудник с таким телефоном уже есть",
+    ),
+    (
+        "a person with this employee number already exists",
+        "сотрудник с таким табельным номером уже есть",
+    ),
+    (
+        "a person with this employeeNumber already exists",
+        "сотрудник с таким employeeNumber уже есть",
+    ),
+    (
+        "names someone other than the row's other identifiers do",
+        "указывает не на того сотрудника, что остальные данные строки",
+    ),
     (
         "not a known time zone; use an IANA name such as Europe/Berlin",
         "неизвестный часовой пояс; укажите имя IANA, например Europe/Moscow",

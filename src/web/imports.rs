@@ -21,7 +21,8 @@ use crate::web::respond::{Form, error_page, html as html_response};
 use crate::web::session::{Session, session_form};
 use crate::web::session::{hr_form, hr_session};
 
-const PEOPLE_HEADER: &str = "email,name,team,manager,location,job_family,start_date,language,roles";
+const PEOPLE_HEADER: &str =
+    "email,name,team,manager,location,job_family,start_date,language,roles,employee_number,phone";
 
 /// An import error: a problem with the CSV as a whole sits beside the CSV field.
 fn csv_errors(lang: Language, e: &ApiError) -> Errors {
@@ -180,7 +181,7 @@ pub async fn import_people(req: &Request, Data(state): Data<&AppState>, body: Bo
                     @if !r.activations.is_empty() {
                         h3 { (t(lang, "Activation links, shown once")) }
                         ul { @for a in &r.activations {
-                            li { (a.email) ": " code { "/activate?token=" (a.activation_token) } }
+                            li { (a.identifier()) ": " code { "/activate?token=" (a.activation_token) } }
                         } }
                     }
                 }

@@ -108,7 +108,7 @@ fn view(
                     tbody { @for m in &box_.items { tr {
                         td { (c.when(m.created_at)) }
                         td { (t(lang, kind_label(&m.kind))) }
-                        td { a href={ "/hr/people/" (m.recipient_id) } { (m.recipient) } }
+                        td { a href={ "/hr/people/" (m.recipient_id) } { (m.recipient.as_deref().unwrap_or("—")) } }
                         td { (t(lang, m.status.as_str()))
                             @if let Some(at) = m.sent_at { br; small { (c.when(at)) } } }
                         td.num { (m.tries) }

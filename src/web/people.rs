@@ -256,7 +256,7 @@ pub async fn people_section(state: &AppState, s: &Session, q: &Form) -> Result<M
                 div.table-wrap tabindex="0" { table {
                     caption.visually-hidden { (t(lang, "Everyone")) }
                     thead { tr {
-                        th { (t(lang, "Name")) } th { (t(lang, "E-mail")) } th { (t(lang, "Team")) }
+                        th { (t(lang, "Name")) } th { (t(lang, "E-mail or number")) } th { (t(lang, "Team")) }
                         th { (t(lang, "Role")) } th { (t(lang, "Status")) }
                         @if s.principal.is_admin { th { span.visually-hidden { (t(lang, "Actions")) } } }
                     } }
@@ -264,7 +264,7 @@ pub async fn people_section(state: &AppState, s: &Session, q: &Form) -> Result<M
                         @for p in &people.items {
                             tr {
                                 th scope="row" { a href={ "/hr/people/" (p.id) } { (p.name) } }
-                                td { (p.email) }
+                                td { (p.identifier()) }
                                 td { (p.team_id.as_deref().and_then(|id| team_names.get(id).copied()).unwrap_or("—")) }
                                 td { (role_labels(lang, p, &managers)) }
                                 td { (status_label(lang, p)) }

@@ -44,6 +44,15 @@ fn optional(v: &str) -> Option<String> {
     Some(v.trim().to_owned()).filter(|v| !v.is_empty())
 }
 
+/// A field of the edit form: unchanged when not sent, removed when sent blank.
+fn defined(v: Option<&str>) -> MaybeUndefined<String> {
+    match v.map(optional) {
+        None => MaybeUndefined::Undefined,
+        Some(Some(v)) => MaybeUndefined::Value(v),
+        Some(None) => MaybeUndefined::Null,
+    }
+}
+
 /// The team choices of a person's form: none, then every team.
 fn team_options(lang: Language, teams: &[Team]) -> Vec<(String, String)> {
     let mut out = vec![(String::new(), t(lang, "No team").to_owned())];
@@ -125,7 +134,7 @@ fn view(c: &Chrome, v: View) -> Markup {
         html! {
             p { a href="/hr/people" { "← " (t(lang, "People")) } }
             h1 { (p.name) }
-            (v.errors.summary(lang, &["name", "team_id", "language", "location", "job_family", "confirm"]))
+            (v.errors.summary(lang, &["name", "email", "employee_number", "phone", "team_id", "language", "location", "job_family", "confirm"]))
             @if let Some((token, expires)) = v.issued {
                 div.notice role="status" {
                     p { (t(lang, "A new activation link; earlier links no longer work. It is shown only once:")) }
@@ -136,7 +145,9 @@ fn view(c: &Chrome, v: View) -> Markup {
             div.table-wrap { table #profile {
                 caption.visually-hidden { (t(lang, "Profile")) }
                 tbody {
-                    tr { th scope="row" { (t(lang, "E-mail")) } td { (p.email) } }
+                    tr { th scope="row" { (t(lang, "E-mail")) } td { (p.email.as_deref().unwrap_or("—")) } }
+                    tr { th scope="row" { (t(lang, "Employee number")) } td { (p.employee_number.as_deref().unwrap_or("—")) } }
+                    tr { th scope="row" { (t(lang, "Phone")) } td { (p.phone.as_deref().unwrap_or("—")) } }
                     tr { th scope="row" { (t(lang, "Team")) } td { (p.team_id.as_deref().map(team_name).unwrap_or_else(|| "—".to_owned())) } }
                     tr { th scope="row" { (t(lang, "Manager of")) } td {
                         @if manages.is_empty() { "—" }
@@ -156,6 +167,9 @@ fn view(c: &Chrome, v: View) -> Markup {
                 form method="post" action={ "/hr/people/" (p.id) } novalidate {
                     (csrf_field(c))
                     (Field::new("name", t(lang, "Name")).value(&pick("name", &p.name)).required().maxlength(200).render(v.errors))
+                    (Field::new("email", t(lang, "E-mail")).kind("email").value(&pick("email", p.email.as_deref().unwrap_or(""))).maxlength(254).render(v.errors))
+                    (Field::new("employee_number", t(lang, "Employee number")).value(&pick("employee_number", p.employee_number.as_deref().unwrap_or(""))).maxlength(64).render(v.errors))
+                    (Field::new("phone", t(lang, "Mobile phone")).kind("tel").value(&pick("phone", p.phone.as_deref().unwrap_or(""))).maxlength(32).render(v.errors))
                     (select_field("team_id", t(lang, "Team"), &team_options, &pick("team_id", p.team_id.as_deref().unwrap_or("")), v.errors))
                     (select_field("language", t(lang, "Language"), &languages, &pick("language", p.language.as_str()), v.errors))
                     (Field::new("location", t(lang, "Location")).value(&pick("location", p.location.as_deref().unwrap_or(""))).maxlength(100).render(v.errors))
@@ -261,6 +275,9 @@ pub async fn edit(
                     None => MaybeUndefined::Null,
                 },
                 roles: None,
+                email: defined(form.get("email")),
+                phone: defined(form.get("phone")),
+                employee_number: defined(form.get("employee_number")),
                 location: match optional(form.text("location")) {
                     Some(v) => MaybeUndefined::Value(v),
                     None => MaybeUndefined::Null,
@@ -356,12 +373,15 @@ fn new_view(c: &Chrome, teams: &[Team], form: &Form, errors: &Errors) -> Markup 
         html! {
             p { a href="/hr/people" { "← " (t(lang, "People")) } }
             h1 { (t(lang, "Add a person")) }
-            (errors.summary(lang, &["email", "name", "team_id", "language"]))
+            (errors.summary(lang, &["email", "employee_number", "phone", "name", "team_id", "language"]))
             form method="post" action="/hr/people/new" novalidate {
                 (csrf_field(c))
                 (once::once_field(form))
-                (Field::new("email", t(lang, "E-mail")).kind("email").value(form.text("email")).required().maxlength(254).render(errors))
                 (Field::new("name", t(lang, "Name")).value(form.text("name")).required().maxlength(200).render(errors))
+                p.hint #ids-hint { (t(lang, "Give at least one of e-mail, employee number and phone. Someone without e-mail signs in with their employee number.")) }
+                (Field::new("email", t(lang, "E-mail")).kind("email").value(form.text("email")).maxlength(254).render(errors))
+                (Field::new("employee_number", t(lang, "Employee number")).value(form.text("employee_number")).maxlength(64).render(errors))
+                (Field::new("phone", t(lang, "Mobile phone")).kind("tel").value(form.text("phone")).maxlength(32).render(errors))
                 (select_field("team_id", t(lang, "Team"), &team_options, form.text("team_id"), errors))
                 (select_field("language", t(lang, "Language"), &languages, language, errors))
                 button.primary type="submit" { (t(lang, "Add")) }
@@ -396,7 +416,9 @@ pub async fn create(req: &Request, Data(state): Data<&AppState>, body: Body) -> 
             Err(e) => Err(e),
             Ok(language) => {
                 let input = CreatePerson {
-                    email: form.text("email").to_owned(),
+                    email: optional(form.text("email")),
+                    phone: optional(form.text("phone")),
+                    employee_number: optional(form.text("employee_number")),
                     name: form.text("name").to_owned(),
                     team_id: optional(form.text("team_id")),
                     roles: None,

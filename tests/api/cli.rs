@@ -111,7 +111,7 @@ async fn import_people_checks_the_whole_file_and_prints_activation_tokens() {
     );
     let printed = String::from_utf8_lossy(&out.stdout);
     assert!(
-        printed.starts_with("email,activation_token\nkim@example.org,"),
+        printed.starts_with("person,activation_token\nkim@example.org,"),
         "{printed}"
     );
     assert_eq!(app.count("people").await, 2);

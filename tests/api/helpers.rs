@@ -303,7 +303,7 @@ impl TestApp {
                         is_hr: hr,
                         is_admin: admin,
                         password_hash: Some(hash),
-                        ..pulseline::org::model::PersonRow::new(em, "Seeded".into(), t)
+                        ..pulseline::org::model::PersonRow::new(Some(em), "Seeded".into(), t)
                     })
                     .execute(conn)?;
                 Ok(())
@@ -423,7 +423,7 @@ impl TestApp {
                     job_family,
                     start_date,
                     ..pulseline::org::model::PersonRow::new(
-                        format!("p{i}-{}@example.org", short()),
+                        Some(format!("p{i}-{}@example.org", short())),
                         format!("Person {i}"),
                         t,
                     )
@@ -434,7 +434,7 @@ impl TestApp {
             .iter()
             .map(|r| Actor {
                 id: r.id.clone(),
-                email: r.email.clone(),
+                email: r.email.clone().unwrap_or_default(),
                 token: self.state.tokens.issue(&r.id, 0).expect("token"),
             })
             .collect();

@@ -126,9 +126,9 @@ pub async fn statuses(app: &TestApp) -> Vec<(String, String, i32, Option<String>
             Ok(outbox::table
                 .inner_join(people::table.on(people::id.eq(outbox::person_id)))
                 .select((people::email, outbox::status, outbox::tries, outbox::kind))
-                .load::<(String, String, i32, String)>(conn)?
+                .load::<(Option<String>, String, i32, String)>(conn)?
                 .into_iter()
-                .map(|(e, s, t, k)| (e, s, t, Some(k)))
+                .map(|(e, s, t, k)| (e.unwrap_or_default(), s, t, Some(k)))
                 .collect())
         })
         .await

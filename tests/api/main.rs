@@ -16,6 +16,7 @@ mod erasure;
 mod errors;
 mod helpers;
 mod hooks;
+mod identifiers;
 mod impact;
 mod layers;
 mod linkage;

@@ -559,7 +559,7 @@ async fn password_sign_in_can_be_left_to_admins_or_switched_off() {
                     is_admin: true,
                     password_hash: Some(hash),
                     ..pulseline::org::model::PersonRow::new(
-                        "root@example.test".into(),
+                        Some("root@example.test".into()),
                         "Root".into(),
                         t,
                     )

@@ -61,7 +61,7 @@ async fn reminder_rows(app: &TestApp) -> Vec<(String, String)> {
             Ok(outbox::table
                 .inner_join(people::table.on(people::id.eq(outbox::person_id)))
                 .filter(outbox::kind.eq("reminder"))
-                .select((people::email, outbox::idempotency_key))
+                .select((people::email.assume_not_null(), outbox::idempotency_key))
                 .load(conn)?)
         })
         .await

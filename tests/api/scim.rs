@@ -171,6 +171,15 @@ async fn a_provisioned_user_gets_its_team_manager_language_phone_and_employee_nu
     )
     .await;
     expect_scim(&bad, 400, Some("invalidValue"));
+    // The employee number is unique too (it signs in someone without e-mail): another
+    // user with Ann's is a uniqueness conflict, not a server error, and nobody is made.
+    let before = app.count("people").await;
+    let mut twin = user("twin@example.org");
+    twin["schemas"] = json!(["urn:ietf:params:scim:schemas:core:2.0:User", ENTERPRISE]);
+    twin[ENTERPRISE] = json!({"employeeNumber": "E-1001"});
+    let r = scim(&app, Method::POST, "/Users", &token, Some(twin)).await;
+    expect_scim(&r, 409, Some("uniqueness"));
+    assert_eq!(app.count("people").await, before);
     let mut nowhere = user("b@example.org");
     nowhere[ENTERPRISE] = json!({"department": "Nowhere"});
     let r = scim(&app, Method::POST, "/Users", &token, Some(nowhere)).await;

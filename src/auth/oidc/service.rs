@@ -199,7 +199,7 @@ fn who(
                     .unwrap_or_else(|| email.split('@').next().unwrap_or("").to_owned());
                 let row = PersonRow {
                     team_id: Some(team),
-                    ..PersonRow::new(email.clone(), name, at)
+                    ..PersonRow::new(Some(email.clone()), name, at)
                 };
                 crate::org::store::insert_person(conn, &row)?;
                 store::link(conn, &v.issuer, &v.subject, &row.id, at)?;

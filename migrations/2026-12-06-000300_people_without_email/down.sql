@@ -1,0 +1,1 @@
+DROP INDEX people_employee_number_key;
