@@ -189,6 +189,27 @@ await Promise.all([hr.waitForLoadState("load"), hr.click("button.primary")]);
 await hr.waitForSelector("#f-parent_id-err >> text=cannot be placed under itself or its own descendant");
 await check(hr, "team-cycle-refused");
 
+step("HR adds someone without e-mail by employee number; they activate on a phone and sign in with it");
+await hr.goto(`${BASE}/hr/people/new`);
+await hr.fill("#f-name", `Floor worker ${run}`);
+await hr.fill("#f-employee_number", `E-${run}`);
+await hr.fill("#f-phone", `+44 20 79${run.slice(0, 2)} ${run.slice(2)}`);
+await Promise.all([hr.waitForURL(/\/hr\/people\/[0-9a-f-]{36}/), hr.click("button.primary")]);
+const profile = (await hr.locator("#profile").textContent()) ?? "";
+assert.ok(profile.includes(`E-${run}`), "the employee number is on the person's page");
+assert.ok(profile.includes(`+442079${run}`), "the phone number in international form");
+await check(hr, "person-without-email");
+const floorLink = ((await hr.locator("div.notice code").textContent()) ?? "").trim();
+const floorCtx = await context(PHONE);
+const floor = await floorCtx.newPage();
+await floor.goto(`${BASE}${floorLink}`);
+await floor.fill("#f-password", PASSWORD);
+await Promise.all([floor.waitForURL(/\/pulses$/), floor.click("button.primary")]);
+await floorCtx.clearCookies();
+await signIn(floor, `E-${run}`, PASSWORD);
+assert.match((await floor.locator("header.top").textContent()) ?? "", new RegExp(`Floor worker ${run}`));
+await floorCtx.close();
+
 step("HR creates a survey from the bank and opens a round");
 const surveyTitle = `Phone pulse ${run}`;
 await hr.goto(`${BASE}/hr/surveys/new`);
