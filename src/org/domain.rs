@@ -100,6 +100,27 @@ impl Identifiers {
         })
     }
 
+    /// The ones given, each with its field's name: e-mail, employee number, phone.
+    pub fn given(&self) -> impl Iterator<Item = (&'static str, &str)> {
+        [
+            ("email", &self.email),
+            ("employee_number", &self.employee_number),
+            ("phone", &self.phone),
+        ]
+        .into_iter()
+        .filter_map(|(field, v)| v.as_deref().map(|v| (field, v)))
+    }
+
+    /// What names the person on a page: the e-mail address, else the employee number,
+    /// else the phone number.
+    pub fn shown<'a>(
+        email: Option<&'a str>,
+        employee_number: Option<&'a str>,
+        phone: Option<&'a str>,
+    ) -> Option<&'a str> {
+        email.or(employee_number).or(phone)
+    }
+
     /// Refuses a person with none of the three, naming `email` (the usual one).
     pub fn require_one(self) -> Result<Identifiers, ApiError> {
         if self.email.is_none() && self.phone.is_none() && self.employee_number.is_none() {

@@ -70,11 +70,12 @@ pub struct ImportActivation {
 impl ImportActivation {
     /// The person's e-mail address, else employee number, else phone number.
     pub fn identifier(&self) -> &str {
-        self.email
-            .as_deref()
-            .or(self.employee_number.as_deref())
-            .or(self.phone.as_deref())
-            .unwrap_or_default()
+        Identifiers::shown(
+            self.email.as_deref(),
+            self.employee_number.as_deref(),
+            self.phone.as_deref(),
+        )
+        .unwrap_or_default()
     }
 }
 

@@ -215,82 +215,55 @@ pub fn find_person_to_sign_in(
         .optional()?)
 }
 
+/// Who (at most two people) has `value` as their `field`: `email` (without regard to
+/// case), `employee_number` or `phone`.
+fn holders(conn: &mut AnyConnection, field: &str, value: &str) -> Result<Vec<String>, ApiError> {
+    let q = people::table.select(people::id).limit(2).into_boxed();
+    let q = match field {
+        "email" => q.filter(lower_nullable(people::email).eq(value.to_lowercase())),
+        "employee_number" => q.filter(people::employee_number.eq(value.to_owned())),
+        _ => q.filter(people::phone.eq(value.to_owned())),
+    };
+    Ok(q.load(conn)?)
+}
+
 /// The one person `ids` names: by e-mail address, employee number or phone number,
 /// whichever are given. `Err(field)` when `field` names someone other than an earlier
-/// identifier does.
+/// identifier does, or more than one person (a work number colleagues share).
 #[allow(clippy::type_complexity)]
 pub fn find_person_by_identifiers(
     conn: &mut AnyConnection,
     ids: &crate::org::domain::Identifiers,
 ) -> Result<Result<Option<PersonRow>, &'static str>, ApiError> {
-    let mut found: Option<PersonRow> = None;
-    for (field, value) in [
-        ("email", &ids.email),
-        ("employee_number", &ids.employee_number),
-        ("phone", &ids.phone),
-    ] {
-        let Some(v) = value else { continue };
-        let q = people::table.select(PersonRow::as_select());
-        let hit = match field {
-            "email" => q
-                .filter(lower_nullable(people::email).eq(v.to_lowercase()))
-                .first(conn)
-                .optional()?,
-            "employee_number" => q
-                .filter(people::employee_number.eq(v))
-                .first(conn)
-                .optional()?,
-            _ => q.filter(people::phone.eq(v)).first(conn).optional()?,
-        };
-        match (&found, hit) {
-            (Some(a), Some(b)) if a.id != b.id => return Ok(Err(field)),
-            (None, Some(b)) => found = Some(b),
+    let mut found: Option<String> = None;
+    for (field, value) in ids.given() {
+        let hits = holders(conn, field, value)?;
+        match (&found, hits.as_slice()) {
+            (_, [_, _, ..]) => return Ok(Err(field)),
+            (Some(a), [b]) if a != b => return Ok(Err(field)),
+            (None, [b]) => found = Some(b.clone()),
             _ => {}
         }
     }
-    Ok(Ok(found))
+    match found {
+        Some(id) => Ok(Ok(find_person(conn, &id)?)),
+        None => Ok(Ok(None)),
+    }
 }
 
-/// Which of a person's identifiers (`email`, `phone`, `employee_number`) someone other
+/// Which of a person's identifiers (`email`, `employee_number`, `phone`) someone other
 /// than `except` already has: the field's name, for a 409 that names it.
 pub fn identifier_taken(
     conn: &mut AnyConnection,
     ids: &crate::org::domain::Identifiers,
     except: Option<&str>,
 ) -> Result<Option<&'static str>, ApiError> {
-    // No id is empty, so `<> ''` excepts nobody.
-    let except = except.unwrap_or_default().to_owned();
-    if let Some(e) = &ids.email {
-        let hit = people::table
-            .filter(lower_nullable(people::email).eq(e.to_lowercase()))
-            .filter(people::id.ne(except.clone()))
-            .select(people::id)
-            .first::<String>(conn)
-            .optional()?;
-        if hit.is_some() {
-            return Ok(Some("email"));
-        }
-    }
-    if let Some(ph) = &ids.phone {
-        let hit = people::table
-            .filter(people::phone.eq(ph.clone()))
-            .filter(people::id.ne(except.clone()))
-            .select(people::id)
-            .first::<String>(conn)
-            .optional()?;
-        if hit.is_some() {
-            return Ok(Some("phone"));
-        }
-    }
-    if let Some(n) = &ids.employee_number {
-        let hit = people::table
-            .filter(people::employee_number.eq(n.clone()))
-            .filter(people::id.ne(except))
-            .select(people::id)
-            .first::<String>(conn)
-            .optional()?;
-        if hit.is_some() {
-            return Ok(Some("employee_number"));
+    for (field, value) in ids.given() {
+        if holders(conn, field, value)?
+            .iter()
+            .any(|h| Some(h.as_str()) != except)
+        {
+            return Ok(Some(field));
         }
     }
     Ok(None)

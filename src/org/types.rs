@@ -116,11 +116,12 @@ impl Person {
     /// How pages name the person beside their name: their e-mail address, else their
     /// employee number, else their phone number.
     pub fn identifier(&self) -> &str {
-        self.email
-            .as_deref()
-            .or(self.employee_number.as_deref())
-            .or(self.phone.as_deref())
-            .unwrap_or("—")
+        crate::org::domain::Identifiers::shown(
+            self.email.as_deref(),
+            self.employee_number.as_deref(),
+            self.phone.as_deref(),
+        )
+        .unwrap_or("—")
     }
 }
 
