@@ -377,7 +377,9 @@ pub fn page_people(
             q = q.filter(
                 lower(people::name)
                     .like(p.to_owned())
-                    .or(people::email.like(p.to_owned())),
+                    .or(people::email.like(p.to_owned()))
+                    .or(lower_nullable(people::employee_number).like(p.to_owned()))
+                    .or(people::phone.like(p.to_owned())),
             );
         }
         q

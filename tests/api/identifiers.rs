@@ -91,6 +91,15 @@ async fn a_person_without_e_mail_is_created_by_number_and_signs_in_with_it() {
     assert_eq!(p["employee_number"], json!("E-1001"));
     // Kept in one form, so the same number written another way is the same number.
     assert_eq!(p["phone"], json!("+442079460001"));
+    // HR finds them by number or phone as by e-mail.
+    for q in ["e-1001", "7946000"] {
+        let found = app
+            .get(&format!("/api/v1/people?q={q}"), Some(&admin.token))
+            .await
+            .json();
+        assert_eq!(found["items"][0]["id"], json!(ola), "{q}: {found}");
+        assert_eq!(found["total"], json!(1), "{q}");
+    }
     // No invitation is queued to an address that does not exist; one with an address
     // gets one.
     assert!(messages_to(&app, &admin, &ola).await.is_empty());
