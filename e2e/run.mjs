@@ -194,6 +194,10 @@ await hr.goto(`${BASE}/hr/people/new`);
 await hr.fill("#f-name", `Floor worker ${run}`);
 await hr.fill("#f-employee_number", `E-${run}`);
 await hr.fill("#f-phone", `+44 20 79${run.slice(0, 2)} ${run.slice(2)}`);
+const [nameWidth, phoneWidth] = await hr.evaluate(() =>
+  ["f-name", "f-phone"].map((id) => document.getElementById(id).getBoundingClientRect().width),
+);
+assert.equal(Math.round(phoneWidth), Math.round(nameWidth), "the phone field is drawn like the others");
 await Promise.all([hr.waitForURL(/\/hr\/people\/[0-9a-f-]{36}/), hr.click("button.primary")]);
 const profile = (await hr.locator("#profile").textContent()) ?? "";
 assert.ok(profile.includes(`E-${run}`), "the employee number is on the person's page");
