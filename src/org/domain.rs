@@ -68,9 +68,17 @@ pub fn parse_phone(raw: &str, field: &str) -> Result<String, ApiError> {
 pub const EMPLOYEE_NUMBER_MAX: usize = 64;
 
 /// An employee number as the HR system writes it: any non-blank text without control
-/// characters, at most [`EMPLOYEE_NUMBER_MAX`] characters, trimmed.
+/// characters or `@` (sign-in reads an account with `@` as an e-mail address), at most
+/// [`EMPLOYEE_NUMBER_MAX`] characters, trimmed.
 pub fn parse_employee_number(raw: &str, field: &str) -> Result<String, ApiError> {
-    parse_text(raw, field, EMPLOYEE_NUMBER_MAX)
+    let n = parse_text(raw, field, EMPLOYEE_NUMBER_MAX)?;
+    if n.contains('@') {
+        return Err(ApiError::invalid(
+            field,
+            "must not contain @, which marks an e-mail address",
+        ));
+    }
+    Ok(n)
 }
 
 /// What tells one person from another: an e-mail address, a mobile number, an employee

@@ -1524,6 +1524,10 @@ const RU_MSG: &[(&str, &str)] = &[
         "сотрудник с таким табельным номером уже есть",
     ),
     (
+        "must not contain @, which marks an e-mail address",
+        "не должен содержать @: так обозначается адрес эл. почты",
+    ),
+    (
         "a person with this employeeNumber already exists",
         "сотрудник с таким employeeNumber уже есть",
     ),

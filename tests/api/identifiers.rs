@@ -67,6 +67,16 @@ async fn a_person_without_e_mail_is_created_by_number_and_signs_in_with_it() {
         .await;
     r.expect(422);
     assert_eq!(r.field(), "phone");
+    // A number with `@` would sign in as an e-mail address: refused.
+    let r = app
+        .post(
+            "/api/v1/people",
+            Some(&admin.token),
+            json!({"name": "At", "employee_number": "ann@floor"}),
+        )
+        .await;
+    r.expect(422);
+    assert_eq!(r.field(), "employee_number");
     assert_eq!(app.count("people").await, before);
 
     let r = app
