@@ -81,6 +81,16 @@ pub fn parse_employee_number(raw: &str, field: &str) -> Result<String, ApiError>
     Ok(n)
 }
 
+/// One identifier as sent, by its field's name (`email`, `phone`, `employee_number`),
+/// the error naming that field.
+pub fn parse_identifier(field: &str, raw: &str) -> Result<String, ApiError> {
+    match field {
+        "email" => Email::parse(raw, field).map(Email::into_inner),
+        "phone" => parse_phone(raw, field),
+        _ => parse_employee_number(raw, field),
+    }
+}
+
 /// What tells one person from another: an e-mail address, a mobile number, an employee
 /// number. A person has at least one; each is unique among people.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -97,14 +107,11 @@ impl Identifiers {
         phone: Option<&str>,
         employee_number: Option<&str>,
     ) -> Result<Identifiers, ApiError> {
+        let one = |field, v: Option<&str>| v.map(|v| parse_identifier(field, v)).transpose();
         Ok(Identifiers {
-            email: email
-                .map(|e| Email::parse(e, "email").map(Email::into_inner))
-                .transpose()?,
-            phone: phone.map(|p| parse_phone(p, "phone")).transpose()?,
-            employee_number: employee_number
-                .map(|n| parse_employee_number(n, "employee_number"))
-                .transpose()?,
+            email: one("email", email)?,
+            phone: one("phone", phone)?,
+            employee_number: one("employee_number", employee_number)?,
         })
     }
 
@@ -167,18 +174,14 @@ impl IdentifierChanges {
         phone: Option<Option<String>>,
         employee_number: Option<Option<String>>,
     ) -> Result<IdentifierChanges, ApiError> {
-        fn each(
-            v: Option<Option<String>>,
-            parse: impl Fn(&str) -> Result<String, ApiError>,
-        ) -> Result<Option<Option<String>>, ApiError> {
-            v.map(|v| v.as_deref().map(parse).transpose()).transpose()
-        }
+        let each = |field, v: Option<Option<String>>| {
+            v.map(|v| v.map(|v| parse_identifier(field, &v)).transpose())
+                .transpose()
+        };
         Ok(IdentifierChanges {
-            email: each(email, |e| Email::parse(e, "email").map(Email::into_inner))?,
-            phone: each(phone, |p| parse_phone(p, "phone"))?,
-            employee_number: each(employee_number, |n| {
-                parse_employee_number(n, "employee_number")
-            })?,
+            email: each("email", email)?,
+            phone: each("phone", phone)?,
+            employee_number: each("employee_number", employee_number)?,
         })
     }
 

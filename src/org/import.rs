@@ -18,8 +18,7 @@ use crate::org::access::may_change_admin;
 use crate::org::audit;
 use crate::org::domain::ATTR_MAX;
 use crate::org::domain::{
-    Email, GrantedRole, Identifiers, Language, Name, parse_employee_number, parse_optional_text,
-    parse_phone,
+    GrantedRole, Identifiers, Language, Name, parse_identifier, parse_optional_text,
 };
 use crate::org::model::{PersonChanges, PersonRow};
 use crate::org::store::{self, TeamTree};
@@ -281,20 +280,14 @@ fn check_row(
         };
         errors.push(FieldError::new(field, message, Some(raw.row)));
     };
-    let given = |v: &str| (!v.is_empty()).then(|| v.to_owned());
-    let email = given(&raw.email).and_then(|e| {
-        Email::parse(&e, "email")
-            .map(Email::into_inner)
-            .map_err(|e| err("email", e))
-            .ok()
-    });
-    let phone =
-        given(&raw.phone).and_then(|v| parse_phone(&v, "phone").map_err(|e| err("phone", e)).ok());
-    let employee_number = given(&raw.employee_number).and_then(|v| {
-        parse_employee_number(&v, "employee_number")
-            .map_err(|e| err("employee_number", e))
-            .ok()
-    });
+    let mut given = |field: &'static str, v: &str| {
+        (!v.is_empty())
+            .then(|| parse_identifier(field, v).map_err(|e| err(field, e)).ok())
+            .flatten()
+    };
+    let email = given("email", &raw.email);
+    let phone = given("phone", &raw.phone);
+    let employee_number = given("employee_number", &raw.employee_number);
     let ids = Identifiers {
         email,
         phone,
