@@ -684,7 +684,10 @@ const RU: &[(&str, &str)] = &[
     ("Active", "Активен"),
     ("Not activated yet", "Ещё не активирован"),
     ("Everyone", "Все сотрудники"),
-    ("Search by name or e-mail", "Поиск по имени или эл. почте"),
+    (
+        "Search by name, e-mail or number",
+        "Поиск по имени, эл. почте или номеру",
+    ),
     ("Per page", "На странице"),
     ("Nobody matches.", "Никто не найден."),
     ("Name", "Имя"),

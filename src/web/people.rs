@@ -213,7 +213,7 @@ pub async fn people_section(state: &AppState, s: &Session, q: &Form) -> Result<M
             h2 id="people-h" { (t(lang, "Everyone")) }
             (filters(lang, &[!search.is_empty(), team_filter.is_some(), status.is_some()], html! {
                 form.inline method="get" action="/hr/people" role="search" {
-                    (Field::new("q", t(lang, "Search by name or e-mail")).kind("search").value(&search).maxlength(100).render(&Errors::default()))
+                    (Field::new("q", t(lang, "Search by name, e-mail or number")).kind("search").value(&search).maxlength(100).render(&Errors::default()))
                     div.field {
                         label for="f-team" { (t(lang, "Team")) }
                         select id="f-team" name="team_id" {

@@ -109,7 +109,7 @@ async fn hr_lists_people_with_search_and_pages_and_manages_the_team_tree() {
     let r = b.get("/hr/people").await;
     assert_html(&r, 200);
     let html = r.text();
-    assert!(html.contains("<label for=\"f-q\">Search by name or e-mail</label>"));
+    assert!(html.contains("<label for=\"f-q\">Search by name, e-mail or number</label>"));
     assert!(html.contains("<label for=\"f-limit\">Per page</label>"));
     assert!(html.contains("ann.lee@example.org"), "{html}");
     assert!(html.contains("<td>Sales</td>"));
