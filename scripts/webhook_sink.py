@@ -12,6 +12,12 @@ it (wrongly) verifies under a different secret.
   POST /_secret/NAME   (body: the whsec_ secret) registers the secret of /h/NAME...
   POST /h/NAME[?fail=N|?fail=always]
                        answers 500 to the first N requests to NAME (or to all), else 204.
+  POST /h/NAME?answer=CODE
+                       answers CODE, with a body that repeats the form's To field (as
+                       some SMS gateways do), to every request to NAME.
+
+A form body (application/x-www-form-urlencoded, the SMS tests) is also kept parsed, and
+the Authorization header as it came.
 """
 
 import json
@@ -65,6 +71,14 @@ class Handler(BaseHTTPRequestHandler):
             n = SEEN[name]
             secret = SECRETS.get(name)
         code = 500 if fail == "always" or (fail.isdigit() and n <= int(fail)) else 204
+        form = None
+        if (self.headers.get("content-type") or "").startswith("application/x-www-form-urlencoded"):
+            form = {k: v[0] for k, v in parse_qs(body, keep_blank_values=True).items()}
+        answer = parse_qs(url.query).get("answer", [None])[0]
+        reply = b""
+        if answer is not None and answer.isdigit():
+            code = int(answer)
+            reply = ("refused: %s" % (form or {}).get("To", "")).encode("utf-8")
         record = {
             "path": url.path,
             "name": name,
@@ -72,6 +86,8 @@ class Handler(BaseHTTPRequestHandler):
             "headers": headers,
             "content_type": self.headers.get("content-type"),
             "answered": code,
+            "authorization": self.headers.get("authorization"),
+            "form": form,
         }
         if secret is not None:
             record["verified"] = verifies(secret, body, headers)
@@ -80,7 +96,9 @@ class Handler(BaseHTTPRequestHandler):
             with open(OUT, "a", encoding="utf-8") as f:
                 f.write(json.dumps(record) + "\n")
         self.send_response(code)
+        self.send_header("content-length", str(len(reply)))
         self.end_headers()
+        self.wfile.write(reply)
 
 
 server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)

@@ -405,8 +405,24 @@ pub struct Config {
     )]
     pub mail_lease_secs: u32,
 
+    /// An SMS gateway for people with a phone number and no e-mail address (the
+    /// pulse-open message and reminders): `https://[user[:password]@]host/path`, sent a
+    /// form POST of `To`, `From` and `Body` with basic authentication. Without it their
+    /// messages stay queued.
+    #[arg(long, env = "PULSELINE_SMS_URL", hide_env_values = true, global = true)]
+    pub sms_url: Option<Secret>,
+
+    /// A file holding the SMS gateway's password (used instead of one in the URL).
+    #[arg(long, env = "PULSELINE_SMS_PASSWORD_FILE", global = true)]
+    pub sms_password_file: Option<PathBuf>,
+
+    /// The `From` of every text message: a number or sender name the gateway accepts
+    /// (required with an SMS gateway).
+    #[arg(long, env = "PULSELINE_SMS_FROM", global = true)]
+    pub sms_from: Option<String>,
+
     /// The address people reach this server at, e.g. `https://pulse.example.org`: the
-    /// base of every link in a message. Required with SMTP.
+    /// base of every link in a message. Required with SMTP or SMS.
     #[arg(long, env = "PULSELINE_PUBLIC_URL", global = true)]
     pub public_url: Option<String>,
 
@@ -555,6 +571,18 @@ impl Config {
         }
         if self.mail_lease_secs < 5 {
             anyhow::bail!("PULSELINE_MAIL_LEASE_SECS must be at least 5");
+        }
+        if let Some(url) = &self.sms_url {
+            crate::notify::sms::SmsSettings::parse(url.expose())?;
+            if self.public_url.is_none() {
+                anyhow::bail!(
+                    "PULSELINE_SMS_URL is set but PULSELINE_PUBLIC_URL is not: every text \
+                     message carries a link that starts with it"
+                );
+            }
+            if self.sms_from.as_deref().is_none_or(|f| f.trim().is_empty()) {
+                anyhow::bail!("PULSELINE_SMS_URL is set but PULSELINE_SMS_FROM is not");
+            }
         }
         let Some(url) = &self.smtp_url else {
             return Ok(());

@@ -115,7 +115,8 @@ pub fn claim_due(
     lease_until: NaiveDateTime,
     limit: i64,
 ) -> Result<Vec<DeliveryRow>, ApiError> {
-    let ids = crate::notify::store::claim_due_ids(conn, "hook_deliveries", at, lease_until, limit)?;
+    let ids =
+        crate::notify::store::claim_due_ids(conn, "hook_deliveries", "", at, lease_until, limit)?;
     Ok(hook_deliveries::table
         .filter(hook_deliveries::id.eq_any(&ids))
         .order(hook_deliveries::next_attempt_at)

@@ -39,7 +39,8 @@ impl std::fmt::Debug for SmtpSettings {
     }
 }
 
-fn decode(s: &str) -> anyhow::Result<String> {
+/// `s` with its %-escapes decoded (the user and password of a URL).
+pub(crate) fn decode(s: &str) -> anyhow::Result<String> {
     let mut out = Vec::with_capacity(s.len());
     let b = s.as_bytes();
     let mut i = 0;
@@ -48,7 +49,7 @@ fn decode(s: &str) -> anyhow::Result<String> {
             let hex = s
                 .get(i + 1..i + 3)
                 .and_then(|h| u8::from_str_radix(h, 16).ok())
-                .ok_or_else(|| anyhow::anyhow!("a bad %-escape in the SMTP URL"))?;
+                .ok_or_else(|| anyhow::anyhow!("a bad %-escape in the URL"))?;
             out.push(hex);
             i += 3;
         } else {
@@ -56,7 +57,7 @@ fn decode(s: &str) -> anyhow::Result<String> {
             i += 1;
         }
     }
-    String::from_utf8(out).map_err(|_| anyhow::anyhow!("the SMTP URL is not UTF-8"))
+    String::from_utf8(out).map_err(|_| anyhow::anyhow!("the URL is not UTF-8"))
 }
 
 impl SmtpSettings {

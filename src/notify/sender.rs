@@ -1,5 +1,5 @@
-//! The outbox sender: a task that claims due messages, sends them by SMTP at the
-//! configured rate (up to 8 at once, each on its own connection, so the server's
+//! The outbox sender: a task that claims due messages, sends them by SMTP (or, to
+//! someone with a phone number and no e-mail address, by SMS) at the configured rate (up to 8 at once, each on its own connection, so the server's
 //! latency does not cap the rate), and records each outcome. A temporary failure (a 4xx answer, a lost
 //! connection) is tried again after an exponential backoff with jitter; a permanent
 //! one (5xx), or a temporary one on the last allowed try, fails the message with its
@@ -31,7 +31,8 @@ use crate::notify::model::{OutboxRow, PulseLinkRow, kind, status};
 use crate::notify::queue::{
     self, ActionPayload, InvitationPayload, PulsePayload, ResultsPayload, SuggestionPayload,
 };
-use crate::notify::store::{self, Recipient};
+use crate::notify::sms::{SmsGateway, SmsSettings};
+use crate::notify::store::{self, Channels, Recipient};
 use crate::notify::templates::{Content, render};
 use crate::state::AppState;
 
@@ -61,7 +62,8 @@ impl SenderHandle {
 struct Sender {
     db: Db,
     master: Arc<MasterKey>,
-    mailer: Mailer,
+    mailer: Option<Mailer>,
+    sms: Option<SmsGateway>,
     public_url: String,
     org: String,
     max_tries: i32,
@@ -85,22 +87,27 @@ pub fn backoff_ms(base_ms: u64, tries: i32, unit: f64) -> u64 {
     half + (half as f64 * unit.clamp(0.0, 1.0)) as u64
 }
 
-/// Starts the sender when SMTP is configured (`None` otherwise: messages stay queued).
-pub fn start(state: &AppState) -> anyhow::Result<Option<SenderHandle>> {
-    let c = &state.config;
+/// A password kept in file `f` (named by setting `what`), without its line end.
+fn password_file(what: &str, f: Option<&std::path::Path>) -> anyhow::Result<Option<String>> {
+    let Some(f) = f else { return Ok(None) };
+    Ok(Some(
+        std::fs::read_to_string(f)
+            .map_err(|e| anyhow::anyhow!("{what} {}: {e}", f.display()))?
+            .trim_end_matches(['\n', '\r'])
+            .to_owned(),
+    ))
+}
+
+/// The SMTP mailer, when `PULSELINE_SMTP_URL` is set.
+fn mailer(c: &crate::config::Config) -> anyhow::Result<Option<Mailer>> {
     let Some(url) = &c.smtp_url else {
         return Ok(None);
     };
     let settings = SmtpSettings::parse(url.expose())?;
-    let password = match &c.smtp_password_file {
-        Some(f) => Some(
-            std::fs::read_to_string(f)
-                .map_err(|e| anyhow::anyhow!("PULSELINE_SMTP_PASSWORD_FILE {}: {e}", f.display()))?
-                .trim_end_matches(['\n', '\r'])
-                .to_owned(),
-        ),
-        None => None,
-    };
+    let password = password_file(
+        "PULSELINE_SMTP_PASSWORD_FILE",
+        c.smtp_password_file.as_deref(),
+    )?;
     let ca = match &c.smtp_ca_file {
         Some(f) => Some(
             std::fs::read(f)
@@ -111,13 +118,51 @@ pub fn start(state: &AppState) -> anyhow::Result<Option<SenderHandle>> {
     let from = c.mail_from.clone().ok_or_else(|| {
         anyhow::anyhow!("PULSELINE_MAIL_FROM is required with PULSELINE_SMTP_URL")
     })?;
+    tracing::info!(host = %settings.host, port = settings.port, "sending e-mail over SMTP");
+    Ok(Some(Mailer::new(
+        &settings,
+        password,
+        ca.as_deref(),
+        &from,
+    )?))
+}
+
+/// The SMS gateway, when `PULSELINE_SMS_URL` is set.
+fn sms(c: &crate::config::Config) -> anyhow::Result<Option<SmsGateway>> {
+    let Some(url) = &c.sms_url else {
+        return Ok(None);
+    };
+    let settings = SmsSettings::parse(url.expose())?;
+    let password = password_file(
+        "PULSELINE_SMS_PASSWORD_FILE",
+        c.sms_password_file.as_deref(),
+    )?;
+    let from = c
+        .sms_from
+        .clone()
+        .ok_or_else(|| anyhow::anyhow!("PULSELINE_SMS_FROM is required with PULSELINE_SMS_URL"))?;
+    tracing::info!(url = %settings.url, "sending text messages through the SMS gateway");
+    Ok(Some(SmsGateway::new(settings, password, &from)?))
+}
+
+/// Starts the sender when SMTP or an SMS gateway is configured (`None` otherwise:
+/// messages stay queued). A message whose way is not configured stays queued too.
+pub fn start(state: &AppState) -> anyhow::Result<Option<SenderHandle>> {
+    let c = &state.config;
+    let (mailer, sms) = (mailer(c)?, sms(c)?);
+    if mailer.is_none() && sms.is_none() {
+        return Ok(None);
+    }
     let public_url = c.public_url().ok_or_else(|| {
-        anyhow::anyhow!("PULSELINE_PUBLIC_URL is required with PULSELINE_SMTP_URL")
+        anyhow::anyhow!(
+            "PULSELINE_PUBLIC_URL is required with PULSELINE_SMTP_URL or PULSELINE_SMS_URL"
+        )
     })?;
     let sender = Sender {
         db: state.db.clone(),
         master: state.master.clone(),
-        mailer: Mailer::new(&settings, password, ca.as_deref(), &from)?,
+        mailer,
+        sms,
         public_url,
         org: c.org_name.clone(),
         max_tries: i32::try_from(c.mail_max_tries).unwrap_or(i32::MAX),
@@ -129,7 +174,7 @@ pub fn start(state: &AppState) -> anyhow::Result<Option<SenderHandle>> {
     };
     let (stop, stopped) = watch::channel(false);
     let task = tokio::spawn(sender.run(stopped));
-    tracing::info!(host = %settings.host, port = settings.port, "outbox sender started");
+    tracing::info!("outbox sender started");
     Ok(Some(SenderHandle { stop, task }))
 }
 
@@ -203,10 +248,14 @@ impl Sender {
 
     async fn claim(&self) -> Result<Vec<OutboxRow>, ApiError> {
         let (master, lease) = (self.master.clone(), self.lease);
+        let channels = Channels {
+            mail: self.mailer.is_some(),
+            sms: self.sms.is_some(),
+        };
         self.db
             .write(move |conn| {
                 let at = crate::clock::now();
-                let rows = store::claim_due(conn, at, at + lease, BATCH)?;
+                let rows = store::claim_due(conn, channels, at, at + lease, BATCH)?;
                 // The personal link's hash is recorded before the link can go out.
                 for r in &rows {
                     if r.kind == kind::PULSE_OPEN || r.kind == kind::REMINDER {
@@ -268,6 +317,18 @@ impl Sender {
             }
             Ok(Some(Recipient {
                 email: None,
+                phone: Some(phone),
+                active: true,
+                time_zone,
+                ..
+            })) if row.kind == kind::PULSE_OPEN || row.kind == kind::REMINDER => {
+                let zone = time_zone
+                    .and_then(|z| z.parse().ok())
+                    .unwrap_or(self.org_zone);
+                return self.text(row, &phone, zone).await;
+            }
+            Ok(Some(Recipient {
+                email: None,
                 active: true,
                 ..
             })) => {
@@ -293,6 +354,10 @@ impl Sender {
             }
             Err(e) => return Outcome::Retry(e.to_string()),
         };
+        // Claimed before the person's e-mail address was added, by a server without SMTP.
+        let Some(mailer) = &self.mailer else {
+            return Outcome::Retry("no SMTP server is configured on this server".into());
+        };
         let now = crate::clock::now();
         let letter = match self.compose(row, &name, zone, now) {
             Ok(r) => r,
@@ -305,12 +370,46 @@ impl Sender {
             text: letter.text,
             html: letter.html,
         };
-        match self.mailer.send(&letter).await {
+        match mailer.send(&letter).await {
             Ok(()) => Outcome::Sent,
             Err(SendError::Temporary(e)) => Outcome::Retry(e.replace(&to, "<recipient>")),
             Err(SendError::Permanent(e)) => {
                 Outcome::Final(status::FAILED, e.replace(&to, "<recipient>"))
             }
+        }
+    }
+
+    /// Sends a pulse-open message or reminder by SMS to `phone`.
+    async fn text(&self, row: &OutboxRow, phone: &str, zone: chrono_tz::Tz) -> Outcome {
+        // Claimed before the person's e-mail address was removed, by a server without a
+        // gateway.
+        let Some(gateway) = &self.sms else {
+            return Outcome::Retry("no SMS gateway is configured on this server".into());
+        };
+        let Ok(p) = serde_json::from_str::<PulsePayload>(&row.payload) else {
+            return Outcome::Final(status::FAILED, "unreadable payload".into());
+        };
+        if p.closes_at <= crate::clock::now() {
+            return Outcome::Final(
+                status::CANCELLED,
+                "the round closed before the message was sent".into(),
+            );
+        }
+        let token = queue::link_token(&self.master.pulse_link_bytes(&p.round_id, &row.person_id));
+        let link = format!("{}/p/{token}", self.public_url);
+        let body = crate::notify::sms::pulse_text(
+            row.kind == kind::REMINDER,
+            &row.language,
+            &self.org,
+            &p.title,
+            p.closes_at,
+            zone,
+            &link,
+        );
+        match gateway.send(phone, &body).await {
+            Ok(()) => Outcome::Sent,
+            Err(SendError::Temporary(e)) => Outcome::Retry(e),
+            Err(SendError::Permanent(e)) => Outcome::Final(status::FAILED, e),
         }
     }
 

@@ -75,7 +75,7 @@ pub async fn retry(state: &AppState, p: &Principal, id: String) -> Result<Outbox
             }
             store::requeue(conn, &id, now())?;
             let row = store::find(conn, &id)?.ok_or(ApiError::NotFound("message"))?;
-            let email = store::recipient(conn, &row.person_id)?.and_then(|r| r.email);
+            let email = store::recipient(conn, &row.person_id)?.and_then(|r| r.email.or(r.phone));
             Ok(view(row, email))
         })
         .await

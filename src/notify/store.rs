@@ -80,6 +80,7 @@ struct Claimed {
 pub fn claim_due_ids(
     conn: &mut AnyConnection,
     table: &'static str,
+    only: &str,
     at: NaiveDateTime,
     lease_until: NaiveDateTime,
     limit: i64,
@@ -91,8 +92,8 @@ pub fn claim_due_ids(
     let sql = format!(
         "UPDATE {table} SET status = 'sending', claimed_until = $1, tries = tries + 1 \
          WHERE id IN (SELECT id FROM {table} \
-           WHERE (status = 'queued' AND next_attempt_at <= $2) \
-              OR (status = 'sending' AND claimed_until <= $2) \
+           WHERE ((status = 'queued' AND next_attempt_at <= $2) \
+              OR (status = 'sending' AND claimed_until <= $2)){only} \
            ORDER BY next_attempt_at LIMIT $3{lock}) \
          RETURNING id"
     );
@@ -104,15 +105,45 @@ pub fn claim_due_ids(
     Ok(ids.into_iter().map(|c| c.id).collect())
 }
 
+/// Which ways of sending a server has: a message that needs another stays queued for a
+/// server that has it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Channels {
+    pub mail: bool,
+    pub sms: bool,
+}
+
+/// The messages that go by SMS: a pulse-open message or reminder to someone with a
+/// phone number and no e-mail address.
+macro_rules! by_sms {
+    () => {
+        "(kind IN ('pulse_open', 'reminder') AND person_id IN \
+         (SELECT id FROM people WHERE email IS NULL AND phone IS NOT NULL))"
+    };
+}
+
+impl Channels {
+    /// The claim's extra condition: none with both channels; without a gateway, no
+    /// message that goes by SMS; without SMTP, only those.
+    fn only(self) -> &'static str {
+        match (self.mail, self.sms) {
+            (true, true) => "",
+            (true, false) => concat!(" AND NOT ", by_sms!()),
+            (false, _) => concat!(" AND ", by_sms!()),
+        }
+    }
+}
+
 /// Claims up to `limit` due messages until `lease_until` ([`claim_due_ids`]). Run inside
 /// [`crate::db::Db::write`].
 pub fn claim_due(
     conn: &mut AnyConnection,
+    channels: Channels,
     at: NaiveDateTime,
     lease_until: NaiveDateTime,
     limit: i64,
 ) -> Result<Vec<OutboxRow>, ApiError> {
-    let ids = claim_due_ids(conn, "outbox", at, lease_until, limit)?;
+    let ids = claim_due_ids(conn, "outbox", channels.only(), at, lease_until, limit)?;
     Ok(outbox::table
         .filter(outbox::id.eq_any(&ids))
         .order(outbox::next_attempt_at)
@@ -227,8 +258,11 @@ pub fn page(
         .order((outbox::created_at.desc(), outbox::id))
         .limit(limit)
         .offset(offset)
-        .select((OutboxRow::as_select(), people::email))
-        .load(conn)?;
+        .select((OutboxRow::as_select(), people::email, people::phone))
+        .load::<(OutboxRow, Option<String>, Option<String>)>(conn)?
+        .into_iter()
+        .map(|(r, email, phone)| (r, email.or(phone)))
+        .collect();
     Ok((total, rows))
 }
 
@@ -273,10 +307,19 @@ pub struct Recipient {
     pub activated: bool,
     /// Their own time zone, if they chose one (the message's times are in it).
     pub time_zone: Option<String>,
+    /// Their phone number: text messages go to it when there is no e-mail address.
+    pub phone: Option<String>,
 }
 
-/// A recipient's row: e-mail, name, active, password hash, time zone.
-type RecipientRow = (Option<String>, String, bool, Option<String>, Option<String>);
+/// A recipient's row: e-mail, name, active, password hash, time zone, phone.
+type RecipientRow = (
+    Option<String>,
+    String,
+    bool,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+);
 
 pub fn recipient(conn: &mut AnyConnection, person_id: &str) -> Result<Option<Recipient>, ApiError> {
     let row: Option<RecipientRow> = people::table
@@ -287,19 +330,24 @@ pub fn recipient(conn: &mut AnyConnection, person_id: &str) -> Result<Option<Rec
             people::active,
             people::password_hash,
             people::time_zone,
+            people::phone,
         ))
         .first(conn)
         .optional()?;
-    Ok(row.map(|(email, name, active, hash, time_zone)| Recipient {
-        email,
-        name,
-        active,
-        activated: hash.is_some(),
-        time_zone,
-    }))
+    Ok(
+        row.map(|(email, name, active, hash, time_zone, phone)| Recipient {
+            email,
+            name,
+            active,
+            activated: hash.is_some(),
+            time_zone,
+            phone,
+        }),
+    )
 }
 
-/// The round's invitees with their language: who gets the pulse-open message.
+/// The round's invitees with their language: who gets the pulse-open message (by
+/// e-mail, else by SMS to a phone number; someone with neither gets none).
 pub fn invitees(
     conn: &mut AnyConnection,
     round_id: &str,
@@ -308,7 +356,7 @@ pub fn invitees(
         .inner_join(people::table.on(people::id.eq(round_invitees::person_id)))
         .filter(round_invitees::round_id.eq(round_id))
         .filter(people::active.eq(true))
-        .filter(people::email.is_not_null())
+        .filter(people::email.is_not_null().or(people::phone.is_not_null()))
         .select((people::id, people::language))
         .load(conn)?)
 }
@@ -332,7 +380,8 @@ pub fn languages(
     Ok(out)
 }
 
-/// [`languages`] of the active people among `ids` who have not turned reminders off.
+/// The languages of the active people among `ids` who have not turned reminders off
+/// and have an e-mail address or a phone number.
 pub fn reminder_languages(
     conn: &mut AnyConnection,
     ids: &[String],
@@ -343,7 +392,7 @@ pub fn reminder_languages(
             people::table
                 .filter(people::id.eq_any(chunk))
                 .filter(people::active.eq(true))
-                .filter(people::email.is_not_null())
+                .filter(people::email.is_not_null().or(people::phone.is_not_null()))
                 .filter(people::reminders_off.eq(false))
                 .select((people::id, people::language))
                 .load::<(String, String)>(conn)?,

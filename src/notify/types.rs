@@ -50,7 +50,7 @@ pub struct OutboxMessage {
     /// not answered.
     pub kind: String,
     pub recipient_id: String,
-    /// The recipient's address (absent once it was removed).
+    /// The recipient's e-mail address, else their phone number (absent once removed).
     pub recipient: Option<String>,
     pub language: String,
     pub status: OutboxStatus,

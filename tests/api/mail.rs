@@ -788,7 +788,16 @@ async fn messages_claimed_by_a_sender_that_died_are_sent_once_when_the_claim_lap
         .db
         .write(|conn| {
             let now = pulseline::clock::now();
-            pulseline::notify::store::claim_due(conn, now, now + chrono::TimeDelta::seconds(5), 4)
+            pulseline::notify::store::claim_due(
+                conn,
+                pulseline::notify::store::Channels {
+                    mail: true,
+                    sms: false,
+                },
+                now,
+                now + chrono::TimeDelta::seconds(5),
+                4,
+            )
         })
         .await
         .expect("claim");

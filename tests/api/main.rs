@@ -33,6 +33,7 @@ mod restore;
 mod retention;
 mod scim;
 mod sealed;
+mod sms;
 mod suggestions;
 mod surveys;
 mod web;
