@@ -101,14 +101,20 @@ pub fn mail_config(sink: &Sink) -> impl FnOnce(&mut Config) + use<> {
     let port = sink.port;
     move |c: &mut Config| {
         c.smtp_url = Some(Secret::new(format!("smtp://127.0.0.1:{port}")));
-        c.public_url = Some("http://pulse.test/".into());
         c.mail_from = Some("Pulse <pulse@example.org>".into());
-        c.mail_poll_ms = 50;
-        c.mail_retry_base_ms = 100;
-        c.mail_rate = 500;
-        c.mail_max_tries = 3;
-        c.org_name = "Acme".into();
+        quick_sender(c);
     }
+}
+
+/// The sender's settings for tests, whatever it sends by: links to `http://pulse.test`,
+/// a quick poll and retry, 3 tries, the organisation "Acme".
+pub fn quick_sender(c: &mut Config) {
+    c.public_url = Some("http://pulse.test/".into());
+    c.mail_poll_ms = 50;
+    c.mail_retry_base_ms = 100;
+    c.mail_rate = 500;
+    c.mail_max_tries = 3;
+    c.org_name = "Acme".into();
 }
 
 pub fn start_sender(app: &TestApp) -> SenderHandle {

@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 
 use crate::helpers::*;
 use crate::hooks::Receiver;
-use crate::mail::{Sink, drained, link_token, mail_config, start_sender, statuses};
+use crate::mail::{Sink, drained, link_token, mail_config, quick_sender, start_sender, statuses};
 use crate::reach::open_enps_round;
 
 /// The gateway at `receiver`'s endpoint `gw` (`query`: e.g. `?fail=1`), as user `AC1`
@@ -23,12 +23,7 @@ fn sms_config(receiver: &Receiver, query: &str) -> impl FnOnce(&mut Config) + us
     move |c: &mut Config| {
         c.sms_url = Some(Secret::new(url));
         c.sms_from = Some("Acme".into());
-        c.public_url = Some("http://pulse.test/".into());
-        c.mail_poll_ms = 50;
-        c.mail_retry_base_ms = 100;
-        c.mail_rate = 500;
-        c.mail_max_tries = 3;
-        c.org_name = "Acme".into();
+        quick_sender(c);
     }
 }
 
