@@ -44,16 +44,24 @@ pub async fn list(
 ) -> Result<OutboxPage, ApiError> {
     require_admin(p)?;
     let sending = state.config.smtp_url.is_some();
+    let texting = state.config.sms_url.is_some();
     state
         .db
         .read(move |conn| {
             let (total, rows) = store::page(conn, only.map(OutboxStatus::as_str), limit, offset)?;
+            let waiting_for_sms = if texting {
+                0
+            } else {
+                store::queued_for_sms(conn)?
+            };
             Ok(OutboxPage {
                 items: rows.into_iter().map(|(r, e)| view(r, e)).collect(),
                 total,
                 limit,
                 offset,
                 sending,
+                texting,
+                waiting_for_sms,
             })
         })
         .await

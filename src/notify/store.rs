@@ -266,6 +266,20 @@ pub fn page(
     Ok((total, rows))
 }
 
+/// How many pulse-open messages to people with a phone number and no e-mail address
+/// are queued (they wait for an SMS gateway). Reminders are not counted: the outbox
+/// says nothing of them.
+pub fn queued_for_sms(conn: &mut AnyConnection) -> Result<i64, ApiError> {
+    Ok(outbox::table
+        .inner_join(people::table.on(people::id.eq(outbox::person_id)))
+        .filter(outbox::kind.eq(crate::notify::model::kind::PULSE_OPEN))
+        .filter(outbox::status.eq(status::QUEUED))
+        .filter(people::email.is_null())
+        .filter(people::phone.is_not_null())
+        .count()
+        .get_result(conn)?)
+}
+
 pub fn find(conn: &mut AnyConnection, id: &str) -> Result<Option<OutboxRow>, ApiError> {
     Ok(outbox::table
         .find(id)

@@ -72,6 +72,11 @@ pub struct OutboxPage {
     /// Whether this server sends (an SMTP server is configured); when not, messages stay
     /// queued.
     pub sending: bool,
+    /// Whether this server sends text messages (an SMS gateway is configured).
+    pub texting: bool,
+    /// Pulse-open messages waiting for an SMS gateway (to people with a phone number and
+    /// no e-mail address); 0 when this server has one.
+    pub waiting_for_sms: i64,
 }
 
 /// Whether a person's address takes mail, as HR sees it on the person's page: the

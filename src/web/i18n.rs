@@ -106,6 +106,15 @@ const RU_PLURAL: &[(&str, [&str; 4])] = &[
     ),
     // pages
     (
+        "{n} pulse openings wait for an SMS gateway (PULSELINE_SMS_URL): their recipients have only a phone number.",
+        [
+            "{n} сообщение об открытии опроса ждёт SMS-шлюза (PULSELINE_SMS_URL): у получателя есть только телефон.",
+            "{n} сообщения об открытии опроса ждут SMS-шлюза (PULSELINE_SMS_URL): у получателей есть только телефон.",
+            "{n} сообщений об открытии опроса ждут SMS-шлюза (PULSELINE_SMS_URL): у получателей есть только телефон.",
+            "{n} сообщения об открытии опроса ждут SMS-шлюза (PULSELINE_SMS_URL): у получателей есть только телефон.",
+        ],
+    ),
+    (
         "{n} messages",
         [
             "{n} сообщение",
@@ -254,8 +263,8 @@ const RU: &[(&str, &str)] = &[
     ("Now: {time}.", "Сейчас: {time}."),
     ("Outbox", "Исходящие"),
     (
-        "Every e-mail the server queued: invitations, pulse openings, results and actions. A message that cannot be delivered is tried a few times, then marked as not delivered; it can be sent again here. Reminders are not listed: who gets one is who has not answered.",
-        "Все письма, которые сервер поставил в очередь: приглашения, открытие опросов, результаты и действия. Письмо, которое не удаётся доставить, отправляется ещё несколько раз, затем помечается как недоставленное; здесь его можно отправить снова. Напоминаний в списке нет: их получают те, кто ещё не ответил.",
+        "Every message the server queued: invitations, pulse openings, results and actions, by e-mail (pulse openings by text message to people with only a phone number). A message that cannot be delivered is tried a few times, then marked as not delivered; it can be sent again here. Reminders are not listed: who gets one is who has not answered.",
+        "Все сообщения, которые сервер поставил в очередь: приглашения, открытие опросов, результаты и действия, по электронной почте (об открытии опроса — SMS тем, у кого есть только телефон). Сообщение, которое не удаётся доставить, отправляется ещё несколько раз, затем помечается как недоставленное; здесь его можно отправить снова. Напоминаний в списке нет: их получают те, кто ещё не ответил.",
     ),
     (
         "No SMTP server is configured: messages stay in the queue until one is.",

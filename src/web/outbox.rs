@@ -77,9 +77,12 @@ fn view(
         t(lang, "Outbox"),
         html! {
             h1 { (t(lang, "Outbox")) }
-            p { (t(lang, "Every e-mail the server queued: invitations, pulse openings, results and actions. A message that cannot be delivered is tried a few times, then marked as not delivered; it can be sent again here. Reminders are not listed: who gets one is who has not answered.")) }
+            p { (t(lang, "Every message the server queued: invitations, pulse openings, results and actions, by e-mail (pulse openings by text message to people with only a phone number). A message that cannot be delivered is tried a few times, then marked as not delivered; it can be sent again here. Reminders are not listed: who gets one is who has not answered.")) }
             @if !box_.sending {
                 p.warning role="note" { (t(lang, "No SMTP server is configured: messages stay in the queue until one is.")) }
+            }
+            @if !box_.texting && box_.waiting_for_sms > 0 {
+                p.warning role="note" id="waiting-for-sms" { (tn(lang, "{n} pulse opening waits for an SMS gateway (PULSELINE_SMS_URL): its recipient has only a phone number.", "{n} pulse openings wait for an SMS gateway (PULSELINE_SMS_URL): their recipients have only a phone number.", u64::try_from(box_.waiting_for_sms).unwrap_or(0), &[])) }
             }
             @if retried {
                 p.notice role="status" { (t(lang, "The message is queued to be sent again.")) }

@@ -273,3 +273,65 @@ async fn a_gateway_refusal_is_final_a_busy_one_temporary_and_neither_names_the_n
         Err(SendError::Temporary(_))
     ));
 }
+
+#[tokio::test]
+async fn a_server_without_a_gateway_keeps_text_messages_queued_and_says_how_many_wait() {
+    let sink = Sink::start();
+    let app = spawn_app_with(mail_config(&sink)).await;
+    let admin = app.admin().await;
+    let team = app.create_team(&admin, "Floor", None, "frontline").await;
+    let desk = app.employee(&admin, Some(&team)).await;
+    let floor = person(
+        &app,
+        &admin,
+        &team,
+        json!({"name": "Ola Floor", "phone": "+44 20 7946 0001"}),
+    )
+    .await;
+    open_enps_round(&app, &admin, &[&team]).await;
+    let s = start_sender(&app);
+    let until = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while sink.to(&desk.email, "http://pulse.test/p/").is_empty() {
+        assert!(std::time::Instant::now() < until, "the e-mail was not sent");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    // Several more polls: the text message is never claimed by a server without a
+    // gateway, so nothing pretends it went.
+    tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+    s.stop().await;
+    let page = app
+        .get("/api/v1/outbox?limit=200", Some(&admin.token))
+        .await
+        .json();
+    assert_eq!(page["sending"], json!(true));
+    assert_eq!(page["texting"], json!(false));
+    assert_eq!(page["waiting_for_sms"], json!(1));
+    let to_floor: Vec<&Value> = page["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter(|m| m["recipient_id"] == json!(floor))
+        .collect();
+    assert_eq!(to_floor.len(), 1, "{page}");
+    assert_eq!(to_floor[0]["status"], json!("queued"));
+    assert_eq!(to_floor[0]["tries"], json!(0));
+
+    let mut b = Browser::new(&app);
+    b.sign_in(&admin.email, PASSWORD).await;
+    let r = b.get("/admin/outbox").await;
+    assert_html(&r, 200);
+    assert!(
+        r.text()
+            .contains("1 pulse opening waits for an SMS gateway (PULSELINE_SMS_URL)"),
+        "{}",
+        r.text()
+    );
+    switch_language(&mut b, "ru").await;
+    let r = b.get("/admin/outbox").await;
+    assert!(
+        r.text()
+            .contains("1 сообщение об открытии опроса ждёт SMS-шлюза"),
+        "{}",
+        r.text()
+    );
+}
