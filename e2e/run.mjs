@@ -686,6 +686,7 @@ await sweep(hr, "hr", [
   "/admin/scim",
   "/admin/webhooks",
   "/admin/outbox",
+  `/rounds/${roundId}/kiosk`,
 ]);
 await sweep(lead, "manager", [
   "/",
@@ -701,7 +702,7 @@ const anonCtx = await context(DESKTOP);
 const anon = await anonCtx.newPage();
 for (const [size, viewport] of [["desktop", DESKTOP.viewport], ["phone", PHONE.viewport]]) {
   await anon.setViewportSize(viewport);
-  for (const path of ["/signin", "/activate?token=not-a-token", "/conversations"]) {
+  for (const path of ["/signin", "/activate?token=not-a-token", "/conversations", "/k", "/k?code=ZZZZZ-ZZZZZ"]) {
     await anon.goto(`${BASE}${path}`);
     await axe(anon, `signed out ${path} ${size}`);
   }

@@ -35,6 +35,7 @@ pub mod error;
 pub mod hooks;
 pub mod http;
 pub mod keys;
+pub mod kiosk;
 pub mod linkage;
 pub mod notify;
 pub mod ops;

@@ -478,3 +478,16 @@ diesel::table! {
         until -> Timestamp,
     }
 }
+
+diesel::table! {
+    kiosk_codes (code_hash) {
+        code_hash -> Text,
+        round_id -> Text,
+        team_id -> Text,
+        used -> Bool,
+    }
+}
+
+diesel::allow_tables_to_appear_in_same_query!(kiosk_codes, round_invitees);
+diesel::allow_tables_to_appear_in_same_query!(kiosk_codes, teams);
+diesel::allow_tables_to_appear_in_same_query!(kiosk_codes, rounds);

@@ -141,3 +141,13 @@ pub fn team_report_readable_by(
         },
     }
 }
+
+/// Whether the principal may print kiosk codes for team `team_id`: HR and admins for
+/// any team, a manager for a team in their subtrees.
+pub fn may_print_kiosk_codes(
+    conn: &mut AnyConnection,
+    p: &Principal,
+    team_id: &str,
+) -> Result<bool, ApiError> {
+    Ok(readable_teams(conn, p)?.is_none_or(|set| set.contains(team_id)))
+}

@@ -128,7 +128,9 @@ impl RoundData {
 
 /// Who of a round's invitees can be reached: their account is activated (it has a
 /// password, so they can sign in and answer), or they have answered (which proves it;
-/// it matters only for people given a session without a password, as the demo's are).
+/// it matters only for people given a session without a password, as the demo's are),
+/// or they have neither an e-mail address nor a phone and a sheet of kiosk codes was
+/// printed for their team.
 /// A deactivated invitee who had activated stays reachable: they could answer until
 /// they left. Counted per team (node) of the invitee's round record; read afresh on
 /// every report (people activate while a round is open), never cached with the plan.
@@ -143,15 +145,22 @@ impl Reach {
         use crate::db::schema::{participation, people, round_invitees};
         use diesel::prelude::*;
         let round_id = data.round.id.clone();
-        let rows: Vec<(String, String, bool)> = round_invitees::table
+        // (person, team, activated, e-mail, phone)
+        type Row = (String, String, bool, Option<String>, Option<String>);
+        let rows: Vec<Row> = round_invitees::table
             .left_join(people::table.on(people::id.eq(round_invitees::person_id)))
             .filter(round_invitees::round_id.eq(&round_id))
             .select((
                 round_invitees::person_id,
                 round_invitees::team_id,
                 people::password_hash.nullable().is_not_null(),
+                people::email.nullable(),
+                people::phone.nullable(),
             ))
             .load(conn)?;
+        // Someone with neither an e-mail address nor a phone is reached by a printed
+        // sheet of kiosk codes for their team.
+        let sheets = crate::kiosk::store::teams_with_codes(conn, &round_id)?;
         let answered: HashSet<String> = participation::table
             .filter(participation::round_id.eq(&round_id))
             .select(participation::person_id)
@@ -159,8 +168,9 @@ impl Reach {
             .into_iter()
             .collect();
         let mut direct = vec![0; data.tree.len()];
-        for (person, team, activated) in rows {
-            if activated || answered.contains(&person) {
+        for (person, team, activated, email, phone) in rows {
+            let by_code = email.is_none() && phone.is_none() && sheets.contains(&team);
+            if activated || by_code || answered.contains(&person) {
                 let node = data.node(&team).unwrap_or(0);
                 if let Some(d) = direct.get_mut(node) {
                     *d += 1;

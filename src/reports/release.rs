@@ -14,7 +14,7 @@ use crate::anonymity::min_group::MinGroup;
 use crate::anonymity::suppress::{Atom, Grid, Tree, release};
 use crate::anonymity::uniform::hide_uniform;
 use crate::db::AnyConnection;
-use crate::db::schema::{answers, participation, responses, round_invitees, round_teams, teams};
+use crate::db::schema::{answers, responses, round_invitees, round_teams, teams};
 use crate::error::ApiError;
 use crate::reports::scores::{Answer, GroupScores, QuestionInfo, engagement_index, score_group};
 use crate::surveys::bank::{Driver, ENPS_KEY, QuestionKind};
@@ -210,23 +210,7 @@ impl RoundData {
                 round_invitees::tenure,
             ))
             .load(conn)?;
-        let respondents: Vec<(String, InviteeTuple)> = participation::table
-            .inner_join(
-                round_invitees::table.on(round_invitees::round_id
-                    .eq(participation::round_id)
-                    .and(round_invitees::person_id.eq(participation::person_id))),
-            )
-            .filter(participation::round_id.eq(&round.id))
-            .select((
-                participation::person_id,
-                (
-                    round_invitees::team_id,
-                    round_invitees::location,
-                    round_invitees::job_family,
-                    round_invitees::tenure,
-                ),
-            ))
-            .load(conn)?;
+        let respondents: Vec<(String, InviteeTuple)> = store::respondents(conn, &round.id)?;
         let answered: Vec<usize> = respondents
             .iter()
             .map(|(_, (t, ..))| node_of.get(t).copied().unwrap_or(0))

@@ -28,7 +28,7 @@ use crate::surveys::validate::{
     MAX_QUESTIONS, check_min_group, check_questions, check_reminders, check_schedule, cuts_string,
     question_rows,
 };
-use crate::surveys::writer::Submission;
+use crate::surveys::writer::{Respondent, Submission};
 
 // ---------- checks that read the database ----------
 
@@ -215,6 +215,9 @@ pub enum Answerer {
     /// A bearer token whose signature is verified; whether the database still honours
     /// it is checked in the same database call as the answering reads (the API).
     Token(crate::auth::token::Claims),
+    /// A kiosk code of the round, by its hash, checked by [`crate::kiosk::service`]:
+    /// the ballot carries its team and no segment; the code is used once.
+    Code { hash: String, team_id: String },
 }
 
 /// Checks and records the answerer's answers to round `round_id`, once, as a sealed
@@ -244,11 +247,22 @@ pub async fn submit_response(
             let (me, invitation) = match who {
                 Answerer::Person(id) => {
                     let invitation = store::invitee_answered(conn, &round_id, &id)?;
-                    (id, invitation)
+                    (Respondent::Person(id), invitation)
                 }
                 Answerer::Token(claims) => {
                     let (me, invitation) = store::token_invitee_answered(conn, &round_id, claims)?;
-                    (me.id, invitation)
+                    (Respondent::Person(me.id), invitation)
+                }
+                Answerer::Code { hash, team_id } => {
+                    let invitee = crate::surveys::model::InviteeRow {
+                        round_id: round_id.clone(),
+                        person_id: String::new(),
+                        team_id,
+                        location: None,
+                        job_family: None,
+                        tenure: None,
+                    };
+                    (Respondent::Code(hash), Some((invitee, false)))
                 }
             };
             if given.len() > MAX_QUESTIONS {
@@ -289,7 +303,7 @@ pub async fn submit_response(
             Ok((
                 Submission {
                     round_id,
-                    person_id: me,
+                    who: me,
                     sealed,
                 },
                 reply_code,

@@ -279,6 +279,52 @@ pub fn participation_by_team(
     for (t, n) in answered {
         out.entry(t).or_insert((0, 0)).1 = n;
     }
+    // Answers by kiosk code count for the code's team.
+    for (t, n) in crate::kiosk::store::used_by_team(conn, round_id)? {
+        out.entry(t).or_insert((0, 0)).1 += n;
+    }
+    Ok(out)
+}
+
+/// Who answered the round, each with their invitation's team and segments: the people
+/// who answered (by their participation rows) and, as `kiosk:{hash}` with the code's
+/// team and no segment, each used kiosk code (an answer that names no person).
+#[allow(clippy::type_complexity)]
+pub fn respondents(
+    conn: &mut AnyConnection,
+    round_id: &str,
+) -> Result<
+    Vec<(
+        String,
+        (String, Option<String>, Option<String>, Option<String>),
+    )>,
+    ApiError,
+> {
+    let mut out: Vec<(
+        String,
+        (String, Option<String>, Option<String>, Option<String>),
+    )> = participation::table
+        .inner_join(
+            round_invitees::table.on(round_invitees::round_id
+                .eq(participation::round_id)
+                .and(round_invitees::person_id.eq(participation::person_id))),
+        )
+        .filter(participation::round_id.eq(round_id))
+        .select((
+            participation::person_id,
+            (
+                round_invitees::team_id,
+                round_invitees::location,
+                round_invitees::job_family,
+                round_invitees::tenure,
+            ),
+        ))
+        .load(conn)?;
+    out.extend(
+        crate::kiosk::store::used_codes(conn, round_id)?
+            .into_iter()
+            .map(|(hash, team)| (format!("kiosk:{hash}"), (team, None, None, None))),
+    );
     Ok(out)
 }
 

@@ -42,8 +42,16 @@ pub const MAX_WAIT: Duration = Duration::from_millis(2);
 /// sealed ballot, which nothing but the round's key opens.
 pub struct Submission {
     pub round_id: String,
-    pub person_id: String,
+    pub who: Respondent,
     pub sealed: Vec<u8>,
+}
+
+/// Who a submission's participation record names.
+pub enum Respondent {
+    /// A person: a `participation` row, once per round.
+    Person(String),
+    /// A kiosk code, by its hash: the code is marked used, once; no person is named.
+    Code(String),
 }
 
 type Job = (Submission, oneshot::Sender<Result<(), ApiError>>);
@@ -252,6 +260,38 @@ fn round_open(
     Ok(v)
 }
 
+/// The statement that marks a kiosk code of a round used, if it was not.
+macro_rules! code_update {
+    ($round_id:expr, $hash:expr) => {{
+        use crate::db::schema::kiosk_codes;
+        diesel::update(
+            kiosk_codes::table
+                .filter(kiosk_codes::code_hash.eq($hash))
+                .filter(kiosk_codes::round_id.eq($round_id))
+                .filter(kiosk_codes::used.eq(false)),
+        )
+        .set(kiosk_codes::used.eq(true))
+    }};
+}
+
+/// Marks kiosk code `hash` of round `round_id` used; false when it already was (or is
+/// not that round's).
+fn use_code(conn: &mut AnyConnection, round_id: &str, hash: &str) -> Result<bool, ApiError> {
+    match conn {
+        AnyConnection::Sqlite(c) => Ok(code_update!(round_id, hash).execute(c)? > 0),
+        AnyConnection::Postgresql(c) => use_code_pg(c, round_id, hash),
+    }
+}
+
+/// [`use_code`] on the PostgreSQL connection of a batch.
+fn use_code_pg(
+    pg: &mut diesel::PgConnection,
+    round_id: &str,
+    hash: &str,
+) -> Result<bool, ApiError> {
+    Ok(code_update!(round_id, hash).execute(pg)? > 0)
+}
+
 fn not_open() -> ApiError {
     ApiError::Conflict("the round is not open".into())
 }
@@ -286,7 +326,10 @@ fn store_batch(
         .iter()
         .zip(&outcomes)
         .filter(|(_, o)| o.is_none())
-        .map(|(s, _)| (s.round_id.as_str(), s.person_id.as_str()))
+        .filter_map(|(s, _)| match &s.who {
+            Respondent::Person(p) => Some((s.round_id.as_str(), p.as_str())),
+            Respondent::Code(_) => None,
+        })
         .unzip();
     let inserted = crate::db::anonymous::insert_participation_batch(pg, &rounds, &people)?;
     let mut inserted: std::collections::HashSet<(String, String)> = inserted.into_iter().collect();
@@ -295,7 +338,11 @@ fn store_batch(
         if outcome.is_some() {
             continue;
         }
-        if !inserted.remove(&(s.round_id.clone(), s.person_id.clone())) {
+        let new = match &s.who {
+            Respondent::Person(p) => inserted.remove(&(s.round_id.clone(), p.clone())),
+            Respondent::Code(hash) => use_code_pg(pg, &s.round_id, hash)?,
+        };
+        if !new {
             *outcome = Some(Err(already()));
             continue;
         }
@@ -321,19 +368,25 @@ fn store_one(
     if !round_open(conn, &s.round_id, open)? {
         return Ok(Err(not_open()));
     }
-    // The query builder's form (not raw SQL) so the prepared statement is cached.
-    let row = (
-        participation::round_id.eq(&s.round_id),
-        participation::person_id.eq(&s.person_id),
-    );
-    let insert = diesel::insert_into(participation::table)
-        .values(row)
-        .on_conflict_do_nothing();
-    let inserted = match conn {
-        AnyConnection::Sqlite(c) => insert.execute(c)?,
-        AnyConnection::Postgresql(c) => insert.execute(c)?,
+    let new = match &s.who {
+        Respondent::Person(person_id) => {
+            // The query builder's form (not raw SQL) so the prepared statement is cached.
+            let row = (
+                participation::round_id.eq(&s.round_id),
+                participation::person_id.eq(person_id),
+            );
+            let insert = diesel::insert_into(participation::table)
+                .values(row)
+                .on_conflict_do_nothing();
+            let inserted = match conn {
+                AnyConnection::Sqlite(c) => insert.execute(c)?,
+                AnyConnection::Postgresql(c) => insert.execute(c)?,
+            };
+            inserted > 0
+        }
+        Respondent::Code(hash) => use_code(conn, &s.round_id, hash)?,
     };
-    if inserted == 0 {
+    if !new {
         return Ok(Err(already()));
     }
     diesel::insert_into(ballots::table)

@@ -106,6 +106,15 @@ const RU_PLURAL: &[(&str, [&str; 4])] = &[
     ),
     // pages
     (
+        "{n} one-time codes. Print this page and cut it into slips; these codes are not shown again.",
+        [
+            "{n} одноразовый код. Напечатайте страницу и разрежьте её на карточки; эти коды больше не будут показаны.",
+            "{n} одноразовых кода. Напечатайте страницу и разрежьте её на карточки; эти коды больше не будут показаны.",
+            "{n} одноразовых кодов. Напечатайте страницу и разрежьте её на карточки; эти коды больше не будут показаны.",
+            "{n} одноразового кода. Напечатайте страницу и разрежьте её на карточки; эти коды больше не будут показаны.",
+        ],
+    ),
+    (
         "{n} pulse openings wait for an SMS gateway (PULSELINE_SMS_URL): their recipients have only a phone number.",
         [
             "{n} сообщение об открытии опроса ждёт SMS-шлюза (PULSELINE_SMS_URL): у получателя есть только телефон.",
@@ -261,6 +270,50 @@ const RU: &[(&str, &str)] = &[
     ("Show times in", "Показывать время в поясе"),
     ("The organisation's ({zone})", "Пояс организации ({zone})"),
     ("Now: {time}.", "Сейчас: {time}."),
+    ("Answer with a code", "Ответить по коду"),
+    (
+        "Type the code on the slip you were given, or scan its QR code. Each code answers once; your answers are anonymous and the code says nothing about who you are.",
+        "Введите код с выданной вам карточки или отсканируйте его QR-код. Каждый код действует один раз; ответы анонимны, и код ничего не говорит о том, кто вы.",
+    ),
+    ("Code", "Код"),
+    (
+        "This code is not valid. Check it and try again.",
+        "Такого кода нет. Проверьте его и попробуйте ещё раз.",
+    ),
+    (
+        "This code has already been used.",
+        "Этот код уже использован.",
+    ),
+    ("Answer with another code", "Ответить по другому коду"),
+    ("Kiosk codes for “{title}”", "Коды для киоска: «{title}»"),
+    (
+        "People with neither an e-mail address nor a phone number get no message. Print a sheet of one-time codes for their team and hand the codes out at random, one each: a code answers this round once, for that team, and names nobody.",
+        "Люди без адреса электронной почты и телефона не получают сообщений. Напечатайте для их команды лист одноразовых кодов и раздайте коды случайным образом, по одному: код один раз отвечает на этот раунд за эту команду и никого не называет.",
+    ),
+    (
+        "Hand codes out at random: if you know which code went to whom, you could tell that person's answers apart.",
+        "Раздавайте коды случайным образом: зная, какой код у кого, можно отличить ответы этого человека.",
+    ),
+    (
+        "Everyone invited in your teams can be reached by e-mail or text message: no codes are needed.",
+        "До всех приглашённых в ваших командах доходят письма или SMS: коды не нужны.",
+    ),
+    ("Codes", "Коды"),
+    ("Print a sheet", "Напечатать лист"),
+    (
+        "Printing again replaces the codes of the earlier sheet that were not used.",
+        "Новая печать заменяет неиспользованные коды прежнего листа.",
+    ),
+    ("{team}: codes for “{title}”", "{team}: коды для «{title}»"),
+    ("QR code of {code}", "QR-код для {code}"),
+    (
+        "Scan, or type the code at {link}. Open until {date}.",
+        "Отсканируйте или введите код на {link}. Открыт до {date}.",
+    ),
+    (
+        "Kiosk codes for people without e-mail or phone",
+        "Коды для киоска: для тех, у кого нет почты и телефона",
+    ),
     ("Outbox", "Исходящие"),
     (
         "Every message the server queued: invitations, pulse openings, results and actions, by e-mail (pulse openings by text message to people with only a phone number). A message that cannot be delivered is tried a few times, then marked as not delivered; it can be sent again here. Reminders are not listed: who gets one is who has not answered.",
@@ -1923,6 +1976,14 @@ const RU_MSG: &[(&str, &str)] = &[
     (
         "this pulse has already been answered",
         "на этот опрос уже ответили",
+    ),
+    (
+        "this code has already been used",
+        "этот код уже использован",
+    ),
+    (
+        "everyone this code was printed for has answered",
+        "все, для кого напечатан этот код, уже ответили",
     ),
     ("the round has closed", "раунд закрыт"),
     (

@@ -51,6 +51,7 @@ pub mod home;
 pub mod i18n;
 pub mod impact;
 pub mod imports;
+pub mod kiosk;
 pub mod layout;
 pub mod linkage;
 pub mod links;
@@ -105,6 +106,11 @@ pub fn mount(route: Route) -> Route {
         .at("/language", secured(poem::post(account::language)))
         .at("/pulses", secured(get(pulses::list)))
         .at("/p/:token", secured(get(links::show).post(links::answer)))
+        .at("/k", secured(get(kiosk::show).post(kiosk::submit)))
+        .at(
+            "/rounds/:id/kiosk",
+            secured(get(kiosk::teams).post(kiosk::print_sheet)),
+        )
         .at(
             "/pulses/:round",
             secured(get(pulses::show).post(pulses::answer)),

@@ -219,7 +219,11 @@ pub async fn survey(
                 }
                 h2 { (t(lang, "Rounds")) }
                 @if let Some(r) = open {
-                    p { a.button href={ "/hr/rounds/" (r.id) "/close" } { (t(lang, "Close the open round now…")) } }
+                    p {
+                        a.button href={ "/hr/rounds/" (r.id) "/close" } { (t(lang, "Close the open round now…")) }
+                        " "
+                        a id="kiosk-link" href={ "/rounds/" (r.id) "/kiosk" } { (t(lang, "Kiosk codes for people without e-mail or phone")) }
+                    }
                 } @else if !sv.archived {
                     p { a.button.primary href={ "/hr/surveys/" (sv.id) "/open" } { (t(lang, "Open a round now…")) } }
                 }

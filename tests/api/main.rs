@@ -18,6 +18,7 @@ mod helpers;
 mod hooks;
 mod identifiers;
 mod impact;
+mod kiosk;
 mod layers;
 mod linkage;
 mod mail;

@@ -1017,7 +1017,7 @@ async fn the_response_writer_commits_while_every_pooled_connection_is_held() {
         .writer
         .submit(pulseline::surveys::writer::Submission {
             round_id: p.round.clone(),
-            person_id: staff[0].id.clone(),
+            who: pulseline::surveys::writer::Respondent::Person(staff[0].id.clone()),
             sealed: vec![7u8; 64],
         })
         .await;
