@@ -206,6 +206,15 @@ pub async fn index(req: &Request, Data(state): Data<&AppState>) -> Response {
                             a href="/reports/insights" { (t(lang, "Frontline insights")) }
                             " · " a href="/actions" { (t(lang, "Actions")) }
                         }
+                        @if !open.is_empty() {
+                            p id="home-kiosk" {
+                                (t(lang, "Kiosk codes for people without e-mail or phone")) ": "
+                                @for (i, (round, title)) in open.iter().enumerate() {
+                                    @if i > 0 { ", " }
+                                    a href={ "/rounds/" (round.id) "/kiosk" } { (title) " — #" (round.sequence) }
+                                }
+                            }
+                        }
                     }
                 }
             },

@@ -310,9 +310,17 @@ async fn a_manager_prints_a_sheet_in_the_browser_and_a_code_answers_on_the_kiosk
         r.text()
     );
 
-    // The manager prints their team's sheet: two slips, each with a QR code.
+    // The manager finds it on their home page and prints their team's sheet: two
+    // slips, each with a QR code.
     let mut b = Browser::new(&app);
     b.sign_in(&boss.email, PASSWORD).await;
+    let r = b.get("/").await;
+    assert!(
+        r.text()
+            .contains(&format!("href=\"/rounds/{round}/kiosk\"")),
+        "{}",
+        r.text()
+    );
     let page = format!("/rounds/{round}/kiosk");
     let r = b.get(&page).await;
     assert_html(&r, 200);
