@@ -214,6 +214,11 @@ await signIn(floor, `E-${run}`, PASSWORD);
 assert.match((await floor.locator("header.top").textContent()) ?? "", new RegExp(`Floor worker ${run}`));
 await floorCtx.close();
 
+// Someone with neither e-mail nor phone, in a crew of their own: no message reaches
+// them, so they answer with a printed kiosk code.
+const crew = await api("POST", "/api/v1/teams", token, { name: `Kiosk crew ${run}`, parent_id: org.id, kind: "frontline" });
+await api("POST", "/api/v1/people", token, { name: `Kiosk worker ${run}`, employee_number: `K-${run}`, team_id: crew.id });
+
 step("HR creates a survey from the bank and opens a round");
 const surveyTitle = `Phone pulse ${run}`;
 await hr.goto(`${BASE}/hr/surveys/new`);
@@ -237,6 +242,37 @@ await check(hr, "round-open-confirm");
 await Promise.all([hr.waitForURL(/\/hr\/surveys\/[^/]+$/), hr.click("button.primary")]);
 await hr.waitForSelector("text=Close the open round now");
 await check(hr, "survey-rounds");
+
+step("HR prints kiosk codes for a crew without e-mail or phone; a code answers on a phone at /k");
+await Promise.all([hr.waitForURL(/\/rounds\/[^/]+\/kiosk$/), hr.click("#kiosk-link")]);
+const crewRow = hr.locator("#kiosk-teams tbody tr", { hasText: `Kiosk crew ${run}` });
+assert.equal((await crewRow.locator("td").nth(1).textContent())?.trim(), "1", "one code for the one person");
+await check(hr, "kiosk-teams");
+await Promise.all([hr.waitForSelector("#kiosk-sheet"), crewRow.locator("button").click()]);
+assert.equal(await hr.locator("#kiosk-sheet .kiosk-slip svg").count(), 1, "one slip with its QR code");
+await check(hr, "kiosk-sheet");
+const kioskCode = ((await hr.locator("#kiosk-sheet code").first().textContent()) ?? "").trim();
+assert.match(kioskCode, /^[0-9A-Z]{5}-[0-9A-Z]{5}$/);
+const kioskCtx = await context(PHONE);
+const kiosk = await kioskCtx.newPage();
+await kiosk.goto(`${BASE}/k`);
+await kiosk.fill("#code", kioskCode.toLowerCase().replace("-", " "));
+await Promise.all([kiosk.waitForURL(/\/k\?code=/), kiosk.click("button.primary")]);
+await kiosk.waitForSelector(`h1 >> text=${surveyTitle}`);
+const kioskQuestions = kiosk.locator("fieldset.question");
+for (let i = 0; i < (await kioskQuestions.count()); i++) {
+  const labels = kioskQuestions.nth(i).locator(".choice label");
+  const count = await labels.count();
+  if (count > 0) await labels.nth(Math.min(2, count - 1)).click();
+}
+await check(kiosk, "kiosk-pulse-phone");
+await Promise.all([kiosk.waitForLoadState("load"), kiosk.click("button.primary")]);
+await kiosk.waitForSelector(".notice >> text=Thank you, your answers were recorded.");
+// The code answers once.
+await kiosk.goto(`${BASE}/k?code=${kioskCode}`);
+await kiosk.waitForSelector("#code-problem >> text=This code has already been used.");
+await kioskCtx.close();
+await hr.goto(surveyPage);
 
 // The messages the SMTP server accepted to `email`, whose text holds `needle`; waits
 // up to 30 s for the first.

@@ -173,7 +173,7 @@ pub async fn teams(
                 } @else {
                     div.table-wrap tabindex="0" { table id="kiosk-teams" {
                         caption.visually-hidden { (t(lang, "Teams")) }
-                        thead { tr { th { (t(lang, "Team")) } th { (t(lang, "Codes")) } th {} } }
+                        thead { tr { th { (t(lang, "Team")) } th { (t(lang, "Codes")) } th { span.visually-hidden { (t(lang, "Print a sheet")) } } } }
                         tbody {
                             @for (team_id, name, n) in &r.teams {
                                 tr {
