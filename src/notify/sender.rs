@@ -1,6 +1,7 @@
 //! The outbox sender: a task that claims due messages, sends them by SMTP (or, to
-//! someone with a phone number and no e-mail address, by SMS) at the configured rate (up to 8 at once, each on its own connection, so the server's
-//! latency does not cap the rate), and records each outcome. A temporary failure (a 4xx answer, a lost
+//! someone with a phone number and no e-mail address, by SMS) at the configured rate
+//! (up to 8 at once, each on its own connection, so the server's latency does not cap
+//! the rate), and records each outcome. A temporary failure (a 4xx answer, a lost
 //! connection) is tried again after an exponential backoff with jitter; a permanent
 //! one (5xx), or a temporary one on the last allowed try, fails the message with its
 //! error kept. Stopping lets the messages being sent finish and be recorded, and hands
@@ -141,7 +142,15 @@ fn sms(c: &crate::config::Config) -> anyhow::Result<Option<SmsGateway>> {
         .sms_from
         .clone()
         .ok_or_else(|| anyhow::anyhow!("PULSELINE_SMS_FROM is required with PULSELINE_SMS_URL"))?;
-    tracing::info!(url = %settings.url, "sending text messages through the SMS gateway");
+    // The host only: a gateway's URL may carry a key in its query.
+    let host = settings
+        .url
+        .split("://")
+        .nth(1)
+        .and_then(|rest| rest.split(['/', '?']).next())
+        .unwrap_or_default()
+        .to_owned();
+    tracing::info!(host = %host, "sending text messages through the SMS gateway");
     Ok(Some(SmsGateway::new(settings, password, &from)?))
 }
 
