@@ -18,7 +18,6 @@ use chrono::TimeDelta;
 use openidconnect::reqwest;
 use rand::Rng;
 use tokio::sync::watch;
-use tokio::task::JoinHandle;
 
 use crate::db::Db;
 use crate::error::ApiError;
@@ -37,21 +36,9 @@ const BATCH: i64 = 16;
 /// How long one request may take.
 const TIMEOUT_SECS: u64 = 10;
 
-/// A running sender.
-pub struct HookSenderHandle {
-    stop: watch::Sender<bool>,
-    task: JoinHandle<()>,
-}
-
-impl HookSenderHandle {
-    /// Stops after the delivery in flight (if any) is sent and recorded.
-    pub async fn stop(self) {
-        let _ = self.stop.send(true);
-        if let Err(e) = self.task.await {
-            tracing::warn!(error = %e, "the hook sender panicked");
-        }
-    }
-}
+/// A running hook sender: it stops after the delivery in flight (if any) is sent and
+/// recorded.
+pub type HookSenderHandle = crate::notify::sender::SenderHandle;
 
 struct Sender {
     db: Db,
@@ -82,7 +69,7 @@ pub fn start(state: &AppState) -> anyhow::Result<HookSenderHandle> {
     };
     let (stop, stopped) = watch::channel(false);
     let task = tokio::spawn(sender.run(stopped));
-    Ok(HookSenderHandle { stop, task })
+    Ok(HookSenderHandle::new(stop, task, "hooks"))
 }
 
 /// A request's body and extra headers.

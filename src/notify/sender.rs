@@ -44,18 +44,26 @@ const IN_FLIGHT: usize = 8;
 /// The longest wait between two tries.
 const MAX_BACKOFF_MS: u64 = 6 * 3600 * 1000;
 
-/// A running sender.
+/// A running sender: this outbox sender, or the webhook sender
+/// ([`crate::hooks::sender`]).
 pub struct SenderHandle {
     stop: watch::Sender<bool>,
     task: JoinHandle<()>,
+    /// What it sends, for the log.
+    what: &'static str,
 }
 
 impl SenderHandle {
-    /// Stops after the message in flight (if any) is sent and recorded.
+    /// The handle of `task`, stopped through `stop`.
+    pub fn new(stop: watch::Sender<bool>, task: JoinHandle<()>, what: &'static str) -> Self {
+        SenderHandle { stop, task, what }
+    }
+
+    /// Stops after what is in flight (if anything) is sent and recorded.
     pub async fn stop(self) {
         let _ = self.stop.send(true);
         if let Err(e) = self.task.await {
-            tracing::warn!(error = %e, "the outbox sender panicked");
+            tracing::warn!(error = %e, sender = self.what, "a sender panicked");
         }
     }
 }
@@ -184,7 +192,7 @@ pub fn start(state: &AppState) -> anyhow::Result<Option<SenderHandle>> {
     let (stop, stopped) = watch::channel(false);
     let task = tokio::spawn(sender.run(stopped));
     tracing::info!("outbox sender started");
-    Ok(Some(SenderHandle { stop, task }))
+    Ok(Some(SenderHandle::new(stop, task, "outbox")))
 }
 
 /// What became of one message.

@@ -380,18 +380,7 @@ pub fn languages(
     conn: &mut AnyConnection,
     ids: &[String],
 ) -> Result<Vec<(String, String)>, ApiError> {
-    let mut out = Vec::with_capacity(ids.len());
-    for chunk in ids.chunks(CHUNK) {
-        out.extend(
-            people::table
-                .filter(people::id.eq_any(chunk))
-                .filter(people::active.eq(true))
-                .filter(people::email.is_not_null())
-                .select((people::id, people::language))
-                .load::<(String, String)>(conn)?,
-        );
-    }
-    Ok(out)
+    active_languages(conn, ids, false)
 }
 
 /// The languages of the active people among `ids` who have not turned reminders off
@@ -400,15 +389,30 @@ pub fn reminder_languages(
     conn: &mut AnyConnection,
     ids: &[String],
 ) -> Result<Vec<(String, String)>, ApiError> {
+    active_languages(conn, ids, true)
+}
+
+/// The languages of the active people among `ids` whom a message can reach: by e-mail,
+/// or for a `reminder` by e-mail or SMS unless they turned reminders off.
+fn active_languages(
+    conn: &mut AnyConnection,
+    ids: &[String],
+    reminder: bool,
+) -> Result<Vec<(String, String)>, ApiError> {
     let mut out = Vec::with_capacity(ids.len());
     for chunk in ids.chunks(CHUNK) {
-        out.extend(
-            people::table
-                .filter(people::id.eq_any(chunk))
-                .filter(people::active.eq(true))
-                .filter(people::email.is_not_null().or(people::phone.is_not_null()))
+        let q = people::table
+            .filter(people::id.eq_any(chunk))
+            .filter(people::active.eq(true))
+            .into_boxed();
+        let q = if reminder {
+            q.filter(people::email.is_not_null().or(people::phone.is_not_null()))
                 .filter(people::reminders_off.eq(false))
-                .select((people::id, people::language))
+        } else {
+            q.filter(people::email.is_not_null())
+        };
+        out.extend(
+            q.select((people::id, people::language))
                 .load::<(String, String)>(conn)?,
         );
     }

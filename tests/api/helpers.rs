@@ -374,6 +374,16 @@ impl TestApp {
     pub async fn employee(&self, by: &Actor, team: Option<&str>) -> Actor {
         let email = format!("emp-{}@example.org", short());
         let (id, activation) = self.create_person(by, &email, team).await;
+        Actor {
+            id,
+            email,
+            token: self.activate(&activation).await,
+        }
+    }
+
+    /// Activates an account with its activation token and [`PASSWORD`]; the access
+    /// token.
+    pub async fn activate(&self, activation: &str) -> String {
         let r = self
             .post(
                 "/api/v1/auth/activate",
@@ -382,11 +392,7 @@ impl TestApp {
             )
             .await;
         r.expect(200);
-        Actor {
-            id,
-            email,
-            token: r.json()["access_token"].as_str().expect("token").to_owned(),
-        }
+        r.json()["access_token"].as_str().expect("token").to_owned()
     }
 
     /// An employee named manager of `team`.

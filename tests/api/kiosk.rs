@@ -219,16 +219,7 @@ async fn a_printed_code_answers_once_for_its_team_and_names_nobody() {
     last.expect(201);
     let last_code = codes(&last.json());
     assert_eq!(last_code.len(), 3);
-    let (_, activation) = &unreachable[2];
-    let r = app
-        .post(
-            "/api/v1/auth/activate",
-            None,
-            json!({"token": activation, "password": PASSWORD}),
-        )
-        .await;
-    r.expect(200);
-    let token = r.json()["access_token"].as_str().expect("token").to_owned();
+    let token = app.activate(&unreachable[2].1).await;
     app.post(
         &format!("/api/v1/rounds/{round}/responses"),
         Some(&token),

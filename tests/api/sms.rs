@@ -35,6 +35,22 @@ async fn person(app: &TestApp, admin: &Actor, team: &str, mut body: Value) -> St
     r.json()["id"].as_str().expect("id").to_owned()
 }
 
+/// The admins' outbox page, and its messages to `person`.
+async fn outbox_to(app: &TestApp, admin: &Actor, person: &str) -> (Value, Vec<Value>) {
+    let page = app
+        .get("/api/v1/outbox?limit=200", Some(&admin.token))
+        .await
+        .json();
+    let to: Vec<Value> = page["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter(|m| m["recipient_id"] == json!(person))
+        .cloned()
+        .collect();
+    (page, to)
+}
+
 /// The form fields of the text messages the gateway received for `phone`.
 fn texts_to(receiver: &Receiver, phone: &str) -> Vec<Value> {
     receiver
@@ -112,16 +128,7 @@ async fn someone_with_only_a_phone_gets_the_pulse_and_a_reminder_by_sms_and_the_
     let token = link_token(&t["form"]["Body"]);
     assert!(token.len() >= 22, "{text}");
     // The outbox shows the message as sent, to the phone number.
-    let outbox = app
-        .get("/api/v1/outbox?limit=200", Some(&admin.token))
-        .await
-        .json();
-    let to_floor: Vec<&Value> = outbox["items"]
-        .as_array()
-        .expect("items")
-        .iter()
-        .filter(|m| m["recipient_id"] == json!(floor))
-        .collect();
+    let (outbox, to_floor) = outbox_to(&app, &admin, &floor).await;
     assert_eq!(to_floor.len(), 1, "{outbox}");
     assert_eq!(to_floor[0]["status"], json!("sent"));
     assert_eq!(to_floor[0]["recipient"], json!("+442079460001"));
@@ -299,19 +306,10 @@ async fn a_server_without_a_gateway_keeps_text_messages_queued_and_says_how_many
     // gateway, so nothing pretends it went.
     tokio::time::sleep(std::time::Duration::from_millis(400)).await;
     s.stop().await;
-    let page = app
-        .get("/api/v1/outbox?limit=200", Some(&admin.token))
-        .await
-        .json();
+    let (page, to_floor) = outbox_to(&app, &admin, &floor).await;
     assert_eq!(page["sending"], json!(true));
     assert_eq!(page["texting"], json!(false));
     assert_eq!(page["waiting_for_sms"], json!(1));
-    let to_floor: Vec<&Value> = page["items"]
-        .as_array()
-        .expect("items")
-        .iter()
-        .filter(|m| m["recipient_id"] == json!(floor))
-        .collect();
     assert_eq!(to_floor.len(), 1, "{page}");
     assert_eq!(to_floor[0]["status"], json!("queued"));
     assert_eq!(to_floor[0]["tries"], json!(0));
