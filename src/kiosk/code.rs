@@ -10,13 +10,18 @@ const ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 /// Characters in a code.
 pub const LEN: usize = 10;
 
-/// A new random code, as shown (`XXXXX-XXXXX`).
+/// A new random code, in its normal form (show it with [`display`]).
 pub fn generate() -> String {
     let mut rng = rand::rngs::OsRng;
-    let raw: String = (0..LEN)
+    (0..LEN)
         .map(|_| char::from(ALPHABET[rng.gen_range(0..ALPHABET.len())]))
-        .collect();
-    format!("{}-{}", &raw[..LEN / 2], &raw[LEN / 2..])
+        .collect()
+}
+
+/// A code's normal form as printed and shown: `XXXXX-XXXXX`.
+pub fn display(normal: &str) -> String {
+    let (a, b) = normal.split_at(normal.len().min(LEN / 2));
+    format!("{a}-{b}")
 }
 
 /// The normal form of a typed code, or `None` when it cannot be one.
@@ -48,7 +53,7 @@ mod tests {
 
     #[test]
     fn a_code_reads_back_however_it_is_typed() {
-        let c = generate();
+        let c = display(&generate());
         assert_eq!(c.len(), LEN + 1);
         assert_eq!(c.as_bytes()[5], b'-');
         let normal = normalise(&c).expect("its own form");

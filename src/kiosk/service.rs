@@ -9,6 +9,7 @@ use crate::kiosk::store::{self, KioskCodeRow};
 use crate::kiosk::types::{KioskCode, KioskSheet};
 use crate::state::AppState;
 use crate::surveys::answers::Given;
+use crate::surveys::model::RoundRow;
 use crate::surveys::service::{self as surveys, Answerer};
 use crate::surveys::types::Pulse;
 
@@ -55,9 +56,8 @@ pub async fn print(
             let mut codes = Vec::with_capacity(count);
             let mut hashes = Vec::with_capacity(count);
             for _ in 0..count {
-                let shown = code::generate();
-                let normal = code::normalise(&shown)
-                    .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("a bad kiosk code")))?;
+                let normal = code::generate();
+                let shown = code::display(&normal);
                 hashes.push(code::hash(&normal));
                 let link = match &public {
                     Some(base) => format!("{base}/k?code={shown}"),
@@ -91,7 +91,7 @@ pub async fn print(
 
 /// The code a typed `code` names, while its round is open and it is unused: 404 for a
 /// code that names nothing, 409 once used, 410 once its round has closed.
-async fn resolve(state: &AppState, typed: &str) -> Result<KioskCodeRow, ApiError> {
+async fn resolve(state: &AppState, typed: &str) -> Result<(KioskCodeRow, RoundRow), ApiError> {
     let normal = code::normalise(typed).ok_or(ApiError::NotFound("kiosk code"))?;
     let hash = code::hash(&normal);
     state
@@ -110,20 +110,18 @@ async fn resolve(state: &AppState, typed: &str) -> Result<KioskCodeRow, ApiError
             if row.used {
                 return Err(ApiError::Conflict("this code has already been used".into()));
             }
-            Ok(row)
+            Ok((row, round))
         })
         .await
 }
 
 /// The pulse a code answers, in `lang` (`en` or `ru`).
 pub async fn pulse(state: &AppState, typed: &str, lang: &str) -> Result<Pulse, ApiError> {
-    let row = resolve(state, typed).await?;
+    let (_, round) = resolve(state, typed).await?;
     let lang = lang.to_owned();
     state
         .db
         .read(move |conn| {
-            let round = crate::surveys::store::find_round(conn, &row.round_id)?
-                .ok_or(ApiError::NotFound("kiosk code"))?;
             let s = crate::surveys::store::find_survey(conn, &round.survey_id)?
                 .ok_or(ApiError::NotFound("survey"))?;
             let questions = crate::surveys::store::questions(conn, &s.id)?
@@ -151,7 +149,7 @@ pub async fn answer(
     given: Vec<Given>,
     allow_replies: bool,
 ) -> Result<Option<String>, ApiError> {
-    let row = resolve(state, typed).await?;
+    let (row, _) = resolve(state, typed).await?;
     let (round, team) = (row.round_id.clone(), row.team_id.clone());
     let full = state
         .db

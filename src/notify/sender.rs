@@ -151,14 +151,7 @@ fn sms(c: &crate::config::Config) -> anyhow::Result<Option<SmsGateway>> {
         .clone()
         .ok_or_else(|| anyhow::anyhow!("PULSELINE_SMS_FROM is required with PULSELINE_SMS_URL"))?;
     // The host only: a gateway's URL may carry a key in its query.
-    let host = settings
-        .url
-        .split("://")
-        .nth(1)
-        .and_then(|rest| rest.split(['/', '?']).next())
-        .unwrap_or_default()
-        .to_owned();
-    tracing::info!(host = %host, "sending text messages through the SMS gateway");
+    tracing::info!(host = %settings.host, "sending text messages through the SMS gateway");
     Ok(Some(SmsGateway::new(settings, password, &from)?))
 }
 

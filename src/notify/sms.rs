@@ -27,6 +27,8 @@ const ANSWER_CHARS: usize = 200;
 pub struct SmsSettings {
     /// The URL without its user and password.
     pub url: String,
+    /// The gateway's host (for the log: the URL's query may hold a key).
+    pub host: String,
     pub user: Option<String>,
     pub password: Option<String>,
 }
@@ -45,7 +47,8 @@ impl SmsSettings {
         if !matches!(u.scheme(), "http" | "https") {
             return Err(bad("the scheme must be http or https"));
         }
-        if u.host_str().is_none_or(str::is_empty) {
+        let host = u.host_str().unwrap_or_default().to_owned();
+        if host.is_empty() {
             return Err(bad("the URL names no host"));
         }
         if u.fragment().is_some() {
@@ -64,6 +67,7 @@ impl SmsSettings {
             .map_err(|()| bad("the URL cannot carry a user"))?;
         Ok(SmsSettings {
             url: u.to_string(),
+            host,
             user,
             password,
         })
@@ -201,6 +205,7 @@ mod tests {
         let s = SmsSettings::parse("https://AC12:t%40ken@sms.example.org:8443/send?x=1")
             .expect("a URL");
         assert_eq!(s.url, "https://sms.example.org:8443/send?x=1");
+        assert_eq!(s.host, "sms.example.org");
         assert_eq!(s.user.as_deref(), Some("AC12"));
         assert_eq!(s.password.as_deref(), Some("t@ken"));
         let s = SmsSettings::parse("http://127.0.0.1:9/sms").expect("a URL");

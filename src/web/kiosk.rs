@@ -9,11 +9,11 @@ use poem::web::{Data, Path};
 use poem::{Body, Request, Response, handler};
 
 use crate::error::ApiError;
-use crate::kiosk::code::normalise;
+use crate::kiosk::code::{display, normalise};
 use crate::kiosk::service::{answer, print, printable_teams, pulse};
 use crate::kiosk::types::KioskSheet;
 use crate::state::AppState;
-use crate::web::account::status_of;
+use crate::web::account::{query, status_of};
 use crate::web::conversations::code_page;
 use crate::web::i18n::{t, tf, tn};
 use crate::web::layout::{Chrome, Errors, csrf_field, page};
@@ -23,17 +23,12 @@ use crate::web::session::{guest_form, session, session_form};
 
 /// The `code` of the request's query, as typed.
 fn query_code(req: &Request) -> Option<String> {
-    let q = req.uri().query()?;
-    serde_urlencoded::from_str::<Vec<(String, String)>>(q)
-        .ok()?
-        .into_iter()
-        .find(|(k, _)| k == "code")
-        .map(|(_, v)| v)
+    query(req).get("code").map(str::to_owned)
 }
 
 /// A code in its shown form (`XXXXX-XXXXX`), if it can be one.
 fn shown(typed: &str) -> Option<String> {
-    normalise(typed).map(|n| format!("{}-{}", &n[..5], &n[5..]))
+    normalise(typed).map(|n| display(&n))
 }
 
 /// The page that asks for a code, with `problem` above the field.
