@@ -462,6 +462,10 @@ pub struct Config {
     /// SCIM provisioning.
     #[command(flatten)]
     pub scim: crate::scim::config::ScimConfig,
+
+    /// A hot standby for the reads of released data.
+    #[command(flatten)]
+    pub standby: crate::db::standby::StandbyConfig,
 }
 
 impl Config {
@@ -548,6 +552,7 @@ impl Config {
         self.validate_mail()?;
         WorkingHours::parse(&self.time_zone, &self.working_hours).map_err(anyhow::Error::msg)?;
         self.oidc.validate(self.public_url.as_deref())?;
+        self.standby.validate(&self.database_url)?;
         if !matches!(self.log_format.as_str(), "text" | "json") {
             anyhow::bail!("PULSELINE_LOG_FORMAT must be text or json");
         }

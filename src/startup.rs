@@ -33,7 +33,14 @@ pub async fn build_state(config: &Config) -> anyhow::Result<AppState> {
 pub fn build_state_blocking(config: &Config) -> anyhow::Result<AppState> {
     config.validate()?;
     let master = crate::keys::resolve(config)?;
-    let db = Db::connect(&config.database_url, config.db_pool_size)?;
+    let mut db = Db::connect(&config.database_url, config.db_pool_size)?;
+    if let Some(url) = &config.standby.read_database_url {
+        db = db.with_standby(
+            url,
+            config.db_pool_size,
+            Duration::from_millis(config.standby.read_max_wait_ms),
+        )?;
+    }
     if config.migrate_on_start {
         let applied = db.migrate()?;
         if applied > 0 {

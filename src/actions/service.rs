@@ -246,7 +246,7 @@ pub async fn list_actions(
     let p = p.clone();
     state
         .db
-        .read(move |conn| {
+        .read_replicated(move |conn| {
             let rights = Rights::of(conn, &p)?;
             if let Some(t) = &filter.team
                 && (!TeamTree::load(conn)?.contains(t) || !rights.may_read(Some(t)))

@@ -14,6 +14,7 @@
 pub mod anonymous;
 pub mod restore;
 pub mod schema;
+pub mod standby;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -143,6 +144,8 @@ pub struct Db {
     /// Set once every migration this binary carries was seen applied; migrations are
     /// forward-only, so it never goes back.
     schema_current: Arc<AtomicBool>,
+    /// A hot standby for [`Db::read_replicated`] (`PULSELINE_READ_DATABASE_URL`).
+    standby: Option<Arc<standby::Standby>>,
 }
 
 impl Db {
@@ -168,7 +171,29 @@ impl Db {
             read,
             write,
             schema_current: Arc::default(),
+            standby: None,
         })
+    }
+
+    /// This handle with a hot standby at `url` for [`Db::read_replicated`], of at most
+    /// `pool_size` connections, waited for up to `max_wait` (PostgreSQL only).
+    pub fn with_standby(
+        mut self,
+        url: &str,
+        pool_size: u32,
+        max_wait: Duration,
+    ) -> anyhow::Result<Db> {
+        if self.backend != Backend::Postgres {
+            anyhow::bail!("a standby needs a PostgreSQL primary");
+        }
+        let standby = standby::Standby::new(url, pool_size, max_wait, &self.read)?;
+        self.standby = Some(Arc::new(standby));
+        Ok(self)
+    }
+
+    /// The standby, when one is configured (for its counters).
+    pub fn standby(&self) -> Option<&standby::Standby> {
+        self.standby.as_deref()
     }
 
     pub fn backend(&self) -> Backend {
@@ -360,6 +385,29 @@ impl Db {
     {
         let pool = self.read.clone();
         tokio::task::spawn_blocking(move || {
+            let mut conn = pool.get().map_err(ApiError::unavailable)?;
+            f(&mut conn)
+        })
+        .await
+        .map_err(|e| ApiError::Internal(anyhow::anyhow!("database task failed: {e}")))?
+    }
+
+    /// Runs `f` off the async runtime on the hot standby when one is configured and has
+    /// replayed everything the primary held when this call began, else on a reader of
+    /// the primary ([`standby`]). For reads that write nothing: released data and lists.
+    pub async fn read_replicated<T, F>(&self, f: F) -> Result<T, ApiError>
+    where
+        F: FnOnce(&mut AnyConnection) -> Result<T, ApiError> + Clone + Send + 'static,
+        T: Send + 'static,
+    {
+        let Some(standby) = self.standby.clone() else {
+            return self.read(f).await;
+        };
+        let pool = self.read.clone();
+        tokio::task::spawn_blocking(move || {
+            if let Some(out) = standby.try_read(&pool, f.clone()) {
+                return out;
+            }
             let mut conn = pool.get().map_err(ApiError::unavailable)?;
             f(&mut conn)
         })

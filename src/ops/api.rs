@@ -89,13 +89,14 @@ impl OpsApi {
         }
     }
 
-    /// Prometheus metrics: request counts and latency by route and status, and the
-    /// response writer's counters. Needs the operator's metrics token
+    /// Prometheus metrics: request counts and latency by route and status, the
+    /// response writer's counters and the hot standby's. Needs the operator's metrics token
     /// (`PULSELINE_METRICS_TOKEN`); 401 without it, and for everyone when none is set.
     #[oai(path = "/metrics", method = "get", operation_id = "metrics")]
     async fn metrics(&self, _token: MetricsToken) -> Result<Probe, ApiError> {
         let mut text = self.state.metrics.render();
         text.push_str(&crate::ops::metrics::render_writer(&self.state.writer));
+        text.push_str(&crate::ops::metrics::render_standby(&self.state.db));
         Ok(Probe::Ok(PlainText(text)))
     }
 

@@ -128,6 +128,30 @@ pub fn render_writer(writer: &crate::surveys::writer::ResponseWriter) -> String 
     out
 }
 
+/// The hot standby's counters, in Prometheus text (nothing without a standby).
+pub fn render_standby(db: &crate::db::Db) -> String {
+    let mut out = String::new();
+    let Some(standby) = db.standby() else {
+        return out;
+    };
+    let (served, fallbacks) = standby.counts();
+    out.push_str("# HELP pulseline_standby_reads_total Reads of released data and lists served by the hot standby.\n");
+    out.push_str("# TYPE pulseline_standby_reads_total counter\n");
+    let _ = writeln!(out, "pulseline_standby_reads_total {served}");
+    out.push_str(
+        "# HELP pulseline_standby_fallbacks_total Such reads left to the primary, by reason.\n",
+    );
+    out.push_str("# TYPE pulseline_standby_fallbacks_total counter\n");
+    for (why, n) in fallbacks {
+        let _ = writeln!(
+            out,
+            "pulseline_standby_fallbacks_total{{reason=\"{}\"}} {n}",
+            why.label()
+        );
+    }
+    out
+}
+
 /// A label for a request whose route pattern is unknown (it failed before routing
 /// finished): API paths with ids replaced by `:id`, anything else `unmatched`, so that
 /// neither ids nor scanners' made-up paths multiply the series.

@@ -169,7 +169,7 @@ pub async fn list_teams(
     let principal = p.clone();
     state
         .db
-        .read(move |conn| {
+        .read_replicated(move |conn| {
             let visible = teams_visible_to(conn, &principal)?;
             let (total, rows) =
                 store::page_teams(conn, visible.as_ref(), parent.as_deref(), limit, offset)?;
@@ -465,7 +465,7 @@ pub async fn list_people(
         (query.team_id, query.q, query.include_inactive, query.status);
     state
         .db
-        .read(move |conn| {
+        .read_replicated(move |conn| {
             let readable = readable_teams(conn, &principal)?;
             let managed = readable.is_some();
             if managed && readable.as_ref().is_some_and(|s| s.is_empty()) {

@@ -58,10 +58,13 @@ pub async fn audited_read<T, F>(
 ) -> Result<T, ApiError>
 where
     T: Send + 'static,
-    F: FnOnce(&mut AnyConnection, &Principal) -> Result<(String, T), ApiError> + Send + 'static,
+    F: FnOnce(&mut AnyConnection, &Principal) -> Result<(String, T), ApiError>
+        + Clone
+        + Send
+        + 'static,
 {
     let p = principal.clone();
-    let (target, out) = state.db.read(move |conn| read(conn, &p)).await?;
+    let (target, out) = state.db.read_replicated(move |conn| read(conn, &p)).await?;
     append(state, &principal.id, action, &target).await?;
     Ok(out)
 }

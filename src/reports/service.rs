@@ -329,7 +329,10 @@ async fn audited<T, F>(
 ) -> Result<T, ApiError>
 where
     T: Send + 'static,
-    F: FnOnce(&mut AnyConnection, &Principal) -> Result<(String, T), ApiError> + Send + 'static,
+    F: FnOnce(&mut AnyConnection, &Principal) -> Result<(String, T), ApiError>
+        + Clone
+        + Send
+        + 'static,
 {
     // A round that has just ended is closed (its ballots opened) before it is read.
     crate::surveys::materialise::settle(state).await?;
@@ -347,7 +350,10 @@ pub(crate) async fn audited_team_read<T, F>(
 ) -> Result<T, ApiError>
 where
     T: Send + 'static,
-    F: FnOnce(&mut AnyConnection, Option<String>) -> Result<(String, T), ApiError> + Send + 'static,
+    F: FnOnce(&mut AnyConnection, Option<String>) -> Result<(String, T), ApiError>
+        + Clone
+        + Send
+        + 'static,
 {
     audited(state, principal, action, move |conn, principal| {
         let team = team_report_readable_by(conn, principal, requested)?;

@@ -327,7 +327,7 @@ pub async fn list_suggestions(
     } = filter;
     state
         .db
-        .read(move |conn| {
+        .read_replicated(move |conn| {
             let mut allowed = suggestion_teams_visible_to(conn, &p)?;
             if let Some(t) = &team {
                 let tree = TeamTree::load(conn)?;
@@ -643,7 +643,7 @@ pub async fn frontline_insights(
     let k = state.config.k().get();
     let insights = state
         .db
-        .read(move |conn| {
+        .read_replicated(move |conn| {
             let scope = summary_scope(conn, &p, requested.as_deref())?;
             // Anonymous suggestions count where their catchment holds k ([`placed`]).
             let c = catchment::load(conn, k)?;

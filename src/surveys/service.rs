@@ -472,7 +472,7 @@ pub async fn list_surveys(
     require_hr(p)?;
     state
         .db
-        .read(move |conn| {
+        .read_replicated(move |conn| {
             let (total, rows) = store::surveys_page(conn, archived, limit, offset)?;
             let items = rows
                 .into_iter()
@@ -505,7 +505,7 @@ pub async fn list_rounds(
     let id = id.to_owned();
     state
         .db
-        .read(move |conn| {
+        .read_replicated(move |conn| {
             store::find_survey(conn, &id)?.ok_or(ApiError::NotFound("survey"))?;
             let at = now();
             let rows = store::rounds_of(conn, &id)?;
@@ -590,7 +590,7 @@ pub async fn round_participation(
     let target = format!("rounds/{id}/participation");
     let out = state
         .db
-        .read(move |conn| {
+        .read_replicated(move |conn| {
             let r = store::find_round(conn, &id)?.ok_or(ApiError::NotFound("round"))?;
             let survey =
                 store::find_survey(conn, &r.survey_id)?.ok_or(ApiError::NotFound("survey"))?;

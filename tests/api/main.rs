@@ -35,6 +35,7 @@ mod retention;
 mod scim;
 mod sealed;
 mod sms;
+mod standby;
 mod suggestions;
 mod surveys;
 mod web;

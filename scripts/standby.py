@@ -1,0 +1,266 @@
+#!/usr/bin/env python3
+"""Two pulseline servers on one PostgreSQL primary and one hot standby, as an operator
+would run them behind a load balancer: a real standby is made with `pg_basebackup -R`
+into a second data directory on another port, both servers read released data there
+(`PULSELINE_READ_DATABASE_URL`), and a third server reading only the primary is the
+reference.
+
+The scenario answers and closes a round through both servers and reads its report,
+heatmap and comments through both while the standby replays (the standby serves them);
+then pauses the standby's replay (`pg_wal_replay_pause()`), answers and closes a second
+round, and reads both rounds and the trend through both servers while the standby is
+behind — it does not hold the second round's results, which the check shows — and every
+answer must equal the reference's. Replay is resumed and the standby serves again.
+
+    scripts/standby.py --bin target/release/pulseline [--pg postgres://postgres@127.0.0.1:5432/postgres]
+
+Needs to run as root (the standby's files belong to the `postgres` user) with the
+primary accepting replication connections from 127.0.0.1 (`.ci/run` sets that up).
+Prints `FAIL: ...` for each failed check and exits 1 if any failed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import soak  # noqa: E402
+from soak import Checks, Fail, Http, Run, create_admin, populate, psql  # noqa: E402
+
+METRICS_TOKEN = "standby-metrics-token-0123456789abcdef"
+
+
+class Standby:
+    """A hot standby of the primary at `pg`, in a data directory of its own."""
+
+    def __init__(self, pg: str) -> None:
+        version = int(psql(pg, "SHOW server_version_num").strip()) // 10000
+        self.bindir = f"/usr/lib/postgresql/{version}/bin"
+        if not os.path.isdir(self.bindir):
+            raise Fail(f"{self.bindir} is missing (PostgreSQL {version}'s server binaries)")
+        self.port = soak.free_port()
+        self.dir = tempfile.mkdtemp(prefix="pulseline-standby-", dir="/var/tmp")
+        shutil.chown(self.dir, "postgres", "postgres")
+        os.chmod(self.dir, 0o700)
+        self.as_postgres(
+            ["pg_basebackup", "-h", "127.0.0.1", "-p", "5432", "-U", "postgres", "-D", self.dir, "-R", "-X", "stream", "-c", "fast"]
+        )
+        # Debian keeps the configuration outside the data directory; the copy gets its own.
+        conf = {
+            "postgresql.conf": (
+                f"port = {self.port}\nlisten_addresses = '127.0.0.1'\n"
+                f"unix_socket_directories = '{self.dir}'\nhot_standby = on\n"
+                "max_connections = 100\nshared_buffers = 32MB\n"
+            ),
+            "pg_hba.conf": "local all all trust\nhost all all 127.0.0.1/32 trust\n",
+            "pg_ident.conf": "",
+        }
+        for name, text in conf.items():
+            path = os.path.join(self.dir, name)
+            with open(path, "w") as f:
+                f.write(text)
+            shutil.chown(path, "postgres", "postgres")
+        self.as_postgres(["pg_ctl", "-D", self.dir, "-l", os.path.join(self.dir, "server.log"), "-w", "-t", "60", "start"])
+        self.url = f"postgres://postgres@127.0.0.1:{self.port}/postgres"
+        if psql(self.url, "SELECT pg_is_in_recovery()").strip() != "t":
+            raise Fail("the copy is not in recovery: it is not a standby")
+
+    def as_postgres(self, cmd: list[str]) -> None:
+        r = subprocess.run(
+            ["runuser", "-u", "postgres", "--", os.path.join(self.bindir, cmd[0]), *cmd[1:]],
+            capture_output=True,
+            text=True,
+            timeout=300,
+            cwd="/",
+        )
+        if r.returncode != 0:
+            raise Fail(f"{cmd[0]} failed: {r.stderr.strip()}")
+
+    def database(self, name: str) -> str:
+        return self.url.rsplit("/", 1)[0] + "/" + name
+
+    def stop(self) -> None:
+        try:
+            self.as_postgres(["pg_ctl", "-D", self.dir, "-m", "immediate", "-w", "stop"])
+        except Fail as e:
+            print(f"  (stopping the standby: {e})")
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def metric(h: Http, name: str) -> int:
+    status, data = h.call("GET", "/metrics", METRICS_TOKEN)
+    if status != 200:
+        raise Fail(f"/metrics: {status}")
+    total = 0
+    for line in data.decode().splitlines():
+        m = re.match(rf"^{re.escape(name)}(\{{[^}}]*\}})? (\d+)", line)
+        if m:
+            total += int(m.group(2))
+    return total
+
+
+def canonical(path: str, body: dict):
+    """A report answer with what is meant to vary between reads made equal: comments are
+    shown in a random order each time."""
+    if path.endswith("/comments") and isinstance(body, dict):
+        body = dict(body)
+        for key, value in body.items():
+            if isinstance(value, list):
+                body[key] = sorted(value, key=lambda v: json.dumps(v, sort_keys=True))
+    return body
+
+
+def answer_round(servers: list[Http], people, rid: str, questions: list[dict], rng: random.Random, c: Checks) -> None:
+    ok = 0
+    for i, (_, token) in enumerate(people):
+        h = servers[i % len(servers)]
+        status, _ = h.call("POST", f"/api/v1/rounds/{rid}/responses", token, soak.answers_for(questions, rng))
+        ok += status == 201
+    c.equal(ok, len(people), f"answers to round {rid[:8]} through both servers")
+
+
+def scenario(args) -> list[str]:
+    print("\n== standby: two servers on a primary and a hot standby, replay paused half way")
+    standby = Standby(args.pg)
+    run = None
+    try:
+        run = Run(args, "standby", "postgres")
+        c = run.checks
+        read_url = standby.database(run.db.name)
+        # The database was created after the copy: it reaches the standby by replication.
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                psql(read_url, "SELECT 1")
+                break
+            except Fail:
+                time.sleep(0.2)
+        env = {
+            "PULSELINE_SCHEDULER_SECS": "3600",
+            "PULSELINE_METRICS_TOKEN": METRICS_TOKEN,
+            "PULSELINE_READ_DATABASE_URL": read_url,
+            "PULSELINE_READ_MAX_WAIT_MS": "200",
+        }
+        a = run.server("standby-a", env)
+        b = run.server("standby-b", env)
+        ref = run.server("primary-only", {"PULSELINE_SCHEDULER_SECS": "3600", "PULSELINE_METRICS_TOKEN": METRICS_TOKEN})
+        for s in (a, b, ref):
+            s.start()
+        for s in (a, b, ref):
+            s.wait_ready()
+        create_admin(a)
+        ha, hb, hr = Http(a.port), Http(b.port), Http(ref.port)
+        pop = populate(ha, a.port, 8, 1, 4)
+        admin = pop.admin
+        rng = random.Random(args.seed)
+        survey = ha.expect(201, "POST", "/api/v1/surveys", admin, soak.survey_body("Standby pulse", "2099-01-01"))
+        questions = survey["questions"]
+
+        def reads(rounds: list[str]) -> list[str]:
+            paths = []
+            for rid in rounds:
+                paths += [f"/api/v1/rounds/{rid}/report", f"/api/v1/rounds/{rid}/heatmap", f"/api/v1/rounds/{rid}/comments"]
+            if len(rounds) > 1:
+                paths.append(f"/api/v1/surveys/{survey['id']}/trend")
+            return paths
+
+        def compare(rounds: list[str], when: str) -> None:
+            same, differ = 0, []
+            for path in reads(rounds):
+                want = canonical(path, hr.expect(200, "GET", path, admin))
+                for name, h in (("a", ha), ("b", hb)):
+                    got = canonical(path, h.expect(200, "GET", path, admin))
+                    if got == want:
+                        same += 1
+                    else:
+                        differ.append(f"{name} {path}")
+            c.check(not differ, f"{when}: {same} reads through both servers equal the primary's", ", ".join(differ[:4]))
+
+        # 1. A round answered and closed through both servers, read while the standby replays.
+        r1 = ha.expect(201, "POST", f"/api/v1/surveys/{survey['id']}/rounds", admin)["id"]
+        answer_round([ha, hb], pop.people, r1, questions, rng, c)
+        hb.expect(200, "POST", f"/api/v1/rounds/{r1}/close", admin)
+        served_before = metric(ha, "pulseline_standby_reads_total") + metric(hb, "pulseline_standby_reads_total")
+        compare([r1], "replaying")
+        served = metric(ha, "pulseline_standby_reads_total") + metric(hb, "pulseline_standby_reads_total")
+        c.check(served - served_before >= 3, f"the standby served reads while replaying ({served - served_before})")
+        c.equal(metric(hr, "pulseline_standby_reads_total"), 0, "the primary-only server reports no standby reads")
+
+        # 2. Replay paused: a second round answered and closed; the standby stays behind.
+        psql(standby.database(run.db.name), "SELECT pg_wal_replay_pause()")
+        r2 = hb.expect(201, "POST", f"/api/v1/surveys/{survey['id']}/rounds", admin)["id"]
+        answer_round([hb, ha], pop.people, r2, questions, rng, c)
+        ha.expect(200, "POST", f"/api/v1/rounds/{r2}/close", admin)
+        on_standby = psql(read_url, f"SELECT COUNT(*) FROM rounds WHERE id = '{r2}' AND materialised_at IS NOT NULL").strip()
+        on_primary = run.db.scalar(f"SELECT COUNT(*) FROM rounds WHERE id = '{r2}' AND materialised_at IS NOT NULL")
+        c.check(on_standby == "0" and on_primary == 1, "the paused standby lacks the second round's results the primary has",
+                f"standby {on_standby}, primary {on_primary}")
+        lag_before = metric(ha, "pulseline_standby_fallbacks_total") + metric(hb, "pulseline_standby_fallbacks_total")
+        compare([r1, r2], "standby paused")
+        lagged = metric(ha, "pulseline_standby_fallbacks_total") + metric(hb, "pulseline_standby_fallbacks_total") - lag_before
+        c.check(lagged >= len(reads([r1, r2])), f"reads left to the primary while the standby lags ({lagged})")
+
+        # 3. Replay resumed: the standby catches up and serves again.
+        psql(read_url, "SELECT pg_wal_replay_resume()")
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if psql(read_url, f"SELECT COUNT(*) FROM rounds WHERE id = '{r2}' AND materialised_at IS NOT NULL").strip() == "1":
+                break
+            time.sleep(0.2)
+        time.sleep(1.2)  # the servers leave a late standby alone for a second
+        served_before = metric(ha, "pulseline_standby_reads_total") + metric(hb, "pulseline_standby_reads_total")
+        compare([r1, r2], "replay resumed")
+        served = metric(ha, "pulseline_standby_reads_total") + metric(hb, "pulseline_standby_reads_total")
+        c.check(served > served_before, f"the standby serves again once caught up ({served - served_before})")
+        for h in (ha, hb, hr):
+            h.close()
+        soak.check_logs(c, run.servers)
+        return c.failures
+    except Fail as e:
+        if run is None:
+            print(f"  FAIL: standby: {e}")
+            return [f"standby: {e}"]
+        run.checks.check(False, "the run completed", str(e))
+        return run.checks.failures
+    finally:
+        if run is not None:
+            run.close()
+        standby.stop()
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--bin", default=soak.default_bin(), help="the pulseline binary (default: %(default)s)")
+    p.add_argument("--pg", default=os.environ.get("SOAK_PG_URL", "postgres://postgres@127.0.0.1:5432/postgres"))
+    p.add_argument("--seed", type=int, default=None, help="random seed (default: random, printed)")
+    p.add_argument("--keep", action="store_true", help="keep logs and the database")
+    args = p.parse_args()
+    if args.seed is None:
+        args.seed = random.SystemRandom().randrange(1, 10**9)
+    if not os.access(args.bin, os.X_OK):
+        print(f"FAIL: {args.bin} is not an executable; run cargo build --release first", file=sys.stderr)
+        return 1
+    started = time.monotonic()
+    print(f"standby: {args.bin}, seed {args.seed}")
+    failures = scenario(args)
+    print(f"\nstandby: {time.monotonic() - started:.0f} s")
+    if failures:
+        print(f"{len(failures)} check(s) FAILED:")
+        for f in failures:
+            print(f"  FAIL: {f}")
+        return 1
+    print("every check passed")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
