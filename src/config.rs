@@ -463,9 +463,9 @@ pub struct Config {
     #[command(flatten)]
     pub scim: crate::scim::config::ScimConfig,
 
-    /// A hot standby for the reads of released data.
+    /// A hot standby for the reads of released data; PgBouncer in front.
     #[command(flatten)]
-    pub standby: crate::db::standby::StandbyConfig,
+    pub scale_out: crate::db::standby::ScaleOutConfig,
 }
 
 impl Config {
@@ -552,7 +552,8 @@ impl Config {
         self.validate_mail()?;
         WorkingHours::parse(&self.time_zone, &self.working_hours).map_err(anyhow::Error::msg)?;
         self.oidc.validate(self.public_url.as_deref())?;
-        self.standby.validate(&self.database_url)?;
+        self.scale_out
+            .validate(&self.database_url, self.migrate_on_start)?;
         if !matches!(self.log_format.as_str(), "text" | "json") {
             anyhow::bail!("PULSELINE_LOG_FORMAT must be text or json");
         }

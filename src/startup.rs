@@ -33,12 +33,17 @@ pub async fn build_state(config: &Config) -> anyhow::Result<AppState> {
 pub fn build_state_blocking(config: &Config) -> anyhow::Result<AppState> {
     config.validate()?;
     let master = crate::keys::resolve(config)?;
-    let mut db = Db::connect(&config.database_url, config.db_pool_size)?;
-    if let Some(url) = &config.standby.read_database_url {
+    let scale_out = &config.scale_out;
+    let mut db = Db::connect_with(
+        &config.database_url,
+        config.db_pool_size,
+        !scale_out.db_behind_pgbouncer,
+    )?;
+    if let Some(url) = &scale_out.read_database_url {
         db = db.with_standby(
             url,
             config.db_pool_size,
-            Duration::from_millis(config.standby.read_max_wait_ms),
+            Duration::from_millis(scale_out.read_max_wait_ms),
         )?;
     }
     if config.migrate_on_start {

@@ -92,6 +92,10 @@ impl Backend {
 pub struct Manager {
     backend: Backend,
     target: String,
+    /// Named prepared statements, cached per connection (PostgreSQL). Off behind
+    /// PgBouncer's transaction pooling, where the next statement may reach another
+    /// server connection: each query is then sent with its parameters in one message.
+    statement_cache: bool,
 }
 
 impl ManageConnection for Manager {
@@ -100,9 +104,14 @@ impl ManageConnection for Manager {
 
     fn connect(&self) -> Result<AnyConnection, r2d2::Error> {
         match self.backend {
-            Backend::Postgres => diesel::PgConnection::establish(&self.target)
-                .map(AnyConnection::Postgresql)
-                .map_err(r2d2::Error::ConnectionError),
+            Backend::Postgres => {
+                let mut conn = diesel::PgConnection::establish(&self.target)
+                    .map_err(r2d2::Error::ConnectionError)?;
+                if !self.statement_cache {
+                    conn.set_prepared_statement_cache_size(diesel::connection::CacheSize::Disabled);
+                }
+                Ok(AnyConnection::Postgresql(conn))
+            }
             Backend::Sqlite => {
                 let mut conn = diesel::SqliteConnection::establish(&self.target)
                     .map_err(r2d2::Error::ConnectionError)?;
@@ -151,8 +160,18 @@ pub struct Db {
 impl Db {
     /// Connects (creating the SQLite file if needed) and builds the pools.
     pub fn connect(url: &str, pool_size: u32) -> anyhow::Result<Db> {
+        Db::connect_with(url, pool_size, true)
+    }
+
+    /// [`Db::connect`], with PostgreSQL's prepared statements cached per connection or
+    /// not (`false` behind PgBouncer in transaction pooling).
+    pub fn connect_with(url: &str, pool_size: u32, statement_cache: bool) -> anyhow::Result<Db> {
         let (backend, target) = Backend::from_url(url);
-        let manager = Manager { backend, target };
+        let manager = Manager {
+            backend,
+            target,
+            statement_cache,
+        };
         let build = |size: u32| pool(&manager, size);
         let (read, write) = match backend {
             Backend::Sqlite => {
@@ -186,7 +205,7 @@ impl Db {
         if self.backend != Backend::Postgres {
             anyhow::bail!("a standby needs a PostgreSQL primary");
         }
-        let standby = standby::Standby::new(url, pool_size, max_wait, &self.read)?;
+        let standby = standby::Standby::new(url, pool_size, max_wait, &self.manager, &self.read)?;
         self.standby = Some(Arc::new(standby));
         Ok(self)
     }

@@ -35,9 +35,10 @@ use diesel::r2d2::{self, CustomizeConnection};
 use super::{AnyConnection, Backend, Manager, Pool};
 use crate::error::ApiError;
 
-/// A hot standby for the reads of released data (PostgreSQL only; off unless set).
+/// How the PostgreSQL load is spread: a hot standby for the reads of released data, and
+/// a connection pooler in front (both off unless set).
 #[derive(Args, Debug, Clone, Default)]
-pub struct StandbyConfig {
+pub struct ScaleOutConfig {
     /// A `postgres://` URL of a hot standby (streaming replica) of DATABASE_URL. Reports,
     /// heatmaps, trends, linkage, insights and some lists are read there once it has
     /// replayed everything the primary held when the read began; otherwise on the
@@ -54,10 +55,34 @@ pub struct StandbyConfig {
         global = true
     )]
     pub read_max_wait_ms: u64,
+
+    /// DATABASE_URL (and PULSELINE_READ_DATABASE_URL) reach PostgreSQL through
+    /// PgBouncer in transaction pooling: no named prepared statements are kept on a
+    /// connection. Needs PULSELINE_MIGRATE_ON_START=false (migrations take a session
+    /// lock, which transaction pooling cannot keep): run `pulseline migrate` with
+    /// DATABASE_URL naming PostgreSQL itself first.
+    #[arg(
+        long,
+        env = "PULSELINE_DB_BEHIND_PGBOUNCER",
+        default_value_t = false,
+        action = clap::ArgAction::Set,
+        global = true
+    )]
+    pub db_behind_pgbouncer: bool,
 }
 
-impl StandbyConfig {
-    pub fn validate(&self, database_url: &str) -> anyhow::Result<()> {
+impl ScaleOutConfig {
+    pub fn validate(&self, database_url: &str, migrate_on_start: bool) -> anyhow::Result<()> {
+        if self.db_behind_pgbouncer {
+            if Backend::from_url(database_url).0 != Backend::Postgres {
+                anyhow::bail!("PULSELINE_DB_BEHIND_PGBOUNCER needs a PostgreSQL DATABASE_URL");
+            }
+            if migrate_on_start {
+                anyhow::bail!(
+                    "PULSELINE_DB_BEHIND_PGBOUNCER needs PULSELINE_MIGRATE_ON_START=false: run                      `pulseline migrate` with DATABASE_URL naming PostgreSQL directly (migrations                      hold a session lock, which transaction pooling cannot keep)"
+                );
+            }
+        }
         let Some(url) = &self.read_database_url else {
             return Ok(());
         };
@@ -172,14 +197,15 @@ impl Standby {
         url: &str,
         pool_size: u32,
         max_wait: Duration,
+        primary_manager: &Manager,
         primary: &Pool,
     ) -> anyhow::Result<Standby> {
         let mut conn = primary.get()?;
         let id = identity(&mut conn)
             .map_err(|e| anyhow::anyhow!("cannot read the primary's system identifier: {e}"))?;
         let manager = Manager {
-            backend: Backend::Postgres,
             target: url.to_owned(),
+            ..primary_manager.clone()
         };
         let pool = r2d2::Pool::builder()
             .max_size(pool_size)
@@ -310,25 +336,43 @@ impl Standby {
 
 #[cfg(test)]
 mod tests {
-    use super::StandbyConfig;
+    use super::ScaleOutConfig;
 
     #[test]
     fn a_standby_is_refused_beside_sqlite_or_without_a_postgres_url() {
-        let with = |url: &str| StandbyConfig {
+        let with = |url: &str| ScaleOutConfig {
             read_database_url: Some(url.into()),
             read_max_wait_ms: 100,
+            db_behind_pgbouncer: false,
         };
         let pg = "postgres://h/db";
-        assert!(with("postgres://standby/db").validate(pg).is_ok());
-        let err = with("postgres://standby/db").validate("pulseline.db");
+        assert!(with("postgres://standby/db").validate(pg, true).is_ok());
+        let err = with("postgres://standby/db").validate("pulseline.db", true);
         assert!(err.is_err_and(|e| e.to_string().contains("PostgreSQL DATABASE_URL")));
-        let err = with("standby.db").validate(pg);
+        let err = with("standby.db").validate(pg, true);
         assert!(err.is_err_and(|e| e.to_string().contains("postgres:// URL")));
-        assert!(StandbyConfig::default().validate("pulseline.db").is_ok());
-        let late = StandbyConfig {
+        assert!(
+            ScaleOutConfig::default()
+                .validate("pulseline.db", true)
+                .is_ok()
+        );
+        let late = ScaleOutConfig {
             read_max_wait_ms: 60_000,
             ..with("postgres://standby/db")
         };
-        assert!(late.validate(pg).is_err());
+        assert!(late.validate(pg, true).is_err());
+    }
+
+    #[test]
+    fn behind_pgbouncer_migrations_are_left_to_a_direct_connection() {
+        let pooled = ScaleOutConfig {
+            db_behind_pgbouncer: true,
+            ..ScaleOutConfig::default()
+        };
+        let pg = "postgres://pgbouncer:6432/db";
+        assert!(pooled.validate(pg, false).is_ok());
+        let err = pooled.validate(pg, true);
+        assert!(err.is_err_and(|e| e.to_string().contains("PULSELINE_MIGRATE_ON_START=false")));
+        assert!(pooled.validate("pulseline.db", false).is_err());
     }
 }

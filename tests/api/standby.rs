@@ -1,6 +1,6 @@
 //! `PULSELINE_READ_DATABASE_URL`: a server is never misled into reading somewhere that is
 //! not a hot standby of its primary. The standby itself (a real one, made with
-//! `pg_basebackup -R`, with replay paused half way) is checked by `scripts/standby.py`,
+//! `pg_basebackup -R`, with replay paused half way) is checked by `scripts/scale_out.py`,
 //! which `.ci/run` runs against the release build.
 
 use crate::helpers::*;
@@ -11,7 +11,7 @@ async fn a_standby_beside_sqlite_is_refused_at_start() {
     let dir = tempfile::tempdir().expect("temp dir");
     let path = dir.path().join("standby.db");
     let mut config = test_config(&path.to_string_lossy());
-    config.standby.read_database_url = Some("postgres://postgres@127.0.0.1:5433/x".into());
+    config.scale_out.read_database_url = Some("postgres://postgres@127.0.0.1:5433/x".into());
     let err = pulseline::startup::build_state(&config)
         .await
         .err()
@@ -30,7 +30,8 @@ async fn a_read_url_that_is_not_a_standby_is_never_read() {
     if std::env::var("TEST_DATABASE_URL").map_or(true, |u| u.is_empty()) {
         return;
     }
-    let app = spawn_app_with(|c| c.standby.read_database_url = Some(c.database_url.clone())).await;
+    let app =
+        spawn_app_with(|c| c.scale_out.read_database_url = Some(c.database_url.clone())).await;
     let admin = app.admin().await;
     let team = app.create_team(&admin, "Support", None, "frontline").await;
     for _ in 0..3 {

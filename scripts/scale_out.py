@@ -1,22 +1,30 @@
 #!/usr/bin/env python3
-"""Two pulseline servers on one PostgreSQL primary and one hot standby, as an operator
-would run them behind a load balancer: a real standby is made with `pg_basebackup -R`
-into a second data directory on another port, both servers read released data there
-(`PULSELINE_READ_DATABASE_URL`), and a third server reading only the primary is the
-reference.
+"""pulseline spread over more than one PostgreSQL process, as an operator would run it
+behind a load balancer. Two scenarios against the release binary:
 
-The scenario answers and closes a round through both servers and reads its report,
-heatmap and comments through both while the standby replays (the standby serves them);
-then pauses the standby's replay (`pg_wal_replay_pause()`), answers and closes a second
-round, and reads both rounds and the trend through both servers while the standby is
-behind — it does not hold the second round's results, which the check shows — and every
-answer must equal the reference's. Replay is resumed and the standby serves again.
+standby — two servers on one primary and one hot standby. A real standby is made with
+`pg_basebackup -R` into a second data directory on another port; both servers read
+released data there (`PULSELINE_READ_DATABASE_URL`), and a third server reading only the
+primary is the reference. A round is answered and closed through both servers and its
+report, heatmap and comments read through both while the standby replays (the standby
+serves them); then the standby's replay is paused (`pg_wal_replay_pause()`), a second
+round answered and closed, and both rounds and the trend read through both servers while
+the standby is behind — it does not hold the second round's results, which the check
+shows — and every answer must equal the reference's. Replay is resumed and the standby
+serves again.
 
-    scripts/standby.py --bin target/release/pulseline [--pg postgres://postgres@127.0.0.1:5432/postgres]
+pgbouncer — two servers reach the primary only through a real PgBouncer in transaction
+pooling (`PULSELINE_DB_BEHIND_PGBOUNCER=true`, after `pulseline migrate` run directly):
+people activate, answer concurrently through both, a round closes, and the reports
+through both equal a direct server's, while PostgreSQL saw no more connections than
+PgBouncer's pool.
 
-Needs to run as root (the standby's files belong to the `postgres` user) with the
-primary accepting replication connections from 127.0.0.1 (`.ci/run` sets that up).
-Prints `FAIL: ...` for each failed check and exits 1 if any failed.
+    scripts/scale_out.py standby|pgbouncer|ci --bin target/release/pulseline [--pg URL]
+
+Needs to run as root (the standby's files and PgBouncer run as the `postgres` user),
+with the primary accepting replication connections from 127.0.0.1 and Debian's
+`pgbouncer` installed (`.ci/run` sees to both). Prints `FAIL: ...` for each failed check
+and exits 1 if any failed.
 """
 
 from __future__ import annotations
@@ -128,7 +136,7 @@ def answer_round(servers: list[Http], people, rid: str, questions: list[dict], r
     c.equal(ok, len(people), f"answers to round {rid[:8]} through both servers")
 
 
-def scenario(args) -> list[str]:
+def scenario_standby(args) -> list[str]:
     print("\n== standby: two servers on a primary and a hot standby, replay paused half way")
     standby = Standby(args.pg)
     run = None
@@ -237,8 +245,154 @@ def scenario(args) -> list[str]:
         standby.stop()
 
 
+class PgBouncer:
+    """PgBouncer in transaction pooling in front of the primary at `pg`, on a port of its
+    own, with at most `pool` server connections per database."""
+
+    def __init__(self, pg: str, pool: int) -> None:
+        self.binary = shutil.which("pgbouncer") or "/usr/sbin/pgbouncer"
+        if not os.access(self.binary, os.X_OK):
+            raise Fail("pgbouncer is not installed (Debian package pgbouncer)")
+        self.port = soak.free_port()
+        self.dir = tempfile.mkdtemp(prefix="pulseline-pgbouncer-", dir="/var/tmp")
+        host = re.search(r"@([^:/]+)(?::(\d+))?/", pg)
+        pg_host, pg_port = (host.group(1), host.group(2) or "5432") if host else ("127.0.0.1", "5432")
+        files = {
+            "pgbouncer.ini": (
+                f"[databases]\n* = host={pg_host} port={pg_port}\n\n[pgbouncer]\n"
+                f"listen_addr = 127.0.0.1\nlisten_port = {self.port}\nunix_socket_dir =\n"
+                f"auth_type = trust\nauth_file = {self.dir}/userlist.txt\n"
+                f"pool_mode = transaction\ndefault_pool_size = {pool}\nmax_client_conn = 500\n"
+                f"logfile = {self.dir}/pgbouncer.log\npidfile = {self.dir}/pgbouncer.pid\n"
+                "ignore_startup_parameters = extra_float_digits,options\n"
+            ),
+            "userlist.txt": '"postgres" ""\n',
+        }
+        for name, text in files.items():
+            with open(os.path.join(self.dir, name), "w") as f:
+                f.write(text)
+        for path in [self.dir, *[os.path.join(self.dir, n) for n in files]]:
+            shutil.chown(path, "postgres", "postgres")
+        self.proc = subprocess.Popen(
+            ["runuser", "-u", "postgres", "--", self.binary, os.path.join(self.dir, "pgbouncer.ini")],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            cwd="/",
+        )
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                psql(self.database("postgres"), "SELECT 1")
+                break
+            except Fail as e:
+                if time.monotonic() > deadline or self.proc.poll() is not None:
+                    raise Fail(f"pgbouncer did not start: {e}; {self.log_tail()}") from None
+                time.sleep(0.2)
+
+    def database(self, name: str) -> str:
+        return f"postgres://postgres@127.0.0.1:{self.port}/{name}"
+
+    def log_tail(self) -> str:
+        try:
+            with open(os.path.join(self.dir, "pgbouncer.log"), errors="replace") as f:
+                return " | ".join(f.read().splitlines()[-5:])
+        except FileNotFoundError:
+            return "(no log)"
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def scenario_pgbouncer(args) -> list[str]:
+    pool = 6
+    print(f"\n== pgbouncer: two servers through PgBouncer (transaction pooling, {pool} server connections)")
+    bouncer = PgBouncer(args.pg, pool)
+    run = None
+    try:
+        run = Run(args, "pgbouncer", "postgres")
+        c = run.checks
+        pooled_url = bouncer.database(run.db.name)
+        env = {
+            "DATABASE_URL": pooled_url,
+            "PULSELINE_DB_BEHIND_PGBOUNCER": "true",
+            "PULSELINE_MIGRATE_ON_START": "false",
+            "PULSELINE_SCHEDULER_SECS": "3600",
+        }
+        a = run.server("pgbouncer-a", env)
+        b = run.server("pgbouncer-b", env)
+        # Migrations and the first admin on a direct connection, as the README says.
+        direct = run.server("direct", {"PULSELINE_SCHEDULER_SECS": "3600"})
+        out = direct.run_cli(["migrate"])
+        c.check("applied" in out, f"pulseline migrate on a direct connection: {out.strip()}")
+        create_admin(direct)
+        for s in (a, b):
+            s.start()
+        for s in (a, b):
+            s.wait_ready()
+        ha, hb = Http(a.port), Http(b.port)
+        pop = populate(ha, a.port, 12, 2, 8)
+        admin = pop.admin
+        rng = random.Random(args.seed)
+        survey = ha.expect(201, "POST", "/api/v1/surveys", admin, soak.survey_body("Pooled pulse", "2099-01-01"))
+        rid = hb.expect(201, "POST", f"/api/v1/surveys/{survey['id']}/rounds", admin)["id"]
+        jobs = [
+            ("POST", f"/api/v1/rounds/{rid}/responses", token, soak.answers_for(survey["questions"], rng))
+            for _, token in pop.people
+        ]
+        half = len(jobs) // 2
+        results: list = [None, None]
+        threads = [
+            soak.threading.Thread(target=lambda: results.__setitem__(0, soak.run_pool(a.port, jobs[:half], 6))),
+            soak.threading.Thread(target=lambda: results.__setitem__(1, soak.run_pool(b.port, jobs[half:], 6))),
+        ]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        statuses = [r[0] if r else None for part in results for r in (part or [])]
+        c.equal(statuses.count(201), len(jobs), "answers through both servers at once, 12 connections")
+        seen = run.db.scalar(f"SELECT COUNT(*) FROM pg_stat_activity WHERE datname = '{run.db.name}'")
+        c.check(seen <= pool + 1, f"connections PostgreSQL saw for the database while two servers of 16 ran: {seen} (pool {pool}, psql 1)")
+        ha.expect(200, "POST", f"/api/v1/rounds/{rid}/close", admin)
+        direct.start()
+        direct.wait_ready()
+        hd = Http(direct.port)
+        differ = []
+        paths = [f"/api/v1/rounds/{rid}/report", f"/api/v1/rounds/{rid}/heatmap", f"/api/v1/rounds/{rid}/comments"]
+        for path in paths:
+            want = canonical(path, hd.expect(200, "GET", path, admin))
+            for name, h in (("a", ha), ("b", hb)):
+                if canonical(path, h.expect(200, "GET", path, admin)) != want:
+                    differ.append(f"{name} {path}")
+        c.check(not differ, f"{len(paths) * 2} reads through PgBouncer equal a direct server's", ", ".join(differ))
+        report = hd.expect(200, "GET", f"/api/v1/rounds/{rid}/report", admin)
+        c.check(report.get("scores_released") is True and report.get("group") is not None,
+                "the round's report releases the organisation's scores")
+        for h in (ha, hb, hd):
+            h.close()
+        soak.check_logs(c, run.servers)
+        return c.failures
+    except Fail as e:
+        if run is None:
+            print(f"  FAIL: pgbouncer: {e}")
+            return [f"pgbouncer: {e}"]
+        run.checks.check(False, "the run completed", str(e))
+        return run.checks.failures
+    finally:
+        if run is not None:
+            run.close()
+        bouncer.stop()
+
+
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("scenario", choices=["standby", "pgbouncer", "ci"])
     p.add_argument("--bin", default=soak.default_bin(), help="the pulseline binary (default: %(default)s)")
     p.add_argument("--pg", default=os.environ.get("SOAK_PG_URL", "postgres://postgres@127.0.0.1:5432/postgres"))
     p.add_argument("--seed", type=int, default=None, help="random seed (default: random, printed)")
@@ -250,9 +404,13 @@ def main() -> int:
         print(f"FAIL: {args.bin} is not an executable; run cargo build --release first", file=sys.stderr)
         return 1
     started = time.monotonic()
-    print(f"standby: {args.bin}, seed {args.seed}")
-    failures = scenario(args)
-    print(f"\nstandby: {time.monotonic() - started:.0f} s")
+    print(f"scale-out: {args.bin}, seed {args.seed}")
+    failures: list[str] = []
+    if args.scenario in ("standby", "ci"):
+        failures += scenario_standby(args)
+    if args.scenario in ("pgbouncer", "ci"):
+        failures += scenario_pgbouncer(args)
+    print(f"\nscale-out {args.scenario}: {time.monotonic() - started:.0f} s")
     if failures:
         print(f"{len(failures)} check(s) FAILED:")
         for f in failures:
