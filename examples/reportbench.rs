@@ -93,6 +93,11 @@ struct Args {
     /// Teams, the root and 19 departments included.
     #[arg(long, default_value_t = 500, value_parser = clap::value_parser!(u32).range(21..=20_000))]
     teams: u32,
+    /// Levels of the team tree, the root's included. 3: the root, 19 departments and
+    /// the teams under them; more: every team has the same number of children (the
+    /// fewest that reach `--teams` within this depth), filled level by level.
+    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(3..=12))]
+    depth: u32,
     /// Share of the audience that answers.
     #[arg(long, default_value_t = 0.8)]
     answered: f64,
@@ -113,6 +118,9 @@ struct Args {
 struct Timings {
     backend: &'static str,
     responses: usize,
+    /// Opening the round through the API: its audience, their generalised segments and
+    /// the messages queued.
+    open_ms: f64,
     report_cold_ms: f64,
     report_ms: Vec<f64>,
     heatmap_cold_ms: f64,
@@ -137,9 +145,10 @@ async fn main() -> anyhow::Result<()> {
     }
     println!();
     println!(
-        "{} people, {} teams, {:.0}% answered; medians of {} warm runs (cold = first request)",
+        "{} people, {} teams, tree depth {}, {:.0}% answered; medians of {} warm runs (cold = first request)",
         args.people,
         args.teams,
+        args.depth,
         args.answered * 100.0,
         args.repeat
     );
@@ -169,12 +178,15 @@ async fn main() -> anyhow::Result<()> {
         );
     }
     println!();
-    println!("| backend | impact cold | impact | every group's impact, in the plan |");
-    println!("| --- | ---: | ---: | ---: |");
+    println!(
+        "| backend | open the round | impact cold | impact | every group's impact, in the plan |"
+    );
+    println!("| --- | ---: | ---: | ---: | ---: |");
     for t in &rows {
         println!(
-            "| {} | {:.0} ms | {:.1} ms | {:.1} ms |",
+            "| {} | {:.0} ms | {:.0} ms | {:.1} ms | {:.1} ms |",
             t.backend,
+            t.open_ms,
             t.impact_cold_ms,
             median(&t.impact_ms),
             median(&t.impacts_plan_ms)
@@ -235,7 +247,9 @@ async fn bench_one(args: &Args, url: &str) -> anyhow::Result<Timings> {
     let hr = app.token(&seeded.hr)?;
     let cuts = ["location", "tenure"];
     let survey = survey("Report benchmark", &QUESTIONS, &[], &cuts, "quarterly", 14);
+    let start = std::time::Instant::now();
     let round = app.open_round(&hr, survey).await?;
+    let open_ms = start.elapsed().as_secs_f64() * 1000.0;
     let round_id = round.round_id;
     eprintln!("[{backend}] answering");
     let responses = answer(&app.state.db, args, &round_id, &round.question_ids).await?;
@@ -296,6 +310,7 @@ async fn bench_one(args: &Args, url: &str) -> anyhow::Result<Timings> {
     Ok(Timings {
         backend,
         responses,
+        open_ms,
         report_cold_ms,
         report_ms,
         heatmap_cold_ms,
@@ -313,10 +328,12 @@ struct Seeded {
     root: String,
 }
 
-/// The organisation: a root, 19 departments, the remaining teams spread over them; one
-/// person heads each department and the root; everyone else is in a team.
+/// The organisation: a root, 19 departments, the remaining teams spread over them (or,
+/// with `--depth` above 3, a tree of that depth); one person heads each department (each
+/// team of the first level) and the root; everyone else is in a team.
 async fn seed_org(db: &Db, args: &Args) -> anyhow::Result<Seeded> {
     let (n_people, n_teams, seed) = (args.people as usize, args.teams as usize, args.seed);
+    let depth = args.depth;
     let out = db
         .write(move |conn| {
             let mut rng = StdRng::seed_from_u64(seed);
@@ -330,20 +347,35 @@ async fn seed_org(db: &Db, args: &Args) -> anyhow::Result<Seeded> {
             let root = team("Company".into(), None);
             let root_id = root.id.clone();
             team_rows.push(root);
-            let departments: Vec<String> = (0..19)
-                .map(|d| {
-                    let t = team(format!("Department {d:02}"), Some(root_id.clone()));
-                    let tid = t.id.clone();
+            let (departments, leaves) = if depth == 3 {
+                let departments: Vec<String> = (0..19)
+                    .map(|d| {
+                        let t = team(format!("Department {d:02}"), Some(root_id.clone()));
+                        let tid = t.id.clone();
+                        team_rows.push(t);
+                        tid
+                    })
+                    .collect();
+                let mut leaves = Vec::new();
+                for i in 0..n_teams.saturating_sub(20) {
+                    let t = team(format!("Team {i:04}"), Some(departments[i % 19].clone()));
+                    leaves.push(t.id.clone());
                     team_rows.push(t);
-                    tid
-                })
-                .collect();
-            let mut leaves = Vec::new();
-            for i in 0..n_teams.saturating_sub(20) {
-                let t = team(format!("Team {i:04}"), Some(departments[i % 19].clone()));
-                leaves.push(t.id.clone());
-                team_rows.push(t);
-            }
+                }
+                (departments, leaves)
+            } else {
+                // Team i's parent is team (i - 1) / fan-out: levels fill in order.
+                let fan = fan_out(n_teams, depth);
+                let mut ids = vec![root_id.clone()];
+                for i in 1..n_teams {
+                    let t = team(format!("Team {i:04}"), Some(ids[(i - 1) / fan].clone()));
+                    ids.push(t.id.clone());
+                    team_rows.push(t);
+                }
+                // The first level heads like departments; everyone else is anywhere.
+                let first = ids[1..=fan.min(n_teams - 1)].to_vec();
+                (first, ids[1..].to_vec())
+            };
             for row in &team_rows {
                 diesel::insert_into(teams::table)
                     .values(row)
@@ -356,7 +388,7 @@ async fn seed_org(db: &Db, args: &Args) -> anyhow::Result<Seeded> {
                 let pid = if i == 0 { hr.clone() } else { id() };
                 let team_id = match i {
                     0 => root_id.clone(),
-                    1..=19 => departments[i - 1].clone(),
+                    i if i <= departments.len() => departments[i - 1].clone(),
                     _ => leaves[rng.gen_range(0..leaves.len())].clone(),
                 };
                 let mut pick = rng.gen_range(0..total);
@@ -397,6 +429,21 @@ async fn seed_org(db: &Db, args: &Args) -> anyhow::Result<Seeded> {
         })
         .await?;
     Ok(out)
+}
+
+/// The fewest children per team that hold `teams` teams in a tree of `depth` levels.
+fn fan_out(teams: usize, depth: u32) -> usize {
+    (2..)
+        .find(|b: &usize| {
+            let mut total = 0usize;
+            let mut level = 1usize;
+            for _ in 0..depth {
+                total = total.saturating_add(level);
+                level = level.saturating_mul(*b);
+            }
+            total >= teams
+        })
+        .unwrap_or(teams)
 }
 
 /// Stores responses from a share of the round's audience, as the writer would (the

@@ -18,6 +18,16 @@ pub struct Closed {
     pub data: RoundData,
     pub plan: Plan,
     pub impacts: Vec<Impact>,
+    /// The heatmap of every team, made on its first read: it depends on the data and the
+    /// plan only, and a read filters it to the teams the reader may see.
+    pub heatmap: std::sync::OnceLock<HeatmapRows>,
+}
+
+/// Every team's heatmap row of a closed round (top down), with its node, and the drivers
+/// the round's plan releases.
+pub struct HeatmapRows {
+    pub drivers: Vec<crate::surveys::bank::Driver>,
+    pub rows: Vec<(usize, crate::reports::types::HeatmapRow)>,
 }
 
 /// Closed rounds already planned, so a report does not redo the plan. A closed round's
@@ -100,6 +110,7 @@ impl RoundCache {
             data,
             plan,
             impacts,
+            heatmap: std::sync::OnceLock::new(),
         });
         let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
         entries.retain(|(other, _, _)| *other != id);

@@ -483,6 +483,58 @@ pub async fn round_report(
     .await
 }
 
+/// Every team's heatmap row of a closed round (those with answers or invitees, and the
+/// root), top down: made once per planned round ([`crate::reports::closed_rounds::Closed`]).
+fn heatmap_rows(data: &RoundData, plan: &Plan) -> crate::reports::closed_rounds::HeatmapRows {
+    let nodes: Vec<usize> = data
+        .tree
+        .top_down()
+        .into_iter()
+        .filter(|&n| n == 0 || !data.cell(n, None).is_empty() || data.invited(n, None) > 0)
+        .collect();
+    let drivers: Vec<Driver> = Driver::ALL
+        .into_iter()
+        .filter(|d| plan.items.contains_key(&Item::Driver(*d)))
+        .collect();
+    let rows = nodes
+        .into_iter()
+        .map(|n| {
+            let g = group_view(data, plan, None, n, None);
+            let cells = drivers
+                .iter()
+                .map(|d| {
+                    g.drivers
+                        .as_ref()
+                        .and_then(|ds| ds.iter().find(|c| c.driver == *d).cloned())
+                        .unwrap_or(DriverCell {
+                            driver: *d,
+                            suppressed: true,
+                            hidden: g.hidden.or(Some(HiddenReason::FewerThanMinGroup)),
+                            n: None,
+                            mean: None,
+                            favorable: None,
+                            answers: None,
+                            sd: None,
+                            low: None,
+                            high: None,
+                        })
+                })
+                .collect();
+            let row = HeatmapRow {
+                team_id: g.team_id,
+                team: g.label,
+                suppressed: g.suppressed,
+                hidden: g.hidden,
+                n: g.n,
+                engagement_index: g.engagement_index,
+                cells,
+            };
+            (n, row)
+        })
+        .collect();
+    crate::reports::closed_rounds::HeatmapRows { drivers, rows }
+}
+
 /// Teams × drivers for a closed round, audited.
 pub async fn round_heatmap(
     state: &AppState,
@@ -500,55 +552,19 @@ pub async fn round_heatmap(
         }
         let round = closed_round(conn, &round_id)?;
         let model = rounds.closed(conn, round)?;
-        let (data, plan) = (&model.data, &model.plan);
-        let mut nodes: Vec<usize> = data
-            .tree
-            .top_down()
-            .into_iter()
-            .filter(|&n| match &visible {
+        let all = model
+            .heatmap
+            .get_or_init(|| heatmap_rows(&model.data, &model.plan));
+        let data = &model.data;
+        let drivers = all.drivers.clone();
+        let rows: Vec<HeatmapRow> = all
+            .rows
+            .iter()
+            .filter(|(n, _)| match &visible {
                 None => true,
-                Some(set) => data.team_id(n).is_some_and(|t| set.contains(t)),
+                Some(set) => data.team_id(*n).is_some_and(|t| set.contains(t)),
             })
-            .collect();
-        nodes.retain(|&n| n == 0 || !data.cell(n, None).is_empty() || data.invited(n, None) > 0);
-        let drivers: Vec<Driver> = Driver::ALL
-            .into_iter()
-            .filter(|d| plan.items.contains_key(&Item::Driver(*d)))
-            .collect();
-        let rows: Vec<HeatmapRow> = nodes
-            .into_iter()
-            .map(|n| {
-                let g = group_view(data, plan, None, n, None);
-                let cells = drivers
-                    .iter()
-                    .map(|d| {
-                        g.drivers
-                            .as_ref()
-                            .and_then(|ds| ds.iter().find(|c| c.driver == *d).cloned())
-                            .unwrap_or(DriverCell {
-                                driver: *d,
-                                suppressed: true,
-                                hidden: g.hidden.or(Some(HiddenReason::FewerThanMinGroup)),
-                                n: None,
-                                mean: None,
-                                favorable: None,
-                                answers: None,
-                                sd: None,
-                                low: None,
-                                high: None,
-                            })
-                    })
-                    .collect();
-                HeatmapRow {
-                    team_id: g.team_id,
-                    team: g.label,
-                    suppressed: g.suppressed,
-                    hidden: g.hidden,
-                    n: g.n,
-                    engagement_index: g.engagement_index,
-                    cells,
-                }
-            })
+            .map(|(_, row)| row.clone())
             .collect();
         Ok((
             format!("rounds/{round_id}/heatmap"),

@@ -141,7 +141,7 @@ pub struct Report {
     pub segments: Vec<Group>,
 }
 
-#[derive(Object)]
+#[derive(Object, Clone)]
 pub struct HeatmapRow {
     pub team_id: Option<String>,
     pub team: String,

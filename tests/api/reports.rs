@@ -406,7 +406,13 @@ async fn managers_see_their_subtrees_and_employees_nothing() {
     app.get(&format!("{base}/report?team_id={sales}"), None)
         .await
         .expect(401);
-    // The manager's heatmap lists only their subtree.
+    // HR's read makes the heatmap of every team (kept with the round's plan); the
+    // manager's is cut from it and lists only their subtree.
+    let all = app
+        .get(&format!("{base}/heatmap"), Some(&hr.token))
+        .await
+        .json();
+    assert!(all["rows"].as_array().expect("rows").len() > 1, "{all}");
     let heat = app
         .get(&format!("{base}/heatmap"), Some(&manager.token))
         .await
