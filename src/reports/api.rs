@@ -81,7 +81,8 @@ impl ReportsApi {
         accept: Header<Option<String>>,
     ) -> Result<JsonOrCsv<Heatmap>, ApiError> {
         let csv = wants_csv(&accept.0);
-        let map = service::round_heatmap(&self.state, &auth.0, &id.0, purpose(csv)).await?;
+        let map = crate::reports::heatmap::round_heatmap(&self.state, &auth.0, &id.0, purpose(csv))
+            .await?;
         Ok(answer(csv, map, csv::heatmap))
     }
 

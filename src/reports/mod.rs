@@ -21,6 +21,7 @@ pub mod audit_log;
 pub mod closed_rounds;
 pub mod crowds;
 pub mod csv;
+pub mod heatmap;
 pub mod impact;
 pub mod impact_release;
 pub mod impact_stats;

@@ -11,7 +11,8 @@ use poem::{Request, Response, handler};
 
 use crate::error::ApiError;
 use crate::org::domain::Language;
-use crate::reports::service::{Purpose, round_heatmap};
+use crate::reports::heatmap::round_heatmap;
+use crate::reports::service::Purpose;
 use crate::reports::types::{Heatmap, HeatmapRow};
 use crate::state::AppState;
 use crate::web::account::query;
