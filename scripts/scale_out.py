@@ -47,6 +47,12 @@ from soak import Checks, Fail, Http, Run, create_admin, populate, psql  # noqa: 
 METRICS_TOKEN = "standby-metrics-token-0123456789abcdef"
 
 
+def host_port(url: str) -> tuple[str, str]:
+    """The host and port of a postgres:// URL (127.0.0.1 and 5432 when it names none)."""
+    m = re.search(r"@([^:/?]+)(?::(\d+))?", url) or re.search(r"://([^:/?@]+)(?::(\d+))?", url)
+    return (m.group(1), m.group(2) or "5432") if m else ("127.0.0.1", "5432")
+
+
 class Standby:
     """A hot standby of the primary at `pg`, in a data directory of its own."""
 
@@ -59,8 +65,9 @@ class Standby:
         self.dir = tempfile.mkdtemp(prefix="pulseline-standby-", dir="/var/tmp")
         shutil.chown(self.dir, "postgres", "postgres")
         os.chmod(self.dir, 0o700)
+        host, port = host_port(pg)
         self.as_postgres(
-            ["pg_basebackup", "-h", "127.0.0.1", "-p", "5432", "-U", "postgres", "-D", self.dir, "-R", "-X", "stream", "-c", "fast"]
+            ["pg_basebackup", "-h", host, "-p", port, "-U", "postgres", "-D", self.dir, "-R", "-X", "stream", "-c", "fast"]
         )
         # Debian keeps the configuration outside the data directory; the copy gets its own.
         conf = {
@@ -255,8 +262,7 @@ class PgBouncer:
             raise Fail("pgbouncer is not installed (Debian package pgbouncer)")
         self.port = soak.free_port()
         self.dir = tempfile.mkdtemp(prefix="pulseline-pgbouncer-", dir="/var/tmp")
-        host = re.search(r"@([^:/]+)(?::(\d+))?/", pg)
-        pg_host, pg_port = (host.group(1), host.group(2) or "5432") if host else ("127.0.0.1", "5432")
+        pg_host, pg_port = host_port(pg)
         files = {
             "pgbouncer.ini": (
                 f"[databases]\n* = host={pg_host} port={pg_port}\n\n[pgbouncer]\n"

@@ -79,7 +79,9 @@ impl ScaleOutConfig {
             }
             if migrate_on_start {
                 anyhow::bail!(
-                    "PULSELINE_DB_BEHIND_PGBOUNCER needs PULSELINE_MIGRATE_ON_START=false: run                      `pulseline migrate` with DATABASE_URL naming PostgreSQL directly (migrations                      hold a session lock, which transaction pooling cannot keep)"
+                    "PULSELINE_DB_BEHIND_PGBOUNCER needs PULSELINE_MIGRATE_ON_START=false: run \
+                     `pulseline migrate` with DATABASE_URL naming PostgreSQL directly \
+                     (migrations hold a session lock, which transaction pooling cannot keep)"
                 );
             }
         }
@@ -152,7 +154,7 @@ pub struct Standby {
 }
 
 /// Checks each new standby connection: it must be in recovery and replicate the primary
-/// whose system identifier is `0`.
+/// whose system identifier the field holds.
 #[derive(Debug)]
 struct SameCluster(i64);
 
