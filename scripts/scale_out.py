@@ -111,6 +111,15 @@ class Standby:
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
+def cut_short(run: Run | None, name: str, e: Fail) -> list[str]:
+    """The failures of a scenario that stopped on `e` (before its run began, or in it)."""
+    if run is None:
+        print(f"  FAIL: {name}: {e}")
+        return [f"{name}: {e}"]
+    run.checks.check(False, "the run completed", str(e))
+    return run.checks.failures
+
+
 def metric(h: Http, name: str) -> int:
     status, data = h.call("GET", "/metrics", METRICS_TOKEN)
     if status != 200:
@@ -241,11 +250,7 @@ def scenario_standby(args) -> list[str]:
         soak.check_logs(c, run.servers)
         return c.failures
     except Fail as e:
-        if run is None:
-            print(f"  FAIL: standby: {e}")
-            return [f"standby: {e}"]
-        run.checks.check(False, "the run completed", str(e))
-        return run.checks.failures
+        return cut_short(run, "standby", e)
     finally:
         if run is not None:
             run.close()
@@ -385,11 +390,7 @@ def scenario_pgbouncer(args) -> list[str]:
         soak.check_logs(c, run.servers)
         return c.failures
     except Fail as e:
-        if run is None:
-            print(f"  FAIL: pgbouncer: {e}")
-            return [f"pgbouncer: {e}"]
-        run.checks.check(False, "the run completed", str(e))
-        return run.checks.failures
+        return cut_short(run, "pgbouncer", e)
     finally:
         if run is not None:
             run.close()
@@ -417,13 +418,7 @@ def main() -> int:
     if args.scenario in ("pgbouncer", "ci"):
         failures += scenario_pgbouncer(args)
     print(f"\nscale-out {args.scenario}: {time.monotonic() - started:.0f} s")
-    if failures:
-        print(f"{len(failures)} check(s) FAILED:")
-        for f in failures:
-            print(f"  FAIL: {f}")
-        return 1
-    print("every check passed")
-    return 0
+    return soak.verdict(failures)
 
 
 if __name__ == "__main__":

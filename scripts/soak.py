@@ -1419,6 +1419,11 @@ def main() -> int:
         for kind in (["sqlite"] if args.db == "both" else kinds):
             failures += scenario_flood(args, kind)
     print(f"\nsoak {args.scenario}: {time.monotonic() - started:.0f} s, seed {args.seed}")
+    return verdict(failures)
+
+
+def verdict(failures: list[str]) -> int:
+    """Prints every failed check (or that all passed); the exit status."""
     if failures:
         print(f"{len(failures)} check(s) FAILED:")
         for f in failures:
