@@ -14,10 +14,10 @@
 //!    union's total is determined exactly when each component's part of it is, so an
 //!    exposure, if any, lies inside one component, and only components that changed need
 //!    another look (their verdicts are cached by content).
-//! 3. **Exact arithmetic.** Each component is reduced to echelon form over the integers
-//!    modulo the prime 2⁶¹ − 1, so no tolerance decides a rank. (A rank can only be lower
-//!    modulo a prime than over the rationals, so an error, vanishingly unlikely, would
-//!    report an exposure that is not there and hide more — never less.)
+//! 3. **Sparse, exact elimination.** Each component is brought to echelon form over the
+//!    integers modulo the prime 2⁶¹ − 1, sparsely and deepest teams first
+//!    ([`super::echelon`]), so no tolerance decides a rank and a component of thousands
+//!    of atoms costs about its non-zeros, not their cube.
 //!
 //! The search for a determined union inside a component follows the residual: a union's
 //! reduced indicator is the sum of its atoms' reduced vectors, and it is determined when
@@ -31,34 +31,7 @@
 
 use std::collections::HashMap;
 
-/// The prime modulus: 2⁶¹ − 1.
-const P: u64 = (1 << 61) - 1;
-
-fn add(a: u64, b: u64) -> u64 {
-    let s = a + b;
-    if s >= P { s - P } else { s }
-}
-
-fn neg(a: u64) -> u64 {
-    if a == 0 { 0 } else { P - a }
-}
-
-fn mul(a: u64, b: u64) -> u64 {
-    ((u128::from(a) * u128::from(b)) % u128::from(P)) as u64
-}
-
-fn inv(a: u64) -> u64 {
-    // Fermat: a^(P − 2).
-    let (mut base, mut exp, mut acc) = (a, P - 2, 1u64);
-    while exp > 0 {
-        if exp & 1 == 1 {
-            acc = mul(acc, base);
-        }
-        base = mul(base, base);
-        exp >>= 1;
-    }
-    acc
-}
+use super::echelon::{Echelon, Sparse, merge};
 
 /// Search steps allowed per component before it counts as exposed.
 const BUDGET: usize = 200_000;
@@ -225,14 +198,22 @@ impl Audit {
 
     /// The first determined union of fewer than k people, looking at components in order
     /// and remembering verdicts in `cache` (keyed by a component's content).
-    pub fn first_exposed(
+    pub fn first_exposed(&self, d: &Decomposition, cache: &mut Verdicts) -> Option<Vec<usize>> {
+        self.exposures(d, cache)
+            .and_then(|(_, found)| found.into_iter().next())
+    }
+
+    /// The first component with determined unions of fewer than k people, and those
+    /// unions: one per small atom that is the lowest member of one, in atom order (one
+    /// defect can show as several). Verdicts are remembered in `cache`.
+    pub fn exposures(
         &self,
         d: &Decomposition,
-        cache: &mut HashMap<ComponentKey, Option<Vec<usize>>>,
-    ) -> Option<Vec<usize>> {
-        for comp in &d.components {
+        cache: &mut Verdicts,
+    ) -> Option<(usize, Vec<Vec<usize>>)> {
+        for (c, comp) in d.components.iter().enumerate() {
             let key = ComponentKey::of(comp);
-            let verdict = match cache.get(&key) {
+            let found = match cache.get(&key) {
                 Some(v) => v.clone(),
                 None => {
                     let v = self.exposed_in(comp);
@@ -240,8 +221,8 @@ impl Audit {
                     v
                 }
             };
-            if verdict.is_some() {
-                return verdict;
+            if !found.is_empty() {
+                return Some((c, found));
             }
         }
         None
@@ -258,14 +239,9 @@ impl Audit {
             }
         }
         parts.into_iter().all(|(c, atoms)| {
-            let e = Echelon::of(&d.components[c]);
-            let mut residual: Vec<(usize, u64)> = Vec::new();
-            for a in atoms {
-                if let Some(l) = e.local(a) {
-                    residual = merge(&residual, &e.reduced(l));
-                }
-            }
-            residual.is_empty()
+            let comp = &d.components[c];
+            let e = self.echelon(comp, false);
+            e.reduce(&indicator(comp, &atoms)).is_empty()
         })
     }
 
@@ -282,38 +258,54 @@ impl Audit {
         let mut out = Vec::new();
         for (c, atoms) in parts {
             let comp = &d.components[c];
-            let e = Echelon::tracked(comp);
-            let mut weight = vec![0u64; comp.blocks.len()];
-            for a in atoms {
-                if let Some(r) = e.local(a).and_then(|l| e.pivot_row[l]) {
-                    for (w, &x) in weight.iter_mut().zip(&e.combos[r]) {
-                        *w = add(*w, x);
-                    }
-                }
+            let e = self.echelon(comp, true);
+            match e.combination(&indicator(comp, &atoms)) {
+                Some(weights) => out.extend(weights.iter().map(|&(b, _)| comp.blocks[b].0)),
+                // Not determined after all (a search cut short by its budget): any of
+                // the component's cells may be the one to hide.
+                None => out.extend(comp.blocks.iter().map(|(cell, _)| *cell)),
             }
-            out.extend(
-                comp.blocks
-                    .iter()
-                    .zip(weight)
-                    .filter(|(_, w)| *w != 0)
-                    .map(|((cell, _), _)| *cell),
-            );
         }
         out.sort_unstable();
         out
     }
 
-    /// A determined union of 1 to k − 1 people inside one component, if there is one.
-    fn exposed_in(&self, comp: &Component) -> Option<Vec<usize>> {
-        let e = Echelon::of(comp);
+    /// A component's blocks in echelon form over its local atom indexes, eliminating the
+    /// atoms of the deepest teams first ([`super::echelon`] explains why).
+    pub(super) fn echelon(&self, comp: &Component, track: bool) -> Echelon {
+        let rows: Vec<Sparse> = comp
+            .blocks
+            .iter()
+            .map(|(_, atoms)| {
+                let mut row: Sparse = atoms
+                    .iter()
+                    .filter_map(|a| comp.atoms.binary_search(a).ok())
+                    .map(|l| (l, 1))
+                    .collect();
+                row.sort_unstable();
+                row.dedup();
+                row
+            })
+            .collect();
+        let mut order: Vec<usize> = (0..comp.atoms.len()).collect();
+        order.sort_by_key(|&l| (std::cmp::Reverse(self.paths[comp.atoms[l]].len()), l));
+        Echelon::new(rows, comp.atoms.len(), &order, track)
+    }
+
+    /// The determined unions of 1 to k − 1 people inside one component: from each small
+    /// atom, the first found with it as the lowest member. When the search exhausts its
+    /// budget, what it holds then counts as one (erring on the side of hiding) and the
+    /// search ends.
+    fn exposed_in(&self, comp: &Component) -> Vec<Vec<usize>> {
+        let e = self.echelon(comp, false);
         let k = self.k;
         let small: Vec<usize> = (0..comp.atoms.len())
             .filter(|&l| self.sizes[comp.atoms[l]] < k)
             .collect();
         if small.is_empty() {
-            return None;
+            return Vec::new();
         }
-        let reduced: Vec<Vec<(usize, u64)>> = small.iter().map(|&l| e.reduced(l)).collect();
+        let reduced: Vec<Sparse> = small.iter().map(|&l| e.reduce(&[(l, 1)])).collect();
         // Which small atoms touch each coordinate.
         let mut touching: HashMap<usize, Vec<usize>> = HashMap::new();
         for (i, r) in reduced.iter().enumerate() {
@@ -323,10 +315,11 @@ impl Audit {
         }
         let mut budget = BUDGET;
         let mut chosen: Vec<usize> = Vec::new();
+        let mut found = Vec::new();
         for start in 0..small.len() {
             chosen.clear();
             chosen.push(start);
-            if let Some(found) = self.grow(
+            if let Some(union) = self.grow(
                 &reduced,
                 &touching,
                 &small,
@@ -335,10 +328,13 @@ impl Audit {
                 &mut chosen,
                 &mut budget,
             ) {
-                return Some(found);
+                found.push(union);
+            }
+            if budget == 0 {
+                break;
             }
         }
-        None
+        found
     }
 
     /// Extends `chosen` (whose reduced sum is `residual`) to a union with a zero sum and
@@ -347,11 +343,11 @@ impl Audit {
     #[allow(clippy::too_many_arguments)]
     fn grow(
         &self,
-        reduced: &[Vec<(usize, u64)>],
+        reduced: &[Sparse],
         touching: &HashMap<usize, Vec<usize>>,
         small: &[usize],
         comp: &Component,
-        residual: Vec<(usize, u64)>,
+        residual: Sparse,
         chosen: &mut Vec<usize>,
         budget: &mut usize,
     ) -> Option<Vec<usize>> {
@@ -392,6 +388,22 @@ impl Audit {
     }
 }
 
+/// The indicator of `atoms` (global indexes, all in `comp`) over the component's local
+/// indexes.
+fn indicator(comp: &Component, atoms: &[usize]) -> Sparse {
+    let mut v: Sparse = atoms
+        .iter()
+        .filter_map(|a| comp.atoms.binary_search(a).ok())
+        .map(|l| (l, 1))
+        .collect();
+    v.sort_unstable();
+    v.dedup();
+    v
+}
+
+/// Each component's exposures, by content, remembered between runs of the audit.
+pub type Verdicts = HashMap<ComponentKey, Vec<Vec<usize>>>;
+
 /// A component's content, for caching its verdict.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct ComponentKey {
@@ -411,183 +423,9 @@ impl ComponentKey {
     }
 }
 
-/// Sum of two sparse vectors (sorted by coordinate), dropping zeros.
-fn merge(a: &[(usize, u64)], b: &[(usize, u64)]) -> Vec<(usize, u64)> {
-    let mut out = Vec::with_capacity(a.len() + b.len());
-    let (mut i, mut j) = (0, 0);
-    while i < a.len() || j < b.len() {
-        let take_a = j >= b.len() || (i < a.len() && a[i].0 < b[j].0);
-        let take_b = i >= a.len() || (j < b.len() && b[j].0 < a[i].0);
-        if take_a {
-            out.push(a[i]);
-            i += 1;
-        } else if take_b {
-            out.push(b[j]);
-            j += 1;
-        } else {
-            let v = add(a[i].1, b[j].1);
-            if v != 0 {
-                out.push((a[i].0, v));
-            }
-            i += 1;
-            j += 1;
-        }
-    }
-    out
-}
-
-/// A component's blocks in reduced row echelon form modulo P, over local atom indexes.
-struct Echelon {
-    atoms: Vec<usize>,
-    rows: Vec<Vec<u64>>,
-    /// Per local atom: the row whose pivot it is.
-    pivot_row: Vec<Option<usize>>,
-    /// When tracked: per row, its combination of the component's blocks.
-    combos: Vec<Vec<u64>>,
-}
-
-impl Echelon {
-    fn of(comp: &Component) -> Echelon {
-        Self::build(comp, false)
-    }
-
-    /// [`Echelon::of`], also recording each row as a combination of blocks.
-    fn tracked(comp: &Component) -> Echelon {
-        Self::build(comp, true)
-    }
-
-    fn build(comp: &Component, track: bool) -> Echelon {
-        let width = comp.atoms.len();
-        let local: HashMap<usize, usize> = comp
-            .atoms
-            .iter()
-            .enumerate()
-            .map(|(l, &a)| (a, l))
-            .collect();
-        let mut rows: Vec<Vec<u64>> = comp
-            .blocks
-            .iter()
-            .map(|(_, atoms)| {
-                let mut row = vec![0u64; width];
-                for a in atoms {
-                    if let Some(&l) = local.get(a) {
-                        row[l] = 1;
-                    }
-                }
-                row
-            })
-            .collect();
-        let blocks = rows.len();
-        let mut combos: Vec<Vec<u64>> = if track {
-            (0..blocks)
-                .map(|i| {
-                    let mut v = vec![0u64; blocks];
-                    v[i] = 1;
-                    v
-                })
-                .collect()
-        } else {
-            Vec::new()
-        };
-        let mut pivot_row = vec![None; width];
-        let mut r = 0;
-        for c in 0..width {
-            let Some(p) = (r..rows.len()).find(|&i| rows[i][c] != 0) else {
-                continue;
-            };
-            rows.swap(r, p);
-            if track {
-                combos.swap(r, p);
-            }
-            let f = inv(rows[r][c]);
-            if f != 1 {
-                for x in rows[r].iter_mut() {
-                    *x = mul(*x, f);
-                }
-                for x in combos.get_mut(r).map(Vec::as_mut_slice).unwrap_or(&mut []) {
-                    *x = mul(*x, f);
-                }
-            }
-            if track {
-                let (head, tail) = combos.split_at_mut(r);
-                let (pivot, below) = tail.split_at_mut(1);
-                let pivot = &pivot[0];
-                for (i, other) in head.iter_mut().chain(below.iter_mut()).enumerate() {
-                    // The same multiple as for the atom part, read before that changes.
-                    let row = if i < r { i } else { i + 1 };
-                    let g = rows[row][c];
-                    if g != 0 {
-                        let g = neg(g);
-                        for (o, &x) in other.iter_mut().zip(pivot.iter()) {
-                            if x != 0 {
-                                *o = add(*o, mul(g, x));
-                            }
-                        }
-                    }
-                }
-            }
-            let (head, tail) = rows.split_at_mut(r);
-            let (pivot, below) = tail.split_at_mut(1);
-            let pivot = &pivot[0];
-            for other in head.iter_mut().chain(below.iter_mut()) {
-                let g = other[c];
-                if g != 0 {
-                    let g = neg(g);
-                    for (o, &x) in other.iter_mut().zip(pivot.iter()).skip(c) {
-                        if x != 0 {
-                            *o = add(*o, mul(g, x));
-                        }
-                    }
-                }
-            }
-            pivot_row[c] = Some(r);
-            r += 1;
-            if r == rows.len() {
-                break;
-            }
-        }
-        rows.truncate(r);
-        combos.truncate(r);
-        Echelon {
-            atoms: comp.atoms.clone(),
-            rows,
-            pivot_row,
-            combos,
-        }
-    }
-
-    fn local(&self, atom: usize) -> Option<usize> {
-        self.atoms.binary_search(&atom).ok()
-    }
-
-    /// The indicator of local atom `l` reduced by the rows: zero on every pivot column,
-    /// so a union's indicator lies in the row space exactly when its atoms' reduced
-    /// vectors sum to zero. Sparse, sorted by coordinate.
-    fn reduced(&self, l: usize) -> Vec<(usize, u64)> {
-        match self.pivot_row[l] {
-            None => vec![(l, 1)],
-            Some(r) => self.rows[r]
-                .iter()
-                .enumerate()
-                .filter(|&(j, &x)| j != l && x != 0 && self.pivot_row[j].is_none())
-                .map(|(j, &x)| (j, neg(x)))
-                .collect(),
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn modular_inverse_and_product() {
-        for a in [1u64, 2, 3, 12345, P - 1] {
-            assert_eq!(mul(a, inv(a)), 1, "{a}");
-        }
-        assert_eq!(add(P - 1, 1), 0);
-        assert_eq!(neg(5), P - 5);
-    }
 
     /// Three atoms under one node: blocks {0,1,2} (whole) and {0} (a value cell); the
     /// pair {1,2} is determined (whole − value), atom 1 alone is not.

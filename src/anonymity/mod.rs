@@ -10,6 +10,8 @@
 //! [`uniform`] keeps a group whose answers are all equal from naming each member's.
 
 pub mod aggregate;
+pub mod echelon;
+pub mod fixes;
 pub mod linear_audit;
 pub mod min_group;
 pub mod suppress;

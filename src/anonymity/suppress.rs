@@ -38,9 +38,8 @@
 // The engine works on a (node × column) grid; index loops read closer to the rules.
 #![allow(clippy::needless_range_loop)]
 
-use std::collections::{HashMap, HashSet};
-
-use super::linear_audit::{Audit, Cell};
+use super::fixes::Solved;
+use super::linear_audit::{Audit, Cell, Verdicts};
 
 /// A team tree with a virtual root at index 0. `parent[0]` is `None`.
 #[derive(Debug, Clone)]
@@ -271,55 +270,61 @@ pub fn release(grid: &Grid, k: usize, base: Option<&[Vec<bool>]>) -> Vec<Vec<boo
         k,
     );
     let parent = grid.parents();
-    let mut cache = HashMap::new();
+    let mut cache = Verdicts::new();
     loop {
         let d = audit.decompose(&shown);
-        let Some(exposed) = audit.first_exposed(&d, &mut cache) else {
+        let Some((c, found)) = audit.exposures(&d, &mut cache) else {
             break;
         };
-        // The cells that can end it: value cells whose sums enter the combination that
-        // determines the exposed total, and released value cells directly below one of
-        // them (hiding such a cell folds its atoms into the block above). Smallest first;
-        // a few are tried, then the smallest is hidden and the audit runs again.
-        let involved: HashSet<Cell> = audit.involved(&d, &exposed).into_iter().collect();
-        let mut candidates: Vec<Cell> = (0..grid.tree.len())
-            .flat_map(|n| (1..cols).map(move |c| (n, c)))
-            .filter(|&(n, c)| shown[n][c])
-            .filter(|&(n, c)| {
-                involved.contains(&(n, c)) || parent[n].is_some_and(|p| involved.contains(&(p, c)))
-            })
-            .collect();
-        if candidates.is_empty() {
+        let now = &shown;
+        let mut hide = Solved::new(&audit, &d.components[c]).fixes(
+            &found,
+            // The cells that can end one: value cells whose sums enter the combination
+            // that determines it, and released value cells directly below one of them
+            // (hiding such a cell folds its atoms into the block above). Smallest first.
+            |involved| {
+                let mut list: Vec<Cell> = (0..grid.tree.len())
+                    .flat_map(|n| (1..cols).map(move |c| (n, c)))
+                    .filter(|&(n, c)| now[n][c])
+                    .filter(|&(n, c)| {
+                        involved.contains(&(n, c))
+                            || parent[n].is_some_and(|p| involved.contains(&(p, c)))
+                    })
+                    .collect();
+                list.sort_by_key(|&(n, c)| (counts[n][c], n, c));
+                list
+            },
+            |(n, c)| {
+                let mut up = parent[n];
+                while let Some(p) = up {
+                    if now[p][c] {
+                        return Some((p, c));
+                    }
+                    up = parent[p];
+                }
+                None
+            },
+        );
+        if hide.is_empty() {
             // Not expected (a determined union smaller than k needs a value cell), but
-            // never loop without progress: consider every released value cell.
-            candidates = (0..grid.tree.len())
-                .flat_map(|n| (1..cols).map(move |c| (n, c)))
-                .filter(|&(n, c)| shown[n][c])
-                .collect();
+            // never loop without progress: the smallest released value cell goes.
+            hide.extend(
+                (0..grid.tree.len())
+                    .flat_map(|n| (1..cols).map(move |c| (n, c)))
+                    .filter(|&(n, c)| shown[n][c])
+                    .min_by_key(|&(n, c)| (counts[n][c], n, c)),
+            );
+            if hide.is_empty() {
+                break;
+            }
         }
-        candidates.sort_by_key(|&(n, c)| (counts[n][c], n, c));
-        if candidates.is_empty() {
-            break;
+        for (n, c) in hide {
+            shown[n][c] = false;
         }
-        let fallback = candidates[0];
-        // A trial hides the one cell without the rules' cascade: hiding more can only
-        // remove equations, so a cell that ends the exposure alone still does after it.
-        let mut trial = shown.clone();
-        let fix = candidates.iter().copied().take(TRIALS).find(|&(n, c)| {
-            trial[n][c] = false;
-            let ends = !audit.determines(&audit.decompose(&trial), &exposed);
-            trial[n][c] = true;
-            ends
-        });
-        let (n, c) = fix.unwrap_or(fallback);
-        shown[n][c] = false;
         shown = apply_rules(grid, &counts, k, shown);
     }
     shown
 }
-
-/// Candidate cells tried, per exposure, before the smallest is hidden outright.
-pub const TRIALS: usize = 8;
 
 /// Rules 2–4 to a fixed point after cells of `shown` were hidden from outside (by the
 /// audit of aggregates over several items, [`super::aggregate`]).
@@ -603,7 +608,7 @@ mod tests {
             3,
         );
         let d = audit.decompose(&shown);
-        assert_eq!(audit.first_exposed(&d, &mut HashMap::new()), None);
+        assert_eq!(audit.first_exposed(&d, &mut Default::default()), None);
         assert!(
             shown[0][0] && shown[1][0] && shown[2][0],
             "the teams themselves stay released"

@@ -22,8 +22,9 @@
 
 use std::collections::{HashMap, HashSet};
 
+use crate::anonymity::fixes::TRIALS;
 use crate::anonymity::linear_audit::{Audit, Cell};
-use crate::anonymity::suppress::{TRIALS, settle};
+use crate::anonymity::suppress::settle;
 
 use super::release::{InviteeTuple, RoundData, StoredCell, TeamRows};
 
