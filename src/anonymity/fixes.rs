@@ -29,6 +29,16 @@ use super::linear_audit::{Audit, Cell, Component};
 /// Candidate cells tried, per exposure, before the smallest is hidden outright.
 pub const TRIALS: usize = 8;
 
+/// Searches of one elimination for exposures left after the cells chosen so far, for a
+/// large component.
+pub const PASSES: usize = 64;
+
+/// Components of this many atoms or more have their exposures settled together
+/// ([`Solved::fixes`] with [`PASSES`]). Below it, one exposure is settled at a time and
+/// the rules run before the next: in a small organisation that hides fewer cells (the
+/// rules' own suppressions end some exposures for free), and solving again is cheap.
+pub const BATCH_FROM: usize = 2_000;
+
 /// A component solved once, to ask which hidden cells would end its exposures.
 pub struct Solved<'a> {
     comp: &'a Component,
@@ -137,13 +147,47 @@ impl<'a> Solved<'a> {
     /// component), in the order chosen. `candidates` lists, smallest first, the released
     /// value cells that may end an exposure given the cells its combination involves;
     /// `above` names the nearest released cell above a cell in its column.
+    ///
+    /// After the exposures given are settled, the component is searched again (on the
+    /// same elimination) for unions still determined with the chosen cells hidden, and
+    /// those are settled too, until none is left, a pass chooses nothing, or `passes`
+    /// passes have run.
     pub fn fixes(
         &self,
-        exposures: &[Vec<usize>],
+        audit: &Audit,
+        exposures: Vec<Vec<usize>>,
+        passes: usize,
         candidates: impl Fn(&HashSet<Cell>) -> Vec<Cell>,
         above: impl Fn(Cell) -> Option<Cell>,
     ) -> Vec<Cell> {
         let mut hidden: Vec<Hidden> = Vec::new();
+        let mut found = exposures;
+        for pass in 0..passes {
+            let before = hidden.len();
+            self.fix_each(&found, &candidates, &above, &mut hidden);
+            if hidden.len() == before || pass + 1 == passes {
+                break;
+            }
+            let now = &hidden;
+            found = audit.search(self.comp, &self.echelon, &|union| {
+                self.weights(union)
+                    .is_none_or(|w| self.still_determined(&w, now))
+            });
+            if found.is_empty() {
+                break;
+            }
+        }
+        hidden.into_iter().map(|(x, _)| x).collect()
+    }
+
+    /// Settles each of `exposures` in turn, adding to `hidden`.
+    fn fix_each(
+        &self,
+        exposures: &[Vec<usize>],
+        candidates: &impl Fn(&HashSet<Cell>) -> Vec<Cell>,
+        above: &impl Fn(Cell) -> Option<Cell>,
+        hidden: &mut Vec<Hidden>,
+    ) {
         for set in exposures {
             let w = self.weights(set);
             let involved: HashSet<Cell> = match &w {
@@ -152,7 +196,7 @@ impl<'a> Solved<'a> {
                 None => self.comp.blocks.iter().map(|(cell, _)| *cell).collect(),
             };
             if let Some(w) = &w
-                && !self.still_determined(w, &hidden)
+                && !self.still_determined(w, hidden)
             {
                 continue;
             }
@@ -164,7 +208,7 @@ impl<'a> Solved<'a> {
             let Some(&fallback) = list.first() else {
                 continue;
             };
-            let ends = |x: Cell, hidden: &mut Vec<Hidden>| {
+            let mut ends = |x: Cell| {
                 let Some(w) = &w else {
                     return false;
                 };
@@ -177,10 +221,9 @@ impl<'a> Solved<'a> {
                 .iter()
                 .copied()
                 .take(TRIALS)
-                .find(|&x| ends(x, &mut hidden))
+                .find(|&x| ends(x))
                 .unwrap_or(fallback);
             hidden.push((fix, above(fix)));
         }
-        hidden.into_iter().map(|(x, _)| x).collect()
     }
 }

@@ -211,6 +211,18 @@ impl Audit {
         d: &Decomposition,
         cache: &mut Verdicts,
     ) -> Option<(usize, Vec<Vec<usize>>)> {
+        self.all_exposures(d, cache, true).into_iter().next()
+    }
+
+    /// Every component with determined unions of fewer than k people, with those unions
+    /// (see [`Audit::exposures`]); with `first_only`, the first such component alone.
+    pub fn all_exposures(
+        &self,
+        d: &Decomposition,
+        cache: &mut Verdicts,
+        first_only: bool,
+    ) -> Vec<(usize, Vec<Vec<usize>>)> {
+        let mut out = Vec::new();
         for (c, comp) in d.components.iter().enumerate() {
             let key = ComponentKey::of(comp);
             let found = match cache.get(&key) {
@@ -222,10 +234,13 @@ impl Audit {
                 }
             };
             if !found.is_empty() {
-                return Some((c, found));
+                out.push((c, found));
+                if first_only {
+                    break;
+                }
             }
         }
-        None
+        out
     }
 
     /// Whether the released sums determine the total of the atoms in `set`.
@@ -297,7 +312,17 @@ impl Audit {
     /// budget, what it holds then counts as one (erring on the side of hiding) and the
     /// search ends.
     fn exposed_in(&self, comp: &Component) -> Vec<Vec<usize>> {
-        let e = self.echelon(comp, false);
+        self.search(comp, &self.echelon(comp, false), &|_| true)
+    }
+
+    /// [`Audit::exposed_in`] on a component already eliminated (`e`), counting only the
+    /// unions `keep` accepts (the others are passed over as if not determined).
+    pub(super) fn search(
+        &self,
+        comp: &Component,
+        e: &Echelon,
+        keep: &dyn Fn(&[usize]) -> bool,
+    ) -> Vec<Vec<usize>> {
         let k = self.k;
         let small: Vec<usize> = (0..comp.atoms.len())
             .filter(|&l| self.sizes[comp.atoms[l]] < k)
@@ -327,6 +352,7 @@ impl Audit {
                 reduced[start].clone(),
                 &mut chosen,
                 &mut budget,
+                keep,
             ) {
                 found.push(union);
             }
@@ -350,6 +376,7 @@ impl Audit {
         residual: Sparse,
         chosen: &mut Vec<usize>,
         budget: &mut usize,
+        keep: &dyn Fn(&[usize]) -> bool,
     ) -> Option<Vec<usize>> {
         let global = |chosen: &[usize]| {
             let mut v: Vec<usize> = chosen.iter().map(|&i| comp.atoms[small[i]]).collect();
@@ -357,7 +384,8 @@ impl Audit {
             v
         };
         let Some(&(j, _)) = residual.first() else {
-            return Some(global(chosen));
+            let union = global(chosen);
+            return keep(&union).then_some(union);
         };
         if *budget == 0 {
             return Some(global(chosen));
@@ -376,7 +404,8 @@ impl Audit {
             }
             chosen.push(i);
             let next = merge(&residual, &reduced[i]);
-            if let Some(found) = self.grow(reduced, touching, small, comp, next, chosen, budget) {
+            let found = self.grow(reduced, touching, small, comp, next, chosen, budget, keep);
+            if let Some(found) = found {
                 return Some(found);
             }
             chosen.pop();
