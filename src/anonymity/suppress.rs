@@ -284,15 +284,16 @@ fn release_batching_from(
     let mut cache = Verdicts::new();
     loop {
         let d = audit.decompose(&shown);
-        let exposed = audit.all_exposures(&d, &mut cache, false);
+        // Large components settle all their exposures in one pass; otherwise the first
+        // exposure alone is settled before the rules and the audit run again.
+        let large = |c: usize| d.components[c].atoms.len() >= batch_from;
+        let any_large = (0..d.components.len()).any(large);
+        let exposed = audit.all_exposures(&d, &mut cache, !any_large);
         if exposed.is_empty() {
             break;
         }
         let now = &shown;
         let mut hide: Vec<Cell> = Vec::new();
-        // Large components settle all their exposures in one pass; otherwise the first
-        // exposure alone is settled before the rules and the audit run again.
-        let large = |c: usize| d.components[c].atoms.len() >= batch_from;
         let batch = exposed.iter().any(|(c, _)| large(*c));
         for (c, mut found) in exposed {
             let passes = if large(c) {
