@@ -13,20 +13,17 @@
 //! cargo run --release --example planbench -- --people 100000 --teams 5000 --depth 6
 //! ```
 
+mod bench;
+
 use std::time::Instant;
+
+use bench::org::{LOCATIONS, fan_out, location};
 
 use pulseline::anonymity::suppress::{Atom, Grid, Tree, release};
 use pulseline::surveys::generalise::{OTHER, Segments, generalise};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
-const LOCATIONS: [(&str, u32); 5] = [
-    ("Berlin", 35),
-    ("Lisbon", 25),
-    ("Warsaw", 20),
-    ("Austin", 15),
-    ("Remote", 5),
-];
 const BANDS: [&str; 4] = ["<1y", "1-2y", "2-5y", "5y+"];
 
 struct Args {
@@ -74,20 +71,6 @@ fn parse() -> anyhow::Result<Args> {
     Ok(a)
 }
 
-/// The fewest children per team that hold `teams` teams in a tree of `depth` levels.
-fn fan_out(teams: usize, depth: u32) -> usize {
-    (2..)
-        .find(|b: &usize| {
-            let (mut total, mut level) = (0usize, 1usize);
-            for _ in 0..depth {
-                total = total.saturating_add(level);
-                level = level.saturating_mul(*b);
-            }
-            total >= teams
-        })
-        .unwrap_or(teams)
-}
-
 fn main() -> anyhow::Result<()> {
     let args = parse()?;
     let mut rng = StdRng::seed_from_u64(args.seed);
@@ -98,18 +81,9 @@ fn main() -> anyhow::Result<()> {
         parents.push(Some((i - 1) / fan + 1));
     }
     let mut members: Vec<Vec<Segments>> = vec![Vec::new(); parents.len()];
-    let total: u32 = LOCATIONS.iter().map(|l| l.1).sum();
     for _ in 0..args.people {
         let node = rng.gen_range(2..parents.len());
-        let mut pick = rng.gen_range(0..total);
-        let location = LOCATIONS
-            .iter()
-            .find(|(_, w)| {
-                let hit = pick < *w;
-                pick = pick.saturating_sub(*w);
-                hit
-            })
-            .map_or("Berlin", |l| l.0);
+        let location = location(&mut rng);
         let months = rng.gen_range(10..4000) / 30;
         let band = match months {
             m if m < 12 => BANDS[0],

@@ -28,6 +28,8 @@
 
 mod bench;
 
+use bench::org::{fan_out, location};
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -68,14 +70,6 @@ const QUESTIONS: [&str; 20] = [
     "pr_rely_on",
     "cf_know_needs",
     "cf_cross_team",
-];
-
-const LOCATIONS: [(&str, u32); 5] = [
-    ("Berlin", 35),
-    ("Lisbon", 25),
-    ("Warsaw", 20),
-    ("Austin", 15),
-    ("Remote", 5),
 ];
 
 /// Times the report and the heatmap of a large closed round against hand-written SQL.
@@ -381,7 +375,6 @@ async fn seed_org(db: &Db, args: &Args) -> anyhow::Result<Seeded> {
                     .values(row)
                     .execute(conn)?;
             }
-            let total: u32 = LOCATIONS.iter().map(|l| l.1).sum();
             let hr = id();
             let mut rows = Vec::with_capacity(n_people);
             for i in 0..n_people {
@@ -391,18 +384,7 @@ async fn seed_org(db: &Db, args: &Args) -> anyhow::Result<Seeded> {
                     i if i <= departments.len() => departments[i - 1].clone(),
                     _ => leaves[rng.gen_range(0..leaves.len())].clone(),
                 };
-                let mut pick = rng.gen_range(0..total);
-                let location = LOCATIONS
-                    .iter()
-                    .find(|(_, w)| {
-                        if pick < *w {
-                            true
-                        } else {
-                            pick -= w;
-                            false
-                        }
-                    })
-                    .map_or("Berlin", |l| l.0);
+                let location = location(&mut rng);
                 rows.push(PersonRow {
                     id: pid,
                     team_id: Some(team_id),
@@ -429,21 +411,6 @@ async fn seed_org(db: &Db, args: &Args) -> anyhow::Result<Seeded> {
         })
         .await?;
     Ok(out)
-}
-
-/// The fewest children per team that hold `teams` teams in a tree of `depth` levels.
-fn fan_out(teams: usize, depth: u32) -> usize {
-    (2..)
-        .find(|b: &usize| {
-            let mut total = 0usize;
-            let mut level = 1usize;
-            for _ in 0..depth {
-                total = total.saturating_add(level);
-                level = level.saturating_mul(*b);
-            }
-            total >= teams
-        })
-        .unwrap_or(teams)
 }
 
 /// Stores responses from a share of the round's audience, as the writer would (the

@@ -64,6 +64,7 @@ mod tests {
     use std::collections::HashMap;
 
     use super::*;
+    use crate::anonymity::echelon::reference::in_span;
     use crate::anonymity::linear_audit::Audit;
     use crate::anonymity::suppress::{Atom, Tree, release};
     use proptest::prelude::*;
@@ -197,33 +198,7 @@ mod tests {
     /// the released sums: rank of the equations over (person, item) unknowns, with and
     /// without that form (floating point: a different method from the audit's).
     fn one_person_exposed(rows: &[Vec<f64>], forms: &[Vec<f64>]) -> Option<usize> {
-        fn rank(mut m: Vec<Vec<f64>>) -> usize {
-            let width = m.first().map_or(0, Vec::len);
-            let mut r = 0;
-            for c in 0..width {
-                let Some(p) = (r..m.len()).find(|&i| m[i][c].abs() > 1e-9) else {
-                    continue;
-                };
-                m.swap(r, p);
-                let pivot = m[r].clone();
-                for (i, row) in m.iter_mut().enumerate() {
-                    if i != r && row[c].abs() > 1e-9 {
-                        let f = row[c] / pivot[c];
-                        for (x, y) in row.iter_mut().zip(&pivot) {
-                            *x -= f * y;
-                        }
-                    }
-                }
-                r += 1;
-            }
-            r
-        }
-        let base = rank(rows.to_vec());
-        forms.iter().position(|f| {
-            let mut with = rows.to_vec();
-            with.push(f.clone());
-            rank(with) == base
-        })
+        forms.iter().position(|f| in_span(rows, f))
     }
 
     proptest! {

@@ -367,15 +367,13 @@ mod tests {
     }
 }
 
+/// The reference the engine's tests check it against.
 #[cfg(test)]
-mod property {
-    use super::*;
-    use proptest::prelude::*;
-
-    /// Rank by floating-point Gaussian elimination on small 0/1 and small-integer
-    /// matrices (exact enough at these sizes): a different method from the sparse
-    /// modular form.
-    fn rank(rows: &[Vec<f64>]) -> usize {
+pub(crate) mod reference {
+    /// Rank by floating-point Gaussian elimination, for small 0/1 and small-integer
+    /// matrices (exact enough at these sizes): a different method from the sparse modular
+    /// form.
+    pub fn rank(rows: &[Vec<f64>]) -> usize {
         let mut m = rows.to_vec();
         let width = m.first().map_or(0, Vec::len);
         let mut r = 0;
@@ -384,11 +382,11 @@ mod property {
                 continue;
             };
             m.swap(r, p);
-            for i in 0..m.len() {
-                if i != r && m[i][c].abs() > 1e-9 {
-                    let f = m[i][c] / m[r][c];
-                    let pivot = m[r].clone();
-                    for (x, y) in m[i].iter_mut().zip(pivot) {
+            let pivot = m[r].clone();
+            for (i, row) in m.iter_mut().enumerate() {
+                if i != r && row[c].abs() > 1e-9 {
+                    let f = row[c] / pivot[c];
+                    for (x, y) in row.iter_mut().zip(&pivot) {
                         *x -= f * y;
                     }
                 }
@@ -397,6 +395,20 @@ mod property {
         }
         r
     }
+
+    /// Whether adding `v` to `rows` leaves their rank unchanged: `v` lies in their span.
+    pub fn in_span(rows: &[Vec<f64>], v: &[f64]) -> bool {
+        let mut with = rows.to_vec();
+        with.push(v.to_vec());
+        rank(&with) == rank(rows)
+    }
+}
+
+#[cfg(test)]
+mod property {
+    use super::reference::{in_span, rank};
+    use super::*;
+    use proptest::prelude::*;
 
     fn dense(v: &[(usize, u64)], width: usize) -> Vec<f64> {
         let mut out = vec![0.0; width];
@@ -437,9 +449,7 @@ mod property {
             let base = rank(&floats);
             prop_assert_eq!(e.rank(), base);
             let v: Sparse = target.iter().enumerate().filter(|(_, x)| **x != 0).map(|(c, &x)| (c, x)).collect();
-            let mut with = floats.clone();
-            with.push(dense(&v, width));
-            let inside = rank(&with) == base;
+            let inside = in_span(&floats, &dense(&v, width));
             prop_assert_eq!(e.reduce(&v).is_empty(), inside);
             match e.combination(&v) {
                 Some(w) => {

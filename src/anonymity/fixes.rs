@@ -24,7 +24,7 @@
 use std::collections::{HashMap, HashSet};
 
 use super::echelon::{Echelon, Sparse, add, neg};
-use super::linear_audit::{Audit, Cell, Component};
+use super::linear_audit::{Audit, Cell, Component, indicator};
 
 /// Candidate cells tried, per exposure, before the smallest is hidden outright.
 pub const TRIALS: usize = 8;
@@ -78,13 +78,7 @@ impl<'a> Solved<'a> {
     /// One combination of the component's blocks (block index, weight) that sums to the
     /// total of `set` (global atom indexes), when that total is determined.
     fn weights(&self, set: &[usize]) -> Option<Sparse> {
-        let mut v: Sparse = set
-            .iter()
-            .filter_map(|a| self.comp.atoms.binary_search(a).ok())
-            .map(|l| (l, 1))
-            .collect();
-        v.sort_unstable();
-        v.dedup();
+        let v = indicator(self.comp, set);
         if v.len() != set.len() {
             return None;
         }
@@ -226,4 +220,52 @@ impl<'a> Solved<'a> {
             hidden.push((fix, above(fix)));
         }
     }
+}
+
+/// The released cells of `shown` in `columns` that may end an exposure whose combination
+/// involves the cells `involved`: those cells, and released cells directly below one of
+/// them (hiding such a cell folds its atoms into the block above). Smallest first (by
+/// `counts`, then position).
+pub fn candidates(
+    shown: &[Vec<bool>],
+    parent: &[Option<usize>],
+    counts: &[Vec<usize>],
+    columns: std::ops::Range<usize>,
+    involved: &HashSet<Cell>,
+) -> Vec<Cell> {
+    let mut list: Vec<Cell> = (0..shown.len())
+        .flat_map(|n| columns.clone().map(move |c| (n, c)))
+        .filter(|&(n, c)| shown[n].get(c).copied().unwrap_or(false))
+        .filter(|&(n, c)| {
+            involved.contains(&(n, c))
+                || parent
+                    .get(n)
+                    .copied()
+                    .flatten()
+                    .is_some_and(|p| involved.contains(&(p, c)))
+        })
+        .collect();
+    list.sort_by_key(|&(n, c)| (counts.get(n).and_then(|r| r.get(c)), n, c));
+    list
+}
+
+/// The nearest cell above `(node, col)` in its column that `shown` releases.
+pub fn released_above(
+    shown: &[Vec<bool>],
+    parent: &[Option<usize>],
+    (node, col): Cell,
+) -> Option<Cell> {
+    let mut up = parent.get(node).copied().flatten();
+    while let Some(p) = up {
+        if shown
+            .get(p)
+            .and_then(|r| r.get(col))
+            .copied()
+            .unwrap_or(false)
+        {
+            return Some((p, col));
+        }
+        up = parent.get(p).copied().flatten();
+    }
+    None
 }

@@ -291,16 +291,7 @@ impl Audit {
         let rows: Vec<Sparse> = comp
             .blocks
             .iter()
-            .map(|(_, atoms)| {
-                let mut row: Sparse = atoms
-                    .iter()
-                    .filter_map(|a| comp.atoms.binary_search(a).ok())
-                    .map(|l| (l, 1))
-                    .collect();
-                row.sort_unstable();
-                row.dedup();
-                row
-            })
+            .map(|(_, atoms)| indicator(comp, atoms))
             .collect();
         let mut order: Vec<usize> = (0..comp.atoms.len()).collect();
         order.sort_by_key(|&l| (std::cmp::Reverse(self.paths[comp.atoms[l]].len()), l));
@@ -419,7 +410,7 @@ impl Audit {
 
 /// The indicator of `atoms` (global indexes, all in `comp`) over the component's local
 /// indexes.
-fn indicator(comp: &Component, atoms: &[usize]) -> Sparse {
+pub(super) fn indicator(comp: &Component, atoms: &[usize]) -> Sparse {
     let mut v: Sparse = atoms
         .iter()
         .filter_map(|a| comp.atoms.binary_search(a).ok())

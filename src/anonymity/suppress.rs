@@ -38,7 +38,7 @@
 // The engine works on a (node × column) grid; index loops read closer to the rules.
 #![allow(clippy::needless_range_loop)]
 
-use super::fixes::{BATCH_FROM, PASSES, Solved};
+use super::fixes::{BATCH_FROM, PASSES, Solved, candidates, released_above};
 use super::linear_audit::{Audit, Cell, Verdicts};
 
 /// A team tree with a virtual root at index 0. `parent[0]` is `None`.
@@ -312,28 +312,8 @@ fn release_batching_from(
                 // combination that determines it, and released value cells directly
                 // below one of them (hiding such a cell folds its atoms into the block
                 // above). Smallest first.
-                |involved| {
-                    let mut list: Vec<Cell> = (0..grid.tree.len())
-                        .flat_map(|n| (1..cols).map(move |c| (n, c)))
-                        .filter(|&(n, c)| now[n][c])
-                        .filter(|&(n, c)| {
-                            involved.contains(&(n, c))
-                                || parent[n].is_some_and(|p| involved.contains(&(p, c)))
-                        })
-                        .collect();
-                    list.sort_by_key(|&(n, c)| (counts[n][c], n, c));
-                    list
-                },
-                |(n, c)| {
-                    let mut up = parent[n];
-                    while let Some(p) = up {
-                        if now[p][c] {
-                            return Some((p, c));
-                        }
-                        up = parent[p];
-                    }
-                    None
-                },
+                |involved| candidates(now, &parent, &counts, 1..cols, involved),
+                |x| released_above(now, &parent, x),
             ));
             if !batch {
                 break;
@@ -439,6 +419,7 @@ fn apply_rules(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::anonymity::echelon::reference::in_span;
     use proptest::prelude::*;
 
     /// The reference the engine is checked against: reduced row echelon form in floating
@@ -673,33 +654,10 @@ mod tests {
     /// comparing ranks — a different method from the engine's reduced echelon form.
     fn exposes_someone(rows: &[Vec<f64>]) -> Option<usize> {
         let n = rows.first().map_or(0, Vec::len);
-        let rank = |m: &[Vec<f64>]| {
-            let mut m: Vec<Vec<f64>> = m.to_vec();
-            let mut r = 0;
-            for c in 0..n {
-                let Some(p) = (r..m.len()).find(|&i| m[i][c].abs() > 1e-9) else {
-                    continue;
-                };
-                m.swap(r, p);
-                for i in 0..m.len() {
-                    if i != r && m[i][c].abs() > 1e-9 {
-                        let f = m[i][c] / m[r][c];
-                        for j in 0..n {
-                            m[i][j] -= f * m[r][j];
-                        }
-                    }
-                }
-                r += 1;
-            }
-            r
-        };
-        let base = rank(rows);
         (0..n).find(|&i| {
-            let mut with = rows.to_vec();
             let mut e = vec![0.0; n];
             e[i] = 1.0;
-            with.push(e);
-            rank(&with) == base
+            in_span(rows, &e)
         })
     }
 

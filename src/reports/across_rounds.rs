@@ -22,8 +22,8 @@
 
 use std::collections::{HashMap, HashSet};
 
-use crate::anonymity::fixes::TRIALS;
-use crate::anonymity::linear_audit::{Audit, Cell};
+use crate::anonymity::fixes::{Solved, candidates, released_above};
+use crate::anonymity::linear_audit::{Audit, Cell, Verdicts};
 use crate::anonymity::suppress::settle;
 
 use super::release::{InviteeTuple, RoundData, StoredCell, TeamRows};
@@ -121,38 +121,41 @@ fn audit_pair(later: &RoundData, mut groups: Vec<Vec<bool>>, e: &Earlier) -> Vec
         shown
     };
     let parent = grid.parents();
-    let mut cache = HashMap::new();
+    let mut cache = Verdicts::new();
     loop {
         let shown = both(&groups);
         let d = audit.decompose(&shown);
-        let Some(exposed) = audit.first_exposed(&d, &mut cache) else {
+        let Some((c, mut found)) = audit.exposures(&d, &mut cache) else {
             break;
         };
-        let involved: HashSet<Cell> = audit
-            .involved(&d, &exposed)
-            .into_iter()
-            .filter(|&(n, c)| n >= n_before && c >= c_before)
-            .map(|(n, c)| (n - n_before, c - c_before))
-            .collect();
-        let mut candidates: Vec<Cell> = (0..groups.len())
-            .flat_map(|n| (0..c_later).map(move |c| (n, c)))
-            .filter(|&(n, c)| groups[n][c])
-            .filter(|&(n, c)| {
-                involved.contains(&(n, c)) || parent[n].is_some_and(|p| involved.contains(&(p, c)))
-            })
-            .collect();
-        candidates.sort_by_key(|&(n, c)| (counts[n][c], n, c));
-        let Some(&fallback) = candidates.first() else {
+        // One exposure at a time, the rules between: rounds are audited pairwise and
+        // the components are small beside a whole organisation's.
+        found.truncate(1);
+        let now = &groups;
+        let later = |(n, c): Cell| Some((n.checked_sub(n_before)?, c.checked_sub(c_before)?));
+        let hide = Solved::new(&audit, &d.components[c]).fixes(
+            &audit,
+            found,
+            1,
+            // Later cells whose sums enter the combination, and released ones directly
+            // below them; smallest first.
+            |involved| {
+                let involved: HashSet<Cell> = involved.iter().filter_map(|&x| later(x)).collect();
+                candidates(now, &parent, &counts, 0..c_later, &involved)
+                    .into_iter()
+                    .map(|(n, c)| (n + n_before, c + c_before))
+                    .collect()
+            },
+            |x| {
+                let (p, c) = released_above(now, &parent, later(x)?)?;
+                Some((p + n_before, c + c_before))
+            },
+        );
+        let Some((n, c)) = hide.first().and_then(|&x| later(x)) else {
             // Not expected: the earlier round alone exposes nobody, so some later cell
             // is involved. Never release what cannot be shown safe.
             return groups.iter().map(|row| vec![false; row.len()]).collect();
         };
-        let fix = candidates.iter().copied().take(TRIALS).find(|&(n, c)| {
-            let mut trial = groups.clone();
-            trial[n][c] = false;
-            !audit.determines(&audit.decompose(&both(&trial)), &exposed)
-        });
-        let (n, c) = fix.unwrap_or(fallback);
         groups[n][c] = false;
         groups = settle(&grid, k, groups);
     }
