@@ -21,6 +21,8 @@ pub struct Closed {
     /// The heatmap of every team, made on its first read: it depends on the data and the
     /// plan only, and a read filters it to the teams the reader may see.
     pub heatmap: std::sync::OnceLock<HeatmapRows>,
+    /// What its reports reuse from one read to the next.
+    pub views: crate::reports::views::Views,
 }
 
 /// Every team's heatmap row of a closed round (top down), with its node, and the drivers
@@ -111,6 +113,7 @@ impl RoundCache {
             plan,
             impacts,
             heatmap: std::sync::OnceLock::new(),
+            views: Default::default(),
         });
         let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
         entries.retain(|(other, _, _)| *other != id);

@@ -137,6 +137,8 @@ impl RoundData {
 pub struct Reach {
     /// Per node, the reachable invitees recorded in that team itself (not its subtree).
     pub direct: Vec<usize>,
+    /// Per node, the reachable invitees of its subtree.
+    total: Vec<usize>,
 }
 
 impl Reach {
@@ -177,17 +179,27 @@ impl Reach {
                 }
             }
         }
-        Ok(Reach { direct })
+        Ok(Reach::of(data, direct))
+    }
+
+    /// The reach of `direct` reachable invitees per node of `data`'s tree.
+    pub fn of(data: &RoundData, direct: Vec<usize>) -> Reach {
+        let mut total = vec![0; direct.len()];
+        for (node, &d) in direct.iter().enumerate().filter(|&(_, &d)| d > 0) {
+            // Its subtree's nodes: the organisation and every ancestor ([`RoundData::contains`]).
+            let ancestors = data.ancestors.get(node).map(Vec::as_slice).unwrap_or(&[]);
+            for &n in std::iter::once(&0).chain(ancestors.iter().filter(|&&a| a != 0)) {
+                if let Some(t) = total.get_mut(n) {
+                    *t += d;
+                }
+            }
+        }
+        Reach { direct, total }
     }
 
     /// Reachable invitees in `node`'s subtree.
-    pub fn reachable(&self, data: &RoundData, node: usize) -> usize {
-        self.direct
-            .iter()
-            .enumerate()
-            .filter(|&(n, _)| data.contains(node, n))
-            .map(|(_, d)| d)
-            .sum()
+    pub fn reachable(&self, node: usize) -> usize {
+        self.total.get(node).copied().unwrap_or(0)
     }
 
     /// Per node, whether its reachable count may be shown: only where its participation
@@ -198,7 +210,12 @@ impl Reach {
     /// anyone). Any subset of these cells is as safe (fewer differences can be formed),
     /// so a closed round shows it only on groups whose participation it shows.
     pub fn plan(&self, data: &RoundData) -> Vec<bool> {
-        let participation = data.participation_plan(false);
+        self.plan_within(data, &data.participation_plan(false))
+    }
+
+    /// [`Reach::plan`] within `participation`, the round's
+    /// [`RoundData::participation_plan`] without cuts.
+    pub fn plan_within(&self, data: &RoundData, participation: &[Vec<bool>]) -> Vec<bool> {
         let atoms = self
             .direct
             .iter()
@@ -215,9 +232,9 @@ impl Reach {
             cut_sizes: Vec::new(),
             atoms,
         };
-        let released = release(&grid, data.k.get(), Some(&participation));
+        let released = release(&grid, data.k.get(), Some(participation));
         (0..data.tree.len())
-            .map(|n| participation[n][0] && (released[n][0] || self.reachable(data, n) == 0))
+            .map(|n| participation[n][0] && (released[n][0] || self.reachable(n) == 0))
             .collect()
     }
 
@@ -231,7 +248,7 @@ impl Reach {
                         .tree
                         .children(n)
                         .iter()
-                        .all(|&c| plan[c] || self.reachable(data, c) == 0)
+                        .all(|&c| plan[c] || self.reachable(c) == 0)
             })
             .collect()
     }

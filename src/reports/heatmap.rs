@@ -6,8 +6,9 @@ use crate::auth::Principal;
 use crate::error::ApiError;
 use crate::org::access::readable_teams;
 use crate::reports::release::{Item, Plan, RoundData};
-use crate::reports::service::{Purpose, audited, closed_round, group_view};
+use crate::reports::service::{Purpose, audited, closed_round};
 use crate::reports::types::{DriverCell, Heatmap, HeatmapRow, HiddenReason};
+use crate::reports::views::group_view;
 use crate::state::AppState;
 use crate::surveys::bank::Driver;
 

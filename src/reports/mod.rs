@@ -30,3 +30,4 @@ pub mod results_ready;
 pub mod scores;
 pub mod service;
 pub mod types;
+pub mod views;

@@ -16,11 +16,11 @@ use crate::error::ApiError;
 use crate::org::access::team_report_readable_by;
 use crate::reports::audit_log;
 use crate::reports::crowds::Reach;
-use crate::reports::release::{Item, Plan, RoundData};
+use crate::reports::release::RoundData;
 use crate::reports::types::{
-    Bucket, Comment, CommentTheme, Comments, DistributionWithheld, DriverCell, Group, HiddenReason,
-    ParticipationCell, QuestionCell, Report, Trend, TrendPoint,
+    Comment, CommentTheme, Comments, Group, HiddenReason, Report, Trend, TrendPoint,
 };
+use crate::reports::views::{Reached, participation_cell, reach_into};
 use crate::state::AppState;
 use crate::suggestions::themes::{Doc, themes};
 use crate::surveys::model::Cut;
@@ -75,202 +75,19 @@ pub(crate) fn kept(round: &crate::surveys::model::RoundRow) -> Result<(), ApiErr
 
 // ---------- assembly ----------
 
-fn shown(plan: &Plan, item: &Item, node: usize, col: usize) -> bool {
-    plan.items.get(item).is_some_and(|m| m[node][col])
-}
-
-/// A released mean, share, index or eNPS as it is shown: to one decimal, for reading.
-/// Rounding is not the protection (the plan holds for the exact numbers).
-fn legible(x: f64) -> f64 {
-    (x * 10.0).round() / 10.0
-}
-
-/// A round's reachable invitees and, per node, whether their count may be shown
-/// ([`Reach::plan`]).
-type Reached<'a> = Option<(&'a Reach, &'a [bool])>;
-
-/// The participation cell of a shown group: invited, answered and, for a team where
-/// `reached` allows it, reachable (a cut's values carry no reachable count).
-fn participation_cell(
-    data: &RoundData,
-    reached: Reached<'_>,
-    node: usize,
-    segment: Option<(usize, usize)>,
-    invited: usize,
-    answered: usize,
-) -> ParticipationCell {
-    let (reachable, reachable_hidden) = match (reached, segment) {
-        (Some((reach, shown)), None) => {
-            let r = reach.reachable(data, node);
-            if shown.get(node).copied().unwrap_or(false) {
-                (Some(r), None)
-            } else {
-                (None, Some(HiddenReason::of(r, data.k.get())))
-            }
-        }
-        _ => (None, None),
-    };
-    ParticipationCell {
-        invited: invited as i64,
-        rate: answered as f64 / invited as f64,
-        answered: answered as i64,
-        reachable: reachable.map(|r| r as i64),
-        // Nobody reachable: nobody could answer, and there is no rate to give.
-        reachable_rate: reachable
-            .filter(|&r| r > 0)
-            .map(|r| answered as f64 / r as f64),
-        reachable_hidden,
-    }
-}
-
-pub(crate) fn group_view(
-    data: &RoundData,
-    plan: &Plan,
+/// A group of a closed round as [`group_view`] makes it, from the round's kept views:
+/// the scores are worked out once per group, the reachable counts on every read.
+pub(crate) fn closed_group(
+    model: &crate::reports::closed_rounds::Closed,
     reached: Reached<'_>,
     node: usize,
     segment: Option<(usize, usize)>,
 ) -> Group {
-    let col = data.column(segment);
-    let (cut, value) = match segment {
-        Some((c, v)) => (
-            Some(data.cuts[c].0.to_owned()),
-            Some(data.cuts[c].1[v].clone()),
-        ),
-        None => (None, None),
-    };
-    let label = match &value {
-        Some(v) => v.clone(),
-        None => data.label(node),
-    };
-    let team_id = data.team_id(node).map(str::to_owned);
-    let k = data.k.get();
-    if !plan.groups[node][col] {
-        return Group {
-            label,
-            team_id,
-            cut,
-            value,
-            suppressed: true,
-            // A team whose people answered but whose answers the close stored higher
-            // up (to keep a smaller group unsingled) is hidden to protect that group.
-            hidden: Some(HiddenReason::of(
-                match segment {
-                    None => data.cell(node, None).len().max(data.answered(node)),
-                    Some(_) => data.cell(node, segment).len(),
-                },
-                k,
-            )),
-            n: None,
-            participation: None,
-            engagement_index: None,
-            engagement_index_sd: None,
-            engagement_index_low: None,
-            engagement_index_high: None,
-            enps: None,
-            drivers: None,
-            questions: None,
-        };
+    let mut g = (*model.views.group(&model.data, &model.plan, node, segment)).clone();
+    if let Some(cell) = g.participation.as_mut() {
+        reach_into(cell, &model.data, reached, node, segment);
     }
-    let s = data.scores(node, segment);
-    let invited = data.invited(node, segment);
-    // (sd, low, high) of a mean shown, when it has a spread.
-    let spread_of = |mean: Option<f64>, sd: Option<f64>, n: usize| {
-        let (mean, sd) = mean.zip(sd)?;
-        let (low, high) = crate::reports::scores::mean_interval(mean, sd, n)?;
-        Some((sd, low, high))
-    };
-    let spread = spread_of(s.engagement_index, s.engagement_sd, s.engagement_n)
-        .filter(|_| shown(plan, &Item::Engagement, node, col));
-    let drivers = s
-        .drivers
-        .iter()
-        .map(|d| {
-            let on = shown(plan, &Item::Driver(d.driver), node, col);
-            let spread = spread_of(d.mean, d.sd, d.answers).filter(|_| on);
-            DriverCell {
-                driver: d.driver,
-                suppressed: !on,
-                hidden: (!on).then(|| HiddenReason::of(d.n, k)),
-                n: on.then_some(d.n as i64),
-                mean: d.mean.filter(|_| on).map(legible),
-                favorable: d.favorable.filter(|_| on).map(legible),
-                answers: spread.map(|_| d.answers as i64),
-                sd: spread.map(|s| (s.0 * 100.0).round() / 100.0),
-                low: spread.map(|s| (s.1 * 100.0).round() / 100.0),
-                high: spread.map(|s| (s.2 * 100.0).round() / 100.0),
-            }
-        })
-        .collect();
-    let questions = s
-        .questions
-        .iter()
-        .filter(|q| {
-            plan.items
-                .contains_key(&Item::Question(q.question_id.clone()))
-        })
-        .map(|q| {
-            let on = shown(plan, &Item::Question(q.question_id.clone()), node, col);
-            let counts = on
-                && plan
-                    .distributions
-                    .get(&q.question_id)
-                    .is_some_and(|m| m[node][col]);
-            QuestionCell {
-                question_id: q.question_id.clone(),
-                suppressed: !on,
-                n: on.then_some(q.n as i64),
-                mean: q.mean.filter(|_| on).map(legible),
-                favorable: q.favorable.filter(|_| on).map(legible),
-                distribution: counts.then(|| {
-                    q.distribution
-                        .iter()
-                        .map(|(label, count)| Bucket {
-                            label: label.clone(),
-                            count: *count as i64,
-                        })
-                        .collect()
-                }),
-                distribution_withheld: (on && !counts).then_some(if q.n < 2 * k {
-                    DistributionWithheld::FewerThanTwiceMinGroup
-                } else {
-                    DistributionWithheld::ProtectsSmallerGroup
-                }),
-            }
-        })
-        .collect();
-    Group {
-        label,
-        team_id,
-        cut,
-        value,
-        suppressed: false,
-        hidden: None,
-        n: Some(s.n as i64),
-        // Planned on the invitees: no difference of shown counts covers 1 to k − 1.
-        participation: (plan.participation[node][col] && invited > 0).then(|| {
-            // A team's participation counts who answered (as while the round was open),
-            // also those whose answers the close stored higher up the tree; a cut's
-            // counts the responses stored in it.
-            let answered = match segment {
-                None => data.answered(node),
-                Some(_) => s.n,
-            };
-            participation_cell(data, reached, node, segment, invited, answered)
-        }),
-        engagement_index_sd: spread.map(|(sd, _, _)| legible(sd)),
-        engagement_index_low: spread.map(|(_, low, _)| legible(low)),
-        engagement_index_high: spread.map(|(_, _, high)| legible(high)),
-        engagement_index: s
-            .engagement_index
-            .filter(|_| shown(plan, &Item::Engagement, node, col))
-            .map(legible),
-        enps: s
-            .enps
-            .filter(|_| shown(plan, &Item::Enps, node, col))
-            .map(legible),
-        drivers: Some(drivers),
-        questions: Some(questions),
-    }
+    g
 }
 
 /// A group while its round is open: live participation where `shown` (the round's
@@ -445,22 +262,21 @@ pub async fn round_report(
                 "round {round_id} has no plan"
             )));
         };
-        let plan = &model.plan;
         let reach = Reach::load(conn, data)?;
-        let reach_plan = reach.plan(data);
+        let reach_plan = model.views.reach_plan(data, &reach);
         let reached = Some((&reach, reach_plan.as_slice()));
-        let group = group_view(data, plan, reached, node, None);
+        let group = closed_group(model, reached, node, None);
         let children: Vec<Group> = data
             .tree
             .children(node)
             .iter()
-            .map(|&c| group_view(data, plan, reached, c, None))
+            .map(|&c| closed_group(model, reached, c, None))
             .collect();
         let segments: Vec<Group> = match cut_index {
             None => Vec::new(),
             Some(c) => (0..data.cuts[c].1.len())
                 .filter(|&v| !data.cell(node, Some((c, v))).is_empty())
-                .map(|v| group_view(data, plan, reached, node, Some((c, v))))
+                .map(|v| closed_group(model, reached, node, Some((c, v))))
                 .collect(),
         };
         let extra = cut_index
@@ -589,13 +405,12 @@ pub async fn survey_trend(
                 continue;
             }
             let model = rounds.closed(conn, round)?;
-            let (data, plan) = (&model.data, &model.plan);
-            let node = team_node(data, &team)?;
-            let g = group_view(data, plan, None, node, None);
+            let node = team_node(&model.data, &team)?;
+            let g = closed_group(&model, None, node, None);
             points.push(TrendPoint {
-                round_id: data.round.id.clone(),
-                sequence: data.round.sequence,
-                closes_at: data.round.closes_at,
+                round_id: model.data.round.id.clone(),
+                sequence: model.data.round.sequence,
+                closes_at: model.data.round.closes_at,
                 suppressed: g.suppressed,
                 hidden: g.hidden,
                 n: g.n,

@@ -83,6 +83,49 @@ fn close_to(v: &Value, x: f64) -> bool {
     v.as_f64().is_some_and(|y| (y - x).abs() < 1e-9)
 }
 
+/// A closed round's report keeps what it worked out from one read to the next, but who
+/// can be reached still changes: someone who activates after the close is counted on
+/// the next read. 20 invited, 6 activated and 5 of them answered; after the close one
+/// more activates: reachable 6 then 7, the rate 5/6 then 5/7 (by hand).
+#[tokio::test]
+async fn a_closed_reports_reachable_count_follows_activations() {
+    let app = spawn_app().await;
+    let hr = app.admin().await;
+    let (team, can) = team_of(&app, &hr, "Depot", None, 6, 13).await;
+    let (_, late) = app
+        .create_person(&hr, &format!("late-{}@example.org", short()), Some(&team))
+        .await;
+    let (_, round, q) = open_enps_round(&app, &hr, &[&team]).await;
+    for who in &can[..5] {
+        answer(&app, who, &round, &q, 8).await;
+    }
+    app.close_round_now(&hr, &round).await;
+    let path = format!("/api/v1/rounds/{round}/report?team_id={team}");
+    let before = get_json(&app, &hr, &path).await;
+    let p = &report_group(&before, &team)["participation"];
+    assert_eq!(
+        (&p["invited"], &p["reachable"]),
+        (&json!(20), &json!(6)),
+        "{p}"
+    );
+    assert!(close_to(&p["reachable_rate"], 5.0 / 6.0), "{p}");
+    app.activate(&late).await;
+    let after = get_json(&app, &hr, &path).await;
+    let p = &report_group(&after, &team)["participation"];
+    assert_eq!(
+        (&p["invited"], &p["reachable"]),
+        (&json!(20), &json!(7)),
+        "{p}"
+    );
+    assert!(close_to(&p["reachable_rate"], 5.0 / 7.0), "{p}");
+    // Everything else reads as before.
+    let strip = |mut v: Value| {
+        v["group"]["participation"] = Value::Null;
+        v
+    };
+    assert_eq!(strip(before)["group"], strip(after)["group"]);
+}
+
 /// The issue's shape: most of a team never activated their account, so "answered over
 /// invited" reads far too low. 20 invited, 14 never activated (6 reachable), 5 of the 6
 /// answered: 25 % of invited, 83 % of reachable — in the report (open and closed), its
