@@ -10,16 +10,18 @@
 //!    departments, the rest teams under them), five locations and tenure spread over
 //!    every band; creates a 20-question survey from the bank collecting location and
 //!    tenure, opens a round through the API (which records the audience and generalises
-//!    segment values), stores answers from `--answered` of the audience, and closes the
-//!    round through the API;
+//!    segment values), seals a ballot for each of `--answered` of the audience as the
+//!    writer stores them (a third with a comment), and closes the round through the API,
+//!    timed (it opens and materialises every ballot);
 //! 3. times, through the in-process HTTP stack (routing, authentication, the anonymity
 //!    plan, JSON, the audit-log write; no TCP): the root team's report with its children
-//!    and the location cut, the heatmap (every team × every driver) and the root
-//!    team's driver impact (correlations and relative weights over every respondent) —
+//!    and the location cut, a team of the deepest level's report, the heatmap (every
+//!    team × every driver) and the root team's driver impact (correlations and relative weights over every respondent) —
 //!    the first, cold request (loading the round and making its release plan, which
 //!    computes every group's impact too) and then `--repeat` warm ones; and, on its own,
 //!    how long the plan's computation of every group's impact takes;
-//! 4. times the hand-written SQL for the same aggregates (no suppression) with
+//! 4. reads the database's size on disk, per stored response;
+//! 5. times the hand-written SQL for the same aggregates (no suppression) with
 //!    `sqlite3` (`.timer on`) or `psql` (`\timing on`), `--repeat` times, summing the
 //!    statements of one run.
 //!
@@ -40,16 +42,18 @@ use clap::Parser;
 use diesel::prelude::*;
 use poem::http::Method;
 use pulseline::db::Db;
-use pulseline::db::schema::{participation, people, responses, round_invitees, teams};
+use pulseline::db::schema::{ballots, participation, people, round_invitees, teams};
 use pulseline::org::domain::TeamKind;
 use pulseline::org::model::{PersonRow, TeamRow};
-use pulseline::surveys::model::{AnswerRow, InviteeRow, ResponseRow};
+use pulseline::surveys::answers::Checked;
+use pulseline::surveys::ballot::{Ballot, seal};
+use pulseline::surveys::model::InviteeRow;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
-/// The bank items of the benchmark survey: the eNPS item, the five engagement items and
-/// two items of each other driver but voice.
-const QUESTIONS: [&str; 20] = [
+/// The bank items of the benchmark survey: the eNPS item, the five engagement items,
+/// two items of each other driver but voice, and voice's free-text item.
+const QUESTIONS: [&str; 21] = [
     "eo_enps",
     "eo_proud",
     "eo_stay",
@@ -70,6 +74,17 @@ const QUESTIONS: [&str; 20] = [
     "pr_rely_on",
     "cf_know_needs",
     "cf_cross_team",
+    "vo_one_change",
+];
+
+/// Comments the benchmark's respondents leave.
+const COMMENTS: [&str; 6] = [
+    "Shift handovers lose the customer's history; a shared note would help.",
+    "The returns form asks for the order number twice.",
+    "We need more time with new starters in their first week.",
+    "Stock levels on the app are often a day behind the shelf.",
+    "Customers wait too long on the phone at lunchtime.",
+    "Please keep the Friday team briefings, they help.",
 ];
 
 /// Times the report and the heatmap of a large closed round against hand-written SQL.
@@ -112,6 +127,14 @@ struct Args {
 struct Timings {
     backend: &'static str,
     responses: usize,
+    /// The database's size on disk after the close (SQLite: the file and its WAL;
+    /// PostgreSQL: `pg_database_size`).
+    bytes: u64,
+    /// Closing the round: opening and materialising its sealed ballots.
+    close_ms: f64,
+    /// A team of the deepest level's report: cold (right after the root's) and warm.
+    team_cold_ms: f64,
+    team_ms: Vec<f64>,
     /// Opening the round through the API: its audience, their generalised segments and
     /// the messages queued.
     open_ms: f64,
@@ -173,14 +196,19 @@ async fn main() -> anyhow::Result<()> {
     }
     println!();
     println!(
-        "| backend | open the round | impact cold | impact | every group's impact, in the plan |"
+        "| backend | open the round | close (materialise) | a team's report cold | warm | database | per response | impact cold | impact | every group's impact, in the plan |"
     );
-    println!("| --- | ---: | ---: | ---: | ---: |");
+    println!("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
     for t in &rows {
         println!(
-            "| {} | {:.0} ms | {:.0} ms | {:.1} ms | {:.1} ms |",
+            "| {} | {:.0} ms | {:.0} ms | {:.1} ms | {:.1} ms | {:.1} MB | {:.0} B | {:.0} ms | {:.1} ms | {:.1} ms |",
             t.backend,
             t.open_ms,
+            t.close_ms,
+            t.team_cold_ms,
+            median(&t.team_ms),
+            t.bytes as f64 / 1e6,
+            t.bytes as f64 / t.responses.max(1) as f64,
             t.impact_cold_ms,
             median(&t.impact_ms),
             median(&t.impacts_plan_ms)
@@ -246,9 +274,24 @@ async fn bench_one(args: &Args, url: &str) -> anyhow::Result<Timings> {
     let open_ms = start.elapsed().as_secs_f64() * 1000.0;
     let round_id = round.round_id;
     eprintln!("[{backend}] answering");
-    let responses = answer(&app.state.db, args, &round_id, &round.question_ids).await?;
+    let ballots = answer(&app, args, &round_id, &round.survey_id).await?;
+    eprintln!("[{backend}] closing: materialising {ballots} sealed ballots");
     let close = format!("/api/v1/rounds/{round_id}/close");
+    let start = std::time::Instant::now();
     app.call(Method::POST, &close, &hr, None, 200).await?;
+    let close_ms = start.elapsed().as_secs_f64() * 1000.0;
+    let id = round_id.clone();
+    let responses = app
+        .state
+        .db
+        .read(move |conn| {
+            use pulseline::db::schema::responses;
+            Ok(responses::table
+                .filter(responses::round_id.eq(&id))
+                .count()
+                .get_result::<i64>(conn)? as usize)
+        })
+        .await?;
 
     let report_path = format!(
         "/api/v1/rounds/{round_id}/report?team_id={}&cut=location",
@@ -260,11 +303,15 @@ async fn bench_one(args: &Args, url: &str) -> anyhow::Result<Timings> {
     let (heatmap_cold_ms, _) = app.timed_get(&heatmap_path, &hr).await?;
     let impact_path = format!("/api/v1/rounds/{round_id}/impact?team_id={}", seeded.root);
     let (impact_cold_ms, _) = app.timed_get(&impact_path, &hr).await?;
+    let team_path = format!("/api/v1/rounds/{round_id}/report?team_id={}", seeded.leaf);
+    let (team_cold_ms, _) = app.timed_get(&team_path, &hr).await?;
     let mut report_ms = Vec::new();
+    let mut team_ms = Vec::new();
     let mut heatmap_ms = Vec::new();
     let mut impact_ms = Vec::new();
     for _ in 0..args.repeat {
         report_ms.push(app.timed_get(&report_path, &hr).await?.0);
+        team_ms.push(app.timed_get(&team_path, &hr).await?.0);
         heatmap_ms.push(app.timed_get(&heatmap_path, &hr).await?.0);
         impact_ms.push(app.timed_get(&impact_path, &hr).await?.0);
     }
@@ -300,11 +347,16 @@ async fn bench_one(args: &Args, url: &str) -> anyhow::Result<Timings> {
         sql_report_ms.push(run_sql(args, &target, &report_sql)?);
         sql_heatmap_ms.push(run_sql(args, &target, &heatmap_sql)?);
     }
+    let bytes = database_bytes(&target)?;
     drop(app);
     Ok(Timings {
         backend,
         responses,
+        bytes,
         open_ms,
+        close_ms,
+        team_cold_ms,
+        team_ms,
         report_cold_ms,
         report_ms,
         heatmap_cold_ms,
@@ -320,6 +372,8 @@ async fn bench_one(args: &Args, url: &str) -> anyhow::Result<Timings> {
 struct Seeded {
     hr: String,
     root: String,
+    /// A team of the deepest level.
+    leaf: String,
 }
 
 /// The organisation: a root, 19 departments, the remaining teams spread over them (or,
@@ -407,66 +461,84 @@ async fn seed_org(db: &Db, args: &Args) -> anyhow::Result<Seeded> {
                     .values(row)
                     .execute(conn)?;
             }
-            Ok(Seeded { hr, root: root_id })
+            let leaf = leaves.last().context("no team under the root")?.clone();
+            Ok(Seeded {
+                hr,
+                root: root_id,
+                leaf,
+            })
         })
         .await?;
     Ok(out)
 }
 
-/// Stores responses from a share of the round's audience, as the writer would (the
-/// invitees' generalised segments, a participation row each). Returns how many.
-async fn answer(
-    db: &Db,
-    args: &Args,
-    round_id: &str,
-    question_ids: &[String],
-) -> anyhow::Result<usize> {
+/// Submits sealed ballots from a share of the round's audience, as the writer stores
+/// them (a ballot under the round's key and a participation row each; the close opens
+/// and materialises them). A third of them carry a comment. Returns how many.
+async fn answer(app: &App, args: &Args, round_id: &str, survey_id: &str) -> anyhow::Result<usize> {
     let (share, seed) = (args.answered, args.seed);
-    let (round_id, question_ids) = (round_id.to_owned(), question_ids.to_vec());
-    let n = db
+    let (round_id, survey_id) = (round_id.to_owned(), survey_id.to_owned());
+    let key = app.state.master.round_key(&round_id);
+    let n = app
+        .state
+        .db
         .write(move |conn| {
             let mut rng = StdRng::seed_from_u64(seed ^ 0x5eed);
+            let questions = pulseline::surveys::store::questions(conn, &survey_id)?;
             let invitees: Vec<InviteeRow> = round_invitees::table
                 .filter(round_invitees::round_id.eq(&round_id))
                 .order(round_invitees::person_id)
                 .select(InviteeRow::as_select())
                 .load(conn)?;
-            let mut resp_rows = Vec::new();
-            let mut answer_rows = Vec::new();
+            let mut sealed = Vec::new();
             let mut took = Vec::new();
             for inv in invitees {
                 if !rng.gen_bool(share) {
                     continue;
                 }
-                let rid = uuid::Uuid::new_v4().to_string();
                 let mood: f64 = rng.gen_range(-1.0..1.0);
-                for (i, q) in question_ids.iter().enumerate() {
-                    let value = if i == 0 {
-                        (7.0 + 3.0 * mood + rng.gen_range(-2.0..2.0))
-                            .round()
-                            .clamp(0.0, 10.0)
-                    } else {
-                        (3.5 + 1.2 * mood + rng.gen_range(-1.5..1.5))
-                            .round()
-                            .clamp(1.0, 5.0)
+                let mut answers = Vec::with_capacity(questions.len());
+                for q in &questions {
+                    let (value, text) = match q.kind.as_str() {
+                        "scale11" => (
+                            Some(
+                                (7.0 + 3.0 * mood + rng.gen_range(-2.0..2.0))
+                                    .round()
+                                    .clamp(0.0, 10.0),
+                            ),
+                            None,
+                        ),
+                        "text" if rng.gen_bool(1.0 / 3.0) => (
+                            None,
+                            Some(COMMENTS[rng.gen_range(0..COMMENTS.len())].to_owned()),
+                        ),
+                        "text" => continue,
+                        _ => (
+                            Some(
+                                (3.5 + 1.2 * mood + rng.gen_range(-1.5..1.5))
+                                    .round()
+                                    .clamp(1.0, 5.0),
+                            ),
+                            None,
+                        ),
                     };
-                    answer_rows.push(AnswerRow {
-                        response_id: rid.clone(),
-                        question_id: q.clone(),
-                        value: Some(value),
+                    answers.push(Checked {
+                        question_id: q.id.clone(),
+                        value,
                         choice: None,
-                        text: None,
+                        text,
                     });
                 }
-                took.push(inv.person_id.clone());
-                resp_rows.push(ResponseRow {
-                    id: rid,
-                    round_id: round_id.clone(),
+                let ballot = Ballot {
                     team_id: inv.team_id,
                     location: inv.location,
                     job_family: inv.job_family,
                     tenure: inv.tenure,
-                });
+                    answers,
+                    reply: None,
+                };
+                sealed.push(seal(&key, &round_id, &questions, &ballot)?);
+                took.push(inv.person_id);
             }
             for p in &took {
                 diesel::insert_into(participation::table)
@@ -476,15 +548,16 @@ async fn answer(
                     ))
                     .execute(conn)?;
             }
-            for row in &resp_rows {
-                diesel::insert_into(responses::table)
-                    .values(row)
+            for bytes in &sealed {
+                diesel::insert_into(ballots::table)
+                    .values((
+                        ballots::id.eq(uuid::Uuid::new_v4().to_string()),
+                        ballots::round_id.eq(&round_id),
+                        ballots::sealed.eq(bytes),
+                    ))
                     .execute(conn)?;
             }
-            for chunk in answer_rows.chunks(2000) {
-                pulseline::db::anonymous::insert_answers(conn, chunk)?;
-            }
-            Ok(resp_rows.len())
+            Ok(sealed.len())
         })
         .await?;
     Ok(n)
@@ -596,6 +669,35 @@ fn heatmap_sql(round: &str) -> Vec<String> {
 
 /// Runs the statements in one CLI session and returns the sum of their own timings (ms),
 /// as the CLI reports them, so process start-up is not counted.
+/// The database's size on disk: SQLite's file and write-ahead log, or PostgreSQL's
+/// `pg_database_size`.
+fn database_bytes(target: &Target) -> anyhow::Result<u64> {
+    match target {
+        Target::Sqlite(_, path) => {
+            let mut wal = path.clone().into_os_string();
+            wal.push("-wal");
+            let wal = std::fs::metadata(&wal).map(|m| m.len()).unwrap_or(0);
+            Ok(std::fs::metadata(path)?.len() + wal)
+        }
+        Target::Postgres { .. } => {
+            let out = Command::new("psql")
+                .args([
+                    "-X",
+                    "-qtA",
+                    "-c",
+                    "SELECT pg_database_size(current_database())",
+                ])
+                .arg(target.url())
+                .output()
+                .context("cannot start psql")?;
+            if !out.status.success() {
+                bail!("psql: {}", String::from_utf8_lossy(&out.stderr));
+            }
+            Ok(String::from_utf8_lossy(&out.stdout).trim().parse()?)
+        }
+    }
+}
+
 fn run_sql(args: &Args, target: &Target, statements: &[String]) -> anyhow::Result<f64> {
     let (program, script, input_args): (&Path, String, Vec<String>) = match target {
         Target::Sqlite(_, path) => (

@@ -8,7 +8,7 @@ use crate::db::AnyConnection;
 use crate::error::ApiError;
 use crate::reports::across_rounds::Earlier;
 use crate::reports::impact_release::impacts_of;
-use crate::reports::release::{Plan, RoundData, TeamRows, closed_team_rows};
+use crate::reports::release::{Plan, RoundData, TeamRows, frozen_team_rows, team_rows};
 use crate::reports::types::Impact;
 use crate::surveys::model::RoundRow;
 
@@ -33,15 +33,25 @@ pub struct HeatmapRows {
 }
 
 /// Closed rounds already planned, so a report does not redo the plan. A closed round's
-/// responses, questions, frozen k and invitees never change; the team tree can, so an
-/// entry is used only while the tree it was made on is the current one. Bounded by the
-/// responses held (the most recently used entry always stays).
+/// responses, questions, frozen k, invitees and frozen tree never change, so neither
+/// does its entry; a round closed before trees were frozen is reported on the current
+/// tree, which can change, so its entry is used only while that tree is the one it was
+/// made on. Bounded by the responses held (the most recently used entry always stays).
 pub struct RoundCache {
-    entries: std::sync::Mutex<Vec<(String, TeamRows, std::sync::Arc<Closed>)>>,
+    entries: std::sync::Mutex<Vec<Entry>>,
     max_responses: usize,
     /// Rounds the background warmer has planned once; it never plans them again, so
     /// more recently closed rounds than the cache holds cannot keep it busy.
     warmed: std::sync::Mutex<std::collections::HashSet<String>>,
+}
+
+/// A planned round of the cache.
+struct Entry {
+    round: String,
+    /// The current tree the entry was made on, for a round closed before trees were
+    /// frozen; `None` for a round reported on its frozen tree.
+    current: Option<TeamRows>,
+    closed: std::sync::Arc<Closed>,
 }
 
 impl RoundCache {
@@ -66,19 +76,20 @@ impl RoundCache {
                     .into(),
             ));
         }
-        let teams = closed_team_rows(conn, &round.id)?;
-        {
-            let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
-            if let Some(i) = entries
-                .iter()
-                .position(|(id, t, _)| *id == round.id && *t == teams)
-            {
-                let entry = entries.remove(i);
-                let closed = entry.2.clone();
-                entries.push(entry);
+        // A round on its frozen tree is found without reading the tree: it never changes.
+        if let Some(closed) = self.hit(&round.id, None) {
+            return Ok(closed);
+        }
+        let frozen = frozen_team_rows(conn, &round.id)?;
+        let (teams, current) = if frozen.is_empty() {
+            let current = team_rows(conn)?;
+            if let Some(closed) = self.hit(&round.id, Some(&current)) {
                 return Ok(closed);
             }
-        }
+            (current.clone(), Some(current))
+        } else {
+            (frozen, None)
+        };
         let id = round.id.clone();
         // The earlier closed rounds of the survey, each planned (and kept) first: this
         // round's plan may not be subtracted from theirs.
@@ -97,7 +108,7 @@ impl RoundCache {
             .into_iter()
             .map(|r| self.closed(conn, r))
             .collect::<Result<_, _>>()?;
-        let data = RoundData::load_with(conn, round, teams.clone())?;
+        let data = RoundData::load_with(conn, round, teams)?;
         let before: Vec<Earlier> = earlier
             .iter()
             .map(|c| Earlier {
@@ -116,11 +127,13 @@ impl RoundCache {
             views: Default::default(),
         });
         let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
-        entries.retain(|(other, _, _)| *other != id);
-        entries.push((id, teams, closed.clone()));
-        let held = |e: &[(String, TeamRows, std::sync::Arc<Closed>)]| -> usize {
-            e.iter().map(|x| x.2.data.responses.len()).sum()
-        };
+        entries.retain(|e| e.round != id);
+        entries.push(Entry {
+            round: id,
+            current,
+            closed: closed.clone(),
+        });
+        let held = |e: &[Entry]| -> usize { e.iter().map(|x| x.closed.data.responses.len()).sum() };
         while entries.len() > 1 && held(&entries) > self.max_responses {
             entries.remove(0);
         }
@@ -129,17 +142,30 @@ impl RoundCache {
 }
 
 impl RoundCache {
+    /// The entry of round `id` made on tree `current` (`None`: its frozen tree), now the
+    /// most recently used.
+    fn hit(&self, id: &str, current: Option<&TeamRows>) -> Option<std::sync::Arc<Closed>> {
+        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        let i = entries
+            .iter()
+            .position(|e| e.round == id && e.current.as_ref() == current)?;
+        let entry = entries.remove(i);
+        let closed = entry.closed.clone();
+        entries.push(entry);
+        Some(closed)
+    }
+
     /// Drops rounds `ids` (their data has changed under retention): the next reader
     /// loads what is left.
     pub fn forget(&self, ids: &[String]) {
         let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
-        entries.retain(|(id, _, _)| !ids.contains(id));
+        entries.retain(|e| !ids.contains(&e.round));
     }
 
     /// Whether round `id` is planned and kept (on any team tree).
     pub fn holds(&self, id: &str) -> bool {
         let entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
-        entries.iter().any(|(round, _, _)| round == id)
+        entries.iter().any(|e| e.round == id)
     }
 
     /// Plans the rounds that closed in the last week and are not kept yet (each at most

@@ -110,7 +110,17 @@ pub fn team_rows(conn: &mut AnyConnection) -> Result<TeamRows, ApiError> {
 /// ([`crate::surveys::materialise`]); the current tree for a round closed before trees
 /// were frozen.
 pub fn closed_team_rows(conn: &mut AnyConnection, round_id: &str) -> Result<TeamRows, ApiError> {
-    let frozen: TeamRows = round_teams::table
+    let frozen = frozen_team_rows(conn, round_id)?;
+    if frozen.is_empty() {
+        return team_rows(conn);
+    }
+    Ok(frozen)
+}
+
+/// The tree frozen when round `round_id` closed: written with its materialisation and
+/// never changed after; empty for a round closed before trees were frozen.
+pub fn frozen_team_rows(conn: &mut AnyConnection, round_id: &str) -> Result<TeamRows, ApiError> {
+    Ok(round_teams::table
         .filter(round_teams::round_id.eq(round_id))
         .select((
             round_teams::team_id,
@@ -118,11 +128,7 @@ pub fn closed_team_rows(conn: &mut AnyConnection, round_id: &str) -> Result<Team
             round_teams::parent_id,
         ))
         .order(round_teams::team_id)
-        .load(conn)?;
-    if frozen.is_empty() {
-        return team_rows(conn);
-    }
-    Ok(frozen)
+        .load(conn)?)
 }
 
 impl RoundData {
