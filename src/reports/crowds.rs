@@ -3,7 +3,7 @@
 //! ([`crate::anonymity::uniform`]), and participation planned by the engine on the
 //! invitees (complementary suppression, as for scores).
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use crate::anonymity::suppress::{Atom, Grid, release};
 use crate::anonymity::uniform::Given;
@@ -142,41 +142,57 @@ pub struct Reach {
 }
 
 impl Reach {
-    /// Loads who of `data`'s round invitees can be reached.
+    /// Loads who of `data`'s round invitees can be reached, counted per team by the
+    /// database (two grouped counts, not a row per invitee).
     pub fn load(conn: &mut AnyConnection, data: &RoundData) -> Result<Reach, ApiError> {
         use crate::db::schema::{participation, people, round_invitees};
+        use diesel::dsl::count_star;
         use diesel::prelude::*;
-        let round_id = data.round.id.clone();
-        // (person, team, activated, e-mail, phone)
-        type Row = (String, String, bool, Option<String>, Option<String>);
-        let rows: Vec<Row> = round_invitees::table
-            .left_join(people::table.on(people::id.eq(round_invitees::person_id)))
-            .filter(round_invitees::round_id.eq(&round_id))
-            .select((
-                round_invitees::person_id,
-                round_invitees::team_id,
-                people::password_hash.nullable().is_not_null(),
-                people::email.nullable(),
-                people::phone.nullable(),
-            ))
+        let round_id = data.round.id.as_str();
+        let joined = || {
+            round_invitees::table
+                .left_join(people::table.on(people::id.eq(round_invitees::person_id)))
+                .left_join(
+                    participation::table.on(participation::round_id
+                        .eq(round_invitees::round_id)
+                        .and(participation::person_id.eq(round_invitees::person_id))),
+                )
+                .filter(round_invitees::round_id.eq(round_id))
+        };
+        // Activated, or answered.
+        let signed_in: Vec<(String, i64)> = joined()
+            .filter(
+                people::password_hash
+                    .nullable()
+                    .is_not_null()
+                    .or(participation::person_id.nullable().is_not_null()),
+            )
+            .group_by(round_invitees::team_id)
+            .select((round_invitees::team_id, count_star()))
             .load(conn)?;
         // Someone with neither an e-mail address nor a phone is reached by a printed
         // sheet of kiosk codes for their team.
-        let sheets = crate::kiosk::store::teams_with_codes(conn, &round_id)?;
-        let answered: HashSet<String> = participation::table
-            .filter(participation::round_id.eq(&round_id))
-            .select(participation::person_id)
-            .load::<String>(conn)?
+        let sheets: Vec<String> = crate::kiosk::store::teams_with_codes(conn, round_id)?
             .into_iter()
             .collect();
+        let by_code: Vec<(String, i64)> = if sheets.is_empty() {
+            Vec::new()
+        } else {
+            joined()
+                .filter(people::password_hash.nullable().is_null())
+                .filter(participation::person_id.nullable().is_null())
+                .filter(people::email.nullable().is_null())
+                .filter(people::phone.nullable().is_null())
+                .filter(round_invitees::team_id.eq_any(&sheets))
+                .group_by(round_invitees::team_id)
+                .select((round_invitees::team_id, count_star()))
+                .load(conn)?
+        };
         let mut direct = vec![0; data.tree.len()];
-        for (person, team, activated, email, phone) in rows {
-            let by_code = email.is_none() && phone.is_none() && sheets.contains(&team);
-            if activated || by_code || answered.contains(&person) {
-                let node = data.node(&team).unwrap_or(0);
-                if let Some(d) = direct.get_mut(node) {
-                    *d += 1;
-                }
+        for (team, n) in signed_in.into_iter().chain(by_code) {
+            let node = data.node(&team).unwrap_or(0);
+            if let Some(d) = direct.get_mut(node) {
+                *d += usize::try_from(n).unwrap_or(0);
             }
         }
         Ok(Reach::of(data, direct))
