@@ -36,7 +36,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use anyhow::{Context, bail};
-use bench::app::{App, survey};
+use bench::app::{App, str_field, survey};
 use bench::database::{PgDatabases, is_postgres};
 use clap::Parser;
 use diesel::prelude::*;
@@ -107,6 +107,10 @@ struct Args {
     /// fewest that reach `--teams` within this depth), filled level by level.
     #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(3..=12))]
     depth: u32,
+    /// Rounds of the survey, each answered and closed in turn; the last is timed, and
+    /// the trend reads them all.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=24))]
+    rounds: u32,
     /// Share of the audience that answers.
     #[arg(long, default_value_t = 0.8)]
     answered: f64,
@@ -127,6 +131,8 @@ struct Args {
 struct Timings {
     backend: &'static str,
     responses: usize,
+    /// Responses of every round.
+    stored: usize,
     /// The database's size on disk after the close (SQLite: the file and its WAL;
     /// PostgreSQL: `pg_database_size`).
     bytes: u64,
@@ -135,6 +141,9 @@ struct Timings {
     /// A team of the deepest level's report: cold (right after the root's) and warm.
     team_cold_ms: f64,
     team_ms: Vec<f64>,
+    /// That team's trend over every round: cold (right after its report) and warm.
+    trend_cold_ms: f64,
+    trend_ms: Vec<f64>,
     /// Opening the round through the API: its audience, their generalised segments and
     /// the messages queued.
     open_ms: f64,
@@ -196,19 +205,23 @@ async fn main() -> anyhow::Result<()> {
     }
     println!();
     println!(
-        "| backend | open the round | close (materialise) | a team's report cold | warm | database | per response | impact cold | impact | every group's impact, in the plan |"
+        "| backend | open the round | close (materialise) | a team's report cold | warm | its trend cold | warm | database | per response | impact cold | impact | every group's impact, in the plan |"
     );
-    println!("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+    println!(
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+    );
     for t in &rows {
         println!(
-            "| {} | {:.0} ms | {:.0} ms | {:.1} ms | {:.1} ms | {:.1} MB | {:.0} B | {:.0} ms | {:.1} ms | {:.1} ms |",
+            "| {} | {:.0} ms | {:.0} ms | {:.1} ms | {:.1} ms | {:.0} ms | {:.1} ms | {:.1} MB | {:.0} B | {:.0} ms | {:.1} ms | {:.1} ms |",
             t.backend,
             t.open_ms,
             t.close_ms,
             t.team_cold_ms,
             median(&t.team_ms),
+            t.trend_cold_ms,
+            median(&t.trend_ms),
             t.bytes as f64 / 1e6,
-            t.bytes as f64 / t.responses.max(1) as f64,
+            t.bytes as f64 / t.stored.max(1) as f64,
             t.impact_cold_ms,
             median(&t.impact_ms),
             median(&t.impacts_plan_ms)
@@ -270,26 +283,42 @@ async fn bench_one(args: &Args, url: &str) -> anyhow::Result<Timings> {
     let cuts = ["location", "tenure"];
     let survey = survey("Report benchmark", &QUESTIONS, &[], &cuts, "quarterly", 14);
     let start = std::time::Instant::now();
-    let round = app.open_round(&hr, survey).await?;
-    let open_ms = start.elapsed().as_secs_f64() * 1000.0;
-    let round_id = round.round_id;
-    eprintln!("[{backend}] answering");
-    let ballots = answer(&app, args, &round_id, &round.survey_id).await?;
-    eprintln!("[{backend}] closing: materialising {ballots} sealed ballots");
-    let close = format!("/api/v1/rounds/{round_id}/close");
-    let start = std::time::Instant::now();
-    app.call(Method::POST, &close, &hr, None, 200).await?;
-    let close_ms = start.elapsed().as_secs_f64() * 1000.0;
+    let first = app.open_round(&hr, survey).await?;
+    let mut open_ms = start.elapsed().as_secs_f64() * 1000.0;
+    let survey_id = first.survey_id;
+    let (mut round_id, mut close_ms) = (first.round_id, 0.0);
+    // Earlier rounds first, each answered and closed; the last one is timed.
+    for r in 0..args.rounds {
+        if r > 0 {
+            let start = std::time::Instant::now();
+            let next = format!("/api/v1/surveys/{survey_id}/rounds");
+            round_id = str_field(&app.call(Method::POST, &next, &hr, None, 201).await?, "id")?;
+            open_ms = start.elapsed().as_secs_f64() * 1000.0;
+        }
+        eprintln!("[{backend}] round {}: answering", r + 1);
+        let ballots = answer(&app, args, &round_id, &survey_id, r).await?;
+        eprintln!(
+            "[{backend}] round {}: closing, materialising {ballots} sealed ballots",
+            r + 1
+        );
+        let close = format!("/api/v1/rounds/{round_id}/close");
+        let start = std::time::Instant::now();
+        app.call(Method::POST, &close, &hr, None, 200).await?;
+        close_ms = start.elapsed().as_secs_f64() * 1000.0;
+    }
     let id = round_id.clone();
-    let responses = app
+    // The last round's responses, and every round's.
+    let (responses, stored) = app
         .state
         .db
         .read(move |conn| {
             use pulseline::db::schema::responses;
-            Ok(responses::table
+            let last = responses::table
                 .filter(responses::round_id.eq(&id))
                 .count()
-                .get_result::<i64>(conn)? as usize)
+                .get_result::<i64>(conn)?;
+            let all = responses::table.count().get_result::<i64>(conn)?;
+            Ok((last as usize, all as usize))
         })
         .await?;
 
@@ -305,6 +334,9 @@ async fn bench_one(args: &Args, url: &str) -> anyhow::Result<Timings> {
     let (impact_cold_ms, _) = app.timed_get(&impact_path, &hr).await?;
     let team_path = format!("/api/v1/rounds/{round_id}/report?team_id={}", seeded.leaf);
     let (team_cold_ms, _) = app.timed_get(&team_path, &hr).await?;
+    let trend_path = format!("/api/v1/surveys/{survey_id}/trend?team_id={}", seeded.leaf);
+    let (trend_cold_ms, _) = app.timed_get(&trend_path, &hr).await?;
+    let mut trend_ms = Vec::new();
     let mut report_ms = Vec::new();
     let mut team_ms = Vec::new();
     let mut heatmap_ms = Vec::new();
@@ -312,6 +344,7 @@ async fn bench_one(args: &Args, url: &str) -> anyhow::Result<Timings> {
     for _ in 0..args.repeat {
         report_ms.push(app.timed_get(&report_path, &hr).await?.0);
         team_ms.push(app.timed_get(&team_path, &hr).await?.0);
+        trend_ms.push(app.timed_get(&trend_path, &hr).await?.0);
         heatmap_ms.push(app.timed_get(&heatmap_path, &hr).await?.0);
         impact_ms.push(app.timed_get(&impact_path, &hr).await?.0);
     }
@@ -352,11 +385,14 @@ async fn bench_one(args: &Args, url: &str) -> anyhow::Result<Timings> {
     Ok(Timings {
         backend,
         responses,
+        stored,
         bytes,
         open_ms,
         close_ms,
         team_cold_ms,
         team_ms,
+        trend_cold_ms,
+        trend_ms,
         report_cold_ms,
         report_ms,
         heatmap_cold_ms,
@@ -475,8 +511,14 @@ async fn seed_org(db: &Db, args: &Args) -> anyhow::Result<Seeded> {
 /// Submits sealed ballots from a share of the round's audience, as the writer stores
 /// them (a ballot under the round's key and a participation row each; the close opens
 /// and materialises them). A third of them carry a comment. Returns how many.
-async fn answer(app: &App, args: &Args, round_id: &str, survey_id: &str) -> anyhow::Result<usize> {
-    let (share, seed) = (args.answered, args.seed);
+async fn answer(
+    app: &App,
+    args: &Args,
+    round_id: &str,
+    survey_id: &str,
+    round: u32,
+) -> anyhow::Result<usize> {
+    let (share, seed) = (args.answered, args.seed ^ u64::from(round).rotate_left(32));
     let (round_id, survey_id) = (round_id.to_owned(), survey_id.to_owned());
     let key = app.state.master.round_key(&round_id);
     let n = app
