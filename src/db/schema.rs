@@ -161,6 +161,14 @@ diesel::table! {
 }
 
 diesel::table! {
+    round_reach (round_id, team_id) {
+        round_id -> Text,
+        team_id -> Text,
+        reachable -> BigInt,
+    }
+}
+
+diesel::table! {
     round_teams (round_id, team_id) {
         round_id -> Text,
         team_id -> Text,
@@ -286,6 +294,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     participation,
     ballots,
     round_teams,
+    round_reach,
     audit_log,
     suggestions,
     suggestion_votes,

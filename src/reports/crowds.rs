@@ -12,6 +12,7 @@ use crate::error::ApiError;
 use crate::reports::release::{Item, RoundData};
 use crate::reports::scores::{Answer, engagement_index};
 use crate::surveys::bank::QuestionKind;
+use crate::surveys::store;
 
 impl RoundData {
     /// The answers to `item`, for [`crate::anonymity::uniform::hide_uniform`]: each
@@ -132,8 +133,10 @@ impl RoundData {
 /// or they have neither an e-mail address nor a phone and a sheet of kiosk codes was
 /// printed for their team.
 /// A deactivated invitee who had activated stays reachable: they could answer until
-/// they left. Counted per team (node) of the invitee's round record; read afresh on
-/// every report (people activate while a round is open), never cached with the plan.
+/// they left. Counted per team (node) of the invitee's round record: while the round is
+/// open, afresh on every report (people activate while it runs); once it has closed, as
+/// counted when its ballots were opened (who could answer it; an activation after the
+/// close changes nothing), kept with the round.
 pub struct Reach {
     /// Per node, the reachable invitees recorded in that team itself (not its subtree).
     pub direct: Vec<usize>,
@@ -142,60 +145,30 @@ pub struct Reach {
 }
 
 impl Reach {
-    /// Loads who of `data`'s round invitees can be reached, counted per team by the
-    /// database (two grouped counts, not a row per invitee).
+    /// Loads who of `data`'s round invitees can be reached: a closed round's counts as
+    /// they stood when its ballots were opened ([`store::frozen_reach`]), an open
+    /// round's (or one closed before counts were kept) as they stand now.
     pub fn load(conn: &mut AnyConnection, data: &RoundData) -> Result<Reach, ApiError> {
-        use crate::db::schema::{participation, people, round_invitees};
-        use diesel::dsl::count_star;
-        use diesel::prelude::*;
         let round_id = data.round.id.as_str();
-        let joined = || {
-            round_invitees::table
-                .left_join(people::table.on(people::id.eq(round_invitees::person_id)))
-                .left_join(
-                    participation::table.on(participation::round_id
-                        .eq(round_invitees::round_id)
-                        .and(participation::person_id.eq(round_invitees::person_id))),
-                )
-                .filter(round_invitees::round_id.eq(round_id))
-        };
-        // Activated, or answered.
-        let signed_in: Vec<(String, i64)> = joined()
-            .filter(
-                people::password_hash
-                    .nullable()
-                    .is_not_null()
-                    .or(participation::person_id.nullable().is_not_null()),
-            )
-            .group_by(round_invitees::team_id)
-            .select((round_invitees::team_id, count_star()))
-            .load(conn)?;
-        // Someone with neither an e-mail address nor a phone is reached by a printed
-        // sheet of kiosk codes for their team.
-        let sheets: Vec<String> = crate::kiosk::store::teams_with_codes(conn, round_id)?
-            .into_iter()
-            .collect();
-        let by_code: Vec<(String, i64)> = if sheets.is_empty() {
-            Vec::new()
+        let frozen = store::frozen_reach(conn, round_id)?;
+        let counts = if frozen.is_empty() {
+            store::reachable_by_team(conn, round_id)?
         } else {
-            joined()
-                .filter(people::password_hash.nullable().is_null())
-                .filter(participation::person_id.nullable().is_null())
-                .filter(people::email.nullable().is_null())
-                .filter(people::phone.nullable().is_null())
-                .filter(round_invitees::team_id.eq_any(&sheets))
-                .group_by(round_invitees::team_id)
-                .select((round_invitees::team_id, count_star()))
-                .load(conn)?
+            frozen
         };
+        Ok(Reach::counted(data, counts))
+    }
+
+    /// The reach of `counts` reachable invitees per team id.
+    pub fn counted(data: &RoundData, counts: Vec<(String, i64)>) -> Reach {
         let mut direct = vec![0; data.tree.len()];
-        for (team, n) in signed_in.into_iter().chain(by_code) {
+        for (team, n) in counts {
             let node = data.node(&team).unwrap_or(0);
             if let Some(d) = direct.get_mut(node) {
                 *d += usize::try_from(n).unwrap_or(0);
             }
         }
-        Ok(Reach::of(data, direct))
+        Reach::of(data, direct)
     }
 
     /// The reach of `direct` reachable invitees per node of `data`'s tree.

@@ -262,9 +262,9 @@ pub async fn round_report(
                 "round {round_id} has no plan"
             )));
         };
-        let reach = Reach::load(conn, data)?;
+        let reach = model.views.reach(conn, data)?;
         let reach_plan = model.views.reach_plan(data, &reach);
-        let reached = Some((&reach, reach_plan.as_slice()));
+        let reached = Some((reach.as_ref(), reach_plan.as_slice()));
         let group = closed_group(model, reached, node, None);
         let children: Vec<Group> = data
             .tree

@@ -1,17 +1,21 @@
 //! What a closed round's reports reuse from one read to the next: the participation
 //! plan (it depends on the invitees alone), the plan of reachable counts for the reach
 //! last read, and each group as the release plan shows it. A closed round's data and
-//! plan never change while it is kept ([`super::closed_rounds`]), so neither do these;
-//! who can be reached can, so the reachable counts are filled in on every read.
+//! plan never change while it is kept ([`super::closed_rounds`]), so neither do these,
+//! nor the reach counted at its close. A round closed before that count was kept is
+//! counted afresh, so the reachable counts are filled in on every read.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 
+use crate::db::AnyConnection;
+use crate::error::ApiError;
 use crate::reports::crowds::Reach;
 use crate::reports::release::{Item, Plan, RoundData};
 use crate::reports::types::{
     Bucket, DistributionWithheld, DriverCell, Group, HiddenReason, ParticipationCell, QuestionCell,
 };
+use crate::surveys::store;
 
 /// Groups kept per round; past it the kept ones are dropped and made again as read
 /// (a report reads a team, its children and one cut's values).
@@ -26,6 +30,8 @@ type KeptReach = Option<(Vec<usize>, Arc<Vec<bool>>)>;
 #[derive(Default)]
 pub struct Views {
     participation: OnceLock<Vec<Vec<bool>>>,
+    /// The reach counted when the round closed, once read.
+    frozen: OnceLock<Arc<Reach>>,
     reach: Mutex<KeptReach>,
     groups: Mutex<HashMap<GroupKey, Arc<Group>>>,
 }
@@ -36,6 +42,25 @@ impl Views {
     pub fn participation(&self, data: &RoundData) -> &[Vec<bool>] {
         self.participation
             .get_or_init(|| data.participation_plan(false))
+    }
+
+    /// Who of the round's invitees could be reached ([`Reach::load`]): the counts kept
+    /// at its close are read once; a round closed before they were kept is counted
+    /// afresh on every read.
+    pub fn reach(
+        &self,
+        conn: &mut AnyConnection,
+        data: &RoundData,
+    ) -> Result<Arc<Reach>, ApiError> {
+        if let Some(kept) = self.frozen.get() {
+            return Ok(kept.clone());
+        }
+        let counts = store::frozen_reach(conn, &data.round.id)?;
+        if counts.is_empty() {
+            return Ok(Arc::new(Reach::load(conn, data)?));
+        }
+        let reach = Arc::new(Reach::counted(data, counts));
+        Ok(self.frozen.get_or_init(|| reach).clone())
     }
 
     /// [`Reach::plan`] for `reach`, made again only when who can be reached has changed.

@@ -16,7 +16,9 @@
 //!    allowed replies, under the code hash the ballot carried and a fresh random id,
 //!    written in a random order too;
 //! 6. keeps the team tree as it stands (`round_teams`): the round's reports are made on
-//!    it for good, so a later move or rename cannot be diffed against an earlier report.
+//!    it for good, so a later move or rename cannot be diffed against an earlier report;
+//!    and how many of each team's invitees could be reached (`round_reach`): the round's
+//!    reachable figures are those of the round as it ran.
 //!
 //! A crash leaves either all the ballots (nothing committed) or all the plaintext rows.
 //! Participation is untouched: it says who answered, never what.
@@ -70,6 +72,7 @@ pub fn materialise(
     }
     let round = store::find_round(conn, round_id)?.ok_or(ApiError::NotFound("round"))?;
     let frozen = freeze_tree(conn, round_id)?;
+    freeze_reach(conn, round_id)?;
     let survey = store::find_survey(conn, &round.survey_id)?.ok_or(ApiError::NotFound("survey"))?;
     let k = MinGroup::stored(survey.min_group).get();
     let sealed: Vec<(String, Vec<u8>)> = ballots::table
@@ -190,6 +193,22 @@ fn freeze_tree(
             .execute(conn)?;
     }
     Ok(tree)
+}
+
+/// Keeps how many of each team's invitees could be reached by the close
+/// ([`store::reachable_by_team`]): the round's reachable figures from now on.
+fn freeze_reach(conn: &mut AnyConnection, round_id: &str) -> Result<(), ApiError> {
+    use crate::db::schema::round_reach;
+    for (team, reachable) in store::reachable_by_team(conn, round_id)? {
+        diesel::insert_into(round_reach::table)
+            .values((
+                round_reach::round_id.eq(round_id),
+                round_reach::team_id.eq(&team),
+                round_reach::reachable.eq(reachable),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
 }
 
 /// Inserts the responses, then the answers, in the order given.

@@ -254,6 +254,82 @@ pub fn token_invitee_answered(
     Ok((me, invitee.map(|i| (i, answered))))
 }
 
+/// Per team of round `round_id`'s invitees, how many can be reached: their account is
+/// activated (it has a password, so they can sign in and answer), or they have answered
+/// (which proves it; it matters only for people given a session without a password, as
+/// the demo's are), or they have neither an e-mail address nor a phone and a sheet of
+/// kiosk codes was printed for their team. Every team with invitees is listed, with 0
+/// where none can be reached. Counted by the database (grouped counts, no person read).
+pub fn reachable_by_team(
+    conn: &mut AnyConnection,
+    round_id: &str,
+) -> Result<Vec<(String, i64)>, ApiError> {
+    use diesel::dsl::count_star;
+    let joined = || {
+        round_invitees::table
+            .left_join(people::table.on(people::id.eq(round_invitees::person_id)))
+            .left_join(
+                participation::table.on(participation::round_id
+                    .eq(round_invitees::round_id)
+                    .and(participation::person_id.eq(round_invitees::person_id))),
+            )
+            .filter(round_invitees::round_id.eq(round_id))
+    };
+    let mut counts: BTreeMap<String, i64> = round_invitees::table
+        .filter(round_invitees::round_id.eq(round_id))
+        .group_by(round_invitees::team_id)
+        .select(round_invitees::team_id)
+        .load::<String>(conn)?
+        .into_iter()
+        .map(|team| (team, 0))
+        .collect();
+    // Activated, or answered.
+    let signed_in: Vec<(String, i64)> = joined()
+        .filter(
+            people::password_hash
+                .nullable()
+                .is_not_null()
+                .or(participation::person_id.nullable().is_not_null()),
+        )
+        .group_by(round_invitees::team_id)
+        .select((round_invitees::team_id, count_star()))
+        .load(conn)?;
+    let sheets: Vec<String> = crate::kiosk::store::teams_with_codes(conn, round_id)?
+        .into_iter()
+        .collect();
+    let by_code: Vec<(String, i64)> = if sheets.is_empty() {
+        Vec::new()
+    } else {
+        joined()
+            .filter(people::password_hash.nullable().is_null())
+            .filter(participation::person_id.nullable().is_null())
+            .filter(people::email.nullable().is_null())
+            .filter(people::phone.nullable().is_null())
+            .filter(round_invitees::team_id.eq_any(&sheets))
+            .group_by(round_invitees::team_id)
+            .select((round_invitees::team_id, count_star()))
+            .load(conn)?
+    };
+    for (team, n) in signed_in.into_iter().chain(by_code) {
+        *counts.entry(team).or_default() += n;
+    }
+    Ok(counts.into_iter().collect())
+}
+
+/// The reachable counts per team kept when round `round_id` closed
+/// ([`reachable_by_team`] then); empty for an open round or one closed before they
+/// were kept.
+pub fn frozen_reach(
+    conn: &mut AnyConnection,
+    round_id: &str,
+) -> Result<Vec<(String, i64)>, ApiError> {
+    use crate::db::schema::round_reach;
+    Ok(round_reach::table
+        .filter(round_reach::round_id.eq(round_id))
+        .select((round_reach::team_id, round_reach::reachable))
+        .load(conn)?)
+}
+
 /// Per team: invited (at opening) and answered so far.
 pub fn participation_by_team(
     conn: &mut AnyConnection,
