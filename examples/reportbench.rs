@@ -136,6 +136,8 @@ struct Timings {
     /// The database's size on disk after the close (SQLite: the file and its WAL;
     /// PostgreSQL: `pg_database_size`).
     bytes: u64,
+    /// The `responses` and `answers` tables with their indexes.
+    answer_bytes: u64,
     /// Closing the round: opening and materialising its sealed ballots.
     close_ms: f64,
     /// A team of the deepest level's report: cold (right after the root's) and warm.
@@ -205,7 +207,7 @@ async fn main() -> anyhow::Result<()> {
     }
     println!();
     println!(
-        "| backend | open the round | close (materialise) | a team's report cold | warm | its trend cold | warm | database | per response | impact cold | impact | every group's impact, in the plan |"
+        "| backend | open the round | close (materialise) | a team's report cold | warm | its trend cold | warm | database | answers per response | impact cold | impact | every group's impact, in the plan |"
     );
     println!(
         "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
@@ -221,7 +223,7 @@ async fn main() -> anyhow::Result<()> {
             t.trend_cold_ms,
             median(&t.trend_ms),
             t.bytes as f64 / 1e6,
-            t.bytes as f64 / t.stored.max(1) as f64,
+            t.answer_bytes as f64 / t.stored.max(1) as f64,
             t.impact_cold_ms,
             median(&t.impact_ms),
             median(&t.impacts_plan_ms)
@@ -380,13 +382,14 @@ async fn bench_one(args: &Args, url: &str) -> anyhow::Result<Timings> {
         sql_report_ms.push(run_sql(args, &target, &report_sql)?);
         sql_heatmap_ms.push(run_sql(args, &target, &heatmap_sql)?);
     }
-    let bytes = database_bytes(&target)?;
+    let (bytes, answer_bytes) = database_bytes(args, &target)?;
     drop(app);
     Ok(Timings {
         backend,
         responses,
         stored,
         bytes,
+        answer_bytes,
         open_ms,
         close_ms,
         team_cold_ms,
@@ -711,33 +714,57 @@ fn heatmap_sql(round: &str) -> Vec<String> {
 
 /// Runs the statements in one CLI session and returns the sum of their own timings (ms),
 /// as the CLI reports them, so process start-up is not counted.
-/// The database's size on disk: SQLite's file and write-ahead log, or PostgreSQL's
-/// `pg_database_size`.
-fn database_bytes(target: &Target) -> anyhow::Result<u64> {
+/// The database's size on disk (SQLite's file and write-ahead log, or PostgreSQL's
+/// `pg_database_size`) and the bytes of the stored answers (the `responses` and
+/// `answers` tables with their indexes: SQLite's `dbstat`, PostgreSQL's
+/// `pg_total_relation_size`).
+fn database_bytes(args: &Args, target: &Target) -> anyhow::Result<(u64, u64)> {
     match target {
         Target::Sqlite(_, path) => {
             let mut wal = path.clone().into_os_string();
             wal.push("-wal");
             let wal = std::fs::metadata(&wal).map(|m| m.len()).unwrap_or(0);
-            Ok(std::fs::metadata(path)?.len() + wal)
+            let answers = query_number(
+                &args.sqlite3,
+                &[path.to_string_lossy().into_owned()],
+                "SELECT SUM(pgsize) FROM dbstat WHERE name IN \
+                 ('responses', 'responses_round_idx', 'answers', 'answers_question_idx');",
+            )?;
+            Ok((std::fs::metadata(path)?.len() + wal, answers))
         }
         Target::Postgres { .. } => {
-            let out = Command::new("psql")
-                .args([
-                    "-X",
-                    "-qtA",
-                    "-c",
-                    "SELECT pg_database_size(current_database())",
-                ])
-                .arg(target.url())
-                .output()
-                .context("cannot start psql")?;
-            if !out.status.success() {
-                bail!("psql: {}", String::from_utf8_lossy(&out.stderr));
-            }
-            Ok(String::from_utf8_lossy(&out.stdout).trim().parse()?)
+            let psql = |sql: &str| {
+                query_number(&args.psql, &["-X".into(), "-qtA".into(), target.url()], sql)
+            };
+            Ok((
+                psql("SELECT pg_database_size(current_database());")?,
+                psql(
+                    "SELECT pg_total_relation_size('responses') \
+                     + pg_total_relation_size('answers');",
+                )?,
+            ))
         }
     }
+}
+
+/// The one number `sql` returns, run by `program` (`sqlite3` or `psql`) with `args`.
+fn query_number(program: &Path, args: &[String], sql: &str) -> anyhow::Result<u64> {
+    let out = Command::new(program)
+        .args(args)
+        .arg(sql)
+        .output()
+        .with_context(|| format!("cannot start {}", program.display()))?;
+    if !out.status.success() {
+        bail!(
+            "{}: {}",
+            program.display(),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let text = String::from_utf8_lossy(&out.stdout);
+    text.trim()
+        .parse()
+        .with_context(|| format!("{} answered {text:?}", program.display()))
 }
 
 fn run_sql(args: &Args, target: &Target, statements: &[String]) -> anyhow::Result<f64> {
