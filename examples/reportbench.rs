@@ -734,7 +734,11 @@ fn database_bytes(args: &Args, target: &Target) -> anyhow::Result<(u64, u64)> {
         }
         Target::Postgres { .. } => {
             let psql = |sql: &str| {
-                query_number(&args.psql, &["-X".into(), "-qtA".into(), target.url()], sql)
+                query_number(
+                    &args.psql,
+                    &["-X".into(), "-qtA".into(), target.url(), "-c".into()],
+                    sql,
+                )
             };
             Ok((
                 psql("SELECT pg_database_size(current_database());")?,
@@ -747,7 +751,8 @@ fn database_bytes(args: &Args, target: &Target) -> anyhow::Result<(u64, u64)> {
     }
 }
 
-/// The one number `sql` returns, run by `program` (`sqlite3` or `psql`) with `args`.
+/// The one number `sql` returns, run by `program` (`sqlite3` or `psql`) with `args`
+/// before it (`psql`'s end with `-c`).
 fn query_number(program: &Path, args: &[String], sql: &str) -> anyhow::Result<u64> {
     let out = Command::new(program)
         .args(args)
