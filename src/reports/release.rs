@@ -437,6 +437,8 @@ impl RoundData {
                 usize::from(answered(r, &id))
             });
         }
+        // The plans before the rule below: the distributions are planned on these.
+        let before_uniform = items.clone();
         // A group whose answers to an item are all equal would name each member's
         // answer: no released block of an item is single-valued.
         for (item, grid) in &grids {
@@ -456,24 +458,36 @@ impl RoundData {
         }
         self.restrict_aggregate(&mut items, &[Item::Enps], &enps_ids);
         // Counts per answer only for groups of at least 2k answers, planned as the
-        // question is (inside its cells), so no difference gives a smaller group's.
+        // question was before the single-valued rule (inside its cells, so no difference
+        // gives a smaller group's), then shown only where the question is. Any subset of
+        // a plan's cells is as safe (fewer differences can be formed), and questions
+        // answered by the same responses share that first plan, so most questions are
+        // planned once however the rule cut them.
         let mut distributions = HashMap::new();
         type Planned = HashMap<(Vec<Atom>, Vec<Vec<bool>>), Vec<Vec<bool>>>;
         let mut dist_planned: Planned = HashMap::new();
         for q in qs.iter().filter(|q| q.kind != QuestionKind::Text) {
             let item = Item::Question(q.id.clone());
-            let (Some(grid), Some(mask)) = (grids.get(&item), items.get(&item)) else {
+            let (Some(grid), Some(first), Some(mask)) = (
+                grids.get(&item),
+                before_uniform.get(&item),
+                items.get(&item),
+            ) else {
                 continue;
             };
-            let key = (grid.atoms.clone(), mask.clone());
-            let dist = match dist_planned.get(&key) {
-                Some(d) => d.clone(),
+            let key = (grid.atoms.clone(), first.clone());
+            let planned = match dist_planned.get(&key) {
+                Some(d) => d,
                 None => {
-                    let d = release(grid, 2 * k, Some(mask));
-                    dist_planned.insert(key, d.clone());
-                    d
+                    let d = release(grid, 2 * k, Some(first));
+                    dist_planned.entry(key).or_insert(d)
                 }
             };
+            let dist = planned
+                .iter()
+                .zip(mask)
+                .map(|(d, m)| d.iter().zip(m).map(|(d, m)| *d && *m).collect())
+                .collect();
             distributions.insert(q.id.clone(), dist);
         }
         let participation = self

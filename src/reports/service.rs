@@ -102,23 +102,13 @@ fn participation_view(
     let invited = data.invited(node, None);
     let answered = data.answered(node);
     let on = shown[node][0] && invited > 0;
-    Group {
-        label: data.label(node),
-        team_id: data.team_id(node).map(str::to_owned),
-        cut: None,
-        value: None,
-        suppressed: !on,
-        hidden: (!on).then_some(HiddenReason::of(invited, data.k.get())),
-        n: None,
-        participation: on.then(|| participation_cell(data, reached, node, None, invited, answered)),
-        engagement_index: None,
-        engagement_index_sd: None,
-        engagement_index_low: None,
-        engagement_index_high: None,
-        enps: None,
-        drivers: None,
-        questions: None,
-    }
+    Group::unscored(
+        data.label(node),
+        data.team_id(node).map(str::to_owned),
+        None,
+        (!on).then_some(HiddenReason::of(invited, data.k.get())),
+        on.then(|| participation_cell(data, reached, node, None, invited, answered)),
+    )
 }
 
 fn target(path: &str, team: &Option<String>, extra: &str) -> String {

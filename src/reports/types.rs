@@ -128,6 +128,37 @@ pub struct Group {
     pub questions: Option<Vec<QuestionCell>>,
 }
 
+impl Group {
+    /// A group without scores: its label, where it stands and, when shown, its
+    /// participation; suppressed where `hidden` says why.
+    pub fn unscored(
+        label: String,
+        team_id: Option<String>,
+        segment: Option<(String, String)>,
+        hidden: Option<HiddenReason>,
+        participation: Option<ParticipationCell>,
+    ) -> Group {
+        let (cut, value) = segment.unzip();
+        Group {
+            label,
+            team_id,
+            cut,
+            value,
+            suppressed: hidden.is_some(),
+            hidden,
+            n: None,
+            participation,
+            engagement_index: None,
+            engagement_index_sd: None,
+            engagement_index_low: None,
+            engagement_index_high: None,
+            enps: None,
+            drivers: None,
+            questions: None,
+        }
+    }
+}
+
 #[derive(Object)]
 pub struct Report {
     pub round_id: String,

@@ -192,31 +192,19 @@ pub(crate) fn group_view(
     let team_id = data.team_id(node).map(str::to_owned);
     let k = data.k.get();
     if !plan.groups[node][col] {
-        return Group {
+        // A team whose people answered but whose answers the close stored higher up (to
+        // keep a smaller group unsingled) is hidden to protect that group.
+        let people = match segment {
+            None => data.cell(node, None).len().max(data.answered(node)),
+            Some(_) => data.cell(node, segment).len(),
+        };
+        return Group::unscored(
             label,
             team_id,
-            cut,
-            value,
-            suppressed: true,
-            // A team whose people answered but whose answers the close stored higher
-            // up (to keep a smaller group unsingled) is hidden to protect that group.
-            hidden: Some(HiddenReason::of(
-                match segment {
-                    None => data.cell(node, None).len().max(data.answered(node)),
-                    Some(_) => data.cell(node, segment).len(),
-                },
-                k,
-            )),
-            n: None,
-            participation: None,
-            engagement_index: None,
-            engagement_index_sd: None,
-            engagement_index_low: None,
-            engagement_index_high: None,
-            enps: None,
-            drivers: None,
-            questions: None,
-        };
+            cut.zip(value),
+            Some(HiddenReason::of(people, k)),
+            None,
+        );
     }
     let s = data.scores(node, segment);
     let invited = data.invited(node, segment);
