@@ -437,7 +437,6 @@ impl RoundData {
                 usize::from(answered(r, &id))
             });
         }
-        // The plans before the rule below: the distributions are planned on these.
         let before_uniform = items.clone();
         // A group whose answers to an item are all equal would name each member's
         // answer: no released block of an item is single-valued.
@@ -457,12 +456,10 @@ impl RoundData {
             self.restrict_aggregate(&mut items, &over, &self.driver_items(d));
         }
         self.restrict_aggregate(&mut items, &[Item::Enps], &enps_ids);
-        // Counts per answer only for groups of at least 2k answers, planned as the
-        // question was before the single-valued rule (inside its cells, so no difference
-        // gives a smaller group's), then shown only where the question is. Any subset of
-        // a plan's cells is as safe (fewer differences can be formed), and questions
-        // answered by the same responses share that first plan, so most questions are
-        // planned once however the rule cut them.
+        // Counts per answer only for groups of at least 2k answers, planned inside the
+        // question's cells before the single-valued rule (shared by questions answered by
+        // the same responses), then cut to where the question is shown: a subset of a
+        // safe plan's cells is safe (fewer differences can be formed).
         let mut distributions = HashMap::new();
         type Planned = HashMap<(Vec<Atom>, Vec<Vec<bool>>), Vec<Vec<bool>>>;
         let mut dist_planned: Planned = HashMap::new();
@@ -476,13 +473,9 @@ impl RoundData {
                 continue;
             };
             let key = (grid.atoms.clone(), first.clone());
-            let planned = match dist_planned.get(&key) {
-                Some(d) => d,
-                None => {
-                    let d = release(grid, 2 * k, Some(first));
-                    dist_planned.entry(key).or_insert(d)
-                }
-            };
+            let planned = dist_planned
+                .entry(key)
+                .or_insert_with(|| release(grid, 2 * k, Some(first)));
             let dist = planned
                 .iter()
                 .zip(mask)
