@@ -4,8 +4,8 @@
 //! While a round is open, what someone answered exists only as a sealed ballot
 //! (`ballots`, ciphertext of one fixed length per round, [`crate::surveys::ballot`]) beside
 //! a live `participation` row that says they answered. At close, one transaction opens
-//! every ballot and writes `responses` and `answers` in an order drawn from a CSPRNG
-//! ([`crate::surveys::materialise`]), so neither the physical order of the plaintext rows
+//! every ballot and writes `responses` and `answers` in the order of fresh ids drawn from
+//! a CSPRNG ([`crate::surveys::materialise`]), so neither the physical order of the plaintext rows
 //! (cell offsets inside SQLite pages, heap order and `xmin` on PostgreSQL, WAL frames)
 //! nor their transaction relates them to arrival or to a participation row. On SQLite the
 //! tables are `WITHOUT ROWID`, so no hidden rowid counts rows. PostgreSQL does not parse
@@ -13,7 +13,7 @@
 //! after the portable migrations) instead of in `migrations/`.
 //!
 //! The conversations about comments (`conversations`, `conversation_messages`,
-//! [`crate::conversations`]) are written at the same close, in the same random order,
+//! [`crate::conversations`]) are written at the same close, in a random order of their own,
 //! and carry a code's hash but no person and no time finer than a day.
 
 use diesel::connection::SimpleConnection;
