@@ -159,6 +159,11 @@ struct Timings {
     impacts_plan_ms: Vec<f64>,
     sql_report_ms: Vec<f64>,
     sql_heatmap_ms: Vec<f64>,
+    /// The process's peak resident memory from the last close through the warm reads
+    /// (the peak is reset after seeding and answering, which are the benchmark's own
+    /// work), and its resident memory at rest after them, in MiB.
+    server_peak_mib: f64,
+    rest_mib: f64,
 }
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
@@ -207,14 +212,14 @@ async fn main() -> anyhow::Result<()> {
     }
     println!();
     println!(
-        "| backend | open the round | close (materialise) | a team's report cold | warm | its trend cold | warm | database | answers per response | impact cold | impact | every group's impact, in the plan |"
+        "| backend | open the round | close (materialise) | a team's report cold | warm | its trend cold | warm | database | answers per response | impact cold | impact | every group's impact, in the plan | peak memory from the close | memory at rest |"
     );
     println!(
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
     );
     for t in &rows {
         println!(
-            "| {} | {:.0} ms | {:.0} ms | {:.1} ms | {:.1} ms | {:.0} ms | {:.1} ms | {:.1} MB | {:.0} B | {:.0} ms | {:.1} ms | {:.1} ms |",
+            "| {} | {:.0} ms | {:.0} ms | {:.1} ms | {:.1} ms | {:.0} ms | {:.1} ms | {:.1} MB | {:.0} B | {:.0} ms | {:.1} ms | {:.1} ms | {:.0} MiB | {:.0} MiB |",
             t.backend,
             t.open_ms,
             t.close_ms,
@@ -226,7 +231,9 @@ async fn main() -> anyhow::Result<()> {
             t.answer_bytes as f64 / t.stored.max(1) as f64,
             t.impact_cold_ms,
             median(&t.impact_ms),
-            median(&t.impacts_plan_ms)
+            median(&t.impacts_plan_ms),
+            t.server_peak_mib,
+            t.rest_mib
         );
     }
     Ok(())
@@ -304,6 +311,7 @@ async fn bench_one(args: &Args, url: &str) -> anyhow::Result<Timings> {
             r + 1
         );
         let close = format!("/api/v1/rounds/{round_id}/close");
+        reset_peak_memory();
         let start = std::time::Instant::now();
         app.call(Method::POST, &close, &hr, None, 200).await?;
         close_ms = start.elapsed().as_secs_f64() * 1000.0;
@@ -350,6 +358,10 @@ async fn bench_one(args: &Args, url: &str) -> anyhow::Result<Timings> {
         heatmap_ms.push(app.timed_get(&heatmap_path, &hr).await?.0);
         impact_ms.push(app.timed_get(&impact_path, &hr).await?.0);
     }
+
+    let server_peak_mib = memory_mib("VmHWM");
+    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+    let rest_mib = memory_mib("VmRSS");
 
     // Every group's impact, as the plan computes it, timed on its own.
     let state = app.state.clone();
@@ -405,7 +417,29 @@ async fn bench_one(args: &Args, url: &str) -> anyhow::Result<Timings> {
         impacts_plan_ms,
         sql_report_ms,
         sql_heatmap_ms,
+        server_peak_mib,
+        rest_mib,
     })
+}
+
+/// A memory figure of this process from `/proc/self/status` (`VmRSS`, `VmHWM`), in MiB;
+/// NaN where it cannot be read (not Linux).
+fn memory_mib(field: &str) -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|status| {
+            status.lines().find_map(|line| {
+                let rest = line.strip_prefix(field)?.strip_prefix(':')?;
+                rest.split_whitespace().next()?.parse::<f64>().ok()
+            })
+        })
+        .map_or(f64::NAN, |kib| kib / 1024.0)
+}
+
+/// Starts the peak resident memory (`VmHWM`) afresh from the current one (Linux's
+/// `clear_refs` value 5); left as it is where that cannot be written.
+fn reset_peak_memory() {
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
 }
 
 struct Seeded {
