@@ -20,13 +20,10 @@ use crate::org::lifecycle;
 use crate::org::model::{TeamChanges, TeamRow};
 use crate::org::store as org_store;
 use crate::scim::config::TeamSource;
-use crate::scim::filter;
 use crate::scim::patch;
-use crate::scim::service::{Ctx, timestamp};
+use crate::scim::service::{Ctx, Resource, meta};
 use crate::scim::store;
-use crate::scim::types::{
-    GROUP, GroupIn, ListQuery, ListResponse, PatchRequest, ScimError, project,
-};
+use crate::scim::types::{GROUP, GroupIn, ListQuery, ListResponse, PatchRequest, ScimError};
 use crate::state::AppState;
 
 pub fn group_json(conn: &mut AnyConnection, base: &str, team: &TeamRow) -> Result<Value, ApiError> {
@@ -38,12 +35,7 @@ pub fn group_json(conn: &mut AnyConnection, base: &str, team: &TeamRow) -> Resul
         "schemas": [GROUP],
         "id": team.id,
         "displayName": team.name,
-        "meta": {
-            "resourceType": "Group",
-            "created": timestamp(team.created_at),
-            "lastModified": timestamp(team.updated_at),
-            "location": format!("{base}/Groups/{}", team.id),
-        },
+        "meta": meta(base, "Group", &team.id, team.created_at, team.updated_at),
     });
     if let Some(o) = g.as_object_mut() {
         if let Some(k) = &team.team_key {
@@ -146,37 +138,21 @@ pub async fn create(state: &AppState, ctx: Ctx, body: Value) -> Result<Value, Sc
     Ok(r)
 }
 
+/// How SCIM reads groups.
+const GROUPS: Resource<TeamRow> = Resource {
+    what: "group",
+    users: false,
+    find: org_store::find_team,
+    page: store::page_groups,
+    json: group_json,
+};
+
 pub async fn get(state: &AppState, ctx: Ctx, id: String) -> Result<Value, ScimError> {
-    let r = state
-        .db
-        .read(move |conn| {
-            let team = org_store::find_team(conn, &id)?.ok_or(ApiError::NotFound("group"))?;
-            group_json(conn, &ctx.base, &team)
-        })
-        .await?;
-    Ok(r)
+    GROUPS.get(state, ctx, id).await
 }
 
 pub async fn list(state: &AppState, ctx: Ctx, q: ListQuery) -> Result<ListResponse, ScimError> {
-    let f = match q.filter.as_deref().filter(|f| !f.trim().is_empty()) {
-        Some(f) => filter::parse(f, false).map_err(|e| ScimError::bad("invalidFilter", e.0))?,
-        None => filter::Filter::default(),
-    };
-    let (offset, limit) = q.bounds();
-    let (total, groups) = state
-        .db
-        .read(move |conn| {
-            let (total, rows) = store::page_groups(conn, &f, offset, limit)?;
-            let groups = rows
-                .iter()
-                .map(|t| group_json(conn, &ctx.base, t))
-                .collect::<Result<Vec<_>, _>>()?;
-            Ok((total, groups))
-        })
-        .await?;
-    let (a, e) = (q.attributes.as_deref(), q.excluded_attributes.as_deref());
-    let groups = groups.into_iter().map(|g| project(g, a, e)).collect();
-    Ok(ListResponse::new(total, offset, groups))
+    GROUPS.list(state, ctx, q).await
 }
 
 pub async fn replace(

@@ -66,6 +66,23 @@ pub fn timestamp(t: NaiveDateTime) -> String {
     t.and_utc().to_rfc3339_opts(SecondsFormat::Secs, true)
 }
 
+/// A resource's `meta`: its type (`User` or `Group`), when it was created and last
+/// changed, and where it is (`{base}/Users/{id}`, `{base}/Groups/{id}`).
+pub fn meta(
+    base: &str,
+    resource_type: &str,
+    id: &str,
+    created: NaiveDateTime,
+    updated: NaiveDateTime,
+) -> Value {
+    json!({
+        "resourceType": resource_type,
+        "created": timestamp(created),
+        "lastModified": timestamp(updated),
+        "location": format!("{base}/{resource_type}s/{id}"),
+    })
+}
+
 /// The SCIM view of a person.
 pub fn user_json(
     conn: &mut AnyConnection,
@@ -93,12 +110,7 @@ pub fn user_json(
         "active": row.active,
         "emails": row.email.iter().map(|e| json!({"value": e, "type": "work", "primary": true})).collect::<Vec<_>>(),
         "preferredLanguage": row.language,
-        "meta": {
-            "resourceType": "User",
-            "created": timestamp(row.created_at),
-            "lastModified": timestamp(row.updated_at),
-            "location": format!("{base}/Users/{}", row.id),
-        },
+        "meta": meta(base, "User", &row.id, row.created_at, row.updated_at),
     });
     if let Some(o) = u.as_object_mut() {
         if let Some(x) = external_id {
@@ -401,37 +413,84 @@ pub async fn create(state: &AppState, ctx: Ctx, body: Value) -> Result<Value, Sc
 }
 
 pub async fn get(state: &AppState, ctx: Ctx, id: String) -> Result<Value, ScimError> {
-    state
-        .db
-        .read(move |conn| {
-            let row = store::find_user(conn, &id)?.ok_or(ApiError::NotFound("user"))?;
-            user_json(conn, &ctx.base, &row)
-        })
-        .await
-        .map_err(Into::into)
+    Resource::USER.get(state, ctx, id).await
 }
 
 /// GET /Users (and its `.search`): a filtered page.
 pub async fn list(state: &AppState, ctx: Ctx, q: ListQuery) -> Result<ListResponse, ScimError> {
-    let f = match q.filter.as_deref().filter(|f| !f.trim().is_empty()) {
-        Some(f) => filter::parse(f, true).map_err(|e| ScimError::bad("invalidFilter", e.0))?,
-        None => filter::Filter::default(),
+    Resource::USER.list(state, ctx, q).await
+}
+
+/// A page of rows and how many match in all.
+type Page<R> = Result<(i64, Vec<R>), ApiError>;
+
+/// How the reads of one kind of SCIM resource (users or groups) find, page and render
+/// its rows: one `get` and one filtered `list` for both.
+pub(crate) struct Resource<R> {
+    /// What a 404 names.
+    pub what: &'static str,
+    /// Whether filters may name user attributes (else group ones).
+    pub users: bool,
+    pub find: fn(&mut AnyConnection, &str) -> Result<Option<R>, ApiError>,
+    pub page: fn(&mut AnyConnection, &filter::Filter, i64, i64) -> Page<R>,
+    pub json: fn(&mut AnyConnection, &str, &R) -> Result<Value, ApiError>,
+}
+
+impl Resource<store::UserRow> {
+    const USER: Resource<store::UserRow> = Resource {
+        what: "user",
+        users: true,
+        find: store::find_user,
+        page: store::page_users,
+        json: user_json,
     };
-    let (offset, limit) = q.bounds();
-    let (total, users) = state
-        .db
-        .read(move |conn| {
-            let (total, rows) = store::page_users(conn, &f, offset, limit)?;
-            let users = rows
-                .iter()
-                .map(|r| user_json(conn, &ctx.base, r))
-                .collect::<Result<Vec<_>, _>>()?;
-            Ok((total, users))
-        })
-        .await?;
-    let (a, e) = (q.attributes.as_deref(), q.excluded_attributes.as_deref());
-    let users = users.into_iter().map(|u| project(u, a, e)).collect();
-    Ok(ListResponse::new(total, offset, users))
+}
+
+impl<R: 'static> Resource<R> {
+    /// GET one by id: 404 when there is none.
+    pub async fn get(&self, state: &AppState, ctx: Ctx, id: String) -> Result<Value, ScimError> {
+        let (what, find, json) = (self.what, self.find, self.json);
+        state
+            .db
+            .read(move |conn| {
+                let row = find(conn, &id)?.ok_or(ApiError::NotFound(what))?;
+                json(conn, &ctx.base, &row)
+            })
+            .await
+            .map_err(Into::into)
+    }
+
+    /// GET the list (and its `.search`): a filtered page, projected onto the asked
+    /// attributes.
+    pub async fn list(
+        &self,
+        state: &AppState,
+        ctx: Ctx,
+        q: ListQuery,
+    ) -> Result<ListResponse, ScimError> {
+        let f = match q.filter.as_deref().filter(|f| !f.trim().is_empty()) {
+            Some(f) => {
+                filter::parse(f, self.users).map_err(|e| ScimError::bad("invalidFilter", e.0))?
+            }
+            None => filter::Filter::default(),
+        };
+        let (offset, limit) = q.bounds();
+        let (page, json) = (self.page, self.json);
+        let (total, found) = state
+            .db
+            .read(move |conn| {
+                let (total, rows) = page(conn, &f, offset, limit)?;
+                let found = rows
+                    .iter()
+                    .map(|r| json(conn, &ctx.base, r))
+                    .collect::<Result<Vec<_>, _>>()?;
+                Ok((total, found))
+            })
+            .await?;
+        let (a, e) = (q.attributes.as_deref(), q.excluded_attributes.as_deref());
+        let found = found.into_iter().map(|v| project(v, a, e)).collect();
+        Ok(ListResponse::new(total, offset, found))
+    }
 }
 
 /// PUT /Users/{id}.
