@@ -20,7 +20,21 @@ use diesel::connection::SimpleConnection;
 
 use super::AnyConnection;
 
-const SQLITE: &str = "
+/// The anonymous tables, one text for both backends: `{rows}` ends each table
+/// (` WITHOUT ROWID` on SQLite, nothing on PostgreSQL), `{bytes}` is the byte type, and
+/// `{pg_index}` is the index PostgreSQL adds on responses.
+fn tables(sqlite: bool) -> String {
+    let (rows, bytes, pg_index) = if sqlite {
+        (" WITHOUT ROWID", "BLOB", "")
+    } else {
+        (
+            "",
+            "BYTEA",
+            "\nCREATE INDEX IF NOT EXISTS responses_round_id_idx ON responses (round_id, id);",
+        )
+    };
+    format!(
+        "
 CREATE TABLE IF NOT EXISTS responses (
     id TEXT PRIMARY KEY NOT NULL,
     round_id TEXT NOT NULL REFERENCES rounds (id),
@@ -28,8 +42,8 @@ CREATE TABLE IF NOT EXISTS responses (
     location TEXT NULL,
     job_family TEXT NULL,
     tenure TEXT NULL
-) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS responses_round_idx ON responses (round_id, team_id);
+){rows};
+CREATE INDEX IF NOT EXISTS responses_round_idx ON responses (round_id, team_id);{pg_index}
 CREATE TABLE IF NOT EXISTS answers (
     response_id TEXT NOT NULL REFERENCES responses (id),
     question_id TEXT NOT NULL REFERENCES survey_questions (id),
@@ -37,18 +51,18 @@ CREATE TABLE IF NOT EXISTS answers (
     choice TEXT NULL,
     text TEXT NULL,
     PRIMARY KEY (response_id, question_id)
-) WITHOUT ROWID;
+){rows};
 CREATE INDEX IF NOT EXISTS answers_question_idx ON answers (question_id);
 CREATE TABLE IF NOT EXISTS participation (
     round_id TEXT NOT NULL REFERENCES rounds (id),
     person_id TEXT NOT NULL REFERENCES people (id),
     PRIMARY KEY (round_id, person_id)
-) WITHOUT ROWID;
+){rows};
 CREATE TABLE IF NOT EXISTS ballots (
     id TEXT PRIMARY KEY NOT NULL,
     round_id TEXT NOT NULL REFERENCES rounds (id),
-    sealed BLOB NOT NULL
-) WITHOUT ROWID;
+    sealed {bytes} NOT NULL
+){rows};
 CREATE INDEX IF NOT EXISTS ballots_round_idx ON ballots (round_id);
 CREATE TABLE IF NOT EXISTS conversations (
     id TEXT PRIMARY KEY NOT NULL,
@@ -59,7 +73,7 @@ CREATE TABLE IF NOT EXISTS conversations (
     suggestion_id TEXT NULL,
     closed_by TEXT NULL,
     closed_on DATE NULL
-) WITHOUT ROWID;
+){rows};
 CREATE INDEX IF NOT EXISTS conversations_code_idx ON conversations (code_hash);
 CREATE INDEX IF NOT EXISTS conversations_round_idx ON conversations (round_id);
 CREATE TABLE IF NOT EXISTS conversation_messages (
@@ -70,62 +84,10 @@ CREATE TABLE IF NOT EXISTS conversation_messages (
     written_on DATE NOT NULL,
     replies_before INTEGER NOT NULL,
     PRIMARY KEY (conversation_id, seq)
-) WITHOUT ROWID;
-";
-
-const POSTGRES: &str = "
-CREATE TABLE IF NOT EXISTS responses (
-    id TEXT PRIMARY KEY NOT NULL,
-    round_id TEXT NOT NULL REFERENCES rounds (id),
-    team_id TEXT NOT NULL REFERENCES teams (id),
-    location TEXT NULL,
-    job_family TEXT NULL,
-    tenure TEXT NULL
-);
-CREATE INDEX IF NOT EXISTS responses_round_idx ON responses (round_id, team_id);
-CREATE INDEX IF NOT EXISTS responses_round_id_idx ON responses (round_id, id);
-CREATE TABLE IF NOT EXISTS answers (
-    response_id TEXT NOT NULL REFERENCES responses (id),
-    question_id TEXT NOT NULL REFERENCES survey_questions (id),
-    value DOUBLE PRECISION NULL,
-    choice TEXT NULL,
-    text TEXT NULL,
-    PRIMARY KEY (response_id, question_id)
-);
-CREATE INDEX IF NOT EXISTS answers_question_idx ON answers (question_id);
-CREATE TABLE IF NOT EXISTS participation (
-    round_id TEXT NOT NULL REFERENCES rounds (id),
-    person_id TEXT NOT NULL REFERENCES people (id),
-    PRIMARY KEY (round_id, person_id)
-);
-CREATE TABLE IF NOT EXISTS ballots (
-    id TEXT PRIMARY KEY NOT NULL,
-    round_id TEXT NOT NULL REFERENCES rounds (id),
-    sealed BYTEA NOT NULL
-);
-CREATE INDEX IF NOT EXISTS ballots_round_idx ON ballots (round_id);
-CREATE TABLE IF NOT EXISTS conversations (
-    id TEXT PRIMARY KEY NOT NULL,
-    code_hash TEXT NOT NULL,
-    round_id TEXT NULL REFERENCES rounds (id),
-    response_id TEXT NULL,
-    question_id TEXT NULL,
-    suggestion_id TEXT NULL,
-    closed_by TEXT NULL,
-    closed_on DATE NULL
-);
-CREATE INDEX IF NOT EXISTS conversations_code_idx ON conversations (code_hash);
-CREATE INDEX IF NOT EXISTS conversations_round_idx ON conversations (round_id);
-CREATE TABLE IF NOT EXISTS conversation_messages (
-    conversation_id TEXT NOT NULL REFERENCES conversations (id),
-    seq INTEGER NOT NULL,
-    side TEXT NOT NULL,
-    body TEXT NOT NULL,
-    written_on DATE NOT NULL,
-    replies_before INTEGER NOT NULL,
-    PRIMARY KEY (conversation_id, seq)
-);
-";
+){rows};
+"
+    )
+}
 
 /// What `answers`' two foreign keys guaranteed, checked once per statement instead of once
 /// per row (PostgreSQL): every answer belongs to a stored response and to a survey
@@ -145,32 +107,25 @@ fn postgres_answer_refs() -> String {
     let mut sql = String::from(
         "
 ALTER TABLE answers DROP CONSTRAINT IF EXISTS answers_response_id_fkey;
-ALTER TABLE answers DROP CONSTRAINT IF EXISTS answers_question_id_fkey;
-CREATE OR REPLACE FUNCTION answers_refer_to_rows() RETURNS trigger AS $$
-BEGIN
+ALTER TABLE answers DROP CONSTRAINT IF EXISTS answers_question_id_fkey;",
+    );
+    sql += &refusing_function(
+        "answers_refer_to_rows",
+        "
     PERFORM 1 FROM survey_questions q
-    WHERE q.id IN (SELECT DISTINCT question_id FROM fresh) FOR KEY SHARE;
-    IF EXISTS (
+    WHERE q.id IN (SELECT DISTINCT question_id FROM fresh) FOR KEY SHARE;",
+        "(
         SELECT 1 FROM fresh f
         WHERE NOT EXISTS (SELECT 1 FROM responses r WHERE r.id = f.response_id)
            OR NOT EXISTS (SELECT 1 FROM survey_questions q WHERE q.id = f.question_id)
-    ) THEN
-        RAISE EXCEPTION USING ERRCODE = 'foreign_key_violation',
-            MESSAGE = 'an answer must belong to a stored response and a survey question';
-    END IF;
-    RETURN NULL;
-END;
-$$ LANGUAGE plpgsql;
-CREATE OR REPLACE FUNCTION answers_block_truncate() RETURNS trigger AS $$
-BEGIN
-    IF EXISTS (SELECT 1 FROM answers) THEN
-        RAISE EXCEPTION USING ERRCODE = 'foreign_key_violation',
-            MESSAGE = 'responses and questions cannot be emptied while answers refer to them';
-    END IF;
-    RETURN NULL;
-END;
-$$ LANGUAGE plpgsql;
-",
+    )",
+        "an answer must belong to a stored response and a survey question",
+    );
+    sql += &refusing_function(
+        "answers_block_truncate",
+        "",
+        "(SELECT 1 FROM answers)",
+        "responses and questions cannot be emptied while answers refer to them",
     );
     for event in ["INSERT", "UPDATE"] {
         sql += &statement_trigger(
@@ -192,21 +147,20 @@ $$ LANGUAGE plpgsql;
         ),
     ] {
         let function = format!("{}_keep_their_answers", prefix.trim_end_matches("_answers"));
-        sql += &format!(
-            "
-CREATE OR REPLACE FUNCTION {function}() RETURNS trigger AS $$
-BEGIN
-    IF EXISTS (
+        sql += &refusing_function(
+            &function,
+            "",
+            &format!(
+                "(
         SELECT 1 FROM gone g
         WHERE NOT EXISTS (SELECT 1 FROM {table} t WHERE t.id = g.id)
           AND EXISTS (SELECT 1 FROM answers a WHERE a.{column} = g.id)
-    ) THEN
-        RAISE EXCEPTION USING ERRCODE = 'foreign_key_violation',
-            MESSAGE = 'a {noun} with answers cannot be removed';
-    END IF;
-    RETURN NULL;
-END;
-$$ LANGUAGE plpgsql;
+    )"
+            ),
+            &format!("a {noun} with answers cannot be removed"),
+        );
+        sql += &format!(
+            "
 DROP TRIGGER IF EXISTS {prefix}_truncate ON {table};
 CREATE TRIGGER {prefix}_truncate BEFORE TRUNCATE ON {table}
 FOR EACH STATEMENT EXECUTE FUNCTION answers_block_truncate();
@@ -217,6 +171,24 @@ FOR EACH STATEMENT EXECUTE FUNCTION answers_block_truncate();
         }
     }
     sql
+}
+
+/// A trigger function `name` that runs `first`, then refuses the statement as a foreign
+/// key would (`foreign_key_violation`, saying `message`) when the query `exists` finds a
+/// row.
+fn refusing_function(name: &str, first: &str, exists: &str, message: &str) -> String {
+    format!(
+        "
+CREATE OR REPLACE FUNCTION {name}() RETURNS trigger AS $$
+BEGIN{first}
+    IF EXISTS {exists} THEN
+        RAISE EXCEPTION USING ERRCODE = 'foreign_key_violation',
+            MESSAGE = '{message}';
+    END IF;
+    RETURN NULL;
+END;
+$$ LANGUAGE plpgsql;"
+    )
 }
 
 /// An `AFTER {event}` statement-level trigger `{prefix}_{event}` on `table` that sees the
@@ -344,7 +316,7 @@ pub fn ensure(conn: &mut AnyConnection) -> diesel::QueryResult<()> {
         AnyConnection::Sqlite(c) => ensure_sqlite(c),
         AnyConnection::Postgresql(c) => {
             c.batch_execute(POSTGRES_EMAIL_OPTIONAL)?;
-            c.batch_execute(POSTGRES)?;
+            c.batch_execute(&tables(false))?;
             c.batch_execute(&postgres_answer_refs())?;
             c.batch_execute(&postgres_audit())
         }
@@ -354,7 +326,7 @@ pub fn ensure(conn: &mut AnyConnection) -> diesel::QueryResult<()> {
 /// [`ensure`] for a SQLite connection.
 pub fn ensure_sqlite(c: &mut diesel::SqliteConnection) -> diesel::QueryResult<()> {
     sqlite_email_optional(c)?;
-    c.batch_execute(SQLITE)?;
+    c.batch_execute(&tables(true))?;
     c.batch_execute(&sqlite_audit())
 }
 
