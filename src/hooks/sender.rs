@@ -26,7 +26,7 @@ use crate::hooks::model::{DeliveryRow, HookRow, kind};
 use crate::hooks::{sign, store};
 use crate::keys::MasterKey;
 use crate::notify::model::status;
-use crate::notify::sender::backoff_ms;
+use crate::notify::sender::{backoff_ms, release_claimed};
 use crate::state::AppState;
 
 /// How long a claim lasts: far longer than a batch takes.
@@ -126,20 +126,9 @@ impl Sender {
     }
 
     async fn release(&self, rows: &[DeliveryRow]) {
-        let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
-        let released = self
-            .db
-            .write(move |conn| {
-                let at = crate::clock::now();
-                for id in &ids {
-                    store::release(conn, id, at)?;
-                }
-                Ok(())
-            })
-            .await;
-        if let Err(e) = released {
-            tracing::warn!(error = %e, "handing claimed deliveries back failed");
-        }
+        let ids = rows.iter().map(|r| r.id.clone()).collect();
+        let failed = "handing claimed deliveries back failed";
+        release_claimed(&self.db, ids, store::release, failed).await;
     }
 
     /// The request's body and headers, or why there is none.

@@ -13,6 +13,7 @@ use crate::db::AnyConnection;
 use crate::db::schema::{hook_deliveries, hooks, teams};
 use crate::error::ApiError;
 use crate::hooks::model::{DeliveryRow, HookRow};
+use crate::notify::store::settle_claimed;
 
 pub fn all(conn: &mut AnyConnection) -> Result<Vec<HookRow>, ApiError> {
     Ok(hooks::table
@@ -136,41 +137,35 @@ pub fn record(
     at: NaiveDateTime,
 ) -> Result<(), ApiError> {
     let sent = (status == crate::notify::model::status::SENT).then_some(at);
-    let q = diesel::update(
-        hook_deliveries::table
-            .filter(hook_deliveries::id.eq(id))
-            .filter(hook_deliveries::status.eq(crate::notify::model::status::SENDING)),
-    );
     let common = (
         hook_deliveries::status.eq(status),
-        hook_deliveries::claimed_until.eq(None::<NaiveDateTime>),
         hook_deliveries::last_error.eq(error),
         hook_deliveries::response_status.eq(http),
         hook_deliveries::sent_at.eq(sent),
     );
     match next {
-        Some(n) => q
-            .set((common, hook_deliveries::next_attempt_at.eq(n)))
-            .execute(conn)?,
-        None => q.set(common).execute(conn)?,
+        Some(n) => settle_claimed!(
+            hook_deliveries,
+            conn,
+            id,
+            common,
+            hook_deliveries::next_attempt_at.eq(n)
+        )?,
+        None => settle_claimed!(hook_deliveries, conn, id, common)?,
     };
     Ok(())
 }
 
 /// Hands a claimed delivery back unsent (the sender is stopping), not counting the try.
 pub fn release(conn: &mut AnyConnection, id: &str, at: NaiveDateTime) -> Result<(), ApiError> {
-    diesel::update(
-        hook_deliveries::table
-            .filter(hook_deliveries::id.eq(id))
-            .filter(hook_deliveries::status.eq(crate::notify::model::status::SENDING)),
-    )
-    .set((
+    settle_claimed!(
+        hook_deliveries,
+        conn,
+        id,
         hook_deliveries::status.eq(crate::notify::model::status::QUEUED),
         hook_deliveries::next_attempt_at.eq(at),
-        hook_deliveries::claimed_until.eq(None::<NaiveDateTime>),
         hook_deliveries::tries.eq(hook_deliveries::tries - 1),
-    ))
-    .execute(conn)?;
+    )?;
     Ok(())
 }
 

@@ -24,7 +24,7 @@ use rand::Rng;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-use crate::db::Db;
+use crate::db::{AnyConnection, Db};
 use crate::error::ApiError;
 use crate::keys::MasterKey;
 use crate::notify::mail::{Letter, Mailer, SendError, SmtpSettings};
@@ -153,6 +153,29 @@ fn sms(c: &crate::config::Config) -> anyhow::Result<Option<SmsGateway>> {
     // The host only: a gateway's URL may carry a key in its query.
     tracing::info!(host = %settings.host, "sending text messages through the SMS gateway");
     Ok(Some(SmsGateway::new(settings, password, &from)?))
+}
+
+/// Hands the claimed rows `ids` back unsent with `release` (a sender is stopping), in
+/// one transaction; a failure is only logged (`failed`): the rows are claimed again when
+/// their claim lapses.
+pub(crate) async fn release_claimed(
+    db: &Db,
+    ids: Vec<String>,
+    release: fn(&mut AnyConnection, &str, NaiveDateTime) -> Result<(), ApiError>,
+    failed: &'static str,
+) {
+    let released = db
+        .write(move |conn| {
+            let at = crate::clock::now();
+            for id in &ids {
+                release(conn, id, at)?;
+            }
+            Ok(())
+        })
+        .await;
+    if let Err(e) = released {
+        tracing::warn!(error = %e, "{failed}");
+    }
 }
 
 /// Starts the sender when SMTP or an SMS gateway is configured (`None` otherwise:
@@ -290,20 +313,14 @@ impl Sender {
     }
 
     async fn release(&self, rows: &[OutboxRow]) {
-        let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
-        let released = self
-            .db
-            .write(move |conn| {
-                let at = crate::clock::now();
-                for id in &ids {
-                    store::release(conn, id, at)?;
-                }
-                Ok(())
-            })
-            .await;
-        if let Err(e) = released {
-            tracing::warn!(error = %e, "handing claimed messages back failed; they are sent when the claim lapses");
-        }
+        let ids = rows.iter().map(|r| r.id.clone()).collect();
+        release_claimed(
+            &self.db,
+            ids,
+            store::release,
+            "handing claimed messages back failed; they are sent when the claim lapses",
+        )
+        .await;
     }
 
     async fn deliver(&self, row: &OutboxRow) -> Outcome {

@@ -151,20 +151,32 @@ pub fn claim_due(
         .load(conn)?)
 }
 
+/// Updates a claimed row of a delivery table (`$table`: `outbox`, or `hook_deliveries`,
+/// which shares its claim columns) only while it is still `sending`, sets `$set` and
+/// drops the claim; evaluates to the rows changed.
+macro_rules! settle_claimed {
+    ($table:ident, $conn:expr, $id:expr, $($set:expr),+ $(,)?) => {
+        diesel::update(
+            $table::table
+                .filter($table::id.eq($id))
+                .filter($table::status.eq($crate::notify::model::status::SENDING)),
+        )
+        .set(($($set,)+ $table::claimed_until.eq(None::<NaiveDateTime>)))
+        .execute($conn)
+    };
+}
+pub(crate) use settle_claimed;
+
 /// Records a message as sent (only while it is still this sender's claim).
 pub fn mark_sent(conn: &mut AnyConnection, id: &str, at: NaiveDateTime) -> Result<(), ApiError> {
-    diesel::update(
-        outbox::table
-            .filter(outbox::id.eq(id))
-            .filter(outbox::status.eq(status::SENDING)),
-    )
-    .set((
+    settle_claimed!(
+        outbox,
+        conn,
+        id,
         outbox::status.eq(status::SENT),
         outbox::sent_at.eq(Some(at)),
-        outbox::claimed_until.eq(None::<NaiveDateTime>),
         outbox::last_error.eq(None::<String>),
-    ))
-    .execute(conn)?;
+    )?;
     Ok(())
 }
 
@@ -175,18 +187,14 @@ pub fn mark_retry(
     next: NaiveDateTime,
     error: &str,
 ) -> Result<(), ApiError> {
-    diesel::update(
-        outbox::table
-            .filter(outbox::id.eq(id))
-            .filter(outbox::status.eq(status::SENDING)),
-    )
-    .set((
+    settle_claimed!(
+        outbox,
+        conn,
+        id,
         outbox::status.eq(status::QUEUED),
         outbox::next_attempt_at.eq(next),
-        outbox::claimed_until.eq(None::<NaiveDateTime>),
         outbox::last_error.eq(Some(error)),
-    ))
-    .execute(conn)?;
+    )?;
     Ok(())
 }
 
@@ -197,35 +205,27 @@ pub fn mark_final(
     final_status: &str,
     error: &str,
 ) -> Result<(), ApiError> {
-    diesel::update(
-        outbox::table
-            .filter(outbox::id.eq(id))
-            .filter(outbox::status.eq(status::SENDING)),
-    )
-    .set((
+    settle_claimed!(
+        outbox,
+        conn,
+        id,
         outbox::status.eq(final_status),
-        outbox::claimed_until.eq(None::<NaiveDateTime>),
         outbox::last_error.eq(Some(error)),
-    ))
-    .execute(conn)?;
+    )?;
     Ok(())
 }
 
 /// Hands a claimed message back unsent (the sender is stopping): due at once, and the
 /// claim does not count as a try.
 pub fn release(conn: &mut AnyConnection, id: &str, at: NaiveDateTime) -> Result<(), ApiError> {
-    diesel::update(
-        outbox::table
-            .filter(outbox::id.eq(id))
-            .filter(outbox::status.eq(status::SENDING)),
-    )
-    .set((
+    settle_claimed!(
+        outbox,
+        conn,
+        id,
         outbox::status.eq(status::QUEUED),
         outbox::next_attempt_at.eq(at),
-        outbox::claimed_until.eq(None::<NaiveDateTime>),
         outbox::tries.eq(outbox::tries - 1),
-    ))
-    .execute(conn)?;
+    )?;
     Ok(())
 }
 
