@@ -116,6 +116,17 @@ fn load_survey_view(conn: &mut AnyConnection, id: &str) -> Result<Survey, ApiErr
     survey_view(conn, s)
 }
 
+/// Round `id` and now, while it is open: 404 when there is no such round, 409 when it is
+/// not open now.
+fn open_round(conn: &mut AnyConnection, id: &str) -> Result<(RoundRow, NaiveDateTime), ApiError> {
+    let r = store::find_round(conn, id)?.ok_or(ApiError::NotFound("round"))?;
+    let t = now();
+    if !r.is_open(t) {
+        return Err(ApiError::Conflict("the round is not open".into()));
+    }
+    Ok((r, t))
+}
+
 fn round_view(conn: &mut AnyConnection, r: RoundRow, at: NaiveDateTime) -> Result<Round, ApiError> {
     let invited = store::invited_count(conn, &r.id)?;
     let status = if at < r.opens_at {
@@ -556,11 +567,7 @@ pub async fn close_round_now(state: &AppState, p: &Principal, id: &str) -> Resul
     let closed = state
         .db
         .write(move |conn| {
-            let r = store::find_round(conn, &id)?.ok_or(ApiError::NotFound("round"))?;
-            let t = now();
-            if !r.is_open(t) {
-                return Err(ApiError::Conflict("the round is not open".into()));
-            }
+            let (_, t) = open_round(conn, &id)?;
             store::close_round_early(conn, &id, t)?;
             record(conn, &actor, "round.close", &format!("rounds/{id}"))?;
             // The ballots are opened in the same transaction as the close.
@@ -662,11 +669,7 @@ pub async fn send_reminders(
     let queued = state
         .db
         .write(move |conn| {
-            let r = store::find_round(conn, &id)?.ok_or(ApiError::NotFound("round"))?;
-            let t = now();
-            if !r.is_open(t) {
-                return Err(ApiError::Conflict("the round is not open".into()));
-            }
+            let (r, t) = open_round(conn, &id)?;
             let ids = store::not_answered(conn, &id)?;
             crate::notify::queue::reminders(conn, &r.id, &ids, t.date())
         })
