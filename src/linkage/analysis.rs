@@ -74,7 +74,6 @@ pub async fn linkage_analysis(
         Purpose::Read => "linkage.read",
         Purpose::Export => "linkage.export",
     };
-    crate::surveys::materialise::settle(state).await?;
     let inputs = audit_log::audited_read(state, p, action, move |conn, p| {
         let scope = readable_teams(conn, p)?;
         if scope.as_ref().is_some_and(|s| s.is_empty()) {

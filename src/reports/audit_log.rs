@@ -49,7 +49,8 @@ pub async fn append(
 
 /// Runs a read of released data as `principal` and writes who did what to the audit log:
 /// the `action`, and the target that `read` answers beside its result. Nothing is
-/// answered unless it is recorded; a read that fails records nothing.
+/// answered unless it is recorded; a read that fails records nothing. A round that has
+/// just ended is closed (its ballots opened) before it is read.
 pub async fn audited_read<T, F>(
     state: &AppState,
     principal: &Principal,
@@ -63,6 +64,7 @@ where
         + Send
         + 'static,
 {
+    crate::surveys::materialise::settle(state).await?;
     let p = principal.clone();
     let (target, out) = state.db.read_replicated(move |conn| read(conn, &p)).await?;
     append(state, &principal.id, action, &target).await?;

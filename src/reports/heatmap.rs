@@ -5,8 +5,9 @@
 use crate::auth::Principal;
 use crate::error::ApiError;
 use crate::org::access::readable_teams;
+use crate::reports::audit_log::audited_read;
 use crate::reports::release::{Item, Plan, RoundData};
-use crate::reports::service::{Purpose, audited, closed_round};
+use crate::reports::service::{Purpose, closed_round};
 use crate::reports::types::{DriverCell, Heatmap, HeatmapRow, HiddenReason};
 use crate::reports::views::group_view;
 use crate::state::AppState;
@@ -74,7 +75,7 @@ pub async fn round_heatmap(
     let round_id = round_id.to_owned();
     let rounds = state.rounds.clone();
     let action = purpose.action("heatmap.read", "heatmap.export");
-    audited(state, principal, action, move |conn, principal| {
+    audited_read(state, principal, action, move |conn, principal| {
         let visible = readable_teams(conn, principal)?;
         if visible.as_ref().is_some_and(|s| s.is_empty()) {
             return Err(ApiError::Forbidden);

@@ -125,27 +125,7 @@ fn target(path: &str, team: &Option<String>, extra: &str) -> String {
 
 // ---------- reads ----------
 
-/// Runs a report read as `principal` and writes who did what to the audit log: the
-/// `action`, and the target that `read` answers before the result.
-pub(crate) async fn audited<T, F>(
-    state: &AppState,
-    principal: &Principal,
-    action: &'static str,
-    read: F,
-) -> Result<T, ApiError>
-where
-    T: Send + 'static,
-    F: FnOnce(&mut AnyConnection, &Principal) -> Result<(String, T), ApiError>
-        + Clone
-        + Send
-        + 'static,
-{
-    // A round that has just ended is closed (its ballots opened) before it is read.
-    crate::surveys::materialise::settle(state).await?;
-    audit_log::audited_read(state, principal, action, read).await
-}
-
-/// [`audited`] for a read of one team's report: `read` gets the team `requested` if
+/// [`audit_log::audited_read`] for a read of one team's report: `read` gets the team `requested` if
 /// `principal` may read it ([`team_report_readable_by`]; `None`: the whole organisation).
 pub(crate) async fn audited_team_read<T, F>(
     state: &AppState,
@@ -161,7 +141,7 @@ where
         + Send
         + 'static,
 {
-    audited(state, principal, action, move |conn, principal| {
+    audit_log::audited_read(state, principal, action, move |conn, principal| {
         let team = team_report_readable_by(conn, principal, requested)?;
         read(conn, team)
     })
