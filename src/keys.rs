@@ -15,7 +15,10 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+use chacha20poly1305::aead::{Aead, KeyInit, Payload};
+use chacha20poly1305::{XChaCha20Poly1305, XNonce};
 use hkdf::Hkdf;
+use rand::RngCore;
 use sha2::Sha256;
 
 use crate::config::Config;
@@ -97,6 +100,36 @@ impl MasterKey {
     pub fn round_key(&self, round_id: &str) -> [u8; 32] {
         self.derive(ROUND, round_id.as_bytes())
     }
+}
+
+/// The nonce that starts a value [`seal`] sealed, in bytes.
+pub const NONCE_LEN: usize = 24;
+
+/// Seals `msg` under a derived `key`, bound to `aad` (XChaCha20-Poly1305): a fresh random
+/// nonce, then the ciphertext with its tag. `None` only if the cipher refuses the message.
+pub fn seal(key: &[u8; 32], aad: &[u8], msg: &[u8]) -> Option<Vec<u8>> {
+    let mut nonce = [0u8; NONCE_LEN];
+    rand::rngs::OsRng.fill_bytes(&mut nonce);
+    let sealed = XChaCha20Poly1305::new(key.into())
+        .encrypt(&XNonce::from(nonce), Payload { msg, aad })
+        .ok()?;
+    let mut out = Vec::with_capacity(NONCE_LEN + sealed.len());
+    out.extend_from_slice(&nonce);
+    out.extend_from_slice(&sealed);
+    Some(out)
+}
+
+/// Opens what [`seal`] sealed: `None` when it is too short, was sealed under another key
+/// or for another `aad`, or has any byte altered.
+pub fn open(key: &[u8; 32], aad: &[u8], sealed: &[u8]) -> Option<Vec<u8>> {
+    if sealed.len() < NONCE_LEN {
+        return None;
+    }
+    let (nonce, ct) = sealed.split_at(NONCE_LEN);
+    let nonce: [u8; NONCE_LEN] = nonce.try_into().ok()?;
+    XChaCha20Poly1305::new(key.into())
+        .decrypt(&XNonce::from(nonce), Payload { msg: ct, aad })
+        .ok()
 }
 
 /// Where the generated master key is kept for a SQLite database.

@@ -12,10 +12,7 @@
 //! ([`crate::keys::MasterKey::pulse_link_bytes`]).
 
 use base64::Engine;
-use chacha20poly1305::aead::{Aead, KeyInit, Payload};
-use chacha20poly1305::{XChaCha20Poly1305, XNonce};
 use chrono::NaiveDateTime;
-use rand::RngCore;
 use serde::{Deserialize, Serialize};
 
 use crate::db::AnyConnection;
@@ -93,41 +90,15 @@ fn to_json<T: Serialize>(v: &T) -> Result<String, ApiError> {
 
 /// Seals `secret` for the message with idempotency key `aad`.
 pub fn seal(key: &[u8; 32], aad: &str, secret: &str) -> Result<String, ApiError> {
-    let cipher = XChaCha20Poly1305::new(key.into());
-    let mut nonce = [0u8; 24];
-    rand::rngs::OsRng.fill_bytes(&mut nonce);
-    let ct = cipher
-        .encrypt(
-            &XNonce::from(nonce),
-            Payload {
-                msg: secret.as_bytes(),
-                aad: aad.as_bytes(),
-            },
-        )
-        .map_err(|_| ApiError::Internal(anyhow::anyhow!("sealing a message secret failed")))?;
-    let mut out = nonce.to_vec();
-    out.extend(ct);
-    Ok(B64.encode(out))
+    let sealed = crate::keys::seal(key, aad.as_bytes(), secret.as_bytes())
+        .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("sealing a message secret failed")))?;
+    Ok(B64.encode(sealed))
 }
 
 /// Opens what [`seal`] sealed; `None` if it was not sealed for `aad` under `key`.
 pub fn open(key: &[u8; 32], aad: &str, sealed: &str) -> Option<String> {
     let bytes = B64.decode(sealed).ok()?;
-    if bytes.len() < 24 {
-        return None;
-    }
-    let (nonce, ct) = bytes.split_at(24);
-    let nonce: [u8; 24] = nonce.try_into().ok()?;
-    let cipher = XChaCha20Poly1305::new(key.into());
-    let plain = cipher
-        .decrypt(
-            &XNonce::from(nonce),
-            Payload {
-                msg: ct,
-                aad: aad.as_bytes(),
-            },
-        )
-        .ok()?;
+    let plain = crate::keys::open(key, aad.as_bytes(), &bytes)?;
     String::from_utf8(plain).ok()
 }
 

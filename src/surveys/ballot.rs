@@ -17,10 +17,6 @@
 //! still open: they carry no code. Every ballot sealed now has room for the hash, so a
 //! round's ballots stay one length whether or not replies were allowed.
 
-use chacha20poly1305::aead::{Aead, KeyInit, Payload};
-use chacha20poly1305::{XChaCha20Poly1305, XNonce};
-use rand::RngCore;
-
 use crate::error::ApiError;
 use crate::org::domain::ATTR_MAX;
 use crate::surveys::answers::{Checked, MAX_TEXT};
@@ -30,7 +26,7 @@ use crate::surveys::model::QuestionRow;
 const VERSION: u8 = 2;
 /// A conversation code's hash: a flag byte and 32 bytes.
 const REPLY_SLOT: usize = 1 + 32;
-const NONCE: usize = 24;
+const NONCE: usize = crate::keys::NONCE_LEN;
 const TAG: usize = 16;
 /// Longest team id a ballot holds, in bytes.
 const TEAM_MAX: usize = 64;
@@ -249,22 +245,8 @@ pub fn seal(
     plain.extend_from_slice(&(body.len() as u32).to_be_bytes());
     plain.extend_from_slice(&body);
     plain.resize(len, 0);
-    let mut nonce = [0u8; NONCE];
-    rand::rngs::OsRng.fill_bytes(&mut nonce);
-    let cipher = XChaCha20Poly1305::new(key.into());
-    let sealed = cipher
-        .encrypt(
-            &XNonce::from(nonce),
-            Payload {
-                msg: &plain,
-                aad: round_id.as_bytes(),
-            },
-        )
-        .map_err(|_| ApiError::Internal(anyhow::anyhow!("sealing a ballot failed")))?;
-    let mut out = Vec::with_capacity(NONCE + sealed.len());
-    out.extend_from_slice(&nonce);
-    out.extend_from_slice(&sealed);
-    Ok(out)
+    crate::keys::seal(key, round_id.as_bytes(), &plain)
+        .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("sealing a ballot failed")))
 }
 
 /// Opens a ballot sealed for round `round_id`; fails on a wrong key, another round's
@@ -273,18 +255,8 @@ pub fn open(key: &[u8; 32], round_id: &str, sealed: &[u8]) -> anyhow::Result<Bal
     if sealed.len() < NONCE + TAG + 4 {
         anyhow::bail!("a ballot is too short");
     }
-    let (nonce, ct) = sealed.split_at(NONCE);
-    let nonce: [u8; NONCE] = nonce.try_into()?;
-    let cipher = XChaCha20Poly1305::new(key.into());
-    let plain = cipher
-        .decrypt(
-            &XNonce::from(nonce),
-            Payload {
-                msg: ct,
-                aad: round_id.as_bytes(),
-            },
-        )
-        .map_err(|_| anyhow::anyhow!("a ballot does not open with its round's key"))?;
+    let plain = crate::keys::open(key, round_id.as_bytes(), sealed)
+        .ok_or_else(|| anyhow::anyhow!("a ballot does not open with its round's key"))?;
     let mut r = Reader(&plain);
     let n = r.u32()?;
     decode(r.take(n)?)
@@ -408,18 +380,7 @@ mod tests {
         let mut plain = (body.len() as u32).to_be_bytes().to_vec();
         plain.extend_from_slice(&body);
         plain.resize(plain_len(&questions()) - REPLY_SLOT, 0);
-        let nonce = [1u8; NONCE];
-        let sealed = XChaCha20Poly1305::new((&key).into())
-            .encrypt(
-                &XNonce::from(nonce),
-                Payload {
-                    msg: &plain,
-                    aad: b"r1",
-                },
-            )
-            .expect("encrypt");
-        let mut bytes = nonce.to_vec();
-        bytes.extend_from_slice(&sealed);
+        let bytes = crate::keys::seal(&key, b"r1", &plain).expect("seal");
         assert_eq!(open(&key, "r1", &bytes).expect("open"), b);
     }
 }
