@@ -4,8 +4,6 @@
 //! so each owner is reminded once per due day however often the job runs, on however
 //! many replicas; a new due day or a new owner is reminded again.
 
-use std::time::Duration;
-
 use chrono::{NaiveDate, TimeDelta};
 
 use crate::actions::store;
@@ -36,18 +34,8 @@ pub fn run(db: &Db, today: NaiveDate) -> Result<usize, ApiError> {
 
 /// Runs [`run`] once a day (the first run a minute after start).
 pub fn spawn(db: Db) {
-    tokio::spawn(async move {
-        tokio::time::sleep(Duration::from_secs(60)).await;
-        let mut interval = tokio::time::interval(Duration::from_secs(24 * 60 * 60));
-        interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
-            interval.tick().await;
-            let db = db.clone();
-            match tokio::task::spawn_blocking(move || run(&db, now().date())).await {
-                Ok(Ok(n)) => tracing::info!(queued = n, "action reminders"),
-                Ok(Err(e)) => tracing::warn!(error = %e, "queueing action reminders failed"),
-                Err(e) => tracing::warn!(error = %e, "queueing action reminders panicked"),
-            }
-        }
+    let job = move || run(&db, now().date());
+    crate::ops::daily::spawn("queueing action reminders", job, |n: usize| {
+        tracing::info!(queued = n, "action reminders")
     });
 }

@@ -18,8 +18,6 @@
 //! which must not be subtracted from what this round released, stay exactly as they
 //! were.
 
-use std::time::Duration;
-
 use chrono::{Months, NaiveDateTime};
 use diesel::prelude::*;
 
@@ -333,26 +331,16 @@ pub fn purge(db: &Db, cache: &RoundCache, at: NaiveDateTime) -> Result<Purged, A
 
 /// Runs [`purge`] once a day (the first run a minute after start).
 pub fn spawn(db: Db, cache: std::sync::Arc<RoundCache>) {
-    tokio::spawn(async move {
-        tokio::time::sleep(Duration::from_secs(60)).await;
-        let mut interval = tokio::time::interval(Duration::from_secs(24 * 60 * 60));
-        interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
-            interval.tick().await;
-            let (db, cache) = (db.clone(), cache.clone());
-            match tokio::task::spawn_blocking(move || purge(&db, &cache, now())).await {
-                Ok(Ok(p)) => tracing::info!(
-                    rounds = p.rounds,
-                    answers = p.answers,
-                    comments = p.comments,
-                    suggestions = p.suggestions,
-                    cx_ratings = p.cx_ratings,
-                    audit_entries = p.audit_entries,
-                    "retention purge"
-                ),
-                Ok(Err(e)) => tracing::warn!(error = %e, "the retention purge failed"),
-                Err(e) => tracing::warn!(error = %e, "the retention purge panicked"),
-            }
-        }
+    let job = move || purge(&db, &cache, now());
+    crate::ops::daily::spawn("the retention purge", job, |p: Purged| {
+        tracing::info!(
+            rounds = p.rounds,
+            answers = p.answers,
+            comments = p.comments,
+            suggestions = p.suggestions,
+            cx_ratings = p.cx_ratings,
+            audit_entries = p.audit_entries,
+            "retention purge"
+        )
     });
 }
