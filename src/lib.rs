@@ -51,3 +51,6 @@ pub mod suggestions;
 pub mod surveys;
 pub mod telemetry;
 pub mod web;
+
+#[cfg(test)]
+pub(crate) mod testing;

@@ -381,13 +381,8 @@ mod tests {
         let mut ratings = HashMap::new();
         let mut serves = HashMap::new();
         let mut names = HashMap::new();
-        let mut seed: u64 = 0x5eed;
-        let mut next = || {
-            seed = seed
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            (seed >> 33) as f64 / (1u64 << 31) as f64
-        };
+        let mut rng = crate::testing::Lcg(0x5eed);
+        let mut next = || rng.unit();
         for t in 0..1000 {
             let id = format!("team-{t:04}");
             names.insert(id.clone(), format!("Team {t}"));

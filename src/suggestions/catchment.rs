@@ -279,13 +279,7 @@ impl Catchments {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn tree(edges: &[(&str, Option<&str>)]) -> HashMap<String, Option<String>> {
-        edges
-            .iter()
-            .map(|(t, p)| (t.to_string(), p.map(str::to_owned)))
-            .collect()
-    }
+    use crate::testing::{Lcg, parents as tree};
 
     fn people(counts: &[(&str, usize)]) -> HashMap<String, usize> {
         counts.iter().map(|(t, n)| (t.to_string(), *n)).collect()
@@ -397,18 +391,6 @@ mod tests {
             assert_eq!(c.home(team), None, "{team}");
         }
         assert_eq!(c.size(&Place::Organisation), 0);
-    }
-
-    /// A small deterministic generator (no dependency, the same trees every run).
-    struct Lcg(u64);
-    impl Lcg {
-        fn below(&mut self, n: usize) -> usize {
-            self.0 = self
-                .0
-                .wrapping_mul(6_364_136_223_846_793_005)
-                .wrapping_add(1_442_695_040_888_963_407);
-            ((self.0 >> 33) % n.max(1) as u64) as usize
-        }
     }
 
     #[test]

@@ -848,6 +848,7 @@ fn theme(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testing::Lcg;
 
     fn docs<'a>(items: &[(&'a str, &'a str)]) -> Vec<Doc<'a>> {
         items.iter().map(|&(id, text)| Doc { id, text }).collect()
@@ -1210,23 +1211,6 @@ mod tests {
             groupings(&themes(&forward, 50)),
             groupings(&themes(&backward, 50))
         );
-    }
-
-    /// A deterministic stream of numbers for the timing corpus.
-    struct Lcg(u64);
-
-    impl Lcg {
-        fn below(&mut self, n: usize) -> usize {
-            self.0 = self
-                .0
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            ((self.0 >> 33) % n as u64) as usize
-        }
-
-        fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
-            items[self.below(items.len())]
-        }
     }
 
     /// `n` synthetic suggestions (60 % English), each a title of 3–7 words and a body

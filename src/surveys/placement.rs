@@ -129,13 +129,7 @@ pub fn place(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn tree(edges: &[(&str, Option<&str>)]) -> HashMap<String, Option<String>> {
-        edges
-            .iter()
-            .map(|(t, p)| (t.to_string(), p.map(str::to_owned)))
-            .collect()
-    }
+    use crate::testing::parents as tree;
 
     fn r(team: &str, loc: &str) -> Placed {
         (team.to_owned(), [Some(loc.to_owned()), None, None])
