@@ -66,6 +66,7 @@ mod tests {
     use super::*;
     use crate::anonymity::echelon::reference::in_span;
     use crate::anonymity::linear_audit::Audit;
+    use crate::anonymity::suppress::tests::tally;
     use crate::anonymity::suppress::{Atom, Tree, release};
     use proptest::prelude::*;
 
@@ -207,14 +208,7 @@ mod tests {
         fn a_driver_beside_its_items_exposes_nobody((parent, people) in org(), k in 3usize..=6) {
             let tree = Tree::from_parents(&parent);
             let count = |answers: &dyn Fn(&Person) -> bool| {
-                let mut atoms: Vec<Atom> = Vec::new();
-                for p in people.iter().filter(|p| answers(p)) {
-                    let values = vec![p.1, p.2];
-                    match atoms.iter_mut().find(|a| a.node == p.0 && a.values == values) {
-                        Some(a) => a.size += 1,
-                        None => atoms.push(Atom { node: p.0, values, size: 1 }),
-                    }
-                }
+                let atoms = tally(people.iter().filter(|p| answers(p)).map(|p| (p.0, vec![p.1, p.2])));
                 Grid { tree: tree.clone(), cut_sizes: vec![3, 2], atoms }
             };
             let everyone = count(&|_| true);

@@ -417,10 +417,68 @@ fn apply_rules(
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::anonymity::echelon::reference::in_span;
+    use crate::testing::Lcg;
     use proptest::prelude::*;
+
+    /// The atoms of people given as (team, cut values): one per team and combination of
+    /// values, in the order first seen.
+    pub(crate) fn tally(people: impl IntoIterator<Item = (usize, Vec<usize>)>) -> Vec<Atom> {
+        let mut atoms: Vec<Atom> = Vec::new();
+        for (node, values) in people {
+            match atoms
+                .iter_mut()
+                .find(|a| a.node == node && a.values == values)
+            {
+                Some(a) => a.size += 1,
+                None => atoms.push(Atom {
+                    node,
+                    values,
+                    size: 1,
+                }),
+            }
+        }
+        atoms
+    }
+
+    /// The organisation of the timing tests: a root, 20 departments under it and 25
+    /// teams in each (500 teams), with a seeded generator.
+    pub(crate) struct LargeOrg {
+        pub parents: Vec<Option<usize>>,
+        pub tree: Tree,
+        pub rng: Lcg,
+    }
+
+    impl LargeOrg {
+        pub fn new(seed: u64) -> LargeOrg {
+            let mut parents = vec![None];
+            for _ in 0..20 {
+                parents.push(Some(0));
+                let dept = parents.len() - 1;
+                for _ in 0..25 {
+                    parents.push(Some(dept));
+                }
+            }
+            let tree = Tree::from_parents(&parents);
+            LargeOrg {
+                parents,
+                tree,
+                rng: Lcg(seed),
+            }
+        }
+
+        /// A random team with no child teams.
+        pub fn leaf(&mut self) -> usize {
+            loop {
+                let n = 1 + self.rng.below(self.parents.len() - 1);
+                if self.tree.children(n).is_empty() {
+                    return n;
+                }
+            }
+        }
+    }
 
     /// The reference the engine is checked against: reduced row echelon form in floating
     /// point over people (not atoms), a different method from the engine's modular one.
@@ -666,13 +724,7 @@ mod tests {
         #[test]
         fn released_cells_obey_every_rule_and_expose_nobody((parent, people) in org(), k in 3usize..=7, batched in any::<bool>()) {
             let t = Tree::from_parents(&parent);
-            let mut atoms: Vec<Atom> = Vec::new();
-            for &(team, a, b) in &people {
-                match atoms.iter_mut().find(|x| x.node == team && x.values == vec![a, b]) {
-                    Some(x) => x.size += 1,
-                    None => atoms.push(Atom { node: team, values: vec![a, b], size: 1 }),
-                }
-            }
+            let atoms = tally(people.iter().map(|&(team, a, b)| (team, vec![a, b])));
             let grid = Grid { tree: t.clone(), cut_sizes: vec![3, 2], atoms };
             let counts = grid.counts();
             // Both ways of settling exposures: one at a time, and all of a component's
@@ -748,13 +800,7 @@ mod tests {
         /// The same population in another order gets the same plan.
         #[test]
         fn the_plan_does_not_depend_on_the_order_of_atoms((parent, people) in org(), k in 3usize..=7, seed in any::<u64>()) {
-            let mut atoms: Vec<Atom> = Vec::new();
-            for &(team, a, b) in &people {
-                match atoms.iter_mut().find(|x| x.node == team && x.values == vec![a, b]) {
-                    Some(x) => x.size += 1,
-                    None => atoms.push(Atom { node: team, values: vec![a, b], size: 1 }),
-                }
-            }
+            let atoms = tally(people.iter().map(|&(team, a, b)| (team, vec![a, b])));
             let grid = Grid { tree: Tree::from_parents(&parent), cut_sizes: vec![3, 2], atoms: atoms.clone() };
             let mut shuffled = atoms;
             let mut state = seed | 1;
@@ -776,47 +822,13 @@ mod tests {
     #[test]
     #[ignore = "a timing, meaningful only in a release build"]
     fn plan_for_a_large_org() {
-        let mut parents = vec![None];
-        for d in 0..20 {
-            parents.push(Some(0));
-            let dept = parents.len() - 1;
-            for _ in 0..25 {
-                parents.push(Some(dept));
-            }
-            let _ = d;
-        }
-        let t = Tree::from_parents(&parents);
-        let mut seed: u64 = 42;
-        let mut next = |n: usize| {
-            seed = seed
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            ((seed >> 33) as usize) % n
-        };
-        let mut atoms: Vec<Atom> = Vec::new();
-        for _ in 0..8000 {
-            let node = loop {
-                let n = 1 + next(parents.len() - 1);
-                if !t.children(n).is_empty() {
-                    continue;
-                }
-                break n;
-            };
-            let values = vec![next(3), next(4)];
-            match atoms
-                .iter_mut()
-                .find(|a| a.node == node && a.values == values)
-            {
-                Some(a) => a.size += 1,
-                None => atoms.push(Atom {
-                    node,
-                    values,
-                    size: 1,
-                }),
-            }
-        }
+        let mut org = LargeOrg::new(42);
+        let atoms = tally((0..8000).map(|_| {
+            let node = org.leaf();
+            (node, vec![org.rng.below(3), org.rng.below(4)])
+        }));
         let grid = Grid {
-            tree: t,
+            tree: org.tree,
             cut_sizes: vec![3, 4],
             atoms,
         };

@@ -170,7 +170,8 @@ pub fn hide_uniform(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::anonymity::suppress::{Atom, Tree, release};
+    use crate::anonymity::suppress::tests::{LargeOrg, tally};
+    use crate::anonymity::suppress::{Tree, release};
     use proptest::prelude::*;
 
     /// A grid and its answers from (node, cut values, answer) per person.
@@ -179,20 +180,11 @@ mod tests {
         cut_sizes: &[usize],
         people: &[(usize, &[usize], u64)],
     ) -> (Grid, Vec<Given>) {
-        let mut atoms: Vec<Atom> = Vec::new();
-        for &(node, values, _) in people {
-            match atoms
-                .iter_mut()
-                .find(|a| a.node == node && a.values == values)
-            {
-                Some(a) => a.size += 1,
-                None => atoms.push(Atom {
-                    node,
-                    values: values.to_vec(),
-                    size: 1,
-                }),
-            }
-        }
+        let atoms = tally(
+            people
+                .iter()
+                .map(|&(node, values, _)| (node, values.to_vec())),
+        );
         let grid = Grid {
             tree: Tree::from_parents(parents),
             cut_sizes: cut_sizes.to_vec(),
@@ -356,44 +348,24 @@ mod tests {
     #[test]
     #[ignore = "a timing, meaningful only in a release build"]
     fn uniform_for_a_large_org() {
-        let mut parents = vec![None];
-        for _ in 0..20 {
-            parents.push(Some(0));
-            let dept = parents.len() - 1;
-            for _ in 0..25 {
-                parents.push(Some(dept));
-            }
-        }
-        let t = Tree::from_parents(&parents);
-        let mut seed: u64 = 7;
-        let mut next = |n: usize| {
-            seed = seed
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            ((seed >> 33) as usize) % n
-        };
+        let mut org = LargeOrg::new(7);
         let mut people: Vec<(usize, Vec<usize>, u64)> = Vec::new();
         for _ in 0..8000 {
-            let node = loop {
-                let n = 1 + next(parents.len() - 1);
-                if t.children(n).is_empty() {
-                    break n;
-                }
-            };
+            let node = org.leaf();
             // A team's answers lean on its node, so some small teams agree entirely.
-            let key = if next(4) == 0 {
-                3 + next(3) as u64
+            let key = if org.rng.below(4) == 0 {
+                3 + org.rng.below(3) as u64
             } else {
                 3 + (node % 3) as u64
             };
-            people.push((node, vec![next(3), next(4)], key));
+            people.push((node, vec![org.rng.below(3), org.rng.below(4)], key));
         }
         let refs: Vec<(usize, &[usize], u64)> = people
             .iter()
             .map(|(n, v, k)| (*n, v.as_slice(), *k))
             .collect();
-        let mut cut_grid = setup(&parents, &[3, 4], &refs);
-        cut_grid.0.tree = t;
+        let mut cut_grid = setup(&org.parents, &[3, 4], &refs);
+        cut_grid.0.tree = org.tree;
         let (grid, given) = cut_grid;
         let start = std::time::Instant::now();
         let base = release(&grid, 5, None);
