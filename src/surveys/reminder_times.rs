@@ -214,45 +214,43 @@ mod tests {
         assert_eq!(due(opens, closes, 0, &utc(), at("2026-12-10 12:00")), None);
     }
 
+    /// Each moment (UTC) of `cases` waits under `hours` for the moment beside it.
+    fn waits(hours: &WorkingHours, cases: &[(&str, &str)]) {
+        for (moment, open) in cases {
+            assert_eq!(hours.next_open(at(moment)), at(open), "{moment}");
+        }
+    }
+
     #[test]
     fn a_moment_at_3_at_night_local_waits_for_9_local() {
         // Tokyo is UTC+9 all year: 03:00 there is 18:00 UTC the day before.
         let tokyo = zone("Asia/Tokyo");
         let night = at("2026-12-08 18:00"); // Wednesday 03:00 in Tokyo
         assert!(!tokyo.contains(night));
-        assert_eq!(tokyo.next_open(night), at("2026-12-09 00:00")); // Wednesday 09:00
-        // In working hours a moment stays where it is; 17:00 is after them.
-        assert_eq!(
-            tokyo.next_open(at("2026-12-09 01:30")),
-            at("2026-12-09 01:30")
-        );
-        assert_eq!(
-            tokyo.next_open(at("2026-12-09 08:00")),
-            at("2026-12-10 00:00")
+        waits(
+            &tokyo,
+            &[
+                ("2026-12-08 18:00", "2026-12-09 00:00"), // Wednesday 09:00
+                // In working hours a moment stays where it is; 17:00 is after them.
+                ("2026-12-09 01:30", "2026-12-09 01:30"),
+                ("2026-12-09 08:00", "2026-12-10 00:00"),
+            ],
         );
     }
 
     #[test]
     fn a_weekend_moment_waits_for_monday() {
-        let berlin = zone("Europe/Berlin");
-        // Friday 18:00 in Berlin (UTC+1 in December) → Monday 09:00.
-        assert_eq!(
-            berlin.next_open(at("2026-12-11 17:00")),
-            at("2026-12-14 08:00")
-        );
-        // Saturday noon and Sunday night too.
-        assert_eq!(
-            berlin.next_open(at("2026-12-12 11:00")),
-            at("2026-12-14 08:00")
-        );
-        assert_eq!(
-            berlin.next_open(at("2026-12-13 23:30")),
-            at("2026-12-14 08:00")
-        );
-        // Monday 07:00 local waits two hours.
-        assert_eq!(
-            berlin.next_open(at("2026-12-14 06:00")),
-            at("2026-12-14 08:00")
+        waits(
+            &zone("Europe/Berlin"),
+            &[
+                // Friday 18:00 in Berlin (UTC+1 in December) → Monday 09:00.
+                ("2026-12-11 17:00", "2026-12-14 08:00"),
+                // Saturday noon and Sunday night too.
+                ("2026-12-12 11:00", "2026-12-14 08:00"),
+                ("2026-12-13 23:30", "2026-12-14 08:00"),
+                // Monday 07:00 local waits two hours.
+                ("2026-12-14 06:00", "2026-12-14 08:00"),
+            ],
         );
     }
 
@@ -260,10 +258,9 @@ mod tests {
     fn the_clock_change_moves_working_hours_in_utc() {
         // Berlin moves to summer time on Sunday 29 March 2026: Friday evening's moment
         // waits for Monday 09:00 summer time, 07:00 UTC (not 08:00).
-        let berlin = zone("Europe/Berlin");
-        assert_eq!(
-            berlin.next_open(at("2026-03-27 19:00")),
-            at("2026-03-30 07:00")
+        waits(
+            &zone("Europe/Berlin"),
+            &[("2026-03-27 19:00", "2026-03-30 07:00")],
         );
         // Hours that start at 02:00, on the night the clock jumps from 02:00 to 03:00:
         // they start at 03:00 summer time, 01:00 UTC.
