@@ -154,17 +154,14 @@ pub fn open_round_of(
         .optional()?)
 }
 
-pub fn invitee(
-    conn: &mut AnyConnection,
-    round_id: &str,
-    person_id: &str,
-) -> Result<Option<InviteeRow>, ApiError> {
-    Ok(round_invitees::table
-        .filter(round_invitees::round_id.eq(round_id))
-        .filter(round_invitees::person_id.eq(person_id))
-        .select(InviteeRow::as_select())
-        .first(conn)
-        .optional()?)
+/// Whether the person has answered the round (a subquery of the invitation reads).
+#[diesel::dsl::auto_type]
+fn answered<'a>(round_id: &'a str, person_id: &'a str) -> _ {
+    diesel::dsl::exists(
+        participation::table
+            .filter(participation::round_id.eq(round_id))
+            .filter(participation::person_id.eq(person_id)),
+    )
 }
 
 /// The person's invitation to the round, if invited, and whether they have answered it
@@ -174,15 +171,10 @@ pub fn invitee_answered(
     round_id: &str,
     person_id: &str,
 ) -> Result<Option<(InviteeRow, bool)>, ApiError> {
-    let answered = diesel::dsl::exists(
-        participation::table
-            .filter(participation::round_id.eq(round_id))
-            .filter(participation::person_id.eq(person_id)),
-    );
     Ok(round_invitees::table
         .filter(round_invitees::round_id.eq(round_id))
         .filter(round_invitees::person_id.eq(person_id))
-        .select((InviteeRow::as_select(), answered))
+        .select((InviteeRow::as_select(), answered(round_id, person_id)))
         // The key is unique: no LIMIT. A bound LIMIT (`first`) makes SQLite prepare the
         // statement again on every run, and this one runs on every submission.
         .load(conn)?
@@ -199,11 +191,6 @@ pub fn token_invitee_answered(
     round_id: &str,
     claims: crate::auth::token::Claims,
 ) -> Result<(Principal, Option<(InviteeRow, bool)>), ApiError> {
-    let answered = diesel::dsl::exists(
-        participation::table
-            .filter(participation::round_id.eq(round_id))
-            .filter(participation::person_id.eq(&claims.sub)),
-    );
     // The invitation's columns one by one: each is NULL when the person is not invited.
     type Row = (
         Standing,
@@ -230,7 +217,7 @@ pub fn token_invitee_answered(
                 round_invitees::job_family.nullable(),
                 round_invitees::tenure.nullable(),
             ),
-            answered,
+            answered(round_id, &claims.sub),
         ))
         // Unique keys on both sides: no LIMIT (see `invitee_answered`).
         .load(conn)?
