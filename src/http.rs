@@ -1,12 +1,17 @@
 //! What every API handler shares: the OpenAPI tags, the 201 and 204 response shapes,
-//! the bounds of a list page, the [`Id`] of a path and the client address of a request.
-//! Plumbing below every capability; it imports none of them.
+//! the JSON-or-CSV choice, the [`Limit`] and [`Offset`] of a list page and their bounds,
+//! the [`Id`] or [`Code`] of a path and the client address of a request. Plumbing below every capability; it
+//! imports none of them.
 
 use poem::{Request, RequestBody};
 use poem_openapi::error::ParseParamError;
+use poem_openapi::param::Query;
 use poem_openapi::registry::{MetaParamIn, MetaSchema, MetaSchemaRef};
-use poem_openapi::validation::{MaxLength, Validator, ValidatorMeta};
+use poem_openapi::types::Type;
+use poem_openapi::validation::{MaxLength, Maximum, Minimum, Validator, ValidatorMeta};
 use poem_openapi::{ApiExtractor, ApiExtractorType, ApiResponse, ExtractParamOptions, Tags};
+
+use crate::payload::JsonOrCsv;
 
 #[derive(Tags)]
 pub enum Tag {
@@ -42,6 +47,66 @@ pub enum Created<T: poem_openapi::types::ToJSON> {
 pub const DEFAULT_LIMIT: i64 = 50;
 /// Largest page size for list endpoints.
 pub const MAX_LIMIT: i64 = 200;
+/// Largest offset for list endpoints.
+pub const MAX_OFFSET: i64 = 1_000_000;
+
+/// The page size a list request asks for: absent, or 1 to [`MAX_LIMIT`].
+pub type Limit = Bounded<1, MAX_LIMIT>;
+/// How many items a list request skips: absent, or 0 to [`MAX_OFFSET`].
+pub type Offset = Bounded<0, MAX_OFFSET>;
+
+/// An optional integer query parameter from `MIN` to `MAX`: documented with its bounds,
+/// and a value outside them answered exactly as poem-openapi's own `minimum` and
+/// `maximum` validators answer (400, naming the parameter).
+pub struct Bounded<const MIN: i64, const MAX: i64>(pub Option<i64>);
+
+impl<'a, const MIN: i64, const MAX: i64> ApiExtractor<'a> for Bounded<MIN, MAX> {
+    const TYPES: &'static [ApiExtractorType] = &[ApiExtractorType::Parameter];
+    const PARAM_IS_REQUIRED: bool = false;
+
+    type ParamType = Option<i64>;
+    type ParamRawType = i64;
+
+    fn param_in() -> Option<MetaParamIn> {
+        Some(MetaParamIn::Query)
+    }
+
+    fn param_schema_ref() -> Option<MetaSchemaRef> {
+        let mut bounds = MetaSchema::ANY;
+        Maximum::new(MAX as f64, false).update_meta(&mut bounds);
+        Minimum::new(MIN as f64, false).update_meta(&mut bounds);
+        Some(<Option<i64> as Type>::schema_ref().merge(bounds))
+    }
+
+    fn param_raw_type(&self) -> Option<&i64> {
+        self.0.as_ref()
+    }
+
+    async fn from_request(
+        request: &'a Request,
+        body: &mut RequestBody,
+        param_opts: ExtractParamOptions<Option<i64>>,
+    ) -> poem::Result<Self> {
+        let name = param_opts.name;
+        let Query(value) = Query::<Option<i64>>::from_request(request, body, param_opts).await?;
+        if let Some(n) = value {
+            let max = Maximum::new(MAX as f64, false);
+            let min = Minimum::new(MIN as f64, false);
+            let failed = if !max.check(&n) {
+                Some(max.to_string())
+            } else if !min.check(&n) {
+                Some(min.to_string())
+            } else {
+                None
+            };
+            if let Some(failed) = failed {
+                let reason = format!("verification failed. {failed}");
+                return Err(ParseParamError { name, reason }.into());
+            }
+        }
+        Ok(Bounded(value))
+    }
+}
 
 /// Applies the defaults and bounds of `limit` and `offset` (already validated by the
 /// schema; clamped again so no handler can be called with an unbounded page).
@@ -60,6 +125,20 @@ pub enum NoContent {
     Done,
 }
 
+/// Whether a request's `Accept` header asks for CSV.
+pub fn wants_csv(accept: &Option<String>) -> bool {
+    accept.as_deref().is_some_and(|a| a.contains("text/csv"))
+}
+
+/// The answer as JSON, or as CSV by `render` when the request asked for it.
+pub fn json_or_csv<T>(csv: bool, value: T, render: fn(&T) -> String) -> JsonOrCsv<T> {
+    if csv {
+        JsonOrCsv::Csv(render(&value))
+    } else {
+        JsonOrCsv::Json(value)
+    }
+}
+
 /// The client's IP address, for login throttling.
 pub fn client_addr(req: &poem::Request) -> String {
     req.remote_addr()
@@ -70,15 +149,22 @@ pub fn client_addr(req: &poem::Request) -> String {
 
 /// Longest id accepted in a path.
 pub const ID_MAX: usize = 64;
+/// Longest code or token accepted in a path (conversation codes, follow-up codes,
+/// personal answer links).
+pub const CODE_MAX: usize = 128;
 
-/// The id of a resource, the one parameter of a request path like `/teams/:id`:
-/// documented as a path parameter of at most [`ID_MAX`] characters, and a longer one
-/// answered exactly as poem-openapi's own `max_length` validator answers (400, naming
-/// the parameter). It reads the route's only path parameter, so a route with two
-/// cannot take it.
-pub struct Id(pub String);
+/// The id of a resource, the one parameter of a request path like `/teams/:id`.
+pub type Id = PathKey<ID_MAX>;
+/// A code or token, the one parameter of a request path like `/conversations/:code`.
+pub type Code = PathKey<CODE_MAX>;
 
-impl<'a> ApiExtractor<'a> for Id {
+/// The one parameter of a request path, at most `MAX` characters: documented as a path
+/// parameter of at most `MAX` characters, and a longer one answered exactly as
+/// poem-openapi's own `max_length` validator answers (400, naming the parameter). It
+/// reads the route's only path parameter, so a route with two cannot take it.
+pub struct PathKey<const MAX: usize>(pub String);
+
+impl<'a, const MAX: usize> ApiExtractor<'a> for PathKey<MAX> {
     const TYPES: &'static [ApiExtractorType] = &[ApiExtractorType::Parameter];
     const PARAM_IS_REQUIRED: bool = true;
 
@@ -91,7 +177,7 @@ impl<'a> ApiExtractor<'a> for Id {
 
     fn param_schema_ref() -> Option<MetaSchemaRef> {
         let mut schema = MetaSchema::new("string");
-        MaxLength::new(ID_MAX).update_meta(&mut schema);
+        MaxLength::new(MAX).update_meta(&mut schema);
         Some(MetaSchemaRef::Inline(Box::new(schema)))
     }
 
@@ -103,20 +189,20 @@ impl<'a> ApiExtractor<'a> for Id {
         request: &'a Request,
         _body: &mut RequestBody,
         param_opts: ExtractParamOptions<String>,
-    ) -> poem::Result<Id> {
+    ) -> poem::Result<Self> {
         let invalid = |reason: String| ParseParamError {
             name: param_opts.name,
             reason,
         };
         // poem-openapi routes path parameters under names of its own (`param0`), so
         // the value is read by position, not by the documented name.
-        let id: String = request
+        let key: String = request
             .path_params()
             .map_err(|_| invalid("the path has no single id".into()))?;
-        let max = MaxLength::new(ID_MAX);
-        if !max.check(&id) {
+        let max = MaxLength::new(MAX);
+        if !max.check(&key) {
             return Err(invalid(format!("verification failed. {max}")).into());
         }
-        Ok(Id(id))
+        Ok(PathKey(key))
     }
 }

@@ -2,7 +2,7 @@
 //! wrap the answer.
 
 use poem_openapi::OpenApi;
-use poem_openapi::param::{Path, Query};
+use poem_openapi::param::Query;
 use poem_openapi::payload::Json;
 
 use crate::actions::effect::action_effect;
@@ -16,7 +16,7 @@ use crate::actions::types::{
 use crate::actions::workflow::Status;
 use crate::auth::bearer::BearerAuth;
 use crate::error::ApiError;
-use crate::http::{Created, Tag, page_bounds};
+use crate::http::{Created, Id, Limit, Offset, Tag, page_bounds};
 use crate::payload::JsonBody;
 use crate::state::AppState;
 
@@ -58,10 +58,8 @@ impl ActionsApi {
         owner_id: Query<Option<String>>,
         /// Only open actions past their due day.
         overdue: Query<Option<bool>>,
-        #[oai(validator(minimum(value = "1"), maximum(value = "200")))] limit: Query<Option<i64>>,
-        #[oai(validator(minimum(value = "0"), maximum(value = "1000000")))] offset: Query<
-            Option<i64>,
-        >,
+        limit: Limit,
+        offset: Offset,
     ) -> Result<Json<ActionPage>, ApiError> {
         let (limit, offset) = page_bounds(limit.0, offset.0);
         let filter = Filter {
@@ -78,11 +76,7 @@ impl ActionsApi {
 
     /// One action the caller may read.
     #[oai(path = "/actions/:id", method = "get", operation_id = "get_action")]
-    async fn get(
-        &self,
-        auth: BearerAuth,
-        #[oai(validator(max_length = 64))] id: Path<String>,
-    ) -> Result<Json<Action>, ApiError> {
+    async fn get(&self, auth: BearerAuth, id: Id) -> Result<Json<Action>, ApiError> {
         get_action(&self.state, &auth.0, &id.0).await.map(Json)
     }
 
@@ -97,7 +91,7 @@ impl ActionsApi {
     async fn update(
         &self,
         auth: BearerAuth,
-        #[oai(validator(max_length = 64))] id: Path<String>,
+        id: Id,
         body: JsonBody<UpdateAction>,
     ) -> Result<Json<Action>, ApiError> {
         update_action(&self.state, &auth.0, &id.0, body.0)
@@ -111,11 +105,7 @@ impl ActionsApi {
         method = "get",
         operation_id = "list_action_updates"
     )]
-    async fn updates(
-        &self,
-        auth: BearerAuth,
-        #[oai(validator(max_length = 64))] id: Path<String>,
-    ) -> Result<Json<Vec<ActionUpdate>>, ApiError> {
+    async fn updates(&self, auth: BearerAuth, id: Id) -> Result<Json<Vec<ActionUpdate>>, ApiError> {
         list_updates(&self.state, &auth.0, &id.0).await.map(Json)
     }
 
@@ -128,7 +118,7 @@ impl ActionsApi {
     async fn add_update(
         &self,
         auth: BearerAuth,
-        #[oai(validator(max_length = 64))] id: Path<String>,
+        id: Id,
         body: JsonBody<NewActionUpdate>,
     ) -> Result<Created<ActionUpdate>, ApiError> {
         add_update(&self.state, &auth.0, &id.0, body.0)
@@ -145,11 +135,7 @@ impl ActionsApi {
         method = "get",
         operation_id = "action_effect"
     )]
-    async fn effect(
-        &self,
-        auth: BearerAuth,
-        #[oai(validator(max_length = 64))] id: Path<String>,
-    ) -> Result<Json<ActionEffect>, ApiError> {
+    async fn effect(&self, auth: BearerAuth, id: Id) -> Result<Json<ActionEffect>, ApiError> {
         action_effect(&self.state, &auth.0, &id.0).await.map(Json)
     }
 }

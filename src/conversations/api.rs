@@ -3,14 +3,13 @@
 //! conversation. The handlers parse, call [`super::service`] and wrap.
 
 use poem_openapi::OpenApi;
-use poem_openapi::param::Path;
 use poem_openapi::payload::Json;
 
 use crate::auth::bearer::BearerAuth;
 use crate::conversations::service;
 use crate::conversations::types::{AuthorPost, Conversation, ReplyPost, Thread};
 use crate::error::ApiError;
-use crate::http::{Id, Tag};
+use crate::http::{Code, Id, Tag};
 use crate::payload::JsonBody;
 use crate::state::AppState;
 
@@ -28,10 +27,7 @@ impl ConversationsApi {
         method = "get",
         operation_id = "read_conversation"
     )]
-    async fn read(
-        &self,
-        #[oai(validator(max_length = 128))] code: Path<String>,
-    ) -> Result<Json<Conversation>, ApiError> {
+    async fn read(&self, code: Code) -> Result<Json<Conversation>, ApiError> {
         service::by_code(&self.state, &code.0).await.map(Json)
     }
 
@@ -44,7 +40,7 @@ impl ConversationsApi {
     )]
     async fn post(
         &self,
-        #[oai(validator(max_length = 128))] code: Path<String>,
+        code: Code,
         body: JsonBody<AuthorPost>,
     ) -> Result<Json<Conversation>, ApiError> {
         service::author_post(&self.state, &code.0, body.0)

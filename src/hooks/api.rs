@@ -1,14 +1,13 @@
 //! Webhooks and chat channels (admins), over HTTP.
 
 use poem_openapi::OpenApi;
-use poem_openapi::param::Query;
 use poem_openapi::payload::Json;
 
 use crate::auth::bearer::BearerAuth;
 use crate::error::ApiError;
 use crate::hooks::service;
 use crate::hooks::types::{CreateHook, CreatedHook, DeliveryPage, Hook, HookList, UpdateHook};
-use crate::http::{Created, Id, NoContent, Tag, page_bounds};
+use crate::http::{Created, Id, Limit, NoContent, Offset, Tag, page_bounds};
 use crate::payload::JsonBody;
 use crate::state::AppState;
 
@@ -83,10 +82,8 @@ impl HooksApi {
         &self,
         auth: BearerAuth,
         id: Id,
-        #[oai(validator(minimum(value = "1"), maximum(value = "200")))] limit: Query<Option<i64>>,
-        #[oai(validator(minimum(value = "0"), maximum(value = "1000000")))] offset: Query<
-            Option<i64>,
-        >,
+        limit: Limit,
+        offset: Offset,
     ) -> Result<Json<DeliveryPage>, ApiError> {
         let (limit, offset) = page_bounds(limit.0, offset.0);
         service::deliveries(&self.state, &auth.0, id.0, limit, offset)

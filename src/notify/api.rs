@@ -1,12 +1,12 @@
 //! The outbox (admins) and answering through a personal link (no sign-in), over HTTP.
 
 use poem_openapi::OpenApi;
-use poem_openapi::param::{Path, Query};
+use poem_openapi::param::Query;
 use poem_openapi::payload::Json;
 
 use crate::auth::bearer::BearerAuth;
 use crate::error::ApiError;
-use crate::http::{Created, Id, Tag, page_bounds};
+use crate::http::{Code, Created, Id, Limit, Offset, PathKey, Tag, page_bounds};
 use crate::kiosk;
 use crate::kiosk::types::{KioskSheet, PrintSheet};
 use crate::notify::service;
@@ -14,8 +14,10 @@ use crate::notify::types::{OutboxMessage, OutboxPage, OutboxStatus};
 use crate::org::domain::Language;
 use crate::payload::JsonBody;
 use crate::state::AppState;
-use crate::surveys::answers::Given;
 use crate::surveys::types::{Pulse, Recorded, ResponseInput};
+
+/// A kiosk code, the one parameter of a `/kiosk/:code` path: at most 32 characters.
+type KioskCode = PathKey<32>;
 
 pub struct NotifyApi {
     pub state: AppState,
@@ -36,10 +38,8 @@ impl NotifyApi {
         &self,
         auth: BearerAuth,
         status: Query<Option<OutboxStatus>>,
-        #[oai(validator(minimum(value = "1"), maximum(value = "200")))] limit: Query<Option<i64>>,
-        #[oai(validator(minimum(value = "0"), maximum(value = "1000000")))] offset: Query<
-            Option<i64>,
-        >,
+        limit: Limit,
+        offset: Offset,
     ) -> Result<Json<OutboxPage>, ApiError> {
         let (limit, offset) = page_bounds(limit.0, offset.0);
         service::list(&self.state, &auth.0, status.0, limit, offset)
@@ -67,10 +67,7 @@ impl NotifyApi {
         operation_id = "pulse_link",
         tag = "Tag::Surveys"
     )]
-    async fn pulse(
-        &self,
-        #[oai(validator(max_length = 128))] token: Path<String>,
-    ) -> Result<Json<Pulse>, ApiError> {
+    async fn pulse(&self, token: Code) -> Result<Json<Pulse>, ApiError> {
         service::link_pulse(&self.state, &token.0).await.map(Json)
     }
 
@@ -85,13 +82,13 @@ impl NotifyApi {
     )]
     async fn answer(
         &self,
-        #[oai(validator(max_length = 128))] token: Path<String>,
+        token: Code,
         body: JsonBody<ResponseInput>,
     ) -> Result<Created<Recorded>, ApiError> {
-        let allow_replies = body.0.allow_replies.unwrap_or(false);
-        let given = givens(body.0);
-        let code = service::link_answer(&self.state, &token.0, given, allow_replies).await?;
-        Ok(recorded(code))
+        let (given, allow_replies) = body.0.into_given();
+        service::link_answer(&self.state, &token.0, given, allow_replies)
+            .await
+            .map(Recorded::created)
     }
 
     /// Print a sheet of kiosk codes for a round and a team (HR for any team, a manager
@@ -125,7 +122,7 @@ impl NotifyApi {
     )]
     async fn kiosk_pulse(
         &self,
-        #[oai(validator(max_length = 32))] code: Path<String>,
+        code: KioskCode,
         lang: Query<Option<Language>>,
     ) -> Result<Json<Pulse>, ApiError> {
         let lang = lang.0.unwrap_or(Language::En);
@@ -145,33 +142,12 @@ impl NotifyApi {
     )]
     async fn kiosk_answer(
         &self,
-        #[oai(validator(max_length = 32))] code: Path<String>,
+        code: KioskCode,
         body: JsonBody<ResponseInput>,
     ) -> Result<Created<Recorded>, ApiError> {
-        let allow_replies = body.0.allow_replies.unwrap_or(false);
-        let given = givens(body.0);
-        let code = kiosk::service::answer(&self.state, &code.0, given, allow_replies).await?;
-        Ok(recorded(code))
+        let (given, allow_replies) = body.0.into_given();
+        kiosk::service::answer(&self.state, &code.0, given, allow_replies)
+            .await
+            .map(Recorded::created)
     }
-}
-
-/// The answers of a response body.
-fn givens(body: ResponseInput) -> Vec<Given> {
-    body.answers
-        .into_iter()
-        .map(|a| Given {
-            question_id: a.question_id,
-            value: a.value,
-            choice: a.choice,
-            text: a.text,
-        })
-        .collect()
-}
-
-/// A 201 for a stored answer, with its conversation code if replies were allowed.
-fn recorded(code: Option<String>) -> Created<Recorded> {
-    Created::Created(Json(Recorded {
-        status: "recorded".into(),
-        conversation_code: code,
-    }))
 }

@@ -9,7 +9,7 @@ use poem_openapi::payload::Json;
 
 use crate::auth::bearer::BearerAuth;
 use crate::error::ApiError;
-use crate::http::{Created, Id, NoContent, Tag};
+use crate::http::{Created, Id, Limit, NoContent, Offset, Tag};
 use crate::org::domain::PersonStatus;
 use crate::org::import::ImportReport;
 use crate::org::types::{
@@ -44,11 +44,9 @@ impl OrgApi {
         &self,
         auth: BearerAuth,
         /// Page size, 1 to 200 (default 50).
-        #[oai(validator(minimum(value = "1"), maximum(value = "200")))]
-        limit: Query<Option<i64>>,
+        limit: Limit,
         /// Items to skip.
-        #[oai(validator(minimum(value = "0"), maximum(value = "1000000")))]
-        offset: Query<Option<i64>>,
+        offset: Offset,
         /// Only the direct children of this team.
         #[oai(validator(max_length = 64))]
         parent_id: Query<Option<String>>,
@@ -141,11 +139,9 @@ impl OrgApi {
         &self,
         auth: BearerAuth,
         /// Page size, 1 to 200 (default 50).
-        #[oai(validator(minimum(value = "1"), maximum(value = "200")))]
-        limit: Query<Option<i64>>,
+        limit: Limit,
         /// Items to skip.
-        #[oai(validator(minimum(value = "0"), maximum(value = "1000000")))]
-        offset: Query<Option<i64>>,
+        offset: Offset,
         /// Only people in this team's subtree.
         #[oai(validator(max_length = 64))]
         team_id: Query<Option<String>>,

@@ -10,7 +10,7 @@ use poem_openapi::param::{Header, Query};
 
 use crate::auth::bearer::BearerAuth;
 use crate::error::ApiError;
-use crate::http::{Id, Tag, page_bounds};
+use crate::http::{Id, Limit, Offset, Tag, json_or_csv, page_bounds, wants_csv};
 use crate::payload::JsonOrCsv;
 use crate::reports::audit_log::{AuditFilter, audit_page};
 use crate::reports::csv;
@@ -24,21 +24,9 @@ pub struct ReportsApi {
     pub state: AppState,
 }
 
-fn wants_csv(accept: &Option<String>) -> bool {
-    accept.as_deref().is_some_and(|a| a.contains("text/csv"))
-}
-
 /// A CSV answer is an export in the audit log; a JSON answer a read.
 fn purpose(csv: bool) -> Purpose {
     if csv { Purpose::Export } else { Purpose::Read }
-}
-
-fn answer<T>(csv: bool, value: T, render: fn(&T) -> String) -> JsonOrCsv<T> {
-    if csv {
-        JsonOrCsv::Csv(render(&value))
-    } else {
-        JsonOrCsv::Json(value)
-    }
 }
 
 // ---------- handlers ----------
@@ -65,7 +53,7 @@ impl ReportsApi {
         let report =
             service::round_report(&self.state, &auth.0, &id.0, team_id.0, cut.0, purpose(csv))
                 .await?;
-        Ok(answer(csv, report, csv::report))
+        Ok(json_or_csv(csv, report, csv::report))
     }
 
     /// Teams × drivers for a closed round, with the same suppression as the reports.
@@ -83,7 +71,7 @@ impl ReportsApi {
         let csv = wants_csv(&accept.0);
         let map = crate::reports::heatmap::round_heatmap(&self.state, &auth.0, &id.0, purpose(csv))
             .await?;
-        Ok(answer(csv, map, csv::heatmap))
+        Ok(json_or_csv(csv, map, csv::heatmap))
     }
 
     /// Free-text answers of a closed round for a team, only when the group has at least
@@ -104,7 +92,7 @@ impl ReportsApi {
         let csv = wants_csv(&accept.0);
         let comments =
             service::round_comments(&self.state, &auth.0, &id.0, team_id.0, purpose(csv)).await?;
-        Ok(answer(csv, comments, csv::comments))
+        Ok(json_or_csv(csv, comments, csv::comments))
     }
 
     /// Which drivers go with engagement in a team of a closed round: per driver Pearson's
@@ -127,7 +115,7 @@ impl ReportsApi {
     ) -> Result<JsonOrCsv<Impact>, ApiError> {
         let csv = wants_csv(&accept.0);
         let impact = round_impact(&self.state, &auth.0, &id.0, team_id.0, purpose(csv)).await?;
-        Ok(answer(csv, impact, csv::impact))
+        Ok(json_or_csv(csv, impact, csv::impact))
     }
 
     /// A survey's engagement index and eNPS for a team, one point per closed round.
@@ -146,7 +134,7 @@ impl ReportsApi {
         let csv = wants_csv(&accept.0);
         let trend =
             service::survey_trend(&self.state, &auth.0, &id.0, team_id.0, purpose(csv)).await?;
-        Ok(answer(csv, trend, csv::trend))
+        Ok(json_or_csv(csv, trend, csv::trend))
     }
 }
 
@@ -164,10 +152,8 @@ impl AuditApi {
     async fn audit_log(
         &self,
         auth: BearerAuth,
-        #[oai(validator(minimum(value = "1"), maximum(value = "200")))] limit: Query<Option<i64>>,
-        #[oai(validator(minimum(value = "0"), maximum(value = "1000000")))] offset: Query<
-            Option<i64>,
-        >,
+        limit: Limit,
+        offset: Offset,
         /// Who: an e-mail or part of one (case-insensitive), or a person id.
         #[oai(validator(max_length = 254))]
         actor: Query<Option<String>>,
@@ -188,6 +174,6 @@ impl AuditApi {
             to: to.0,
         };
         let page = audit_page(&self.state, &auth.0, filter, limit, offset).await?;
-        Ok(answer(wants_csv(&accept.0), page, csv::audit))
+        Ok(json_or_csv(wants_csv(&accept.0), page, csv::audit))
     }
 }

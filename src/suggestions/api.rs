@@ -4,12 +4,12 @@
 
 use chrono::NaiveDate;
 use poem_openapi::OpenApi;
-use poem_openapi::param::{Header, Path, Query};
+use poem_openapi::param::{Header, Query};
 use poem_openapi::payload::Json;
 
 use crate::auth::bearer::BearerAuth;
 use crate::error::ApiError;
-use crate::http::{Created, Tag, page_bounds};
+use crate::http::{Code, Created, Id, Limit, Offset, Tag, json_or_csv, page_bounds, wants_csv};
 use crate::payload::{JsonBody, JsonOrCsv};
 use crate::state::AppState;
 use crate::suggestions::insights::insights_csv;
@@ -69,10 +69,8 @@ impl SuggestionsApi {
         q: Query<Option<String>>,
         /// `recent` (default) or `votes`.
         sort: Query<Option<Sort>>,
-        #[oai(validator(minimum(value = "1"), maximum(value = "200")))] limit: Query<Option<i64>>,
-        #[oai(validator(minimum(value = "0"), maximum(value = "1000000")))] offset: Query<
-            Option<i64>,
-        >,
+        limit: Limit,
+        offset: Offset,
     ) -> Result<Json<SuggestionPage>, ApiError> {
         let (limit, offset) = page_bounds(limit.0, offset.0);
         let filter = Filter {
@@ -95,11 +93,7 @@ impl SuggestionsApi {
         method = "get",
         operation_id = "get_suggestion"
     )]
-    async fn get(
-        &self,
-        auth: BearerAuth,
-        #[oai(validator(max_length = 64))] id: Path<String>,
-    ) -> Result<Json<Suggestion>, ApiError> {
+    async fn get(&self, auth: BearerAuth, id: Id) -> Result<Json<Suggestion>, ApiError> {
         get_suggestion(&self.state, &auth.0, &id.0).await.map(Json)
     }
 
@@ -110,11 +104,7 @@ impl SuggestionsApi {
         method = "get",
         operation_id = "followup_suggestion"
     )]
-    async fn followup(
-        &self,
-        auth: BearerAuth,
-        #[oai(validator(max_length = 128))] code: Path<String>,
-    ) -> Result<Json<Suggestion>, ApiError> {
+    async fn followup(&self, auth: BearerAuth, code: Code) -> Result<Json<Suggestion>, ApiError> {
         followup(&self.state, &auth.0, &code.0).await.map(Json)
     }
 
@@ -124,11 +114,7 @@ impl SuggestionsApi {
         method = "post",
         operation_id = "toggle_vote"
     )]
-    async fn vote(
-        &self,
-        auth: BearerAuth,
-        #[oai(validator(max_length = 64))] id: Path<String>,
-    ) -> Result<Json<VoteState>, ApiError> {
+    async fn vote(&self, auth: BearerAuth, id: Id) -> Result<Json<VoteState>, ApiError> {
         toggle_vote(&self.state, &auth.0, &id.0).await.map(Json)
     }
 
@@ -142,7 +128,7 @@ impl SuggestionsApi {
     async fn update(
         &self,
         auth: BearerAuth,
-        #[oai(validator(max_length = 64))] id: Path<String>,
+        id: Id,
         body: JsonBody<UpdateSuggestion>,
     ) -> Result<Json<Suggestion>, ApiError> {
         update_suggestion(&self.state, &auth.0, &id.0, body.status, &body.reply)
@@ -172,11 +158,7 @@ impl InsightsApi {
         to: Query<Option<NaiveDate>>,
         accept: Header<Option<String>>,
     ) -> Result<JsonOrCsv<FrontlineInsights>, ApiError> {
-        let csv = accept.0.as_deref().is_some_and(|a| a.contains("text/csv"));
         let insights = frontline_insights(&self.state, &auth.0, team_id.0, from.0, to.0).await?;
-        if !csv {
-            return Ok(JsonOrCsv::Json(insights));
-        }
-        Ok(JsonOrCsv::Csv(insights_csv(&insights)))
+        Ok(json_or_csv(wants_csv(&accept.0), insights, insights_csv))
     }
 }

@@ -8,10 +8,9 @@ use poem_openapi::payload::Json;
 
 use crate::auth::bearer::BearerAuth;
 use crate::error::ApiError;
-use crate::http::{Created, Id, NoContent, Tag, page_bounds};
+use crate::http::{Created, Id, Limit, NoContent, Offset, Tag, page_bounds};
 use crate::payload::JsonBody;
 use crate::state::AppState;
-use crate::surveys::answers::Given;
 use crate::surveys::service::{self, Answerer};
 use crate::surveys::types::{
     BankQuestion, CreateSurvey, Participation, Pulse, Recorded, RemindersSent, ResponseInput,
@@ -56,10 +55,8 @@ impl SurveysApi {
     async fn list_surveys(
         &self,
         auth: BearerAuth,
-        #[oai(validator(minimum(value = "1"), maximum(value = "200")))] limit: Query<Option<i64>>,
-        #[oai(validator(minimum(value = "0"), maximum(value = "1000000")))] offset: Query<
-            Option<i64>,
-        >,
+        limit: Limit,
+        offset: Offset,
         /// Include archived surveys.
         include_archived: Query<Option<bool>>,
     ) -> Result<Json<SurveyPage>, ApiError> {
@@ -197,29 +194,10 @@ impl SurveysApi {
         id: Id,
         body: JsonBody<ResponseInput>,
     ) -> Result<Created<Recorded>, ApiError> {
-        let allow_replies = body.0.allow_replies.unwrap_or(false);
-        let given: Vec<Given> = body
-            .0
-            .answers
-            .into_iter()
-            .map(|a| Given {
-                question_id: a.question_id,
-                value: a.value,
-                choice: a.choice,
-                text: a.text,
-            })
-            .collect();
-        let code = service::submit_response(
-            &self.state,
-            Answerer::Token(auth.0),
-            &id.0,
-            given,
-            allow_replies,
-        )
-        .await?;
-        Ok(Created::Created(Json(Recorded {
-            status: "recorded".into(),
-            conversation_code: code,
-        })))
+        let (given, allow_replies) = body.0.into_given();
+        let answerer = Answerer::Token(auth.0);
+        service::submit_response(&self.state, answerer, &id.0, given, allow_replies)
+            .await
+            .map(Recorded::created)
     }
 }

@@ -6,6 +6,8 @@ use chrono::{NaiveDate, NaiveDateTime};
 use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, Enum, Object};
 
+use crate::http::Created;
+use crate::surveys::answers::Given;
 use crate::surveys::bank::{Driver, QuestionKind};
 use crate::surveys::model::Cut;
 use crate::surveys::schedule::Cadence;
@@ -286,6 +288,24 @@ pub struct ResponseInput {
     pub allow_replies: Option<bool>,
 }
 
+impl ResponseInput {
+    /// The answers as given, and whether their author allows replies (not by default):
+    /// what every way of answering a pulse stores.
+    pub fn into_given(self) -> (Vec<Given>, bool) {
+        let given = self
+            .answers
+            .into_iter()
+            .map(|a| Given {
+                question_id: a.question_id,
+                value: a.value,
+                choice: a.choice,
+                text: a.text,
+            })
+            .collect();
+        (given, self.allow_replies.unwrap_or(false))
+    }
+}
+
 /// The answer to a submission: no response id, nothing that could identify it.
 #[derive(Object)]
 pub struct Recorded {
@@ -297,6 +317,16 @@ pub struct Recorded {
     /// otherwise.
     #[oai(skip_serializing_if_is_none)]
     pub conversation_code: Option<String>,
+}
+
+impl Recorded {
+    /// The 201 for a stored answer, with its conversation code if replies were allowed.
+    pub fn created(conversation_code: Option<String>) -> Created<Recorded> {
+        Created::Created(Json(Recorded {
+            status: "recorded".into(),
+            conversation_code,
+        }))
+    }
 }
 
 #[derive(ApiResponse)]
