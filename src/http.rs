@@ -89,23 +89,67 @@ impl<'a, const MIN: i64, const MAX: i64> ApiExtractor<'a> for Bounded<MIN, MAX> 
     ) -> poem::Result<Self> {
         let name = param_opts.name;
         let Query(value) = Query::<Option<i64>>::from_request(request, body, param_opts).await?;
-        if let Some(n) = value {
-            let max = Maximum::new(MAX as f64, false);
-            let min = Minimum::new(MIN as f64, false);
-            let failed = if !max.check(&n) {
-                Some(max.to_string())
-            } else if !min.check(&n) {
-                Some(min.to_string())
-            } else {
-                None
-            };
-            if let Some(failed) = failed {
-                let reason = format!("verification failed. {failed}");
-                return Err(ParseParamError { name, reason }.into());
-            }
+        if let Some(n) = &value {
+            verify(name, Maximum::new(MAX as f64, false), n)?;
+            verify(name, Minimum::new(MIN as f64, false), n)?;
         }
         Ok(Bounded(value))
     }
+}
+
+/// An optional id in a query string, like `team_id`: at most [`ID_MAX`] characters.
+pub type QueryId = QueryText<ID_MAX>;
+/// An optional case-insensitive search of a list (`q`): at most 100 characters.
+pub type Search = QueryText<100>;
+
+/// An optional text query parameter of at most `MAX` characters: documented with its
+/// bound, and a longer one answered exactly as poem-openapi's own `max_length`
+/// validator answers (400, naming the parameter).
+pub struct QueryText<const MAX: usize>(pub Option<String>);
+
+impl<'a, const MAX: usize> ApiExtractor<'a> for QueryText<MAX> {
+    const TYPES: &'static [ApiExtractorType] = &[ApiExtractorType::Parameter];
+    const PARAM_IS_REQUIRED: bool = false;
+
+    type ParamType = Option<String>;
+    type ParamRawType = String;
+
+    fn param_in() -> Option<MetaParamIn> {
+        Some(MetaParamIn::Query)
+    }
+
+    fn param_schema_ref() -> Option<MetaSchemaRef> {
+        let mut bound = MetaSchema::ANY;
+        MaxLength::new(MAX).update_meta(&mut bound);
+        Some(<Option<String> as Type>::schema_ref().merge(bound))
+    }
+
+    fn param_raw_type(&self) -> Option<&String> {
+        self.0.as_ref()
+    }
+
+    async fn from_request(
+        request: &'a Request,
+        body: &mut RequestBody,
+        param_opts: ExtractParamOptions<Option<String>>,
+    ) -> poem::Result<Self> {
+        let name = param_opts.name;
+        let Query(value) = Query::<Option<String>>::from_request(request, body, param_opts).await?;
+        if let Some(text) = &value {
+            verify(name, MaxLength::new(MAX), text)?;
+        }
+        Ok(QueryText(value))
+    }
+}
+
+/// A parameter's value checked by one of poem-openapi's validators, refused with the
+/// 400 its own checks give (`verification failed. …`, naming the parameter).
+fn verify<T>(name: &'static str, validator: impl Validator<T>, value: &T) -> poem::Result<()> {
+    if validator.check(value) {
+        return Ok(());
+    }
+    let reason = format!("verification failed. {validator}");
+    Err(ParseParamError { name, reason }.into())
 }
 
 /// Applies the defaults and bounds of `limit` and `offset` (already validated by the
@@ -190,19 +234,14 @@ impl<'a, const MAX: usize> ApiExtractor<'a> for PathKey<MAX> {
         _body: &mut RequestBody,
         param_opts: ExtractParamOptions<String>,
     ) -> poem::Result<Self> {
-        let invalid = |reason: String| ParseParamError {
-            name: param_opts.name,
-            reason,
-        };
+        let name = param_opts.name;
         // poem-openapi routes path parameters under names of its own (`param0`), so
         // the value is read by position, not by the documented name.
-        let key: String = request
-            .path_params()
-            .map_err(|_| invalid("the path has no single id".into()))?;
-        let max = MaxLength::new(MAX);
-        if !max.check(&key) {
-            return Err(invalid(format!("verification failed. {max}")).into());
-        }
+        let key: String = request.path_params().map_err(|_| ParseParamError {
+            name,
+            reason: "the path has no single id".into(),
+        })?;
+        verify(name, MaxLength::new(MAX), &key)?;
         Ok(PathKey(key))
     }
 }

@@ -16,7 +16,7 @@ use crate::actions::types::{
 use crate::actions::workflow::Status;
 use crate::auth::bearer::BearerAuth;
 use crate::error::ApiError;
-use crate::http::{Created, Id, Limit, Offset, Tag, page_bounds};
+use crate::http::{Created, Id, Limit, Offset, QueryId, Tag, page_bounds};
 use crate::payload::JsonBody;
 use crate::state::AppState;
 
@@ -48,14 +48,12 @@ impl ActionsApi {
         &self,
         auth: BearerAuth,
         /// Only this team's actions (not its subtree's).
-        #[oai(validator(max_length = 64))]
-        team_id: Query<Option<String>>,
+        team_id: QueryId,
         /// Only the whole organisation's own actions.
         organisation: Query<Option<bool>>,
         status: Query<Option<Status>>,
         /// Only the actions this person owns.
-        #[oai(validator(max_length = 64))]
-        owner_id: Query<Option<String>>,
+        owner_id: QueryId,
         /// Only open actions past their due day.
         overdue: Query<Option<bool>>,
         limit: Limit,

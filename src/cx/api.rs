@@ -11,7 +11,7 @@ use crate::cx::metrics::Period;
 use crate::cx::types::{CxSummary, IngestReport, RatingsBody};
 use crate::cx::{ingest, summary};
 use crate::error::ApiError;
-use crate::http::Tag;
+use crate::http::{QueryId, Tag};
 use crate::state::AppState;
 
 pub struct CxApi {
@@ -45,7 +45,7 @@ impl CxApi {
     async fn summary(
         &self,
         auth: BearerAuth,
-        #[oai(validator(max_length = 64))] team_id: Query<Option<String>>,
+        team_id: QueryId,
         /// `month` (default) or `quarter`.
         period: Query<Option<Period>>,
         from: Query<Option<NaiveDate>>,

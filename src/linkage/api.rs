@@ -10,7 +10,7 @@ use poem_openapi::param::{Header, Query};
 use crate::auth::bearer::BearerAuth;
 use crate::cx::metrics::{Metric, Period};
 use crate::error::ApiError;
-use crate::http::Tag;
+use crate::http::{QueryId, Tag};
 use crate::linkage::analysis::{linkage_analysis, linkage_csv, linkage_svg};
 use crate::linkage::types::{Linkage, LinkageQuery};
 use crate::payload::JsonCsvOrSvg;
@@ -40,7 +40,7 @@ impl LinkageApi {
         /// CX periods after the engagement period, 0 to 3.
         #[oai(validator(minimum(value = "0"), maximum(value = "3")))]
         lag: Query<Option<i32>>,
-        #[oai(validator(max_length = 64))] survey_id: Query<Option<String>>,
+        survey_id: QueryId,
         /// Fewest ratings for a team's CX to count (default 10).
         #[oai(validator(minimum(value = "1"), maximum(value = "100000")))]
         min_ratings: Query<Option<i64>>,

@@ -9,7 +9,7 @@ use poem_openapi::payload::Json;
 
 use crate::auth::bearer::BearerAuth;
 use crate::error::ApiError;
-use crate::http::{Created, Id, Limit, NoContent, Offset, Tag};
+use crate::http::{Created, Id, Limit, NoContent, Offset, QueryId, Search, Tag};
 use crate::org::domain::PersonStatus;
 use crate::org::import::ImportReport;
 use crate::org::types::{
@@ -48,8 +48,7 @@ impl OrgApi {
         /// Items to skip.
         offset: Offset,
         /// Only the direct children of this team.
-        #[oai(validator(max_length = 64))]
-        parent_id: Query<Option<String>>,
+        parent_id: QueryId,
     ) -> Result<Json<TeamPage>, ApiError> {
         service::list_teams(&self.state, &auth.0, limit.0, offset.0, parent_id.0)
             .await
@@ -143,11 +142,9 @@ impl OrgApi {
         /// Items to skip.
         offset: Offset,
         /// Only people in this team's subtree.
-        #[oai(validator(max_length = 64))]
-        team_id: Query<Option<String>>,
+        team_id: QueryId,
         /// Case-insensitive search in name and e-mail.
-        #[oai(validator(max_length = 100))]
-        q: Query<Option<String>>,
+        q: Search,
         /// Include deactivated people.
         include_inactive: Query<Option<bool>>,
         /// Only people in this state; `deactivated` and `erased` need no

@@ -10,7 +10,9 @@ use poem_openapi::param::{Header, Query};
 
 use crate::auth::bearer::BearerAuth;
 use crate::error::ApiError;
-use crate::http::{Id, Limit, Offset, Tag, json_or_csv, page_bounds, wants_csv};
+use crate::http::{
+    Id, Limit, Offset, QueryId, QueryText, Tag, json_or_csv, page_bounds, wants_csv,
+};
 use crate::payload::JsonOrCsv;
 use crate::reports::audit_log::{AuditFilter, audit_page};
 use crate::reports::csv;
@@ -45,7 +47,7 @@ impl ReportsApi {
         &self,
         auth: BearerAuth,
         id: Id,
-        #[oai(validator(max_length = 64))] team_id: Query<Option<String>>,
+        team_id: QueryId,
         cut: Query<Option<Cut>>,
         accept: Header<Option<String>>,
     ) -> Result<JsonOrCsv<Report>, ApiError> {
@@ -86,7 +88,7 @@ impl ReportsApi {
         &self,
         auth: BearerAuth,
         id: Id,
-        #[oai(validator(max_length = 64))] team_id: Query<Option<String>>,
+        team_id: QueryId,
         accept: Header<Option<String>>,
     ) -> Result<JsonOrCsv<Comments>, ApiError> {
         let csv = wants_csv(&accept.0);
@@ -110,7 +112,7 @@ impl ReportsApi {
         &self,
         auth: BearerAuth,
         id: Id,
-        #[oai(validator(max_length = 64))] team_id: Query<Option<String>>,
+        team_id: QueryId,
         accept: Header<Option<String>>,
     ) -> Result<JsonOrCsv<Impact>, ApiError> {
         let csv = wants_csv(&accept.0);
@@ -128,7 +130,7 @@ impl ReportsApi {
         &self,
         auth: BearerAuth,
         id: Id,
-        #[oai(validator(max_length = 64))] team_id: Query<Option<String>>,
+        team_id: QueryId,
         accept: Header<Option<String>>,
     ) -> Result<JsonOrCsv<Trend>, ApiError> {
         let csv = wants_csv(&accept.0);
@@ -155,11 +157,9 @@ impl AuditApi {
         limit: Limit,
         offset: Offset,
         /// Who: an e-mail or part of one (case-insensitive), or a person id.
-        #[oai(validator(max_length = 254))]
-        actor: Query<Option<String>>,
+        actor: QueryText<254>,
         /// What: an action, exactly (e.g. `report.export`).
-        #[oai(validator(max_length = 64))]
-        action: Query<Option<String>>,
+        action: QueryText<64>,
         /// From this day on (UTC, inclusive).
         from: Query<Option<chrono::NaiveDate>>,
         /// Up to this day (UTC, inclusive).

@@ -9,7 +9,9 @@ use poem_openapi::payload::Json;
 
 use crate::auth::bearer::BearerAuth;
 use crate::error::ApiError;
-use crate::http::{Code, Created, Id, Limit, Offset, Tag, json_or_csv, page_bounds, wants_csv};
+use crate::http::{
+    Code, Created, Id, Limit, Offset, QueryId, Search, Tag, json_or_csv, page_bounds, wants_csv,
+};
 use crate::payload::{JsonBody, JsonOrCsv};
 use crate::state::AppState;
 use crate::suggestions::insights::insights_csv;
@@ -56,8 +58,7 @@ impl SuggestionsApi {
         &self,
         auth: BearerAuth,
         /// Only this team's subtree.
-        #[oai(validator(max_length = 64))]
-        team_id: Query<Option<String>>,
+        team_id: QueryId,
         touchpoint: Query<Option<Touchpoint>>,
         status: Query<Option<Status>>,
         /// Raised on or after this day.
@@ -65,8 +66,7 @@ impl SuggestionsApi {
         /// Raised on or before this day.
         to: Query<Option<NaiveDate>>,
         /// Case-insensitive search in title and body.
-        #[oai(validator(max_length = 100))]
-        q: Query<Option<String>>,
+        q: Search,
         /// `recent` (default) or `votes`.
         sort: Query<Option<Sort>>,
         limit: Limit,
@@ -153,7 +153,7 @@ impl InsightsApi {
     async fn frontline(
         &self,
         auth: BearerAuth,
-        #[oai(validator(max_length = 64))] team_id: Query<Option<String>>,
+        team_id: QueryId,
         from: Query<Option<NaiveDate>>,
         to: Query<Option<NaiveDate>>,
         accept: Header<Option<String>>,
