@@ -14,14 +14,20 @@ use crate::error::ApiError;
 use crate::org::model::{PersonRow, TeamRow};
 use crate::scim::filter::{Filter, Term};
 
-/// A provisioning token as stored (its hash never leaves the store).
-#[derive(Queryable, Selectable, Debug, Clone)]
+// One shape for a token as stored and as the admin API shows it (`scim::tokens`
+// re-exports it); its hash never leaves the store. The doc line below is the
+// OpenAPI description.
+/// A provisioning token, without its secret.
+#[derive(Queryable, Selectable, poem_openapi::Object, Debug, Clone)]
 #[diesel(table_name = scim_tokens)]
-pub struct TokenRow {
+pub struct ScimToken {
     pub id: String,
+    /// What the admin called it (e.g. the identity provider's name).
     pub name: String,
+    /// The admin who created it.
     pub created_by: String,
     pub created_at: NaiveDateTime,
+    /// When a SCIM request last used it (to the minute).
     pub last_used_at: Option<NaiveDateTime>,
     pub revoked_at: Option<NaiveDateTime>,
 }
@@ -47,17 +53,17 @@ pub fn insert_token(
 }
 
 /// Every token, newest first (revoked ones too, marked).
-pub fn tokens(conn: &mut AnyConnection) -> Result<Vec<TokenRow>, ApiError> {
+pub fn tokens(conn: &mut AnyConnection) -> Result<Vec<ScimToken>, ApiError> {
     Ok(scim_tokens::table
-        .select(TokenRow::as_select())
+        .select(ScimToken::as_select())
         .order((scim_tokens::created_at.desc(), scim_tokens::id))
         .load(conn)?)
 }
 
-pub fn find_token(conn: &mut AnyConnection, id: &str) -> Result<Option<TokenRow>, ApiError> {
+pub fn find_token(conn: &mut AnyConnection, id: &str) -> Result<Option<ScimToken>, ApiError> {
     Ok(scim_tokens::table
         .find(id)
-        .select(TokenRow::as_select())
+        .select(ScimToken::as_select())
         .first(conn)
         .optional()?)
 }
@@ -66,11 +72,11 @@ pub fn find_token(conn: &mut AnyConnection, id: &str) -> Result<Option<TokenRow>
 pub fn live_token_by_hash(
     conn: &mut AnyConnection,
     hash: &str,
-) -> Result<Option<TokenRow>, ApiError> {
+) -> Result<Option<ScimToken>, ApiError> {
     Ok(scim_tokens::table
         .filter(scim_tokens::token_hash.eq(hash))
         .filter(scim_tokens::revoked_at.is_null())
-        .select(TokenRow::as_select())
+        .select(ScimToken::as_select())
         .first(conn)
         .optional()?)
 }

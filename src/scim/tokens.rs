@@ -2,7 +2,7 @@
 //! kept, like activation tokens), lists them with their last use, and revokes them. A
 //! SCIM request is let in by [`authenticate`] when its bearer token is a live one.
 
-use chrono::{NaiveDateTime, TimeDelta};
+use chrono::TimeDelta;
 use poem_openapi::Object;
 
 use crate::auth::token::{activation_hash, new_activation_token};
@@ -11,26 +11,13 @@ use crate::clock::now;
 use crate::error::ApiError;
 use crate::org::domain::parse_text;
 use crate::reports::audit_log::{record, target};
-use crate::scim::store::{self, TokenRow};
+use crate::scim::store;
+pub use crate::scim::store::ScimToken;
 use crate::scim::types::ScimError;
 use crate::state::AppState;
 
 /// What a provisioning token is prefixed with, so a leaked one is recognisable.
 pub const PREFIX: &str = "scim_";
-
-/// A provisioning token, without its secret.
-#[derive(Object, Debug, Clone)]
-pub struct ScimToken {
-    pub id: String,
-    /// What the admin called it (e.g. the identity provider's name).
-    pub name: String,
-    /// The admin who created it.
-    pub created_by: String,
-    pub created_at: NaiveDateTime,
-    /// When a SCIM request last used it (to the minute).
-    pub last_used_at: Option<NaiveDateTime>,
-    pub revoked_at: Option<NaiveDateTime>,
-}
 
 /// A token just created: the secret is shown this once.
 #[derive(Object, Debug, Clone)]
@@ -54,17 +41,6 @@ pub struct CreateScimToken {
     pub name: String,
 }
 
-fn view(r: TokenRow) -> ScimToken {
-    ScimToken {
-        id: r.id,
-        name: r.name,
-        created_by: r.created_by,
-        created_at: r.created_at,
-        last_used_at: r.last_used_at,
-        revoked_at: r.revoked_at,
-    }
-}
-
 /// Creates a token (admins); audited.
 pub async fn create(
     state: &AppState,
@@ -77,7 +53,7 @@ pub async fn create(
     let secret = format!("{PREFIX}{raw}");
     let hash = activation_hash(&secret);
     let actor = p.id.clone();
-    let row = state
+    let token = state
         .db
         .write(move |conn| {
             let id = uuid::Uuid::new_v4().to_string();
@@ -91,17 +67,13 @@ pub async fn create(
             store::find_token(conn, &id)?.ok_or(ApiError::NotFound("token"))
         })
         .await?;
-    Ok(CreatedScimToken {
-        token: view(row),
-        secret,
-    })
+    Ok(CreatedScimToken { token, secret })
 }
 
 /// Every token, newest first (admins).
 pub async fn list(state: &AppState, p: &Principal) -> Result<Vec<ScimToken>, ApiError> {
     require_admin(p)?;
-    let rows = state.db.read(store::tokens).await?;
-    Ok(rows.into_iter().map(view).collect())
+    state.db.read(store::tokens).await
 }
 
 /// Revokes a token (admins): SCIM requests with it get 401 from now on; audited once.
@@ -124,7 +96,7 @@ pub async fn revoke(state: &AppState, p: &Principal, id: String) -> Result<(), A
 
 /// The live token an `Authorization: Bearer …` header carries, or 401. Its last use is
 /// written at most once a minute.
-pub async fn authenticate(state: &AppState, header: Option<&str>) -> Result<TokenRow, ScimError> {
+pub async fn authenticate(state: &AppState, header: Option<&str>) -> Result<ScimToken, ScimError> {
     let token = header
         .and_then(|h| {
             let (scheme, rest) = h.trim().split_once(' ')?;
