@@ -22,6 +22,7 @@ use crate::web::session::{
     Guest, LANG_COOKIE, SESSION_COOKIE, clear_session_cookie, cookie, guest_form, safe_next,
     session, session_cookie, session_form, set_cookie, urlencode, with_cookie,
 };
+use crate::web::signed::{Posted, Signed};
 
 /// `/`: a person's start page is their pulses; anyone else signs in.
 pub fn query(req: &Request) -> Form {
@@ -224,8 +225,7 @@ pub async fn activate(req: &Request, Data(state): Data<&AppState>, body: Body) -
 }
 
 #[handler]
-pub async fn signout(req: &Request, Data(state): Data<&AppState>, body: Body) -> Response {
-    let (s, _) = or_respond!(session_form(state, req, body).await);
+pub async fn signout(req: &Request, Posted(state, s, _, _): Posted<'_>) -> Response {
     if let Err(e) = revoke(state, &s.principal).await {
         return error_page(&s.chrome(), &e);
     }
@@ -291,24 +291,20 @@ fn password_view(c: &Chrome, errors: &Errors, me: &Me, org_zone: &str) -> maud::
 }
 
 #[handler]
-pub async fn password_page(req: &Request, Data(state): Data<&AppState>) -> Response {
-    match session(state, req).await {
-        Ok(s) => html_response(
-            StatusCode::OK,
-            password_view(
-                &s.chrome(),
-                &Errors::default(),
-                &s.me,
-                &state.config.time_zone,
-            ),
+pub async fn password_page(Signed(state, s, _): Signed<'_>) -> Response {
+    html_response(
+        StatusCode::OK,
+        password_view(
+            &s.chrome(),
+            &Errors::default(),
+            &s.me,
+            &state.config.time_zone,
         ),
-        Err(r) => r,
-    }
+    )
 }
 
 #[handler]
-pub async fn password(req: &Request, Data(state): Data<&AppState>, body: Body) -> Response {
-    let (s, form) = or_respond!(session_form(state, req, body).await);
+pub async fn password(req: &Request, Posted(state, s, form, _): Posted<'_>) -> Response {
     match change_password(
         state,
         &s.principal.id,
@@ -336,8 +332,7 @@ pub async fn password(req: &Request, Data(state): Data<&AppState>, body: Body) -
 /// Turns one's own pulse reminders on or off (the box ticked or not), then back to the
 /// account page.
 #[handler]
-pub async fn reminders(req: &Request, Data(state): Data<&AppState>, body: Body) -> Response {
-    let (s, form) = or_respond!(session_form(state, req, body).await);
+pub async fn reminders(Posted(state, s, form, _): Posted<'_>) -> Response {
     let choice = ReminderChoice {
         enabled: form.get("reminders").is_some(),
     };
@@ -350,8 +345,7 @@ pub async fn reminders(req: &Request, Data(state): Data<&AppState>, body: Body) 
 /// Sets or clears one's own time zone (the API's own function), then back to the
 /// account page.
 #[handler]
-pub async fn time_zone(req: &Request, Data(state): Data<&AppState>, body: Body) -> Response {
-    let (s, form) = or_respond!(session_form(state, req, body).await);
+pub async fn time_zone(Posted(state, s, form, _): Posted<'_>) -> Response {
     let choice = TimeZoneChoice {
         time_zone: Some(form.text("time_zone").to_owned()),
     };

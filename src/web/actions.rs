@@ -7,8 +7,8 @@
 
 use maud::{Markup, html};
 use poem::http::StatusCode;
-use poem::web::{Data, Path};
-use poem::{Body, Request, Response, handler};
+use poem::web::Path;
+use poem::{Request, Response, handler};
 
 use crate::actions::effect::action_effect;
 use crate::actions::service::{
@@ -27,7 +27,8 @@ use crate::web::i18n::{t, tf, tn};
 use crate::web::layout::{Chrome, Errors, Field, csrf_field, filters, page, select_field};
 use crate::web::once::{self, Done, once_field};
 use crate::web::respond::{Form, error_page, html as html_response, see_other};
-use crate::web::session::{Session, session, session_form, urlencode};
+use crate::web::session::{Session, urlencode};
+use crate::web::signed::{Posted, Signed};
 
 /// The purpose of the new-action form's keys.
 const PURPOSE_NEW: &str = "action";
@@ -137,8 +138,7 @@ pub fn report_section(lang: Language, items: &[Action], seen: Option<f64>) -> Ma
 const LIST_PAGE: i64 = 50;
 
 #[handler]
-pub async fn list(req: &Request, Data(state): Data<&AppState>) -> Response {
-    let s = or_respond!(session(state, req).await);
+pub async fn list(req: &Request, Signed(state, s, _): Signed<'_>) -> Response {
     let c = s.chrome();
     let lang = c.lang;
     let q = query(req);
@@ -298,8 +298,7 @@ fn new_view(
 }
 
 #[handler]
-pub async fn new_page(req: &Request, Data(state): Data<&AppState>) -> Response {
-    let s = or_respond!(session(state, req).await);
+pub async fn new_page(req: &Request, Signed(state, s, _): Signed<'_>) -> Response {
     let c = s.chrome();
     if !may_create(&s) {
         return error_page(&c, &ApiError::Forbidden);
@@ -343,8 +342,7 @@ fn input_of(form: &Form) -> Result<CreateAction, ApiError> {
 }
 
 #[handler]
-pub async fn create(req: &Request, Data(state): Data<&AppState>, body: Body) -> Response {
-    let (s, form) = or_respond!(session_form(state, req, body).await);
+pub async fn create(Posted(state, s, form, _): Posted<'_>) -> Response {
     let c = s.chrome();
     let (teams, org) = or_page!(&c, action_teams(state, &s.principal).await);
     let input = match input_of(&form) {
@@ -490,12 +488,7 @@ async fn detail_page(
 }
 
 #[handler]
-pub async fn detail(
-    req: &Request,
-    Data(state): Data<&AppState>,
-    Path(id): Path<String>,
-) -> Response {
-    let s = or_respond!(session(state, req).await);
+pub async fn detail(Path(id): Path<String>, Signed(state, s, _): Signed<'_>) -> Response {
     detail_page(
         state,
         &s,
@@ -508,13 +501,7 @@ pub async fn detail(
 }
 
 #[handler]
-pub async fn update(
-    req: &Request,
-    Data(state): Data<&AppState>,
-    Path(id): Path<String>,
-    body: Body,
-) -> Response {
-    let (s, form) = or_respond!(session_form(state, req, body).await);
+pub async fn update(Path(id): Path<String>, Posted(state, s, form, _): Posted<'_>) -> Response {
     let c = s.chrome();
     let input = NewActionUpdate {
         text: form.text("text").to_owned(),
@@ -546,13 +533,7 @@ pub async fn update(
 }
 
 #[handler]
-pub async fn edit(
-    req: &Request,
-    Data(state): Data<&AppState>,
-    Path(id): Path<String>,
-    body: Body,
-) -> Response {
-    let (s, form) = or_respond!(session_form(state, req, body).await);
+pub async fn edit(Path(id): Path<String>, Posted(state, s, form, _): Posted<'_>) -> Response {
     let c = s.chrome();
     let outcome = match form.text("due_on").parse() {
         Ok(due_on) => {

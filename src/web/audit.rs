@@ -6,18 +6,16 @@ use std::collections::HashMap;
 
 use maud::{Markup, html};
 use poem::http::{StatusCode, header};
-use poem::web::Data;
 use poem::{Request, Response, handler};
 
 use crate::error::ApiError;
 use crate::reports::audit_log::{AuditFilter, audit_actions, audit_page, target_names};
 use crate::reports::csv;
-use crate::state::AppState;
 use crate::web::account::query;
 use crate::web::i18n::t;
 use crate::web::layout::{Chrome, filters, page};
 use crate::web::respond::{Form, error_page, html as html_response};
-use crate::web::session::session;
+use crate::web::signed::Signed;
 
 /// Entries per page, and at most per CSV download.
 const PAGE: i64 = 100;
@@ -111,8 +109,7 @@ fn filter_form(c: &Chrome, f: &AuditFilter, actions: &[String]) -> Markup {
 }
 
 #[handler]
-pub async fn audit(req: &Request, Data(state): Data<&AppState>) -> Response {
-    let s = or_respond!(session(state, req).await);
+pub async fn audit(req: &Request, Signed(state, s, _): Signed<'_>) -> Response {
     let c = s.chrome();
     let lang = c.lang;
     let q = query(req);
@@ -168,8 +165,7 @@ pub async fn audit(req: &Request, Data(state): Data<&AppState>) -> Response {
 /// `GET /admin/audit.csv`: the filtered log as CSV, newest first, up to [`CSV_MAX`]
 /// entries.
 #[handler]
-pub async fn audit_csv(req: &Request, Data(state): Data<&AppState>) -> Response {
-    let s = or_respond!(session(state, req).await);
+pub async fn audit_csv(req: &Request, Signed(state, s, _): Signed<'_>) -> Response {
     let c = s.chrome();
     let q = query(req);
     let filter = match filter_of(&q) {

@@ -28,9 +28,8 @@ use crate::web::account::status_of;
 use crate::web::i18n::t;
 use crate::web::layout::{Chrome, Errors, Field, page};
 use crate::web::respond::{error_page, html as html_response};
-use crate::web::session::{
-    Guest, cookie, guest_form, session, session_form, set_cookie, with_cookie,
-};
+use crate::web::session::{Guest, cookie, guest_form, set_cookie, with_cookie};
+use crate::web::signed::{Posted, Signed};
 
 /// The cookie that remembers codes on a device; sent only to the conversations page.
 const CODES_COOKIE: &str = "pulseline_codes";
@@ -408,15 +407,7 @@ fn manager_view(c: &Chrome, th: &Thread, errors: Option<&Errors>) -> Markup {
 }
 
 #[handler]
-pub async fn thread_page(
-    req: &Request,
-    Data(state): Data<&AppState>,
-    Path(id): Path<String>,
-) -> Response {
-    let s = match session(state, req).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
+pub async fn thread_page(Path(id): Path<String>, Signed(state, s, _): Signed<'_>) -> Response {
     let c = s.chrome();
     match read_thread(state, &s.principal, &id).await {
         Ok(th) => html_response(StatusCode::OK, manager_view(&c, &th, None)),
@@ -426,15 +417,9 @@ pub async fn thread_page(
 
 #[handler]
 pub async fn thread_post(
-    req: &Request,
-    Data(state): Data<&AppState>,
     Path(id): Path<String>,
-    body: Body,
+    Posted(state, s, form, _): Posted<'_>,
 ) -> Response {
-    let (s, form) = match session_form(state, req, body).await {
-        Ok(x) => x,
-        Err(r) => return r,
-    };
     let c = s.chrome();
     let post = ReplyPost {
         text: Some(form.text("text"))

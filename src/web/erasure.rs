@@ -5,19 +5,18 @@
 
 use maud::{Markup, html};
 use poem::http::StatusCode;
-use poem::web::{Data, Path};
-use poem::{Body, Request, Response, handler};
+use poem::web::Path;
+use poem::{Response, handler};
 
 use crate::error::ApiError;
 use crate::org::erasure::erase_person;
 use crate::org::service::get_person;
 use crate::org::types::{ErasePerson, Person};
-use crate::state::AppState;
 use crate::web::account::status_of;
 use crate::web::i18n::t;
 use crate::web::layout::{Chrome, Errors, csrf_field, page};
 use crate::web::respond::{Form, html as html_response, see_other};
-use crate::web::session::{hr_form, hr_session};
+use crate::web::signed::{Hr, Posted, Signed};
 
 fn confirm_view(c: &Chrome, person: &Person, form: &Form, errors: &Errors) -> Markup {
     let lang = c.lang;
@@ -53,12 +52,7 @@ fn confirm_view(c: &Chrome, person: &Person, form: &Form, errors: &Errors) -> Ma
 }
 
 #[handler]
-pub async fn confirm_page(
-    req: &Request,
-    Data(state): Data<&AppState>,
-    Path(id): Path<String>,
-) -> Response {
-    let s = or_respond!(hr_session(state, req).await);
+pub async fn confirm_page(Path(id): Path<String>, Signed(state, s, _): Signed<'_, Hr>) -> Response {
     let c = s.chrome();
     if !s.principal.is_admin {
         return crate::web::respond::error_page(&c, &ApiError::Forbidden);
@@ -71,13 +65,7 @@ pub async fn confirm_page(
 }
 
 #[handler]
-pub async fn erase(
-    req: &Request,
-    Data(state): Data<&AppState>,
-    Path(id): Path<String>,
-    body: Body,
-) -> Response {
-    let (s, form) = or_respond!(hr_form(state, req, body).await);
+pub async fn erase(Path(id): Path<String>, Posted(state, s, form, _): Posted<'_, Hr>) -> Response {
     let c = s.chrome();
     let outcome = if form.get("confirm").is_none() {
         Err(ApiError::invalid(

@@ -6,7 +6,6 @@
 
 use maud::{Markup, html};
 use poem::http::StatusCode;
-use poem::web::Data;
 use poem::{Request, Response, handler};
 
 use crate::error::ApiError;
@@ -14,13 +13,12 @@ use crate::org::domain::Language;
 use crate::reports::heatmap::round_heatmap;
 use crate::reports::service::Purpose;
 use crate::reports::types::{Heatmap, HeatmapRow};
-use crate::state::AppState;
 use crate::web::account::query;
 use crate::web::i18n::t;
 use crate::web::layout::page;
 use crate::web::reports::{closed_rounds, hidden_text, num};
 use crate::web::respond::{error_page, html as html_response};
-use crate::web::session::session;
+use crate::web::signed::Signed;
 
 /// The colour bands of a 1–5 mean: (class, lower bound), the last open-ended.
 const BANDS: [(&str, f64); 5] = [
@@ -85,8 +83,7 @@ fn rows(m: &Heatmap) -> Vec<&HeatmapRow> {
 }
 
 #[handler]
-pub async fn heatmap(req: &Request, Data(state): Data<&AppState>) -> Response {
-    let s = or_respond!(session(state, req).await);
+pub async fn heatmap(req: &Request, Signed(state, s, _): Signed<'_>) -> Response {
     let c = s.chrome();
     let lang = c.lang;
     if !s.principal.is_hr_or_admin() {

@@ -7,8 +7,7 @@
 
 use maud::{Markup, html};
 use poem::http::StatusCode;
-use poem::web::Data;
-use poem::{Request, Response, handler};
+use poem::{Response, handler};
 
 use crate::actions::service::team_actions;
 use crate::clock::now;
@@ -24,7 +23,8 @@ use crate::web::actions::feedback_section;
 use crate::web::i18n::{t, tf};
 use crate::web::layout::page;
 use crate::web::respond::html as html_response;
-use crate::web::session::{Session, session};
+use crate::web::session::Session;
+use crate::web::signed::Signed;
 
 /// How many of the latest closed rounds are tried for a team's latest results.
 const ROUNDS_TRIED: usize = 5;
@@ -80,8 +80,7 @@ fn results_line(lang: Language, report: &Report) -> Markup {
 }
 
 #[handler]
-pub async fn index(req: &Request, Data(state): Data<&AppState>) -> Response {
-    let s = or_respond!(session(state, req).await);
+pub async fn index(Signed(state, s, _): Signed<'_>) -> Response {
     let c = s.chrome();
     let lang = c.lang;
     let pulses = or_page!(&c, my_pulses(state, &s.principal.id).await);

@@ -4,8 +4,7 @@
 
 use maud::{Markup, html};
 use poem::http::StatusCode;
-use poem::web::Data;
-use poem::{Body, Request, Response, handler};
+use poem::{Request, Response, handler};
 
 use crate::cx::ingest::{Rows, ingest_ratings, parse_csv as parse_ratings};
 use crate::cx::types::RatingInput;
@@ -18,8 +17,8 @@ use crate::web::i18n::{msg, t};
 use crate::web::layout::{Chrome, Errors, Field, csrf_field, field_message, page};
 use crate::web::people::people_section;
 use crate::web::respond::{Form, error_page, html as html_response};
-use crate::web::session::{Session, session_form};
-use crate::web::session::{hr_form, hr_session};
+use crate::web::session::Session;
+use crate::web::signed::{Hr, Posted, Signed};
 
 const PEOPLE_HEADER: &str =
     "email,name,team,manager,location,job_family,start_date,language,roles,employee_number,phone";
@@ -140,8 +139,7 @@ fn people_view(c: &Chrome, list: Markup, form: &Form, errors: &Errors, result: M
 }
 
 #[handler]
-pub async fn people(req: &Request, Data(state): Data<&AppState>) -> Response {
-    let s = or_respond!(hr_session(state, req).await);
+pub async fn people(req: &Request, Signed(state, s, _): Signed<'_, Hr>) -> Response {
     let list = or_page!(&s.chrome(), people_section(state, &s, &query(req)).await);
     html_response(
         StatusCode::OK,
@@ -156,8 +154,7 @@ pub async fn people(req: &Request, Data(state): Data<&AppState>) -> Response {
 }
 
 #[handler]
-pub async fn import_people(req: &Request, Data(state): Data<&AppState>, body: Body) -> Response {
-    let (s, form) = or_respond!(hr_form(state, req, body).await);
+pub async fn import_people(Posted(state, s, form, _): Posted<'_, Hr>) -> Response {
     let form = pasted(form);
     let c = s.chrome();
     let lang = c.lang;
@@ -252,8 +249,7 @@ fn cx_view(c: &Chrome, form: &Form, errors: &Errors, result: Markup) -> Markup {
 }
 
 #[handler]
-pub async fn cx(req: &Request, Data(state): Data<&AppState>) -> Response {
-    let s = or_respond!(hr_session(state, req).await);
+pub async fn cx(Signed(_, s, _): Signed<'_, Hr>) -> Response {
     html_response(
         StatusCode::OK,
         cx_view(&s.chrome(), &Form(vec![]), &Errors::default(), html! {}),
@@ -261,8 +257,7 @@ pub async fn cx(req: &Request, Data(state): Data<&AppState>) -> Response {
 }
 
 #[handler]
-pub async fn import_cx(req: &Request, Data(state): Data<&AppState>, body: Body) -> Response {
-    let (s, form) = or_respond!(session_form(state, req, body).await);
+pub async fn import_cx(Posted(state, s, form, _): Posted<'_>) -> Response {
     let form = pasted(form);
     let c = s.chrome();
     let lang = c.lang;

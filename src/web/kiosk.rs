@@ -16,10 +16,11 @@ use crate::state::AppState;
 use crate::web::account::{query, status_of};
 use crate::web::conversations::code_page;
 use crate::web::i18n::{t, tf, tn};
-use crate::web::layout::{Chrome, Errors, csrf_field, page};
+use crate::web::layout::{Chrome, Errors, csrf_field, page, titled};
 use crate::web::pulses::{answers_from_form, pulse_form};
-use crate::web::respond::{Form, error_page, html as html_response};
-use crate::web::session::{guest_form, session, session_form};
+use crate::web::respond::{Form, error_page, html as html_response, titled_page};
+use crate::web::session::guest_form;
+use crate::web::signed::{Posted, Signed};
 
 /// The `code` of the request's query, as typed.
 fn query_code(req: &Request) -> Option<String> {
@@ -142,65 +143,53 @@ pub async fn submit(req: &Request, Data(state): Data<&AppState>, body: Body) -> 
 
 /// The printing page: the round's teams with people no message reaches.
 #[handler]
-pub async fn teams(
-    req: &Request,
-    Data(state): Data<&AppState>,
-    Path(id): Path<String>,
-) -> Response {
-    let s = or_respond!(session(state, req).await);
+pub async fn teams(Path(id): Path<String>, Signed(state, s, _): Signed<'_>) -> Response {
     let c = s.chrome();
     let lang = c.lang;
     let r = or_page!(&c, printable_teams(state, &s.principal, id).await);
     let title = tf(lang, "Kiosk codes for “{title}”", &[("title", &r.title)]);
-    html_response(
-        StatusCode::OK,
-        page(
-            &c,
-            &title,
-            html! {
-                h1 { (title) }
-                p { (t(lang, "People with neither an e-mail address nor a phone number get no message. Print a sheet of one-time codes for their team and hand the codes out at random, one each: a code answers this round once, for that team, and names nobody.")) }
-                p.warning role="note" { (t(lang, "Hand codes out at random: if you know which code went to whom, you could tell that person's answers apart.")) }
-                @if !r.open {
-                    p.warning role="status" { (t(lang, "This round is not open.")) }
-                } @else if r.teams.is_empty() {
-                    p id="no-kiosk-teams" { (t(lang, "Everyone invited in your teams can be reached by e-mail or text message: no codes are needed.")) }
-                } @else {
-                    div.table-wrap tabindex="0" { table id="kiosk-teams" {
-                        caption.visually-hidden { (t(lang, "Teams")) }
-                        thead { tr { th { (t(lang, "Team")) } th { (t(lang, "Codes")) } th { span.visually-hidden { (t(lang, "Print a sheet")) } } } }
-                        tbody {
-                            @for (team_id, name, n) in &r.teams {
-                                tr {
-                                    td { (name) }
-                                    td { (n) }
-                                    td {
-                                        form method="post" action={ "/rounds/" (r.round_id) "/kiosk" } {
-                                            (csrf_field(&c))
-                                            input type="hidden" name="team_id" value=(team_id);
-                                            button type="submit" { (t(lang, "Print a sheet")) }
-                                        }
+    titled_page(
+        &c,
+        &title,
+        html! {
+            p { (t(lang, "People with neither an e-mail address nor a phone number get no message. Print a sheet of one-time codes for their team and hand the codes out at random, one each: a code answers this round once, for that team, and names nobody.")) }
+            p.warning role="note" { (t(lang, "Hand codes out at random: if you know which code went to whom, you could tell that person's answers apart.")) }
+            @if !r.open {
+                p.warning role="status" { (t(lang, "This round is not open.")) }
+            } @else if r.teams.is_empty() {
+                p id="no-kiosk-teams" { (t(lang, "Everyone invited in your teams can be reached by e-mail or text message: no codes are needed.")) }
+            } @else {
+                div.table-wrap tabindex="0" { table id="kiosk-teams" {
+                    caption.visually-hidden { (t(lang, "Teams")) }
+                    thead { tr { th { (t(lang, "Team")) } th { (t(lang, "Codes")) } th { span.visually-hidden { (t(lang, "Print a sheet")) } } } }
+                    tbody {
+                        @for (team_id, name, n) in &r.teams {
+                            tr {
+                                td { (name) }
+                                td { (n) }
+                                td {
+                                    form method="post" action={ "/rounds/" (r.round_id) "/kiosk" } {
+                                        (csrf_field(&c))
+                                        input type="hidden" name="team_id" value=(team_id);
+                                        button type="submit" { (t(lang, "Print a sheet")) }
                                     }
                                 }
                             }
                         }
-                    } }
-                    p.meta { (t(lang, "Printing again replaces the codes of the earlier sheet that were not used.")) }
-                }
-            },
-        ),
+                    }
+                } }
+                p.meta { (t(lang, "Printing again replaces the codes of the earlier sheet that were not used.")) }
+            }
+        },
     )
 }
 
 /// Prints a sheet: the codes with their QR codes, ready for the printer.
 #[handler]
 pub async fn print_sheet(
-    req: &Request,
-    Data(state): Data<&AppState>,
     Path(id): Path<String>,
-    body: Body,
+    Posted(state, s, form, _): Posted<'_>,
 ) -> Response {
-    let (s, form) = or_respond!(session_form(state, req, body).await);
     let c = s.chrome();
     let team = form.get("team_id").unwrap_or_default().to_owned();
     let sheet = or_page!(&c, print(state, &s.principal, id, team).await);
@@ -223,11 +212,10 @@ fn sheet_page(c: &Chrome, sheet: &KioskSheet) -> Markup {
         &[("team", &sheet.team), ("title", &sheet.title)],
     );
     let n = u64::try_from(sheet.codes.len()).unwrap_or(0);
-    page(
+    titled(
         c,
         &title,
         html! {
-            h1 { (title) }
             p.no-print { (tn(lang, "{n} one-time code. Print this page and cut it into slips; these codes are not shown again.", "{n} one-time codes. Print this page and cut it into slips; these codes are not shown again.", n, &[])) }
             p.warning role="note" { (t(lang, "Hand codes out at random: if you know which code went to whom, you could tell that person's answers apart.")) }
             ul.kiosk-sheet id="kiosk-sheet" {

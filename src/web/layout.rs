@@ -128,6 +128,18 @@ pub fn page(c: &Chrome, title: &str, body: Markup) -> Markup {
     }
 }
 
+/// A whole page whose heading is its `title`, then `body`.
+pub fn titled(c: &Chrome, title: &str, body: Markup) -> Markup {
+    page(
+        c,
+        title,
+        html! {
+            h1 { (title) }
+            (body)
+        },
+    )
+}
+
 /// Errors to show on a form: by field name, plus one for the whole form.
 #[derive(Default)]
 pub struct Errors {

@@ -6,7 +6,6 @@ use std::collections::HashMap;
 
 use maud::{Markup, PreEscaped, html};
 use poem::http::StatusCode;
-use poem::web::Data;
 use poem::{Request, Response, handler};
 
 use crate::cx::metrics::{Metric, Period};
@@ -16,12 +15,11 @@ use crate::linkage::stats::clearly_strongest;
 use crate::linkage::types::{Linkage, LinkageQuery, PearsonBlock};
 use crate::org::domain::Language;
 use crate::reports::service::Purpose;
-use crate::state::AppState;
 use crate::web::account::query;
 use crate::web::i18n::{t, tf, tn};
 use crate::web::layout::{filters, page};
 use crate::web::respond::html as html_response;
-use crate::web::session::reader;
+use crate::web::signed::{Reader, Signed};
 
 const METRICS: [(Metric, &str); 3] = [
     (Metric::Csat, "csat"),
@@ -161,8 +159,7 @@ fn within_sentence(lang: Language, b: &PearsonBlock) -> String {
 }
 
 #[handler]
-pub async fn show(req: &Request, Data(state): Data<&AppState>) -> Response {
-    let s = or_respond!(reader(state, req).await);
+pub async fn show(req: &Request, Signed(state, s, _): Signed<'_, Reader>) -> Response {
     let c = s.chrome();
     let lang = c.lang;
     let q = query(req);

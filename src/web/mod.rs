@@ -15,7 +15,8 @@
 //! (answering), [`suggestions`], [`reports`] (with [`impact`], a team's driver impact),
 //! [`surveys`], [`survey_form`], [`survey_questions`] and [`rounds`] (HR survey list, form, the form's question list, and the round confirmations), [`people`] (people and teams), [`imports`] (people and CX CSV) and
 //! [`linkage`], [`actions`] (action plans), [`scim`] (provisioning tokens and the
-//! mass-change guard), [`webhooks`] and [`outbox`] (e-mail delivery, with sending again). What they share: [`session`] (cookie, CSRF, renewal), [`respond`] (how a
+//! mass-change guard), [`webhooks`] and [`outbox`] (e-mail delivery, with sending again). What they share: [`session`] (cookie, CSRF, renewal), [`signed`] (a
+//! signed-in page's state, session and form, taken before the handler runs), [`respond`] (how a
 //! page answers), [`layout`] (frame and form fields), [`i18n`] (English and Russian texts)
 //! and [`charts`] (SVG charts).
 
@@ -67,6 +68,7 @@ pub mod retention;
 pub mod rounds;
 pub mod scim;
 pub mod session;
+pub mod signed;
 pub mod sso;
 pub mod suggestions;
 pub mod survey_form;
@@ -294,6 +296,8 @@ fn secured(ep: impl Endpoint + 'static) -> impl Endpoint + 'static {
         req.extensions_mut().insert(renewal.clone());
         let mut resp = match ep.call(req).await {
             Ok(resp) => resp.into_response(),
+            // A refusal a page's extractor answered with (sign-in, 403, expired form).
+            Err(e) if e.data::<signed::Answered>().is_some() => e.into_response(),
             Err(e) => {
                 let status = e.status();
                 tracing::warn!(error = %e, "page request failed");

@@ -6,17 +6,16 @@
 
 use maud::{Markup, html};
 use poem::http::StatusCode;
-use poem::web::{Data, Path};
-use poem::{Body, Request, Response, handler};
+use poem::web::Path;
+use poem::{Request, Response, handler};
 
 use crate::notify::service;
 use crate::notify::types::{OutboxPage, OutboxStatus};
-use crate::state::AppState;
 use crate::web::account::query;
 use crate::web::i18n::{t, tn};
 use crate::web::layout::{Chrome, csrf_field, page};
 use crate::web::respond::{html as html_response, see_other};
-use crate::web::session::{hr_form, hr_session};
+use crate::web::signed::{Hr, Posted, Signed};
 
 /// Messages per page.
 const PAGE: i64 = 50;
@@ -137,8 +136,7 @@ fn view(
 }
 
 #[handler]
-pub async fn show(req: &Request, Data(state): Data<&AppState>) -> Response {
-    let s = or_respond!(hr_session(state, req).await);
+pub async fn show(req: &Request, Signed(state, s, _): Signed<'_, Hr>) -> Response {
     let c = s.chrome();
     let q = query(req);
     let only = status_of(q.text("status"));
@@ -158,13 +156,7 @@ pub async fn show(req: &Request, Data(state): Data<&AppState>) -> Response {
 /// `POST /admin/outbox/{id}/retry`: queues the message again, then back to the list
 /// with the same filter (post/redirect/get).
 #[handler]
-pub async fn retry(
-    req: &Request,
-    Data(state): Data<&AppState>,
-    Path(id): Path<String>,
-    body: Body,
-) -> Response {
-    let (s, form) = or_respond!(hr_form(state, req, body).await);
+pub async fn retry(Path(id): Path<String>, Posted(state, s, form, _): Posted<'_, Hr>) -> Response {
     let c = s.chrome();
     or_page!(&c, service::retry(state, &s.principal, id).await);
     let only = status_of(form.text("status"));

@@ -8,8 +8,8 @@ use std::collections::{HashMap, HashSet};
 
 use maud::{Markup, html};
 use poem::http::StatusCode;
-use poem::web::{Data, Path};
-use poem::{Body, Request, Response, handler};
+use poem::web::Path;
+use poem::{Response, handler};
 use poem_openapi::types::MaybeUndefined;
 
 use crate::auth::Principal;
@@ -20,11 +20,11 @@ use crate::org::types::{CreateTeam, PeopleQuery, Person, Team, UpdateTeam};
 use crate::state::AppState;
 use crate::web::account::status_of;
 use crate::web::i18n::{t, tf};
-use crate::web::layout::{Chrome, Errors, Field, csrf_field, filters, page, select_field};
+use crate::web::layout::{Chrome, Errors, Field, csrf_field, filters, page, select_field, titled};
 use crate::web::once::{Done, at_most_once, once_field};
 use crate::web::respond::{Form, error_page, html as html_response, see_other};
 use crate::web::session::{Session, urlencode};
-use crate::web::session::{hr_form, hr_session};
+use crate::web::signed::{Hr, Posted, Signed};
 use crate::web::teams::{all_teams, team_tools};
 
 /// The page sizes offered for the list of people.
@@ -359,8 +359,7 @@ fn tree_list(
 }
 
 #[handler]
-pub async fn teams_page(req: &Request, Data(state): Data<&AppState>) -> Response {
-    let s = or_respond!(hr_session(state, req).await);
+pub async fn teams_page(Signed(state, s, _): Signed<'_, Hr>) -> Response {
     let c = s.chrome();
     let list = or_page!(&c, all_teams(state, &s.principal).await);
     html_response(
@@ -386,8 +385,7 @@ fn optional(v: &str) -> Option<String> {
 }
 
 #[handler]
-pub async fn create(req: &Request, Data(state): Data<&AppState>, body: Body) -> Response {
-    let (s, form) = or_respond!(hr_form(state, req, body).await);
+pub async fn create(Posted(state, s, form, _): Posted<'_, Hr>) -> Response {
     let c = s.chrome();
     let act = || async {
         let outcome = match parse_kind(form.text("kind")) {
@@ -457,11 +455,10 @@ fn edit_view(
         form.text("key")
     };
     let title = tf(lang, "Team: {name}", &[("name", &team.name)]);
-    page(
+    titled(
         c,
         &title,
         html! {
-            h1 { (title) }
             p { a href="/hr/teams" { (t(lang, "Back to the teams")) } }
             (errors.summary(lang, &["name", "parent_id", "kind", "key"]))
             form method="post" action={ "/hr/teams/" (team.id) } novalidate {
@@ -521,12 +518,7 @@ fn find<'a>(teams: &'a [Team], id: &str) -> Result<&'a Team, ApiError> {
 }
 
 #[handler]
-pub async fn edit_page(
-    req: &Request,
-    Data(state): Data<&AppState>,
-    Path(id): Path<String>,
-) -> Response {
-    let s = or_respond!(hr_session(state, req).await);
+pub async fn edit_page(Path(id): Path<String>, Signed(state, s, _): Signed<'_, Hr>) -> Response {
     let c = s.chrome();
     let list = or_page!(&c, all_teams(state, &s.principal).await);
     let team = or_page!(&c, find(&list, &id));
@@ -544,13 +536,7 @@ pub async fn edit_page(
 }
 
 #[handler]
-pub async fn edit(
-    req: &Request,
-    Data(state): Data<&AppState>,
-    Path(id): Path<String>,
-    body: Body,
-) -> Response {
-    let (s, form) = or_respond!(hr_form(state, req, body).await);
+pub async fn edit(Path(id): Path<String>, Posted(state, s, form, _): Posted<'_, Hr>) -> Response {
     let c = s.chrome();
     let outcome = match parse_kind(form.text("kind")) {
         None => Err(ApiError::invalid("kind", "choose a kind")),

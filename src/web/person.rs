@@ -6,8 +6,8 @@
 
 use maud::{Markup, html};
 use poem::http::StatusCode;
-use poem::web::{Data, Path};
-use poem::{Body, Request, Response, handler};
+use poem::web::Path;
+use poem::{Request, Response, handler};
 use poem_openapi::types::MaybeUndefined;
 
 use crate::error::ApiError;
@@ -24,7 +24,8 @@ use crate::web::i18n::{t, tf};
 use crate::web::layout::{Chrome, Errors, Field, csrf_field, page, select_field};
 use crate::web::once::{self, Done};
 use crate::web::respond::{Form, error_page, html as html_response, see_other};
-use crate::web::session::{Session, hr_form, hr_session};
+use crate::web::session::Session;
+use crate::web::signed::{Hr, Posted, Signed};
 use crate::web::teams::all_teams;
 
 /// The purpose of the "add a person" form's keys ([`once`]).
@@ -238,8 +239,11 @@ async fn respond(
 }
 
 #[handler]
-pub async fn show(req: &Request, Data(state): Data<&AppState>, Path(id): Path<String>) -> Response {
-    let s = or_respond!(hr_session(state, req).await);
+pub async fn show(
+    req: &Request,
+    Path(id): Path<String>,
+    Signed(state, s, _): Signed<'_, Hr>,
+) -> Response {
     let empty = Form(vec![]);
     // Just created through the form: its activation link, once, to the same sign-in.
     let key = query(req).text(once::KEY_FIELD).to_owned();
@@ -258,13 +262,7 @@ pub async fn show(req: &Request, Data(state): Data<&AppState>, Path(id): Path<St
 }
 
 #[handler]
-pub async fn edit(
-    req: &Request,
-    Data(state): Data<&AppState>,
-    Path(id): Path<String>,
-    body: Body,
-) -> Response {
-    let (s, form) = or_respond!(hr_form(state, req, body).await);
+pub async fn edit(Path(id): Path<String>, Posted(state, s, form, _): Posted<'_, Hr>) -> Response {
     let outcome = match Language::parse(form.text("language"), "language") {
         Err(e) => Err(e),
         Ok(language) => {
@@ -302,13 +300,7 @@ pub async fn edit(
 }
 
 #[handler]
-pub async fn reissue(
-    req: &Request,
-    Data(state): Data<&AppState>,
-    Path(id): Path<String>,
-    body: Body,
-) -> Response {
-    let (s, _) = or_respond!(hr_form(state, req, body).await);
+pub async fn reissue(Path(id): Path<String>, Posted(state, s, _, _): Posted<'_, Hr>) -> Response {
     let empty = Form(vec![]);
     match reissue_activation(state, &s.principal, id.clone()).await {
         Ok(issued) => {
@@ -335,12 +327,9 @@ pub async fn reissue(
 
 #[handler]
 pub async fn deactivate(
-    req: &Request,
-    Data(state): Data<&AppState>,
     Path(id): Path<String>,
-    body: Body,
+    Posted(state, s, form, _): Posted<'_, Hr>,
 ) -> Response {
-    let (s, form) = or_respond!(hr_form(state, req, body).await);
     let outcome = if form.text("confirm") == "yes" {
         deactivate_person(state, &s.principal, id.clone()).await
     } else {
@@ -391,8 +380,7 @@ fn new_view(c: &Chrome, teams: &[Team], form: &Form, errors: &Errors) -> Markup 
 }
 
 #[handler]
-pub async fn new_page(req: &Request, Data(state): Data<&AppState>) -> Response {
-    let s = or_respond!(hr_session(state, req).await);
+pub async fn new_page(Signed(state, s, _): Signed<'_, Hr>) -> Response {
     let c = s.chrome();
     let teams = or_page!(&c, all_teams(state, &s.principal).await);
     html_response(
@@ -402,8 +390,7 @@ pub async fn new_page(req: &Request, Data(state): Data<&AppState>) -> Response {
 }
 
 #[handler]
-pub async fn create(req: &Request, Data(state): Data<&AppState>, body: Body) -> Response {
-    let (s, form) = or_respond!(hr_form(state, req, body).await);
+pub async fn create(Posted(state, s, form, _): Posted<'_, Hr>) -> Response {
     let c = s.chrome();
     let act = || async {
         let outcome = match Language::parse(

@@ -5,8 +5,8 @@
 
 use maud::{Markup, html};
 use poem::http::StatusCode;
-use poem::web::{Data, Path};
-use poem::{Body, Request, Response, handler};
+use poem::web::Path;
+use poem::{Request, Response, handler};
 
 use crate::actions::service::team_actions;
 use crate::actions::types::Action;
@@ -25,12 +25,12 @@ use crate::web::actions::feedback_section;
 use crate::web::conversations::{allow_replies_field, code_page};
 use crate::web::i18n::{t, tf, tn};
 use crate::web::layout::{Chrome, Errors, csrf_field, field_id, page, when_in};
-use crate::web::respond::{Form, error_page, html as html_response, see_other};
-use crate::web::session::{Guest, session, session_form};
+use crate::web::respond::{Form, error_page, html as html_response, see_other, titled_page};
+use crate::web::session::Guest;
+use crate::web::signed::{Posted, Signed};
 
 #[handler]
-pub async fn list(req: &Request, Data(state): Data<&AppState>) -> Response {
-    let s = or_respond!(session(state, req).await);
+pub async fn list(req: &Request, Signed(state, s, _): Signed<'_>) -> Response {
     let c = s.chrome();
     let lang = c.lang;
     let pulses = or_page!(&c, my_pulses(state, &s.principal.id).await);
@@ -126,27 +126,18 @@ async fn not_open(state: &AppState, c: &Chrome<'_>, person: &str, round: &str) -
         Ok(Standing::Unknown) => return error_page(c, &ApiError::NotFound("open pulse")),
         Err(e) => return error_page(c, &e),
     };
-    html_response(
-        StatusCode::OK,
-        page(
-            c,
-            &title,
-            html! {
-                h1 { (title) }
-                p.notice role="status" { (text) }
-                p { a href="/pulses" { (t(lang, "Back to my pulses")) } }
-            },
-        ),
+    titled_page(
+        c,
+        &title,
+        html! {
+            p.notice role="status" { (text) }
+            p { a href="/pulses" { (t(lang, "Back to my pulses")) } }
+        },
     )
 }
 
 #[handler]
-pub async fn show(
-    req: &Request,
-    Data(state): Data<&AppState>,
-    Path(round): Path<String>,
-) -> Response {
-    let s = or_respond!(session(state, req).await);
+pub async fn show(Path(round): Path<String>, Signed(state, s, _): Signed<'_>) -> Response {
     let c = s.chrome();
     match find_pulse(state, &s.principal.id, &round).await {
         Ok(p) => {
@@ -164,11 +155,9 @@ pub async fn show(
 #[handler]
 pub async fn answer(
     req: &Request,
-    Data(state): Data<&AppState>,
     Path(round): Path<String>,
-    body: Body,
+    Posted(state, s, form, _): Posted<'_>,
 ) -> Response {
-    let (s, form) = or_respond!(session_form(state, req, body).await);
     let c = s.chrome();
     let pulse = match find_pulse(state, &s.principal.id, &round).await {
         Ok(p) => p,

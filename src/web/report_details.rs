@@ -6,19 +6,18 @@
 
 use maud::{Markup, html};
 use poem::http::{StatusCode, header};
-use poem::web::{Data, Path};
+use poem::web::Path;
 use poem::{Request, Response, handler};
 
 use crate::reports::csv;
 use crate::reports::service::{Purpose, round_report};
 use crate::reports::types::{Bucket, DistributionWithheld, Group, QuestionCell, Report};
-use crate::state::AppState;
 use crate::surveys::model::{Cut, QuestionRow};
 use crate::web::account::query;
 use crate::web::i18n::{t, tf};
 use crate::web::layout::Chrome;
 use crate::web::respond::error_page;
-use crate::web::session::reader;
+use crate::web::signed::{Reader, Signed};
 
 /// The cuts a survey collects, from its stored list.
 pub fn survey_cuts(stored: &str) -> Vec<Cut> {
@@ -182,10 +181,9 @@ pub fn questions_section(
 #[handler]
 pub async fn report_csv(
     req: &Request,
-    Data(state): Data<&AppState>,
     Path(id): Path<String>,
+    Signed(state, s, _): Signed<'_, Reader>,
 ) -> Response {
-    let s = or_respond!(reader(state, req).await);
     let c = s.chrome();
     let q = query(req);
     let team = Some(q.text("team_id").to_owned()).filter(|t| !t.is_empty());

@@ -7,7 +7,7 @@
 
 use maud::{Markup, html};
 use poem::http::StatusCode;
-use poem::web::{Data, Path};
+use poem::web::Path;
 use poem::{Request, Response, handler};
 
 use crate::actions::service::list_actions;
@@ -30,8 +30,9 @@ use crate::web::i18n::{t, tf, tn};
 use crate::web::layout::{Chrome, filters, page};
 use crate::web::people::readable_team_options;
 use crate::web::report_details as details;
-use crate::web::respond::{error_page, html as html_response};
-use crate::web::session::{Session, reader};
+use crate::web::respond::{error_page, html as html_response, titled_page};
+use crate::web::session::Session;
+use crate::web::signed::{Reader, Signed};
 use crate::web::suggestions::{status_label, touchpoint_label};
 
 /// The latest closed rounds with their survey titles.
@@ -79,8 +80,7 @@ pub(crate) fn num(v: Option<f64>) -> String {
 }
 
 #[handler]
-pub async fn index(req: &Request, Data(state): Data<&AppState>) -> Response {
-    let s = or_respond!(reader(state, req).await);
+pub async fn index(Signed(state, s, _): Signed<'_, Reader>) -> Response {
     let c = s.chrome();
     let lang = c.lang;
     let rounds = or_page!(&c, closed_rounds(state).await);
@@ -251,10 +251,9 @@ fn participation_row(
 #[handler]
 pub async fn report(
     req: &Request,
-    Data(state): Data<&AppState>,
     Path(id): Path<String>,
+    Signed(state, s, _): Signed<'_, Reader>,
 ) -> Response {
-    let s = or_respond!(reader(state, req).await);
     let c = s.chrome();
     let lang = c.lang;
     let q = query(req);
@@ -380,151 +379,146 @@ pub async fn report(
         })
         .collect();
     let title = format!("{} — #{}", survey.title, round_row.sequence);
-    html_response(
-        StatusCode::OK,
-        page(
-            &c,
-            &title,
-            html! {
-                h1 { (title) }
-                p.meta { (t(lang, "Closed")) ": " (c.when(round_row.closes_at)) " · k = " (k) }
-                (team_picker(&c, &s, &id, &teams, report.team_id.as_deref(), &cuts, cut))
-                @if !report.scores_released {
-                    p.notice { (t(lang, "This round is still open: scores are released when it closes. Only participation is shown.")) }
+    titled_page(
+        &c,
+        &title,
+        html! {
+            p.meta { (t(lang, "Closed")) ": " (c.when(round_row.closes_at)) " · k = " (k) }
+            (team_picker(&c, &s, &id, &teams, report.team_id.as_deref(), &cuts, cut))
+            @if !report.scores_released {
+                p.notice { (t(lang, "This round is still open: scores are released when it closes. Only participation is shown.")) }
+            }
+            h2 { (g.label) }
+            (details::headline(lang, g, &id, trend.as_ref(), org.as_ref().map(|o| &o.group)))
+            p.hint { (tf(lang, "A group marked \"fewer than {k} answers\" is not shown. A larger group may be hidden too, marked \"hidden to protect a smaller group\", so that a small one cannot be worked out by subtraction.", &[("k", &k.to_string())])) }
+            div.table-wrap tabindex="0" { table.key-first {
+                caption { (t(lang, "Summary")) }
+                thead { tr {
+                    th { (t(lang, "Group")) } th.num { (t(lang, "Engagement index")) } th.num { "eNPS" }
+                    th.num { (t(lang, "Answers")) } th.num { (t(lang, "Response rate")) }
+                } }
+                tbody {
+                    (group_row(lang, g, k, report.scores_released, None))
+                    @for child in &report.children { (group_row(lang, child, k, report.scores_released, Some(&id))) }
                 }
-                h2 { (g.label) }
-                (details::headline(lang, g, &id, trend.as_ref(), org.as_ref().map(|o| &o.group)))
-                p.hint { (tf(lang, "A group marked \"fewer than {k} answers\" is not shown. A larger group may be hidden too, marked \"hidden to protect a smaller group\", so that a small one cannot be worked out by subtraction.", &[("k", &k.to_string())])) }
-                div.table-wrap tabindex="0" { table.key-first {
-                    caption { (t(lang, "Summary")) }
+            } }
+            @if let (Some(cut), true) = (cut, report.scores_released) {
+                h2 { (details::cut_label(lang, cut)) }
+                div.table-wrap tabindex="0" { table.key-first #segments {
+                    caption.visually-hidden { (details::cut_label(lang, cut)) }
                     thead { tr {
-                        th { (t(lang, "Group")) } th.num { (t(lang, "Engagement index")) } th.num { "eNPS" }
+                        th { (details::cut_label(lang, cut)) } th.num { (t(lang, "Engagement index")) } th.num { "eNPS" }
                         th.num { (t(lang, "Answers")) } th.num { (t(lang, "Response rate")) }
                     } }
                     tbody {
-                        (group_row(lang, g, k, report.scores_released, None))
-                        @for child in &report.children { (group_row(lang, child, k, report.scores_released, Some(&id))) }
+                        @for seg in &report.segments { (group_row(lang, seg, k, true, None)) }
                     }
                 } }
-                @if let (Some(cut), true) = (cut, report.scores_released) {
-                    h2 { (details::cut_label(lang, cut)) }
-                    div.table-wrap tabindex="0" { table.key-first #segments {
-                        caption.visually-hidden { (details::cut_label(lang, cut)) }
-                        thead { tr {
-                            th { (details::cut_label(lang, cut)) } th.num { (t(lang, "Engagement index")) } th.num { "eNPS" }
-                            th.num { (t(lang, "Answers")) } th.num { (t(lang, "Response rate")) }
-                        } }
+            }
+            (details::csv_link(&c, &id, report.team_id.as_deref(), cut))
+            h2 { (t(lang, "Participation")) }
+            p.hint { (t(lang, "Response rate: answered out of the reachable invitees, those who can sign in (their account is activated). People who never activated their account cannot answer; the rate over everyone invited is shown last.")) }
+            div.table-wrap tabindex="0" { table.key-first #participation {
+                caption.visually-hidden { (t(lang, "Participation")) }
+                thead { tr {
+                    th { (t(lang, "Group")) } th.num { (t(lang, "Invited")) } th.num { (t(lang, "Reachable")) }
+                    th.num { (t(lang, "Answered")) } th.num { (t(lang, "Response rate")) } th.num { (t(lang, "Of invited")) }
+                } }
+                tbody {
+                    (participation_row(lang, g, k, report.scores_released, None))
+                    @for child in &report.children { (participation_row(lang, child, k, report.scores_released, Some(&id))) }
+                }
+            } }
+            @if report.scores_released && !g.suppressed {
+                h2 { (t(lang, "Drivers")) }
+                p.hint { (t(lang, "Share of favourable answers (4 or 5), per driver.")) }
+                div.chart-pair {
+                    (charts::bars("drivers", t(lang, "Drivers"), &driver_rows, 100.0,
+                        &chart_gap(lang, g.drivers.iter().flatten().filter(|d| d.suppressed).map(|d| d.hidden), k)))
+                    div.table-wrap tabindex="0" { table {
+                        caption { (t(lang, "Drivers")) }
+                        thead { tr { th { (t(lang, "Driver")) } th.num { (t(lang, "Answers")) } th.num { (t(lang, "Mean")) } th.num { (t(lang, "Favourable %")) } } }
                         tbody {
-                            @for seg in &report.segments { (group_row(lang, seg, k, true, None)) }
-                        }
-                    } }
-                }
-                (details::csv_link(&c, &id, report.team_id.as_deref(), cut))
-                h2 { (t(lang, "Participation")) }
-                p.hint { (t(lang, "Response rate: answered out of the reachable invitees, those who can sign in (their account is activated). People who never activated their account cannot answer; the rate over everyone invited is shown last.")) }
-                div.table-wrap tabindex="0" { table.key-first #participation {
-                    caption.visually-hidden { (t(lang, "Participation")) }
-                    thead { tr {
-                        th { (t(lang, "Group")) } th.num { (t(lang, "Invited")) } th.num { (t(lang, "Reachable")) }
-                        th.num { (t(lang, "Answered")) } th.num { (t(lang, "Response rate")) } th.num { (t(lang, "Of invited")) }
-                    } }
-                    tbody {
-                        (participation_row(lang, g, k, report.scores_released, None))
-                        @for child in &report.children { (participation_row(lang, child, k, report.scores_released, Some(&id))) }
-                    }
-                } }
-                @if report.scores_released && !g.suppressed {
-                    h2 { (t(lang, "Drivers")) }
-                    p.hint { (t(lang, "Share of favourable answers (4 or 5), per driver.")) }
-                    div.chart-pair {
-                        (charts::bars("drivers", t(lang, "Drivers"), &driver_rows, 100.0,
-                            &chart_gap(lang, g.drivers.iter().flatten().filter(|d| d.suppressed).map(|d| d.hidden), k)))
-                        div.table-wrap tabindex="0" { table {
-                            caption { (t(lang, "Drivers")) }
-                            thead { tr { th { (t(lang, "Driver")) } th.num { (t(lang, "Answers")) } th.num { (t(lang, "Mean")) } th.num { (t(lang, "Favourable %")) } } }
-                            tbody {
-                                @for d in g.drivers.iter().flatten() {
-                                    tr {
-                                        th scope="row" { (d.driver.label(lang_s)) }
-                                        @if d.suppressed {
-                                            td.suppressed colspan="3" { (hidden_text(lang, d.hidden, k)) }
-                                        } @else {
-                                            td.num { (d.n.map(|n| n.to_string()).unwrap_or_default()) }
-                                            td.num { (d.mean.map(|m| format!("{m:.1}")).unwrap_or_default()) }
-                                            td.num { (num(d.favorable)) }
-                                        }
+                            @for d in g.drivers.iter().flatten() {
+                                tr {
+                                    th scope="row" { (d.driver.label(lang_s)) }
+                                    @if d.suppressed {
+                                        td.suppressed colspan="3" { (hidden_text(lang, d.hidden, k)) }
+                                    } @else {
+                                        td.num { (d.n.map(|n| n.to_string()).unwrap_or_default()) }
+                                        td.num { (d.mean.map(|m| format!("{m:.1}")).unwrap_or_default()) }
+                                        td.num { (num(d.favorable)) }
                                     }
                                 }
                             }
-                        } }
-                    }
-                }
-                @if let Some(i) = &impact { (crate::web::impact::section(lang, i)) }
-                @if let Some(page) = &actions {
-                    (report_section(lang, &page.items, if report.scores_released { seen } else { None }))
-                }
-                @if report.scores_released && !g.suppressed {
-                    (details::questions_section(lang, g, &questions, k))
-                }
-                @if let Some(trend) = &trend {
-                    h2 { (t(lang, "Trend")) }
-                    @let pts: Vec<(String, Option<f64>)> = trend.points.iter()
-                        .map(|p| (format!("#{}", p.sequence), if p.suppressed { None } else { p.engagement_index }))
-                        .collect();
-                    div.chart-pair {
-                        @if pts.iter().any(|(_, v)| v.is_some()) {
-                            (charts::line("trend", t(lang, "Engagement index by round"), &pts, 0.0, 100.0,
-                                &chart_gap(lang, trend.points.iter().filter(|p| p.suppressed).map(|p| p.hidden), k)))
                         }
-                        div.table-wrap tabindex="0" { table {
-                            caption { (t(lang, "Engagement index by round")) }
-                            thead { tr { th { (t(lang, "Round")) } th.num { (t(lang, "Answers")) } th.num { (t(lang, "Engagement index")) } th.num { "eNPS" } } }
-                            tbody {
-                                @for p in &trend.points {
-                                    tr {
-                                        th scope="row" { "#" (p.sequence) }
-                                        @if p.suppressed {
-                                            td.suppressed colspan="3" { (hidden_text(lang, p.hidden, k)) }
-                                        } @else {
-                                            td.num { (p.n.map(|n| n.to_string()).unwrap_or_default()) }
-                                            td.num { (num(p.engagement_index)) }
-                                            td.num { (num(p.enps)) }
-                                        }
+                    } }
+                }
+            }
+            @if let Some(i) = &impact { (crate::web::impact::section(lang, i)) }
+            @if let Some(page) = &actions {
+                (report_section(lang, &page.items, if report.scores_released { seen } else { None }))
+            }
+            @if report.scores_released && !g.suppressed {
+                (details::questions_section(lang, g, &questions, k))
+            }
+            @if let Some(trend) = &trend {
+                h2 { (t(lang, "Trend")) }
+                @let pts: Vec<(String, Option<f64>)> = trend.points.iter()
+                    .map(|p| (format!("#{}", p.sequence), if p.suppressed { None } else { p.engagement_index }))
+                    .collect();
+                div.chart-pair {
+                    @if pts.iter().any(|(_, v)| v.is_some()) {
+                        (charts::line("trend", t(lang, "Engagement index by round"), &pts, 0.0, 100.0,
+                            &chart_gap(lang, trend.points.iter().filter(|p| p.suppressed).map(|p| p.hidden), k)))
+                    }
+                    div.table-wrap tabindex="0" { table {
+                        caption { (t(lang, "Engagement index by round")) }
+                        thead { tr { th { (t(lang, "Round")) } th.num { (t(lang, "Answers")) } th.num { (t(lang, "Engagement index")) } th.num { "eNPS" } } }
+                        tbody {
+                            @for p in &trend.points {
+                                tr {
+                                    th scope="row" { "#" (p.sequence) }
+                                    @if p.suppressed {
+                                        td.suppressed colspan="3" { (hidden_text(lang, p.hidden, k)) }
+                                    } @else {
+                                        td.num { (p.n.map(|n| n.to_string()).unwrap_or_default()) }
+                                        td.num { (num(p.engagement_index)) }
+                                        td.num { (num(p.enps)) }
                                     }
                                 }
                             }
-                        } }
-                    }
+                        }
+                    } }
                 }
-                @if let Some(cm) = &comments {
-                    h2 { (t(lang, "Comments")) }
-                    @if cm.comments.is_empty() {
-                        p { (tf(lang, "Comments are shown only for groups with at least {n} of them.", &[("n", &cm.min_comments.to_string())])) }
-                    } @else {
-                        @if !cm.themes.is_empty() {
-                            h3 { (t(lang, "What the comments are about")) }
-                            ul #comment-themes {
-                                @for th in &cm.themes {
-                                    li { strong { (th.label) } " — " (tn(lang, "{n} comment", "{n} comments", u64::try_from(th.comments).unwrap_or(0), &[])) }
-                                }
+            }
+            @if let Some(cm) = &comments {
+                h2 { (t(lang, "Comments")) }
+                @if cm.comments.is_empty() {
+                    p { (tf(lang, "Comments are shown only for groups with at least {n} of them.", &[("n", &cm.min_comments.to_string())])) }
+                } @else {
+                    @if !cm.themes.is_empty() {
+                        h3 { (t(lang, "What the comments are about")) }
+                        ul #comment-themes {
+                            @for th in &cm.themes {
+                                li { strong { (th.label) } " — " (tn(lang, "{n} comment", "{n} comments", u64::try_from(th.comments).unwrap_or(0), &[])) }
                             }
                         }
-                        ul { @for x in &cm.comments { li {
-                            (x.text)
-                            @if let Some(id) = &x.conversation_id {
-                                " " a.reply href={ "/comment-threads/" (id) } { (t(lang, "Reply to the author")) }
-                            }
-                        } } }
                     }
+                    ul { @for x in &cm.comments { li {
+                        (x.text)
+                        @if let Some(id) = &x.conversation_id {
+                            " " a.reply href={ "/comment-threads/" (id) } { (t(lang, "Reply to the author")) }
+                        }
+                    } } }
                 }
-            },
-        ),
+            }
+        },
     )
 }
 
 #[handler]
-pub async fn insights(req: &Request, Data(state): Data<&AppState>) -> Response {
-    let s = or_respond!(reader(state, req).await);
+pub async fn insights(req: &Request, Signed(state, s, _): Signed<'_, Reader>) -> Response {
     let c = s.chrome();
     let lang = c.lang;
     let q = query(req);

@@ -37,6 +37,11 @@ pub fn html(status: StatusCode, markup: maud::Markup) -> Response {
         .body(markup.into_string())
 }
 
+/// A 200 page whose heading is its `title`, then `body`.
+pub fn titled_page(c: &Chrome, title: &str, body: maud::Markup) -> Response {
+    html(StatusCode::OK, layout::titled(c, title, body))
+}
+
 /// An error as a whole page: 401 sends to sign-in, the rest explain themselves in the
 /// person's language with the matching status (a 403 is a page, never a blank answer).
 pub fn error_page(c: &Chrome, err: &ApiError) -> Response {
@@ -73,11 +78,10 @@ pub fn error_page(c: &Chrome, err: &ApiError) -> Response {
     };
     html(
         status,
-        layout::page(
+        layout::titled(
             c,
             title,
             maud::html! {
-                h1 { (title) }
                 p role="alert" { (text) }
                 p { a href="/" { (t(c.lang, "Back to the start page")) } }
             },

@@ -4,17 +4,15 @@
 
 use maud::{Markup, html};
 use poem::http::StatusCode;
-use poem::web::Data;
-use poem::{Body, Request, Response, handler};
+use poem::{Request, Response, handler};
 
 use crate::error::ApiError;
 use crate::ops::retention::{self, Retention};
-use crate::state::AppState;
 use crate::web::account::status_of;
 use crate::web::i18n::{t, tf};
 use crate::web::layout::{Chrome, Errors, Field, csrf_field, page};
 use crate::web::respond::{Form, html as html_response, see_other};
-use crate::web::session::{hr_form, hr_session};
+use crate::web::signed::{Hr, Posted, Signed};
 
 /// The settings in the order the page shows them: (field, label, help).
 const FIELDS: [(&str, &str, &str); 5] = [
@@ -90,8 +88,7 @@ fn as_form(r: &Retention) -> Form {
 }
 
 #[handler]
-pub async fn show(req: &Request, Data(state): Data<&AppState>) -> Response {
-    let s = or_respond!(hr_session(state, req).await);
+pub async fn show(req: &Request, Signed(state, s, _): Signed<'_, Hr>) -> Response {
     let c = s.chrome();
     let r = or_page!(&c, retention::get(state, &s.principal).await);
     let saved = req.uri().query().is_some_and(|q| q.contains("saved=1"));
@@ -123,8 +120,7 @@ fn parse(form: &Form) -> Result<Retention, ApiError> {
 }
 
 #[handler]
-pub async fn save(req: &Request, Data(state): Data<&AppState>, body: Body) -> Response {
-    let (s, form) = or_respond!(hr_form(state, req, body).await);
+pub async fn save(Posted(state, s, form, _): Posted<'_, Hr>) -> Response {
     let c = s.chrome();
     let outcome = match parse(&form) {
         Ok(r) => retention::set(state, &s.principal, r).await,

@@ -7,8 +7,8 @@
 
 use maud::{Markup, html};
 use poem::http::StatusCode;
-use poem::web::{Data, Path};
-use poem::{Body, Request, Response, handler};
+use poem::web::Path;
+use poem::{Request, Response, handler};
 
 use crate::scim::guard::{self, GuardState};
 use crate::scim::tokens::{self, CreateScimToken, ScimToken};
@@ -17,7 +17,8 @@ use crate::web::account::status_of;
 use crate::web::i18n::{t, tf};
 use crate::web::layout::{Chrome, Errors, Field, csrf_field, page};
 use crate::web::respond::{html as html_response, see_other};
-use crate::web::session::{Session, hr_form, hr_session};
+use crate::web::session::Session;
+use crate::web::signed::{Hr, Posted, Signed};
 
 /// What a page shows once: a new token's secret, or how many held deactivations an
 /// admin's confirmation applied.
@@ -142,8 +143,7 @@ async fn render(
 }
 
 #[handler]
-pub async fn show(req: &Request, Data(state): Data<&AppState>) -> Response {
-    let s = or_respond!(hr_session(state, req).await);
+pub async fn show(req: &Request, Signed(state, s, _): Signed<'_, Hr>) -> Response {
     let confirmed = req.uri().query().is_some_and(|q| q.contains("confirmed=1"));
     let once = Once {
         confirmed,
@@ -154,8 +154,7 @@ pub async fn show(req: &Request, Data(state): Data<&AppState>) -> Response {
 
 /// Creates a token and shows its secret on the page it answers with (never in a URL).
 #[handler]
-pub async fn create(req: &Request, Data(state): Data<&AppState>, body: Body) -> Response {
-    let (s, form) = or_respond!(hr_form(state, req, body).await);
+pub async fn create(Posted(state, s, form, _): Posted<'_, Hr>) -> Response {
     let name = form.get("name").unwrap_or("").to_owned();
     match tokens::create(state, &s.principal, CreateScimToken { name }).await {
         Ok(created) => {
@@ -173,21 +172,14 @@ pub async fn create(req: &Request, Data(state): Data<&AppState>, body: Body) -> 
 }
 
 #[handler]
-pub async fn revoke(
-    req: &Request,
-    Data(state): Data<&AppState>,
-    Path(id): Path<String>,
-    body: Body,
-) -> Response {
-    let (s, _) = or_respond!(hr_form(state, req, body).await);
+pub async fn revoke(Path(id): Path<String>, Posted(state, s, _, _): Posted<'_, Hr>) -> Response {
     let c = s.chrome();
     or_page!(&c, tokens::revoke(state, &s.principal, id).await);
     see_other("/admin/scim")
 }
 
 #[handler]
-pub async fn confirm(req: &Request, Data(state): Data<&AppState>, body: Body) -> Response {
-    let (s, _) = or_respond!(hr_form(state, req, body).await);
+pub async fn confirm(Posted(state, s, _, _): Posted<'_, Hr>) -> Response {
     let c = s.chrome();
     or_page!(&c, guard::confirm_held(state, &s.principal).await);
     see_other("/admin/scim?confirmed=1")

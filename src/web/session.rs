@@ -384,11 +384,10 @@ pub fn csrf_refused(c: &Chrome) -> Response {
     let lang = c.lang;
     crate::web::respond::html(
         poem::http::StatusCode::FORBIDDEN,
-        crate::web::layout::page(
+        crate::web::layout::titled(
             c,
             t(lang, "Not allowed"),
             maud::html! {
-                h1 { (t(lang, "Not allowed")) }
                 p role="alert" { (t(lang, "The form has expired. Please reload the page and try again.")) }
             },
         ),
@@ -434,41 +433,6 @@ pub fn session_cookie(state: &AppState, req: &Request, token: &str) -> String {
 /// The cookie that removes the session.
 pub fn clear_session_cookie(state: &AppState, req: &Request) -> String {
     set_cookie(state, req, SESSION_COOKIE, "", 0)
-}
-
-/// HR or admin with a session; anyone else gets the 403 page.
-pub async fn hr_session(state: &AppState, req: &Request) -> Result<Session, Response> {
-    let s = session(state, req).await?;
-    if s.principal.is_hr_or_admin() {
-        Ok(s)
-    } else {
-        Err(error_page(&s.chrome(), &ApiError::Forbidden))
-    }
-}
-
-/// A form from an HR user or admin, with its CSRF token checked; anyone else gets the
-/// 403 page.
-pub async fn hr_form(
-    state: &AppState,
-    req: &Request,
-    body: poem::Body,
-) -> Result<(Session, Form), Response> {
-    let (s, form) = session_form(state, req, body).await?;
-    if s.principal.is_hr_or_admin() {
-        Ok((s, form))
-    } else {
-        Err(error_page(&s.chrome(), &ApiError::Forbidden))
-    }
-}
-
-/// People who may read reports: managers and HR; others get the 403 page.
-pub async fn reader(state: &AppState, req: &Request) -> Result<Session, Response> {
-    let s = session(state, req).await?;
-    if s.is_manager() || s.principal.is_hr_or_admin() {
-        Ok(s)
-    } else {
-        Err(error_page(&s.chrome(), &ApiError::Forbidden))
-    }
 }
 
 #[cfg(test)]

@@ -17,7 +17,7 @@ use crate::auth::oidc::service::{Answer, LOGIN_TTL, finish, start};
 use crate::state::AppState;
 use crate::web::account::query;
 use crate::web::i18n::t;
-use crate::web::layout::{Chrome, page};
+use crate::web::layout::{Chrome, page, titled};
 use crate::web::respond::{html as html_response, see_other};
 use crate::web::session::{Guest, cookie, is_tls, safe_next, session_cookie, with_cookie};
 
@@ -105,11 +105,10 @@ fn refused(c: &Chrome, r: &Refusal) -> Response {
     let title = t(lang, "You are not signed in");
     html_response(
         status,
-        page(
+        titled(
             c,
             title,
             html! {
-                h1 { (title) }
                 p role="alert" data-reason=(r.code()) { (text) }
                 p { a href="/signin" { (t(lang, "Back to sign-in")) } }
             },

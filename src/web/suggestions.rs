@@ -5,12 +5,11 @@
 
 use maud::{Markup, html};
 use poem::http::StatusCode;
-use poem::web::{Data, Path};
-use poem::{Body, Request, Response, handler};
+use poem::web::Path;
+use poem::{Request, Response, handler};
 
 use crate::error::ApiError;
 use crate::org::domain::Language;
-use crate::state::AppState;
 use crate::suggestions::service::{
     BODY_MAX, REPLY_MAX, TITLE_MAX, create_suggestion, followup, get_suggestion, list_suggestions,
     toggle_vote, update_suggestion,
@@ -22,7 +21,8 @@ use crate::web::i18n::{t, tf, tn};
 use crate::web::layout::{Chrome, Errors, Field, csrf_field, filters, page};
 use crate::web::once::{self, Done, once_field};
 use crate::web::respond::{Form, done_or_page, error_page, html as html_response, see_other};
-use crate::web::session::{Session, safe_next, session, session_form};
+use crate::web::session::safe_next;
+use crate::web::signed::{Posted, Signed};
 
 /// The purpose of the new-suggestion form's keys.
 const PURPOSE_NEW: &str = "suggestion";
@@ -72,13 +72,8 @@ fn parse_status(v: &str) -> Option<Status> {
     STATUSES.into_iter().find(|s| s.as_str() == v)
 }
 
-async fn signed_in(state: &AppState, req: &Request) -> Result<Session, Response> {
-    session(state, req).await
-}
-
 #[handler]
-pub async fn list(req: &Request, Data(state): Data<&AppState>) -> Response {
-    let s = or_respond!(signed_in(state, req).await);
+pub async fn list(req: &Request, Signed(state, s, _): Signed<'_>) -> Response {
     let c = s.chrome();
     let lang = c.lang;
     let q = query(req);
@@ -204,13 +199,7 @@ fn followup_form(c: &Chrome, code: &str, errors: &Errors) -> Markup {
 }
 
 #[handler]
-pub async fn vote(
-    req: &Request,
-    Data(state): Data<&AppState>,
-    Path(id): Path<String>,
-    body: Body,
-) -> Response {
-    let (s, form) = or_respond!(session_form(state, req, body).await);
+pub async fn vote(Path(id): Path<String>, Posted(state, s, form, _): Posted<'_>) -> Response {
     let outcome = toggle_vote(state, &s.principal, &id).await;
     done_or_page(&s.chrome(), outcome, |_| safe_next(form.get("next")))
 }
@@ -260,19 +249,15 @@ fn new_view(c: &Chrome, form: &Form, errors: &Errors) -> Markup {
 }
 
 #[handler]
-pub async fn new_page(req: &Request, Data(state): Data<&AppState>) -> Response {
-    match signed_in(state, req).await {
-        Ok(s) => html_response(
-            StatusCode::OK,
-            new_view(&s.chrome(), &Form(vec![]), &Errors::default()),
-        ),
-        Err(r) => r,
-    }
+pub async fn new_page(Signed(_, s, _): Signed<'_>) -> Response {
+    html_response(
+        StatusCode::OK,
+        new_view(&s.chrome(), &Form(vec![]), &Errors::default()),
+    )
 }
 
 #[handler]
-pub async fn create(req: &Request, Data(state): Data<&AppState>, body: Body) -> Response {
-    let (s, form) = or_respond!(session_form(state, req, body).await);
+pub async fn create(Posted(state, s, form, _): Posted<'_>) -> Response {
     let c = s.chrome();
     let Some(touchpoint) = parse_touchpoint(form.text("touchpoint")) else {
         let errors = Errors::from_api(
@@ -322,8 +307,7 @@ pub async fn create(req: &Request, Data(state): Data<&AppState>, body: Body) -> 
 /// The confirmation of an anonymous suggestion, with its follow-up code: shown to the
 /// sign-in that sent it, for as long as its form key is remembered.
 #[handler]
-pub async fn sent(req: &Request, Data(state): Data<&AppState>) -> Response {
-    let s = or_respond!(signed_in(state, req).await);
+pub async fn sent(req: &Request, Signed(_, s, _): Signed<'_>) -> Response {
     let c = s.chrome();
     let lang = c.lang;
     let q = query(req);
@@ -360,8 +344,7 @@ pub async fn sent(req: &Request, Data(state): Data<&AppState>) -> Response {
 }
 
 #[handler]
-pub async fn follow(req: &Request, Data(state): Data<&AppState>, body: Body) -> Response {
-    let (s, form) = or_respond!(session_form(state, req, body).await);
+pub async fn follow(Posted(state, s, form, _): Posted<'_>) -> Response {
     let c = s.chrome();
     let lang = c.lang;
     let code = form.text("code");
@@ -466,12 +449,7 @@ fn detail_view(c: &Chrome, item: &Suggestion, can_answer: bool, errors: &Errors)
 }
 
 #[handler]
-pub async fn detail(
-    req: &Request,
-    Data(state): Data<&AppState>,
-    Path(id): Path<String>,
-) -> Response {
-    let s = or_respond!(signed_in(state, req).await);
+pub async fn detail(Path(id): Path<String>, Signed(state, s, _): Signed<'_>) -> Response {
     let c = s.chrome();
     let can_answer = s.is_manager() || s.principal.is_hr_or_admin();
     match get_suggestion(state, &s.principal, &id).await {
@@ -484,13 +462,7 @@ pub async fn detail(
 }
 
 #[handler]
-pub async fn reply(
-    req: &Request,
-    Data(state): Data<&AppState>,
-    Path(id): Path<String>,
-    body: Body,
-) -> Response {
-    let (s, form) = or_respond!(session_form(state, req, body).await);
+pub async fn reply(Path(id): Path<String>, Posted(state, s, form, _): Posted<'_>) -> Response {
     let c = s.chrome();
     let act = || async {
         let outcome = match parse_status(form.text("status")) {

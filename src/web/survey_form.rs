@@ -5,8 +5,8 @@
 
 use maud::{Markup, html};
 use poem::http::StatusCode;
-use poem::web::{Data, Path};
-use poem::{Body, Request, Response, handler};
+use poem::web::Path;
+use poem::{Response, handler};
 
 use crate::error::ApiError;
 use crate::org::domain::Language;
@@ -21,10 +21,10 @@ use crate::surveys::types::{
 };
 use crate::web::account::status_of;
 use crate::web::i18n::{t, tf};
-use crate::web::layout::{Chrome, Errors, Field, csrf_field, field_id, page, select_field};
+use crate::web::layout::{Chrome, Errors, Field, csrf_field, field_id, select_field, titled};
 use crate::web::once::{Done, at_most_once, once_field};
 use crate::web::respond::{Form, error_page, html as html_response, see_other};
-use crate::web::session::{hr_form, hr_session};
+use crate::web::signed::{Hr, Posted, Signed};
 use crate::web::survey_questions::{
     MAX_SLOTS, Op, apply, form_of, place_question_errors, slot, slot_count, tags,
 };
@@ -236,11 +236,10 @@ fn survey_form_view(
         }
     }
     let shown: Vec<&str> = shown.iter().map(String::as_str).collect();
-    page(
+    titled(
         c,
         &title,
         html! {
-            h1 { (title) }
             (errors.summary(lang, &shown))
             form method="post" action=(action) novalidate {
                 (csrf_field(c))
@@ -347,8 +346,7 @@ async fn teams(state: &AppState) -> Result<Vec<TeamRow>, ApiError> {
 }
 
 #[handler]
-pub async fn new_page(req: &Request, Data(state): Data<&AppState>) -> Response {
-    let s = or_respond!(hr_session(state, req).await);
+pub async fn new_page(Signed(state, s, _): Signed<'_, Hr>) -> Response {
     let c = s.chrome();
     match teams(state).await {
         Ok(ts) => html_response(
@@ -539,8 +537,7 @@ async fn redraw(
 }
 
 #[handler]
-pub async fn create(req: &Request, Data(state): Data<&AppState>, body: Body) -> Response {
-    let (s, form) = or_respond!(hr_form(state, req, body).await);
+pub async fn create(Posted(state, s, form, _): Posted<'_, Hr>) -> Response {
     let c = s.chrome();
     if let Some(op) = Op::of(&form) {
         return redraw(state, &c, Mode::New, &form, &op).await;
@@ -585,12 +582,7 @@ pub async fn create(req: &Request, Data(state): Data<&AppState>, body: Body) -> 
 }
 
 #[handler]
-pub async fn edit_page(
-    req: &Request,
-    Data(state): Data<&AppState>,
-    Path(id): Path<String>,
-) -> Response {
-    let s = or_respond!(hr_session(state, req).await);
+pub async fn edit_page(Path(id): Path<String>, Signed(state, s, _): Signed<'_, Hr>) -> Response {
     let c = s.chrome();
     let sv = or_page!(&c, get_survey(state, &s.principal, &id).await);
     let ts = or_page!(&c, teams(state).await);
@@ -612,13 +604,7 @@ pub async fn edit_page(
 }
 
 #[handler]
-pub async fn edit(
-    req: &Request,
-    Data(state): Data<&AppState>,
-    Path(id): Path<String>,
-    body: Body,
-) -> Response {
-    let (s, form) = or_respond!(hr_form(state, req, body).await);
+pub async fn edit(Path(id): Path<String>, Posted(state, s, form, _): Posted<'_, Hr>) -> Response {
     let c = s.chrome();
     // A form drawn for a frozen survey sends only what can still change; one drawn
     // before the first round opened sends everything, and the API says if it froze since.

@@ -5,11 +5,10 @@
 
 use maud::html;
 use poem::http::StatusCode;
-use poem::web::{Data, Path};
-use poem::{Body, Request, Response, handler};
+use poem::web::Path;
+use poem::{Request, Response, handler};
 
 use crate::org::domain::Language;
-use crate::state::AppState;
 use crate::surveys::opening;
 use crate::surveys::schedule::Cadence;
 use crate::surveys::service::{
@@ -22,13 +21,14 @@ use crate::web::i18n::{t, tf, tn};
 use crate::web::layout::{csrf_field, page};
 use crate::web::once::{Done, at_most_once};
 use crate::web::pulses::pulse_preview;
-use crate::web::respond::{done_or_page, error_page, html as html_response, see_other};
+use crate::web::respond::{
+    done_or_page, error_page, html as html_response, see_other, titled_page,
+};
 use crate::web::rounds::overlap_list;
-use crate::web::session::{hr_session, session_form};
+use crate::web::signed::{Hr, Posted, Signed};
 
 #[handler]
-pub async fn surveys(req: &Request, Data(state): Data<&AppState>) -> Response {
-    let s = or_respond!(hr_session(state, req).await);
+pub async fn surveys(req: &Request, Signed(state, s, _): Signed<'_, Hr>) -> Response {
     let c = s.chrome();
     let lang = c.lang;
     let with_archived = query(req).get("archived").is_some();
@@ -99,10 +99,9 @@ pub fn cadence_label(lang: Language, c: Cadence) -> &'static str {
 #[handler]
 pub async fn preview(
     req: &Request,
-    Data(state): Data<&AppState>,
     Path(id): Path<String>,
+    Signed(state, s, _): Signed<'_, Hr>,
 ) -> Response {
-    let s = or_respond!(hr_session(state, req).await);
     let c = s.chrome();
     let lang = c.lang;
     let shown_in = match query(req).get("lang") {
@@ -116,39 +115,29 @@ pub async fn preview(
     );
     let title = tf(lang, "Preview: {title}", &[("title", &p.title)]);
     let here = format!("/hr/surveys/{id}/preview");
-    html_response(
-        StatusCode::OK,
-        page(
-            &c,
-            &title,
-            html! {
-                h1 { (title) }
-                p.notice role="note" { (t(lang, "This is the pulse as the people invited will see it on their phone or computer. The answers given here are not sent.")) }
-                nav.preview-languages aria-label=(t(lang, "Language of the preview")) {
-                    @for (code, name) in [("en", "English"), ("ru", "Русский")] {
-                        @if code == shown_in.as_str() {
-                            strong aria-current="true" { (name) }
-                        } @else {
-                            a href={ (here) "?lang=" (code) } lang=(code) { (name) }
-                        }
-                        " "
+    titled_page(
+        &c,
+        &title,
+        html! {
+            p.notice role="note" { (t(lang, "This is the pulse as the people invited will see it on their phone or computer. The answers given here are not sent.")) }
+            nav.preview-languages aria-label=(t(lang, "Language of the preview")) {
+                @for (code, name) in [("en", "English"), ("ru", "Русский")] {
+                    @if code == shown_in.as_str() {
+                        strong aria-current="true" { (name) }
+                    } @else {
+                        a href={ (here) "?lang=" (code) } lang=(code) { (name) }
                     }
+                    " "
                 }
-                (pulse_preview(shown_in, c.tz, &p))
-                p { a href={ "/hr/surveys/" (id) } { (t(lang, "Back to the survey")) } }
-            },
-        ),
+            }
+            (pulse_preview(shown_in, c.tz, &p))
+            p { a href={ "/hr/surveys/" (id) } { (t(lang, "Back to the survey")) } }
+        },
     )
 }
 
 #[handler]
-pub async fn archive(
-    req: &Request,
-    Data(state): Data<&AppState>,
-    Path(id): Path<String>,
-    body: Body,
-) -> Response {
-    let (s, _) = or_respond!(session_form(state, req, body).await);
+pub async fn archive(Path(id): Path<String>, Posted(state, s, _, _): Posted<'_>) -> Response {
     let outcome = archive_survey(state, &s.principal, id.clone()).await;
     done_or_page(&s.chrome(), outcome, |_| format!("/hr/surveys/{id}"))
 }
@@ -156,10 +145,9 @@ pub async fn archive(
 #[handler]
 pub async fn survey(
     req: &Request,
-    Data(state): Data<&AppState>,
     Path(id): Path<String>,
+    Signed(state, s, _): Signed<'_, Hr>,
 ) -> Response {
-    let s = or_respond!(hr_session(state, req).await);
     let c = s.chrome();
     let lang = c.lang;
     let (sv, rounds, next) = match (
@@ -350,13 +338,7 @@ fn round_status(lang: Language, s: RoundStatus) -> &'static str {
 }
 
 #[handler]
-pub async fn open_round(
-    req: &Request,
-    Data(state): Data<&AppState>,
-    Path(id): Path<String>,
-    body: Body,
-) -> Response {
-    let (s, form) = or_respond!(session_form(state, req, body).await);
+pub async fn open_round(Path(id): Path<String>, Posted(state, s, form, _): Posted<'_>) -> Response {
     let act = || async {
         match open_round_now(state, &s.principal, &id).await {
             Ok(_) => Ok(Done {
@@ -374,13 +356,7 @@ pub async fn open_round(
 }
 
 #[handler]
-pub async fn close_round(
-    req: &Request,
-    Data(state): Data<&AppState>,
-    Path(id): Path<String>,
-    body: Body,
-) -> Response {
-    let (s, _) = or_respond!(session_form(state, req, body).await);
+pub async fn close_round(Path(id): Path<String>, Posted(state, s, _, _): Posted<'_>) -> Response {
     let outcome = close_round_now(state, &s.principal, &id).await;
     done_or_page(&s.chrome(), outcome, |r| {
         format!("/hr/surveys/{}", r.survey_id)

@@ -7,8 +7,8 @@
 
 use maud::{Markup, html};
 use poem::http::StatusCode;
-use poem::web::{Data, Path};
-use poem::{Body, Request, Response, handler};
+use poem::web::Path;
+use poem::{Response, handler};
 
 use crate::auth::Principal;
 use crate::error::ApiError;
@@ -18,9 +18,9 @@ use crate::org::types::{ServedTeam, Team};
 use crate::state::AppState;
 use crate::web::account::status_of;
 use crate::web::i18n::{t, tf};
-use crate::web::layout::{Chrome, Errors, csrf_field, field_id, page};
+use crate::web::layout::{Chrome, Errors, csrf_field, field_id, titled};
 use crate::web::respond::{Form, html as html_response, see_other};
-use crate::web::session::{hr_form, hr_session};
+use crate::web::signed::{Hr, Posted, Signed};
 
 /// Every team the principal may see, through the API's paged list.
 pub async fn all_teams(state: &AppState, p: &Principal) -> Result<Vec<Team>, ApiError> {
@@ -91,11 +91,10 @@ fn serves_view(c: &Chrome, team: &Team, teams: &[Team], form: &Form, errors: &Er
     let title = tf(lang, "Teams served by {name}", &[("name", &team.name)]);
     let shown: Vec<String> = frontline.iter().map(|t| weight_field(&t.id)).collect();
     let shown: Vec<&str> = shown.iter().map(String::as_str).collect();
-    page(
+    titled(
         c,
         &title,
         html! {
-            h1 { (title) }
             p { a href={ "/hr/teams/" (team.id) } { (t(lang, "Back to the team")) } }
             (errors.summary(lang, &shown))
             p { (t(lang, "Tick the frontline teams this team serves. A weight says how much of its work goes to each (any positive numbers; the linkage uses their proportions).")) }
@@ -142,12 +141,7 @@ fn serves_view(c: &Chrome, team: &Team, teams: &[Team], form: &Form, errors: &Er
 }
 
 #[handler]
-pub async fn serves_page(
-    req: &Request,
-    Data(state): Data<&AppState>,
-    Path(id): Path<String>,
-) -> Response {
-    let s = or_respond!(hr_session(state, req).await);
+pub async fn serves_page(Path(id): Path<String>, Signed(state, s, _): Signed<'_, Hr>) -> Response {
     let c = s.chrome();
     let list = or_page!(&c, all_teams(state, &s.principal).await);
     let team = or_page!(&c, find(&list, &id));
@@ -183,12 +177,9 @@ fn entries(form: &Form) -> Result<Vec<(ServedTeam, String)>, ApiError> {
 
 #[handler]
 pub async fn save_serves(
-    req: &Request,
-    Data(state): Data<&AppState>,
     Path(id): Path<String>,
-    body: Body,
+    Posted(state, s, form, _): Posted<'_, Hr>,
 ) -> Response {
-    let (s, form) = or_respond!(hr_form(state, req, body).await);
     let c = s.chrome();
     let outcome = match entries(&form) {
         Err(e) => Err(e),
@@ -237,11 +228,10 @@ fn on_row(e: ApiError, fields: &[String]) -> ApiError {
 fn delete_view(c: &Chrome, team: &Team, errors: &Errors) -> Markup {
     let lang = c.lang;
     let title = tf(lang, "Delete the team {name}", &[("name", &team.name)]);
-    page(
+    titled(
         c,
         &title,
         html! {
-            h1 { (title) }
             (errors.summary(lang, &[]))
             p { (t(lang, "Only a team with no child teams, nobody in it and no history (surveys, answers, suggestions, customer ratings) can be deleted; its managers and the teams it serves or is served by are let go. A team with history is renamed or moved instead, so past reports keep it.")) }
             form method="post" action={ "/hr/teams/" (team.id) "/delete" } {
@@ -255,12 +245,7 @@ fn delete_view(c: &Chrome, team: &Team, errors: &Errors) -> Markup {
 }
 
 #[handler]
-pub async fn delete_page(
-    req: &Request,
-    Data(state): Data<&AppState>,
-    Path(id): Path<String>,
-) -> Response {
-    let s = or_respond!(hr_session(state, req).await);
+pub async fn delete_page(Path(id): Path<String>, Signed(state, s, _): Signed<'_, Hr>) -> Response {
     let c = s.chrome();
     let list = or_page!(&c, all_teams(state, &s.principal).await);
     let team = or_page!(&c, find(&list, &id));
@@ -269,12 +254,9 @@ pub async fn delete_page(
 
 #[handler]
 pub async fn delete(
-    req: &Request,
-    Data(state): Data<&AppState>,
     Path(id): Path<String>,
-    body: Body,
+    Posted(state, s, _form, _): Posted<'_, Hr>,
 ) -> Response {
-    let (s, _form) = or_respond!(hr_form(state, req, body).await);
     let c = s.chrome();
     let list = or_page!(&c, all_teams(state, &s.principal).await);
     // Sent twice (a reload), the team is already gone: the list is where it led.

@@ -5,16 +5,14 @@
 
 use maud::{Markup, html};
 use poem::http::StatusCode;
-use poem::web::Data;
-use poem::{Request, Response, handler};
+use poem::{Response, handler};
 
 use crate::hooks::service;
 use crate::hooks::types::{DeliveryPage, Hook, HookKind};
-use crate::state::AppState;
 use crate::web::i18n::t;
 use crate::web::layout::{Chrome, page};
 use crate::web::respond::html as html_response;
-use crate::web::session::hr_session;
+use crate::web::signed::{Hr, Signed};
 
 /// Deliveries shown per hook.
 const RECENT: i64 = 5;
@@ -79,8 +77,7 @@ fn view(c: &Chrome, hooks: &[(Hook, DeliveryPage)]) -> Markup {
 }
 
 #[handler]
-pub async fn show(req: &Request, Data(state): Data<&AppState>) -> Response {
-    let s = or_respond!(hr_session(state, req).await);
+pub async fn show(Signed(state, s, _): Signed<'_, Hr>) -> Response {
     let c = s.chrome();
     let list = or_page!(&c, service::list(state, &s.principal).await);
     let mut hooks = Vec::with_capacity(list.items.len());
