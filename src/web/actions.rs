@@ -24,7 +24,9 @@ use crate::surveys::bank::Driver;
 use crate::web::account::{query, status_of};
 use crate::web::action_effect::effect_section;
 use crate::web::i18n::{t, tf, tn};
-use crate::web::layout::{Chrome, Errors, Field, csrf_field, filters, page, select_field};
+use crate::web::layout::{
+    Chrome, Errors, Field, csrf_field, filter_select, filters, page, pager, select_field,
+};
 use crate::web::once::{self, Done, once_field};
 use crate::web::respond::{Form, error_page, html as html_response, see_other};
 use crate::web::session::{Session, urlencode};
@@ -198,15 +200,8 @@ pub async fn list(req: &Request, Signed(state, s, _): Signed<'_>) -> Response {
                                 }
                             }
                         }
-                        div.field {
-                            label for="f-status" { (t(lang, "Status")) }
-                            select id="f-status" name="status" {
-                                option value="" { (t(lang, "All")) }
-                                @for x in Status::ALL {
-                                    option value=(x.as_str()) selected[status == Some(x)] { (status_label(lang, x)) }
-                                }
-                            }
-                        }
+                        (filter_select(lang, "status", t(lang, "Status"),
+                            Status::ALL.map(|x| (x.as_str(), status_label(lang, x))), status.map(Status::as_str)))
                         div.field {
                             input id="f-overdue" type="checkbox" name="overdue" value="1" checked[overdue];
                             " " label for="f-overdue" { (t(lang, "Only overdue")) }
@@ -233,15 +228,7 @@ pub async fn list(req: &Request, Signed(state, s, _): Signed<'_>) -> Response {
                         }
                     }
                 }
-                nav aria-label=(t(lang, "Pages of the list")) {
-                    @if offset > 0 {
-                        a href=(link((offset - LIST_PAGE).max(0))) rel="prev" { (t(lang, "Previous page")) }
-                        " "
-                    }
-                    @if shown_to < page_items.total {
-                        a href=(link(shown_to)) rel="next" { (t(lang, "Next page")) }
-                    }
-                }
+                (pager(lang, (offset, LIST_PAGE), (shown_to, page_items.total), link))
             },
         ),
     )

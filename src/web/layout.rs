@@ -363,6 +363,51 @@ pub fn select_field(
     }
 }
 
+/// A list's links to the previous and the next page: this page starts at `offset` and
+/// shows up to `shown_to` of `total`, `per_page` at a time; `link(offset)` is the
+/// address of the page that starts at `offset`.
+pub fn pager(
+    lang: Language,
+    (offset, per_page): (i64, i64),
+    (shown_to, total): (i64, i64),
+    link: impl Fn(i64) -> String,
+) -> Markup {
+    html! {
+        nav aria-label=(t(lang, "Pages of the list")) {
+            @if offset > 0 {
+                a href=(link((offset - per_page).max(0))) rel="prev" { (t(lang, "Previous page")) }
+                " "
+            }
+            @if shown_to < total {
+                a href=(link(shown_to)) rel="next" { (t(lang, "Next page")) }
+            }
+        }
+    }
+}
+
+/// A list page's filter `select` named `name`: "All" (no filter) first, then each of
+/// `options` as (value, text), the one whose value is `chosen` selected.
+pub fn filter_select(
+    lang: Language,
+    name: &str,
+    label: &str,
+    options: impl IntoIterator<Item = (&'static str, &'static str)>,
+    chosen: Option<&str>,
+) -> Markup {
+    let id = field_id(name);
+    html! {
+        div.field {
+            label for=(id) { (label) }
+            select id=(id) name=(name) {
+                option value="" { (t(lang, "All")) }
+                @for (value, text) in options {
+                    option value=(value) selected[Some(value) == chosen] { (text) }
+                }
+            }
+        }
+    }
+}
+
 /// A date and time (stored in UTC) in the time zone `tz`, to the minute, with the zone's
 /// abbreviation.
 pub fn when_in(tz: chrono_tz::Tz, t: chrono::NaiveDateTime) -> String {

@@ -20,7 +20,9 @@ use crate::org::types::{CreateTeam, PeopleQuery, Person, Team, UpdateTeam};
 use crate::state::AppState;
 use crate::web::account::status_of;
 use crate::web::i18n::{t, tf};
-use crate::web::layout::{Chrome, Errors, Field, csrf_field, filters, page, select_field, titled};
+use crate::web::layout::{
+    Chrome, Errors, Field, csrf_field, filters, page, pager, select_field, titled,
+};
 use crate::web::once::{Done, at_most_once, once_field};
 use crate::web::respond::{Form, error_page, html as html_response, see_other};
 use crate::web::session::{Session, urlencode};
@@ -278,15 +280,7 @@ pub async fn people_section(state: &AppState, s: &Session, q: &Form) -> Result<M
                     }
                 } }
             }
-            nav aria-label=(t(lang, "Pages of the list")) {
-                @if offset > 0 {
-                    a href=(link((offset - limit).max(0))) rel="prev" { (t(lang, "Previous page")) }
-                    " "
-                }
-                @if shown_to < people.total {
-                    a href=(link(shown_to)) rel="next" { (t(lang, "Next page")) }
-                }
-            }
+            (pager(lang, (offset, limit), (shown_to, people.total), link))
             p { a href="/hr/teams" { (t(lang, "Manage teams")) } }
         }
     })

@@ -18,7 +18,7 @@ use crate::suggestions::types::{CreateSuggestion, Filter, Sort, Suggestion};
 use crate::suggestions::workflow::{Status, Touchpoint};
 use crate::web::account::{query, status_of};
 use crate::web::i18n::{t, tf, tn};
-use crate::web::layout::{Chrome, Errors, Field, csrf_field, filters, page};
+use crate::web::layout::{Chrome, Errors, Field, csrf_field, filter_select, filters, page};
 use crate::web::once::{self, Done, once_field};
 use crate::web::respond::{Form, done_or_page, error_page, html as html_response, see_other};
 use crate::web::session::safe_next;
@@ -114,24 +114,10 @@ pub async fn list(req: &Request, Signed(state, s, _): Signed<'_>) -> Response {
                             label for="f-q" { (t(lang, "Search")) }
                             input id="f-q" name="q" type="search" value=(text) maxlength="100";
                         }
-                        div.field {
-                            label for="f-touchpoint" { (t(lang, "Touchpoint")) }
-                            select id="f-touchpoint" name="touchpoint" {
-                                option value="" { (t(lang, "All")) }
-                                @for x in Touchpoint::ALL {
-                                    option value=(x.as_str()) selected[tp == Some(x)] { (touchpoint_label(lang, x)) }
-                                }
-                            }
-                        }
-                        div.field {
-                            label for="f-status" { (t(lang, "Status")) }
-                            select id="f-status" name="status" {
-                                option value="" { (t(lang, "All")) }
-                                @for x in STATUSES {
-                                    option value=(x.as_str()) selected[st == Some(x)] { (status_label(lang, x)) }
-                                }
-                            }
-                        }
+                        (filter_select(lang, "touchpoint", t(lang, "Touchpoint"),
+                            Touchpoint::ALL.map(|x| (x.as_str(), touchpoint_label(lang, x))), tp.map(Touchpoint::as_str)))
+                        (filter_select(lang, "status", t(lang, "Status"),
+                            STATUSES.map(|x| (x.as_str(), status_label(lang, x))), st.map(Status::as_str)))
                         div.field {
                             label for="f-sort" { (t(lang, "Order")) }
                             select id="f-sort" name="sort" {
