@@ -211,6 +211,16 @@ fn code_form(lang: Language, csrf: &str, code: &str, errors: &Errors) -> Markup 
     }
 }
 
+/// The codes page as it first shows: nothing typed, nothing refused.
+fn codes_view(
+    g: &Guest,
+    opened: &[(String, Conversation)],
+    remembers: bool,
+    notice: Option<&str>,
+) -> Markup {
+    author_page(g, opened, "", &Errors::default(), None, remembers, notice)
+}
+
 fn author_page(
     g: &Guest,
     opened: &[(String, Conversation)],
@@ -261,15 +271,7 @@ pub async fn codes_page(req: &Request, Data(state): Data<&AppState>) -> Response
     let g = Guest::new(state, req);
     let codes = remembered(req);
     let opened = open_all(state, &codes).await;
-    let body = author_page(
-        &g,
-        &opened,
-        "",
-        &Errors::default(),
-        None,
-        !codes.is_empty(),
-        None,
-    );
+    let body = codes_view(&g, &opened, !codes.is_empty(), None);
     g.finish(html_response(StatusCode::OK, body))
 }
 
@@ -282,7 +284,7 @@ pub async fn codes_post(req: &Request, Data(state): Data<&AppState>, body: Body)
     let lang = g.lang;
     let mut codes = remembered(req);
     if form.get("forget").is_some() {
-        let page = author_page(&g, &[], "", &Errors::default(), None, false, None);
+        let page = codes_view(&g, &[], false, None);
         return g.finish(with_cookie(
             html_response(StatusCode::OK, page),
             &codes_cookie(state, req, &[]),
@@ -317,15 +319,7 @@ pub async fn codes_post(req: &Request, Data(state): Data<&AppState>, body: Body)
             let mut opened = open_all(state, &codes).await;
             opened.retain(|(c, _)| *c != code);
             opened.insert(0, (code.clone(), conv));
-            let page = author_page(
-                &g,
-                &opened,
-                "",
-                &Errors::default(),
-                None,
-                !codes.is_empty(),
-                None,
-            );
+            let page = codes_view(&g, &opened, !codes.is_empty(), None);
             let resp = html_response(StatusCode::OK, page);
             g.finish(if remember {
                 with_cookie(resp, &codes_cookie(state, req, &codes))
@@ -347,7 +341,7 @@ pub async fn codes_post(req: &Request, Data(state): Data<&AppState>, body: Body)
                 lang,
                 "The code is remembered on this device. Its conversations open here once the pulse has closed.",
             );
-            let page = author_page(&g, &opened, "", &Errors::default(), None, true, Some(note));
+            let page = codes_view(&g, &opened, true, Some(note));
             let resp = html_response(StatusCode::OK, page);
             g.finish(with_cookie(resp, &codes_cookie(state, req, &codes)))
         }
