@@ -12,6 +12,7 @@ use poem::{Request, Response, handler};
 
 use crate::actions::service::list_actions;
 use crate::actions::types::Filter;
+use crate::auth::Principal;
 use crate::error::ApiError;
 use crate::org::domain::Language;
 use crate::reports::impact::round_impact;
@@ -248,6 +249,27 @@ fn participation_row(
     }
 }
 
+/// A part of the report read for its team — the trend, the comments or the driver
+/// impact of `of` (`read`) — when `released`; otherwise, or when the part cannot be
+/// read, the report goes without it.
+async fn released_part<'a, T, Fut>(
+    (state, principal, team): (&'a AppState, &'a Principal, &Option<String>),
+    released: bool,
+    of: &'a str,
+    read: impl FnOnce(&'a AppState, &'a Principal, &'a str, Option<String>, Purpose) -> Fut,
+) -> Option<T>
+where
+    Fut: Future<Output = Result<T, ApiError>>,
+{
+    if released {
+        read(state, principal, of, team.clone(), Purpose::Read)
+            .await
+            .ok()
+    } else {
+        None
+    }
+}
+
 #[handler]
 pub async fn report(
     req: &Request,
@@ -286,32 +308,9 @@ pub async fn report(
         };
     let k = report.min_group;
     let teams = or_page!(&c, readable_team_options(state, &s.principal).await);
-    let trend = if report.scores_released {
-        survey_trend(
-            state,
-            &s.principal,
-            &survey.id,
-            report.team_id.clone(),
-            Purpose::Read,
-        )
-        .await
-        .ok()
-    } else {
-        None
-    };
-    let comments = if report.scores_released {
-        round_comments(
-            state,
-            &s.principal,
-            &id,
-            report.team_id.clone(),
-            Purpose::Read,
-        )
-        .await
-        .ok()
-    } else {
-        None
-    };
+    let reading = (state, &s.principal, &report.team_id);
+    let trend = released_part(reading, report.scores_released, &survey.id, survey_trend).await;
+    let comments = released_part(reading, report.scores_released, &id, round_comments).await;
     // HR's team report also says how far the team is from the organisation.
     let org = match (
         &report.team_id,
@@ -353,19 +352,13 @@ pub async fn report(
                 .find(|c| c.question_id == q.id && !c.suppressed)
         })
         .and_then(|c| c.favorable);
-    let impact = if report.scores_released && !g.suppressed {
-        round_impact(
-            state,
-            &s.principal,
-            &id,
-            report.team_id.clone(),
-            Purpose::Read,
-        )
-        .await
-        .ok()
-    } else {
-        None
-    };
+    let impact = released_part(
+        reading,
+        report.scores_released && !g.suppressed,
+        &id,
+        round_impact,
+    )
+    .await;
     let lang_s = lang.as_str();
     let driver_rows: Vec<(String, Option<f64>)> = g
         .drivers
