@@ -22,6 +22,7 @@ use crate::surveys::store;
 use crate::web::actions::feedback_section;
 use crate::web::i18n::{t, tf};
 use crate::web::layout::page;
+use crate::web::pulses::pulse_cards;
 use crate::web::respond::html as html_response;
 use crate::web::session::Session;
 use crate::web::signed::Signed;
@@ -137,19 +138,11 @@ pub async fn index(Signed(state, s, _): Signed<'_>) -> Response {
                 h1 { (tf(lang, "Hello, {name}", &[("name", &s.me.name)])) }
                 section aria-labelledby="home-pulses" {
                     h2 #home-pulses { (t(lang, "My pulses")) }
-                    @if pulses.is_empty() {
-                        p { (t(lang, "No open pulses for you right now. Thank you!")) }
-                    } @else {
-                        ul.cards {
-                            @for p in &pulses {
-                                li.card {
-                                    h3 { (p.title) }
-                                    p.meta { (tf(lang, "Open until {date}", &[("date", &c.when(p.closes_at))])) }
-                                    a.button href={ "/pulses/" (p.round_id) } { (t(lang, "Answer")) }
-                                }
-                            }
-                        }
-                    }
+                    (pulse_cards(lang, &pulses, |p| html! {
+                        h3 { (p.title) }
+                        p.meta { (tf(lang, "Open until {date}", &[("date", &c.when(p.closes_at))])) }
+                        a.button href={ "/pulses/" (p.round_id) } { (t(lang, "Answer")) }
+                    }))
                 }
                 (feedback_section(lang, &done))
                 @if hr {

@@ -43,26 +43,34 @@ pub async fn list(req: &Request, Signed(state, s, _): Signed<'_>) -> Response {
             html! {
                 h1 { (t(lang, "My pulses")) }
                 @if done { p.notice role="status" { (t(lang, "Thank you, your answers were recorded.")) } }
-                @if pulses.is_empty() {
-                    p { (t(lang, "No open pulses for you right now. Thank you!")) }
-                } @else {
-                    ul.cards {
-                        @for p in &pulses {
-                            li.card {
-                                h2 { (p.title) }
-                                p.meta {
-                                    (tf(lang, "Open until {date}", &[("date", &c.when(p.closes_at))]))
-                                    " · "
-                                    (tn(lang, "{n} question", "{n} questions", p.questions.len() as u64, &[]))
-                                }
-                                a.button href={ "/pulses/" (p.round_id) } { (t(lang, "Answer")) }
-                            }
-                        }
+                (pulse_cards(lang, &pulses, |p| html! {
+                    h2 { (p.title) }
+                    p.meta {
+                        (tf(lang, "Open until {date}", &[("date", &c.when(p.closes_at))]))
+                        " · "
+                        (tn(lang, "{n} question", "{n} questions", p.questions.len() as u64, &[]))
                     }
-                }
+                    a.button href={ "/pulses/" (p.round_id) } { (t(lang, "Answer")) }
+                }))
             },
         ),
     )
+}
+
+/// The person's open pulses as cards, `card` drawing what each holds, or the line that
+/// there are none.
+pub fn pulse_cards(lang: Language, pulses: &[Pulse], card: impl Fn(&Pulse) -> Markup) -> Markup {
+    html! {
+        @if pulses.is_empty() {
+            p { (t(lang, "No open pulses for you right now. Thank you!")) }
+        } @else {
+            ul.cards {
+                @for p in pulses {
+                    li.card { (card(p)) }
+                }
+            }
+        }
+    }
 }
 
 /// The open, unanswered pulse of round `round` for this person.
