@@ -238,6 +238,13 @@ async fn respond(
     )
 }
 
+/// The page again after an action refused with `e`: the error beside the `form` it
+/// came from, with the error's status.
+async fn refused(state: &AppState, s: &Session, id: &str, form: &Form, e: &ApiError) -> Response {
+    let errors = Errors::from_api(s.lang, e);
+    respond(state, s, id, status_of(e), form, &errors, None).await
+}
+
 #[handler]
 pub async fn show(
     req: &Request,
@@ -292,10 +299,7 @@ pub async fn edit(Path(id): Path<String>, Posted(state, s, form, _): Posted<'_, 
     };
     match outcome {
         Ok(_) => see_other(&format!("/hr/people/{id}")),
-        Err(e) => {
-            let errors = Errors::from_api(s.lang, &e);
-            respond(state, &s, &id, status_of(&e), &form, &errors, None).await
-        }
+        Err(e) => refused(state, &s, &id, &form, &e).await,
     }
 }
 
@@ -318,10 +322,7 @@ pub async fn reissue(Path(id): Path<String>, Posted(state, s, _, _): Posted<'_, 
             )
             .await
         }
-        Err(e) => {
-            let errors = Errors::from_api(s.lang, &e);
-            respond(state, &s, &id, status_of(&e), &empty, &errors, None).await
-        }
+        Err(e) => refused(state, &s, &id, &empty, &e).await,
     }
 }
 
@@ -341,11 +342,7 @@ pub async fn deactivate(
     match outcome {
         Ok(()) => see_other(&format!("/hr/people/{id}")),
         Err(ApiError::NotFound(what)) => error_page(&s.chrome(), &ApiError::NotFound(what)),
-        Err(e) => {
-            let errors = Errors::from_api(s.lang, &e);
-            let empty = Form(vec![]);
-            respond(state, &s, &id, status_of(&e), &empty, &errors, None).await
-        }
+        Err(e) => refused(state, &s, &id, &Form(vec![]), &e).await,
     }
 }
 
