@@ -315,15 +315,14 @@ mod tests {
         }
     }
 
-    /// The analysis' warnings read in Russian on a Russian page; an unknown text stays.
-    #[test]
-    fn the_analysis_warnings_are_translated() {
-        let l = Linkage {
+    /// A month's CSAT analysis of `points` with no result yet.
+    fn analysis(points: Vec<Point>) -> Linkage {
+        Linkage {
             metric: Metric::Csat,
             period: Period::Month,
             lag: 0,
-            n: 3,
-            points: vec![point("Sales"), point("Sales"), point("Ops")],
+            n: i64::try_from(points.len()).unwrap_or(i64::MAX),
+            points,
             pearson: None,
             spearman: None,
             regression: None,
@@ -331,7 +330,13 @@ mod tests {
             lags: vec![],
             quadrants: vec![],
             warnings: vec![],
-        };
+        }
+    }
+
+    /// The analysis' warnings read in Russian on a Russian page; an unknown text stays.
+    #[test]
+    fn the_analysis_warnings_are_translated() {
+        let l = analysis(vec![point("Sales"), point("Sales"), point("Ops")]);
         let ru = |w: &str| warning(Language::Ru, &l, w);
         assert_eq!(
             ru(
@@ -358,20 +363,7 @@ mod tests {
         let one = too_few_points(1);
         assert!(one.starts_with("Only 1 team-period has both"), "{one}");
         assert!(too_few_points(3).starts_with("Only 3 team-periods have both"));
-        let l = Linkage {
-            metric: Metric::Csat,
-            period: Period::Month,
-            lag: 0,
-            n: 1,
-            points: vec![point("Sales")],
-            pearson: None,
-            spearman: None,
-            regression: None,
-            within_team: None,
-            lags: vec![],
-            quadrants: vec![],
-            warnings: vec![],
-        };
+        let l = analysis(vec![point("Sales")]);
         let en = warning(Language::En, &l, &one);
         assert!(
             en.starts_with("Only 1 team-period has both engagement and customer scores"),
