@@ -87,24 +87,31 @@ fn summary_line(lang: Language, a: &Action) -> Markup {
     }
 }
 
+/// Actions as cards (title and summary line), or the line that none is planned.
+fn action_cards(lang: Language, items: &[Action]) -> Markup {
+    html! {
+        @if items.is_empty() {
+            p { (t(lang, "No action is planned yet.")) }
+        } @else {
+            ul.cards {
+                @for a in items {
+                    li.card {
+                        h3 { a href={ "/actions/" (a.id) } { (a.title) } }
+                        (summary_line(lang, a))
+                    }
+                }
+            }
+        }
+    }
+}
+
 /// "What we are doing about your feedback": the actions of the reader's team and of
 /// the organisation (open ones and those closed lately).
 pub fn feedback_section(lang: Language, items: &[Action]) -> Markup {
     html! {
         section aria-labelledby="feedback-actions" {
             h2 #feedback-actions { (t(lang, "What we are doing about your feedback")) }
-            @if items.is_empty() {
-                p { (t(lang, "No action is planned yet.")) }
-            } @else {
-                ul.cards {
-                    @for a in items {
-                        li.card {
-                            h3 { a href={ "/actions/" (a.id) } { (a.title) } }
-                            (summary_line(lang, a))
-                        }
-                    }
-                }
-            }
+            (action_cards(lang, items))
         }
     }
 }
@@ -119,18 +126,7 @@ pub fn report_section(lang: Language, items: &[Action], seen: Option<f64>) -> Ma
             @if let Some(share) = seen {
                 p #seen-action { (tf(lang, "{share}% of the team have seen action on the results of the last pulse.", &[("share", &format!("{share:.0}"))])) }
             }
-            @if items.is_empty() {
-                p { (t(lang, "No action is planned yet.")) }
-            } @else {
-                ul.cards {
-                    @for a in items {
-                        li.card {
-                            h3 { a href={ "/actions/" (a.id) } { (a.title) } }
-                            (summary_line(lang, a))
-                        }
-                    }
-                }
-            }
+            (action_cards(lang, items))
             p { a href="/actions" { (t(lang, "All actions")) } }
         }
     }
