@@ -238,6 +238,26 @@ async fn respond(
     )
 }
 
+/// The page as it first shows, with the activation link `issued` if there is one.
+async fn shown(
+    state: &AppState,
+    s: &Session,
+    id: &str,
+    issued: Option<(&str, Option<chrono::NaiveDateTime>)>,
+) -> Response {
+    let empty = Form(vec![]);
+    respond(
+        state,
+        s,
+        id,
+        StatusCode::OK,
+        &empty,
+        &Errors::default(),
+        issued,
+    )
+    .await
+}
+
 /// The page again after an action refused with `e`: the error beside the `form` it
 /// came from, with the error's status.
 async fn refused(state: &AppState, s: &Session, id: &str, form: &Form, e: &ApiError) -> Response {
@@ -251,19 +271,14 @@ pub async fn show(
     Path(id): Path<String>,
     Signed(state, s, _): Signed<'_, Hr>,
 ) -> Response {
-    let empty = Form(vec![]);
     // Just created through the form: its activation link, once, to the same sign-in.
     let key = query(req).text(once::KEY_FIELD).to_owned();
     let created = once::done(PURPOSE_NEW, &s.principal.sid, &key).and_then(|d| d.secret);
-    let shown = created.as_deref().map(|token| (token, None));
-    respond(
+    shown(
         state,
         &s,
         &id,
-        StatusCode::OK,
-        &empty,
-        &Errors::default(),
-        shown,
+        created.as_deref().map(|token| (token, None)),
     )
     .await
 }
@@ -305,24 +320,18 @@ pub async fn edit(Path(id): Path<String>, Posted(state, s, form, _): Posted<'_, 
 
 #[handler]
 pub async fn reissue(Path(id): Path<String>, Posted(state, s, _, _): Posted<'_, Hr>) -> Response {
-    let empty = Form(vec![]);
     match reissue_activation(state, &s.principal, id.clone()).await {
         Ok(issued) => {
-            respond(
+            let link = issued.activation_token.as_str();
+            shown(
                 state,
                 &s,
                 &id,
-                StatusCode::OK,
-                &empty,
-                &Errors::default(),
-                Some((
-                    issued.activation_token.as_str(),
-                    Some(issued.activation_expires_at),
-                )),
+                Some((link, Some(issued.activation_expires_at))),
             )
             .await
         }
-        Err(e) => refused(state, &s, &id, &empty, &e).await,
+        Err(e) => refused(state, &s, &id, &Form(vec![]), &e).await,
     }
 }
 
