@@ -26,7 +26,7 @@ use crate::org::domain::Language;
 use crate::state::AppState;
 use crate::web::account::status_of;
 use crate::web::i18n::t;
-use crate::web::layout::{Chrome, Errors, Field, page};
+use crate::web::layout::{Chrome, Errors, Field, check_field, page};
 use crate::web::respond::{error_page, html as html_response};
 use crate::web::session::{Guest, cookie, guest_form, set_cookie, with_cookie};
 use crate::web::signed::{Posted, Signed};
@@ -72,17 +72,15 @@ fn codes_cookie(state: &AppState, req: &Request, codes: &[String]) -> String {
 
 /// The checkbox on a pulse with comment questions.
 pub fn allow_replies_field(lang: Language, checked: bool) -> Markup {
-    html! {
-        div.field {
-            input id="f-allow_replies" type="checkbox" name="allow_replies" value="1"
-                checked[checked] aria-describedby="f-allow_replies-hint";
-            " "
-            label for="f-allow_replies" { (t(lang, "Allow replies to my comments")) }
-            p.hint id="f-allow_replies-hint" {
-                (t(lang, "You get a conversation code, shown once. With it, and only with it, you read your manager's or HR's replies and answer back, without your name. Nobody can link the code to you."))
-            }
-        }
-    }
+    check_field(
+        "allow_replies",
+        t(lang, "Allow replies to my comments"),
+        t(
+            lang,
+            "You get a conversation code, shown once. With it, and only with it, you read your manager's or HR's replies and answer back, without your name. Nobody can link the code to you.",
+        ),
+        checked,
+    )
 }
 
 /// The thank-you page after an answer that allows replies: the code, shown once, to copy

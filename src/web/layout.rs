@@ -363,6 +363,21 @@ pub fn select_field(
     }
 }
 
+/// A ticked-or-not box (value `1`) with its label after it and its hint below.
+pub fn check_field(name: &str, label: &str, hint: &str, checked: bool) -> Markup {
+    let id = field_id(name);
+    let hint_id = format!("{id}-hint");
+    html! {
+        div.field {
+            input id=(id) type="checkbox" name=(name) value="1"
+                checked[checked] aria-describedby=(hint_id);
+            " "
+            label for=(id) { (label) }
+            p.hint id=(hint_id) { (hint) }
+        }
+    }
+}
+
 /// A list's links to the previous and the next page: this page starts at `offset` and
 /// shows up to `shown_to` of `total`, `per_page` at a time; `link(offset)` is the
 /// address of the page that starts at `offset`.

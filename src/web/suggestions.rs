@@ -18,7 +18,9 @@ use crate::suggestions::types::{CreateSuggestion, Filter, Sort, Suggestion};
 use crate::suggestions::workflow::{Status, Touchpoint};
 use crate::web::account::{query, status_of};
 use crate::web::i18n::{t, tf, tn};
-use crate::web::layout::{Chrome, Errors, Field, csrf_field, filter_select, filters, page};
+use crate::web::layout::{
+    Chrome, Errors, Field, check_field, csrf_field, filter_select, filters, page,
+};
 use crate::web::once::{self, Done, once_field};
 use crate::web::respond::{Form, done_or_page, error_page, html as html_response, see_other};
 use crate::web::session::safe_next;
@@ -219,15 +221,9 @@ fn new_view(c: &Chrome, form: &Form, errors: &Errors) -> Markup {
                 }
                 (Field::new("customer_segment", t(lang, "Which customers (optional)"))
                     .value(form.text("customer_segment")).maxlength(100).render(errors))
-                div.field {
-                    input id="f-anonymous" type="checkbox" name="anonymous" value="1"
-                        checked[anonymous] aria-describedby="f-anonymous-hint";
-                    " "
-                    label for="f-anonymous" { (t(lang, "Raise it anonymously")) }
-                    p.hint id="f-anonymous-hint" {
-                        (t(lang, "Anonymous: your name is not stored, only the day, and the team shown is the nearest one (yours or above) with enough people that it does not point to you. You get a follow-up code, shown once, to read the replies. Signed: your name and team are shown."))
-                    }
-                }
+                (check_field("anonymous", t(lang, "Raise it anonymously"),
+                    t(lang, "Anonymous: your name is not stored, only the day, and the team shown is the nearest one (yours or above) with enough people that it does not point to you. You get a follow-up code, shown once, to read the replies. Signed: your name and team are shown."),
+                    anonymous))
                 button.primary type="submit" { (t(lang, "Send")) }
             }
         },
