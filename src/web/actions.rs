@@ -360,6 +360,13 @@ pub async fn create(Posted(state, s, form, _): Posted<'_>) -> Response {
     .await
 }
 
+/// The action's page again after a change refused with `e`: the error beside the
+/// `form` it came from, with the error's status.
+async fn refused(state: &AppState, s: &Session, id: &str, form: &Form, e: &ApiError) -> Response {
+    let errors = Errors::from_api(s.lang, e);
+    detail_page(state, s, id, form, &errors, status_of(e)).await
+}
+
 async fn detail_page(
     state: &AppState,
     s: &Session,
@@ -496,15 +503,7 @@ pub async fn update(Path(id): Path<String>, Posted(state, s, form, _): Posted<'_
                 location: format!("/actions/{id}"),
                 secret: None,
             }),
-            Err(e @ ApiError::Validation { .. }) => Err(detail_page(
-                state,
-                &s,
-                &id,
-                &form,
-                &Errors::from_api(c.lang, &e),
-                status_of(&e),
-            )
-            .await),
+            Err(e @ ApiError::Validation { .. }) => Err(refused(state, &s, &id, &form, &e).await),
             Err(e) => Err(error_page(&c, &e)),
         }
     };
@@ -531,17 +530,7 @@ pub async fn edit(Path(id): Path<String>, Posted(state, s, form, _): Posted<'_>)
     };
     match outcome {
         Ok(_) => see_other(&format!("/actions/{id}")),
-        Err(e @ ApiError::Validation { .. }) => {
-            detail_page(
-                state,
-                &s,
-                &id,
-                &form,
-                &Errors::from_api(c.lang, &e),
-                status_of(&e),
-            )
-            .await
-        }
+        Err(e @ ApiError::Validation { .. }) => refused(state, &s, &id, &form, &e).await,
         Err(e) => error_page(&c, &e),
     }
 }
