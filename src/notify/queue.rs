@@ -134,22 +134,36 @@ pub fn invitation(
     if !store::has_email(conn, person_id)? {
         return Ok(());
     }
+    let row = invitation_row(
+        outbox_key, person_id, language, token, token_hash, expires_at,
+    )?;
+    store::enqueue(conn, &[row])?;
+    Ok(())
+}
+
+/// The outbox row of an invitation ([`invitation`]), for a caller that writes it itself:
+/// the people import, which queues a chunk of new people's invitations at once (a new
+/// person has none queued to cancel, and has an address when the import gave one).
+pub fn invitation_row(
+    outbox_key: &[u8; 32],
+    person_id: &str,
+    language: &str,
+    token: &str,
+    token_hash: &str,
+    expires_at: NaiveDateTime,
+) -> Result<OutboxRow, ApiError> {
     let key = invitation_key(person_id, token_hash);
     let payload = InvitationPayload {
         secret: seal(outbox_key, &key, token)?,
         expires_at,
     };
-    store::enqueue(
-        conn,
-        &[row(
-            kind::INVITATION,
-            person_id,
-            language,
-            to_json(&payload)?,
-            key,
-        )],
-    )?;
-    Ok(())
+    Ok(row(
+        kind::INVITATION,
+        person_id,
+        language,
+        to_json(&payload)?,
+        key,
+    ))
 }
 
 /// Queues the pulse-open message of round `round_id` to each of its invitees.

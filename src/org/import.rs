@@ -16,6 +16,7 @@ use crate::db::AnyConnection;
 use crate::error::{ApiError, FieldError, Msg};
 use crate::org::access::may_change_admin;
 use crate::org::audit;
+use crate::org::bulk;
 use crate::org::domain::ATTR_MAX;
 use crate::org::domain::{
     GrantedRole, Identifiers, Language, Name, parse_identifier, parse_optional_text,
@@ -434,7 +435,8 @@ pub fn apply(
     apply_with_progress(conn, rows, opts, &mut |_| {})
 }
 
-/// [`apply`], calling `progress` with the number of rows written so far.
+/// [`apply`], calling `progress` with the number of rows handled so far (new people are
+/// written a chunk at a time, all of them before it returns).
 pub fn apply_with_progress(
     conn: &mut AnyConnection,
     rows: &[RawRow],
@@ -465,9 +467,19 @@ pub fn apply_with_progress(
         activations: Vec::new(),
     };
     let mut counts = audit::ImportCounts::default();
+    let mut holders = bulk::Holders::load(conn)?;
+    let mut new_people = bulk::NewPeople::default();
     for (done, p) in planned.into_iter().enumerate() {
-        let existing = match store::find_person_by_identifiers(conn, &p.ids)? {
-            Ok(row) => row,
+        let existing = match holders.find(&p.ids) {
+            Ok(None) => None,
+            Ok(Some(id)) => {
+                // A person this import created and has not yet written (their
+                // identifiers appear once in the file, so this is a safeguard).
+                if new_people.holds(&id) {
+                    new_people.flush(conn)?;
+                }
+                store::find_person(conn, &id)?
+            }
             Err(field) => {
                 report.errors.push(FieldError::new(
                     field,
@@ -503,7 +515,7 @@ pub fn apply_with_progress(
             continue;
         }
         let t = now();
-        let id = match existing {
+        match existing {
             Some(row) => {
                 let changes = PersonChanges {
                     name: Some(p.name),
@@ -520,44 +532,61 @@ pub fn apply_with_progress(
                     updated_at: Some(t),
                 };
                 store::update_person(conn, &row.id, &changes)?;
+                // A blank cell keeps the stored identifier.
+                let before = bulk::held(&row);
+                let after = (
+                    p.ids.email.or(before.0.clone()),
+                    p.ids.employee_number.or(before.1.clone()),
+                    p.ids.phone.or(before.2.clone()),
+                );
+                holders.remove(&row.id, &before);
+                holders.add(&row.id, &after);
                 report.updated += 1;
                 counts.moved += u64::from(row.team_id != p.team_id);
                 counts.role_changes +=
                     u64::from(p.roles.is_some_and(|r| r != (row.is_hr, row.is_admin)));
-                row.id
+                if p.manager
+                    && let Some(team) = &p.team_id
+                {
+                    counts.managers_added += u64::from(store::add_manager(conn, team, &row.id)?);
+                }
             }
             None => {
                 let (token, _) = new_activation_token();
-                let id = uuid::Uuid::new_v4().to_string();
+                let hash = activation_hash(&token);
                 let (is_hr, is_admin) = p.roles.unwrap_or((false, false));
                 let language = p.language.unwrap_or(Language::En).as_str();
-                store::insert_person(
-                    conn,
-                    &PersonRow {
-                        id: id.clone(),
-                        team_id: p.team_id.clone(),
-                        is_hr,
-                        is_admin,
-                        location: p.location,
-                        job_family: p.job_family,
-                        start_date: p.start_date,
-                        language: language.into(),
-                        activation_hash: Some(activation_hash(&token)),
-                        activation_expires_at: Some(t + opts.activation_ttl),
-                        phone: p.ids.phone.clone(),
-                        employee_number: p.ids.employee_number.clone(),
-                        ..PersonRow::new(p.ids.email.clone(), p.name, t)
-                    },
-                )?;
-                crate::notify::queue::invitation(
-                    conn,
-                    &opts.outbox_key,
-                    &id,
-                    language,
-                    &token,
-                    &activation_hash(&token),
-                    t + opts.activation_ttl,
-                )?;
+                let person = PersonRow {
+                    team_id: p.team_id.clone(),
+                    is_hr,
+                    is_admin,
+                    location: p.location,
+                    job_family: p.job_family,
+                    start_date: p.start_date,
+                    language: language.into(),
+                    activation_hash: Some(hash.clone()),
+                    activation_expires_at: Some(t + opts.activation_ttl),
+                    phone: p.ids.phone.clone(),
+                    employee_number: p.ids.employee_number.clone(),
+                    ..PersonRow::new(p.ids.email.clone(), p.name, t)
+                };
+                // What [`crate::notify::queue::invitation`] queues for someone with an
+                // address; a new person has no earlier invitation to cancel.
+                let invitation = match &p.ids.email {
+                    Some(_) => Some(crate::notify::queue::invitation_row(
+                        &opts.outbox_key,
+                        &person.id,
+                        language,
+                        &token,
+                        &hash,
+                        t + opts.activation_ttl,
+                    )?),
+                    None => None,
+                };
+                let manages = p.team_id.clone().filter(|_| p.manager);
+                counts.managers_added += u64::from(manages.is_some());
+                holders.add(&person.id, &bulk::held(&person));
+                new_people.push(conn, person, invitation, manages)?;
                 report.created += 1;
                 report.activations.push(ImportActivation {
                     email: p.ids.email,
@@ -565,16 +594,11 @@ pub fn apply_with_progress(
                     phone: p.ids.phone,
                     activation_token: token,
                 });
-                id
             }
-        };
-        if p.manager
-            && let Some(team) = &p.team_id
-        {
-            counts.managers_added += u64::from(store::add_manager(conn, team, &id)?);
         }
         progress(done as u64 + 1);
     }
+    new_people.flush(conn)?;
     counts.created = report.created;
     counts.updated = report.updated;
     if !opts.dry_run {

@@ -7,14 +7,15 @@
 //! and orchestration the API, the web pages and the CLI call in [`service`]; the queries
 //! (and the in-memory team tree) in [`store`]; who may read which teams and people — the
 //! rule the other capabilities ask too — in [`access`]; values parsed once at the edge
-//! (e-mail addresses, names, team kinds, languages, roles) in [`domain`]; the CSV import in
-//! [`import`]; the rules of deactivation and team deletion every door shares in
-//! [`lifecycle`]; the audit-log rows of every organisational change in [`audit`]; and the
-//! handlers in [`api`].
+//! (e-mail addresses, names, team kinds, languages, roles) in [`domain`]; the CSV import
+//! in [`import`], with its reads and writes in bulk in [`bulk`]; the rules of
+//! deactivation and team deletion every door shares in [`lifecycle`]; the audit-log rows
+//! of every organisational change in [`audit`]; and the handlers in [`api`].
 
 pub mod access;
 pub mod api;
 pub mod audit;
+pub mod bulk;
 pub mod domain;
 pub mod erasure;
 pub mod export;

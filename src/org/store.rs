@@ -406,14 +406,13 @@ pub fn update_person(
     id: &str,
     changes: &PersonChanges,
 ) -> Result<(), ApiError> {
+    let name_key = changes
+        .name
+        .as_ref()
+        .map(|name| people::name_key.eq(natural_key(name)));
     diesel::update(people::table.find(id))
-        .set(changes)
+        .set((changes, name_key))
         .execute(conn)?;
-    if let Some(name) = &changes.name {
-        diesel::update(people::table.find(id))
-            .set(people::name_key.eq(natural_key(name)))
-            .execute(conn)?;
-    }
     Ok(())
 }
 

@@ -309,3 +309,115 @@ Sue Renamed,,,Company
     r.expect(422);
     assert_eq!(app.count("people").await, people);
 }
+
+/// An import larger than the chunk new people are written in (500 rows): each row is
+/// written once, with its invitation (when it has an address) and its manager place,
+/// and a second run of the file finds each person again — by e-mail address whatever
+/// its case, or by employee number — instead of creating anyone.
+#[tokio::test]
+async fn a_large_import_writes_each_row_once_and_finds_each_person_again() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    app.create_team(&admin, "Company", None, "frontline").await;
+    let (people, outbox, managers) = (
+        app.count("people").await,
+        app.count("outbox").await,
+        app.count("team_managers").await,
+    );
+    const N: i64 = 1_234;
+    let mut csv = String::from("email,name,team,manager,employee_number\n");
+    for i in 0..N {
+        // Every third person has no address; every fifth manages the team.
+        let email = if i % 3 == 0 {
+            String::new()
+        } else {
+            format!("Person.{i}@Example.com")
+        };
+        csv.push_str(&format!(
+            "{email},Person {i},Company,{},E-{i}\n",
+            i % 5 == 0
+        ));
+    }
+    let with_address = (0..N).filter(|i| i % 3 != 0).count() as i64;
+    let managing = (0..N).filter(|i| i % 5 == 0).count() as i64;
+
+    let r = import(&app, &admin, &csv).await;
+    r.expect(200);
+    assert_eq!(r.json()["created"], json!(N));
+    assert_eq!(r.json()["updated"], json!(0));
+    assert_eq!(
+        r.json()["activations"].as_array().map(Vec::len),
+        Some(N as usize)
+    );
+    assert_eq!(app.count("people").await, people + N);
+    assert_eq!(app.count("outbox").await, outbox + with_address);
+    assert_eq!(app.count("team_managers").await, managers + managing);
+
+    // The last row, written by the last (partial) chunk, activates like the first.
+    let last = r.json()["activations"][N as usize - 1]["activation_token"]
+        .as_str()
+        .expect("token")
+        .to_owned();
+    app.post(
+        "/api/v1/auth/activate",
+        None,
+        json!({"token": last, "password": PASSWORD}),
+    )
+    .await
+    .expect(200);
+
+    let again = csv
+        .replace("Person.", "person.")
+        .replace("@Example.com", "@example.COM")
+        .replace(",Person ", ",Renamed ");
+    let r = import(&app, &admin, &again).await;
+    r.expect(200);
+    assert_eq!(r.json()["created"], json!(0));
+    assert_eq!(r.json()["updated"], json!(N));
+    assert_eq!(app.count("people").await, people + N);
+    assert_eq!(app.count("outbox").await, outbox + with_address);
+    assert_eq!(app.count("team_managers").await, managers + managing);
+    let renamed = app
+        .get("/api/v1/people?q=renamed&limit=1", Some(&admin.token))
+        .await
+        .json();
+    assert_eq!(renamed["total"], json!(N));
+}
+
+/// An identifier one row takes away from a person is free for a later row of the same
+/// file: the import sees its own earlier rows.
+#[tokio::test]
+async fn an_address_a_row_gives_up_is_free_for_a_later_row() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    app.create_team(&admin, "Company", None, "frontline").await;
+    let first = "email,name,team,employee_number\nold@floor.test,Pat Moves,Company,E-7001\n";
+    let r = import(&app, &admin, first).await;
+    r.expect(200);
+    assert_eq!(r.json()["created"], json!(1));
+    let people = app.count("people").await;
+
+    let file = "email,name,team,employee_number
+new@floor.test,Pat Moves,Company,E-7001
+old@floor.test,Quinn Takes,Company,
+";
+    let r = import(&app, &admin, file).await;
+    r.expect(200);
+    assert_eq!(r.json()["updated"], json!(1));
+    assert_eq!(r.json()["created"], json!(1));
+    assert_eq!(app.count("people").await, people + 1);
+    for (q, email) in [("pat", "new@floor.test"), ("quinn", "old@floor.test")] {
+        let found = app
+            .get(&format!("/api/v1/people?q={q}"), Some(&admin.token))
+            .await
+            .json();
+        assert_eq!(found["items"][0]["email"], json!(email), "{found}");
+    }
+
+    // And the address the later row took is now Quinn's: a row giving it with Pat's
+    // number names two people.
+    let clash = "email,name,team,employee_number\nold@floor.test,Who,Company,E-7001\n";
+    let r = import(&app, &admin, clash).await;
+    r.expect(422);
+    assert_eq!(r.json()["errors"][0]["field"], json!("employee_number"));
+}
