@@ -137,6 +137,10 @@ impl RoundCache {
         while entries.len() > 1 && held(&entries) > self.max_responses {
             entries.remove(0);
         }
+        drop(entries);
+        // Planning allocated far more than the plan keeps (and a dropped entry freed
+        // its round): hand the free pages back ([`crate::ops::memory`]).
+        crate::ops::memory::give_back();
         Ok(closed)
     }
 }

@@ -292,8 +292,10 @@ pub fn close_due(
 }
 
 /// After a round is materialised: on SQLite, empties the write-ahead log (a `TRUNCATE`
-/// checkpoint), so the pages that held its ballots do not linger there.
+/// checkpoint), so the pages that held its ballots do not linger there; and hands the
+/// memory the opened ballots took back to the system ([`crate::ops::memory`]).
 pub fn after_close(db: &Db) {
+    crate::ops::memory::give_back();
     if db.backend() == Backend::Sqlite
         && let Err(e) = db.checkpoint_truncate()
     {
