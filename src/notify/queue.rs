@@ -112,19 +112,25 @@ fn invitation_key(person_id: &str, hash: &str) -> String {
     )
 }
 
-/// Queues an account invitation carrying activation `token` (sealed with
-/// `outbox_key`); an earlier invitation still queued is cancelled, its link no longer
-/// working. Someone without an e-mail address gets none (HR hands them the link).
-#[allow(clippy::too_many_arguments)]
+/// An account invitation: to whom, in which language, and the activation token it
+/// carries (with its hash, which names the message, and when it expires).
+pub struct Invitation<'a> {
+    pub person_id: &'a str,
+    pub language: &'a str,
+    pub token: &'a str,
+    pub token_hash: &'a str,
+    pub expires_at: NaiveDateTime,
+}
+
+/// Queues `invitation`, its token sealed with `outbox_key`; an earlier invitation still
+/// queued is cancelled, its link no longer working. Someone without an e-mail address
+/// gets none (HR hands them the link).
 pub fn invitation(
     conn: &mut AnyConnection,
     outbox_key: &[u8; 32],
-    person_id: &str,
-    language: &str,
-    token: &str,
-    token_hash: &str,
-    expires_at: NaiveDateTime,
+    invitation: &Invitation,
 ) -> Result<(), ApiError> {
+    let person_id = invitation.person_id;
     store::cancel_queued(
         conn,
         person_id,
@@ -134,10 +140,7 @@ pub fn invitation(
     if !store::has_email(conn, person_id)? {
         return Ok(());
     }
-    let row = invitation_row(
-        outbox_key, person_id, language, token, token_hash, expires_at,
-    )?;
-    store::enqueue(conn, &[row])?;
+    store::enqueue(conn, &[invitation_row(outbox_key, invitation)?])?;
     Ok(())
 }
 
@@ -146,21 +149,17 @@ pub fn invitation(
 /// person has none queued to cancel, and has an address when the import gave one).
 pub fn invitation_row(
     outbox_key: &[u8; 32],
-    person_id: &str,
-    language: &str,
-    token: &str,
-    token_hash: &str,
-    expires_at: NaiveDateTime,
+    invitation: &Invitation,
 ) -> Result<OutboxRow, ApiError> {
-    let key = invitation_key(person_id, token_hash);
+    let key = invitation_key(invitation.person_id, invitation.token_hash);
     let payload = InvitationPayload {
-        secret: seal(outbox_key, &key, token)?,
-        expires_at,
+        secret: seal(outbox_key, &key, invitation.token)?,
+        expires_at: invitation.expires_at,
     };
     Ok(row(
         kind::INVITATION,
-        person_id,
-        language,
+        invitation.person_id,
+        invitation.language,
         to_json(&payload)?,
         key,
     ))

@@ -14,6 +14,7 @@ use crate::auth::token::{activation_hash, new_activation_token};
 use crate::clock::now;
 use crate::db::AnyConnection;
 use crate::error::{ApiError, FieldError, Msg};
+use crate::notify::queue::Invitation;
 use crate::org::access::may_change_admin;
 use crate::org::audit;
 use crate::org::bulk;
@@ -575,11 +576,13 @@ pub fn apply_with_progress(
                 let invitation = match &p.ids.email {
                     Some(_) => Some(crate::notify::queue::invitation_row(
                         &opts.outbox_key,
-                        &person.id,
-                        language,
-                        &token,
-                        &hash,
-                        t + opts.activation_ttl,
+                        &Invitation {
+                            person_id: &person.id,
+                            language,
+                            token: &token,
+                            token_hash: &hash,
+                            expires_at: t + opts.activation_ttl,
+                        },
                     )?),
                     None => None,
                 };

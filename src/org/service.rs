@@ -14,20 +14,20 @@ use crate::clock::now;
 use crate::db::AnyConnection;
 use crate::error::ApiError;
 use crate::http::page_bounds;
+use crate::notify::queue::Invitation;
 use crate::org::access::{may_change_admin, may_read_person, readable_teams, teams_visible_to};
-use crate::org::audit;
 use crate::org::domain::{
     ATTR_MAX, GrantedRole, IdentifierChanges, Identifiers, Language, Name, TeamKind,
     parse_optional_text, taken_message,
 };
 use crate::org::import::{self, ImportOptions, ImportReport};
-use crate::org::lifecycle;
 use crate::org::model::{PersonChanges, PersonRow, TeamChanges, TeamRow, TeamServes};
 use crate::org::store::{self, TeamTree};
 use crate::org::types::{
     ActivationIssued, CreatePerson, CreateTeam, CreatedPerson, PeopleQuery, Person, PersonPage,
     ServedTeam, SetManagers, Team, TeamPage, UpdatePerson, UpdateTeam,
 };
+use crate::org::{audit, lifecycle};
 use crate::state::AppState;
 
 // ---------- conversions ----------
@@ -435,11 +435,13 @@ pub async fn create_person(
             crate::notify::queue::invitation(
                 conn,
                 &outbox_key,
-                &id,
-                language.as_str(),
-                &sealed_token,
-                &hash,
-                expires,
+                &Invitation {
+                    person_id: &id,
+                    language: language.as_str(),
+                    token: &sealed_token,
+                    token_hash: &hash,
+                    expires_at: expires,
+                },
             )?;
             let row = person_row(conn, &id)?;
             audit::person_created(conn, &actor, &row)?;
@@ -636,11 +638,13 @@ pub async fn reissue_activation(
             crate::notify::queue::invitation(
                 conn,
                 &outbox_key,
-                &id,
-                &row.language,
-                &sealed_token,
-                &hash,
-                expires,
+                &Invitation {
+                    person_id: &id,
+                    language: &row.language,
+                    token: &sealed_token,
+                    token_hash: &hash,
+                    expires_at: expires,
+                },
             )
         })
         .await?;
