@@ -66,33 +66,36 @@ class Handler(BaseHTTPRequestHandler):
             for k in ("webhook-id", "webhook-timestamp", "webhook-signature")
             if self.headers.get(k) is not None
         }
+        # One critical section from counting the request to writing it down: the file
+        # lists the requests to NAME in the order they were counted, so the first line
+        # is the one that was answered as the first (two requests at once could
+        # otherwise be written the other way round).
         with LOCK:
             SEEN[name] = SEEN.get(name, 0) + 1
             n = SEEN[name]
             secret = SECRETS.get(name)
-        code = 500 if fail == "always" or (fail.isdigit() and n <= int(fail)) else 204
-        form = None
-        if (self.headers.get("content-type") or "").startswith("application/x-www-form-urlencoded"):
-            form = {k: v[0] for k, v in parse_qs(body, keep_blank_values=True).items()}
-        answer = parse_qs(url.query).get("answer", [None])[0]
-        reply = b""
-        if answer is not None and answer.isdigit():
-            code = int(answer)
-            reply = ("refused: %s" % (form or {}).get("To", "")).encode("utf-8")
-        record = {
-            "path": url.path,
-            "name": name,
-            "body": body,
-            "headers": headers,
-            "content_type": self.headers.get("content-type"),
-            "answered": code,
-            "authorization": self.headers.get("authorization"),
-            "form": form,
-        }
-        if secret is not None:
-            record["verified"] = verifies(secret, body, headers)
-            record["verified_with_wrong_secret"] = verifies(WRONG, body, headers)
-        with LOCK:
+            code = 500 if fail == "always" or (fail.isdigit() and n <= int(fail)) else 204
+            form = None
+            if (self.headers.get("content-type") or "").startswith("application/x-www-form-urlencoded"):
+                form = {k: v[0] for k, v in parse_qs(body, keep_blank_values=True).items()}
+            answer = parse_qs(url.query).get("answer", [None])[0]
+            reply = b""
+            if answer is not None and answer.isdigit():
+                code = int(answer)
+                reply = ("refused: %s" % (form or {}).get("To", "")).encode("utf-8")
+            record = {
+                "path": url.path,
+                "name": name,
+                "body": body,
+                "headers": headers,
+                "content_type": self.headers.get("content-type"),
+                "answered": code,
+                "authorization": self.headers.get("authorization"),
+                "form": form,
+            }
+            if secret is not None:
+                record["verified"] = verifies(secret, body, headers)
+                record["verified_with_wrong_secret"] = verifies(WRONG, body, headers)
             with open(OUT, "a", encoding="utf-8") as f:
                 f.write(json.dumps(record) + "\n")
         self.send_response(code)
