@@ -5,13 +5,19 @@ behind a load balancer. Two scenarios against the release binary:
 standby — two servers on one primary and one hot standby. A real standby is made with
 `pg_basebackup -R` into a second data directory on another port; both servers read
 released data there (`PULSELINE_READ_DATABASE_URL`), and a third server reading only the
-primary is the reference. A round is answered and closed through both servers and its
-report, heatmap and comments read through both while the standby replays (the standby
-serves them); then the standby's replay is paused (`pg_wal_replay_pause()`), a second
-round answered and closed, and both rounds and the trend read through both servers while
-the standby is behind — it does not hold the second round's results, which the check
-shows — and every answer must equal the reference's. Replay is resumed and the standby
-serves again.
+primary is the reference. Two teams (a frontline team and an internal team serving it on
+the service map), customer ratings of the frontline team, suggestions raised by
+employees (signed and anonymous, voted on, one answered) and an action are made first. A
+round is answered and closed through both servers and its report, heatmap and comments,
+the linkage, the frontline insights and the lists the standby serves (suggestions,
+people, teams, surveys, rounds, actions) read through both while the standby replays (the
+standby serves them); then the standby's replay is paused (`pg_wal_replay_pause()`), a
+second round answered and closed, a suggestion raised and ratings added, and all of it
+and the trend read through both servers while the standby is behind — it does not hold
+the second round's results, the suggestion or the ratings, which the checks show, so a
+stale read would differ — and every answer must equal the reference's. Every one of
+these reads must pass the standby's fence (served there or left to the primary: the
+standby's counters move). Replay is resumed and the standby serves again.
 
 pgbouncer — two servers reach the primary only through a real PgBouncer in transaction
 pooling (`PULSELINE_DB_BEHIND_PGBOUNCER=true`, after `pulseline migrate` run directly):
@@ -30,6 +36,7 @@ and exits 1 if any failed.
 from __future__ import annotations
 
 import argparse
+import datetime
 import json
 import os
 import random
@@ -134,13 +141,44 @@ def metric(h: Http, name: str) -> int:
 
 def canonical(path: str, body: dict):
     """A report answer with what is meant to vary between reads made equal: comments are
-    shown in a random order each time."""
+    shown in a random order each time. The linkage, the insights and the lists hold no
+    time of the read and keep a fixed order: they are compared whole."""
     if path.endswith("/comments") and isinstance(body, dict):
         body = dict(body)
         for key, value in body.items():
             if isinstance(value, list):
                 body[key] = sorted(value, key=lambda v: json.dumps(v, sort_keys=True))
     return body
+
+
+def routed(h: Http) -> int:
+    """Reads a server has put through its standby's fence: served there, or left to the
+    primary (lagging, resting, failed). A read that bypasses the standby moves neither."""
+    return metric(h, "pulseline_standby_reads_total") + metric(h, "pulseline_standby_fallbacks_total")
+
+
+def rate(h: Http, admin: str, team: str, scores: list[int], tag: str, day: str, c: Checks) -> None:
+    """CSAT ratings of `team` on `day`, one per score, with external ids `tag-i`."""
+    body = {
+        "ratings": [
+            {"external_id": f"{tag}-{i}", "team_id": team, "metric": "csat", "score": s, "occurred_on": day}
+            for i, s in enumerate(scores)
+        ]
+    }
+    report = h.expect(200, "POST", "/api/v1/cx/ratings", admin, body)
+    c.equal(report["accepted"], len(scores), f"CSAT ratings ({tag}) stored")
+
+
+def suggest(h: Http, token: str, title: str, body: str, touchpoint: str, anonymous: bool) -> dict:
+    """A suggestion raised by the person of `token`, as answered (with its follow-up code
+    when anonymous)."""
+    return h.expect(
+        201,
+        "POST",
+        "/api/v1/suggestions",
+        token,
+        {"title": title, "body": body, "touchpoint": touchpoint, "anonymous": anonymous},
+    )
 
 
 def answer_round(servers: list[Http], people, rid: str, questions: list[dict], rng: random.Random, c: Checks) -> None:
@@ -183,11 +221,61 @@ def scenario_standby(args) -> list[str]:
             s.wait_ready()
         create_admin(a)
         ha, hb, hr = Http(a.port), Http(b.port), Http(ref.port)
-        pop = populate(ha, a.port, 8, 1, 4)
+        # Two teams of eight: the first serves customers, the second becomes an internal team.
+        pop = populate(ha, a.port, 16, 2, 4)
         admin = pop.admin
+        frontline, back_office = pop.team_ids
+
+        def team_of(email: str) -> int:
+            """populate() puts soak-i@example.org in team i % 2."""
+            return int(email.split("@")[0].rsplit("-", 1)[1]) % 2
+
+        front_people = [person for person in pop.people if team_of(person[0]) == 0]
+        back_people = [person for person in pop.people if team_of(person[0]) == 1]
         rng = random.Random(args.seed)
         survey = ha.expect(201, "POST", "/api/v1/surveys", admin, soak.survey_body("Standby pulse", "2099-01-01"))
         questions = survey["questions"]
+        today = datetime.datetime.now(datetime.timezone.utc).date()
+        # The linkage and the insights over a fixed window that holds today: their defaults
+        # end on the day of the read, and a run may cross midnight.
+        window = f"from={today - datetime.timedelta(days=30)}&to={today + datetime.timedelta(days=1)}"
+        linkage = f"/api/v1/insights/linkage?metric=csat&period=month&{window}"
+        insights = f"/api/v1/insights/frontline?{window}"
+
+        # 0. What the linkage, the insights and the lists show. The service map: the back
+        #    office serves the frontline team, so it takes that team's CX in the linkage.
+        ha.expect(200, "PATCH", f"/api/v1/teams/{back_office}", admin, {"name": "Standby back office", "kind": "internal"})
+        hb.expect(200, "PUT", f"/api/v1/teams/{back_office}/serves", admin, [{"team_id": frontline, "weight": 1.0}])
+        # Twelve CSAT ratings of the frontline team today (a team's CX counts from 10).
+        rate(ha, admin, frontline, [5, 5, 5, 4, 4, 4, 4, 3, 2, 5, 1, 4], "standby", str(today), c)
+        # Suggestions from both teams, signed and anonymous (each team holds 8 ≥ k = 5, so an
+        # anonymous one is filed at its author's own team); three about late refunds, enough
+        # for a theme (a theme needs two).
+        raised = [
+            suggest(ha, front_people[0][1], "Refund delays frustrate customers",
+                    "Customers wait three weeks for a refund and call support about the refund again and again.",
+                    "billing", False),
+            suggest(hb, front_people[1][1], "Delayed refunds after cancellation",
+                    "A refund after cancelling takes weeks; customers ask support where their refund is.",
+                    "billing", True),
+            suggest(ha, back_people[0][1], "Refund requests are delayed",
+                    "Refund delays are the first thing customers complain about when they call.",
+                    "support", True),
+            suggest(hb, back_people[1][1], "Onboarding emails arrive late",
+                    "New customers get the welcome email a day after they sign up.",
+                    "onboarding", False),
+        ]
+        c.check(all(x["team_id"] for x in raised), "anonymous suggestions are filed at their authors' teams (k met)",
+                str([x["team_id"] for x in raised]))
+        # Votes (three for the first, one for the third) and an answer that closes a loop.
+        for (_, token), h in zip(front_people[2:5], (ha, hb, ha)):
+            h.expect(200, "POST", f"/api/v1/suggestions/{raised[0]['id']}/votes", token)
+        hb.expect(200, "POST", f"/api/v1/suggestions/{raised[2]['id']}/votes", back_people[2][1])
+        ha.expect(200, "PATCH", f"/api/v1/suggestions/{raised[0]['id']}", admin,
+                  {"status": "acknowledged", "reply": "Finance is looking at the refund queue this month."})
+        hb.expect(201, "POST", "/api/v1/actions", admin,
+                  {"team_id": frontline, "suggestion_id": raised[0]["id"], "title": "Shorten the refund queue",
+                   "due_on": str(today + datetime.timedelta(days=30))})
 
         def reads(rounds: list[str]) -> list[str]:
             paths = []
@@ -195,55 +283,124 @@ def scenario_standby(args) -> list[str]:
                 paths += [f"/api/v1/rounds/{rid}/report", f"/api/v1/rounds/{rid}/heatmap", f"/api/v1/rounds/{rid}/comments"]
             if len(rounds) > 1:
                 paths.append(f"/api/v1/surveys/{survey['id']}/trend")
+            # The linkage (engagement of the closed rounds against CSAT, the back office
+            # through the service map) and the frontline insights, whole and for one team.
+            paths += [linkage, insights, f"/api/v1/insights/frontline?team_id={frontline}&{window}"]
+            # The lists the servers read on the standby (`Db::read_replicated`). Not here,
+            # as they are read on the primary: the audit log, the outbox, webhooks and their
+            # deliveries, SCIM tokens, an action's updates, the CX summary and single items
+            # (a suggestion, a person, a team, a survey).
+            paths += [
+                "/api/v1/suggestions",
+                "/api/v1/suggestions?sort=votes&q=refund",
+                "/api/v1/people",
+                f"/api/v1/people?team_id={frontline}",
+                "/api/v1/teams",
+                "/api/v1/surveys",
+                f"/api/v1/surveys/{survey['id']}/rounds",
+                "/api/v1/actions",
+            ]
             return paths
 
-        def compare(rounds: list[str], when: str) -> None:
-            same, differ = 0, []
+        def compare(rounds: list[str], when: str) -> dict:
+            """Reads every path through both servers and the reference; the reference's
+            answers by path."""
+            same, differ, bypassed, answers = 0, [], [], {}
             for path in reads(rounds):
                 want = canonical(path, hr.expect(200, "GET", path, admin))
+                answers[path] = want
                 for name, h in (("a", ha), ("b", hb)):
+                    before = routed(h)
                     got = canonical(path, h.expect(200, "GET", path, admin))
+                    if routed(h) == before:
+                        bypassed.append(f"{name} {path}")
                     if got == want:
                         same += 1
                     else:
                         differ.append(f"{name} {path}")
             c.check(not differ, f"{when}: {same} reads through both servers equal the primary's", ", ".join(differ[:4]))
+            c.check(not bypassed, f"{when}: each of them passed the standby's fence (served there or left to the primary)",
+                    "bypassed: " + ", ".join(bypassed[:4]))
+            return answers
+
+        def served_total() -> int:
+            return metric(ha, "pulseline_standby_reads_total") + metric(hb, "pulseline_standby_reads_total")
+
+        def fallbacks_total() -> int:
+            return metric(ha, "pulseline_standby_fallbacks_total") + metric(hb, "pulseline_standby_fallbacks_total")
+
+        def point(answers: dict, team: str) -> dict:
+            """The linkage's point of `team` in the reference's answer ({} when none)."""
+            return next((p for p in answers[linkage]["points"] if p["team_id"] == team), {})
 
         # 1. A round answered and closed through both servers, read while the standby replays.
         r1 = ha.expect(201, "POST", f"/api/v1/surveys/{survey['id']}/rounds", admin)["id"]
         answer_round([ha, hb], pop.people, r1, questions, rng, c)
         hb.expect(200, "POST", f"/api/v1/rounds/{r1}/close", admin)
-        served_before = metric(ha, "pulseline_standby_reads_total") + metric(hb, "pulseline_standby_reads_total")
-        compare([r1], "replaying")
-        served = metric(ha, "pulseline_standby_reads_total") + metric(hb, "pulseline_standby_reads_total")
-        c.check(served - served_before >= 3, f"the standby served reads while replaying ({served - served_before})")
+        served_before = served_total()
+        answers = compare([r1], "replaying")
+        served = served_total()
+        c.check(served - served_before >= 3, f"the standby served reads while replaying ({served - served_before} of {2 * len(reads([r1]))})")
         c.equal(metric(hr, "pulseline_standby_reads_total"), 0, "the primary-only server reports no standby reads")
+        # What the new reads show is something: points for both teams, themes, the lists.
+        front, back = point(answers, frontline), point(answers, back_office)
+        c.check(front.get("n_ratings") == 12 and back.get("via_service_map") is True,
+                "the linkage has the frontline team (12 ratings) and the back office through the service map",
+                f"frontline {front}, back office {back}")
+        c.check(answers[insights]["total"] == 4 and len(answers[insights]["themes"]) >= 1,
+                f"the frontline insights count 4 suggestions in {len(answers[insights]['themes'])} theme(s)",
+                json.dumps(answers[insights])[:300])
+        c.equal(answers["/api/v1/suggestions"]["total"], 4, "suggestions listed")
 
-        # 2. Replay paused: a second round answered and closed; the standby stays behind.
+        # 2. Replay paused: a second round answered and closed, a suggestion raised and
+        #    ratings added; the standby stays behind, so the reads of all of it differ there.
         psql(standby.database(run.db.name), "SELECT pg_wal_replay_pause()")
         r2 = hb.expect(201, "POST", f"/api/v1/surveys/{survey['id']}/rounds", admin)["id"]
         answer_round([hb, ha], pop.people, r2, questions, rng, c)
         ha.expect(200, "POST", f"/api/v1/rounds/{r2}/close", admin)
-        on_standby = psql(read_url, f"SELECT COUNT(*) FROM rounds WHERE id = '{r2}' AND materialised_at IS NOT NULL").strip()
-        on_primary = run.db.scalar(f"SELECT COUNT(*) FROM rounds WHERE id = '{r2}' AND materialised_at IS NOT NULL")
-        c.check(on_standby == "0" and on_primary == 1, "the paused standby lacks the second round's results the primary has",
-                f"standby {on_standby}, primary {on_primary}")
-        lag_before = metric(ha, "pulseline_standby_fallbacks_total") + metric(hb, "pulseline_standby_fallbacks_total")
-        compare([r1, r2], "standby paused")
-        lagged = metric(ha, "pulseline_standby_fallbacks_total") + metric(hb, "pulseline_standby_fallbacks_total") - lag_before
-        c.check(lagged >= len(reads([r1, r2])), f"reads left to the primary while the standby lags ({lagged})")
+        late = suggest(hb, front_people[5][1], "Refunds delayed again this week",
+                       "Three customers called today about a refund that is two weeks late.", "billing", False)
+        rate(ha, admin, frontline, [1, 2, 2, 1, 3], "standby-paused", str(today), c)
+
+        def on_both(sql: str) -> tuple[str, int]:
+            """A count on the paused standby and on the primary."""
+            return psql(read_url, sql).strip(), run.db.scalar(sql)
+
+        for what, sql, want in [
+            ("the second round's results", f"SELECT COUNT(*) FROM rounds WHERE id = '{r2}' AND materialised_at IS NOT NULL", 1),
+            ("the new suggestion", f"SELECT COUNT(*) FROM suggestions WHERE id = '{late['id']}'", 1),
+            ("the new ratings", "SELECT COUNT(*) FROM cx_ratings WHERE external_id LIKE 'standby-paused-%'", 5),
+        ]:
+            on_standby, on_primary = on_both(sql)
+            c.check(on_standby == "0" and on_primary == want, f"the paused standby lacks {what} the primary has",
+                    f"standby {on_standby}, primary {on_primary}")
+        lag_before, served_before = fallbacks_total(), served_total()
+        answers = compare([r1, r2], "standby paused")
+        lagged, served = fallbacks_total() - lag_before, served_total() - served_before
+        c.check(lagged >= 2 * len(reads([r1, r2])) and served == 0,
+                f"reads left to the primary while the standby lags ({lagged} of {2 * len(reads([r1, r2]))}, "
+                f"{served} served there)")
+        # The answers hold what the standby lacks: a read there would not have equalled them.
+        front = point(answers, frontline)
+        c.check(front.get("n_ratings") == 17 and front.get("n_responses", 0) > 8,
+                f"the linkage counts the ratings and the round the standby lacks "
+                f"({front.get('n_ratings')} ratings, {front.get('n_responses')} responses)", f"frontline {front}")
+        c.check(answers[insights]["total"] == 5 and any(s["id"] == late["id"] for s in answers["/api/v1/suggestions"]["items"]),
+                "the insights and the list hold the suggestion the standby lacks",
+                f"insights total {answers[insights]['total']}")
 
         # 3. Replay resumed: the standby catches up and serves again.
         psql(read_url, "SELECT pg_wal_replay_resume()")
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
-            if psql(read_url, f"SELECT COUNT(*) FROM rounds WHERE id = '{r2}' AND materialised_at IS NOT NULL").strip() == "1":
+            # The ratings were the last thing written while it was paused.
+            if on_both("SELECT COUNT(*) FROM cx_ratings WHERE external_id LIKE 'standby-paused-%'")[0] == "5":
                 break
             time.sleep(0.2)
         time.sleep(1.2)  # the servers leave a late standby alone for a second
-        served_before = metric(ha, "pulseline_standby_reads_total") + metric(hb, "pulseline_standby_reads_total")
+        served_before = served_total()
         compare([r1, r2], "replay resumed")
-        served = metric(ha, "pulseline_standby_reads_total") + metric(hb, "pulseline_standby_reads_total")
+        served = served_total()
         c.check(served > served_before, f"the standby serves again once caught up ({served - served_before})")
         for h in (ha, hb, hr):
             h.close()
