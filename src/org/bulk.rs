@@ -1,10 +1,12 @@
 //! The people import's reads and writes in bulk. An import of 100,000 rows asked the
 //! database who holds each row's e-mail address, employee number and phone number, then
 //! wrote the new person, cancelled their queued invitations, checked their address and
-//! queued the invitation: half a dozen statements a row, each a round trip to
-//! PostgreSQL. Here the identifiers of everyone are read once into [`Holders`], kept
-//! current as rows are written, and new people, their invitations and their manager
-//! places are written a chunk at a time ([`NewPeople`]).
+//! queued the invitation, or read and rewrote the person it found: half a dozen
+//! statements a row, each a round trip to PostgreSQL. Here everyone's row is read once
+//! into [`Holders`] (with who holds which identifier), kept current as rows are
+//! written; new people, their invitations and their manager places are written a chunk
+//! at a time ([`NewPeople`]); and a person the row describes as stored is not written
+//! at all ([`crate::org::model::PersonChanges::alter`]).
 //!
 //! Everything runs inside the import's transaction, so what [`Holders`] read at its
 //! start plus what the import itself wrote is what the per-row queries would have seen
@@ -28,31 +30,45 @@ const CHUNK: usize = 500;
 
 /// The identifiers a person holds: e-mail address (compared whatever its case),
 /// employee number and phone number.
-type Held = (Option<String>, Option<String>, Option<String>);
+pub type Held = (Option<String>, Option<String>, Option<String>);
 
-/// Who holds each identifier value. A phone number may be shared (a work number), so
-/// each value maps to every holder.
+/// Who holds each identifier value, and everyone's row as the import found it. A phone
+/// number may be shared (a work number), so each value maps to every holder.
 #[derive(Default)]
 pub struct Holders {
     email: HashMap<String, Vec<String>>,
     employee_number: HashMap<String, Vec<String>>,
     phone: HashMap<String, Vec<String>>,
+    /// The rows as read at the start, less those the import has changed since.
+    rows: HashMap<String, PersonRow>,
 }
 
 impl Holders {
-    /// Everyone's identifiers, erased people included (an erased row holds none).
+    /// Everyone, erased people included (an erased row holds no identifier).
     pub fn load(conn: &mut AnyConnection) -> Result<Holders, ApiError> {
-        let rows: Vec<(String, Held)> = people::table
-            .select((
-                people::id,
-                (people::email, people::employee_number, people::phone),
-            ))
-            .load(conn)?;
+        let rows: Vec<PersonRow> = people::table.select(PersonRow::as_select()).load(conn)?;
         let mut holders = Holders::default();
-        for (id, held) in rows {
-            holders.add(&id, &held);
+        for row in rows {
+            holders.add(&row.id, &held(&row));
+            holders.rows.insert(row.id.clone(), row);
         }
         Ok(holders)
+    }
+
+    /// Person `id` as stored now: as read at the start, or read again once the import
+    /// has changed them.
+    pub fn row(&self, conn: &mut AnyConnection, id: &str) -> Result<Option<PersonRow>, ApiError> {
+        match self.rows.get(id) {
+            Some(row) => Ok(Some(row.clone())),
+            None => crate::org::store::find_person(conn, id),
+        }
+    }
+
+    /// Person `id` was changed from `before` to hold `after`.
+    pub fn changed(&mut self, id: &str, before: &Held, after: &Held) {
+        self.rows.remove(id);
+        self.remove(id, before);
+        self.add(id, after);
     }
 
     fn map(&mut self, field: &str) -> &mut HashMap<String, Vec<String>> {
@@ -90,7 +106,7 @@ impl Holders {
         ]
     }
 
-    /// Records that person `id` holds `held`.
+    /// Records that person `id` (a new one, or a changed one) holds `held`.
     pub fn add(&mut self, id: &str, held: &Held) {
         for (field, value) in Self::values(held) {
             if let Some(v) = value {
@@ -103,7 +119,7 @@ impl Holders {
     }
 
     /// Records that person `id` no longer holds `held`.
-    pub fn remove(&mut self, id: &str, held: &Held) {
+    fn remove(&mut self, id: &str, held: &Held) {
         for (field, value) in Self::values(held) {
             if let Some(v) = value {
                 let key = Self::key(field, v);

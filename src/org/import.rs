@@ -479,7 +479,7 @@ pub fn apply_with_progress(
                 if new_people.holds(&id) {
                     new_people.flush(conn)?;
                 }
-                store::find_person(conn, &id)?
+                holders.row(conn, &id)?
             }
             Err(field) => {
                 report.errors.push(FieldError::new(
@@ -532,16 +532,19 @@ pub fn apply_with_progress(
                     employee_number: p.ids.employee_number.clone().map(Some),
                     updated_at: Some(t),
                 };
-                store::update_person(conn, &row.id, &changes)?;
-                // A blank cell keeps the stored identifier.
-                let before = bulk::held(&row);
-                let after = (
-                    p.ids.email.or(before.0.clone()),
-                    p.ids.employee_number.or(before.1.clone()),
-                    p.ids.phone.or(before.2.clone()),
-                );
-                holders.remove(&row.id, &before);
-                holders.add(&row.id, &after);
+                // A row that matches the person as stored writes nothing (an unchanged
+                // re-import is reads only).
+                if changes.alter(&row) {
+                    store::update_person(conn, &row.id, &changes)?;
+                    // A blank cell keeps the stored identifier.
+                    let before = bulk::held(&row);
+                    let after = (
+                        p.ids.email.or(before.0.clone()),
+                        p.ids.employee_number.or(before.1.clone()),
+                        p.ids.phone.or(before.2.clone()),
+                    );
+                    holders.changed(&row.id, &before, &after);
+                }
                 report.updated += 1;
                 counts.moved += u64::from(row.team_id != p.team_id);
                 counts.role_changes +=

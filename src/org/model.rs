@@ -127,6 +127,27 @@ pub struct PersonChanges {
     pub updated_at: Option<NaiveDateTime>,
 }
 
+impl PersonChanges {
+    /// Whether writing these changes would alter `row` (`updated_at` aside): an import
+    /// that finds a person as its row describes them writes nothing.
+    pub fn alter(&self, row: &PersonRow) -> bool {
+        fn differs<T: PartialEq>(new: &Option<T>, old: &T) -> bool {
+            new.as_ref().is_some_and(|n| n != old)
+        }
+        differs(&self.name, &row.name)
+            || differs(&self.team_id, &row.team_id)
+            || differs(&self.is_hr, &row.is_hr)
+            || differs(&self.is_admin, &row.is_admin)
+            || differs(&self.location, &row.location)
+            || differs(&self.job_family, &row.job_family)
+            || differs(&self.start_date, &row.start_date)
+            || differs(&self.language, &row.language)
+            || differs(&self.email, &row.email)
+            || differs(&self.phone, &row.phone)
+            || differs(&self.employee_number, &row.employee_number)
+    }
+}
+
 #[derive(Insertable, Queryable, Debug, Clone)]
 #[diesel(table_name = team_managers)]
 pub struct TeamManager {

@@ -382,6 +382,40 @@ async fn a_large_import_writes_each_row_once_and_finds_each_person_again() {
         .await
         .json();
     assert_eq!(renamed["total"], json!(N));
+
+    // The same file once more: every person is found as the file describes them, so
+    // the import matches them all and writes none of them (not even `updated_at`).
+    let last_change = || async {
+        app.state
+            .db
+            .read(|conn| {
+                use diesel::dsl::max;
+                use diesel::prelude::*;
+                use pulseline::db::schema::people;
+                Ok(people::table
+                    .select(max(people::updated_at))
+                    .first::<Option<chrono::NaiveDateTime>>(conn)?)
+            })
+            .await
+            .expect("latest change")
+    };
+    let before = last_change().await;
+    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    let r = import(&app, &admin, &again).await;
+    r.expect(200);
+    assert_eq!(r.json()["created"], json!(0));
+    assert_eq!(r.json()["updated"], json!(N));
+    assert_eq!(last_change().await, before);
+    // One changed cell is written.
+    let one = again.replace(",Renamed 7,", ",Renamed Seven,");
+    let r = import(&app, &admin, &one).await;
+    r.expect(200);
+    assert!(last_change().await > before);
+    let seven = app
+        .get("/api/v1/people?q=seven", Some(&admin.token))
+        .await
+        .json();
+    assert_eq!(seven["total"], json!(1));
 }
 
 /// An identifier one row takes away from a person is free for a later row of the same
