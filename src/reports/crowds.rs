@@ -57,7 +57,11 @@ impl RoundData {
                 }
                 continue;
             }
-            for a in r.answers.iter().filter(|a| ids.contains(&a.question_id)) {
+            for a in r
+                .answers
+                .iter()
+                .filter(|a| ids.iter().any(|id| **id == *a.question_id))
+            {
                 if let Some(key) = value(a) {
                     push(key);
                 }

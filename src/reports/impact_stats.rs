@@ -51,7 +51,7 @@ pub fn respondents_scores(
         .map(|(answers, index)| {
             let mut sums = vec![(0.0, 0usize); drivers.len()];
             for a in *answers {
-                let Some(Some(j)) = driver_of.get(a.question_id.as_str()) else {
+                let Some(Some(j)) = driver_of.get(&*a.question_id) else {
                     continue;
                 };
                 if let Some(v) = a.value

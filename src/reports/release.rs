@@ -16,7 +16,9 @@ use crate::anonymity::uniform::hide_uniform;
 use crate::db::AnyConnection;
 use crate::db::schema::{answers, responses, round_invitees, round_teams, teams};
 use crate::error::ApiError;
-use crate::reports::scores::{Answer, GroupScores, QuestionInfo, engagement_index, score_group};
+use crate::reports::scores::{
+    Answer, GroupScores, QuestionIds, QuestionInfo, engagement_index, score_group,
+};
 use crate::surveys::bank::{Driver, ENPS_KEY, QuestionKind};
 use crate::surveys::model::{CUTS, RoundRow, SurveyRow, cuts_mask};
 use crate::surveys::store;
@@ -265,17 +267,16 @@ impl RoundData {
                 texts: Vec::new(),
             });
         }
+        let mut ids = QuestionIds::default();
         for (rid, qid, value, choice, text) in answer_rows {
             let Some(&i) = by_id.get(&rid) else { continue };
             match text {
                 Some(t) => resps[i].texts.push((qid, t)),
-                None => resps[i].answers.push(Answer {
-                    question_id: qid,
-                    value,
-                    choice,
-                }),
+                None => resps[i].answers.push(ids.answer(qid, value, choice)),
             }
         }
+        // The round is kept for its reports: no spare capacity per response.
+        resps.iter_mut().for_each(|r| r.answers.shrink_to_fit());
         let mut invitees: Vec<Atom> = Vec::new();
         let mut invitee_index = HashMap::new();
         for (team, l, j, t) in &invitee_rows {
@@ -393,7 +394,7 @@ impl RoundData {
         let qs = &self.questions;
         let answered = |r: &Resp, id: &str| {
             r.answers.iter().any(|a| {
-                a.question_id == id && a.value.or(a.choice.as_ref().map(|_| 0.0)).is_some()
+                *a.question_id == *id && a.value.or(a.choice.as_ref().map(|_| 0.0)).is_some()
             })
         };
         // Items answered by the same responses share a grid, and so a plan: most
@@ -539,7 +540,7 @@ impl RoundData {
         over: &[Item],
         ids: &[String],
     ) {
-        let numeric = |a: &Answer, id: &str| a.question_id == id && a.value.is_some();
+        let numeric = |a: &Answer, id: &str| *a.question_id == *id && a.value.is_some();
         let members: Vec<(Grid, Vec<Vec<bool>>)> = ids
             .iter()
             .map(|id| {

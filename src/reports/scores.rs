@@ -42,12 +42,38 @@ pub struct QuestionInfo {
 /// One answer of a response. A response is a slice of answers, `&[Answer]`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Answer {
-    /// The question answered.
-    pub question_id: String,
+    /// The question answered (one shared copy per question: [`QuestionIds`]).
+    pub question_id: std::sync::Arc<str>,
     /// The numeric answer to a `likert5` (1–5) or `scale11` (0–10) question.
     pub value: Option<f64>,
     /// The chosen option of a `choice` question.
     pub choice: Option<String>,
+}
+
+/// Makes answers that share one copy of each question's id (a kept round holds about a
+/// million answers at 100,000 people; a copy each was 48 bytes more per answer).
+#[derive(Default)]
+pub struct QuestionIds(HashMap<String, std::sync::Arc<str>>);
+
+impl QuestionIds {
+    /// An answer to `question_id`.
+    pub fn answer(
+        &mut self,
+        question_id: String,
+        value: Option<f64>,
+        choice: Option<String>,
+    ) -> Answer {
+        let question_id = self
+            .0
+            .entry(question_id)
+            .or_insert_with_key(|q| q.as_str().into())
+            .clone();
+        Answer {
+            question_id,
+            value,
+            choice,
+        }
+    }
 }
 
 /// The scores of a group of responses.
@@ -533,7 +559,7 @@ mod tests {
 
     fn v(id: &str, value: f64) -> Answer {
         Answer {
-            question_id: id.to_owned(),
+            question_id: id.into(),
             value: Some(value),
             choice: None,
         }
@@ -541,7 +567,7 @@ mod tests {
 
     fn c(id: &str, choice: &str) -> Answer {
         Answer {
-            question_id: id.to_owned(),
+            question_id: id.into(),
             value: None,
             choice: Some(choice.to_owned()),
         }
@@ -549,7 +575,7 @@ mod tests {
 
     fn t(id: &str) -> Answer {
         Answer {
-            question_id: id.to_owned(),
+            question_id: id.into(),
             value: None,
             choice: None,
         }
