@@ -136,7 +136,7 @@ impl Holders {
 
     /// The one person `ids` names, by whichever identifiers it gives; `Err(field)` when
     /// `field` names someone other than an earlier identifier does, or more than one
-    /// person. The same answer as [`crate::org::store::find_person_by_identifiers`].
+    /// person (a work number colleagues share).
     pub fn find(&self, ids: &Identifiers) -> Result<Option<String>, &'static str> {
         let mut found: Option<String> = None;
         for (field, value) in ids.given() {

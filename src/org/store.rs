@@ -227,30 +227,6 @@ fn holders(conn: &mut AnyConnection, field: &str, value: &str) -> Result<Vec<Str
     Ok(q.load(conn)?)
 }
 
-/// The one person `ids` names: by e-mail address, employee number or phone number,
-/// whichever are given. `Err(field)` when `field` names someone other than an earlier
-/// identifier does, or more than one person (a work number colleagues share).
-#[allow(clippy::type_complexity)]
-pub fn find_person_by_identifiers(
-    conn: &mut AnyConnection,
-    ids: &crate::org::domain::Identifiers,
-) -> Result<Result<Option<PersonRow>, &'static str>, ApiError> {
-    let mut found: Option<String> = None;
-    for (field, value) in ids.given() {
-        let hits = holders(conn, field, value)?;
-        match (&found, hits.as_slice()) {
-            (_, [_, _, ..]) => return Ok(Err(field)),
-            (Some(a), [b]) if a != b => return Ok(Err(field)),
-            (None, [b]) => found = Some(b.clone()),
-            _ => {}
-        }
-    }
-    match found {
-        Some(id) => Ok(Ok(find_person(conn, &id)?)),
-        None => Ok(Ok(None)),
-    }
-}
-
 /// Which of a person's identifiers (`email`, `employee_number`, `phone`) someone other
 /// than `except` already has: the field's name, for a 409 that names it.
 pub fn identifier_taken(
