@@ -111,6 +111,12 @@ struct Args {
     /// the trend reads them all.
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=24))]
     rounds: u32,
+    /// Leave the rounds before the last unplanned, as after a restart: the last round's
+    /// first read then plans their released groups itself. Without it, each earlier
+    /// round is planned after its close with its trend points, as `pulseline serve`'s
+    /// background warmer does, and that time is reported.
+    #[arg(long)]
+    cold_history: bool,
     /// Share of the audience that answers.
     #[arg(long, default_value_t = 0.8)]
     answered: f64,
@@ -146,6 +152,8 @@ struct Timings {
     /// That team's trend over every round: cold (right after its report) and warm.
     trend_cold_ms: f64,
     trend_ms: Vec<f64>,
+    /// Each earlier round's plan after its close, as the background warmer makes it.
+    warm_ms: Vec<f64>,
     /// Opening the round through the API: its audience, their generalised segments and
     /// the messages queued.
     open_ms: f64,
@@ -212,17 +220,18 @@ async fn main() -> anyhow::Result<()> {
     }
     println!();
     println!(
-        "| backend | open the round | close (materialise) | a team's report cold | warm | its trend cold | warm | database | answers per response | impact cold | impact | every group's impact, in the plan | peak memory from the close | memory at rest |"
+        "| backend | open the round | close (materialise) | earlier round planned (warmer) | a team's report cold | warm | its trend cold | warm | database | answers per response | impact cold | impact | every group's impact, in the plan | peak memory from the close | memory at rest |"
     );
     println!(
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
     );
     for t in &rows {
         println!(
-            "| {} | {:.0} ms | {:.0} ms | {:.1} ms | {:.1} ms | {:.0} ms | {:.1} ms | {:.1} MB | {:.0} B | {:.0} ms | {:.1} ms | {:.1} ms | {:.0} MiB | {:.0} MiB |",
+            "| {} | {:.0} ms | {:.0} ms | {:.0} ms | {:.1} ms | {:.1} ms | {:.0} ms | {:.1} ms | {:.1} MB | {:.0} B | {:.0} ms | {:.1} ms | {:.1} ms | {:.0} MiB | {:.0} MiB |",
             t.backend,
             t.open_ms,
             t.close_ms,
+            median(&t.warm_ms),
             t.team_cold_ms,
             median(&t.team_ms),
             t.trend_cold_ms,
@@ -296,6 +305,7 @@ async fn bench_one(args: &Args, url: &str) -> anyhow::Result<Timings> {
     let mut open_ms = start.elapsed().as_secs_f64() * 1000.0;
     let survey_id = first.survey_id;
     let (mut round_id, mut close_ms) = (first.round_id, 0.0);
+    let mut warm_ms = Vec::new();
     // Earlier rounds first, each answered and closed; the last one is timed.
     for r in 0..args.rounds {
         if r > 0 {
@@ -315,6 +325,20 @@ async fn bench_one(args: &Args, url: &str) -> anyhow::Result<Timings> {
         let start = std::time::Instant::now();
         app.call(Method::POST, &close, &hr, None, 200).await?;
         close_ms = start.elapsed().as_secs_f64() * 1000.0;
+        if r + 1 < args.rounds && !args.cold_history {
+            eprintln!(
+                "[{backend}] round {}: planning it, as the warmer does",
+                r + 1
+            );
+            let (cache, db) = (app.state.rounds.clone(), app.state.db.clone());
+            let start = std::time::Instant::now();
+            let at = pulseline::clock::now();
+            let planned = tokio::task::spawn_blocking(move || cache.warm(&db, at)).await??;
+            if planned != 1 {
+                bail!("the warmer planned {planned} rounds after a close, not one");
+            }
+            warm_ms.push(start.elapsed().as_secs_f64() * 1000.0);
+        }
     }
     let id = round_id.clone();
     // The last round's responses, and every round's.
@@ -404,6 +428,7 @@ async fn bench_one(args: &Args, url: &str) -> anyhow::Result<Timings> {
         answer_bytes,
         open_ms,
         close_ms,
+        warm_ms,
         team_cold_ms,
         team_ms,
         trend_cold_ms,

@@ -172,21 +172,7 @@ impl Grid {
 
     /// For each node, itself and its ancestors up to the root.
     pub fn node_paths(&self) -> Vec<Vec<usize>> {
-        let parent = self.parents();
-        (0..self.tree.len())
-            .map(|node| {
-                let mut out = vec![node];
-                let mut cur = node;
-                while let Some(p) = parent.get(cur).copied().flatten() {
-                    if out.contains(&p) {
-                        break;
-                    }
-                    out.push(p);
-                    cur = p;
-                }
-                out
-            })
-            .collect()
+        paths_of(&self.parents())
     }
 
     /// For each atom, the nodes whose subtree contains it.
@@ -344,6 +330,25 @@ fn release_batching_from(
 /// audit of aggregates over several items, [`super::aggregate`]).
 pub fn settle(grid: &Grid, k: usize, shown: Vec<Vec<bool>>) -> Vec<Vec<bool>> {
     apply_rules(grid, &grid.counts(), k.max(1), shown)
+}
+
+/// For each node of a tree given by each node's parent, itself and its ancestors up to
+/// the root (a cycle ends the chain where it closes).
+pub fn paths_of(parent: &[Option<usize>]) -> Vec<Vec<usize>> {
+    (0..parent.len())
+        .map(|node| {
+            let mut out = vec![node];
+            let mut cur = node;
+            while let Some(p) = parent.get(cur).copied().flatten() {
+                if out.contains(&p) {
+                    break;
+                }
+                out.push(p);
+                cur = p;
+            }
+            out
+        })
+        .collect()
 }
 
 /// Rules 1–4 to a fixed point, starting from `shown`.

@@ -13,7 +13,6 @@ use crate::db::AnyConnection;
 use crate::db::schema::{cx_ratings, rounds, team_serves, teams};
 use crate::error::ApiError;
 use crate::reports::closed_rounds::RoundCache;
-use crate::reports::release::Item;
 use crate::surveys::model::RoundRow;
 
 /// A period as a number (months or quarters since year 0) and back to its label.
@@ -63,23 +62,18 @@ pub(super) fn load(
         .filter(|r| r.answers_purged_at.is_none())
     {
         let p = period_index(period, round.closes_at.date());
-        let model = rounds_cache.closed(conn, round)?;
-        let (data, plan) = (&model.data, &model.plan);
-        for (i, (team_id, _)) in data.teams.iter().enumerate() {
-            let node = i + 1;
-            let released = plan.groups[node][0]
-                && plan
-                    .items
-                    .get(&Item::Engagement)
-                    .is_some_and(|m| m[node][0]);
-            if !released {
-                continue;
-            }
-            let s = data.scores(node, None);
-            if let Some(ei) = s.engagement_index {
-                let e = engagement.entry((team_id.clone(), p)).or_insert((0.0, 0));
-                e.0 += ei * s.engagement_n as f64;
-                e.1 += s.engagement_n as i64;
+        // Each team's released engagement is kept with the round's footprint.
+        let kept = rounds_cache.points(conn, round)?;
+        let Some(points) = kept.points.get() else {
+            continue;
+        };
+        for (team_id, point) in points.teams() {
+            if let Some((ei, n)) = point.engagement {
+                let e = engagement
+                    .entry((team_id.to_owned(), p))
+                    .or_insert((0.0, 0));
+                e.0 += ei * n as f64;
+                e.1 += n as i64;
             }
         }
     }

@@ -26,50 +26,33 @@ use crate::anonymity::fixes::{Solved, candidates, released_above};
 use crate::anonymity::linear_audit::{Audit, Cell, Verdicts};
 use crate::anonymity::suppress::settle;
 
+use super::footprint::Footprint;
 use super::release::{InviteeTuple, RoundData, StoredCell, TeamRows};
-
-/// An earlier round as the later plan sees it: its data and its released groups.
-pub struct Earlier<'a> {
-    pub data: &'a RoundData,
-    pub groups: &'a [Vec<bool>],
-}
 
 /// The later round's released groups once no earlier round can be subtracted from them
 /// to isolate fewer than k people.
-pub fn limit(later: &RoundData, mut groups: Vec<Vec<bool>>, earlier: &[Earlier]) -> Vec<Vec<bool>> {
+pub fn limit(
+    later: &RoundData,
+    mut groups: Vec<Vec<bool>>,
+    earlier: &[&Footprint],
+) -> Vec<Vec<bool>> {
+    if earlier.is_empty() {
+        return groups;
+    }
+    let this = Footprint::of(later, Vec::new());
     for e in earlier {
-        groups = audit_pair(later, groups, e);
+        groups = audit_pair(later, &this, groups, e);
     }
     groups
 }
 
-/// The columns of a stored cell: the whole group, then one per collected cut.
-fn columns(data: &RoundData, values: &[usize]) -> Vec<usize> {
-    let mut cols = vec![0];
-    cols.extend(
-        values
-            .iter()
-            .enumerate()
-            .map(|(c, &v)| data.column(Some((c, v)))),
-    );
-    cols
-}
-
-/// The nodes whose subtree holds `node`, itself first, the organisation last.
-fn chain(data: &RoundData, node: usize) -> Vec<usize> {
-    let mut chain = data
-        .ancestors
-        .get(node)
-        .cloned()
-        .unwrap_or_else(|| vec![node]);
-    if !chain.contains(&0) {
-        chain.push(0);
-    }
-    chain
-}
-
 /// The linear audit over both rounds' released groups, people as unknowns.
-fn audit_pair(later: &RoundData, mut groups: Vec<Vec<bool>>, e: &Earlier) -> Vec<Vec<bool>> {
+fn audit_pair(
+    later: &RoundData,
+    this: &Footprint,
+    mut groups: Vec<Vec<bool>>,
+    e: &Footprint,
+) -> Vec<Vec<bool>> {
     let k = later.k.get();
     let (n_before, c_before) = (e.groups.len(), e.groups.first().map_or(0, Vec::len));
     let grid = later.grid(|_| 1, true);
@@ -77,12 +60,12 @@ fn audit_pair(later: &RoundData, mut groups: Vec<Vec<bool>>, e: &Earlier) -> Vec
     let c_later = grid.cols();
     // Atoms: the people who share their stored cells in both rounds.
     type Stored = Option<StoredCell>;
-    let mut pairs: HashMap<String, (Stored, Stored)> = HashMap::new();
-    for (p, cell) in &e.data.people {
-        pairs.entry(p.clone()).or_default().0 = cell.clone();
+    let mut pairs: HashMap<u128, (Stored, Stored)> = HashMap::new();
+    for (p, cell) in &e.people {
+        pairs.entry(*p).or_default().0 = cell.clone();
     }
-    for (p, cell) in &later.people {
-        pairs.entry(p.clone()).or_default().1 = cell.clone();
+    for (p, cell) in &this.people {
+        pairs.entry(*p).or_default().1 = cell.clone();
     }
     let mut sizes: HashMap<(Stored, Stored), usize> = HashMap::new();
     for pair in pairs.into_values() {
@@ -97,12 +80,12 @@ fn audit_pair(later: &RoundData, mut groups: Vec<Vec<bool>>, e: &Earlier) -> Vec
     for ((before, now), n) in &atoms {
         let (mut path, mut col) = (Vec::new(), Vec::new());
         if let Some((node, values)) = before {
-            path.extend(chain(e.data, *node));
-            col.extend(columns(e.data, values));
+            path.extend(e.chain(*node));
+            col.extend(e.columns(values));
         }
         if let Some((node, values)) = now {
-            path.extend(chain(later, *node).into_iter().map(|x| x + n_before));
-            col.extend(columns(later, values).into_iter().map(|x| x + c_before));
+            path.extend(this.chain(*node).into_iter().map(|x| x + n_before));
+            col.extend(this.columns(values).into_iter().map(|x| x + c_before));
         }
         paths.push(path);
         cols.push(col);

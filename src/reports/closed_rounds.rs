@@ -6,9 +6,9 @@ use diesel::prelude::*;
 
 use crate::db::AnyConnection;
 use crate::error::ApiError;
-use crate::reports::across_rounds::Earlier;
+use crate::reports::footprint::{Footprint, Points};
 use crate::reports::impact_release::impacts_of;
-use crate::reports::release::{Plan, RoundData, TeamRows, frozen_team_rows, team_rows};
+use crate::reports::release::{Loaded, Plan, RoundData, TeamRows, frozen_team_rows, team_rows};
 use crate::reports::types::Impact;
 use crate::surveys::model::RoundRow;
 
@@ -43,7 +43,21 @@ pub struct RoundCache {
     /// Rounds the background warmer has planned once; it never plans them again, so
     /// more recently closed rounds than the cache holds cannot keep it busy.
     warmed: std::sync::Mutex<std::collections::HashSet<String>>,
+    /// The footprints of planned rounds ([`Footprint`]), least recently used first:
+    /// what a later round's plan reads of them. Bounded by the respondents they
+    /// describe, [`FOOTPRINT_PEOPLE`] (the most recently used always stays).
+    footprints: std::sync::Mutex<Vec<KeptFootprint>>,
+    /// How many rounds have been planned in full ([`RoundCache::planned`]).
+    plans: std::sync::atomic::AtomicUsize,
 }
+
+/// A kept footprint: its round, the current tree it was made on (`None`: the round's
+/// frozen tree), and the footprint.
+type KeptFootprint = (String, Option<TeamRows>, std::sync::Arc<Footprint>);
+
+/// How many respondents the kept footprints describe at the most: about 70 bytes each,
+/// so about 140 MB; twenty-eight monthly rounds of 70,000 respondents.
+pub const FOOTPRINT_PEOPLE: usize = 2_000_000;
 
 /// A planned round of the cache.
 struct Entry {
@@ -60,6 +74,8 @@ impl RoundCache {
             entries: std::sync::Mutex::new(Vec::new()),
             max_responses,
             warmed: std::sync::Mutex::new(std::collections::HashSet::new()),
+            footprints: std::sync::Mutex::new(Vec::new()),
+            plans: std::sync::atomic::AtomicUsize::new(0),
         }
     }
 
@@ -80,44 +96,26 @@ impl RoundCache {
         if let Some(closed) = self.hit(&round.id, None) {
             return Ok(closed);
         }
-        let frozen = frozen_team_rows(conn, &round.id)?;
-        let (teams, current) = if frozen.is_empty() {
-            let current = team_rows(conn)?;
-            if let Some(closed) = self.hit(&round.id, Some(&current)) {
-                return Ok(closed);
-            }
-            (current.clone(), Some(current))
-        } else {
-            (frozen, None)
-        };
+        let (teams, current) = tree_of(conn, &round)?;
+        if let Some(current) = &current
+            && let Some(closed) = self.hit(&round.id, Some(current))
+        {
+            return Ok(closed);
+        }
         let id = round.id.clone();
-        // The earlier closed rounds of the survey, each planned (and kept) first: this
-        // round's plan may not be subtracted from theirs.
-        let earlier: Vec<RoundRow> = {
-            use crate::db::schema::rounds;
-            rounds::table
-                .filter(rounds::survey_id.eq(&round.survey_id))
-                .filter(rounds::id.ne(&round.id))
-                .filter(rounds::closes_at.lt(round.closes_at))
-                .filter(rounds::materialised_at.is_not_null())
-                .order((rounds::closes_at, rounds::id))
-                .select(RoundRow::as_select())
-                .load(conn)?
-        };
-        let earlier: Vec<std::sync::Arc<Closed>> = earlier
-            .into_iter()
-            .map(|r| self.closed(conn, r))
-            .collect::<Result<_, _>>()?;
-        let data = RoundData::load_with(conn, round, teams)?;
-        let before: Vec<Earlier> = earlier
-            .iter()
-            .map(|c| Earlier {
-                data: &c.data,
-                groups: &c.plan.groups,
-            })
-            .collect();
+        // This round's plan may not be subtracted from the earlier closed rounds'.
+        let earlier = self.earlier(conn, &round)?;
+        let data = RoundData::load_with(conn, round, teams, Loaded::Answers)?;
+        let before: Vec<&Footprint> = earlier.iter().map(|f| f.as_ref()).collect();
         let plan = data.plan_after(&before);
         drop(before);
+        self.plans
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        self.keep_footprint(
+            &id,
+            current.clone(),
+            Footprint::of(&data, plan.groups.clone()),
+        );
         let impacts = impacts_of(&data, &plan);
         let closed = std::sync::Arc::new(Closed {
             data,
@@ -145,7 +143,141 @@ impl RoundCache {
     }
 }
 
+/// The tree a closed round is reported on, and the current tree when that is the one
+/// (a round closed before trees were frozen), `None` when it is its frozen tree.
+fn tree_of(
+    conn: &mut AnyConnection,
+    round: &RoundRow,
+) -> Result<(TeamRows, Option<TeamRows>), ApiError> {
+    let frozen = frozen_team_rows(conn, &round.id)?;
+    if frozen.is_empty() {
+        let current = team_rows(conn)?;
+        return Ok((current.clone(), Some(current)));
+    }
+    Ok((frozen, None))
+}
+
 impl RoundCache {
+    /// The footprints of the closed rounds of `round`'s survey that closed before it,
+    /// oldest first.
+    fn earlier(
+        &self,
+        conn: &mut AnyConnection,
+        round: &RoundRow,
+    ) -> Result<Vec<std::sync::Arc<Footprint>>, ApiError> {
+        use crate::db::schema::rounds;
+        let earlier: Vec<RoundRow> = rounds::table
+            .filter(rounds::survey_id.eq(&round.survey_id))
+            .filter(rounds::id.ne(&round.id))
+            .filter(rounds::closes_at.lt(round.closes_at))
+            .filter(rounds::materialised_at.is_not_null())
+            .order((rounds::closes_at, rounds::id))
+            .select(RoundRow::as_select())
+            .load(conn)?;
+        let mut out = Vec::with_capacity(earlier.len());
+        for r in earlier {
+            out.push(self.footprint(conn, r)?);
+        }
+        Ok(out)
+    }
+
+    /// The footprint of a closed round: kept, or taken from its kept plan, or planned
+    /// from its stored cells alone (its groups after its own earlier rounds', oldest
+    /// first, so each is planned once).
+    pub fn footprint(
+        &self,
+        conn: &mut AnyConnection,
+        round: RoundRow,
+    ) -> Result<std::sync::Arc<Footprint>, ApiError> {
+        // One on its frozen tree is found without reading the tree.
+        if let Some(f) = self.kept_footprint(&round.id, None) {
+            return Ok(f);
+        }
+        let (teams, current) = tree_of(conn, &round)?;
+        if let Some(f) = self.kept_footprint(&round.id, current.as_ref()) {
+            return Ok(f);
+        }
+        if let Some(closed) = self.hit(&round.id, current.as_ref()) {
+            let f = Footprint::of(&closed.data, closed.plan.groups.clone());
+            return Ok(self.keep_footprint(&round.id, current, f));
+        }
+        let id = round.id.clone();
+        let earlier = self.earlier(conn, &round)?;
+        let data = RoundData::load_with(conn, round, teams, Loaded::Cells)?;
+        let before: Vec<&Footprint> = earlier.iter().map(|f| f.as_ref()).collect();
+        let groups = data.groups_after(&before);
+        let f = Footprint::of(&data, groups);
+        drop(before);
+        drop(data);
+        let f = self.keep_footprint(&id, current, f);
+        crate::ops::memory::give_back();
+        Ok(f)
+    }
+
+    /// The footprint of a closed round with every team's trend point
+    /// ([`crate::reports::footprint::Points`]): kept, or made from its full plan.
+    pub fn points(
+        &self,
+        conn: &mut AnyConnection,
+        round: RoundRow,
+    ) -> Result<std::sync::Arc<Footprint>, ApiError> {
+        let has_points = |f: &std::sync::Arc<Footprint>| f.points.get().is_some();
+        if let Some(f) = self.kept_footprint(&round.id, None).filter(has_points) {
+            return Ok(f);
+        }
+        let id = round.id.clone();
+        let closed = self.closed(conn, round.clone())?;
+        let current = match self.kept_footprint(&id, None) {
+            Some(_) => None,
+            None => tree_of(conn, &round)?.1,
+        };
+        let f = match self.kept_footprint(&id, current.as_ref()) {
+            Some(f) => f,
+            None => {
+                let f = Footprint::of(&closed.data, closed.plan.groups.clone());
+                self.keep_footprint(&id, current, f)
+            }
+        };
+        f.points
+            .get_or_init(|| Points::of(&closed.data, &closed.plan));
+        Ok(f)
+    }
+
+    /// The kept footprint of round `id` on tree `current`, now the most recently used.
+    fn kept_footprint(
+        &self,
+        id: &str,
+        current: Option<&TeamRows>,
+    ) -> Option<std::sync::Arc<Footprint>> {
+        let mut kept = self.footprints.lock().unwrap_or_else(|e| e.into_inner());
+        let i = kept
+            .iter()
+            .position(|(r, tree, _)| r == id && tree.as_ref() == current)?;
+        let entry = kept.remove(i);
+        let f = entry.2.clone();
+        kept.push(entry);
+        Some(f)
+    }
+
+    /// Keeps the footprint of round `id` on tree `current` (the least recently used
+    /// go while they describe more than [`FOOTPRINT_PEOPLE`] respondents).
+    fn keep_footprint(
+        &self,
+        id: &str,
+        current: Option<TeamRows>,
+        f: Footprint,
+    ) -> std::sync::Arc<Footprint> {
+        let f = std::sync::Arc::new(f);
+        let mut kept = self.footprints.lock().unwrap_or_else(|e| e.into_inner());
+        kept.retain(|(r, _, _)| r != id);
+        kept.push((id.to_owned(), current, f.clone()));
+        let held = |k: &[KeptFootprint]| -> usize { k.iter().map(|x| x.2.respondents()).sum() };
+        while kept.len() > 1 && held(&kept) > FOOTPRINT_PEOPLE {
+            kept.remove(0);
+        }
+        f
+    }
+
     /// The entry of round `id` made on tree `current` (`None`: its frozen tree), now the
     /// most recently used.
     fn hit(&self, id: &str, current: Option<&TeamRows>) -> Option<std::sync::Arc<Closed>> {
@@ -164,6 +296,15 @@ impl RoundCache {
     pub fn forget(&self, ids: &[String]) {
         let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
         entries.retain(|e| !ids.contains(&e.round));
+        drop(entries);
+        let mut kept = self.footprints.lock().unwrap_or_else(|e| e.into_inner());
+        kept.retain(|(r, _, _)| !ids.contains(r));
+    }
+
+    /// How many rounds this cache has planned in full since it was made (a round
+    /// dropped and read again counts again).
+    pub fn planned(&self) -> usize {
+        self.plans.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// Whether round `id` is planned and kept (on any team tree).
@@ -173,7 +314,8 @@ impl RoundCache {
     }
 
     /// Plans the rounds that closed in the last week and are not kept yet (each at most
-    /// once per process), so the first reader of a report does not wait for its plan.
+    /// once per process), with their trend points, so the first reader of a report or a
+    /// trend does not wait for its plan.
     /// Returns how many were planned.
     pub fn warm(&self, db: &crate::db::Db, now: chrono::NaiveDateTime) -> Result<usize, ApiError> {
         use crate::db::schema::rounds;
@@ -194,7 +336,8 @@ impl RoundCache {
                     .unwrap_or_else(|e| e.into_inner())
                     .insert(round.id.clone());
                 if first && !self.holds(&round.id) {
-                    self.closed(conn, round)?;
+                    // With every team's trend point: a trend then reads it kept.
+                    self.points(conn, round)?;
                     planned += 1;
                 }
             }

@@ -6,7 +6,8 @@
 //! the audit of every read and export, in [`service`] (who may read which team's report
 //! is [`crate::org::access::team_report_readable_by`]); a closed round's responses, loaded
 //! with the release plan the anonymity engine makes for them, in [`release`], and kept
-//! planned in [`closed_rounds`]; what the plan adds for small and homogeneous crowds
+//! planned in [`closed_rounds`] with the footprints later rounds' plans audit against
+//! ([`footprint`], [`across_rounds`]); what the plan adds for small and homogeneous crowds
 //! (single-valued groups, participation by invitees) in [`crowds`];
 //! the driver impact and focus areas of a team in [`impact`], their statistics (pure) in
 //! [`impact_stats`]; the scores (pure) in [`scores`]; the CSV renderings (pure) in [`csv`]; the append-only
@@ -21,6 +22,7 @@ pub mod audit_log;
 pub mod closed_rounds;
 pub mod crowds;
 pub mod csv;
+pub mod footprint;
 pub mod heatmap;
 pub mod impact;
 pub mod impact_release;

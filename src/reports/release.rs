@@ -23,6 +23,8 @@ use crate::surveys::bank::{Driver, ENPS_KEY, QuestionKind};
 use crate::surveys::model::{CUTS, RoundRow, SurveyRow, cuts_mask};
 use crate::surveys::store;
 
+use super::footprint::Footprint;
+
 /// One stored response (its id names its conversations), placed in the tree and cuts.
 pub struct Resp {
     pub id: String,
@@ -41,6 +43,16 @@ pub enum Item {
     Enps,
     Driver(Driver),
     Question(String),
+}
+
+/// How much of a round [`RoundData::load_with`] reads.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Loaded {
+    /// Everything a report shows.
+    Answers,
+    /// Where each response is stored, without its answers: enough for the plan of the
+    /// groups ([`RoundData::groups_after`]) and for participation.
+    Cells,
 }
 
 /// Where a response is stored: its node and the index of its value of each collected cut.
@@ -137,14 +149,15 @@ impl RoundData {
     /// Loads everything a report needs about a round.
     pub fn load(conn: &mut AnyConnection, round: RoundRow) -> Result<RoundData, ApiError> {
         let teams = team_rows(conn)?;
-        Self::load_with(conn, round, teams)
+        Self::load_with(conn, round, teams, Loaded::Answers)
     }
 
-    /// [`RoundData::load`] on a team tree already read.
+    /// [`RoundData::load`] on a team tree already read, with or without the answers.
     pub fn load_with(
         conn: &mut AnyConnection,
         round: RoundRow,
         team_rows: TeamRows,
+        loaded: Loaded,
     ) -> Result<RoundData, ApiError> {
         let survey =
             store::find_survey(conn, &round.survey_id)?.ok_or(ApiError::NotFound("survey"))?;
@@ -198,17 +211,21 @@ impl RoundData {
                 responses::tenure,
             ))
             .load(conn)?;
-        let answer_rows: Vec<AnswerTuple> = answers::table
-            .inner_join(responses::table.on(responses::id.eq(answers::response_id)))
-            .filter(responses::round_id.eq(&round.id))
-            .select((
-                answers::response_id,
-                answers::question_id,
-                answers::value,
-                answers::choice,
-                answers::text,
-            ))
-            .load(conn)?;
+        let answer_rows: Vec<AnswerTuple> = if loaded == Loaded::Cells {
+            Vec::new()
+        } else {
+            answers::table
+                .inner_join(responses::table.on(responses::id.eq(answers::response_id)))
+                .filter(responses::round_id.eq(&round.id))
+                .select((
+                    answers::response_id,
+                    answers::question_id,
+                    answers::value,
+                    answers::choice,
+                    answers::text,
+                ))
+                .load(conn)?
+        };
         let invitee_rows: Vec<InviteeTuple> = round_invitees::table
             .filter(round_invitees::round_id.eq(&round.id))
             .select((
@@ -321,7 +338,7 @@ impl RoundData {
         } else {
             Vec::new()
         };
-        let ancestors = ancestors_of(&parents);
+        let ancestors = crate::anonymity::suppress::paths_of(&parents);
         let mut subtree = vec![Vec::new(); parents.len()];
         for (i, r) in resps.iter().enumerate() {
             for &a in ancestors.get(r.node).map(Vec::as_slice).unwrap_or(&[]) {
@@ -386,10 +403,9 @@ impl RoundData {
 
     /// The release plan for this round, after the `earlier` closed rounds of its survey
     /// ([`super::across_rounds`]).
-    pub fn plan_after(&self, earlier: &[super::across_rounds::Earlier]) -> Plan {
+    pub fn plan_after(&self, earlier: &[&Footprint]) -> Plan {
         let k = self.k.get();
-        let groups = release(&self.grid(|_| 1, true), k, None);
-        let groups = super::across_rounds::limit(self, groups, earlier);
+        let groups = self.groups_after(earlier);
         let mut items = HashMap::new();
         let qs = &self.questions;
         let answered = |r: &Resp, id: &str| {
@@ -657,24 +673,6 @@ impl RoundData {
 type AnswerTuple = (String, String, Option<f64>, Option<String>, Option<String>);
 /// (team id, location, job family, tenure).
 pub(super) type InviteeTuple = (String, Option<String>, Option<String>, Option<String>);
-
-/// Each node's chain up to the root (itself first), from the parent of every node.
-fn ancestors_of(parents: &[Option<usize>]) -> Vec<Vec<usize>> {
-    (0..parents.len())
-        .map(|node| {
-            let mut chain = vec![node];
-            let mut cur = node;
-            while let Some(p) = parents.get(cur).copied().flatten() {
-                if chain.contains(&p) {
-                    break;
-                }
-                chain.push(p);
-                cur = p;
-            }
-            chain
-        })
-        .collect()
-}
 
 /// Adds `n` to the atom (node, values), found through `index` in constant time.
 fn add_atom_indexed(

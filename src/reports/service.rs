@@ -374,13 +374,17 @@ pub async fn survey_trend(
             if round.closes_at > t || round.answers_purged_at.is_some() {
                 continue;
             }
-            let model = rounds.closed(conn, round)?;
-            let node = team_node(&model.data, &team)?;
-            let g = closed_group(&model, None, node, None);
+            // Each round's point of every team is kept with its footprint.
+            let kept = rounds.points(conn, round.clone())?;
+            let g = kept
+                .points
+                .get()
+                .ok_or(ApiError::NotFound("round"))?
+                .of_team(&team)?;
             points.push(TrendPoint {
-                round_id: model.data.round.id.clone(),
-                sequence: model.data.round.sequence,
-                closes_at: model.data.round.closes_at,
+                round_id: round.id,
+                sequence: round.sequence,
+                closes_at: round.closes_at,
                 suppressed: g.suppressed,
                 hidden: g.hidden,
                 n: g.n,

@@ -610,7 +610,12 @@ pub async fn round_participation(
             } else {
                 crate::reports::release::team_rows(conn)?
             };
-            let data = crate::reports::release::RoundData::load_with(conn, r, tree)?;
+            let data = crate::reports::release::RoundData::load_with(
+                conn,
+                r,
+                tree,
+                crate::reports::release::Loaded::Cells,
+            )?;
             let direct = data.direct_participation_shown();
             let reach = crate::reports::crowds::Reach::load(conn, &data)?;
             let reach_shown = reach.direct_shown(&data, &reach.plan(&data));

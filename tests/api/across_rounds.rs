@@ -102,6 +102,16 @@ fn recovered(before: &HashMap<String, Sums>, after: &HashMap<String, Sums>) -> V
 }
 
 /// The likert answer of person `i` who answers both rounds: varied, never uniform.
+/// The survey's trend for the team, as HR reads it.
+async fn trend_of(app: &TestApp, hr: &Actor, survey: &str, team: &str) -> Value {
+    app.get(
+        &format!("/api/v1/surveys/{survey}/trend?team_id={team}"),
+        Some(&hr.token),
+    )
+    .await
+    .json()
+}
+
 fn answer_of(i: usize) -> u8 {
     (i % 5) as u8 + 1
 }
@@ -141,13 +151,7 @@ async fn one_joiner_between_rounds_is_not_isolated_by_subtracting_them() {
         "subtracting round 1 from round 2 gives the joiner's answer: {got:?}"
     );
     // The trend reads the same plans: no two shown points differ by one respondent.
-    let trend = app
-        .get(
-            &format!("/api/v1/surveys/{survey}/trend?team_id={team}"),
-            Some(&hr.token),
-        )
-        .await
-        .json();
+    let trend = trend_of(&app, &hr, &survey, &team).await;
     let shown: Vec<i64> = trend["points"]
         .as_array()
         .expect("points")
@@ -335,5 +339,122 @@ async fn renaming_a_team_between_rounds_does_not_flip_which_equal_child_is_hidde
     assert_eq!(
         lead, None,
         "Support minus A (one round) minus B (the other) gives the lead's choice"
+    );
+}
+
+/// Three closed rounds of one survey of one team: 11 answer, then a joiner makes 12,
+/// then five more make 17 (the second round is the one a subtraction would expose).
+async fn three_rounds(app: &TestApp, hr: &Actor) -> (String, String, Vec<Pulse>) {
+    let team = app.create_team(hr, "Support", None, "frontline").await;
+    let survey = create_survey(app, hr, survey_body(&[&team], &[])).await;
+    let mut people = Vec::new();
+    let mut rounds = Vec::new();
+    for joining in [11, 1, 5] {
+        people.extend(
+            app.seed_people(&team, joining, |_| (None, None, None))
+                .await,
+        );
+        let p = open_round(app, hr, &survey).await;
+        for (i, who) in people.iter().enumerate() {
+            submit(app, who, &p, answers(&p, answer_of(i), None))
+                .await
+                .expect(201);
+        }
+        close_round(app, hr, &p).await;
+        rounds.push(p);
+    }
+    (team, survey, rounds)
+}
+
+/// A server that has planned nothing yet, asked for the third round of a survey first,
+/// plans the two before it from where their answers are stored alone (their groups, no
+/// answers), and releases exactly what a server that read every round in order
+/// releases. It keeps the earlier rounds' footprints, not the rounds themselves.
+#[tokio::test]
+async fn a_fresh_server_plans_a_later_round_on_the_footprints_of_the_earlier_ones() {
+    let app = spawn_app().await;
+    let hr = app.hr().await;
+    let (team, _, rounds) = three_rounds(&app, &hr).await;
+    let fresh = spawn_app_on(&app.database_url).await;
+    let third_first = view(&fresh, &hr, &rounds[2], &[&team]).await;
+    for p in &rounds[..2] {
+        assert!(
+            !fresh.state.rounds.holds(&p.round),
+            "an earlier round's answers were loaded and kept to plan the third"
+        );
+    }
+    assert_eq!(
+        fresh.state.rounds.planned(),
+        1,
+        "only the third is planned in full"
+    );
+    let mut in_order = Vec::new();
+    for p in &rounds {
+        in_order.push(view(&app, &hr, p, &[&team]).await);
+    }
+    assert_eq!(
+        third_first, in_order[2],
+        "the third round's releases differ"
+    );
+    assert_eq!(third_first.get(&team).map(|s| s.0), Some(17));
+    let second = view(&fresh, &hr, &rounds[1], &[&team]).await;
+    assert_eq!(second, in_order[1], "the second round's releases differ");
+    assert!(
+        recovered(&in_order[0], &second).is_empty(),
+        "the joiner of round 2 is isolated by subtracting round 1"
+    );
+}
+
+/// A trend reads each round's point of the team kept with the round's footprint: with
+/// room for one planned round only, a trend over three plans each round once, and
+/// reading it again plans none, with the same points as the API's trend.
+#[tokio::test]
+async fn a_trend_over_more_rounds_than_are_kept_plans_each_round_once() {
+    let app = spawn_app().await;
+    let hr = app.hr().await;
+    let (team, survey, rounds) = three_rounds(&app, &hr).await;
+    let trend = trend_of(&app, &hr, &survey, &team).await;
+    let api: Vec<(bool, Option<i64>, Option<f64>)> = trend["points"]
+        .as_array()
+        .expect("points")
+        .iter()
+        .map(|p| (p["suppressed"] == true, p["n"].as_i64(), p["enps"].as_f64()))
+        .collect();
+    assert_eq!(api.len(), 3);
+    assert_eq!(
+        api.iter().map(|p| p.1).collect::<Vec<_>>(),
+        [Some(11), None, Some(17)],
+        "round 2 is hidden, rounds 1 and 3 shown"
+    );
+    let small = std::sync::Arc::new(pulseline::reports::closed_rounds::RoundCache::new(1));
+    let read = |cache: std::sync::Arc<pulseline::reports::closed_rounds::RoundCache>| {
+        let ids: Vec<String> = rounds.iter().map(|p| p.round.clone()).collect();
+        let team = team.clone();
+        app.state.db.read_blocking(move |conn| {
+            let mut out = Vec::new();
+            for id in ids {
+                let round = pulseline::surveys::store::find_round(conn, &id)?
+                    .ok_or(pulseline::error::ApiError::NotFound("round"))?;
+                let f = cache.points(conn, round)?;
+                let p = f
+                    .points
+                    .get()
+                    .expect("points kept")
+                    .of_team(&Some(team.clone()))?;
+                out.push((p.suppressed, p.n, p.enps));
+            }
+            Ok(out)
+        })
+    };
+    let first = read(small.clone()).expect("trend points");
+    assert_eq!(first, api, "the kept points differ from the trend's");
+    assert_eq!(small.planned(), 3);
+    assert!(!small.holds(&rounds[0].round), "room for one round only");
+    let again = read(small.clone()).expect("trend points");
+    assert_eq!(again, api);
+    assert_eq!(
+        small.planned(),
+        3,
+        "a round was planned again for the trend"
     );
 }
