@@ -117,6 +117,14 @@ struct Args {
     /// background warmer does, and that time is reported.
     #[arg(long)]
     cold_history: bool,
+    /// Months of customer ratings to seed for every team before timing the EX–CX
+    /// linkage (the survey's rounds are first spread one a month back from now); 0
+    /// skips the linkage.
+    #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u32).range(0..=36))]
+    cx_months: u32,
+    /// CSAT ratings per team and month, with `--cx-months`.
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    cx_per_month: u32,
     /// Share of the audience that answers.
     #[arg(long, default_value_t = 0.8)]
     answered: f64,
@@ -172,6 +180,9 @@ struct Timings {
     /// work), and its resident memory at rest after them, in MiB.
     server_peak_mib: f64,
     rest_mib: f64,
+    /// With `--cx-months`: ratings seeded, the linkage's team-periods with both
+    /// engagement and CX, its first read and its warm reads.
+    linkage: Option<(usize, i64, f64, Vec<f64>)>,
 }
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
@@ -244,6 +255,17 @@ async fn main() -> anyhow::Result<()> {
             t.server_peak_mib,
             t.rest_mib
         );
+    }
+    for t in &rows {
+        if let Some((ratings, points, cold, warm)) = &t.linkage {
+            println!(
+                "{}: linkage over {} months of {ratings} ratings and {} rounds: {points} team-periods, first read {cold:.0} ms, warm {:.1} ms",
+                t.backend,
+                args.cx_months,
+                args.rounds,
+                median(warm)
+            );
+        }
     }
     Ok(())
 }
@@ -409,6 +431,29 @@ async fn bench_one(args: &Args, url: &str) -> anyhow::Result<Timings> {
         }
     }
 
+    let linkage = if args.cx_months > 0 {
+        let moved = bench::cx::spread_rounds_monthly(&app.state.db, &survey_id).await?;
+        eprintln!(
+            "[{backend}] {moved} rounds a month apart; seeding {} months of ratings",
+            args.cx_months
+        );
+        let ratings =
+            bench::cx::seed_ratings(&app.state.db, args.cx_months, args.cx_per_month, args.seed)
+                .await?;
+        let path = format!("/api/v1/insights/linkage?survey_id={survey_id}");
+        eprintln!("[{backend}] timing the linkage over {ratings} ratings");
+        let (cold, _) = app.timed_get(&path, &hr).await?;
+        let mut warm = Vec::new();
+        for _ in 0..args.repeat {
+            warm.push(app.timed_get(&path, &hr).await?.0);
+        }
+        let body = app.call(Method::GET, &path, &hr, None, 200).await?;
+        let points = body["n"].as_i64().unwrap_or(0);
+        Some((ratings, points, cold, warm))
+    } else {
+        None
+    };
+
     eprintln!("[{backend}] timing the hand SQL");
     let report_sql = report_sql(&round_id, &seeded.root);
     let heatmap_sql = heatmap_sql(&round_id);
@@ -444,6 +489,7 @@ async fn bench_one(args: &Args, url: &str) -> anyhow::Result<Timings> {
         sql_heatmap_ms,
         server_peak_mib,
         rest_mib,
+        linkage,
     })
 }
 
