@@ -15,14 +15,17 @@
 //! joining a team between rounds is such a union: the team's two totals differ by them
 //! alone, directly or as a parent less a sibling.
 //!
-//! After each hidden cell the single-round rules run again, so the later plan stays a
-//! plan of its own round too. The earlier round's releases are never changed: a report
+//! After each pass the single-round rules run again, so the later plan stays a plan of
+//! its own round too. A pass settles one exposure, or, as a single round's plan does,
+//! every exposure of the large components (2,000 atoms or more) from one elimination:
+//! a pair of monthly rounds of 100,000 people forms such components, and settling
+//! their hundreds of exposures one elimination each took minutes a pair. The earlier round's releases are never changed: a report
 //! once read stays as it was. What remains to an attacker is written in
 //! `docs/SECURITY.md` ("Across rounds").
 
 use std::collections::{HashMap, HashSet};
 
-use crate::anonymity::fixes::{Solved, candidates, released_above};
+use crate::anonymity::fixes::{BATCH_FROM, PASSES, Solved, candidates, released_above};
 use crate::anonymity::linear_audit::{Audit, Cell, Verdicts};
 use crate::anonymity::suppress::settle;
 
@@ -108,38 +111,65 @@ fn audit_pair(
     loop {
         let shown = both(&groups);
         let d = audit.decompose(&shown);
-        let Some((c, mut found)) = audit.exposures(&d, &mut cache) else {
+        // As in a single round's plan ([`crate::anonymity::suppress::release`]): large
+        // components settle all their exposures in one pass from one elimination; while
+        // there is none, one exposure at a time, the rules between.
+        let large = |c: usize| d.components[c].atoms.len() >= BATCH_FROM;
+        let any_large = (0..d.components.len()).any(large);
+        let exposed = audit.all_exposures(&d, &mut cache, !any_large);
+        if exposed.is_empty() {
             break;
-        };
-        // One exposure at a time, the rules between: rounds are audited pairwise and
-        // the components are small beside a whole organisation's.
-        found.truncate(1);
+        }
+        let batch = exposed.iter().any(|(c, _)| large(*c));
         let now = &groups;
         let later = |(n, c): Cell| Some((n.checked_sub(n_before)?, c.checked_sub(c_before)?));
-        let hide = Solved::new(&audit, &d.components[c]).fixes(
-            &audit,
-            found,
-            1,
-            // Later cells whose sums enter the combination, and released ones directly
-            // below them; smallest first.
-            |involved| {
-                let involved: HashSet<Cell> = involved.iter().filter_map(|&x| later(x)).collect();
-                candidates(now, &parent, &counts, 0..c_later, &involved)
-                    .into_iter()
-                    .map(|(n, c)| (n + n_before, c + c_before))
-                    .collect()
-            },
-            |x| {
-                let (p, c) = released_above(now, &parent, later(x)?)?;
-                Some((p + n_before, c + c_before))
-            },
-        );
-        let Some((n, c)) = hide.first().and_then(|&x| later(x)) else {
-            // Not expected: the earlier round alone exposes nobody, so some later cell
-            // is involved. Never release what cannot be shown safe.
-            return groups.iter().map(|row| vec![false; row.len()]).collect();
-        };
-        groups[n][c] = false;
+        let mut hide: Vec<Cell> = Vec::new();
+        for (c, mut found) in exposed {
+            let passes = if large(c) {
+                PASSES
+            } else if batch {
+                continue;
+            } else {
+                found.truncate(1);
+                1
+            };
+            let fixes = Solved::new(&audit, &d.components[c]).fixes(
+                &audit,
+                found,
+                passes,
+                // Later cells whose sums enter the combination, and released ones
+                // directly below them; smallest first.
+                |involved| {
+                    let involved: HashSet<Cell> =
+                        involved.iter().filter_map(|&x| later(x)).collect();
+                    candidates(now, &parent, &counts, 0..c_later, &involved)
+                        .into_iter()
+                        .map(|(n, c)| (n + n_before, c + c_before))
+                        .collect()
+                },
+                |x| {
+                    let (p, c) = released_above(now, &parent, later(x)?)?;
+                    Some((p + n_before, c + c_before))
+                },
+            );
+            let cells: Vec<Cell> = if batch {
+                fixes.iter().filter_map(|&x| later(x)).collect()
+            } else {
+                fixes.first().and_then(|&x| later(x)).into_iter().collect()
+            };
+            if cells.is_empty() {
+                // Not expected: the earlier round alone exposes nobody, so some later
+                // cell is involved. Never release what cannot be shown safe.
+                return groups.iter().map(|row| vec![false; row.len()]).collect();
+            }
+            hide.extend(cells);
+            if !batch {
+                break;
+            }
+        }
+        for (n, c) in hide {
+            groups[n][c] = false;
+        }
         groups = settle(&grid, k, groups);
     }
     groups
