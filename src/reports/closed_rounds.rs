@@ -111,11 +111,14 @@ impl RoundCache {
         drop(before);
         self.plans
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        self.keep_footprint(
-            &id,
-            current.clone(),
-            Footprint::of(&data, plan.groups.clone()),
-        );
+        // A footprint already kept has the same groups, and perhaps its points.
+        if self.kept_footprint(&id, current.as_ref()).is_none() {
+            self.keep_footprint(
+                &id,
+                current.clone(),
+                Footprint::of(&data, plan.groups.clone()),
+            );
+        }
         let impacts = impacts_of(&data, &plan);
         let closed = std::sync::Arc::new(Closed {
             data,
