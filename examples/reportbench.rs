@@ -180,6 +180,10 @@ struct Timings {
     /// work), and its resident memory at rest after them, in MiB.
     server_peak_mib: f64,
     rest_mib: f64,
+    /// The last round's plan on a restarted server (a new cache) once every plan made
+    /// so far is recorded, as the warmer records them, and how many rounds' groups it
+    /// planned rather than read from their records.
+    restart: (f64, usize),
     /// With `--cx-months`: ratings seeded, the linkage's team-periods with both
     /// engagement and CX, its first read and its warm reads.
     linkage: Option<(usize, i64, f64, Vec<f64>)>,
@@ -257,6 +261,13 @@ async fn main() -> anyhow::Result<()> {
         );
     }
     for t in &rows {
+        println!(
+            "{}: after a restart, the last round planned in {:.0} ms from the recorded releases ({} rounds' groups planned, {} recorded)",
+            t.backend,
+            t.restart.0,
+            t.restart.1,
+            args.rounds as usize - t.restart.1
+        );
         if let Some((ratings, points, cold, warm)) = &t.linkage {
             println!(
                 "{}: linkage over {} months of {ratings} ratings and {} rounds: {points} team-periods, first read {cold:.0} ms, warm {:.1} ms",
@@ -431,6 +442,9 @@ async fn bench_one(args: &Args, url: &str) -> anyhow::Result<Timings> {
         }
     }
 
+    drop(closed);
+    let restart = restarted(&app, &round_id).await?;
+
     let linkage = if args.cx_months > 0 {
         let moved = bench::cx::spread_rounds_monthly(&app.state.db, &survey_id).await?;
         eprintln!(
@@ -489,8 +503,32 @@ async fn bench_one(args: &Args, url: &str) -> anyhow::Result<Timings> {
         sql_heatmap_ms,
         server_peak_mib,
         rest_mib,
+        restart,
         linkage,
     })
+}
+
+/// Records every release planned so far, then times the plan of round `round_id` by a
+/// new cache, as a restarted server would make it on its first read; with how many
+/// rounds' groups that plan made rather than read from their records.
+async fn restarted(app: &App, round_id: &str) -> anyhow::Result<(f64, usize)> {
+    let (db, cache) = (app.state.db.clone(), app.state.rounds.clone());
+    tokio::task::spawn_blocking(move || cache.record_releases(&db)).await??;
+    let fresh = std::sync::Arc::new(pulseline::reports::closed_rounds::RoundCache::new(200_000));
+    let (id, cache) = (round_id.to_owned(), fresh.clone());
+    let start = std::time::Instant::now();
+    app.state
+        .db
+        .read(move |conn| {
+            let round = pulseline::surveys::store::find_round(conn, &id)?
+                .ok_or(pulseline::error::ApiError::NotFound("round"))?;
+            cache.closed(conn, round).map(drop)
+        })
+        .await?;
+    Ok((
+        start.elapsed().as_secs_f64() * 1000.0,
+        fresh.groups_planned(),
+    ))
 }
 
 /// A memory figure of this process from `/proc/self/status` (`VmRSS`, `VmHWM`), in MiB;

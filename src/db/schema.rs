@@ -169,6 +169,17 @@ diesel::table! {
 }
 
 diesel::table! {
+    round_releases (round_id) {
+        round_id -> Text,
+        shape -> Text,
+        nodes -> BigInt,
+        cols -> BigInt,
+        released -> Text,
+        recorded_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     round_teams (round_id, team_id) {
         round_id -> Text,
         team_id -> Text,
@@ -295,6 +306,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     ballots,
     round_teams,
     round_reach,
+    round_releases,
     audit_log,
     suggestions,
     suggestion_votes,

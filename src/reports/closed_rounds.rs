@@ -8,6 +8,7 @@ use crate::db::AnyConnection;
 use crate::error::ApiError;
 use crate::reports::footprint::{Footprint, Points};
 use crate::reports::impact_release::impacts_of;
+use crate::reports::recorded_release::{self, Shape};
 use crate::reports::release::{Loaded, Plan, RoundData, TeamRows, frozen_team_rows, team_rows};
 use crate::reports::types::Impact;
 use crate::surveys::model::RoundRow;
@@ -49,7 +50,16 @@ pub struct RoundCache {
     footprints: std::sync::Mutex<Vec<KeptFootprint>>,
     /// How many rounds have been planned in full ([`RoundCache::planned`]).
     plans: std::sync::atomic::AtomicUsize,
+    /// How many rounds' groups have been planned rather than read from their record
+    /// ([`RoundCache::groups_planned`]).
+    group_plans: std::sync::atomic::AtomicUsize,
+    /// Groups planned here on a frozen tree and not recorded yet
+    /// ([`RoundCache::record_releases`]).
+    unrecorded: std::sync::Mutex<Vec<Unrecorded>>,
 }
+
+/// A round's groups planned and not recorded yet: its id, their shape and the groups.
+type Unrecorded = (String, Shape, Vec<Vec<bool>>);
 
 /// A kept footprint: its round, the current tree it was made on (`None`: the round's
 /// frozen tree), and the footprint.
@@ -76,6 +86,8 @@ impl RoundCache {
             warmed: std::sync::Mutex::new(std::collections::HashSet::new()),
             footprints: std::sync::Mutex::new(Vec::new()),
             plans: std::sync::atomic::AtomicUsize::new(0),
+            group_plans: std::sync::atomic::AtomicUsize::new(0),
+            unrecorded: std::sync::Mutex::new(Vec::new()),
         }
     }
 
@@ -103,12 +115,10 @@ impl RoundCache {
             return Ok(closed);
         }
         let id = round.id.clone();
-        // This round's plan may not be subtracted from the earlier closed rounds'.
-        let earlier = self.earlier(conn, &round)?;
+        let earlier = self.earlier_unless_recorded(conn, &round, current.is_none())?;
         let data = RoundData::load_with(conn, round, teams, Loaded::Answers)?;
-        let before: Vec<&Footprint> = earlier.iter().map(|f| f.as_ref()).collect();
-        let plan = data.plan_after(&before);
-        drop(before);
+        let groups = self.groups_of(conn, &data, current.is_none(), earlier)?;
+        let plan = data.plan_on(groups);
         self.plans
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         // A footprint already kept has the same groups, and perhaps its points.
@@ -184,9 +194,9 @@ impl RoundCache {
         Ok(out)
     }
 
-    /// The footprint of a closed round: kept, or taken from its kept plan, or planned
-    /// from its stored cells alone (its groups after its own earlier rounds', oldest
-    /// first, so each is planned once).
+    /// The footprint of a closed round: kept, or taken from its kept plan, or made from
+    /// its stored cells alone and its recorded groups, or its groups planned after its
+    /// own earlier rounds' (oldest first, so each is planned once).
     pub fn footprint(
         &self,
         conn: &mut AnyConnection,
@@ -205,12 +215,10 @@ impl RoundCache {
             return Ok(self.keep_footprint(&round.id, current, f));
         }
         let id = round.id.clone();
-        let earlier = self.earlier(conn, &round)?;
+        let earlier = self.earlier_unless_recorded(conn, &round, current.is_none())?;
         let data = RoundData::load_with(conn, round, teams, Loaded::Cells)?;
-        let before: Vec<&Footprint> = earlier.iter().map(|f| f.as_ref()).collect();
-        let groups = data.groups_after(&before);
+        let groups = self.groups_of(conn, &data, current.is_none(), earlier)?;
         let f = Footprint::of(&data, groups);
-        drop(before);
         drop(data);
         let f = self.keep_footprint(&id, current, f);
         crate::ops::memory::give_back();
@@ -244,6 +252,93 @@ impl RoundCache {
         f.points
             .get_or_init(|| Points::of(&closed.data, &closed.plan));
         Ok(f)
+    }
+
+    /// The footprints of the rounds before `round`, unless the round is on its frozen
+    /// tree and its groups are recorded (`None`: a recorded release needs none of them).
+    fn earlier_unless_recorded(
+        &self,
+        conn: &mut AnyConnection,
+        round: &RoundRow,
+        frozen: bool,
+    ) -> Result<Option<Vec<std::sync::Arc<Footprint>>>, ApiError> {
+        if frozen && recorded_release::exists(conn, &round.id)? {
+            return Ok(None);
+        }
+        // This round's plan may not be subtracted from the earlier closed rounds'.
+        Ok(Some(self.earlier(conn, round)?))
+    }
+
+    /// The released groups of `data`: its record where it is on its frozen tree and one
+    /// fits (`earlier` is `None`), else planned after the `earlier` rounds' footprints
+    /// (read here when `None`), then kept to be recorded if on its frozen tree.
+    fn groups_of(
+        &self,
+        conn: &mut AnyConnection,
+        data: &RoundData,
+        frozen: bool,
+        earlier: Option<Vec<std::sync::Arc<Footprint>>>,
+    ) -> Result<Vec<Vec<bool>>, ApiError> {
+        let shape = frozen.then(|| Shape::of(data));
+        if let (Some(shape), None) = (&shape, &earlier)
+            && let Some(groups) = recorded_release::read(conn, &data.round.id, shape)?
+        {
+            return Ok(groups);
+        }
+        let earlier = match earlier {
+            Some(e) => e,
+            None => self.earlier(conn, &data.round)?,
+        };
+        let before: Vec<&Footprint> = earlier.iter().map(|f| f.as_ref()).collect();
+        let groups = data.groups_after(&before);
+        self.group_plans
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        if let Some(shape) = shape {
+            let mut unrecorded = self.unrecorded.lock().unwrap_or_else(|e| e.into_inner());
+            unrecorded.retain(|(r, _, _)| *r != data.round.id);
+            unrecorded.push((data.round.id.clone(), shape, groups.clone()));
+        }
+        Ok(groups)
+    }
+
+    /// Records the groups planned here and not recorded yet ([`recorded_release`]), on
+    /// the primary; a round another server recorded first with other groups (another
+    /// version of the planner) is dropped from this cache, so its next read uses the
+    /// record. Returns how many were recorded.
+    pub fn record_releases(&self, db: &crate::db::Db) -> Result<usize, ApiError> {
+        let pending =
+            std::mem::take(&mut *self.unrecorded.lock().unwrap_or_else(|e| e.into_inner()));
+        let mut recorded = 0;
+        for (i, (round, shape, groups)) in pending.iter().enumerate() {
+            let outcome = db.write_blocking(|conn| {
+                let other = recorded_release::record(conn, round, shape, groups)?;
+                Ok(other.is_some())
+            });
+            match outcome {
+                Ok(true) => {
+                    tracing::warn!(
+                        round = %round,
+                        "another server recorded other groups for this round; reporting those"
+                    );
+                    self.forget(std::slice::from_ref(round));
+                }
+                Ok(false) => recorded += 1,
+                Err(e) => {
+                    // Kept for the next pass, with those not tried yet.
+                    let mut unrecorded = self.unrecorded.lock().unwrap_or_else(|e| e.into_inner());
+                    unrecorded.extend(pending[i..].iter().cloned());
+                    return Err(e);
+                }
+            }
+        }
+        Ok(recorded)
+    }
+
+    /// How many rounds' groups this cache has planned since it was made, rather than
+    /// read from their record (each such plan audits the round against the earlier
+    /// rounds of its survey).
+    pub fn groups_planned(&self) -> usize {
+        self.group_plans.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// The kept footprint of round `id` on tree `current`, now the most recently used.
@@ -344,6 +439,10 @@ impl RoundCache {
                     planned += 1;
                 }
             }
+            Ok(planned)
+        })
+        .and_then(|planned| {
+            self.record_releases(db)?;
             Ok(planned)
         })
     }

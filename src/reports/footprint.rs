@@ -161,6 +161,17 @@ impl Footprint {
 }
 
 impl RoundData {
+    /// The release plan for this round, on its own.
+    pub fn plan(&self) -> Plan {
+        self.plan_after(&[])
+    }
+
+    /// The release plan for this round, after the `earlier` closed rounds of its survey
+    /// ([`super::across_rounds`]).
+    pub fn plan_after(&self, earlier: &[&Footprint]) -> Plan {
+        self.plan_on(self.groups_after(earlier))
+    }
+
     /// The groups this round's plan releases after the earlier closed rounds of its
     /// survey: the engine's plan of the round on its own, less what could be subtracted
     /// from an earlier round's releases ([`super::across_rounds::limit`]). It reads where

@@ -7,7 +7,8 @@
 //! is [`crate::org::access::team_report_readable_by`]); a closed round's responses, loaded
 //! with the release plan the anonymity engine makes for them, in [`release`], and kept
 //! planned in [`closed_rounds`] with the footprints later rounds' plans audit against
-//! ([`footprint`], [`across_rounds`]); what the plan adds for small and homogeneous crowds
+//! ([`footprint`], [`across_rounds`]) and each round's released groups recorded for good
+//! ([`recorded_release`]); what the plan adds for small and homogeneous crowds
 //! (single-valued groups, participation by invitees) in [`crowds`];
 //! the driver impact and focus areas of a team in [`impact`], their statistics (pure) in
 //! [`impact_stats`]; the scores (pure) in [`scores`]; the CSV renderings (pure) in [`csv`]; the append-only
@@ -27,6 +28,7 @@ pub mod heatmap;
 pub mod impact;
 pub mod impact_release;
 pub mod impact_stats;
+pub mod recorded_release;
 pub mod release;
 pub mod results_ready;
 pub mod scores;

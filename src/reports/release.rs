@@ -23,8 +23,6 @@ use crate::surveys::bank::{Driver, ENPS_KEY, QuestionKind};
 use crate::surveys::model::{CUTS, RoundRow, SurveyRow, cuts_mask};
 use crate::surveys::store;
 
-use super::footprint::Footprint;
-
 /// One stored response (its id names its conversations), placed in the tree and cuts.
 pub struct Resp {
     pub id: String,
@@ -396,16 +394,10 @@ impl RoundData {
         }
     }
 
-    /// The release plan for this round, on its own.
-    pub fn plan(&self) -> Plan {
-        self.plan_after(&[])
-    }
-
-    /// The release plan for this round, after the `earlier` closed rounds of its survey
-    /// ([`super::across_rounds`]).
-    pub fn plan_after(&self, earlier: &[&Footprint]) -> Plan {
+    /// The release plan for this round whose released groups are `groups` (planned by
+    /// [`RoundData::groups_after`] or recorded, [`super::recorded_release`]).
+    pub fn plan_on(&self, groups: Vec<Vec<bool>>) -> Plan {
         let k = self.k.get();
-        let groups = self.groups_after(earlier);
         let mut items = HashMap::new();
         let qs = &self.questions;
         let answered = |r: &Resp, id: &str| {

@@ -458,3 +458,124 @@ async fn a_trend_over_more_rounds_than_are_kept_plans_each_round_once() {
         "a round was planned again for the trend"
     );
 }
+
+/// Records the groups `app` has planned and not recorded yet, as its warmer does.
+async fn record_releases(app: &TestApp) -> usize {
+    let (db, cache) = (app.state.db.clone(), app.state.rounds.clone());
+    tokio::task::spawn_blocking(move || cache.record_releases(&db))
+        .await
+        .expect("the recording task")
+        .expect("releases recorded")
+}
+
+/// Rewrites round `round`'s record: `released` as every group hidden when `hide_all`,
+/// and `shape` as given when not `None`.
+async fn tamper_record(app: &TestApp, round: &str, hide_all: bool, shape: Option<&str>) {
+    use diesel::prelude::*;
+    use pulseline::db::schema::round_releases as rr;
+    let (round, shape) = (round.to_owned(), shape.map(str::to_owned));
+    app.state
+        .db
+        .write(move |conn| {
+            let (nodes, cols): (i64, i64) = rr::table
+                .find(&round)
+                .select((rr::nodes, rr::cols))
+                .first(conn)?;
+            if hide_all {
+                let none = vec![vec![false; cols as usize]; nodes as usize];
+                let text = pulseline::reports::recorded_release::encode(&none, cols as usize);
+                diesel::update(rr::table.find(&round))
+                    .set(rr::released.eq(text))
+                    .execute(conn)?;
+            }
+            if let Some(shape) = shape {
+                diesel::update(rr::table.find(&round))
+                    .set(rr::shape.eq(shape))
+                    .execute(conn)?;
+            }
+            Ok(())
+        })
+        .await
+        .expect("record rewritten");
+}
+
+/// A restarted server reports every round with the groups recorded when it was first
+/// planned: reading the third round first plans no round's groups (so runs no audit
+/// across rounds: without the record, it re-planned the two before it), and every
+/// release is the one read before the restart. A record that does not fit its round's
+/// data is not used: the round is planned afresh, to the same groups.
+#[tokio::test]
+async fn a_restarted_server_reports_each_round_with_its_recorded_groups() {
+    let app = spawn_app().await;
+    let hr = app.hr().await;
+    let (team, _, rounds) = three_rounds(&app, &hr).await;
+    let mut in_order = Vec::new();
+    for p in &rounds {
+        in_order.push(view(&app, &hr, p, &[&team]).await);
+    }
+    assert_eq!(app.state.rounds.groups_planned(), 3);
+    assert_eq!(record_releases(&app).await, 3);
+    assert_eq!(record_releases(&app).await, 0, "a round was recorded twice");
+    let fresh = spawn_app_on(&app.database_url).await;
+    for (p, before) in rounds.iter().zip(&in_order).rev() {
+        assert_eq!(&view(&fresh, &hr, p, &[&team]).await, before);
+    }
+    assert_eq!(
+        fresh.state.rounds.groups_planned(),
+        0,
+        "a round's groups were planned again after the restart"
+    );
+    assert_eq!(fresh.state.rounds.planned(), 3);
+    tamper_record(&app, &rounds[2].round, false, Some("another tree")).await;
+    let again = spawn_app_on(&app.database_url).await;
+    assert_eq!(view(&again, &hr, &rounds[2], &[&team]).await, in_order[2]);
+    assert_eq!(
+        again.state.rounds.groups_planned(),
+        1,
+        "a record of another shape was used"
+    );
+}
+
+/// A later round is audited against what an earlier round released as recorded, not
+/// against a new plan of it. Round 2 (the joiner) is hidden because round 1 showed the
+/// team; with round 1's record rewritten to show nothing (as a stricter planner of an
+/// earlier version might have released), a fresh server reports round 1 as nothing
+/// shown, plans only round 2's groups, and shows round 2: nothing can be subtracted
+/// from a round that showed nothing. Re-planning round 1 instead would have hidden
+/// round 2 against groups no reader ever saw.
+#[tokio::test]
+async fn a_later_round_is_audited_against_the_recorded_release_of_an_earlier_one() {
+    let app = spawn_app().await;
+    let hr = app.hr().await;
+    let (team, _, rounds) = three_rounds(&app, &hr).await;
+    let first = view(&app, &hr, &rounds[0], &[&team]).await;
+    assert_eq!(first.get(&team).map(|s| s.0), Some(11));
+    let second = view(&app, &hr, &rounds[1], &[&team]).await;
+    assert_eq!(second.get(&team), None, "round 2 isolates its joiner");
+    assert_eq!(record_releases(&app).await, 2);
+    tamper_record(&app, &rounds[0].round, true, None).await;
+    // Round 2 is planned afresh by the fresh server, against round 1's record.
+    let second_id = rounds[1].round.clone();
+    let deleted = app
+        .state
+        .db
+        .write(move |conn| {
+            use diesel::prelude::*;
+            use pulseline::db::schema::round_releases as rr;
+            Ok(diesel::delete(rr::table.find(&second_id)).execute(conn)?)
+        })
+        .await;
+    assert_eq!(deleted.ok(), Some(1));
+    let fresh = spawn_app_on(&app.database_url).await;
+    assert!(
+        view(&fresh, &hr, &rounds[0], &[&team]).await.is_empty(),
+        "round 1 is not reported with its record"
+    );
+    let second_fresh = view(&fresh, &hr, &rounds[1], &[&team]).await;
+    assert_eq!(second_fresh.get(&team).map(|s| s.0), Some(12));
+    assert_eq!(
+        fresh.state.rounds.groups_planned(),
+        1,
+        "round 1 was re-planned"
+    );
+}
