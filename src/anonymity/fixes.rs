@@ -269,3 +269,30 @@ pub fn released_above(
     }
     None
 }
+
+/// An exposed component settled in a pass: its index, the exposures settled (each a
+/// union of atoms) and the passes of fixes they get.
+pub type Settled = (usize, Vec<Vec<usize>>, usize);
+
+/// The exposures one pass of an audit loop settles, from `exposed` (per component, its
+/// exposures), each with the passes of fixes it gets: where some exposure is in a
+/// `large` component, every exposure of the large components, at [`PASSES`] each; else
+/// the first exposure alone, one pass. `true` first: the pass settles a batch.
+pub fn this_pass(
+    exposed: Vec<(usize, Vec<Vec<usize>>)>,
+    large: impl Fn(usize) -> bool,
+) -> (bool, Vec<Settled>) {
+    if exposed.iter().any(|(c, _)| large(*c)) {
+        let batch = exposed
+            .into_iter()
+            .filter(|(c, _)| large(*c))
+            .map(|(c, found)| (c, found, PASSES))
+            .collect();
+        return (true, batch);
+    }
+    let first = exposed.into_iter().next().map(|(c, mut found)| {
+        found.truncate(1);
+        (c, found, 1)
+    });
+    (false, first.into_iter().collect())
+}

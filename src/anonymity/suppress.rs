@@ -38,7 +38,7 @@
 // The engine works on a (node × column) grid; index loops read closer to the rules.
 #![allow(clippy::needless_range_loop)]
 
-use super::fixes::{BATCH_FROM, PASSES, Solved, candidates, released_above};
+use super::fixes::{BATCH_FROM, Solved, candidates, released_above, this_pass};
 use super::linear_audit::{Audit, Cell, Verdicts};
 
 /// A team tree with a virtual root at index 0. `parent[0]` is `None`.
@@ -280,16 +280,7 @@ fn release_batching_from(
         }
         let now = &shown;
         let mut hide: Vec<Cell> = Vec::new();
-        let batch = exposed.iter().any(|(c, _)| large(*c));
-        for (c, mut found) in exposed {
-            let passes = if large(c) {
-                PASSES
-            } else if batch {
-                continue;
-            } else {
-                found.truncate(1);
-                1
-            };
+        for (c, found, passes) in this_pass(exposed, large).1 {
             hide.extend(Solved::new(&audit, &d.components[c]).fixes(
                 &audit,
                 found,
@@ -301,9 +292,6 @@ fn release_batching_from(
                 |involved| candidates(now, &parent, &counts, 1..cols, involved),
                 |x| released_above(now, &parent, x),
             ));
-            if !batch {
-                break;
-            }
         }
         if hide.is_empty() {
             // Not expected (a determined union smaller than k needs a value cell), but

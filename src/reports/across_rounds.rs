@@ -25,7 +25,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use crate::anonymity::fixes::{BATCH_FROM, PASSES, Solved, candidates, released_above};
+use crate::anonymity::fixes::{BATCH_FROM, Solved, candidates, released_above, this_pass};
 use crate::anonymity::linear_audit::{Audit, Cell, Verdicts};
 use crate::anonymity::suppress::settle;
 
@@ -120,19 +120,11 @@ fn audit_pair(
         if exposed.is_empty() {
             break;
         }
-        let batch = exposed.iter().any(|(c, _)| large(*c));
+        let (batch, settled) = this_pass(exposed, large);
         let now = &groups;
         let later = |(n, c): Cell| Some((n.checked_sub(n_before)?, c.checked_sub(c_before)?));
         let mut hide: Vec<Cell> = Vec::new();
-        for (c, mut found) in exposed {
-            let passes = if large(c) {
-                PASSES
-            } else if batch {
-                continue;
-            } else {
-                found.truncate(1);
-                1
-            };
+        for (c, found, passes) in settled {
             let fixes = Solved::new(&audit, &d.components[c]).fixes(
                 &audit,
                 found,
@@ -163,9 +155,6 @@ fn audit_pair(
                 return groups.iter().map(|row| vec![false; row.len()]).collect();
             }
             hide.extend(cells);
-            if !batch {
-                break;
-            }
         }
         for (n, c) in hide {
             groups[n][c] = false;

@@ -22,7 +22,7 @@ use crate::error::ApiError;
 
 use super::release::{Item, Plan, RoundData, StoredCell};
 use super::types::HiddenReason;
-use super::views::group_view;
+use super::views::scored_group_view;
 
 /// A closed round as the plans of later rounds see it.
 pub struct Footprint {
@@ -46,7 +46,7 @@ pub struct Points {
     cells: Vec<Point>,
 }
 
-/// One team's point of a round: what [`group_view`] shows of its whole group.
+/// One team's point of a round: what [`super::views::group_view`] shows of its whole group.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Point {
     pub suppressed: bool,
@@ -62,18 +62,15 @@ pub struct Point {
 
 impl Point {
     fn of(data: &RoundData, plan: &Plan, node: usize) -> Point {
-        let g = group_view(data, plan, None, node, None);
+        let (g, scores) = scored_group_view(data, plan, None, node, None);
         let released = plan.groups[node][0]
             && plan
                 .items
                 .get(&Item::Engagement)
                 .is_some_and(|m| m[node][0]);
-        let engagement = if released {
-            let s = data.scores(node, None);
-            s.engagement_index.map(|ei| (ei, s.engagement_n))
-        } else {
-            None
-        };
+        let engagement = scores
+            .filter(|_| released)
+            .and_then(|s| s.engagement_index.map(|ei| (ei, s.engagement_n)));
         Point {
             suppressed: g.suppressed,
             hidden: g.hidden,

@@ -12,6 +12,7 @@ use crate::db::AnyConnection;
 use crate::error::ApiError;
 use crate::reports::crowds::Reach;
 use crate::reports::release::{Item, Plan, RoundData};
+use crate::reports::scores::GroupScores;
 use crate::reports::types::{
     Bucket, DistributionWithheld, DriverCell, Group, HiddenReason, ParticipationCell, QuestionCell,
 };
@@ -177,6 +178,18 @@ pub(crate) fn group_view(
     node: usize,
     segment: Option<(usize, usize)>,
 ) -> Group {
+    scored_group_view(data, plan, reached, node, segment).0
+}
+
+/// [`group_view`] with the scores it was made from (`None`: the group is hidden, and
+/// was not scored).
+pub(crate) fn scored_group_view(
+    data: &RoundData,
+    plan: &Plan,
+    reached: Reached<'_>,
+    node: usize,
+    segment: Option<(usize, usize)>,
+) -> (Group, Option<GroupScores>) {
     let col = data.column(segment);
     let (cut, value) = match segment {
         Some((c, v)) => (
@@ -198,13 +211,14 @@ pub(crate) fn group_view(
             None => data.cell(node, None).len().max(data.answered(node)),
             Some(_) => data.cell(node, segment).len(),
         };
-        return Group::unscored(
+        let group = Group::unscored(
             label,
             team_id,
             cut.zip(value),
             Some(HiddenReason::of(people, k)),
             None,
         );
+        return (group, None);
     }
     let s = data.scores(node, segment);
     let invited = data.invited(node, segment);
@@ -273,7 +287,7 @@ pub(crate) fn group_view(
             }
         })
         .collect();
-    Group {
+    let group = Group {
         label,
         team_id,
         cut,
@@ -305,5 +319,6 @@ pub(crate) fn group_view(
             .map(legible),
         drivers: Some(drivers),
         questions: Some(questions),
-    }
+    };
+    (group, Some(s))
 }
