@@ -119,11 +119,15 @@ impl ManageConnection for Manager {
                 // the database by a thread of its own ([`Db::checkpoint_wal`]), so no
                 // commit — every pulse answer waits for one — also pays for a checkpoint.
                 // `secure_delete`: what is deleted is overwritten with zeros, so a copy
-                // of the file does not keep it in free pages.
+                // of the file does not keep it in free pages. `journal_size_limit`: the
+                // log is cut back to 4 MiB when it is next reused after a checkpoint;
+                // otherwise it keeps the size of the largest transaction (a round's
+                // close: gigabytes at 100,000 people), and the old frames in it.
                 conn.batch_execute(
                     "PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; \
                      PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; \
-                     PRAGMA wal_autocheckpoint = 0; PRAGMA secure_delete = ON;",
+                     PRAGMA wal_autocheckpoint = 0; PRAGMA secure_delete = ON; \
+                     PRAGMA journal_size_limit = 4194304;",
                 )
                 .map_err(r2d2::Error::QueryError)?;
                 Ok(AnyConnection::Sqlite(conn))
