@@ -302,9 +302,11 @@ impl RoundCache {
     }
 
     /// Records the groups planned here and not recorded yet ([`recorded_release`]), on
-    /// the primary; a round another server recorded first with other groups (another
-    /// version of the planner) is dropped from this cache, so its next read uses the
-    /// record. Returns how many were recorded.
+    /// the primary. Where another server recorded other groups first (another version
+    /// of the planner), everything this cache holds is dropped, with the plans not
+    /// recorded yet: later rounds may have been planned against the groups it did not
+    /// record, and are planned again against the record on their next read. Returns how
+    /// many were recorded.
     pub fn record_releases(&self, db: &crate::db::Db) -> Result<usize, ApiError> {
         let pending =
             std::mem::take(&mut *self.unrecorded.lock().unwrap_or_else(|e| e.into_inner()));
@@ -320,7 +322,8 @@ impl RoundCache {
                         round = %round,
                         "another server recorded other groups for this round; reporting those"
                     );
-                    self.forget(std::slice::from_ref(round));
+                    self.forget_all();
+                    return Ok(recorded);
                 }
                 Ok(false) => recorded += 1,
                 Err(e) => {
@@ -397,6 +400,22 @@ impl RoundCache {
         drop(entries);
         let mut kept = self.footprints.lock().unwrap_or_else(|e| e.into_inner());
         kept.retain(|(r, _, _)| !ids.contains(r));
+    }
+
+    /// Drops every planned round, footprint and plan not recorded yet.
+    fn forget_all(&self) {
+        self.entries
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clear();
+        self.footprints
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clear();
+        self.unrecorded
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clear();
     }
 
     /// How many rounds this cache has planned in full since it was made (a round

@@ -579,3 +579,38 @@ async fn a_later_round_is_audited_against_the_recorded_release_of_an_earlier_one
         "round 1 was re-planned"
     );
 }
+
+/// A server whose plan of a round differs from the record another server made first
+/// (another version of the planner) drops what it planned, and reports the round and
+/// the rounds after it against the record: round 2, planned and held as hidden
+/// against this server's own plan of round 1, is planned again (shown: round 1's record
+/// shows nothing) and only then recorded.
+#[tokio::test]
+async fn a_server_that_planned_a_round_otherwise_than_its_record_follows_the_record() {
+    let app = spawn_app().await;
+    let hr = app.hr().await;
+    let (team, _, rounds) = three_rounds(&app, &hr).await;
+    let first = view(&app, &hr, &rounds[0], &[&team]).await;
+    assert_eq!(first.get(&team).map(|s| s.0), Some(11));
+    let hidden = view(&app, &hr, &rounds[1], &[&team]).await;
+    assert_eq!(hidden.get(&team), None, "round 2 isolates its joiner");
+    // The other server records round 1 first, as showing nothing.
+    let other = spawn_app_on(&app.database_url).await;
+    assert_eq!(view(&other, &hr, &rounds[0], &[&team]).await, first);
+    assert_eq!(record_releases(&other).await, 1);
+    tamper_record(&app, &rounds[0].round, true, None).await;
+    assert_eq!(record_releases(&app).await, 0, "a second record was made");
+    assert!(!app.state.rounds.holds(&rounds[0].round));
+    assert!(
+        view(&app, &hr, &rounds[0], &[&team]).await.is_empty(),
+        "round 1 is still reported as this server planned it"
+    );
+    // Round 2 was planned against round 1 as this server planned it: planned again.
+    let second = view(&app, &hr, &rounds[1], &[&team]).await;
+    assert_eq!(second.get(&team).map(|s| s.0), Some(12));
+    assert_eq!(
+        record_releases(&app).await,
+        1,
+        "round 2 is recorded as now planned"
+    );
+}
